@@ -1,0 +1,51 @@
+/**
+ * Errors are values with a code a program can branch on and a message a person can act on.
+ * They cross the worker boundary as plain objects (`SerializedError`) and are rebuilt on the other side.
+ */
+export type ErrorCode =
+  | 'MODEL_NOT_FOUND' // a model file answered 404 / does not exist
+  | 'MODEL_INVALID' // files exist but are not a usable SGPT/GPT model (bad config, wrong outputs)
+  | 'MODEL_LOAD_FAILED' // network / runtime failure while loading
+  | 'BACKEND_UNAVAILABLE' // requested device (e.g. webgpu) cannot run
+  | 'DOCUMENTS_INVALID' // malformed documents (not an array, missing id, non-string text, duplicates)
+  | 'DOCUMENTS_FETCH_FAILED' // the `src` URL could not be fetched or parsed
+  | 'INDEX_INVALID' // manifest / index files malformed, truncated or corrupt
+  | 'INDEX_MODEL_MISMATCH' // index built with another model or mode
+  | 'INDEX_VERSION' // unsupported index format version
+  | 'INPUT_INVALID' // bad CLI/API argument
+  | 'WORKER_DIED' // the worker crashed or could not start
+  | 'ABORTED' // superseded by a newer request
+  | 'INTERNAL';
+
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+}
+
+export class SgptError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SgptError';
+    this.code = code;
+  }
+
+  toJSON(): SerializedError {
+    return { code: this.code, message: this.message };
+  }
+
+  static from(serialized: SerializedError): SgptError {
+    return new SgptError(serialized.code, serialized.message);
+  }
+}
+
+/** Wrap anything thrown into an SgptError, keeping an existing code. */
+export function toSgptError(error: unknown, fallback: ErrorCode = 'INTERNAL', context?: string): SgptError {
+  if (error instanceof SgptError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new SgptError(fallback, context ? `${context}: ${text}` : text, { cause: error });
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof SgptError && error.code === 'ABORTED';
+}
