@@ -1,0 +1,48 @@
+/** Public shapes of the embedding engine (the class itself lives in ./embedder). */
+import type { Role, SgptOverrides } from './sgpt-settings';
+
+/** 'auto': WebGPU when the browser gives an adapter and `allowWebGpu` is not false, else wasm; Node: cpu. */
+export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+/** Weights file to load: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, fp16 = onnx/model_fp16.onnx. */
+export type Dtype = 'fp32' | 'q8' | 'fp16';
+
+export interface LoadOptions {
+  device?: Device;
+  /** Default: the model's config.json "transformers.js_config".dtype, else fp32. */
+  dtype?: Dtype;
+  /** With device 'auto': try WebGPU at all (default true). */
+  allowWebGpu?: boolean;
+  /** Override the config.json "sgpt" settings. */
+  settings?: SgptOverrides;
+  /**
+   * Browser only: URL folder that serves onnxruntime-web's dist files
+   * (ort-wasm-simd-threaded.wasm / .mjs), e.g. '/ort/'. Default: the library's CDN default is left alone.
+   */
+  wasmPaths?: string;
+  /** onnxruntime threads (wasm: numThreads; Node cpu: intraOpNumThreads). Default: the runtime's choice. */
+  threads?: number;
+  /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */
+  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Hub-style host for hub ids (default https://huggingface.co/); tests point it at a local server. */
+  remoteHost?: string;
+}
+
+export interface EmbedOptions {
+  /** Sequences per model call (default 16). */
+  batchSize?: number;
+  /** Aborts between batches with SgptError('ABORTED'). */
+  signal?: AbortSignal;
+  /** Called after each batch with the number of input texts whose chunks are all embedded. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Embeddings {
+  /** rows * dims, each row L2-normalised (dot product = cosine). */
+  vectors: Float32Array;
+  dims: number;
+  rows: number;
+  /** row -> index of the input text it came from (a long text gives several chunk rows, in order). */
+  owner: Int32Array;
+}
+
+export type { Role };
