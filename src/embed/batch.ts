@@ -1,0 +1,42 @@
+/**
+ * Batching for a padded model call: sequences sorted by length so each batch pads as little as
+ * possible, right padding with the pad id, attention mask 1 for tokens and 0 for padding.
+ */
+import { SgptError } from '../errors';
+
+export const DEFAULT_BATCH_SIZE = 16;
+
+/**
+ * Groups of sequence indices, longest first (ties: lower index first), at most `batchSize` each.
+ * The indices are the caller's original positions, so results can be put back in order.
+ */
+export function planBatches(lengths: readonly number[], batchSize: number = DEFAULT_BATCH_SIZE): number[][] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new SgptError('INPUT_INVALID', `batch size must be a positive integer, got ${batchSize}`);
+  }
+  const order = lengths.map((_, index) => index).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) batches.push(order.slice(start, start + batchSize));
+  return batches;
+}
+
+export interface PaddedBatch {
+  rows: number;
+  seqLen: number;
+  /** rows * seqLen, row-major, right-padded with the pad id. */
+  inputIds: Int32Array;
+  /** rows * seqLen: 1 for a real token, 0 for padding. */
+  attentionMask: Uint8Array;
+}
+
+export function padBatch(sequences: readonly (readonly number[])[], padId: number): PaddedBatch {
+  const rows = sequences.length;
+  const seqLen = sequences.reduce((max, seq) => Math.max(max, seq.length), 0);
+  const inputIds = new Int32Array(rows * seqLen).fill(padId);
+  const attentionMask = new Uint8Array(rows * seqLen);
+  sequences.forEach((seq, row) => {
+    inputIds.set(seq, row * seqLen);
+    attentionMask.fill(1, row * seqLen, row * seqLen + seq.length);
+  });
+  return { rows, seqLen, inputIds, attentionMask };
+}
