@@ -48,3 +48,8 @@ export function scoreRows(logits: Float32Array, seqLen: number, vocab: number, r
     return score;
   });
 }
+
+/** Candidate indices best first: higher score, then lower index (deterministic ties). */
+export function orderByScore(scores: readonly number[]): number[] {
+  return scores.map((_, index) => index).sort((a, b) => scores[b]! - scores[a]! || a - b);
+}

@@ -1,0 +1,86 @@
+/**
+ * SGPT-CE reranking: score (query, document) pairs with a causal LM and reorder the candidates.
+ * The model sits behind `CausalLm` (loaded by src/embed/model.ts); everything here is the same in
+ * Node and in the worker.
+ */
+import { SgptError } from '../errors';
+import { padBatch, planBatches } from '../embed/batch';
+import { encodePair, fitToWindow, PROMPTS, type PromptKind, type RerankInput } from './prompt';
+import { orderByScore, scoreRows } from './score';
+import type { CausalLm } from './causal-lm';
+
+/**
+ * Rows per model call. The LM returns fp32 logits for every position and the whole vocabulary:
+ * a 230-token row of GPT-2 is 230 x 50257 x 4 B = 46 MB, so batches stay small.
+ */
+export const DEFAULT_RERANK_BATCH_SIZE = 4;
+
+export interface RerankOptions {
+  /** 'asymmetric' (prompt "G", default) or 'symmetric' (the question variant). */
+  prompt?: PromptKind;
+  batchSize?: number;
+  /** Checked before and after every model call; aborting throws SgptError('ABORTED'). */
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Reranked {
+  /** Candidate indices, best first (ties: lower index first). */
+  order: number[];
+  /** scores[i] is the summed query log-probability given document i (closer to 0 is better). */
+  scores: number[];
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SgptError('ABORTED', 'reranking was superseded by a newer request');
+}
+
+export class Reranker {
+  readonly lm: CausalLm;
+  /** Positions one input may use: the model's limit unless a smaller window is asked for. */
+  readonly maxLength: number;
+
+  constructor(lm: CausalLm, maxLength: number = lm.maxPositions) {
+    if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > lm.maxPositions) {
+      throw new SgptError('INPUT_INVALID', `rerank window must be an integer in 2..${lm.maxPositions}, got ${maxLength}`);
+    }
+    this.lm = lm;
+    this.maxLength = maxLength;
+  }
+
+  /** The exact model input for one pair (exposed for tests and debugging). */
+  input(query: string, document: string, prompt: PromptKind = 'asymmetric'): RerankInput {
+    return fitToWindow(encodePair((text) => this.lm.tokenize(text), PROMPTS[prompt], document, query), this.maxLength);
+  }
+
+  /** One score per document, in input order. */
+  async score(query: string, documents: readonly string[], options: RerankOptions = {}): Promise<number[]> {
+    const { prompt = 'asymmetric', batchSize = DEFAULT_RERANK_BATCH_SIZE, signal, onProgress } = options;
+    checkAbort(signal);
+    const inputs = documents.map((document) => this.input(query, document, prompt));
+    const scores = new Array<number>(documents.length);
+    let done = 0;
+    // Right padding is safe: attention is causal and only positions of real tokens are read.
+    for (const batch of planBatches(inputs.map((input) => input.ids.length), batchSize)) {
+      checkAbort(signal);
+      const rows = batch.map((index) => inputs[index]!);
+      const padded = padBatch(rows.map((row) => row.ids), this.lm.padTokenId);
+      const { logits, vocab } = await this.lm.logits(padded);
+      checkAbort(signal);
+      const batchScores = scoreRows(logits, padded.seqLen, vocab, rows.map((row) => ({ length: row.ids.length, query: row.query })));
+      batch.forEach((index, k) => (scores[index] = batchScores[k]!));
+      done += batch.length;
+      onProgress?.(done, documents.length);
+    }
+    return scores;
+  }
+
+  async rerank(query: string, documents: readonly string[], options: RerankOptions = {}): Promise<Reranked> {
+    const scores = await this.score(query, documents, options);
+    return { order: orderByScore(scores), scores };
+  }
+
+  dispose(): Promise<void> {
+    return this.lm.dispose();
+  }
+}
