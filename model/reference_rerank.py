@@ -8,7 +8,7 @@ with the weights read from the fixture's ONNX initializers:
   instruction_len = len(encode(prompt up to "{"))
   inp = (context[:I] + (context[I:] + continuation)[-(max_length + 1 - I):])[:-1]
   score = sum(log_softmax(logits(inp), -1)[len(inp) - len(cont) + j, cont[j]])   (fp32)
-Tokenisation is GPT-2's BPE from model/nano/bpe.py (an implementation independent of the
+Tokenisation is the Python GPT-2 BPE of model/reference_vectors.py (independent of the
 tokenizer.json that transformers.js reads), so the test checks prompt assembly end to end.
 """
 from __future__ import annotations
@@ -22,9 +22,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "nano"))
 from gpt2 import GPT2, HParams, load_onnx_weights  # noqa: E402
-from bpe import Encoder  # noqa: E402
+from reference_vectors import GPT2BPE  # noqa: E402
 
 MODEL_DIR = "test/fixtures/models/gpt2-lm"
 OUT = os.path.join(ROOT, "test", "parity", "rerank-reference.json")
@@ -68,7 +67,7 @@ def load_model(model_dir: str) -> tuple[GPT2, int]:
     return model, hp.n_positions
 
 
-def model_input(enc: Encoder, prompt: str, doc: str, query: str, max_length: int) -> tuple[list, list]:
+def model_input(enc: GPT2BPE, prompt: str, doc: str, query: str, max_length: int) -> tuple[list, list]:
     context = enc.encode(prompt.format(doc))
     continuation = enc.encode(query)
     instruction_len = len(enc.encode(prompt[:prompt.index("{")]))
@@ -86,7 +85,7 @@ def score(model: GPT2, inp: list, cont: list) -> float:
 
 def main() -> None:
     torch.set_num_threads(1)
-    enc = Encoder()
+    enc = GPT2BPE()
     model, positions = load_model(MODEL_DIR)
     cases = []
     for prompt, max_length, query, doc in CASES:
