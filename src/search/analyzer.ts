@@ -1,0 +1,91 @@
+/**
+ * Lucene-style English analysis for the keyword index: lowercase, split into words of letters,
+ * digits and combining marks, drop an English possessive "'s", drop Lucene's 33 English stop
+ * words, Porter-stem. Pure: the same code runs in the browser and in Node.
+ *
+ * Differences from Lucene's StandardTokenizer (UAX #29), on purpose: "os.path" and "don't" split
+ * at the punctuation (so "path" finds "os.path"), and Porter stems only plain a–z words (it is an
+ * English algorithm; it would mangle "données"). Han and Hiragana characters become one token
+ * each, as Lucene does, since those scripts do not separate words with spaces.
+ */
+import { stemmer } from 'stemmer';
+
+/** Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET. */
+export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
+  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is', 'it',
+  'no', 'not', 'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these',
+  'they', 'this', 'to', 'was', 'will', 'with',
+]);
+
+export interface AnalyzerOptions {
+  /** Porter-stem plain a–z words (default true). */
+  stem?: boolean;
+  /** Words to drop after lowercasing (default ENGLISH_STOP_WORDS; pass an empty set to keep all). */
+  stopWords?: ReadonlySet<string>;
+}
+
+// One ideograph/kana per token, else a run of letters, digits and marks that are not ideographs.
+const WORD = /[\p{sc=Han}\p{sc=Hiragana}]|(?:(?![\p{sc=Han}\p{sc=Hiragana}])[\p{L}\p{N}\p{M}])+/gu;
+// "python's" / "python’s" -> "python" (Lucene's EnglishPossessiveFilter).
+const POSSESSIVE = /(?<=[\p{L}\p{N}])['’\uFF07]s(?![\p{L}\p{N}])/gu;
+const ASCII_WORD = /^[a-z]+$/;
+
+/** Lowercased words of `text`, before stop words and stemming; `open` when the text ends inside the last one. */
+function words(text: string): { words: string[]; open: boolean } {
+  const out: string[] = [];
+  let end = 0;
+  // Same-length replacement, so `end` compares against the cleaned text's length.
+  const cleaned = text.toLowerCase().replace(POSSESSIVE, '  ');
+  for (const match of cleaned.matchAll(WORD)) {
+    out.push(match[0]);
+    end = match.index + match[0].length;
+  }
+  return { words: out, open: out.length > 0 && end === cleaned.length };
+}
+
+/** Lowercased words of `text`, before stop words and stemming. */
+export function tokenize(text: string): string[] {
+  return words(text).words;
+}
+
+/** Stem one lowercased word (only plain a–z words change). */
+export function stem(word: string): string {
+  return ASCII_WORD.test(word) ? stemmer(word) : word;
+}
+
+function normalizer(options: AnalyzerOptions): (word: string) => string | null {
+  const stops = options.stopWords ?? ENGLISH_STOP_WORDS;
+  const doStem = options.stem ?? true;
+  return (word) => (stops.has(word) ? null : doStem ? stem(word) : word);
+}
+
+/** The index terms of `text`, in order, duplicates kept (term frequency matters). */
+export function analyze(text: string, options: AnalyzerOptions = {}): string[] {
+  return normalizeAll(tokenize(text), normalizer(options));
+}
+
+function normalizeAll(list: readonly string[], normalize: (word: string) => string | null): string[] {
+  const terms: string[] = [];
+  for (const word of list) {
+    const term = normalize(word);
+    if (term !== null) terms.push(term);
+  }
+  return terms;
+}
+
+export interface PartialQuery {
+  /** Terms of the finished words. */
+  terms: string[];
+  /**
+   * The word still being typed (lowercased, neither stemmed nor stop-listed), or null when the text
+   * ends in a separator. Search-as-you-type matches it as a prefix.
+   */
+  prefix: string | null;
+}
+
+/** Analyse text that is still being typed: the last word, if the text ends inside it, is a prefix. */
+export function analyzePartial(text: string, options: AnalyzerOptions = {}): PartialQuery {
+  const { words: list, open } = words(text);
+  const finished = open ? list.slice(0, -1) : list;
+  return { terms: normalizeAll(finished, normalizer(options)), prefix: open ? (list.at(-1) ?? null) : null };
+}

@@ -1,0 +1,239 @@
+/**
+ * Spherical k-means for an IVF (inverted file) index: cluster L2-normalised vectors by cosine,
+ * keep unit-length centroids, and at query time score only the vectors of the `nprobe` clusters
+ * whose centroids are nearest the query.
+ *
+ * Deterministic: k-means++ seeding draws from a seeded PRNG, ties go to the lower cluster id, and
+ * an emptied cluster is re-seeded with the point farthest from its centroid. Training runs on a
+ * seeded sample (at most `samplePerCluster` points per cluster, as Faiss does), then every vector
+ * is assigned once.
+ */
+import { SgptError } from '../errors';
+import { TopK, type Scored } from './topk';
+
+/** Mulberry32: a small, fast, seedable 32-bit PRNG; returns floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface KMeansOptions {
+  /** Number of clusters (1 ≤ k ≤ rows). */
+  k: number;
+  /** Lloyd iterations at most (default 20); stops early when no assignment changes. */
+  iterations?: number;
+  /** PRNG seed (default 1). */
+  seed?: number;
+  /** Training sample size per cluster (default 256); 0 trains on all rows. */
+  samplePerCluster?: number;
+}
+
+export interface KMeansResult {
+  /** k * dims, each row unit length. */
+  centroids: Float32Array;
+  k: number;
+  dims: number;
+  /** row -> cluster id. */
+  assignments: Int32Array;
+  /** Lloyd iterations run. */
+  iterations: number;
+}
+
+/** Vectors of each cluster: rows of cluster c are rows[offsets[c]] … rows[offsets[c + 1] - 1], ascending. */
+export interface InvertedLists {
+  offsets: Uint32Array;
+  rows: Uint32Array;
+}
+
+function dot(a: Float32Array, aBase: number, b: Float32Array, bBase: number, dims: number): number {
+  let sum = 0;
+  for (let d = 0; d < dims; d++) sum += a[aBase + d]! * b[bBase + d]!;
+  return sum;
+}
+
+function checkShape(vectors: Float32Array, dims: number): number {
+  if (!Number.isInteger(dims) || dims < 1) throw new SgptError('INPUT_INVALID', `dims must be a positive integer, got ${dims}`);
+  const rows = vectors.length / dims;
+  if (!Number.isInteger(rows)) throw new SgptError('INPUT_INVALID', `${vectors.length} values do not make rows of ${dims} dims`);
+  return rows;
+}
+
+/** Best cluster of each listed row (ties: lower id) and its cosine. */
+function assign(vectors: Float32Array, rowIds: Int32Array | null, count: number, centroids: Float32Array, k: number, dims: number, out: Int32Array, sims: Float64Array): void {
+  for (let i = 0; i < count; i++) {
+    const base = (rowIds === null ? i : rowIds[i]!) * dims;
+    let best = 0;
+    let bestSim = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const sim = dot(vectors, base, centroids, c * dims, dims);
+      if (sim > bestSim) {
+        bestSim = sim;
+        best = c;
+      }
+    }
+    out[i] = best;
+    sims[i] = bestSim;
+  }
+}
+
+/** Scale each centroid to unit length; a zero row stays zero (the caller re-seeds it). */
+function normalizeRows(data: Float32Array, rows: number, dims: number): void {
+  for (let r = 0; r < rows; r++) {
+    const norm = Math.sqrt(dot(data, r * dims, data, r * dims, dims));
+    if (norm > 0) for (let d = 0; d < dims; d++) data[r * dims + d]! /= norm;
+  }
+}
+
+/** k-means++: the first centre uniformly, then each next one with probability ∝ squared distance (2 − 2·cos). */
+function seedCentroids(vectors: Float32Array, sample: Int32Array, k: number, dims: number, random: () => number): Float32Array {
+  const centroids = new Float32Array(k * dims);
+  const n = sample.length;
+  const nearest = new Float64Array(n).fill(Infinity);
+  let chosen = sample[Math.floor(random() * n)]!;
+  for (let c = 0; c < k; c++) {
+    centroids.set(vectors.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
+    if (c === k - 1) break;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const distance = Math.max(0, 2 - 2 * dot(vectors, sample[i]! * dims, centroids, c * dims, dims));
+      if (distance < nearest[i]!) nearest[i] = distance;
+      total += nearest[i]!;
+    }
+    // All remaining points coincide with a centre: take the next sample point in order.
+    if (total === 0) {
+      chosen = sample[(c + 1) % n]!;
+      continue;
+    }
+    let target = random() * total;
+    let pick = n - 1;
+    for (let i = 0; i < n; i++) {
+      target -= nearest[i]!;
+      if (target < 0) {
+        pick = i;
+        break;
+      }
+    }
+    chosen = sample[pick]!;
+  }
+  return centroids;
+}
+
+/** A seeded sample of row ids (ascending), or all rows when the sample would not be smaller. */
+function sampleRows(rows: number, size: number, random: () => number): Int32Array {
+  const all = Int32Array.from({ length: rows }, (_, i) => i);
+  if (size <= 0 || size >= rows) return all;
+  // Partial Fisher–Yates: the first `size` entries become a uniform sample.
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(random() * (rows - i));
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.subarray(0, size).sort();
+}
+
+/** Cluster L2-normalised `vectors` (rows × dims) by cosine. */
+export function sphericalKMeans(vectors: Float32Array, dims: number, options: KMeansOptions): KMeansResult {
+  const rows = checkShape(vectors, dims);
+  const { k } = options;
+  if (!Number.isInteger(k) || k < 1 || k > rows) throw new SgptError('INPUT_INVALID', `k-means k must be an integer in [1, ${rows}] for ${rows} vectors, got ${k}`);
+  const maxIterations = options.iterations ?? 20;
+  const random = seededRandom(options.seed ?? 1);
+  const sample = sampleRows(rows, k * (options.samplePerCluster ?? 256), random);
+  const n = sample.length;
+  const centroids = seedCentroids(vectors, sample, k, dims, random);
+  const labels = new Int32Array(n).fill(-1);
+  const next = new Int32Array(n);
+  const sims = new Float64Array(n);
+  let iterations = 0;
+  while (iterations < maxIterations) {
+    assign(vectors, sample, n, centroids, k, dims, next, sims);
+    iterations++;
+    let changed = 0;
+    for (let i = 0; i < n; i++) if (next[i] !== labels[i]) changed++;
+    labels.set(next);
+    if (changed === 0) break;
+    centroids.fill(0);
+    const sizes = new Int32Array(k);
+    for (let i = 0; i < n; i++) {
+      const c = labels[i]!;
+      sizes[c]!++;
+      const base = sample[i]! * dims;
+      for (let d = 0; d < dims; d++) centroids[c * dims + d]! += vectors[base + d]!;
+    }
+    normalizeRows(centroids, k, dims);
+    reseedEmpty(vectors, sample, centroids, sizes, labels, sims, dims);
+  }
+  const assignments = new Int32Array(rows);
+  assign(vectors, null, rows, centroids, k, dims, assignments, new Float64Array(rows));
+  return { centroids, k, dims, assignments, iterations };
+}
+
+/** Give each empty cluster the sample point worst served by its centroid (lowest cosine; ties: lower position). */
+function reseedEmpty(vectors: Float32Array, sample: Int32Array, centroids: Float32Array, sizes: Int32Array, labels: Int32Array, sims: Float64Array, dims: number): void {
+  for (let c = 0; c < sizes.length; c++) {
+    if (sizes[c]! > 0) continue;
+    let worst = -1;
+    for (let i = 0; i < sample.length; i++) {
+      if (sizes[labels[i]!]! > 1 && (worst === -1 || sims[i]! < sims[worst]!)) worst = i;
+    }
+    if (worst === -1) return;
+    centroids.set(vectors.subarray(sample[worst]! * dims, (sample[worst]! + 1) * dims), c * dims);
+    sizes[labels[worst]!]!--;
+    sizes[c] = 1;
+    labels[worst] = c;
+    sims[worst] = 1;
+  }
+}
+
+/** The `nprobe` clusters whose centroids have the highest cosine with `query`, best first (ties: lower id). */
+export function probe(query: Float32Array, centroids: Float32Array, dims: number, nprobe: number): number[] {
+  const k = checkShape(centroids, dims);
+  if (query.length !== dims) throw new SgptError('INPUT_INVALID', `query has ${query.length} dims, the centroids ${dims}`);
+  const top = new TopK(Math.max(0, Math.min(nprobe, k)));
+  for (let c = 0; c < k; c++) top.push(c, dot(query, 0, centroids, c * dims, dims));
+  return top.result().map((hit) => hit.index);
+}
+
+/** Group row ids by cluster. */
+export function invertedLists(assignments: Int32Array, k: number): InvertedLists {
+  const offsets = new Uint32Array(k + 1);
+  for (const c of assignments) {
+    if (!(c >= 0 && c < k)) throw new SgptError('INPUT_INVALID', `assignment ${c} is not a cluster id in [0, ${k})`);
+    offsets[c + 1]!++;
+  }
+  for (let c = 0; c < k; c++) offsets[c + 1]! += offsets[c]!;
+  const fill = offsets.slice(0, k);
+  const rows = new Uint32Array(assignments.length);
+  assignments.forEach((c, row) => (rows[fill[c]!++] = row));
+  return { offsets, rows };
+}
+
+/**
+ * IVF search: exact cosine over the rows of the `nprobe` nearest clusters only. `index` is the
+ * row; ties go to the lower row, as in exact search, so nprobe = k gives exact results.
+ */
+export function ivfSearch(
+  query: Float32Array,
+  vectors: Float32Array,
+  dims: number,
+  centroids: Float32Array,
+  lists: InvertedLists,
+  nprobe: number,
+  k: number,
+): Scored[] {
+  const top = new TopK(k);
+  for (const c of probe(query, centroids, dims, nprobe)) {
+    for (let i = lists.offsets[c]!; i < lists.offsets[c + 1]!; i++) {
+      const row = lists.rows[i]!;
+      top.push(row, dot(query, 0, vectors, row * dims, dims));
+    }
+  }
+  return top.result();
+}
