@@ -30,6 +30,8 @@ export interface LoadOptions {
 export interface EmbedOptions {
   /** Sequences per model call (default 16). */
   batchSize?: number;
+  /** Tokens shared by neighbouring chunks of a long text (default a quarter of the window). */
+  overlap?: number;
   /** Aborts between batches with SgptError('ABORTED'). */
   signal?: AbortSignal;
   /** Called after each batch with the number of input texts whose chunks are all embedded. */

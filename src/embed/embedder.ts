@@ -1,0 +1,129 @@
+/**
+ * SGPT bi-encoder embeddings: tokenize the bare text (no BOS), split long texts into token
+ * windows within the role's budget, wrap each window in the role's bracket ids, run length-sorted
+ * right-padded batches through the decoder, pool with position weights, L2-normalise.
+ * Same code in Node and the browser.
+ */
+import { SgptError } from '../errors';
+import { DEFAULT_BATCH_SIZE, padBatch, planBatches } from './batch';
+import { chunkTokens } from './chunk';
+import { loadEncoder, type Backend, type Encoder } from './model';
+import { weightedMeanPool } from './pooling';
+import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
+import type { EmbedOptions, Embeddings, LoadOptions } from './types';
+import { textBudget, wrapIds } from './wrap';
+
+export class Embedder {
+  readonly settings: SgptSettings;
+
+  private constructor(private readonly encoder: Encoder, settings: SgptSettings) {
+    this.settings = settings;
+  }
+
+  /** Load a model (hub id, URL or folder); settings come from its config.json "sgpt" key, then `opts.settings`. */
+  static async load(source: string, opts: LoadOptions = {}): Promise<Embedder> {
+    const encoder = await loadEncoder(source, opts);
+    try {
+      return new Embedder(encoder, readSgptSettings(encoder.config, opts.settings));
+    } catch (error) {
+      await encoder.dispose();
+      throw error;
+    }
+  }
+
+  get dims(): number {
+    return this.encoder.dims;
+  }
+
+  /** The backend that runs the model: 'cpu' (Node), 'wasm' or 'webgpu'. */
+  get backend(): Backend {
+    return this.encoder.backend;
+  }
+
+  /** Where the model came from (folder, URL, or hub URL). */
+  get modelId(): string {
+    return this.encoder.modelId;
+  }
+
+  /** Bare BPE ids of a text: no BOS/EOS, no brackets, no truncation. */
+  tokenize(text: string): number[] {
+    return this.encoder.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
+  /** The sequences the model sees for one text: its chunks, each wrapped for the role. */
+  sequences(text: string, role: Role, overlap?: number): number[][] {
+    const ids = this.tokenize(text);
+    if (ids.length === 0 && this.settings.mode === 'symmetric') {
+      throw new SgptError('INPUT_INVALID', 'cannot embed an empty text in symmetric mode: it has no tokens');
+    }
+    return chunkTokens(ids, textBudget(this.settings, role), overlap).map((chunk) => wrapIds(chunk, this.settings, role));
+  }
+
+  /**
+   * One L2-normalised row per chunk; a text within the budget is one row. `owner[row]` is the
+   * index of the text a row came from; a text's rows are contiguous and in order.
+   */
+  async embed(texts: readonly string[], role: Role, opts: EmbedOptions = {}): Promise<Embeddings> {
+    if (!Array.isArray(texts)) throw new SgptError('INPUT_INVALID', 'embed expects an array of strings');
+    const bad = texts.findIndex((text) => typeof text !== 'string');
+    if (bad !== -1) throw new SgptError('INPUT_INVALID', `text ${bad} is not a string (${typeof texts[bad]})`);
+    if (role !== 'query' && role !== 'document') {
+      throw new SgptError('INPUT_INVALID', `role must be "query" or "document", got ${JSON.stringify(role)}`);
+    }
+    const { signal, onProgress } = opts;
+    throwIfAborted(signal);
+
+    const sequences: number[][] = [];
+    const ownerList: number[] = [];
+    texts.forEach((text, index) => {
+      for (const sequence of this.sequences(text, role, opts.overlap)) {
+        sequences.push(sequence);
+        ownerList.push(index);
+      }
+    });
+    const owner = Int32Array.from(ownerList);
+    const dims = this.dims;
+    const vectors = new Float32Array(sequences.length * dims);
+
+    // A text is done when all of its rows are; count rows left per text.
+    const left = new Int32Array(texts.length);
+    for (const o of owner) left[o]!++;
+    let done = 0;
+
+    for (const batchRows of planBatches(sequences.map((s) => s.length), opts.batchSize ?? DEFAULT_BATCH_SIZE)) {
+      throwIfAborted(signal);
+      const batch = padBatch(
+        batchRows.map((row) => sequences[row]!),
+        this.settings.padTokenId,
+      );
+      const hidden = await this.encoder.run(batch);
+      const pooled = weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
+      batchRows.forEach((row, i) => {
+        vectors.set(pooled.subarray(i * dims, (i + 1) * dims), row * dims);
+        if (--left[owner[row]!]! === 0) done++;
+      });
+      onProgress?.(done, texts.length);
+    }
+    return { vectors, dims, rows: sequences.length, owner };
+  }
+
+  /** The vector of one query (within the query budget: a longer query is an error, not a silent cut). */
+  async embedQuery(text: string, opts: Omit<EmbedOptions, 'onProgress'> = {}): Promise<Float32Array> {
+    const out = await this.embed([text], 'query', opts);
+    if (out.rows !== 1) {
+      throw new SgptError(
+        'INPUT_INVALID',
+        `query has ${this.tokenize(text).length} tokens, more than the ${textBudget(this.settings, 'query')} a query may have`,
+      );
+    }
+    return out.vectors;
+  }
+
+  async dispose(): Promise<void> {
+    await this.encoder.dispose();
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SgptError('ABORTED', 'embedding was cancelled');
+}

@@ -1,0 +1,381 @@
+/**
+ * Loading a GPT through transformers.js, the same code in Node and the browser (no Node imports).
+ *
+ * A source is one of
+ * - a hub id, "owner/name" or "name" (fetched from `remoteHost`, default the Hugging Face hub),
+ * - an http(s) URL of a model folder, or in the browser a path like "/models/tiny-gpt2"
+ *   (resolved against the page or worker URL),
+ * - in Node, a directory: anything starting with "/", "./" or "../", or with two or more "/".
+ * transformers.js reads where to fetch from in its global `env`; loads are serialised so each one
+ * sees its own settings, and the previous values are restored afterwards.
+ */
+import {
+  AutoConfig,
+  AutoModel,
+  AutoTokenizer,
+  env,
+  Tensor,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import { SgptError, type ErrorCode } from '../errors';
+import type { PaddedBatch } from './batch';
+import type { Device, Dtype, LoadOptions } from './types';
+
+export type Backend = 'cpu' | 'wasm' | 'webgpu';
+
+export const DEFAULT_REMOTE_HOST = 'https://huggingface.co/';
+const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
+/** transformers.js' rule for hub ids (utils/hub/constants.js REPO_ID_REGEX), plus its extra checks. */
+const HUB_ID = /^(\b[\w\-.]+\b\/)?\b[\w\-.]{1,96}\b$/;
+const FOLDER_NAME = /^\b[\w\-.]{1,96}\b$/;
+
+export type ModelSource =
+  | { kind: 'hub'; modelId: string }
+  | { kind: 'url'; modelId: string; host: string }
+  | { kind: 'path'; modelId: string };
+
+export function isNodeRuntime(): boolean {
+  return typeof process !== 'undefined' && process.release?.name === 'node';
+}
+
+function isHubId(value: string): boolean {
+  return HUB_ID.test(value) && !value.includes('..') && !value.includes('--');
+}
+
+/**
+ * Classify a source string. `base` is the URL that browser paths resolve against
+ * (the page or worker location); `node` says whether a file system is there.
+ */
+export function resolveSource(source: string, runtime: { node: boolean; base?: string }): ModelSource {
+  const trimmed = source.trim();
+  if (trimmed === '') throw new SgptError('INPUT_INVALID', 'model source is empty: give a hub id, a URL or a folder');
+  if (/^https?:\/\//i.test(trimmed)) return urlSource(trimmed);
+  const pathLike = /^\.{0,2}\//.test(trimmed) || (trimmed.match(/\//g)?.length ?? 0) >= 2 || trimmed.includes('\\');
+  if (pathLike) {
+    if (runtime.node) return { kind: 'path', modelId: trimmed.replace(/[/\\]+$/, '') };
+    if (runtime.base === undefined) {
+      throw new SgptError('INPUT_INVALID', `model path "${trimmed}" needs a base URL to resolve against; give an absolute URL`);
+    }
+    return urlSource(new URL(trimmed, runtime.base).href);
+  }
+  if (isHubId(trimmed)) return { kind: 'hub', modelId: trimmed };
+  throw new SgptError(
+    'INPUT_INVALID',
+    `model source "${trimmed}" is neither a hub id ("owner/name"), a URL, nor a path (start it with "/" or "./")`,
+  );
+}
+
+function urlSource(href: string): ModelSource {
+  const url = new URL(href);
+  const segments = url.pathname.split('/').filter((s) => s !== '');
+  const name = segments.pop();
+  if (name === undefined || !FOLDER_NAME.test(name) || name.includes('..') || name.includes('--')) {
+    throw new SgptError(
+      'INPUT_INVALID',
+      `model URL ${href} must end in a plain folder name (letters, digits, "-", "_", "."), like https://host/models/tiny-gpt2`,
+    );
+  }
+  const host = `${url.origin}/${segments.map((s) => `${s}/`).join('')}`;
+  return { kind: 'url', modelId: name, host };
+}
+
+/** Where the source's files live, for messages. */
+export function describeSource(source: ModelSource, remoteHost = DEFAULT_REMOTE_HOST): string {
+  switch (source.kind) {
+    case 'hub':
+      return `${remoteHost.replace(/\/?$/, '/')}${source.modelId}`;
+    case 'url':
+      return `${source.host}${source.modelId}`;
+    case 'path':
+      return source.modelId;
+  }
+}
+
+type EnvSettings = Pick<
+  typeof env,
+  'allowLocalModels' | 'allowRemoteModels' | 'remoteHost' | 'remotePathTemplate' | 'useFSCache'
+>;
+
+function envFor(source: ModelSource, remoteHost: string | undefined): EnvSettings {
+  switch (source.kind) {
+    case 'hub':
+      // Only the real hub's files are worth caching on disk; a test server's are not.
+      return {
+        allowLocalModels: false,
+        allowRemoteModels: true,
+        remoteHost: remoteHost ?? DEFAULT_REMOTE_HOST,
+        remotePathTemplate: HUB_PATH_TEMPLATE,
+        useFSCache: env.useFSCache && remoteHost === undefined,
+      };
+    case 'url':
+      // The Node file cache keys by folder name only, so two hosts' "tiny-gpt2" would collide.
+      return {
+        allowLocalModels: false,
+        allowRemoteModels: true,
+        remoteHost: source.host,
+        remotePathTemplate: '{model}/',
+        useFSCache: false,
+      };
+    case 'path':
+      return {
+        allowLocalModels: true,
+        allowRemoteModels: false,
+        remoteHost: env.remoteHost,
+        remotePathTemplate: env.remotePathTemplate,
+        useFSCache: env.useFSCache,
+      };
+  }
+}
+
+let loadChain: Promise<unknown> = Promise.resolve();
+
+/** Run `load` with transformers.js' env pointed at the source, one load at a time. */
+async function withSourceEnv<T>(source: ModelSource, remoteHost: string | undefined, load: () => Promise<T>): Promise<T> {
+  const run = async () => {
+    const wanted = envFor(source, remoteHost);
+    const saved: EnvSettings = {
+      allowLocalModels: env.allowLocalModels,
+      allowRemoteModels: env.allowRemoteModels,
+      remoteHost: env.remoteHost,
+      remotePathTemplate: env.remotePathTemplate,
+      useFSCache: env.useFSCache,
+    };
+    Object.assign(env, wanted);
+    try {
+      return await load();
+    } finally {
+      Object.assign(env, saved);
+    }
+  };
+  const result = loadChain.then(run, run);
+  loadChain = result.catch(() => undefined);
+  return result;
+}
+
+/** The backend a device choice runs on here. */
+export async function resolveBackend(device: Device, allowWebGpu: boolean, node: boolean): Promise<Backend> {
+  if (node) {
+    if (device === 'wasm') {
+      throw new SgptError('BACKEND_UNAVAILABLE', 'device "wasm" is for browsers; Node runs onnxruntime-node: use "cpu" or "auto"');
+    }
+    return device === 'webgpu' ? 'webgpu' : 'cpu';
+  }
+  if (device === 'cpu') throw new SgptError('BACKEND_UNAVAILABLE', 'device "cpu" is Node-only; in a browser use "wasm", "webgpu" or "auto"');
+  if (device === 'wasm') return 'wasm';
+  const adapter = await webGpuAdapter();
+  if (device === 'webgpu') {
+    if (!adapter) throw new SgptError('BACKEND_UNAVAILABLE', 'device "webgpu" was requested but this browser offers no WebGPU adapter; use "auto" or "wasm"');
+    return 'webgpu';
+  }
+  return allowWebGpu && adapter ? 'webgpu' : 'wasm';
+}
+
+async function webGpuAdapter(): Promise<boolean> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Point onnxruntime-web at our own copies of its files (never a CDN). The plain build is ~2x
+ * faster for fp32 on CPU; WebGPU needs the asyncify build. Fields are set in place because
+ * transformers.js holds a reference to the `wasm` object.
+ */
+function configureWasm(base: string, backend: Backend, threads: number | undefined): void {
+  const wasm = env.backends.onnx.wasm;
+  if (!wasm) throw new SgptError('BACKEND_UNAVAILABLE', 'onnxruntime-web has no WASM backend in this build');
+  const folder = base.endsWith('/') ? base : `${base}/`;
+  const stem = `ort-wasm-simd-threaded${backend === 'webgpu' ? '.asyncify' : ''}`;
+  wasm.wasmPaths = { mjs: `${folder}${stem}.mjs`, wasm: `${folder}${stem}.wasm` };
+  if (threads !== undefined) wasm.numThreads = threads;
+}
+
+/** The last quoted path or URL in a transformers.js message: the file it could not get. */
+function quotedFile(message: string): string | undefined {
+  const matches = [...message.matchAll(/"([^"]+)"/g)];
+  return matches.at(-1)?.[1];
+}
+
+type Phase = 'config' | 'tokenizer' | 'model';
+
+function loadError(error: unknown, phase: Phase, where: string, backend: Backend): SgptError {
+  if (error instanceof SgptError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : '';
+  const fail = (code: ErrorCode, text: string) => new SgptError(code, text, { cause: error });
+  if (name === 'ModelFileNotFoundError' || /\b404\b|not found|ENOENT|could not locate/i.test(message)) {
+    const file = quotedFile(message);
+    return fail(
+      'MODEL_NOT_FOUND',
+      `model file not found${file ? `: ${file}` : ''} (model "${where}"). A model folder needs config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx.`,
+    );
+  }
+  if (error instanceof SyntaxError || /JSON/.test(message)) {
+    const file = phase === 'config' ? 'config.json' : phase === 'tokenizer' ? 'tokenizer.json / tokenizer_config.json' : 'a JSON file';
+    return fail('MODEL_INVALID', `${file} of model "${where}" is not valid JSON: ${message}`);
+  }
+  if (phase === 'model' && /unsupported device|backend|execution provider|webgpu|wasm/i.test(message)) {
+    return fail('BACKEND_UNAVAILABLE', `the ${backend} backend could not run model "${where}": ${message}`);
+  }
+  if (phase === 'model' && /protobuf|load model|invalid model|onnx/i.test(message)) {
+    return fail('MODEL_INVALID', `onnx model of "${where}" could not be read: ${message}`);
+  }
+  return fail('MODEL_LOAD_FAILED', `loading the ${phase} of model "${where}" failed: ${message}`);
+}
+
+/** Progress over all files: transformers.js reports per file; we sum them. */
+function progressAggregator(onProgress: LoadOptions['onProgress']) {
+  if (!onProgress) return undefined;
+  const files = new Map<string, { loaded: number; total: number }>();
+  return (event: { status: string; file?: string; loaded?: number; total?: number }) => {
+    if (event.status !== 'progress' || event.file === undefined) return;
+    files.set(event.file, { loaded: event.loaded ?? 0, total: event.total ?? 0 });
+    let loaded = 0;
+    let total = 0;
+    for (const file of files.values()) {
+      loaded += file.loaded;
+      total += file.total;
+    }
+    onProgress(loaded, total);
+  };
+}
+
+/** A transformers.js model class (AutoModel, AutoModelForCausalLM, ...). */
+interface PretrainedClass<M> {
+  from_pretrained(id: string, options: Record<string, unknown>): Promise<M>;
+}
+
+export interface LoadedPretrained<M> {
+  model: M;
+  tokenizer: PreTrainedTokenizer;
+  /** config.json as parsed (the "sgpt" key included). */
+  config: Record<string, unknown>;
+  backend: Backend;
+  /** Where the files came from (folder, URL or hub URL). */
+  modelId: string;
+}
+
+/**
+ * Load config, tokenizer and ONNX weights of a source with one model class. Shared by the
+ * embedder (AutoModel) and the reranker (AutoModelForCausalLM). Failures are SgptErrors.
+ */
+export async function loadPretrained<M>(
+  modelClass: PretrainedClass<M>,
+  sourceText: string,
+  opts: LoadOptions = {},
+): Promise<LoadedPretrained<M>> {
+  const node = isNodeRuntime();
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const source = resolveSource(sourceText, { node, ...(base === undefined ? {} : { base }) });
+  const where = describeSource(source, opts.remoteHost);
+  const backend = await resolveBackend(opts.device ?? 'auto', opts.allowWebGpu ?? true, node);
+  if (!node && opts.wasmPaths !== undefined) configureWasm(opts.wasmPaths, backend, opts.threads);
+  else if (!node && opts.threads !== undefined && env.backends.onnx.wasm) env.backends.onnx.wasm.numThreads = opts.threads;
+  const progress_callback = progressAggregator(opts.onProgress);
+  const common = progress_callback ? { progress_callback } : {};
+
+  return withSourceEnv(source, opts.remoteHost, async () => {
+    const step = async <T>(phase: Phase, load: () => Promise<T>): Promise<T> => {
+      try {
+        return await load();
+      } catch (error) {
+        throw loadError(error, phase, where, backend);
+      }
+    };
+    const configObject = await step('config', () => AutoConfig.from_pretrained(source.modelId, common));
+    const config = configObject as unknown as Record<string, unknown>;
+    if (typeof config.model_type !== 'string' || config.model_type === '') {
+      throw new SgptError('MODEL_INVALID', `config.json of model "${where}" has no "model_type" (expected e.g. "gpt2" or "gpt_neo")`);
+    }
+    const tokenizer = await step('tokenizer', () => AutoTokenizer.from_pretrained(source.modelId, common));
+    const jsConfig = config['transformers.js_config'] as { dtype?: unknown } | undefined;
+    const dtype: Dtype = opts.dtype ?? (isDtype(jsConfig?.dtype) ? jsConfig.dtype : 'fp32');
+    const model = await step('model', () =>
+      modelClass.from_pretrained(source.modelId, {
+        ...common,
+        config: configObject,
+        device: backend,
+        dtype,
+        ...(node && opts.threads !== undefined ? { session_options: { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } } : {}),
+      }),
+    );
+    return { model, tokenizer, config, backend, modelId: where };
+  });
+}
+
+function isDtype(value: unknown): value is Dtype {
+  return value === 'fp32' || value === 'q8' || value === 'fp16';
+}
+
+/** The decoder as the embedder sees it: ids in, last hidden states out. */
+export interface Encoder {
+  readonly tokenizer: PreTrainedTokenizer;
+  readonly config: Record<string, unknown>;
+  readonly dims: number;
+  readonly backend: Backend;
+  readonly modelId: string;
+  /** last_hidden_state for a right-padded batch, flat [rows, seqLen, dims] float32. */
+  run(batch: PaddedBatch): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+interface FeatureModel {
+  sessions: Record<string, { inputNames: string[]; outputNames: string[] }>;
+  (inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  dispose(): Promise<unknown>;
+}
+
+export function int64(data: ArrayLike<number>, dims: number[]): Tensor {
+  const out = new BigInt64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = BigInt(data[i]!);
+  return new Tensor('int64', out, dims);
+}
+
+/** Load a model whose ONNX graph outputs last_hidden_state (GPT2Model / GPTNeoModel exports). */
+export async function loadEncoder(source: string, opts: LoadOptions = {}): Promise<Encoder> {
+  const loaded = await loadPretrained(AutoModel as unknown as PretrainedClass<FeatureModel>, source, opts);
+  const { model, tokenizer, config, backend, modelId } = loaded;
+  const session = model.sessions.model;
+  if (!session?.outputNames.includes('last_hidden_state')) {
+    await model.dispose();
+    throw new SgptError(
+      'MODEL_INVALID',
+      `onnx/model.onnx of "${modelId}" has outputs [${session?.outputNames.join(', ') ?? ''}] but no last_hidden_state: export the feature model (GPT2Model), not the LM head`,
+    );
+  }
+  const dims = config.n_embd ?? config.hidden_size;
+  if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1) {
+    await model.dispose();
+    throw new SgptError('MODEL_INVALID', `config.json of "${modelId}" states no hidden size (n_embd or hidden_size)`);
+  }
+  return {
+    tokenizer,
+    config,
+    dims,
+    backend,
+    modelId,
+    async run(batch) {
+      const shape = [batch.rows, batch.seqLen];
+      const outputs = await model({ input_ids: int64(batch.inputIds, shape), attention_mask: int64(batch.attentionMask, shape) });
+      try {
+        const hidden = outputs.last_hidden_state!;
+        const [rows, seqLen, width] = hidden.dims;
+        if (rows !== batch.rows || seqLen !== batch.seqLen || width !== dims) {
+          throw new SgptError('MODEL_INVALID', `last_hidden_state of "${modelId}" has shape [${hidden.dims.join(', ')}], expected [${batch.rows}, ${batch.seqLen}, ${dims}]`);
+        }
+        const data = hidden.type === 'float32' ? hidden.data : hidden.to('float32').data;
+        return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      } finally {
+        // GPU-backed outputs (WebGPU) hold device memory until disposed; extra outputs (present.*) too.
+        for (const tensor of Object.values(outputs)) if (tensor.location !== 'cpu') tensor.dispose();
+      }
+    },
+    async dispose() {
+      await model.dispose();
+    },
+  };
+}
