@@ -1,9 +1,12 @@
 /**
- * What the reranker needs from a causal language model, and the adapter from a transformers.js
- * causal LM (AutoModelForCausalLM: GPT-2, GPT-Neo, ... exported with a `logits` output).
+ * What the reranker needs from a causal language model, and its loader: any transformers.js
+ * causal LM (AutoModelForCausalLM: GPT-2, GPT-Neo, ...) whose ONNX export has a `logits` output.
+ * Source resolution, devices and errors are src/embed/model.ts's `loadPretrained`.
  */
-import { AutoModelForCausalLM, AutoTokenizer, env, Tensor, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, type Tensor } from '@huggingface/transformers';
 import type { PaddedBatch } from '../embed/batch';
+import { int64, loadPretrained } from '../embed/model';
+import type { LoadOptions } from '../embed/types';
 import { SgptError } from '../errors';
 
 export interface CausalLm {
@@ -20,56 +23,56 @@ export interface CausalLm {
   dispose(): Promise<void>;
 }
 
-/** Causal-LM classes' logits-producing forward, as transformers.js exposes it. */
 interface LmModel {
-  config: Record<string, unknown>;
+  sessions: Record<string, { inputNames: string[]; outputNames: string[] }>;
   (inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
   dispose(): Promise<unknown>;
 }
 
-function int64(data: ArrayLike<number>, dims: number[]): Tensor {
-  const out = new BigInt64Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = BigInt(data[i]!);
-  return new Tensor('int64', out, dims);
-}
+const GPT2_END_OF_TEXT = 50256;
 
-/** Wrap a loaded transformers.js causal LM and its tokenizer. */
-export function wrapCausalLm(model: LmModel, tokenizer: PreTrainedTokenizer, modelId: string, backend: string): CausalLm {
-  const config = model.config;
+export async function loadCausalLm(source: string, opts: LoadOptions = {}): Promise<CausalLm> {
+  const modelClass = AutoModelForCausalLM as unknown as Parameters<typeof loadPretrained<LmModel>>[0];
+  const { model, tokenizer, config, backend, modelId } = await loadPretrained(modelClass, source, opts);
+  const fail = async (message: string): Promise<never> => {
+    await model.dispose();
+    throw new SgptError('MODEL_INVALID', message);
+  };
+  const outputs = model.sessions.model?.outputNames ?? [];
+  if (!outputs.includes('logits')) {
+    await fail(`onnx/model.onnx of "${modelId}" has outputs [${outputs.join(', ')}] but no logits: reranking needs a causal LM export (GPT2LMHeadModel / GPTNeoForCausalLM)`);
+  }
   const positions = config.n_positions ?? config.max_position_embeddings;
   if (typeof positions !== 'number' || !Number.isInteger(positions) || positions < 2) {
-    throw new SgptError('MODEL_INVALID', `${modelId}: config.json states no position limit (n_positions or max_position_embeddings)`);
+    await fail(`config.json of "${modelId}" states no position limit (n_positions or max_position_embeddings)`);
   }
   const sgpt = config.sgpt as { pad_token_id?: unknown } | undefined;
-  const pad = sgpt?.pad_token_id ?? config.eos_token_id ?? 50256;
+  const pad = sgpt?.pad_token_id ?? config.eos_token_id;
   return {
     modelId,
     backend,
-    maxPositions: positions,
-    padTokenId: typeof pad === 'number' ? pad : 50256,
+    maxPositions: positions as number,
+    // Padding is never read (right padding, causal attention); any in-vocabulary id works.
+    padTokenId: typeof pad === 'number' ? pad : GPT2_END_OF_TEXT,
     tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
     async logits(batch) {
-      const dims = [batch.rows, batch.seqLen];
-      const out = await model({ input_ids: int64(batch.inputIds, dims), attention_mask: int64(batch.attentionMask, dims) });
-      const logits = out.logits;
-      if (logits === undefined || logits.dims.length !== 3 || !(logits.data instanceof Float32Array)) {
-        throw new SgptError('MODEL_INVALID', `${modelId} has no fp32 "logits" output: rerank needs a causal LM (…LMHeadModel / …ForCausalLM export)`);
+      const shape = [batch.rows, batch.seqLen];
+      const out = await model({ input_ids: int64(batch.inputIds, shape), attention_mask: int64(batch.attentionMask, shape) });
+      try {
+        const logits = out.logits!;
+        const [rows, seqLen, vocab] = logits.dims;
+        if (rows !== batch.rows || seqLen !== batch.seqLen || vocab === undefined) {
+          throw new SgptError('MODEL_INVALID', `logits of "${modelId}" have shape [${logits.dims.join(', ')}], expected [${batch.rows}, ${batch.seqLen}, vocab]`);
+        }
+        const data = logits.type === 'float32' ? logits.data : logits.to('float32').data;
+        return { logits: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>), vocab };
+      } finally {
+        // GPU-backed outputs (WebGPU) hold device memory until disposed; present.* too.
+        for (const tensor of Object.values(out)) if (tensor.location !== 'cpu') tensor.dispose();
       }
-      return { logits: logits.data, vocab: logits.dims[2]! };
     },
-    dispose: async () => {
+    async dispose() {
       await model.dispose();
     },
   };
-}
-
-/** Load a causal LM from a local folder (Node). Browser and hub sources go through src/embed/model.ts. */
-export async function loadCausalLm(path: string): Promise<CausalLm> {
-  env.allowRemoteModels = false;
-  env.localModelPath = '';
-  const [model, tokenizer] = await Promise.all([
-    AutoModelForCausalLM.from_pretrained(path, { dtype: 'fp32', device: 'cpu' }),
-    AutoTokenizer.from_pretrained(path),
-  ]);
-  return wrapCausalLm(model as unknown as LmModel, tokenizer, path, 'cpu');
 }

@@ -1,13 +1,14 @@
 /**
  * SGPT-CE reranking: score (query, document) pairs with a causal LM and reorder the candidates.
- * The model sits behind `CausalLm` (loaded by src/embed/model.ts); everything here is the same in
- * Node and in the worker.
+ * The model sits behind `CausalLm` (./causal-lm); everything here is the same in Node and in the
+ * worker.
  */
 import { SgptError } from '../errors';
 import { padBatch, planBatches } from '../embed/batch';
 import { encodePair, fitToWindow, PROMPTS, type PromptKind, type RerankInput } from './prompt';
 import { orderByScore, scoreRows } from './score';
-import type { CausalLm } from './causal-lm';
+import type { LoadOptions } from '../embed/types';
+import { loadCausalLm, type CausalLm } from './causal-lm';
 
 /**
  * Rows per model call. The LM returns fp32 logits for every position and the whole vocabulary:
@@ -46,6 +47,17 @@ export class Reranker {
     }
     this.lm = lm;
     this.maxLength = maxLength;
+  }
+
+  /** Load a causal LM (hub id, URL or folder) as a reranker; `maxLength` narrows its window. */
+  static async load(source: string, opts: LoadOptions & { maxLength?: number } = {}): Promise<Reranker> {
+    const lm = await loadCausalLm(source, opts);
+    try {
+      return new Reranker(lm, opts.maxLength);
+    } catch (error) {
+      await lm.dispose();
+      throw error;
+    }
   }
 
   /** The exact model input for one pair (exposed for tests and debugging). */

@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCausalLm } from '../../src/rerank/causal-lm';
 import type { PromptKind } from '../../src/rerank/prompt';
 import { Reranker } from '../../src/rerank/reranker';
 
@@ -28,7 +27,7 @@ const reference = JSON.parse(readFileSync(resolve(root, 'test/parity/rerank-refe
 describe('SGPT-CE reranker against the torch reference', () => {
   let full: Reranker;
   beforeAll(async () => {
-    full = new Reranker(await loadCausalLm(resolve(root, reference.model)));
+    full = await Reranker.load(resolve(root, reference.model));
   });
   afterAll(() => full?.dispose());
 
@@ -56,5 +55,16 @@ describe('SGPT-CE reranker against the torch reference', () => {
     const batched = await full.score(query, documents, { batchSize: documents.length });
     batched.forEach((score, i) => expect(Math.abs(score - single[i]!)).toBeLessThan(1e-4));
     expect(batched[0]).toBeCloseTo(cases[0]!.score, 4);
+  });
+
+  it('refuses a feature model (no logits) with an actionable error', async () => {
+    await expect(Reranker.load(resolve(root, 'public/models/tiny-gpt2'))).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/no logits/),
+    });
+  });
+
+  it('refuses a window wider than the model', () => {
+    expect(() => new Reranker(full.lm, full.lm.maxPositions + 1)).toThrow(/rerank window/);
   });
 });
