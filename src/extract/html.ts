@@ -1,0 +1,207 @@
+/**
+ * Built HTML page -> searchable sections: one section per heading (h1–h6) with the text up to the
+ * next heading, its url#anchor, its title and the path of headings above it.
+ *
+ * parse5 builds the same tree a browser would (so malformed HTML is tolerated the way browsers
+ * tolerate it) and decodes entities; everything here works on plain text and never emits markup.
+ */
+import { parse } from 'parse5';
+import type { DefaultTreeAdapterTypes as T } from 'parse5';
+
+export interface Section {
+  /** Site-relative URL of the page, e.g. '/library/functions.html'. */
+  url: string;
+  /** Fragment id that scrolls to the section ('' = top of the page). */
+  anchor: string;
+  /** The heading's text ('' for text before the first heading). */
+  title: string;
+  pageTitle: string;
+  /** Titles of the enclosing headings, outermost first, ending with this section's own title. */
+  headingPath: string[];
+  /** Body text of the section (heading excluded), whitespace collapsed. */
+  text: string;
+}
+
+export interface Page {
+  url: string;
+  title: string;
+  sections: Section[];
+}
+
+/** Elements whose content is never page text. */
+const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'aside', 'footer', 'svg', 'math', 'iframe', 'object', 'button', 'select', 'textarea', 'head']);
+/** Landmark roles of site chrome. */
+const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search', 'complementary']);
+/** Elements that do not break words apart; everything else is separated by whitespace. */
+const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'dfn', 'em', 'i', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'wbr', 'ins', 'del', 'label']);
+const HEADING = /^h([1-6])$/;
+
+type Node = T.ChildNode | T.Document;
+type Element = T.Element;
+
+function isElement(node: Node): node is Element {
+  return 'tagName' in node;
+}
+
+function attr(element: Element, name: string): string | undefined {
+  return element.attrs.find((a) => a.name === name)?.value;
+}
+
+function hasClass(element: Element, name: string): boolean {
+  return (attr(element, 'class') ?? '').split(/\s+/).includes(name);
+}
+
+function headingLevel(element: Element): number {
+  const match = HEADING.exec(element.tagName);
+  return match ? Number(match[1]) : 0;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Depth-first search in document order. */
+function find(node: Node, test: (element: Element) => boolean): Element | undefined {
+  const children = 'childNodes' in node ? node.childNodes : [];
+  for (const child of children) {
+    if (!isElement(child)) continue;
+    if (test(child)) return child;
+    const inner = find(child, test);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/**
+ * The page's main content: an element marked `data-sgpt-body`, else <main>, role=main, <article>,
+ * else <body>. Returns whether it is the whole body (then a <header> is site chrome).
+ */
+function contentRoot(document: T.Document): { root: Element | T.Document; isBody: boolean } {
+  const tests: Array<(e: Element) => boolean> = [
+    (e) => attr(e, 'data-sgpt-body') !== undefined,
+    (e) => e.tagName === 'main',
+    (e) => attr(e, 'role') === 'main',
+    (e) => e.tagName === 'article',
+  ];
+  for (const test of tests) {
+    const found = find(document, test);
+    if (found) return { root: found, isBody: false };
+  }
+  return { root: find(document, (e) => e.tagName === 'body') ?? document, isBody: true };
+}
+
+function ignored(element: Element, isBody: boolean): boolean {
+  if (SKIPPED.has(element.tagName)) return true;
+  if (isBody && element.tagName === 'header') return true;
+  if (attr(element, 'data-sgpt-ignore') !== undefined || attr(element, 'hidden') !== undefined) return true;
+  if (attr(element, 'aria-hidden') === 'true') return true;
+  const role = attr(element, 'role');
+  return role !== undefined && CHROME_ROLES.has(role);
+}
+
+/** Text of a subtree as a reader sees it; Sphinx's "¶" permalinks are chrome, not text. */
+function textOf(node: Node, parts: string[], isBody: boolean): void {
+  if (node.nodeName === '#text') {
+    parts.push((node as T.TextNode).value);
+    return;
+  }
+  if (!isElement(node)) return;
+  if (ignored(node, isBody) || hasClass(node, 'headerlink')) return;
+  const block = !INLINE.has(node.tagName);
+  if (block || node.tagName === 'br') parts.push(' ');
+  for (const child of node.childNodes) textOf(child, parts, isBody);
+  if (block) parts.push(' ');
+}
+
+/** The first heading inside `element`, in document order. */
+function firstHeading(element: Element): Element | undefined {
+  return find(element, (e) => headingLevel(e) > 0);
+}
+
+/**
+ * Where a link to the heading should point: the heading's own id; else the id of an enclosing
+ * element that this heading opens (Sphinx: <section id=…><h2>); else a permalink or named anchor
+ * inside the heading (<a class="headerlink" href="#…">, <a id=…>). '' when there is none.
+ */
+export function headingAnchor(heading: Element, root: Node): string {
+  const own = attr(heading, 'id');
+  if (own) return own;
+  for (let parent = heading.parentNode; parent && parent !== root && isElement(parent as Node); parent = (parent as Element).parentNode) {
+    const element = parent as Element;
+    const id = attr(element, 'id');
+    if (id && firstHeading(element) === heading) return id;
+    if (id) break; // an enclosing element with an id that another heading opens: not this section's
+  }
+  const link = find(heading, (e) => e.tagName === 'a' && hasClass(e, 'headerlink') && (attr(e, 'href') ?? '').startsWith('#'));
+  if (link) return decodeFragment((attr(link, 'href') ?? '').slice(1));
+  const named = find(heading, (e) => Boolean(attr(e, 'id') || (e.tagName === 'a' && attr(e, 'name'))));
+  return named ? (attr(named, 'id') || attr(named, 'name') || '') : '';
+}
+
+function decodeFragment(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
+  }
+}
+
+/** The page's title: its first <h1> in the content, else <title>, else ''. */
+function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
+  const h1 = find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody));
+  if (h1) {
+    const parts: string[] = [];
+    textOf(h1, parts, isBody);
+    const text = collapse(parts.join(''));
+    if (text) return text;
+  }
+  const title = find(document, (e) => e.tagName === 'title');
+  return title ? collapse(title.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
+}
+
+/** Split a page's main content into sections at its headings. */
+export function extractPage(html: string, url: string): Page {
+  const document = parse(html);
+  const { root, isBody } = contentRoot(document);
+  const pageTitle = pageTitleOf(document, root, isBody);
+  const sections: Section[] = [];
+  const stack: Array<{ level: number; title: string }> = [];
+  let current = { anchor: '', title: '', path: [] as string[], parts: [] as string[] };
+
+  const close = (): void => {
+    const text = collapse(current.parts.join(''));
+    if (text || current.title) {
+      sections.push({ url, anchor: current.anchor, title: current.title || pageTitle, pageTitle, headingPath: current.path, text });
+    }
+  };
+
+  const walk = (node: Node): void => {
+    if (node.nodeName === '#text') {
+      current.parts.push((node as T.TextNode).value);
+      return;
+    }
+    if (!isElement(node) && node.nodeName !== '#document') return;
+    if (isElement(node)) {
+      if (ignored(node, isBody) || hasClass(node, 'headerlink')) return;
+      const level = headingLevel(node);
+      if (level > 0) {
+        close();
+        const parts: string[] = [];
+        textOf(node, parts, isBody);
+        const title = collapse(parts.join(''));
+        while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+        stack.push({ level, title });
+        current = { anchor: headingAnchor(node, root), title, path: stack.map((h) => h.title), parts: [] };
+        return;
+      }
+    }
+    const block = isElement(node) && !INLINE.has(node.tagName);
+    if (block || node.nodeName === 'br') current.parts.push(' ');
+    for (const child of (node as Element).childNodes) walk(child);
+    if (block) current.parts.push(' ');
+  };
+
+  for (const child of (root as Element).childNodes) walk(child);
+  close();
+  return { url, title: pageTitle, sections };
+}

@@ -1,0 +1,322 @@
+/**
+ * The site index format, version 1: the one place that knows the manifest and the file layouts
+ * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
+ * the browser reader go through these functions.
+ */
+import type { Mode } from '../embed/sgpt-settings';
+import { SgptError } from '../errors';
+import type { Quantized } from './int8';
+
+export const FORMAT_NAME = 'sgpt-search-index';
+export const FORMAT_VERSION = 1;
+
+/** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
+export interface FileRef {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ShardRef extends FileRef {
+  /** Vector rows (section chunks) in the shard. */
+  rows: number;
+}
+
+export interface ModelRef {
+  /** The model's name: the last segment of its folder or hub id, e.g. 'tiny-gpt2'. */
+  id: string;
+  /** sha256 over the model's config.json and ONNX weights ('' when unknown). */
+  hash: string;
+  dims: number;
+  mode: Mode;
+}
+
+export interface Manifest {
+  format: typeof FORMAT_NAME;
+  version: number;
+  /** ISO time of the build (informational). */
+  built: string;
+  model: ModelRef;
+  counts: { pages: number; sections: number; vectors: number };
+  /** Weight of the semantic ranking against the keyword ranking in weighted RRF (0..1). */
+  fusion: { semanticWeight: number };
+  /** Shards a query reads by default (IVF nprobe); a page or command may ask for more. */
+  probe: number;
+  /** Section metadata (JSON, see SectionsFile). */
+  sections: FileRef;
+  /** The keyword (BM25) index, in the ranking code's serialisation. */
+  keyword: FileRef;
+  /** IVF centroids, one per shard; null when there is a single shard. */
+  centroids: FileRef | null;
+  shards: ShardRef[];
+}
+
+export interface PageMeta {
+  url: string;
+  title: string;
+}
+
+export interface SectionMeta {
+  /** Index into SectionsFile.pages. */
+  page: number;
+  anchor: string;
+  title: string;
+  headingPath: string[];
+  /** The start of the section's text, plain text. */
+  excerpt: string;
+  /** Hash of the text that was embedded: lets an incremental build reuse the vectors. */
+  textHash: string;
+}
+
+export interface SectionsFile {
+  pages: PageMeta[];
+  sections: SectionMeta[];
+}
+
+/** One shard's vectors: int8 rows, their scales and the section each row belongs to. */
+export interface Shard extends Quantized {
+  rows: number;
+  dims: number;
+  owner: Int32Array;
+}
+
+const invalid = (file: string, message: string): SgptError => new SgptError('INDEX_INVALID', `${file}: ${message}`);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function count(value: unknown, what: string, file: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalid(file, `${what} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function text(value: unknown, what: string, file: string): string {
+  if (typeof value !== 'string') throw invalid(file, `${what} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+/** File names are plain names in the manifest's folder: no paths, no URLs. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function fileRef(value: unknown, what: string): FileRef {
+  const file = 'manifest.json';
+  if (!isRecord(value)) throw invalid(file, `${what} must be an object with name, bytes and sha256`);
+  const name = text(value.name, `${what}.name`, file);
+  if (!FILE_NAME.test(name)) throw invalid(file, `${what}.name ${JSON.stringify(name)} is not a plain file name`);
+  const sha256 = text(value.sha256, `${what}.sha256`, file);
+  if (!HEX64.test(sha256)) throw invalid(file, `${what}.sha256 must be 64 lowercase hex digits`);
+  if (!name.includes(sha256.slice(0, 16))) throw invalid(file, `${what}.name ${name} does not contain its hash ${sha256.slice(0, 16)}`);
+  return { name, bytes: count(value.bytes, `${what}.bytes`, file), sha256 };
+}
+
+/** Check a parsed manifest.json: version first (INDEX_VERSION), then every field (INDEX_INVALID). */
+export function parseManifest(json: unknown): Manifest {
+  const file = 'manifest.json';
+  if (!isRecord(json) || json.format !== FORMAT_NAME) throw invalid(file, `not an sgpt-search index (expected "format": "${FORMAT_NAME}")`);
+  if (json.version !== FORMAT_VERSION) {
+    throw new SgptError('INDEX_VERSION', `manifest.json: index format version ${JSON.stringify(json.version)} is not supported by this sgpt-search (reads version ${FORMAT_VERSION}); rebuild the index with this version's \`sgpt-search index\``);
+  }
+  const model = json.model;
+  if (!isRecord(model)) throw invalid(file, 'model must be an object');
+  if (model.mode !== 'symmetric' && model.mode !== 'asymmetric') throw invalid(file, `model.mode must be "symmetric" or "asymmetric", got ${JSON.stringify(model.mode)}`);
+  const dims = count(model.dims, 'model.dims', file);
+  if (dims === 0) throw invalid(file, 'model.dims must be positive');
+  const counts = json.counts;
+  if (!isRecord(counts)) throw invalid(file, 'counts must be an object');
+  const fusion = json.fusion;
+  if (!isRecord(fusion) || typeof fusion.semanticWeight !== 'number' || !(fusion.semanticWeight >= 0 && fusion.semanticWeight <= 1)) {
+    throw invalid(file, 'fusion.semanticWeight must be a number in [0, 1]');
+  }
+  if (!Array.isArray(json.shards) || json.shards.length === 0) throw invalid(file, 'shards must be a non-empty array');
+  const shards = json.shards.map((s: unknown, i: number) => ({ ...fileRef(s, `shards[${i}]`), rows: count(isRecord(s) ? s.rows : undefined, `shards[${i}].rows`, file) }));
+  const centroids = json.centroids === null ? null : fileRef(json.centroids, 'centroids');
+  if (shards.length > 1 && centroids === null) throw invalid(file, `${shards.length} shards need a centroids file`);
+  const manifest: Manifest = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    built: typeof json.built === 'string' ? json.built : '',
+    model: { id: text(model.id, 'model.id', file), hash: text(model.hash, 'model.hash', file), dims, mode: model.mode },
+    counts: {
+      pages: count(counts.pages, 'counts.pages', file),
+      sections: count(counts.sections, 'counts.sections', file),
+      vectors: count(counts.vectors, 'counts.vectors', file),
+    },
+    fusion: { semanticWeight: fusion.semanticWeight },
+    probe: count(json.probe, 'probe', file),
+    sections: fileRef(json.sections, 'sections'),
+    keyword: fileRef(json.keyword, 'keyword'),
+    centroids,
+    shards,
+  };
+  if (manifest.probe < 1) throw invalid(file, 'probe must be at least 1');
+  const rows = shards.reduce((sum, s) => sum + s.rows, 0);
+  if (rows !== manifest.counts.vectors) throw invalid(file, `shards hold ${rows} vectors but counts.vectors is ${manifest.counts.vectors}`);
+  return manifest;
+}
+
+/** The model a page or command is about to query with. `hash` is compared only when both sides know it. */
+export interface QueryModel {
+  id: string;
+  dims: number;
+  mode: Mode;
+  hash?: string;
+}
+
+/** 'public/models/tiny-gpt2/', '/models/tiny-gpt2' and 'org/tiny-gpt2' all name 'tiny-gpt2'. */
+export function modelName(source: string): string {
+  const parts = source.split(/[\\/]/).filter((p) => p !== '' && p !== '.');
+  return parts[parts.length - 1] ?? source;
+}
+
+/** Vectors from one model are meaningless to another: refuse, naming both. */
+export function checkModel(index: ModelRef, query: QueryModel): void {
+  const queryId = modelName(query.id);
+  const problems: string[] = [];
+  if (index.id !== queryId) problems.push(`model ${JSON.stringify(index.id)} vs ${JSON.stringify(queryId)}`);
+  if (index.dims !== query.dims) problems.push(`dims ${index.dims} vs ${query.dims}`);
+  if (index.mode !== query.mode) problems.push(`mode ${index.mode} vs ${query.mode}`);
+  if (query.hash && index.hash && index.hash !== query.hash) problems.push(`model hash ${index.hash.slice(0, 12)}… vs ${query.hash.slice(0, 12)}…`);
+  if (problems.length > 0) {
+    throw new SgptError(
+      'INDEX_MODEL_MISMATCH',
+      `the index was built with model ${JSON.stringify(index.id)} (${index.mode}, ${index.dims} dims) but the query uses ${JSON.stringify(queryId)} (${query.mode}, ${query.dims} dims): ${problems.join(', ')}. Rebuild the index with this model or load the index's model.`,
+    );
+  }
+}
+
+/** sha256 as lowercase hex, with Web Crypto (browsers and Node 20 alike). */
+export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A truncated or altered file is refused before it is parsed. */
+export async function verifyFile(ref: FileRef, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength !== ref.bytes) {
+    throw invalid(ref.name, `has ${bytes.byteLength} bytes but the manifest says ${ref.bytes} (truncated or from another build); rebuild or re-upload the index`);
+  }
+  const hash = await sha256Hex(bytes);
+  if (hash !== ref.sha256) throw invalid(ref.name, `content hash ${hash.slice(0, 16)}… does not match the manifest's ${ref.sha256.slice(0, 16)}… (corrupt or from another build)`);
+}
+
+/** `stem.<first 16 hex of sha256>.ext`: immutable names that caches may keep forever. */
+export async function fileRefFor(stem: string, ext: string, bytes: Uint8Array): Promise<FileRef> {
+  const sha256 = await sha256Hex(bytes);
+  return { name: `${stem}.${sha256.slice(0, 16)}.${ext}`, bytes: bytes.byteLength, sha256 };
+}
+
+// Binary layouts are little-endian (every platform that runs this). Header: 4-byte magic, uint32, uint32.
+const SHARD_MAGIC = 'SGV1';
+const CENTROIDS_MAGIC = 'SGC1';
+const HEADER = 12;
+
+function header(magic: string, a: number, b: number, total: number): { bytes: Uint8Array; view: DataView } {
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < 4; i++) bytes[i] = magic.charCodeAt(i);
+  view.setUint32(4, a, true);
+  view.setUint32(8, b, true);
+  return { bytes, view };
+}
+
+function readHeader(name: string, bytes: Uint8Array, magic: string): [number, number] {
+  if (bytes.byteLength < HEADER) throw invalid(name, `too short (${bytes.byteLength} bytes) for a header`);
+  const found = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
+  if (found !== magic) throw invalid(name, `expected magic ${magic}, found ${JSON.stringify(found)}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [view.getUint32(4, true), view.getUint32(8, true)];
+}
+
+/** Copy into a fresh, aligned buffer (a fetched or read buffer may be shared or unaligned). */
+function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+}
+
+/** Shard: 'SGV1', rows, dims, then int32 owner[rows], float32 scale[rows], int8 codes[rows*dims]. */
+export function encodeShard(shard: Shard): Uint8Array {
+  const { rows, dims } = shard;
+  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 8 * rows + rows * dims);
+  bytes.set(new Uint8Array(shard.owner.buffer, shard.owner.byteOffset, rows * 4), HEADER);
+  bytes.set(new Uint8Array(shard.scales.buffer, shard.scales.byteOffset, rows * 4), HEADER + 4 * rows);
+  bytes.set(new Uint8Array(shard.codes.buffer, shard.codes.byteOffset, rows * dims), HEADER + 8 * rows);
+  return bytes;
+}
+
+export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number): Shard {
+  const bytes = aligned(input);
+  const [rows, dims] = readHeader(name, bytes, SHARD_MAGIC);
+  if (dims !== expectDims) throw invalid(name, `holds ${dims}-dimensional vectors but the manifest says ${expectDims}`);
+  const expected = HEADER + 8 * rows + rows * dims;
+  if (bytes.byteLength !== expected) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${expected} for ${rows} rows of ${dims} dims`);
+  const base = bytes.byteOffset;
+  const owner = new Int32Array(bytes.buffer, base + HEADER, rows);
+  for (const section of owner) if (section < 0 || section >= sectionCount) throw invalid(name, `row owner ${section} is outside the ${sectionCount} sections`);
+  return {
+    rows,
+    dims,
+    owner,
+    scales: new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows),
+    codes: new Int8Array(bytes.buffer, base + HEADER + 8 * rows, rows * dims),
+  };
+}
+
+/** Centroids: 'SGC1', k, dims, then float32 centroid[k*dims] (shard i holds the rows nearest centroid i). */
+export function encodeCentroids(centroids: Float32Array, k: number, dims: number): Uint8Array {
+  const { bytes } = header(CENTROIDS_MAGIC, k, dims, HEADER + 4 * k * dims);
+  bytes.set(new Uint8Array(centroids.buffer, centroids.byteOffset, 4 * k * dims), HEADER);
+  return bytes;
+}
+
+export function decodeCentroids(name: string, input: Uint8Array, expectK: number, expectDims: number): Float32Array {
+  const bytes = aligned(input);
+  const [k, dims] = readHeader(name, bytes, CENTROIDS_MAGIC);
+  if (k !== expectK || dims !== expectDims) throw invalid(name, `holds ${k} centroids of ${dims} dims, the manifest needs ${expectK} of ${expectDims}`);
+  if (bytes.byteLength !== HEADER + 4 * k * dims) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${HEADER + 4 * k * dims}`);
+  return new Float32Array(bytes.buffer, bytes.byteOffset + HEADER, k * dims);
+}
+
+export function encodeJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+export function decodeJson(name: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw invalid(name, `is not valid UTF-8 JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function stringList(value: unknown, what: string, file: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalid(file, `${what} must be an array of strings`);
+  return value as string[];
+}
+
+/** Check the sections file against the manifest's counts. */
+export function parseSections(name: string, json: unknown, manifest: Manifest): SectionsFile {
+  if (!isRecord(json) || !Array.isArray(json.pages) || !Array.isArray(json.sections)) throw invalid(name, 'expected { "pages": [...], "sections": [...] }');
+  if (json.pages.length !== manifest.counts.pages || json.sections.length !== manifest.counts.sections) {
+    throw invalid(name, `holds ${json.pages.length} pages and ${json.sections.length} sections, the manifest says ${manifest.counts.pages} and ${manifest.counts.sections}`);
+  }
+  const pages = json.pages.map((p: unknown, i: number): PageMeta => {
+    if (!isRecord(p)) throw invalid(name, `pages[${i}] must be an object`);
+    return { url: text(p.url, `pages[${i}].url`, name), title: text(p.title, `pages[${i}].title`, name) };
+  });
+  const sections = json.sections.map((s: unknown, i: number): SectionMeta => {
+    if (!isRecord(s)) throw invalid(name, `sections[${i}] must be an object`);
+    const page = count(s.page, `sections[${i}].page`, name);
+    if (page >= pages.length) throw invalid(name, `sections[${i}].page ${page} is outside the ${pages.length} pages`);
+    return {
+      page,
+      anchor: text(s.anchor, `sections[${i}].anchor`, name),
+      title: text(s.title, `sections[${i}].title`, name),
+      headingPath: stringList(s.headingPath, `sections[${i}].headingPath`, name),
+      excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
+      textHash: text(s.textHash, `sections[${i}].textHash`, name),
+    };
+  });
+  return { pages, sections };
+}

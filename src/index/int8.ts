@@ -1,0 +1,47 @@
+/**
+ * Symmetric per-vector int8 quantisation: each row is stored as int8 codes q and one float32
+ * scale s with v ≈ q * s, s = max|v| / 127. Pure math, no I/O.
+ */
+
+export interface Quantized {
+  codes: Int8Array; // rows * dims
+  scales: Float32Array; // rows
+}
+
+export function quantize(vectors: Float32Array, dims: number): Quantized {
+  const rows = dims > 0 ? vectors.length / dims : 0;
+  if (!Number.isInteger(rows)) throw new RangeError(`vector length ${vectors.length} is not a multiple of dims ${dims}`);
+  const codes = new Int8Array(vectors.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dims;
+    let max = 0;
+    for (let d = 0; d < dims; d++) max = Math.max(max, Math.abs(vectors[base + d]!));
+    const scale = max / 127;
+    scales[r] = scale;
+    if (scale === 0) continue;
+    for (let d = 0; d < dims; d++) codes[base + d] = Math.round(vectors[base + d]! / scale);
+  }
+  return { codes, scales };
+}
+
+export function dequantize(q: Quantized, dims: number): Float32Array {
+  const out = new Float32Array(q.codes.length);
+  for (let i = 0; i < out.length; i++) out[i] = q.codes[i]! * q.scales[Math.floor(i / dims)]!;
+  return out;
+}
+
+/**
+ * Dot products of one float32 query with every quantised row: out[r] = s_r * Σ q_rd x_d.
+ * The rows were L2-normalised before quantisation, so this is (≈) their cosine with a unit query.
+ */
+export function dotAll(query: Float32Array, q: Quantized, dims: number, out = new Float32Array(q.scales.length)): Float32Array {
+  const { codes, scales } = q;
+  for (let r = 0; r < scales.length; r++) {
+    const base = r * dims;
+    let sum = 0;
+    for (let d = 0; d < dims; d++) sum += codes[base + d]! * query[d]!;
+    out[r] = sum * scales[r]!;
+  }
+  return out;
+}

@@ -1,0 +1,196 @@
+/**
+ * Builds a site index from extracted pages: embeds each section (reusing the vectors of sections
+ * whose text, model and mode are unchanged since the previous build), quantises to int8, splits
+ * the vectors into IVF shards, builds the keyword index, and returns the files to write with the
+ * manifest last. No fs here: the caller writes the files (see ./node-files).
+ */
+import type { Embeddings, EmbedOptions, Role } from '../embed/types';
+import type { Mode } from '../embed/sgpt-settings';
+import { Bm25Index } from '../search/bm25';
+import type { Page } from '../extract/html';
+import { SgptError } from '../errors';
+import { dequantize, quantize } from './int8';
+import { assignShards } from './shards';
+import {
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  encodeCentroids,
+  encodeJson,
+  encodeShard,
+  fileRefFor,
+  sha256Hex,
+  type FileRef,
+  type Manifest,
+  type ModelRef,
+  type SectionMeta,
+  type SectionsFile,
+  type ShardRef,
+} from './format';
+import type { IndexReader } from './reader';
+
+/** What the writer needs of an Embedder (src/embed/embedder). */
+export interface DocumentEmbedder {
+  readonly dims: number;
+  embed(texts: string[], role: Role, opts?: EmbedOptions): Promise<Embeddings>;
+}
+
+export interface BuildOptions {
+  model: ModelRef;
+  /** Number of IVF shards, or 'auto' (one per ~64 KiB of vectors, one for small sites). */
+  shards?: number | 'auto';
+  /** Shards a query reads by default. */
+  probe?: number;
+  /** Semantic weight in the fused ranking (default 0.5). */
+  semanticWeight?: number;
+  /** The index previously at the output, for reusing unchanged sections' vectors. */
+  previous?: IndexReader | null;
+  /** Characters of section text kept as the excerpt. */
+  excerptChars?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuiltIndex {
+  manifest: Manifest;
+  /** Files to write, by name; manifest.json comes last. */
+  files: Array<{ name: string; bytes: Uint8Array }>;
+  stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; shards: number };
+}
+
+const SHARD_TARGET_BYTES = 64 * 1024;
+
+/** What the model reads for a section: where it sits (page, headings) and what it says. */
+export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
+  const path = headingPath[0] === pageTitle ? [...headingPath] : [pageTitle, ...headingPath];
+  return `${path.filter(Boolean).join(' › ')}\n${text}`.trim();
+}
+
+/** Shard count for 'auto': about SHARD_TARGET_BYTES each, never more than √rows (k-means needs members). */
+export function autoShards(rows: number, dims: number): number {
+  const bytes = rows * (dims + 8);
+  return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(Math.sqrt(rows))));
+}
+
+/** Vectors of the previous build keyed by section text hash, when its model and mode match. */
+async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
+  const byHash = new Map<string, Float32Array[]>();
+  if (!previous) return byHash;
+  const old = previous.manifest.model;
+  if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
+  const sections = previous.sections.sections;
+  for (let s = 0; s < previous.manifest.shards.length; s++) {
+    const shard = await previous.shard(s);
+    const vectors = dequantize(shard, shard.dims);
+    for (let r = 0; r < shard.rows; r++) {
+      const hash = sections[shard.owner[r]!]!.textHash;
+      const rows = byHash.get(hash) ?? [];
+      rows.push(vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
+      byHash.set(hash, rows);
+    }
+  }
+  return byHash;
+}
+
+export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
+  const { model } = options;
+  if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
+  const excerptChars = options.excerptChars ?? 240;
+  const sectionsFile: SectionsFile = { pages: [], sections: [] };
+  const texts: string[] = [];
+  const keywordTexts: string[] = [];
+  for (const page of pages) {
+    const pageIndex = sectionsFile.pages.push({ url: page.url, title: page.title }) - 1;
+    for (const section of page.sections) {
+      const text = embeddingText(page.title, section.headingPath, section.text);
+      texts.push(text);
+      keywordTexts.push(`${section.title} ${section.title} ${section.text}`); // the title counts twice, as in a field boost
+      const meta: SectionMeta = {
+        page: pageIndex,
+        anchor: section.anchor,
+        title: section.title,
+        headingPath: section.headingPath,
+        excerpt: excerpt(section.text, excerptChars),
+        textHash: (await sha256Hex(text)).slice(0, 32),
+      };
+      sectionsFile.sections.push(meta);
+    }
+  }
+  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+
+  // Vectors: reuse by text hash, embed the rest.
+  const previous = await reusable(options.previous, model);
+  const todo: number[] = [];
+  for (let s = 0; s < texts.length; s++) if (!previous.has(sectionsFile.sections[s]!.textHash)) todo.push(s);
+  const fresh = todo.length > 0 ? await embedder.embed(todo.map((s) => texts[s]!), 'document', { onProgress: options.onProgress, signal: options.signal }) : null;
+  const dims = model.dims;
+  const rowsOf: Float32Array[][] = texts.map(() => []);
+  if (fresh) for (let r = 0; r < fresh.rows; r++) rowsOf[todo[fresh.owner[r]!]!]!.push(fresh.vectors.subarray(r * dims, (r + 1) * dims));
+  for (let s = 0; s < texts.length; s++) if (rowsOf[s]!.length === 0) rowsOf[s] = previous.get(sectionsFile.sections[s]!.textHash) ?? [];
+  const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
+  const vectors = new Float32Array(rowCount * dims);
+  const owner = new Int32Array(rowCount);
+  let row = 0;
+  rowsOf.forEach((rows, s) => {
+    for (const v of rows) {
+      vectors.set(v, row * dims);
+      owner[row++] = s;
+    }
+  });
+
+  // IVF shards.
+  const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
+  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount);
+  const files: Array<{ name: string; bytes: Uint8Array }> = [];
+  const add = async (stem: string, ext: string, bytes: Uint8Array): Promise<FileRef> => {
+    const ref = await fileRefFor(stem, ext, bytes);
+    files.push({ name: ref.name, bytes });
+    return ref;
+  };
+  const shardRefs: ShardRef[] = [];
+  for (let k = 0; k < shardCount; k++) {
+    const members: number[] = [];
+    for (let r = 0; r < rowCount; r++) if (assignment[r] === k) members.push(r);
+    const part = new Float32Array(members.length * dims);
+    members.forEach((r, i) => part.set(vectors.subarray(r * dims, (r + 1) * dims), i * dims));
+    const q = quantize(part, dims);
+    const bytes = encodeShard({ rows: members.length, dims, owner: Int32Array.from(members, (r) => owner[r]!), ...q });
+    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: members.length });
+  }
+  const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
+  const sectionsRef = await add('sections', 'json', encodeJson(sectionsFile));
+  const keywordRef = await add('keyword', 'bm25', Bm25Index.build(keywordTexts).encode());
+
+  const manifest: Manifest = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    built: new Date().toISOString(),
+    model,
+    counts: { pages: sectionsFile.pages.length, sections: texts.length, vectors: rowCount },
+    fusion: { semanticWeight: options.semanticWeight ?? 0.5 },
+    probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
+    sections: sectionsRef,
+    keyword: keywordRef,
+    centroids: centroidsRef,
+    shards: shardRefs,
+  };
+  files.push({ name: 'manifest.json', bytes: encodeJson(manifest) });
+  return {
+    manifest,
+    files,
+    stats: {
+      pages: manifest.counts.pages,
+      sections: texts.length,
+      vectors: rowCount,
+      embedded: todo.length,
+      reused: texts.length - todo.length,
+      shards: shardCount,
+    },
+  };
+}
+
+/** The start of the text, cut at a word boundary. */
+export function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const space = text.lastIndexOf(' ', max);
+  return `${text.slice(0, space > max / 2 ? space : max)}…`;
+}

@@ -1,0 +1,157 @@
+/**
+ * Search over a prebuilt site index (src/index): keyword results at once from the BM25 index while
+ * the model loads, then semantic results — the query vector against the nearest IVF shards —
+ * fused with the keyword ranking (weighted RRF). The same code answers `sgpt-search query` in
+ * Node and the `<sgpt-search index=…>` element in the browser; only the file loader and the query
+ * embedder differ.
+ */
+import { SgptError } from '../errors';
+import { checkModel, type QueryModel } from '../index/format';
+import { dotAll } from '../index/int8';
+import { IndexReader, fetchLoader, type FileLoader } from '../index/reader';
+import { analyze, analyzePartial } from './analyzer';
+import { Bm25Index } from './bm25';
+import { hybridFusion } from './fusion';
+import { TopK } from './topk';
+
+export interface SiteHit {
+  /** Index of the section in the index. */
+  section: number;
+  /** Site-relative page URL plus '#anchor' when the section has one. */
+  url: string;
+  /** Section title (plain text). */
+  title: string;
+  pageTitle: string;
+  headingPath: string[];
+  /** Plain text; render it as text, never as HTML. */
+  excerpt: string;
+  /** [start, end) UTF-16 offsets in `excerpt` of words that match the query. */
+  highlights: Array<[number, number]>;
+  /** BM25 score for keyword results; the fused RRF score for semantic results. */
+  score: number;
+  /** True when the ranking used the query's meaning (the fused phase). */
+  semantic: boolean;
+}
+
+export interface SemanticOptions {
+  limit?: number;
+  /** Shards to read (default: the manifest's probe). */
+  probe?: number;
+  /** Semantic weight in the fusion (default: the manifest's). */
+  semanticWeight?: number;
+}
+
+/** Candidates each ranking contributes to the fusion, per result asked for. */
+const DEPTH_PER_RESULT = 5;
+const MIN_DEPTH = 50;
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+/** A one-letter prefix would light up half the excerpt. */
+const MIN_PREFIX = 2;
+
+export class SiteSearch {
+  private constructor(
+    readonly reader: IndexReader,
+    private readonly keyword: Bm25Index,
+  ) {}
+
+  /** Loads the manifest, section metadata and keyword index (not the vectors). */
+  static async open(load: FileLoader): Promise<SiteSearch> {
+    const reader = await IndexReader.open(load);
+    let keyword: Bm25Index;
+    try {
+      keyword = Bm25Index.decode(reader.keywordBytes);
+    } catch (error) {
+      throw new SgptError('INDEX_INVALID', `${reader.manifest.keyword.name}: not a keyword index (${(error as Error).message})`);
+    }
+    if (keyword.docCount !== reader.manifest.counts.sections) {
+      throw new SgptError('INDEX_INVALID', `${reader.manifest.keyword.name}: indexes ${keyword.docCount} sections, the manifest says ${reader.manifest.counts.sections}`);
+    }
+    return new SiteSearch(reader, keyword);
+  }
+
+  get manifest() {
+    return this.reader.manifest;
+  }
+
+  /** Refuse a query model that is not the index's (INDEX_MODEL_MISMATCH naming both). */
+  checkModel(model: QueryModel): void {
+    checkModel(this.manifest.model, model);
+  }
+
+  /** BM25 over the sections, the last word as a prefix (search as you type). */
+  keywordSearch(query: string, limit = 10): SiteHit[] {
+    return this.keyword.search(query, limit, { prefix: true }).map((hit) => this.hit(hit.index, hit.score, query, false));
+  }
+
+  /** Sections nearest the query vector in the `probe` nearest shards, best chunk per section. */
+  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe): Promise<Array<{ section: number; score: number }>> {
+    const { dims } = this.manifest.model;
+    if (vector.length !== dims) throw new SgptError('INDEX_MODEL_MISMATCH', `the query vector has ${vector.length} dims but the index's model ${this.manifest.model.id} has ${dims}`);
+    const shards = await Promise.all((await this.reader.nearestShards(vector, probe)).map((i) => this.reader.shard(i)));
+    const best = new Float32Array(this.manifest.counts.sections).fill(-Infinity);
+    for (const shard of shards) {
+      const scores = dotAll(vector, shard, dims);
+      for (let r = 0; r < shard.rows; r++) {
+        const section = shard.owner[r]!;
+        if (scores[r]! > best[section]!) best[section] = scores[r]!;
+      }
+    }
+    const top = new TopK(limit);
+    best.forEach((score, section) => {
+      if (score > -Infinity) top.push(section, score);
+    });
+    return top.result().map(({ index, score }) => ({ section: index, score }));
+  }
+
+  /** Keyword and semantic rankings fused by weighted RRF; hits are marked semantic. */
+  async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
+    const limit = options.limit ?? 10;
+    const depth = Math.max(MIN_DEPTH, limit * DEPTH_PER_RESULT);
+    const keyword = this.keyword.search(query, depth, { prefix: true }).map((h) => h.index);
+    const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => h.section);
+    const weight = options.semanticWeight ?? this.manifest.fusion.semanticWeight;
+    return hybridFusion(keyword, dense, weight, { limit }).map((hit) => this.hit(hit.id, hit.score, query, true));
+  }
+
+  private hit(section: number, score: number, query: string, semantic: boolean): SiteHit {
+    const { sections, pages } = this.reader.sections;
+    const meta = sections[section]!;
+    const page = pages[meta.page]!;
+    return {
+      section,
+      url: meta.anchor ? `${page.url}#${encodeURIComponent(meta.anchor)}` : page.url,
+      title: meta.title,
+      pageTitle: page.title,
+      headingPath: meta.headingPath,
+      excerpt: meta.excerpt,
+      highlights: highlightRanges(meta.excerpt, query),
+      score,
+      semantic,
+    };
+  }
+}
+
+/** Open a site index over HTTP from its manifest URL. */
+export async function openSiteSearch(manifestUrl: string | URL, fetchImpl?: typeof fetch): Promise<SiteSearch> {
+  return SiteSearch.open(fetchLoader(manifestUrl, fetchImpl));
+}
+
+/**
+ * Offsets of the words in `text` that match the query as the keyword index does (same analyzer:
+ * stemmed, stop words dropped), and of words starting with a partly typed last word.
+ */
+export function highlightRanges(text: string, query: string): Array<[number, number]> {
+  const { terms, prefix } = analyzePartial(query);
+  const wanted = new Set(terms);
+  const ranges: Array<[number, number]> = [];
+  if (wanted.size === 0 && !prefix) return ranges;
+  for (const match of text.matchAll(WORD)) {
+    const word = match[0];
+    const lower = word.toLowerCase();
+    const term = analyze(word)[0];
+    if ((term !== undefined && wanted.has(term)) || (prefix !== null && prefix.length >= MIN_PREFIX && lower.startsWith(prefix))) {
+      ranges.push([match.index, match.index + word.length]);
+    }
+  }
+  return ranges;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { extractPage } from '../../src/extract/html';
+import { extractSite, globToRegExp, urlOf } from '../../src/extract/site';
+
+const page = (body: string, head = '<title>T</title>') => `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;
+const brief = (html: string) => extractPage(html, '/p.html').sections.map((s) => ({ anchor: s.anchor, title: s.title, text: s.text }));
+
+describe('extractPage', () => {
+  it('splits at h1–h6 and keeps the heading path', () => {
+    const { sections, title } = extractPage(
+      page('<main><h1 id="a">A</h1><p>one</p><h2 id="b">B</h2><p>two</p><h3 id="c">C</h3>three<h2 id="d">D</h2>four</main>'),
+      '/p.html',
+    );
+    expect(title).toBe('A');
+    expect(sections.map((s) => [s.anchor, s.headingPath.join('/'), s.text])).toEqual([
+      ['a', 'A', 'one'],
+      ['b', 'A/B', 'two'],
+      ['c', 'A/B/C', 'three'],
+      ['d', 'A/D', 'four'],
+    ]);
+    expect(sections.every((s) => s.url === '/p.html' && s.pageTitle === 'A')).toBe(true);
+  });
+
+  it('takes the anchor from the enclosing <section id> when the heading has none (Sphinx)', () => {
+    const html = page(
+      '<div role="main"><section id="top"><span id="alias"></span><h1>Top<a class="headerlink" href="#top">¶</a></h1><p>x</p>' +
+        '<section id="inner"><h2>Inner<a class="headerlink" href="#inner">¶</a></h2><p>y</p></section></section></div>',
+    );
+    expect(brief(html)).toEqual([
+      { anchor: 'top', title: 'Top', text: 'x' },
+      { anchor: 'inner', title: 'Inner', text: 'y' },
+    ]);
+  });
+
+  it('does not give a heading the id of an element that another heading opens', () => {
+    const html = page('<main><div id="content"><h2 id="first">First</h2><p>a</p><h2>Second</h2><p>b</p></div></main>');
+    expect(brief(html).map((s) => s.anchor)).toEqual(['first', '']);
+  });
+
+  it('falls back to a headerlink or a named anchor inside the heading', () => {
+    const html = page('<main><h2>Plain<a class="headerlink" href="#plain-x">¶</a></h2>p<h2><a name="old"></a>Old</h2>q<h2>None</h2>r</main>');
+    expect(brief(html).map((s) => s.anchor)).toEqual(['plain-x', 'old', '']);
+  });
+
+  it('prefers data-sgpt-body, then <main>, role=main, <article>, <body>', () => {
+    expect(brief(page('<p>chrome</p><main><p>main</p></main><div data-sgpt-body><p>marked</p></div>')).map((s) => s.text)).toEqual(['marked']);
+    expect(brief(page('<p>chrome</p><article>art</article><main>main</main>')).map((s) => s.text)).toEqual(['main']);
+    expect(brief(page('<p>chrome</p><div role="main">role</div><article>art</article>')).map((s) => s.text)).toEqual(['role']);
+    expect(brief(page('<p>chrome</p><article>art</article>')).map((s) => s.text)).toEqual(['art']);
+    expect(brief(page('<p>just the body</p>')).map((s) => s.text)).toEqual(['just the body']);
+  });
+
+  it('skips scripts, styles, nav, asides, footers, site headers, hidden and data-sgpt-ignore parts', () => {
+    const html = page(
+      '<header><h1>Site name</h1></header><nav>menu</nav><script>var x = 1;</script><style>p{}</style>' +
+        '<h1 id="t">Title</h1><p>kept</p><aside>aside</aside><div data-sgpt-ignore>ad<h2>Ad heading</h2></div>' +
+        '<p hidden>hidden</p><div role="navigation">toc</div><footer>foot</footer><noscript>ns</noscript>',
+    );
+    expect(brief(html)).toEqual([{ anchor: 't', title: 'Title', text: 'kept' }]);
+  });
+
+  it('keeps an <article> header (it holds the title) but drops the permalink sign', () => {
+    const html = page('<article><header><h1 id="x">Post<a class="headerlink" href="#x">¶</a></h1></header><p>body</p></article>');
+    expect(brief(html)).toEqual([{ anchor: 'x', title: 'Post', text: 'body' }]);
+  });
+
+  it('decodes entities and keeps markup-looking text as text', () => {
+    const [section] = extractPage(page('<main><h1 id="e">Caf&eacute; &amp; co</h1><p>&lt;b&gt;not bold&lt;/b&gt; &#8212; &#x2014;&nbsp;x</p></main>'), '/e.html').sections;
+    expect(section!.title).toBe('Café & co');
+    expect(section!.text).toBe('<b>not bold</b> — — x');
+  });
+
+  it('separates words at block boundaries but not inside inline markup', () => {
+    expect(brief(page('<main><p>one</p><p>two</p><ul><li>th<b>re</b>e</li><li>four<br>five</li></ul></main>'))[0]!.text).toBe('one two three four five');
+  });
+
+  it('tolerates malformed HTML the way a browser does', () => {
+    const html = '<title>M</title><main><h1 id=m>Malformed<h2 id=x>Unclosed <b>bold <i>mix</b></i></h2><p>para one<p>para two<table><tr><td>cell<td>cell2</table></main';
+    expect(brief(html)).toEqual([
+      { anchor: 'm', title: 'Malformed', text: '' },
+      { anchor: 'x', title: 'Unclosed bold mix', text: 'para one para two cell cell2' },
+    ]);
+  });
+
+  it('keeps text before the first heading under the page title, and uses <title> without an <h1>', () => {
+    const { title, sections } = extractPage(page('<main><p>intro</p><h2 id="s">S</h2><p>x</p></main>', '<title>Doc &amp; Title</title>'), '/d.html');
+    expect(title).toBe('Doc & Title');
+    expect(sections.map((s) => [s.anchor, s.title])).toEqual([
+      ['', 'Doc & Title'],
+      ['s', 'S'],
+    ]);
+  });
+});
+
+describe('extractSite', () => {
+  it('maps files to site URLs and applies excludes', () => {
+    expect(urlOf('library/functions.html')).toBe('/library/functions.html');
+    expect(urlOf('faq/index.html')).toBe('/faq/');
+    expect(globToRegExp('genindex*.html').test('genindex-A.html')).toBe(true);
+    expect(globToRegExp('genindex*.html').test('sub/genindex-A.html')).toBe(false);
+    expect(globToRegExp('**/secret.html').test('a/b/secret.html')).toBe(true);
+  });
+
+  it('reads the fixture site: every anchor exists in its page', async () => {
+    const root = 'test/fixtures/site';
+    const pages = await extractSite(root);
+    expect(pages.map((p) => p.url)).toEqual(['/faq.html', '/guide/generators.html', '/guide/install.html', '/']);
+    for (const p of pages) {
+      const file = p.url.endsWith('/') ? `${p.url}index.html` : p.url;
+      const html = readFileSync(`${root}${file}`, 'utf8');
+      for (const s of p.sections) if (s.anchor) expect(html, `${p.url}#${s.anchor}`).toMatch(new RegExp(`(id|name)="?${s.anchor}[" >]`));
+    }
+    const install = pages.find((p) => p.url === '/guide/install.html')!;
+    expect(install.sections.map((s) => s.anchor)).toEqual(['installing-teapot', 'requirements', 'from-source', 'configure-options']);
+    const generators = pages.find((p) => p.url === '/guide/generators.html')!;
+    expect(generators.sections.map((s) => s.anchor)).toEqual(['', 'yield-expressions', 'send-method', '']);
+    expect(generators.sections.map((s) => s.text).join(' ')).not.toContain('Advertisement');
+    expect((await extractSite(root, { exclude: ['guide/**'] })).map((p) => p.url)).toEqual(['/faq.html', '/']);
+  });
+});
