@@ -6,6 +6,8 @@
  * To add a method (e.g. `rerank`): write an `EvalMethod` and add it to METHODS.
  */
 import { SgptError } from '../errors';
+import { rerankMethod } from '../rerank/eval-method';
+import type { Reranker } from '../rerank/reranker';
 import type { Embeddings, Role } from '../embed/types';
 import { Bm25Index } from '../search/bm25';
 import { hybridFusion } from '../search/fusion';
@@ -29,6 +31,8 @@ export interface EvalSettings {
   fusionWeight: number;
   /** RRF rank constant. */
   rrfK: number;
+  /** Documents of hybrid the `rerank` method reorders per query (default 10). */
+  rerankK: number;
 }
 
 export interface EvalContext {
@@ -38,6 +42,8 @@ export interface EvalContext {
   encoder(): Promise<EvalEncoder>;
   /** The corpus's document vectors (ids = corpus ids), embedded on first use or read from the cache. */
   documentVectors(): Promise<VectorStore>;
+  /** The SGPT-CE reranker (a causal LM), loaded on first use. */
+  reranker(): Promise<Reranker>;
   /** Another method's run, computed once per evaluation. */
   run(method: string): Promise<Run>;
   /** Progress for a person watching (stderr in the CLI). */
@@ -119,7 +125,7 @@ function firstRowPerText(embedded: Embeddings, texts: number): Float32Array[] {
   });
 }
 
-export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid];
+export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, rerankMethod];
 
 export function findMethod(name: string): EvalMethod {
   const method = METHODS.find((candidate) => candidate.name === name);

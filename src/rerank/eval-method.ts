@@ -1,0 +1,32 @@
+/**
+ * The eval runner's `rerank` method: SGPT-CE over the top `rerankK` documents of `hybrid`
+ * (the rest of the run keeps its order below them), as the paper reranks BM25's top 100.
+ */
+import { documentText, type BeirDoc } from '../eval/beir';
+import type { EvalMethod } from '../eval/methods';
+import type { Run } from '../eval/metrics';
+
+export const DEFAULT_RERANK_K = 10;
+
+export const rerankMethod: EvalMethod = {
+  name: 'rerank',
+  description: `SGPT-CE: rerank the top k of hybrid (--rerank-k, default ${DEFAULT_RERANK_K}) by the query's log-probability under a causal LM`,
+  needsModel: true,
+  async run(ctx) {
+    const base = await ctx.run('hybrid');
+    const reranker = await ctx.reranker();
+    const k = ctx.settings.rerankK;
+    const byId = new Map<string, BeirDoc>(ctx.dataset.corpus.map((doc) => [doc.id, doc]));
+    const { queries } = ctx.dataset;
+    ctx.log(`reranking the top ${k} of hybrid for ${queries.length} queries with ${reranker.lm.modelId}`);
+    const run = new Map<string, readonly string[]>();
+    for (const [n, query] of queries.entries()) {
+      const ids = base.get(query.id) ?? [];
+      const head = ids.slice(0, k);
+      const { order } = await reranker.rerank(query.text, head.map((id) => documentText(byId.get(id)!)));
+      run.set(query.id, [...order.map((i) => head[i]!), ...ids.slice(k)]);
+      if ((n + 1) % 25 === 0) ctx.log(`reranked ${n + 1}/${queries.length} queries`);
+    }
+    return run satisfies Run;
+  },
+};
