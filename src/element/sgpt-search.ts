@@ -1,0 +1,434 @@
+/**
+ * <sgpt-search>: semantic search box. A small GPT in a Web Worker embeds the page's documents and
+ * each query; results are ranked by cosine similarity, all in the browser.
+ *
+ *   <sgpt-search src="/search.json" placeholder="Search the docs"></sgpt-search>
+ *
+ * Attributes: model (model folder URL), src (URL of a JSON array of {id, title, text, url}),
+ * mode (symmetric|asymmetric; default the model's), limit, placeholder, device (auto|wasm|webgpu).
+ * Property: documents (the same array; only new or changed documents are embedded again).
+ * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
+ * stage}, sgpt-error {code, message}.
+ * Accessibility: the WAI-ARIA 1.2 combobox pattern with a listbox popup and a polite live region.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import type { Mode } from '../embed/sgpt-settings';
+import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
+import { SearchClient, type ClientOptions } from '../worker/client';
+import { validateDocuments } from '../worker/documents';
+import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
+import { SemanticSource, type SearchSource } from './source';
+import { styles } from './styles';
+
+/** The model shipped with the package, served by the site under /models/. */
+export const DEFAULT_MODEL = '/models/tiny-gpt2/';
+const DEBOUNCE_MS = 120;
+
+export interface ReadyDetail {
+  backend: string;
+  modelId: string;
+  dims: number;
+}
+export interface ResultsDetail {
+  query: string;
+  results: SearchHit[];
+  stage: string;
+}
+export type ErrorDetail = SerializedError;
+
+type Phase = 'idle' | 'loading' | 'embedding' | 'ready';
+
+/** Links only to http(s) (absolute or relative): a document's url must never run script. */
+function safeHref(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url, document.baseURI);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+export class SgptSearch extends LitElement {
+  static override styles = styles;
+  static override properties = {
+    model: { type: String },
+    src: { type: String },
+    mode: { type: String },
+    limit: { type: Number },
+    placeholder: { type: String },
+    device: { type: String },
+    phase: { state: true },
+    progress: { state: true },
+    error: { state: true },
+    query: { state: true },
+    results: { state: true },
+    open: { state: true },
+    active: { state: true },
+    announcement: { state: true },
+  };
+
+  declare model: string;
+  declare src: string | undefined;
+  declare mode: Mode | undefined;
+  declare limit: number;
+  declare placeholder: string;
+  declare device: DeviceChoice;
+
+  declare protected phase: Phase;
+  declare protected progress: Progress | null;
+  declare protected error: SerializedError | null;
+  declare protected query: string;
+  declare protected results: SearchHit[];
+  declare protected open: boolean;
+  declare protected active: number;
+  declare protected announcement: string;
+
+  /** The worker connection; a subclass or a later attribute may put another source in front of it. */
+  protected readonly client: SearchClient;
+  protected source: SearchSource;
+
+  private goodDocuments: SearchDocument[] | null = null;
+  private embeddedDocuments: SearchDocument[] | null = null;
+  private loaded: LoadResult | null = null;
+  private generation = 0;
+  private readyFired = false;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private searchController: AbortController | null = null;
+  private searchWanted = false;
+
+  constructor() {
+    super();
+    this.model = DEFAULT_MODEL;
+    this.limit = 8;
+    this.placeholder = 'Search';
+    this.device = 'auto';
+    this.phase = 'idle';
+    this.progress = null;
+    this.error = null;
+    this.query = '';
+    this.results = [];
+    this.open = false;
+    this.active = -1;
+    this.announcement = '';
+    this.client = new SearchClient(this.clientOptions());
+    this.source = new SemanticSource(this.client);
+  }
+
+  protected clientOptions(): ClientOptions {
+    return {
+      onProgress: (progress) => {
+        this.progress = progress;
+      },
+      onDeath: (error) => this.fail(error),
+    };
+  }
+
+  /** The documents being searched (the last valid array given, by property or `src`). */
+  get documents(): SearchDocument[] | null {
+    return this.goodDocuments;
+  }
+
+  set documents(value: unknown) {
+    this.acceptDocuments(value);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // A `documents` value set before the element was defined sits on the instance; take it over.
+    if (Object.prototype.hasOwnProperty.call(this, 'documents')) {
+      const value = (this as unknown as { documents: unknown }).documents;
+      delete (this as unknown as { documents?: unknown }).documents;
+      this.acceptDocuments(value);
+    }
+    if (this.hasUpdated) void this.loadModel();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.debounce);
+    this.searchController?.abort();
+    this.generation++;
+    this.loaded = null;
+    this.embeddedDocuments = null;
+    this.client.dispose();
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    // In willUpdate, the state these set lands in this update instead of scheduling another.
+    if (changed.has('model') || changed.has('mode') || changed.has('device')) void this.loadModel();
+    if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (changed.has('active') && this.active >= 0) {
+      this.renderRoot.querySelector(`#sgpt-option-${this.active}`)?.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  // --- model and documents -------------------------------------------------------------------
+
+  private async loadModel(): Promise<void> {
+    const generation = ++this.generation;
+    this.loaded = null;
+    this.embeddedDocuments = null;
+    this.readyFired = false;
+    this.error = null;
+    this.phase = 'loading';
+    this.progress = { phase: 'model', loaded: 0, total: 0 };
+    try {
+      const model = new URL(this.model || DEFAULT_MODEL, document.baseURI).href;
+      const loaded = await this.client.load(model, {
+        ...(this.mode ? { mode: this.mode } : {}),
+        device: this.device || 'auto',
+      });
+      if (generation !== this.generation) return;
+      this.loaded = loaded;
+      await this.syncDocuments(generation);
+    } catch (error) {
+      if (generation === this.generation && !isAbort(error)) this.fail(error);
+    }
+  }
+
+  private async fetchDocuments(url: string): Promise<void> {
+    let data: unknown;
+    try {
+      const response = await fetch(new URL(url, document.baseURI));
+      if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+      data = await response.json();
+    } catch (error) {
+      this.fail(new SgptError('DOCUMENTS_FETCH_FAILED', `could not load documents from ${url}: ${error instanceof Error ? error.message : String(error)}`));
+      return;
+    }
+    if (url === this.src) this.acceptDocuments(data);
+  }
+
+  private acceptDocuments(value: unknown): void {
+    try {
+      this.goodDocuments = validateDocuments(value);
+    } catch (error) {
+      // The previous good set stays searchable.
+      this.fail(error);
+      return;
+    }
+    if (this.loaded !== null) void this.syncDocuments(this.generation);
+  }
+
+  /** Hand the current documents to the worker (after the model), then announce readiness. */
+  private async syncDocuments(generation: number): Promise<void> {
+    const documents = this.goodDocuments;
+    if (documents !== null && documents !== this.embeddedDocuments) {
+      this.phase = 'embedding';
+      try {
+        await this.client.setDocuments(documents);
+      } catch (error) {
+        if (generation === this.generation && !isAbort(error)) this.fail(error);
+        return;
+      }
+      if (generation !== this.generation || documents !== this.goodDocuments) return;
+      this.embeddedDocuments = documents;
+      if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.error = null;
+    }
+    this.phase = 'ready';
+    this.progress = null;
+    const loaded = this.loaded;
+    if (!this.readyFired && loaded !== null) {
+      this.readyFired = true;
+      this.emit<ReadyDetail>('sgpt-ready', { backend: loaded.backend, modelId: loaded.modelId, dims: loaded.dims });
+    }
+    if (this.searchWanted || this.query.trim() !== '') void this.runSearch();
+  }
+
+  // --- searching ----------------------------------------------------------------------------
+
+  private onInput(event: InputEvent): void {
+    this.query = (event.target as HTMLInputElement).value;
+    clearTimeout(this.debounce);
+    if (this.query.trim() === '') {
+      this.searchController?.abort();
+      this.searchWanted = false;
+      this.results = [];
+      this.open = false;
+      this.active = -1;
+      this.announcement = '';
+      return;
+    }
+    this.debounce = setTimeout(() => void this.runSearch(), DEBOUNCE_MS);
+  }
+
+  private async runSearch(): Promise<void> {
+    const query = this.query;
+    if (query.trim() === '') return;
+    if (this.phase !== 'ready') {
+      this.searchWanted = true; // runs when the model and documents are in
+      // The worker died before it was ready: start over rather than wait forever.
+      if (this.error?.code === 'WORKER_DIED') void this.loadModel();
+      return;
+    }
+    this.searchWanted = false;
+    this.searchController?.abort();
+    const controller = new AbortController();
+    this.searchController = controller;
+    try {
+      for await (const { stage, results } of this.source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
+        if (controller.signal.aborted) return;
+        if (this.error !== null) this.error = null;
+        this.results = results;
+        this.active = -1;
+        this.open = true;
+        this.announcement = results.length === 0 ? 'No results' : `${results.length} result${results.length === 1 ? '' : 's'}`;
+        this.emit<ResultsDetail>('sgpt-results', { query, results, stage });
+      }
+    } catch (error) {
+      if (!isAbort(error) && !controller.signal.aborted) this.fail(error);
+    }
+  }
+
+  // --- keyboard (WAI-ARIA combobox with listbox popup) -----------------------------------------
+
+  private onKeydown(event: KeyboardEvent): void {
+    const count = this.results.length;
+    switch (event.key) {
+      case 'ArrowDown':
+        if (count === 0) return;
+        event.preventDefault();
+        this.open = true;
+        this.active = this.active + 1 >= count ? 0 : this.active + 1;
+        break;
+      case 'ArrowUp':
+        if (count === 0) return;
+        event.preventDefault();
+        this.open = true;
+        this.active = this.active <= 0 ? count - 1 : this.active - 1;
+        break;
+      case 'Enter': {
+        if (!this.open || count === 0) return;
+        event.preventDefault();
+        this.follow(this.active >= 0 ? this.active : 0);
+        break;
+      }
+      case 'Escape':
+        event.preventDefault();
+        if (this.open) {
+          this.open = false;
+          this.active = -1;
+        } else {
+          (event.target as HTMLInputElement).value = '';
+          this.onInput(event as unknown as InputEvent);
+        }
+        break;
+    }
+  }
+
+  private follow(index: number): void {
+    const link = this.renderRoot.querySelector<HTMLAnchorElement>(`#sgpt-option-${index} a[href]`);
+    link?.click();
+  }
+
+  // --- output -------------------------------------------------------------------------------
+
+  private fail(error: unknown): void {
+    const { code, message } = toSgptError(error);
+    // One failure can arrive twice (the client's death notice and the request it broke).
+    if (this.error?.code === code && this.error.message === message) return;
+    this.error = { code, message };
+    if (code !== 'DOCUMENTS_INVALID' && code !== 'WORKER_DIED') this.progress = null;
+    this.emit<ErrorDetail>('sgpt-error', { code, message });
+  }
+
+  private emit<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  }
+
+  private renderProgress() {
+    const progress = this.progress;
+    if (progress === null || (this.phase !== 'loading' && this.phase !== 'embedding')) return nothing;
+    if (progress.phase === 'model') {
+      const known = progress.total > 0;
+      const label = known ? `Loading the search model… ${megabytes(progress.loaded)} / ${megabytes(progress.total)} MB` : 'Loading the search model…';
+      return html`<div class="progress">
+        <progress part="progress" max=${known ? progress.total : nothing} value=${known ? progress.loaded : nothing} aria-label="Loading the search model"></progress>
+        <span part="progress-label">${label}</span>
+      </div>`;
+    }
+    return html`<div class="progress">
+      <progress part="progress" max=${progress.total} value=${progress.done} aria-label="Preparing documents"></progress>
+      <span part="progress-label">Preparing documents… ${progress.done} / ${progress.total}</span>
+    </div>`;
+  }
+
+  private renderOption(hit: SearchHit, index: number) {
+    const href = safeHref(hit.url);
+    const selected = index === this.active;
+    return html`<li id="sgpt-option-${index}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'}>
+      <a href=${href ?? nothing} tabindex="-1">
+        <span class="title" part="option-title">${hit.title}</span>
+        ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${hit.excerpt}</span>` : nothing}
+        ${href ? html`<span class="url" part="option-url">${href}</span>` : nothing}
+      </a>
+    </li>`;
+  }
+
+  protected override render() {
+    const expanded = this.open && this.query.trim() !== '';
+    const activeId = expanded && this.active >= 0 ? `sgpt-option-${this.active}` : undefined;
+    return html`
+      <div class="field">
+        <input
+          part="input"
+          type="search"
+          role="combobox"
+          aria-label=${this.placeholder || 'Search'}
+          aria-autocomplete="list"
+          aria-expanded=${expanded ? 'true' : 'false'}
+          aria-controls="sgpt-listbox"
+          aria-activedescendant=${activeId ?? nothing}
+          autocomplete="off"
+          spellcheck="false"
+          placeholder=${this.placeholder}
+          .value=${this.query}
+          @input=${this.onInput}
+          @keydown=${this.onKeydown}
+          @focus=${() => {
+            this.open = this.results.length > 0;
+          }}
+          @blur=${() => {
+            this.open = false;
+            this.active = -1;
+          }}
+        />
+        <ul
+          id="sgpt-listbox"
+          role="listbox"
+          part="listbox"
+          aria-label="Search results"
+          ?hidden=${!expanded}
+          @mousedown=${(event: Event) => event.preventDefault()}
+        >
+          ${this.results.map((hit, index) => this.renderOption(hit, index))}
+          ${expanded && this.results.length === 0 ? html`<li class="empty" role="presentation">No results</li>` : nothing}
+        </ul>
+      </div>
+      ${this.renderProgress()}
+      ${this.error ? html`<div class="error" part="error" role="alert">${this.error.message}</div>` : nothing}
+      <div class="visually-hidden" part="status" role="status" aria-live="polite">${this.announcement}</div>
+    `;
+  }
+}
+
+if (!customElements.get('sgpt-search')) customElements.define('sgpt-search', SgptSearch);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sgpt-search': SgptSearch;
+  }
+  interface HTMLElementEventMap {
+    'sgpt-ready': CustomEvent<ReadyDetail>;
+    'sgpt-results': CustomEvent<ResultsDetail>;
+    'sgpt-error': CustomEvent<ErrorDetail>;
+  }
+}

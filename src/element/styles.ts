@@ -1,0 +1,129 @@
+import { css } from 'lit';
+
+/**
+ * Theming: every colour, size and font reads a `--sgpt-*` custom property with a default, and each
+ * piece is exposed as a `::part` (input, listbox, option, option-title, option-excerpt, option-url,
+ * progress, progress-label, error, status) for anything the properties do not cover.
+ */
+export const styles = css`
+  :host {
+    display: block;
+    position: relative;
+    font: var(--sgpt-font, inherit);
+    color: var(--sgpt-color, CanvasText);
+    --_bg: var(--sgpt-background, Canvas);
+    --_border: var(--sgpt-border-color, #8a8f98);
+    --_accent: var(--sgpt-accent, #2f6fde);
+    --_muted: var(--sgpt-muted, #5d6470);
+    --_radius: var(--sgpt-radius, 6px);
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  .field {
+    position: relative;
+  }
+  input {
+    box-sizing: border-box;
+    width: 100%;
+    padding: var(--sgpt-input-padding, 0.6em 0.8em);
+    font: inherit;
+    font-size: var(--sgpt-input-font-size, 1.05em);
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  input:focus {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+  [role='listbox'] {
+    position: absolute;
+    z-index: var(--sgpt-z-index, 10);
+    left: 0;
+    right: 0;
+    margin: 4px 0 0;
+    padding: 4px;
+    list-style: none;
+    max-height: var(--sgpt-max-height, 28em);
+    overflow-y: auto;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    box-shadow: var(--sgpt-shadow, 0 6px 24px rgb(0 0 0 / 0.15));
+  }
+  [role='listbox'][hidden] {
+    display: none;
+  }
+  [role='option'] {
+    padding: 0.5em 0.7em;
+    border-radius: calc(var(--_radius) - 2px);
+    cursor: pointer;
+  }
+  [role='option'][aria-selected='true'] {
+    background: var(--sgpt-active-background, color-mix(in srgb, var(--_accent) 14%, transparent));
+    outline: 1px solid var(--_accent);
+  }
+  [role='option'] a {
+    display: block;
+    color: inherit;
+    text-decoration: none;
+  }
+  .title {
+    display: block;
+    font-weight: 600;
+    color: var(--sgpt-title-color, var(--_accent));
+  }
+  .excerpt {
+    display: block;
+    margin-top: 0.15em;
+    font-size: 0.9em;
+    color: var(--_muted);
+  }
+  .url {
+    display: block;
+    margin-top: 0.15em;
+    font-size: 0.8em;
+    color: var(--_muted);
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .empty {
+    padding: 0.5em 0.7em;
+    color: var(--_muted);
+  }
+  .progress {
+    display: flex;
+    align-items: center;
+    gap: 0.6em;
+    margin-top: 0.4em;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  progress {
+    flex: 1;
+    accent-color: var(--_accent);
+  }
+  .error {
+    margin-top: 0.4em;
+    padding: 0.5em 0.7em;
+    border-radius: var(--_radius);
+    color: var(--sgpt-error-color, #9b1c1c);
+    background: var(--sgpt-error-background, #fdecec);
+    border: 1px solid currentColor;
+    font-size: 0.9em;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
+  }
+`;

@@ -1,0 +1,224 @@
+/**
+ * The page's side of the worker: promises over the message protocol.
+ *
+ * - Latest wins: a new search aborts the previous one (and a new document set the previous set),
+ *   which rejects with ABORTED at once; the worker's late answer is dropped.
+ * - A worker that fails (an `error`/`messageerror` event, or silence past `timeoutMs` while a
+ *   request waits) is terminated, every waiting request rejects with WORKER_DIED, and the next call
+ *   starts a fresh worker and replays the last model and documents before doing its own work.
+ */
+import { SgptError, type ErrorCode } from '../errors';
+import type {
+  DeviceChoice,
+  LoadResult,
+  Progress,
+  Request,
+  RequestType,
+  ResultMap,
+  RuntimeOptions,
+  SearchDocument,
+  SearchResult,
+  SetDocumentsResult,
+} from './protocol';
+import { isResponse } from './protocol';
+import type { Mode } from '../embed/sgpt-settings';
+
+/** The part of `Worker` the client uses (tests drive it with a worker_threads adapter). */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  addEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: Event) => void): void;
+}
+
+export interface ClientOptions {
+  /** Default: the module worker next to this file, bundled by Vite. */
+  createWorker?: () => WorkerLike;
+  /** A waiting request with no word from the worker for this long means the worker is dead (default 60 s). */
+  timeoutMs?: number;
+  /** Model download and document embedding progress, replays after a restart included. */
+  onProgress?: (progress: Progress) => void;
+  /** The worker died (even while idle); the next call restarts it. */
+  onDeath?: (error: SgptError) => void;
+}
+
+export interface LoadOptions {
+  mode?: Mode;
+  device?: DeviceChoice;
+  runtime?: RuntimeOptions;
+}
+
+type Payload = { [T in Exclude<RequestType, 'cancel'>]: Omit<Extract<Request, { type: T }>, 'id'> }[Exclude<RequestType, 'cancel'>];
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: SgptError): void;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+function defaultWorker(): WorkerLike {
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sgpt-search' });
+}
+
+export class SearchClient {
+  private worker: WorkerLike | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private lastLoad: Omit<Extract<Request, { type: 'load' }>, 'id'> | null = null;
+  private lastDocuments: SearchDocument[] | null = null;
+  private ready: Promise<void> = Promise.resolve();
+  private searchController: AbortController | null = null;
+  private documentsController: AbortController | null = null;
+  private readonly createWorker: () => WorkerLike;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ClientOptions = {}) {
+    this.createWorker = options.createWorker ?? defaultWorker;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Load (or switch) the model; documents must be set again afterwards. */
+  async load(model: string, options: LoadOptions = {}): Promise<LoadResult> {
+    this.lastLoad = { type: 'load', model, ...options };
+    this.lastDocuments = null;
+    return this.send(this.lastLoad, undefined, false) as Promise<LoadResult>;
+  }
+
+  /** Replace the searchable documents; only new or changed ones are embedded. */
+  async setDocuments(documents: SearchDocument[]): Promise<SetDocumentsResult> {
+    this.documentsController?.abort();
+    const controller = new AbortController();
+    this.documentsController = controller;
+    const result = (await this.send({ type: 'setDocuments', documents }, controller.signal)) as SetDocumentsResult;
+    this.lastDocuments = documents;
+    return result;
+  }
+
+  /** Rank the documents for `query`; a newer call or `signal` aborts this one with ABORTED. */
+  async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchResult> {
+    this.searchController?.abort();
+    const controller = new AbortController();
+    this.searchController = controller;
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    if (signal?.aborted) controller.abort();
+    return this.send({ type: 'search', query, limit }, controller.signal) as Promise<SearchResult>;
+  }
+
+  /** Stop the worker; waiting requests reject with ABORTED. */
+  dispose(): void {
+    this.stop('ABORTED', 'the search client was disposed');
+    this.lastLoad = null;
+    this.lastDocuments = null;
+  }
+
+  private async send(payload: Payload, signal: AbortSignal | undefined, replay = true): Promise<ResultMap[Payload['type']]> {
+    if (this.worker === null) {
+      this.worker = this.start();
+      const load = replay ? this.lastLoad : null;
+      const documents = this.lastDocuments;
+      // Calls made while the fresh worker catches up wait for it; a failed replay fails them too.
+      this.ready =
+        load === null
+          ? Promise.resolve()
+          : this.post(load).then(() => (documents === null ? undefined : this.post({ type: 'setDocuments', documents }).then(() => undefined)));
+    }
+    await this.ready;
+    return this.post(payload, signal);
+  }
+
+  private post(payload: Payload, signal?: AbortSignal): Promise<ResultMap[Payload['type']]> {
+    if (signal?.aborted) return Promise.reject(abortError());
+    const worker = this.worker;
+    if (worker === null) return Promise.reject(new SgptError('WORKER_DIED', 'the search worker stopped before the request could be sent'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        worker.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies Request);
+        reject(abortError());
+        this.arm();
+      };
+      this.pending.set(id, {
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result as ResultMap[Payload['type']]);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({ id, ...payload } as Request);
+      this.arm();
+    });
+  }
+
+  private start(): WorkerLike {
+    let worker: WorkerLike;
+    try {
+      worker = this.createWorker();
+    } catch (error) {
+      throw new SgptError('WORKER_DIED', `could not start the search worker: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    worker.addEventListener('message', (event) => {
+      if (worker === this.worker) this.receive((event as MessageEvent).data);
+    });
+    worker.addEventListener('error', (event) => {
+      if (worker !== this.worker) return;
+      event.preventDefault?.();
+      const detail = (event as ErrorEvent).message;
+      this.stop('WORKER_DIED', `the search worker crashed${detail ? `: ${detail}` : ''}; it restarts on the next search`);
+    });
+    worker.addEventListener('messageerror', () => {
+      if (worker === this.worker) this.stop('WORKER_DIED', 'the search worker sent a message that could not be read; it restarts on the next search');
+    });
+    return worker;
+  }
+
+  private receive(data: unknown): void {
+    if (!isResponse(data)) {
+      this.stop('WORKER_DIED', 'the search worker answered outside the protocol; it restarts on the next search');
+      return;
+    }
+    this.arm();
+    if (data.type === 'progress') {
+      // Progress of a superseded request is stale too.
+      if (this.pending.has(data.id)) this.options.onProgress?.(data.progress);
+      return;
+    }
+    const waiting = this.pending.get(data.id);
+    if (waiting === undefined) return; // aborted here already
+    this.pending.delete(data.id);
+    if (data.type === 'result') waiting.resolve(data.result);
+    else waiting.reject(SgptError.from(data.error));
+    this.arm();
+  }
+
+  /** (Re)start the silence timer while anything waits; stop it when nothing does. */
+  private arm(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    if (this.pending.size === 0 || this.worker === null) return;
+    this.watchdog = setTimeout(() => {
+      this.stop('WORKER_DIED', `the search worker did not answer for ${Math.round(this.timeoutMs / 1000)} s; it restarts on the next search`);
+    }, this.timeoutMs);
+  }
+
+  private stop(code: ErrorCode, message: string): void {
+    const worker = this.worker;
+    this.worker = null;
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    worker?.terminate();
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of waiting) request.reject(new SgptError(code, message));
+    if (code === 'WORKER_DIED' && worker !== null) this.options.onDeath?.(new SgptError(code, message));
+  }
+}
+
+function abortError(): SgptError {
+  return new SgptError('ABORTED', 'superseded by a newer request');
+}

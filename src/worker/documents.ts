@@ -1,0 +1,41 @@
+/** Checks on the documents a page hands to `<sgpt-search>`; both the element and the worker run them. */
+import { SgptError } from '../errors';
+import type { SearchDocument } from './protocol';
+
+function invalid(message: string): SgptError {
+  return new SgptError('DOCUMENTS_INVALID', message);
+}
+
+/**
+ * Return `value` typed as documents, or throw DOCUMENTS_INVALID naming the first offending index.
+ * Ids are strings or finite numbers and unique; title and text are strings; url, if present, a string.
+ */
+export function validateDocuments(value: unknown): SearchDocument[] {
+  if (!Array.isArray(value)) {
+    throw invalid(`documents must be an array of {id, title, text, url}, got ${value === null ? 'null' : typeof value}`);
+  }
+  const seen = new Map<string | number, number>();
+  value.forEach((doc: unknown, index) => {
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+      throw invalid(`document ${index} must be an object with id, title and text`);
+    }
+    const { id, title, text, url } = doc as Record<string, unknown>;
+    if (!(typeof id === 'string' && id !== '') && !(typeof id === 'number' && Number.isFinite(id))) {
+      throw invalid(`document ${index} needs an id (a non-empty string or a number), got ${JSON.stringify(id) ?? 'undefined'}`);
+    }
+    const first = seen.get(id);
+    if (first !== undefined) throw invalid(`document ${index} repeats the id ${JSON.stringify(id)} of document ${first}`);
+    seen.set(id, index);
+    if (typeof title !== 'string') throw invalid(`document ${index} (id ${JSON.stringify(id)}): title must be a string`);
+    if (typeof text !== 'string') throw invalid(`document ${index} (id ${JSON.stringify(id)}): text must be a string`);
+    if (url !== undefined && typeof url !== 'string') {
+      throw invalid(`document ${index} (id ${JSON.stringify(id)}): url must be a string when given`);
+    }
+  });
+  return value as SearchDocument[];
+}
+
+/** The text the model embeds for a document: its title, then its body. */
+export function documentText(doc: SearchDocument): string {
+  return doc.title === '' ? doc.text : doc.text === '' ? doc.title : `${doc.title}\n${doc.text}`;
+}

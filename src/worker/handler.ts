@@ -1,0 +1,205 @@
+/**
+ * The worker's request handling as a plain class: no `self`, no DOM, so Node tests drive it with
+ * the real model. `worker.ts` wires it to a Web Worker; the I/O edges (model loading, the runtime
+ * choice) come in as `HandlerDeps`.
+ */
+import type { Embedder } from '../embed/embedder';
+import type { LoadOptions } from '../embed/types';
+import { SgptError, toSgptError } from '../errors';
+import { VectorStore } from '../search/vector-store';
+import { documentText, validateDocuments } from './documents';
+import { makeExcerpt } from './excerpt';
+import type {
+  LoadRequest,
+  LoadResult,
+  Progress,
+  Request,
+  Response,
+  SearchDocument,
+  SearchRequest,
+  SearchResult,
+  SetDocumentsRequest,
+  SetDocumentsResult,
+} from './protocol';
+import { requestProblem } from './protocol';
+
+export interface HandlerDeps {
+  /**
+   * Load the model for a request: resolve its device choice, configure the runtime, then load.
+   * `onProgress` reports downloaded bytes.
+   */
+  loadEmbedder(request: LoadRequest, onProgress: NonNullable<LoadOptions['onProgress']>): Promise<Embedder>;
+}
+
+/** A document's vectors (one row per chunk), kept while its text is unchanged. */
+interface Embedded {
+  text: string;
+  rows: Float32Array;
+}
+
+/** The searchable state; replaced whole, so a failed or cancelled update never half-applies. */
+interface Corpus {
+  documents: SearchDocument[];
+  embedded: Map<string | number, Embedded>;
+  store: VectorStore | null;
+}
+
+const EMPTY: Corpus = { documents: [], embedded: new Map(), store: null };
+
+export class WorkerHandler {
+  private embedder: Embedder | null = null;
+  private loadResult: LoadResult | null = null;
+  private corpus: Corpus = EMPTY;
+  /** setDocuments calls run one after another, each starting from the corpus the previous left. */
+  private documentsQueue: Promise<unknown> = Promise.resolve();
+  private readonly controllers = new Map<number, AbortController>();
+
+  constructor(
+    private readonly post: (response: Response) => void,
+    private readonly deps: HandlerDeps,
+  ) {}
+
+  /**
+   * Answer one message. Throws only for a message without a usable id (nobody to answer): the
+   * worker lets that escape so the client sees an `error` event and restarts the worker.
+   */
+  async handle(data: unknown): Promise<void> {
+    const problem = requestProblem(data);
+    const id = (data as { id?: unknown } | null)?.id;
+    if (problem !== null) {
+      if (typeof id !== 'number') throw new SgptError('INTERNAL', `worker received a malformed message: ${problem}`);
+      this.post({ id, type: 'error', error: { code: 'INPUT_INVALID', message: problem } });
+      return;
+    }
+    const request = data as Request;
+    if (request.type === 'cancel') {
+      this.controllers.get(request.target)?.abort();
+      return;
+    }
+    const controller = new AbortController();
+    this.controllers.set(request.id, controller);
+    try {
+      const result = await this.run(request, controller.signal);
+      this.post({ id: request.id, type: 'result', result });
+    } catch (error) {
+      const serialized = toSgptError(error).toJSON();
+      this.post({ id: request.id, type: 'error', error: serialized });
+    } finally {
+      this.controllers.delete(request.id);
+    }
+  }
+
+  private run(request: Exclude<Request, { type: 'cancel' }>, signal: AbortSignal) {
+    switch (request.type) {
+      case 'load':
+        return this.load(request);
+      case 'setDocuments': {
+        const next = this.documentsQueue.then(() => this.setDocuments(request, signal));
+        this.documentsQueue = next.catch(() => undefined);
+        return next;
+      }
+      case 'search':
+        return this.search(request, signal);
+    }
+  }
+
+  private progress(id: number, progress: Progress): void {
+    this.post({ id, type: 'progress', progress });
+  }
+
+  private async load(request: LoadRequest): Promise<LoadResult> {
+    const previous = this.embedder;
+    this.embedder = null;
+    this.loadResult = null;
+    // Vectors from another model (or mode) are not comparable with the new one's.
+    this.corpus = EMPTY;
+    await previous?.dispose();
+    const embedder = await this.deps.loadEmbedder(request, (loaded, total) =>
+      this.progress(request.id, { phase: 'model', loaded, total }),
+    );
+    this.embedder = embedder;
+    this.loadResult = { backend: embedder.backend, modelId: embedder.modelId, dims: embedder.dims, mode: embedder.settings.mode };
+    return this.loadResult;
+  }
+
+  private requireEmbedder(): Embedder {
+    if (this.embedder === null) throw new SgptError('INPUT_INVALID', 'no model is loaded: send load before documents or searches');
+    return this.embedder;
+  }
+
+  private async setDocuments(request: SetDocumentsRequest, signal: AbortSignal): Promise<SetDocumentsResult> {
+    const embedder = this.requireEmbedder();
+    const documents = validateDocuments(request.documents);
+    const previous = this.corpus.embedded;
+    const texts = documents.map(documentText);
+    const changed = documents.flatMap((doc, i) => (previous.get(doc.id)?.text === texts[i] ? [] : [i]));
+    if (signal.aborted) throw aborted();
+
+    const fresh = new Map<number, Float32Array>();
+    if (changed.length > 0) {
+      this.progress(request.id, { phase: 'embed', done: 0, total: changed.length });
+      const out = await embedder.embed(
+        changed.map((i) => texts[i] as string),
+        'document',
+        { signal, onProgress: (done, total) => this.progress(request.id, { phase: 'embed', done, total }) },
+      );
+      const dims = out.dims;
+      let row = 0;
+      for (let k = 0; k < changed.length; k++) {
+        const start = row;
+        while (row < out.rows && out.owner[row] === k) row++;
+        fresh.set(changed[k] as number, out.vectors.slice(start * dims, row * dims));
+      }
+    }
+    if (signal.aborted) throw aborted();
+
+    const embedded = new Map<string | number, Embedded>();
+    documents.forEach((doc, i) => {
+      const rows = fresh.get(i) ?? (previous.get(doc.id) as Embedded).rows;
+      embedded.set(doc.id, { text: texts[i] as string, rows });
+    });
+    this.corpus = { documents, embedded, store: buildStore(documents, embedded, embedder.dims) };
+    return { count: documents.length, embedded: changed.length };
+  }
+
+  private async search(request: SearchRequest, signal: AbortSignal): Promise<SearchResult> {
+    const embedder = this.requireEmbedder();
+    const started = performance.now();
+    const query = request.query.trim();
+    const { documents, store } = this.corpus;
+    if (query === '' || store === null) return { query: request.query, hits: [], ms: 0 };
+    const out = await embedder.embed([query], 'query', { signal });
+    if (signal.aborted) throw aborted();
+    const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ doc, score }) => {
+      const document = documents[doc] as SearchDocument;
+      return {
+        id: document.id,
+        title: document.title,
+        ...(document.url === undefined ? {} : { url: document.url }),
+        excerpt: makeExcerpt(document.text, query),
+        score,
+      };
+    });
+    return { query: request.query, hits, ms: performance.now() - started };
+  }
+}
+
+function aborted(): SgptError {
+  return new SgptError('ABORTED', 'superseded by a newer request');
+}
+
+/** One contiguous store over every document's rows; a row's owner is its document's index. */
+function buildStore(documents: SearchDocument[], embedded: Map<string | number, Embedded>, dims: number): VectorStore | null {
+  if (documents.length === 0) return null;
+  const parts = documents.map((doc) => (embedded.get(doc.id) as Embedded).rows);
+  const rows = parts.reduce((sum, part) => sum + part.length / dims, 0);
+  const vectors = new Float32Array(rows * dims);
+  const owner = new Int32Array(rows);
+  let row = 0;
+  parts.forEach((part, doc) => {
+    vectors.set(part, row * dims);
+    owner.fill(doc, row, row + part.length / dims);
+    row += part.length / dims;
+  });
+  return new VectorStore(vectors, owner, dims, documents.map((doc) => doc.id));
+}

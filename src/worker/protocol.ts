@@ -1,0 +1,220 @@
+/**
+ * The worker's message format: the one place that knows it.
+ *
+ * Every request carries a numeric id chosen by the client; every response names the request it
+ * answers. A request gets any number of `progress` responses, then exactly one `result` or `error`.
+ * `cancel` has no answer of its own: the cancelled request answers with an ABORTED error.
+ */
+import type { Mode } from '../embed/sgpt-settings';
+import type { ErrorCode, SerializedError } from '../errors';
+
+/** What the element and the worker accept; 'auto' means WebGPU only on a real (non-fallback) GPU adapter. */
+export type DeviceChoice = 'auto' | 'wasm' | 'webgpu';
+
+/** Which onnxruntime-web WASM build to run: 'plain' (14 MB, CPU only) or 'asyncify' (27 MB, needed by WebGPU). */
+export type WasmBuild = 'plain' | 'asyncify';
+
+/** A searchable document as the page gives it. Title and text are plain text, never markup. */
+export interface SearchDocument {
+  id: string | number;
+  title: string;
+  text: string;
+  url?: string;
+}
+
+export interface SearchHit {
+  id: string | number;
+  title: string;
+  url?: string;
+  /** A plain-text window of the document's text near the query's words. */
+  excerpt: string;
+  /** Cosine similarity of the query and the document's best chunk. */
+  score: number;
+}
+
+/** Runtime knobs for benchmarks and deployments that serve onnxruntime-web's files elsewhere. */
+export interface RuntimeOptions {
+  /** URL folder serving onnxruntime-web's ort-wasm-simd-threaded*.{wasm,mjs} (default '/ort/'). */
+  ortBase?: string;
+  /** Override the build that `device` implies (WebGPU always needs 'asyncify'). */
+  wasmBuild?: WasmBuild;
+  /** onnxruntime WASM threads (default: the runtime's choice). */
+  threads?: number;
+}
+
+export interface LoadRequest {
+  id: number;
+  type: 'load';
+  /** Model folder URL (absolute, or relative to the page). */
+  model: string;
+  mode?: Mode;
+  device?: DeviceChoice;
+  runtime?: RuntimeOptions;
+}
+
+export interface SetDocumentsRequest {
+  id: number;
+  type: 'setDocuments';
+  documents: SearchDocument[];
+}
+
+export interface SearchRequest {
+  id: number;
+  type: 'search';
+  query: string;
+  limit: number;
+}
+
+export interface CancelRequest {
+  id: number;
+  type: 'cancel';
+  /** The id of the request to abort. */
+  target: number;
+}
+
+export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | CancelRequest;
+export type RequestType = Request['type'];
+
+export interface LoadResult {
+  /** The backend that actually ran: 'wasm' or 'webgpu'. */
+  backend: string;
+  modelId: string;
+  dims: number;
+  mode: Mode;
+}
+
+export interface SetDocumentsResult {
+  /** Documents now searchable. */
+  count: number;
+  /** Documents embedded by this call (the rest were unchanged and kept their vectors). */
+  embedded: number;
+}
+
+export interface SearchResult {
+  query: string;
+  hits: SearchHit[];
+  /** Milliseconds the worker spent on this search (query embedding + ranking). */
+  ms: number;
+}
+
+/** The result each request type resolves with. */
+export interface ResultMap {
+  load: LoadResult;
+  setDocuments: SetDocumentsResult;
+  search: SearchResult;
+  cancel: never;
+}
+
+export type Progress =
+  | { phase: 'model'; loaded: number; total: number }
+  | { phase: 'embed'; done: number; total: number };
+
+export type Response =
+  | { id: number; type: 'progress'; progress: Progress }
+  | { id: number; type: 'result'; result: ResultMap[Exclude<RequestType, 'cancel'>] }
+  | { id: number; type: 'error'; error: SerializedError };
+
+const DEVICES: readonly string[] = ['auto', 'wasm', 'webgpu'];
+const MODES: readonly string[] = ['symmetric', 'asymmetric'];
+const BUILDS: readonly string[] = ['plain', 'asyncify'];
+const ERROR_CODES: readonly ErrorCode[] = [
+  'MODEL_NOT_FOUND',
+  'MODEL_INVALID',
+  'MODEL_LOAD_FAILED',
+  'BACKEND_UNAVAILABLE',
+  'DOCUMENTS_INVALID',
+  'DOCUMENTS_FETCH_FAILED',
+  'INDEX_INVALID',
+  'INDEX_MODEL_MISMATCH',
+  'INDEX_VERSION',
+  'INPUT_INVALID',
+  'WORKER_DIED',
+  'ABORTED',
+  'INTERNAL',
+];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isOptional(value: unknown, allowed: readonly string[]): boolean {
+  return value === undefined || (typeof value === 'string' && allowed.includes(value));
+}
+
+function isRuntime(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!isRecord(value)) return false;
+  return (
+    (value.ortBase === undefined || typeof value.ortBase === 'string') &&
+    isOptional(value.wasmBuild, BUILDS) &&
+    (value.threads === undefined || (typeof value.threads === 'number' && Number.isInteger(value.threads) && value.threads > 0))
+  );
+}
+
+/**
+ * Why `data` is not a well-formed request, or null when it is. Document contents are checked
+ * separately (`validateDocuments`) so that the error can name the offending index.
+ */
+export function requestProblem(data: unknown): string | null {
+  if (!isRecord(data)) return 'a request must be an object';
+  if (!isId(data.id)) return 'a request needs a non-negative integer id';
+  switch (data.type) {
+    case 'load':
+      if (typeof data.model !== 'string' || data.model === '') return 'load needs a model URL';
+      if (!isOptional(data.mode, MODES)) return 'load: mode must be "symmetric" or "asymmetric"';
+      if (!isOptional(data.device, DEVICES)) return 'load: device must be "auto", "wasm" or "webgpu"';
+      if (!isRuntime(data.runtime)) return 'load: malformed runtime options';
+      return null;
+    case 'setDocuments':
+      return Array.isArray(data.documents) ? null : 'setDocuments needs a documents array';
+    case 'search':
+      if (typeof data.query !== 'string') return 'search needs a query string';
+      if (!(typeof data.limit === 'number' && Number.isInteger(data.limit) && data.limit > 0)) {
+        return 'search needs a positive integer limit';
+      }
+      return null;
+    case 'cancel':
+      return isId(data.target) ? null : 'cancel needs the target request id';
+    default:
+      return `unknown request type ${JSON.stringify(data.type)}`;
+  }
+}
+
+export function isRequest(data: unknown): data is Request {
+  return requestProblem(data) === null;
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  return (
+    isRecord(value) &&
+    typeof value.code === 'string' &&
+    (ERROR_CODES as readonly string[]).includes(value.code) &&
+    typeof value.message === 'string'
+  );
+}
+
+function isProgress(value: unknown): value is Progress {
+  if (!isRecord(value)) return false;
+  if (value.phase === 'model') return typeof value.loaded === 'number' && typeof value.total === 'number';
+  if (value.phase === 'embed') return typeof value.done === 'number' && typeof value.total === 'number';
+  return false;
+}
+
+/** Shape check for what arrives from the worker; the result's own shape is the worker's promise. */
+export function isResponse(data: unknown): data is Response {
+  if (!isRecord(data) || !isId(data.id)) return false;
+  switch (data.type) {
+    case 'progress':
+      return isProgress(data.progress);
+    case 'result':
+      return isRecord(data.result);
+    case 'error':
+      return isSerializedError(data.error);
+    default:
+      return false;
+  }
+}

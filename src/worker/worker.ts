@@ -1,0 +1,22 @@
+/// <reference lib="webworker" />
+/**
+ * Web Worker entry: owns the model, the vectors and the search. All logic is in WorkerHandler;
+ * this file only connects it to `self`.
+ */
+import { WorkerHandler } from './handler';
+import type { Response } from './protocol';
+import { loadBrowserEmbedder } from './runtime';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const handler = new WorkerHandler((response: Response) => scope.postMessage(response), {
+  loadEmbedder: loadBrowserEmbedder,
+});
+
+scope.onmessage = (event: MessageEvent<unknown>) => {
+  // A message without an id rejects here, uncaught: the page sees an `error` event and restarts us.
+  handler.handle(event.data).catch((error: unknown) => {
+    setTimeout(() => {
+      throw error;
+    });
+  });
+};
