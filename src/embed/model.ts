@@ -93,28 +93,49 @@ export function describeSource(source: ModelSource, remoteHost = DEFAULT_REMOTE_
 
 type EnvSettings = Pick<
   typeof env,
-  'allowLocalModels' | 'allowRemoteModels' | 'remoteHost' | 'remotePathTemplate' | 'useFSCache'
+  'allowLocalModels' | 'allowRemoteModels' | 'remoteHost' | 'remotePathTemplate' | 'useCustomCache' | 'customCache'
 >;
 
-function envFor(source: ModelSource, remoteHost: string | undefined): EnvSettings {
+/**
+ * Holds downloads for the duration of one load. transformers.js in Node hands ONNX files to
+ * onnxruntime through a cache; its file cache keys by folder name only (two hosts' "tiny-gpt2"
+ * would collide, and a changed file would never be fetched again), so URL sources and test hosts
+ * use this instead.
+ */
+class LoadCache {
+  private readonly files = new Map<string, { body: ArrayBuffer; headers: Headers }>();
+
+  async match(key: string): Promise<Response | undefined> {
+    const file = this.files.get(key);
+    return file && new Response(file.body, { headers: file.headers });
+  }
+
+  async put(key: string, response: Response): Promise<void> {
+    this.files.set(key, { body: await response.arrayBuffer(), headers: new Headers(response.headers) });
+  }
+}
+
+function envFor(source: ModelSource, remoteHost: string | undefined, node: boolean): EnvSettings {
+  const keep = { useCustomCache: env.useCustomCache, customCache: env.customCache };
+  // Node: the real hub's files go to transformers.js' disk cache; everything else lives per load.
+  // Browsers keep their Cache API, keyed by full URL.
+  const perLoad = node ? { useCustomCache: true, customCache: new LoadCache() } : keep;
   switch (source.kind) {
     case 'hub':
-      // Only the real hub's files are worth caching on disk; a test server's are not.
       return {
         allowLocalModels: false,
         allowRemoteModels: true,
         remoteHost: remoteHost ?? DEFAULT_REMOTE_HOST,
         remotePathTemplate: HUB_PATH_TEMPLATE,
-        useFSCache: env.useFSCache && remoteHost === undefined,
+        ...(remoteHost === undefined ? keep : perLoad),
       };
     case 'url':
-      // The Node file cache keys by folder name only, so two hosts' "tiny-gpt2" would collide.
       return {
         allowLocalModels: false,
         allowRemoteModels: true,
         remoteHost: source.host,
         remotePathTemplate: '{model}/',
-        useFSCache: false,
+        ...perLoad,
       };
     case 'path':
       return {
@@ -122,7 +143,7 @@ function envFor(source: ModelSource, remoteHost: string | undefined): EnvSetting
         allowRemoteModels: false,
         remoteHost: env.remoteHost,
         remotePathTemplate: env.remotePathTemplate,
-        useFSCache: env.useFSCache,
+        ...keep,
       };
   }
 }
@@ -130,15 +151,21 @@ function envFor(source: ModelSource, remoteHost: string | undefined): EnvSetting
 let loadChain: Promise<unknown> = Promise.resolve();
 
 /** Run `load` with transformers.js' env pointed at the source, one load at a time. */
-async function withSourceEnv<T>(source: ModelSource, remoteHost: string | undefined, load: () => Promise<T>): Promise<T> {
+async function withSourceEnv<T>(
+  source: ModelSource,
+  remoteHost: string | undefined,
+  node: boolean,
+  load: () => Promise<T>,
+): Promise<T> {
   const run = async () => {
-    const wanted = envFor(source, remoteHost);
+    const wanted = envFor(source, remoteHost, node);
     const saved: EnvSettings = {
       allowLocalModels: env.allowLocalModels,
       allowRemoteModels: env.allowRemoteModels,
       remoteHost: env.remoteHost,
       remotePathTemplate: env.remotePathTemplate,
-      useFSCache: env.useFSCache,
+      useCustomCache: env.useCustomCache,
+      customCache: env.customCache,
     };
     Object.assign(env, wanted);
     try {
@@ -278,7 +305,7 @@ export async function loadPretrained<M>(
   const progress_callback = progressAggregator(opts.onProgress);
   const common = progress_callback ? { progress_callback } : {};
 
-  return withSourceEnv(source, opts.remoteHost, async () => {
+  return withSourceEnv(source, opts.remoteHost, node, async () => {
     const step = async <T>(phase: Phase, load: () => Promise<T>): Promise<T> => {
       try {
         return await load();

@@ -1,0 +1,264 @@
+// Loading through src/embed/model.ts: every fixture signature, every source kind (folder, hub id,
+// URL) against the real code paths, and the error codes a person sees when a model is broken.
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Embedder } from '../../src/embed/embedder';
+import { describeSource, loadEncoder, resolveSource } from '../../src/embed/model';
+import { SgptError } from '../../src/errors';
+
+const FIXTURES = path.resolve('test/fixtures/models');
+const TINY = path.resolve('public/models/tiny-gpt2');
+
+async function failure(promise: Promise<unknown>): Promise<SgptError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SgptError);
+    return error as SgptError;
+  }
+  throw new Error('expected the load to fail');
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot;
+}
+
+describe('resolveSource', () => {
+  it('tells hub ids, URLs and paths apart', () => {
+    expect(resolveSource('Muennighoff/SGPT-125M-weightedmean-nli-bitfit', { node: true })).toEqual({
+      kind: 'hub',
+      modelId: 'Muennighoff/SGPT-125M-weightedmean-nli-bitfit',
+    });
+    expect(resolveSource('gpt2', { node: false, base: 'http://x/' })).toEqual({ kind: 'hub', modelId: 'gpt2' });
+    expect(resolveSource('http://host:8080/models/tiny-gpt2/', { node: true })).toEqual({
+      kind: 'url',
+      modelId: 'tiny-gpt2',
+      host: 'http://host:8080/models/',
+    });
+    expect(resolveSource('/models/tiny-gpt2', { node: false, base: 'http://site.test/app/worker.js' })).toEqual({
+      kind: 'url',
+      modelId: 'tiny-gpt2',
+      host: 'http://site.test/models/',
+    });
+    expect(resolveSource('/models/tiny-gpt2/', { node: true })).toEqual({ kind: 'path', modelId: '/models/tiny-gpt2' });
+    expect(resolveSource('./tiny', { node: true })).toEqual({ kind: 'path', modelId: './tiny' });
+    expect(resolveSource('public/models/tiny-gpt2', { node: true })).toEqual({
+      kind: 'path',
+      modelId: 'public/models/tiny-gpt2',
+    });
+  });
+
+  it('rejects what is none of them', () => {
+    expect(() => resolveSource('  ', { node: true })).toThrow(/empty/);
+    expect(() => resolveSource('bad name!', { node: true })).toThrow(/neither a hub id/);
+    expect(() => resolveSource('http://host/', { node: true })).toThrow(/folder name/);
+    expect(() => resolveSource('/models/x', { node: false })).toThrow(/base URL/);
+  });
+
+  it('describes where files come from', () => {
+    expect(describeSource({ kind: 'hub', modelId: 'a/b' })).toBe('https://huggingface.co/a/b');
+    expect(describeSource({ kind: 'hub', modelId: 'a/b' }, 'http://127.0.0.1:9')).toBe('http://127.0.0.1:9/a/b');
+  });
+});
+
+describe('fixture signatures', () => {
+  // Same text alone and in a padded batch must pool to the same vector for every export
+  // signature: plain, position_ids (built from the mask), empty past_key_values, GPT-Neo attention.
+  it.each(['gpt2-plain', 'gpt2-position-ids', 'gpt2-with-past', 'gpt-neo'])('%s embeds, padding-invariant', async (name) => {
+    const embedder = await Embedder.load(path.join(FIXTURES, name));
+    try {
+      expect(embedder.dims).toBe(8);
+      expect(embedder.backend).toBe('cpu');
+      const texts = ['short text', 'a much longer text that forces the short one to be padded on the right'];
+      const batched = await embedder.embed(texts, 'document');
+      const alone = await embedder.embed([texts[0]!], 'document');
+      expect(cosine(batched.vectors.subarray(0, 8), alone.vectors)).toBeGreaterThan(0.99999);
+      for (let row = 0; row < batched.rows; row++) {
+        expect(Math.hypot(...batched.vectors.subarray(row * 8, row * 8 + 8))).toBeCloseTo(1, 5);
+      }
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('the fixture without an "sgpt" key runs symmetric with 75 tokens', async () => {
+    const embedder = await Embedder.load(path.join(FIXTURES, 'gpt2-plain'));
+    expect(embedder.settings.mode).toBe('symmetric');
+    expect(embedder.settings.maxLength).toEqual({ query: 75, document: 75 });
+    await embedder.dispose();
+  });
+
+  it('an LM export without last_hidden_state is MODEL_INVALID', async () => {
+    const error = await failure(loadEncoder(path.join(FIXTURES, 'gpt2-lm')));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toMatch(/logits.*no last_hidden_state/);
+  });
+});
+
+describe('broken model folders', () => {
+  let scratch: string;
+
+  /** A copy of the gpt2-plain fixture with `change` applied. */
+  function variant(name: string, change: (dir: string) => void): string {
+    const dir = path.join(scratch, name);
+    mkdirSync(path.join(dir, 'onnx'), { recursive: true });
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+      copyFileSync(path.join(FIXTURES, 'gpt2-plain', file), path.join(dir, file));
+    }
+    change(dir);
+    return dir;
+  }
+
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'sgpt-model-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('a missing folder is MODEL_NOT_FOUND naming config.json', async () => {
+    const error = await failure(Embedder.load(path.join(scratch, 'does-not-exist')));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.message).toContain(path.join(scratch, 'does-not-exist', 'config.json'));
+  });
+
+  it('a missing onnx file is MODEL_NOT_FOUND naming it', async () => {
+    const dir = variant('no-onnx', (d) => rmSync(path.join(d, 'onnx/model.onnx')));
+    const error = await failure(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.message).toContain('model.onnx');
+  });
+
+  it('a missing tokenizer is MODEL_NOT_FOUND naming it', async () => {
+    const dir = variant('no-tokenizer', (d) => rmSync(path.join(d, 'tokenizer.json')));
+    const error = await failure(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.message).toContain('tokenizer.json');
+  });
+
+  it('a config.json that is not JSON is MODEL_INVALID', async () => {
+    const dir = variant('bad-json', (d) => writeFileSync(path.join(d, 'config.json'), '{ "model_type": "gpt2", '));
+    const error = await failure(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toMatch(/config\.json.*not valid JSON/);
+  });
+
+  it('a config without "model_type" is MODEL_INVALID', async () => {
+    const dir = variant('no-type', (d) => {
+      const config = JSON.parse(readFileSync(path.join(d, 'config.json'), 'utf8'));
+      delete config.model_type;
+      writeFileSync(path.join(d, 'config.json'), JSON.stringify(config));
+    });
+    const error = await failure(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toMatch(/model_type/);
+  });
+
+  it('a malformed "sgpt" key is MODEL_INVALID', async () => {
+    const dir = variant('bad-sgpt', (d) => {
+      const config = JSON.parse(readFileSync(path.join(d, 'config.json'), 'utf8'));
+      config.sgpt = { mode: 'sideways' };
+      writeFileSync(path.join(d, 'config.json'), JSON.stringify(config));
+    });
+    const error = await failure(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toMatch(/sgpt\.mode/);
+  });
+
+  it('an onnx file that is not a model is MODEL_INVALID', async () => {
+    const dir = variant('bad-onnx', (d) => writeFileSync(path.join(d, 'onnx/model.onnx'), 'not a protobuf'));
+    const error = await failure(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_INVALID');
+  });
+
+  it('device "wasm" in Node is BACKEND_UNAVAILABLE', async () => {
+    const error = await failure(Embedder.load(path.join(FIXTURES, 'gpt2-plain'), { device: 'wasm' }));
+    expect(error.code).toBe('BACKEND_UNAVAILABLE');
+  });
+});
+
+describe('remote sources over HTTP (a local server in the hub layout)', () => {
+  let server: Server;
+  let origin: string;
+  const requests: string[] = [];
+  const models = path.resolve('public/models');
+
+  beforeAll(async () => {
+    // /<owner>/<name>/resolve/main/<file> (hub) and /models/<name>/<file> (plain URL folder)
+    server = createServer((req, res) => {
+      const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      requests.push(url);
+      const hub = url.match(/^\/sgpt-search\/([\w.-]+)\/resolve\/main\/(.+)$/);
+      const plain = url.match(/^\/models\/([\w.-]+)\/(.+)$/);
+      const match = hub ?? plain;
+      try {
+        if (!match || match[2]!.includes('..')) throw new Error('no route');
+        const body = readFileSync(path.join(models, match[1]!, match[2]!));
+        res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end('not found');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  let local: Float32Array;
+  beforeAll(async () => {
+    const embedder = await Embedder.load(TINY);
+    local = (await embedder.embed(['remote loading check'], 'query')).vectors;
+    await embedder.dispose();
+  });
+
+  it('loads by hub id from remoteHost, same vectors as the folder', async () => {
+    requests.length = 0;
+    const progress: Array<[number, number]> = [];
+    const embedder = await Embedder.load('sgpt-search/tiny-gpt2', {
+      remoteHost: `${origin}/`,
+      onProgress: (loaded, total) => progress.push([loaded, total]),
+    });
+    try {
+      expect(requests).toContain('/sgpt-search/tiny-gpt2/resolve/main/onnx/model.onnx');
+      expect(embedder.modelId).toBe(`${origin}/sgpt-search/tiny-gpt2`);
+      const vector = (await embedder.embed(['remote loading check'], 'query')).vectors;
+      expect(cosine(vector, local)).toBeGreaterThan(0.999999);
+      const [loaded, total] = progress.at(-1)!;
+      expect(total).toBeGreaterThan(13_000_000);
+      expect(loaded).toBe(total);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('loads by URL of a model folder', async () => {
+    requests.length = 0;
+    const embedder = await Embedder.load(`${origin}/models/tiny-gpt2`);
+    try {
+      expect(requests).toContain('/models/tiny-gpt2/config.json');
+      const vector = (await embedder.embed(['remote loading check'], 'query')).vectors;
+      expect(cosine(vector, local)).toBeGreaterThan(0.999999);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('a 404 is MODEL_NOT_FOUND naming the URL, for hub ids and URLs', async () => {
+    const hub = await failure(Embedder.load('sgpt-search/missing-model', { remoteHost: `${origin}/` }));
+    expect(hub.code).toBe('MODEL_NOT_FOUND');
+    expect(hub.message).toContain(`${origin}/sgpt-search/missing-model/resolve/main/config.json`);
+    const url = await failure(Embedder.load(`${origin}/models/missing-model`));
+    expect(url.code).toBe('MODEL_NOT_FOUND');
+    expect(url.message).toContain(`${origin}/models/missing-model/config.json`);
+  });
+
+  it('an unreachable host is MODEL_LOAD_FAILED', async () => {
+    const error = await failure(Embedder.load('http://127.0.0.1:1/models/tiny-gpt2'));
+    expect(error.code).toBe('MODEL_LOAD_FAILED');
+  });
+});
