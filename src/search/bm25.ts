@@ -12,7 +12,8 @@
  *   N, then N document lengths (in terms),
  *   stop-word count and each stop word (UTF-8 length + bytes),
  *   T, then T terms in sorted order, front-coded (bytes shared with the previous term, suffix
- *   length, suffix bytes), then for each term: df and df pairs (doc id delta, tf).
+ *   length, suffix bytes), then the T document frequencies, then each term's doc ids as deltas
+ *   (the first from 0), then every term frequency in the same order.
  */
 import { SgptError } from '../errors';
 import { analyze, analyzePartial, stem, ENGLISH_STOP_WORDS, type AnalyzerOptions } from './analyzer';
@@ -167,71 +168,34 @@ export class Bm25Index {
    */
   search(query: string, k: number, options: Bm25SearchOptions = {}): Scored[] {
     const params = checkParams({ ...this.params, ...options.params });
-    const scores = new Float64Array(this.docCount);
-    const touched: number[] = [];
-    const weights = this.idfWeights(params);
-    if (options.prefix) {
-      const { terms, prefix } = analyzePartial(query, this.analyzer());
-      this.addTerms(terms, params, weights, scores, touched);
-      if (prefix !== null) this.addPrefix(prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, params, weights, scores, touched);
-    } else {
-      this.addTerms(analyze(query, this.analyzer()), params, weights, scores, touched);
-    }
-    const top = new TopK(Math.min(k, touched.length));
-    for (const doc of touched) top.push(doc, scores[doc] as number);
-    return top.result();
-  }
-
-  private idfWeights(params: Bm25Params): (term: number) => number {
-    const n = this.docCount;
-    return (term) => {
-      const df = (this.offsets[term + 1] as number) - (this.offsets[term] as number);
-      return Math.log(1 + (n - df + 0.5) / (df + 0.5)) * (params.k1 + 1);
-    };
-  }
-
-  /** Calls `visit(doc, contribution)` for each posting of `term`. */
-  private forPostings(term: number, params: Bm25Params, weight: number, visit: (doc: number, value: number) => void): void {
-    const { k1, b } = params;
-    const avg = this.avgLength;
-    const end = this.offsets[term + 1] as number;
-    for (let i = this.offsets[term] as number; i < end; i++) {
-      const doc = this.postDocs[i] as number;
-      const tf = this.postTfs[i] as number;
-      const norm = k1 * (1 - b + (b * (this.docLengths[doc] as number)) / avg);
-      visit(doc, (weight * tf) / (tf + norm));
-    }
-  }
-
-  private addTerms(terms: readonly string[], params: Bm25Params, idf: (term: number) => number, scores: Float64Array, touched: number[]): void {
-    for (const term of terms) {
+    const scorer = new Accumulator(this.docCount, params, this.docLengths, this.avgLength);
+    const partial = options.prefix ? analyzePartial(query, this.analyzer()) : { terms: analyze(query, this.analyzer()), prefix: null };
+    for (const term of partial.terms) {
       const id = this.termIds.get(term);
       if (id === undefined) continue;
-      this.forPostings(id, params, idf(id), (doc, value) => {
-        if (scores[doc] === 0) touched.push(doc);
-        scores[doc]! += value;
-      });
+      const start = this.offsets[id] as number;
+      const end = this.offsets[id + 1] as number;
+      scorer.addTerm(end - start, this.postDocs.subarray(start, end), this.postTfs.subarray(start, end));
     }
+    if (partial.prefix !== null) this.addPrefix(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, scorer);
+    return scorer.top(k);
   }
 
   /**
    * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
-   * the longest term it starts with ("generat" → "gener", the stem of "generator"). A document
-   * scores its best-matching expansion, so a short prefix that matches many terms does not
-   * outweigh the finished words.
+   * the longest term it starts with ("generat" → "gener", the stem of "generator"). Together they
+   * score as one term (df = documents holding any of them, tf = their summed frequencies), so a
+   * rare completion does not outrank the common word the user is most likely typing.
    */
-  private addPrefix(prefix: string, max: number, params: Bm25Params, idf: (term: number) => number, scores: Float64Array, touched: number[]): void {
-    const expansions = this.expand(prefix, max);
-    const best = new Map<number, number>();
-    for (const id of expansions) {
-      this.forPostings(id, params, idf(id), (doc, value) => {
-        if (value > (best.get(doc) ?? 0)) best.set(doc, value);
-      });
+  private addPrefix(prefix: string, max: number, scorer: Accumulator): void {
+    const tfs = new Map<number, number>();
+    for (const id of this.expand(prefix, max)) {
+      for (let i = this.offsets[id] as number; i < (this.offsets[id + 1] as number); i++) {
+        const doc = this.postDocs[i] as number;
+        tfs.set(doc, (tfs.get(doc) ?? 0) + (this.postTfs[i] as number));
+      }
     }
-    for (const [doc, value] of best) {
-      if (scores[doc] === 0) touched.push(doc);
-      scores[doc]! += value;
-    }
+    scorer.addTerm(tfs.size, tfs.keys(), tfs.values());
   }
 
   private expand(prefix: string, max: number): number[] {
@@ -285,18 +249,16 @@ export class Bm25Index {
       out.bytes(bytes.subarray(shared));
       previous = bytes;
     }
+    // Three streams (all dfs, all doc id deltas, all tfs) compress better than interleaved pairs.
+    for (let term = 0; term < this.terms.length; term++) out.varint((this.offsets[term + 1] as number) - (this.offsets[term] as number));
     for (let term = 0; term < this.terms.length; term++) {
-      const start = this.offsets[term] as number;
-      const end = this.offsets[term + 1] as number;
-      out.varint(end - start);
       let last = 0;
-      for (let i = start; i < end; i++) {
-        const doc = this.postDocs[i] as number;
-        out.varint(doc - last);
-        out.varint(this.postTfs[i] as number);
-        last = doc;
+      for (let i = this.offsets[term] as number; i < (this.offsets[term + 1] as number); i++) {
+        out.varint((this.postDocs[i] as number) - last);
+        last = this.postDocs[i] as number;
       }
     }
+    for (const tf of this.postTfs) out.varint(tf);
     return out.finish();
   }
 
@@ -330,25 +292,30 @@ export class Bm25Index {
       previous = bytes;
     }
     const offsets = new Uint32Array(termCount + 1);
-    const docs: number[] = [];
-    const tfs: number[] = [];
     for (let term = 0; term < termCount; term++) {
       const df = input.varint();
-      let doc = 0;
-      for (let i = 0; i < df; i++) {
-        doc += input.varint();
-        if (doc >= n || (i > 0 && doc === docs.at(-1))) throw invalid(`posting list of "${terms[term]}" is out of order or out of range`);
-        docs.push(doc);
-        tfs.push(input.varint());
-      }
-      offsets[term + 1] = docs.length;
+      if (df < 1 || df > n) throw invalid(`term "${terms[term]}" has document frequency ${df} of ${n} documents`);
+      offsets[term + 1] = (offsets[term] as number) + df;
     }
+    const postDocs = new Uint32Array(offsets[termCount] as number);
+    for (let term = 0; term < termCount; term++) {
+      const start = offsets[term] as number;
+      let doc = 0;
+      for (let i = start; i < (offsets[term + 1] as number); i++) {
+        const delta = input.varint();
+        doc += delta;
+        if ((delta === 0 && i > start) || doc >= n) throw invalid(`posting list of "${terms[term]}" is out of order or out of range`);
+        postDocs[i] = doc;
+      }
+    }
+    const postTfs = new Uint32Array(postDocs.length);
+    for (let i = 0; i < postTfs.length; i++) postTfs[i] = input.varint();
     if (!input.done) throw invalid('trailing bytes after the postings');
     for (let term = 1; term < termCount; term++) {
       if (compareStrings(terms[term - 1]!, terms[term]!) >= 0) throw invalid('terms are not sorted');
     }
     try {
-      return new Bm25Index({ params, stem: (flags & 1) === 1, stopWords, docLengths, terms, offsets, postDocs: Uint32Array.from(docs), postTfs: Uint32Array.from(tfs) });
+      return new Bm25Index({ params, stem: (flags & 1) === 1, stopWords, docLengths, terms, offsets, postDocs, postTfs });
     } catch (error) {
       throw invalid(error instanceof Error ? error.message : String(error));
     }
@@ -365,4 +332,38 @@ function lowerBound(list: readonly string[], key: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Sums BM25 contributions per document for one query, then keeps the best k. */
+class Accumulator {
+  private readonly scores: Float64Array;
+  private readonly touched: number[] = [];
+
+  constructor(
+    private readonly n: number,
+    private readonly params: Bm25Params,
+    private readonly lengths: Uint32Array,
+    private readonly avgLength: number,
+  ) {
+    this.scores = new Float64Array(n);
+  }
+
+  /** One query term with document frequency `df`; `docs` and `tfs` are its postings, in step. */
+  addTerm(df: number, docs: Iterable<number>, tfs: Iterable<number>): void {
+    const { k1, b } = this.params;
+    const weight = Math.log(1 + (this.n - df + 0.5) / (df + 0.5)) * (k1 + 1);
+    const tfIterator = tfs[Symbol.iterator]();
+    for (const doc of docs) {
+      const tf = tfIterator.next().value as number;
+      const norm = k1 * (1 - b + (b * (this.lengths[doc] as number)) / this.avgLength);
+      if (this.scores[doc] === 0) this.touched.push(doc);
+      this.scores[doc]! += (weight * tf) / (tf + norm);
+    }
+  }
+
+  top(k: number): Scored[] {
+    const top = new TopK(Math.min(k, this.touched.length));
+    for (const doc of this.touched) top.push(doc, this.scores[doc] as number);
+    return top.result();
+  }
 }
