@@ -42,13 +42,23 @@ export interface Manifest {
   fusion: { semanticWeight: number };
   /** Shards a query reads by default (IVF nprobe); a page or command may ask for more. */
   probe: number;
-  /** Section metadata (JSON, see SectionsFile). */
+  /** Section metadata (JSON, see SectionsFile), read up front. */
   sections: FileRef;
+  /** Section excerpts in buckets of consecutive sections, read for the sections shown. */
+  excerpts: ExcerptRef[];
+  /** Text hash per section (JSON array of strings): read by incremental builds only. */
+  hashes: FileRef;
   /** The keyword (BM25) index, in the ranking code's serialisation. */
   keyword: FileRef;
   /** IVF centroids, one per shard; null when there is a single shard. */
   centroids: FileRef | null;
   shards: ShardRef[];
+}
+
+export interface ExcerptRef extends FileRef {
+  /** First section in the bucket; the file is a JSON array of `count` strings. */
+  first: number;
+  count: number;
 }
 
 export interface PageMeta {
@@ -61,11 +71,8 @@ export interface SectionMeta {
   page: number;
   anchor: string;
   title: string;
-  headingPath: string[];
-  /** The start of the section's text, plain text. */
-  excerpt: string;
-  /** Hash of the text that was embedded: lets an incremental build reuse the vectors. */
-  textHash: string;
+  /** The section whose heading encloses this one (-1: none); heading paths follow these links. */
+  parent: number;
 }
 
 export interface SectionsFile {
@@ -111,6 +118,15 @@ function fileRef(value: unknown, what: string): FileRef {
   return { name, bytes: count(value.bytes, `${what}.bytes`, file), sha256 };
 }
 
+function excerptRefs(value: unknown): ExcerptRef[] {
+  if (!Array.isArray(value)) throw invalid('manifest.json', 'excerpts must be an array');
+  return value.map((e: unknown, i) => ({
+    ...fileRef(e, `excerpts[${i}]`),
+    first: count(isRecord(e) ? e.first : undefined, `excerpts[${i}].first`, 'manifest.json'),
+    count: count(isRecord(e) ? e.count : undefined, `excerpts[${i}].count`, 'manifest.json'),
+  }));
+}
+
 /** Check a parsed manifest.json: version first (INDEX_VERSION), then every field (INDEX_INVALID). */
 export function parseManifest(json: unknown): Manifest {
   const file = 'manifest.json';
@@ -146,11 +162,18 @@ export function parseManifest(json: unknown): Manifest {
     fusion: { semanticWeight: fusion.semanticWeight },
     probe: count(json.probe, 'probe', file),
     sections: fileRef(json.sections, 'sections'),
+    excerpts: excerptRefs(json.excerpts),
+    hashes: fileRef(json.hashes, 'hashes'),
     keyword: fileRef(json.keyword, 'keyword'),
     centroids,
     shards,
   };
   if (manifest.probe < 1) throw invalid(file, 'probe must be at least 1');
+  const covered = manifest.excerpts.reduce((next, e, i) => {
+    if (e.first !== next) throw invalid(file, `excerpts[${i}] starts at section ${e.first}, expected ${next}`);
+    return next + e.count;
+  }, 0);
+  if (covered !== manifest.counts.sections) throw invalid(file, `excerpts cover ${covered} sections, counts.sections is ${manifest.counts.sections}`);
   const rows = shards.reduce((sum, s) => sum + s.rows, 0);
   if (rows !== manifest.counts.vectors) throw invalid(file, `shards hold ${rows} vectors but counts.vectors is ${manifest.counts.vectors}`);
   return manifest;
@@ -290,9 +313,11 @@ export function decodeJson(name: string, bytes: Uint8Array): unknown {
   }
 }
 
-function stringList(value: unknown, what: string, file: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalid(file, `${what} must be an array of strings`);
-  return value as string[];
+/** A JSON array of exactly `length` strings (excerpt buckets, text hashes). */
+export function parseStrings(name: string, json: unknown, length: number): string[] {
+  if (!Array.isArray(json) || json.some((v) => typeof v !== 'string')) throw invalid(name, 'expected a JSON array of strings');
+  if (json.length !== length) throw invalid(name, `holds ${json.length} entries, the manifest says ${length}`);
+  return json as string[];
 }
 
 /** Check the sections file against the manifest's counts. */
@@ -309,14 +334,11 @@ export function parseSections(name: string, json: unknown, manifest: Manifest): 
     if (!isRecord(s)) throw invalid(name, `sections[${i}] must be an object`);
     const page = count(s.page, `sections[${i}].page`, name);
     if (page >= pages.length) throw invalid(name, `sections[${i}].page ${page} is outside the ${pages.length} pages`);
-    return {
-      page,
-      anchor: text(s.anchor, `sections[${i}].anchor`, name),
-      title: text(s.title, `sections[${i}].title`, name),
-      headingPath: stringList(s.headingPath, `sections[${i}].headingPath`, name),
-      excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
-      textHash: text(s.textHash, `sections[${i}].textHash`, name),
-    };
+    const parent = s.parent;
+    if (typeof parent !== 'number' || !Number.isInteger(parent) || parent < -1 || parent >= i) {
+      throw invalid(name, `sections[${i}].parent must be -1 or an earlier section, got ${JSON.stringify(parent)}`);
+    }
+    return { page, anchor: text(s.anchor, `sections[${i}].anchor`, name), title: text(s.title, `sections[${i}].title`, name), parent };
   });
   return { pages, sections };
 }

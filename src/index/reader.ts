@@ -11,7 +11,9 @@ import {
   decodeShard,
   parseManifest,
   parseSections,
+  parseStrings,
   verifyFile,
+  type ExcerptRef,
   type FileRef,
   type Manifest,
   type SectionsFile,
@@ -42,6 +44,7 @@ export const MANIFEST = 'manifest.json';
 
 export class IndexReader {
   private readonly shardCache = new Map<number, Promise<Shard>>();
+  private readonly excerptCache = new Map<number, Promise<string[]>>();
   private centroids: Float32Array | null = null;
 
   private constructor(
@@ -81,10 +84,64 @@ export class IndexReader {
     return cached;
   }
 
+  /** Titles of the enclosing headings, outermost first, ending with the section's own. */
+  headingPath(section: number): string[] {
+    const path: string[] = [];
+    for (let s = section; s >= 0; s = this.sections.sections[s]!.parent) path.unshift(this.sections.sections[s]!.title);
+    return path;
+  }
+
+  /** Excerpts of the given sections, fetching only the buckets that hold them (each once). */
+  async excerpts(sections: readonly number[]): Promise<Map<number, string>> {
+    const buckets = this.manifest.excerpts;
+    const wanted = new Map<number, number[]>();
+    for (const section of sections) {
+      const b = bucketOf(buckets, section);
+      wanted.set(b, [...(wanted.get(b) ?? []), section]);
+    }
+    const out = new Map<number, string>();
+    await Promise.all(
+      [...wanted].map(async ([b, members]) => {
+        const ref = buckets[b]!;
+        let cached = this.excerptCache.get(b);
+        if (!cached) {
+          cached = verified(this.load, ref).then((bytes) => parseStrings(ref.name, decodeJson(ref.name, bytes), ref.count));
+          cached.catch(() => this.excerptCache.delete(b));
+          this.excerptCache.set(b, cached);
+        }
+        const texts = await cached;
+        for (const section of members) out.set(section, texts[section - ref.first]!);
+      }),
+    );
+    return out;
+  }
+
+  /** Text hash of every section (incremental builds). */
+  async textHashes(): Promise<string[]> {
+    const ref = this.manifest.hashes;
+    return parseStrings(ref.name, decodeJson(ref.name, await verified(this.load, ref)), this.manifest.counts.sections);
+  }
+
   /** Shards already fetched. */
   get loadedShards(): number[] {
     return [...this.shardCache.keys()];
   }
+}
+
+/** Binary search over the buckets' first sections. */
+function bucketOf(buckets: readonly ExcerptRef[], section: number): number {
+  let lo = 0;
+  let hi = buckets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (buckets[mid]!.first <= section) lo = mid;
+    else hi = mid - 1;
+  }
+  const bucket = buckets[lo];
+  if (!bucket || section < bucket.first || section >= bucket.first + bucket.count) {
+    throw new SgptError('INPUT_INVALID', `section ${section} is not in the index`);
+  }
+  return lo;
 }
 
 async function verified(load: FileLoader, ref: FileRef): Promise<Uint8Array> {

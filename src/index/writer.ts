@@ -22,7 +22,7 @@ import {
   type FileRef,
   type Manifest,
   type ModelRef,
-  type SectionMeta,
+  type ExcerptRef,
   type SectionsFile,
   type ShardRef,
 } from './format';
@@ -46,6 +46,8 @@ export interface BuildOptions {
   previous?: IndexReader | null;
   /** Characters of section text kept as the excerpt. */
   excerptChars?: number;
+  /** Sequences per model call (default: the engine's). */
+  batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -58,6 +60,8 @@ export interface BuiltIndex {
 }
 
 const SHARD_TARGET_BYTES = 64 * 1024;
+/** Excerpt files of about this size: a result list fetches a few small files, not all excerpts. */
+const EXCERPT_BUCKET_BYTES = 16 * 1024;
 
 /** What the model reads for a section: where it sits (page, headings) and what it says. */
 export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
@@ -77,18 +81,31 @@ async function reusable(previous: IndexReader | null | undefined, model: ModelRe
   if (!previous) return byHash;
   const old = previous.manifest.model;
   if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
-  const sections = previous.sections.sections;
+  const hashes = await previous.textHashes();
   for (let s = 0; s < previous.manifest.shards.length; s++) {
     const shard = await previous.shard(s);
     const vectors = dequantize(shard, shard.dims);
     for (let r = 0; r < shard.rows; r++) {
-      const hash = sections[shard.owner[r]!]!.textHash;
+      const hash = hashes[shard.owner[r]!]!;
       const rows = byHash.get(hash) ?? [];
       rows.push(vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
       byHash.set(hash, rows);
     }
   }
+  // Chunk rows of one section were written in order within a shard but may sit in several shards;
+  // order does not matter for search (a section scores as its best chunk).
   return byHash;
+}
+
+/** The enclosing section of each section of one page: the latest earlier one whose heading path is this one's minus the last. */
+function parents(sections: Page['sections'], offset: number): number[] {
+  const latest = new Map<string, number>();
+  return sections.map((section, i) => {
+    const key = (path: readonly string[]) => JSON.stringify(path);
+    const parent = section.headingPath.length > 1 ? (latest.get(key(section.headingPath.slice(0, -1))) ?? -1) : -1;
+    latest.set(key(section.headingPath), offset + i);
+    return parent;
+  });
 }
 
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
@@ -98,34 +115,30 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const sectionsFile: SectionsFile = { pages: [], sections: [] };
   const texts: string[] = [];
   const keywordTexts: string[] = [];
+  const excerpts: string[] = [];
+  const hashes: string[] = [];
   for (const page of pages) {
     const pageIndex = sectionsFile.pages.push({ url: page.url, title: page.title }) - 1;
-    for (const section of page.sections) {
-      const text = embeddingText(page.title, section.headingPath, section.text);
-      texts.push(text);
+    const links = parents(page.sections, texts.length);
+    page.sections.forEach((section, i) => {
+      texts.push(embeddingText(page.title, section.headingPath, section.text));
       keywordTexts.push(`${section.title} ${section.title} ${section.text}`); // the title counts twice, as in a field boost
-      const meta: SectionMeta = {
-        page: pageIndex,
-        anchor: section.anchor,
-        title: section.title,
-        headingPath: section.headingPath,
-        excerpt: excerpt(section.text, excerptChars),
-        textHash: (await sha256Hex(text)).slice(0, 32),
-      };
-      sectionsFile.sections.push(meta);
-    }
+      excerpts.push(excerpt(section.text, excerptChars));
+      sectionsFile.sections.push({ page: pageIndex, anchor: section.anchor, title: section.title, parent: links[i]! });
+    });
   }
+  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
   if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
 
   // Vectors: reuse by text hash, embed the rest.
   const previous = await reusable(options.previous, model);
   const todo: number[] = [];
-  for (let s = 0; s < texts.length; s++) if (!previous.has(sectionsFile.sections[s]!.textHash)) todo.push(s);
-  const fresh = todo.length > 0 ? await embedder.embed(todo.map((s) => texts[s]!), 'document', { onProgress: options.onProgress, signal: options.signal }) : null;
+  for (let s = 0; s < texts.length; s++) if (!previous.has(hashes[s]!)) todo.push(s);
+  const fresh = todo.length > 0 ? await embedder.embed(todo.map((s) => texts[s]!), 'document', { batchSize: options.batchSize, onProgress: options.onProgress, signal: options.signal }) : null;
   const dims = model.dims;
   const rowsOf: Float32Array[][] = texts.map(() => []);
   if (fresh) for (let r = 0; r < fresh.rows; r++) rowsOf[todo[fresh.owner[r]!]!]!.push(fresh.vectors.subarray(r * dims, (r + 1) * dims));
-  for (let s = 0; s < texts.length; s++) if (rowsOf[s]!.length === 0) rowsOf[s] = previous.get(sectionsFile.sections[s]!.textHash) ?? [];
+  for (let s = 0; s < texts.length; s++) if (rowsOf[s]!.length === 0) rowsOf[s] = previous.get(hashes[s]!) ?? [];
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
   const vectors = new Float32Array(rowCount * dims);
   const owner = new Int32Array(rowCount);
@@ -158,6 +171,15 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
   const sectionsRef = await add('sections', 'json', encodeJson(sectionsFile));
+  const excerptRefs: ExcerptRef[] = [];
+  for (let first = 0, b = 0; first < excerpts.length; b++) {
+    let bytes = 0;
+    let end = first;
+    while (end < excerpts.length && (end === first || bytes < EXCERPT_BUCKET_BYTES)) bytes += excerpts[end++]!.length + 3;
+    excerptRefs.push({ ...(await add(`excerpts-${b}`, 'json', encodeJson(excerpts.slice(first, end)))), first, count: end - first });
+    first = end;
+  }
+  const hashesRef = await add('hashes', 'json', encodeJson(hashes));
   const keywordRef = await add('keyword', 'bm25', Bm25Index.build(keywordTexts).encode());
 
   const manifest: Manifest = {
@@ -169,6 +191,8 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     fusion: { semanticWeight: options.semanticWeight ?? 0.5 },
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
+    excerpts: excerptRefs,
+    hashes: hashesRef,
     keyword: keywordRef,
     centroids: centroidsRef,
     shards: shardRefs,

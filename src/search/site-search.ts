@@ -79,8 +79,9 @@ export class SiteSearch {
   }
 
   /** BM25 over the sections, the last word as a prefix (search as you type). */
-  keywordSearch(query: string, limit = 10): SiteHit[] {
-    return this.keyword.search(query, limit, { prefix: true }).map((hit) => this.hit(hit.index, hit.score, query, false));
+  keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
+    const ranked = this.keyword.search(query, limit, { prefix: true }).map((hit) => ({ section: hit.index, score: hit.score }));
+    return this.hits(ranked, query, false);
   }
 
   /** Sections nearest the query vector in the `probe` nearest shards, best chunk per section. */
@@ -110,24 +111,29 @@ export class SiteSearch {
     const keyword = this.keyword.search(query, depth, { prefix: true }).map((h) => h.index);
     const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => h.section);
     const weight = options.semanticWeight ?? this.manifest.fusion.semanticWeight;
-    return hybridFusion(keyword, dense, weight, { limit }).map((hit) => this.hit(hit.id, hit.score, query, true));
+    const fused = hybridFusion(keyword, dense, weight, { limit }).map((hit) => ({ section: hit.id, score: hit.score }));
+    return this.hits(fused, query, true);
   }
 
-  private hit(section: number, score: number, query: string, semantic: boolean): SiteHit {
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, semantic: boolean): Promise<SiteHit[]> {
     const { sections, pages } = this.reader.sections;
-    const meta = sections[section]!;
-    const page = pages[meta.page]!;
-    return {
-      section,
-      url: meta.anchor ? `${page.url}#${encodeURIComponent(meta.anchor)}` : page.url,
-      title: meta.title,
-      pageTitle: page.title,
-      headingPath: meta.headingPath,
-      excerpt: meta.excerpt,
-      highlights: highlightRanges(meta.excerpt, query),
-      score,
-      semantic,
-    };
+    const excerpts = await this.reader.excerpts(ranked.map((r) => r.section));
+    return ranked.map(({ section, score }) => {
+      const meta = sections[section]!;
+      const page = pages[meta.page]!;
+      const excerpt = excerpts.get(section) ?? '';
+      return {
+        section,
+        url: meta.anchor ? `${page.url}#${encodeURIComponent(meta.anchor)}` : page.url,
+        title: meta.title,
+        pageTitle: page.title,
+        headingPath: this.reader.headingPath(section),
+        excerpt,
+        highlights: highlightRanges(excerpt, query),
+        score,
+        semantic,
+      };
+    });
   }
 }
 

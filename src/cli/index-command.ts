@@ -1,0 +1,138 @@
+/**
+ * `sgpt-search index <built-site-dir> --out <dir>`: extract sections from a built site, embed them
+ * with the same engine the browser runs, and write a site index (see docs/INDEX-FORMAT.md).
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { Embedder } from '../embed/embedder';
+import type { Mode } from '../embed/sgpt-settings';
+import { SgptError } from '../errors';
+import { extractSite } from '../extract/site';
+import { modelRef } from '../index/model-ref';
+import { openIndexDir, writeIndexDir } from '../index/node-files';
+import { buildIndex, type BuiltIndex } from '../index/writer';
+import { modelSource } from './default-model';
+
+export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir> [options]
+
+  --out <dir>          where to write manifest.json and the index files (reuses unchanged vectors there)
+  --model <source>     model folder, URL or hub id (default: the bundled default model)
+  --mode <mode>        symmetric | asymmetric (default: the model's config)
+  --shards <N|auto>    vector shards (IVF clusters); auto: one per ~64 KiB of vectors (default auto)
+  --probe <N>          shards a query reads by default (default 3)
+  --weight <w>         semantic share of the fused ranking, 0..1 (default 0.5)
+  --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
+  --batch <N>          sequences per model call (default: the engine's)`;
+
+export interface IndexRun {
+  site: string;
+  out: string;
+  model?: string;
+  mode?: Mode;
+  shards?: number | 'auto';
+  probe?: number;
+  weight?: number;
+  exclude?: string[];
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface IndexSummary {
+  built: BuiltIndex['stats'];
+  bytes: number;
+  seconds: number;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new SgptError('INPUT_INVALID', `${flag} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Build (or incrementally rebuild) the index of a built site. Shared by the CLI and the Vite plugin. */
+export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
+  const started = performance.now();
+  const out = resolve(run.out);
+  const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out] });
+  const source = modelSource(run.model);
+  const embedder = await Embedder.load(source, run.mode ? { settings: { mode: run.mode } } : {});
+  try {
+    const model = await modelRef(source, embedder);
+    const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
+    const built = await buildIndex(pages, embedder, {
+      model,
+      previous,
+      shards: run.shards,
+      probe: run.probe,
+      semanticWeight: run.weight,
+      onProgress: run.onProgress,
+      signal: run.signal,
+      batchSize: run.batchSize,
+    });
+    const bytes = await writeIndexDir(out, built);
+    return { built: built.stats, bytes, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+function progressBar(stream: NodeJS.WriteStream): ((done: number, total: number) => void) | undefined {
+  if (!stream.isTTY) return undefined;
+  return (done, total) => {
+    const width = 30;
+    const filled = total > 0 ? Math.round((done / total) * width) : width;
+    stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} sections embedded`);
+    if (done === total) stream.write('\n');
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+export async function indexCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      model: { type: 'string' },
+      mode: { type: 'string' },
+      shards: { type: 'string' },
+      probe: { type: 'string' },
+      weight: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      batch: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${INDEX_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1 || !values.out) throw new SgptError('INPUT_INVALID', `give one built-site folder and --out\n${INDEX_USAGE}`);
+  if (values.mode !== undefined && values.mode !== 'symmetric' && values.mode !== 'asymmetric') {
+    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(values.mode)}`);
+  }
+  const weight = values.weight === undefined ? undefined : Number(values.weight);
+  if (weight !== undefined && !(weight >= 0 && weight <= 1)) throw new SgptError('INPUT_INVALID', `--weight must be a number in [0, 1], got ${JSON.stringify(values.weight)}`);
+  const summary = await buildSiteIndex({
+    site: positionals[0]!,
+    out: values.out,
+    model: values.model,
+    mode: values.mode as Mode | undefined,
+    shards: values.shards === undefined || values.shards === 'auto' ? 'auto' : positiveInt(values.shards, '--shards'),
+    probe: positiveInt(values.probe, '--probe'),
+    weight,
+    exclude: values.exclude,
+    batchSize: positiveInt(values.batch, '--batch'),
+    onProgress: progressBar(process.stderr),
+  });
+  const s = summary.built;
+  process.stderr.write(
+    `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; ${formatBytes(summary.bytes)} written to ${values.out}\n`,
+  );
+  return 0;
+}
