@@ -52,10 +52,10 @@ export class Embedder {
 
   /** The sequences the model sees for one text: its chunks, each wrapped for the role. */
   sequences(text: string, role: Role, overlap?: number): number[][] {
-    const ids = this.tokenize(text);
-    if (ids.length === 0 && this.settings.mode === 'symmetric') {
-      throw new SgptError('INPUT_INVALID', 'cannot embed an empty text in symmetric mode: it has no tokens');
-    }
+    return this.wrapChunks(this.tokenize(text), role, overlap);
+  }
+
+  private wrapChunks(ids: number[], role: Role, overlap: number | undefined): number[][] {
     return chunkTokens(ids, textBudget(this.settings, role), overlap).map((chunk) => wrapIds(chunk, this.settings, role));
   }
 
@@ -76,7 +76,11 @@ export class Embedder {
     const sequences: number[][] = [];
     const ownerList: number[] = [];
     texts.forEach((text, index) => {
-      for (const sequence of this.sequences(text, role, opts.overlap)) {
+      const ids = this.tokenize(text);
+      if (ids.length === 0 && this.settings.mode === 'symmetric') {
+        throw new SgptError('INPUT_INVALID', `text ${index} is empty: symmetric mode has no tokens to embed`);
+      }
+      for (const sequence of this.wrapChunks(ids, role, opts.overlap)) {
         sequences.push(sequence);
         ownerList.push(index);
       }

@@ -1,0 +1,99 @@
+/**
+ * `sgpt-search embed`: SGPT embeddings of stdin lines, one JSON line out per line in.
+ */
+import { parseArgs } from 'node:util';
+import { Embedder } from '../embed/embedder';
+import type { Mode, Role } from '../embed/sgpt-settings';
+import { SgptError } from '../errors';
+import { modelSource } from './default-model';
+
+export const EMBED_USAGE = `usage: sgpt-search embed --role query|document [options] < texts.txt
+
+Reads one text per line on stdin and prints one JSON line per input line:
+  - a text within the model's max length: its vector, [0.01, -0.2, ...]
+  - a longer text: the vectors of its overlapping token windows, [[...], [...], ...]
+Vectors are L2-normalised SGPT weighted-mean embeddings (dot product = cosine similarity).
+Asymmetric models wrap queries in [ ] and documents in { } (as token ids); symmetric ones
+embed the raw text, so --role only matters in asymmetric mode.
+
+  --role <role>        query | document (required)
+  --model <source>     model folder, URL or hub id (default: the bundled default model)
+  --mode <mode>        symmetric | asymmetric (default: the model's config.json "sgpt" key)
+  --max-length <N>     tokens per sequence, brackets included (default: the model's)
+  --overlap <N>        tokens shared by neighbouring windows of a long text (default: a quarter)
+  --batch-size <N>     sequences per model call (default 16)
+  --threads <N>        onnxruntime threads (default: the runtime's choice)
+  -h, --help           show this help`;
+
+function integer(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new SgptError('INPUT_INVALID', `${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function readStdin(): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of process.stdin) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Lines of stdin; a final newline does not start another (empty) text. */
+export function inputLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+export async function embedCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      role: { type: 'string' },
+      model: { type: 'string' },
+      mode: { type: 'string' },
+      'max-length': { type: 'string' },
+      overlap: { type: 'string' },
+      'batch-size': { type: 'string' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${EMBED_USAGE}\n`);
+    return 0;
+  }
+  const role = values.role;
+  if (role !== 'query' && role !== 'document') {
+    throw new SgptError('INPUT_INVALID', `--role must be query or document, got ${JSON.stringify(role ?? null)} (see --help)`);
+  }
+  const mode = values.mode;
+  if (mode !== undefined && mode !== 'symmetric' && mode !== 'asymmetric') {
+    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(mode)}`);
+  }
+  const maxLength = integer(values['max-length'], '--max-length', 1);
+  const overlap = integer(values.overlap, '--overlap', 0);
+  const batchSize = integer(values['batch-size'], '--batch-size', 1);
+  const threads = integer(values.threads, '--threads', 1);
+
+  const texts = inputLines(await readStdin());
+  const embedder = await Embedder.load(modelSource(values.model), {
+    settings: { ...(mode ? { mode: mode as Mode } : {}), ...(maxLength ? { maxLength } : {}) },
+    ...(threads ? { threads } : {}),
+  });
+  try {
+    const out = await embedder.embed(texts, role as Role, {
+      ...(batchSize ? { batchSize } : {}),
+      ...(overlap !== undefined ? { overlap } : {}),
+    });
+    const rows: number[][][] = texts.map(() => []);
+    for (let r = 0; r < out.rows; r++) rows[out.owner[r]!]!.push(Array.from(out.vectors.subarray(r * out.dims, (r + 1) * out.dims)));
+    const lines = rows.map((chunks) => JSON.stringify(chunks.length === 1 ? chunks[0] : chunks));
+    process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  } finally {
+    await embedder.dispose();
+  }
+  return 0;
+}

@@ -1,0 +1,104 @@
+// The real CLI (bin/sgpt-search.js through tsx) with text on stdin.
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkWindows } from '../../src/embed/chunk';
+import { Embedder } from '../../src/embed/embedder';
+
+const BIN = path.resolve('bin/sgpt-search.js');
+const TINY = path.resolve('public/models/tiny-gpt2');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], stdin = '', cwd = process.cwd()): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot;
+};
+
+let embedder: Embedder;
+beforeAll(async () => {
+  embedder = await Embedder.load(TINY);
+});
+afterAll(() => embedder.dispose());
+
+describe('sgpt-search embed', () => {
+  it('prints one vector per line, equal to the library; a long line gives its window vectors', async () => {
+    const long = ' x'.repeat(700);
+    // run from another folder: the default model is found relative to the package
+    const run = await cli(['embed', '--role', 'document'], `Hello world\nsecond line\n${long}\n`, tmpdir());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    const expected = await embedder.embed(['Hello world', 'second line', long], 'document');
+    expect(lines[0]).toHaveLength(64);
+    expect(cosine(lines[0], expected.vectors.subarray(0, 64))).toBeGreaterThan(0.999999);
+    expect(cosine(lines[1], expected.vectors.subarray(64, 128))).toBeGreaterThan(0.999999);
+    expect(lines[2]).toHaveLength(chunkWindows(700, 298).length);
+    lines[2].forEach((vector: number[], i: number) => {
+      expect(vector).toHaveLength(64);
+      expect(cosine(vector, expected.vectors.subarray((2 + i) * 64, (3 + i) * 64))).toBeGreaterThan(0.999999);
+    });
+  });
+
+  it('honours --model, --mode and --max-length; an empty symmetric line is an error with exit 1', async () => {
+    const ok = await cli(['embed', '--model', TINY, '--role', 'query', '--mode', 'symmetric', '--max-length', '4'], ' a b c d e\n');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toHaveLength(chunkWindows(5, 4).length);
+    const empty = await cli(['embed', '--role', 'query', '--mode', 'symmetric'], 'fine\n\n');
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/INPUT_INVALID: text 1 is empty/);
+  });
+
+  it('a missing model folder exits 1 with MODEL_NOT_FOUND on stderr', async () => {
+    const run = await cli(['embed', '--role', 'query', '--model', path.join(tmpdir(), 'no-such-model-dir')], 'x\n');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/MODEL_NOT_FOUND: .*no-such-model-dir.*config\.json/);
+  });
+
+  it('usage errors exit 2; --help exits 0', async () => {
+    const [none, unknown, badFlag, help, embedHelp] = await Promise.all([
+      cli([]),
+      cli(['frobnicate']),
+      cli(['embed', '--bogus']),
+      cli(['--help']),
+      cli(['embed', '--help']),
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/usage: sgpt-search <command>/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"[\s\S]*embed/);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/--bogus/);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/commands:[\s\S]*embed/);
+    expect(embedHelp.code).toBe(0);
+    expect(embedHelp.stdout).toMatch(/one JSON line per input line[\s\S]*--role <role>/);
+  });
+
+  it('a bad --role exits 1 naming the flag', async () => {
+    const run = await cli(['embed', '--role', 'passage'], 'x\n');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--role must be query or document, got "passage"/);
+  });
+});
