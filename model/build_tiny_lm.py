@@ -24,8 +24,10 @@ MODEL_CARD = """\
 
 tiny-gpt2's weights (2 layers, 4 heads, 64 dims, 512 positions, GPT-2 BPE vocabulary of 50257,
 seed 1234) exported as a causal language model: `onnx/model.onnx` takes `input_ids`,
-`attention_mask` (int64 [batch, sequence]) and returns `logits` [batch, sequence, 50257] from
-the tied head (the embedding is stored once). It is the default model of the SGPT-CE reranker
+`attention_mask` (int64 [batch, sequence]) and an optional int64 scalar `num_logits_to_keep` N,
+and returns `logits` [batch, N, 50257] for the last N positions (0 = all) from the tied head
+(the embedding is stored once). The reranker asks only for the positions that predict the query,
+which skips most of the vocabulary projection. It is the default model of the SGPT-CE reranker
 (`src/rerank/`) so that reranking runs offline. **Its weights are random: the reranked order is
 meaningless.** Use a trained causal LM (e.g. an ONNX export of GPT-2 / GPT-Neo with a `logits`
 output) for real reranking.
@@ -36,7 +38,7 @@ Built by `model/build_tiny_lm.py`; rebuilding gives identical bytes.
 
 def main() -> None:
     torch.set_num_threads(1)
-    build(OUT_DIR, TINY, TINY_SEED, "gpt2", {"kind": "lm"}, None)
+    build(OUT_DIR, TINY, TINY_SEED, "gpt2", {"kind": "lm", "with_logits_to_keep": True}, None)
     write_tokenizer_files(OUT_DIR, TINY.n_positions)
     with open(os.path.join(OUT_DIR, "README.md"), "w", encoding="utf-8") as f:
         f.write(MODEL_CARD)

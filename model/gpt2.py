@@ -151,11 +151,13 @@ class GPT2(nn.Module):
         self.ln_f = nn.LayerNorm(hp.n_embd, eps=hp.layer_norm_epsilon)
 
     def forward(self, input_ids, attention_mask, position_ids=None, past=None, lm=False,
-                return_present=False):
+                return_present=False, logits_to_keep=None):
         """input_ids, attention_mask: int64 [B, S] ([B, past+S] for the mask when past is given).
         past: optional list of (key, value) per layer, each [B, n_head, past_len, head_dim].
         Returns last_hidden_state [B, S, n_embd] (after ln_f), or logits [B, S, vocab] if lm;
-        with return_present also the list of (key, value) including the new positions."""
+        with return_present also the list of (key, value) including the new positions.
+        logits_to_keep: int64 scalar tensor N; with lm, logits only for the last N positions
+        (0 = all), Hugging Face's num_logits_to_keep."""
         past_len = past[0][0].shape[2] if past is not None else 0
         if position_ids is None:
             s = input_ids.shape[1]
@@ -166,6 +168,10 @@ class GPT2(nn.Module):
             x, present = block(x, attention_mask, past[i] if past is not None else None)
             presents.append(present)
         x = self.ln_f(x)
+        if lm and logits_to_keep is not None:
+            s = x.shape[1]
+            start = torch.where(logits_to_keep > 0, s - logits_to_keep, torch.zeros_like(logits_to_keep))
+            x = x.index_select(1, torch.arange(start, s, device=x.device))
         if lm:
             # Tied head. export_onnx rewires the exported graph so the embedding is stored once.
             x = torch.matmul(x, self.wte.weight.transpose(0, 1))
@@ -187,25 +193,28 @@ def init_weights(model: GPT2, seed: int) -> None:
 class _ExportWrapper(nn.Module):
     """Flat positional signature for torch.onnx.export."""
 
-    def __init__(self, model: GPT2, lm: bool, with_position_ids: bool, with_past: bool) -> None:
+    def __init__(self, model: GPT2, lm: bool, with_position_ids: bool, with_past: bool,
+                 with_logits_to_keep: bool = False) -> None:
         super().__init__()
         self.model, self.lm, self.with_position_ids, self.with_past = model, lm, with_position_ids, with_past
+        self.with_logits_to_keep = with_logits_to_keep
 
     def forward(self, input_ids, attention_mask, *rest):
         rest = list(rest)
+        keep = rest.pop() if self.with_logits_to_keep else None
         position_ids = rest.pop(0) if self.with_position_ids else None
         past = None
         if self.with_past:
             past = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(rest) // 2)]
         out, presents = self.model(input_ids, attention_mask, position_ids, past, lm=self.lm,
-                                   return_present=True)
+                                   return_present=True, logits_to_keep=keep)
         if not self.with_past:
             return out
         return (out, *[t for kv in presents for t in kv])
 
 
 def export_onnx(model: GPT2, path: str, kind: str = "features", with_position_ids: bool = False,
-                with_past: bool = False) -> None:
+                with_past: bool = False, with_logits_to_keep: bool = False) -> None:
     """Export to ONNX (opset 17) with the signature Hugging Face optimum produces.
 
     kind: "features" -> output `last_hidden_state` [batch, seq, n_embd];
@@ -215,12 +224,17 @@ def export_onnx(model: GPT2, path: str, kind: str = "features", with_position_id
     past_key_values.{i}.key / .value float32 [batch, n_head, past_seq, head_dim] inputs plus
     present.{i}.key / .value [batch, n_head, past_seq+seq, head_dim] outputs
     (transformers.js feeds zero-length past tensors when they are declared).
+    with_logits_to_keep (kind "lm"): an int64 scalar input `num_logits_to_keep` N; logits are
+    [batch, N, vocab] for the last N positions (0 = all), so a scorer that needs a few positions
+    skips most of the vocabulary projection (transformers.js passes 0 unless told otherwise).
     """
     if kind not in ("features", "lm"):
         raise ValueError(f"kind must be 'features' or 'lm', got {kind!r}")
     hp = model.hp
     model.eval()
-    wrapper = _ExportWrapper(model, kind == "lm", with_position_ids, with_past)
+    if with_logits_to_keep and kind != "lm":
+        raise ValueError("with_logits_to_keep needs kind='lm'")
+    wrapper = _ExportWrapper(model, kind == "lm", with_position_ids, with_past, with_logits_to_keep)
     b, s, p = 2, 5, 3 if with_past else 0
     input_ids = torch.tensor([[464, 3290, 318, 257, 50256], [15496, 995, 11, 428, 318]], dtype=torch.long)
     mask = torch.ones(b, p + s, dtype=torch.long)
@@ -245,6 +259,10 @@ def export_onnx(model: GPT2, path: str, kind: str = "features", with_position_id
                 axes[f"past_key_values.{i}.{t}"] = {0: "batch_size", 2: "past_sequence_length"}
                 names_out.append(f"present.{i}.{t}")
                 axes[f"present.{i}.{t}"] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
+    if with_logits_to_keep:
+        args.append(torch.tensor(2, dtype=torch.long))
+        names_in.append("num_logits_to_keep")
+        axes[out_name] = {0: "batch_size", 1: "kept_sequence_length"}
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with torch.no_grad():
         torch.onnx.export(wrapper, tuple(args), path, input_names=names_in, output_names=names_out,

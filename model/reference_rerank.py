@@ -26,6 +26,8 @@ from gpt2 import GPT2, HParams, load_onnx_weights  # noqa: E402
 from reference_vectors import GPT2BPE  # noqa: E402
 
 MODEL_DIR = "test/fixtures/models/gpt2-lm"
+# tiny-gpt2-lm has a num_logits_to_keep input: its cases check the reranker's kept-positions path.
+KEEP_MODEL_DIR = "public/models/tiny-gpt2-lm"
 OUT = os.path.join(ROOT, "test", "parity", "rerank-reference.json")
 
 PROMPTS = {
@@ -53,6 +55,7 @@ CASES = [
     ("asymmetric", None, "x", ""),                     # one-token query, empty document
     ("symmetric", None, "What is the farthest planet?", "Which planet is farthest from the Sun?"),
 ]
+KEEP_CASES = [CASES[0], CASES[1], CASES[4]]
 
 
 def load_model(model_dir: str) -> tuple[GPT2, int]:
@@ -86,14 +89,15 @@ def score(model: GPT2, inp: list, cont: list) -> float:
 def main() -> None:
     torch.set_num_threads(1)
     enc = GPT2BPE()
-    model, positions = load_model(MODEL_DIR)
     cases = []
-    for prompt, max_length, query, doc in CASES:
-        inp, cont = model_input(enc, PROMPTS[prompt], doc, query, max_length or positions)
-        cases.append({"prompt": prompt, "maxLength": max_length or positions, "query": query, "document": doc,
-                      "inputIds": inp, "queryIds": cont, "score": score(model, inp, cont)})
+    for model_dir, chosen in ((MODEL_DIR, CASES), (KEEP_MODEL_DIR, KEEP_CASES)):
+        model, positions = load_model(model_dir)
+        for prompt, max_length, query, doc in chosen:
+            inp, cont = model_input(enc, PROMPTS[prompt], doc, query, max_length or positions)
+            cases.append({"model": model_dir, "prompt": prompt, "maxLength": max_length or positions, "query": query,
+                          "document": doc, "inputIds": inp, "queryIds": cont, "score": score(model, inp, cont)})
     with open(OUT, "w", encoding="utf-8") as f:
-        json.dump({"model": MODEL_DIR, "cases": cases}, f, ensure_ascii=False, indent=1)
+        json.dump({"cases": cases}, f, ensure_ascii=False, indent=1)
         f.write("\n")
     print(f"wrote {len(cases)} cases to {OUT}")
 

@@ -3,7 +3,7 @@
  * causal LM (AutoModelForCausalLM: GPT-2, GPT-Neo, ...) whose ONNX export has a `logits` output.
  * Source resolution, devices and errors are src/embed/model.ts's `loadPretrained`.
  */
-import { AutoModelForCausalLM, type Tensor } from '@huggingface/transformers';
+import { AutoModelForCausalLM, Tensor } from '@huggingface/transformers';
 import type { PaddedBatch } from '../embed/batch';
 import { int64, loadPretrained } from '../embed/model';
 import type { LoadOptions } from '../embed/types';
@@ -18,8 +18,12 @@ export interface CausalLm {
   readonly padTokenId: number;
   /** Bare BPE ids: no BOS/EOS added. */
   tokenize(text: string): number[];
-  /** fp32 logits, flat [rows, seqLen, vocab], for a right-padded batch. */
-  logits(batch: PaddedBatch): Promise<{ logits: Float32Array; vocab: number }>;
+  /**
+   * fp32 logits of a right-padded batch, flat [rows, kept, vocab]: the last `kept` positions.
+   * A model with a `num_logits_to_keep` input computes only the last `keep` (fewer vocabulary
+   * projections: most of a small LM's cost); others return every position (kept = seqLen).
+   */
+  logits(batch: PaddedBatch, keep?: number): Promise<{ logits: Float32Array; vocab: number; kept: number }>;
   dispose(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ export async function loadCausalLm(source: string, opts: LoadOptions = {}): Prom
     throw new SgptError('MODEL_INVALID', message);
   };
   const outputs = model.sessions.model?.outputNames ?? [];
+  const canKeep = model.sessions.model?.inputNames.includes('num_logits_to_keep') ?? false;
   if (!outputs.includes('logits')) {
     await fail(`onnx/model.onnx of "${modelId}" has outputs [${outputs.join(', ')}] but no logits: reranking needs a causal LM export (GPT2LMHeadModel / GPTNeoForCausalLM)`);
   }
@@ -55,17 +60,21 @@ export async function loadCausalLm(source: string, opts: LoadOptions = {}): Prom
     // Padding is never read (right padding, causal attention); any in-vocabulary id works.
     padTokenId: typeof pad === 'number' ? pad : GPT2_END_OF_TEXT,
     tokenize: (text) => tokenizer.encode(text, { add_special_tokens: false }),
-    async logits(batch) {
+    async logits(batch, keep) {
       const shape = [batch.rows, batch.seqLen];
-      const out = await model({ input_ids: int64(batch.inputIds, shape), attention_mask: int64(batch.attentionMask, shape) });
+      const inputs: Record<string, Tensor> = { input_ids: int64(batch.inputIds, shape), attention_mask: int64(batch.attentionMask, shape) };
+      const wanted = canKeep && keep !== undefined && keep > 0 && keep < batch.seqLen ? keep : batch.seqLen;
+      // transformers.js passes 0 (= all positions) unless the input is given.
+      if (canKeep) inputs.num_logits_to_keep = new Tensor('int64', BigInt64Array.of(BigInt(wanted)), []);
+      const out = await model(inputs);
       try {
         const logits = out.logits!;
-        const [rows, seqLen, vocab] = logits.dims;
-        if (rows !== batch.rows || seqLen !== batch.seqLen || vocab === undefined) {
-          throw new SgptError('MODEL_INVALID', `logits of "${modelId}" have shape [${logits.dims.join(', ')}], expected [${batch.rows}, ${batch.seqLen}, vocab]`);
+        const [rows, kept, vocab] = logits.dims;
+        if (rows !== batch.rows || kept !== wanted || vocab === undefined) {
+          throw new SgptError('MODEL_INVALID', `logits of "${modelId}" have shape [${logits.dims.join(', ')}], expected [${batch.rows}, ${wanted}, vocab]`);
         }
         const data = logits.type === 'float32' ? logits.data : logits.to('float32').data;
-        return { logits: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>), vocab };
+        return { logits: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>), vocab, kept };
       } finally {
         // GPU-backed outputs (WebGPU) hold device memory until disposed; present.* too.
         for (const tensor of Object.values(out)) if (tensor.location !== 'cpu') tensor.dispose();

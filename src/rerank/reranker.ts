@@ -6,15 +6,17 @@
 import { SgptError } from '../errors';
 import { padBatch, planBatches } from '../embed/batch';
 import { encodePair, fitToWindow, PROMPTS, type PromptKind, type RerankInput } from './prompt';
-import { orderByScore, scoreRows } from './score';
+import { orderByScore, positionsToKeep, scoreRows } from './score';
 import type { LoadOptions } from '../embed/types';
 import { loadCausalLm, type CausalLm } from './causal-lm';
 
 /**
- * Rows per model call. The LM returns fp32 logits for every position and the whole vocabulary:
- * a 230-token row of GPT-2 is 230 x 50257 x 4 B = 46 MB, so batches stay small.
+ * Rows per model call. One: the vocabulary projection dominates a small LM's cost, and a padded
+ * batch needs logits from its shortest row's first query position on (more positions x 50257),
+ * so batching measured slower on CPU (bench/sections/rerank.ts); it also gives the most points
+ * at which a newer query can abort.
  */
-export const DEFAULT_RERANK_BATCH_SIZE = 4;
+export const DEFAULT_RERANK_BATCH_SIZE = 1;
 
 export interface RerankOptions {
   /** 'asymmetric' (prompt "G", default) or 'symmetric' (the question variant). */
@@ -77,9 +79,10 @@ export class Reranker {
       checkAbort(signal);
       const rows = batch.map((index) => inputs[index]!);
       const padded = padBatch(rows.map((row) => row.ids), this.lm.padTokenId);
-      const { logits, vocab } = await this.lm.logits(padded);
+      const scored = rows.map((row) => ({ length: row.ids.length, query: row.query }));
+      const { logits, vocab, kept } = await this.lm.logits(padded, positionsToKeep(padded.seqLen, scored));
       checkAbort(signal);
-      const batchScores = scoreRows(logits, padded.seqLen, vocab, rows.map((row) => ({ length: row.ids.length, query: row.query })));
+      const batchScores = scoreRows(logits, padded.seqLen, vocab, scored, kept);
       batch.forEach((index, k) => (scores[index] = batchScores[k]!));
       done += batch.length;
       onProgress?.(done, documents.length);

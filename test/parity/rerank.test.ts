@@ -1,6 +1,7 @@
 /**
  * SGPT-CE parity: token ids and scores equal the torch reference (model/reference_rerank.py,
- * which follows Muennighoff/sgpt's sgptce.py) on the gpt2-lm fixture.
+ * which follows Muennighoff/sgpt's sgptce.py). Two models: the gpt2-lm fixture returns logits for
+ * every position; tiny-gpt2-lm takes num_logits_to_keep, so the reranker asks for the tail only.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +10,7 @@ import type { PromptKind } from '../../src/rerank/prompt';
 import { Reranker } from '../../src/rerank/reranker';
 
 interface Case {
+  model: string;
   prompt: PromptKind;
   maxLength: number;
   query: string;
@@ -19,42 +21,50 @@ interface Case {
 }
 
 const root = resolve(import.meta.dirname, '../..');
-const reference = JSON.parse(readFileSync(resolve(root, 'test/parity/rerank-reference.json'), 'utf8')) as {
-  model: string;
-  cases: Case[];
-};
+const { cases } = JSON.parse(readFileSync(resolve(root, 'test/parity/rerank-reference.json'), 'utf8')) as { cases: Case[] };
+const models = [...new Set(cases.map((c) => c.model))];
 
 describe('SGPT-CE reranker against the torch reference', () => {
-  let full: Reranker;
+  const loaded = new Map<string, Reranker>();
   beforeAll(async () => {
-    full = await Reranker.load(resolve(root, reference.model));
+    for (const model of models) loaded.set(model, await Reranker.load(resolve(root, model)));
   });
-  afterAll(() => full?.dispose());
+  afterAll(async () => {
+    for (const reranker of loaded.values()) await reranker.dispose();
+  });
 
-  const windowed = (maxLength: number) => (maxLength === full.maxLength ? full : new Reranker(full.lm, maxLength));
+  const rerankerFor = (c: Case) => {
+    const full = loaded.get(c.model)!;
+    return c.maxLength === full.maxLength ? full : new Reranker(full.lm, c.maxLength);
+  };
 
-  it.each(reference.cases.map((c, i) => [i, c] as const))('case %i: same model input', (_, c) => {
-    const input = windowed(c.maxLength).input(c.query, c.document, c.prompt);
+  it('covers both kinds of LM export', () => {
+    expect(models).toEqual(['test/fixtures/models/gpt2-lm', 'public/models/tiny-gpt2-lm']);
+  });
+
+  it.each(cases.map((c, i) => [i, c] as const))('case %i: same model input', (_, c) => {
+    const input = rerankerFor(c).input(c.query, c.document, c.prompt);
     expect(input.ids).toEqual(c.inputIds);
     expect(input.query).toEqual(c.queryIds);
   });
 
   it('scores every case one at a time within 1e-4', async () => {
-    for (const c of reference.cases) {
-      const [score] = await windowed(c.maxLength).score(c.query, [c.document], { prompt: c.prompt });
+    for (const c of cases) {
+      const [score] = await rerankerFor(c).score(c.query, [c.document], { prompt: c.prompt });
       expect(Math.abs(score! - c.score)).toBeLessThan(1e-4);
     }
   });
 
-  it('batched scores (right padding) equal one-at-a-time scores', async () => {
-    const cases = reference.cases.filter((c) => c.prompt === 'asymmetric' && c.maxLength === full.maxLength);
-    const query = cases[0]!.query;
-    const documents = cases.map((c) => c.document);
+  it.each(models)('batched scores (right padding) equal one-at-a-time scores: %s', async (model) => {
+    const same = cases.filter((c) => c.model === model && c.prompt === 'asymmetric' && c.maxLength === loaded.get(model)!.maxLength);
+    const reranker = loaded.get(model)!;
+    const query = same[0]!.query;
+    const documents = same.map((c) => c.document);
     const single: number[] = [];
-    for (const document of documents) single.push(...(await full.score(query, [document], { batchSize: 1 })));
-    const batched = await full.score(query, documents, { batchSize: documents.length });
+    for (const document of documents) single.push(...(await reranker.score(query, [document], { batchSize: 1 })));
+    const batched = await reranker.score(query, documents, { batchSize: documents.length });
     batched.forEach((score, i) => expect(Math.abs(score - single[i]!)).toBeLessThan(1e-4));
-    expect(batched[0]).toBeCloseTo(cases[0]!.score, 4);
+    expect(batched[0]).toBeCloseTo(same[0]!.score, 4);
   });
 
   it('refuses a feature model (no logits) with an actionable error', async () => {
@@ -65,6 +75,7 @@ describe('SGPT-CE reranker against the torch reference', () => {
   });
 
   it('refuses a window wider than the model', () => {
-    expect(() => new Reranker(full.lm, full.lm.maxPositions + 1)).toThrow(/rerank window/);
+    const lm = loaded.get(models[0]!)!.lm;
+    expect(() => new Reranker(lm, lm.maxPositions + 1)).toThrow(/rerank window/);
   });
 });

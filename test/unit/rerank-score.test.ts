@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logProb, scoreRows } from '../../src/rerank/score';
+import { logProb, positionsToKeep, scoreRows } from '../../src/rerank/score';
 
 const LN3 = Math.log(3);
 
@@ -37,5 +37,27 @@ describe('rerank scoring', () => {
     expect(() => scoreRows(logits, 3, 2, [{ length: 3, query: [2] }])).toThrow(/outside the vocabulary/);
     expect(() => scoreRows(logits, 3, 2, [{ length: 1, query: [0, 1] }])).toThrow(/do not fit/);
     expect(() => scoreRows(logits, 2, 2, [{ length: 2, query: [0] }])).toThrow(/expected 1x2x2/);
+  });
+});
+
+describe('scoring from the last kept positions only', () => {
+  it('reads the same values when the model returns only the needed tail', () => {
+    // seqLen 4; row 0 length 4 query [1] (position 3), row 1 length 3 query [0, 1] (positions 1, 2).
+    const rows = [
+      { length: 4, query: [1] },
+      { length: 3, query: [0, 1] },
+    ];
+    expect(positionsToKeep(4, rows)).toBe(3); // row 1 needs positions 1..3 of 4
+    const kept = new Float32Array([
+      /* row 0, positions 1..3 */ 9, 9, 9, 9, 0, LN3,
+      /* row 1, positions 1..3 */ LN3, 0, 0, 0, NaN, NaN,
+    ]);
+    const [a, b] = scoreRows(kept, 4, 2, rows, 3);
+    expect(a).toBeCloseTo(Math.log(0.75), 6);
+    expect(b).toBeCloseTo(Math.log(0.75) - Math.LN2, 6);
+  });
+
+  it('rejects a tail too short for a row', () => {
+    expect(() => scoreRows(new Float32Array(4), 4, 2, [{ length: 3, query: [0, 1] }], 2)).toThrow(/last 2 kept/);
   });
 });
