@@ -1,0 +1,155 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSiteIndex } from '../../src/cli/index-command';
+import { SgptError } from '../../src/errors';
+import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
+import { openIndexDir } from '../../src/index/node-files';
+
+let built: string;
+let manifest: Manifest;
+const copies: string[] = [];
+
+beforeAll(async () => {
+  built = await mkdtemp(join(tmpdir(), 'sgpt-manifest-'));
+  await buildSiteIndex({ site: 'test/fixtures/site', out: built, shards: 2 });
+  manifest = JSON.parse(await readFile(join(built, 'manifest.json'), 'utf8'));
+  return async () => {
+    for (const dir of [built, ...copies]) await rm(dir, { recursive: true, force: true });
+  };
+});
+
+/** A copy of the built index, altered by `change`. */
+async function altered(change: (dir: string) => Promise<void>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sgpt-bad-'));
+  copies.push(dir);
+  await cp(built, dir, { recursive: true });
+  await change(dir);
+  return dir;
+}
+
+async function editManifest(dir: string, edit: (m: Record<string, any>) => void): Promise<void> {
+  const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  edit(m);
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+}
+
+async function failure(promise: Promise<unknown>): Promise<SgptError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SgptError);
+    return error as SgptError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('manifest validation', () => {
+  it('accepts the index it wrote', async () => {
+    const reader = await openIndexDir(built);
+    expect(reader.manifest.counts).toEqual({ pages: 4, sections: 14, vectors: 14 });
+    expect(reader.manifest.shards).toHaveLength(2);
+    expect(reader.manifest.centroids).not.toBeNull();
+    for (const file of [reader.manifest.sections, reader.manifest.keyword, ...reader.manifest.shards]) {
+      expect(file.name).toContain(file.sha256.slice(0, 16));
+    }
+  });
+
+  it('refuses another format version with INDEX_VERSION', async () => {
+    const error = await failure(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 2)))));
+    expect(error.code).toBe('INDEX_VERSION');
+    expect(error.message).toMatch(/version 2 is not supported.*reads version 1/);
+  });
+
+  it('refuses a file that is not an index manifest', async () => {
+    const error = await failure(openIndexDir(await altered((d) => editManifest(d, (m) => delete m.format))));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(/^manifest\.json: not an sgpt-search index/);
+    expect(() => parseManifest({ ...manifest, shards: [] })).toThrow(/shards must be a non-empty array/);
+    expect(() => parseManifest({ ...manifest, sections: { ...manifest.sections, name: '../etc/passwd' } })).toThrow(/not a plain file name/);
+    expect(() => parseManifest({ ...manifest, counts: { ...manifest.counts, vectors: 99 } })).toThrow(/shards hold 14 vectors but counts.vectors is 99/);
+  });
+
+  it('names a truncated file', async () => {
+    const name = manifest.sections.name;
+    const dir = await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 10)));
+    const error = await failure(openIndexDir(dir));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: has 10 bytes but the manifest says \\d+ \\(truncated`));
+  });
+
+  it('names a corrupt file of the right length (hash mismatch)', async () => {
+    const name = manifest.keyword.name;
+    const dir = await altered(async (d) => {
+      const bytes = await readFile(join(d, name));
+      bytes[bytes.length - 1] ^= 0xff;
+      await writeFile(join(d, name), bytes);
+    });
+    const error = await failure(openIndexDir(dir));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toContain(`${name}: content hash`);
+    expect(error.message).toContain('does not match');
+  });
+
+  it('checks a vector shard when it is first read, naming it', async () => {
+    const name = manifest.shards[1]!.name;
+    const dir = await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 20)));
+    const reader = await openIndexDir(dir); // shards are not read up front
+    const error = await failure(reader.shard(1));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toContain(name);
+  });
+
+  it('names a missing file', async () => {
+    const name = manifest.excerpts[0]!.name;
+    const reader = await openIndexDir(await altered((d) => rm(join(d, name))));
+    const error = await failure(reader.excerpts([0]));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: missing`));
+  });
+
+  it('refuses a shard whose layout disagrees with the manifest even when its hash matches', async () => {
+    const bytes = encodeShard({ rows: 1, dims: 3, owner: Int32Array.of(0), scales: Float32Array.of(1), codes: Int8Array.of(1, 2, 3) });
+    const ref = await fileRefFor('vectors-0', 'bin', bytes);
+    const dir = await altered(async (d) => {
+      await writeFile(join(d, ref.name), bytes);
+      await editManifest(d, (m) => {
+        m.shards = [{ ...ref, rows: 1 }];
+        m.counts.vectors = 1;
+        m.centroids = null;
+      });
+    });
+    const error = await failure((await openIndexDir(dir)).shard(0));
+    expect(error.message).toBe(`${ref.name}: holds 3-dimensional vectors but the manifest says ${manifest.model.dims}`);
+  });
+
+  it('refuses another model, naming both', () => {
+    const index = manifest.model;
+    expect(() => checkModel(index, { id: '/models/tiny-gpt2/', dims: index.dims, mode: index.mode, hash: index.hash })).not.toThrow();
+    const cases = [
+      { id: 'sgpt-nano', dims: index.dims, mode: index.mode },
+      { id: index.id, dims: index.dims + 1, mode: index.mode },
+      { id: index.id, dims: index.dims, mode: index.mode === 'symmetric' ? ('asymmetric' as const) : ('symmetric' as const) },
+      { id: index.id, dims: index.dims, mode: index.mode, hash: '0'.repeat(64) },
+    ];
+    for (const model of cases) {
+      let error: unknown;
+      try {
+        checkModel(index, model);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SgptError);
+      expect((error as SgptError).code).toBe('INDEX_MODEL_MISMATCH');
+      expect((error as SgptError).message).toContain(`"${index.id}"`);
+      expect((error as SgptError).message).toContain(`"${model.id}"`);
+    }
+  });
+
+  it('writes only files the manifest names', async () => {
+    const names = new Set(await readdir(built));
+    const listed = [manifest.sections, manifest.keyword, manifest.hashes, manifest.centroids!, ...manifest.excerpts, ...manifest.shards].map((f) => f.name);
+    expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSiteIndex } from '../../src/cli/index-command';
+import { defaultModelSource } from '../../src/cli/default-model';
+import { Embedder } from '../../src/embed/embedder';
+import { fsLoader } from '../../src/index/node-files';
+import type { FileLoader } from '../../src/index/reader';
+import { highlightRanges, SiteSearch } from '../../src/search/site-search';
+
+let out: string;
+let embedder: Embedder;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'sgpt-site-search-'));
+  await buildSiteIndex({ site: 'test/fixtures/site', out, shards: 2, probe: 1, weight: 0.7 });
+  embedder = await Embedder.load(defaultModelSource());
+});
+
+afterAll(async () => {
+  await embedder?.dispose();
+  await rm(out, { recursive: true, force: true });
+});
+
+/** The fs loader, recording which files were read. */
+function recording(): { load: FileLoader; read: string[] } {
+  const read: string[] = [];
+  const inner = fsLoader(out);
+  return { read, load: (name) => (read.push(name), inner(name)) };
+}
+
+const marked = (text: string, ranges: Array<[number, number]>) => ranges.map(([a, b]) => text.slice(a, b));
+
+describe('highlightRanges', () => {
+  it('marks words that match the query as the keyword index does (stemmed, stop words dropped)', () => {
+    const text = 'Generators yield values; a generator is lazy.';
+    expect(marked(text, highlightRanges(text, 'what is a generator '))).toEqual(['Generators', 'generator']);
+    expect(highlightRanges(text, 'what is a generator ')).toEqual([
+      [0, 10],
+      [27, 36], // "Generators yield values; a " is 27 characters
+    ]);
+  });
+
+  it('marks a partly typed last word as a prefix, but not a single letter', () => {
+    const text = 'Steeping is slow; steep longer.';
+    expect(marked(text, highlightRanges(text, 'stee'))).toEqual(['Steeping', 'steep']);
+    expect(highlightRanges(text, 's')).toEqual([]);
+  });
+
+  it('returns offsets only: markup in the text is never interpreted', () => {
+    const text = '<b>bold</b> text';
+    expect(marked(text, highlightRanges(text, 'bold '))).toEqual(['bold']);
+  });
+});
+
+describe('SiteSearch', () => {
+  it('answers keyword queries without reading any vectors', async () => {
+    const { load, read } = recording();
+    const search = await SiteSearch.open(load);
+    const hits = await search.keywordSearch('kett', 3); // prefix of "kettle"
+    expect(hits[0]!.url).toMatch(/^\/guide\/install\.html#/);
+    expect(hits.every((h) => !h.semantic)).toBe(true);
+    expect(read.some((name) => name.startsWith('vectors-') || name.startsWith('centroids'))).toBe(false);
+    expect(read.some((name) => name.startsWith('hashes'))).toBe(false);
+    expect(hits[0]!.highlights.length).toBeGreaterThan(0);
+    const hit = hits[0]!;
+    expect(hit).toMatchObject({ pageTitle: 'Installing Teapot' });
+    expect(hit.headingPath[0]).toBe('Installing Teapot');
+  });
+
+  it('fuses keyword and semantic rankings with the manifest weight, reading only the probed shards', async () => {
+    const { load, read } = recording();
+    const search = await SiteSearch.open(load);
+    expect(search.manifest.fusion.semanticWeight).toBe(0.7);
+    const query = 'brew coffee';
+    const hits = await search.semanticSearch(query, await embedder.embedQuery(query), { limit: 5 });
+    expect(hits.length).toBe(5);
+    expect(hits.every((h) => h.semantic)).toBe(true);
+    expect(read.filter((name) => name.startsWith('vectors-'))).toHaveLength(1);
+    // Scores are weighted RRF: the best possible is 0.3/61 + 0.7/61.
+    expect(hits[0]!.score).toBeLessThanOrEqual(1 / 61 + 1e-12);
+    const keywordOnly = await search.semanticSearch(query, await embedder.embedQuery(query), { limit: 5, semanticWeight: 0 });
+    expect(keywordOnly.map((h) => h.section)).toEqual((await search.keywordSearch(query, 5)).map((h) => h.section));
+  });
+
+  it('refuses a query vector of the wrong size', async () => {
+    const search = await SiteSearch.open(fsLoader(out));
+    await expect(search.vectorSearch(new Float32Array(3), 5)).rejects.toMatchObject({ code: 'INDEX_MODEL_MISMATCH' });
+  });
+});
