@@ -83,7 +83,7 @@ describe('manifest validation', () => {
     const name = manifest.keyword.name;
     const dir = await altered(async (d) => {
       const bytes = await readFile(join(d, name));
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
       await writeFile(join(d, name), bytes);
     });
     const error = await failure(openIndexDir(dir));
