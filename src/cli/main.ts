@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'search a site index',
     load: async () => (await import('./query-command')).queryCommand,
   },
+  eval: {
+    summary: 'score retrieval methods (bm25, dense, hybrid, rerank) on a BEIR data set',
+    load: async () => (await import('./eval-command')).evalCommand,
+  },
 };
 
 export function usage(): string {

@@ -1,0 +1,136 @@
+/**
+ * `sgpt-search eval`: retrieval quality on a BEIR-layout data set, one row per method.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Mode } from '../embed/sgpt-settings';
+import type { Dtype } from '../embed/types';
+import { SgptError } from '../errors';
+import { defaultCacheDir } from '../eval/embedding-cache';
+import { METHODS } from '../eval/methods';
+import { DEFAULT_EVAL_SETTINGS, DEFAULT_METHODS, formatReport, runEval } from '../eval/runner';
+import { defaultModelSource, modelSource } from './default-model';
+
+export const EVAL_USAGE = `usage: sgpt-search eval --data <beir-dir> [options]
+
+Scores retrieval methods on a BEIR-layout folder (corpus.jsonl[.gz], queries.jsonl[.gz],
+qrels/<split>.tsv) and prints one row per method: nDCG@10 (graded gains), Recall@100,
+MRR@10, over the queries with at least one relevant document.
+
+methods:
+${METHODS.map((m) => `  ${m.name.padEnd(8)} ${m.description}`).join('\n')}
+
+  --data <dir>            BEIR data set folder (required)
+  --methods <a,b,...>     methods to run (default ${DEFAULT_METHODS.join(',')})
+  --split <name>          qrels split (default test)
+  --model <source>        embedding model folder, URL or hub id (default: the bundled default model)
+  --mode <mode>           symmetric | asymmetric (default: the model's config.json "sgpt" key)
+  --max-length <N>        tokens per sequence, brackets included (default: the model's)
+  --dtype <dtype>         fp32 | q8 | fp16 weights (default: the model's)
+  --rerank-model <source> causal LM for rerank (default: the embedding model's "-lm" sibling folder)
+  --rerank-k <N>          documents of hybrid that rerank reorders (default ${DEFAULT_EVAL_SETTINGS.rerankK})
+  --k1 <x> --b <x>        BM25 parameters (default ${DEFAULT_EVAL_SETTINGS.k1}, ${DEFAULT_EVAL_SETTINGS.b})
+  --fusion-weight <w>     dense share of hybrid's reciprocal-rank fusion, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight})
+  --rrf-k <N>             fusion rank constant (default ${DEFAULT_EVAL_SETTINGS.rrfK})
+  --limit-queries <N>     evaluate only the first N judged queries
+  --batch-size <N>        sequences per model call (default 16)
+  --threads <N>           onnxruntime threads (default: the runtime's choice)
+  --no-cache              do not read or write cached document embeddings
+  --json                  print the report as JSON
+  -h, --help              show this help
+
+Document embeddings are cached under $XDG_CACHE_HOME/sgpt-search, else
+node_modules/.cache/sgpt-search, keyed by model content, SGPT settings and corpus text.`;
+
+function number(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+const positiveInteger = (value: string | undefined, flag: string) => number(value, flag, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
+
+/** The default reranker: "<model>-lm" next to a model folder (tiny-gpt2 -> tiny-gpt2-lm), if it exists. */
+function defaultRerankModel(model: string): string | undefined {
+  const sibling = `${model.replace(/[/\\]+$/, '')}-lm`;
+  return existsSync(sibling) ? sibling : undefined;
+}
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      data: { type: 'string' },
+      methods: { type: 'string' },
+      split: { type: 'string' },
+      model: { type: 'string' },
+      mode: { type: 'string' },
+      'max-length': { type: 'string' },
+      dtype: { type: 'string' },
+      'rerank-model': { type: 'string' },
+      'rerank-k': { type: 'string' },
+      k1: { type: 'string' },
+      b: { type: 'string' },
+      'fusion-weight': { type: 'string' },
+      'rrf-k': { type: 'string' },
+      'limit-queries': { type: 'string' },
+      'batch-size': { type: 'string' },
+      threads: { type: 'string' },
+      'no-cache': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
+  if (values.data === undefined) throw new SgptError('INPUT_INVALID', `--data <beir-dir> is required\n${EVAL_USAGE}`);
+  const mode = values.mode;
+  if (mode !== undefined && mode !== 'symmetric' && mode !== 'asymmetric') {
+    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(mode)}`);
+  }
+  const dtype = values.dtype;
+  if (dtype !== undefined && dtype !== 'fp32' && dtype !== 'q8' && dtype !== 'fp16') {
+    throw new SgptError('INPUT_INVALID', `--dtype must be fp32, q8 or fp16, got ${JSON.stringify(dtype)}`);
+  }
+  const methods = values.methods?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const k1 = number(values.k1, '--k1', (n) => n >= 0, 'a number >= 0');
+  const b = number(values.b, '--b', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const fusionWeight = number(values['fusion-weight'], '--fusion-weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const rrfK = number(values['rrf-k'], '--rrf-k', (n) => n >= 0, 'a number >= 0');
+  const rerankK = positiveInteger(values['rerank-k'], '--rerank-k');
+  const model = values.model === undefined ? defaultModelSource() : modelSource(values.model);
+  const rerankModel = values['rerank-model'] === undefined ? defaultRerankModel(model) : modelSource(values['rerank-model']);
+  const maxLength = positiveInteger(values['max-length'], '--max-length');
+  const limitQueries = positiveInteger(values['limit-queries'], '--limit-queries');
+  const batchSize = positiveInteger(values['batch-size'], '--batch-size');
+  const threads = positiveInteger(values.threads, '--threads');
+
+  const report = await runEval({
+    data: values.data,
+    ...(values.split ? { split: values.split } : {}),
+    ...(methods ? { methods } : {}),
+    model,
+    ...(rerankModel ? { rerankModel } : {}),
+    ...(mode ? { mode: mode as Mode } : {}),
+    ...(maxLength ? { maxLength } : {}),
+    ...(dtype ? { dtype: dtype as Dtype } : {}),
+    ...(threads ? { threads } : {}),
+    ...(batchSize ? { batchSize } : {}),
+    ...(limitQueries ? { limitQueries } : {}),
+    settings: {
+      ...(k1 !== undefined ? { k1 } : {}),
+      ...(b !== undefined ? { b } : {}),
+      ...(fusionWeight !== undefined ? { fusionWeight } : {}),
+      ...(rrfK !== undefined ? { rrfK } : {}),
+      ...(rerankK !== undefined ? { rerankK } : {}),
+    },
+    cacheDir: values['no-cache'] ? null : defaultCacheDir(),
+    log: (message) => process.stderr.write(`${message}\n`),
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  return 0;
+}

@@ -1,0 +1,187 @@
+/**
+ * The eval runner (Node): load a BEIR data set, run the chosen methods (each at most once, even
+ * when another method builds on it), score each run with nDCG@10, Recall@100 and MRR@10.
+ * Models load lazily, so a keyword-only eval never touches one.
+ */
+import { Embedder } from '../embed/embedder';
+import type { Mode } from '../embed/sgpt-settings';
+import type { Dtype } from '../embed/types';
+import { SgptError } from '../errors';
+import { modelFolderHash } from '../index/model-ref';
+import { DEFAULT_RERANK_K } from '../rerank/eval-method';
+import { Reranker } from '../rerank/reranker';
+import { DEFAULT_BM25_PARAMS } from '../search/bm25';
+import { DEFAULT_RRF_K } from '../search/fusion';
+import { VectorStore } from '../search/vector-store';
+import { documentText, loadBeir, type BeirDataset } from './beir';
+import { cacheKey, readCached, writeCached } from './embedding-cache';
+import { findMethod, type EvalContext, type EvalSettings } from './methods';
+import { evaluateRun, type Run, type Scores } from './metrics';
+
+export const DEFAULT_METHODS = ['bm25', 'dense', 'hybrid'] as const;
+
+export const DEFAULT_EVAL_SETTINGS: Readonly<EvalSettings> = {
+  depth: 100,
+  k1: DEFAULT_BM25_PARAMS.k1,
+  b: DEFAULT_BM25_PARAMS.b,
+  fusionWeight: 0.5,
+  rrfK: DEFAULT_RRF_K,
+  rerankK: DEFAULT_RERANK_K,
+};
+
+export interface EvalOptions {
+  /** BEIR data set folder. */
+  data: string;
+  /** qrels split (default "test"). */
+  split?: string;
+  methods?: readonly string[];
+  /** Embedding model (folder, URL or hub id); needed by dense / hybrid. */
+  model?: string;
+  /** Causal LM for `rerank`. */
+  rerankModel?: string;
+  mode?: Mode;
+  maxLength?: number;
+  dtype?: Dtype;
+  threads?: number;
+  batchSize?: number;
+  settings?: Partial<EvalSettings>;
+  /** Evaluate only the first N judged queries. */
+  limitQueries?: number;
+  /** Where document embeddings are cached; null turns the cache off. */
+  cacheDir: string | null;
+  log?: (message: string) => void;
+}
+
+export interface MethodScores extends Scores {
+  method: string;
+  /** Wall time of the method, including any run it builds on that was not computed yet. */
+  seconds: number;
+}
+
+export interface EvalReport {
+  data: string;
+  split: string;
+  documents: number;
+  /** Queries run (after --limit-queries). */
+  queries: number;
+  model: string | null;
+  results: MethodScores[];
+}
+
+function limitQueries(dataset: BeirDataset, limit: number | undefined): BeirDataset {
+  if (limit === undefined) return dataset;
+  if (!Number.isInteger(limit) || limit < 1) throw new SgptError('INPUT_INVALID', `query limit must be a positive integer, got ${limit}`);
+  const queries = dataset.queries.slice(0, limit);
+  const qrels = new Map(queries.map((query) => [query.id, dataset.qrels.get(query.id)!]));
+  return { ...dataset, queries, qrels };
+}
+
+export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  const log = options.log ?? (() => undefined);
+  const methodNames = [...(options.methods ?? DEFAULT_METHODS)];
+  if (methodNames.length === 0) throw new SgptError('INPUT_INVALID', 'no eval methods given');
+  const methods = methodNames.map(findMethod);
+  const settings: EvalSettings = { ...DEFAULT_EVAL_SETTINGS, ...options.settings };
+  const dataset = limitQueries(await loadBeir(options.data, options.split ? { split: options.split } : {}), options.limitQueries);
+  log(`${options.data}: ${dataset.corpus.length} documents, ${dataset.queries.length} queries (${dataset.split})`);
+  const needsModel = methods.some((method) => method.needsModel);
+  if (needsModel && options.model === undefined) throw new SgptError('INPUT_INVALID', `methods ${methodNames.join(', ')} need a model`);
+
+  let embedder: Promise<Embedder> | undefined;
+  let reranker: Promise<Reranker> | undefined;
+  let vectors: Promise<VectorStore> | undefined;
+  const runs = new Map<string, Promise<Run>>();
+
+  const loadEmbedder = () =>
+    (embedder ??= Embedder.load(options.model!, {
+      settings: { ...(options.mode ? { mode: options.mode } : {}), ...(options.maxLength ? { maxLength: options.maxLength } : {}) },
+      ...(options.dtype ? { dtype: options.dtype } : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+    }));
+
+  const ctx: EvalContext = {
+    dataset,
+    settings,
+    encoder: loadEmbedder,
+    documentVectors: () => (vectors ??= embedCorpus(dataset, options, loadEmbedder, log)),
+    reranker: () => {
+      if (options.rerankModel === undefined) throw new SgptError('INPUT_INVALID', 'the rerank method needs a causal LM (--rerank-model)');
+      return (reranker ??= Reranker.load(options.rerankModel, options.threads ? { threads: options.threads } : {}));
+    },
+    run: (name) => {
+      let run = runs.get(name);
+      if (run === undefined) {
+        const method = findMethod(name);
+        log(`running ${name}`);
+        runs.set(name, (run = method.run(ctx)));
+      }
+      return run;
+    },
+    log,
+  };
+
+  try {
+    const results: MethodScores[] = [];
+    for (const method of methods) {
+      const start = performance.now();
+      const run = await ctx.run(method.name);
+      const seconds = (performance.now() - start) / 1000;
+      results.push({ method: method.name, ...evaluateRun(run, dataset.qrels), seconds });
+    }
+    return {
+      data: options.data,
+      split: dataset.split,
+      documents: dataset.corpus.length,
+      queries: dataset.queries.length,
+      model: needsModel ? (await loadEmbedder()).modelId : null,
+      results,
+    };
+  } finally {
+    await Promise.allSettled([embedder?.then((e) => e.dispose()), reranker?.then((r) => r.dispose())]);
+  }
+}
+
+/** Document vectors of the corpus (role document, title + text), from the cache when it has them. */
+async function embedCorpus(dataset: BeirDataset, options: EvalOptions, load: () => Promise<Embedder>, log: (message: string) => void): Promise<VectorStore> {
+  const embedder = await load();
+  const texts = dataset.corpus.map(documentText);
+  const ids = dataset.corpus.map((doc) => doc.id);
+  const key =
+    options.cacheDir === null
+      ? null
+      : cacheKey({
+          model: (await modelFolderHash(options.model!)) || embedder.modelId,
+          settings: { sgpt: embedder.settings, dtype: options.dtype ?? null },
+          texts,
+        });
+  if (key !== null) {
+    const cached = await readCached(options.cacheDir!, key, texts.length);
+    if (cached !== null && cached.dims === embedder.dims) {
+      log(`document embeddings from the cache (${options.cacheDir})`);
+      return new VectorStore(cached.vectors, cached.owner, cached.dims, ids);
+    }
+  }
+  log(`embedding ${texts.length} documents with ${embedder.modelId} (${embedder.backend})`);
+  let next = 0.1;
+  const start = performance.now();
+  const embedded = await embedder.embed(texts, 'document', {
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    onProgress: (done, total) => {
+      if (done / total < next) return;
+      next = Math.floor((done / total) * 10) / 10 + 0.1;
+      log(`  ${done}/${total} documents, ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    },
+  });
+  if (key !== null) await writeCached(options.cacheDir!, key, embedded, texts.length);
+  return new VectorStore(embedded.vectors, embedded.owner, embedded.dims, ids);
+}
+
+/** A fixed-width table: method first, then nDCG@10, Recall@100, MRR@10, queries, seconds. */
+export function formatReport(report: EvalReport): string {
+  const header = ['method', 'nDCG@10', 'R@100', 'MRR@10', 'queries', 'seconds'];
+  const rows = report.results.map((r) => [r.method, r.ndcg10.toFixed(4), r.recall100.toFixed(4), r.mrr10.toFixed(4), String(r.queries), r.seconds.toFixed(1)]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const about = `${report.data} (${report.split}): ${report.documents} documents, ${report.queries} queries${report.model ? `; model ${report.model}` : ''}`;
+  return [about, line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { invertedLists, ivfSearch, probe, seededRandom, sphericalKMeans } from '../../src/search/kmeans';
+import { VectorStore } from '../../src/search/vector-store';
+import { clusteredData } from '../fixtures/clustered-vectors';
+
+const unit = (degrees: number) => [Math.cos((degrees * Math.PI) / 180), Math.sin((degrees * Math.PI) / 180)];
+
+describe('seeded PRNG', () => {
+  it('repeats for a seed and stays in [0, 1)', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const draws = Array.from({ length: 1000 }, () => a());
+    expect(draws).toEqual(Array.from({ length: 1000 }, () => b()));
+    expect(draws.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(seededRandom(43)()).not.toBe(draws[0]);
+  });
+});
+
+describe('spherical k-means', () => {
+  it('finds two groups on the circle with unit-length mean directions', () => {
+    const vectors = Float32Array.from([0, 10, 90, 100].flatMap(unit));
+    const result = sphericalKMeans(vectors, 2, { k: 2 });
+    const [a, b, c, d] = result.assignments;
+    expect(a).toBe(b);
+    expect(c).toBe(d);
+    expect(a).not.toBe(c);
+    const centre = (cluster: number) => Array.from(result.centroids.subarray(cluster * 2, cluster * 2 + 2));
+    const expected = [unit(5), unit(95)];
+    expect(centre(a!)[0]).toBeCloseTo(expected[0]![0]!, 6);
+    expect(centre(a!)[1]).toBeCloseTo(expected[0]![1]!, 6);
+    expect(centre(c!)[0]).toBeCloseTo(expected[1]![0]!, 6);
+    expect(centre(c!)[1]).toBeCloseTo(expected[1]![1]!, 6);
+  });
+
+  it('is deterministic for a seed', () => {
+    const { vectors } = clusteredData(500, 0, 16, { clusters: 10 });
+    const first = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
+    const again = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
+    expect(again.centroids).toEqual(first.centroids);
+    expect(again.assignments).toEqual(first.assignments);
+    for (let c = 0; c < 8; c++) {
+      const row = first.centroids.subarray(c * 16, (c + 1) * 16);
+      expect(Math.hypot(...row)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('copes with repeated points: finite unit centroids, each point at its best one', () => {
+    const vectors = Float32Array.from([...unit(0), ...unit(0), ...unit(0), ...unit(0), ...unit(90), ...unit(180)]);
+    const result = sphericalKMeans(vectors, 2, { k: 4 });
+    expect(result.centroids.every(Number.isFinite)).toBe(true);
+    for (let row = 0; row < 6; row++) {
+      const [x, y] = [vectors[row * 2]!, vectors[row * 2 + 1]!];
+      const sims = [0, 1, 2, 3].map((c) => x * result.centroids[c * 2]! + y * result.centroids[c * 2 + 1]!);
+      expect(sims[result.assignments[row]!]).toBeCloseTo(Math.max(...sims), 6);
+    }
+    // The three distinct directions each get a centroid of their own.
+    expect(new Set(result.assignments).size).toBe(3);
+  });
+
+  it('rejects a bad k or shape', () => {
+    expect(() => sphericalKMeans(new Float32Array(4), 2, { k: 3 })).toThrow(/k must be an integer in \[1, 2\]/);
+    expect(() => sphericalKMeans(new Float32Array(5), 2, { k: 1 })).toThrow(/do not make rows/);
+  });
+});
+
+describe('IVF probing', () => {
+  it('probes the nearest centroids first, ties to the lower id', () => {
+    const centroids = Float32Array.from([...unit(0), ...unit(90), ...unit(90), ...unit(180)]);
+    expect(probe(Float32Array.from(unit(80)), centroids, 2, 3)).toEqual([1, 2, 0]);
+    expect(probe(Float32Array.from(unit(80)), centroids, 2, 10)).toHaveLength(4);
+  });
+
+  it('groups rows by cluster', () => {
+    const lists = invertedLists(Int32Array.from([2, 0, 2, 1, 0]), 3);
+    expect(Array.from(lists.offsets)).toEqual([0, 2, 3, 5]);
+    expect(Array.from(lists.rows)).toEqual([1, 4, 3, 0, 2]);
+    expect(() => invertedLists(Int32Array.from([3]), 3)).toThrow(/not a cluster id/);
+  });
+
+  it('recall@10 against exact search rises with nprobe and is exact with every cluster', () => {
+    const dims = 32;
+    const k = 40;
+    const data = clusteredData(3000, 50, dims, { clusters: 40, spread: 0.8 });
+    const { centroids, assignments } = sphericalKMeans(data.vectors, dims, { k });
+    const lists = invertedLists(assignments, k);
+    const exact = new VectorStore(data.vectors.slice(), Int32Array.from({ length: 3000 }, (_, i) => i), dims);
+    const recall = (nprobe: number) => {
+      let found = 0;
+      for (let q = 0; q < 50; q++) {
+        const query = data.queries.subarray(q * dims, (q + 1) * dims);
+        const truth = exact.search(query, 10);
+        const got = ivfSearch(query, data.vectors, dims, centroids, lists, nprobe, 10);
+        if (nprobe === k) expect(got.map((hit) => hit.index)).toEqual(truth.map((hit) => hit.doc));
+        const ids = new Set(got.map((hit) => hit.index));
+        found += truth.filter((hit) => ids.has(hit.doc)).length;
+      }
+      return found / 500;
+    };
+    const curve = [1, 2, 4, 8, k].map(recall);
+    for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeGreaterThanOrEqual(curve[i - 1]!);
+    expect(curve[0]).toBeLessThan(1);
+    expect(curve[3]).toBeGreaterThan(0.9);
+    expect(curve.at(-1)).toBe(1);
+  });
+});
