@@ -23,3 +23,9 @@ export function modelSource(arg: string | undefined): string {
   if (arg === undefined) return defaultModelSource();
   return existsSync(arg) && statSync(arg).isDirectory() ? resolve(arg) : arg;
 }
+
+/** The reranker's default: the causal LM "<model>-lm" next to a model folder (tiny-gpt2 -> tiny-gpt2-lm), if it exists. */
+export function defaultRerankModel(model: string): string | undefined {
+  const sibling = `${model.replace(/[/\\]+$/, '')}-lm`;
+  return existsSync(resolve(sibling, 'config.json')) ? sibling : undefined;
+}

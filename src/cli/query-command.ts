@@ -7,16 +7,22 @@ import { Embedder } from '../embed/embedder';
 import { SgptError } from '../errors';
 import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
+import { Reranker } from '../rerank/reranker';
 import { SiteSearch, type SiteHit } from '../search/site-search';
-import { modelSource } from './default-model';
+import { defaultRerankModel, modelSource } from './default-model';
 
-export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--model <source>] [--keyword-only] "text"
+export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--model <source>] [--keyword-only]
+                          [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
 
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
   --limit <N>          results (default 10)
   --probe <N>          vector shards to read (default: the index's)
   --model <source>     the index's model (default: the bundled default model)
-  --keyword-only       BM25 results only, as shown while the model loads`;
+  --keyword-only       BM25 results only, as shown while the model loads
+  --rerank             reorder the top results by SGPT-CE (a causal LM's log-probability of the
+                       query given title + excerpt); rows gain "rerankScore"
+  --rerank-model <source>  causal LM (default: the model's "-lm" sibling, e.g. tiny-gpt2-lm)
+  --rerank-k <N>       results reranked (default 10)`;
 
 export interface QueryRun {
   index: string;
@@ -25,22 +31,47 @@ export interface QueryRun {
   probe?: number;
   model?: string;
   keywordOnly?: boolean;
+  rerank?: { model?: string; k?: number };
 }
 
-/** Ranked hits for one query: keyword-only, or embedded and fused like the browser's second phase. */
-export async function querySiteIndex(run: QueryRun): Promise<SiteHit[]> {
+export type QueryHit = SiteHit & { rerankScore?: number };
+
+/** SGPT-CE over the top k hits, reading each section's title and excerpt. */
+async function rerankHits(hits: SiteHit[], run: QueryRun, model: string): Promise<QueryHit[]> {
+  const source = run.rerank?.model === undefined ? defaultRerankModel(model) : modelSource(run.rerank.model);
+  if (source === undefined) {
+    throw new SgptError('INPUT_INVALID', `--rerank needs a causal LM: give --rerank-model (no "${model}-lm" folder next to the model)`);
+  }
+  const reranker = await Reranker.load(source);
+  try {
+    const { items, scores } = await reranker.rerankTop(run.query, hits, run.rerank?.k ?? 10, (hit) => `${hit.title} ${hit.excerpt}`);
+    return items.map((hit, i) => (scores[i] === undefined ? hit : { ...hit, rerankScore: scores[i] }));
+  } finally {
+    await reranker.dispose();
+  }
+}
+
+/**
+ * Ranked hits for one query: keyword-only, or embedded and fused like the browser's second phase;
+ * with `rerank`, the top k then reordered by SGPT-CE like the browser's third.
+ */
+export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
   const search = await SiteSearch.open(fsLoader(run.index));
   const limit = run.limit ?? 10;
-  if (run.keywordOnly) return search.keywordSearch(run.query, limit);
   const source = modelSource(run.model);
-  const embedder = await Embedder.load(source);
-  try {
-    search.checkModel(await modelRef(source, embedder));
-    const vector = await embedder.embedQuery(run.query);
-    return await search.semanticSearch(run.query, vector, { limit, probe: run.probe });
-  } finally {
-    await embedder.dispose();
+  let hits: SiteHit[];
+  if (run.keywordOnly) hits = await search.keywordSearch(run.query, limit);
+  else {
+    const embedder = await Embedder.load(source);
+    try {
+      search.checkModel(await modelRef(source, embedder));
+      const vector = await embedder.embedQuery(run.query);
+      hits = await search.semanticSearch(run.query, vector, { limit, probe: run.probe });
+    } finally {
+      await embedder.dispose();
+    }
   }
+  return run.rerank ? rerankHits(hits, run, source) : hits;
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -60,12 +91,18 @@ export async function queryCommand(argv: string[]): Promise<number> {
       probe: { type: 'string' },
       model: { type: 'string' },
       'keyword-only': { type: 'boolean' },
+      rerank: { type: 'boolean' },
+      'rerank-model': { type: 'string' },
+      'rerank-k': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(`${QUERY_USAGE}\n`);
     return 0;
+  }
+  if (!values.rerank && (values['rerank-model'] !== undefined || values['rerank-k'] !== undefined)) {
+    throw new SgptError('INPUT_INVALID', `--rerank-model and --rerank-k need --rerank\n${QUERY_USAGE}`);
   }
   if (!values.index || positionals.length !== 1 || positionals[0]!.trim() === '') {
     throw new SgptError('INPUT_INVALID', `give --index and one query text\n${QUERY_USAGE}`);
@@ -77,6 +114,9 @@ export async function queryCommand(argv: string[]): Promise<number> {
     probe: positiveInt(values.probe, '--probe'),
     model: values.model,
     keywordOnly: values['keyword-only'],
+    ...(values.rerank
+      ? { rerank: { model: values['rerank-model'], k: positiveInt(values['rerank-k'], '--rerank-k') } }
+      : {}),
   });
   const rows = hits.map((h) => ({
     url: h.url,
@@ -86,6 +126,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     semantic: h.semantic,
     excerpt: h.excerpt,
     highlights: h.highlights,
+    ...(h.rerankScore === undefined ? {} : { rerankScore: h.rerankScore }),
   }));
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   return 0;

@@ -21,10 +21,8 @@ export const rerankMethod: EvalMethod = {
     ctx.log(`reranking the top ${k} of hybrid for ${queries.length} queries with ${reranker.lm.modelId}`);
     const run = new Map<string, readonly string[]>();
     for (const [n, query] of queries.entries()) {
-      const ids = base.get(query.id) ?? [];
-      const head = ids.slice(0, k);
-      const { order } = await reranker.rerank(query.text, head.map((id) => documentText(byId.get(id)!)));
-      run.set(query.id, [...order.map((i) => head[i]!), ...ids.slice(k)]);
+      const { items } = await reranker.rerankTop(query.text, base.get(query.id) ?? [], k, (id) => documentText(byId.get(id)!));
+      run.set(query.id, items);
       if ((n + 1) % 25 === 0) ctx.log(`reranked ${n + 1}/${queries.length} queries`);
     }
     return run satisfies Run;

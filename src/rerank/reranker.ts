@@ -95,6 +95,27 @@ export class Reranker {
     return { order: orderByScore(scores), scores };
   }
 
+  /**
+   * Reorder the first `k` items by SGPT-CE score (the rest keep their order below them);
+   * `text` gives what the LM reads of an item. scores[i] belongs to the i-th returned item
+   * (undefined below the top k).
+   */
+  async rerankTop<T>(
+    query: string,
+    items: readonly T[],
+    k: number,
+    text: (item: T) => string,
+    options: RerankOptions = {},
+  ): Promise<{ items: T[]; scores: (number | undefined)[] }> {
+    if (!Number.isInteger(k) || k < 1) throw new SgptError('INPUT_INVALID', `rerank k must be a positive integer, got ${k}`);
+    const head = items.slice(0, k);
+    const { order, scores } = await this.rerank(query, head.map(text), options);
+    return {
+      items: [...order.map((i) => head[i]!), ...items.slice(k)],
+      scores: [...order.map((i) => scores[i]), ...items.slice(k).map(() => undefined)],
+    };
+  }
+
   dispose(): Promise<void> {
     return this.lm.dispose();
   }
