@@ -1,0 +1,108 @@
+/**
+ * Node embedding speed: ms per 12-token query (median of repeated runs) and documents per second
+ * (a batch of 32 documents of ~128 tokens), each with default onnxruntime threads against 1 thread.
+ *
+ *   npx tsx bench/sections/node-embed.ts [model]      (standalone: prints the rows)
+ */
+import { fileURLToPath } from 'node:url';
+import { modelSource } from '../../src/cli/default-model';
+import { Embedder } from '../../src/embed/embedder';
+import type { BenchContext, BenchRow } from '../types';
+
+const SECTION = 'node-embed';
+const WORDS = (
+  'the search index maps every section of the documentation to a vector so that a query finds ' +
+  'pages by meaning rather than by exact words while the keyword index still answers at once ' +
+  'configure the build to write the index next to the site and load the model in a worker'
+).split(' ');
+
+/** Words from `offset` on until the text has at least `tokens` tokens (the note reports the real count). */
+function textOf(embedder: Embedder, tokens: number, offset: number): string {
+  let text = '';
+  for (let i = 0; embedder.tokenize(text).length < tokens; i++) text += ` ${WORDS[(offset + i) % WORDS.length]}`;
+  return text;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function timeIt(runs: number, warmup: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+interface Measured {
+  queryMs: number;
+  docsPerSecond: number;
+  backend: string;
+  modelId: string;
+  queryTokens: number;
+  docTokens: number;
+}
+
+async function measure(source: string, threads: number | undefined, quick: boolean): Promise<Measured> {
+  const embedder = await Embedder.load(source, threads === undefined ? {} : { threads });
+  try {
+    const query = textOf(embedder, 12, 0);
+    const queryTokens = embedder.tokenize(query).length;
+    const docs = Array.from({ length: 32 }, (_, i) => textOf(embedder, 128, i * 3));
+    const docTokens = docs.reduce((sum, d) => sum + embedder.tokenize(d).length, 0) / docs.length;
+    const queryTimes = await timeIt(quick ? 5 : 30, 3, () => embedder.embedQuery(query));
+    const docTimes = await timeIt(quick ? 2 : 5, 1, () => embedder.embed(docs, 'document', { batchSize: 32 }));
+    return {
+      queryMs: median(queryTimes),
+      docsPerSecond: docs.length / (median(docTimes) / 1000),
+      backend: embedder.backend,
+      modelId: embedder.modelId,
+      queryTokens,
+      docTokens,
+    };
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+  const source = modelSource(ctx.model);
+  const quick = ctx.quick ?? false;
+  ctx.log?.(`${SECTION}: ${source}, default threads`);
+  const auto = await measure(source, undefined, quick);
+  ctx.log?.(`${SECTION}: ${source}, 1 thread`);
+  const single = await measure(source, 1, quick);
+  const note = `${auto.modelId} on ${auto.backend}; query ${auto.queryTokens} tokens (+2 brackets in asymmetric mode), documents ~${Math.round(auto.docTokens)} tokens`;
+  return [
+    {
+      section: SECTION,
+      name: 'query latency (default threads)',
+      value: auto.queryMs,
+      unit: 'ms',
+      baseline: { name: '1 thread', value: single.queryMs },
+      note,
+    },
+    {
+      section: SECTION,
+      name: 'documents/s, batch of 32 (default threads)',
+      value: auto.docsPerSecond,
+      unit: 'docs/s',
+      baseline: { name: '1 thread', value: single.docsPerSecond },
+      note,
+    },
+  ];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
+  for (const row of rows) {
+    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(2)})` : '';
+    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(2)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
+  }
+}

@@ -1,0 +1,22 @@
+/** Shared shapes of the benchmark: bench/run.ts runs each bench/sections/*.ts module's `run(ctx)`. */
+
+export interface BenchRow {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** The comparison measured in the same run (every timing row has one). */
+  baseline?: { name: string; value: number };
+  note?: string;
+}
+
+export interface BenchContext {
+  /** Model source (folder, URL or hub id) for sections that embed; default: the bundled default model. */
+  model?: string;
+  /** Fewer repetitions, for smoke runs. */
+  quick?: boolean;
+  /** Progress lines (stderr); rows are the result. */
+  log?: (message: string) => void;
+}
+
+export type BenchSection = (ctx: BenchContext) => Promise<BenchRow[]>;
