@@ -9,6 +9,7 @@
  */
 import { SgptError, type ErrorCode } from '../errors';
 import type {
+  EmbedQueryResult,
   DeviceChoice,
   LoadResult,
   Progress,
@@ -103,6 +104,16 @@ export class SearchClient {
     signal?.addEventListener('abort', () => controller.abort(), { once: true });
     if (signal?.aborted) controller.abort();
     return this.send({ type: 'search', query, limit }, controller.signal) as Promise<SearchResult>;
+  }
+
+  /** The query's vector (for a prebuilt site index); shares `search`'s latest-wins slot. */
+  async embedQuery(query: string, signal?: AbortSignal): Promise<EmbedQueryResult> {
+    this.searchController?.abort();
+    const controller = new AbortController();
+    this.searchController = controller;
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    if (signal?.aborted) controller.abort();
+    return this.send({ type: 'embedQuery', query }, controller.signal) as Promise<EmbedQueryResult>;
   }
 
   /** Stop the worker; waiting requests reject with ABORTED. */

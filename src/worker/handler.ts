@@ -10,6 +10,8 @@ import { VectorStore } from '../search/vector-store';
 import { documentText, validateDocuments } from './documents';
 import { makeExcerpt } from './excerpt';
 import type {
+  EmbedQueryRequest,
+  EmbedQueryResult,
   LoadRequest,
   LoadResult,
   Progress,
@@ -100,6 +102,8 @@ export class WorkerHandler {
       }
       case 'search':
         return this.search(request, signal);
+      case 'embedQuery':
+        return this.embedQuery(request, signal);
     }
   }
 
@@ -160,6 +164,14 @@ export class WorkerHandler {
     });
     this.corpus = { documents, embedded, store: buildStore(documents, embedded, embedder.dims) };
     return { count: documents.length, embedded: changed.length };
+  }
+
+  private async embedQuery(request: EmbedQueryRequest, signal: AbortSignal): Promise<EmbedQueryResult> {
+    const embedder = this.requireEmbedder();
+    const started = performance.now();
+    const out = await embedder.embed([request.query.trim()], 'query', { signal });
+    if (signal.aborted) throw aborted();
+    return { vector: out.vectors.slice(0, out.dims), ms: performance.now() - started };
   }
 
   private async search(request: SearchRequest, signal: AbortSignal): Promise<SearchResult> {

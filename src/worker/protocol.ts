@@ -30,6 +30,12 @@ export interface SearchHit {
   excerpt: string;
   /** Cosine similarity of the query and the document's best chunk. */
   score: number;
+  /** Site-index hits (src/search/site-search): the section's page, */
+  pageTitle?: string;
+  /** [start, end) offsets in `excerpt` of the query's words (render as text, mark the ranges), */
+  highlights?: Array<[number, number]>;
+  /** and whether the query's meaning ranked it (false: keyword results while the model loads). */
+  semantic?: boolean;
 }
 
 /** Runtime knobs for benchmarks and deployments that serve onnxruntime-web's files elsewhere. */
@@ -65,6 +71,13 @@ export interface SearchRequest {
   limit: number;
 }
 
+/** The query's SGPT vector, for searching a prebuilt site index outside the worker (src/search/site-search). */
+export interface EmbedQueryRequest {
+  id: number;
+  type: 'embedQuery';
+  query: string;
+}
+
 export interface CancelRequest {
   id: number;
   type: 'cancel';
@@ -72,7 +85,7 @@ export interface CancelRequest {
   target: number;
 }
 
-export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | CancelRequest;
+export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | CancelRequest;
 export type RequestType = Request['type'];
 
 export interface LoadResult {
@@ -97,11 +110,18 @@ export interface SearchResult {
   ms: number;
 }
 
+export interface EmbedQueryResult {
+  /** L2-normalised, the model's dims. */
+  vector: Float32Array;
+  ms: number;
+}
+
 /** The result each request type resolves with. */
 export interface ResultMap {
   load: LoadResult;
   setDocuments: SetDocumentsResult;
   search: SearchResult;
+  embedQuery: EmbedQueryResult;
   cancel: never;
 }
 
@@ -177,6 +197,8 @@ export function requestProblem(data: unknown): string | null {
         return 'search needs a positive integer limit';
       }
       return null;
+    case 'embedQuery':
+      return typeof data.query === 'string' ? null : 'embedQuery needs a query string';
     case 'cancel':
       return isId(data.target) ? null : 'cancel needs the target request id';
     default:

@@ -1,0 +1,61 @@
+/**
+ * A SearchSource over a prebuilt site index (`<sgpt-search index="/sgpt/manifest.json">`):
+ * keyword results as soon as the manifest and keyword index are in, then — once the worker has
+ * the model — the query embedded in the worker and fused with the keyword ranking.
+ */
+import { SgptError } from '../errors';
+import { openSiteSearch, type SiteHit, type SiteSearch } from '../search/site-search';
+import type { SearchClient } from '../worker/client';
+import type { LoadResult, SearchHit } from '../worker/protocol';
+import type { SearchSource, SearchStage } from './source';
+
+function toHit(hit: SiteHit): SearchHit {
+  return {
+    id: hit.section,
+    title: hit.title,
+    url: hit.url,
+    excerpt: hit.excerpt,
+    score: hit.score,
+    pageTitle: hit.pageTitle,
+    highlights: hit.highlights,
+    semantic: hit.semantic,
+  };
+}
+
+function abortIf(signal: AbortSignal): void {
+  if (signal.aborted) throw new SgptError('ABORTED', 'superseded by a newer query');
+}
+
+export class SiteSource implements SearchSource {
+  /** The opened index (manifest, sections, keyword index), shared by every query. */
+  readonly site: Promise<SiteSearch>;
+
+  /**
+   * @param manifestUrl the index's manifest.json (absolute, or relative to the page)
+   * @param model resolves with the worker's loaded model (waits while it loads)
+   */
+  constructor(
+    manifestUrl: string,
+    private readonly client: SearchClient,
+    private readonly model: () => Promise<LoadResult>,
+  ) {
+    this.site = openSiteSearch(new URL(manifestUrl, document.baseURI));
+    this.site.catch(() => undefined); // reported by the first search
+  }
+
+  async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
+    const site = await this.site;
+    abortIf(signal);
+    const keyword = await site.keywordSearch(query, limit);
+    abortIf(signal);
+    yield { stage: 'keyword', results: keyword.map(toHit) };
+    const loaded = await this.model();
+    abortIf(signal);
+    site.checkModel({ id: loaded.modelId, dims: loaded.dims, mode: loaded.mode });
+    const { vector } = await this.client.embedQuery(query, signal);
+    abortIf(signal);
+    const fused = await site.semanticSearch(query, vector, { limit });
+    abortIf(signal);
+    yield { stage: 'semantic', results: fused.map(toHit) };
+  }
+}
