@@ -1,0 +1,91 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { documentText, loadBeir } from '../../src/eval/beir';
+
+const mini = resolve(import.meta.dirname, '../fixtures/beir-mini');
+const scratch = mkdtempSync(join(tmpdir(), 'beir-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let made = 0;
+/** A data set folder with the given files (paths relative to it). */
+function dataset(files: Record<string, string | Uint8Array>): string {
+  const dir = join(scratch, `set-${made++}`);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+const corpus = '{"_id": "d1", "title": "T", "text": "one"}\n{"_id": "d2", "text": "two"}\n';
+const queries = '{"_id": "q1", "text": "first"}\n{"_id": "q2", "text": "second"}\n';
+const qrels = 'query-id\tcorpus-id\tscore\nq1\td1\t1\n';
+
+describe('BEIR loader', () => {
+  it('reads the mini fixture: judged queries only, graded qrels', async () => {
+    const data = await loadBeir(mini);
+    expect(data.corpus).toHaveLength(12);
+    expect(data.corpus[0]).toEqual({ id: 'd1', title: 'Generators', text: expect.stringContaining('yield') });
+    expect(data.queries.map((q) => q.id)).toEqual(['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q9', 'q10', 'q11']);
+    expect(data.qrels.get('q4')).toEqual(new Map([['d6', 2], ['d2', 1]]));
+    expect(data.unknownDocs).toBe(0);
+    expect(documentText(data.corpus[0]!)).toBe(`Generators ${data.corpus[0]!.text}`);
+  });
+
+  it('reads gzipped corpus and queries, a missing title, numeric ids, CRLF and blank lines', async () => {
+    const dir = dataset({
+      'corpus.jsonl.gz': gzipSync(corpus.replace('"d2"', '7') + '\r\n'),
+      'queries.jsonl.gz': gzipSync(queries),
+      'qrels/test.tsv': 'query-id\tcorpus-id\tscore\r\nq1\t7\t2\r\nq1\tgone\t1\r\n',
+    });
+    const data = await loadBeir(dir);
+    expect(data.corpus).toEqual([
+      { id: 'd1', title: 'T', text: 'one' },
+      { id: '7', title: '', text: 'two' },
+    ]);
+    expect(data.qrels.get('q1')).toEqual(new Map([['7', 2], ['gone', 1]]));
+    expect(data.unknownDocs).toBe(1);
+    expect(documentText(data.corpus[1]!)).toBe('two');
+  });
+
+  it('reads another split', async () => {
+    const dir = dataset({ 'corpus.jsonl': corpus, 'queries.jsonl': queries, 'qrels/train.tsv': 'query-id\tcorpus-id\tscore\nq2\td2\t1\n' });
+    expect((await loadBeir(dir, { split: 'train' })).queries.map((q) => q.id)).toEqual(['q2']);
+    await expect(loadBeir(dir)).rejects.toThrow(/missing qrels\/test\.tsv/);
+  });
+
+  it('names missing files', async () => {
+    await expect(loadBeir(join(scratch, 'nowhere'))).rejects.toThrow(/does not exist/);
+    await expect(loadBeir(dataset({ 'queries.jsonl': queries, 'qrels/test.tsv': qrels }))).rejects.toThrow(/missing corpus\.jsonl \(or corpus\.jsonl\.gz\)/);
+    await expect(loadBeir(dataset({ 'corpus.jsonl': corpus, 'qrels/test.tsv': qrels }))).rejects.toThrow(/missing queries\.jsonl/);
+  });
+
+  it('reports malformed lines with file and line number', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'corpus.jsonl': `${corpus}{"_id": "d3", "text": \n` }, /corpus\.jsonl line 3: not valid JSON/],
+      [{ 'corpus.jsonl': '{"_id": "d1"}\n' }, /corpus\.jsonl line 1: "text" must be a string, got undefined/],
+      [{ 'corpus.jsonl': '[1, 2]\n' }, /corpus\.jsonl line 1: expected a JSON object/],
+      [{ 'corpus.jsonl': `${corpus}{"_id": "d1", "text": "again"}\n` }, /corpus\.jsonl line 3: duplicate _id "d1"/],
+      [{ 'queries.jsonl': '{"_id": "q1", "text": 5}\n' }, /queries\.jsonl line 1: "text" must be a string/],
+      [{ 'qrels/test.tsv': 'q1\td1\t1\n' }, /test\.tsv line 1: expected the header/],
+      [{ 'qrels/test.tsv': `${qrels}q1\td2\n` }, /test\.tsv line 3: expected "query-id<TAB>corpus-id<TAB>score"/],
+      [{ 'qrels/test.tsv': `${qrels}q1\td2\thigh\n` }, /test\.tsv line 3: score must be an integer, got "high"/],
+      [{ 'qrels/test.tsv': `${qrels}q9\td2\t1\n` }, /1 judged query id\(s\) are not in queries\.jsonl, e\.g\. "q9"/],
+      [{ 'qrels/test.tsv': '' }, /test\.tsv: empty/],
+    ];
+    for (const [override, message] of cases) {
+      const dir = dataset({ 'corpus.jsonl': corpus, 'queries.jsonl': queries, 'qrels/test.tsv': qrels, ...override });
+      await expect(loadBeir(dir), String(message)).rejects.toThrow(message);
+      await expect(loadBeir(dir)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    }
+  });
+
+  it('reports a corrupt gzip file', async () => {
+    const gz = gzipSync(corpus);
+    const dir = dataset({ 'corpus.jsonl.gz': gz.subarray(0, gz.length - 8), 'queries.jsonl': queries, 'qrels/test.tsv': qrels });
+    await expect(loadBeir(dir)).rejects.toThrow(/corpus\.jsonl\.gz: cannot read after line/);
+  });
+});

@@ -1,0 +1,132 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main';
+import { Embedder } from '../../src/embed/embedder';
+import { documentText, loadBeir, type BeirDataset } from '../../src/eval/beir';
+import { evaluateRun } from '../../src/eval/metrics';
+import { runEval, type EvalReport } from '../../src/eval/runner';
+import { Bm25Index } from '../../src/search/bm25';
+import { hybridFusion } from '../../src/search/fusion';
+
+const root = resolve(import.meta.dirname, '../..');
+const mini = resolve(root, 'test/fixtures/beir-mini');
+const model = resolve(root, 'public/models/tiny-gpt2');
+
+/** Run the CLI, capturing stdout and stderr. */
+async function cli(args: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    return { status: await main(args), out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe('eval runner', () => {
+  it('bm25 on beir-mini matches hand-computed metrics', async () => {
+    const report = await runEval({ data: mini, methods: ['bm25'], cacheDir: null });
+    expect(report.model).toBeNull();
+    const [bm25] = report.results;
+    // Every query ranks its grade-2 document first; q5 finds its grade-1 document (d9) at rank 4:
+    // nDCG = (2 + 1/log2 5) / (2 + 1/log2 3); the other nine queries are perfect.
+    const q5 = (2 + 1 / Math.log2(5)) / (2 + 1 / Math.log2(3));
+    expect(bm25).toMatchObject({ method: 'bm25', recall100: 1, mrr10: 1, queries: 10 });
+    expect(bm25!.ndcg10).toBeCloseTo((9 + q5) / 10, 12);
+  });
+
+  it('limits queries and rejects unknown methods', async () => {
+    const report = await runEval({ data: mini, methods: ['bm25'], limitQueries: 3, cacheDir: null });
+    expect(report.queries).toBe(3);
+    expect(report.results[0]!.queries).toBe(3);
+    await expect(runEval({ data: mini, methods: ['nope'], cacheDir: null })).rejects.toThrow(/unknown eval method "nope"; choose from bm25, dense, hybrid/);
+  });
+});
+
+describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'eval-cache-'));
+  const saved = process.env.XDG_CACHE_HOME;
+  let data: BeirDataset;
+  beforeAll(async () => {
+    process.env.XDG_CACHE_HOME = cache;
+    data = await loadBeir(mini);
+  });
+  afterEach(() => vi.restoreAllMocks());
+  afterAll(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('prints one row per method, and dense / hybrid equal an independent ranking', async () => {
+    const table = await cli(['eval', '--data', mini, '--model', model]);
+    expect(table.status, table.err).toBe(0);
+    const lines = table.out.trim().split('\n');
+    expect(lines[1]!.split(/\s+/)).toEqual(['method', 'nDCG@10', 'R@100', 'MRR@10', 'queries', 'seconds']);
+    expect(lines.slice(2).map((line) => line.split(/\s+/)[0])).toEqual(['bm25', 'dense', 'hybrid']);
+    expect(table.err).toMatch(/embedding 12 documents/);
+
+    const json = await cli(['eval', '--data', mini, '--model', model, '--json', '--fusion-weight', '0.7']);
+    expect(json.status, json.err).toBe(0);
+    expect(json.err).toMatch(/document embeddings from the cache/);
+    expect(readdirSync(join(cache, 'sgpt-search', 'embeddings'))).toHaveLength(1);
+    const report = JSON.parse(json.out) as EvalReport;
+
+    // The same retrieval done by hand: embed with the engine, rank by best-chunk cosine.
+    const embedder = await Embedder.load(model);
+    try {
+      const docs = await embedder.embed(data.corpus.map(documentText), 'document');
+      const queries = await embedder.embed(data.queries.map((q) => q.text), 'query');
+      expect(queries.rows).toBe(data.queries.length);
+      const dense = new Map(
+        data.queries.map((query, q) => {
+          const best = new Array<number>(data.corpus.length).fill(-Infinity);
+          for (let row = 0; row < docs.rows; row++) {
+            let dot = 0;
+            for (let d = 0; d < docs.dims; d++) dot += docs.vectors[row * docs.dims + d]! * queries.vectors[q * queries.dims + d]!;
+            best[docs.owner[row]!] = Math.max(best[docs.owner[row]!]!, dot);
+          }
+          const order = best.map((score, i) => ({ score, i })).sort((a, b) => b.score - a.score || a.i - b.i);
+          return [query.id, order.map(({ i }) => data.corpus[i]!.id)];
+        }),
+      );
+      const byMethod = new Map(report.results.map((r) => [r.method, r]));
+      const expectedDense = evaluateRun(dense, data.qrels);
+      expect(byMethod.get('dense')!.ndcg10).toBeCloseTo(expectedDense.ndcg10, 10);
+      expect(byMethod.get('dense')!.mrr10).toBeCloseTo(expectedDense.mrr10, 10);
+
+      const bm25 = (await runEval({ data: mini, methods: ['bm25'], cacheDir: null })).results[0]!;
+      expect(byMethod.get('bm25')).toMatchObject({ ndcg10: bm25.ndcg10, recall100: bm25.recall100 });
+      // Hybrid from the bm25 ranking (rebuilt here) and the hand-made dense ranking.
+      const index = Bm25Index.build(data.corpus.map(documentText));
+      const hybrid = new Map(
+        data.queries.map((query) => {
+          const keyword = index.search(query.text, 100).map((hit) => data.corpus[hit.index]!.id);
+          return [query.id, hybridFusion(keyword, dense.get(query.id)!, 0.7, { limit: 100 }).map((hit) => hit.id)];
+        }),
+      );
+      expect(byMethod.get('hybrid')!.ndcg10).toBeCloseTo(evaluateRun(hybrid, data.qrels).ndcg10, 10);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('fails with a clear message and exit status', async () => {
+    const noData = await cli(['eval']);
+    expect(noData.status).toBe(1);
+    expect(noData.err).toMatch(/--data <beir-dir> is required/);
+    const badWeight = await cli(['eval', '--data', mini, '--fusion-weight', '2']);
+    expect(badWeight.status).toBe(1);
+    expect(badWeight.err).toMatch(/INPUT_INVALID: --fusion-weight must be a number in \[0, 1\], got "2"/);
+    const badFlag = await cli(['eval', '--data', mini, '--nope']);
+    expect(badFlag.status).toBe(2);
+    const help = await cli(['eval', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.out).toMatch(/--limit-queries/);
+  });
+});
