@@ -34,6 +34,14 @@ export interface Reranked {
   scores: number[];
 }
 
+/**
+ * Let queued messages run. An onnxruntime run can settle in microtasks alone, so without this a
+ * worker would not see a newer query's `cancel` until every batch is done.
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SgptError('ABORTED', 'reranking was superseded by a newer request');
 }
@@ -76,6 +84,7 @@ export class Reranker {
     let done = 0;
     // Right padding is safe: attention is causal and only positions of real tokens are read.
     for (const batch of planBatches(inputs.map((input) => input.ids.length), batchSize)) {
+      if (done > 0) await nextTask();
       checkAbort(signal);
       const rows = batch.map((index) => inputs[index]!);
       const padded = padBatch(rows.map((row) => row.ids), this.lm.padTokenId);
