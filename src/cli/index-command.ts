@@ -4,13 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { Embedder } from '../embed/embedder';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { extractSite } from '../extract/site';
-import { modelRef } from '../index/model-ref';
 import { openIndexDir, writeIndexDir } from '../index/node-files';
-import { buildIndex, type BuiltIndex } from '../index/writer';
+import { SiteIndexer } from '../index/site-indexer';
+import type { BuiltIndex } from '../index/writer';
 import { modelSource } from './default-model';
 
 export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir> [options]
@@ -56,13 +55,10 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   const started = performance.now();
   const out = resolve(run.out);
   const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out] });
-  const source = modelSource(run.model);
-  const embedder = await Embedder.load(source, run.mode ? { settings: { mode: run.mode } } : {});
+  const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
   try {
-    const model = await modelRef(source, embedder);
     const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
-    const built = await buildIndex(pages, embedder, {
-      model,
+    const built = await indexer.build(pages, {
       previous,
       shards: run.shards,
       probe: run.probe,
@@ -74,7 +70,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
     const bytes = await writeIndexDir(out, built);
     return { built: built.stats, bytes, seconds: (performance.now() - started) / 1000 };
   } finally {
-    await embedder.dispose();
+    await indexer.dispose();
   }
 }
 

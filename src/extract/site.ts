@@ -3,7 +3,7 @@
  * URLs are site-relative, '/' separated; 'dir/index.html' is served as 'dir/'.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { extractPage, type Page } from './html';
 
@@ -29,13 +29,30 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^/?${body}$`);
 }
 
+/** HTML files under `root`, relative to it, in path order (skipping dot folders, node_modules and `skipDirs`). */
+export async function listHtmlFiles(root: string, skipDirs: readonly string[] = []): Promise<string[]> {
+  const files: string[] = [];
+  await htmlFiles(root, root, new Set(skipDirs.map((d) => resolve(d))), files);
+  return files;
+}
+
+/** Whether a site-relative file path matches one of the exclude patterns. */
+export function excluder(patterns: readonly string[] = []): (file: string) => boolean {
+  const res = patterns.map(globToRegExp);
+  return (file) => {
+    const path = file.split(sep).join('/');
+    const url = urlOf(file).slice(1);
+    return res.some((re) => re.test(path) || re.test(url));
+  };
+}
+
 async function htmlFiles(root: string, dir: string, skip: ReadonlySet<string>, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable order → stable index bytes
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!skip.has(path) && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await htmlFiles(root, path, skip, out);
+      if (!skip.has(resolve(path)) && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await htmlFiles(root, path, skip, out);
     } else if (entry.isFile() && /\.html?$/i.test(entry.name)) {
       out.push(relative(root, path));
     }
@@ -44,17 +61,17 @@ async function htmlFiles(root: string, dir: string, skip: ReadonlySet<string>, o
 
 /** Read every HTML page of a built site, in path order, and split each into sections. */
 export async function extractSite(root: string, options: SiteOptions = {}): Promise<Page[]> {
-  const files: string[] = [];
+  let files: string[];
   try {
-    await htmlFiles(root, root, new Set(options.skipDirs ?? []), files);
+    files = await listHtmlFiles(root, options.skipDirs);
   } catch (error) {
     throw new SgptError('INPUT_INVALID', `cannot read the site folder ${root}: ${(error as Error).message}`);
   }
-  const excludes = (options.exclude ?? []).map(globToRegExp);
+  const excluded = excluder(options.exclude);
   const pages: Page[] = [];
   for (const file of files) {
     const url = urlOf(file);
-    if (excludes.some((re) => re.test(url.slice(1)) || re.test(file.split(sep).join('/')))) continue;
+    if (excluded(file)) continue;
     const page = extractPage(await readFile(join(root, file), 'utf8'), url);
     if (page.sections.length > 0) pages.push(page);
   }

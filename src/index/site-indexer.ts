@@ -1,0 +1,36 @@
+/**
+ * A loaded model ready to index sites, kept between builds (the Vite dev server rebuilds on every
+ * change). Node only: the model ref hashes the model folder.
+ */
+import { Embedder } from '../embed/embedder';
+import type { Mode } from '../embed/sgpt-settings';
+import type { Page } from '../extract/html';
+import type { ModelRef } from './format';
+import { modelRef } from './model-ref';
+import { buildIndex, type BuildOptions, type BuiltIndex } from './writer';
+
+export class SiteIndexer {
+  private constructor(
+    private readonly embedder: Embedder,
+    readonly model: ModelRef,
+  ) {}
+
+  /** `source`: a model folder, URL or hub id (the CLI's modelSource resolves the default). */
+  static async load(source: string, mode?: Mode): Promise<SiteIndexer> {
+    const embedder = await Embedder.load(source, mode ? { settings: { mode } } : {});
+    try {
+      return new SiteIndexer(embedder, await modelRef(source, embedder));
+    } catch (error) {
+      await embedder.dispose();
+      throw error;
+    }
+  }
+
+  build(pages: readonly Page[], options: Omit<BuildOptions, 'model'> = {}): Promise<BuiltIndex> {
+    return buildIndex(pages, this.embedder, { ...options, model: this.model });
+  }
+
+  dispose(): Promise<void> {
+    return this.embedder.dispose();
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * `sgpt-search/vite`: the site index as part of a Vite site.
+ *
+ *   import sgptSearch from 'sgpt-search/vite';
+ *   export default defineConfig({ plugins: [sgptSearch()] });
+ *   <sgpt-search index="/sgpt/manifest.json"></sgpt-search>
+ *
+ * `vite build`: after the bundle is written (closeBundle), the built HTML in outDir is indexed
+ * into outDir/<out>/ (incrementally, against a copy kept in Vite's cacheDir, since outDir is
+ * emptied by each build). `vite` (dev): the pages are read as the dev server serves them
+ * (transformIndexHtml), indexed in memory, served under /<out>/, and re-indexed (debounced) when
+ * an HTML file changes; unchanged sections keep their vectors.
+ */
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
+import { buildSiteIndex, formatBytes } from '../cli/index-command';
+import { modelSource } from '../cli/default-model';
+import type { Mode } from '../embed/sgpt-settings';
+import { toSgptError } from '../errors';
+import { extractPage, type Page } from '../extract/html';
+import { excluder, listHtmlFiles, urlOf } from '../extract/site';
+import { IndexReader, MANIFEST } from '../index/reader';
+import { SiteIndexer } from '../index/site-indexer';
+
+export interface SgptSearchPluginOptions {
+  /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
+  out?: string;
+  /** Model folder, URL or hub id (default: the bundled default model). */
+  model?: string;
+  mode?: Mode;
+  shards?: number | 'auto';
+  probe?: number;
+  /** Semantic share of the fused ranking (0..1). */
+  weight?: number;
+  /** Site paths to leave out, e.g. ['drafts/**']. */
+  exclude?: string[];
+  /** Dev: quiet time after the last HTML change before re-indexing (default 400 ms). */
+  debounceMs?: number;
+}
+
+const CONTENT_TYPES: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', bm25: 'application/octet-stream' };
+
+export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugin {
+  const out = (options.out ?? 'sgpt').replace(/^\/+|\/+$/g, '');
+  let config: ResolvedConfig;
+  let built = false;
+
+  return {
+    name: 'sgpt-search',
+
+    configResolved(resolved) {
+      config = resolved;
+    },
+
+    async closeBundle() {
+      // One index per `vite build`, for the client build only.
+      if (config.command !== 'build' || config.build.ssr || built) return;
+      built = true;
+      const outDir = resolve(config.root, config.build.outDir);
+      const cache = join(config.cacheDir, 'sgpt-search-index');
+      try {
+        const summary = await buildSiteIndex({
+          site: outDir,
+          out: cache,
+          model: options.model,
+          mode: options.mode,
+          shards: options.shards,
+          probe: options.probe,
+          weight: options.weight,
+          exclude: options.exclude,
+        });
+        await mkdir(join(outDir, out), { recursive: true });
+        await cp(cache, join(outDir, out), { recursive: true });
+        const s = summary.built;
+        config.logger.info(
+          `sgpt-search: indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused) in ${summary.seconds.toFixed(1)} s; ${formatBytes(summary.bytes)} in ${relative(config.root, join(outDir, out))}/`,
+        );
+      } catch (error) {
+        const { code, message } = toSgptError(error);
+        this.error(`sgpt-search: could not index the built site: ${code}: ${message}`);
+      }
+    },
+
+    configureServer(server) {
+      const dev = new DevIndex(server, out, options);
+      server.middlewares.use((req, res, next) => {
+        const path = req.url?.split('?')[0] ?? '';
+        if (!path.startsWith(`/${out}/`)) return next();
+        dev
+          .file(path.slice(out.length + 2))
+          .then((bytes) => {
+            if (bytes === undefined) return next();
+            const ext = path.slice(path.lastIndexOf('.') + 1);
+            res.setHeader('Content-Type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
+            res.setHeader('Cache-Control', 'no-cache');
+            res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+            res.end(bytes);
+          })
+          .catch((error: unknown) => {
+            const { code, message } = toSgptError(error);
+            res.statusCode = 500;
+            res.end(`sgpt-search: ${code}: ${message}`);
+          });
+      });
+      const onChange = (file: string) => {
+        if (/\.html?$/i.test(file)) dev.schedule();
+      };
+      server.watcher.on('change', onChange);
+      server.watcher.on('add', onChange);
+      server.watcher.on('unlink', onChange);
+      server.httpServer?.once('close', () => void dev.dispose());
+      dev.schedule(0);
+    },
+  };
+}
+
+/** The dev server's in-memory index of its own pages. */
+class DevIndex {
+  private files = new Map<string, Uint8Array>();
+  private indexer: Promise<SiteIndexer> | null = null;
+  /** Rebuilds run one after another. */
+  private chain: Promise<void> = Promise.resolve();
+  /** Settles when the index reflects every change seen so far. */
+  private ready: Promise<void> = Promise.resolve();
+  private settle: (() => void) | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly server: ViteDevServer,
+    private readonly out: string,
+    private readonly options: SgptSearchPluginOptions,
+  ) {}
+
+  /** Re-index after a quiet period; requests meanwhile wait for the new index. */
+  schedule(delay = this.options.debounceMs ?? 400): void {
+    if (this.settle === null) this.ready = new Promise((resolve) => (this.settle = resolve));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const settle = this.settle;
+      this.settle = null;
+      this.chain = this.chain.then(() => this.rebuild()).then(() => settle?.());
+    }, delay);
+  }
+
+  async file(name: string): Promise<Uint8Array | undefined> {
+    await this.ready;
+    return this.files.get(name);
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.timer);
+    await (await this.indexer?.catch(() => null))?.dispose();
+  }
+
+  private async pages(): Promise<Page[]> {
+    const root = this.server.config.root;
+    const skip = [resolve(root, this.server.config.build.outDir), this.server.config.publicDir].filter(Boolean);
+    const excluded = excluder(this.options.exclude);
+    const pages: Page[] = [];
+    for (const file of await listHtmlFiles(root, skip)) {
+      if (excluded(file)) continue;
+      const url = urlOf(file);
+      const raw = await readFile(join(root, file), 'utf8');
+      const page = extractPage(await this.server.transformIndexHtml(url, raw), url);
+      if (page.sections.length > 0) pages.push(page);
+    }
+    return pages;
+  }
+
+  private async rebuild(): Promise<void> {
+    const logger = this.server.config.logger;
+    try {
+      this.indexer ??= SiteIndexer.load(modelSource(this.options.model), this.options.mode);
+      const indexer = await this.indexer;
+      const files = this.files;
+      const previous = files.has(MANIFEST)
+        ? await IndexReader.open(async (name) => {
+            const bytes = files.get(name);
+            if (!bytes) throw new Error(`${name} missing`);
+            return bytes;
+          }).catch(() => null)
+        : null;
+      const started = performance.now();
+      const built = await indexer.build(await this.pages(), {
+        previous,
+        shards: this.options.shards,
+        probe: this.options.probe,
+        semanticWeight: this.options.weight,
+      });
+      this.files = new Map(built.files.map((f) => [f.name, f.bytes]));
+      const s = built.stats;
+      logger.info(`sgpt-search: /${this.out}/ indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded) in ${((performance.now() - started) / 1000).toFixed(1)} s`, { timestamp: true });
+    } catch (error) {
+      const { code, message } = toSgptError(error);
+      logger.error(`sgpt-search: dev index not rebuilt: ${code}: ${message}`, { timestamp: true });
+    }
+  }
+}
