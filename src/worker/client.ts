@@ -10,6 +10,7 @@
 import { SgptError, type ErrorCode } from '../errors';
 import type {
   EmbedQueryResult,
+  RerankResult,
   DeviceChoice,
   LoadResult,
   Progress,
@@ -98,22 +99,30 @@ export class SearchClient {
 
   /** Rank the documents for `query`; a newer call or `signal` aborts this one with ABORTED. */
   async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchResult> {
-    this.searchController?.abort();
-    const controller = new AbortController();
-    this.searchController = controller;
-    signal?.addEventListener('abort', () => controller.abort(), { once: true });
-    if (signal?.aborted) controller.abort();
-    return this.send({ type: 'search', query, limit }, controller.signal) as Promise<SearchResult>;
+    return this.send({ type: 'search', query, limit }, this.latest(signal)) as Promise<SearchResult>;
   }
 
   /** The query's vector (for a prebuilt site index); shares `search`'s latest-wins slot. */
   async embedQuery(query: string, signal?: AbortSignal): Promise<EmbedQueryResult> {
+    return this.send({ type: 'embedQuery', query }, this.latest(signal)) as Promise<EmbedQueryResult>;
+  }
+
+  /**
+   * SGPT-CE scores of `texts` for `query` with the causal LM at `model` (a folder URL); shares the
+   * latest-wins slot, so a newer search cancels a running rerank in the worker.
+   */
+  async rerank(model: string, query: string, texts: string[], signal?: AbortSignal): Promise<RerankResult> {
+    return this.send({ type: 'rerank', model, query, texts }, this.latest(signal)) as Promise<RerankResult>;
+  }
+
+  /** Abort the previous search-like request; the new one's signal also follows `signal`. */
+  private latest(signal: AbortSignal | undefined): AbortSignal {
     this.searchController?.abort();
     const controller = new AbortController();
     this.searchController = controller;
     signal?.addEventListener('abort', () => controller.abort(), { once: true });
     if (signal?.aborted) controller.abort();
-    return this.send({ type: 'embedQuery', query }, controller.signal) as Promise<EmbedQueryResult>;
+    return controller.signal;
   }
 
   /** Stop the worker; waiting requests reject with ABORTED. */

@@ -4,6 +4,7 @@
  * choice) come in as `HandlerDeps`.
  */
 import type { Embedder } from '../embed/embedder';
+import type { Reranker } from '../rerank/reranker';
 import type { LoadOptions } from '../embed/types';
 import { SgptError, toSgptError } from '../errors';
 import { VectorStore } from '../search/vector-store';
@@ -12,6 +13,8 @@ import { makeExcerpt } from './excerpt';
 import type {
   EmbedQueryRequest,
   EmbedQueryResult,
+  RerankRequest,
+  RerankResult,
   LoadRequest,
   LoadResult,
   Progress,
@@ -31,6 +34,8 @@ export interface HandlerDeps {
    * `onProgress` reports downloaded bytes.
    */
   loadEmbedder(request: LoadRequest, onProgress: NonNullable<LoadOptions['onProgress']>): Promise<Embedder>;
+  /** Load a causal LM for `rerank` requests, on the backend the embedder got. Absent: no reranking. */
+  loadReranker?(model: string, backend: string): Promise<Reranker>;
 }
 
 /** A document's vectors (one row per chunk), kept while its text is unchanged. */
@@ -50,6 +55,8 @@ const EMPTY: Corpus = { documents: [], embedded: new Map(), store: null };
 
 export class WorkerHandler {
   private embedder: Embedder | null = null;
+  /** The causal LM of the last rerank, kept across queries (and model switches: it does not embed). */
+  private reranker: { model: string; loading: Promise<Reranker> } | null = null;
   private loadResult: LoadResult | null = null;
   private corpus: Corpus = EMPTY;
   /** setDocuments calls run one after another, each starting from the corpus the previous left. */
@@ -104,6 +111,8 @@ export class WorkerHandler {
         return this.search(request, signal);
       case 'embedQuery':
         return this.embedQuery(request, signal);
+      case 'rerank':
+        return this.rerank(request, signal);
     }
   }
 
@@ -172,6 +181,32 @@ export class WorkerHandler {
     const out = await embedder.embed([request.query.trim()], 'query', { signal });
     if (signal.aborted) throw aborted();
     return { vector: out.vectors.slice(0, out.dims), ms: performance.now() - started };
+  }
+
+  private async rerank(request: RerankRequest, signal: AbortSignal): Promise<RerankResult> {
+    const started = performance.now();
+    const reranker = await this.rerankerFor(request.model);
+    const { order, scores } = await reranker.rerank(request.query, request.texts, { signal });
+    return { query: request.query, order, scores, ms: performance.now() - started };
+  }
+
+  private rerankerFor(model: string): Promise<Reranker> {
+    const load = this.deps.loadReranker;
+    if (load === undefined) throw new SgptError('INPUT_INVALID', 'this worker cannot rerank: it was started without a reranker loader');
+    if (this.reranker?.model !== model) {
+      const previous = this.reranker?.loading;
+      const loading = (async () => {
+        await previous?.then((old) => old.dispose(), () => undefined);
+        return load(model, this.loadResult?.backend ?? 'wasm');
+      })();
+      const entry = { model, loading };
+      this.reranker = entry;
+      // A failed load is not cached: the next rerank tries again.
+      loading.catch(() => {
+        if (this.reranker === entry) this.reranker = null;
+      });
+    }
+    return this.reranker!.loading;
   }
 
   private async search(request: SearchRequest, signal: AbortSignal): Promise<SearchResult> {

@@ -36,6 +36,8 @@ export interface SearchHit {
   highlights?: Array<[number, number]>;
   /** and whether the query's meaning ranked it (false: keyword results while the model loads). */
   semantic?: boolean;
+  /** Stage 'reranked': the SGPT-CE score (summed query log-probability; closer to 0 is better). */
+  rerankScore?: number;
 }
 
 /** Runtime knobs for benchmarks and deployments that serve onnxruntime-web's files elsewhere. */
@@ -85,7 +87,18 @@ export interface CancelRequest {
   target: number;
 }
 
-export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | CancelRequest;
+/** SGPT-CE: score candidates for a query with a causal LM (src/rerank); cancel it like a search. */
+export interface RerankRequest {
+  id: number;
+  type: 'rerank';
+  /** Causal LM folder URL (loaded on first use, kept for later reranks). */
+  model: string;
+  query: string;
+  /** What the LM reads of each candidate, e.g. title and text. */
+  texts: string[];
+}
+
+export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | RerankRequest | CancelRequest;
 export type RequestType = Request['type'];
 
 export interface LoadResult {
@@ -116,12 +129,22 @@ export interface EmbedQueryResult {
   ms: number;
 }
 
+export interface RerankResult {
+  query: string;
+  /** Indices into `texts`, best first (ties: lower index first). */
+  order: number[];
+  /** scores[i] is the summed query log-probability given texts[i] (closer to 0 is better). */
+  scores: number[];
+  ms: number;
+}
+
 /** The result each request type resolves with. */
 export interface ResultMap {
   load: LoadResult;
   setDocuments: SetDocumentsResult;
   search: SearchResult;
   embedQuery: EmbedQueryResult;
+  rerank: RerankResult;
   cancel: never;
 }
 
@@ -199,6 +222,11 @@ export function requestProblem(data: unknown): string | null {
       return null;
     case 'embedQuery':
       return typeof data.query === 'string' ? null : 'embedQuery needs a query string';
+    case 'rerank':
+      if (typeof data.model !== 'string' || data.model === '') return 'rerank needs a causal LM model URL';
+      if (typeof data.query !== 'string') return 'rerank needs a query string';
+      if (!Array.isArray(data.texts) || !data.texts.every((text) => typeof text === 'string')) return 'rerank needs a texts array of strings';
+      return null;
     case 'cancel':
       return isId(data.target) ? null : 'cancel needs the target request id';
     default:

@@ -3,6 +3,7 @@
  * Web Worker entry: owns the model, the vectors and the search. All logic is in WorkerHandler;
  * this file only connects it to `self`.
  */
+import { Reranker } from '../rerank/reranker';
 import { WorkerHandler } from './handler';
 import type { Response } from './protocol';
 import { loadBrowserEmbedder } from './runtime';
@@ -10,6 +11,8 @@ import { loadBrowserEmbedder } from './runtime';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const handler = new WorkerHandler((response: Response) => scope.postMessage(response), {
   loadEmbedder: loadBrowserEmbedder,
+  // The runtime is configured by the embedder's load; the LM runs on the backend it got.
+  loadReranker: (model, backend) => Reranker.load(model, { device: backend === 'webgpu' ? 'webgpu' : 'wasm', allowWebGpu: backend === 'webgpu' }),
 });
 
 scope.onmessage = (event: MessageEvent<unknown>) => {

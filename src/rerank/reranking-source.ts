@@ -1,0 +1,50 @@
+/**
+ * A SearchSource that passes on another source's stages, then reorders the last one's top k with
+ * the worker's SGPT-CE reranker and yields it again as stage 'reranked'. The inner stages show at
+ * once; the reranked order follows when the LM is done, or never if a newer query aborts it.
+ */
+import type { SearchSource, SearchStage } from '../element/source';
+import type { RerankResult, SearchHit } from '../worker/protocol';
+
+/** The worker call (SearchClient.rerank): scores `texts` for `query` with the causal LM at `model`. */
+export interface RerankClient {
+  rerank(model: string, query: string, texts: string[], signal?: AbortSignal): Promise<RerankResult>;
+}
+
+export interface RerankingOptions {
+  /** Causal LM folder URL. */
+  model: string;
+  /** Results reordered (default 10); the rest stay below them in their order. */
+  k?: number;
+  /** What the LM reads of a hit (default: title and excerpt). */
+  text?: (hit: SearchHit) => string;
+}
+
+export const DEFAULT_RERANK_TOP_K = 10;
+
+const titleAndExcerpt = (hit: SearchHit) => (hit.excerpt === '' ? hit.title : `${hit.title}\n${hit.excerpt}`);
+
+export class RerankingSource implements SearchSource {
+  constructor(
+    private readonly inner: SearchSource,
+    private readonly client: RerankClient,
+    private readonly options: RerankingOptions,
+  ) {}
+
+  async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
+    let last: SearchStage | undefined;
+    for await (const stage of this.inner.search(query, limit, signal)) {
+      last = stage;
+      yield stage;
+    }
+    if (last === undefined || last.results.length < 2) return;
+    const k = this.options.k ?? DEFAULT_RERANK_TOP_K;
+    const head = last.results.slice(0, k);
+    const text = this.options.text ?? titleAndExcerpt;
+    const { order, scores } = await this.client.rerank(this.options.model, query, head.map(text), signal);
+    yield {
+      stage: 'reranked',
+      results: [...order.map((i) => ({ ...head[i]!, rerankScore: scores[i]! })), ...last.results.slice(k)],
+    };
+  }
+}
