@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, createServer } from 'vite';
+import sgptSearch from '../../src/vite/plugin';
+import { fetchLoader } from '../../src/index/reader';
+import { SiteSearch } from '../../src/search/site-search';
+
+let work: string;
+let site: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sgpt-vite-'));
+  site = join(work, 'site');
+  await cp('test/fixtures/site', site, { recursive: true });
+});
+
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+const inputs = (root: string) => ({
+  home: join(root, 'index.html'),
+  faq: join(root, 'faq.html'),
+  install: join(root, 'guide/install.html'),
+  generators: join(root, 'guide/generators.html'),
+});
+
+describe('sgpt-search/vite', () => {
+  it('writes the index of the built pages into outDir/sgpt after vite build', async () => {
+    const outDir = join(work, 'dist');
+    await build({
+      root: site,
+      configFile: false,
+      logLevel: 'silent',
+      cacheDir: join(work, 'cache'),
+      plugins: [sgptSearch()],
+      build: { outDir, emptyOutDir: true, rollupOptions: { input: inputs(site) } },
+    });
+    const files = await readdir(join(outDir, 'sgpt'));
+    expect(files).toContain('manifest.json');
+    const manifest = JSON.parse(await readFile(join(outDir, 'sgpt/manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ pages: 4, sections: 14 });
+  });
+
+  it('serves an index of the dev pages and re-indexes when a page changes', async () => {
+    const server = await createServer({
+      root: site,
+      configFile: false,
+      logLevel: 'silent',
+      cacheDir: join(work, 'cache'),
+      plugins: [sgptSearch({ debounceMs: 50 })],
+      server: { port: 0, host: '127.0.0.1' },
+    });
+    await server.listen();
+    try {
+      const address = server.httpServer!.address() as { port: number };
+      const manifestUrl = `http://127.0.0.1:${address.port}/sgpt/manifest.json`;
+      const before = await SiteSearch.open(fetchLoader(manifestUrl));
+      expect(before.manifest.counts.sections).toBe(14);
+      expect(await before.keywordSearch('samovar', 3)).toEqual([]);
+
+      const page = join(site, 'faq.html');
+      await writeFile(page, (await readFile(page, 'utf8')).replace('</div>\n<div class="sidebar">', '<h2 id="samovar">Samovar support</h2><p>Teapot can drive a samovar.</p></div>\n<div class="sidebar">'));
+      // Emitted by hand so the test does not wait on the file watcher; from here on, requests wait for the rebuild.
+      server.watcher.emit('change', page);
+      const after = await SiteSearch.open(fetchLoader(manifestUrl));
+      expect(after.manifest.counts.sections).toBe(15);
+      const [hit] = await after.keywordSearch('samovar', 3);
+      expect(hit!.url).toBe('/faq.html#samovar');
+    } finally {
+      await server.close();
+    }
+  });
+});
