@@ -179,7 +179,10 @@ async function withSourceEnv<T>(
   return result;
 }
 
-/** The backend a device choice runs on here. */
+/**
+ * The backend a device choice runs on here. 'auto' in a browser takes WebGPU only from a real
+ * adapter: a fallback (software) adapter computes correctly but far slower than WASM.
+ */
 export async function resolveBackend(device: Device, allowWebGpu: boolean, node: boolean): Promise<Backend> {
   if (node) {
     if (device === 'wasm') {
@@ -188,22 +191,28 @@ export async function resolveBackend(device: Device, allowWebGpu: boolean, node:
     return device === 'webgpu' ? 'webgpu' : 'cpu';
   }
   if (device === 'cpu') throw new SgptError('BACKEND_UNAVAILABLE', 'device "cpu" is Node-only; in a browser use "wasm", "webgpu" or "auto"');
-  if (device === 'wasm') return 'wasm';
+  if (device === 'wasm' || (device === 'auto' && !allowWebGpu)) return 'wasm';
   const adapter = await webGpuAdapter();
   if (device === 'webgpu') {
     if (!adapter) throw new SgptError('BACKEND_UNAVAILABLE', 'device "webgpu" was requested but this browser offers no WebGPU adapter; use "auto" or "wasm"');
     return 'webgpu';
   }
-  return allowWebGpu && adapter ? 'webgpu' : 'wasm';
+  return adapter && !adapter.fallback ? 'webgpu' : 'wasm';
 }
 
-async function webGpuAdapter(): Promise<boolean> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-  if (!gpu) return false;
+interface GpuAdapterLike {
+  info?: { isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+
+async function webGpuAdapter(): Promise<{ fallback: boolean } | null> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } } | undefined)?.gpu;
+  if (!gpu) return null;
   try {
-    return (await gpu.requestAdapter()) != null;
+    const adapter = await gpu.requestAdapter();
+    return adapter ? { fallback: adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false } : null;
   } catch {
-    return false;
+    return null;
   }
 }
 

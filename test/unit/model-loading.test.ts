@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
-import { describeSource, loadEncoder, resolveSource } from '../../src/embed/model';
+import { describeSource, loadEncoder, resolveBackend, resolveSource } from '../../src/embed/model';
 import { SgptError } from '../../src/errors';
 
 const FIXTURES = path.resolve('test/fixtures/models');
@@ -64,6 +64,36 @@ describe('resolveSource', () => {
   it('describes where files come from', () => {
     expect(describeSource({ kind: 'hub', modelId: 'a/b' })).toBe('https://huggingface.co/a/b');
     expect(describeSource({ kind: 'hub', modelId: 'a/b' }, 'http://127.0.0.1:9')).toBe('http://127.0.0.1:9/a/b');
+  });
+});
+
+describe('resolveBackend', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const gpu = (adapter: unknown) => vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => adapter } });
+
+  it('Node runs cpu (webgpu on request) and refuses wasm', async () => {
+    expect(await resolveBackend('auto', true, true)).toBe('cpu');
+    expect(await resolveBackend('cpu', true, true)).toBe('cpu');
+    expect(await resolveBackend('webgpu', true, true)).toBe('webgpu');
+    await expect(resolveBackend('wasm', true, true)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+
+  it('browser auto: WebGPU only from a real adapter the caller allows, else wasm', async () => {
+    gpu({ info: { isFallbackAdapter: false } });
+    expect(await resolveBackend('auto', true, false)).toBe('webgpu');
+    expect(await resolveBackend('auto', false, false)).toBe('wasm');
+    gpu({ info: { isFallbackAdapter: true } });
+    expect(await resolveBackend('auto', true, false)).toBe('wasm');
+    expect(await resolveBackend('webgpu', true, false)).toBe('webgpu');
+    gpu(null);
+    expect(await resolveBackend('auto', true, false)).toBe('wasm');
+    await expect(resolveBackend('webgpu', true, false)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    await expect(resolveBackend('cpu', true, false)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+
+  it('browser without navigator.gpu runs wasm', async () => {
+    vi.stubGlobal('navigator', {});
+    expect(await resolveBackend('auto', true, false)).toBe('wasm');
   });
 });
 
