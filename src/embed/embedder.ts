@@ -95,6 +95,9 @@ export class Embedder {
     let done = 0;
 
     for (const batchRows of planBatches(sequences.map((s) => s.length), opts.batchSize ?? DEFAULT_BATCH_SIZE)) {
+      // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
+      // sees a cancel message before the next batch.
+      if (signal) await yieldToEventLoop();
       throwIfAborted(signal);
       const batch = padBatch(
         batchRows.map((row) => sequences[row]!),
@@ -126,6 +129,10 @@ export class Embedder {
   async dispose(): Promise<void> {
     await this.encoder.dispose();
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -165,6 +165,19 @@ describe('Embedder (tiny-gpt2)', () => {
     expect(batches).toBe(1);
   });
 
+  it('sees an abort that arrives as a separate task (a worker cancel message) before the next batch', async () => {
+    const controller = new AbortController();
+    let batches = 0;
+    const run = embedder.embed(
+      Array.from({ length: 40 }, (_, i) => `text number ${i}`),
+      'document',
+      { batchSize: 1, signal: controller.signal, onProgress: () => batches++ },
+    );
+    setTimeout(() => controller.abort(), 0);
+    expect(await code(run)).toBe('ABORTED');
+    expect(batches).toBeLessThan(40);
+  });
+
   it('rejects bad input clearly', async () => {
     expect(await code(embedder.embed(['ok', 3 as unknown as string], 'document'))).toBe('INPUT_INVALID');
     expect(await code(embedder.embed(['ok'], 'passage' as never))).toBe('INPUT_INVALID');
