@@ -254,6 +254,9 @@ function loadError(error: unknown, phase: Phase, where: string, backend: Backend
     const file = phase === 'config' ? 'config.json' : phase === 'tokenizer' ? 'tokenizer.json / tokenizer_config.json' : 'a JSON file';
     return fail('MODEL_INVALID', `${file} of model "${where}" is not valid JSON: ${message}`);
   }
+  if (/unsupported model type/i.test(message)) {
+    return fail('MODEL_INVALID', `model "${where}": ${message} (transformers.js has no model class for it; GPT-2 and GPT-Neo work)`);
+  }
   if (phase === 'model' && /unsupported device|backend|execution provider|webgpu|wasm/i.test(message)) {
     return fail('BACKEND_UNAVAILABLE', `the ${backend} backend could not run model "${where}": ${message}`);
   }
