@@ -6,17 +6,28 @@
  *
  * Attributes: model (model folder URL), src (URL of a JSON array of {id, title, text, url}),
  * mode (symmetric|asymmetric; default the model's), limit, placeholder, device (auto|wasm|webgpu).
+ * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
+ * keyword results while the model loads, then semantic ones; replaces src/documents).
  * Property: documents (the same array; only new or changed documents are embedded again).
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
- * stage}, sgpt-error {code, message}.
+ * stage}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
+ * {phase: 'embed', done, total (documents being embedded)}.
+ * Reranking (off by default): the `rerank` attribute reorders the top 10 with SGPT-CE (a causal LM's
+ * log-probability of the query given each document; `rerank-model`, default the model's "-lm"
+ * sibling folder, e.g. /models/tiny-gpt2-lm/). The first results show at once; the reranked order
+ * (sgpt-results stage 'reranked') moves the same DOM nodes, keeps the keyboard's active option on
+ * its document, and waits while the pointer is over the list. A newer query cancels it.
  * Accessibility: the WAI-ARIA 1.2 combobox pattern with a listbox popup and a polite live region.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
+import { RerankingSource } from '../rerank/reranking-source';
 import { SearchClient, type ClientOptions } from '../worker/client';
-import { validateDocuments } from '../worker/documents';
+import { documentText, validateDocuments } from '../worker/documents';
 import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
+import { SiteSource } from './site-source';
 import { SemanticSource, type SearchSource } from './source';
 import { styles } from './styles';
 
@@ -49,6 +60,20 @@ function safeHref(url: string | undefined): string | undefined {
   }
 }
 
+/** The excerpt as text with the query's words in <mark>: ranges, never markup from the index. */
+function highlighted(text: string, ranges: Array<[number, number]> | undefined) {
+  if (!ranges?.length) return text;
+  const parts: unknown[] = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start < at || end > text.length) continue;
+    parts.push(text.slice(at, start), html`<mark part="highlight">${text.slice(start, end)}</mark>`);
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return parts;
+}
+
 function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
@@ -58,10 +83,13 @@ export class SgptSearch extends LitElement {
   static override properties = {
     model: { type: String },
     src: { type: String },
+    index: { type: String },
     mode: { type: String },
     limit: { type: Number },
     placeholder: { type: String },
     device: { type: String },
+    rerank: { type: Boolean },
+    rerankModel: { type: String, attribute: 'rerank-model' },
     phase: { state: true },
     progress: { state: true },
     error: { state: true },
@@ -74,10 +102,14 @@ export class SgptSearch extends LitElement {
 
   declare model: string;
   declare src: string | undefined;
+  declare index: string | undefined;
   declare mode: Mode | undefined;
   declare limit: number;
   declare placeholder: string;
   declare device: DeviceChoice;
+  declare rerank: boolean;
+  /** Causal LM folder for `rerank`; empty: the model's "-lm" sibling. */
+  declare rerankModel: string;
 
   declare protected phase: Phase;
   declare protected progress: Progress | null;
@@ -95,11 +127,16 @@ export class SgptSearch extends LitElement {
   private goodDocuments: SearchDocument[] | null = null;
   private embeddedDocuments: SearchDocument[] | null = null;
   private loaded: LoadResult | null = null;
+  /** The latest model load, for a site index's semantic stage to wait on. */
+  private modelLoad: Promise<LoadResult> | null = null;
   private generation = 0;
   private readyFired = false;
   private debounce: ReturnType<typeof setTimeout> | undefined;
   private searchController: AbortController | null = null;
   private searchWanted = false;
+  /** While the pointer is over the list, a later stage waits here instead of moving items under it. */
+  private pointerInList = false;
+  private heldStage: (() => void) | null = null;
 
   constructor() {
     super();
@@ -107,6 +144,8 @@ export class SgptSearch extends LitElement {
     this.limit = 8;
     this.placeholder = 'Search';
     this.device = 'auto';
+    this.rerank = false;
+    this.rerankModel = '';
     this.phase = 'idle';
     this.progress = null;
     this.error = null;
@@ -123,6 +162,7 @@ export class SgptSearch extends LitElement {
     return {
       onProgress: (progress) => {
         this.progress = progress;
+        this.emit<Progress>('sgpt-progress', progress);
       },
       onDeath: (error) => this.fail(error),
     };
@@ -162,6 +202,10 @@ export class SgptSearch extends LitElement {
     // In willUpdate, the state these set lands in this update instead of scheduling another.
     if (changed.has('model') || changed.has('mode') || changed.has('device')) void this.loadModel();
     if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
+    if (changed.has('index')) {
+      const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
+      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad) : new SemanticSource(this.client);
+    }
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -182,10 +226,11 @@ export class SgptSearch extends LitElement {
     this.progress = { phase: 'model', loaded: 0, total: 0 };
     try {
       const model = new URL(this.model || DEFAULT_MODEL, document.baseURI).href;
-      const loaded = await this.client.load(model, {
+      this.modelLoad = this.client.load(model, {
         ...(this.mode ? { mode: this.mode } : {}),
         device: this.device || 'auto',
       });
+      const loaded = await this.modelLoad;
       if (generation !== this.generation) return;
       this.loaded = loaded;
       await this.syncDocuments(generation);
@@ -263,7 +308,8 @@ export class SgptSearch extends LitElement {
   private async runSearch(): Promise<void> {
     const query = this.query;
     if (query.trim() === '') return;
-    if (this.phase !== 'ready') {
+    // A site index answers with keywords while the model loads.
+    if (this.phase !== 'ready' && !(this.index && this.error === null)) {
       this.searchWanted = true; // runs when the model and documents are in
       // The worker died before it was ready: start over rather than wait forever.
       if (this.error?.code === 'WORKER_DIED') void this.loadModel();
@@ -271,21 +317,56 @@ export class SgptSearch extends LitElement {
     }
     this.searchWanted = false;
     this.searchController?.abort();
+    this.heldStage = null;
     const controller = new AbortController();
     this.searchController = controller;
+    const source = this.rerank
+      ? new RerankingSource(this.source, this.client, { model: this.rerankModelUrl(), text: (hit) => this.rerankText(hit) })
+      : this.source;
+    let first = true;
     try {
-      for await (const { stage, results } of this.source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
+      for await (const { stage, results } of source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
         if (controller.signal.aborted) return;
-        if (this.error !== null) this.error = null;
-        this.results = results;
-        this.active = -1;
-        this.open = true;
-        this.announcement = results.length === 0 ? 'No results' : `${results.length} result${results.length === 1 ? '' : 's'}`;
-        this.emit<ResultsDetail>('sgpt-results', { query, results, stage });
+        const later = !first;
+        first = false;
+        const show = () => {
+          if (controller.signal.aborted) return;
+          if (this.error !== null) this.error = null;
+          // A later stage of the same query keeps the keyboard on the same document.
+          const activeId = later ? this.results[this.active]?.id : undefined;
+          this.results = results;
+          this.active = activeId === undefined ? -1 : results.findIndex((hit) => hit.id === activeId);
+          this.open = true;
+          this.announcement = results.length === 0 ? 'No results' : `${results.length} result${results.length === 1 ? '' : 's'}`;
+          this.emit<ResultsDetail>('sgpt-results', { query, results, stage });
+        };
+        if (later && this.pointerInList) this.heldStage = show;
+        else {
+          this.heldStage = null;
+          show();
+        }
       }
     } catch (error) {
       if (!isAbort(error) && !controller.signal.aborted) this.fail(error);
     }
+  }
+
+  private rerankModelUrl(): string {
+    const sibling = `${(this.model || DEFAULT_MODEL).replace(/\/+$/, '')}-lm/`;
+    return new URL(this.rerankModel || sibling, document.baseURI).href;
+  }
+
+  /** What the reranker reads of a hit: the whole document when the page gave it, else title and excerpt. */
+  private rerankText(hit: SearchHit): string {
+    const doc = this.goodDocuments?.find((candidate) => candidate.id === hit.id);
+    return doc ? documentText(doc) : `${hit.title}\n${hit.excerpt}`;
+  }
+
+  private onPointerLeave(): void {
+    this.pointerInList = false;
+    const held = this.heldStage;
+    this.heldStage = null;
+    held?.();
   }
 
   // --- keyboard (WAI-ARIA combobox with listbox popup) -----------------------------------------
@@ -367,7 +448,8 @@ export class SgptSearch extends LitElement {
     return html`<li id="sgpt-option-${index}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'}>
       <a href=${href ?? nothing} tabindex="-1">
         <span class="title" part="option-title">${hit.title}</span>
-        ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${hit.excerpt}</span>` : nothing}
+        ${hit.pageTitle && hit.pageTitle !== hit.title ? html`<span class="page" part="option-page">${hit.pageTitle}</span>` : nothing}
+        ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${highlighted(hit.excerpt, hit.highlights)}</span>` : nothing}
         ${href ? html`<span class="url" part="option-url">${href}</span>` : nothing}
       </a>
     </li>`;
@@ -408,8 +490,12 @@ export class SgptSearch extends LitElement {
           aria-label="Search results"
           ?hidden=${!expanded}
           @mousedown=${(event: Event) => event.preventDefault()}
+          @pointerenter=${() => {
+            this.pointerInList = true;
+          }}
+          @pointerleave=${this.onPointerLeave}
         >
-          ${this.results.map((hit, index) => this.renderOption(hit, index))}
+          ${repeat(this.results, (hit) => hit.id, (hit, index) => this.renderOption(hit, index))}
           ${expanded && this.results.length === 0 ? html`<li class="empty" role="presentation">No results</li>` : nothing}
         </ul>
       </div>
@@ -430,5 +516,6 @@ declare global {
     'sgpt-ready': CustomEvent<ReadyDetail>;
     'sgpt-results': CustomEvent<ResultsDetail>;
     'sgpt-error': CustomEvent<ErrorDetail>;
+    'sgpt-progress': CustomEvent<Progress>;
   }
 }

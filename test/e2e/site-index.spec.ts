@@ -1,0 +1,129 @@
+/**
+ * A prebuilt site index in Chromium: a ~30-page subset of the Python 3.11 docs (Debian's
+ * python3.11-doc, fetched by scripts/fetch-python-docs.sh) indexed with the real default model,
+ * searched through <sgpt-search index=…>. Keyword results come first, then fused semantic ones,
+ * and every result links to an anchor that exists in its page.
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
+import { buildSiteIndex } from '../../src/cli/index-command';
+import { test, expect, events, waitForEvent } from './fixtures';
+
+const SUBSET = [
+  ...['appendix', 'appetite', 'classes', 'controlflow', 'datastructures', 'errors', 'floatingpoint', 'index', 'inputoutput', 'interactive', 'interpreter', 'introduction', 'modules', 'stdlib', 'stdlib2', 'venv', 'whatnow'].map((n) => `tutorial/${n}.html`),
+  ...['functional', 'sorting', 'regex', 'unicode', 'logging', 'argparse', 'descriptor', 'enum'].map((n) => `howto/${n}.html`),
+  'glossary.html',
+  'library/functions.html',
+  'library/itertools.html',
+  'faq/programming.html',
+  'faq/general.html',
+];
+
+let site: string;
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  site = await mkdtemp(join(tmpdir(), 'sgpt-pydocs-'));
+  for (const file of SUBSET) {
+    await mkdir(dirname(join(site, file)), { recursive: true });
+    await cp(join(docs, file), join(site, file));
+  }
+  await buildSiteIndex({ site, out: join(site, 'sgpt') });
+});
+
+test.afterAll(async () => {
+  if (site) await rm(site, { recursive: true, force: true });
+});
+
+const TYPES: Record<string, string> = { html: 'text/html', json: 'application/json' };
+const ELEMENT = `/@fs${resolve('src/element/sgpt-search.ts')}`;
+
+/** /pydocs/… is the subset site with its index; /pydocs/search.html holds the element. */
+async function serveDocs(page: Page, manifest?: (json: Record<string, any>) => void): Promise<void> {
+  await page.route('**/pydocs/**', async (route) => {
+    const path = decodeURIComponent(new URL(route.request().url()).pathname.slice('/pydocs/'.length));
+    if (path === 'search.html') {
+      return route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><meta charset="utf-8"><title>Python docs search</title>
+          <sgpt-search id="search" index="/pydocs/sgpt/manifest.json" limit="8"></sgpt-search>
+          <script type="module" src="${ELEMENT}"></script>`,
+      });
+    }
+    if (path.includes('..')) return route.fulfill({ status: 404 });
+    try {
+      let body = await readFile(join(site, path));
+      if (manifest && path === 'sgpt/manifest.json') {
+        const json = JSON.parse(body.toString('utf8'));
+        manifest(json);
+        body = Buffer.from(JSON.stringify(json));
+      }
+      return route.fulfill({ body, contentType: TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream' });
+    } catch {
+      return route.fulfill({ status: 404 });
+    }
+  });
+}
+
+interface Hit {
+  title: string;
+  url: string;
+  excerpt: string;
+  highlights?: Array<[number, number]>;
+  semantic?: boolean;
+}
+
+test('keyword results first, then semantic ones, each linking to an anchor that exists', async ({ page }) => {
+  await serveDocs(page);
+  await page.goto('/pydocs/search.html');
+  await page.locator('sgpt-search#search').getByRole('combobox').fill('what is a generator');
+  await expect
+    .poll(async () => (await events(page, 'sgpt-results', 'search')).some((e) => e.detail.stage === 'semantic' && e.detail.query === 'what is a generator'))
+    .toBe(true);
+  const stages = (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.query === 'what is a generator');
+  expect(stages[0]!.detail.stage).toBe('keyword');
+  const keyword = stages[0]!.detail.results as Hit[];
+  expect(keyword.length).toBeGreaterThan(0);
+  expect(keyword.every((h) => h.semantic === false)).toBe(true);
+  const semantic = stages.at(-1)!.detail.results as Hit[];
+  expect(semantic).toHaveLength(8);
+  expect(semantic.every((h) => h.semantic === true)).toBe(true);
+
+  // Highlights mark the query's words in the excerpt, and the list shows them as <mark> text.
+  const marked = keyword.flatMap((h) => (h.highlights ?? []).map(([a, b]) => h.excerpt.slice(a, b).toLowerCase()));
+  expect(marked.some((word) => word.startsWith('generat'))).toBe(true);
+  await expect(page.locator('sgpt-search#search').locator('mark').first()).toBeVisible();
+
+  // Every result's anchor is an element id in the page it links to.
+  const anchored = [...keyword, ...semantic].filter((h) => h.url.includes('#'));
+  expect(anchored.length).toBeGreaterThan(keyword.length / 2);
+  const missing = await page.evaluate(async (urls) => {
+    const bad: string[] = [];
+    for (const url of urls) {
+      const [path, fragment] = url.split('#');
+      const html = await (await fetch(`/pydocs${path}`)).text();
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      if (!doc.getElementById(decodeURIComponent(fragment!))) bad.push(url);
+    }
+    return bad;
+  }, [...new Set(anchored.map((h) => h.url))]);
+  expect(missing).toEqual([]);
+});
+
+test('an index built with another model is refused with INDEX_MODEL_MISMATCH', async ({ page }) => {
+  await serveDocs(page, (manifest) => {
+    manifest.model.id = 'some-other-model';
+  });
+  await page.goto('/pydocs/search.html');
+  await page.locator('sgpt-search#search').getByRole('combobox').fill('sorting lists');
+  const error = await waitForEvent(page, 'sgpt-error', 'search');
+  expect(error.detail.code).toBe('INDEX_MODEL_MISMATCH');
+  expect(error.detail.message).toContain('"some-other-model"');
+  expect(error.detail.message).toContain('"tiny-gpt2"');
+  // The keyword results were shown before the model check.
+  expect((await events(page, 'sgpt-results', 'search'))[0]!.detail.stage).toBe('keyword');
+});
