@@ -217,16 +217,20 @@ async function webGpuAdapter(): Promise<{ fallback: boolean } | null> {
 }
 
 /**
- * Point onnxruntime-web at our own copies of its files (never a CDN). The plain build is ~2x
- * faster for fp32 on CPU; WebGPU needs the asyncify build. Fields are set in place because
- * transformers.js holds a reference to the `wasm` object.
+ * Browser runtime settings, before the first session: onnxruntime-web's files from our own
+ * server (`base`, never a CDN) when given, and the thread count. The plain build is ~2x faster for
+ * fp32 on CPU; WebGPU needs the asyncify build. Fields are set in place because transformers.js
+ * holds a reference to the `wasm` object.
  */
-function configureWasm(base: string, backend: Backend, threads: number | undefined): void {
+function configureWasm(base: string | undefined, backend: Backend, threads: number | undefined): void {
+  if (base === undefined && threads === undefined) return;
   const wasm = env.backends.onnx.wasm;
   if (!wasm) throw new SgptError('BACKEND_UNAVAILABLE', 'onnxruntime-web has no WASM backend in this build');
-  const folder = base.endsWith('/') ? base : `${base}/`;
-  const stem = `ort-wasm-simd-threaded${backend === 'webgpu' ? '.asyncify' : ''}`;
-  wasm.wasmPaths = { mjs: `${folder}${stem}.mjs`, wasm: `${folder}${stem}.wasm` };
+  if (base !== undefined) {
+    const folder = base.endsWith('/') ? base : `${base}/`;
+    const stem = `ort-wasm-simd-threaded${backend === 'webgpu' ? '.asyncify' : ''}`;
+    wasm.wasmPaths = { mjs: `${folder}${stem}.mjs`, wasm: `${folder}${stem}.wasm` };
+  }
   if (threads !== undefined) wasm.numThreads = threads;
 }
 
@@ -243,7 +247,7 @@ function loadError(error: unknown, phase: Phase, where: string, backend: Backend
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
   const fail = (code: ErrorCode, text: string) => new SgptError(code, text, { cause: error });
-  if (name === 'ModelFileNotFoundError' || /\b404\b|not found|ENOENT|could not locate/i.test(message)) {
+  if (name === 'ModelFileNotFoundError' || /\b404\b|ENOENT/.test(message)) {
     const file = quotedFile(message);
     return fail(
       'MODEL_NOT_FOUND',
@@ -312,8 +316,7 @@ export async function loadPretrained<M>(
   const source = resolveSource(sourceText, { node, ...(base === undefined ? {} : { base }) });
   const where = describeSource(source, opts.remoteHost);
   const backend = await resolveBackend(opts.device ?? 'auto', opts.allowWebGpu ?? true, node);
-  if (!node && opts.wasmPaths !== undefined) configureWasm(opts.wasmPaths, backend, opts.threads);
-  else if (!node && opts.threads !== undefined && env.backends.onnx.wasm) env.backends.onnx.wasm.numThreads = opts.threads;
+  if (!node) configureWasm(opts.wasmPaths, backend, opts.threads);
   const progress_callback = progressAggregator(opts.onProgress);
   const common = progress_callback ? { progress_callback } : {};
 
