@@ -5,12 +5,13 @@
  * and every result links to an anchor that exists in its page.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { buildSiteIndex } from '../../src/cli/index-command';
 import { test, expect, events, waitForEvent } from './fixtures';
+import { routeSite } from './site-route';
 
 const SUBSET = [
   ...['appendix', 'appetite', 'classes', 'controlflow', 'datastructures', 'errors', 'floatingpoint', 'index', 'inputoutput', 'interactive', 'interpreter', 'introduction', 'modules', 'stdlib', 'stdlib2', 'venv', 'whatnow'].map((n) => `tutorial/${n}.html`),
@@ -39,34 +40,9 @@ test.afterAll(async () => {
   if (site) await rm(site, { recursive: true, force: true });
 });
 
-const TYPES: Record<string, string> = { html: 'text/html', json: 'application/json' };
-const ELEMENT = `/@fs${resolve('src/element/sgpt-search.ts')}`;
-
 /** /pydocs/… is the subset site with its index; /pydocs/search.html holds the element. */
-async function serveDocs(page: Page, manifest?: (json: Record<string, any>) => void): Promise<void> {
-  await page.route('**/pydocs/**', async (route) => {
-    const path = decodeURIComponent(new URL(route.request().url()).pathname.slice('/pydocs/'.length));
-    if (path === 'search.html') {
-      return route.fulfill({
-        contentType: 'text/html',
-        body: `<!doctype html><meta charset="utf-8"><title>Python docs search</title>
-          <sgpt-search id="search" index="/pydocs/sgpt/manifest.json" limit="8"></sgpt-search>
-          <script type="module" src="${ELEMENT}"></script>`,
-      });
-    }
-    if (path.includes('..')) return route.fulfill({ status: 404 });
-    try {
-      let body = await readFile(join(site, path));
-      if (manifest && path === 'sgpt/manifest.json') {
-        const json = JSON.parse(body.toString('utf8'));
-        manifest(json);
-        body = Buffer.from(JSON.stringify(json));
-      }
-      return route.fulfill({ body, contentType: TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream' });
-    } catch {
-      return route.fulfill({ status: 404 });
-    }
-  });
+function serveDocs(page: Page, manifest?: (json: Record<string, any>) => void) {
+  return routeSite(page, '/pydocs/', site, { manifest, attributes: 'limit="8"' });
 }
 
 interface Hit {

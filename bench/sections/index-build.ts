@@ -1,0 +1,154 @@
+/**
+ * The site index on the Python 3.11 docs (Debian python3.11-doc, 530 pages; fetched by
+ * scripts/fetch-python-docs.sh): build time and size in Node, then in headless Chromium the bytes
+ * and milliseconds from page load to the first keyword result and to the first semantic result.
+ *
+ * In-run baselines: the build against a keyword-only pass over the same pages (extraction + BM25,
+ * no model); bytes against storing float32 vectors; the browser against the same page with every
+ * vector shard downloaded (probe = all shards, i.e. no IVF). Pagefind 1.6.0's numbers on the same
+ * site (shared/design/TARGETS.md, measured on this kind of machine, not in this run) are reference
+ * rows.
+ *
+ *   npx tsx bench/sections/index-build.ts [model]      (standalone: prints the rows)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from '@playwright/test';
+import { createServer } from 'vite';
+import { chromiumLaunch } from '../../playwright.config';
+import { buildSiteIndex } from '../../src/cli/index-command';
+import { extractSite } from '../../src/extract/site';
+import { openIndexDir } from '../../src/index/node-files';
+import { Bm25Index } from '../../src/search/bm25';
+import { routeSite } from '../../test/e2e/site-route';
+import type { BenchContext, BenchRow } from '../types';
+
+const SECTION = 'index-build';
+/** Sphinx's generated index pages (lists of every name) are navigation, not content. */
+const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
+const QUERY = 'what is a generator';
+const PAGEFIND = 'Pagefind 1.6.0 (TARGETS.md, not this run)';
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
+interface BrowserRun {
+  keywordMs: number;
+  semanticMs: number;
+  keywordBytes: number;
+  semanticBytes: number;
+  vectorBytes: number;
+  otherBytes: number;
+}
+
+/** One cold page load: ms and index bytes until the first keyword and the first semantic result. */
+async function browserRun(browser: Browser, base: string, site: string, index: string, probeAll: boolean): Promise<BrowserRun> {
+  const context = await browser.newContext({ baseURL: base });
+  try {
+    const page = await context.newPage();
+    const route = await routeSite(page, '/pydocs/', site, {
+      attributes: 'limit="5"',
+      indexDir: index,
+      manifest: probeAll ? (m) => (m.probe = m.shards.length) : undefined,
+    });
+    let otherBytes = 0;
+    page.on('requestfinished', (request) => {
+      if (!request.url().includes('/pydocs/')) void request.sizes().then((s) => (otherBytes += s.responseBodySize));
+    });
+    const indexBytes = () => [...route.served.values()].reduce((a, b) => a + b, 0);
+    await page.addInitScript((query) => {
+      const w = window as unknown as { __marks: Record<string, number> };
+      w.__marks = {};
+      document.addEventListener('sgpt-results', (event) => {
+        const { stage, query: q } = (event as CustomEvent).detail;
+        if (q === query && w.__marks[stage] === undefined) w.__marks[stage] = performance.now();
+      });
+    }, QUERY);
+    await page.goto('/pydocs/search.html');
+    // Type as soon as the element is there, as a user who starts typing at once.
+    await page.locator('sgpt-search#search').getByRole('combobox').fill(QUERY);
+    await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.keyword !== undefined, null, { timeout: 120_000 });
+    const keywordBytes = indexBytes();
+    await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.semantic !== undefined, null, { timeout: 300_000 });
+    const marks = await page.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks);
+    const vectorBytes = [...route.served].filter(([path]) => /sgpt\/(vectors|centroids)/.test(path)).reduce((a, [, b]) => a + b, 0);
+    return { keywordMs: marks.keyword!, semanticMs: marks.semantic!, keywordBytes, semanticBytes: indexBytes(), vectorBytes, otherBytes };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+  const log = ctx.log ?? (() => undefined);
+  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-index-'));
+  const site = docs; // read as it is; the index goes elsewhere and is served as /pydocs/sgpt/
+  const out = join(work, 'sgpt');
+  try {
+    log(`${SECTION}: keyword-only pass (extract + BM25) over ${docs}`);
+    let started = performance.now();
+    const pages = await extractSite(site, { exclude: EXCLUDE, skipDirs: [out] });
+    const sections = pages.flatMap((p) => p.sections);
+    Bm25Index.build(sections.map((s) => `${s.title} ${s.title} ${s.text}`)).encode();
+    const keywordOnlySeconds = (performance.now() - started) / 1000;
+
+    log(`${SECTION}: full index build (model ${ctx.model ?? 'default'})`);
+    const full = await buildSiteIndex({ site, out, model: ctx.model, exclude: EXCLUDE });
+    log(`${SECTION}: rebuild with nothing changed`);
+    const again = await buildSiteIndex({ site, out, model: ctx.model, exclude: EXCLUDE });
+    const reader = await openIndexDir(out);
+    const m = reader.manifest;
+    const bytes = await dirBytes(out);
+    const withAnchor = reader.sections.sections.filter((s) => s.anchor !== '').length;
+    const float32Vectors = m.counts.vectors * m.model.dims * 4;
+    const int8Vectors = m.shards.reduce((a, s) => a + s.bytes, 0);
+    const note = `${m.model.id} (${m.model.dims} dims); ${m.counts.pages} pages (${EXCLUDE.join(', ')} left out), ${m.counts.sections} sections, ${m.counts.vectors} vectors in ${m.shards.length} shards, probe ${m.probe}`;
+
+    log(`${SECTION}: Chromium, cold page loads (IVF probe ${m.probe}, then every shard)`);
+    const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+    await server.listen();
+    const browser = await chromium.launch(chromiumLaunch);
+    let ivf: BrowserRun;
+    let all: BrowserRun;
+    try {
+      const port = (server.httpServer!.address() as { port: number }).port;
+      const base = `http://127.0.0.1:${port}`;
+      await browserRun(browser, base, site, out, false); // warm-up: Vite transforms the modules once
+      ivf = await browserRun(browser, base, site, out, false);
+      all = await browserRun(browser, base, site, out, true);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+
+    const kb = (n: number) => n / 1024;
+    return [
+      { section: SECTION, name: 'index build, whole site', value: full.seconds, unit: 's', baseline: { name: 'keyword-only pass (extract + BM25, no model)', value: keywordOnlySeconds }, note },
+      { section: SECTION, name: 'index build, Pagefind', value: 8.8, unit: 's', note: `${PAGEFIND}; 530 pages` },
+      { section: SECTION, name: 'rebuild, nothing changed', value: again.seconds, unit: 's', baseline: { name: 'full build', value: full.seconds }, note: `${again.built.reused} of ${again.built.sections} sections reused` },
+      { section: SECTION, name: 'index bytes per section', value: bytes / m.counts.sections, unit: 'B', baseline: { name: 'same with float32 vectors', value: (bytes - int8Vectors + float32Vectors) / m.counts.sections }, note: `${(bytes / 1e6).toFixed(2)} MB in all; Pagefind: 9.2 MB for the site` },
+      { section: SECTION, name: 'sections with an anchor', value: (100 * withAnchor) / m.counts.sections, unit: '%', note: `${withAnchor} of ${m.counts.sections}; Pagefind found none on this site` },
+      { section: SECTION, name: 'first keyword result, from page load', value: ivf.keywordMs, unit: 'ms', baseline: { name: 'every shard downloaded', value: all.keywordMs }, note: `query "${QUERY}"` },
+      { section: SECTION, name: 'index KB before the first keyword result', value: kb(ivf.keywordBytes), unit: 'KB', baseline: { name: 'every shard downloaded', value: kb(all.keywordBytes) }, note: 'manifest + sections + keyword index + excerpts shown' },
+      { section: SECTION, name: 'first semantic result, from page load', value: ivf.semanticMs, unit: 'ms', baseline: { name: 'every shard downloaded', value: all.semanticMs }, note: `includes loading the model in the worker (${(ivf.otherBytes / 1e6).toFixed(1)} MB of model, runtime and code)` },
+      { section: SECTION, name: 'index KB before the first semantic result', value: kb(ivf.semanticBytes), unit: 'KB', baseline: { name: 'every shard downloaded', value: kb(all.semanticBytes) }, note: `vectors: ${kb(ivf.vectorBytes).toFixed(0)} KB with IVF vs ${kb(all.vectorBytes).toFixed(0)} KB for all of them` },
+      { section: SECTION, name: 'first results, Pagefind', value: 1200, unit: 'ms', note: `${PAGEFIND}: 355 KB before search() resolves, 458 KB with 5 fragments` },
+    ];
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
+  for (const row of rows) {
+    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(2)})` : '';
+    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(2)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
+  }
+}
