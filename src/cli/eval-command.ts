@@ -1,7 +1,6 @@
 /**
  * `sgpt-search eval`: retrieval quality on a BEIR-layout data set, one row per method.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Mode } from '../embed/sgpt-settings';
 import type { Dtype } from '../embed/types';
@@ -9,7 +8,7 @@ import { SgptError } from '../errors';
 import { defaultCacheDir } from '../eval/embedding-cache';
 import { METHODS } from '../eval/methods';
 import { DEFAULT_EVAL_SETTINGS, DEFAULT_METHODS, formatReport, runEval } from '../eval/runner';
-import { defaultModelSource, modelSource } from './default-model';
+import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
 
 export const EVAL_USAGE = `usage: sgpt-search eval --data <beir-dir> [options]
 
@@ -50,12 +49,6 @@ function number(value: string | undefined, flag: string, check: (n: number) => b
 }
 
 const positiveInteger = (value: string | undefined, flag: string) => number(value, flag, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
-
-/** The default reranker: "<model>-lm" next to a model folder (tiny-gpt2 -> tiny-gpt2-lm), if it exists. */
-function defaultRerankModel(model: string): string | undefined {
-  const sibling = `${model.replace(/[/\\]+$/, '')}-lm`;
-  return existsSync(sibling) ? sibling : undefined;
-}
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -45,16 +45,44 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** Vectors of each cluster: rows of cluster c are rows[offsets[c]] … rows[offsets[c + 1] - 1], ascending. */
-export interface InvertedLists {
+/**
+ * An in-memory IVF index: the vectors regrouped so each cluster's rows are contiguous (as a static
+ * index stores one shard per cluster), which keeps a probe's reads sequential.
+ */
+export interface IvfIndex {
+  dims: number;
+  /** k * dims, unit length. */
+  centroids: Float32Array;
+  /** Cluster c holds positions offsets[c] … offsets[c + 1] - 1 of `rows` and `vectors`. */
   offsets: Uint32Array;
+  /** Position -> original row id (ascending within a cluster). */
   rows: Uint32Array;
+  /** The vectors in position order. */
+  vectors: Float32Array;
 }
 
+/** Plain dot product: the same summation order as VectorStore, so IVF scores equal exact ones. */
 function dot(a: Float32Array, aBase: number, b: Float32Array, bBase: number, dims: number): number {
   let sum = 0;
   for (let d = 0; d < dims; d++) sum += a[aBase + d]! * b[bBase + d]!;
   return sum;
+}
+
+/** Four independent sums: ~1.8× faster in V8 (dim 256); used where only the nearest centroid matters. */
+function fastDot(a: Float32Array, aBase: number, b: Float32Array, bBase: number, dims: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  for (; d + 3 < dims; d += 4) {
+    s0 += a[aBase + d]! * b[bBase + d]!;
+    s1 += a[aBase + d + 1]! * b[bBase + d + 1]!;
+    s2 += a[aBase + d + 2]! * b[bBase + d + 2]!;
+    s3 += a[aBase + d + 3]! * b[bBase + d + 3]!;
+  }
+  for (; d < dims; d++) s0 += a[aBase + d]! * b[bBase + d]!;
+  return s0 + s1 + s2 + s3;
 }
 
 function checkShape(vectors: Float32Array, dims: number): number {
@@ -71,7 +99,7 @@ function assign(vectors: Float32Array, rowIds: Int32Array | null, count: number,
     let best = 0;
     let bestSim = -Infinity;
     for (let c = 0; c < k; c++) {
-      const sim = dot(vectors, base, centroids, c * dims, dims);
+      const sim = fastDot(vectors, base, centroids, c * dims, dims);
       if (sim > bestSim) {
         bestSim = sim;
         best = c;
@@ -101,7 +129,7 @@ function seedCentroids(vectors: Float32Array, sample: Int32Array, k: number, dim
     if (c === k - 1) break;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const distance = Math.max(0, 2 - 2 * dot(vectors, sample[i]! * dims, centroids, c * dims, dims));
+      const distance = Math.max(0, 2 - 2 * fastDot(vectors, sample[i]! * dims, centroids, c * dims, dims));
       if (distance < nearest[i]!) nearest[i] = distance;
       total += nearest[i]!;
     }
@@ -197,42 +225,38 @@ export function probe(query: Float32Array, centroids: Float32Array, dims: number
   const k = checkShape(centroids, dims);
   if (query.length !== dims) throw new SgptError('INPUT_INVALID', `query has ${query.length} dims, the centroids ${dims}`);
   const top = new TopK(Math.max(0, Math.min(nprobe, k)));
-  for (let c = 0; c < k; c++) top.push(c, dot(query, 0, centroids, c * dims, dims));
+  for (let c = 0; c < k; c++) top.push(c, fastDot(query, 0, centroids, c * dims, dims));
   return top.result().map((hit) => hit.index);
 }
 
-/** Group row ids by cluster. */
-export function invertedLists(assignments: Int32Array, k: number): InvertedLists {
+/** Cluster `vectors` with spherical k-means and regroup them by cluster. */
+export function buildIvf(vectors: Float32Array, dims: number, options: KMeansOptions): IvfIndex & { iterations: number } {
+  const { centroids, assignments, k, iterations } = sphericalKMeans(vectors, dims, options);
   const offsets = new Uint32Array(k + 1);
-  for (const c of assignments) {
-    if (!(c >= 0 && c < k)) throw new SgptError('INPUT_INVALID', `assignment ${c} is not a cluster id in [0, ${k})`);
-    offsets[c + 1]!++;
-  }
+  for (const c of assignments) offsets[c + 1]!++;
   for (let c = 0; c < k; c++) offsets[c + 1]! += offsets[c]!;
   const fill = offsets.slice(0, k);
   const rows = new Uint32Array(assignments.length);
-  assignments.forEach((c, row) => (rows[fill[c]!++] = row));
-  return { offsets, rows };
+  const grouped = new Float32Array(vectors.length);
+  assignments.forEach((c, row) => {
+    const position = fill[c]!++;
+    rows[position] = row;
+    grouped.set(vectors.subarray(row * dims, (row + 1) * dims), position * dims);
+  });
+  return { dims, centroids, offsets, rows, vectors: grouped, iterations };
 }
 
 /**
  * IVF search: exact cosine over the rows of the `nprobe` nearest clusters only. `index` is the
- * row; ties go to the lower row, as in exact search, so nprobe = k gives exact results.
+ * original row; ties go to the lower row, as in exact search, so probing every cluster gives
+ * exactly the exact-search result.
  */
-export function ivfSearch(
-  query: Float32Array,
-  vectors: Float32Array,
-  dims: number,
-  centroids: Float32Array,
-  lists: InvertedLists,
-  nprobe: number,
-  k: number,
-): Scored[] {
+export function ivfSearch(ivf: IvfIndex, query: Float32Array, nprobe: number, k: number): Scored[] {
+  const { dims, vectors, offsets, rows } = ivf;
   const top = new TopK(k);
-  for (const c of probe(query, centroids, dims, nprobe)) {
-    for (let i = lists.offsets[c]!; i < lists.offsets[c + 1]!; i++) {
-      const row = lists.rows[i]!;
-      top.push(row, dot(query, 0, vectors, row * dims, dims));
+  for (const c of probe(query, ivf.centroids, dims, nprobe)) {
+    for (let position = offsets[c]!; position < offsets[c + 1]!; position++) {
+      top.push(rows[position]!, dot(query, 0, vectors, position * dims, dims));
     }
   }
   return top.result();

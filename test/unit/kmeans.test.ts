@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { invertedLists, ivfSearch, probe, seededRandom, sphericalKMeans } from '../../src/search/kmeans';
+import { buildIvf, ivfSearch, probe, seededRandom, sphericalKMeans } from '../../src/search/kmeans';
 import { VectorStore } from '../../src/search/vector-store';
 import { clusteredData } from '../fixtures/clustered-vectors';
 
@@ -70,26 +70,30 @@ describe('IVF probing', () => {
     expect(probe(Float32Array.from(unit(80)), centroids, 2, 10)).toHaveLength(4);
   });
 
-  it('groups rows by cluster', () => {
-    const lists = invertedLists(Int32Array.from([2, 0, 2, 1, 0]), 3);
-    expect(Array.from(lists.offsets)).toEqual([0, 2, 3, 5]);
-    expect(Array.from(lists.rows)).toEqual([1, 4, 3, 0, 2]);
-    expect(() => invertedLists(Int32Array.from([3]), 3)).toThrow(/not a cluster id/);
+  it('regroups the rows cluster by cluster, keeping their ids', () => {
+    const vectors = Float32Array.from([...unit(0), ...unit(90), ...unit(2), ...unit(92), ...unit(1)]);
+    const ivf = buildIvf(vectors, 2, { k: 2 });
+    const first = ivf.rows[0] === 0 ? [0, 2, 4] : [1, 3];
+    const second = first.length === 3 ? [1, 3] : [0, 2, 4];
+    expect(Array.from(ivf.rows)).toEqual([...first, ...second]);
+    expect(Array.from(ivf.offsets)).toEqual([0, first.length, 5]);
+    ivf.rows.forEach((row, position) => {
+      expect(Array.from(ivf.vectors.subarray(position * 2, position * 2 + 2))).toEqual(Array.from(vectors.subarray(row * 2, row * 2 + 2)));
+    });
   });
 
   it('recall@10 against exact search rises with nprobe and is exact with every cluster', () => {
     const dims = 32;
     const k = 40;
     const data = clusteredData(3000, 50, dims, { clusters: 40, spread: 0.8 });
-    const { centroids, assignments } = sphericalKMeans(data.vectors, dims, { k });
-    const lists = invertedLists(assignments, k);
+    const ivf = buildIvf(data.vectors, dims, { k });
     const exact = new VectorStore(data.vectors.slice(), Int32Array.from({ length: 3000 }, (_, i) => i), dims);
     const recall = (nprobe: number) => {
       let found = 0;
       for (let q = 0; q < 50; q++) {
         const query = data.queries.subarray(q * dims, (q + 1) * dims);
         const truth = exact.search(query, 10);
-        const got = ivfSearch(query, data.vectors, dims, centroids, lists, nprobe, 10);
+        const got = ivfSearch(ivf, query, nprobe, 10);
         if (nprobe === k) expect(got.map((hit) => hit.index)).toEqual(truth.map((hit) => hit.doc));
         const ids = new Set(got.map((hit) => hit.index));
         found += truth.filter((hit) => ids.has(hit.doc)).length;
