@@ -17,6 +17,8 @@ import { defineConfig, type Plugin } from 'vite';
 const here = dirname(fileURLToPath(import.meta.url));
 const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 const withWebGpu = process.env.SGPT_WEBGPU !== '0';
+/** Set by playwright.config.ts: no file watching or HMR reloads while tests (or benches) run. */
+const frozen = process.env.SGPT_E2E === '1';
 const ortFiles = [
   'ort-wasm-simd-threaded.wasm',
   'ort-wasm-simd-threaded.mjs',
@@ -73,6 +75,8 @@ function ortNoDefaultWasm(): Plugin {
 export default defineConfig({
   root: join(here, 'demo'),
   publicDir: join(here, 'public'),
+  // Multi-page: a missing file is a 404, not index.html (a wrong model URL must fail clearly).
+  appType: 'mpa',
   plugins: [ortRuntime()],
   worker: {
     format: 'es',
@@ -81,10 +85,13 @@ export default defineConfig({
   optimizeDeps: {
     // Pre-bundling would copy their .wasm/.mjs into .vite/deps and break their URL logic.
     exclude: ['@huggingface/transformers', 'onnxruntime-web'],
+    // Crawl the worker too, so no dependency is discovered late (that reloads the page).
+    entries: ['*.html', join(here, 'src/worker/worker.ts')],
   },
   server: {
     headers: isolation,
     fs: { allow: [here] },
+    ...(frozen ? { hmr: false, watch: null } : {}),
   },
   preview: {
     headers: isolation,
@@ -94,5 +101,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      input: { main: join(here, 'demo/index.html'), minimal: join(here, 'demo/minimal.html') },
+    },
   },
 });

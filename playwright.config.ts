@@ -1,0 +1,36 @@
+import { defineConfig } from '@playwright/test';
+
+/** Fixed port for the test server (strict: a busy port fails fast instead of testing another app). */
+export const E2E_PORT = 5199;
+
+// Debian's Chromium, never a downloaded browser; no background traffic of its own.
+export const chromiumLaunch = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+};
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  // The model runs on 2 shared cores: one browser at a time.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 60_000,
+  expect: { timeout: 20_000 },
+  reporter: [['list']],
+  // Several people may run suites on one machine: PW_OUTPUT_DIR keeps their artifacts apart.
+  outputDir: process.env.PW_OUTPUT_DIR ?? 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    browserName: 'chromium',
+    launchOptions: chromiumLaunch,
+    trace: process.env.CI ? 'retain-on-failure' : 'off',
+  },
+  webServer: {
+    // The vite binary itself, not npx: stopping it must not leave a child server running.
+    command: `node_modules/.bin/vite --config vite.config.ts --port ${E2E_PORT} --strictPort --host 127.0.0.1`,
+    url: `http://127.0.0.1:${E2E_PORT}/`,
+    env: { SGPT_E2E: '1' },
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+});

@@ -1,0 +1,123 @@
+/** <sgpt-search> behaviour on the minimal page: links, markup safety, errors, worker death, updates. */
+import type { Page } from '@playwright/test';
+import { test, expect, events, waitForEvent } from './fixtures';
+
+async function openMinimal(page: Page): Promise<void> {
+  await page.goto('/minimal.html');
+  await waitForEvent(page, 'sgpt-ready', 'search');
+}
+
+async function query(page: Page, text: string, count: number): Promise<void> {
+  const input = page.locator('sgpt-search#search').getByRole('combobox');
+  await input.fill(text);
+  await waitForEvent(page, 'sgpt-results', 'search', count);
+}
+
+test('Enter follows the active result\'s link', async ({ page }) => {
+  await openMinimal(page);
+  await query(page, 'file object', 1);
+  const hits = (await events(page, 'sgpt-results', 'search')).at(-1)!.detail.results as Array<{ id: string }>;
+  const input = page.locator('sgpt-search#search').getByRole('combobox');
+  await input.press('ArrowDown');
+  await input.press('ArrowDown');
+  await input.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/minimal\\.html#${hits[1]!.id}$`));
+});
+
+test('titles and text are rendered as text, never as markup', async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await openMinimal(page);
+  const evil = '<img src=x onerror=alert(1)>';
+  await page.evaluate((title) => {
+    document.querySelector('sgpt-search')!.documents = [
+      { id: 'evil', title, text: `${title} <script>alert(2)</script> hello`, url: 'javascript:alert(3)' },
+      { id: 'plain', title: 'Plain', text: 'nothing to see' },
+    ];
+  }, evil);
+  await waitForEvent(page, 'sgpt-progress', 'search');
+  await query(page, 'img', 1);
+  const option = page.locator('sgpt-search#search').getByRole('option').filter({ hasText: evil });
+  await expect(option.locator('[part="option-title"]')).toHaveText(evil);
+  await expect(option.locator('[part="option-excerpt"]')).toContainText('<script>alert(2)</script>');
+  expect(await page.locator('sgpt-search#search img, sgpt-search#search script').count()).toBe(0);
+  // A javascript: url is not made into a link.
+  expect(await option.locator('a').getAttribute('href')).toBeNull();
+  await page.locator('sgpt-search#search').getByRole('combobox').press('ArrowDown');
+  await page.locator('sgpt-search#search').getByRole('combobox').press('Enter');
+  await page.waitForTimeout(300);
+  expect(dialogs).toEqual([]);
+});
+
+test('a model URL that 404s shows a clear error and fires sgpt-error', async ({ page }) => {
+  await openMinimal(page);
+  await page.evaluate(() => {
+    const element = document.createElement('sgpt-search');
+    element.id = 'broken';
+    element.setAttribute('model', '/models/no-such-model/');
+    document.body.append(element);
+  });
+  const error = await waitForEvent(page, 'sgpt-error', 'broken');
+  expect(error.detail.code).toBe('MODEL_NOT_FOUND');
+  const shown = page.locator('sgpt-search#broken [part="error"]');
+  await expect(shown).toBeVisible();
+  await expect(shown).toContainText('model file not found');
+  await expect(shown).toContainText('no-such-model');
+  await expect(page.locator('sgpt-search#broken [part="progress"]')).toHaveCount(0);
+});
+
+test('documents that fail validation fire DOCUMENTS_INVALID and the previous set stays searchable', async ({ page }) => {
+  await openMinimal(page);
+  await page.evaluate(() => {
+    document.querySelector('sgpt-search')!.documents = [
+      { id: 'a', title: 'A', text: 'first' },
+      { id: 'a', title: 'B', text: 'again' },
+    ];
+  });
+  const error = await waitForEvent(page, 'sgpt-error', 'search');
+  expect(error.detail).toMatchObject({ code: 'DOCUMENTS_INVALID' });
+  expect(String(error.detail.message)).toContain('document 1');
+  await expect(page.locator('sgpt-search#search [part="error"]')).toContainText('repeats the id');
+  await query(page, 'rainbow', 1);
+  await expect(page.locator('sgpt-search#search').getByRole('option')).toHaveCount(3);
+});
+
+test('a worker that dies shows an error, and the next query restarts it', async ({ page }) => {
+  await openMinimal(page);
+  await query(page, 'cats', 1);
+  const worker = page.workers().find((w) => w.url().includes('worker'));
+  expect(worker, 'the search worker').toBeDefined();
+  await worker!.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('simulated crash');
+    });
+  });
+  const died = await waitForEvent(page, 'sgpt-error', 'search');
+  expect(died.detail.code).toBe('WORKER_DIED');
+  await expect(page.locator('sgpt-search#search [part="error"]')).toContainText('simulated crash');
+
+  await query(page, 'rainbow', 2);
+  const last = (await events(page, 'sgpt-results', 'search')).at(-1)!;
+  expect(last.detail.query).toBe('rainbow');
+  expect(last.detail.results).toHaveLength(3);
+  await expect(page.locator('sgpt-search#search [part="error"]')).toHaveCount(0);
+});
+
+test('setting documents again embeds only the ones that changed', async ({ page }) => {
+  await openMinimal(page);
+  const before = (await events(page, 'sgpt-progress', 'search')).filter((e) => e.detail.phase === 'embed').length;
+  await page.evaluate(() => {
+    const element = document.querySelector('sgpt-search')!;
+    element.documents = element.documents!.map((doc) => (doc.id === 'doc-3' ? { ...doc, title: 'Rainbows', text: 'Rainbows and light.' } : doc));
+  });
+  await expect
+    .poll(async () => (await events(page, 'sgpt-progress', 'search')).filter((e) => e.detail.phase === 'embed').slice(before).at(-1)?.detail)
+    .toEqual({ phase: 'embed', done: 1, total: 1 });
+  const embed = (await events(page, 'sgpt-progress', 'search')).filter((e) => e.detail.phase === 'embed').slice(before);
+  expect(embed.every((e) => e.detail.total === 1)).toBe(true);
+  await query(page, 'light', 1);
+  await expect(page.locator('sgpt-search#search').getByRole('option').filter({ hasText: 'Rainbows and light.' })).toHaveCount(1);
+});
