@@ -1,0 +1,121 @@
+/**
+ * SGPT-CE reranking speed in Node: ms to rerank 10 and 20 candidates of ~200 tokens (Python-docs
+ * sections cut to ~200 tokens) for one query, with the default causal LM (tiny-gpt2-lm).
+ * Baselines, measured in the same run:
+ * - one candidate per model call (the reranker's default) against one right-padded batch;
+ * - asking the LM for the query positions' logits only (num_logits_to_keep) against every
+ *   position's logits (what an export without that input returns).
+ *
+ *   npx tsx bench/sections/rerank.ts [causal-lm]      (standalone: prints the rows)
+ */
+import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import { defaultModelSource, defaultRerankModel, modelSource } from '../../src/cli/default-model';
+import type { CausalLm } from '../../src/rerank/causal-lm';
+import { Reranker } from '../../src/rerank/reranker';
+import type { BenchContext, BenchRow } from '../types';
+
+const SECTION = 'rerank';
+const SECTIONS = fileURLToPath(new URL('../../../shared/data/python-docs/sections.jsonl.gz', import.meta.url));
+const QUERY = 'how do I read a file line by line';
+const TOKENS = 200;
+
+/** The first `count` sections with at least TOKENS tokens, each cut to the first words reaching TOKENS. */
+async function candidates(reranker: Reranker, count: number): Promise<string[]> {
+  const out: string[] = [];
+  const lines = createInterface({ input: createReadStream(resolve(SECTIONS)).pipe(createGunzip()), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const { title, text } = JSON.parse(line) as { title: string; text: string };
+    const words = `${title} ${text}`.split(/\s+/);
+    let cut = '';
+    for (const word of words) {
+      cut = cut ? `${cut} ${word}` : word;
+      if (reranker.lm.tokenize(cut).length >= TOKENS) break;
+    }
+    if (reranker.lm.tokenize(cut).length >= TOKENS) out.push(cut);
+    if (out.length === count) break;
+  }
+  lines.close();
+  return out;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Runs alternate between the variants so that load from other processes hits them alike. */
+async function timeAll(runs: number, variants: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (const fn of Object.values(variants)) await fn(); // warm-up
+  for (let i = 0; i < runs; i++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const start = performance.now();
+      await fn();
+      times[name]!.push(performance.now() - start);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]));
+}
+
+/** The same model, asked for every position's logits (as an export without num_logits_to_keep). */
+function allPositions(lm: CausalLm): CausalLm {
+  return { ...lm, tokenize: (text) => lm.tokenize(text), logits: (batch) => lm.logits(batch), dispose: () => lm.dispose() };
+}
+
+export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+  const source = ctx.model === undefined ? defaultRerankModel(defaultModelSource()) : modelSource(ctx.model);
+  if (source === undefined) throw new Error('rerank bench: no causal LM next to the default model (public/models/tiny-gpt2-lm)');
+  const runs = ctx.quick ? 2 : 5;
+  ctx.log?.(`${SECTION}: ${source}`);
+  const reranker = await Reranker.load(source);
+  try {
+    const full = new Reranker(allPositions(reranker.lm));
+    const pool = await candidates(reranker, 20);
+    const tokens = pool.map((text) => reranker.input(QUERY, text).ids.length);
+    const note = `${reranker.lm.modelId} on ${reranker.lm.backend}; inputs ${Math.min(...tokens)}-${Math.max(...tokens)} tokens (prompt + ~${TOKENS}-token document + query); median of ${runs}`;
+    const rows: BenchRow[] = [];
+    for (const count of [10, 20]) {
+      const docs = pool.slice(0, count);
+      ctx.log?.(`${SECTION}: ${count} candidates`);
+      const t = await timeAll(runs, {
+        single: () => reranker.score(QUERY, docs, { batchSize: 1 }),
+        batched: () => reranker.score(QUERY, docs, { batchSize: count }),
+        allLogits: () => full.score(QUERY, docs, { batchSize: 1 }),
+      });
+      rows.push(
+        {
+          section: SECTION,
+          name: `rerank ${count} candidates, one right-padded batch`,
+          value: t.batched!,
+          unit: 'ms',
+          baseline: { name: 'one at a time', value: t.single! },
+          note,
+        },
+        {
+          section: SECTION,
+          name: `rerank ${count} candidates, one at a time, query positions' logits only`,
+          value: t.single!,
+          unit: 'ms',
+          baseline: { name: "every position's logits", value: t.allLogits! },
+          note,
+        },
+      );
+    }
+    return rows;
+  } finally {
+    await reranker.dispose();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
+  for (const row of rows) {
+    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(1)})` : '';
+    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(1)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
+  }
+}
