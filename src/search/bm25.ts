@@ -195,7 +195,7 @@ export class Bm25Index {
         tfs.set(doc, (tfs.get(doc) ?? 0) + (this.postTfs[i] as number));
       }
     }
-    scorer.addTerm(tfs.size, tfs.keys(), tfs.values());
+    scorer.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
   }
 
   private expand(prefix: string, max: number): number[] {
@@ -349,12 +349,12 @@ class Accumulator {
   }
 
   /** One query term with document frequency `df`; `docs` and `tfs` are its postings, in step. */
-  addTerm(df: number, docs: Iterable<number>, tfs: Iterable<number>): void {
+  addTerm(df: number, docs: ArrayLike<number>, tfs: ArrayLike<number>): void {
     const { k1, b } = this.params;
     const weight = Math.log(1 + (this.n - df + 0.5) / (df + 0.5)) * (k1 + 1);
-    const tfIterator = tfs[Symbol.iterator]();
-    for (const doc of docs) {
-      const tf = tfIterator.next().value as number;
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i] as number;
+      const tf = tfs[i] as number;
       const norm = k1 * (1 - b + (b * (this.lengths[doc] as number)) / this.avgLength);
       if (this.scores[doc] === 0) this.touched.push(doc);
       this.scores[doc]! += (weight * tf) / (tf + norm);
