@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AutoModel, Tensor } from '@huggingface/transformers';
+import { padBatch } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
 import { describeSource, loadEncoder, resolveBackend, resolveSource } from '../../src/embed/model';
 import { SgptError } from '../../src/errors';
@@ -114,6 +116,35 @@ describe('fixture signatures', () => {
       }
     } finally {
       await embedder.dispose();
+    }
+  });
+
+  it('position_ids that transformers.js builds from the mask are 0..n-1 for every real token', async () => {
+    // Reference: the same graph fed explicit positions (GPT-2's default arange); a shifted
+    // arange must differ, so the comparison can fail.
+    const dir = path.join(FIXTURES, 'gpt2-position-ids');
+    const encoder = await loadEncoder(dir);
+    const raw = await AutoModel.from_pretrained(dir, { device: 'cpu', dtype: 'fp32', local_files_only: true });
+    try {
+      const batch = padBatch([[90, 15496, 995, 11, 92], [90, 15496, 92]], 50256);
+      const viaEncoder = await encoder.run(batch);
+      const int64 = (values: number[]) => new Tensor('int64', BigInt64Array.from(values.map(BigInt)), [2, 5]);
+      const withPositions = async (shift: number) => {
+        const positions = [0, 1, 2, 3, 4, 0, 1, 2, 3, 4].map((p) => p + shift);
+        const out = await raw({
+          input_ids: int64([...batch.inputIds]),
+          attention_mask: int64([...batch.attentionMask]),
+          position_ids: int64(positions),
+        });
+        return out.last_hidden_state.data as Float32Array;
+      };
+      const realRows = (data: Float32Array) => [...data.subarray(0, 5 * 8), ...data.subarray(5 * 8, 8 * 8)];
+      const diff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+      expect(diff(realRows(viaEncoder), realRows(await withPositions(0)))).toBeLessThan(1e-5);
+      expect(diff(realRows(viaEncoder), realRows(await withPositions(1)))).toBeGreaterThan(1e-3);
+    } finally {
+      await encoder.dispose();
+      await raw.dispose();
     }
   });
 
