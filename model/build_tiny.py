@@ -38,6 +38,9 @@ FIXTURES = {
     "gpt-neo": (14, HParams(**FIXTURE_HP, neo=True, attention_layers=["global", "local"], window_size=256),
                 "gpt_neo", {}, "asymmetric"),
     "gpt2-lm": (15, HParams(**FIXTURE_HP), "gpt2", {"kind": "lm", "with_past": True}, None),
+    # Reranker parity on GPT-Neo: a window of 16 so that short inputs exercise local attention.
+    "gpt-neo-lm": (16, HParams(**FIXTURE_HP, neo=True, attention_layers=["global", "local"], window_size=16),
+                   "gpt_neo", {"kind": "lm", "with_logits_to_keep": True}, None),
 }
 
 MODEL_CARD = """\

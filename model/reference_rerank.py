@@ -28,6 +28,8 @@ from reference_vectors import GPT2BPE  # noqa: E402
 MODEL_DIR = "test/fixtures/models/gpt2-lm"
 # tiny-gpt2-lm has a num_logits_to_keep input: its cases check the reranker's kept-positions path.
 KEEP_MODEL_DIR = "public/models/tiny-gpt2-lm"
+# GPT-Neo semantics (unscaled attention, local layers with a 16-position window), also with that input.
+NEO_MODEL_DIR = "test/fixtures/models/gpt-neo-lm"
 OUT = os.path.join(ROOT, "test", "parity", "rerank-reference.json")
 
 PROMPTS = {
@@ -56,14 +58,21 @@ CASES = [
     ("symmetric", None, "What is the farthest planet?", "Which planet is farthest from the Sun?"),
 ]
 KEEP_CASES = [CASES[0], CASES[1], CASES[4]]
+NEO_CASES = [CASES[0], CASES[2], CASES[5]]
 
 
 def load_model(model_dir: str) -> tuple[GPT2, int]:
     with open(os.path.join(ROOT, model_dir, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
-    hp = HParams(n_layer=cfg["n_layer"], n_head=cfg["n_head"], n_embd=cfg["n_embd"],
-                 n_positions=cfg["n_positions"], vocab_size=cfg["vocab_size"],
-                 layer_norm_epsilon=cfg["layer_norm_epsilon"])
+    if cfg["model_type"] == "gpt_neo":
+        hp = HParams(n_layer=cfg["num_layers"], n_head=cfg["num_heads"], n_embd=cfg["hidden_size"],
+                     n_positions=cfg["max_position_embeddings"], vocab_size=cfg["vocab_size"],
+                     layer_norm_epsilon=cfg["layer_norm_epsilon"], neo=True,
+                     attention_layers=cfg["attention_layers"], window_size=cfg["window_size"])
+    else:
+        hp = HParams(n_layer=cfg["n_layer"], n_head=cfg["n_head"], n_embd=cfg["n_embd"],
+                     n_positions=cfg["n_positions"], vocab_size=cfg["vocab_size"],
+                     layer_norm_epsilon=cfg["layer_norm_epsilon"])
     model = GPT2(hp)
     load_onnx_weights(model, os.path.join(ROOT, model_dir, "onnx", "model.onnx"))
     model.eval()
@@ -90,7 +99,7 @@ def main() -> None:
     torch.set_num_threads(1)
     enc = GPT2BPE()
     cases = []
-    for model_dir, chosen in ((MODEL_DIR, CASES), (KEEP_MODEL_DIR, KEEP_CASES)):
+    for model_dir, chosen in ((MODEL_DIR, CASES), (KEEP_MODEL_DIR, KEEP_CASES), (NEO_MODEL_DIR, NEO_CASES)):
         model, positions = load_model(model_dir)
         for prompt, max_length, query, doc in chosen:
             inp, cont = model_input(enc, PROMPTS[prompt], doc, query, max_length or positions)

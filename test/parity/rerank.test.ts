@@ -1,7 +1,8 @@
 /**
  * SGPT-CE parity: token ids and scores equal the torch reference (model/reference_rerank.py,
- * which follows Muennighoff/sgpt's sgptce.py). Two models: the gpt2-lm fixture returns logits for
- * every position; tiny-gpt2-lm takes num_logits_to_keep, so the reranker asks for the tail only.
+ * which follows Muennighoff/sgpt's sgptce.py). Three models: the gpt2-lm fixture returns logits for
+ * every position; tiny-gpt2-lm takes num_logits_to_keep, so the reranker asks for the tail only;
+ * gpt-neo-lm is a GPT-Neo (GPTNeoForCausalLM, local attention window 16) with that input too.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -38,8 +39,8 @@ describe('SGPT-CE reranker against the torch reference', () => {
     return c.maxLength === full.maxLength ? full : new Reranker(full.lm, c.maxLength);
   };
 
-  it('covers both kinds of LM export', () => {
-    expect(models).toEqual(['test/fixtures/models/gpt2-lm', 'public/models/tiny-gpt2-lm']);
+  it('covers every kind of LM export', () => {
+    expect(models).toEqual(['test/fixtures/models/gpt2-lm', 'public/models/tiny-gpt2-lm', 'test/fixtures/models/gpt-neo-lm']);
   });
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i: same model input', (_, c) => {
