@@ -29,7 +29,8 @@ ${METHODS.map((m) => `  ${m.name.padEnd(8)} ${m.description}`).join('\n')}
   --rerank-model <source> causal LM for rerank (default: the embedding model's "-lm" sibling folder)
   --rerank-k <N>          documents of hybrid that rerank reorders (default ${DEFAULT_EVAL_SETTINGS.rerankK})
   --k1 <x> --b <x>        BM25 parameters (default ${DEFAULT_EVAL_SETTINGS.k1}, ${DEFAULT_EVAL_SETTINGS.b})
-  --fusion-weight <w>     dense share of hybrid's reciprocal-rank fusion, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight})
+  --fusion-weight <w>     dense share of hybrid's reciprocal-rank fusion, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight});
+                          a list (0.3,0.5,0.7) gives a row hybrid@w per weight (rerank uses the first)
   --rrf-k <N>             fusion rank constant (default ${DEFAULT_EVAL_SETTINGS.rrfK})
   --limit-queries <N>     evaluate only the first N judged queries
   --batch-size <N>        sequences per model call (default 16)
@@ -92,7 +93,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const methods = values.methods?.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const k1 = number(values.k1, '--k1', (n) => n >= 0, 'a number >= 0');
   const b = number(values.b, '--b', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
-  const fusionWeight = number(values['fusion-weight'], '--fusion-weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const weights = (values['fusion-weight']?.split(',') ?? []).map(
+    (w) => number(w, '--fusion-weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1] (or a comma-separated list of them)')!,
+  );
+  const fusionWeight = weights[0];
+  const sweepWeights = weights.length > 1 ? weights : [];
   const rrfK = number(values['rrf-k'], '--rrf-k', (n) => n >= 0, 'a number >= 0');
   const rerankK = positiveInteger(values['rerank-k'], '--rerank-k');
   const model = values.model === undefined ? defaultModelSource() : modelSource(values.model);
@@ -114,6 +119,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ...(threads ? { threads } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(limitQueries ? { limitQueries } : {}),
+    ...(sweepWeights.length > 0 ? { sweepWeights } : {}),
     settings: {
       ...(k1 !== undefined ? { k1 } : {}),
       ...(b !== undefined ? { b } : {}),

@@ -47,6 +47,12 @@ export interface EvalOptions {
   settings?: Partial<EvalSettings>;
   /** Evaluate only the first N judged queries. */
   limitQueries?: number;
+  /**
+   * Dense shares to score `hybrid` with (a sweep for choosing an index's fusion weight): rows
+   * "hybrid@w" replace the hybrid row, reusing the bm25 and dense runs. Methods built on hybrid
+   * (rerank) still use settings.fusionWeight.
+   */
+  sweepWeights?: readonly number[];
   /** Where document embeddings are cached; null turns the cache off. */
   cacheDir: string | null;
   log?: (message: string) => void;
@@ -84,7 +90,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const settings: EvalSettings = { ...DEFAULT_EVAL_SETTINGS, ...options.settings };
   const dataset = limitQueries(await loadBeir(options.data, options.split ? { split: options.split } : {}), options.limitQueries);
   log(`${options.data}: ${dataset.corpus.length} documents, ${dataset.queries.length} queries (${dataset.split})`);
-  const needsModel = methods.some((method) => method.needsModel);
+  const needsModel = methods.some((method) => method.needsModel) || (options.sweepWeights?.length ?? 0) > 0;
   if (needsModel && options.model === undefined) throw new SgptError('INPUT_INVALID', `methods ${methodNames.join(', ')} need a model`);
 
   let embedder: Promise<Embedder> | undefined;
@@ -122,12 +128,21 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
 
   try {
     const results: MethodScores[] = [];
-    for (const method of methods) {
+    const timed = async (name: string, run: () => Promise<Run>) => {
       const start = performance.now();
-      const run = await ctx.run(method.name);
-      const seconds = (performance.now() - start) / 1000;
-      results.push({ method: method.name, ...evaluateRun(run, dataset.qrels), seconds });
+      const scores = evaluateRun(await run(), dataset.qrels);
+      results.push({ method: name, ...scores, seconds: (performance.now() - start) / 1000 });
+    };
+    const sweep = options.sweepWeights ?? [];
+    const hybrid = findMethod('hybrid');
+    const sweepRows = async () => {
+      for (const fusionWeight of sweep) await timed(`hybrid@${fusionWeight}`, () => hybrid.run({ ...ctx, settings: { ...settings, fusionWeight } }));
+    };
+    for (const method of methods) {
+      if (method === hybrid && sweep.length > 0) await sweepRows();
+      else await timed(method.name, () => ctx.run(method.name));
     }
+    if (!methods.includes(hybrid)) await sweepRows();
     return {
       data: options.data,
       split: dataset.split,

@@ -48,6 +48,20 @@ describe('eval runner', () => {
   });
 });
 
+describe('fusion-weight sweep', () => {
+  it('gives a hybrid@w row per weight: 0 is bm25 alone, 1 is dense alone', async () => {
+    const report = await runEval({ data: mini, model, sweepWeights: [0, 0.5, 1], cacheDir: null });
+    const rows = new Map(report.results.map((r) => [r.method, r]));
+    expect([...rows.keys()]).toEqual(['bm25', 'dense', 'hybrid@0', 'hybrid@0.5', 'hybrid@1']);
+    const metrics = (name: string) => {
+      const { ndcg10, recall100, mrr10 } = rows.get(name)!;
+      return { ndcg10, recall100, mrr10 };
+    };
+    expect(metrics('hybrid@0')).toEqual(metrics('bm25'));
+    expect(metrics('hybrid@1')).toEqual(metrics('dense'));
+  });
+});
+
 describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
   const cache = mkdtempSync(join(tmpdir(), 'eval-cache-'));
   const saved = process.env.XDG_CACHE_HOME;
@@ -122,7 +136,7 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
     expect(noData.err).toMatch(/--data <beir-dir> is required/);
     const badWeight = await cli(['eval', '--data', mini, '--fusion-weight', '2']);
     expect(badWeight.status).toBe(1);
-    expect(badWeight.err).toMatch(/INPUT_INVALID: --fusion-weight must be a number in \[0, 1\], got "2"/);
+    expect(badWeight.err).toMatch(/INPUT_INVALID: --fusion-weight must be a number in \[0, 1\] \(or a comma-separated list of them\), got "2"/);
     const badFlag = await cli(['eval', '--data', mini, '--nope']);
     expect(badFlag.status).toBe(2);
     const help = await cli(['eval', '--help']);
