@@ -70,6 +70,8 @@ export class SearchClient {
   private lastLoad: Omit<Extract<Request, { type: 'load' }>, 'id'> | null = null;
   private lastDocuments: SearchDocument[] | null = null;
   private ready: Promise<void> = Promise.resolve();
+  /** Why the last worker died: the answer for calls that were about to post to it. */
+  private death: SgptError | null = null;
   private searchController: AbortController | null = null;
   private documentsController: AbortController | null = null;
   private readonly createWorker: () => WorkerLike;
@@ -150,7 +152,7 @@ export class SearchClient {
   private post(payload: Payload, signal?: AbortSignal): Promise<ResultMap[Payload['type']]> {
     if (signal?.aborted) return Promise.reject(abortError());
     const worker = this.worker;
-    if (worker === null) return Promise.reject(new SgptError('WORKER_DIED', 'the search worker stopped before the request could be sent'));
+    if (worker === null) return Promise.reject(this.death ?? new SgptError('WORKER_DIED', 'the search worker stopped before the request could be sent'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -232,6 +234,7 @@ export class SearchClient {
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
     worker?.terminate();
+    if (code === 'WORKER_DIED') this.death = new SgptError(code, message);
     const waiting = [...this.pending.values()];
     this.pending.clear();
     for (const request of waiting) request.reject(new SgptError(code, message));
