@@ -18,6 +18,7 @@ import type { BenchContext, BenchRow } from '../types';
 const SECTION = 'ivf';
 const TOP = 10;
 const NPROBES = [1, 2, 4, 8, 16, 32];
+const TIMED = 10;
 
 /** The naive way: score all rows, sort all of them, keep the top. */
 function sortAll(query: Float32Array, vectors: Float32Array, dims: number, k: number): number[] {
@@ -32,12 +33,23 @@ function sortAll(query: Float32Array, vectors: Float32Array, dims: number, k: nu
   return scored.slice(0, k).map((s) => s.row);
 }
 
-/** Mean ms per query of `search` over all queries (after one warm-up pass over a few). */
+/**
+ * Ms per query of `search` over `queries`: the best of 3 rounds (the machine is shared; the minimum
+ * is the least disturbed), each repeating passes until 100 ms have run, after a warm-up pass.
+ */
 function perQuery(queries: Float32Array[], search: (query: Float32Array) => unknown): number {
-  for (const query of queries.slice(0, 3)) search(query);
-  const start = performance.now();
   for (const query of queries) search(query);
-  return (performance.now() - start) / queries.length;
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    let passes = 0;
+    const start = performance.now();
+    do {
+      for (const query of queries) search(query);
+      passes++;
+    } while (performance.now() - start < 100);
+    best = Math.min(best, (performance.now() - start) / (passes * queries.length));
+  }
+  return best;
 }
 
 /**
@@ -61,14 +73,16 @@ async function measure(rows: number, dims: number, spread: number, queryCount: n
   const store = new VectorStore(data.vectors.slice(), Int32Array.from({ length: rows }, (_, i) => i), dims);
 
   log(`${SECTION}: ${label}: timing`);
-  const sortMs = perQuery(queries, (query) => sortAll(query, data.vectors, dims, TOP));
-  const exactMs = perQuery(queries, (query) => store.search(query, TOP));
+  // Timings use the first TIMED queries (score-all-and-sort at 100k is slow); recall uses all.
+  const timed = queries.slice(0, TIMED);
+  const sortMs = perQuery(timed, (query) => sortAll(query, data.vectors, dims, TOP));
+  const exactMs = perQuery(timed, (query) => store.search(query, TOP));
   const truth = queries.map((query) => store.search(query, TOP).map((hit) => hit.doc));
   const baseline = { name: 'score all + sort', value: sortMs };
-  const note = `${queryCount} queries, synthetic clusters (spread ${spread}); k-means ${k} clusters, ${ivf.iterations} iterations, ${kmeansSeconds.toFixed(1)} s`;
+  const note = `recall over ${queryCount} queries, timing over ${TIMED}; synthetic clusters (spread ${spread}); k-means ${k} clusters, ${ivf.iterations} iterations, ${kmeansSeconds.toFixed(1)} s`;
   const out: BenchRow[] = [{ section: SECTION, name: `exact top-${TOP}, ${label}`, value: exactMs, unit: 'ms/query', baseline, note }];
   for (const nprobe of NPROBES.filter((n) => n <= k)) {
-    const ms = perQuery(queries, (query) => ivfSearch(ivf, query, nprobe, TOP));
+    const ms = perQuery(timed, (query) => ivfSearch(ivf, query, nprobe, TOP));
     let found = 0;
     queries.forEach((query, q) => {
       const got = new Set(ivfSearch(ivf, query, nprobe, TOP).map((hit) => hit.index));
