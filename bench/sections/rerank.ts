@@ -1,18 +1,22 @@
 /**
- * SGPT-CE reranking speed in Node: ms to rerank 10 and 20 candidates of ~200 tokens (Python-docs
- * sections cut to ~200 tokens) for one query, with the default causal LM (tiny-gpt2-lm).
+ * SGPT-CE reranking speed: ms to rerank 10 and 20 candidates of ~200 tokens (Python-docs sections
+ * cut to ~200 tokens) for one query, with the default causal LM (tiny-gpt2-lm), in Node and in
+ * headless Chromium (the same Reranker module on onnxruntime-web's plain WASM build, 1 thread).
  * Baselines, measured in the same run:
  * - one candidate per model call (the reranker's default) against one right-padded batch;
- * - asking the LM for the query positions' logits only (num_logits_to_keep) against every
+ * - (Node) asking the LM for the query positions' logits only (num_logits_to_keep) against every
  *   position's logits (what an export without that input returns).
  *
  *   npx tsx bench/sections/rerank.ts [causal-lm]      (standalone: prints the rows)
  */
 import { createReadStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { chromiumLaunch } from '../../playwright.config';
 import { defaultModelSource, defaultRerankModel, modelSource } from '../../src/cli/default-model';
 import type { CausalLm } from '../../src/rerank/causal-lm';
 import { Reranker } from '../../src/rerank/reranker';
@@ -22,6 +26,7 @@ const SECTION = 'rerank';
 const SECTIONS = fileURLToPath(new URL('../../../shared/data/python-docs/sections.jsonl.gz', import.meta.url));
 const QUERY = 'how do I read a file line by line';
 const TOKENS = 200;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The first `count` sections with at least TOKENS tokens, each cut to the first words reaching TOKENS. */
 async function candidates(reranker: Reranker, count: number): Promise<string[]> {
@@ -67,6 +72,53 @@ function allPositions(lm: CausalLm): CausalLm {
   return { ...lm, tokenize: (text) => lm.tokenize(text), logits: (batch) => lm.logits(batch), dispose: () => lm.dispose() };
 }
 
+/**
+ * Median ms of reranking `docs` in a Chromium page, one at a time and in one batch, runs
+ * alternating. The page imports the repository's Reranker through the Vite dev server.
+ */
+async function chromiumTimes(model: string, docs: string[], runs: number): Promise<{ single: number; batched: number; backend: string }> {
+  process.env.SGPT_E2E = '1'; // no file watching while measuring
+  const server = await createServer({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (address === null || address === undefined || typeof address === 'string') throw new Error('vite did not report a port');
+  const base = `http://127.0.0.1:${address.port}`;
+  const browser = await chromium.launch(chromiumLaunch);
+  try {
+    const page = await browser.newPage();
+    await page.route(`${base}/__bench__.html`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
+    await page.goto(`${base}/__bench__.html`);
+    const measured = await page.evaluate(
+      async ({ model, docs, runs, query, module }) => {
+        const { Reranker } = (await import(/* @vite-ignore */ module)) as typeof import('../../src/rerank/reranker');
+        const reranker = await Reranker.load(new URL(model, location.href).href, { device: 'wasm', wasmPaths: '/ort/', threads: 1 });
+        try {
+          const single: number[] = [];
+          const batched: number[] = [];
+          await reranker.score(query, docs, { batchSize: 1 });
+          await reranker.score(query, docs, { batchSize: docs.length });
+          for (let i = 0; i < runs; i++) {
+            let start = performance.now();
+            await reranker.score(query, docs, { batchSize: 1 });
+            single.push(performance.now() - start);
+            start = performance.now();
+            await reranker.score(query, docs, { batchSize: docs.length });
+            batched.push(performance.now() - start);
+          }
+          return { single, batched, backend: reranker.lm.backend };
+        } finally {
+          await reranker.dispose();
+        }
+      },
+      { model, docs, runs, query: QUERY, module: `/@fs${ROOT}src/rerank/reranker.ts` },
+    );
+    return { single: median(measured.single), batched: median(measured.batched), backend: measured.backend };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const source = ctx.model === undefined ? defaultRerankModel(defaultModelSource()) : modelSource(ctx.model);
   if (source === undefined) throw new Error('rerank bench: no causal LM next to the default model (public/models/tiny-gpt2-lm)');
@@ -105,6 +157,24 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
           note,
         },
       );
+    }
+    // The dev server serves public/ at /: the browser loads the same model folder by URL.
+    const inside = relative(resolve(ROOT, 'public'), resolve(source));
+    if (inside.startsWith('..')) {
+      ctx.log?.(`${SECTION}: Chromium skipped, ${source} is not under public/`);
+      return rows;
+    }
+    for (const count of [10, 20]) {
+      ctx.log?.(`${SECTION}: Chromium, ${count} candidates`);
+      const t = await chromiumTimes(`/${inside.split('\\').join('/')}/`, pool.slice(0, count), runs);
+      rows.push({
+        section: SECTION,
+        name: `Chromium: rerank ${count} candidates, one right-padded batch`,
+        value: t.batched,
+        unit: 'ms',
+        baseline: { name: 'one at a time', value: t.single },
+        note: `${note.replace(/ on cpu;/, ` on ${t.backend} (plain build, 1 thread);`)}`,
+      });
     }
     return rows;
   } finally {

@@ -11,10 +11,10 @@ import type { LoadOptions } from '../embed/types';
 import { loadCausalLm, type CausalLm } from './causal-lm';
 
 /**
- * Rows per model call. One: the vocabulary projection dominates a small LM's cost, and a padded
- * batch needs logits from its shortest row's first query position on (more positions x 50257),
- * so batching measured slower on CPU (bench/sections/rerank.ts); it also gives the most points
- * at which a newer query can abort.
+ * Rows per model call. One: a padded batch needs logits from its shortest row's first query
+ * position on (more positions x 50257), so batching did not pay consistently in our runs
+ * (bench/sections/rerank.ts: within noise on 2 busy cores, Node and Chromium), and one row per
+ * call gives a newer query the most points to abort at.
  */
 export const DEFAULT_RERANK_BATCH_SIZE = 1;
 
@@ -36,10 +36,18 @@ export interface Reranked {
 
 /**
  * Let queued messages run. An onnxruntime run can settle in microtasks alone, so without this a
- * worker would not see a newer query's `cancel` until every batch is done.
+ * worker would not see a newer query's `cancel` until every batch is done. A MessageChannel task,
+ * not setTimeout: browsers clamp nested timeouts to 4 ms.
  */
 function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
