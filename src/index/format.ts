@@ -225,6 +225,31 @@ export async function verifyFile(ref: FileRef, bytes: Uint8Array): Promise<void>
   if (hash !== ref.sha256) throw invalid(ref.name, `content hash ${hash.slice(0, 16)}… does not match the manifest's ${ref.sha256.slice(0, 16)}… (corrupt or from another build)`);
 }
 
+/**
+ * Text-like files are stored gzipped, whatever the server does. Not '.gz': some servers send
+ * '.gz' files with Content-Encoding: gzip, and the browser would hand us other bytes than we hashed.
+ */
+export const GZIP_SUFFIX = '.gzip';
+
+async function pipe(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  return pipe(bytes, new CompressionStream('gzip'));
+}
+
+/** The file's content: gunzipped when its name ends in .gzip (a broken stream is INDEX_INVALID naming the file). */
+export async function fileContent(name: string, bytes: Uint8Array): Promise<Uint8Array> {
+  if (!name.endsWith(GZIP_SUFFIX)) return bytes;
+  try {
+    return await pipe(bytes, new DecompressionStream('gzip'));
+  } catch (error) {
+    throw invalid(name, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
 /** `stem.<first 16 hex of sha256>.ext`: immutable names that caches may keep forever. */
 export async function fileRefFor(stem: string, ext: string, bytes: Uint8Array): Promise<FileRef> {
   const sha256 = await sha256Hex(bytes);

@@ -25,7 +25,7 @@ export function openIndexDir(dir: string): Promise<IndexReader> {
 }
 
 /** Names this writer produces: kept out of the way of anything else in the folder. */
-const OURS = /^(vectors-\d+|excerpts-\d+|centroids|sections|keyword|hashes)\.[0-9a-f]{16}\.(bin|json|bm25)$/;
+const OURS = /^(vectors-\d+|excerpts-\d+|centroids|sections|keyword|hashes)\.[0-9a-f]{16}\.(bin|json|bm25)(\.gzip)?$/;
 
 /** Write the files, then swap in the manifest, then delete files no manifest names any more. Returns bytes written. */
 export async function writeIndexDir(dir: string, built: BuiltIndex): Promise<number> {

@@ -9,6 +9,7 @@ import {
   decodeCentroids,
   decodeJson,
   decodeShard,
+  fileContent,
   parseManifest,
   parseSections,
   parseStrings,
@@ -144,8 +145,9 @@ function bucketOf(buckets: readonly ExcerptRef[], section: number): number {
   return lo;
 }
 
+/** The file's content after its length and hash are checked against the manifest (gunzipped if .gzip). */
 async function verified(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
   const bytes = await load(ref.name);
   await verifyFile(ref, bytes);
-  return bytes;
+  return fileContent(ref.name, bytes);
 }

@@ -14,6 +14,8 @@ import { assignShards } from './shards';
 import {
   FORMAT_NAME,
   FORMAT_VERSION,
+  GZIP_SUFFIX,
+  gzip,
   encodeCentroids,
   encodeJson,
   encodeShard,
@@ -154,8 +156,9 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
   const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount);
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
-  const add = async (stem: string, ext: string, bytes: Uint8Array): Promise<FileRef> => {
-    const ref = await fileRefFor(stem, ext, bytes);
+  const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
+    const bytes = compress ? await gzip(content) : content;
+    const ref = await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes);
     files.push({ name: ref.name, bytes });
     return ref;
   };
@@ -170,17 +173,17 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: members.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
-  const sectionsRef = await add('sections', 'json', encodeJson(sectionsFile));
+  const sectionsRef = await add('sections', 'json', encodeJson(sectionsFile), true);
   const excerptRefs: ExcerptRef[] = [];
   for (let first = 0, b = 0; first < excerpts.length; b++) {
     let bytes = 0;
     let end = first;
     while (end < excerpts.length && (end === first || bytes < EXCERPT_BUCKET_BYTES)) bytes += excerpts[end++]!.length + 3;
-    excerptRefs.push({ ...(await add(`excerpts-${b}`, 'json', encodeJson(excerpts.slice(first, end)))), first, count: end - first });
+    excerptRefs.push({ ...(await add(`excerpts-${b}`, 'json', encodeJson(excerpts.slice(first, end)), true)), first, count: end - first });
     first = end;
   }
-  const hashesRef = await add('hashes', 'json', encodeJson(hashes));
-  const keywordRef = await add('keyword', 'bm25', Bm25Index.build(keywordTexts).encode());
+  const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
+  const keywordRef = await add('keyword', 'bm25', Bm25Index.build(keywordTexts).encode(), true);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,

@@ -153,3 +153,19 @@ describe('manifest validation', () => {
     expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
   });
 });
+
+describe('compressed files', () => {
+  it('stores the text-like files gzipped and names a broken stream', async () => {
+    for (const ref of [manifest.sections, manifest.keyword, manifest.hashes, ...manifest.excerpts]) expect(ref.name).toMatch(/\.gzip$/);
+    for (const ref of [manifest.centroids!, ...manifest.shards]) expect(ref.name).toMatch(/\.bin$/);
+    const bytes = new TextEncoder().encode('not gzip at all');
+    const ref = await fileRefFor('sections', 'json.gzip', bytes);
+    const dir = await altered(async (d) => {
+      await writeFile(join(d, ref.name), bytes);
+      await editManifest(d, (m) => (m.sections = ref));
+    });
+    const error = await failure(openIndexDir(dir));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(new RegExp(`^${ref.name.replace(/\./g, '\\.')}: is not valid gzip data`));
+  });
+});
