@@ -57,6 +57,19 @@ function ortRuntime(): Plugin {
   };
 }
 
+/** The demo fetches its documents at run time (the element's `src`), so the build copies them. */
+function demoData(): Plugin {
+  return {
+    name: 'sgpt-demo-data',
+    apply: 'build',
+    generateBundle() {
+      for (const name of ['python-docs.json', 'LICENSE.txt']) {
+        this.emitFile({ type: 'asset', fileName: `data/${name}`, source: readFileSync(join(here, 'demo/data', name)) });
+      }
+    },
+  };
+}
+
 /**
  * onnxruntime-web's bundle names its default asyncify .wasm as `new URL(..., import.meta.url)`,
  * which would make Vite copy 27 MB into the build. We always set wasmPaths, so that URL is dead:
@@ -77,7 +90,7 @@ export default defineConfig({
   publicDir: join(here, 'public'),
   // Multi-page: a missing file is a 404, not index.html (a wrong model URL must fail clearly).
   appType: 'mpa',
-  plugins: [ortRuntime()],
+  plugins: [ortRuntime(), demoData()],
   worker: {
     format: 'es',
     plugins: () => [ortNoDefaultWasm()],
