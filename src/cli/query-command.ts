@@ -62,7 +62,8 @@ export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
   let hits: SiteHit[];
   if (run.keywordOnly) hits = await search.keywordSearch(run.query, limit);
   else {
-    const embedder = await Embedder.load(source);
+    // The query is embedded in the mode the documents were (the model and its hash are still checked).
+    const embedder = await Embedder.load(source, { settings: { mode: search.manifest.model.mode } });
     try {
       search.checkModel(await modelRef(source, embedder));
       const vector = await embedder.embedQuery(run.query);

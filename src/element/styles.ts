@@ -81,7 +81,8 @@ export const styles = css`
     font-size: 0.9em;
     color: var(--_muted);
   }
-  .url {
+  .url,
+  .page {
     display: block;
     margin-top: 0.15em;
     font-size: 0.8em;

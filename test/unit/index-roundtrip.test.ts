@@ -124,3 +124,19 @@ describe('index round trip on the fixture site', () => {
     expect(probed.length).toBeGreaterThan(0);
   });
 });
+
+describe('query --index', () => {
+  it('embeds the query in the index\'s mode and refuses another model', async () => {
+    const out = join(work, 'symmetric');
+    await buildSiteIndex({ site: SITE, out, mode: 'symmetric' });
+    const hits = await querySiteIndex({ index: out, query: 'milk', limit: 3 });
+    expect(hits[0]!.url).toBe('/guide/install.html#configure-options');
+    // The same weights under another name are another model as far as the index can tell.
+    const other = join(work, 'other-gpt2');
+    await cp(defaultModelSource(), other, { recursive: true });
+    await expect(querySiteIndex({ index: out, query: 'milk', model: other })).rejects.toMatchObject({
+      code: 'INDEX_MODEL_MISMATCH',
+      message: expect.stringContaining('"other-gpt2"'),
+    });
+  });
+});
