@@ -16,10 +16,15 @@ fi
 mkdir -p "$cache/deb"
 cd "$cache/deb"
 if ! ls python3.11-doc_*.deb >/dev/null 2>&1; then
-  apt-get download python3.11-doc >&2 || {
-    echo "apt-get download python3.11-doc failed; run 'apt-get update' first (as root) and retry" >&2
-    exit 1
-  }
+  if ! apt-get download python3.11-doc >&2; then
+    # A fresh machine may have no package lists yet; root can fetch them.
+    if [ "$(id -u)" = 0 ] && apt-get update -qq >&2 && apt-get download python3.11-doc >&2; then
+      :
+    else
+      echo "apt-get download python3.11-doc failed; run 'apt-get update' (as root) and retry" >&2
+      exit 1
+    fi
+  fi
 fi
 dpkg-deb -x python3.11-doc_*.deb "$cache"
 # Debian replaces the bundled JS/CSS with symlinks into other packages; the pages themselves are complete.
