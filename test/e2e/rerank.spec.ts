@@ -118,8 +118,8 @@ test('focus stays on the same document and its DOM node moves when the order cha
   await expect(input(page)).toHaveAttribute('aria-activedescendant', `sgpt-option-${index}`);
 });
 
-test('a new query cancels a running rerank in the worker', async ({ page }) => {
-  // Record the worker traffic of the page's module workers.
+/** Record the page's worker traffic in window.__traffic; posting a rerank fires `rerank-posted`. */
+async function recordWorkerTraffic(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const log: Array<{ dir: 'out' | 'in'; data: Record<string, unknown> }> = [];
     (window as unknown as { __traffic: typeof log }).__traffic = log;
@@ -136,6 +136,13 @@ test('a new query cancels a running rerank in the worker', async ({ page }) => {
       }
     };
   });
+}
+
+type Traffic = Array<{ dir: string; data: Record<string, unknown> }>;
+const traffic = (page: Page) => page.evaluate(() => (window as unknown as { __traffic: Traffic }).__traffic);
+
+test('a new query cancels a running rerank in the worker', async ({ page }) => {
+  await recordWorkerTraffic(page);
   await addElement(page);
   // As soon as the first query's rerank is on its way, the user clears the box and types another.
   await page.evaluate(() => {
@@ -154,11 +161,49 @@ test('a new query cancels a running rerank in the worker', async ({ page }) => {
   await input(page).fill(QUERY);
   await expect.poll(async () => Object.keys(await stages(page, 'storage tins')).sort(), { timeout: 45_000 }).toEqual(['reranked', 'semantic']);
 
-  const traffic = await page.evaluate(() => (window as unknown as { __traffic: Array<{ dir: string; data: Record<string, unknown> }> }).__traffic);
-  const first = traffic.find((m) => m.dir === 'out' && m.data.type === 'rerank' && m.data.query === QUERY)!;
+  const log = await traffic(page);
+  const first = log.find((m) => m.dir === 'out' && m.data.type === 'rerank' && m.data.query === QUERY)!;
   expect(first).toBeDefined();
-  expect(traffic.some((m) => m.dir === 'out' && m.data.type === 'cancel' && m.data.target === first.data.id)).toBe(true);
-  const answer = traffic.find((m) => m.dir === 'in' && m.data.id === first.data.id && m.data.type !== 'progress');
+  expect(log.some((m) => m.dir === 'out' && m.data.type === 'cancel' && m.data.target === first.data.id)).toBe(true);
+  const answer = log.find((m) => m.dir === 'in' && m.data.id === first.data.id && m.data.type !== 'progress');
   expect(answer?.data).toMatchObject({ type: 'error', error: { code: 'ABORTED' } });
   expect(Object.keys(await stages(page, QUERY))).toEqual(['semantic']);
+});
+
+test('while the pointer is over the list, the reranked order waits until it leaves', async ({ page }) => {
+  await recordWorkerTraffic(page);
+  await addElement(page);
+  await page.evaluate(() => {
+    const element = document.querySelector('sgpt-search#rr')!;
+    const onResults = (event: Event) => {
+      if ((event as CustomEvent).detail.stage !== 'semantic') return;
+      element.removeEventListener('sgpt-results', onResults);
+      // The pointer enters the list while the semantic results show.
+      element.shadowRoot!.querySelector('[role="listbox"]')!.dispatchEvent(new PointerEvent('pointerenter'));
+    };
+    element.addEventListener('sgpt-results', onResults);
+  });
+  await input(page).fill(QUERY);
+  // The worker has answered the rerank...
+  await expect
+    .poll(async () => {
+      const log = await traffic(page);
+      const request = log.find((m) => m.dir === 'out' && m.data.type === 'rerank');
+      return request !== undefined && log.some((m) => m.dir === 'in' && m.data.id === request.data.id && m.data.type === 'result');
+    }, { timeout: 45_000 })
+    .toBe(true);
+  // ...but nothing moves under the pointer.
+  await page.waitForTimeout(200);
+  const { semantic } = await stages(page, QUERY);
+  expect(Object.keys(await stages(page, QUERY))).toEqual(['semantic']);
+  const titles = page.locator('sgpt-search#rr [part~="option-title"]');
+  await expect(titles).toHaveText(semantic!.map((hit) => hit.title));
+  // The pointer leaves: the reranked order is applied and announced.
+  await page.evaluate(() => {
+    document.querySelector('sgpt-search#rr')!.shadowRoot!.querySelector('[role="listbox"]')!.dispatchEvent(new PointerEvent('pointerleave'));
+  });
+  await expect.poll(async () => Object.keys(await stages(page, QUERY)).sort()).toEqual(['reranked', 'semantic']);
+  const { reranked } = await stages(page, QUERY);
+  await expect(titles).toHaveText(reranked!.map((hit) => hit.title));
+  expect(reranked!.map((hit) => hit.id)).not.toEqual(semantic!.map((hit) => hit.id));
 });
