@@ -52,14 +52,22 @@ test('titles and text are rendered as text, never as markup', async ({ page }) =
   expect(dialogs).toEqual([]);
 });
 
-test('a model URL that 404s shows a clear error and fires sgpt-error', async ({ page }) => {
+test('a model URL that 404s (or a src that does) shows a clear error and fires sgpt-error', async ({ page }) => {
   await openMinimal(page);
   await page.evaluate(() => {
     const element = document.createElement('sgpt-search');
     element.id = 'broken';
     element.setAttribute('model', '/models/no-such-model/');
     document.body.append(element);
+    const noData = document.createElement('sgpt-search');
+    noData.id = 'no-data';
+    noData.setAttribute('src', '/data/no-such-file.json');
+    document.body.append(noData);
   });
+  const fetchFailed = await waitForEvent(page, 'sgpt-error', 'no-data');
+  expect(fetchFailed.detail.code).toBe('DOCUMENTS_FETCH_FAILED');
+  await expect(page.locator('sgpt-search#no-data [part="error"]')).toContainText('could not load documents from /data/no-such-file.json: HTTP 404');
+
   const error = await waitForEvent(page, 'sgpt-error', 'broken');
   expect(error.detail.code).toBe('MODEL_NOT_FOUND');
   const shown = page.locator('sgpt-search#broken [part="error"]');
