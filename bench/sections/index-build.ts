@@ -57,9 +57,9 @@ async function browserRun(browser: Browser, base: string, site: string, index: s
       indexDir: index,
       manifest: probeAll ? (m) => (m.probe = m.shards.length) : undefined,
     });
-    let otherBytes = 0;
+    const otherSizes: Array<Promise<number>> = [];
     page.on('requestfinished', (request) => {
-      if (!request.url().includes('/pydocs/')) void request.sizes().then((s) => (otherBytes += s.responseBodySize));
+      if (!request.url().includes('/pydocs/')) otherSizes.push(request.sizes().then((s) => s.responseBodySize, () => 0));
     });
     const indexBytes = () => [...route.served.values()].reduce((a, b) => a + b, 0);
     await page.addInitScript((query) => {
@@ -78,6 +78,7 @@ async function browserRun(browser: Browser, base: string, site: string, index: s
     await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.semantic !== undefined, null, { timeout: 300_000 });
     const marks = await page.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks);
     const vectorBytes = [...route.served].filter(([path]) => /sgpt\/(vectors|centroids)/.test(path)).reduce((a, [, b]) => a + b, 0);
+    const otherBytes = (await Promise.all(otherSizes)).reduce((a, b) => a + b, 0);
     return { keywordMs: marks.keyword!, semanticMs: marks.semantic!, keywordBytes, semanticBytes: indexBytes(), vectorBytes, otherBytes };
   } finally {
     await context.close();
