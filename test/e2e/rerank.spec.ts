@@ -3,12 +3,16 @@
  * place (same DOM nodes, keyboard focus on the same document), and a newer query cancels a
  * running rerank in the worker. The expected order comes from the Node reranker on the same texts.
  */
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import { buildSiteIndex } from '../../src/cli/index-command';
 import { Reranker } from '../../src/rerank/reranker';
 import { documentText } from '../../src/worker/documents';
 import type { SearchDocument, SearchHit } from '../../src/worker/protocol';
 import { test, expect, events, waitForEvent } from './fixtures';
+import { routeSite } from './site-route';
 
 const TOPICS = [
   ['Kettles', 'A kettle boils water on the stove or with an electric element; descale it with vinegar.'],
@@ -47,13 +51,16 @@ async function stages(page: Page, query: string): Promise<Record<string, SearchH
   return Object.fromEntries(list.map((e) => [e.detail.stage as string, e.detail.results as SearchHit[]]));
 }
 
-/** The reranker's order of the semantic hits, computed in Node on the same texts. */
-async function rerankedInNode(semantic: SearchHit[]): Promise<SearchHit[]> {
+/** The reranker's order of `hits` for `query`, computed in Node on the same texts. */
+async function rerankedInNode(
+  hits: SearchHit[],
+  text = (hit: SearchHit) => documentText(DOCUMENTS.find((doc) => doc.id === hit.id)!),
+  query = QUERY,
+): Promise<SearchHit[]> {
   const reranker = await Reranker.load(resolve(import.meta.dirname, '../../public/models/tiny-gpt2-lm'));
   try {
-    const texts = semantic.map((hit) => documentText(DOCUMENTS.find((doc) => doc.id === hit.id)!));
-    const { order } = await reranker.rerank(QUERY, texts);
-    return order.map((i) => semantic[i]!);
+    const { order } = await reranker.rerank(query, hits.map(text));
+    return order.map((i) => hits[i]!);
   } finally {
     await reranker.dispose();
   }
@@ -206,4 +213,25 @@ test('while the pointer is over the list, the reranked order waits until it leav
   const { reranked } = await stages(page, QUERY);
   await expect(titles).toHaveText(reranked!.map((hit) => hit.title));
   expect(reranked!.map((hit) => hit.id)).not.toEqual(semantic!.map((hit) => hit.id));
+});
+
+test('over a prebuilt site index, the last site stage is reranked from titles and excerpts', async ({ page }) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sgpt-rerank-site-'));
+  try {
+    await buildSiteIndex({ site: resolve(import.meta.dirname, '../fixtures/site'), out: join(dir, 'sgpt') });
+    await routeSite(page, '/site/', resolve(import.meta.dirname, '../fixtures/site'), { indexDir: join(dir, 'sgpt'), attributes: 'rerank limit="5"' });
+    await page.goto('/site/search.html');
+    const query = 'how do I install the kettle';
+    await page.locator('sgpt-search#search').getByRole('combobox').fill(query);
+    await expect
+      .poll(async () => (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.query === query).map((e) => e.detail.stage).at(-1), { timeout: 45_000 })
+      .toBe('reranked');
+    const list = (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.query === query);
+    const before = list.at(-2)!.detail.results as SearchHit[];
+    expect(list.at(-2)!.detail.stage).not.toBe('reranked');
+    const expected = await rerankedInNode(before, (hit) => `${hit.title}\n${hit.excerpt}`, query);
+    expect((list.at(-1)!.detail.results as SearchHit[]).map((hit) => hit.url)).toEqual(expected.map((hit) => hit.url));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
