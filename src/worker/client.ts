@@ -86,6 +86,8 @@ export class SearchClient {
   async load(model: string, options: LoadOptions = {}): Promise<LoadResult> {
     this.lastLoad = { type: 'load', model, ...options };
     this.lastDocuments = null;
+    // Documents still being embedded by the old model are of no use to the new one.
+    this.documentsController?.abort();
     return this.send(this.lastLoad, undefined, false) as Promise<LoadResult>;
   }
 

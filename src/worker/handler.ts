@@ -59,8 +59,11 @@ export class WorkerHandler {
   private reranker: { model: string; loading: Promise<Reranker> } | null = null;
   private loadResult: LoadResult | null = null;
   private corpus: Corpus = EMPTY;
-  /** setDocuments calls run one after another, each starting from the corpus the previous left. */
-  private documentsQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * load and setDocuments run one after another: each document set starts from the corpus the
+   * previous left, and a model switch never lands in the middle of an embedding.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly controllers = new Map<number, AbortController>();
 
   constructor(
@@ -101,12 +104,9 @@ export class WorkerHandler {
   private run(request: Exclude<Request, { type: 'cancel' }>, signal: AbortSignal) {
     switch (request.type) {
       case 'load':
-        return this.load(request);
-      case 'setDocuments': {
-        const next = this.documentsQueue.then(() => this.setDocuments(request, signal));
-        this.documentsQueue = next.catch(() => undefined);
-        return next;
-      }
+        return this.enqueue(() => this.load(request));
+      case 'setDocuments':
+        return this.enqueue(() => this.setDocuments(request, signal));
       case 'search':
         return this.search(request, signal);
       case 'embedQuery':
@@ -114,6 +114,12 @@ export class WorkerHandler {
       case 'rerank':
         return this.rerank(request, signal);
     }
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   private progress(id: number, progress: Progress): void {

@@ -125,6 +125,18 @@ describe('SearchClient', () => {
     client.dispose();
   });
 
+  it('a model switch aborts documents still being embedded and starts from an empty corpus', async () => {
+    const { client } = setup();
+    await client.load(MODEL);
+    const embedding = client.setDocuments(DOCS);
+    const reloaded = client.load(MODEL, { mode: 'symmetric' });
+    expect((await rejection(embedding)).code).toBe('ABORTED');
+    expect((await reloaded).mode).toBe('symmetric');
+    expect((await client.search('tea', 3)).hits).toEqual([]);
+    expect(await client.setDocuments(DOCS)).toEqual({ count: 3, embedded: 3 });
+    client.dispose();
+  });
+
   it('lets only the latest search answer; an earlier one rejects with ABORTED', async () => {
     const { client, workers } = setup();
     await client.load(MODEL);
