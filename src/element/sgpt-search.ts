@@ -7,7 +7,8 @@
  * Attributes: model (model folder URL), src (URL of a JSON array of {id, title, text, url}),
  * mode (symmetric|asymmetric; default the model's), limit, placeholder, device (auto|wasm|webgpu).
  * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
- * keyword results while the model loads, then semantic ones; replaces src/documents).
+ * keyword results while the model loads, then semantic ones; replaces src/documents), fusion-weight
+ * (semantic share 0..1 of the fused ranking for a site index; default the index's).
  * Property: documents (the same array; only new or changed documents are embedded again).
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
  * stage}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
@@ -84,6 +85,7 @@ export class SgptSearch extends LitElement {
     model: { type: String },
     src: { type: String },
     index: { type: String },
+    fusionWeight: { type: Number, attribute: 'fusion-weight' },
     mode: { type: String },
     limit: { type: Number },
     placeholder: { type: String },
@@ -103,6 +105,7 @@ export class SgptSearch extends LitElement {
   declare model: string;
   declare src: string | undefined;
   declare index: string | undefined;
+  declare fusionWeight: number | undefined;
   declare mode: Mode | undefined;
   declare limit: number;
   declare placeholder: string;
@@ -204,7 +207,8 @@ export class SgptSearch extends LitElement {
     if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
     if (changed.has('index')) {
       const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
-      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad) : new SemanticSource(this.client);
+      const weight = () => (typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined);
+      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, weight) : new SemanticSource(this.client);
     }
   }
 

@@ -33,11 +33,13 @@ export class SiteSource implements SearchSource {
   /**
    * @param manifestUrl the index's manifest.json (absolute, or relative to the page)
    * @param model resolves with the worker's loaded model (waits while it loads)
+   * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
    */
   constructor(
     manifestUrl: string,
     private readonly client: SearchClient,
     private readonly model: () => Promise<LoadResult>,
+    private readonly semanticWeight: () => number | undefined = () => undefined,
   ) {
     this.site = openSiteSearch(new URL(manifestUrl, document.baseURI));
     this.site.catch(() => undefined); // reported by the first search
@@ -54,7 +56,8 @@ export class SiteSource implements SearchSource {
     site.checkModel({ id: loaded.modelId, dims: loaded.dims, mode: loaded.mode });
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
-    const fused = await site.semanticSearch(query, vector, { limit });
+    const weight = this.semanticWeight();
+    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit } : { limit, semanticWeight: weight });
     abortIf(signal);
     yield { stage: 'semantic', results: fused.map(toHit) };
   }

@@ -41,8 +41,8 @@ test.afterAll(async () => {
 });
 
 /** /pydocs/… is the subset site with its index; /pydocs/search.html holds the element. */
-function serveDocs(page: Page, manifest?: (json: Record<string, any>) => void) {
-  return routeSite(page, '/pydocs/', site, { manifest, attributes: 'limit="8"' });
+function serveDocs(page: Page, manifest?: (json: Record<string, any>) => void, attributes = '') {
+  return routeSite(page, '/pydocs/', site, { manifest, attributes: `limit="8" ${attributes}` });
 }
 
 interface Hit {
@@ -102,4 +102,15 @@ test('an index built with another model is refused with INDEX_MODEL_MISMATCH', a
   expect(error.detail.message).toContain('"tiny-gpt2"');
   // The keyword results were shown before the model check.
   expect((await events(page, 'sgpt-results', 'search'))[0]!.detail.stage).toBe('keyword');
+});
+
+test('the page can set the fusion weight: 0 keeps the keyword order', async ({ page }) => {
+  await serveDocs(page, undefined, 'fusion-weight="0"');
+  await page.goto('/pydocs/search.html');
+  await page.locator('sgpt-search#search').getByRole('combobox').fill('sort a list of tuples');
+  await expect.poll(async () => (await events(page, 'sgpt-results', 'search')).some((e) => e.detail.stage === 'semantic')).toBe(true);
+  const stages = await events(page, 'sgpt-results', 'search');
+  const urls = (stage: string) => (stages.find((e) => e.detail.stage === stage)!.detail.results as Hit[]).map((h) => h.url);
+  expect(urls('keyword').length).toBeGreaterThan(3);
+  expect(urls('semantic')).toEqual(urls('keyword'));
 });
