@@ -84,11 +84,18 @@ async function reusable(previous: IndexReader | null | undefined, model: ModelRe
   const old = previous.manifest.model;
   if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
   const hashes = await previous.textHashes();
+  // Sections with the same text have the same vectors: take them from the first such section only.
+  const source = new Map<string, number>();
+  hashes.forEach((hash, section) => {
+    if (!source.has(hash)) source.set(hash, section);
+  });
   for (let s = 0; s < previous.manifest.shards.length; s++) {
     const shard = await previous.shard(s);
     const vectors = dequantize(shard, shard.dims);
     for (let r = 0; r < shard.rows; r++) {
-      const hash = hashes[shard.owner[r]!]!;
+      const section = shard.owner[r]!;
+      const hash = hashes[section]!;
+      if (source.get(hash) !== section) continue;
       const rows = byHash.get(hash) ?? [];
       rows.push(vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
       byHash.set(hash, rows);

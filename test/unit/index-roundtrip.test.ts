@@ -106,6 +106,14 @@ describe('index round trip on the fixture site', () => {
       expect(same, `section ${s}`).toBe(s !== requirements);
     }
     expect((await querySiteIndex({ index: out, query: 'fresh water', limit: 1, keywordOnly: true }))[0]!.url).toBe('/guide/install.html#requirements');
+
+    // Two sections with the same text keep one set of rows each, build after build.
+    const faq = join(site, 'faq.html');
+    await writeFile(faq, (await readFile(faq, 'utf8')).replace('</table>', '</table><h2>Twin</h2><p>Same text.</p><h2>Twin</h2><p>Same text.</p>'));
+    const first = await buildSiteIndex({ site, out });
+    const second = await buildSiteIndex({ site, out });
+    expect(first.built).toMatchObject({ sections: 16, embedded: 2 });
+    expect(second.built).toMatchObject({ sections: 16, embedded: 0, vectors: first.built.vectors });
   });
 
   it('splits vectors into IVF shards that a query probes, exact when it probes them all', async () => {
