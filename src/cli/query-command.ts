@@ -2,6 +2,8 @@
  * `sgpt-search query --index <dir> "text"`: what the browser would show for a query, through the
  * same site-search code, as a JSON array on stdout.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Embedder } from '../embed/embedder';
 import { SgptError } from '../errors';
@@ -9,7 +11,7 @@ import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import { Reranker } from '../rerank/reranker';
 import { SiteSearch, type SiteHit } from '../search/site-search';
-import { defaultRerankModel, modelSource } from './default-model';
+import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
 
 export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--model <source>] [--keyword-only]
                           [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
@@ -17,7 +19,7 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
   --limit <N>          results (default 10)
   --probe <N>          vector shards to read (default: the index's)
-  --model <source>     the index's model (default: the bundled default model)
+  --model <source>     the index's model (default: the bundled model the index names, else the default)
   --keyword-only       BM25 results only, as shown while the model loads
   --rerank             reorder the top results by SGPT-CE (a causal LM's log-probability of the
                        query given title + excerpt); rows gain "rerankScore"
@@ -58,7 +60,7 @@ async function rerankHits(hits: SiteHit[], run: QueryRun, model: string): Promis
 export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
   const search = await SiteSearch.open(fsLoader(run.index));
   const limit = run.limit ?? 10;
-  const source = modelSource(run.model);
+  const source = run.model === undefined ? bundledModelFor(search.manifest.model.id) : modelSource(run.model);
   let hits: SiteHit[];
   if (run.keywordOnly) hits = await search.keywordSearch(run.query, limit);
   else {
@@ -73,6 +75,12 @@ export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
     }
   }
   return run.rerank ? rerankHits(hits, run, source) : hits;
+}
+
+/** Without --model: the bundled model the index names when the package has it, else the default. */
+function bundledModelFor(id: string): string {
+  const bundled = join(dirname(defaultModelSource()), id);
+  return existsSync(join(bundled, 'config.json')) ? bundled : defaultModelSource();
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
