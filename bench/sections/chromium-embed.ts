@@ -3,17 +3,21 @@
  * (median round trip of client.search over 32 documents) and documents per second
  * (client.setDocuments of 32 new documents of ~128 words).
  *
- * Configurations, all in this run on one page: onnxruntime-web's plain WASM build with 1 thread
+ * Configurations, all in this run on one page, measured in interleaved rounds: onnxruntime-web's plain WASM build with 1 thread
  * (what the element uses on CPU), the asyncify build with 1 thread (transformers.js' default and
  * the one WebGPU needs: the baseline), the plain build with 2 threads, and WebGPU only if the
  * browser offers a real adapter (headless Chromium here offers none: reported as n/a).
  *
+ * The model: the bundled default, a folder (under public/ or anywhere: served by the bench's dev
+ * server) or a URL.
+ *
  *   npx tsx bench/sections/chromium-embed.ts [model]      (standalone: prints the rows)
  */
-import { relative, resolve } from 'node:path';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
-import { createServer } from 'vite';
+import { createServer, type Plugin } from 'vite';
 import { chromiumLaunch } from '../../playwright.config';
 import { modelSource } from '../../src/cli/default-model';
 import type { BenchContext, BenchRow } from '../types';
@@ -47,12 +51,38 @@ function words(count: number, offset: number): string {
   return Array.from({ length: count }, (_, i) => WORDS[(offset + i) % WORDS.length]).join(' ');
 }
 
-/** The browser can only fetch models the dev server serves: folders under public/, or URLs. */
-function modelUrl(source: string): string {
-  if (/^https?:\/\//.test(source)) return source;
+const MODEL_ROUTE = '/__bench-model__/';
+
+/** Where the page loads the model from: a URL as it is, a folder under public/ by its path, any other folder through MODEL_ROUTE. */
+function modelLocation(source: string): { url: string; folder?: string } {
+  if (/^https?:\/\//.test(source)) return { url: source };
   const inside = relative(PUBLIC, resolve(source));
-  if (inside.startsWith('..')) throw new Error(`chromium-embed needs a model under public/ or a URL, got ${source}`);
-  return `/${inside.split('\\').join('/')}/`;
+  if (!inside.startsWith('..')) return { url: `/${inside.split(sep).join('/')}/` };
+  if (!existsSync(join(source, 'config.json'))) throw new Error(`chromium-embed: ${source} is neither a URL nor a model folder`);
+  return { url: `${MODEL_ROUTE}${basename(resolve(source))}/`, folder: resolve(source) };
+}
+
+/** Dev-server plugin serving one model folder at MODEL_ROUTE (streamed: models can be large). */
+function serveModelFolder(folder: string): Plugin {
+  return {
+    name: 'bench-model-folder',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = decodeURIComponent(req.url?.split('?')[0] ?? '');
+        const prefix = `${MODEL_ROUTE}${basename(folder)}/`;
+        if (!path.startsWith(prefix)) return next();
+        const file = resolve(folder, path.slice(prefix.length));
+        if (!file.startsWith(folder + sep) || !existsSync(file) || !statSync(file).isFile()) {
+          res.statusCode = 404;
+          res.end();
+          return;
+        }
+        res.setHeader('Content-Length', statSync(file).size);
+        res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
 }
 
 function median(values: number[]): number {
@@ -61,55 +91,68 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Runs in the page: load, embed documents, time queries, dispose. Medians are taken here in Node. */
-async function measureInPage(page: Page, model: string, config: Config, runs: { queries: number; docs: number }): Promise<Measured> {
+/**
+ * Runs in the page: one client (one worker) per configuration, measured in interleaved rounds so
+ * that load from other processes hits every configuration alike. Medians are taken here in Node.
+ */
+async function measureInPage(page: Page, model: string, configs: Config[], runs: { queries: number; docs: number }): Promise<Measured[]> {
   const queries = Array.from({ length: 4 }, (_, i) => words(12, i * 5));
   const docs = (run: number) => Array.from({ length: 32 }, (_, i) => ({ id: `${run}-${i}`, title: '', text: words(128, i * 3 + run) }));
-  const batches = Array.from({ length: runs.docs + 1 }, (_, run) => docs(run));
+  // batches[0] (4 documents) only warms up; the timed sets have 32 each.
+  const batches = [docs(0).slice(0, 4), ...Array.from({ length: runs.docs }, (_, run) => docs(run + 1))];
   // No named inner functions in the page code: tsx would wrap them in a helper the page lacks.
   const measured = await page.evaluate(
-    async ({ model, config, queries, batches, queryRuns, clientModule }) => {
+    async ({ model, configs, queries, batches, queryRuns, clientModule }) => {
       const { SearchClient } = (await import(/* @vite-ignore */ clientModule)) as typeof import('../../src/worker/client');
-      const client = new SearchClient({ timeoutMs: 300_000 });
+      const clients = configs.map(() => new SearchClient({ timeoutMs: 300_000 }));
       try {
-        const runtime = { ...(config.wasmBuild ? { wasmBuild: config.wasmBuild } : {}), ...(config.threads ? { threads: config.threads } : {}) };
-        const loaded = await client.load(new URL(model, location.href).href, { device: config.device, runtime });
-        // First set: warm-up (kernels, allocations); then one timed set per run, each all new.
-        await client.setDocuments(batches[0]!);
-        const docTimes: number[] = [];
+        const loaded = [];
+        for (const [c, config] of configs.entries()) {
+          const runtime = { ...(config.wasmBuild ? { wasmBuild: config.wasmBuild } : {}), ...(config.threads ? { threads: config.threads } : {}) };
+          loaded.push(await clients[c]!.load(new URL(model, location.href).href, { device: config.device, runtime }));
+        }
+        // Warm-up (kernels, allocations), then timed rounds; every timed document set is all new.
+        for (const client of clients) {
+          await client.setDocuments(batches[0]!);
+          for (const query of queries) await client.search(query, 5);
+        }
+        const docTimes = clients.map((): number[] => []);
         for (const batch of batches.slice(1)) {
-          const start = performance.now();
-          await client.setDocuments(batch);
-          docTimes.push(performance.now() - start);
+          for (const [c, client] of clients.entries()) {
+            const start = performance.now();
+            await client.setDocuments(batch);
+            docTimes[c]!.push(performance.now() - start);
+          }
         }
-        for (const query of queries) await client.search(query, 5);
-        const queryTimes: number[] = [];
+        const queryTimes = clients.map((): number[] => []);
         for (let i = 0; i < queryRuns; i++) {
-          const start = performance.now();
-          await client.search(queries[i % queries.length]!, 5);
-          queryTimes.push(performance.now() - start);
+          for (const [c, client] of clients.entries()) {
+            const start = performance.now();
+            await client.search(queries[i % queries.length]!, 5);
+            queryTimes[c]!.push(performance.now() - start);
+          }
         }
-        return {
-          queryTimes,
-          docTimes,
-          backend: loaded.backend,
-          modelId: loaded.modelId,
+        return loaded.map((result, c) => ({
+          queryTimes: queryTimes[c]!,
+          docTimes: docTimes[c]!,
+          backend: result.backend,
+          modelId: result.modelId,
           isolated: crossOriginIsolated,
-        };
+        }));
       } finally {
-        client.dispose();
+        for (const client of clients) client.dispose();
       }
     },
     // The dev server serves (and compiles) the repository's own client module.
-    { model, config, queries, batches, queryRuns: runs.queries, clientModule: `/@fs${ROOT}src/worker/client.ts` },
+    { model, configs, queries, batches, queryRuns: runs.queries, clientModule: `/@fs${ROOT}src/worker/client.ts` },
   );
-  return {
-    queryMs: median(measured.queryTimes),
-    docsPerSecond: 32 / (median(measured.docTimes) / 1000),
-    backend: measured.backend,
-    modelId: measured.modelId,
-    isolated: measured.isolated,
-  };
+  return measured.map((m) => ({
+    queryMs: median(m.queryTimes),
+    docsPerSecond: 32 / (median(m.docTimes) / 1000),
+    backend: m.backend,
+    modelId: m.modelId,
+    isolated: m.isolated,
+  }));
 }
 
 /** Whether this browser would run WebGPU for real (a non-fallback adapter). */
@@ -123,10 +166,15 @@ async function realGpu(page: Page): Promise<boolean> {
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const model = modelUrl(modelSource(ctx.model));
+  const { url: model, folder } = modelLocation(modelSource(ctx.model));
   const runs = ctx.quick ? { queries: 7, docs: 1 } : { queries: 31, docs: 3 };
   process.env.SGPT_E2E = '1'; // no file watching while measuring
-  const server = await createServer({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  const server = await createServer({
+    configFile: resolve(ROOT, 'vite.config.ts'),
+    logLevel: 'silent',
+    server: { port: 0, host: '127.0.0.1' },
+    plugins: folder === undefined ? [] : [serveModelFolder(folder)],
+  });
   await server.listen();
   const address = server.httpServer?.address();
   if (address === null || address === undefined || typeof address === 'string') throw new Error('vite did not report a port');
@@ -143,33 +191,35 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       }),
     );
     await page.goto(`${base}${BENCH_PAGE}`);
-    // transformers.js caches the .wasm (Cache API), so a build shows up on its first use only.
-    const fetched: string[] = [];
+    const fetched = new Set<string>();
     page.on('request', (request) => {
       const name = request.url().match(/\/ort\/(ort-wasm[^/?]*\.wasm)/)?.[1];
-      if (name !== undefined) fetched.push(name);
+      if (name !== undefined) fetched.add(name);
     });
-    const measure = async (config: Config) => {
-      log(`${SECTION}: ${config.name}`);
-      const measured = await measureInPage(page, model, config, runs);
-      // Make sure the build we name is the build that ran.
-      const expected = config.device === 'webgpu' || config.wasmBuild === 'asyncify' ? 'ort-wasm-simd-threaded.asyncify.wasm' : 'ort-wasm-simd-threaded.wasm';
-      if (!fetched.includes(expected)) throw new Error(`${config.name}: expected ${expected} to load, saw [${fetched.join(', ')}]`);
-      return measured;
-    };
-    const asyncify = await measure({ name: 'asyncify build, 1 thread', device: 'wasm', wasmBuild: 'asyncify', threads: 1 });
-    const plain = await measure({ name: 'plain build, 1 thread', device: 'wasm', wasmBuild: 'plain', threads: 1 });
-    const twoThreads = await measure({ name: 'plain build, 2 threads', device: 'wasm', wasmBuild: 'plain', threads: 2 });
-    const gpu = (await realGpu(page)) ? await measure({ name: 'WebGPU', device: 'webgpu' }) : null;
+    const configs: Config[] = [
+      { name: 'asyncify build, 1 thread', device: 'wasm', wasmBuild: 'asyncify', threads: 1 },
+      { name: 'plain build, 1 thread', device: 'wasm', wasmBuild: 'plain', threads: 1 },
+      { name: 'plain build, 2 threads', device: 'wasm', wasmBuild: 'plain', threads: 2 },
+    ];
+    const gpuAvailable = await realGpu(page);
+    if (gpuAvailable) configs.push({ name: 'WebGPU', device: 'webgpu' });
+    log(`${SECTION}: ${configs.map((c) => c.name).join(' / ')}, interleaved`);
+    const [asyncify, plain, twoThreads, gpu] = await measureInPage(page, model, configs, runs);
+    if (asyncify === undefined || plain === undefined || twoThreads === undefined) throw new Error('a configuration returned no measurement');
+    // Make sure the builds we name are the builds that ran.
+    for (const file of ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.wasm']) {
+      if (!fetched.has(file)) throw new Error(`expected ${file} to load, saw [${[...fetched].join(', ')}]`);
+    }
+    if (gpu !== undefined && gpu.backend !== 'webgpu') throw new Error(`the WebGPU configuration ran on ${gpu.backend}`);
 
-    const note = `${new URL(plain.modelId).pathname}; 12-word queries over 32 documents of 128 words; median of ${runs.queries} queries / ${runs.docs} document sets${plain.isolated ? '' : '; NOT cross-origin isolated'}`;
+    const note = `${folder ?? new URL(plain.modelId).pathname}; 12-word queries over 32 documents of 128 words; median of ${runs.queries} queries / ${runs.docs} document sets${plain.isolated ? '' : '; NOT cross-origin isolated'}`;
     const rows: BenchRow[] = [
       { section: SECTION, name: 'query, WASM plain build, 1 thread', value: plain.queryMs, unit: 'ms', baseline: { name: 'asyncify build, 1 thread', value: asyncify.queryMs }, note },
       { section: SECTION, name: 'query, WASM plain build, 2 threads', value: twoThreads.queryMs, unit: 'ms', baseline: { name: 'plain build, 1 thread', value: plain.queryMs }, note },
       { section: SECTION, name: 'documents/s, WASM plain build, 1 thread', value: plain.docsPerSecond, unit: 'docs/s', baseline: { name: 'asyncify build, 1 thread', value: asyncify.docsPerSecond }, note },
       { section: SECTION, name: 'documents/s, WASM plain build, 2 threads', value: twoThreads.docsPerSecond, unit: 'docs/s', baseline: { name: 'plain build, 1 thread', value: plain.docsPerSecond }, note },
     ];
-    if (gpu === null) {
+    if (gpu === undefined) {
       rows.push({ section: SECTION, name: 'query, WebGPU', value: Number.NaN, unit: 'ms', note: 'n/a: this headless Chromium offers no (non-fallback) WebGPU adapter' });
     } else {
       rows.push(
