@@ -312,8 +312,11 @@ export class SgptSearch extends LitElement {
   private async runSearch(): Promise<void> {
     const query = this.query;
     if (query.trim() === '') return;
-    // A site index answers with keywords while the model loads.
-    if (this.phase !== 'ready' && !(this.index && this.error === null)) {
+    // While a new document set is embedded the previous one answers; a site index answers with
+    // keywords while the model loads.
+    const searchable =
+      this.phase === 'ready' || (this.phase === 'embedding' && this.embeddedDocuments !== null) || (Boolean(this.index) && this.error === null);
+    if (!searchable) {
       this.searchWanted = true; // runs when the model and documents are in
       // The worker died before it was ready: start over rather than wait forever.
       if (this.error?.code === 'WORKER_DIED') void this.loadModel();
