@@ -1,0 +1,76 @@
+/** WorkerHandler in Node with the real tiny model: answers, progress order, malformed messages, cancellation. */
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Embedder } from '../../src/embed/embedder';
+import { SgptError } from '../../src/errors';
+import { WorkerHandler } from '../../src/worker/handler';
+import type { Response } from '../../src/worker/protocol';
+
+const MODEL = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+const DOCS = [
+  { id: 'a', title: 'Tea', text: 'Boil water, then steep the leaves.' },
+  { id: 'b', title: 'Coffee', text: 'Grind the beans.' },
+  { id: 'c', title: 'Kettles', text: 'A kettle heats water.' },
+];
+
+describe('WorkerHandler', () => {
+  const responses: Response[] = [];
+  const handler = new WorkerHandler((response) => responses.push(structuredClone(response)), {
+    loadEmbedder: (request, onProgress) => Embedder.load(request.model, { onProgress }),
+  });
+  const of = (id: number) => responses.filter((r) => r.id === id);
+
+  beforeAll(async () => {
+    await handler.handle({ id: 1, type: 'load', model: MODEL });
+  });
+
+  it('answers load with the model facts after reporting download bytes', () => {
+    const answers = of(1);
+    expect(answers.at(-1)).toMatchObject({ type: 'result', result: { backend: 'cpu', dims: 64, mode: 'asymmetric' } });
+    const model = answers.filter((r) => r.type === 'progress').map((r) => (r as { progress: { phase: string; loaded: number; total: number } }).progress);
+    expect(model.length).toBeGreaterThan(0);
+    expect(model.every((p) => p.phase === 'model' && p.loaded <= p.total)).toBe(true);
+  });
+
+  it('reports embedding progress from 0 to all before the result', async () => {
+    await handler.handle({ id: 2, type: 'setDocuments', documents: DOCS });
+    const answers = of(2);
+    expect(answers[0]).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 0, total: 3 } });
+    expect(answers.at(-2)).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3 } });
+    expect(answers.at(-1)).toEqual({ id: 2, type: 'result', result: { count: 3, embedded: 3 } });
+  });
+
+  it('ranks every document for a search, best first, with excerpts', async () => {
+    await handler.handle({ id: 3, type: 'search', query: 'water', limit: 10 });
+    const answer = of(3).at(-1) as Extract<Response, { type: 'result' }>;
+    const hits = (answer.result as { hits: Array<{ id: string; score: number; excerpt: string }> }).hits;
+    expect(hits.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((x, y) => y - x));
+    expect(hits.find((h) => h.id === 'b')!.excerpt).toBe('Grind the beans.');
+  });
+
+  it('answers a malformed request with INPUT_INVALID, and throws for a message nobody can be answered for', async () => {
+    await handler.handle({ id: 4, type: 'search', query: 'x', limit: -1 });
+    expect(of(4)).toEqual([{ id: 4, type: 'error', error: { code: 'INPUT_INVALID', message: 'search needs a positive integer limit' } }]);
+    await expect(handler.handle({ type: 'search' })).rejects.toThrow(SgptError);
+    await expect(handler.handle('hello')).rejects.toThrow('worker received a malformed message: a request must be an object');
+  });
+
+  it('a cancelled document update answers ABORTED and leaves the previous set searchable', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, title: `Note ${i}`, text: `note number ${i} `.repeat(20) }));
+    const running = handler.handle({ id: 5, type: 'setDocuments', documents: many });
+    await handler.handle({ id: 6, type: 'cancel', target: 5 });
+    await running;
+    expect(of(5).at(-1)).toMatchObject({ type: 'error', error: { code: 'ABORTED' } });
+    await handler.handle({ id: 7, type: 'search', query: 'tea', limit: 10 });
+    const hits = ((of(7).at(-1) as Extract<Response, { type: 'result' }>).result as { hits: Array<{ id: string }> }).hits;
+    expect(hits.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses documents and searches before a model is loaded', async () => {
+    const fresh: Response[] = [];
+    const idle = new WorkerHandler((r) => fresh.push(r), { loadEmbedder: () => Promise.reject(new Error('unused')) });
+    await idle.handle({ id: 1, type: 'search', query: 'x', limit: 1 });
+    expect(fresh[0]).toMatchObject({ type: 'error', error: { code: 'INPUT_INVALID', message: 'no model is loaded: send load before documents or searches' } });
+  });
+});
