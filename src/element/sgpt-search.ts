@@ -205,6 +205,7 @@ export class SgptSearch extends LitElement {
     // In willUpdate, the state these set lands in this update instead of scheduling another.
     if (changed.has('model') || changed.has('mode') || changed.has('device')) void this.loadModel();
     if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
+    if (changed.has('limit') && changed.get('limit') !== undefined && this.query.trim() !== '') void this.runSearch();
     if (changed.has('index')) {
       const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
       const weight = () => (typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined);
