@@ -3,8 +3,10 @@
  * scripts/fetch-python-docs.sh): build time and size in Node, then in headless Chromium the bytes
  * and milliseconds from page load to the first keyword result and to the first semantic result.
  *
- * In-run baselines: the build against a keyword-only pass over the same pages (extraction + BM25,
- * no model); bytes against storing float32 vectors; the browser against the same page with every
+ * In-run baselines: the build against a keyword-only pass over the same pages (extraction, BM25
+ * and section files, no model); bytes against storing float32 vectors; the keyword stage's bytes
+ * against the whole keyword index and section metadata (what index format version 1 read up front:
+ * 675 KB on this site at commit 3830ccf); the semantic stage against the same page with every
  * vector shard downloaded (probe = all shards, i.e. no IVF). Pagefind 1.6.0's numbers on the same
  * site (shared/design/TARGETS.md, measured on this kind of machine, not in this run) are reference
  * rows.
@@ -21,8 +23,10 @@ import { createServer } from 'vite';
 import { chromiumLaunch } from '../../playwright.config';
 import { buildSiteIndex } from '../../src/cli/index-command';
 import { extractSite } from '../../src/extract/site';
+import { fileRefFor, gzip } from '../../src/index/format';
 import { openIndexDir } from '../../src/index/node-files';
-import { Bm25Index } from '../../src/search/bm25';
+import { keywordText, writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
+import { decodeHead } from '../../src/search/bm25';
 import { routeSite } from '../../test/e2e/site-route';
 import type { BenchContext, BenchRow } from '../types';
 
@@ -32,16 +36,20 @@ const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 const QUERY = 'what is a generator';
 const PAGEFIND = 'Pagefind 1.6.0 (TARGETS.md, not this run)';
 
-async function dirBytes(dir: string): Promise<number> {
+async function dirBytes(dir: string, only: RegExp = /./): Promise<number> {
   let total = 0;
-  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  for (const name of await readdir(dir)) if (only.test(name)) total += (await stat(join(dir, name))).size;
   return total;
 }
+
+/** Builds a file's name and bytes as the index writer does, without keeping it. */
+const discard: AddFile = async (stem, ext, content, compress) => fileRefFor(stem, compress ? `${ext}.gzip` : ext, compress ? await gzip(content) : content);
 
 interface BrowserRun {
   keywordMs: number;
   semanticMs: number;
   keywordBytes: number;
+  keywordFiles: number;
   semanticBytes: number;
   vectorBytes: number;
   otherBytes: number;
@@ -75,11 +83,12 @@ async function browserRun(browser: Browser, base: string, site: string, index: s
     await page.locator('sgpt-search#search').getByRole('combobox').fill(QUERY);
     await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.keyword !== undefined, null, { timeout: 120_000 });
     const keywordBytes = indexBytes();
+    const keywordFiles = route.served.size;
     await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.semantic !== undefined, null, { timeout: 300_000 });
     const marks = await page.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks);
     const vectorBytes = [...route.served].filter(([path]) => /sgpt\/(vectors|centroids)/.test(path)).reduce((a, [, b]) => a + b, 0);
     const otherBytes = (await Promise.all(otherSizes)).reduce((a, b) => a + b, 0);
-    return { keywordMs: marks.keyword!, semanticMs: marks.semantic!, keywordBytes, semanticBytes: indexBytes(), vectorBytes, otherBytes };
+    return { keywordMs: marks.keyword!, semanticMs: marks.semantic!, keywordBytes, keywordFiles, semanticBytes: indexBytes(), vectorBytes, otherBytes };
   } finally {
     await context.close();
   }
@@ -93,11 +102,11 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const site = ctx.quick ? join(docs, 'tutorial') : docs;
   const out = join(work, 'sgpt');
   try {
-    log(`${SECTION}: keyword-only pass (extract + BM25) over ${site}`);
-    let started = performance.now();
+    log(`${SECTION}: keyword-only pass (extract + BM25 + section files) over ${site}`);
+    const started = performance.now();
     const pages = await extractSite(site, { exclude: EXCLUDE, skipDirs: [out] });
-    const sections = pages.flatMap((p) => p.sections);
-    Bm25Index.build(sections.map((s) => `${s.title} ${s.title} ${s.text}`)).encode();
+    await writeKeyword(pages.flatMap((p) => p.sections.map(keywordText)), discard);
+    await writeSections(pages, 240, discard);
     const keywordOnlySeconds = (performance.now() - started) / 1000;
 
     log(`${SECTION}: full index build (model ${ctx.model ?? 'default'})`);
@@ -107,10 +116,13 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     const reader = await openIndexDir(out);
     const m = reader.manifest;
     const bytes = await dirBytes(out);
-    const withAnchor = reader.sections.sections.filter((s) => s.anchor !== '').length;
+    const withAnchor = (await reader.allSections()).filter((s) => s.anchor !== '').length;
+    const keywordChunks = decodeHead(reader.keywordHead, m.keyword.name).chunks.length;
+    // Version 1 read all of these before the first keyword result.
+    const upFront = (await dirBytes(out, /^(manifest\.json|keyword\.|terms-|sections[.-])/));
     const float32Vectors = m.counts.vectors * m.model.dims * 4;
     const int8Vectors = m.shards.reduce((a, s) => a + s.bytes, 0);
-    const note = `${m.model.id} (${m.model.dims} dims); ${m.counts.pages} pages (${EXCLUDE.join(', ')} left out), ${m.counts.sections} sections, ${m.counts.vectors} vectors in ${m.shards.length} shards, probe ${m.probe}`;
+    const note = `${m.model.id} (${m.model.dims} dims); ${m.counts.pages} pages (${EXCLUDE.join(', ')} left out), ${m.counts.sections} sections, ${m.counts.vectors} vectors in ${m.shards.length} shards, probe ${m.probe}; keyword index in ${keywordChunks} chunks, sections in ${reader.sectionTable.buckets.length} buckets`;
 
     log(`${SECTION}: Chromium, cold page loads (IVF probe ${m.probe}, then every shard)`);
     const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
@@ -137,7 +149,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       { section: SECTION, name: 'index bytes per section', value: bytes / m.counts.sections, unit: 'B', baseline: { name: 'same with float32 vectors', value: (bytes - int8Vectors + float32Vectors) / m.counts.sections }, note: `${(bytes / 1e6).toFixed(2)} MB in all; Pagefind: 9.2 MB for the site` },
       { section: SECTION, name: 'sections with an anchor', value: (100 * withAnchor) / m.counts.sections, unit: '%', note: `${withAnchor} of ${m.counts.sections}; Pagefind found none on this site` },
       { section: SECTION, name: 'first keyword result, from page load', value: ivf.keywordMs, unit: 'ms', baseline: { name: 'every shard downloaded', value: all.keywordMs }, note: `query "${QUERY}"` },
-      { section: SECTION, name: 'index KB before the first keyword result', value: kb(ivf.keywordBytes), unit: 'KB', baseline: { name: 'every shard downloaded', value: kb(all.keywordBytes) }, note: 'manifest + sections + keyword index + excerpts shown' },
+      { section: SECTION, name: 'index KB before the first keyword result', value: kb(ivf.keywordBytes), unit: 'KB', baseline: { name: 'whole keyword index + all section metadata (read up front by format v1)', value: kb(upFront) }, note: `manifest + section table + keyword head + the query's keyword chunks + the buckets of the hits shown (${ivf.keywordFiles} files); format v1 on this site: 675 KB (commit 3830ccf); Pagefind: 355 KB before search() resolves` },
       { section: SECTION, name: 'first semantic result, from page load', value: ivf.semanticMs, unit: 'ms', baseline: { name: 'every shard downloaded', value: all.semanticMs }, note: `includes loading the model in the worker (${(ivf.otherBytes / 1e6).toFixed(1)} MB of model, runtime and code)` },
       { section: SECTION, name: 'index KB before the first semantic result', value: kb(ivf.semanticBytes), unit: 'KB', baseline: { name: 'every shard downloaded', value: kb(all.semanticBytes) }, note: `vectors: ${kb(ivf.vectorBytes).toFixed(0)} KB with IVF vs ${kb(all.vectorBytes).toFixed(0)} KB for all of them` },
       { section: SECTION, name: 'first results, Pagefind', value: 1200, unit: 'ms', note: `${PAGEFIND}: 355 KB before search() resolves, 458 KB with 5 fragments` },

@@ -24,8 +24,8 @@ export function openIndexDir(dir: string): Promise<IndexReader> {
   return IndexReader.open(fsLoader(dir));
 }
 
-/** Names this writer produces: kept out of the way of anything else in the folder. */
-const OURS = /^(vectors-\d+|excerpts-\d+|centroids|sections|keyword|hashes)\.[0-9a-f]{16}\.(bin|json|bm25)(\.gzip)?$/;
+/** Names this writer produces (and version 1 wrote): kept out of the way of anything else in the folder. */
+const OURS = /^(vectors-\d+|terms-\d+|sections-\d+|centroids|sections|keyword|hashes|excerpts-\d+)\.[0-9a-f]{16}\.(bin|json|bm25)(\.gzip)?$/;
 
 /** Write the files, then swap in the manifest, then delete files no manifest names any more. Returns bytes written. */
 export async function writeIndexDir(dir: string, built: BuiltIndex): Promise<number> {

@@ -1,7 +1,7 @@
 /**
  * Opens a site index through a file loader (fetch in the browser, fs in Node): the manifest, the
- * section metadata and the keyword index up front, the vector shards on demand (each fetched once,
- * verified against its hash, then cached).
+ * section table and the keyword index's head up front; keyword chunks, section buckets and vector
+ * shards on demand (each fetched once, verified against its hash, then cached).
  */
 import { SgptError, toSgptError } from '../errors';
 import { probe as probeClusters } from '../search/kmeans';
@@ -10,14 +10,18 @@ import {
   decodeJson,
   decodeShard,
   fileContent,
+  parseBucket,
   parseManifest,
-  parseSections,
+  parseSectionTable,
   parseStrings,
+  verifyChunk,
   verifyFile,
-  type ExcerptRef,
+  type BucketRef,
+  type ChunkRef,
   type FileRef,
   type Manifest,
-  type SectionsFile,
+  type SectionInfo,
+  type SectionTable,
   type Shard,
 } from './format';
 
@@ -45,23 +49,30 @@ export const MANIFEST = 'manifest.json';
 
 export class IndexReader {
   private readonly shardCache = new Map<number, Promise<Shard>>();
-  private readonly excerptCache = new Map<number, Promise<string[]>>();
+  private readonly bucketCache = new Map<number, Promise<SectionInfo[]>>();
   private centroids: Float32Array | null = null;
 
   private constructor(
     readonly manifest: Manifest,
-    readonly sections: SectionsFile,
-    /** The keyword index's bytes, verified (deserialised by the ranking code). */
-    readonly keywordBytes: Uint8Array,
+    readonly sectionTable: SectionTable,
+    /** The keyword index's head, verified (deserialised by the ranking code). */
+    readonly keywordHead: Uint8Array,
     private readonly load: FileLoader,
   ) {}
 
-  /** Manifest, sections and keyword index; centroids are fetched with the first semantic query. */
+  /** Manifest, section table and keyword head; everything else is fetched when a query needs it. */
   static async open(load: FileLoader): Promise<IndexReader> {
     const manifest = parseManifest(decodeJson(MANIFEST, await load(MANIFEST)));
-    const [sectionBytes, keywordBytes] = await Promise.all([verified(load, manifest.sections), verified(load, manifest.keyword)]);
-    const sections = parseSections(manifest.sections.name, decodeJson(manifest.sections.name, sectionBytes), manifest);
-    return new IndexReader(manifest, sections, keywordBytes, load);
+    const [tableBytes, keywordHead] = await Promise.all([verified(load, manifest.sections), verified(load, manifest.keyword)]);
+    const table = parseSectionTable(manifest.sections.name, decodeJson(manifest.sections.name, tableBytes), manifest);
+    return new IndexReader(manifest, table, keywordHead, load);
+  }
+
+  /** A file listed inside another index file (keyword chunk, section bucket), verified and gunzipped. */
+  async chunk(ref: ChunkRef): Promise<Uint8Array> {
+    const bytes = await this.load(ref.name);
+    await verifyChunk(ref, bytes);
+    return fileContent(ref.name, bytes);
   }
 
   /** The `probe` shards whose centroids are nearest the query (all shards when there is one). */
@@ -76,45 +87,35 @@ export class IndexReader {
   shard(index: number): Promise<Shard> {
     const ref = this.manifest.shards[index];
     if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
-    let cached = this.shardCache.get(index);
-    if (!cached) {
-      cached = verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections));
-      cached.catch(() => this.shardCache.delete(index)); // a failed fetch may be retried
-      this.shardCache.set(index, cached);
-    }
-    return cached;
+    return once(this.shardCache, index, () => verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections)));
   }
 
-  /** Titles of the enclosing headings, outermost first, ending with the section's own. */
-  headingPath(section: number): string[] {
-    const path: string[] = [];
-    for (let s = section; s >= 0; s = this.sections.sections[s]!.parent) path.unshift(this.sections.sections[s]!.title);
-    return path;
-  }
-
-  /** Excerpts of the given sections, fetching only the buckets that hold them (each once). */
-  async excerpts(sections: readonly number[]): Promise<Map<number, string>> {
-    const buckets = this.manifest.excerpts;
+  /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
+  async sections(sections: readonly number[]): Promise<Map<number, SectionInfo>> {
+    const buckets = this.sectionTable.buckets;
     const wanted = new Map<number, number[]>();
     for (const section of sections) {
       const b = bucketOf(buckets, section);
       wanted.set(b, [...(wanted.get(b) ?? []), section]);
     }
-    const out = new Map<number, string>();
+    const out = new Map<number, SectionInfo>();
     await Promise.all(
       [...wanted].map(async ([b, members]) => {
-        const ref = buckets[b]!;
-        let cached = this.excerptCache.get(b);
-        if (!cached) {
-          cached = verified(this.load, ref).then((bytes) => parseStrings(ref.name, decodeJson(ref.name, bytes), ref.count));
-          cached.catch(() => this.excerptCache.delete(b));
-          this.excerptCache.set(b, cached);
-        }
-        const texts = await cached;
-        for (const section of members) out.set(section, texts[section - ref.first]!);
+        const infos = await this.bucket(b);
+        for (const section of members) out.set(section, infos[section - buckets[b]!.first]!);
       }),
     );
     return out;
+  }
+
+  /** Every section, in order (tools and tests; a page reads only the buckets it shows). */
+  async allSections(): Promise<SectionInfo[]> {
+    return (await Promise.all(this.sectionTable.buckets.map((_, b) => this.bucket(b)))).flat();
+  }
+
+  private bucket(b: number): Promise<SectionInfo[]> {
+    const ref = this.sectionTable.buckets[b]!;
+    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref)));
   }
 
   /** Text hash of every section (incremental builds). */
@@ -129,8 +130,19 @@ export class IndexReader {
   }
 }
 
+/** The cached promise for `key`, made once; a failure is forgotten so a later call may retry. */
+export function once<K, V>(cache: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
+  let cached = cache.get(key);
+  if (!cached) {
+    cached = make();
+    cached.catch(() => cache.delete(key));
+    cache.set(key, cached);
+  }
+  return cached;
+}
+
 /** Binary search over the buckets' first sections. */
-function bucketOf(buckets: readonly ExcerptRef[], section: number): number {
+function bucketOf(buckets: readonly BucketRef[], section: number): number {
   let lo = 0;
   let hi = buckets.length - 1;
   while (lo < hi) {

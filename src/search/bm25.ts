@@ -1,19 +1,23 @@
 /**
- * A compact BM25 keyword index: built in Node (or the browser), shipped as bytes, searched in the
- * browser while the model is still loading.
+ * A compact BM25 keyword index: built in Node (or the browser), shipped as a small head and
+ * term-range chunks, searched in the browser while the model is still loading. A query fetches
+ * the head once and then only the chunks that hold its terms.
  *
  * Scoring is Lucene's BM25 with exact document lengths:
  *   score(q, d) = Σ_{t ∈ q} idf(t) · tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
  *   idf(t)      = ln(1 + (N − df + 0.5) / (df + 0.5))
  * A term repeated in the query counts once per occurrence (Lucene's boolean query does the same).
+ * The whole index in memory (Bm25Index) and its chunks (ChunkedBm25) share the scoring code, so
+ * both give the same scores.
  *
- * Byte format (version 1), all integers unsigned LEB128 varints:
- *   "BM25" magic, version, flags (bit 0: Porter stemming), k1 and b as float64 LE,
- *   N, then N document lengths (in terms),
- *   stop-word count and each stop word (UTF-8 length + bytes),
- *   T, then T terms in sorted order, front-coded (bytes shared with the previous term, suffix
- *   length, suffix bytes), then the T document frequencies, then each term's doc ids as deltas
- *   (the first from 0), then every term frequency in the same order.
+ * Byte formats (version 2), all integers unsigned LEB128 varints, strings as UTF-8 length + bytes:
+ *   head:  "BM2H", version, flags (bit 0: Porter stemming), k1 and b as float64 LE,
+ *          N, then N document lengths (in terms), stop-word count and each stop word,
+ *          chunk count C, then per chunk its first term, its file (an opaque label) and its byte length.
+ *   chunk: "BM2T", version, T, then T terms in sorted order, front-coded (bytes shared with the
+ *          previous term, suffix length, suffix bytes), then the T document frequencies, then each
+ *          term's doc ids as deltas (the first from 0), then every term frequency in the same order.
+ * Chunk i holds the terms in [first_i, first_{i+1}).
  */
 import { SgptError } from '../errors';
 import { analyze, analyzePartial, stem, ENGLISH_STOP_WORDS, type AnalyzerOptions } from './analyzer';
@@ -47,11 +51,14 @@ export interface Bm25SearchOptions {
   params?: Partial<Bm25Params>;
 }
 
-const MAGIC = [0x42, 0x4d, 0x32, 0x35]; // "BM25"
-const VERSION = 1;
+const HEAD_MAGIC = [0x42, 0x4d, 0x32, 0x48]; // "BM2H"
+const CHUNK_MAGIC = [0x42, 0x4d, 0x32, 0x54]; // "BM2T"
+const VERSION = 2;
 const DEFAULT_MAX_EXPANSIONS = 32;
 /** A vocabulary term shorter than this is never taken as the stem of a partial word. */
 const MIN_STEM_PREFIX = 3;
+/** Sorts after every character a term can hold: `prefix + END` bounds the terms starting with prefix. */
+const END = '\uffff';
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -67,43 +74,146 @@ function checkParams(params: Bm25Params): Bm25Params {
   return { k1, b };
 }
 
-interface Bm25Parts {
+/** What scoring needs besides the postings: parameters, analysis and every document's length. */
+export interface Bm25Stats {
   params: Bm25Params;
   stem: boolean;
   stopWords: readonly string[];
   docLengths: Uint32Array;
-  terms: string[];
-  /** Postings of term t are [offsets[t], offsets[t + 1]) in postDocs / postTfs, doc ids ascending. */
-  offsets: Uint32Array;
-  postDocs: Uint32Array;
-  postTfs: Uint32Array;
+}
+
+/** A sorted run of terms with their postings (the whole vocabulary, or one chunk of it). */
+export class TermTable {
+  private readonly ids: Map<string, number>;
+
+  /** Postings of term t are [offsets[t], offsets[t + 1]) in docs / tfs, doc ids ascending. */
+  constructor(
+    readonly terms: readonly string[],
+    readonly offsets: Uint32Array,
+    readonly docs: Uint32Array,
+    readonly tfs: Uint32Array,
+  ) {
+    this.ids = new Map(terms.map((term, id) => [term, id]));
+  }
+
+  postings(term: string): Postings | undefined {
+    const id = this.ids.get(term);
+    return id === undefined ? undefined : this.postingsOf(id);
+  }
+
+  /** Terms starting with `prefix`, in sorted order. */
+  startingWith(prefix: string): Array<[string, Postings]> {
+    const out: Array<[string, Postings]> = [];
+    for (let id = lowerBound(this.terms, prefix); id < this.terms.length && this.terms[id]!.startsWith(prefix); id++) out.push([this.terms[id]!, this.postingsOf(id)]);
+    return out;
+  }
+
+  private postingsOf(id: number): Postings {
+    const start = this.offsets[id]!;
+    const end = this.offsets[id + 1]!;
+    return { docs: this.docs.subarray(start, end), tfs: this.tfs.subarray(start, end) };
+  }
+}
+
+export interface Postings {
+  docs: Uint32Array;
+  tfs: Uint32Array;
+}
+
+/** Where a query's terms are looked up: one table, or the loaded chunks of a split index. */
+interface TermSource {
+  postings(term: string): Postings | undefined;
+  startingWith(prefix: string): Array<[string, Postings]>;
+}
+
+/**
+ * The vocabulary terms a partial last word may match besides its completions: its own stem, and
+ * the terms it starts with, longest first ("generat" → "gener", the stem of "generator").
+ */
+function prefixKeys(prefix: string, stemming: boolean): { own: string; shorter: string[] } {
+  const shorter: string[] = [];
+  for (let length = prefix.length - 1; length >= MIN_STEM_PREFIX; length--) shorter.push(prefix.slice(0, length));
+  return { own: stemming ? stem(prefix) : prefix, shorter };
+}
+
+/** The query's finished terms and, with `prefix`, its partial last word. */
+function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean | undefined): { terms: string[]; prefix: string | null } {
+  return prefix ? analyzePartial(query, analyzer) : { terms: analyze(query, analyzer), prefix: null };
+}
+
+/** The scoring shared by the in-memory and the chunked index. */
+class Scorer {
+  readonly params: Bm25Params;
+  readonly analyzer: AnalyzerOptions;
+  private readonly avgLength: number;
+
+  constructor(readonly stats: Bm25Stats) {
+    this.params = checkParams(stats.params);
+    this.analyzer = { stem: stats.stem, stopWords: new Set(stats.stopWords) };
+    let total = 0;
+    for (const length of stats.docLengths) total += length;
+    this.avgLength = stats.docLengths.length > 0 ? total / stats.docLengths.length : 0;
+  }
+
+  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource): Scored[] {
+    const params = checkParams({ ...this.params, ...options.params });
+    const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
+    const partial = parseQuery(query, this.analyzer, options.prefix);
+    for (const term of partial.terms) {
+      const postings = source.postings(term);
+      if (postings) scores.addTerm(postings.docs.length, postings.docs, postings.tfs);
+    }
+    if (partial.prefix !== null) this.addPrefix(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, scores);
+    return scores.top(k);
+  }
+
+  /**
+   * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
+   * the longest term it starts with. Together they score as one term (df = documents holding any
+   * of them, tf = their summed frequencies), so a rare completion does not outrank the common word
+   * the user is most likely typing.
+   */
+  private addPrefix(prefix: string, max: number, source: TermSource, scores: Accumulator): void {
+    const matched = new Map<string, Postings>();
+    const { own, shorter } = prefixKeys(prefix, this.stats.stem);
+    const ownPostings = source.postings(own);
+    if (ownPostings) matched.set(own, ownPostings);
+    for (const term of shorter) {
+      const postings = source.postings(term);
+      if (postings) {
+        matched.set(term, postings);
+        break;
+      }
+    }
+    const completions = source.startingWith(prefix);
+    completions.sort(([ta, a], [tb, b]) => b.docs.length - a.docs.length || compareStrings(ta, tb));
+    for (const [term, postings] of completions) {
+      if (matched.size >= max) break;
+      if (!matched.has(term)) matched.set(term, postings);
+    }
+    const tfs = new Map<number, number>();
+    for (const { docs, tfs: counts } of matched.values()) {
+      for (let i = 0; i < docs.length; i++) tfs.set(docs[i]!, (tfs.get(docs[i]!) ?? 0) + counts[i]!);
+    }
+    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
+  }
+}
+
+/** The index split for shipping: a head (statistics and chunk list) and term-range chunks. */
+export interface Bm25Split {
+  stats: Bm25Stats;
+  /** Chunk bytes, in term order, each with its first term. */
+  chunks: Array<{ first: string; bytes: Uint8Array }>;
 }
 
 export class Bm25Index {
-  readonly params: Bm25Params;
-  readonly stem: boolean;
-  readonly stopWords: ReadonlySet<string>;
-  private readonly docLengths: Uint32Array;
-  private readonly terms: string[];
-  private readonly termIds: Map<string, number>;
-  private readonly offsets: Uint32Array;
-  private readonly postDocs: Uint32Array;
-  private readonly postTfs: Uint32Array;
-  private readonly avgLength: number;
+  private readonly scorer: Scorer;
 
-  private constructor(parts: Bm25Parts) {
-    this.params = checkParams(parts.params);
-    this.stem = parts.stem;
-    this.stopWords = new Set(parts.stopWords);
-    this.docLengths = parts.docLengths;
-    this.terms = parts.terms;
-    this.termIds = new Map(parts.terms.map((term, id) => [term, id]));
-    this.offsets = parts.offsets;
-    this.postDocs = parts.postDocs;
-    this.postTfs = parts.postTfs;
-    let total = 0;
-    for (const length of this.docLengths) total += length;
-    this.avgLength = this.docLengths.length > 0 ? total / this.docLengths.length : 0;
+  private constructor(
+    stats: Bm25Stats,
+    private readonly table: TermTable,
+  ) {
+    this.scorer = new Scorer(stats);
   }
 
   /** Index `docs` (one string per document; callers join title and text). Document ids are positions. */
@@ -129,37 +239,28 @@ export class Bm25Index {
     });
     const terms = [...postings.keys()].sort(compareStrings);
     const offsets = new Uint32Array(terms.length + 1);
-    terms.forEach((term, id) => (offsets[id + 1] = (offsets[id] as number) + postings.get(term)!.docs.length));
-    const total = offsets[terms.length] as number;
-    const postDocs = new Uint32Array(total);
-    const postTfs = new Uint32Array(total);
+    terms.forEach((term, id) => (offsets[id + 1] = offsets[id]! + postings.get(term)!.docs.length));
+    const postDocs = new Uint32Array(offsets[terms.length]!);
+    const postTfs = new Uint32Array(postDocs.length);
     terms.forEach((term, id) => {
       const list = postings.get(term)!;
       postDocs.set(list.docs, offsets[id]);
       postTfs.set(list.tfs, offsets[id]);
     });
-    return new Bm25Index({
-      params,
-      stem: analyzer.stem!,
-      stopWords: [...analyzer.stopWords!].sort(compareStrings),
-      docLengths,
-      terms,
-      offsets,
-      postDocs,
-      postTfs,
-    });
+    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths };
+    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs));
+  }
+
+  get params(): Bm25Params {
+    return this.scorer.params;
   }
 
   get docCount(): number {
-    return this.docLengths.length;
+    return this.scorer.stats.docLengths.length;
   }
 
   get termCount(): number {
-    return this.terms.length;
-  }
-
-  private analyzer(): AnalyzerOptions {
-    return { stem: this.stem, stopWords: this.stopWords };
+    return this.table.terms.length;
   }
 
   /**
@@ -167,158 +268,272 @@ export class Bm25Index {
    * position in the list the index was built from. Documents sharing no term are not returned.
    */
   search(query: string, k: number, options: Bm25SearchOptions = {}): Scored[] {
-    const params = checkParams({ ...this.params, ...options.params });
-    const scorer = new Accumulator(this.docCount, params, this.docLengths, this.avgLength);
-    const partial = options.prefix ? analyzePartial(query, this.analyzer()) : { terms: analyze(query, this.analyzer()), prefix: null };
-    for (const term of partial.terms) {
-      const id = this.termIds.get(term);
-      if (id === undefined) continue;
-      const start = this.offsets[id] as number;
-      const end = this.offsets[id + 1] as number;
-      scorer.addTerm(end - start, this.postDocs.subarray(start, end), this.postTfs.subarray(start, end));
-    }
-    if (partial.prefix !== null) this.addPrefix(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, scorer);
-    return scorer.top(k);
+    return this.scorer.search(query, k, options, this.table);
   }
 
-  /**
-   * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
-   * the longest term it starts with ("generat" → "gener", the stem of "generator"). Together they
-   * score as one term (df = documents holding any of them, tf = their summed frequencies), so a
-   * rare completion does not outrank the common word the user is most likely typing.
-   */
-  private addPrefix(prefix: string, max: number, scorer: Accumulator): void {
-    const tfs = new Map<number, number>();
-    for (const id of this.expand(prefix, max)) {
-      for (let i = this.offsets[id] as number; i < (this.offsets[id + 1] as number); i++) {
-        const doc = this.postDocs[i] as number;
-        tfs.set(doc, (tfs.get(doc) ?? 0) + (this.postTfs[i] as number));
-      }
-    }
-    scorer.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
-  }
-
-  private expand(prefix: string, max: number): number[] {
-    const ids = new Set<number>();
-    const own = this.termIds.get(this.stem ? stem(prefix) : prefix);
-    if (own !== undefined) ids.add(own);
-    for (let length = prefix.length - 1; length >= MIN_STEM_PREFIX; length--) {
-      const id = this.termIds.get(prefix.slice(0, length));
-      if (id !== undefined) {
-        ids.add(id);
-        break;
-      }
-    }
-    const start = lowerBound(this.terms, prefix);
-    const completions: number[] = [];
-    for (let id = start; id < this.terms.length && this.terms[id]!.startsWith(prefix); id++) completions.push(id);
-    const df = (id: number) => (this.offsets[id + 1] as number) - (this.offsets[id] as number);
-    completions.sort((a, b) => df(b) - df(a) || a - b);
-    for (const id of completions) {
-      if (ids.size >= max) break;
-      ids.add(id);
-    }
-    return [...ids];
-  }
-
-  /** The compact byte form (see the header comment). */
-  encode(): Uint8Array {
-    const out = new ByteWriter();
-    out.bytes(Uint8Array.from(MAGIC));
-    out.varint(VERSION);
-    out.varint(this.stem ? 1 : 0);
-    out.float64(this.params.k1);
-    out.float64(this.params.b);
-    out.varint(this.docCount);
-    for (const length of this.docLengths) out.varint(length);
-    const stops = [...this.stopWords].sort(compareStrings);
-    out.varint(stops.length);
-    for (const word of stops) {
-      const bytes = utf8.encode(word);
-      out.varint(bytes.length);
-      out.bytes(bytes);
-    }
-    out.varint(this.terms.length);
-    let previous = new Uint8Array(0);
-    for (const term of this.terms) {
-      const bytes = utf8.encode(term);
-      let shared = 0;
-      while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
-      out.varint(shared);
-      out.varint(bytes.length - shared);
-      out.bytes(bytes.subarray(shared));
-      previous = bytes;
-    }
-    // Three streams (all dfs, all doc id deltas, all tfs) compress better than interleaved pairs.
-    for (let term = 0; term < this.terms.length; term++) out.varint((this.offsets[term + 1] as number) - (this.offsets[term] as number));
-    for (let term = 0; term < this.terms.length; term++) {
+  /** Split into term-range chunks of about `chunkBytes` each (a term's postings are never split). */
+  split(chunkBytes: number): Bm25Split {
+    const { terms, offsets, docs, tfs } = this.table;
+    const chunks: Bm25Split['chunks'] = [];
+    let start = 0;
+    let size = 0;
+    const flush = (end: number) => {
+      if (end > start) chunks.push({ first: terms[start]!, bytes: encodeChunk(this.table, start, end) });
+      start = end;
+      size = 0;
+    };
+    for (let id = 0; id < terms.length; id++) {
+      // Estimated encoded size: the term, its df, and ~1 byte per doc delta and tf (2 for big deltas).
+      size += terms[id]!.length + 2;
       let last = 0;
-      for (let i = this.offsets[term] as number; i < (this.offsets[term + 1] as number); i++) {
-        out.varint((this.postDocs[i] as number) - last);
-        last = this.postDocs[i] as number;
+      for (let i = offsets[id]!; i < offsets[id + 1]!; i++) {
+        size += (docs[i]! - last < 128 ? 1 : 2) + (tfs[i]! < 128 ? 1 : 2);
+        last = docs[i]!;
       }
+      if (size >= chunkBytes) flush(id + 1);
     }
-    for (const tf of this.postTfs) out.varint(tf);
-    return out.finish();
+    flush(terms.length);
+    return { stats: this.scorer.stats, chunks };
   }
 
-  /** Read the byte form; INDEX_INVALID / INDEX_VERSION when it is not one. */
-  static decode(data: Uint8Array): Bm25Index {
-    const what = 'BM25 index';
-    const input = new ByteReader(data, what);
-    const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
-    if (data.length < 4 || MAGIC.some((byte, i) => data[i] !== byte)) throw invalid('not a BM25 index (bad magic bytes)');
-    input.bytes(4);
-    const version = input.varint();
-    if (version !== VERSION) throw new SgptError('INDEX_VERSION', `${what}: format version ${version} is not supported (expected ${VERSION}); rebuild the index`);
-    const flags = input.varint();
-    const params = { k1: input.float64(), b: input.float64() };
-    const n = input.varint();
-    const docLengths = new Uint32Array(n);
-    for (let doc = 0; doc < n; doc++) docLengths[doc] = input.varint();
-    const stopWords: string[] = [];
-    for (let count = input.varint(); count > 0; count--) stopWords.push(fromUtf8.decode(input.bytes(input.varint())));
-    const termCount = input.varint();
-    const terms: string[] = [];
-    let previous = new Uint8Array(0);
-    for (let term = 0; term < termCount; term++) {
-      const shared = input.varint();
-      if (shared > previous.length) throw invalid(`term ${term} shares ${shared} bytes with a ${previous.length}-byte term`);
-      const suffix = input.bytes(input.varint());
-      const bytes = new Uint8Array(shared + suffix.length);
-      bytes.set(previous.subarray(0, shared));
-      bytes.set(suffix, shared);
-      terms.push(fromUtf8.decode(bytes));
-      previous = bytes;
+  /** The whole index again from its split form (all chunks, in order). */
+  static join(stats: Bm25Stats, chunks: readonly TermTable[]): Bm25Index {
+    const terms = chunks.flatMap((c) => [...c.terms]);
+    const offsets = new Uint32Array(terms.length + 1);
+    const total = chunks.reduce((sum, c) => sum + c.docs.length, 0);
+    const docs = new Uint32Array(total);
+    const tfs = new Uint32Array(total);
+    let term = 0;
+    let posting = 0;
+    for (const chunk of chunks) {
+      for (let t = 0; t < chunk.terms.length; t++) offsets[term + t + 1] = posting + chunk.offsets[t + 1]!;
+      docs.set(chunk.docs, posting);
+      tfs.set(chunk.tfs, posting);
+      term += chunk.terms.length;
+      posting += chunk.docs.length;
     }
-    const offsets = new Uint32Array(termCount + 1);
-    for (let term = 0; term < termCount; term++) {
-      const df = input.varint();
-      if (df < 1 || df > n) throw invalid(`term "${terms[term]}" has document frequency ${df} of ${n} documents`);
-      offsets[term + 1] = (offsets[term] as number) + df;
+    return new Bm25Index(stats, new TermTable(terms, offsets, docs, tfs));
+  }
+}
+
+function writeString(out: ByteWriter, text: string): void {
+  const bytes = utf8.encode(text);
+  out.varint(bytes.length);
+  out.bytes(bytes);
+}
+
+function readString(input: ByteReader): string {
+  return fromUtf8.decode(input.bytes(input.varint()));
+}
+
+function checkMagic(data: Uint8Array, magic: readonly number[], input: ByteReader, what: string): void {
+  if (data.length < 4 || magic.some((byte, i) => data[i] !== byte)) throw new SgptError('INDEX_INVALID', `${what}: not a ${what} (bad magic bytes)`);
+  input.bytes(4);
+  const version = input.varint();
+  if (version !== VERSION) throw new SgptError('INDEX_VERSION', `${what}: format version ${version} is not supported (expected ${VERSION}); rebuild the index`);
+}
+
+/** Terms [start, end) of a table with their postings. */
+function encodeChunk(table: TermTable, start: number, end: number): Uint8Array {
+  const { terms, offsets, docs, tfs } = table;
+  const out = new ByteWriter();
+  out.bytes(Uint8Array.from(CHUNK_MAGIC));
+  out.varint(VERSION);
+  out.varint(end - start);
+  let previous = new Uint8Array(0);
+  for (let id = start; id < end; id++) {
+    const bytes = utf8.encode(terms[id]!);
+    let shared = 0;
+    while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
+    out.varint(shared);
+    out.varint(bytes.length - shared);
+    out.bytes(bytes.subarray(shared));
+    previous = bytes;
+  }
+  // Three streams (all dfs, all doc id deltas, all tfs) compress better than interleaved pairs.
+  for (let id = start; id < end; id++) out.varint(offsets[id + 1]! - offsets[id]!);
+  for (let id = start; id < end; id++) {
+    let last = 0;
+    for (let i = offsets[id]!; i < offsets[id + 1]!; i++) {
+      out.varint(docs[i]! - last);
+      last = docs[i]!;
     }
-    const postDocs = new Uint32Array(offsets[termCount] as number);
-    for (let term = 0; term < termCount; term++) {
-      const start = offsets[term] as number;
-      let doc = 0;
-      for (let i = start; i < (offsets[term + 1] as number); i++) {
-        const delta = input.varint();
-        doc += delta;
-        if ((delta === 0 && i > start) || doc >= n) throw invalid(`posting list of "${terms[term]}" is out of order or out of range`);
-        postDocs[i] = doc;
-      }
+  }
+  for (let i = offsets[start]!; i < offsets[end]!; i++) out.varint(tfs[i]!);
+  return out.finish();
+}
+
+/**
+ * Read one chunk; `what` names it in errors (INDEX_INVALID / INDEX_VERSION). `docCount` bounds
+ * the doc ids, `first` and `next` the terms (the head's first term of this chunk and of the next).
+ */
+export function decodeChunk(data: Uint8Array, what: string, docCount: number, first: string, next: string | null): TermTable {
+  const input = new ByteReader(data, what);
+  const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
+  checkMagic(data, CHUNK_MAGIC, input, what);
+  const termCount = input.varint();
+  const terms: string[] = [];
+  let previous = new Uint8Array(0);
+  for (let term = 0; term < termCount; term++) {
+    const shared = input.varint();
+    if (shared > previous.length) throw invalid(`term ${term} shares ${shared} bytes with a ${previous.length}-byte term`);
+    const suffix = input.bytes(input.varint());
+    const bytes = new Uint8Array(shared + suffix.length);
+    bytes.set(previous.subarray(0, shared));
+    bytes.set(suffix, shared);
+    terms.push(fromUtf8.decode(bytes));
+    previous = bytes;
+  }
+  if (terms[0] !== first) throw invalid(`starts at term ${JSON.stringify(terms[0])}, the keyword head says ${JSON.stringify(first)}`);
+  for (let term = 1; term < termCount; term++) if (compareStrings(terms[term - 1]!, terms[term]!) >= 0) throw invalid('terms are not sorted');
+  if (next !== null && compareStrings(terms[termCount - 1]!, next) >= 0) throw invalid(`holds term ${JSON.stringify(terms[termCount - 1])}, which belongs to the next chunk`);
+  const offsets = new Uint32Array(termCount + 1);
+  for (let term = 0; term < termCount; term++) {
+    const df = input.varint();
+    if (df < 1 || df > docCount) throw invalid(`term "${terms[term]}" has document frequency ${df} of ${docCount} documents`);
+    offsets[term + 1] = offsets[term]! + df;
+  }
+  const docs = new Uint32Array(offsets[termCount]!);
+  for (let term = 0; term < termCount; term++) {
+    const start = offsets[term]!;
+    let doc = 0;
+    for (let i = start; i < offsets[term + 1]!; i++) {
+      const delta = input.varint();
+      doc += delta;
+      if ((delta === 0 && i > start) || doc >= docCount) throw invalid(`posting list of "${terms[term]}" is out of order or out of range`);
+      docs[i] = doc;
     }
-    const postTfs = new Uint32Array(postDocs.length);
-    for (let i = 0; i < postTfs.length; i++) postTfs[i] = input.varint();
-    if (!input.done) throw invalid('trailing bytes after the postings');
-    for (let term = 1; term < termCount; term++) {
-      if (compareStrings(terms[term - 1]!, terms[term]!) >= 0) throw invalid('terms are not sorted');
+  }
+  const tfs = new Uint32Array(docs.length);
+  for (let i = 0; i < tfs.length; i++) {
+    tfs[i] = input.varint();
+    if (tfs[i] === 0) throw invalid('a term frequency is 0');
+  }
+  if (!input.done) throw invalid('trailing bytes after the postings');
+  return new TermTable(terms, offsets, docs, tfs);
+}
+
+/** A chunk as the head lists it: its first term, the file that holds it and that file's byte length. */
+export interface ChunkEntry {
+  first: string;
+  file: string;
+  bytes: number;
+}
+
+export interface Bm25Head {
+  stats: Bm25Stats;
+  chunks: ChunkEntry[];
+}
+
+export function encodeHead(head: Bm25Head): Uint8Array {
+  const { stats, chunks } = head;
+  const out = new ByteWriter();
+  out.bytes(Uint8Array.from(HEAD_MAGIC));
+  out.varint(VERSION);
+  out.varint(stats.stem ? 1 : 0);
+  out.float64(stats.params.k1);
+  out.float64(stats.params.b);
+  out.varint(stats.docLengths.length);
+  for (const length of stats.docLengths) out.varint(length);
+  out.varint(stats.stopWords.length);
+  for (const word of stats.stopWords) writeString(out, word);
+  out.varint(chunks.length);
+  for (const chunk of chunks) {
+    writeString(out, chunk.first);
+    writeString(out, chunk.file);
+    out.varint(chunk.bytes);
+  }
+  return out.finish();
+}
+
+/** Read a head; `what` names it in errors (INDEX_INVALID / INDEX_VERSION). */
+export function decodeHead(data: Uint8Array, what: string): Bm25Head {
+  const input = new ByteReader(data, what);
+  const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
+  checkMagic(data, HEAD_MAGIC, input, what);
+  const flags = input.varint();
+  const params = { k1: input.float64(), b: input.float64() };
+  const n = input.varint();
+  const docLengths = new Uint32Array(n);
+  for (let doc = 0; doc < n; doc++) docLengths[doc] = input.varint();
+  const stopWords: string[] = [];
+  for (let count = input.varint(); count > 0; count--) stopWords.push(readString(input));
+  const chunks: ChunkEntry[] = [];
+  for (let count = input.varint(); count > 0; count--) chunks.push({ first: readString(input), file: readString(input), bytes: input.varint() });
+  if (!input.done) throw invalid('trailing bytes after the chunk list');
+  for (let i = 1; i < chunks.length; i++) if (compareStrings(chunks[i - 1]!.first, chunks[i]!.first) >= 0) throw invalid('chunks are not in term order');
+  try {
+    checkParams(params);
+  } catch (error) {
+    throw invalid((error as Error).message);
+  }
+  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths }, chunks };
+}
+
+/**
+ * A split index: the head in memory, chunks fetched (through `load`) when a query needs them.
+ * Scores are those of the whole index.
+ */
+export class ChunkedBm25 {
+  private readonly scorer: Scorer;
+  private readonly firsts: string[];
+
+  /** `load(i)` returns chunk i decoded (the caller verifies and caches it). */
+  constructor(
+    readonly head: Bm25Head,
+    private readonly load: (chunk: number) => Promise<TermTable>,
+  ) {
+    this.scorer = new Scorer(head.stats);
+    this.firsts = head.chunks.map((c) => c.first);
+  }
+
+  get docCount(): number {
+    return this.head.stats.docLengths.length;
+  }
+
+  async search(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Scored[]> {
+    const needed = this.chunksFor(query, options);
+    const tables = new Map<number, TermTable>();
+    await Promise.all([...needed].map(async (i) => tables.set(i, await this.load(i))));
+    const ordered = [...tables].sort(([a], [b]) => a - b).map(([, t]) => t);
+    const source: TermSource = {
+      postings: (term) => {
+        const i = this.chunkOf(term);
+        return i < 0 ? undefined : tables.get(i)?.postings(term);
+      },
+      startingWith: (prefix) => ordered.flatMap((t) => t.startingWith(prefix)),
+    };
+    return this.scorer.search(query, k, options, source);
+  }
+
+  /** The chunks a query reads: those of its terms, and for a partial last word the range of its completions. */
+  chunksFor(query: string, options: Bm25SearchOptions = {}): Set<number> {
+    const partial = parseQuery(query, this.scorer.analyzer, options.prefix);
+    const terms = [...partial.terms];
+    const needed = new Set<number>();
+    if (partial.prefix !== null) {
+      const { own, shorter } = prefixKeys(partial.prefix, this.head.stats.stem);
+      terms.push(own, ...shorter);
+      const from = Math.max(0, this.chunkOf(partial.prefix));
+      for (let i = from; i < this.firsts.length && this.firsts[i]! < partial.prefix + END; i++) needed.add(i);
     }
-    try {
-      return new Bm25Index({ params, stem: (flags & 1) === 1, stopWords, docLengths, terms, offsets, postDocs, postTfs });
-    } catch (error) {
-      throw invalid(error instanceof Error ? error.message : String(error));
+    for (const term of terms) {
+      const i = this.chunkOf(term);
+      if (i >= 0) needed.add(i);
     }
+    return needed;
+  }
+
+  /** The chunk whose range holds `term` (-1: before the first term). */
+  private chunkOf(term: string): number {
+    let lo = 0;
+    let hi = this.firsts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.firsts[mid]! <= term) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
   }
 }
 

@@ -8,9 +8,9 @@
 import { SgptError } from '../errors';
 import { checkModel, type QueryModel } from '../index/format';
 import { dotAll } from '../index/int8';
-import { IndexReader, fetchLoader, type FileLoader } from '../index/reader';
+import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
 import { analyze, analyzePartial } from './analyzer';
-import { Bm25Index } from './bm25';
+import { ChunkedBm25, decodeChunk, decodeHead, type Bm25SearchOptions, type TermTable } from './bm25';
 import { hybridFusion } from './fusion';
 import { TopK } from './topk';
 
@@ -41,6 +41,8 @@ export interface SemanticOptions {
   semanticWeight?: number;
 }
 
+/** Search as you type: the last word, while it is being typed, matches as a prefix. */
+const KEYWORD: Bm25SearchOptions = { prefix: true };
 /** Candidates each ranking contributes to the fusion, per result asked for. */
 const DEPTH_PER_RESULT = 5;
 const MIN_DEPTH = 50;
@@ -51,21 +53,26 @@ const MIN_PREFIX = 2;
 export class SiteSearch {
   private constructor(
     readonly reader: IndexReader,
-    private readonly keyword: Bm25Index,
+    private readonly keyword: ChunkedBm25,
   ) {}
 
-  /** Loads the manifest, section metadata and keyword index (not the vectors). */
+  /** Loads the manifest, the section table and the keyword head (keyword chunks, sections and vectors as queries need them). */
   static async open(load: FileLoader): Promise<SiteSearch> {
     const reader = await IndexReader.open(load);
-    let keyword: Bm25Index;
-    try {
-      keyword = Bm25Index.decode(reader.keywordBytes);
-    } catch (error) {
-      throw new SgptError('INDEX_INVALID', `${reader.manifest.keyword.name}: not a keyword index (${(error as Error).message})`);
+    const name = reader.manifest.keyword.name;
+    const head = decodeHead(reader.keywordHead, name);
+    const docCount = head.stats.docLengths.length;
+    if (docCount !== reader.manifest.counts.sections) {
+      throw new SgptError('INDEX_INVALID', `${name}: indexes ${docCount} sections, the manifest says ${reader.manifest.counts.sections}`);
     }
-    if (keyword.docCount !== reader.manifest.counts.sections) {
-      throw new SgptError('INDEX_INVALID', `${reader.manifest.keyword.name}: indexes ${keyword.docCount} sections, the manifest says ${reader.manifest.counts.sections}`);
-    }
+    const chunks = new Map<number, Promise<TermTable>>();
+    const keyword = new ChunkedBm25(head, (i) =>
+      once(chunks, i, async () => {
+        const entry = head.chunks[i]!;
+        const bytes = await reader.chunk({ name: entry.file, bytes: entry.bytes });
+        return decodeChunk(bytes, entry.file, docCount, entry.first, head.chunks[i + 1]?.first ?? null);
+      }),
+    );
     return new SiteSearch(reader, keyword);
   }
 
@@ -79,8 +86,8 @@ export class SiteSearch {
   }
 
   /** BM25 over the sections, the last word as a prefix (search as you type). */
-  keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
-    const ranked = this.keyword.search(query, limit, { prefix: true }).map((hit) => ({ section: hit.index, score: hit.score }));
+  async keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
+    const ranked = (await this.keyword.search(query, limit, KEYWORD)).map((hit) => ({ section: hit.index, score: hit.score }));
     return this.hits(ranked, query, false);
   }
 
@@ -108,7 +115,7 @@ export class SiteSearch {
   async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
     const limit = options.limit ?? 10;
     const depth = Math.max(MIN_DEPTH, limit * DEPTH_PER_RESULT);
-    const keyword = this.keyword.search(query, depth, { prefix: true }).map((h) => h.index);
+    const keyword = (await this.keyword.search(query, depth, KEYWORD)).map((h) => h.index);
     const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => h.section);
     const weight = options.semanticWeight ?? this.manifest.fusion.semanticWeight;
     const fused = hybridFusion(keyword, dense, weight, { limit }).map((hit) => ({ section: hit.id, score: hit.score }));
@@ -116,20 +123,17 @@ export class SiteSearch {
   }
 
   private async hits(ranked: Array<{ section: number; score: number }>, query: string, semantic: boolean): Promise<SiteHit[]> {
-    const { sections, pages } = this.reader.sections;
-    const excerpts = await this.reader.excerpts(ranked.map((r) => r.section));
+    const infos = await this.reader.sections(ranked.map((r) => r.section));
     return ranked.map(({ section, score }) => {
-      const meta = sections[section]!;
-      const page = pages[meta.page]!;
-      const excerpt = excerpts.get(section) ?? '';
+      const info = infos.get(section)!;
       return {
         section,
-        url: meta.anchor ? `${page.url}#${encodeURIComponent(meta.anchor)}` : page.url,
-        title: meta.title,
-        pageTitle: page.title,
-        headingPath: this.reader.headingPath(section),
-        excerpt,
-        highlights: highlightRanges(excerpt, query),
+        url: info.anchor ? `${info.url}#${encodeURIComponent(info.anchor)}` : info.url,
+        title: info.title,
+        pageTitle: info.pageTitle,
+        headingPath: info.headingPath,
+        excerpt: info.excerpt,
+        highlights: highlightRanges(info.excerpt, query),
         score,
         semantic,
       };

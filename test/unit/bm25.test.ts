@@ -1,9 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { documentText, loadBeir } from '../../src/eval/beir';
 import { evaluateRun } from '../../src/eval/metrics';
-import { Bm25Index } from '../../src/search/bm25';
+import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
+
+/** `index` split into chunks of about `chunkBytes`, searched through its decoded head and chunks (as a site index ships it). */
+function chunked(index: Bm25Index, chunkBytes: number) {
+  const { stats, chunks } = index.split(chunkBytes);
+  const head = decodeHead(encodeHead({ stats, chunks: chunks.map((c, i) => ({ first: c.first, file: `terms-${i}`, bytes: c.bytes.length })) }), 'keyword');
+  const table = (i: number) => decodeChunk(chunks[i]!.bytes, `terms-${i}`, head.stats.docLengths.length, head.chunks[i]!.first, head.chunks[i + 1]?.first ?? null);
+  const loaded: number[] = [];
+  const search = new ChunkedBm25(head, async (i) => (loaded.push(i), table(i)));
+  return { head, chunks, table, loaded, search };
+}
 
 const docs = ['cat dog', 'cat cat fish', 'bird'];
 const idfCat = Math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)); // df 2 of N 3
@@ -43,32 +54,53 @@ describe('BM25 index', () => {
     expect(() => Bm25Index.build(['ok', 3 as unknown as string])).toThrow(/document 1 is number/);
   });
 
-  it('round-trips through its byte form', () => {
+  it('round-trips through its head and chunks, searching with the same scores', async () => {
     const corpus = ['Generators yield values', 'A generator expression', 'Café crème', '日本語のテキスト', 'the running man runs'];
     const built = Bm25Index.build(corpus, { k1: 1.1, b: 0.3 });
-    const bytes = built.encode();
-    const loaded = Bm25Index.decode(bytes);
-    expect(loaded.params).toEqual({ k1: 1.1, b: 0.3 });
-    expect(loaded.docCount).toBe(5);
-    expect(loaded.termCount).toBe(built.termCount);
-    for (const query of ['generator', 'café', '本', 'run', 'gener']) {
-      expect(loaded.search(query, 5, { prefix: true })).toEqual(built.search(query, 5, { prefix: true }));
+    const split = chunked(built, 1);
+    expect(split.head.stats.params).toEqual({ k1: 1.1, b: 0.3 });
+    expect(split.head.chunks).toHaveLength(built.termCount); // 1 byte per chunk: one term each
+    const tables = split.chunks.map((_, i) => split.table(i));
+    const joined = Bm25Index.join(split.head.stats, tables);
+    expect(joined.termCount).toBe(built.termCount);
+    for (const query of ['generator', 'café', '本', 'run', 'gener', 'the man', 'x']) {
+      expect(await split.search.search(query, 5, { prefix: true })).toEqual(built.search(query, 5, { prefix: true }));
+      expect(joined.search(query, 5)).toEqual(built.search(query, 5));
     }
-    expect(loaded.encode()).toEqual(bytes);
-    const unstemmed = Bm25Index.decode(Bm25Index.build(corpus, { stem: false, stopWords: new Set(['a']) }).encode());
-    expect(unstemmed.stem).toBe(false);
-    expect([...unstemmed.stopWords]).toEqual(['a']);
-    expect(unstemmed.search('the running', 5).map((hit) => hit.index)).toEqual([4]);
+    const unstemmed = chunked(Bm25Index.build(corpus, { stem: false, stopWords: new Set(['a']) }), 64);
+    expect(unstemmed.head.stats.stem).toBe(false);
+    expect(unstemmed.head.stats.stopWords).toEqual(['a']);
+    expect((await unstemmed.search.search('the running', 5)).map((hit) => hit.index)).toEqual([4]);
   });
 
-  it('rejects corrupt bytes with INDEX_INVALID / INDEX_VERSION', () => {
-    const bytes = index.encode();
-    expect(() => Bm25Index.decode(new Uint8Array([1, 2, 3]))).toThrow(/bad magic/);
-    expect(() => Bm25Index.decode(bytes.subarray(0, bytes.length - 1))).toThrow(expect.objectContaining({ code: 'INDEX_INVALID' }));
-    const future = bytes.slice();
+  it('reads only the chunks that hold the query terms, and a partial word\'s whole range', async () => {
+    const split = chunked(Bm25Index.build(['alpha beta', 'gamma delta', 'generator general', 'genome zeta']), 1);
+    const firsts = split.head.chunks.map((c) => c.first);
+    expect(firsts).toEqual(['alpha', 'beta', 'delta', 'gamma', 'gener', 'genom', 'zeta']);
+    expect([...split.search.chunksFor('zeta beta')].sort()).toEqual([1, 6]);
+    expect([...split.search.chunksFor('gen', { prefix: true })].sort()).toEqual([3, 4, 5]); // 3 may hold terms "gen…" before "gener"
+    expect([...split.search.chunksFor('gen ', { prefix: true })]).toEqual([3]); // finished: only the chunk where "gen" would be
+    expect([...split.search.chunksFor('generat', { prefix: true })].sort()).toEqual([3, 4]); // itself, then "genera", "gener", "gene", "gen" as term prefixes
+    await split.search.search('zeta beta', 3);
+    expect(split.loaded.sort()).toEqual([1, 6]);
+  });
+
+  it('rejects corrupt heads and chunks with INDEX_INVALID / INDEX_VERSION, naming them', () => {
+    const { stats, chunks } = index.split(1);
+    const head = encodeHead({ stats, chunks: chunks.map((c, i) => ({ first: c.first, file: `terms-${i}`, bytes: c.bytes.length })) });
+    expect(() => decodeHead(new Uint8Array([1, 2, 3]), 'keyword.x')).toThrow(/^keyword\.x: not a keyword\.x \(bad magic/);
+    expect(() => decodeHead(head.subarray(0, head.length - 1), 'keyword.x')).toThrow(expect.objectContaining({ code: 'INDEX_INVALID', message: expect.stringMatching(/^keyword\.x is truncated/) }));
+    expect(() => decodeHead(Uint8Array.from([...head, 0]), 'keyword.x')).toThrow(/trailing bytes/);
+    const future = head.slice();
     future[4] = 9;
-    expect(() => Bm25Index.decode(future)).toThrow(expect.objectContaining({ code: 'INDEX_VERSION' }));
-    expect(() => Bm25Index.decode(Uint8Array.from([...bytes, 0]))).toThrow(/trailing bytes/);
+    expect(() => decodeHead(future, 'keyword.x')).toThrow(expect.objectContaining({ code: 'INDEX_VERSION', message: expect.stringMatching(/rebuild the index/) }));
+    const chunk = chunks[0]!.bytes;
+    const n = stats.docLengths.length;
+    expect(decodeChunk(chunk, 'terms-0', n, chunks[0]!.first, chunks[1]!.first).terms).toEqual([chunks[0]!.first]);
+    expect(() => decodeChunk(chunk.subarray(0, chunk.length - 1), 'terms-0', n, chunks[0]!.first, null)).toThrow(/^terms-0 is truncated/);
+    expect(() => decodeChunk(chunk, 'terms-0', n, 'zzz', null)).toThrow(/^terms-0: starts at term "bird", the keyword head says "zzz"/);
+    expect(() => decodeChunk(chunk, 'terms-0', n, chunks[0]!.first, 'a')).toThrow(/belongs to the next chunk/);
+    expect(() => decodeChunk(chunks[1]!.bytes, 'terms-1', 1, chunks[1]!.first, null)).toThrow(/out of order or out of range|document frequency/);
   });
 
   describe('search as you type', () => {
@@ -108,5 +140,31 @@ describe.skipIf(!existsSync(cranfield))('BM25 on Cranfield', () => {
     expect(scores.queries).toBe(225);
     expect(Math.abs(scores.ndcg10 - 0.3518)).toBeLessThan(0.01);
     expect(Math.abs(scores.recall100 - 0.7213)).toBeLessThan(0.01);
+  });
+});
+
+const pythonDocs = fileURLToPath(new URL('../../../shared/data/python-docs/sections.jsonl.gz', import.meta.url));
+
+describe.skipIf(!existsSync(pythonDocs))('chunked BM25 on the Python docs sections', () => {
+  it('scores a random sample of queries exactly as the whole index does', async () => {
+    const lines = gunzipSync(readFileSync(pythonDocs)).toString('utf8').trim().split('\n');
+    const sections = lines.map((line) => JSON.parse(line) as { title: string; text: string });
+    const whole = Bm25Index.build(sections.map((s) => `${s.title} ${s.title} ${s.text}`));
+    const split = chunked(whole, 16 * 1024);
+    expect(split.head.chunks.length).toBeGreaterThan(20);
+    let seed = 42; // a fixed LCG: the same sample every run
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let matched = 0;
+    for (let q = 0; q < 300; q++) {
+      const words = sections[random(sections.length)]!.text.split(/\s+/).filter(Boolean);
+      const start = random(Math.max(1, words.length - 4));
+      let query = words.slice(start, start + 1 + random(4)).join(' ');
+      const prefix = q % 2 === 0;
+      if (prefix) query = query.slice(0, query.length - random(Math.min(4, query.length))); // typing: a partial last word
+      const expected = whole.search(query, 10, { prefix });
+      expect(await split.search.search(query, 10, { prefix }), JSON.stringify(query)).toEqual(expected);
+      if (expected.length > 0) matched++;
+    }
+    expect(matched).toBeGreaterThan(200); // most queries match something: the comparison is not vacuous
   });
 });

@@ -53,16 +53,18 @@ describe('index round trip on the fixture site', () => {
     const reader = await openIndexDir(out);
     const pages = await extractSite(SITE);
     const sections = pages.flatMap((p) => p.sections.map((s) => ({ ...s, pageTitle: p.title })));
-    expect(reader.sections.sections.map((s) => s.anchor)).toEqual(sections.map((s) => s.anchor));
-    expect(sections.map((_, i) => reader.headingPath(i))).toEqual(sections.map((s) => s.headingPath));
+    const stored = await reader.allSections();
+    expect(stored.map((s) => s.anchor)).toEqual(sections.map((s) => s.anchor));
+    expect(stored.map((s) => s.headingPath)).toEqual(sections.map((s) => s.headingPath));
+    expect(stored.map((s) => [s.url, s.pageTitle, s.title])).toEqual(sections.map((s) => [s.url, s.pageTitle, s.title]));
 
     const fresh = await embedder.embed(sections.map((s) => embeddingText(s.pageTitle, s.headingPath, s.text)), 'document');
     const shard = await reader.shard(0);
-    const stored = dequantize(shard, shard.dims);
+    const vectors = dequantize(shard, shard.dims);
     const dims = shard.dims;
     for (let r = 0; r < shard.rows; r++) {
       const section = shard.owner[r]!;
-      expect(cosine(stored.subarray(r * dims, (r + 1) * dims), fresh.vectors.subarray(section * dims, (section + 1) * dims))).toBeGreaterThanOrEqual(0.999);
+      expect(cosine(vectors.subarray(r * dims, (r + 1) * dims), fresh.vectors.subarray(section * dims, (section + 1) * dims))).toBeGreaterThanOrEqual(0.999);
     }
   });
 
@@ -74,7 +76,7 @@ describe('index round trip on the fixture site', () => {
     const target = install.sections[2]!; // "Building from source"
     const [vector] = [(await embedder.embed([embeddingText(install.title, target.headingPath, target.text)], 'document')).vectors];
     const [best] = await search.vectorSearch(vector!, 3);
-    expect(search.reader.sections.sections[best!.section]!.anchor).toBe('from-source');
+    expect((await search.reader.sections([best!.section])).get(best!.section)!.anchor).toBe('from-source');
     expect(best!.score).toBeGreaterThan(0.99);
 
     for (const query of ['kettle', 'coffee teapot', 'yield generator', 'steeping tea']) {
@@ -99,7 +101,7 @@ describe('index round trip on the fixture site', () => {
     expect(summary.built).toMatchObject({ sections: 14, embedded: 1, reused: 13 });
     const after = await openIndexDir(out);
     const newVectors = dequantize(await after.shard(0), after.manifest.model.dims);
-    const requirements = after.sections.sections.findIndex((s) => s.anchor === 'requirements');
+    const requirements = (await after.allSections()).findIndex((s) => s.anchor === 'requirements');
     const dims = after.manifest.model.dims;
     for (let s = 0; s < 14; s++) {
       const same = cosine(oldVectors.subarray(s * dims, (s + 1) * dims), newVectors.subarray(s * dims, (s + 1) * dims)) > 0.99999;

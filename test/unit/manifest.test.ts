@@ -5,16 +5,24 @@ import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
 import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
-import { openIndexDir } from '../../src/index/node-files';
+import { fsLoader, openIndexDir } from '../../src/index/node-files';
+import { decodeHead } from '../../src/search/bm25';
+import { SiteSearch } from '../../src/search/site-search';
 
 let built: string;
 let manifest: Manifest;
+/** Files listed inside the section table and the keyword head rather than in the manifest. */
+let buckets: string[];
+let chunks: string[];
 const copies: string[] = [];
 
 beforeAll(async () => {
   built = await mkdtemp(join(tmpdir(), 'sgpt-manifest-'));
   await buildSiteIndex({ site: 'test/fixtures/site', out: built, shards: 2 });
   manifest = JSON.parse(await readFile(join(built, 'manifest.json'), 'utf8'));
+  const reader = await openIndexDir(built);
+  buckets = reader.sectionTable.buckets.map((b) => b.name);
+  chunks = decodeHead(reader.keywordHead, manifest.keyword.name).chunks.map((c) => c.file);
   return async () => {
     for (const dir of [built, ...copies]) await rm(dir, { recursive: true, force: true });
   };
@@ -56,10 +64,10 @@ describe('manifest validation', () => {
     }
   });
 
-  it('refuses another format version with INDEX_VERSION', async () => {
-    const error = await failure(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 2)))));
+  it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {
+    const error = await failure(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 1)))));
     expect(error.code).toBe('INDEX_VERSION');
-    expect(error.message).toMatch(/version 2 is not supported.*reads version 1/);
+    expect(error.message).toMatch(/version 1 is not supported.*reads version 2.*rebuild the index/);
   });
 
   it('refuses a file that is not an index manifest', async () => {
@@ -102,11 +110,31 @@ describe('manifest validation', () => {
   });
 
   it('names a missing file', async () => {
-    const name = manifest.excerpts[0]!.name;
+    const name = buckets[0]!;
     const reader = await openIndexDir(await altered((d) => rm(join(d, name))));
-    const error = await failure(reader.excerpts([0]));
+    const error = await failure(reader.sections([0]));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: missing`));
+  });
+
+  it('checks keyword chunks and section buckets when a query first reads them, naming them', async () => {
+    const search = async (dir: string) => (await SiteSearch.open(fsLoader(dir))).keywordSearch('install');
+    const all = await search(built);
+    expect(all.length).toBeGreaterThan(0);
+    for (const name of chunks) {
+      const error = await failure(search(await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 30)))));
+      expect(error.code).toBe('INDEX_INVALID');
+      expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: has 30 bytes but the index lists \\d+ \\(truncated`));
+    }
+    const name = buckets[0]!;
+    const corrupt = await altered(async (d) => {
+      const bytes = await readFile(join(d, name));
+      bytes[20] = bytes[20]! ^ 0xff;
+      await writeFile(join(d, name), bytes);
+    });
+    const error = await failure((await openIndexDir(corrupt)).sections([0]));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: content hash [0-9a-f]{16} does not match the one in its name`));
   });
 
   it('refuses a shard whose layout disagrees with the manifest even when its hash matches', async () => {
@@ -149,14 +177,14 @@ describe('manifest validation', () => {
 
   it('writes only files the manifest names', async () => {
     const names = new Set(await readdir(built));
-    const listed = [manifest.sections, manifest.keyword, manifest.hashes, manifest.centroids!, ...manifest.excerpts, ...manifest.shards].map((f) => f.name);
+    const listed = [...[manifest.sections, manifest.keyword, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...chunks];
     expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
   });
 });
 
 describe('compressed files', () => {
   it('stores the text-like files gzipped and names a broken stream', async () => {
-    for (const ref of [manifest.sections, manifest.keyword, manifest.hashes, ...manifest.excerpts]) expect(ref.name).toMatch(/\.gzip$/);
+    for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, ...buckets, ...chunks]) expect(name).toMatch(/\.gzip$/);
     for (const ref of [manifest.centroids!, ...manifest.shards]) expect(ref.name).toMatch(/\.bin$/);
     const bytes = new TextEncoder().encode('not gzip at all');
     const ref = await fileRefFor('sections', 'json.gzip', bytes);

@@ -7,6 +7,9 @@ import { defaultModelSource } from '../../src/cli/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { fsLoader } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
+import { extractSite } from '../../src/extract/site';
+import { keywordText } from '../../src/index/writer';
+import { Bm25Index } from '../../src/search/bm25';
 import { highlightRanges, SiteSearch } from '../../src/search/site-search';
 
 let out: string;
@@ -82,6 +85,18 @@ describe('SiteSearch', () => {
     expect(hits[0]!.score).toBeLessThanOrEqual(1 / 61 + 1e-12);
     const keywordOnly = await search.semanticSearch(query, await embedder.embedQuery(query), { limit: 5, semanticWeight: 0 });
     expect(keywordOnly.map((h) => h.section)).toEqual((await search.keywordSearch(query, 5)).map((h) => h.section));
+  });
+
+  it('scores keyword queries exactly as the whole BM25 index does, reading only the section buckets shown', async () => {
+    const sections = (await extractSite('test/fixtures/site')).flatMap((p) => p.sections);
+    const whole = Bm25Index.build(sections.map(keywordText));
+    for (const query of ['kettle', 'kett', 'brew coffee', 'steeping tea ', 'te', 'what is a generator', 'unknownword']) {
+      const { load, read } = recording();
+      const search = await SiteSearch.open(load);
+      const hits = await search.keywordSearch(query, 5);
+      expect(hits.map((h) => [h.section, h.score]), query).toEqual(whole.search(query, 5, { prefix: true }).map((h) => [h.index, h.score]));
+      expect(read.filter((name) => name.startsWith('sections-')).length).toBeLessThanOrEqual(hits.length);
+    }
   });
 
   it('refuses a query vector of the wrong size', async () => {
