@@ -17,6 +17,8 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 20_000 },
   reporter: [['list']],
+  // dist/runtime, which the static-site test ships through the CLI.
+  globalSetup: './test/build-runtime.ts',
   // Several people may run suites on one machine: PW_OUTPUT_DIR keeps their artifacts apart.
   outputDir: process.env.PW_OUTPUT_DIR ?? 'test-results',
   use: {

@@ -1,6 +1,7 @@
 /**
  * `sgpt-search index <built-site-dir> --out <dir>`: extract sections from a built site, embed them
- * with the same engine the browser runs, and write a site index (see docs/INDEX-FORMAT.md).
+ * with the same engine the browser runs, and write a site index (see docs/INDEX-FORMAT.md), plus
+ * the browser runtime and the model, so the site needs only the <script> and <sgpt-search> tags.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { openIndexDir, writeIndexDir } from '../index/node-files';
 import { SiteIndexer } from '../index/site-indexer';
 import type { BuiltIndex } from '../index/writer';
 import { modelSource } from './default-model';
+import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
 
 export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir> [options]
 
@@ -21,7 +23,13 @@ export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir
   --probe <N>          shards a query reads by default (default 3)
   --weight <w>         semantic share of the fused ranking, 0..1 (default 0.5)
   --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
-  --batch <N>          sequences per model call (default: the engine's)`;
+  --batch <N>          sequences per model call (default: the engine's)
+  --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
+  --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
+
+The page then needs:
+  <script type="module" src="<out>/sgpt-search.js"></script>
+  <sgpt-search index="<out>/manifest.json"></sgpt-search>`;
 
 export interface IndexRun {
   site: string;
@@ -33,13 +41,23 @@ export interface IndexRun {
   weight?: number;
   exclude?: string[];
   batchSize?: number;
+  /** The site root relative to where the index is served (manifest root); default: from `site` and `out`. */
+  root?: string;
+  /** Also write the browser runtime into `out` (default false; the CLI and the Vite plugin turn it on). */
+  runtime?: boolean;
+  /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
+  shipModel?: boolean;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
 export interface IndexSummary {
   built: BuiltIndex['stats'];
+  /** Bytes of the index files. */
   bytes: number;
+  /** Bytes of the runtime and of the model copied next to the index (0 when not asked for). */
+  runtimeBytes: number;
+  modelBytes: number;
   seconds: number;
 }
 
@@ -54,8 +72,12 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   const started = performance.now();
   const out = resolve(run.out);
+  const source = modelSource(run.model);
+  // Missing pieces fail before minutes of embedding, not after.
+  if (run.runtime) checkRuntime();
+  if (run.shipModel) checkShippableModel(source);
   const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out] });
-  const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
+  const indexer = await SiteIndexer.load(source, run.mode);
   try {
     const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
     const built = await indexer.build(pages, {
@@ -66,9 +88,14 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
       onProgress: run.onProgress,
       signal: run.signal,
       batchSize: run.batchSize,
+      root: run.root ?? siteRootFrom(out, run.site),
+      ...(run.shipModel ? { modelUrl: shippedModelUrl(indexer.model.id) } : {}),
     });
+    // The manifest (written last by writeIndexDir) must not name a model that is not there yet.
+    const modelBytes = run.shipModel ? await writeModel(source, out, indexer.model.id) : 0;
+    const runtimeBytes = run.runtime ? await writeRuntime(out) : 0;
     const bytes = await writeIndexDir(out, built);
-    return { built: built.stats, bytes, seconds: (performance.now() - started) / 1000 };
+    return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await indexer.dispose();
   }
@@ -101,6 +128,8 @@ export async function indexCommand(argv: string[]): Promise<number> {
       weight: { type: 'string' },
       exclude: { type: 'string', multiple: true },
       batch: { type: 'string' },
+      'no-runtime': { type: 'boolean' },
+      'no-model': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -124,11 +153,20 @@ export async function indexCommand(argv: string[]): Promise<number> {
     weight,
     exclude: values.exclude,
     batchSize: positiveInt(values.batch, '--batch'),
+    runtime: !values['no-runtime'],
+    shipModel: !values['no-model'],
     onProgress: progressBar(process.stderr),
   });
-  const s = summary.built;
-  process.stderr.write(
-    `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; ${formatBytes(summary.bytes)} written to ${values.out}\n`,
-  );
+  process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);
   return 0;
+}
+
+/** One line for people: what was indexed, and the bytes of the index, the runtime and the model apart. */
+export function summaryLine(summary: IndexSummary): string {
+  const s = summary.built;
+  const extras = [
+    ...(summary.runtimeBytes > 0 ? [`runtime ${formatBytes(summary.runtimeBytes)}`] : []),
+    ...(summary.modelBytes > 0 ? [`model ${formatBytes(summary.modelBytes)}`] : []),
+  ];
+  return `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
 }

@@ -4,7 +4,8 @@
  *
  *   <sgpt-search src="/search.json" placeholder="Search the docs"></sgpt-search>
  *
- * Attributes: model (model folder URL), src (URL of a JSON array of {id, title, text, url}),
+ * Attributes: model (model folder URL; default: the index's own model when the index ships one,
+ * else the default model, see ./defaults), src (URL of a JSON array of {id, title, text, url}),
  * mode (symmetric|asymmetric; default the model's), limit, placeholder, device (auto|wasm|webgpu).
  * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
  * keyword results while the model loads, then semantic ones; replaces src/documents), fusion-weight
@@ -27,13 +28,12 @@ import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors
 import { RerankingSource } from '../rerank/reranking-source';
 import { SearchClient, type ClientOptions } from '../worker/client';
 import { documentText, validateDocuments } from '../worker/documents';
+import { elementDefaults } from './defaults';
 import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { SiteSource } from './site-source';
 import { SemanticSource, type SearchSource } from './source';
 import { styles } from './styles';
 
-/** The model shipped with the package, served by the site under /models/. */
-export const DEFAULT_MODEL = '/models/tiny-gpt2/';
 const DEBOUNCE_MS = 120;
 
 export interface ReadyDetail {
@@ -102,6 +102,7 @@ export class SgptSearch extends LitElement {
     announcement: { state: true },
   };
 
+  /** Model folder URL; empty: the index's model, else the default (./defaults). */
   declare model: string;
   declare src: string | undefined;
   declare index: string | undefined;
@@ -132,6 +133,8 @@ export class SgptSearch extends LitElement {
   private loaded: LoadResult | null = null;
   /** The latest model load, for a site index's semantic stage to wait on. */
   private modelLoad: Promise<LoadResult> | null = null;
+  /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
+  private modelHref: string | null = null;
   private generation = 0;
   private readyFired = false;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -143,7 +146,7 @@ export class SgptSearch extends LitElement {
 
   constructor() {
     super();
-    this.model = DEFAULT_MODEL;
+    this.model = '';
     this.limit = 8;
     this.placeholder = 'Search';
     this.device = 'auto';
@@ -203,14 +206,15 @@ export class SgptSearch extends LitElement {
 
   protected override willUpdate(changed: PropertyValues): void {
     // In willUpdate, the state these set lands in this update instead of scheduling another.
-    if (changed.has('model') || changed.has('mode') || changed.has('device')) void this.loadModel();
-    if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
-    if (changed.has('limit') && changed.get('limit') !== undefined && this.query.trim() !== '') void this.runSearch();
     if (changed.has('index')) {
       const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
       const weight = () => (typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined);
       this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, weight) : new SemanticSource(this.client);
     }
+    // Without a model attribute the index names the model, so a new index may mean a new model.
+    if (changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !this.model)) void this.loadModel();
+    if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
+    if (changed.has('limit') && changed.get('limit') !== undefined && this.query.trim() !== '') void this.runSearch();
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -230,10 +234,14 @@ export class SgptSearch extends LitElement {
     this.phase = 'loading';
     this.progress = { phase: 'model', loaded: 0, total: 0 };
     try {
-      const model = new URL(this.model || DEFAULT_MODEL, document.baseURI).href;
-      this.modelLoad = this.client.load(model, {
+      const options = {
         ...(this.mode ? { mode: this.mode } : {}),
         device: this.device || 'auto',
+        runtime: { ortBase: new URL(elementDefaults().ortBase, document.baseURI).href },
+      };
+      this.modelLoad = this.modelUrl().then((model) => {
+        if (generation === this.generation) this.modelHref = model;
+        return this.client.load(model, options);
       });
       const loaded = await this.modelLoad;
       if (generation !== this.generation) return;
@@ -242,6 +250,13 @@ export class SgptSearch extends LitElement {
     } catch (error) {
       if (generation === this.generation && !isAbort(error)) this.fail(error);
     }
+  }
+
+  /** The `model` attribute, else the model the site index ships (its manifest's model.url), else the default. */
+  private async modelUrl(): Promise<string> {
+    if (this.model) return new URL(this.model, document.baseURI).href;
+    const indexModel = this.source instanceof SiteSource ? await this.source.modelUrl() : undefined;
+    return indexModel ?? new URL(elementDefaults().model, document.baseURI).href;
   }
 
   private async fetchDocuments(url: string): Promise<void> {
@@ -360,8 +375,8 @@ export class SgptSearch extends LitElement {
   }
 
   private rerankModelUrl(): string {
-    const sibling = `${(this.model || DEFAULT_MODEL).replace(/\/+$/, '')}-lm/`;
-    return new URL(this.rerankModel || sibling, document.baseURI).href;
+    const model = this.modelHref ?? new URL(this.model || elementDefaults().model, document.baseURI).href;
+    return new URL(this.rerankModel || `${model.replace(/\/+$/, '')}-lm/`, document.baseURI).href;
   }
 
   /** What the reranker reads of a hit: the whole document when the page gave it, else title and excerpt. */

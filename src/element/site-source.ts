@@ -9,11 +9,12 @@ import type { SearchClient } from '../worker/client';
 import type { LoadResult, SearchHit } from '../worker/protocol';
 import type { SearchSource, SearchStage } from './source';
 
-function toHit(hit: SiteHit): SearchHit {
+/** `root`: the site root URL (manifest root) that page urls ("/guide/x.html") resolve against. */
+function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
   return {
     id: hit.section,
     title: hit.title,
-    url: hit.url,
+    url: root === undefined ? hit.url : new URL(hit.url.replace(/^\/+/, ''), root).href,
     excerpt: hit.excerpt,
     score: hit.score,
     pageTitle: hit.pageTitle,
@@ -29,6 +30,7 @@ function abortIf(signal: AbortSignal): void {
 export class SiteSource implements SearchSource {
   /** The opened index (manifest, sections, keyword index), shared by every query. */
   readonly site: Promise<SiteSearch>;
+  private readonly manifestUrl: URL;
 
   /**
    * @param manifestUrl the index's manifest.json (absolute, or relative to the page)
@@ -41,8 +43,22 @@ export class SiteSource implements SearchSource {
     private readonly model: () => Promise<LoadResult>,
     private readonly semanticWeight: () => number | undefined = () => undefined,
   ) {
-    this.site = openSiteSearch(new URL(manifestUrl, document.baseURI));
+    this.manifestUrl = new URL(manifestUrl, document.baseURI);
+    this.site = openSiteSearch(this.manifestUrl);
     this.site.catch(() => undefined); // reported by the first search
+  }
+
+  /**
+   * The model folder the index build copied next to the manifest (manifest model.url), as an
+   * absolute URL; undefined when the index ships no model or cannot be read (the first search
+   * reports why).
+   */
+  async modelUrl(): Promise<string | undefined> {
+    const url = await this.site.then(
+      (site) => site.manifest.model.url,
+      () => undefined,
+    );
+    return url === undefined ? undefined : new URL(url, this.manifestUrl).href;
   }
 
   async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
@@ -50,7 +66,8 @@ export class SiteSource implements SearchSource {
     abortIf(signal);
     const keyword = await site.keywordSearch(query, limit);
     abortIf(signal);
-    yield { stage: 'keyword', results: keyword.map(toHit) };
+    const root = site.manifest.root === undefined ? undefined : new URL(site.manifest.root, this.manifestUrl);
+    yield { stage: 'keyword', results: keyword.map((hit) => toHit(hit, root)) };
     const loaded = await this.model();
     abortIf(signal);
     site.checkModel({ id: loaded.modelId, dims: loaded.dims, mode: loaded.mode });
@@ -59,6 +76,6 @@ export class SiteSource implements SearchSource {
     const weight = this.semanticWeight();
     const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit } : { limit, semanticWeight: weight });
     abortIf(signal);
-    yield { stage: 'semantic', results: fused.map(toHit) };
+    yield { stage: 'semantic', results: fused.map((hit) => toHit(hit, root)) };
   }
 }

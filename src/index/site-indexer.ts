@@ -26,8 +26,9 @@ export class SiteIndexer {
     }
   }
 
-  build(pages: readonly Page[], options: Omit<BuildOptions, 'model'> = {}): Promise<BuiltIndex> {
-    return buildIndex(pages, this.embedder, { ...options, model: this.model });
+  /** `modelUrl`: where the build ships the model, relative to the manifest (manifest model.url). */
+  build(pages: readonly Page[], { modelUrl, ...options }: Omit<BuildOptions, 'model'> & { modelUrl?: string } = {}): Promise<BuiltIndex> {
+    return buildIndex(pages, this.embedder, { ...options, model: modelUrl === undefined ? this.model : { ...this.model, url: modelUrl } });
   }
 
   dispose(): Promise<void> {

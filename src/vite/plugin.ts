@@ -7,15 +7,18 @@
  *
  * `vite build`: after the bundle is written (closeBundle), the built HTML in outDir is indexed
  * into outDir/<out>/ (incrementally, against a copy kept in Vite's cacheDir, since outDir is
- * emptied by each build). `vite` (dev): the pages are read as the dev server serves them
+ * emptied by each build), with the prebuilt browser runtime and the model next to it, as
+ * `sgpt-search index` writes them (`runtime: false` / `model: false` leave them out; a site that
+ * imports 'sgpt-search/element' bundles its own copy of the element and needs no runtime). `vite` (dev): the pages are read as the dev server serves them
  * (transformIndexHtml), indexed in memory, served under /<out>/, and re-indexed (debounced) when
  * an HTML file changes; unchanged sections keep their vectors.
  */
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
-import { buildSiteIndex, formatBytes } from '../cli/index-command';
+import { buildSiteIndex, summaryLine } from '../cli/index-command';
 import { modelSource } from '../cli/default-model';
+import { siteRootFrom } from '../cli/static-site';
 import type { Mode } from '../embed/sgpt-settings';
 import { toSgptError } from '../errors';
 import { extractPage, type Page } from '../extract/html';
@@ -37,6 +40,10 @@ export interface SgptSearchPluginOptions {
   exclude?: string[];
   /** Dev: quiet time after the last HTML change before re-indexing (default 400 ms). */
   debounceMs?: number;
+  /** Build: write the prebuilt browser runtime next to the index (default true). */
+  runtime?: boolean;
+  /** Build: copy the model next to the index, where a page without a `model` attribute finds it (default true). */
+  copyModel?: boolean;
 }
 
 const CONTENT_TYPES: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', bm25: 'application/octet-stream' };
@@ -69,13 +76,13 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           probe: options.probe,
           weight: options.weight,
           exclude: options.exclude,
+          root: siteRootFrom(join(outDir, out), outDir),
+          runtime: options.runtime ?? true,
+          shipModel: options.copyModel ?? true,
         });
         await mkdir(join(outDir, out), { recursive: true });
         await cp(cache, join(outDir, out), { recursive: true });
-        const s = summary.built;
-        config.logger.info(
-          `sgpt-search: indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused) in ${summary.seconds.toFixed(1)} s; ${formatBytes(summary.bytes)} in ${relative(config.root, join(outDir, out))}/`,
-        );
+        config.logger.info(`sgpt-search: ${summaryLine(summary)} in ${relative(config.root, join(outDir, out))}/`);
       } catch (error) {
         const { code, message } = toSgptError(error);
         this.error(`sgpt-search: could not index the built site: ${code}: ${message}`);

@@ -40,6 +40,10 @@ describe('sgpt-search/vite', () => {
     expect(files).toContain('manifest.json');
     const manifest = JSON.parse(await readFile(join(outDir, 'sgpt/manifest.json'), 'utf8'));
     expect(manifest.counts).toMatchObject({ pages: 4, sections: 14 });
+    // As `sgpt-search index` does: the runtime and the model next to the index, page urls from the site root.
+    expect(files).toEqual(expect.arrayContaining(['sgpt-search.js', 'chunks', 'ort', 'model']));
+    expect(manifest.root).toBe('../');
+    expect(await readdir(join(outDir, 'sgpt', manifest.model.url))).toContain('config.json');
   });
 
   it('serves an index of the dev pages and re-indexes when a page changes', async () => {

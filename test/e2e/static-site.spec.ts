@@ -1,0 +1,122 @@
+/**
+ * The one-build-step promise, as a user of a plain static site would do it: the real CLI indexes a
+ * copy of the fixture site and writes the runtime and the model next to the index; one page gets
+ * exactly the two tags; a plain node:http server (no Vite, no COOP/COEP headers, so WASM runs
+ * single-threaded) serves the folder under a path prefix. Keyword results come first, then
+ * semantic ones, every link reaches an anchor of the prefixed site, and nothing is requested
+ * outside the prefix or off this machine.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { test, expect, events } from './fixtures';
+
+const SNIPPET = '<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search index="sgpt/manifest.json"></sgpt-search>';
+const PREFIX = '/docs/';
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+let work: string;
+let site: string;
+let server: Server;
+let origin: string;
+let summary: string;
+/** Paths the server was asked for, in order; and the ones outside the prefix. */
+const requested: string[] = [];
+const outsidePrefix: string[] = [];
+
+test.beforeAll(async () => {
+  test.setTimeout(60_000);
+  work = await mkdtemp(join(tmpdir(), 'sgpt-static-'));
+  site = join(work, 'site');
+  await cp(resolve(import.meta.dirname, '../fixtures/site'), site, { recursive: true });
+  const { stderr } = await promisify(execFile)(process.execPath, [resolve('bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt')]);
+  summary = stderr;
+  const home = join(site, 'index.html');
+  await writeFile(home, (await readFile(home, 'utf8')).replace('<body>', `<body>\n${SNIPPET}`));
+
+  server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requested.push(path);
+    if (!path.startsWith(PREFIX)) {
+      outsidePrefix.push(path);
+      res.writeHead(404).end();
+      return;
+    }
+    const file = normalize(join(site, path.slice(PREFIX.length), path.endsWith('/') ? 'index.html' : ''));
+    if (!file.startsWith(site)) return void res.writeHead(404).end();
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length }).end(req.method === 'HEAD' ? undefined : body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+test.afterAll(async () => {
+  await new Promise((done) => server?.close(done));
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+interface Hit {
+  title: string;
+  url: string;
+  semantic?: boolean;
+}
+
+test('one CLI run and two tags: keyword, then semantic results under a path prefix, without isolation headers', async ({ page }) => {
+  // The summary reports the index, the runtime and the model apart.
+  expect(summary).toMatch(/index [\d.]+ kB \+ runtime [\d.]+ MB \+ model [\d.]+ MB/);
+  const manifest = JSON.parse(await readFile(join(site, 'sgpt/manifest.json'), 'utf8'));
+
+  await page.goto(`${origin}${PREFIX}`);
+  const box = page.locator('sgpt-search').getByRole('combobox');
+  const query = 'how do I install the kettle';
+  await box.fill(query);
+  await expect
+    .poll(async () => (await events(page, 'sgpt-results')).some((e) => e.detail.query === query && e.detail.stage === 'semantic'), { timeout: 45_000 })
+    .toBe(true);
+  const stages = (await events(page, 'sgpt-results')).filter((e) => e.detail.query === query);
+  expect(stages[0]!.detail.stage).toBe('keyword');
+  const keyword = stages[0]!.detail.results as Hit[];
+  const semantic = stages.at(-1)!.detail.results as Hit[];
+  expect(keyword.length).toBeGreaterThan(0);
+  expect(keyword[0]!.url).toBe(`${origin}${PREFIX}guide/install.html#installing-teapot`);
+  expect(semantic.length).toBeGreaterThan(0);
+  expect(semantic.every((hit) => hit.semantic === true)).toBe(true);
+
+  // Every result links into the prefixed site, to an anchor its page has.
+  const hits = [...keyword, ...semantic];
+  expect(hits.every((hit) => hit.url.startsWith(`${origin}${PREFIX}`))).toBe(true);
+  const missing = await page.evaluate(async (urls) => {
+    const bad: string[] = [];
+    for (const url of urls) {
+      const [path, fragment] = url.split('#');
+      const doc = new DOMParser().parseFromString(await (await fetch(path!)).text(), 'text/html');
+      if (fragment && !doc.getElementById(decodeURIComponent(fragment))) bad.push(url);
+    }
+    return bad;
+  }, [...new Set(hits.map((hit) => hit.url))]);
+  expect(missing).toEqual([]);
+
+  // The model came from the index's folder, on single-threaded WASM (no COOP/COEP here).
+  const ready = (await events(page, 'sgpt-ready'))[0]!;
+  expect(ready.detail).toMatchObject({ backend: 'wasm', modelId: `${origin}${PREFIX}sgpt/${manifest.model.url.replace(/\/$/, '')}` });
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+  expect(requested).toContain(`${PREFIX}sgpt/${manifest.model.url}onnx/model.onnx`);
+  expect(requested).toContain(`${PREFIX}sgpt/ort/ort-wasm-simd-threaded.wasm`);
+  expect(outsidePrefix).toEqual([]);
+
+  // Enter follows the first (fused) result to its anchor.
+  await box.press('Enter');
+  await expect(page).toHaveURL(semantic[0]!.url);
+});

@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { checkShippableModel, siteRootFrom, writeModel, writeRuntime } from '../../src/cli/static-site';
+import { parseManifest } from '../../src/index/format';
+
+let work: string;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sgpt-static-unit-'));
+});
+afterEach(() => rm(work, { recursive: true, force: true }));
+
+async function put(path: string, text: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, text);
+}
+
+describe('siteRootFrom', () => {
+  it('is the way up from the index folder to the site, and undefined outside the site', () => {
+    expect(siteRootFrom('/s/sgpt', '/s')).toBe('../');
+    expect(siteRootFrom('/s/a/b', '/s')).toBe('../../');
+    expect(siteRootFrom('/s', '/s')).toBe('./');
+    expect(siteRootFrom('/tmp/index', '/s')).toBeUndefined();
+    expect(siteRootFrom('/s', '/s/sgpt')).toBeUndefined();
+  });
+});
+
+describe('writeRuntime', () => {
+  it('copies the runtime and removes chunks of an older build, nothing else', async () => {
+    const runtime = join(work, 'runtime');
+    await put(join(runtime, 'sgpt-search.js'), 'entry');
+    await put(join(runtime, 'chunks/worker-NEWHASH1.js'), 'worker');
+    await put(join(runtime, 'ort/ort-wasm-simd-threaded.wasm'), 'wasm');
+    const out = join(work, 'out');
+    await put(join(out, 'chunks/worker-OLDHASH1.js'), 'old');
+    await put(join(out, 'chunks/notes.txt'), 'the user’s');
+    const bytes = await writeRuntime(out, runtime);
+    expect(bytes).toBe('entry'.length + 'worker'.length + 'wasm'.length);
+    expect((await readdir(join(out, 'chunks'))).sort()).toEqual(['notes.txt', 'worker-NEWHASH1.js']);
+    expect(await readFile(join(out, 'ort/ort-wasm-simd-threaded.wasm'), 'utf8')).toBe('wasm');
+  });
+
+  it('names the command that builds a missing runtime', async () => {
+    await expect(writeRuntime(join(work, 'out'), join(work, 'no-runtime'))).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
+  });
+});
+
+describe('writeModel', () => {
+  it('copies config, tokenizer and ONNX files to model/<id>/ and drops a previously shipped model', async () => {
+    const model = join(work, 'my-model');
+    await put(join(model, 'config.json'), '{}');
+    await put(join(model, 'tokenizer.json'), '{"t":1}');
+    await put(join(model, 'onnx/model.onnx'), 'onnx');
+    await put(join(model, 'README.md'), 'not for the browser');
+    const out = join(work, 'out');
+    await put(join(out, 'model/old-model/config.json'), '{}');
+    const bytes = await writeModel(model, out, 'my-model');
+    expect(bytes).toBe(2 + 7 + 4);
+    expect(await readdir(join(out, 'model'))).toEqual(['my-model']);
+    expect((await readdir(join(out, 'model/my-model'))).sort()).toEqual(['config.json', 'onnx', 'tokenizer.json']);
+  });
+
+  it('refuses a hub id or URL, saying what to do instead', () => {
+    expect(() => checkShippableModel('Muennighoff/SGPT-125M')).toThrow(/--no-model and set the element's model attribute/);
+  });
+});
+
+describe('manifest model.url and root', () => {
+  it('round-trips the optional fields and refuses ones that leave the index or the site', async () => {
+    const out = join(work, 'sgpt');
+    await promisify(execFile)(process.execPath, [resolve('bin/sgpt-search.js'), 'index', 'test/fixtures/site', '--out', out, '--no-runtime']);
+    const json = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    const manifest = parseManifest(json);
+    expect(manifest.model.url).toBe(`model/${manifest.model.id}/`);
+    expect(manifest.root).toBeUndefined(); // the index is not inside the site
+    expect(parseManifest({ ...json, root: '../' }).root).toBe('../');
+    expect(() => parseManifest({ ...json, root: 'https://elsewhere/' })).toThrow(/root/);
+    expect(() => parseManifest({ ...json, model: { ...json.model, url: '../../x/' } })).toThrow(/model.url/);
+    expect(() => parseManifest({ ...json, model: { ...json.model, url: 'https://cdn.example/m/' } })).toThrow(/model.url/);
+    const { url: _, ...withoutUrl } = json.model;
+    expect(parseManifest({ ...json, model: withoutUrl }).model.url).toBeUndefined();
+  });
+});
+
+describe('sgpt-search/vite for plain-JS configs', () => {
+  it('loads through the package exports without TypeScript', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', "import p from 'sgpt-search/vite'; console.log(p().name)"]);
+    expect(stdout.trim()).toBe('sgpt-search');
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * The prebuilt browser runtime (`npm run build:runtime` → dist/runtime/), for sites without a
+ * bundler of their own: `sgpt-search index` copies it next to the index.
+ *
+ *   dist/runtime/sgpt-search.js          ES module defining <sgpt-search>, lit bundled (fixed name: the <script> src)
+ *   dist/runtime/chunks/*-<hash>.js      the worker and its chunks (immutable names)
+ *   dist/runtime/ort/                    onnxruntime-web's WASM runtime (see vite.shared.ts for which builds)
+ *
+ * Everything is addressed relative to sgpt-search.js (base './', src/runtime/defaults.ts), so the
+ * folder works under any path prefix. The default model is the CLI's (sgpt-nano when present).
+ */
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { defaultModelSource } from './src/cli/default-model.ts';
+import { ortRuntime, workerOptions } from './vite.shared.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const chunkNames = { entryFileNames: 'chunks/[name]-[hash].js', chunkFileNames: 'chunks/[name]-[hash].js', assetFileNames: 'chunks/[name]-[hash][extname]' };
+
+export default defineConfig({
+  root: here,
+  publicDir: false,
+  base: './',
+  plugins: [ortRuntime()],
+  define: { __SGPT_DEFAULT_MODEL__: JSON.stringify(basename(defaultModelSource())) },
+  worker: {
+    ...workerOptions,
+    rollupOptions: { output: chunkNames },
+  },
+  build: {
+    outDir: join(here, 'dist/runtime'),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 2000,
+    modulePreload: false,
+    copyPublicDir: false,
+    rollupOptions: {
+      input: { 'sgpt-search': join(here, 'src/runtime/sgpt-search.ts') },
+      // The entry's exports (SgptSearch, …) stay importable from the module.
+      preserveEntrySignatures: 'exports-only',
+      output: { ...chunkNames, entryFileNames: '[name].js' },
+    },
+  },
+});
