@@ -1,5 +1,5 @@
 /**
- * The site index format, version 1: the one place that knows the manifest and the file layouts
+ * The site index format, version 2: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
@@ -8,7 +8,7 @@ import { SgptError } from '../errors';
 import type { Quantized } from './int8';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -53,42 +53,57 @@ export interface Manifest {
    * any path prefix; without it, page urls are relative to the host's root.
    */
   root?: string;
-  /** Section metadata (JSON, see SectionsFile), read up front. */
+  /** The section table (JSON, see SectionTable), read up front: which bucket file holds which sections. */
   sections: FileRef;
-  /** Section excerpts in buckets of consecutive sections, read for the sections shown. */
-  excerpts: ExcerptRef[];
   /** Text hash per section (JSON array of strings): read by incremental builds only. */
   hashes: FileRef;
-  /** The keyword (BM25) index, in the ranking code's serialisation. */
+  /** The keyword (BM25) index's head (statistics and term-range chunk list), in the ranking code's serialisation. */
   keyword: FileRef;
   /** IVF centroids, one per shard; null when there is a single shard. */
   centroids: FileRef | null;
   shards: ShardRef[];
 }
 
-export interface ExcerptRef extends FileRef {
-  /** First section in the bucket; the file is a JSON array of `count` strings. */
+/**
+ * A file listed inside another (verified) file rather than in the manifest: its name carries the
+ * first 16 hex digits of its sha256, which readers check together with its length.
+ */
+export interface ChunkRef {
+  name: string;
+  bytes: number;
+}
+
+export interface BucketRef extends ChunkRef {
+  /** First section in the bucket (from the counts of the buckets before it). */
   first: number;
+  /** Consecutive sections in the bucket. */
   count: number;
 }
 
-export interface PageMeta {
-  url: string;
-  title: string;
+/** sections.json: the section buckets in section order. */
+export interface SectionTable {
+  buckets: BucketRef[];
 }
 
-export interface SectionMeta {
-  /** Index into SectionsFile.pages. */
+/** What a result shows of a section; a bucket file holds these for consecutive sections. */
+export interface SectionInfo {
+  /** Index of the page in the site (pages in path order). */
   page: number;
+  /** Site-relative page URL. */
+  url: string;
+  pageTitle: string;
   anchor: string;
   title: string;
-  /** The section whose heading encloses this one (-1: none); heading paths follow these links. */
-  parent: number;
+  /** Titles of the enclosing headings, outermost first, ending with the section's own. */
+  headingPath: string[];
+  /** The start of the section's text. */
+  excerpt: string;
 }
 
-export interface SectionsFile {
-  pages: PageMeta[];
-  sections: SectionMeta[];
+/** A bucket file as written: each page once, then the sections that point into it. */
+export interface BucketFile {
+  pages: Array<{ index: number; url: string; title: string }>;
+  sections: Array<{ page: number; anchor: string; title: string; path: string[]; excerpt: string }>;
 }
 
 /** One shard's vectors: int8 rows, their scales and the section each row belongs to. */
@@ -131,15 +146,6 @@ function fileRef(value: unknown, what: string): FileRef {
   if (!HEX64.test(sha256)) throw invalid(file, `${what}.sha256 must be 64 lowercase hex digits`);
   if (!name.includes(sha256.slice(0, 16))) throw invalid(file, `${what}.name ${name} does not contain its hash ${sha256.slice(0, 16)}`);
   return { name, bytes: count(value.bytes, `${what}.bytes`, file), sha256 };
-}
-
-function excerptRefs(value: unknown): ExcerptRef[] {
-  if (!Array.isArray(value)) throw invalid('manifest.json', 'excerpts must be an array');
-  return value.map((e: unknown, i) => ({
-    ...fileRef(e, `excerpts[${i}]`),
-    first: count(isRecord(e) ? e.first : undefined, `excerpts[${i}].first`, 'manifest.json'),
-    count: count(isRecord(e) ? e.count : undefined, `excerpts[${i}].count`, 'manifest.json'),
-  }));
 }
 
 function siteRoot(value: unknown): string {
@@ -188,18 +194,12 @@ export function parseManifest(json: unknown): Manifest {
     probe: count(json.probe, 'probe', file),
     ...(json.root === undefined ? {} : { root: siteRoot(json.root) }),
     sections: fileRef(json.sections, 'sections'),
-    excerpts: excerptRefs(json.excerpts),
     hashes: fileRef(json.hashes, 'hashes'),
     keyword: fileRef(json.keyword, 'keyword'),
     centroids,
     shards,
   };
   if (manifest.probe < 1) throw invalid(file, 'probe must be at least 1');
-  const covered = manifest.excerpts.reduce((next, e, i) => {
-    if (e.first !== next) throw invalid(file, `excerpts[${i}] starts at section ${e.first}, expected ${next}`);
-    return next + e.count;
-  }, 0);
-  if (covered !== manifest.counts.sections) throw invalid(file, `excerpts cover ${covered} sections, counts.sections is ${manifest.counts.sections}`);
   const rows = shards.reduce((sum, s) => sum + s.rows, 0);
   if (rows !== manifest.counts.vectors) throw invalid(file, `shards hold ${rows} vectors but counts.vectors is ${manifest.counts.vectors}`);
   return manifest;
@@ -249,6 +249,15 @@ export async function verifyFile(ref: FileRef, bytes: Uint8Array): Promise<void>
   }
   const hash = await sha256Hex(bytes);
   if (hash !== ref.sha256) throw invalid(ref.name, `content hash ${hash.slice(0, 16)}… does not match the manifest's ${ref.sha256.slice(0, 16)}… (corrupt or from another build)`);
+}
+
+/** A file listed by name and length only: its length and the hash its name carries must match. */
+export async function verifyChunk(ref: ChunkRef, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength !== ref.bytes) {
+    throw invalid(ref.name, `has ${bytes.byteLength} bytes but the index lists ${ref.bytes} (truncated or from another build); rebuild or re-upload the index`);
+  }
+  const hash = (await sha256Hex(bytes)).slice(0, 16);
+  if (!ref.name.includes(`.${hash}.`)) throw invalid(ref.name, `content hash ${hash} does not match the one in its name (corrupt or from another build)`);
 }
 
 /**
@@ -364,32 +373,61 @@ export function decodeJson(name: string, bytes: Uint8Array): unknown {
   }
 }
 
-/** A JSON array of exactly `length` strings (excerpt buckets, text hashes). */
+/** A JSON array of exactly `length` strings (text hashes). */
 export function parseStrings(name: string, json: unknown, length: number): string[] {
   if (!Array.isArray(json) || json.some((v) => typeof v !== 'string')) throw invalid(name, 'expected a JSON array of strings');
   if (json.length !== length) throw invalid(name, `holds ${json.length} entries, the manifest says ${length}`);
   return json as string[];
 }
 
-/** Check the sections file against the manifest's counts. */
-export function parseSections(name: string, json: unknown, manifest: Manifest): SectionsFile {
-  if (!isRecord(json) || !Array.isArray(json.pages) || !Array.isArray(json.sections)) throw invalid(name, 'expected { "pages": [...], "sections": [...] }');
-  if (json.pages.length !== manifest.counts.pages || json.sections.length !== manifest.counts.sections) {
-    throw invalid(name, `holds ${json.pages.length} pages and ${json.sections.length} sections, the manifest says ${manifest.counts.pages} and ${manifest.counts.sections}`);
-  }
-  const pages = json.pages.map((p: unknown, i: number): PageMeta => {
-    if (!isRecord(p)) throw invalid(name, `pages[${i}] must be an object`);
-    return { url: text(p.url, `pages[${i}].url`, name), title: text(p.title, `pages[${i}].title`, name) };
+/** Check the section table: plain bucket names with their hash, counts that cover every section. */
+export function parseSectionTable(name: string, json: unknown, manifest: Manifest): SectionTable {
+  if (!isRecord(json) || !Array.isArray(json.buckets)) throw invalid(name, 'expected { "buckets": [...] }');
+  let first = 0;
+  const buckets = json.buckets.map((b: unknown, i: number): BucketRef => {
+    if (!isRecord(b)) throw invalid(name, `buckets[${i}] must be an object`);
+    const ref = chunkRef(name, b, `buckets[${i}]`);
+    const bucket = { ...ref, first, count: count(b.count, `buckets[${i}].count`, name) };
+    if (bucket.count === 0) throw invalid(name, `buckets[${i}] holds no sections`);
+    first += bucket.count;
+    return bucket;
   });
-  const sections = json.sections.map((s: unknown, i: number): SectionMeta => {
+  if (first !== manifest.counts.sections) throw invalid(name, `buckets cover ${first} sections, the manifest says ${manifest.counts.sections}`);
+  return { buckets };
+}
+
+const HASH_IN_NAME = /\.([0-9a-f]{16})\./;
+
+/** `{ name, bytes }` of a file listed in `file`: a plain name that carries a hash. */
+export function chunkRef(file: string, value: Record<string, unknown>, what: string): ChunkRef {
+  const name = text(value.name, `${what}.name`, file);
+  if (!FILE_NAME.test(name) || !HASH_IN_NAME.test(name)) throw invalid(file, `${what}.name ${JSON.stringify(name)} is not a plain file name with a 16-hex-digit hash`);
+  return { name, bytes: count(value.bytes, `${what}.bytes`, file) };
+}
+
+/** Check one bucket file against its table entry; returns its sections' info in order. */
+export function parseBucket(name: string, json: unknown, ref: BucketRef): SectionInfo[] {
+  if (!isRecord(json) || !Array.isArray(json.pages) || !Array.isArray(json.sections)) throw invalid(name, 'expected { "pages": [...], "sections": [...] }');
+  const pages = new Map<number, { url: string; title: string }>();
+  json.pages.forEach((p: unknown, i: number) => {
+    if (!isRecord(p)) throw invalid(name, `pages[${i}] must be an object`);
+    pages.set(count(p.index, `pages[${i}].index`, name), { url: text(p.url, `pages[${i}].url`, name), title: text(p.title, `pages[${i}].title`, name) });
+  });
+  if (json.sections.length !== ref.count) throw invalid(name, `holds ${json.sections.length} sections, the section table says ${ref.count}`);
+  return json.sections.map((s: unknown, i: number): SectionInfo => {
     if (!isRecord(s)) throw invalid(name, `sections[${i}] must be an object`);
     const page = count(s.page, `sections[${i}].page`, name);
-    if (page >= pages.length) throw invalid(name, `sections[${i}].page ${page} is outside the ${pages.length} pages`);
-    const parent = s.parent;
-    if (typeof parent !== 'number' || !Number.isInteger(parent) || parent < -1 || parent >= i) {
-      throw invalid(name, `sections[${i}].parent must be -1 or an earlier section, got ${JSON.stringify(parent)}`);
-    }
-    return { page, anchor: text(s.anchor, `sections[${i}].anchor`, name), title: text(s.title, `sections[${i}].title`, name), parent };
+    const meta = pages.get(page);
+    if (!meta) throw invalid(name, `sections[${i}].page ${page} is not among the bucket's pages`);
+    if (!Array.isArray(s.path) || s.path.some((t) => typeof t !== 'string')) throw invalid(name, `sections[${i}].path must be an array of strings`);
+    return {
+      page,
+      url: meta.url,
+      pageTitle: meta.title,
+      anchor: text(s.anchor, `sections[${i}].anchor`, name),
+      title: text(s.title, `sections[${i}].title`, name),
+      headingPath: s.path as string[],
+      excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
+    };
   });
-  return { pages, sections };
 }

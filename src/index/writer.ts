@@ -6,7 +6,7 @@
  */
 import type { Embeddings, EmbedOptions, Role } from '../embed/types';
 import type { Mode } from '../embed/sgpt-settings';
-import { Bm25Index } from '../search/bm25';
+import { Bm25Index, encodeHead } from '../search/bm25';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
@@ -21,11 +21,11 @@ import {
   encodeShard,
   fileRefFor,
   sha256Hex,
+  type BucketFile,
   type FileRef,
   type Manifest,
   type ModelRef,
-  type ExcerptRef,
-  type SectionsFile,
+  type SectionTable,
   type ShardRef,
 } from './format';
 import type { IndexReader } from './reader';
@@ -64,8 +64,13 @@ export interface BuiltIndex {
 }
 
 const SHARD_TARGET_BYTES = 64 * 1024;
-/** Excerpt files of about this size: a result list fetches a few small files, not all excerpts. */
-const EXCERPT_BUCKET_BYTES = 16 * 1024;
+/**
+ * Section bucket files of about this size (before gzip): a result list fetches one small file per
+ * hit, and the section table lists every bucket, so smaller buckets trade per-hit bytes for table bytes.
+ */
+const SECTION_BUCKET_BYTES = 4 * 1024;
+/** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
+const KEYWORD_CHUNK_BYTES = 16 * 1024;
 
 /** What the model reads for a section: where it sits (page, headings) and what it says. */
 export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
@@ -108,35 +113,54 @@ async function reusable(previous: IndexReader | null | undefined, model: ModelRe
   return byHash;
 }
 
-/** The enclosing section of each section of one page: the latest earlier one whose heading path is this one's minus the last. */
-function parents(sections: Page['sections'], offset: number): number[] {
-  const latest = new Map<string, number>();
-  return sections.map((section, i) => {
-    const key = (path: readonly string[]) => JSON.stringify(path);
-    const parent = section.headingPath.length > 1 ? (latest.get(key(section.headingPath.slice(0, -1))) ?? -1) : -1;
-    latest.set(key(section.headingPath), offset + i);
-    return parent;
-  });
+/** Adds a file to the build under an immutable name (`stem.<hash16>.ext`, gzipped when `compress`). */
+export type AddFile = (stem: string, ext: string, content: Uint8Array, compress?: boolean) => Promise<FileRef>;
+
+/** What a result shows of each section, in buckets of consecutive sections, and the table of buckets. */
+export async function writeSections(pages: readonly Page[], excerptChars: number, add: AddFile): Promise<FileRef> {
+  const rows = pages.flatMap((page, index) => page.sections.map((section) => ({ index, page, section })));
+  const table: SectionTable['buckets'] = [];
+  for (let first = 0; first < rows.length; ) {
+    const bucket: BucketFile = { pages: [], sections: [] };
+    let bytes = 0;
+    while (first < rows.length && (bucket.sections.length === 0 || bytes < SECTION_BUCKET_BYTES)) {
+      const { index, page, section } = rows[first++]!;
+      if (bucket.pages.at(-1)?.index !== index) {
+        bucket.pages.push({ index, url: page.url, title: page.title });
+        bytes += page.url.length + page.title.length;
+      }
+      const entry = { page: index, anchor: section.anchor, title: section.title, path: section.headingPath, excerpt: excerpt(section.text, excerptChars) };
+      bucket.sections.push(entry);
+      bytes += entry.anchor.length + entry.title.length + entry.path.join('').length + entry.excerpt.length + 40;
+    }
+    const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
+    table.push({ name: ref.name, bytes: ref.bytes, first: first - bucket.sections.length, count: bucket.sections.length });
+  }
+  return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
+}
+
+/** The keyword index over `texts` (one per section): term-range chunks, then the head that lists them. */
+export async function writeKeyword(texts: readonly string[], add: AddFile): Promise<FileRef> {
+  const { stats, chunks } = Bm25Index.build(texts).split(KEYWORD_CHUNK_BYTES);
+  const entries = [];
+  for (const [i, chunk] of chunks.entries()) {
+    const ref = await add(`terms-${i}`, 'bm25', chunk.bytes, true);
+    entries.push({ first: chunk.first, file: ref.name, bytes: ref.bytes });
+  }
+  return add('keyword', 'bm25', encodeHead({ stats, chunks: entries }), true);
 }
 
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
-  const excerptChars = options.excerptChars ?? 240;
-  const sectionsFile: SectionsFile = { pages: [], sections: [] };
   const texts: string[] = [];
   const keywordTexts: string[] = [];
-  const excerpts: string[] = [];
   const hashes: string[] = [];
   for (const page of pages) {
-    const pageIndex = sectionsFile.pages.push({ url: page.url, title: page.title }) - 1;
-    const links = parents(page.sections, texts.length);
-    page.sections.forEach((section, i) => {
+    for (const section of page.sections) {
       texts.push(embeddingText(page.title, section.headingPath, section.text));
-      keywordTexts.push(`${section.title} ${section.title} ${section.text}`); // the title counts twice, as in a field boost
-      excerpts.push(excerpt(section.text, excerptChars));
-      sectionsFile.sections.push({ page: pageIndex, anchor: section.anchor, title: section.title, parent: links[i]! });
-    });
+      keywordTexts.push(keywordText(section));
+    }
   }
   for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
   if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
@@ -182,17 +206,9 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: members.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
-  const sectionsRef = await add('sections', 'json', encodeJson(sectionsFile), true);
-  const excerptRefs: ExcerptRef[] = [];
-  for (let first = 0, b = 0; first < excerpts.length; b++) {
-    let bytes = 0;
-    let end = first;
-    while (end < excerpts.length && (end === first || bytes < EXCERPT_BUCKET_BYTES)) bytes += excerpts[end++]!.length + 3;
-    excerptRefs.push({ ...(await add(`excerpts-${b}`, 'json', encodeJson(excerpts.slice(first, end)), true)), first, count: end - first });
-    first = end;
-  }
+  const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
-  const keywordRef = await add('keyword', 'bm25', Bm25Index.build(keywordTexts).encode(), true);
+  const keywordRef = await writeKeyword(keywordTexts, add);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,
@@ -200,11 +216,10 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     built: new Date().toISOString(),
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
-    counts: { pages: sectionsFile.pages.length, sections: texts.length, vectors: rowCount },
+    counts: { pages: pages.length, sections: texts.length, vectors: rowCount },
     fusion: { semanticWeight: options.semanticWeight ?? 0.5 },
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
-    excerpts: excerptRefs,
     hashes: hashesRef,
     keyword: keywordRef,
     centroids: centroidsRef,
@@ -223,6 +238,11 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
       shards: shardCount,
     },
   };
+}
+
+/** What the keyword index reads for a section: the title counts twice, as in a field boost. */
+export function keywordText(section: { title: string; text: string }): string {
+  return `${section.title} ${section.title} ${section.text}`;
 }
 
 /** The start of the text, cut at a word boundary. */
