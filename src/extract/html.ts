@@ -1,6 +1,7 @@
 /**
  * Built HTML page -> searchable sections: one section per heading (h1–h6) with the text up to the
- * next heading, its url#anchor, its title and the path of headings above it.
+ * next heading, and one per definition-list entry with an id (API entries), each with its
+ * url#anchor, its title and the path of headings (and entries) above it.
  *
  * parse5 builds the same tree a browser would (so malformed HTML is tolerated the way browsers
  * tolerate it) and decodes entities; everything here works on plain text and never emits markup.
@@ -16,7 +17,7 @@ export interface Section {
   /** The heading's text ('' for text before the first heading). */
   title: string;
   pageTitle: string;
-  /** Titles of the enclosing headings, outermost first, ending with this section's own title. */
+  /** Titles of the enclosing headings (and definition-list entries), outermost first, ending with this section's own title. */
   headingPath: string[];
   /** Body text of the section (heading excluded), whitespace collapsed. */
   text: string;
@@ -159,20 +160,81 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
   return title ? collapse(title.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
 }
 
-/** Split a page's main content into sections at its headings. */
+/**
+ * The name an entry of a definition list is known by: Sphinx's signature name with its prefix
+ * ("json." + "dumps"), else the term's whole text (a glossary term).
+ */
+function entryTitle(term: Element, isBody: boolean): string {
+  const parts: string[] = [];
+  const names = (node: Element): void => {
+    for (const child of node.childNodes) {
+      if (!isElement(child)) continue;
+      if (hasClass(child, 'sig-prename') || hasClass(child, 'sig-name')) textOf(child, parts, isBody);
+      else names(child);
+    }
+  };
+  names(term);
+  const name = collapse(parts.join(''));
+  if (name) return name;
+  textOf(term, parts, isBody);
+  return collapse(parts.join(''));
+}
+
+interface OpenSection {
+  /** Where the section goes in the page's list: sections are listed in the order they start. */
+  slot: number;
+  anchor: string;
+  title: string;
+  path: string[];
+  parts: string[];
+}
+
+/**
+ * Split a page's main content into sections: one per heading (h1–h6), and one per entry of a
+ * definition list whose term has an id (Sphinx's API entries, `<dt id="json.dumps">`, glossary
+ * terms). An entry holds its term and definition; text after the list belongs to the enclosing
+ * section again, and the entry's heading path runs through the enclosing headings and entries.
+ */
 export function extractPage(html: string, url: string): Page {
   const document = parse(html);
   const { root, isBody } = contentRoot(document);
   const pageTitle = pageTitleOf(document, root, isBody);
-  const sections: Section[] = [];
+  const slots: Array<Section | null> = [];
   const stack: Array<{ level: number; title: string }> = [];
-  let current = { anchor: '', title: '', path: [] as string[], parts: [] as string[] };
+  const open = (anchor: string, title: string, path: string[]): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [] });
+  let current = open('', '', []);
 
-  const close = (): void => {
-    const text = collapse(current.parts.join(''));
-    if (text || current.title) {
-      sections.push({ url, anchor: current.anchor, title: current.title || pageTitle, pageTitle, headingPath: current.path, text });
+  const close = (section: OpenSection): void => {
+    const text = collapse(section.parts.join(''));
+    if (text || section.title) {
+      slots[section.slot] = { url, anchor: section.anchor, title: section.title || pageTitle, pageTitle, headingPath: section.path, text };
     }
+  };
+
+  /** A <dl>: each term with an id opens an entry that its definitions join, up to the next term. */
+  const definitionList = (list: Element): void => {
+    let outer: OpenSection | null = null;
+    const end = (): void => {
+      if (outer === null) return;
+      close(current);
+      current = outer;
+      outer = null;
+    };
+    current.parts.push(' ');
+    for (const child of list.childNodes) {
+      if (isElement(child) && child.tagName === 'dt' && !ignored(child, isBody)) {
+        end();
+        const id = attr(child, 'id');
+        if (id) {
+          outer = current;
+          const title = entryTitle(child, isBody);
+          current = open(id, title, [...outer.path, title]);
+        }
+      }
+      walk(child);
+    }
+    end();
+    current.parts.push(' ');
   };
 
   const walk = (node: Node): void => {
@@ -185,15 +247,16 @@ export function extractPage(html: string, url: string): Page {
       if (ignored(node, isBody) || hasClass(node, 'headerlink')) return;
       const level = headingLevel(node);
       if (level > 0) {
-        close();
+        close(current);
         const parts: string[] = [];
         textOf(node, parts, isBody);
         const title = collapse(parts.join(''));
         while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
         stack.push({ level, title });
-        current = { anchor: headingAnchor(node, root), title, path: stack.map((h) => h.title), parts: [] };
+        current = open(headingAnchor(node, root), title, stack.map((h) => h.title));
         return;
       }
+      if (node.tagName === 'dl') return definitionList(node);
     }
     const block = isElement(node) && !INLINE.has(node.tagName);
     if (block || node.nodeName === 'br') current.parts.push(' ');
@@ -202,6 +265,6 @@ export function extractPage(html: string, url: string): Page {
   };
 
   for (const child of (root as Element).childNodes) walk(child);
-  close();
-  return { url, title: pageTitle, sections };
+  close(current);
+  return { url, title: pageTitle, sections: slots.filter((s): s is Section => s !== null) };
 }

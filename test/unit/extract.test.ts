@@ -91,6 +91,30 @@ describe('extractPage', () => {
       ['s', 'S'],
     ]);
   });
+
+  it('makes each definition-list entry with an id its own section (Sphinx API entries, glossary terms)', () => {
+    const sig = (pre: string, name: string, args: string) =>
+      `<span class="sig-prename descclassname"><span class="pre">${pre}</span></span><span class="sig-name descname"><span class="pre">${name}</span></span><span class="sig-paren">(</span>${args}<span class="sig-paren">)</span><a class="headerlink" href="#x">¶</a>`;
+    const html = page(
+      '<div role="main"><section id="basic"><h2>Basic Usage<a class="headerlink" href="#basic">¶</a></h2><p>Intro.</p>' +
+        `<dl class="py function"><dt class="sig sig-object py" id="json.dumps">${sig('json.', 'dumps', '<em class="sig-param">obj</em>')}</dt>` +
+        '<dd><p>Serialize <em>obj</em>.</p><dl class="field-list simple"><dt class="field-odd">Parameters</dt><dd>indent – pretty-print</dd></dl></dd></dl>' +
+        '<p>Between.</p>' +
+        `<dl class="py class"><dt class="sig sig-object py" id="json.JSONEncoder"><em class="property">class </em>${sig('json.', 'JSONEncoder', '')}</dt>` +
+        `<dd><p>Encoder.</p><dl class="py method"><dt class="sig sig-object py" id="json.JSONEncoder.encode">${sig('', 'encode', 'o')}</dt><dd><p>Encode o.</p></dd></dl>` +
+        '<p>Class text after the method.</p></dd></dl><p>After.</p>' +
+        '<dl class="glossary"><dt id="term-generator">generator<a class="headerlink" href="#term-generator">¶</a></dt><dd>A function that yields.</dd>' +
+        '<dt>no id</dt><dd>Stays in the heading section.</dd></dl></section></div>',
+    );
+    const sections = extractPage(html, '/json.html').sections;
+    expect(sections.map((s) => ({ anchor: s.anchor, title: s.title, path: s.headingPath.join(' / '), text: s.text }))).toEqual([
+      { anchor: 'basic', title: 'Basic Usage', path: 'Basic Usage', text: 'Intro. Between. After. no id Stays in the heading section.' },
+      { anchor: 'json.dumps', title: 'json.dumps', path: 'Basic Usage / json.dumps', text: 'json.dumps(obj) Serialize obj. Parameters indent – pretty-print' },
+      { anchor: 'json.JSONEncoder', title: 'json.JSONEncoder', path: 'Basic Usage / json.JSONEncoder', text: 'class json.JSONEncoder() Encoder. Class text after the method.' },
+      { anchor: 'json.JSONEncoder.encode', title: 'encode', path: 'Basic Usage / json.JSONEncoder / encode', text: 'encode(o) Encode o.' },
+      { anchor: 'term-generator', title: 'generator', path: 'Basic Usage / generator', text: 'generator A function that yields.' },
+    ]);
+  });
 });
 
 describe('extractSite', () => {
