@@ -26,6 +26,8 @@ export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir
   --batch <N>          sequences per model call (default: the engine's)
   --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
   --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
+  --no-webgpu          leave out onnxruntime-web's asyncify build (27 MB), which only WebGPU uses:
+                       the runtime shrinks to ~15 MB and the element runs on WASM everywhere
 
 The page then needs:
   <script type="module" src="<out>/sgpt-search.js"></script>
@@ -45,6 +47,8 @@ export interface IndexRun {
   root?: string;
   /** Also write the browser runtime into `out` (default false; the CLI and the Vite plugin turn it on). */
   runtime?: boolean;
+  /** With `runtime`: ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
+  webgpu?: boolean;
   /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
   shipModel?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -93,7 +97,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
     });
     // The manifest (written last by writeIndexDir) must not name a model that is not there yet.
     const modelBytes = run.shipModel ? await writeModel(source, out, indexer.model.id) : 0;
-    const runtimeBytes = run.runtime ? await writeRuntime(out) : 0;
+    const runtimeBytes = run.runtime ? await writeRuntime(out, { webgpu: run.webgpu ?? true }) : 0;
     const bytes = await writeIndexDir(out, built);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -130,6 +134,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       'no-runtime': { type: 'boolean' },
       'no-model': { type: 'boolean' },
+      'no-webgpu': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -155,6 +160,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     batchSize: positiveInt(values.batch, '--batch'),
     runtime: !values['no-runtime'],
     shipModel: !values['no-model'],
+    webgpu: !values['no-webgpu'],
     onProgress: progressBar(process.stderr),
   });
   process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);

@@ -14,6 +14,14 @@ export const RUNTIME_DIR = fileURLToPath(new URL('../../dist/runtime/', import.m
 export const RUNTIME_ENTRY = 'sgpt-search.js';
 /** Hashed runtime chunks live here (vite.runtime.config.ts); older builds' chunks are removed. */
 const CHUNKS = 'chunks';
+/** onnxruntime-web's asyncify build (27 MB): only WebGPU needs it (src/worker/runtime.ts). */
+const ASYNCIFY = /^ort[/\\]ort-wasm-simd-threaded\.asyncify\./;
+
+export interface RuntimeOptions {
+  /** Ship the asyncify build WebGPU needs (default true); without it the element stays on WASM. */
+  webgpu?: boolean;
+  runtimeDir?: string;
+}
 
 /**
  * The site root as seen from the index folder ("../" for <site>/sgpt, the manifest's `root`), so the
@@ -61,11 +69,16 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
   }
 }
 
-/** Copy the runtime into `out` (sgpt-search.js, chunks/, ort/); chunks of older builds go. Returns bytes written. */
-export async function writeRuntime(out: string, runtimeDir = RUNTIME_DIR): Promise<number> {
+/**
+ * Copy the runtime into `out` (sgpt-search.js, chunks/, ort/); chunks of older builds go, and so
+ * does a previously shipped asyncify build when WebGPU is left out. Returns bytes written.
+ */
+export async function writeRuntime(out: string, { webgpu = true, runtimeDir = RUNTIME_DIR }: RuntimeOptions = {}): Promise<number> {
   checkRuntime(runtimeDir);
-  const files = await listFiles(runtimeDir);
+  const all = await listFiles(runtimeDir);
+  const files = webgpu ? all : all.filter((file) => !ASYNCIFY.test(file));
   const bytes = await copyAll(runtimeDir, out, files);
+  for (const file of all.filter((f) => !files.includes(f))) await rm(join(out, file), { force: true });
   const current = new Set(files);
   const chunks = join(out, CHUNKS);
   for (const name of existsSync(chunks) ? await readdir(chunks) : []) {

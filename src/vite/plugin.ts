@@ -42,6 +42,8 @@ export interface SgptSearchPluginOptions {
   debounceMs?: number;
   /** Build: write the prebuilt browser runtime next to the index (default true). */
   runtime?: boolean;
+  /** Build: with `runtime`, ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
+  webgpu?: boolean;
   /** Build: copy the model next to the index, where a page without a `model` attribute finds it (default true). */
   copyModel?: boolean;
 }
@@ -78,6 +80,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           exclude: options.exclude,
           root: siteRootFrom(join(outDir, out), outDir),
           runtime: options.runtime ?? true,
+          webgpu: options.webgpu ?? true,
           shipModel: options.copyModel ?? true,
         });
         await mkdir(join(outDir, out), { recursive: true });

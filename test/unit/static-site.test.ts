@@ -37,14 +37,26 @@ describe('writeRuntime', () => {
     const out = join(work, 'out');
     await put(join(out, 'chunks/worker-OLDHASH1.js'), 'old');
     await put(join(out, 'chunks/notes.txt'), 'the user’s');
-    const bytes = await writeRuntime(out, runtime);
+    const bytes = await writeRuntime(out, { runtimeDir: runtime });
     expect(bytes).toBe('entry'.length + 'worker'.length + 'wasm'.length);
     expect((await readdir(join(out, 'chunks'))).sort()).toEqual(['notes.txt', 'worker-NEWHASH1.js']);
     expect(await readFile(join(out, 'ort/ort-wasm-simd-threaded.wasm'), 'utf8')).toBe('wasm');
   });
 
+  it('leaves out (and removes) the asyncify build when WebGPU is not wanted', async () => {
+    const runtime = join(work, 'runtime');
+    await put(join(runtime, 'sgpt-search.js'), 'entry');
+    await put(join(runtime, 'ort/ort-wasm-simd-threaded.wasm'), 'wasm');
+    await put(join(runtime, 'ort/ort-wasm-simd-threaded.asyncify.wasm'), 'big');
+    const out = join(work, 'out');
+    await writeRuntime(out, { runtimeDir: runtime });
+    expect(await readdir(join(out, 'ort'))).toHaveLength(2);
+    expect(await writeRuntime(out, { runtimeDir: runtime, webgpu: false })).toBe('entry'.length + 'wasm'.length);
+    expect(await readdir(join(out, 'ort'))).toEqual(['ort-wasm-simd-threaded.wasm']);
+  });
+
   it('names the command that builds a missing runtime', async () => {
-    await expect(writeRuntime(join(work, 'out'), join(work, 'no-runtime'))).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
+    await expect(writeRuntime(join(work, 'out'), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
   });
 });
 
