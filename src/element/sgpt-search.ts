@@ -240,7 +240,9 @@ export class SgptSearch extends LitElement {
         runtime: { ortBase: new URL(elementDefaults().ortBase, document.baseURI).href },
       };
       this.modelLoad = this.modelUrl().then((model) => {
-        if (generation === this.generation) this.modelHref = model;
+        // A newer load started while the index's manifest was read: it loads its own model.
+        if (generation !== this.generation) throw new SgptError('ABORTED', 'superseded by a newer model load');
+        this.modelHref = model;
         return this.client.load(model, options);
       });
       const loaded = await this.modelLoad;
