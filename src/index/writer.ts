@@ -70,7 +70,7 @@ const SHARD_TARGET_BYTES = 64 * 1024;
  */
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
-const KEYWORD_CHUNK_BYTES = 16 * 1024;
+const KEYWORD_CHUNK_BYTES = 8 * 1024;
 
 /** What the model reads for a section: where it sits (page, headings) and what it says. */
 export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
