@@ -295,25 +295,6 @@ export class Bm25Index {
     flush(terms.length);
     return { stats: this.scorer.stats, chunks };
   }
-
-  /** The whole index again from its split form (all chunks, in order). */
-  static join(stats: Bm25Stats, chunks: readonly TermTable[]): Bm25Index {
-    const terms = chunks.flatMap((c) => [...c.terms]);
-    const offsets = new Uint32Array(terms.length + 1);
-    const total = chunks.reduce((sum, c) => sum + c.docs.length, 0);
-    const docs = new Uint32Array(total);
-    const tfs = new Uint32Array(total);
-    let term = 0;
-    let posting = 0;
-    for (const chunk of chunks) {
-      for (let t = 0; t < chunk.terms.length; t++) offsets[term + t + 1] = posting + chunk.offsets[t + 1]!;
-      docs.set(chunk.docs, posting);
-      tfs.set(chunk.tfs, posting);
-      term += chunk.terms.length;
-      posting += chunk.docs.length;
-    }
-    return new Bm25Index(stats, new TermTable(terms, offsets, docs, tfs));
-  }
 }
 
 function writeString(out: ByteWriter, text: string): void {
