@@ -211,9 +211,14 @@ export function extractPage(html: string, url: string): Page {
     }
   };
 
-  /** A <dl>: each term with an id opens an entry that its definitions join, up to the next term. */
+  /**
+   * A <dl>: each term with an id opens an entry that its definitions join, up to the next term.
+   * Terms that share one definition (aliases, overloads: <dt id=a><dt id=b><dd>) are one entry,
+   * anchored at the first, titled with each name.
+   */
   const definitionList = (list: Element): void => {
     let outer: OpenSection | null = null;
+    let afterTerm = false;
     const end = (): void => {
       if (outer === null) return;
       close(current);
@@ -222,15 +227,24 @@ export function extractPage(html: string, url: string): Page {
     };
     current.parts.push(' ');
     for (const child of list.childNodes) {
-      if (isElement(child) && child.tagName === 'dt' && !ignored(child, isBody)) {
+      if (!isElement(child) || ignored(child, isBody)) {
+        walk(child);
+        continue;
+      }
+      const id = child.tagName === 'dt' ? attr(child, 'id') : undefined;
+      if (child.tagName === 'dt' && afterTerm && outer !== null) {
+        const title = id ? entryTitle(child, isBody) : '';
+        if (title && !current.title.split(', ').includes(title)) current.title = `${current.title}, ${title}`;
+        current.path[current.path.length - 1] = current.title;
+      } else if (child.tagName === 'dt') {
         end();
-        const id = attr(child, 'id');
         if (id) {
           outer = current;
           const title = entryTitle(child, isBody);
           current = open(id, title, [...outer.path, title]);
         }
       }
+      afterTerm = child.tagName === 'dt';
       walk(child);
     }
     end();

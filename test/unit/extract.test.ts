@@ -92,7 +92,7 @@ describe('extractPage', () => {
     ]);
   });
 
-  it('makes each definition-list entry with an id its own section (Sphinx API entries, glossary terms)', () => {
+  it('makes each definition-list entry with an id its own section (Sphinx API entries, glossary terms; aliases share one)', () => {
     const sig = (pre: string, name: string, args: string) =>
       `<span class="sig-prename descclassname"><span class="pre">${pre}</span></span><span class="sig-name descname"><span class="pre">${name}</span></span><span class="sig-paren">(</span>${args}<span class="sig-paren">)</span><a class="headerlink" href="#x">¶</a>`;
     const html = page(
@@ -104,7 +104,8 @@ describe('extractPage', () => {
         `<dd><p>Encoder.</p><dl class="py method"><dt class="sig sig-object py" id="json.JSONEncoder.encode">${sig('', 'encode', 'o')}</dt><dd><p>Encode o.</p></dd></dl>` +
         '<p>Class text after the method.</p></dd></dl><p>After.</p>' +
         '<dl class="glossary"><dt id="term-generator">generator<a class="headerlink" href="#term-generator">¶</a></dt><dd>A function that yields.</dd>' +
-        '<dt>no id</dt><dd>Stays in the heading section.</dd></dl></section></div>',
+        '<dt>no id</dt><dd>Stays in the heading section.</dd></dl>' +
+        '<dl class="py data"><dt id="re.I">re.I</dt><dt id="re.IGNORECASE">re.IGNORECASE</dt><dd>Ignore case.</dd></dl></section></div>',
     );
     const sections = extractPage(html, '/json.html').sections;
     expect(sections.map((s) => ({ anchor: s.anchor, title: s.title, path: s.headingPath.join(' / '), text: s.text }))).toEqual([
@@ -113,6 +114,7 @@ describe('extractPage', () => {
       { anchor: 'json.JSONEncoder', title: 'json.JSONEncoder', path: 'Basic Usage / json.JSONEncoder', text: 'class json.JSONEncoder() Encoder. Class text after the method.' },
       { anchor: 'json.JSONEncoder.encode', title: 'encode', path: 'Basic Usage / json.JSONEncoder / encode', text: 'encode(o) Encode o.' },
       { anchor: 'term-generator', title: 'generator', path: 'Basic Usage / generator', text: 'generator A function that yields.' },
+      { anchor: 're.I', title: 're.I, re.IGNORECASE', path: 'Basic Usage / re.I, re.IGNORECASE', text: 're.I re.IGNORECASE Ignore case.' },
     ]);
   });
 });
