@@ -154,9 +154,9 @@ describe('manifest validation', () => {
 
   it('refuses another model, naming both', () => {
     const index = manifest.model;
-    expect(() => checkModel(index, { id: '/models/tiny-gpt2/', dims: index.dims, mode: index.mode, hash: index.hash })).not.toThrow();
+    expect(() => checkModel(index, { id: `/models/${index.id}/`, dims: index.dims, mode: index.mode, hash: index.hash })).not.toThrow();
     const cases = [
-      { id: 'sgpt-nano', dims: index.dims, mode: index.mode },
+      { id: `not-${index.id}`, dims: index.dims, mode: index.mode },
       { id: index.id, dims: index.dims + 1, mode: index.mode },
       { id: index.id, dims: index.dims, mode: index.mode === 'symmetric' ? ('asymmetric' as const) : ('symmetric' as const) },
       { id: index.id, dims: index.dims, mode: index.mode, hash: '0'.repeat(64) },
@@ -173,6 +173,17 @@ describe('manifest validation', () => {
       expect((error as SgptError).message).toContain(`"${index.id}"`);
       expect((error as SgptError).message).toContain(`"${model.id}"`);
     }
+  });
+
+  it('rebuilding over a version 1 index replaces it and removes its files', async () => {
+    const stale = 'excerpts-0.0123456789abcdef.json.gzip';
+    const dir = await altered(async (d) => {
+      await writeFile(join(d, stale), 'old');
+      await editManifest(d, (m) => (m.version = 1));
+    });
+    await buildSiteIndex({ site: 'test/fixtures/site', out: dir, shards: 2 });
+    expect((await openIndexDir(dir)).manifest.version).toBe(2);
+    expect(await readdir(dir)).not.toContain(stale);
   });
 
   it('writes only files the manifest names', async () => {
