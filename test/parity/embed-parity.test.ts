@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
 import type { Mode, Role } from '../../src/embed/sgpt-settings';
+import { cosine } from '../support';
 
 interface Reference {
   model: string;
@@ -19,17 +20,6 @@ interface Reference {
 const reference: Reference = JSON.parse(readFileSync('test/parity/reference-vectors.json', 'utf8'));
 const modelDir = path.resolve(reference.model);
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 it('the reference was computed from the model file in the repo', () => {
   const sha = createHash('sha256').update(readFileSync(path.join(modelDir, 'onnx/model.onnx'))).digest('hex');

@@ -10,6 +10,7 @@ import { SgptError } from '../../src/errors';
 import { SearchClient, type WorkerLike } from '../../src/worker/client';
 import { WorkerHandler } from '../../src/worker/handler';
 import type { Progress, SearchDocument } from '../../src/worker/protocol';
+import { sgptRejection } from '../support';
 
 const MODEL = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
 
@@ -78,15 +79,6 @@ async function sent(worker: InProcessWorker, query: string): Promise<void> {
   await expect.poll(() => worker.received.some((m) => (m as { query?: string }).query === query)).toBe(true);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SgptError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SgptError);
-    return error as SgptError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('SearchClient', () => {
   it('loads, embeds and searches with the real model, reporting progress', async () => {
@@ -130,7 +122,7 @@ describe('SearchClient', () => {
     await client.load(MODEL);
     const embedding = client.setDocuments(DOCS);
     const reloaded = client.load(MODEL, { mode: 'symmetric' });
-    expect((await rejection(embedding)).code).toBe('ABORTED');
+    expect((await sgptRejection(embedding)).code).toBe('ABORTED');
     expect((await reloaded).mode).toBe('symmetric');
     expect((await client.search('tea', 3)).hits).toEqual([]);
     expect(await client.setDocuments(DOCS)).toEqual({ count: 3, embedded: 3 });
@@ -143,7 +135,7 @@ describe('SearchClient', () => {
     await client.setDocuments(DOCS);
     const first = client.search('tea', 3);
     const second = client.search('coffee', 3);
-    expect((await rejection(first)).code).toBe('ABORTED');
+    expect((await sgptRejection(first)).code).toBe('ABORTED');
     expect((await second).query).toBe('coffee');
 
     // Superseded after it reached the worker: the worker is told to cancel it.
@@ -152,7 +144,7 @@ describe('SearchClient', () => {
     await sent(workers[0]!, 'kettle');
     workers[0]!.silent = false;
     const fourth = client.search('leaves', 3);
-    expect((await rejection(third)).code).toBe('ABORTED');
+    expect((await sgptRejection(third)).code).toBe('ABORTED');
     expect((await fourth).query).toBe('leaves');
     const target = (workers[0]!.received.find((m) => (m as { query?: string }).query === 'kettle') as { id: number }).id;
     expect(workers[0]!.received).toContainEqual(expect.objectContaining({ type: 'cancel', target }));
@@ -160,18 +152,18 @@ describe('SearchClient', () => {
     const controller = new AbortController();
     const fifth = client.search('kettle', 3, controller.signal);
     controller.abort();
-    expect((await rejection(fifth)).code).toBe('ABORTED');
+    expect((await sgptRejection(fifth)).code).toBe('ABORTED');
     client.dispose();
   });
 
   it('carries the worker\'s errors with their codes', async () => {
     const { client } = setup();
-    expect((await rejection(client.search('tea', 3))).code).toBe('INPUT_INVALID');
+    expect((await sgptRejection(client.search('tea', 3))).code).toBe('INPUT_INVALID');
     await client.load(MODEL);
-    const invalid = await rejection(client.setDocuments([{ id: 'a', title: 'A', text: 'x' }, { id: 'a', title: 'B', text: 'y' }]));
+    const invalid = await sgptRejection(client.setDocuments([{ id: 'a', title: 'A', text: 'x' }, { id: 'a', title: 'B', text: 'y' }]));
     expect(invalid.code).toBe('DOCUMENTS_INVALID');
     expect(invalid.message).toContain('document 1');
-    const missing = await rejection(client.load(resolve(MODEL, '../no-such-model')));
+    const missing = await sgptRejection(client.load(resolve(MODEL, '../no-such-model')));
     expect(missing.code).toBe('MODEL_NOT_FOUND');
     client.dispose();
   });
@@ -186,7 +178,7 @@ describe('SearchClient', () => {
     const pending = client.search('tea', 3);
     await sent(workers[0]!, 'tea');
     workers[0]!.emit('error', { message: 'out of memory', preventDefault() {} });
-    const died = await rejection(pending);
+    const died = await sgptRejection(pending);
     expect(died.code).toBe('WORKER_DIED');
     expect(died.message).toContain('out of memory');
     expect(deaths).toHaveLength(1);
@@ -203,7 +195,7 @@ describe('SearchClient', () => {
     const { client, workers } = setup({ timeoutMs: 150 });
     await client.load(MODEL);
     workers[0]!.silent = true;
-    const died = await rejection(client.search('tea', 3));
+    const died = await sgptRejection(client.search('tea', 3));
     expect(died.code).toBe('WORKER_DIED');
     expect(died.message).toContain('did not answer');
     expect(workers[0]!.terminated).toBe(true);
@@ -214,7 +206,7 @@ describe('SearchClient', () => {
     const { client, workers } = setup();
     const loading = client.load(MODEL);
     workers[0]!.emit('message', { data: { id: 1, type: 'result' } });
-    expect((await rejection(loading)).code).toBe('WORKER_DIED');
+    expect((await sgptRejection(loading)).code).toBe('WORKER_DIED');
     client.dispose();
   });
 });

@@ -1,18 +1,13 @@
 /** Document validation (element and worker) and the text the model embeds for a document. */
 import { describe, expect, it } from 'vitest';
-import { SgptError } from '../../src/errors';
 import { documentText, validateDocuments } from '../../src/worker/documents';
 import { makeExcerpt } from '../../src/worker/excerpt';
+import { sgptThrow } from '../support';
 
 function problem(value: unknown): string {
-  try {
-    validateDocuments(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SgptError);
-    expect((error as SgptError).code).toBe('DOCUMENTS_INVALID');
-    return (error as SgptError).message;
-  }
-  throw new Error('expected DOCUMENTS_INVALID');
+  const error = sgptThrow(() => validateDocuments(value));
+  expect(error.code).toBe('DOCUMENTS_INVALID');
+  return error.message;
 }
 
 describe('validateDocuments', () => {

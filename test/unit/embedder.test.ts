@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkWindows } from '../../src/embed/chunk';
 import { Embedder } from '../../src/embed/embedder';
-import { SgptError } from '../../src/errors';
+import { cosine, sgptRejection } from '../support';
 
 const TINY = path.resolve('public/models/tiny-gpt2');
 
@@ -17,20 +17,9 @@ function row(vectors: Float32Array, dims: number, r: number): Float32Array {
   return vectors.subarray(r * dims, (r + 1) * dims);
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
-  return dot;
-}
 
 async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SgptError);
-    return (error as SgptError).code;
-  }
-  throw new Error('expected an SgptError');
+  return (await sgptRejection(promise)).code;
 }
 
 /** A text of exactly n GPT-2 tokens (" x" is one token). */

@@ -11,6 +11,7 @@ import { dequantize } from '../../src/index/int8';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
 import { embeddingText } from '../../src/index/writer';
 import { SiteSearch } from '../../src/search/site-search';
+import { cosine } from '../support';
 
 const SITE = 'test/fixtures/site';
 let work: string;
@@ -26,17 +27,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 /** The id a URL's fragment points to exists in the fixture page it names. */
 async function anchorExists(url: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dequantize, dotAll, quantize } from '../../src/index/int8';
 import { seededRandom } from '../../src/search/kmeans';
+import { cosine } from '../support';
 
 function unitRows(rows: number, dims: number, seed: number): Float32Array {
   const random = seededRandom(seed);
@@ -18,17 +19,6 @@ function unitRows(rows: number, dims: number, seed: number): Float32Array {
   return v;
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('int8 quantisation', () => {
   it('matches hand-computed codes and scale', () => {

@@ -8,6 +8,7 @@ import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } fro
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { SiteSearch } from '../../src/search/site-search';
+import { sgptRejection } from '../support';
 
 let built: string;
 let manifest: Manifest;
@@ -43,15 +44,6 @@ async function editManifest(dir: string, edit: (m: Record<string, any>) => void)
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
 }
 
-async function failure(promise: Promise<unknown>): Promise<SgptError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SgptError);
-    return error as SgptError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('manifest validation', () => {
   it('accepts the index it wrote', async () => {
@@ -65,13 +57,13 @@ describe('manifest validation', () => {
   });
 
   it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {
-    const error = await failure(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 1)))));
+    const error = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 1)))));
     expect(error.code).toBe('INDEX_VERSION');
     expect(error.message).toMatch(/version 1 is not supported.*reads version 2.*rebuild the index/);
   });
 
   it('refuses a file that is not an index manifest', async () => {
-    const error = await failure(openIndexDir(await altered((d) => editManifest(d, (m) => delete m.format))));
+    const error = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => delete m.format))));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(/^manifest\.json: not an sgpt-search index/);
     expect(() => parseManifest({ ...manifest, shards: [] })).toThrow(/shards must be a non-empty array/);
@@ -82,7 +74,7 @@ describe('manifest validation', () => {
   it('names a truncated file', async () => {
     const name = manifest.sections.name;
     const dir = await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 10)));
-    const error = await failure(openIndexDir(dir));
+    const error = await sgptRejection(openIndexDir(dir));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: has 10 bytes but the manifest says \\d+ \\(truncated`));
   });
@@ -94,7 +86,7 @@ describe('manifest validation', () => {
       bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
       await writeFile(join(d, name), bytes);
     });
-    const error = await failure(openIndexDir(dir));
+    const error = await sgptRejection(openIndexDir(dir));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toContain(`${name}: content hash`);
     expect(error.message).toContain('does not match');
@@ -104,7 +96,7 @@ describe('manifest validation', () => {
     const name = manifest.shards[1]!.name;
     const dir = await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 20)));
     const reader = await openIndexDir(dir); // shards are not read up front
-    const error = await failure(reader.shard(1));
+    const error = await sgptRejection(reader.shard(1));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toContain(name);
   });
@@ -112,7 +104,7 @@ describe('manifest validation', () => {
   it('names a missing file', async () => {
     const name = buckets[0]!;
     const reader = await openIndexDir(await altered((d) => rm(join(d, name))));
-    const error = await failure(reader.sections([0]));
+    const error = await sgptRejection(reader.sections([0]));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: missing`));
   });
@@ -122,7 +114,7 @@ describe('manifest validation', () => {
     const all = await search(built);
     expect(all.length).toBeGreaterThan(0);
     for (const name of chunks) {
-      const error = await failure(search(await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 30)))));
+      const error = await sgptRejection(search(await altered(async (d) => writeFile(join(d, name), (await readFile(join(d, name))).subarray(0, 30)))));
       expect(error.code).toBe('INDEX_INVALID');
       expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: has 30 bytes but the index lists \\d+ \\(truncated`));
     }
@@ -132,7 +124,7 @@ describe('manifest validation', () => {
       bytes[20] = bytes[20]! ^ 0xff;
       await writeFile(join(d, name), bytes);
     });
-    const error = await failure((await openIndexDir(corrupt)).sections([0]));
+    const error = await sgptRejection((await openIndexDir(corrupt)).sections([0]));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: content hash [0-9a-f]{16} does not match the one in its name`));
   });
@@ -148,7 +140,7 @@ describe('manifest validation', () => {
         m.centroids = null;
       });
     });
-    const error = await failure((await openIndexDir(dir)).shard(0));
+    const error = await sgptRejection((await openIndexDir(dir)).shard(0));
     expect(error.message).toBe(`${ref.name}: holds 3-dimensional vectors but the manifest says ${manifest.model.dims}`);
   });
 
@@ -203,7 +195,7 @@ describe('compressed files', () => {
       await writeFile(join(d, ref.name), bytes);
       await editManifest(d, (m) => (m.sections = ref));
     });
-    const error = await failure(openIndexDir(dir));
+    const error = await sgptRejection(openIndexDir(dir));
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(new RegExp(`^${ref.name.replace(/\./g, '\\.')}: is not valid gzip data`));
   });

@@ -10,26 +10,12 @@ import { AutoModel, Tensor } from '@huggingface/transformers';
 import { padBatch } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
 import { describeSource, loadEncoder, resolveBackend, resolveSource } from '../../src/embed/model';
-import { SgptError } from '../../src/errors';
+import { cosine, sgptRejection } from '../support';
 
 const FIXTURES = path.resolve('test/fixtures/models');
 const TINY = path.resolve('public/models/tiny-gpt2');
 
-async function failure(promise: Promise<unknown>): Promise<SgptError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SgptError);
-    return error as SgptError;
-  }
-  throw new Error('expected the load to fail');
-}
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
-  return dot;
-}
 
 describe('resolveSource', () => {
   it('tells hub ids, URLs and paths apart', () => {
@@ -156,7 +142,7 @@ describe('fixture signatures', () => {
   });
 
   it('an LM export without last_hidden_state is MODEL_INVALID', async () => {
-    const error = await failure(loadEncoder(path.join(FIXTURES, 'gpt2-lm')));
+    const error = await sgptRejection(loadEncoder(path.join(FIXTURES, 'gpt2-lm')));
     expect(error.code).toBe('MODEL_INVALID');
     expect(error.message).toMatch(/logits.*no last_hidden_state/);
   });
@@ -182,28 +168,28 @@ describe('broken model folders', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('a missing folder is MODEL_NOT_FOUND naming config.json', async () => {
-    const error = await failure(Embedder.load(path.join(scratch, 'does-not-exist')));
+    const error = await sgptRejection(Embedder.load(path.join(scratch, 'does-not-exist')));
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.message).toContain(path.join(scratch, 'does-not-exist', 'config.json'));
   });
 
   it('a missing onnx file is MODEL_NOT_FOUND naming it', async () => {
     const dir = variant('no-onnx', (d) => rmSync(path.join(d, 'onnx/model.onnx')));
-    const error = await failure(Embedder.load(dir));
+    const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.message).toContain('model.onnx');
   });
 
   it('a missing tokenizer is MODEL_NOT_FOUND naming it', async () => {
     const dir = variant('no-tokenizer', (d) => rmSync(path.join(d, 'tokenizer.json')));
-    const error = await failure(Embedder.load(dir));
+    const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.message).toContain('tokenizer.json');
   });
 
   it('a config.json that is not JSON is MODEL_INVALID', async () => {
     const dir = variant('bad-json', (d) => writeFileSync(path.join(d, 'config.json'), '{ "model_type": "gpt2", '));
-    const error = await failure(Embedder.load(dir));
+    const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_INVALID');
     expect(error.message).toMatch(/config\.json.*not valid JSON/);
   });
@@ -214,7 +200,7 @@ describe('broken model folders', () => {
       delete config.model_type;
       writeFileSync(path.join(d, 'config.json'), JSON.stringify(config));
     });
-    const error = await failure(Embedder.load(dir));
+    const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_INVALID');
     expect(error.message).toMatch(/model_type/);
   });
@@ -225,19 +211,19 @@ describe('broken model folders', () => {
       config.sgpt = { mode: 'sideways' };
       writeFileSync(path.join(d, 'config.json'), JSON.stringify(config));
     });
-    const error = await failure(Embedder.load(dir));
+    const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_INVALID');
     expect(error.message).toMatch(/sgpt\.mode/);
   });
 
   it('an onnx file that is not a model is MODEL_INVALID', async () => {
     const dir = variant('bad-onnx', (d) => writeFileSync(path.join(d, 'onnx/model.onnx'), 'not a protobuf'));
-    const error = await failure(Embedder.load(dir));
+    const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_INVALID');
   });
 
   it('device "wasm" in Node is BACKEND_UNAVAILABLE', async () => {
-    const error = await failure(Embedder.load(path.join(FIXTURES, 'gpt2-plain'), { device: 'wasm' }));
+    const error = await sgptRejection(Embedder.load(path.join(FIXTURES, 'gpt2-plain'), { device: 'wasm' }));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
   });
 });
@@ -310,16 +296,16 @@ describe('remote sources over HTTP (a local server in the hub layout)', () => {
   });
 
   it('a 404 is MODEL_NOT_FOUND naming the URL, for hub ids and URLs', async () => {
-    const hub = await failure(Embedder.load('sgpt-search/missing-model', { remoteHost: `${origin}/` }));
+    const hub = await sgptRejection(Embedder.load('sgpt-search/missing-model', { remoteHost: `${origin}/` }));
     expect(hub.code).toBe('MODEL_NOT_FOUND');
     expect(hub.message).toContain(`${origin}/sgpt-search/missing-model/resolve/main/config.json`);
-    const url = await failure(Embedder.load(`${origin}/models/missing-model`));
+    const url = await sgptRejection(Embedder.load(`${origin}/models/missing-model`));
     expect(url.code).toBe('MODEL_NOT_FOUND');
     expect(url.message).toContain(`${origin}/models/missing-model/config.json`);
   });
 
   it('an unreachable host is MODEL_LOAD_FAILED', async () => {
-    const error = await failure(Embedder.load('http://127.0.0.1:1/models/tiny-gpt2'));
+    const error = await sgptRejection(Embedder.load('http://127.0.0.1:1/models/tiny-gpt2'));
     expect(error.code).toBe('MODEL_LOAD_FAILED');
   });
 });

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readSgptSettings } from '../../src/embed/sgpt-settings';
-import { SgptError } from '../../src/errors';
+import { sgptThrow } from '../support';
 
 function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SgptError);
-    return (error as SgptError).code;
-  }
-  throw new Error('expected an SgptError');
+  return sgptThrow(fn).code;
 }
 
 describe('readSgptSettings', () => {
