@@ -11,7 +11,7 @@
  * The model: the bundled default, a folder (under public/ or anywhere: served by the bench's dev
  * server) or a URL.
  *
- *   npx tsx bench/sections/chromium-embed.ts [model]      (standalone: prints the rows)
+ *   npm run bench -- chromium-embed [--model <folder>]
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -231,13 +231,5 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   } finally {
     await browser.close();
     await server.close();
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
-  for (const row of rows) {
-    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(2)})` : '';
-    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(2)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
   }
 }

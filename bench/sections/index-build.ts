@@ -11,13 +11,12 @@
  * site (shared/design/TARGETS.md, measured on this kind of machine, not in this run) are reference
  * rows.
  *
- *   npx tsx bench/sections/index-build.ts [model]      (standalone: prints the rows)
+ *   npm run bench -- index-build [--model <folder>]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from '@playwright/test';
 import { createServer } from 'vite';
 import { chromiumLaunch } from '../../playwright.config';
@@ -156,13 +155,5 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     ];
   } finally {
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
-  for (const row of rows) {
-    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(2)})` : '';
-    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(2)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
   }
 }

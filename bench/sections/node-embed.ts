@@ -2,9 +2,8 @@
  * Node embedding speed: ms per 12-token query (median of repeated runs) and documents per second
  * (a batch of 32 documents of ~128 tokens), each with default onnxruntime threads against 1 thread.
  *
- *   npx tsx bench/sections/node-embed.ts [model]      (standalone: prints the rows)
+ *   npm run bench -- node-embed [--model <folder>]
  */
-import { fileURLToPath } from 'node:url';
 import { modelSource } from '../../src/cli/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import type { BenchContext, BenchRow } from '../types';
@@ -97,12 +96,4 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       note,
     },
   ];
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
-  for (const row of rows) {
-    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(2)})` : '';
-    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(2)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
-  }
 }

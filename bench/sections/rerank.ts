@@ -7,7 +7,7 @@
  * - (Node) asking the LM for the query positions' logits only (num_logits_to_keep) against every
  *   position's logits (what an export without that input returns).
  *
- *   npx tsx bench/sections/rerank.ts [causal-lm]      (standalone: prints the rows)
+ *   npm run bench -- rerank [--model <embedding model>]   (its "-lm" sibling is the causal LM)
  */
 import { createReadStream } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -17,7 +17,7 @@ import { createGunzip } from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { chromiumLaunch } from '../../playwright.config';
-import { defaultModelSource, defaultRerankModel, modelSource } from '../../src/cli/default-model';
+import { defaultRerankModel, modelSource } from '../../src/cli/default-model';
 import type { CausalLm } from '../../src/rerank/causal-lm';
 import { Reranker } from '../../src/rerank/reranker';
 import type { BenchContext, BenchRow } from '../types';
@@ -120,8 +120,10 @@ async function chromiumTimes(model: string, docs: string[], runs: number): Promi
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
-  const source = ctx.model === undefined ? defaultRerankModel(defaultModelSource()) : modelSource(ctx.model);
-  if (source === undefined) throw new Error('rerank bench: no causal LM next to the default model (public/models/tiny-gpt2-lm)');
+  // --model names the embedding model, as for every section; its reranker is the "-lm" sibling.
+  const model = modelSource(ctx.model);
+  const source = defaultRerankModel(model);
+  if (source === undefined) throw new Error(`rerank bench: no causal LM "${model}-lm" next to the model`);
   const runs = ctx.quick ? 2 : 5;
   ctx.log?.(`${SECTION}: ${source}`);
   const reranker = await Reranker.load(source);
@@ -179,13 +181,5 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     return rows;
   } finally {
     await reranker.dispose();
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run({ model: process.argv[2], log: (m) => process.stderr.write(`${m}\n`) });
-  for (const row of rows) {
-    const base = row.baseline ? `  (${row.baseline.name}: ${row.baseline.value.toFixed(1)})` : '';
-    process.stdout.write(`${row.section}  ${row.name}: ${row.value.toFixed(1)} ${row.unit}${base}\n  ${row.note ?? ''}\n`);
   }
 }
