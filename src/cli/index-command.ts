@@ -36,11 +36,16 @@ The page then needs:
 export interface IndexRun {
   site: string;
   out: string;
+  /** Model folder, URL or hub id (default: the bundled default model). */
   model?: string;
   mode?: Mode;
+  /** Vector shards (IVF clusters), or 'auto': one per ~64 KiB of vectors. */
   shards?: number | 'auto';
+  /** Shards a query reads by default. */
   probe?: number;
+  /** Semantic share of the fused ranking (0..1). */
   weight?: number;
+  /** Site paths to leave out, e.g. ['drafts/**']. */
   exclude?: string[];
   batchSize?: number;
   /** The site root relative to where the index is served (manifest root); default: from `site` and `out`. */

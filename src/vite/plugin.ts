@@ -16,28 +16,18 @@
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
-import { buildSiteIndex, summaryLine } from '../cli/index-command';
+import { buildSiteIndex, summaryLine, type IndexRun } from '../cli/index-command';
 import { modelSource } from '../cli/default-model';
 import { siteRootFrom } from '../cli/static-site';
-import type { Mode } from '../embed/sgpt-settings';
 import { toSgptError } from '../errors';
 import { extractPage, type Page } from '../extract/html';
 import { excluder, listHtmlFiles, urlOf } from '../extract/site';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 
-export interface SgptSearchPluginOptions {
+export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'exclude'> {
   /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
   out?: string;
-  /** Model folder, URL or hub id (default: the bundled default model). */
-  model?: string;
-  mode?: Mode;
-  shards?: number | 'auto';
-  probe?: number;
-  /** Semantic share of the fused ranking (0..1). */
-  weight?: number;
-  /** Site paths to leave out, e.g. ['drafts/**']. */
-  exclude?: string[];
   /** Dev: quiet time after the last HTML change before re-indexing (default 400 ms). */
   debounceMs?: number;
   /** Build: write the prebuilt browser runtime next to the index (default true). */
