@@ -9,6 +9,10 @@ activation next to large ones); Cast + Mul gave ~1.0 with the same int8 weights.
 channel. Channels: rows for a [vocab, d] embedding (axis 0, one scale per token), output columns
 for GPT-2's Conv1D [in, out] weights (axis 1).
 
+Columns listed in exact_columns stay fp32: W = Cast(W_q) * scale + C @ S, with C the [rows, k]
+fp32 columns and S a [k, cols] 0/1 selector (sgpt-nano's wte column 2 carries a small learned
+per-token value that its position circuit amplifies 200-fold; int8 would erase it).
+
     python3 model/quantize.py in.onnx out.onnx [--min-size 65536] [--keep name,name]
 """
 from __future__ import annotations
@@ -35,7 +39,8 @@ def channel_axis(name: str, w: np.ndarray) -> int:
     return 0 if name.endswith('wte.weight') else 1
 
 
-def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = ()) -> list[str]:
+def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
+                   exact_columns: dict | None = None) -> list[str]:
     model = onnx.load(src)
     graph = model.graph
     done, nodes, inits = [], [], []
@@ -44,14 +49,30 @@ def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = ()) 
         if (w.dtype != np.float32 or w.ndim != 2 or w.size < min_size or init.name in keep):
             continue
         axis = channel_axis(init.name, w)
-        q, scale = quantize_array(w, axis)
+        cols = (exact_columns or {}).get(init.name, [])
+        rest = w.copy()
+        rest[:, cols] = 0.0
+        q, scale = quantize_array(rest, axis)
         graph.initializer.remove(init)
-        inits += [numpy_helper.from_array(q, init.name + '_quantized'),
-                  numpy_helper.from_array(scale.reshape([-1, 1] if axis == 0 else [1, -1]), init.name + '_scale')]
-        nodes += [helper.make_node('Cast', [init.name + '_quantized'], [init.name + '_float'],
-                                   to=onnx.TensorProto.FLOAT, name=init.name + '_cast'),
-                  helper.make_node('Mul', [init.name + '_float', init.name + '_scale'], [init.name],
-                                   name=init.name + '_dequantize')]
+        name = init.name
+        inits += [numpy_helper.from_array(q, name + '_quantized'),
+                  numpy_helper.from_array(scale.reshape([-1, 1] if axis == 0 else [1, -1]), name + '_scale')]
+        nodes.append(helper.make_node('Cast', [name + '_quantized'], [name + '_float'],
+                                      to=onnx.TensorProto.FLOAT, name=name + '_cast'))
+        if cols:
+            selector = np.zeros((len(cols), w.shape[1]), np.float32)
+            selector[np.arange(len(cols)), cols] = 1.0
+            inits += [numpy_helper.from_array(np.ascontiguousarray(w[:, cols]), name + '_exact_columns'),
+                      numpy_helper.from_array(selector, name + '_exact_selector')]
+            nodes += [helper.make_node('Mul', [name + '_float', name + '_scale'], [name + '_int8_part'],
+                                       name=name + '_dequantize'),
+                      helper.make_node('MatMul', [name + '_exact_columns', name + '_exact_selector'],
+                                       [name + '_exact_part'], name=name + '_exact'),
+                      helper.make_node('Add', [name + '_int8_part', name + '_exact_part'], [name],
+                                       name=name + '_sum')]
+        else:
+            nodes.append(helper.make_node('Mul', [name + '_float', name + '_scale'], [name],
+                                          name=name + '_dequantize'))
         done.append(init.name)
     graph.initializer.extend(inits)
     for i, node in enumerate(nodes):  # dequantize first: nodes must stay topologically sorted
@@ -67,5 +88,8 @@ if __name__ == '__main__':
     ap.add_argument('dst')
     ap.add_argument('--min-size', type=int, default=65536)
     ap.add_argument('--keep', default='')
+    ap.add_argument('--exact-columns', default='', help='name:col,col;name:col')
     a = ap.parse_args()
-    print(quantize_model(a.src, a.dst, a.min_size, tuple(filter(None, a.keep.split(',')))))
+    exact = {n: [int(c) for c in cs.split(',')] for n, cs in
+             (item.split(':') for item in filter(None, a.exact_columns.split(';')))}
+    print(quantize_model(a.src, a.dst, a.min_size, tuple(filter(None, a.keep.split(','))), exact))

@@ -84,10 +84,15 @@ def beir_eval(encode, names=SETS):
     return out
 
 
+def held_sample(held, limit):
+    """A fixed random sample of the asymmetric held-out pairs (all sources)."""
+    held = [p for p in held if p[2] == 'asym']
+    return [held[i] for i in np.random.default_rng(0).permutation(len(held))[:limit]]
+
+
 def held_eval(encode, held, limit=3000):
     """MRR@10 of the paired document among all held-out documents, per pair source, asymmetric only."""
-    held = [p for p in held if p[2] == 'asym']
-    held = [held[i] for i in np.random.default_rng(0).permutation(len(held))[:limit]]  # all sources
+    held = held_sample(held, limit)
     q = encode([wrap(p[0], Q_BR) for p in held])
     d = encode([wrap(p[1], D_BR) for p in held])
     s = q @ d.T

@@ -25,8 +25,11 @@ CHECK_TEXTS = ['what similarity laws must be obeyed when constructing aeroelasti
 
 
 def load(name):
+    """A checkpoint of build/ ('init': the untrained warm start) with its rare rows restored."""
     model = nano.build_model()
-    model.load_state_dict(torch.load(os.path.join(BUILD, name + '.pt'))['model'] if name != 'init' else model.state_dict())
+    if name != 'init':
+        model.load_state_dict(torch.load(os.path.join(BUILD, name + '.pt'))['model'])
+        nano.restore_rare_rows(model)
     model.eval()
     return model
 
@@ -38,7 +41,8 @@ def export(name, out=OUT):
     export_onnx(model, fp32, kind='features')
     os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
     # wpe stays fp32: its position column is a hand-set ramp that per-row int8 would flatten
-    quantize_model(fp32, os.path.join(out, 'onnx', 'model.onnx'), keep=('wpe.weight',))
+    quantize_model(fp32, os.path.join(out, 'onnx', 'model.onnx'), keep=('wpe.weight',),
+                   exact_columns={'wte.weight': [nano.POS_DIM]})
     write_config(out, model.hp, sgpt_settings('asymmetric'))
     write_tokenizer_files(out, 300)
     enc = bpe()

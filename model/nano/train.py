@@ -2,7 +2,8 @@
 
 Phase "bow": only the token table is trained (SparseAdam) through bow_forward, which equals the full
 model while the residual branches are zero -- cheap enough for big batches on 2 CPU cores.
-Phase "full": every parameter (SparseAdam for the token table, AdamW for the rest), short sequences.
+Phase "full": every parameter (SparseAdam for the token table, AdamW for the rest), short sequences;
+starts from the bow checkpoint with its rare rows restored (nano.TRAIN_MIN_COUNT) and keeps them frozen.
 """
 import argparse
 import json
@@ -55,18 +56,20 @@ def full_forward(model, ids, mask):
 
 
 def train(phase, minutes, out, start=None, batch=256, lr=1e-3, lr_dense=3e-4, q_max=64, d_max=128,
-          eval_every=200, seed=0, warm=True):
+          eval_every=200, seed=0):
     torch.manual_seed(seed)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     d = data.load()
     pairs, held = d['pairs'], d['held']
     ckpt = os.path.join(BUILD, out + '.pt')
-    model = nano.build_model(seed, warm=warm)
+    model = nano.build_model(seed)
     if start:
         model.load_state_dict(torch.load(os.path.join(BUILD, start + '.pt'))['model'])
+        nano.restore_rare_rows(model, seed)  # the bow phase trained every row
     model.to(device)
     if phase == 'full':
-        nano.freeze_circuit(model) if warm else None
+        nano.freeze_circuit(model)
+        nano.freeze_rare_rows(model)
     sparse = torch.optim.SparseAdam([model.wte.weight], lr=lr)
     dense_params = [p for n, p in model.named_parameters() if n != 'wte.weight']
     dense = torch.optim.AdamW(dense_params, lr=lr_dense, weight_decay=0.0) if phase == 'full' else None
@@ -156,8 +159,6 @@ if __name__ == '__main__':
     ap.add_argument('--d-max', type=int, default=128)
     ap.add_argument('--eval-every', type=int, default=200)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--random-init', action='store_true')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    train(a.phase, a.minutes, a.out, a.start, a.batch, a.lr, a.lr_dense, a.q_max, a.d_max, a.eval_every,
-          warm=not a.random_init)
+    train(a.phase, a.minutes, a.out, a.start, a.batch, a.lr, a.lr_dense, a.q_max, a.d_max, a.eval_every)
