@@ -19,9 +19,10 @@ describe('sgpt-search query --rerank', () => {
   it('reorders the top k by the causal LM score of title + excerpt and leaves the rest', async () => {
     const query = 'how do I install the kettle';
     const plain = await querySiteIndex({ index: out, query, limit: 5 });
-    const reranked = await querySiteIndex({ index: out, query, limit: 5, rerank: { k: 3 } });
+    const lmDir = resolve(root, 'public/models/tiny-gpt2-lm');
+    const reranked = await querySiteIndex({ index: out, query, limit: 5, rerank: { k: 3, model: lmDir } });
 
-    const lm = await Reranker.load(resolve(root, 'public/models/tiny-gpt2-lm')); // the default: tiny-gpt2's "-lm" sibling
+    const lm = await Reranker.load(lmDir);
     const expected = await lm.rerankTop(query, plain, 3, (hit) => `${hit.title} ${hit.excerpt}`);
     await lm.dispose();
 
