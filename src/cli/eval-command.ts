@@ -17,7 +17,7 @@ qrels/<split>.tsv) and prints one row per method: nDCG@10 (graded gains), Recall
 MRR@10, over the queries with at least one relevant document.
 
 methods:
-${METHODS.map((m) => `  ${m.name.padEnd(8)} ${m.description}`).join('\n')}
+${METHODS.map((m) => `  ${m.name.padEnd(9)} ${m.description}`).join('\n')}
 
   --data <dir>            BEIR data set folder (required)
   --methods <a,b,...>     methods to run (default ${DEFAULT_METHODS.join(',')})
@@ -29,8 +29,9 @@ ${METHODS.map((m) => `  ${m.name.padEnd(8)} ${m.description}`).join('\n')}
   --rerank-model <source> causal LM for rerank (default: the embedding model's "-lm" sibling folder)
   --rerank-k <N>          documents of hybrid that rerank reorders (default ${DEFAULT_EVAL_SETTINGS.rerankK})
   --k1 <x> --b <x>        BM25 parameters (default ${DEFAULT_EVAL_SETTINGS.k1}, ${DEFAULT_EVAL_SETTINGS.b})
-  --fusion-weight <w>     dense share of hybrid's reciprocal-rank fusion, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight});
-                          a list (0.3,0.5,0.7) gives a row hybrid@w per weight (rerank uses the first)
+  --fusion-weight <w>     dense share of hybrid / hybrid-cc, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight}, the index default);
+                          a list (0.3,0.5,0.7) gives a row <method>@w per weight for each fusion
+                          method run (rerank uses the first)
   --rrf-k <N>             fusion rank constant (default ${DEFAULT_EVAL_SETTINGS.rrfK})
   --limit-queries <N>     evaluate only the first N judged queries
   --batch-size <N>        sequences per model call (default 16)

@@ -1,7 +1,8 @@
 /**
  * Retrieval methods the eval runner can score. A method turns the data set into a run (query id
  * -> document ids, best first). Methods can build on each other through `ctx.run(name)`, which
- * computes each run once, so `hybrid` reuses the `bm25` and `dense` runs.
+ * computes each run once, so `hybrid` reuses the `bm25` and `dense` runs; `ctx.scored(name)` gives
+ * the scores behind a run (bm25, dense) for score-based fusion.
  *
  * To add a method (e.g. `rerank`): write an `EvalMethod` and add it to METHODS.
  */
@@ -10,7 +11,7 @@ import { rerankMethod } from '../rerank/eval-method';
 import type { Reranker } from '../rerank/reranker';
 import type { Embeddings, Role } from '../embed/types';
 import { Bm25Index } from '../search/bm25';
-import { hybridFusion } from '../search/fusion';
+import { fuseHybrid, type FusionMethod, type ScoredItem } from '../search/fusion';
 import type { VectorStore } from '../search/vector-store';
 import { documentText, type BeirDataset } from './beir';
 import type { Run } from './metrics';
@@ -27,7 +28,7 @@ export interface EvalSettings {
   depth: number;
   k1: number;
   b: number;
-  /** Dense share of the hybrid fusion, in [0, 1] (0.5 = plain RRF). */
+  /** Dense share of the hybrid fusions (hybrid, hybrid-cc), in [0, 1]. */
   fusionWeight: number;
   /** RRF rank constant. */
   rrfK: number;
@@ -46,6 +47,8 @@ export interface EvalContext {
   reranker(): Promise<Reranker>;
   /** Another method's run, computed once per evaluation. */
   run(method: string): Promise<Run>;
+  /** The scored run of a method that has scores (see `EvalMethod.scored`), computed once per evaluation. */
+  scored(method: string): Promise<ScoredRun>;
   /** Progress for a person watching (stderr in the CLI). */
   log(message: string): void;
 }
@@ -56,26 +59,47 @@ export interface EvalMethod {
   description: string;
   /** Whether it needs the model (lets `--methods bm25` skip loading one). */
   needsModel: boolean;
+  /** Whether it fuses with settings.fusionWeight (lets a --fusion-weight list give a row per weight). */
+  fusion?: FusionMethod;
   run(ctx: EvalContext): Promise<Run>;
+  /** The run with each document's score, best first (first-stage methods; fusion by scores reads it). */
+  scored?(ctx: EvalContext): Promise<ScoredRun>;
 }
 
-const bm25: EvalMethod = {
+/** Query id -> documents with their scores, best first. */
+export type ScoredRun = ReadonlyMap<string, readonly ScoredItem<string>[]>;
+
+/** A method whose run is its scored run's ids; the runner computes the scored run once. */
+function scoredMethod(method: Omit<EvalMethod, 'run' | 'scored'> & { scored(ctx: EvalContext): Promise<ScoredRun> }): EvalMethod {
+  return {
+    ...method,
+    async run(ctx) {
+      const scored = await ctx.scored(method.name);
+      return new Map([...scored].map(([query, items]) => [query, items.map((item) => item.id)]));
+    },
+  };
+}
+
+const bm25 = scoredMethod({
   name: 'bm25',
   description: 'BM25 over title + text (Lucene analysis, Porter stemming)',
   needsModel: false,
-  async run({ dataset, settings }) {
+  async scored({ dataset, settings }) {
     const index = Bm25Index.build(dataset.corpus.map(documentText), { k1: settings.k1, b: settings.b });
     return new Map(
-      dataset.queries.map((query) => [query.id, index.search(query.text, settings.depth).map((hit) => dataset.corpus[hit.index]!.id)]),
+      dataset.queries.map((query) => [
+        query.id,
+        index.search(query.text, settings.depth).map((hit) => ({ id: dataset.corpus[hit.index]!.id, score: hit.score })),
+      ]),
     );
   },
-};
+});
 
-const dense: EvalMethod = {
+const dense = scoredMethod({
   name: 'dense',
   description: 'SGPT embeddings, exact cosine search (documents and queries in their roles)',
   needsModel: true,
-  async run(ctx) {
+  async scored(ctx) {
     const store = await ctx.documentVectors();
     const encoder = await ctx.encoder();
     const { queries } = ctx.dataset;
@@ -88,27 +112,39 @@ const dense: EvalMethod = {
     return new Map(
       queries.map((query, i) => [
         query.id,
-        store.search(vectors[i]!, ctx.settings.depth).map((hit) => String(hit.id)),
+        store.search(vectors[i]!, ctx.settings.depth).map((hit) => ({ id: String(hit.id), score: hit.score })),
       ]),
     );
   },
-};
+});
 
-const hybrid: EvalMethod = {
-  name: 'hybrid',
-  description: 'weighted reciprocal-rank fusion of bm25 and dense',
-  needsModel: true,
-  async run(ctx) {
-    const [keyword, semantic] = await Promise.all([ctx.run('bm25'), ctx.run('dense')]);
-    const { fusionWeight, rrfK, depth } = ctx.settings;
-    return new Map(
-      ctx.dataset.queries.map((query) => [
-        query.id,
-        hybridFusion(keyword.get(query.id) ?? [], semantic.get(query.id) ?? [], fusionWeight, { k: rrfK, limit: depth }).map((hit) => hit.id),
-      ]),
-    );
-  },
-};
+/** bm25 and dense fused per query with `fusion` at settings.fusionWeight (the site search's fusion, src/search/fusion). */
+function hybridMethod(name: string, fusion: FusionMethod, description: string): EvalMethod {
+  return {
+    name,
+    description,
+    needsModel: true,
+    fusion,
+    async run(ctx) {
+      const [keyword, semantic] = await Promise.all([ctx.scored('bm25'), ctx.scored('dense')]);
+      const { fusionWeight, rrfK, depth } = ctx.settings;
+      return new Map(
+        ctx.dataset.queries.map((query) => [
+          query.id,
+          fuseHybrid(keyword.get(query.id) ?? [], semantic.get(query.id) ?? [], { method: fusion, semanticWeight: fusionWeight }, { k: rrfK, limit: depth }).map(
+            (hit) => hit.id,
+          ),
+        ]),
+      );
+    },
+  };
+}
+
+const hybrid = hybridMethod('hybrid', 'rrf', 'weighted reciprocal-rank fusion of bm25 and dense (--rrf-k)');
+const hybridCc = hybridMethod('hybrid-cc', 'convex', 'convex combination of bm25 and dense scores, each min-max normalised over its run (top 100)');
+
+/** The eval method that runs each fusion method. */
+export const HYBRID_METHODS: Readonly<Record<FusionMethod, string>> = { rrf: hybrid.name, convex: hybridCc.name };
 
 /**
  * One vector per query. A query longer than the model's window is chunked by the engine; the
@@ -125,7 +161,7 @@ function firstRowPerText(embedded: Embeddings, texts: number): Float32Array[] {
   });
 }
 
-export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, rerankMethod];
+export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, rerankMethod];
 
 export function findMethod(name: string): EvalMethod {
   const method = METHODS.find((candidate) => candidate.name === name);

@@ -11,20 +11,21 @@ import { modelFolderHash } from '../index/model-ref';
 import { DEFAULT_RERANK_K } from '../rerank/eval-method';
 import { Reranker } from '../rerank/reranker';
 import { DEFAULT_BM25_PARAMS } from '../search/bm25';
-import { DEFAULT_RRF_K } from '../search/fusion';
+import { DEFAULT_FUSION, DEFAULT_RRF_K } from '../search/fusion';
 import { VectorStore } from '../search/vector-store';
 import { documentText, loadBeir, type BeirDataset } from './beir';
 import { cacheKey, readCached, writeCached } from './embedding-cache';
-import { findMethod, type EvalContext, type EvalSettings } from './methods';
+import { HYBRID_METHODS, findMethod, type EvalContext, type EvalMethod, type EvalSettings, type ScoredRun } from './methods';
 import { evaluateRun, type Run, type Scores } from './metrics';
 
-export const DEFAULT_METHODS = ['bm25', 'dense', 'hybrid'] as const;
+/** First stages and the product's fusion (DEFAULT_FUSION, what an index uses by default). */
+export const DEFAULT_METHODS: readonly string[] = ['bm25', 'dense', HYBRID_METHODS[DEFAULT_FUSION.method]];
 
 export const DEFAULT_EVAL_SETTINGS: Readonly<EvalSettings> = {
   depth: 100,
   k1: DEFAULT_BM25_PARAMS.k1,
   b: DEFAULT_BM25_PARAMS.b,
-  fusionWeight: 0.5,
+  fusionWeight: DEFAULT_FUSION.semanticWeight,
   rrfK: DEFAULT_RRF_K,
   rerankK: DEFAULT_RERANK_K,
 };
@@ -48,9 +49,10 @@ export interface EvalOptions {
   /** Evaluate only the first N judged queries. */
   limitQueries?: number;
   /**
-   * Dense shares to score `hybrid` with (a sweep for choosing an index's fusion weight): rows
-   * "hybrid@w" replace the hybrid row, reusing the bm25 and dense runs. Methods built on hybrid
-   * (rerank) still use settings.fusionWeight.
+   * Dense shares to score the fusion methods with (a sweep for choosing an index's fusion
+   * weight): rows "<method>@w" replace each fusion method's row (hybrid, hybrid-cc; the default
+   * fusion's method when none is chosen), reusing the bm25 and dense runs. Methods built on a
+   * fusion (rerank) still use settings.fusionWeight.
    */
   sweepWeights?: readonly number[];
   /** Where document embeddings are cached; null turns the cache off. */
@@ -97,6 +99,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   let reranker: Promise<Reranker> | undefined;
   let vectors: Promise<VectorStore> | undefined;
   const runs = new Map<string, Promise<Run>>();
+  const scoredRuns = new Map<string, Promise<ScoredRun>>();
 
   const loadEmbedder = () =>
     (embedder ??= Embedder.load(options.model!, {
@@ -123,6 +126,16 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       }
       return run;
     },
+    scored: (name) => {
+      let run = scoredRuns.get(name);
+      if (run === undefined) {
+        const method = findMethod(name);
+        if (method.scored === undefined) throw new SgptError('INTERNAL', `eval method ${name} has no scores to fuse`);
+        log(`running ${name}`);
+        scoredRuns.set(name, (run = method.scored(ctx)));
+      }
+      return run;
+    },
     log,
   };
 
@@ -134,15 +147,14 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       results.push({ method: name, ...scores, seconds: (performance.now() - start) / 1000 });
     };
     const sweep = options.sweepWeights ?? [];
-    const hybrid = findMethod('hybrid');
-    const sweepRows = async () => {
-      for (const fusionWeight of sweep) await timed(`hybrid@${fusionWeight}`, () => hybrid.run({ ...ctx, settings: { ...settings, fusionWeight } }));
+    const sweepRows = async (method: EvalMethod) => {
+      for (const fusionWeight of sweep) await timed(`${method.name}@${fusionWeight}`, () => method.run({ ...ctx, settings: { ...settings, fusionWeight } }));
     };
     for (const method of methods) {
-      if (method === hybrid && sweep.length > 0) await sweepRows();
+      if (method.fusion !== undefined && sweep.length > 0) await sweepRows(method);
       else await timed(method.name, () => ctx.run(method.name));
     }
-    if (!methods.includes(hybrid)) await sweepRows();
+    if (sweep.length > 0 && !methods.some((method) => method.fusion !== undefined)) await sweepRows(findMethod(HYBRID_METHODS[DEFAULT_FUSION.method]));
     return {
       data: options.data,
       split: dataset.split,

@@ -6,9 +6,10 @@ import { main } from '../../src/cli/main';
 import { Embedder } from '../../src/embed/embedder';
 import { documentText, loadBeir, type BeirDataset } from '../../src/eval/beir';
 import { evaluateRun } from '../../src/eval/metrics';
-import { runEval, type EvalReport } from '../../src/eval/runner';
+import { DEFAULT_METHODS, runEval, type EvalReport } from '../../src/eval/runner';
 import { Bm25Index } from '../../src/search/bm25';
-import { hybridFusion } from '../../src/search/fusion';
+import { DEFAULT_FUSION, hybridConvexFusion, hybridFusion } from '../../src/search/fusion';
+import { HYBRID_METHODS } from '../../src/eval/methods';
 
 const root = resolve(import.meta.dirname, '../..');
 const mini = resolve(root, 'test/fixtures/beir-mini');
@@ -44,21 +45,29 @@ describe('eval runner', () => {
     const report = await runEval({ data: mini, methods: ['bm25'], limitQueries: 3, cacheDir: null });
     expect(report.queries).toBe(3);
     expect(report.results[0]!.queries).toBe(3);
-    await expect(runEval({ data: mini, methods: ['nope'], cacheDir: null })).rejects.toThrow(/unknown eval method "nope"; choose from bm25, dense, hybrid/);
+    await expect(runEval({ data: mini, methods: ['nope'], cacheDir: null })).rejects.toThrow(/unknown eval method "nope"; choose from bm25, dense, hybrid, hybrid-cc/);
   });
 });
 
 describe('fusion-weight sweep', () => {
-  it('gives a hybrid@w row per weight: 0 is bm25 alone, 1 is dense alone', async () => {
-    const report = await runEval({ data: mini, model, sweepWeights: [0, 0.5, 1], cacheDir: null });
+  it('gives a <method>@w row per weight for each fusion method: 0 is bm25 alone, 1 is dense alone', async () => {
+    const report = await runEval({ data: mini, model, methods: ['bm25', 'dense', 'hybrid', 'hybrid-cc'], sweepWeights: [0, 0.5, 1], cacheDir: null });
     const rows = new Map(report.results.map((r) => [r.method, r]));
-    expect([...rows.keys()]).toEqual(['bm25', 'dense', 'hybrid@0', 'hybrid@0.5', 'hybrid@1']);
+    expect([...rows.keys()]).toEqual(['bm25', 'dense', 'hybrid@0', 'hybrid@0.5', 'hybrid@1', 'hybrid-cc@0', 'hybrid-cc@0.5', 'hybrid-cc@1']);
     const metrics = (name: string) => {
       const { ndcg10, recall100, mrr10 } = rows.get(name)!;
       return { ndcg10, recall100, mrr10 };
     };
-    expect(metrics('hybrid@0')).toEqual(metrics('bm25'));
-    expect(metrics('hybrid@1')).toEqual(metrics('dense'));
+    for (const method of ['hybrid', 'hybrid-cc']) {
+      expect(metrics(`${method}@0`)).toEqual(metrics('bm25'));
+      expect(metrics(`${method}@1`)).toEqual(metrics('dense'));
+    }
+  });
+
+  it("sweeps the product's fusion method when no fusion method is chosen", async () => {
+    const report = await runEval({ data: mini, model, methods: ['bm25'], sweepWeights: [0, 1], cacheDir: null });
+    const fusion = HYBRID_METHODS[DEFAULT_FUSION.method];
+    expect(report.results.map((r) => r.method)).toEqual(['bm25', `${fusion}@0`, `${fusion}@1`]);
   });
 });
 
@@ -82,10 +91,11 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
     expect(table.status, table.err).toBe(0);
     const lines = table.out.trim().split('\n');
     expect(lines[1]!.split(/\s+/)).toEqual(['method', 'nDCG@10', 'R@100', 'MRR@10', 'queries', 'seconds']);
-    expect(lines.slice(2).map((line) => line.split(/\s+/)[0])).toEqual(['bm25', 'dense', 'hybrid']);
+    expect(lines.slice(2).map((line) => line.split(/\s+/)[0])).toEqual([...DEFAULT_METHODS]);
+    expect(DEFAULT_METHODS).toEqual(['bm25', 'dense', HYBRID_METHODS[DEFAULT_FUSION.method]]);
     expect(table.err).toMatch(/embedding 12 documents/);
 
-    const json = await cli(['eval', '--data', mini, '--model', model, '--json', '--fusion-weight', '0.7']);
+    const json = await cli(['eval', '--data', mini, '--model', model, '--json', '--methods', 'bm25,dense,hybrid,hybrid-cc', '--fusion-weight', '0.7']);
     expect(json.status, json.err).toBe(0);
     expect(json.err).toMatch(/document embeddings from the cache/);
     expect(readdirSync(join(cache, 'sgpt-search', 'embeddings'))).toHaveLength(1);
@@ -97,7 +107,7 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
       const docs = await embedder.embed(data.corpus.map(documentText), 'document');
       const queries = await embedder.embed(data.queries.map((q) => q.text), 'query');
       expect(queries.rows).toBe(data.queries.length);
-      const dense = new Map(
+      const denseScored = new Map(
         data.queries.map((query, q) => {
           const best = new Array<number>(data.corpus.length).fill(-Infinity);
           for (let row = 0; row < docs.rows; row++) {
@@ -106,9 +116,10 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
             best[docs.owner[row]!] = Math.max(best[docs.owner[row]!]!, dot);
           }
           const order = best.map((score, i) => ({ score, i })).sort((a, b) => b.score - a.score || a.i - b.i);
-          return [query.id, order.map(({ i }) => data.corpus[i]!.id)];
+          return [query.id, order.map(({ score, i }) => ({ id: data.corpus[i]!.id, score }))];
         }),
       );
+      const dense = new Map([...denseScored].map(([query, items]) => [query, items.map((item) => item.id)]));
       const byMethod = new Map(report.results.map((r) => [r.method, r]));
       const expectedDense = evaluateRun(dense, data.qrels);
       expect(byMethod.get('dense')!.ndcg10).toBeCloseTo(expectedDense.ndcg10, 10);
@@ -116,15 +127,23 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
 
       const bm25 = (await runEval({ data: mini, methods: ['bm25'], cacheDir: null })).results[0]!;
       expect(byMethod.get('bm25')).toMatchObject({ ndcg10: bm25.ndcg10, recall100: bm25.recall100 });
-      // Hybrid from the bm25 ranking (rebuilt here) and the hand-made dense ranking.
+      // Both fusions from the bm25 ranking (rebuilt here) and the hand-made dense ranking.
       const index = Bm25Index.build(data.corpus.map(documentText));
+      const keyword = new Map(
+        data.queries.map((query) => [query.id, index.search(query.text, 100).map((hit) => ({ id: data.corpus[hit.index]!.id, score: hit.score }))]),
+      );
       const hybrid = new Map(
-        data.queries.map((query) => {
-          const keyword = index.search(query.text, 100).map((hit) => data.corpus[hit.index]!.id);
-          return [query.id, hybridFusion(keyword, dense.get(query.id)!, 0.7, { limit: 100 }).map((hit) => hit.id)];
-        }),
+        data.queries.map((query) => [
+          query.id,
+          hybridFusion(keyword.get(query.id)!.map((hit) => hit.id), dense.get(query.id)!, 0.7, { limit: 100 }).map((hit) => hit.id),
+        ]),
       );
       expect(byMethod.get('hybrid')!.ndcg10).toBeCloseTo(evaluateRun(hybrid, data.qrels).ndcg10, 10);
+      const convex = new Map(
+        data.queries.map((query) => [query.id, hybridConvexFusion(keyword.get(query.id)!, denseScored.get(query.id)!, 0.7, { limit: 100 }).map((hit) => hit.id)]),
+      );
+      expect(byMethod.get('hybrid-cc')!.ndcg10).toBeCloseTo(evaluateRun(convex, data.qrels).ndcg10, 10);
+      expect(byMethod.get('hybrid-cc')!.mrr10).toBeCloseTo(evaluateRun(convex, data.qrels).mrr10, 10);
     } finally {
       await embedder.dispose();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hybridFusion, reciprocalRankFusion } from '../../src/search/fusion';
+import { DEFAULT_FUSION, FUSION_METHODS, convexCombination, fuseHybrid, hybridConvexFusion, hybridFusion, reciprocalRankFusion } from '../../src/search/fusion';
 
 describe('reciprocal-rank fusion', () => {
   it('sums w / (k + rank) over the lists (hand-computed, k = 60)', () => {
@@ -46,5 +46,90 @@ describe('reciprocal-rank fusion', () => {
     expect(() => hybridFusion([], [], 1.5)).toThrow(/between 0 and 1/);
     expect(() => reciprocalRankFusion([{ ids: [1], weight: -1 }])).toThrow(/weight/);
     expect(() => reciprocalRankFusion([], { k: Number.NaN })).toThrow(/k must/);
+  });
+});
+
+describe('convex combination', () => {
+  it('sums weighted min-max normalised scores; a missing document is at the list floor (hand-computed)', () => {
+    // keyword: a 10 -> 1, b 6 -> 0.5, c 2 -> 0; dense: c 0.9 -> 1, d 0.5 -> 0.5, a 0.1 -> 0
+    const keyword = [
+      { id: 'a', score: 10 },
+      { id: 'b', score: 6 },
+      { id: 'c', score: 2 },
+    ];
+    const dense = [
+      { id: 'c', score: 0.9 },
+      { id: 'd', score: 0.5 },
+      { id: 'a', score: 0.1 },
+    ];
+    // w = 0.25: a 0.75·1 + 0.25·0 = 0.75; b 0.75·0.5 = 0.375; c 0 + 0.25·1 = 0.25; d 0.25·0.5 = 0.125
+    const fused = hybridConvexFusion(keyword, dense, 0.25);
+    expect(fused.map((hit) => hit.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(fused.map((hit) => hit.score)).toEqual([0.75, 0.375, 0.25, 0.125]);
+    // w = 0.75: c 0.75; d 0.375; a 0.25; b 0.125
+    expect(hybridConvexFusion(keyword, dense, 0.75).map((hit) => [hit.id, hit.score])).toEqual([
+      ['c', 0.75],
+      ['d', 0.375],
+      ['a', 0.25],
+      ['b', 0.125],
+    ]);
+  });
+
+  it('keeps score gaps that ranks lose: a confident first hit beats a near tie', () => {
+    const keyword = [
+      { id: 'x', score: 20 },
+      { id: 'y', score: 2 },
+      { id: 'z', score: 0 },
+    ];
+    const dense = [
+      { id: 'y', score: 0.51 },
+      { id: 'x', score: 0.5 },
+      { id: 'z', score: 0 },
+    ];
+    // RRF at equal weights ties x and y (ranks 1 and 2 each); convex: x 1 + 0.5/0.51 ≈ 1.98 beats y 0.1 + 1
+    expect(convexCombination([{ items: keyword }, { items: dense }])[0]!.id).toBe('x');
+    expect(convexCombination([{ items: keyword }, { items: dense }])[0]!.score).toBeCloseTo(1 + 0.5 / 0.51, 12);
+  });
+
+  it('maps a list of equal scores to 1, ignores repeats and zero-weight lists, applies the limit', () => {
+    expect(convexCombination([{ items: [{ id: 1, score: 3 }] }, { items: [{ id: 2, score: 5 }, { id: 3, score: 5 }], weight: 0.5 }])).toEqual([
+      { id: 1, score: 1 },
+      { id: 2, score: 0.5 },
+      { id: 3, score: 0.5 },
+    ]);
+    expect(convexCombination([{ items: [{ id: 'a', score: 4 }, { id: 'a', score: 9 }, { id: 'b', score: 2 }] }])).toEqual([
+      { id: 'a', score: 1 },
+      { id: 'b', score: 0 },
+    ]);
+    expect(hybridConvexFusion([{ id: 'k', score: 1 }], [{ id: 'd', score: 1 }], 0)).toEqual([{ id: 'k', score: 1 }]);
+    expect(hybridConvexFusion([{ id: 'k', score: 1 }], [{ id: 'd', score: 1 }], 0.5, { limit: 1 })).toEqual([{ id: 'd', score: 0.5 }]);
+  });
+
+  it('rejects bad weights and scores', () => {
+    expect(() => hybridConvexFusion([], [], -0.1)).toThrow(/between 0 and 1/);
+    expect(() => convexCombination([{ items: [], weight: Number.NaN }])).toThrow(/weight/);
+    expect(() => convexCombination([{ items: [{ id: 'a', score: Number.NaN }] }])).toThrow(/finite/);
+  });
+});
+
+describe('fuseHybrid', () => {
+  const keyword = [
+    { id: 'k', score: 9 },
+    { id: 'both', score: 1 },
+  ];
+  const dense = [
+    { id: 'both', score: 0.8 },
+    { id: 'd', score: 0.2 },
+  ];
+
+  it('dispatches on the fusion method', () => {
+    expect(fuseHybrid(keyword, dense, { method: 'rrf', semanticWeight: 0.3 })).toEqual(hybridFusion(['k', 'both'], ['both', 'd'], 0.3));
+    expect(fuseHybrid(keyword, dense, { method: 'convex', semanticWeight: 0.3 })).toEqual(hybridConvexFusion(keyword, dense, 0.3));
+  });
+
+  it('has a valid product default', () => {
+    expect(FUSION_METHODS).toContain(DEFAULT_FUSION.method);
+    expect(DEFAULT_FUSION.semanticWeight).toBeGreaterThanOrEqual(0);
+    expect(DEFAULT_FUSION.semanticWeight).toBeLessThanOrEqual(1);
   });
 });
