@@ -10,6 +10,7 @@ import { SgptError } from '../errors';
 import { extractSite } from '../extract/site';
 import { openIndexDir, writeIndexDir } from '../index/node-files';
 import { SiteIndexer } from '../index/site-indexer';
+import { DEFAULT_FUSION, FUSION_METHODS, type FusionMethod } from '../search/fusion';
 import type { BuiltIndex } from '../index/writer';
 import { modelSource } from './default-model';
 import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
@@ -21,7 +22,9 @@ export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir
   --mode <mode>        symmetric | asymmetric (default: the model's config)
   --shards <N|auto>    vector shards (IVF clusters); auto: one per ~64 KiB of vectors (default auto)
   --probe <N>          shards a query reads by default (default 3)
-  --weight <w>         semantic share of the fused ranking, 0..1 (default 0.5)
+  --fusion <method>    how semantic results fuse the keyword and semantic rankings: convex (normalised
+                       scores) or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})
+  --weight <w>         semantic share of the fused ranking, 0..1 (default ${DEFAULT_FUSION.semanticWeight})
   --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
   --batch <N>          sequences per model call (default: the engine's)
   --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
@@ -43,8 +46,10 @@ export interface IndexRun {
   shards?: number | 'auto';
   /** Shards a query reads by default. */
   probe?: number;
-  /** Semantic share of the fused ranking (0..1). */
+  /** Semantic share of the fused ranking (0..1; default DEFAULT_FUSION's). */
   weight?: number;
+  /** How semantic results fuse the two rankings (default DEFAULT_FUSION's). */
+  fusion?: FusionMethod;
   /** Site paths to leave out, e.g. ['drafts/**']. */
   exclude?: string[];
   batchSize?: number;
@@ -94,6 +99,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
       shards: run.shards,
       probe: run.probe,
       semanticWeight: run.weight,
+      fusionMethod: run.fusion,
       onProgress: run.onProgress,
       signal: run.signal,
       batchSize: run.batchSize,
@@ -135,6 +141,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
       shards: { type: 'string' },
       probe: { type: 'string' },
       weight: { type: 'string' },
+      fusion: { type: 'string' },
       exclude: { type: 'string', multiple: true },
       batch: { type: 'string' },
       'no-runtime': { type: 'boolean' },
@@ -153,6 +160,10 @@ export async function indexCommand(argv: string[]): Promise<number> {
   }
   const weight = values.weight === undefined ? undefined : Number(values.weight);
   if (weight !== undefined && !(weight >= 0 && weight <= 1)) throw new SgptError('INPUT_INVALID', `--weight must be a number in [0, 1], got ${JSON.stringify(values.weight)}`);
+  const fusion = values.fusion;
+  if (fusion !== undefined && !FUSION_METHODS.includes(fusion as FusionMethod)) {
+    throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(' or ')}, got ${JSON.stringify(fusion)}`);
+  }
   const summary = await buildSiteIndex({
     site: positionals[0]!,
     out: values.out,
@@ -161,6 +172,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     shards: values.shards === undefined || values.shards === 'auto' ? 'auto' : positiveInt(values.shards, '--shards'),
     probe: positiveInt(values.probe, '--probe'),
     weight,
+    fusion: fusion as FusionMethod | undefined,
     exclude: values.exclude,
     batchSize: positiveInt(values.batch, '--batch'),
     runtime: !values['no-runtime'],

@@ -5,6 +5,7 @@
  */
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
+import { FUSION_METHODS, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
 import type { Quantized } from './int8';
 
 export const FORMAT_NAME = 'sgpt-search-index';
@@ -43,8 +44,11 @@ export interface Manifest {
   built: string;
   model: ModelRef;
   counts: { pages: number; sections: number; vectors: number };
-  /** Weight of the semantic ranking against the keyword ranking in weighted RRF (0..1). */
-  fusion: { semanticWeight: number };
+  /**
+   * How semantic results fuse the keyword and the semantic ranking, and the semantic share (0..1).
+   * `method` may be absent in a manifest (indexes built before it existed): that reads as "rrf".
+   */
+  fusion: HybridFusionSettings;
   /** Shards a query reads by default (IVF nprobe); a page or command may ask for more. */
   probe: number;
   /**
@@ -172,6 +176,10 @@ export function parseManifest(json: unknown): Manifest {
   if (!isRecord(fusion) || typeof fusion.semanticWeight !== 'number' || !(fusion.semanticWeight >= 0 && fusion.semanticWeight <= 1)) {
     throw invalid(file, 'fusion.semanticWeight must be a number in [0, 1]');
   }
+  const fusionMethod = fusion.method ?? 'rrf';
+  if (!FUSION_METHODS.includes(fusionMethod as FusionMethod)) {
+    throw invalid(file, `fusion.method must be ${FUSION_METHODS.map((m) => JSON.stringify(m)).join(' or ')} (absent: "rrf"), got ${JSON.stringify(fusion.method)}`);
+  }
   if (!Array.isArray(json.shards) || json.shards.length === 0) throw invalid(file, 'shards must be a non-empty array');
   const shards = json.shards.map((s: unknown, i: number) => ({ ...fileRef(s, `shards[${i}]`), rows: count(isRecord(s) ? s.rows : undefined, `shards[${i}].rows`, file) }));
   const centroids = json.centroids === null ? null : fileRef(json.centroids, 'centroids');
@@ -190,7 +198,7 @@ export function parseManifest(json: unknown): Manifest {
       sections: count(counts.sections, 'counts.sections', file),
       vectors: count(counts.vectors, 'counts.vectors', file),
     },
-    fusion: { semanticWeight: fusion.semanticWeight },
+    fusion: { method: fusionMethod as FusionMethod, semanticWeight: fusion.semanticWeight },
     probe: count(json.probe, 'probe', file),
     ...(json.root === undefined ? {} : { root: siteRoot(json.root) }),
     sections: fileRef(json.sections, 'sections'),

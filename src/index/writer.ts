@@ -7,6 +7,7 @@
 import type { Embeddings, EmbedOptions, Role } from '../embed/types';
 import type { Mode } from '../embed/sgpt-settings';
 import { Bm25Index, encodeHead } from '../search/bm25';
+import { DEFAULT_FUSION, type FusionMethod } from '../search/fusion';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
@@ -42,8 +43,10 @@ export interface BuildOptions {
   shards?: number | 'auto';
   /** Shards a query reads by default. */
   probe?: number;
-  /** Semantic weight in the fused ranking (default 0.5). */
+  /** Semantic weight in the fused ranking (default: DEFAULT_FUSION's). */
   semanticWeight?: number;
+  /** How semantic results fuse the two rankings (default: DEFAULT_FUSION's). */
+  fusionMethod?: FusionMethod;
   /** The site root relative to the index folder (manifest root), when the index sits inside the site. */
   root?: string;
   /** The index previously at the output, for reusing unchanged sections' vectors. */
@@ -217,7 +220,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
     counts: { pages: pages.length, sections: texts.length, vectors: rowCount },
-    fusion: { semanticWeight: options.semanticWeight ?? 0.5 },
+    fusion: { method: options.fusionMethod ?? DEFAULT_FUSION.method, semanticWeight: options.semanticWeight ?? DEFAULT_FUSION.semanticWeight },
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
     hashes: hashesRef,

@@ -1,7 +1,8 @@
 /**
  * Search over a prebuilt site index (src/index): keyword results at once from the BM25 index while
  * the model loads, then semantic results — the query vector against the nearest IVF shards —
- * fused with the keyword ranking (weighted RRF). The same code answers `sgpt-search query` in
+ * fused with the keyword ranking as the manifest says (convex combination of normalised BM25
+ * and cosine scores, or weighted RRF; src/search/fusion). The same code answers `sgpt-search query` in
  * Node and the `<sgpt-search index=…>` element in the browser; only the file loader and the query
  * embedder differ.
  */
@@ -11,7 +12,7 @@ import { dotAll } from '../index/int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
 import { analyze, analyzePartial } from './analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25SearchOptions, type TermTable } from './bm25';
-import { hybridFusion } from './fusion';
+import { fuseHybrid, type FusionMethod } from './fusion';
 import { TopK } from './topk';
 
 export interface SiteHit {
@@ -27,7 +28,7 @@ export interface SiteHit {
   excerpt: string;
   /** [start, end) UTF-16 offsets in `excerpt` of words that match the query. */
   highlights: Array<[number, number]>;
-  /** BM25 score for keyword results; the fused RRF score for semantic results. */
+  /** BM25 score for keyword results; the fused score (convex or RRF, per the manifest) for semantic results. */
   score: number;
   /** True when the ranking used the query's meaning (the fused phase). */
   semantic: boolean;
@@ -39,6 +40,8 @@ export interface SemanticOptions {
   probe?: number;
   /** Semantic weight in the fusion (default: the manifest's). */
   semanticWeight?: number;
+  /** Fusion method (default: the manifest's). */
+  fusionMethod?: FusionMethod;
 }
 
 /** Search as you type: the last word, while it is being typed, matches as a prefix. */
@@ -111,14 +114,20 @@ export class SiteSearch {
     return top.result().map(({ index, score }) => ({ section: index, score }));
   }
 
-  /** Keyword and semantic rankings fused by weighted RRF; hits are marked semantic. */
+  /**
+   * Keyword and semantic rankings fused as the manifest says (BM25 and cosine scores of each
+   * ranking's top `depth` candidates); hits are marked semantic.
+   */
   async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
     const limit = options.limit ?? 10;
     const depth = Math.max(MIN_DEPTH, limit * DEPTH_PER_RESULT);
-    const keyword = (await this.keyword.search(query, depth, KEYWORD)).map((h) => h.index);
-    const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => h.section);
-    const weight = options.semanticWeight ?? this.manifest.fusion.semanticWeight;
-    const fused = hybridFusion(keyword, dense, weight, { limit }).map((hit) => ({ section: hit.id, score: hit.score }));
+    const keyword = (await this.keyword.search(query, depth, KEYWORD)).map((h) => ({ id: h.index, score: h.score }));
+    const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => ({ id: h.section, score: h.score }));
+    const fusion = {
+      method: options.fusionMethod ?? this.manifest.fusion.method,
+      semanticWeight: options.semanticWeight ?? this.manifest.fusion.semanticWeight,
+    };
+    const fused = fuseHybrid(keyword, dense, fusion, { limit }).map((hit) => ({ section: hit.id, score: hit.score }));
     return this.hits(fused, query, true);
   }
 

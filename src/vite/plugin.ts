@@ -25,7 +25,7 @@ import { excluder, listHtmlFiles, urlOf } from '../extract/site';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 
-export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'exclude'> {
+export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'fusion' | 'exclude'> {
   /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
   out?: string;
   /** Dev: quiet time after the last HTML change before re-indexing (default 400 ms). */
@@ -67,6 +67,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           shards: options.shards,
           probe: options.probe,
           weight: options.weight,
+          fusion: options.fusion,
           exclude: options.exclude,
           root: siteRootFrom(join(outDir, out), outDir),
           runtime: options.runtime ?? true,
@@ -187,6 +188,7 @@ class DevIndex {
         shards: this.options.shards,
         probe: this.options.probe,
         semanticWeight: this.options.weight,
+        fusionMethod: this.options.fusion,
       });
       this.files = new Map(built.files.map((f) => [f.name, f.bytes]));
       const s = built.stats;

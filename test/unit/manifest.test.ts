@@ -7,6 +7,7 @@ import { SgptError } from '../../src/errors';
 import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
+import { DEFAULT_FUSION } from '../../src/search/fusion';
 import { SiteSearch } from '../../src/search/site-search';
 import { sgptRejection } from '../support';
 
@@ -54,6 +55,22 @@ describe('manifest validation', () => {
     for (const file of [reader.manifest.sections, reader.manifest.keyword, ...reader.manifest.shards]) {
       expect(file.name).toContain(file.sha256.slice(0, 16));
     }
+  });
+
+  it('records the default fusion; a manifest without fusion.method reads as RRF, an unknown one is refused', async () => {
+    expect(manifest.fusion).toEqual(DEFAULT_FUSION);
+    const old = await openIndexDir(await altered((d) => editManifest(d, (m) => (m.fusion = { semanticWeight: 0.5 }))));
+    expect(old.manifest.fusion).toEqual({ method: 'rrf', semanticWeight: 0.5 });
+    const error = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.fusion.method = 'max')))));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(/fusion\.method must be "rrf" or "convex" \(absent: "rrf"\), got "max"/);
+  });
+
+  it('records the fusion a build asks for', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sgpt-fusion-'));
+    copies.push(out);
+    await buildSiteIndex({ site: 'test/fixtures/site', out, fusion: 'rrf', weight: 0.3 });
+    expect((await openIndexDir(out)).manifest.fusion).toEqual({ method: 'rrf', semanticWeight: 0.3 });
   });
 
   it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {

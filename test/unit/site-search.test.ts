@@ -10,6 +10,7 @@ import type { FileLoader } from '../../src/index/reader';
 import { extractSite } from '../../src/extract/site';
 import { keywordText } from '../../src/index/writer';
 import { Bm25Index } from '../../src/search/bm25';
+import { DEFAULT_FUSION, fuseHybrid } from '../../src/search/fusion';
 import { highlightRanges, SiteSearch } from '../../src/search/site-search';
 
 let out: string;
@@ -75,16 +76,25 @@ describe('SiteSearch', () => {
   it('fuses keyword and semantic rankings with the manifest weight, reading only the probed shards', async () => {
     const { load, read } = recording();
     const search = await SiteSearch.open(load);
-    expect(search.manifest.fusion.semanticWeight).toBe(0.7);
+    expect(search.manifest.fusion).toEqual({ method: DEFAULT_FUSION.method, semanticWeight: 0.7 });
     const query = 'brew coffee';
-    const hits = await search.semanticSearch(query, await embedder.embedQuery(query), { limit: 5 });
+    const vector = await embedder.embedQuery(query);
+    const hits = await search.semanticSearch(query, vector, { limit: 5 });
     expect(hits.length).toBe(5);
     expect(hits.every((h) => h.semantic)).toBe(true);
     expect(read.filter((name) => name.startsWith('vectors-'))).toHaveLength(1);
-    // Scores are weighted RRF: the best possible is 0.3/61 + 0.7/61.
-    expect(hits[0]!.score).toBeLessThanOrEqual(1 / 61 + 1e-12);
-    const keywordOnly = await search.semanticSearch(query, await embedder.embedQuery(query), { limit: 5, semanticWeight: 0 });
-    expect(keywordOnly.map((h) => h.section)).toEqual((await search.keywordSearch(query, 5)).map((h) => h.section));
+    // The manifest's fusion over the BM25 and cosine scores of each ranking's top 50 (the depth for 5 results).
+    const keyword = (await search.keywordSearch(query, 50)).map((h) => ({ id: h.section, score: h.score }));
+    const dense = (await search.vectorSearch(vector, 50)).map((h) => ({ id: h.section, score: h.score }));
+    expect(hits.map((h) => [h.section, h.score])).toEqual(fuseHybrid(keyword, dense, search.manifest.fusion, { limit: 5 }).map((h) => [h.id, h.score]));
+    // A page may ask for RRF: its scores are at most 0.3/61 + 0.7/61.
+    const rrf = await search.semanticSearch(query, vector, { limit: 5, fusionMethod: 'rrf' });
+    expect(rrf.map((h) => h.section)).toEqual(fuseHybrid(keyword, dense, { method: 'rrf', semanticWeight: 0.7 }, { limit: 5 }).map((h) => h.id));
+    expect(rrf[0]!.score).toBeLessThanOrEqual(1 / 61 + 1e-12);
+    for (const fusionMethod of ['rrf', 'convex'] as const) {
+      const keywordOnly = await search.semanticSearch(query, vector, { limit: 5, semanticWeight: 0, fusionMethod });
+      expect(keywordOnly.map((h) => h.section)).toEqual((await search.keywordSearch(query, 5)).map((h) => h.section));
+    }
   });
 
   it('scores keyword queries exactly as the whole BM25 index does, reading only the section buckets shown', async () => {
