@@ -11,7 +11,7 @@ export interface ElementDefaults {
   ortBase: string;
 }
 
-const defaults: ElementDefaults = { model: '/models/tiny-gpt2/', ortBase: '/ort/' };
+const defaults: ElementDefaults = { model: '/models/sgpt-nano/', ortBase: '/ort/' };
 
 export function elementDefaults(): Readonly<ElementDefaults> {
   return defaults;

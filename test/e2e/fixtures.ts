@@ -53,8 +53,8 @@ export async function events(page: Page, type: string, target?: string): Promise
 }
 
 /** Wait until the element with `id` has fired `type` at least `count` times; returns the last one. */
-export async function waitForEvent(page: Page, type: string, id: string, count = 1): Promise<RecordedEvent> {
-  await expect.poll(async () => (await events(page, type, id)).length, { timeout: 45_000, message: `${type} on #${id}` }).toBeGreaterThanOrEqual(count);
+export async function waitForEvent(page: Page, type: string, id: string, count = 1, timeout = 45_000): Promise<RecordedEvent> {
+  await expect.poll(async () => (await events(page, type, id)).length, { timeout, message: `${type} on #${id}` }).toBeGreaterThanOrEqual(count);
   const list = await events(page, type, id);
   return list[list.length - 1] as RecordedEvent;
 }

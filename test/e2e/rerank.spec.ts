@@ -31,16 +31,20 @@ const DOCUMENTS: SearchDocument[] = TOPICS.map(([title, text], i) => ({
   text: `${text} `.repeat(5).trim(),
 }));
 const QUERY = 'how hot should the water be for tea';
+/** Plumbing tests: the fast tiny-gpt2 embeds and its "-lm" sibling reranks, not the default model. */
+const MODEL = 'tiny-gpt2';
+const modelFolder = (name: string) => resolve(import.meta.dirname, '../../public/models', name);
 
 async function addElement(page: Page): Promise<void> {
   await page.goto('/minimal.html');
-  await page.evaluate((documents) => {
+  await page.evaluate(({ documents, model }) => {
     const element = document.createElement('sgpt-search');
     element.id = 'rr';
+    element.setAttribute('model', model);
     element.setAttribute('rerank', '');
     element.documents = documents;
     document.body.append(element);
-  }, DOCUMENTS);
+  }, { documents: DOCUMENTS, model: `/models/${MODEL}/` });
   await waitForEvent(page, 'sgpt-ready', 'rr');
 }
 
@@ -57,7 +61,7 @@ async function rerankedInNode(
   text = (hit: SearchHit) => documentText(DOCUMENTS.find((doc) => doc.id === hit.id)!),
   query = QUERY,
 ): Promise<SearchHit[]> {
-  const reranker = await Reranker.load(resolve(import.meta.dirname, '../../public/models/tiny-gpt2-lm'));
+  const reranker = await Reranker.load(modelFolder(`${MODEL}-lm`));
   try {
     const { order } = await reranker.rerank(query, hits.map(text));
     return order.map((i) => hits[i]!);
@@ -218,8 +222,8 @@ test('while the pointer is over the list, the reranked order waits until it leav
 test('over a prebuilt site index, the last site stage is reranked from titles and excerpts', async ({ page }) => {
   const dir = await mkdtemp(join(tmpdir(), 'sgpt-rerank-site-'));
   try {
-    await buildSiteIndex({ site: resolve(import.meta.dirname, '../fixtures/site'), out: join(dir, 'sgpt') });
-    await routeSite(page, '/site/', resolve(import.meta.dirname, '../fixtures/site'), { indexDir: join(dir, 'sgpt'), attributes: 'rerank limit="5"' });
+    await buildSiteIndex({ site: resolve(import.meta.dirname, '../fixtures/site'), out: join(dir, 'sgpt'), model: modelFolder(MODEL) });
+    await routeSite(page, '/site/', resolve(import.meta.dirname, '../fixtures/site'), { indexDir: join(dir, 'sgpt'), attributes: `rerank limit="5" model="/models/${MODEL}/"` });
     await page.goto('/site/search.html');
     const query = 'how do I install the kettle';
     await page.locator('sgpt-search#search').getByRole('combobox').fill(query);

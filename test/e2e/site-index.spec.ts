@@ -7,9 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { buildSiteIndex } from '../../src/cli/index-command';
+import { elementDefaults } from '../../src/element/defaults';
 import { test, expect, events, waitForEvent } from './fixtures';
 import { routeSite } from './site-route';
 
@@ -99,7 +100,8 @@ test('an index built with another model is refused with INDEX_MODEL_MISMATCH', a
   const error = await waitForEvent(page, 'sgpt-error', 'search');
   expect(error.detail.code).toBe('INDEX_MODEL_MISMATCH');
   expect(error.detail.message).toContain('"some-other-model"');
-  expect(error.detail.message).toContain('"tiny-gpt2"');
+  // The page's model: the element's default.
+  expect(error.detail.message).toContain(`"${basename(elementDefaults().model)}"`);
   // The keyword results were shown before the model check.
   expect((await events(page, 'sgpt-results', 'search'))[0]!.detail.stage).toBe('keyword');
 });
