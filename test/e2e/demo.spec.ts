@@ -1,8 +1,28 @@
-/** The demo page end to end: the real tiny model in the real worker, 300 Python-docs sections. */
+/** The demo page end to end: the default model (sgpt-nano) in the real worker, 300 Python-docs sections. */
+import { readFileSync } from 'node:fs';
 import { test, expect, events, waitForEvent } from './fixtures';
+
+interface DemoSection {
+  title: string;
+  text: string;
+  url: string;
+}
+const sections: DemoSection[] = JSON.parse(readFileSync('demo/data/python-docs.json', 'utf8'));
+const pageOf = (url: string) => url.split('#')[0]!;
+
+/**
+ * Queries that share no word with any section of the page that answers them, so only a trained
+ * model finds that page (tiny-gpt2's random weights put at most one of its sections in the top 5).
+ */
+const SEMANTIC = [
+  { query: 'wall clock', page: 'https://docs.python.org/3.11/library/datetime.html' },
+  { query: 'geometry', page: 'https://docs.python.org/3.11/library/math.html' },
+];
 
 // One test in steps: loading 300 sections twice would double the suite's slowest part.
 test('the demo loads, fires sgpt-ready, ranks results and follows the combobox pattern', async ({ page }) => {
+  // sgpt-nano (384 dims) embeds the 300 sections in about a minute of WASM on 2 shared cores.
+  test.setTimeout(180_000);
   const search = page.locator('sgpt-search#search');
   const input = search.getByRole('combobox');
   const listbox = search.getByRole('listbox');
@@ -12,9 +32,11 @@ test('the demo loads, fires sgpt-ready, ranks results and follows the combobox p
     await page.goto('/');
     // The progress bar is up while the model downloads or the documents are embedded.
     await expect(search.locator('[part="progress"]')).toBeVisible();
-    const ready = await waitForEvent(page, 'sgpt-ready', 'search');
-    expect(ready.detail).toMatchObject({ backend: 'wasm', dims: 64 });
-    expect(String(ready.detail.modelId)).toMatch(/\/models\/tiny-gpt2$/);
+    const ready = await waitForEvent(page, 'sgpt-ready', 'search', 1, 150_000);
+    expect(ready.detail).toMatchObject({ backend: 'wasm', dims: 384 });
+    expect(String(ready.detail.modelId)).toMatch(/\/models\/sgpt-nano$/);
+    // The "random weights" note is for tiny-gpt2 only.
+    await expect(page.locator('#random-note')).toBeHidden();
     await expect(search.locator('[part="progress"]')).toHaveCount(0);
     const embed = (await events(page, 'sgpt-progress', 'search')).filter((e) => e.detail.phase === 'embed');
     expect(embed.at(-1)?.detail).toEqual({ phase: 'embed', done: 300, total: 300 });
@@ -62,5 +84,21 @@ test('the demo loads, fires sgpt-ready, ranks results and follows the combobox p
     await expect(input).toHaveAttribute('aria-expanded', 'false');
     await expect(input).not.toHaveAttribute('aria-activedescendant', /./);
     await expect(listbox).toBeHidden();
+  });
+
+  await test.step('the trained model finds pages by meaning: queries without a shared word', async () => {
+    for (const { query, page: expected } of SEMANTIC) {
+      const answering = sections.filter((section) => pageOf(section.url) === expected);
+      expect(answering.length).toBeGreaterThan(1);
+      for (const word of query.split(' ')) {
+        const overlap = answering.filter((section) => new RegExp(`\\b${word}`, 'i').test(`${section.title} ${section.text}`));
+        expect(overlap.map((section) => section.title), `"${word}" in ${expected}`).toEqual([]);
+      }
+      await input.fill(query);
+      await expect.poll(async () => (await events(page, 'sgpt-results', 'search')).some((e) => e.detail.query === query)).toBe(true);
+      const results = (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.query === query).at(-1)!;
+      const top5 = (results.detail.results as Array<{ url: string }>).slice(0, 5).map((hit) => pageOf(hit.url));
+      expect(top5.filter((url) => url === expected).length, `${query}: ${top5.join(', ')}`).toBeGreaterThanOrEqual(2);
+    }
   });
 });
