@@ -32,7 +32,7 @@ ${METHODS.map((m) => `  ${m.name.padEnd(9)} ${m.description}`).join('\n')}
   --fusion-weight <w>     dense share of hybrid / hybrid-cc, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight}, the index default);
                           a list (0.3,0.5,0.7) gives a row <method>@w per weight for each fusion
                           method run (rerank uses the first)
-  --rrf-k <N>             fusion rank constant (default ${DEFAULT_EVAL_SETTINGS.rrfK})
+  --rrf-k <N>             rank constant of hybrid's reciprocal-rank fusion (default ${DEFAULT_EVAL_SETTINGS.rrfK})
   --limit-queries <N>     evaluate only the first N judged queries
   --batch-size <N>        sequences per model call (default 16)
   --threads <N>           onnxruntime threads (default: the runtime's choice)

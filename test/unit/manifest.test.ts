@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex, indexCommand } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
 import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
@@ -71,6 +71,8 @@ describe('manifest validation', () => {
     copies.push(out);
     await buildSiteIndex({ site: 'test/fixtures/site', out, fusion: 'rrf', weight: 0.3 });
     expect((await openIndexDir(out)).manifest.fusion).toEqual({ method: 'rrf', semanticWeight: 0.3 });
+    const error = await sgptRejection(indexCommand(['test/fixtures/site', '--out', out, '--fusion', 'max']));
+    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: '--fusion must be rrf or convex, got "max"' });
   });
 
   it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {
