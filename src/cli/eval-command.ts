@@ -6,7 +6,7 @@ import type { Mode } from '../embed/sgpt-settings';
 import type { Dtype } from '../embed/types';
 import { SgptError } from '../errors';
 import { defaultCacheDir } from '../eval/embedding-cache';
-import { METHODS } from '../eval/methods';
+import { METHODS } from '../eval/registry';
 import { DEFAULT_EVAL_SETTINGS, DEFAULT_METHODS, formatReport, runEval } from '../eval/runner';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
 

@@ -4,10 +4,9 @@
  * computes each run once, so `hybrid` reuses the `bm25` and `dense` runs; `ctx.scored(name)` gives
  * the scores behind a run (bm25, dense) for score-based fusion.
  *
- * To add a method (e.g. `rerank`): write an `EvalMethod` and add it to METHODS.
+ * To add a method (e.g. `rerank`): write an `EvalMethod` and add it to METHODS in ./registry.
  */
 import { SgptError } from '../errors';
-import { rerankMethod } from '../rerank/eval-method';
 import type { Reranker } from '../rerank/reranker';
 import type { Embeddings, Role } from '../embed/types';
 import { Bm25Index } from '../search/bm25';
@@ -80,7 +79,7 @@ function scoredMethod(method: Omit<EvalMethod, 'run' | 'scored'> & { scored(ctx:
   };
 }
 
-const bm25 = scoredMethod({
+export const bm25 = scoredMethod({
   name: 'bm25',
   description: 'BM25 over title + text (Lucene analysis, Porter stemming)',
   needsModel: false,
@@ -95,7 +94,7 @@ const bm25 = scoredMethod({
   },
 });
 
-const dense = scoredMethod({
+export const dense = scoredMethod({
   name: 'dense',
   description: 'SGPT embeddings, exact cosine search (documents and queries in their roles)',
   needsModel: true,
@@ -140,8 +139,8 @@ function hybridMethod(name: string, fusion: FusionMethod, description: string): 
   };
 }
 
-const hybrid = hybridMethod('hybrid', 'rrf', 'weighted reciprocal-rank fusion of bm25 and dense (--rrf-k)');
-const hybridCc = hybridMethod('hybrid-cc', 'convex', 'convex combination of bm25 and dense scores, each min-max normalised over its run (top 100)');
+export const hybrid = hybridMethod('hybrid', 'rrf', 'weighted reciprocal-rank fusion of bm25 and dense (--rrf-k)');
+export const hybridCc = hybridMethod('hybrid-cc', 'convex', 'convex combination of bm25 and dense scores, each min-max normalised over its run (top 100)');
 
 /** The eval method that runs each fusion method. */
 export const HYBRID_METHODS: Readonly<Record<FusionMethod, string>> = { rrf: hybrid.name, convex: hybridCc.name };
@@ -159,14 +158,4 @@ function firstRowPerText(embedded: Embeddings, texts: number): Float32Array[] {
     if (vector === undefined) throw new SgptError('INTERNAL', `the model returned no vector for query ${i}`);
     return vector;
   });
-}
-
-export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, rerankMethod];
-
-export function findMethod(name: string): EvalMethod {
-  const method = METHODS.find((candidate) => candidate.name === name);
-  if (method === undefined) {
-    throw new SgptError('INPUT_INVALID', `unknown eval method "${name}"; choose from ${METHODS.map((m) => m.name).join(', ')}`);
-  }
-  return method;
 }

@@ -15,7 +15,8 @@ import { DEFAULT_FUSION, DEFAULT_RRF_K } from '../search/fusion';
 import { VectorStore } from '../search/vector-store';
 import { documentText, loadBeir, type BeirDataset } from './beir';
 import { cacheKey, readCached, writeCached } from './embedding-cache';
-import { HYBRID_METHODS, findMethod, type EvalContext, type EvalMethod, type EvalSettings, type ScoredRun } from './methods';
+import { HYBRID_METHODS, type EvalContext, type EvalMethod, type EvalSettings, type ScoredRun } from './methods';
+import { findMethod } from './registry';
 import { evaluateRun, type Run, type Scores } from './metrics';
 
 /** First stages and the product's fusion (DEFAULT_FUSION, what an index uses by default). */

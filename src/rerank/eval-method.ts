@@ -1,24 +1,28 @@
 /**
- * The eval runner's `rerank` method: SGPT-CE over the top `rerankK` documents of `hybrid`
- * (the rest of the run keeps its order below them), as the paper reranks BM25's top 100.
+ * The eval runner's `rerank` method: SGPT-CE over the top `rerankK` documents of the product's
+ * hybrid fusion (DEFAULT_FUSION's method; the rest of the run keeps its order below them), as the
+ * paper reranks BM25's top 100.
  */
 import { documentText, type BeirDoc } from '../eval/beir';
-import type { EvalMethod } from '../eval/methods';
 import type { Run } from '../eval/metrics';
+import { HYBRID_METHODS, type EvalMethod } from '../eval/methods';
+import { DEFAULT_FUSION } from '../search/fusion';
 
 export const DEFAULT_RERANK_K = 10;
 
 export const rerankMethod: EvalMethod = {
   name: 'rerank',
-  description: `SGPT-CE: rerank the top k of hybrid (--rerank-k, default ${DEFAULT_RERANK_K}) by the query's log-probability under a causal LM`,
+  description: `SGPT-CE: rerank the top k of the product's hybrid fusion (--rerank-k, default ${DEFAULT_RERANK_K}) by the query's log-probability under a causal LM`,
   needsModel: true,
   async run(ctx) {
-    const base = await ctx.run('hybrid');
+    // Looked up at run time: methods.ts imports this module, so its table is not ready at import.
+    const baseName = HYBRID_METHODS[DEFAULT_FUSION.method];
+    const base = await ctx.run(baseName);
     const reranker = await ctx.reranker();
     const k = ctx.settings.rerankK;
     const byId = new Map<string, BeirDoc>(ctx.dataset.corpus.map((doc) => [doc.id, doc]));
     const { queries } = ctx.dataset;
-    ctx.log(`reranking the top ${k} of hybrid for ${queries.length} queries with ${reranker.lm.modelId}`);
+    ctx.log(`reranking the top ${k} of ${baseName} for ${queries.length} queries with ${reranker.lm.modelId}`);
     const run = new Map<string, readonly string[]>();
     for (const [n, query] of queries.entries()) {
       const { items } = await reranker.rerankTop(query.text, base.get(query.id) ?? [], k, (id) => documentText(byId.get(id)!));

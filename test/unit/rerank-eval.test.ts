@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BeirDataset } from '../../src/eval/beir';
-import { findMethod, type EvalContext } from '../../src/eval/methods';
+import { HYBRID_METHODS, type EvalContext } from '../../src/eval/methods';
+import { DEFAULT_FUSION } from '../../src/search/fusion';
+import { findMethod } from '../../src/eval/registry';
 import { Reranker } from '../../src/rerank/reranker';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -13,7 +15,7 @@ describe('eval method "rerank"', () => {
   });
   afterAll(() => reranker?.dispose());
 
-  it('reorders the top k of hybrid by SGPT-CE score and keeps the rest below', async () => {
+  it("reorders the top k of the product's hybrid by SGPT-CE score and keeps the rest below", async () => {
     const corpus = [
       { id: 'a', title: 'Mars', text: 'The red planet has two moons.' },
       { id: 'b', title: '', text: 'Neptune is the farthest planet from the Sun.' },
@@ -34,7 +36,7 @@ describe('eval method "rerank"', () => {
       settings: { depth: 100, k1: 0.9, b: 0.4, fusionWeight: 0.5, rrfK: 60, rerankK: 3 },
       reranker: async () => reranker,
       run: async (name: string) => {
-        expect(name).toBe('hybrid');
+        expect(name).toBe(HYBRID_METHODS[DEFAULT_FUSION.method]); // the product's fusion
         return new Map([['q', hybrid]]);
       },
       log: () => undefined,
