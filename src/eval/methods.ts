@@ -31,7 +31,7 @@ export interface EvalSettings {
   fusionWeight: number;
   /** RRF rank constant. */
   rrfK: number;
-  /** Documents of hybrid the `rerank` method reorders per query (default 10). */
+  /** Top documents of the product's fusion that the `rerank` method reorders per query (default 10). */
   rerankK: number;
 }
 
