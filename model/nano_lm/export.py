@@ -27,9 +27,12 @@ FP32 = os.path.join(lm.BUILD, 'fp32')  # the same model unquantised, a loadable 
 def full_model(model, rows, stats):
     """Scatter the compact table into GPT-2's 50257 rows. Ids never in the training text get the
     mean row of the rarest trained tokens (seen once or twice): the head learned to give those low
-    logits, so an unseen token is improbable rather than a random guess."""
-    full = GPT2(HParams(**lm.HP))
+    logits, so an unseen token is improbable rather than a random guess.
+    Positions are cut to the SEQ the windows trained: later ones never got a gradient, and the
+    reranker fills the model's whole window, which would put the query exactly there."""
+    full = GPT2(HParams(**{**lm.HP, 'n_positions': lm.SEQ}))
     sd = {k: v for k, v in model.state_dict().items() if k != 'wte.weight'}
+    sd['wpe.weight'] = sd['wpe.weight'][:lm.SEQ]
     table = model.wte.weight.detach()
     counts = stats['tokens'][rows]
     rare = table[torch.from_numpy((counts > 0) & (counts <= 2))].mean(0)
