@@ -3,9 +3,10 @@
  */
 import { parseArgs } from 'node:util';
 import { Embedder } from '../embed/embedder';
-import type { Mode, Role } from '../embed/sgpt-settings';
+import type { Role } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { modelSource } from './default-model';
+import { integerFlag, modeFlag } from './flags';
 
 export const EMBED_USAGE = `usage: sgpt-search embed --role query|document [options] < texts.txt
 
@@ -25,12 +26,6 @@ embed the raw text, so --role only matters in asymmetric mode.
   --threads <N>        onnxruntime threads (default: the runtime's choice)
   -h, --help           show this help`;
 
-function integer(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new SgptError('INPUT_INVALID', `${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
@@ -69,18 +64,15 @@ export async function embedCommand(argv: string[]): Promise<number> {
   if (role !== 'query' && role !== 'document') {
     throw new SgptError('INPUT_INVALID', `--role must be query or document, got ${JSON.stringify(role ?? null)} (see --help)`);
   }
-  const mode = values.mode;
-  if (mode !== undefined && mode !== 'symmetric' && mode !== 'asymmetric') {
-    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(mode)}`);
-  }
-  const maxLength = integer(values['max-length'], '--max-length', 1);
-  const overlap = integer(values.overlap, '--overlap', 0);
-  const batchSize = integer(values['batch-size'], '--batch-size', 1);
-  const threads = integer(values.threads, '--threads', 1);
+  const mode = modeFlag(values.mode);
+  const maxLength = integerFlag(values['max-length'], '--max-length');
+  const overlap = integerFlag(values.overlap, '--overlap', 0);
+  const batchSize = integerFlag(values['batch-size'], '--batch-size');
+  const threads = integerFlag(values.threads, '--threads');
 
   const texts = inputLines(await readStdin());
   const embedder = await Embedder.load(modelSource(values.model), {
-    settings: { ...(mode ? { mode: mode as Mode } : {}), ...(maxLength ? { maxLength } : {}) },
+    settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...(threads ? { threads } : {}),
   });
   try {

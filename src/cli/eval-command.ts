@@ -2,13 +2,13 @@
  * `sgpt-search eval`: retrieval quality on a BEIR-layout data set, one row per method.
  */
 import { parseArgs } from 'node:util';
-import type { Mode } from '../embed/sgpt-settings';
 import type { Dtype } from '../embed/types';
 import { SgptError } from '../errors';
 import { defaultCacheDir } from '../eval/embedding-cache';
 import { METHODS } from '../eval/registry';
 import { DEFAULT_EVAL_SETTINGS, DEFAULT_METHODS, formatReport, runEval } from '../eval/runner';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
+import { integerFlag, numberFlag, modeFlag } from './flags';
 
 export const EVAL_USAGE = `usage: sgpt-search eval --data <beir-dir> [options]
 
@@ -43,14 +43,7 @@ ${METHODS.map((m) => `  ${m.name.padEnd(9)} ${m.description}`).join('\n')}
 Document embeddings are cached under $XDG_CACHE_HOME/sgpt-search, else
 node_modules/.cache/sgpt-search, keyed by model content, SGPT settings and corpus text.`;
 
-function number(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
-  return n;
-}
 
-const positiveInteger = (value: string | undefined, flag: string) => number(value, flag, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -83,30 +76,27 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.data === undefined) throw new SgptError('INPUT_INVALID', `--data <beir-dir> is required\n${EVAL_USAGE}`);
-  const mode = values.mode;
-  if (mode !== undefined && mode !== 'symmetric' && mode !== 'asymmetric') {
-    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(mode)}`);
-  }
+  const mode = modeFlag(values.mode);
   const dtype = values.dtype;
   if (dtype !== undefined && dtype !== 'fp32' && dtype !== 'q8' && dtype !== 'fp16') {
     throw new SgptError('INPUT_INVALID', `--dtype must be fp32, q8 or fp16, got ${JSON.stringify(dtype)}`);
   }
   const methods = values.methods?.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const k1 = number(values.k1, '--k1', (n) => n >= 0, 'a number >= 0');
-  const b = number(values.b, '--b', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const k1 = numberFlag(values.k1, '--k1', (n) => n >= 0, 'a number >= 0');
+  const b = numberFlag(values.b, '--b', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
   const weights = (values['fusion-weight']?.split(',') ?? []).map(
-    (w) => number(w, '--fusion-weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1] (or a comma-separated list of them)')!,
+    (w) => numberFlag(w, '--fusion-weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1] (or a comma-separated list of them)')!,
   );
   const fusionWeight = weights[0];
   const sweepWeights = weights.length > 1 ? weights : [];
-  const rrfK = number(values['rrf-k'], '--rrf-k', (n) => n >= 0, 'a number >= 0');
-  const rerankK = positiveInteger(values['rerank-k'], '--rerank-k');
+  const rrfK = numberFlag(values['rrf-k'], '--rrf-k', (n) => n >= 0, 'a number >= 0');
+  const rerankK = integerFlag(values['rerank-k'], '--rerank-k');
   const model = values.model === undefined ? defaultModelSource() : modelSource(values.model);
   const rerankModel = values['rerank-model'] === undefined ? defaultRerankModel(model) : modelSource(values['rerank-model']);
-  const maxLength = positiveInteger(values['max-length'], '--max-length');
-  const limitQueries = positiveInteger(values['limit-queries'], '--limit-queries');
-  const batchSize = positiveInteger(values['batch-size'], '--batch-size');
-  const threads = positiveInteger(values.threads, '--threads');
+  const maxLength = integerFlag(values['max-length'], '--max-length');
+  const limitQueries = integerFlag(values['limit-queries'], '--limit-queries');
+  const batchSize = integerFlag(values['batch-size'], '--batch-size');
+  const threads = integerFlag(values.threads, '--threads');
 
   const report = await runEval({
     data: values.data,
@@ -114,7 +104,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ...(methods ? { methods } : {}),
     model,
     ...(rerankModel ? { rerankModel } : {}),
-    ...(mode ? { mode: mode as Mode } : {}),
+    ...(mode ? { mode } : {}),
     ...(maxLength ? { maxLength } : {}),
     ...(dtype ? { dtype: dtype as Dtype } : {}),
     ...(threads ? { threads } : {}),

@@ -13,6 +13,7 @@ import { SiteIndexer } from '../index/site-indexer';
 import { DEFAULT_FUSION, FUSION_METHODS, type FusionMethod } from '../search/fusion';
 import type { BuiltIndex } from '../index/writer';
 import { modelSource } from './default-model';
+import { integerFlag, numberFlag, modeFlag } from './flags';
 import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
 
 export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir> [options]
@@ -75,12 +76,6 @@ export interface IndexSummary {
   seconds: number;
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new SgptError('INPUT_INVALID', `${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 /** Build (or incrementally rebuild) the index of a built site. Shared by the CLI and the Vite plugin. */
 export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
@@ -155,11 +150,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1 || !values.out) throw new SgptError('INPUT_INVALID', `give one built-site folder and --out\n${INDEX_USAGE}`);
-  if (values.mode !== undefined && values.mode !== 'symmetric' && values.mode !== 'asymmetric') {
-    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(values.mode)}`);
-  }
-  const weight = values.weight === undefined ? undefined : Number(values.weight);
-  if (weight !== undefined && !(weight >= 0 && weight <= 1)) throw new SgptError('INPUT_INVALID', `--weight must be a number in [0, 1], got ${JSON.stringify(values.weight)}`);
+  const weight = numberFlag(values.weight, '--weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
   const fusion = values.fusion;
   if (fusion !== undefined && !FUSION_METHODS.includes(fusion as FusionMethod)) {
     throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(' or ')}, got ${JSON.stringify(fusion)}`);
@@ -168,13 +159,13 @@ export async function indexCommand(argv: string[]): Promise<number> {
     site: positionals[0]!,
     out: values.out,
     model: values.model,
-    mode: values.mode as Mode | undefined,
-    shards: values.shards === undefined || values.shards === 'auto' ? 'auto' : positiveInt(values.shards, '--shards'),
-    probe: positiveInt(values.probe, '--probe'),
+    mode: modeFlag(values.mode),
+    shards: values.shards === undefined || values.shards === 'auto' ? 'auto' : integerFlag(values.shards, '--shards'),
+    probe: integerFlag(values.probe, '--probe'),
     weight,
     fusion: fusion as FusionMethod | undefined,
     exclude: values.exclude,
-    batchSize: positiveInt(values.batch, '--batch'),
+    batchSize: integerFlag(values.batch, '--batch'),
     runtime: !values['no-runtime'],
     shipModel: !values['no-model'],
     webgpu: !values['no-webgpu'],

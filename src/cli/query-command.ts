@@ -12,6 +12,7 @@ import { fsLoader } from '../index/node-files';
 import { Reranker } from '../rerank/reranker';
 import { SiteSearch, type SiteHit } from '../search/site-search';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
+import { integerFlag } from './flags';
 
 export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--model <source>] [--keyword-only]
                           [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
@@ -83,12 +84,6 @@ function bundledModelFor(id: string): string {
   return existsSync(join(bundled, 'config.json')) ? bundled : defaultModelSource();
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new SgptError('INPUT_INVALID', `${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -119,12 +114,12 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const hits = await querySiteIndex({
     index: values.index,
     query: positionals[0]!,
-    limit: positiveInt(values.limit, '--limit'),
-    probe: positiveInt(values.probe, '--probe'),
+    limit: integerFlag(values.limit, '--limit'),
+    probe: integerFlag(values.probe, '--probe'),
     model: values.model,
     keywordOnly: values['keyword-only'],
     ...(values.rerank
-      ? { rerank: { model: values['rerank-model'], k: positiveInt(values['rerank-k'], '--rerank-k') } }
+      ? { rerank: { model: values['rerank-model'], k: integerFlag(values['rerank-k'], '--rerank-k') } }
       : {}),
   });
   const rows = hits.map((h) => ({

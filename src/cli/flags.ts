@@ -1,0 +1,23 @@
+/** Checks on CLI flag values, shared by every command: one wording per kind of mistake. */
+import type { Mode } from '../embed/sgpt-settings';
+import { SgptError } from '../errors';
+
+/** A number that passes `check` (described by `what` in the error), or undefined when the flag is absent. */
+export function numberFlag(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** An integer >= min (default 1), or undefined when the flag is absent. */
+export function integerFlag(value: string | undefined, flag: string, min = 1): number | undefined {
+  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+}
+
+export function modeFlag(value: string | undefined): Mode | undefined {
+  if (value !== undefined && value !== 'symmetric' && value !== 'asymmetric') {
+    throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
