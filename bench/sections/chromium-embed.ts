@@ -16,10 +16,10 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
-import { createServer, type Plugin } from 'vite';
-import { chromiumLaunch } from '../../playwright.config';
+import type { Page } from '@playwright/test';
+import type { Plugin } from 'vite';
 import { modelSource } from '../../src/cli/default-model';
+import { withBenchBrowser } from '../browser';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'chromium-embed';
@@ -168,19 +168,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
   const { url: model, folder } = modelLocation(modelSource(ctx.model));
   const runs = ctx.quick ? { queries: 7, docs: 1 } : { queries: 31, docs: 3 };
-  process.env.SGPT_E2E = '1'; // no file watching while measuring
-  const server = await createServer({
-    configFile: resolve(ROOT, 'vite.config.ts'),
-    logLevel: 'silent',
-    server: { port: 0, host: '127.0.0.1' },
-    plugins: folder === undefined ? [] : [serveModelFolder(folder)],
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (address === null || address === undefined || typeof address === 'string') throw new Error('vite did not report a port');
-  const base = `http://127.0.0.1:${address.port}`;
-  const browser = await chromium.launch(chromiumLaunch);
-  try {
+  return withBenchBrowser(async (browser, base) => {
     const page = await browser.newPage();
     // A blank same-origin page, cross-origin isolated so that 2 WASM threads are possible.
     await page.route(`${base}${BENCH_PAGE}`, (route) =>
@@ -228,8 +216,5 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       );
     }
     return rows;
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  }, folder === undefined ? [] : [serveModelFolder(folder)]);
 }

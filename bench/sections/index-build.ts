@@ -17,9 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from '@playwright/test';
-import { createServer } from 'vite';
-import { chromiumLaunch } from '../../playwright.config';
+import type { Browser } from '@playwright/test';
 import { buildSiteIndex } from '../../src/cli/index-command';
 import { extractSite } from '../../src/extract/site';
 import { fileRefFor, gzip } from '../../src/index/format';
@@ -27,6 +25,7 @@ import { openIndexDir } from '../../src/index/node-files';
 import { keywordText, writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
 import { decodeHead } from '../../src/search/bm25';
 import { routeSite } from '../../test/e2e/site-route';
+import { withBenchBrowser } from '../browser';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'index-build';
@@ -124,21 +123,10 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     const note = `${m.model.id} (${m.model.dims} dims); ${m.counts.pages} pages (${EXCLUDE.join(', ')} left out), ${m.counts.sections} sections, ${m.counts.vectors} vectors in ${m.shards.length} shards, probe ${m.probe}; keyword index in ${keywordChunks} chunks, sections in ${reader.sectionTable.buckets.length} buckets`;
 
     log(`${SECTION}: Chromium, cold page loads (IVF probe ${m.probe}, then every shard)`);
-    const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
-    await server.listen();
-    const browser = await chromium.launch(chromiumLaunch);
-    let ivf: BrowserRun;
-    let all: BrowserRun;
-    try {
-      const port = (server.httpServer!.address() as { port: number }).port;
-      const base = `http://127.0.0.1:${port}`;
+    const { ivf, all } = await withBenchBrowser(async (browser, base) => {
       await browserRun(browser, base, site, out, false); // warm-up: Vite transforms the modules once
-      ivf = await browserRun(browser, base, site, out, false);
-      all = await browserRun(browser, base, site, out, true);
-    } finally {
-      await browser.close();
-      await server.close();
-    }
+      return { ivf: await browserRun(browser, base, site, out, false), all: await browserRun(browser, base, site, out, true) };
+    });
 
     const kb = (n: number) => n / 1024;
     return [

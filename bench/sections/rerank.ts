@@ -14,12 +14,10 @@ import { relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
-import { chromiumLaunch } from '../../playwright.config';
 import { defaultRerankModel, modelSource } from '../../src/cli/default-model';
 import type { CausalLm } from '../../src/rerank/causal-lm';
 import { Reranker } from '../../src/rerank/reranker';
+import { withBenchBrowser } from '../browser';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'rerank';
@@ -77,14 +75,7 @@ function allPositions(lm: CausalLm): CausalLm {
  * alternating. The page imports the repository's Reranker through the Vite dev server.
  */
 async function chromiumTimes(model: string, docs: string[], runs: number): Promise<{ single: number; batched: number; backend: string }> {
-  process.env.SGPT_E2E = '1'; // no file watching while measuring
-  const server = await createServer({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (address === null || address === undefined || typeof address === 'string') throw new Error('vite did not report a port');
-  const base = `http://127.0.0.1:${address.port}`;
-  const browser = await chromium.launch(chromiumLaunch);
-  try {
+  return withBenchBrowser(async (browser, base) => {
     const page = await browser.newPage();
     await page.route(`${base}/__bench__.html`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
     await page.goto(`${base}/__bench__.html`);
@@ -113,10 +104,7 @@ async function chromiumTimes(model: string, docs: string[], runs: number): Promi
       { model, docs, runs, query: QUERY, module: `/@fs${ROOT}src/rerank/reranker.ts` },
     );
     return { single: median(measured.single), batched: median(measured.batched), backend: measured.backend };
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
