@@ -20,6 +20,7 @@ import type { Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { modelSource } from '../../src/cli/default-model';
 import { withBenchBrowser } from '../browser';
+import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'chromium-embed';
@@ -85,11 +86,6 @@ function serveModelFolder(folder: string): Plugin {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Runs in the page: one client (one worker) per configuration, measured in interleaved rounds so

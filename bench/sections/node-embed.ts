@@ -6,6 +6,7 @@
  */
 import { modelSource } from '../../src/cli/default-model';
 import { Embedder } from '../../src/embed/embedder';
+import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'node-embed';
@@ -22,11 +23,6 @@ function textOf(embedder: Embedder, tokens: number, offset: number): string {
   return text;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function timeIt(runs: number, warmup: number, fn: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();

@@ -18,6 +18,7 @@ import { defaultRerankModel, modelSource } from '../../src/cli/default-model';
 import type { CausalLm } from '../../src/rerank/causal-lm';
 import { Reranker } from '../../src/rerank/reranker';
 import { withBenchBrowser } from '../browser';
+import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'rerank';
@@ -45,11 +46,6 @@ async function candidates(reranker: Reranker, count: number): Promise<string[]> 
   return out;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Runs alternate between the variants so that load from other processes hits them alike. */
 async function timeAll(runs: number, variants: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
