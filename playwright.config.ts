@@ -1,7 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
-/** Fixed port for the test server (strict: a busy port fails fast instead of testing another app). */
-export const E2E_PORT = 5199;
+/**
+ * Fixed port for the test server (strict: a busy port fails fast instead of testing another app);
+ * E2E_PORT moves it so that two checkouts on one machine can run their suites side by side.
+ */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 5199);
 
 // Debian's Chromium, never a downloaded browser; no background traffic of its own.
 export const chromiumLaunch = {
