@@ -27,11 +27,11 @@ ${METHODS.map((m) => `  ${m.name.padEnd(9)} ${m.description}`).join('\n')}
   --max-length <N>        tokens per sequence, brackets included (default: the model's)
   --dtype <dtype>         fp32 | q8 | fp16 weights (default: the model's)
   --rerank-model <source> causal LM for rerank (default: the embedding model's "-lm" sibling folder)
-  --rerank-k <N>          top documents of the product's fusion (hybrid-cc) that rerank reorders (default ${DEFAULT_EVAL_SETTINGS.rerankK})
+  --rerank-k <N>          top documents of the product's ranking (default) that rerank reorders (default ${DEFAULT_EVAL_SETTINGS.rerankK})
   --k1 <x> --b <x>        BM25 parameters (default ${DEFAULT_EVAL_SETTINGS.k1}, ${DEFAULT_EVAL_SETTINGS.b})
-  --fusion-weight <w>     dense share of hybrid / hybrid-cc, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight}, the index default);
-                          a list (0.3,0.5,0.7) gives a row <method>@w per weight for each fusion
-                          method run (rerank uses the first)
+  --fusion-weight <w>     fixed dense share of hybrid / hybrid-cc, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight});
+                          a list (0.3,0.5,0.7) gives a row <method>@w per weight for each
+                          fixed-weight fusion method run (adaptive and default choose per query)
   --rrf-k <N>             rank constant of hybrid's reciprocal-rank fusion (default ${DEFAULT_EVAL_SETTINGS.rrfK})
   --limit-queries <N>     evaluate only the first N judged queries
   --batch-size <N>        sequences per model call (default 16)

@@ -10,7 +10,7 @@ import { SgptError } from '../errors';
 import { extractSite } from '../extract/site';
 import { openIndexDir, writeIndexDir } from '../index/node-files';
 import { SiteIndexer } from '../index/site-indexer';
-import { DEFAULT_FUSION, FUSION_METHODS, type FusionMethod } from '../search/fusion';
+import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, FUSION_METHODS, resolveFusion, type FusionMethod } from '../search/fusion';
 import type { BuiltIndex } from '../index/writer';
 import { modelSource } from './default-model';
 import { integerFlag, numberFlag, modeFlag } from './flags';
@@ -23,9 +23,11 @@ export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir
   --mode <mode>        symmetric | asymmetric (default: the model's config)
   --shards <N|auto>    vector shards (IVF clusters); auto: one per ~64 KiB of vectors (default auto)
   --probe <N>          shards a query reads by default (default 3)
-  --fusion <method>    how semantic results fuse the keyword and semantic rankings: convex (normalised
-                       scores) or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})
-  --weight <w>         semantic share of the fused ranking, 0..1 (default ${DEFAULT_FUSION.semanticWeight})
+  --fusion <method>    how semantic results fuse the keyword and semantic rankings: adaptive (the
+                       semantic share chosen per query), convex (normalised scores at a fixed share)
+                       or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})
+  --weight <w>         a fixed semantic share of the fused ranking, 0..1, for convex or rrf
+                       (default ${DEFAULT_FIXED_WEIGHT})
   --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
   --batch <N>          sequences per model call (default: the engine's)
   --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
@@ -153,8 +155,9 @@ export async function indexCommand(argv: string[]): Promise<number> {
   const weight = numberFlag(values.weight, '--weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
   const fusion = values.fusion;
   if (fusion !== undefined && !FUSION_METHODS.includes(fusion as FusionMethod)) {
-    throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(' or ')}, got ${JSON.stringify(fusion)}`);
+    throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(', ')}, got ${JSON.stringify(fusion)}`);
   }
+  resolveFusion(fusion as FusionMethod | undefined, weight); // refuses --fusion adaptive with --weight before any work
   const summary = await buildSiteIndex({
     site: positionals[0]!,
     out: values.out,

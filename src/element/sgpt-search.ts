@@ -26,12 +26,14 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
 import { RerankingSource } from '../rerank/reranking-source';
+import { DocumentSearch } from '../search/document-search';
+import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
 import { SearchClient, type ClientOptions } from '../worker/client';
 import { documentText, validateDocuments } from '../worker/documents';
 import { elementDefaults } from './defaults';
 import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { SiteSource } from './site-source';
-import { SemanticSource, type SearchSource } from './source';
+import { DocumentSource, type SearchSource } from './source';
 import { styles } from './styles';
 
 const DEBOUNCE_MS = 120;
@@ -129,6 +131,8 @@ export class SgptSearch extends LitElement {
   protected source: SearchSource;
 
   private goodDocuments: SearchDocument[] | null = null;
+  /** Keyword index and fusion over goodDocuments, built when they arrive (no model needed). */
+  private documentSearch: DocumentSearch | null = null;
   private embeddedDocuments: SearchDocument[] | null = null;
   private loaded: LoadResult | null = null;
   /** The latest model load, for a site index's semantic stage to wait on. */
@@ -161,7 +165,7 @@ export class SgptSearch extends LitElement {
     this.active = -1;
     this.announcement = '';
     this.client = new SearchClient(this.clientOptions());
-    this.source = new SemanticSource(this.client);
+    this.source = this.documentSource();
   }
 
   protected clientOptions(): ClientOptions {
@@ -172,6 +176,20 @@ export class SgptSearch extends LitElement {
       },
       onDeath: (error) => this.fail(error),
     };
+  }
+
+  private documentSource(): DocumentSource {
+    return new DocumentSource(
+      this.client,
+      () => this.documentSearch,
+      () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading')),
+      () => (this.validFusionWeight() === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, this.validFusionWeight()!)),
+    );
+  }
+
+  /** The `fusion-weight` attribute when it is a share in [0, 1]. */
+  private validFusionWeight(): number | undefined {
+    return typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined;
   }
 
   /** The documents being searched (the last valid array given, by property or `src`). */
@@ -208,8 +226,7 @@ export class SgptSearch extends LitElement {
     // In willUpdate, the state these set lands in this update instead of scheduling another.
     if (changed.has('index')) {
       const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
-      const weight = () => (typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined);
-      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, weight) : new SemanticSource(this.client);
+      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, () => this.validFusionWeight()) : this.documentSource();
     }
     // Without a model attribute the index names the model, so a new index may mean a new model.
     if (changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !this.model)) void this.loadModel();
@@ -282,7 +299,11 @@ export class SgptSearch extends LitElement {
       this.fail(error);
       return;
     }
+    this.documentSearch = new DocumentSearch(this.goodDocuments);
+    if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.error = null;
     if (this.loaded !== null) void this.syncDocuments(this.generation);
+    // Keyword results need no model: answer a waiting query with the new documents now.
+    if (!this.index && this.query.trim() !== '') void this.runSearch();
   }
 
   /** Hand the current documents to the worker (after the model), then announce readiness. */
@@ -330,10 +351,9 @@ export class SgptSearch extends LitElement {
   private async runSearch(): Promise<void> {
     const query = this.query;
     if (query.trim() === '') return;
-    // While a new document set is embedded the previous one answers; a site index answers with
-    // keywords while the model loads.
-    const searchable =
-      this.phase === 'ready' || (this.phase === 'embedding' && this.embeddedDocuments !== null) || (Boolean(this.index) && this.error === null);
+    // Keyword results need no model: documents in the page answer once they are valid, a site
+    // index once its keyword index is read; semantic stages follow as the model and vectors come.
+    const searchable = this.index ? this.error === null : this.documentSearch !== null;
     if (!searchable) {
       this.searchWanted = true; // runs when the model and documents are in
       // The worker died before it was ready: start over rather than wait forever.

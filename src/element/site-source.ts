@@ -4,10 +4,11 @@
  * the model — the query embedded in the worker and fused with the keyword ranking.
  */
 import { SgptError } from '../errors';
+import { fixedWeight } from '../search/fusion';
 import { openSiteSearch, type SiteHit, type SiteSearch } from '../search/site-search';
 import type { SearchClient } from '../worker/client';
 import type { LoadResult, SearchHit } from '../worker/protocol';
-import type { SearchSource, SearchStage } from './source';
+import { abortIf, type SearchSource, type SearchStage } from './source';
 
 /** `root`: the site root URL (manifest root) that page urls ("/guide/x.html") resolve against. */
 function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
@@ -21,10 +22,6 @@ function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
     highlights: hit.highlights,
     semantic: hit.semantic,
   };
-}
-
-function abortIf(signal: AbortSignal): void {
-  if (signal.aborted) throw new SgptError('ABORTED', 'superseded by a newer query');
 }
 
 export class SiteSource implements SearchSource {
@@ -74,7 +71,7 @@ export class SiteSource implements SearchSource {
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
     const weight = this.semanticWeight();
-    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit } : { limit, semanticWeight: weight });
+    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit } : { limit, fusion: fixedWeight(site.manifest.fusion, weight) });
     abortIf(signal);
     yield { stage: 'semantic', results: fused.map((hit) => toHit(hit, root)) };
   }

@@ -4,8 +4,11 @@
  * yields again with a later stage, and a source over a prebuilt index can replace the worker's
  * in-memory search without the element changing.
  */
+import { SgptError } from '../errors';
+import { DocumentSearch, type DocumentHit } from '../search/document-search';
+import type { HybridFusionSettings } from '../search/fusion';
 import type { SearchClient } from '../worker/client';
-import type { SearchHit } from '../worker/protocol';
+import type { SearchDocument, SearchHit } from '../worker/protocol';
 
 export interface SearchStage {
   /** 'semantic' for the bi-encoder ranking; later stages name themselves. */
@@ -18,12 +21,41 @@ export interface SearchSource {
   search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage>;
 }
 
-/** The worker's embedding search over the documents it holds. */
-export class SemanticSource implements SearchSource {
-  constructor(private readonly client: SearchClient) {}
+/**
+ * Documents given in the page (`src` / `.documents`): keyword results at once from a BM25 index
+ * built on the main thread (no model needed), then the worker's dense list over the documents it
+ * has embedded so far, fused with them as a site index does (src/search/document-search).
+ */
+export class DocumentSource implements SearchSource {
+  /**
+   * @param engine the search over the current documents (null: none yet)
+   * @param model resolves once the worker has the model (rejects if it fails to load)
+   * @param fusion the fusion to use, read at each query
+   */
+  constructor(
+    private readonly client: SearchClient,
+    private readonly engine: () => DocumentSearch | null,
+    private readonly model: () => Promise<unknown>,
+    private readonly fusion: () => HybridFusionSettings,
+  ) {}
 
   async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
-    const result = await this.client.search(query, limit, signal);
-    yield { stage: 'semantic', results: result.hits };
+    const engine = this.engine();
+    if (engine === null) return;
+    const documents = engine.documents as readonly SearchDocument[];
+    const toHit = (hit: DocumentHit): SearchHit => {
+      const doc = documents[hit.doc]!;
+      return { id: doc.id, title: doc.title, ...(doc.url === undefined ? {} : { url: doc.url }), excerpt: hit.excerpt, highlights: hit.highlights, score: hit.score, semantic: hit.semantic };
+    };
+    yield { stage: 'keyword', results: engine.keywordSearch(query, limit).map(toHit) };
+    await this.model();
+    abortIf(signal);
+    const dense = await this.client.search(query, DocumentSearch.depth(limit), signal);
+    abortIf(signal);
+    yield { stage: 'semantic', results: engine.fusedSearch(query, dense.hits, this.fusion(), limit).map(toHit) };
   }
+}
+
+export function abortIf(signal: AbortSignal): void {
+  if (signal.aborted) throw new SgptError('ABORTED', 'superseded by a newer query');
 }

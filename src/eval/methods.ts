@@ -10,7 +10,8 @@ import { SgptError } from '../errors';
 import type { Reranker } from '../rerank/reranker';
 import type { Embeddings, Role } from '../embed/types';
 import { Bm25Index } from '../search/bm25';
-import { fuseHybrid, type FusionMethod, type ScoredItem } from '../search/fusion';
+import { DocumentSearch } from '../search/document-search';
+import { DEFAULT_FUSION, fuseHybrid, resolveFusion, type HybridFusionSettings, type ScoredItem, type WeightedFusion } from '../search/fusion';
 import type { VectorStore } from '../search/vector-store';
 import { documentText, type BeirDataset } from './beir';
 import type { Run } from './metrics';
@@ -40,8 +41,13 @@ export interface EvalContext {
   readonly settings: EvalSettings;
   /** The model, loaded on first use. */
   encoder(): Promise<EvalEncoder>;
-  /** The corpus's document vectors (ids = corpus ids), embedded on first use or read from the cache. */
-  documentVectors(): Promise<VectorStore>;
+  /**
+   * The corpus's document vectors (ids = corpus ids), embedded on first use or read from the
+   * cache: of BEIR's "title text" (default), or of the text the product embeds ('product').
+   */
+  documentVectors(texts?: 'beir' | 'product'): Promise<VectorStore>;
+  /** `make()` computed once per evaluation under `key` (shared work between methods). */
+  once<T>(key: string, make: () => Promise<T>): Promise<T>;
   /** The SGPT-CE reranker (a causal LM), loaded on first use. */
   reranker(): Promise<Reranker>;
   /** Another method's run, computed once per evaluation. */
@@ -59,7 +65,7 @@ export interface EvalMethod {
   /** Whether it needs the model (lets `--methods bm25` skip loading one). */
   needsModel: boolean;
   /** Whether it fuses with settings.fusionWeight (lets a --fusion-weight list give a row per weight). */
-  fusion?: FusionMethod;
+  fusion?: WeightedFusion['method'];
   run(ctx: EvalContext): Promise<Run>;
   /** The run with each document's score, best first (first-stage methods; fusion by scores reads it). */
   scored?(ctx: EvalContext): Promise<ScoredRun>;
@@ -99,7 +105,13 @@ export const dense = scoredMethod({
   description: 'SGPT embeddings, exact cosine search (documents and queries in their roles)',
   needsModel: true,
   async scored(ctx) {
-    const store = await ctx.documentVectors();
+    return denseRun(ctx, await ctx.documentVectors());
+  },
+});
+
+/** Each query's vector (role query), embedded once per evaluation. */
+function queryVectors(ctx: EvalContext): Promise<Float32Array[]> {
+  return ctx.once('query-vectors', async () => {
     const encoder = await ctx.encoder();
     const { queries } = ctx.dataset;
     ctx.log(`embedding ${queries.length} queries`);
@@ -107,18 +119,56 @@ export const dense = scoredMethod({
       queries.map((query) => query.text),
       'query',
     );
-    const vectors = firstRowPerText(embedded, queries.length);
-    return new Map(
-      queries.map((query, i) => [
-        query.id,
-        store.search(vectors[i]!, ctx.settings.depth).map((hit) => ({ id: String(hit.id), score: hit.score })),
-      ]),
-    );
-  },
-});
+    return firstRowPerText(embedded, queries.length);
+  });
+}
+
+async function denseRun(ctx: EvalContext, store: VectorStore): Promise<ScoredRun> {
+  const vectors = await queryVectors(ctx);
+  return new Map(
+    ctx.dataset.queries.map((query, i) => [
+      query.id,
+      store.search(vectors[i]!, ctx.settings.depth).map((hit) => ({ id: String(hit.id), score: hit.score })),
+    ]),
+  );
+}
+
+/**
+ * What the product ranks with, on this corpus as documents given in the page: its keyword search
+ * (title weighted, search as you type) and the dense list over the text the product embeds.
+ */
+export function productLists(ctx: EvalContext): Promise<{ search: DocumentSearch; dense: ScoredRun }> {
+  return ctx.once('product-lists', async () => {
+    const search = new DocumentSearch(ctx.dataset.corpus);
+    return { search, dense: await denseRun(ctx, await ctx.documentVectors('product')) };
+  });
+}
+
+/** The product's ranking with `fusion` (src/search/document-search, as the element and site index rank). */
+function productMethod(name: string, description: string, fusion: () => HybridFusionSettings): EvalMethod {
+  return {
+    name,
+    description,
+    needsModel: true,
+    async run(ctx) {
+      const { search, dense } = await productLists(ctx);
+      const { corpus } = ctx.dataset;
+      return new Map(
+        ctx.dataset.queries.map((query) => [query.id, search.rank(query.text, dense.get(query.id) ?? [], fusion(), ctx.settings.depth).map((hit) => corpus[hit.doc]!.id)]),
+      );
+    },
+  };
+}
+
+export const adaptive = productMethod('adaptive', "adaptive fusion (a dense share per query) of the product's keyword and dense lists", () => resolveFusion('adaptive', undefined));
+export const productDefault = productMethod(
+  'default',
+  `the product's ranking as shipped (${DEFAULT_FUSION.method} fusion; the product's texts and search-as-you-type keywords)`,
+  () => DEFAULT_FUSION,
+);
 
 /** bm25 and dense fused per query with `fusion` at settings.fusionWeight (the site search's fusion, src/search/fusion). */
-function hybridMethod(name: string, fusion: FusionMethod, description: string): EvalMethod {
+function hybridMethod(name: string, fusion: WeightedFusion['method'], description: string): EvalMethod {
   return {
     name,
     description,
@@ -142,8 +192,8 @@ function hybridMethod(name: string, fusion: FusionMethod, description: string): 
 export const hybrid = hybridMethod('hybrid', 'rrf', 'weighted reciprocal-rank fusion of bm25 and dense (--rrf-k)');
 export const hybridCc = hybridMethod('hybrid-cc', 'convex', 'convex combination of bm25 and dense scores, each min-max normalised over its run (top 100)');
 
-/** The eval method that runs each fusion method. */
-export const HYBRID_METHODS: Readonly<Record<FusionMethod, string>> = { rrf: hybrid.name, convex: hybridCc.name };
+/** The eval method that runs each fixed-weight fusion method. */
+export const HYBRID_METHODS: Readonly<Record<WeightedFusion['method'], string>> = { rrf: hybrid.name, convex: hybridCc.name };
 
 /**
  * One vector per query. A query longer than the model's window is chunked by the engine; the

@@ -11,7 +11,8 @@ import { modelFolderHash } from '../index/model-ref';
 import { DEFAULT_RERANK_K } from '../rerank/eval-method';
 import { Reranker } from '../rerank/reranker';
 import { DEFAULT_BM25_PARAMS } from '../search/bm25';
-import { DEFAULT_FUSION, DEFAULT_RRF_K } from '../search/fusion';
+import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, DEFAULT_RRF_K } from '../search/fusion';
+import { documentEmbeddingText } from '../search/texts';
 import { VectorStore } from '../search/vector-store';
 import { documentText, loadBeir, type BeirDataset } from './beir';
 import { cacheKey, readCached, writeCached } from './embedding-cache';
@@ -19,14 +20,16 @@ import { HYBRID_METHODS, type EvalContext, type EvalMethod, type EvalSettings, t
 import { findMethod } from './registry';
 import { evaluateRun, type Run, type Scores } from './metrics';
 
-/** First stages and the product's fusion (DEFAULT_FUSION, what an index uses by default). */
-export const DEFAULT_METHODS: readonly string[] = ['bm25', 'dense', HYBRID_METHODS[DEFAULT_FUSION.method]];
+/** First stages, the fixed-weight fusions, adaptive fusion, and the product's ranking as shipped (`default`). */
+export const DEFAULT_METHODS: readonly string[] = ['bm25', 'dense', 'hybrid', 'hybrid-cc', 'adaptive', 'default'];
+/** The fusion method a --fusion-weight list sweeps when no fixed-weight method is chosen. */
+const SWEPT = HYBRID_METHODS[DEFAULT_FUSION.method === 'adaptive' ? 'convex' : DEFAULT_FUSION.method];
 
 export const DEFAULT_EVAL_SETTINGS: Readonly<EvalSettings> = {
   depth: 100,
   k1: DEFAULT_BM25_PARAMS.k1,
   b: DEFAULT_BM25_PARAMS.b,
-  fusionWeight: DEFAULT_FUSION.semanticWeight,
+  fusionWeight: DEFAULT_FIXED_WEIGHT,
   rrfK: DEFAULT_RRF_K,
   rerankK: DEFAULT_RERANK_K,
 };
@@ -85,35 +88,52 @@ function limitQueries(dataset: BeirDataset, limit: number | undefined): BeirData
   return { ...dataset, queries, qrels };
 }
 
-export async function runEval(options: EvalOptions): Promise<EvalReport> {
+/** An evaluation's context (the data set, lazily loaded models and memoised runs), for runEval and for tools that fit on eval runs (scripts/fit-fusion.ts). */
+export interface OpenEval {
+  ctx: EvalContext;
+  dataset: BeirDataset;
+  settings: EvalSettings;
+  /** The embedder's model id, loading it if no method has. */
+  modelId(): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeights'>): Promise<OpenEval> {
   const log = options.log ?? (() => undefined);
-  const methodNames = [...(options.methods ?? DEFAULT_METHODS)];
-  if (methodNames.length === 0) throw new SgptError('INPUT_INVALID', 'no eval methods given');
-  const methods = methodNames.map(findMethod);
   const settings: EvalSettings = { ...DEFAULT_EVAL_SETTINGS, ...options.settings };
   const dataset = limitQueries(await loadBeir(options.data, options.split ? { split: options.split } : {}), options.limitQueries);
   log(`${options.data}: ${dataset.corpus.length} documents, ${dataset.queries.length} queries (${dataset.split})`);
-  const needsModel = methods.some((method) => method.needsModel) || (options.sweepWeights?.length ?? 0) > 0;
-  if (needsModel && options.model === undefined) throw new SgptError('INPUT_INVALID', `methods ${methodNames.join(', ')} need a model`);
 
   let embedder: Promise<Embedder> | undefined;
   let reranker: Promise<Reranker> | undefined;
-  let vectors: Promise<VectorStore> | undefined;
+  const vectors = new Map<'beir' | 'product', Promise<VectorStore>>();
+  const shared = new Map<string, Promise<unknown>>();
   const runs = new Map<string, Promise<Run>>();
   const scoredRuns = new Map<string, Promise<ScoredRun>>();
 
-  const loadEmbedder = () =>
-    (embedder ??= Embedder.load(options.model!, {
+  const loadEmbedder = () => {
+    if (options.model === undefined) throw new SgptError('INPUT_INVALID', 'this evaluation needs a model (--model)');
+    return (embedder ??= Embedder.load(options.model, {
       settings: { ...(options.mode ? { mode: options.mode } : {}), ...(options.maxLength ? { maxLength: options.maxLength } : {}) },
       ...(options.dtype ? { dtype: options.dtype } : {}),
       ...(options.threads ? { threads: options.threads } : {}),
     }));
+  };
 
   const ctx: EvalContext = {
     dataset,
     settings,
     encoder: loadEmbedder,
-    documentVectors: () => (vectors ??= embedCorpus(dataset, options, loadEmbedder, log)),
+    documentVectors: (texts = 'beir') => {
+      let store = vectors.get(texts);
+      if (store === undefined) vectors.set(texts, (store = embedCorpus(dataset, texts, options, loadEmbedder, log)));
+      return store;
+    },
+    once: <T>(key: string, make: () => Promise<T>) => {
+      let value = shared.get(key);
+      if (value === undefined) shared.set(key, (value = make()));
+      return value as Promise<T>;
+    },
     reranker: () => {
       if (options.rerankModel === undefined) throw new SgptError('INPUT_INVALID', 'the rerank method needs a causal LM (--rerank-model)');
       return (reranker ??= Reranker.load(options.rerankModel, options.threads ? { threads: options.threads } : {}));
@@ -140,6 +160,24 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     log,
   };
 
+  return {
+    ctx,
+    dataset,
+    settings,
+    modelId: async () => (await loadEmbedder()).modelId,
+    dispose: async () => {
+      await Promise.allSettled([embedder?.then((e) => e.dispose()), reranker?.then((r) => r.dispose())]);
+    },
+  };
+}
+
+export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  const methodNames = [...(options.methods ?? DEFAULT_METHODS)];
+  if (methodNames.length === 0) throw new SgptError('INPUT_INVALID', 'no eval methods given');
+  const methods = methodNames.map(findMethod);
+  const needsModel = methods.some((method) => method.needsModel) || (options.sweepWeights?.length ?? 0) > 0;
+  if (needsModel && options.model === undefined) throw new SgptError('INPUT_INVALID', `methods ${methodNames.join(', ')} need a model`);
+  const { ctx, dataset, settings, modelId, dispose } = await openEval(options);
   try {
     const results: MethodScores[] = [];
     const timed = async (name: string, run: () => Promise<Run>) => {
@@ -155,24 +193,30 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       if (method.fusion !== undefined && sweep.length > 0) await sweepRows(method);
       else await timed(method.name, () => ctx.run(method.name));
     }
-    if (sweep.length > 0 && !methods.some((method) => method.fusion !== undefined)) await sweepRows(findMethod(HYBRID_METHODS[DEFAULT_FUSION.method]));
+    if (sweep.length > 0 && !methods.some((method) => method.fusion !== undefined)) await sweepRows(findMethod(SWEPT));
     return {
       data: options.data,
       split: dataset.split,
       documents: dataset.corpus.length,
       queries: dataset.queries.length,
-      model: needsModel ? (await loadEmbedder()).modelId : null,
+      model: needsModel ? await modelId() : null,
       results,
     };
   } finally {
-    await Promise.allSettled([embedder?.then((e) => e.dispose()), reranker?.then((r) => r.dispose())]);
+    await dispose();
   }
 }
 
-/** Document vectors of the corpus (role document, title + text), from the cache when it has them. */
-async function embedCorpus(dataset: BeirDataset, options: EvalOptions, load: () => Promise<Embedder>, log: (message: string) => void): Promise<VectorStore> {
+/** Document vectors of the corpus (role document; BEIR's title + text, or the product's text), from the cache when it has them. */
+async function embedCorpus(
+  dataset: BeirDataset,
+  policy: 'beir' | 'product',
+  options: EvalOptions,
+  load: () => Promise<Embedder>,
+  log: (message: string) => void,
+): Promise<VectorStore> {
   const embedder = await load();
-  const texts = dataset.corpus.map(documentText);
+  const texts = dataset.corpus.map(policy === 'beir' ? documentText : documentEmbeddingText);
   const ids = dataset.corpus.map((doc) => doc.id);
   const key =
     options.cacheDir === null

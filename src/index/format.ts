@@ -5,7 +5,7 @@
  */
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
-import { FUSION_METHODS, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
+import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
 import type { Quantized } from './int8';
 
 export const FORMAT_NAME = 'sgpt-search-index';
@@ -159,6 +159,29 @@ function siteRoot(value: unknown): string {
 }
 
 /** Check a parsed manifest.json: version first (INDEX_VERSION), then every field (INDEX_INVALID). */
+/** The manifest's fusion: {method: "adaptive", coefficients} or {method: "convex" | "rrf" (absent: "rrf"), semanticWeight}. */
+function readFusion(fusion: unknown, file: string): HybridFusionSettings {
+  if (!isRecord(fusion)) throw invalid(file, 'fusion must be an object');
+  const method = fusion.method ?? 'rrf';
+  if (!FUSION_METHODS.includes(method as FusionMethod)) {
+    throw invalid(file, `fusion.method must be ${FUSION_METHODS.map((m) => JSON.stringify(m)).join(', ')} (absent: "rrf"), got ${JSON.stringify(fusion.method)}`);
+  }
+  if (method === 'adaptive') {
+    const coefficients = fusion.coefficients;
+    if (!Array.isArray(coefficients)) throw invalid(file, 'fusion.coefficients must be an array of numbers');
+    try {
+      checkCoefficients(coefficients);
+    } catch (error) {
+      throw invalid(file, `fusion.coefficients: ${(error as Error).message}`);
+    }
+    return { method, coefficients: coefficients as number[] };
+  }
+  if (typeof fusion.semanticWeight !== 'number' || !(fusion.semanticWeight >= 0 && fusion.semanticWeight <= 1)) {
+    throw invalid(file, 'fusion.semanticWeight must be a number in [0, 1]');
+  }
+  return { method: method as 'rrf' | 'convex', semanticWeight: fusion.semanticWeight };
+}
+
 export function parseManifest(json: unknown): Manifest {
   const file = 'manifest.json';
   if (!isRecord(json) || json.format !== FORMAT_NAME) throw invalid(file, `not an sgpt-search index (expected "format": "${FORMAT_NAME}")`);
@@ -172,14 +195,7 @@ export function parseManifest(json: unknown): Manifest {
   if (dims === 0) throw invalid(file, 'model.dims must be positive');
   const counts = json.counts;
   if (!isRecord(counts)) throw invalid(file, 'counts must be an object');
-  const fusion = json.fusion;
-  if (!isRecord(fusion) || typeof fusion.semanticWeight !== 'number' || !(fusion.semanticWeight >= 0 && fusion.semanticWeight <= 1)) {
-    throw invalid(file, 'fusion.semanticWeight must be a number in [0, 1]');
-  }
-  const fusionMethod = fusion.method ?? 'rrf';
-  if (!FUSION_METHODS.includes(fusionMethod as FusionMethod)) {
-    throw invalid(file, `fusion.method must be ${FUSION_METHODS.map((m) => JSON.stringify(m)).join(' or ')} (absent: "rrf"), got ${JSON.stringify(fusion.method)}`);
-  }
+  const fusion = readFusion(json.fusion, file);
   if (!Array.isArray(json.shards) || json.shards.length === 0) throw invalid(file, 'shards must be a non-empty array');
   const shards = json.shards.map((s: unknown, i: number) => ({ ...fileRef(s, `shards[${i}]`), rows: count(isRecord(s) ? s.rows : undefined, `shards[${i}].rows`, file) }));
   const centroids = json.centroids === null ? null : fileRef(json.centroids, 'centroids');
@@ -198,7 +214,7 @@ export function parseManifest(json: unknown): Manifest {
       sections: count(counts.sections, 'counts.sections', file),
       vectors: count(counts.vectors, 'counts.vectors', file),
     },
-    fusion: { method: fusionMethod as FusionMethod, semanticWeight: fusion.semanticWeight },
+    fusion,
     probe: count(json.probe, 'probe', file),
     ...(json.root === undefined ? {} : { root: siteRoot(json.root) }),
     sections: fileRef(json.sections, 'sections'),

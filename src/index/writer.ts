@@ -7,7 +7,8 @@
 import type { Embeddings, EmbedOptions, Role } from '../embed/types';
 import type { Mode } from '../embed/sgpt-settings';
 import { Bm25Index, encodeHead } from '../search/bm25';
-import { DEFAULT_FUSION, type FusionMethod } from '../search/fusion';
+import { resolveFusion, type FusionMethod } from '../search/fusion';
+import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
@@ -74,12 +75,6 @@ const SHARD_TARGET_BYTES = 64 * 1024;
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
-
-/** What the model reads for a section: where it sits (page, headings) and what it says. */
-export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
-  const path = headingPath[0] === pageTitle ? [...headingPath] : [pageTitle, ...headingPath];
-  return `${path.filter(Boolean).join(' › ')}\n${text}`.trim();
-}
 
 /** Shard count for 'auto': about SHARD_TARGET_BYTES each, never more than √rows (k-means needs members). */
 export function autoShards(rows: number, dims: number): number {
@@ -220,7 +215,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
     counts: { pages: pages.length, sections: texts.length, vectors: rowCount },
-    fusion: { method: options.fusionMethod ?? DEFAULT_FUSION.method, semanticWeight: options.semanticWeight ?? DEFAULT_FUSION.semanticWeight },
+    fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
     hashes: hashesRef,
@@ -241,11 +236,6 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
       shards: shardCount,
     },
   };
-}
-
-/** What the keyword index reads for a section: the title counts twice, as in a field boost. */
-export function keywordText(section: { title: string; text: string }): string {
-  return `${section.title} ${section.title} ${section.text}`;
 }
 
 /** The start of the text, cut at a word boundary. */

@@ -1,22 +1,20 @@
 /**
  * The eval runner's `rerank` method: SGPT-CE over the top `rerankK` documents of the product's
- * hybrid fusion (DEFAULT_FUSION's method; the rest of the run keeps its order below them), as the
- * paper reranks BM25's top 100.
+ * ranking (eval's `default`; the rest of the run keeps its order below them), as the paper
+ * reranks BM25's top 100.
  */
 import { documentText, type BeirDoc } from '../eval/beir';
 import type { Run } from '../eval/metrics';
-import { HYBRID_METHODS, type EvalMethod } from '../eval/methods';
-import { DEFAULT_FUSION } from '../search/fusion';
+import { productDefault, type EvalMethod } from '../eval/methods';
 
 export const DEFAULT_RERANK_K = 10;
 
 export const rerankMethod: EvalMethod = {
   name: 'rerank',
-  description: `SGPT-CE: rerank the top k of the product's hybrid fusion (--rerank-k, default ${DEFAULT_RERANK_K}) by the query's log-probability under a causal LM`,
+  description: `SGPT-CE: rerank the top k of the product's ranking (default; --rerank-k, default ${DEFAULT_RERANK_K}) by the query's log-probability under a causal LM`,
   needsModel: true,
   async run(ctx) {
-    // Looked up at run time: methods.ts imports this module, so its table is not ready at import.
-    const baseName = HYBRID_METHODS[DEFAULT_FUSION.method];
+    const baseName = productDefault.name;
     const base = await ctx.run(baseName);
     const reranker = await ctx.reranker();
     const k = ctx.settings.rerankK;

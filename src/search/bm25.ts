@@ -141,6 +141,23 @@ function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean | 
   return prefix ? analyzePartial(query, analyzer) : { terms: analyze(query, analyzer), prefix: null };
 }
 
+/**
+ * How well a query matched the index, for fusion to judge how far to trust the keyword ranking:
+ * `terms` counts the query's terms (a partial last word is one), `matched` those found in any
+ * document, and `ceiling` is the score a document would get with every term at saturation,
+ * Σ idf(t)·(k1 + 1) (an unmatched term at df = 0), so `top score / ceiling` is in [0, 1).
+ */
+export interface QueryMatch {
+  terms: number;
+  matched: number;
+  ceiling: number;
+}
+
+export interface Bm25Result {
+  hits: Scored[];
+  match: QueryMatch;
+}
+
 /** The scoring shared by the in-memory and the chunked index. */
 class Scorer {
   readonly params: Bm25Params;
@@ -155,16 +172,16 @@ class Scorer {
     this.avgLength = stats.docLengths.length > 0 ? total / stats.docLengths.length : 0;
   }
 
-  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource): Scored[] {
+  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
     const partial = parseQuery(query, this.analyzer, options.prefix);
     for (const term of partial.terms) {
       const postings = source.postings(term);
-      if (postings) scores.addTerm(postings.docs.length, postings.docs, postings.tfs);
+      scores.addTerm(postings?.docs.length ?? 0, postings?.docs ?? [], postings?.tfs ?? []);
     }
     if (partial.prefix !== null) this.addPrefix(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, scores);
-    return scores.top(k);
+    return { hits: scores.top(k), match: scores.match };
   }
 
   /**
@@ -268,6 +285,11 @@ export class Bm25Index {
    * position in the list the index was built from. Documents sharing no term are not returned.
    */
   search(query: string, k: number, options: Bm25SearchOptions = {}): Scored[] {
+    return this.scorer.search(query, k, options, this.table).hits;
+  }
+
+  /** `search`, with how well the query matched (for fusion). */
+  searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Bm25Result {
     return this.scorer.search(query, k, options, this.table);
   }
 
@@ -473,6 +495,11 @@ export class ChunkedBm25 {
   }
 
   async search(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Scored[]> {
+    return (await this.searchWithMatch(query, k, options)).hits;
+  }
+
+  /** `search`, with how well the query matched (for fusion). */
+  async searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Bm25Result> {
     const needed = this.chunksFor(query, options);
     const tables = new Map<number, TermTable>();
     await Promise.all([...needed].map(async (i) => tables.set(i, await this.load(i))));
@@ -534,6 +561,7 @@ function lowerBound(list: readonly string[], key: string): number {
 class Accumulator {
   private readonly scores: Float64Array;
   private readonly touched: number[] = [];
+  readonly match: QueryMatch = { terms: 0, matched: 0, ceiling: 0 };
 
   constructor(
     private readonly n: number,
@@ -548,6 +576,9 @@ class Accumulator {
   addTerm(df: number, docs: ArrayLike<number>, tfs: ArrayLike<number>): void {
     const { k1, b } = this.params;
     const weight = Math.log(1 + (this.n - df + 0.5) / (df + 0.5)) * (k1 + 1);
+    this.match.terms++;
+    if (df > 0) this.match.matched++;
+    this.match.ceiling += weight;
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i] as number;
       const tf = tfs[i] as number;

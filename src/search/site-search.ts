@@ -10,9 +10,10 @@ import { SgptError } from '../errors';
 import { checkModel, type QueryModel } from '../index/format';
 import { dotAll } from '../index/int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
-import { analyze, analyzePartial } from './analyzer';
-import { ChunkedBm25, decodeChunk, decodeHead, type Bm25SearchOptions, type TermTable } from './bm25';
-import { fuseHybrid, type FusionMethod } from './fusion';
+import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from './bm25';
+import { highlightRanges } from './excerpt';
+import type { HybridFusionSettings } from './fusion';
+import { KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
 import { TopK } from './topk';
 
 export interface SiteHit {
@@ -28,7 +29,7 @@ export interface SiteHit {
   excerpt: string;
   /** [start, end) UTF-16 offsets in `excerpt` of words that match the query. */
   highlights: Array<[number, number]>;
-  /** BM25 score for keyword results; the fused score (convex or RRF, per the manifest) for semantic results. */
+  /** BM25 score for keyword results; the fused score (per the manifest's fusion) for semantic results. */
   score: number;
   /** True when the ranking used the query's meaning (the fused phase). */
   semantic: boolean;
@@ -38,20 +39,9 @@ export interface SemanticOptions {
   limit?: number;
   /** Shards to read (default: the manifest's probe). */
   probe?: number;
-  /** Semantic weight in the fusion (default: the manifest's). */
-  semanticWeight?: number;
-  /** Fusion method (default: the manifest's). */
-  fusionMethod?: FusionMethod;
+  /** How the two rankings fuse (default: the manifest's). */
+  fusion?: HybridFusionSettings;
 }
-
-/** Search as you type: the last word, while it is being typed, matches as a prefix. */
-const KEYWORD: Bm25SearchOptions = { prefix: true };
-/** Candidates each ranking contributes to the fusion, per result asked for. */
-const DEPTH_PER_RESULT = 5;
-const MIN_DEPTH = 50;
-const WORD = /[\p{L}\p{N}\p{M}]+/gu;
-/** A one-letter prefix would light up half the excerpt. */
-const MIN_PREFIX = 2;
 
 export class SiteSearch {
   private constructor(
@@ -90,8 +80,13 @@ export class SiteSearch {
 
   /** BM25 over the sections, the last word as a prefix (search as you type). */
   async keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
-    const ranked = (await this.keyword.search(query, limit, KEYWORD)).map((hit) => ({ section: hit.index, score: hit.score }));
+    const ranked = (await this.keyword.search(query, limit, KEYWORD_SEARCH)).map((hit) => ({ section: hit.index, score: hit.score }));
     return this.hits(ranked, query, false);
+  }
+
+  /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
+  keywordSearchWithMatch(query: string, depth: number): Promise<Bm25Result> {
+    return this.keyword.searchWithMatch(query, depth, KEYWORD_SEARCH);
   }
 
   /** Sections nearest the query vector in the `probe` nearest shards, best chunk per section. */
@@ -115,19 +110,15 @@ export class SiteSearch {
   }
 
   /**
-   * Keyword and semantic rankings fused as the manifest says (BM25 and cosine scores of each
-   * ranking's top `depth` candidates); hits are marked semantic.
+   * Keyword and semantic rankings fused as the manifest says (src/search/ranking: the top
+   * FUSION_DEPTH of each); hits are marked semantic.
    */
   async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
     const limit = options.limit ?? 10;
-    const depth = Math.max(MIN_DEPTH, limit * DEPTH_PER_RESULT);
-    const keyword = (await this.keyword.search(query, depth, KEYWORD)).map((h) => ({ id: h.index, score: h.score }));
+    const depth = fusionDepth(limit);
+    const keyword = await this.keywordSearchWithMatch(query, depth);
     const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => ({ id: h.section, score: h.score }));
-    const fusion = {
-      method: options.fusionMethod ?? this.manifest.fusion.method,
-      semanticWeight: options.semanticWeight ?? this.manifest.fusion.semanticWeight,
-    };
-    const fused = fuseHybrid(keyword, dense, fusion, { limit }).map((hit) => ({ section: hit.id, score: hit.score }));
+    const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
     return this.hits(fused, query, true);
   }
 
@@ -153,24 +144,4 @@ export class SiteSearch {
 /** Open a site index over HTTP from its manifest URL. */
 export async function openSiteSearch(manifestUrl: string | URL, fetchImpl?: typeof fetch): Promise<SiteSearch> {
   return SiteSearch.open(fetchLoader(manifestUrl, fetchImpl));
-}
-
-/**
- * Offsets of the words in `text` that match the query as the keyword index does (same analyzer:
- * stemmed, stop words dropped), and of words starting with a partly typed last word.
- */
-export function highlightRanges(text: string, query: string): Array<[number, number]> {
-  const { terms, prefix } = analyzePartial(query);
-  const wanted = new Set(terms);
-  const ranges: Array<[number, number]> = [];
-  if (wanted.size === 0 && !prefix) return ranges;
-  for (const match of text.matchAll(WORD)) {
-    const word = match[0];
-    const lower = word.toLowerCase();
-    const term = analyze(word)[0];
-    if ((term !== undefined && wanted.has(term)) || (prefix !== null && prefix.length >= MIN_PREFIX && lower.startsWith(prefix))) {
-      ranges.push([match.index, match.index + word.length]);
-    }
-  }
-  return ranges;
 }

@@ -1,4 +1,5 @@
 /** Checks on the documents a page hands to `<sgpt-search>`; both the element and the worker run them. */
+import { documentEmbeddingText } from '../search/texts';
 import { SgptError } from '../errors';
 import type { SearchDocument } from './protocol';
 
@@ -35,7 +36,5 @@ export function validateDocuments(value: unknown): SearchDocument[] {
   return value as SearchDocument[];
 }
 
-/** The text the model embeds for a document: its title, then its body. */
-export function documentText(doc: SearchDocument): string {
-  return doc.title === '' ? doc.text : doc.text === '' ? doc.title : `${doc.title}\n${doc.text}`;
-}
+/** The text the model embeds for a document: its title, then its body (the search layer's policy, src/search/texts). */
+export const documentText: (doc: SearchDocument) => string = documentEmbeddingText;

@@ -9,7 +9,6 @@ import type { LoadOptions } from '../embed/types';
 import { SgptError, toSgptError } from '../errors';
 import { VectorStore } from '../search/vector-store';
 import { documentText, validateDocuments } from './documents';
-import { makeExcerpt } from './excerpt';
 import type {
   EmbedQueryRequest,
   EmbedQueryResult,
@@ -44,12 +43,19 @@ interface Embedded {
   rows: Float32Array;
 }
 
-/** The searchable state; replaced whole, so a failed or cancelled update never half-applies. */
+/**
+ * The searchable state, replaced whole: a document set is published as soon as it arrives and
+ * again after each slice of it is embedded, so searches rank the documents embedded so far (the
+ * page ranks the rest by keyword) and a cancelled update keeps the vectors it already made.
+ */
 interface Corpus {
   documents: SearchDocument[];
   embedded: Map<string | number, Embedded>;
   store: VectorStore | null;
 }
+
+/** Documents embedded between two publications of the corpus. */
+const SLICE = 64;
 
 const EMPTY: Corpus = { documents: [], embedded: new Map(), store: null };
 
@@ -151,33 +157,35 @@ export class WorkerHandler {
     const documents = validateDocuments(request.documents);
     const previous = this.corpus.embedded;
     const texts = documents.map(documentText);
-    const changed = documents.flatMap((doc, i) => (previous.get(doc.id)?.text === texts[i] ? [] : [i]));
+    const embedded = new Map<string | number, Embedded>();
+    const changed: number[] = [];
+    documents.forEach((doc, i) => {
+      const old = previous.get(doc.id);
+      if (old !== undefined && old.text === texts[i]) embedded.set(doc.id, old);
+      else changed.push(i);
+    });
     if (signal.aborted) throw aborted();
-
-    const fresh = new Map<number, Float32Array>();
-    if (changed.length > 0) {
-      this.progress(request.id, { phase: 'embed', done: 0, total: changed.length });
+    const publish = () => (this.corpus = { documents, embedded: new Map(embedded), store: buildStore(documents, embedded, embedder.dims) });
+    publish();
+    if (changed.length > 0) this.progress(request.id, { phase: 'embed', done: 0, total: changed.length });
+    for (let from = 0; from < changed.length; from += SLICE) {
+      const slice = changed.slice(from, from + SLICE);
       const out = await embedder.embed(
-        changed.map((i) => texts[i] as string),
+        slice.map((i) => texts[i] as string),
         'document',
-        { signal, onProgress: (done, total) => this.progress(request.id, { phase: 'embed', done, total }) },
+        { signal, onProgress: (done) => this.progress(request.id, { phase: 'embed', done: from + done, total: changed.length }) },
       );
+      if (signal.aborted) throw aborted();
       const dims = out.dims;
       let row = 0;
-      for (let k = 0; k < changed.length; k++) {
+      for (let k = 0; k < slice.length; k++) {
         const start = row;
         while (row < out.rows && out.owner[row] === k) row++;
-        fresh.set(changed[k] as number, out.vectors.slice(start * dims, row * dims));
+        const i = slice[k] as number;
+        embedded.set(documents[i]!.id, { text: texts[i] as string, rows: out.vectors.slice(start * dims, row * dims) });
       }
+      publish();
     }
-    if (signal.aborted) throw aborted();
-
-    const embedded = new Map<string | number, Embedded>();
-    documents.forEach((doc, i) => {
-      const rows = fresh.get(i) ?? (previous.get(doc.id) as Embedded).rows;
-      embedded.set(doc.id, { text: texts[i] as string, rows });
-    });
-    this.corpus = { documents, embedded, store: buildStore(documents, embedded, embedder.dims) };
     return { count: documents.length, embedded: changed.length };
   }
 
@@ -220,20 +228,12 @@ export class WorkerHandler {
     const started = performance.now();
     const query = request.query.trim();
     const { documents, store } = this.corpus;
-    if (query === '' || store === null) return { query: request.query, hits: [], ms: 0 };
+    const counts = { embedded: store?.size ?? 0, total: documents.length };
+    if (query === '' || store === null) return { query: request.query, hits: [], ...counts, ms: 0 };
     const out = await embedder.embed([query], 'query', { signal });
     if (signal.aborted) throw aborted();
-    const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ doc, score }) => {
-      const document = documents[doc] as SearchDocument;
-      return {
-        id: document.id,
-        title: document.title,
-        ...(document.url === undefined ? {} : { url: document.url }),
-        excerpt: makeExcerpt(document.text, query),
-        score,
-      };
-    });
-    return { query: request.query, hits, ms: performance.now() - started };
+    const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ id, score }) => ({ id, score }));
+    return { query: request.query, hits, ...counts, ms: performance.now() - started };
   }
 }
 
@@ -241,10 +241,11 @@ function aborted(): SgptError {
   return new SgptError('ABORTED', 'superseded by a newer request');
 }
 
-/** One contiguous store over every document's rows; a row's owner is its document's index. */
+/** One contiguous store over the rows of the documents embedded so far (null: none); ids are the documents' ids. */
 function buildStore(documents: SearchDocument[], embedded: Map<string | number, Embedded>, dims: number): VectorStore | null {
-  if (documents.length === 0) return null;
-  const parts = documents.map((doc) => (embedded.get(doc.id) as Embedded).rows);
+  const ready = documents.filter((doc) => embedded.has(doc.id));
+  if (ready.length === 0) return null;
+  const parts = ready.map((doc) => (embedded.get(doc.id) as Embedded).rows);
   const rows = parts.reduce((sum, part) => sum + part.length / dims, 0);
   const vectors = new Float32Array(rows * dims);
   const owner = new Int32Array(rows);
@@ -254,5 +255,5 @@ function buildStore(documents: SearchDocument[], embedded: Map<string | number, 
     owner.fill(doc, row, row + part.length / dims);
     row += part.length / dims;
   });
-  return new VectorStore(vectors, owner, dims, documents.map((doc) => doc.id));
+  return new VectorStore(vectors, owner, dims, ready.map((doc) => doc.id));
 }

@@ -116,9 +116,14 @@ export interface SetDocumentsResult {
   embedded: number;
 }
 
+/** The dense half of the in-page ranking (src/search/document-search fuses it with the keyword half). */
 export interface SearchResult {
   query: string;
-  hits: SearchHit[];
+  /** Documents by cosine of their best chunk, best first, over the documents embedded so far. */
+  hits: Array<{ id: string | number; score: number }>;
+  /** Documents of the current set embedded so far, of `total`. */
+  embedded: number;
+  total: number;
   /** Milliseconds the worker spent on this search (query embedding + ranking). */
   ms: number;
 }

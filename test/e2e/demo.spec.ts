@@ -1,6 +1,6 @@
 /** The demo page end to end: the default model (sgpt-nano) in the real worker, 300 Python-docs sections. */
 import { readFileSync } from 'node:fs';
-import { test, expect, events, waitForEvent } from './fixtures';
+import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
 
 interface DemoSection {
   title: string;
@@ -47,9 +47,9 @@ test('the demo loads, fires sgpt-ready, ranks results and follows the combobox p
     await expect(input).toHaveAttribute('aria-expanded', 'false');
     await input.pressSequentially('how do I read a file', { delay: 20 });
 
-    const results = await waitForEvent(page, 'sgpt-results', 'search');
-    expect(results.detail.query).toBe('how do I read a file');
-    expect(results.detail.stage).toBe('semantic');
+    // Keyword results come at once, then the fused ranking.
+    expect((await waitForEvent(page, 'sgpt-results', 'search')).detail.stage).toBe('keyword');
+    const results = await waitForResults(page, 'search', 'how do I read a file');
     const hits = results.detail.results as Array<{ title: string; score: number; url: string }>;
     expect(hits).toHaveLength(8);
     const scores = hits.map((h) => h.score);
@@ -95,8 +95,7 @@ test('the demo loads, fires sgpt-ready, ranks results and follows the combobox p
         expect(overlap.map((section) => section.title), `"${word}" in ${expected}`).toEqual([]);
       }
       await input.fill(query);
-      await expect.poll(async () => (await events(page, 'sgpt-results', 'search')).some((e) => e.detail.query === query)).toBe(true);
-      const results = (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.query === query).at(-1)!;
+      const results = await waitForResults(page, 'search', query);
       const top5 = (results.detail.results as Array<{ url: string }>).slice(0, 5).map((hit) => pageOf(hit.url));
       expect(top5.filter((url) => url === expected).length, `${query}: ${top5.join(', ')}`).toBeGreaterThanOrEqual(2);
     }

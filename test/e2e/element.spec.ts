@@ -1,21 +1,21 @@
 /** <sgpt-search> behaviour on the minimal page: links, markup safety, errors, worker death, updates. */
 import type { Page } from '@playwright/test';
-import { test, expect, events, waitForEvent } from './fixtures';
+import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
 
 async function openMinimal(page: Page): Promise<void> {
   await page.goto('/minimal.html');
   await waitForEvent(page, 'sgpt-ready', 'search');
 }
 
-async function query(page: Page, text: string, count: number): Promise<void> {
+async function query(page: Page, text: string): Promise<void> {
   const input = page.locator('sgpt-search#search').getByRole('combobox');
   await input.fill(text);
-  await waitForEvent(page, 'sgpt-results', 'search', count);
+  await waitForResults(page, 'search', text);
 }
 
 test('Enter follows the active result\'s link', async ({ page }) => {
   await openMinimal(page);
-  await query(page, 'file object', 1);
+  await query(page, 'file object');
   const hits = (await events(page, 'sgpt-results', 'search')).at(-1)!.detail.results as Array<{ id: string }>;
   const input = page.locator('sgpt-search#search').getByRole('combobox');
   await input.press('ArrowDown');
@@ -39,7 +39,7 @@ test('titles and text are rendered as text, never as markup', async ({ page }) =
     ];
   }, evil);
   await waitForEvent(page, 'sgpt-progress', 'search');
-  await query(page, 'img', 1);
+  await query(page, 'img');
   const option = page.locator('sgpt-search#search').getByRole('option').filter({ hasText: evil });
   await expect(option.locator('[part="option-title"]')).toHaveText(evil);
   await expect(option.locator('[part="option-excerpt"]')).toContainText('<script>alert(2)</script>');
@@ -89,13 +89,13 @@ test('documents that fail validation fire DOCUMENTS_INVALID and the previous set
   expect(error.detail).toMatchObject({ code: 'DOCUMENTS_INVALID' });
   expect(String(error.detail.message)).toContain('document 1');
   await expect(page.locator('sgpt-search#search [part="error"]')).toContainText('repeats the id');
-  await query(page, 'rainbow', 1);
+  await query(page, 'rainbow');
   await expect(page.locator('sgpt-search#search').getByRole('option')).toHaveCount(3);
 });
 
 test('a worker that dies shows an error, and the next query restarts it', async ({ page }) => {
   await openMinimal(page);
-  await query(page, 'cats', 1);
+  await query(page, 'cats');
   const worker = page.workers().find((w) => w.url().includes('worker'));
   expect(worker, 'the search worker').toBeDefined();
   await worker!.evaluate(() => {
@@ -107,7 +107,7 @@ test('a worker that dies shows an error, and the next query restarts it', async 
   expect(died.detail.code).toBe('WORKER_DIED');
   await expect(page.locator('sgpt-search#search [part="error"]')).toContainText('simulated crash');
 
-  await query(page, 'rainbow', 2);
+  await query(page, 'rainbow');
   const last = (await events(page, 'sgpt-results', 'search')).at(-1)!;
   expect(last.detail.query).toBe('rainbow');
   expect(last.detail.results).toHaveLength(3);
@@ -126,6 +126,6 @@ test('setting documents again embeds only the ones that changed', async ({ page 
     .toEqual({ phase: 'embed', done: 1, total: 1 });
   const embed = (await events(page, 'sgpt-progress', 'search')).filter((e) => e.detail.phase === 'embed').slice(before);
   expect(embed.every((e) => e.detail.total === 1)).toBe(true);
-  await query(page, 'light', 1);
+  await query(page, 'light');
   await expect(page.locator('sgpt-search#search').getByRole('option').filter({ hasText: 'Rainbows and light.' })).toHaveCount(1);
 });

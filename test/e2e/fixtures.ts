@@ -58,3 +58,10 @@ export async function waitForEvent(page: Page, type: string, id: string, count =
   const list = await events(page, type, id);
   return list[list.length - 1] as RecordedEvent;
 }
+
+/** Wait for the element's `stage` results for `query` (default: the semantic stage); returns the event. */
+export async function waitForResults(page: Page, id: string, query: string, stage = 'semantic', timeout = 45_000): Promise<RecordedEvent> {
+  const find = async () => (await events(page, 'sgpt-results', id)).filter((e) => e.detail.query === query && e.detail.stage === stage).at(-1);
+  await expect.poll(async () => (await find()) !== undefined, { timeout, message: `${stage} results for "${query}" on #${id}` }).toBe(true);
+  return (await find())!;
+}

@@ -32,6 +32,19 @@ describe('BM25 index', () => {
     expect(hits[1]!.score).toBeCloseTo(scoreD0, 12);
   });
 
+  it('reports how well a query matched: its terms, those found, and the saturated ceiling Σ idf·(k1 + 1)', () => {
+    const idfMissing = Math.log(1 + (3 + 0.5) / 0.5); // df 0 of N 3
+    const { hits, match } = index.searchWithMatch('cats and zebras', 10); // "and" is a stop word
+    expect(hits).toEqual(index.search('cats and zebras', 10));
+    expect(match.terms).toBe(2);
+    expect(match.matched).toBe(1);
+    expect(match.ceiling).toBeCloseTo((idfCat + idfMissing) * 1.9, 12);
+    expect(hits[0]!.score / match.ceiling).toBeLessThan(1);
+    // A partial last word counts as one term (its expansions score together).
+    expect(index.searchWithMatch('ca', 10, { prefix: true }).match).toMatchObject({ terms: 1, matched: 1 });
+    expect(index.searchWithMatch('', 10).match).toEqual({ terms: 0, matched: 0, ceiling: 0 });
+  });
+
   it('counts a repeated query term once per occurrence, as Lucene does', () => {
     expect(index.search('cat cat', 1)[0]!.score).toBeCloseTo(2 * scoreD1, 12);
   });
@@ -52,6 +65,13 @@ describe('BM25 index', () => {
 
   it('rejects documents that are not strings', () => {
     expect(() => Bm25Index.build(['ok', 3 as unknown as string])).toThrow(/document 1 is number/);
+  });
+
+  it('reports the same match from its chunks as from the whole index', async () => {
+    const { search } = chunked(index, 8);
+    for (const query of ['cats fish', 'bird zebra', 'ca']) {
+      expect(await search.searchWithMatch(query, 10, { prefix: true })).toEqual(index.searchWithMatch(query, 10, { prefix: true }));
+    }
   });
 
   it('round-trips through its head and chunks, searching with the same scores', async () => {

@@ -94,7 +94,7 @@ describe('SearchClient', () => {
     expect(result.hits[0]!.score).toBeGreaterThanOrEqual(result.hits[1]!.score);
     const all = await client.search('how to make tea', 10);
     expect(all.hits.map((h) => h.id).sort()).toEqual(['coffee', 'kettle', 'tea']);
-    expect(all.hits.find((h) => h.id === 'tea')).toMatchObject({ title: 'Tea', url: '/tea', excerpt: DOCS[0]!.text });
+    expect(all).toMatchObject({ embedded: 3, total: 3 });
     // Same query, same model: the same scores as embedding directly.
     const embedder = await Embedder.load(MODEL);
     const query = await embedder.embedQuery('how to make tea');

@@ -1,7 +1,7 @@
 /** Document validation (element and worker) and the text the model embeds for a document. */
 import { describe, expect, it } from 'vitest';
 import { documentText, validateDocuments } from '../../src/worker/documents';
-import { makeExcerpt } from '../../src/worker/excerpt';
+import { makeExcerpt } from '../../src/search/excerpt';
 import { sgptThrow } from '../support';
 
 function problem(value: unknown): string {

@@ -66,7 +66,7 @@ describe('fusion-weight sweep', () => {
 
   it("sweeps the product's fusion method when no fusion method is chosen", async () => {
     const report = await runEval({ data: mini, model, methods: ['bm25'], sweepWeights: [0, 1], cacheDir: null });
-    const fusion = HYBRID_METHODS[DEFAULT_FUSION.method];
+    const fusion = HYBRID_METHODS[DEFAULT_FUSION.method === 'adaptive' ? 'convex' : DEFAULT_FUSION.method];
     expect(report.results.map((r) => r.method)).toEqual(['bm25', `${fusion}@0`, `${fusion}@1`]);
   });
 });
@@ -92,13 +92,14 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
     const lines = table.out.trim().split('\n');
     expect(lines[1]!.split(/\s+/)).toEqual(['method', 'nDCG@10', 'R@100', 'MRR@10', 'queries', 'seconds']);
     expect(lines.slice(2).map((line) => line.split(/\s+/)[0])).toEqual([...DEFAULT_METHODS]);
-    expect(DEFAULT_METHODS).toEqual(['bm25', 'dense', HYBRID_METHODS[DEFAULT_FUSION.method]]);
+    expect(DEFAULT_METHODS).toEqual(['bm25', 'dense', 'hybrid', 'hybrid-cc', 'adaptive', 'default']);
     expect(table.err).toMatch(/embedding 12 documents/);
 
     const json = await cli(['eval', '--data', mini, '--model', model, '--json', '--methods', 'bm25,dense,hybrid,hybrid-cc', '--fusion-weight', '0.7']);
     expect(json.status, json.err).toBe(0);
     expect(json.err).toMatch(/document embeddings from the cache/);
-    expect(readdirSync(join(cache, 'sgpt-search', 'embeddings'))).toHaveLength(1);
+    // BEIR's "title text" (bm25 / dense / hybrid rows) and the product's texts (adaptive / default).
+    expect(readdirSync(join(cache, 'sgpt-search', 'embeddings'))).toHaveLength(2);
     const report = JSON.parse(json.out) as EvalReport;
 
     // The same retrieval done by hand: embed with the engine, rank by best-chunk cosine.

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FUSION, FUSION_METHODS, convexCombination, fuseHybrid, hybridConvexFusion, hybridFusion, reciprocalRankFusion } from '../../src/search/fusion';
+import {
+  DEFAULT_FIXED_WEIGHT,
+  DEFAULT_FUSION,
+  FUSION_METHODS,
+  FUSION_SIGNALS,
+  adaptiveWeight,
+  checkCoefficients,
+  convexCombination,
+  fixedWeight,
+  fuseHybrid,
+  fusionSignals,
+  hybridConvexFusion,
+  hybridFusion,
+  reciprocalRankFusion,
+  resolveFusion,
+} from '../../src/search/fusion';
 
 describe('reciprocal-rank fusion', () => {
   it('sums w / (k + rank) over the lists (hand-computed, k = 60)', () => {
@@ -129,7 +144,73 @@ describe('fuseHybrid', () => {
 
   it('has a valid product default', () => {
     expect(FUSION_METHODS).toContain(DEFAULT_FUSION.method);
-    expect(DEFAULT_FUSION.semanticWeight).toBeGreaterThanOrEqual(0);
-    expect(DEFAULT_FUSION.semanticWeight).toBeLessThanOrEqual(1);
+    if (DEFAULT_FUSION.method === 'adaptive') checkCoefficients(DEFAULT_FUSION.coefficients);
+    else expect(DEFAULT_FUSION.semanticWeight >= 0 && DEFAULT_FUSION.semanticWeight <= 1).toBe(true);
+  });
+});
+
+describe('adaptive fusion', () => {
+  const keyword = Array.from({ length: 12 }, (_, i) => ({ id: `k${i}`, score: 12 - i })); // 12 … 1
+  const dense = [{ id: 'k0', score: 0.9 }, { id: 'k5', score: 0.8 }, ...Array.from({ length: 10 }, (_, i) => ({ id: `d${i}`, score: 0.7 - i * 0.05 }))];
+  const match = { terms: 4, matched: 3, ceiling: 24 };
+
+  it('reads each signal off the lists, the keyword match and the query (hand-computed)', () => {
+    expect(fusionSignals(keyword, dense, match, 'How do I read a file?')).toEqual({
+      coverage: 0.75,
+      strength: 0.5, // 12 / 24
+      agreement: 0.2, // k0 and k5 are in both top 10s
+      denseTop: 0.9,
+      denseMargin: 0.9 - (0.7 - 7 * 0.05), // the 10th dense score is d7's
+      keywordMargin: (12 - 3) / 12,
+      question: 1,
+      length: Math.log(1 + 6),
+    });
+    const none = fusionSignals([], [], { terms: 0, matched: 0, ceiling: 0 }, '  ');
+    expect(none).toEqual({ coverage: 0, strength: 0, agreement: 0, denseTop: 0, denseMargin: 0, keywordMargin: 0, question: 0, length: 0 });
+    expect(fusionSignals(keyword, dense, match, 'file reading').question).toBe(0);
+    expect(fusionSignals(keyword, dense, match, 'open a file?').question).toBe(1);
+  });
+
+  it('turns the signals into a dense share with a logistic function', () => {
+    const signals = fusionSignals(keyword, dense, match, 'How do I read a file?');
+    const zeros = Array<number>(FUSION_SIGNALS.length + 1).fill(0);
+    expect(adaptiveWeight(zeros, signals)).toBe(0.5);
+    expect(adaptiveWeight([Math.log(3), ...zeros.slice(1)], signals)).toBeCloseTo(0.75, 12);
+    // c_coverage = 2: z = 2 · 0.75 = 1.5
+    const onCoverage = [...zeros];
+    onCoverage[1 + FUSION_SIGNALS.indexOf('coverage')] = 2;
+    expect(adaptiveWeight(onCoverage, signals)).toBeCloseTo(1 / (1 + Math.exp(-1.5)), 12);
+  });
+
+  it('fuses as a convex combination at that share', () => {
+    const coefficients = [0.3, -1, 0.5, 2, 1, 0, -0.5, 1, 0.2];
+    const query = { query: 'How do I read a file?', match };
+    const w = adaptiveWeight(coefficients, fusionSignals(keyword, dense, match, query.query));
+    expect(fuseHybrid(keyword, dense, { method: 'adaptive', coefficients }, { query, limit: 5 })).toEqual(hybridConvexFusion(keyword, dense, w, { limit: 5 }));
+    expect(() => fuseHybrid(keyword, dense, { method: 'adaptive', coefficients })).toThrow(/needs the query/);
+    // A bias far out gives one list's order (down to its last item, normalised to 0, which the other list's crumbs outrank).
+    const big = [40, 0, 0, 0, 0, 0, 0, 0, 0];
+    expect(fuseHybrid(keyword, dense, { method: 'adaptive', coefficients: big }, { query }).slice(0, 11).map((h) => h.id)).toEqual(dense.slice(0, 11).map((d) => d.id));
+    const small = [-40, 0, 0, 0, 0, 0, 0, 0, 0];
+    expect(fuseHybrid(keyword, dense, { method: 'adaptive', coefficients: small }, { query }).slice(0, 11).map((h) => h.id)).toEqual(keyword.slice(0, 11).map((k) => k.id));
+  });
+
+  it('refuses coefficients of the wrong count or not finite', () => {
+    expect(() => checkCoefficients([1, 2])).toThrow(/needs 9 finite coefficients/);
+    expect(() => checkCoefficients([0, 0, 0, 0, 0, 0, 0, 0, Number.NaN])).toThrow(/finite/);
+    expect(() => checkCoefficients([0, 0, 0, 0, 0, 0, 0, 0, '1'])).toThrow(/finite/);
+    expect(() => checkCoefficients(Array(9).fill(0))).not.toThrow();
+  });
+
+  it('resolves what a build or a page asks for', () => {
+    expect(resolveFusion(undefined, undefined)).toBe(DEFAULT_FUSION);
+    expect(resolveFusion('rrf', undefined)).toEqual({ method: 'rrf', semanticWeight: DEFAULT_FIXED_WEIGHT });
+    expect(resolveFusion('convex', 0.4)).toEqual({ method: 'convex', semanticWeight: 0.4 });
+    expect(resolveFusion(undefined, 0.4)).toEqual(fixedWeight(DEFAULT_FUSION, 0.4));
+    expect(resolveFusion('adaptive', undefined).method).toBe('adaptive');
+    expect(() => resolveFusion('adaptive', 0.3)).toThrow(/chooses the semantic weight per query/);
+    expect(() => resolveFusion('convex', 1.5)).toThrow(/between 0 and 1/);
+    expect(fixedWeight({ method: 'adaptive', coefficients: Array(9).fill(0) }, 0.2)).toEqual({ method: 'convex', semanticWeight: 0.2 });
+    expect(fixedWeight({ method: 'rrf', semanticWeight: 0.5 }, 0.2)).toEqual({ method: 'rrf', semanticWeight: 0.2 });
   });
 });

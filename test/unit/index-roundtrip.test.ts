@@ -9,7 +9,7 @@ import { Embedder } from '../../src/embed/embedder';
 import { extractSite } from '../../src/extract/site';
 import { dequantize } from '../../src/index/int8';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
-import { embeddingText } from '../../src/index/writer';
+import { embeddingText } from '../../src/search/texts';
 import { SiteSearch } from '../../src/search/site-search';
 import { cosine } from '../support';
 

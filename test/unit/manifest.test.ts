@@ -63,7 +63,11 @@ describe('manifest validation', () => {
     expect(old.manifest.fusion).toEqual({ method: 'rrf', semanticWeight: 0.5 });
     const error = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.fusion.method = 'max')))));
     expect(error.code).toBe('INDEX_INVALID');
-    expect(error.message).toMatch(/fusion\.method must be "rrf" or "convex" \(absent: "rrf"\), got "max"/);
+    expect(error.message).toMatch(/fusion\.method must be "rrf", "convex", "adaptive" \(absent: "rrf"\), got "max"/);
+    const bad = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.fusion = { method: 'adaptive', coefficients: [1, 2] })))));
+    expect(bad.message).toMatch(/fusion\.coefficients: adaptive fusion needs 9 finite coefficients/);
+    const weightless = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.fusion = { method: 'convex' })))));
+    expect(weightless.message).toMatch(/fusion\.semanticWeight must be a number in \[0, 1\]/);
   });
 
   it('records the fusion a build asks for', async () => {
@@ -72,7 +76,9 @@ describe('manifest validation', () => {
     await buildSiteIndex({ site: 'test/fixtures/site', out, fusion: 'rrf', weight: 0.3 });
     expect((await openIndexDir(out)).manifest.fusion).toEqual({ method: 'rrf', semanticWeight: 0.3 });
     const error = await sgptRejection(indexCommand(['test/fixtures/site', '--out', out, '--fusion', 'max']));
-    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: '--fusion must be rrf or convex, got "max"' });
+    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: '--fusion must be rrf, convex, adaptive, got "max"' });
+    const both = await sgptRejection(indexCommand(['test/fixtures/site', '--out', out, '--fusion', 'adaptive', '--weight', '0.2']));
+    expect(both.message).toMatch(/adaptive fusion chooses the semantic weight per query/);
   });
 
   it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BeirDataset } from '../../src/eval/beir';
-import { HYBRID_METHODS, type EvalContext } from '../../src/eval/methods';
-import { DEFAULT_FUSION } from '../../src/search/fusion';
+import type { EvalContext } from '../../src/eval/methods';
 import { findMethod } from '../../src/eval/registry';
 import { Reranker } from '../../src/rerank/reranker';
 
@@ -36,7 +35,7 @@ describe('eval method "rerank"', () => {
       settings: { depth: 100, k1: 0.9, b: 0.4, fusionWeight: 0.5, rrfK: 60, rerankK: 3 },
       reranker: async () => reranker,
       run: async (name: string) => {
-        expect(name).toBe(HYBRID_METHODS[DEFAULT_FUSION.method]); // the product's fusion
+        expect(name).toBe('default'); // the product's ranking
         return new Map([['q', hybrid]]);
       },
       log: () => undefined,

@@ -8,10 +8,12 @@ import { Embedder } from '../../src/embed/embedder';
 import { fsLoader } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
 import { extractSite } from '../../src/extract/site';
-import { keywordText } from '../../src/index/writer';
+import { keywordText } from '../../src/search/texts';
 import { Bm25Index } from '../../src/search/bm25';
-import { DEFAULT_FUSION, fuseHybrid } from '../../src/search/fusion';
-import { highlightRanges, SiteSearch } from '../../src/search/site-search';
+import { FUSION_DEPTH } from '../../src/search/fusion';
+import { fuseRanking } from '../../src/search/ranking';
+import { highlightRanges } from '../../src/search/excerpt';
+import { SiteSearch } from '../../src/search/site-search';
 
 let out: string;
 let embedder: Embedder;
@@ -76,23 +78,23 @@ describe('SiteSearch', () => {
   it('fuses keyword and semantic rankings with the manifest weight, reading only the probed shards', async () => {
     const { load, read } = recording();
     const search = await SiteSearch.open(load);
-    expect(search.manifest.fusion).toEqual({ method: DEFAULT_FUSION.method, semanticWeight: 0.7 });
+    expect(search.manifest.fusion).toEqual({ method: 'convex', semanticWeight: 0.7 }); // --weight alone: a fixed share
     const query = 'brew coffee';
     const vector = await embedder.embedQuery(query);
     const hits = await search.semanticSearch(query, vector, { limit: 5 });
     expect(hits.length).toBe(5);
     expect(hits.every((h) => h.semantic)).toBe(true);
     expect(read.filter((name) => name.startsWith('vectors-'))).toHaveLength(1);
-    // The manifest's fusion over the BM25 and cosine scores of each ranking's top 50 (the depth for 5 results).
-    const keyword = (await search.keywordSearch(query, 50)).map((h) => ({ id: h.section, score: h.score }));
-    const dense = (await search.vectorSearch(vector, 50)).map((h) => ({ id: h.section, score: h.score }));
-    expect(hits.map((h) => [h.section, h.score])).toEqual(fuseHybrid(keyword, dense, search.manifest.fusion, { limit: 5 }).map((h) => [h.id, h.score]));
+    // The manifest's fusion over the BM25 (as you type) and cosine scores of each ranking's top FUSION_DEPTH.
+    const keyword = await search.keywordSearchWithMatch(query, FUSION_DEPTH);
+    const dense = (await search.vectorSearch(vector, FUSION_DEPTH)).map((h) => ({ id: h.section, score: h.score }));
+    expect(hits.map((h) => [h.section, h.score])).toEqual(fuseRanking(query, keyword, dense, search.manifest.fusion, 5).map((h) => [h.id, h.score]));
     // A page may ask for RRF: its scores are at most 0.3/61 + 0.7/61.
-    const rrf = await search.semanticSearch(query, vector, { limit: 5, fusionMethod: 'rrf' });
-    expect(rrf.map((h) => h.section)).toEqual(fuseHybrid(keyword, dense, { method: 'rrf', semanticWeight: 0.7 }, { limit: 5 }).map((h) => h.id));
+    const rrf = await search.semanticSearch(query, vector, { limit: 5, fusion: { method: 'rrf', semanticWeight: 0.7 } });
+    expect(rrf.map((h) => h.section)).toEqual(fuseRanking(query, keyword, dense, { method: 'rrf', semanticWeight: 0.7 }, 5).map((h) => h.id));
     expect(rrf[0]!.score).toBeLessThanOrEqual(1 / 61 + 1e-12);
-    for (const fusionMethod of ['rrf', 'convex'] as const) {
-      const keywordOnly = await search.semanticSearch(query, vector, { limit: 5, semanticWeight: 0, fusionMethod });
+    for (const method of ['rrf', 'convex'] as const) {
+      const keywordOnly = await search.semanticSearch(query, vector, { limit: 5, fusion: { method, semanticWeight: 0 } });
       expect(keywordOnly.map((h) => h.section)).toEqual((await search.keywordSearch(query, 5)).map((h) => h.section));
     }
   });

@@ -40,13 +40,14 @@ describe('WorkerHandler', () => {
     expect(answers.at(-1)).toEqual({ id: 2, type: 'result', result: { count: 3, embedded: 3 } });
   });
 
-  it('ranks every document for a search, best first, with excerpts', async () => {
+  it('answers a search with the dense list: every embedded document by cosine, best first', async () => {
     await handler.handle({ id: 3, type: 'search', query: 'water', limit: 10 });
     const answer = of(3).at(-1) as Extract<Response, { type: 'result' }>;
-    const hits = (answer.result as { hits: Array<{ id: string; score: number; excerpt: string }> }).hits;
-    expect(hits.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
-    expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((x, y) => y - x));
-    expect(hits.find((h) => h.id === 'b')!.excerpt).toBe('Grind the beans.');
+    const result = answer.result as { hits: Array<{ id: string; score: number }>; embedded: number; total: number };
+    expect(result.hits.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(result.hits.map((h) => h.score)).toEqual([...result.hits.map((h) => h.score)].sort((x, y) => y - x));
+    expect(Object.keys(result.hits[0]!).sort()).toEqual(['id', 'score']);
+    expect(result).toMatchObject({ embedded: 3, total: 3 });
   });
 
   it('answers a malformed request with INPUT_INVALID, and throws for a message nobody can be answered for', async () => {
@@ -56,15 +57,37 @@ describe('WorkerHandler', () => {
     await expect(handler.handle('hello')).rejects.toThrow('worker received a malformed message: a request must be an object');
   });
 
-  it('a cancelled document update answers ABORTED and leaves the previous set searchable', async () => {
+  it('a document update cancelled before it starts answers ABORTED and leaves the previous set; a rerun embeds it', async () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, title: `Note ${i}`, text: `note number ${i} `.repeat(20) }));
     const running = handler.handle({ id: 5, type: 'setDocuments', documents: many });
     await handler.handle({ id: 6, type: 'cancel', target: 5 });
     await running;
     expect(of(5).at(-1)).toMatchObject({ type: 'error', error: { code: 'ABORTED' } });
     await handler.handle({ id: 7, type: 'search', query: 'tea', limit: 10 });
-    const hits = ((of(7).at(-1) as Extract<Response, { type: 'result' }>).result as { hits: Array<{ id: string }> }).hits;
-    expect(hits.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
+    expect((of(7).at(-1) as Extract<Response, { type: 'result' }>).result).toMatchObject({ embedded: 3, total: 3 });
+    await handler.handle({ id: 8, type: 'setDocuments', documents: many });
+    expect(of(8).at(-1)).toEqual({ id: 8, type: 'result', result: { count: 40, embedded: 40 } });
+  });
+
+  it('publishes each slice of a document set as it is embedded, so searches rank what is ready', async () => {
+    const docs = Array.from({ length: 70 }, (_, i) => ({ id: i, title: `Doc ${i}`, text: `text ${i}` }));
+    const seen: Response[] = [];
+    let search: Promise<void> | undefined;
+    const progressive = new WorkerHandler(
+      (response) => {
+        seen.push(structuredClone(response));
+        const progress = response.type === 'progress' ? (response.progress as { phase: string; done?: number }) : null;
+        // In the second slice (the first 64 are published), ask for the dense list.
+        if (search === undefined && progress?.phase === 'embed' && progress.done! > 64) search = progressive.handle({ id: 2, type: 'search', query: 'text 3', limit: 100 });
+      },
+      { loadEmbedder: (request) => Embedder.load(request.model) },
+    );
+    await progressive.handle({ id: 0, type: 'load', model: MODEL });
+    await progressive.handle({ id: 1, type: 'setDocuments', documents: docs });
+    await search;
+    const result = (seen.filter((r) => r.id === 2).at(-1) as Extract<Response, { type: 'result' }>).result as { hits: unknown[]; embedded: number; total: number };
+    expect(result).toMatchObject({ embedded: 64, total: 70 });
+    expect(result.hits).toHaveLength(64);
   });
 
   it('refuses documents and searches before a model is loaded', async () => {

@@ -1,0 +1,168 @@
+/**
+ * A documentation-question set in BEIR layout, built from a docs site's FAQ pages: each FAQ
+ * question becomes a query, the docs sections its answer links to are its relevant documents
+ * (the first link gain 2, later ones gain 1), and the corpus is every section of the site except
+ * the FAQ pages themselves, sectioned by the same extractor as `sgpt-search index` (each record
+ * keeps its section's `url` as the index links it, so scripts/site-eval.ts can score a site index).
+ *
+ *   tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…]
+ *
+ * Questions are: headings ending in "?" (Sphinx / Django FAQs), definition-list terms under a
+ * "How do I…" heading (Sphinx), and bold paragraphs numbered "(N)" (SQLite). A question whose
+ * answer links to no section of the site is dropped. Never train on what this writes: FAQ
+ * questions are for evaluation only.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse } from 'parse5';
+import type { DefaultTreeAdapterTypes as T } from 'parse5';
+import { extractSite, urlOf } from '../src/extract/site';
+import type { Page } from '../src/extract/html';
+
+type Element = T.Element;
+type Node = T.ChildNode | T.Document | T.Element;
+
+const isElement = (node: unknown): node is Element => typeof (node as Element).tagName === 'string';
+const attr = (e: Element, name: string) => e.attrs.find((a) => a.name === name)?.value;
+const HEADING = /^h[2-6]$/;
+
+function text(node: Node): string {
+  if (node.nodeName === '#text') return (node as T.TextNode).value;
+  if (!('childNodes' in node)) return '';
+  return node.childNodes.map((child) => text(child as Node)).join('');
+}
+const clean = (s: string) => s.replace(/¶/g, '').replace(/\s+/g, ' ').trim();
+
+function* walk(node: Node): Generator<Element> {
+  if (isElement(node)) yield node;
+  if ('childNodes' in node) for (const child of node.childNodes) yield* walk(child as Node);
+}
+
+interface Question {
+  text: string;
+  links: string[];
+}
+
+/** The question an element asks, or null. */
+function questionOf(e: Element, context: string): string | null {
+  if (HEADING.test(e.tagName)) {
+    const q = clean(text(e));
+    return q.endsWith('?') ? q : null;
+  }
+  if (e.tagName === 'dt' && /^how do i/i.test(context)) {
+    const q = clean(text(e)).replace(/^…\s*/, '');
+    return q ? `${context.replace(/…$/, '').trim()} ${q}` : null;
+  }
+  if (e.tagName === 'p' && e.childNodes.some((c) => isElement(c) && c.tagName === 'b')) {
+    const q = clean(text(e));
+    const numbered = /^\(\d+\)\s*(.+)$/.exec(q);
+    return numbered ? numbered[1]! : null;
+  }
+  return null;
+}
+
+function hrefs(nodes: readonly Node[]): string[] {
+  const out: string[] = [];
+  for (const node of nodes) for (const e of walk(node)) if (e.tagName === 'a' && attr(e, 'href')) out.push(attr(e, 'href')!);
+  return out;
+}
+
+/** Questions of a FAQ page with the links of their answers (the siblings up to the next question or heading). */
+function faqQuestions(html: string): Question[] {
+  const document = parse(html);
+  const questions: Question[] = [];
+  let context = '';
+  for (const e of walk(document)) {
+    if (HEADING.test(e.tagName)) context = clean(text(e));
+    const q = questionOf(e, context);
+    if (q === null) continue;
+    const siblings = (e.parentNode as Element).childNodes;
+    const answer: Node[] = [];
+    for (let i = siblings.indexOf(e) + 1; i < siblings.length; i++) {
+      const sibling = siblings[i] as Node;
+      if (isElement(sibling) && (HEADING.test(sibling.tagName) || sibling.tagName === 'dt' || questionOf(sibling, context) !== null)) break;
+      if (isElement(sibling) && sibling.tagName === 'section' && [...walk(sibling)].some((x) => HEADING.test(x.tagName) && questionOf(x, '') !== null)) break;
+      answer.push(sibling);
+    }
+    questions.push({ text: q, links: hrefs(answer) });
+  }
+  return questions;
+}
+
+/** Every id / a@name of a page -> the anchor of the section it sits in. */
+function anchorMap(html: string, page: Page): Map<string, string> {
+  const anchors = new Set(page.sections.map((s) => s.anchor));
+  const map = new Map<string, string>();
+  let current = page.sections[0]?.anchor ?? '';
+  for (const e of walk(parse(html))) {
+    const id = attr(e, 'id') ?? (e.tagName === 'a' ? attr(e, 'name') : undefined);
+    if (id === undefined) continue;
+    if (anchors.has(id)) current = id;
+    map.set(id, current);
+  }
+  return map;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { faq: { type: 'string' }, out: { type: 'string' }, exclude: { type: 'string' } },
+  });
+  const root = positionals[0];
+  if (!root || !values.faq || !values.out) throw new Error('usage: tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…]');
+  const faqFiles = values.faq.split(',');
+  const exclude = [...faqFiles, ...(values.exclude?.split(',') ?? [])];
+  const pages = await extractSite(root, { exclude });
+  const ids = new Map<string, string>(); // url#anchor -> corpus id
+  const corpus: Array<{ _id: string; title: string; text: string; url: string }> = [];
+  const pageOf = new Map(pages.map((page) => [page.url, page]));
+  for (const page of pages) {
+    for (const section of page.sections) {
+      const id = `s${corpus.length}`;
+      ids.set(`${page.url}#${section.anchor}`, id);
+      const path = section.headingPath[0] === page.title ? section.headingPath : [page.title, ...section.headingPath];
+      corpus.push({ _id: id, title: path.filter(Boolean).join(' › '), text: section.text, url: section.anchor ? `${page.url}#${encodeURIComponent(section.anchor)}` : page.url });
+    }
+  }
+  const anchorMaps = new Map<string, Map<string, string>>();
+  const resolveLink = async (href: string, base: URL): Promise<string | undefined> => {
+    const target = new URL(href, base);
+    if (target.protocol !== 'file:') return undefined;
+    const url = urlOf(decodeURIComponent(target.pathname).slice(new URL(`file://${join(root, '/')}`).pathname.length));
+    const page = pageOf.get(url);
+    if (page === undefined) return undefined;
+    const fragment = decodeURIComponent(target.hash.slice(1));
+    if (!anchorMaps.has(url)) anchorMaps.set(url, anchorMap(await readFile(decodeURIComponent(target.pathname), 'utf8'), page));
+    const anchor = fragment === '' ? page.sections[0]!.anchor : (anchorMaps.get(url)!.get(fragment) ?? page.sections[0]!.anchor);
+    return ids.get(`${url}#${anchor}`);
+  };
+
+  const queries: Array<{ _id: string; text: string }> = [];
+  const qrels: string[] = ['query-id\tcorpus-id\tscore'];
+  let asked = 0;
+  for (const file of faqFiles) {
+    const path = join(root, file);
+    const base = new URL(`file://${path}`);
+    for (const question of faqQuestions(await readFile(path, 'utf8'))) {
+      asked++;
+      const relevant: string[] = [];
+      for (const href of question.links) {
+        if (href.startsWith('#')) continue;
+        const id = await resolveLink(href, base);
+        if (id !== undefined && !relevant.includes(id)) relevant.push(id);
+      }
+      if (relevant.length === 0) continue;
+      const qid = `q${queries.length}`;
+      queries.push({ _id: qid, text: question.text });
+      relevant.forEach((id, i) => qrels.push(`${qid}\t${id}\t${i === 0 ? 2 : 1}`));
+    }
+  }
+  await mkdir(join(values.out, 'qrels'), { recursive: true });
+  await writeFile(join(values.out, 'corpus.jsonl'), corpus.map((d) => JSON.stringify(d)).join('\n') + '\n');
+  await writeFile(join(values.out, 'queries.jsonl'), queries.map((q) => JSON.stringify(q)).join('\n') + '\n');
+  await writeFile(join(values.out, 'qrels', 'test.tsv'), qrels.join('\n') + '\n');
+  process.stderr.write(`${values.out}: ${corpus.length} sections of ${pages.length} pages; ${queries.length} of ${asked} questions link to a section (${qrels.length - 1} judgements)\n`);
+}
+
+await main();

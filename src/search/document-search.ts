@@ -1,0 +1,91 @@
+/**
+ * Search over documents given in the page (`<sgpt-search src=…>` / `.documents`, the drop-in
+ * use): the same ranking as a site index (src/search/ranking) over a BM25 index built here, so
+ * keyword results come at once, before any model, and the dense list (from the worker, over the
+ * documents embedded so far) is fused in when it comes. Eval's `default` row runs this class too.
+ */
+import { Bm25Index, type Bm25Result } from './bm25';
+import { highlightRanges, makeExcerpt } from './excerpt';
+import type { HybridFusionSettings, ScoredItem } from './fusion';
+import { KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
+import { keywordText } from './texts';
+
+export type DocumentId = string | number;
+
+/** What the search reads of a document: plain text, never markup. */
+export interface TextDocument {
+  id: DocumentId;
+  title: string;
+  text: string;
+}
+
+export interface DocumentHit {
+  /** Position of the document in the list the search was built from. */
+  doc: number;
+  /** BM25 score (keyword results) or the fused score. */
+  score: number;
+  /** A plain-text window of the text near the query's words, and the [start, end) offsets to mark in it. */
+  excerpt: string;
+  highlights: Array<[number, number]>;
+  /** True when the ranking used the query's meaning. */
+  semantic: boolean;
+}
+
+export class DocumentSearch {
+  private readonly keyword: Bm25Index;
+  private readonly positions: Map<DocumentId, number>;
+
+  constructor(readonly documents: readonly TextDocument[]) {
+    this.keyword = Bm25Index.build(documents.map(keywordText));
+    this.positions = new Map(documents.map((doc, i) => [doc.id, i]));
+  }
+
+  /** Candidates the dense list should bring for `limit` fused results. */
+  static depth(limit: number): number {
+    return fusionDepth(limit);
+  }
+
+  /** BM25 as you type (no model needed). */
+  keywordSearch(query: string, limit: number): DocumentHit[] {
+    return this.hits(
+      this.keyword.search(query, limit, KEYWORD_SEARCH).map((hit) => ({ doc: hit.index, score: hit.score })),
+      query,
+      false,
+    );
+  }
+
+  /**
+   * The product's fused ranking (positions and scores, best first). `dense`: document ids with
+   * their cosine, best first; ids not in this search's documents are ignored, documents missing
+   * from it (not embedded yet) rank by keyword alone.
+   */
+  rank(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): Array<{ doc: number; score: number }> {
+    const keyword = this.keywordRanking(query, fusionDepth(limit));
+    return fuseRanking(query, keyword, this.densePositions(dense), fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
+  }
+
+  /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
+  keywordRanking(query: string, depth: number): Bm25Result {
+    return this.keyword.searchWithMatch(query, depth, KEYWORD_SEARCH);
+  }
+
+  /** A dense list by document id as positions in this search's documents (unknown ids dropped). */
+  densePositions(dense: readonly ScoredItem<DocumentId>[]): ScoredItem<number>[] {
+    return dense.flatMap(({ id, score }) => {
+      const doc = this.positions.get(id);
+      return doc === undefined ? [] : [{ id: doc, score }];
+    });
+  }
+
+  /** `rank`, with excerpts and highlights. */
+  fusedSearch(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): DocumentHit[] {
+    return this.hits(this.rank(query, dense, fusion, limit), query, true);
+  }
+
+  private hits(ranked: Array<{ doc: number; score: number }>, query: string, semantic: boolean): DocumentHit[] {
+    return ranked.map(({ doc, score }) => {
+      const excerpt = makeExcerpt(this.documents[doc]!.text, query);
+      return { doc, score, excerpt, highlights: highlightRanges(excerpt, query), semantic };
+    });
+  }
+}

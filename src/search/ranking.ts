@@ -1,0 +1,21 @@
+/**
+ * The product's ranking, shared by the site search (src/search/site-search), the in-page search
+ * (src/search/document-search) and eval's `default` row: keyword search as you type, then the
+ * keyword and dense top FUSION_DEPTH fused as the fusion settings say.
+ */
+import type { Bm25Result, Bm25SearchOptions } from './bm25';
+import { FUSION_DEPTH, fuseHybrid, type FusedHit, type HybridFusionSettings, type ScoredItem } from './fusion';
+
+/** Search as you type: the last word, while it is being typed, matches as a prefix. */
+export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true };
+
+/** Candidates each list contributes for `limit` results. */
+export function fusionDepth(limit: number): number {
+  return Math.max(FUSION_DEPTH, limit);
+}
+
+/** The keyword result (document positions) and the dense list (position, cosine) fused into the top `limit`. */
+export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly ScoredItem<number>[], fusion: HybridFusionSettings, limit: number): FusedHit<number>[] {
+  const scored = keyword.hits.map((hit) => ({ id: hit.index, score: hit.score }));
+  return fuseHybrid(scored, dense, fusion, { limit, query: { query, match: keyword.match } });
+}

@@ -1,0 +1,20 @@
+/**
+ * What the product reads of a section or document: one place for the text policy, so the site
+ * index, the in-page search and eval's `default` row rank the same text the same way.
+ */
+
+/** What the model reads for a section: where it sits (page, headings) and what it says. */
+export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
+  const path = headingPath[0] === pageTitle ? [...headingPath] : [pageTitle, ...headingPath];
+  return `${path.filter(Boolean).join(' › ')}\n${text}`.trim();
+}
+
+/** What the keyword index reads for a section or document: the title counts twice, as in a field boost. */
+export function keywordText(section: { title: string; text: string }): string {
+  return `${section.title} ${section.title} ${section.text}`;
+}
+
+/** What the model reads for a document given in the page: a one-section page, so the section's policy ("title\ntext"). */
+export function documentEmbeddingText(doc: { title: string; text: string }): string {
+  return embeddingText(doc.title, [doc.title], doc.text);
+}
