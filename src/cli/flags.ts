@@ -10,9 +10,12 @@ export function numberFlag(value: string | undefined, flag: string, check: (n: n
   return n;
 }
 
-/** An integer >= min (default 1), or undefined when the flag is absent. */
+/** No count a command takes (results, shards, batch, threads, …) is anywhere near this: larger is a typo, not a request for gigabytes. */
+export const MAX_INTEGER_FLAG = 1_000_000;
+
+/** An integer in [min (default 1), MAX_INTEGER_FLAG], or undefined when the flag is absent. */
 export function integerFlag(value: string | undefined, flag: string, min = 1): number | undefined {
-  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min && n <= MAX_INTEGER_FLAG, `an integer from ${min} to ${MAX_INTEGER_FLAG}`);
 }
 
 export function modeFlag(value: string | undefined): Mode | undefined {

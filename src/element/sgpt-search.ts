@@ -75,6 +75,13 @@ function highlighted(text: string, ranges: Array<[number, number]> | undefined) 
   return parts;
 }
 
+/** A hit as shown and as `sgpt-results` carries it: its url absolute and http(s), or no url at all. */
+function withSafeUrl(hit: SearchHit): SearchHit {
+  const { url, ...rest } = hit;
+  const href = safeHref(url);
+  return href === undefined ? rest : { ...rest, url: href };
+}
+
 function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
@@ -131,6 +138,8 @@ export class SgptSearch extends LitElement {
   private goodDocuments: SearchDocument[] | null = null;
   private embeddedDocuments: SearchDocument[] | null = null;
   private loaded: LoadResult | null = null;
+  /** Why the latest model load failed: shown beside the keyword results a site index still gives. */
+  private loadError: SerializedError | null = null;
   /** The latest model load, for a site index's semantic stage to wait on. */
   private modelLoad: Promise<LoadResult> | null = null;
   /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
@@ -231,6 +240,7 @@ export class SgptSearch extends LitElement {
     this.embeddedDocuments = null;
     this.readyFired = false;
     this.error = null;
+    this.loadError = null;
     this.phase = 'loading';
     this.progress = { phase: 'model', loaded: 0, total: 0 };
     try {
@@ -250,7 +260,9 @@ export class SgptSearch extends LitElement {
       this.loaded = loaded;
       await this.syncDocuments(generation);
     } catch (error) {
-      if (generation === this.generation && !isAbort(error)) this.fail(error);
+      if (generation !== this.generation || isAbort(error)) return;
+      this.loadError = toSgptError(error).toJSON();
+      this.fail(error);
     }
   }
 
@@ -331,9 +343,8 @@ export class SgptSearch extends LitElement {
     const query = this.query;
     if (query.trim() === '') return;
     // While a new document set is embedded the previous one answers; a site index answers with
-    // keywords while the model loads.
-    const searchable =
-      this.phase === 'ready' || (this.phase === 'embedding' && this.embeddedDocuments !== null) || (Boolean(this.index) && this.error === null);
+    // keywords while the model loads, and after it failed to (keyword search needs no model).
+    const searchable = this.phase === 'ready' || (this.phase === 'embedding' && this.embeddedDocuments !== null) || Boolean(this.index);
     if (!searchable) {
       this.searchWanted = true; // runs when the model and documents are in
       // The worker died before it was ready: start over rather than wait forever.
@@ -350,13 +361,16 @@ export class SgptSearch extends LitElement {
       : this.source;
     let first = true;
     try {
-      for await (const { stage, results } of source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
+      for await (const stageResults of source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
         if (controller.signal.aborted) return;
+        const { stage } = stageResults;
+        const results = stageResults.results.map(withSafeUrl);
         const later = !first;
         first = false;
         const show = () => {
           if (controller.signal.aborted) return;
-          if (this.error !== null) this.error = null;
+          // A failed model load stays in view beside the keyword results (the same error is not announced again).
+          if (this.error !== this.loadError) this.error = this.loadError;
           // A later stage of the same query keeps the keyboard on the same document.
           const activeId = later ? this.results[this.active]?.id : undefined;
           this.results = results;
@@ -468,7 +482,7 @@ export class SgptSearch extends LitElement {
   }
 
   private renderOption(hit: SearchHit, index: number) {
-    const href = safeHref(hit.url);
+    const href = hit.url; // withSafeUrl: http(s) or absent
     const selected = index === this.active;
     return html`<li id="sgpt-option-${index}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'}>
       <a href=${href ?? nothing} tabindex="-1">

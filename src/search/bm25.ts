@@ -304,7 +304,7 @@ function writeString(out: ByteWriter, text: string): void {
 }
 
 function readString(input: ByteReader): string {
-  return fromUtf8.decode(input.bytes(input.varint()));
+  return fromUtf8.decode(input.bytes(input.count()));
 }
 
 function checkMagic(data: Uint8Array, magic: readonly number[], input: ByteReader, what: string): void {
@@ -352,13 +352,13 @@ export function decodeChunk(data: Uint8Array, what: string, docCount: number, fi
   const input = new ByteReader(data, what);
   const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
   checkMagic(data, CHUNK_MAGIC, input, what);
-  const termCount = input.varint();
+  const termCount = input.count();
   const terms: string[] = [];
   let previous = new Uint8Array(0);
   for (let term = 0; term < termCount; term++) {
     const shared = input.varint();
     if (shared > previous.length) throw invalid(`term ${term} shares ${shared} bytes with a ${previous.length}-byte term`);
-    const suffix = input.bytes(input.varint());
+    const suffix = input.bytes(input.count());
     const bytes = new Uint8Array(shared + suffix.length);
     bytes.set(previous.subarray(0, shared));
     bytes.set(suffix, shared);
@@ -373,6 +373,8 @@ export function decodeChunk(data: Uint8Array, what: string, docCount: number, fi
     const df = input.varint();
     if (df < 1 || df > docCount) throw invalid(`term "${terms[term]}" has document frequency ${df} of ${docCount} documents`);
     offsets[term + 1] = offsets[term]! + df;
+    // Each posting takes at least two bytes (doc id delta and frequency).
+    if (offsets[term + 1]! * 2 > input.left) throw new SgptError('INDEX_INVALID', `${what} is truncated or corrupt (${offsets[term + 1]} postings in ${input.left} bytes)`);
   }
   const docs = new Uint32Array(offsets[termCount]!);
   for (let term = 0; term < termCount; term++) {
@@ -434,13 +436,13 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   checkMagic(data, HEAD_MAGIC, input, what);
   const flags = input.varint();
   const params = { k1: input.float64(), b: input.float64() };
-  const n = input.varint();
+  const n = input.count();
   const docLengths = new Uint32Array(n);
   for (let doc = 0; doc < n; doc++) docLengths[doc] = input.varint();
   const stopWords: string[] = [];
-  for (let count = input.varint(); count > 0; count--) stopWords.push(readString(input));
+  for (let count = input.count(); count > 0; count--) stopWords.push(readString(input));
   const chunks: ChunkEntry[] = [];
-  for (let count = input.varint(); count > 0; count--) chunks.push({ first: readString(input), file: readString(input), bytes: input.varint() });
+  for (let count = input.count(); count > 0; count--) chunks.push({ first: readString(input), file: readString(input), bytes: input.varint() });
   if (!input.done) throw invalid('trailing bytes after the chunk list');
   for (let i = 1; i < chunks.length; i++) if (compareStrings(chunks[i - 1]!.first, chunks[i]!.first) >= 0) throw invalid('chunks are not in term order');
   try {

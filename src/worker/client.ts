@@ -3,9 +3,12 @@
  *
  * - Latest wins: a new search aborts the previous one (and a new document set the previous set),
  *   which rejects with ABORTED at once; the worker's late answer is dropped.
- * - A worker that fails (an `error`/`messageerror` event, or silence past `timeoutMs` while a
- *   request waits) is terminated, every waiting request rejects with WORKER_DIED, and the next call
- *   starts a fresh worker and replays the last model and documents before doing its own work.
+ * - A worker that fails (an `error`/`messageerror` event, no answer to the heartbeat that each
+ *   query sends within `heartbeatMs`, or silence past `timeoutMs` while a request waits) is
+ *   terminated, every waiting request rejects with WORKER_DIED, and the next call starts a fresh
+ *   worker and replays the last model and documents before doing its own work. Neither clock is
+ *   reset by new requests, only by the worker's messages: a reader who keeps typing learns of a
+ *   dead worker as soon as one who stops.
  */
 import { SgptError, type ErrorCode } from '../errors';
 import type {
@@ -37,6 +40,11 @@ export interface ClientOptions {
   createWorker?: () => WorkerLike;
   /** A waiting request with no word from the worker for this long means the worker is dead (default 60 s). */
   timeoutMs?: number;
+  /**
+   * A query sends a heartbeat that a live worker answers between two steps of whatever it does:
+   * no word for this long means the worker is dead (default 5 s).
+   */
+  heartbeatMs?: number;
   /** Model download and document embedding progress, replays after a restart included. */
   onProgress?: (progress: Progress) => void;
   /** The worker died (even while idle); the next call restarts it. */
@@ -49,7 +57,7 @@ export interface LoadOptions {
   runtime?: RuntimeOptions;
 }
 
-type Payload = { [T in Exclude<RequestType, 'cancel'>]: Omit<Extract<Request, { type: T }>, 'id'> }[Exclude<RequestType, 'cancel'>];
+type Payload = { [T in Exclude<RequestType, 'cancel' | 'ping'>]: Omit<Extract<Request, { type: T }>, 'id'> }[Exclude<RequestType, 'cancel' | 'ping'>];
 
 interface Pending {
   resolve(result: unknown): void;
@@ -57,6 +65,7 @@ interface Pending {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_HEARTBEAT_MS = 5_000;
 
 function defaultWorker(): WorkerLike {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sgpt-search' });
@@ -67,6 +76,8 @@ export class SearchClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a heartbeat waits for its answer. */
+  private heartbeat: ReturnType<typeof setTimeout> | undefined;
   private lastLoad: Omit<Extract<Request, { type: 'load' }>, 'id'> | null = null;
   private lastDocuments: SearchDocument[] | null = null;
   private ready: Promise<void> = Promise.resolve();
@@ -76,10 +87,12 @@ export class SearchClient {
   private documentsController: AbortController | null = null;
   private readonly createWorker: () => WorkerLike;
   private readonly timeoutMs: number;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly options: ClientOptions = {}) {
     this.createWorker = options.createWorker ?? defaultWorker;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
   /** Load (or switch) the model; documents must be set again afterwards. */
@@ -161,7 +174,7 @@ export class SearchClient {
         if (!this.pending.delete(id)) return;
         worker.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies Request);
         reject(abortError());
-        this.arm();
+        this.arm(false);
       };
       this.pending.set(id, {
         resolve: (result) => {
@@ -175,8 +188,18 @@ export class SearchClient {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage({ id, ...payload } as Request);
-      this.arm();
+      if (payload.type === 'search' || payload.type === 'embedQuery') this.ping(worker);
+      this.arm(false);
     });
+  }
+
+  /** Ask the worker for a sign of life, unless a heartbeat already waits (a newer query does not move its deadline). */
+  private ping(worker: WorkerLike): void {
+    if (this.heartbeat !== undefined) return;
+    worker.postMessage({ id: this.nextId++, type: 'ping' } satisfies Request);
+    this.heartbeat = setTimeout(() => {
+      this.stop('WORKER_DIED', `the search worker did not answer for ${this.heartbeatMs / 1000} s; it restarts on the next search`);
+    }, this.heartbeatMs);
   }
 
   private start(): WorkerLike {
@@ -207,6 +230,9 @@ export class SearchClient {
       return;
     }
     this.arm();
+    clearTimeout(this.heartbeat); // any word from the worker answers the heartbeat
+    this.heartbeat = undefined;
+    if (data.type === 'pong') return;
     if (data.type === 'progress') {
       // Progress of a superseded request is stale too.
       if (this.pending.has(data.id)) this.options.onProgress?.(data.progress);
@@ -220,11 +246,16 @@ export class SearchClient {
     this.arm();
   }
 
-  /** (Re)start the silence timer while anything waits; stop it when nothing does. */
-  private arm(): void {
+  /**
+   * The silence timer while anything waits; stopped when nothing does. `restart` (the worker spoke)
+   * starts it over; a new request only starts it when it is not running.
+   */
+  private arm(restart = true): void {
+    const idle = this.pending.size === 0 || this.worker === null;
+    if (!idle && !restart && this.watchdog !== undefined) return;
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
-    if (this.pending.size === 0 || this.worker === null) return;
+    if (idle) return;
     this.watchdog = setTimeout(() => {
       this.stop('WORKER_DIED', `the search worker did not answer for ${Math.round(this.timeoutMs / 1000)} s; it restarts on the next search`);
     }, this.timeoutMs);
@@ -235,6 +266,8 @@ export class SearchClient {
     this.worker = null;
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    clearTimeout(this.heartbeat);
+    this.heartbeat = undefined;
     worker?.terminate();
     if (code === 'WORKER_DIED') this.death = new SgptError(code, message);
     const waiting = [...this.pending.values()];
