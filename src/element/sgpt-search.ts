@@ -24,7 +24,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
-import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
+import { SgptError, cspBlocked, isAbort, toSgptError, type SerializedError } from '../errors';
 import { RerankingSource } from '../rerank/reranking-source';
 import { SearchClient, type ClientOptions } from '../worker/client';
 import { documentText, validateDocuments } from '../worker/documents';
@@ -152,6 +152,11 @@ export class SgptSearch extends LitElement {
   /** While the pointer is over the list, a later stage waits here instead of moving items under it. */
   private pointerInList = false;
   private heldStage: (() => void) | null = null;
+  /** The page's last Content Security Policy refusal of something we need, to name it when a load or the worker fails. */
+  private violation: SecurityPolicyViolationEvent | null = null;
+  private readonly onViolation = (event: SecurityPolicyViolationEvent) => {
+    if (/^(worker-src|script-src|connect-src|trusted-types|require-trusted-types-for)/.test(event.effectiveDirective)) this.violation = event;
+  };
 
   constructor() {
     super();
@@ -194,6 +199,7 @@ export class SgptSearch extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('securitypolicyviolation', this.onViolation);
     // A `documents` value set before the element was defined sits on the instance; take it over.
     if (Object.prototype.hasOwnProperty.call(this, 'documents')) {
       const value = (this as unknown as { documents: unknown }).documents;
@@ -205,6 +211,7 @@ export class SgptSearch extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('securitypolicyviolation', this.onViolation);
     clearTimeout(this.debounce);
     this.searchController?.abort();
     this.generation++;
@@ -452,7 +459,9 @@ export class SgptSearch extends LitElement {
   // --- output -------------------------------------------------------------------------------
 
   private fail(error: unknown): void {
-    const { code, message } = toSgptError(error);
+    const violation = this.violation;
+    const refused = violation !== null && error instanceof SgptError && ['WORKER_DIED', 'INDEX_INVALID', 'DOCUMENTS_FETCH_FAILED', 'MODEL_LOAD_FAILED'].includes(error.code);
+    const { code, message } = refused ? cspBlocked(violation.effectiveDirective, `${violation.blockedURI || 'a request'} (${error.message})`) : toSgptError(error);
     // One failure can arrive twice (the client's death notice and the request it broke).
     if (this.error?.code === code && this.error.message === message) return;
     this.error = { code, message };

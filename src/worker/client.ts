@@ -10,7 +10,7 @@
  *   reset by new requests, only by the worker's messages: a reader who keeps typing learns of a
  *   dead worker as soon as one who stops.
  */
-import { SgptError, type ErrorCode } from '../errors';
+import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type {
   EmbedQueryResult,
   RerankResult,
@@ -26,6 +26,7 @@ import type {
   SetDocumentsResult,
 } from './protocol';
 import { isResponse } from './protocol';
+import workerUrl from './worker.ts?worker&url';
 import type { Mode } from '../embed/sgpt-settings';
 
 /** The part of `Worker` the client uses (tests drive it with a worker_threads adapter). */
@@ -67,8 +68,34 @@ interface Pending {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_HEARTBEAT_MS = 5_000;
 
+/** The Trusted Types policy the worker's URL goes through, on pages that enforce them (CSP `trusted-types sgpt-search`). */
+export const TRUSTED_TYPES_POLICY = 'sgpt-search';
+
+interface TrustedTypesLike {
+  createPolicy(name: string, rules: { createScriptURL(url: string): string }): { createScriptURL(url: string): unknown };
+}
+let policy: { createScriptURL(url: string): unknown } | undefined;
+
+/** The worker script's URL; through our Trusted Types policy where the page has Trusted Types, which lets only this one URL through. */
+function workerScriptUrl(): string {
+  const url = new URL(workerUrl, import.meta.url).href;
+  const trustedTypes = (globalThis as { trustedTypes?: TrustedTypesLike }).trustedTypes;
+  if (trustedTypes === undefined) return url;
+  try {
+    policy ??= trustedTypes.createPolicy(TRUSTED_TYPES_POLICY, {
+      createScriptURL: (candidate) => {
+        if (candidate !== url) throw new TypeError(`${TRUSTED_TYPES_POLICY} only trusts its own worker script`);
+        return candidate;
+      },
+    });
+  } catch (error) {
+    throw new SgptError('CSP_BLOCKED', `the page's Content Security Policy does not allow the Trusted Types policy "${TRUSTED_TYPES_POLICY}": add it to the trusted-types directive (${error instanceof Error ? error.message : String(error)})`);
+  }
+  return policy.createScriptURL(url) as string;
+}
+
 function defaultWorker(): WorkerLike {
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sgpt-search' });
+  return new Worker(workerScriptUrl(), { type: 'module', name: 'sgpt-search' });
 }
 
 export class SearchClient {
@@ -207,6 +234,8 @@ export class SearchClient {
     try {
       worker = this.createWorker();
     } catch (error) {
+      if (error instanceof SgptError) throw error;
+      if (/Content Security Policy/i.test(String(error))) throw cspBlocked('worker-src', `the search worker (${String(error)})`);
       throw new SgptError('WORKER_DIED', `could not start the search worker: ${error instanceof Error ? error.message : String(error)}`);
     }
     worker.addEventListener('message', (event) => {

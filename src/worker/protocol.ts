@@ -180,6 +180,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'INDEX_VERSION',
   'INPUT_INVALID',
   'WORKER_DIED',
+  'CSP_BLOCKED',
   'ABORTED',
   'INTERNAL',
 ];
