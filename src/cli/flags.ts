@@ -5,8 +5,9 @@ import { SgptError } from '../errors';
 /** A number that passes `check` (described by `what` in the error), or undefined when the flag is absent. */
 export function numberFlag(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
+  // Plain decimal notation only: Number() would also take " 5", "0x10" and "" (as 5, 16 and 0).
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -140,6 +140,8 @@ function text(value: unknown, what: string, file: string): string {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** No embedding model comes near this many dimensions: a larger model.dims is a forged manifest. */
+const MAX_DIMS = 65_536;
 /** File names are plain names in the manifest's folder: no paths, no URLs. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** model.url: plain folder names below the manifest's folder, ending in "/" (never another origin or a parent). */
@@ -194,7 +196,7 @@ export function parseManifest(json: unknown): Manifest {
   if (!isRecord(model)) throw invalid(file, 'model must be an object');
   if (model.mode !== 'symmetric' && model.mode !== 'asymmetric') throw invalid(file, `model.mode must be "symmetric" or "asymmetric", got ${JSON.stringify(model.mode)}`);
   const dims = count(model.dims, 'model.dims', file);
-  if (dims === 0) throw invalid(file, 'model.dims must be positive');
+  if (dims === 0 || dims > MAX_DIMS) throw invalid(file, `model.dims must be from 1 to ${MAX_DIMS}`);
   const counts = json.counts;
   if (!isRecord(counts)) throw invalid(file, 'counts must be an object');
   const fusion = json.fusion;

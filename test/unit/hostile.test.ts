@@ -192,5 +192,12 @@ describe('8. lesser: bounded, warned, never a stack trace', () => {
     const limit = await sgptRejection(queryCommand(['--index', out, '--limit', '1e9', 'kettle']));
     expect(limit.code).toBe('INPUT_INVALID');
     expect(limit.message).toMatch(/--limit must be an integer from 1 to 1000000/);
+    // Number() would have read these as 16 and 5.
+    for (const value of ['0x10', ' 5']) expect((await sgptRejection(queryCommand(['--index', out, '--limit', value, 'kettle']))).code).toBe('INPUT_INVALID');
+    // A forged manifest cannot ask for a vector of 10^300 dimensions.
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    manifest.model.dims = 1e300;
+    await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
+    expect((await sgptRejection(openIndexDir(out))).message).toMatch(/model.dims must be from 1 to 65536/);
   });
 });
