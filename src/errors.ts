@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INDEX_VERSION' // unsupported index format version
   | 'INPUT_INVALID' // bad CLI/API argument
   | 'WORKER_DIED' // the worker crashed or could not start
+  | 'CSP_BLOCKED' // the page's Content Security Policy refused the worker, the WASM runtime or a fetch (the message names the directive)
   | 'ABORTED' // superseded by a newer request
   | 'INTERNAL';
 
@@ -48,4 +49,15 @@ export function toSgptError(error: unknown, fallback: ErrorCode = 'INTERNAL', co
 
 export function isAbort(error: unknown): boolean {
   return error instanceof SgptError && error.code === 'ABORTED';
+}
+
+/**
+ * A Content Security Policy refusal: names the directive that refused and the minimal policy
+ * sgpt-search needs (docs/ELEMENT.md, "Content Security Policy").
+ */
+export function cspBlocked(directive: string, what: string): SgptError {
+  return new SgptError(
+    'CSP_BLOCKED',
+    `the page's Content Security Policy directive ${directive} blocked ${what}. sgpt-search needs script-src 'self' 'wasm-unsafe-eval', worker-src 'self' and connect-src 'self' (and with Trusted Types: trusted-types sgpt-search lit-html)`,
+  );
 }

@@ -5,14 +5,18 @@ import { SgptError } from '../errors';
 /** A number that passes `check` (described by `what` in the error), or undefined when the flag is absent. */
 export function numberFlag(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
+  // Plain decimal notation only: Number() would also take " 5", "0x10" and "" (as 5, 16 and 0).
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new SgptError('INPUT_INVALID', `${flag} must be ${what}, got ${JSON.stringify(value)}`);
   return n;
 }
 
-/** An integer >= min (default 1), or undefined when the flag is absent. */
+/** No count a command takes (results, shards, batch, threads, …) is anywhere near this: larger is a typo, not a request for gigabytes. */
+export const MAX_INTEGER_FLAG = 1_000_000;
+
+/** An integer in [min (default 1), MAX_INTEGER_FLAG], or undefined when the flag is absent. */
 export function integerFlag(value: string | undefined, flag: string, min = 1): number | undefined {
-  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min && n <= MAX_INTEGER_FLAG, `an integer from ${min} to ${MAX_INTEGER_FLAG}`);
 }
 
 export function modeFlag(value: string | undefined): Mode | undefined {

@@ -4,11 +4,12 @@
  * the browser runtime and the model, so the site needs only the <script> and <sgpt-search> tags.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { extractSite } from '../extract/site';
-import { openIndexDir, writeIndexDir } from '../index/node-files';
+import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
 import { SiteIndexer } from '../index/site-indexer';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, FUSION_METHODS, resolveFusion, type FusionMethod } from '../search/fusion';
 import type { BuiltIndex } from '../index/writer';
@@ -65,6 +66,8 @@ export interface IndexRun {
   /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
   shipModel?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Pages skipped or read with a fallback (binary, badly encoded, too deep, too large, links out of the site). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -79,18 +82,34 @@ export interface IndexSummary {
 }
 
 
+/**
+ * Refuse an output folder that is the site or holds it: a build there would mix its files with the
+ * site's own. An index inside the site (`<site>/sgpt`) is the normal case.
+ */
+async function checkOut(site: string, out: string): Promise<void> {
+  const real = async (path: string) => realpath(path).catch(() => resolve(path));
+  const [siteDir, outDir] = [await real(site), await real(out)];
+  const up = relative(outDir, siteDir);
+  if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
+    throw new SgptError('INPUT_INVALID', `--out ${out} is the site folder or holds it (${site}): write the index into a folder of its own, e.g. --out ${join(site, 'sgpt')}`);
+  }
+}
+
 /** Build (or incrementally rebuild) the index of a built site. Shared by the CLI and the Vite plugin. */
 export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   const started = performance.now();
   const out = resolve(run.out);
   const source = modelSource(run.model);
   // Missing pieces fail before minutes of embedding, not after.
+  await checkOut(run.site, out);
   if (run.runtime) checkRuntime();
   if (run.shipModel) checkShippableModel(source);
-  const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out] });
+  const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
+  const target = await OutputDir.open(out);
   const indexer = await SiteIndexer.load(source, run.mode);
   try {
     const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
+    const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
     const built = await indexer.build(pages, {
       previous,
       shards: run.shards,
@@ -101,12 +120,12 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
       signal: run.signal,
       batchSize: run.batchSize,
       root: run.root ?? siteRootFrom(out, run.site),
-      ...(run.shipModel ? { modelUrl: shippedModelUrl(indexer.model.id) } : {}),
+      ...(modelUrl === undefined ? {} : { modelUrl }),
     });
-    // The manifest (written last by writeIndexDir) must not name a model that is not there yet.
-    const modelBytes = run.shipModel ? await writeModel(source, out, indexer.model.id) : 0;
-    const runtimeBytes = run.runtime ? await writeRuntime(out, { webgpu: run.webgpu ?? true }) : 0;
-    const bytes = await writeIndexDir(out, built);
+    // Everything the manifest names is in place before writeIndexDir swaps the manifest in.
+    const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
+    const runtimeBytes = run.runtime ? await writeRuntime(target, { webgpu: run.webgpu ?? true }) : 0;
+    const bytes = await writeIndexDir(target, built);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await indexer.dispose();
@@ -173,6 +192,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     shipModel: !values['no-model'],
     webgpu: !values['no-webgpu'],
     onProgress: progressBar(process.stderr),
+    onWarning: (message) => process.stderr.write(`sgpt-search index: warning: ${message}\n`),
   });
   process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);
   return 0;

@@ -3,19 +3,19 @@
  * runtime (dist/runtime, from `npm run build:runtime`; shipped in the package) and the model the
  * index was built with. Shared by `sgpt-search index` and the Vite plugin (via buildSiteIndex).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SgptError } from '../errors';
+import type { OutputDir } from '../index/node-files';
 
 /** The prebuilt runtime, relative to this file: the same place in this repo and in the installed package. */
 export const RUNTIME_DIR = fileURLToPath(new URL('../../dist/runtime/', import.meta.url));
 export const RUNTIME_ENTRY = 'sgpt-search.js';
-/** Hashed runtime chunks live here (vite.runtime.config.ts); older builds' chunks are removed. */
-const CHUNKS = 'chunks';
 /** onnxruntime-web's asyncify build (27 MB): only WebGPU needs it (src/worker/runtime.ts). */
-const ASYNCIFY = /^ort[/\\]ort-wasm-simd-threaded\.asyncify\./;
+const ASYNCIFY = /^ort\/ort-wasm-simd-threaded\.asyncify\./;
 
 export interface RuntimeOptions {
   /** Ship the asyncify build WebGPU needs (default true); without it the element stays on WASM. */
@@ -34,27 +34,23 @@ export function siteRootFrom(indexDir: string, site: string): string | undefined
   return parts.every((part) => part === '..') ? parts.map(() => '../').join('') : undefined;
 }
 
-/** Where the model goes, relative to the index folder; the manifest names it (model.url). */
-export function shippedModelUrl(id: string): string {
-  return `model/${id}/`;
-}
-
 async function listFiles(dir: string, base = dir): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await listFiles(path, base)));
-    else if (entry.isFile()) files.push(relative(base, path));
+    else if (entry.isFile()) files.push(relative(base, path).split(sep).join('/'));
   }
   return files.sort();
 }
 
-async function copyAll(from: string, to: string, files: string[]): Promise<number> {
+/** Copy `files` (relative to `from`) to `to` (relative to the output folder) through it. Returns bytes. */
+async function copyAll(from: string, out: OutputDir, to: string, files: string[]): Promise<number> {
   let bytes = 0;
   for (const file of files) {
-    await mkdir(dirname(join(to, file)), { recursive: true });
-    await copyFile(join(from, file), join(to, file));
-    bytes += (await stat(join(to, file))).size;
+    const content = new Uint8Array(await readFile(join(from, file)));
+    await out.put(`${to}${file}`, content);
+    bytes += content.byteLength;
   }
   return bytes;
 }
@@ -70,22 +66,15 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
 }
 
 /**
- * Copy the runtime into `out` (sgpt-search.js, chunks/, ort/); chunks of older builds go, and so
- * does a previously shipped asyncify build when WebGPU is left out. Returns bytes written.
+ * Put the runtime into the output folder (sgpt-search.js, chunks/, ort/), the entry last so it
+ * never names chunks that are not there yet. Files of an older runtime go when the build is made
+ * live, if the previous build owned them. Returns bytes.
  */
-export async function writeRuntime(out: string, { webgpu = true, runtimeDir = RUNTIME_DIR }: RuntimeOptions = {}): Promise<number> {
+export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir = RUNTIME_DIR }: RuntimeOptions = {}): Promise<number> {
   checkRuntime(runtimeDir);
-  const all = await listFiles(runtimeDir);
-  const files = webgpu ? all : all.filter((file) => !ASYNCIFY.test(file));
-  const bytes = await copyAll(runtimeDir, out, files);
-  for (const file of all.filter((f) => !files.includes(f))) await rm(join(out, file), { force: true });
-  const current = new Set(files);
-  const chunks = join(out, CHUNKS);
-  for (const name of existsSync(chunks) ? await readdir(chunks) : []) {
-    // Only names shaped like our hashed chunks: anything else in the folder is not ours to delete.
-    if (/-[\w-]{8}\.js$/.test(name) && !current.has(join(CHUNKS, name))) await rm(join(chunks, name));
-  }
-  return bytes;
+  const files = (await listFiles(runtimeDir)).filter((file) => webgpu || !ASYNCIFY.test(file));
+  const entryLast = [...files.filter((file) => file !== RUNTIME_ENTRY), RUNTIME_ENTRY];
+  return copyAll(runtimeDir, out, '', entryLast);
 }
 
 /** A model source the browser can be given a copy of: a local folder with config.json. */
@@ -98,15 +87,27 @@ export function checkShippableModel(source: string): void {
   }
 }
 
-/**
- * Copy the model folder's browser files (top-level .json files and onnx/, as the model ships them:
- * int8 or fp32) to out/model/<id>/, replacing any model copied there before. Returns bytes written.
- */
-export async function writeModel(source: string, out: string, id: string): Promise<number> {
+/** The model folder's browser files: top-level .json files and onnx/, as the model ships them (int8 or fp32). */
+async function modelFiles(source: string): Promise<string[]> {
   checkShippableModel(source);
-  const files = (await listFiles(source)).filter((file) => /^[^/\\]+\.json$/.test(file) || /^onnx[/\\]/.test(file));
-  const models = join(out, 'model');
-  // Only this model belongs there: a previous build's model (another id) would be dead weight.
-  await rm(models, { recursive: true, force: true });
-  return copyAll(source, join(out, shippedModelUrl(id)), files);
+  return (await listFiles(source)).filter((file) => /^[^/]+\.json$/.test(file) || file.startsWith('onnx/'));
+}
+
+/**
+ * Where the model goes, relative to the index folder (the manifest's model.url):
+ * model/<first 16 hex of the sha256 over its files>/<id>/, a new folder whenever the model changes,
+ * so a build never rewrites the model a live manifest names.
+ */
+export async function shippedModelUrl(source: string, id: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await modelFiles(source)) {
+    hash.update(`${file}\0`);
+    hash.update(await readFile(join(source, file)));
+  }
+  return `model/${hash.digest('hex').slice(0, 16)}/${id}/`;
+}
+
+/** Copy the model's browser files to `url` (from shippedModelUrl) in the output folder. Returns bytes. */
+export async function writeModel(source: string, out: OutputDir, url: string): Promise<number> {
+  return copyAll(source, out, url, await modelFiles(source));
 }

@@ -24,7 +24,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
-import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
+import { SgptError, cspBlocked, isAbort, toSgptError, type SerializedError } from '../errors';
 import { RerankingSource } from '../rerank/reranking-source';
 import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
@@ -75,6 +75,13 @@ function highlighted(text: string, ranges: Array<[number, number]> | undefined) 
   }
   parts.push(text.slice(at));
   return parts;
+}
+
+/** A hit as shown and as `sgpt-results` carries it: its url absolute and http(s), or no url at all. */
+function withSafeUrl(hit: SearchHit): SearchHit {
+  const { url, ...rest } = hit;
+  const href = safeHref(url);
+  return href === undefined ? rest : { ...rest, url: href };
 }
 
 function megabytes(bytes: number): string {
@@ -135,6 +142,8 @@ export class SgptSearch extends LitElement {
   private documentSearch: DocumentSearch | null = null;
   private embeddedDocuments: SearchDocument[] | null = null;
   private loaded: LoadResult | null = null;
+  /** Why the latest model load failed: shown beside the keyword results a site index still gives. */
+  private loadError: SerializedError | null = null;
   /** The latest model load, for a site index's semantic stage to wait on. */
   private modelLoad: Promise<LoadResult> | null = null;
   /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
@@ -147,6 +156,11 @@ export class SgptSearch extends LitElement {
   /** While the pointer is over the list, a later stage waits here instead of moving items under it. */
   private pointerInList = false;
   private heldStage: (() => void) | null = null;
+  /** The page's last Content Security Policy refusal of something we need, to name it when a load or the worker fails. */
+  private violation: SecurityPolicyViolationEvent | null = null;
+  private readonly onViolation = (event: SecurityPolicyViolationEvent) => {
+    if (/^(worker-src|script-src|connect-src|trusted-types|require-trusted-types-for)/.test(event.effectiveDirective)) this.violation = event;
+  };
 
   constructor() {
     super();
@@ -203,6 +217,7 @@ export class SgptSearch extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('securitypolicyviolation', this.onViolation);
     // A `documents` value set before the element was defined sits on the instance; take it over.
     if (Object.prototype.hasOwnProperty.call(this, 'documents')) {
       const value = (this as unknown as { documents: unknown }).documents;
@@ -214,6 +229,7 @@ export class SgptSearch extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('securitypolicyviolation', this.onViolation);
     clearTimeout(this.debounce);
     this.searchController?.abort();
     this.generation++;
@@ -248,6 +264,7 @@ export class SgptSearch extends LitElement {
     this.embeddedDocuments = null;
     this.readyFired = false;
     this.error = null;
+    this.loadError = null;
     this.phase = 'loading';
     this.progress = { phase: 'model', loaded: 0, total: 0 };
     try {
@@ -267,7 +284,9 @@ export class SgptSearch extends LitElement {
       this.loaded = loaded;
       await this.syncDocuments(generation);
     } catch (error) {
-      if (generation === this.generation && !isAbort(error)) this.fail(error);
+      if (generation !== this.generation || isAbort(error)) return;
+      this.loadError = toSgptError(error).toJSON();
+      this.fail(error);
     }
   }
 
@@ -352,8 +371,9 @@ export class SgptSearch extends LitElement {
     const query = this.query;
     if (query.trim() === '') return;
     // Keyword results need no model: documents in the page answer once they are valid, a site
-    // index once its keyword index is read; semantic stages follow as the model and vectors come.
-    const searchable = this.index ? this.error === null : this.documentSearch !== null;
+    // index once its keyword index is read (also after the model failed to load); semantic
+    // stages follow as the model and vectors come.
+    const searchable = Boolean(this.index) || this.documentSearch !== null;
     if (!searchable) {
       this.searchWanted = true; // runs when the model and documents are in
       // The worker died before it was ready: start over rather than wait forever.
@@ -370,13 +390,16 @@ export class SgptSearch extends LitElement {
       : this.source;
     let first = true;
     try {
-      for await (const { stage, results } of source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
+      for await (const stageResults of source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
         if (controller.signal.aborted) return;
+        const { stage } = stageResults;
+        const results = stageResults.results.map(withSafeUrl);
         const later = !first;
         first = false;
         const show = () => {
           if (controller.signal.aborted) return;
-          if (this.error !== null) this.error = null;
+          // A failed model load stays in view beside the keyword results (the same error is not announced again).
+          if (this.error !== this.loadError) this.error = this.loadError;
           // A later stage of the same query keeps the keyboard on the same document.
           const activeId = later ? this.results[this.active]?.id : undefined;
           this.results = results;
@@ -458,7 +481,9 @@ export class SgptSearch extends LitElement {
   // --- output -------------------------------------------------------------------------------
 
   private fail(error: unknown): void {
-    const { code, message } = toSgptError(error);
+    const violation = this.violation;
+    const refused = violation !== null && error instanceof SgptError && ['WORKER_DIED', 'INDEX_INVALID', 'DOCUMENTS_FETCH_FAILED', 'MODEL_LOAD_FAILED'].includes(error.code);
+    const { code, message } = refused ? cspBlocked(violation.effectiveDirective, `${violation.blockedURI || 'a request'} (${error.message})`) : toSgptError(error);
     // One failure can arrive twice (the client's death notice and the request it broke).
     if (this.error?.code === code && this.error.message === message) return;
     this.error = { code, message };
@@ -488,7 +513,7 @@ export class SgptSearch extends LitElement {
   }
 
   private renderOption(hit: SearchHit, index: number) {
-    const href = safeHref(hit.url);
+    const href = hit.url; // withSafeUrl: http(s) or absent
     const selected = index === this.active;
     return html`<li id="sgpt-option-${index}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'}>
       <a href=${href ?? nothing} tabindex="-1">

@@ -17,7 +17,7 @@ import {
   Tensor,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { SgptError, type ErrorCode } from '../errors';
+import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type { PaddedBatch } from './batch';
 import type { Device, Dtype, LoadOptions } from './types';
 
@@ -227,6 +227,9 @@ function configureWasm(base: string | undefined, backend: Backend, threads: numb
   const wasm = env.backends.onnx.wasm;
   if (!wasm) throw new SgptError('BACKEND_UNAVAILABLE', 'onnxruntime-web has no WASM backend in this build');
   if (base !== undefined) {
+    // transformers.js would fetch the WASM glue (.mjs) and import it from a blob: URL, which a
+    // strict CSP (script-src without blob:) refuses: let onnxruntime-web import the file itself.
+    env.useWasmCache = false;
     const folder = base.endsWith('/') ? base : `${base}/`;
     const stem = `ort-wasm-simd-threaded${backend === 'webgpu' ? '.asyncify' : ''}`;
     wasm.wasmPaths = { mjs: `${folder}${stem}.mjs`, wasm: `${folder}${stem}.wasm` };
@@ -247,6 +250,9 @@ function loadError(error: unknown, phase: Phase, where: string, backend: Backend
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
   const fail = (code: ErrorCode, text: string) => new SgptError(code, text, { cause: error });
+  if (/Content Security Policy/i.test(message)) {
+    return cspBlocked(/unsafe-eval|WebAssembly/i.test(message) ? "script-src (without 'wasm-unsafe-eval')" : 'script-src or connect-src', `loading model "${where}": ${message}`);
+  }
   if (name === 'ModelFileNotFoundError' || /\b404\b|ENOENT/.test(message)) {
     const file = quotedFile(message);
     return fail(

@@ -180,6 +180,34 @@ function entryTitle(term: Element, isBody: boolean): string {
   return collapse(parts.join(''));
 }
 
+/** Elements nested deeper than this keep only their text: the tree walks below stay within the stack. */
+export const MAX_DEPTH = 256;
+
+/** Replace the content of every element at MAX_DEPTH by its text (iteratively); whether any was. */
+function flattenDeep(document: T.Document): boolean {
+  let flattened = false;
+  const stack: Array<{ node: Node; depth: number }> = [{ node: document, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!('childNodes' in node)) continue;
+    if (depth < MAX_DEPTH) {
+      for (const child of node.childNodes) stack.push({ node: child, depth: depth + 1 });
+      continue;
+    }
+    const parts: string[] = [];
+    const inner: Node[] = [...node.childNodes].reverse(); // popped in document order
+    while (inner.length > 0) {
+      const next = inner.pop()!;
+      if (next.nodeName === '#text') parts.push((next as T.TextNode).value);
+      else if (isElement(next) && !SKIPPED.has(next.tagName)) inner.push(...[...next.childNodes].reverse());
+    }
+    if (node.childNodes.length > 0) flattened = true;
+    const text: T.TextNode = { nodeName: '#text', value: ` ${parts.join(' ')} `, parentNode: node as Element };
+    (node as Element).childNodes = [text];
+  }
+  return flattened;
+}
+
 interface OpenSection {
   /** Where the section goes in the page's list: sections are listed in the order they start. */
   slot: number;
@@ -195,8 +223,9 @@ interface OpenSection {
  * terms). An entry holds its term and definition; text after the list belongs to the enclosing
  * section again, and the entry's heading path runs through the enclosing headings and entries.
  */
-export function extractPage(html: string, url: string): Page {
+export function extractPage(html: string, url: string, warn: (message: string) => void = () => undefined): Page {
   const document = parse(html);
+  if (flattenDeep(document)) warn(`elements nested deeper than ${MAX_DEPTH} levels: their content is read as plain text`);
   const { root, isBody } = contentRoot(document);
   const pageTitle = pageTitleOf(document, root, isBody);
   const slots: Array<Section | null> = [];

@@ -2,7 +2,7 @@
  * A built site folder -> pages of sections (Node edge: reads files; the parsing is ./html).
  * URLs are site-relative, '/' separated; 'dir/index.html' is served as 'dir/'.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { extractPage, type Page } from './html';
@@ -12,12 +12,25 @@ export interface SiteOptions {
   exclude?: readonly string[];
   /** Folders never read (an index written into the site, dependencies). */
   skipDirs?: readonly string[];
+  /** Pages skipped or read with a fallback, said in words (the build goes on). */
+  onWarning?: (message: string) => void;
 }
 
-/** Site-relative URL of a file, e.g. 'library/functions.html' -> '/library/functions.html', 'faq/index.html' -> '/faq/'. */
-export function urlOf(path: string): string {
+/** Pages larger than this are skipped (with a warning): no built page of documentation comes near it. */
+export const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+
+/** Site path of a file, '/'-separated, not encoded: 'faq/index.html' -> '/faq/'. */
+function sitePath(path: string): string {
   const url = `/${path.split(sep).join('/')}`;
   return url.endsWith('/index.html') ? url.slice(0, -'index.html'.length) : url;
+}
+
+/**
+ * Site-relative URL of a file, each segment percent-encoded, e.g. 'library/functions.html' ->
+ * '/library/functions.html', 'faq/index.html' -> '/faq/', 'a b?.html' -> '/a%20b%3F.html'.
+ */
+export function urlOf(path: string): string {
+  return sitePath(path).split('/').map(encodeURIComponent).join('/');
 }
 
 export function globToRegExp(pattern: string): RegExp {
@@ -29,10 +42,13 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^/?${body}$`);
 }
 
-/** HTML files under `root`, relative to it, in path order (skipping dot folders, node_modules and `skipDirs`). */
-export async function listHtmlFiles(root: string, skipDirs: readonly string[] = []): Promise<string[]> {
+/**
+ * HTML files under `root`, relative to it, in path order (skipping dot folders, node_modules and
+ * `skipDirs`). A link to a page inside the site counts; a link out of it, or to a folder, is skipped with a warning.
+ */
+export async function listHtmlFiles(root: string, skipDirs: readonly string[] = [], onWarning: (message: string) => void = () => undefined): Promise<string[]> {
   const files: string[] = [];
-  await htmlFiles(root, root, new Set(skipDirs.map((d) => resolve(d))), files);
+  await htmlFiles({ root, realRoot: await realpath(root), skip: new Set(skipDirs.map((d) => resolve(d))), onWarning }, root, files);
   return files;
 }
 
@@ -41,38 +57,81 @@ export function excluder(patterns: readonly string[] = []): (file: string) => bo
   const res = patterns.map(globToRegExp);
   return (file) => {
     const path = file.split(sep).join('/');
-    const url = urlOf(file).slice(1);
+    const url = sitePath(file).slice(1);
     return res.some((re) => re.test(path) || re.test(url));
   };
 }
 
-async function htmlFiles(root: string, dir: string, skip: ReadonlySet<string>, out: string[]): Promise<void> {
+interface Walk {
+  root: string;
+  realRoot: string;
+  skip: ReadonlySet<string>;
+  onWarning: (message: string) => void;
+}
+
+async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable order → stable index bytes
   for (const entry of entries) {
     const path = join(dir, entry.name);
+    const html = /\.html?$/i.test(entry.name);
     if (entry.isDirectory()) {
-      if (!skip.has(resolve(path)) && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await htmlFiles(root, path, skip, out);
-    } else if (entry.isFile() && /\.html?$/i.test(entry.name)) {
-      out.push(relative(root, path));
+      if (!walk.skip.has(resolve(path)) && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await htmlFiles(walk, path, out);
+    } else if (entry.isFile() && html) {
+      out.push(relative(walk.root, path));
+    } else if (entry.isSymbolicLink() && html) {
+      const target = await realpath(path).catch(() => null);
+      const inside = target !== null && target.startsWith(`${walk.realRoot}${sep}`);
+      if (inside && (await stat(target)).isFile()) out.push(relative(walk.root, path));
+      else walk.onWarning(`${relative(walk.root, path)}: skipped, a link ${target === null ? 'to nothing' : inside ? 'to a folder' : 'out of the site'}`);
     }
+  }
+}
+
+/** A page's text: UTF-8, else the charset its <meta> declares, else windows-1252 (with a warning); null for binary files. */
+export function decodePage(bytes: Uint8Array, warn: (message: string) => void): string | null {
+  if (bytes.subarray(0, 8192).includes(0)) {
+    warn('skipped, binary data (NUL bytes) in an .html file');
+    return null;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const head = new TextDecoder('windows-1252').decode(bytes.subarray(0, 1024));
+    const declared = /<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)/i.exec(head)?.[1];
+    try {
+      if (declared && !/^utf-?8$/i.test(declared)) return new TextDecoder(declared).decode(bytes);
+    } catch {
+      // an encoding this runtime does not know: fall through
+    }
+    warn(`not valid UTF-8${declared ? ` (declares ${declared})` : ' and declares no charset'}: read as windows-1252`);
+    return new TextDecoder('windows-1252').decode(bytes);
   }
 }
 
 /** Read every HTML page of a built site, in path order, and split each into sections. */
 export async function extractSite(root: string, options: SiteOptions = {}): Promise<Page[]> {
+  const onWarning = options.onWarning ?? (() => undefined);
   let files: string[];
   try {
-    files = await listHtmlFiles(root, options.skipDirs);
+    files = await listHtmlFiles(root, options.skipDirs, onWarning);
   } catch (error) {
     throw new SgptError('INPUT_INVALID', `cannot read the site folder ${root}: ${(error as Error).message}`);
   }
   const excluded = excluder(options.exclude);
   const pages: Page[] = [];
   for (const file of files) {
-    const url = urlOf(file);
     if (excluded(file)) continue;
-    const page = extractPage(await readFile(join(root, file), 'utf8'), url);
+    const warn = (message: string) => onWarning(`${file.split(sep).join('/')}: ${message}`);
+    const path = join(root, file);
+    const size = (await stat(path)).size;
+    if (size > MAX_PAGE_BYTES) {
+      warn(`skipped, ${size} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
+      continue;
+    }
+    const html = decodePage(new Uint8Array(await readFile(path)), warn);
+    if (html === null) continue;
+    const page = extractPage(html, urlOf(file), warn);
     if (page.sections.length > 0) pages.push(page);
   }
   return pages;

@@ -66,6 +66,12 @@ export interface Manifest {
   /** IVF centroids, one per shard; null when there is a single shard. */
   centroids: FileRef | null;
   shards: ShardRef[];
+  /**
+   * Optional: every file the build wrote into its folder besides the manifest (JSON array of
+   * '/'-separated relative paths: index, runtime and model files). Read by the next build only,
+   * which removes nothing else.
+   */
+  owned?: FileRef;
 }
 
 /**
@@ -134,18 +140,39 @@ function text(value: unknown, what: string, file: string): string {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** No embedding model comes near this many dimensions: a larger model.dims is a forged manifest. */
+const MAX_DIMS = 65_536;
 /** File names are plain names in the manifest's folder: no paths, no URLs. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** model.url: plain folder names below the manifest's folder, ending in "/" (never another origin or a parent). */
 const MODEL_URL = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)+$/;
+/**
+ * A page url: a root-relative path ("/guide/x.html"), percent-encoded (no "?", "#", "\\", spaces or
+ * "//" that could make it a query, a fragment or another host). Resolved against the manifest's root.
+ */
+const PAGE_URL = /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
 /** root: "./" or "../" repeated: the manifest's folder or one above it, never another origin. */
 const ROOT = /^(?:\.\/|(?:\.\.\/)+)$/;
+
+/** A name taken from an index file is a plain file name in the index's folder before it is used. */
+export function checkFileName(name: string, what: string, file = 'manifest.json'): void {
+  if (!FILE_NAME.test(name) || name.length > 255) throw invalid(file, `${what} ${JSON.stringify(name)} is not a plain file name`);
+}
+
+/** The ownership list: relative paths of plain names below the folder (never a parent, an absolute path or a URL). */
+export function parseOwned(name: string, json: unknown): string[] {
+  if (!Array.isArray(json)) throw invalid(name, 'expected a JSON array of paths');
+  for (const path of json) {
+    if (typeof path !== 'string' || !path.split('/').every((part) => FILE_NAME.test(part))) throw invalid(name, `${JSON.stringify(path)} is not a relative path of plain names`);
+  }
+  return json as string[];
+}
 
 function fileRef(value: unknown, what: string): FileRef {
   const file = 'manifest.json';
   if (!isRecord(value)) throw invalid(file, `${what} must be an object with name, bytes and sha256`);
   const name = text(value.name, `${what}.name`, file);
-  if (!FILE_NAME.test(name)) throw invalid(file, `${what}.name ${JSON.stringify(name)} is not a plain file name`);
+  checkFileName(name, `${what}.name`);
   const sha256 = text(value.sha256, `${what}.sha256`, file);
   if (!HEX64.test(sha256)) throw invalid(file, `${what}.sha256 must be 64 lowercase hex digits`);
   if (!name.includes(sha256.slice(0, 16))) throw invalid(file, `${what}.name ${name} does not contain its hash ${sha256.slice(0, 16)}`);
@@ -192,7 +219,7 @@ export function parseManifest(json: unknown): Manifest {
   if (!isRecord(model)) throw invalid(file, 'model must be an object');
   if (model.mode !== 'symmetric' && model.mode !== 'asymmetric') throw invalid(file, `model.mode must be "symmetric" or "asymmetric", got ${JSON.stringify(model.mode)}`);
   const dims = count(model.dims, 'model.dims', file);
-  if (dims === 0) throw invalid(file, 'model.dims must be positive');
+  if (dims === 0 || dims > MAX_DIMS) throw invalid(file, `model.dims must be from 1 to ${MAX_DIMS}`);
   const counts = json.counts;
   if (!isRecord(counts)) throw invalid(file, 'counts must be an object');
   const fusion = readFusion(json.fusion, file);
@@ -222,6 +249,7 @@ export function parseManifest(json: unknown): Manifest {
     keyword: fileRef(json.keyword, 'keyword'),
     centroids,
     shards,
+    ...(json.owned === undefined ? {} : { owned: fileRef(json.owned, 'owned') }),
   };
   if (manifest.probe < 1) throw invalid(file, 'probe must be at least 1');
   const rows = shards.reduce((sum, s) => sum + s.rows, 0);
@@ -290,23 +318,40 @@ export async function verifyChunk(ref: ChunkRef, bytes: Uint8Array): Promise<voi
  */
 export const GZIP_SUFFIX = '.gzip';
 
-async function pipe(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-export function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return pipe(bytes, new CompressionStream('gzip'));
-}
+/** What a .gzip index file may expand to (the largest real one is well under 1 MiB): a forged gzip bomb stops here. */
+export const MAX_CONTENT_BYTES = 64 * 1024 * 1024;
 
-/** The file's content: gunzipped when its name ends in .gzip (a broken stream is INDEX_INVALID naming the file). */
+/** The file's content: gunzipped when its name ends in .gzip (a broken or oversized stream is INDEX_INVALID naming the file). */
 export async function fileContent(name: string, bytes: Uint8Array): Promise<Uint8Array> {
   if (!name.endsWith(GZIP_SUFFIX)) return bytes;
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
   try {
-    return await pipe(bytes, new DecompressionStream('gzip'));
+    for (let part = await reader.read(); !part.done; part = await reader.read()) {
+      total += part.value.byteLength;
+      if (total > MAX_CONTENT_BYTES) {
+        await reader.cancel();
+        throw invalid(name, `expands to more than ${MAX_CONTENT_BYTES} bytes (not an index file)`);
+      }
+      parts.push(part.value);
+    }
   } catch (error) {
+    if (error instanceof SgptError) throw error;
     throw invalid(name, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
   }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
 }
 
 /** `stem.<first 16 hex of sha256>.ext`: immutable names that caches may keep forever. */
@@ -425,7 +470,7 @@ const HASH_IN_NAME = /\.([0-9a-f]{16})\./;
 /** `{ name, bytes }` of a file listed in `file`: a plain name that carries a hash. */
 export function chunkRef(file: string, value: Record<string, unknown>, what: string): ChunkRef {
   const name = text(value.name, `${what}.name`, file);
-  if (!FILE_NAME.test(name) || !HASH_IN_NAME.test(name)) throw invalid(file, `${what}.name ${JSON.stringify(name)} is not a plain file name with a 16-hex-digit hash`);
+  if (!FILE_NAME.test(name) || name.length > 255 || !HASH_IN_NAME.test(name)) throw invalid(file, `${what}.name ${JSON.stringify(name)} is not a plain file name with a 16-hex-digit hash`);
   return { name, bytes: count(value.bytes, `${what}.bytes`, file) };
 }
 
@@ -435,7 +480,9 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
   const pages = new Map<number, { url: string; title: string }>();
   json.pages.forEach((p: unknown, i: number) => {
     if (!isRecord(p)) throw invalid(name, `pages[${i}] must be an object`);
-    pages.set(count(p.index, `pages[${i}].index`, name), { url: text(p.url, `pages[${i}].url`, name), title: text(p.title, `pages[${i}].title`, name) });
+    const url = text(p.url, `pages[${i}].url`, name);
+    if (!PAGE_URL.test(url)) throw invalid(name, `pages[${i}].url ${JSON.stringify(url)} is not a percent-encoded path from the site root`);
+    pages.set(count(p.index, `pages[${i}].index`, name), { url, title: text(p.title, `pages[${i}].title`, name) });
   });
   if (json.sections.length !== ref.count) throw invalid(name, `holds ${json.sections.length} sections, the section table says ${ref.count}`);
   return json.sections.map((s: unknown, i: number): SectionInfo => {

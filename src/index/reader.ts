@@ -6,6 +6,7 @@
 import { SgptError, toSgptError } from '../errors';
 import { probe as probeClusters } from '../search/kmeans';
 import {
+  checkFileName,
   decodeCentroids,
   decodeJson,
   decodeShard,
@@ -32,6 +33,7 @@ export type FileLoader = (name: string) => Promise<Uint8Array>;
 export function fetchLoader(manifestUrl: string | URL, fetchImpl: typeof fetch = fetch): FileLoader {
   const base = new URL(manifestUrl, typeof location === 'undefined' ? undefined : location.href);
   return async (name) => {
+    checkFileName(name, 'a file name');
     const url = new URL(name, base);
     let response: Response;
     try {

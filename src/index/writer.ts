@@ -82,20 +82,23 @@ export function autoShards(rows: number, dims: number): number {
   return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(Math.sqrt(rows))));
 }
 
-/** Vectors of the previous build keyed by section text hash, when its model and mode match. */
+/** Vectors of the previous build keyed by section text hash, when its model and mode match (those of readable files only). */
 async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
   const byHash = new Map<string, Float32Array[]>();
   if (!previous) return byHash;
   const old = previous.manifest.model;
   if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
-  const hashes = await previous.textHashes();
+  // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
+  const hashes = await previous.textHashes().catch(() => null);
+  if (hashes === null) return byHash;
   // Sections with the same text have the same vectors: take them from the first such section only.
   const source = new Map<string, number>();
   hashes.forEach((hash, section) => {
     if (!source.has(hash)) source.set(hash, section);
   });
   for (let s = 0; s < previous.manifest.shards.length; s++) {
-    const shard = await previous.shard(s);
+    const shard = await previous.shard(s).catch(() => null);
+    if (shard === null) continue;
     const vectors = dequantize(shard, shard.dims);
     for (let r = 0; r < shard.rows; r++) {
       const section = shard.owner[r]!;

@@ -325,8 +325,17 @@ function writeString(out: ByteWriter, text: string): void {
   out.bytes(bytes);
 }
 
-function readString(input: ByteReader): string {
-  return fromUtf8.decode(input.bytes(input.varint()));
+/** A term or name from an index file: invalid UTF-8 is a corrupt file (INDEX_INVALID naming it). */
+function utf8Text(bytes: Uint8Array, what: string): string {
+  try {
+    return fromUtf8.decode(bytes);
+  } catch {
+    throw new SgptError('INDEX_INVALID', `${what}: a string is not valid UTF-8 (corrupt file)`);
+  }
+}
+
+function readString(input: ByteReader, what: string): string {
+  return utf8Text(input.bytes(input.count()), what);
 }
 
 function checkMagic(data: Uint8Array, magic: readonly number[], input: ByteReader, what: string): void {
@@ -374,17 +383,17 @@ export function decodeChunk(data: Uint8Array, what: string, docCount: number, fi
   const input = new ByteReader(data, what);
   const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
   checkMagic(data, CHUNK_MAGIC, input, what);
-  const termCount = input.varint();
+  const termCount = input.count();
   const terms: string[] = [];
   let previous = new Uint8Array(0);
   for (let term = 0; term < termCount; term++) {
     const shared = input.varint();
     if (shared > previous.length) throw invalid(`term ${term} shares ${shared} bytes with a ${previous.length}-byte term`);
-    const suffix = input.bytes(input.varint());
+    const suffix = input.bytes(input.count());
     const bytes = new Uint8Array(shared + suffix.length);
     bytes.set(previous.subarray(0, shared));
     bytes.set(suffix, shared);
-    terms.push(fromUtf8.decode(bytes));
+    terms.push(utf8Text(bytes, what));
     previous = bytes;
   }
   if (terms[0] !== first) throw invalid(`starts at term ${JSON.stringify(terms[0])}, the keyword head says ${JSON.stringify(first)}`);
@@ -395,6 +404,8 @@ export function decodeChunk(data: Uint8Array, what: string, docCount: number, fi
     const df = input.varint();
     if (df < 1 || df > docCount) throw invalid(`term "${terms[term]}" has document frequency ${df} of ${docCount} documents`);
     offsets[term + 1] = offsets[term]! + df;
+    // Each posting takes at least two bytes (doc id delta and frequency).
+    if (offsets[term + 1]! * 2 > input.left) throw new SgptError('INDEX_INVALID', `${what} is truncated or corrupt (${offsets[term + 1]} postings in ${input.left} bytes)`);
   }
   const docs = new Uint32Array(offsets[termCount]!);
   for (let term = 0; term < termCount; term++) {
@@ -456,13 +467,13 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   checkMagic(data, HEAD_MAGIC, input, what);
   const flags = input.varint();
   const params = { k1: input.float64(), b: input.float64() };
-  const n = input.varint();
+  const n = input.count();
   const docLengths = new Uint32Array(n);
   for (let doc = 0; doc < n; doc++) docLengths[doc] = input.varint();
   const stopWords: string[] = [];
-  for (let count = input.varint(); count > 0; count--) stopWords.push(readString(input));
+  for (let count = input.count(); count > 0; count--) stopWords.push(readString(input, what));
   const chunks: ChunkEntry[] = [];
-  for (let count = input.varint(); count > 0; count--) chunks.push({ first: readString(input), file: readString(input), bytes: input.varint() });
+  for (let count = input.count(); count > 0; count--) chunks.push({ first: readString(input, what), file: readString(input, what), bytes: input.varint() });
   if (!input.done) throw invalid('trailing bytes after the chunk list');
   for (let i = 1; i < chunks.length; i++) if (compareStrings(chunks[i - 1]!.first, chunks[i]!.first) >= 0) throw invalid('chunks are not in term order');
   try {

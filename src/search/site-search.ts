@@ -7,7 +7,7 @@
  * embedder differ.
  */
 import { SgptError } from '../errors';
-import { checkModel, type QueryModel } from '../index/format';
+import { checkModel, chunkRef, type QueryModel } from '../index/format';
 import { dotAll } from '../index/int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from './bm25';
@@ -58,6 +58,7 @@ export class SiteSearch {
     if (docCount !== reader.manifest.counts.sections) {
       throw new SgptError('INDEX_INVALID', `${name}: indexes ${docCount} sections, the manifest says ${reader.manifest.counts.sections}`);
     }
+    head.chunks.forEach((entry, i) => chunkRef(name, { name: entry.file, bytes: entry.bytes }, `chunks[${i}]`));
     const chunks = new Map<number, Promise<TermTable>>();
     const keyword = new ChunkedBm25(head, (i) =>
       once(chunks, i, async () => {

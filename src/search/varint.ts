@@ -69,6 +69,20 @@ export class ByteReader {
     }
   }
 
+  /** A count of items that take at least one byte each: never more than the bytes left. */
+  count(): number {
+    const value = this.varint();
+    if (value > this.data.length - this.offset) {
+      throw new SgptError('INDEX_INVALID', `${this.what} is truncated or corrupt (a count of ${value} at byte ${this.offset}, with ${this.data.length - this.offset} bytes left)`);
+    }
+    return value;
+  }
+
+  /** Bytes not read yet. */
+  get left(): number {
+    return this.data.length - this.offset;
+  }
+
   bytes(count: number): Uint8Array {
     if (this.offset + count > this.data.length) throw this.truncated();
     const out = this.data.subarray(this.offset, this.offset + count);

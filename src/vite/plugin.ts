@@ -73,6 +73,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           runtime: options.runtime ?? true,
           webgpu: options.webgpu ?? true,
           shipModel: options.copyModel ?? true,
+          onWarning: (message) => config.logger.warn(`sgpt-search: ${message}`),
         });
         await mkdir(join(outDir, out), { recursive: true });
         await cp(cache, join(outDir, out), { recursive: true });

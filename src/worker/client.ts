@@ -3,11 +3,14 @@
  *
  * - Latest wins: a new search aborts the previous one (and a new document set the previous set),
  *   which rejects with ABORTED at once; the worker's late answer is dropped.
- * - A worker that fails (an `error`/`messageerror` event, or silence past `timeoutMs` while a
- *   request waits) is terminated, every waiting request rejects with WORKER_DIED, and the next call
- *   starts a fresh worker and replays the last model and documents before doing its own work.
+ * - A worker that fails (an `error`/`messageerror` event, no answer to the heartbeat that each
+ *   query sends within `heartbeatMs`, or silence past `timeoutMs` while a request waits) is
+ *   terminated, every waiting request rejects with WORKER_DIED, and the next call starts a fresh
+ *   worker and replays the last model and documents before doing its own work. Neither clock is
+ *   reset by new requests, only by the worker's messages: a reader who keeps typing learns of a
+ *   dead worker as soon as one who stops.
  */
-import { SgptError, type ErrorCode } from '../errors';
+import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type {
   EmbedQueryResult,
   RerankResult,
@@ -23,6 +26,7 @@ import type {
   SetDocumentsResult,
 } from './protocol';
 import { isResponse } from './protocol';
+import workerUrl from './worker.ts?worker&url';
 import type { Mode } from '../embed/sgpt-settings';
 
 /** The part of `Worker` the client uses (tests drive it with a worker_threads adapter). */
@@ -37,6 +41,11 @@ export interface ClientOptions {
   createWorker?: () => WorkerLike;
   /** A waiting request with no word from the worker for this long means the worker is dead (default 60 s). */
   timeoutMs?: number;
+  /**
+   * A query sends a heartbeat that a live worker answers between two steps of whatever it does:
+   * no word for this long means the worker is dead (default 5 s).
+   */
+  heartbeatMs?: number;
   /** Model download and document embedding progress, replays after a restart included. */
   onProgress?: (progress: Progress) => void;
   /** The worker died (even while idle); the next call restarts it. */
@@ -49,7 +58,7 @@ export interface LoadOptions {
   runtime?: RuntimeOptions;
 }
 
-type Payload = { [T in Exclude<RequestType, 'cancel'>]: Omit<Extract<Request, { type: T }>, 'id'> }[Exclude<RequestType, 'cancel'>];
+type Payload = { [T in Exclude<RequestType, 'cancel' | 'ping'>]: Omit<Extract<Request, { type: T }>, 'id'> }[Exclude<RequestType, 'cancel' | 'ping'>];
 
 interface Pending {
   resolve(result: unknown): void;
@@ -57,9 +66,36 @@ interface Pending {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+
+/** The Trusted Types policy the worker's URL goes through, on pages that enforce them (CSP `trusted-types sgpt-search`). */
+export const TRUSTED_TYPES_POLICY = 'sgpt-search';
+
+interface TrustedTypesLike {
+  createPolicy(name: string, rules: { createScriptURL(url: string): string }): { createScriptURL(url: string): unknown };
+}
+let policy: { createScriptURL(url: string): unknown } | undefined;
+
+/** The worker script's URL; through our Trusted Types policy where the page has Trusted Types, which lets only this one URL through. */
+function workerScriptUrl(): string {
+  const url = new URL(workerUrl, import.meta.url).href;
+  const trustedTypes = (globalThis as { trustedTypes?: TrustedTypesLike }).trustedTypes;
+  if (trustedTypes === undefined) return url;
+  try {
+    policy ??= trustedTypes.createPolicy(TRUSTED_TYPES_POLICY, {
+      createScriptURL: (candidate) => {
+        if (candidate !== url) throw new TypeError(`${TRUSTED_TYPES_POLICY} only trusts its own worker script`);
+        return candidate;
+      },
+    });
+  } catch (error) {
+    throw new SgptError('CSP_BLOCKED', `the page's Content Security Policy does not allow the Trusted Types policy "${TRUSTED_TYPES_POLICY}": add it to the trusted-types directive (${error instanceof Error ? error.message : String(error)})`);
+  }
+  return policy.createScriptURL(url) as string;
+}
 
 function defaultWorker(): WorkerLike {
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'sgpt-search' });
+  return new Worker(workerScriptUrl(), { type: 'module', name: 'sgpt-search' });
 }
 
 export class SearchClient {
@@ -67,6 +103,8 @@ export class SearchClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a heartbeat waits for its answer. */
+  private heartbeat: ReturnType<typeof setTimeout> | undefined;
   private lastLoad: Omit<Extract<Request, { type: 'load' }>, 'id'> | null = null;
   private lastDocuments: SearchDocument[] | null = null;
   private ready: Promise<void> = Promise.resolve();
@@ -76,10 +114,12 @@ export class SearchClient {
   private documentsController: AbortController | null = null;
   private readonly createWorker: () => WorkerLike;
   private readonly timeoutMs: number;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly options: ClientOptions = {}) {
     this.createWorker = options.createWorker ?? defaultWorker;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
   /** Load (or switch) the model; documents must be set again afterwards. */
@@ -161,7 +201,7 @@ export class SearchClient {
         if (!this.pending.delete(id)) return;
         worker.postMessage({ id: this.nextId++, type: 'cancel', target: id } satisfies Request);
         reject(abortError());
-        this.arm();
+        this.arm(false);
       };
       this.pending.set(id, {
         resolve: (result) => {
@@ -175,8 +215,18 @@ export class SearchClient {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage({ id, ...payload } as Request);
-      this.arm();
+      if (payload.type === 'search' || payload.type === 'embedQuery') this.ping(worker);
+      this.arm(false);
     });
+  }
+
+  /** Ask the worker for a sign of life, unless a heartbeat already waits (a newer query does not move its deadline). */
+  private ping(worker: WorkerLike): void {
+    if (this.heartbeat !== undefined) return;
+    worker.postMessage({ id: this.nextId++, type: 'ping' } satisfies Request);
+    this.heartbeat = setTimeout(() => {
+      this.stop('WORKER_DIED', `the search worker did not answer for ${this.heartbeatMs / 1000} s; it restarts on the next search`);
+    }, this.heartbeatMs);
   }
 
   private start(): WorkerLike {
@@ -184,6 +234,8 @@ export class SearchClient {
     try {
       worker = this.createWorker();
     } catch (error) {
+      if (error instanceof SgptError) throw error;
+      if (/Content Security Policy/i.test(String(error))) throw cspBlocked('worker-src', `the search worker (${String(error)})`);
       throw new SgptError('WORKER_DIED', `could not start the search worker: ${error instanceof Error ? error.message : String(error)}`);
     }
     worker.addEventListener('message', (event) => {
@@ -207,6 +259,9 @@ export class SearchClient {
       return;
     }
     this.arm();
+    clearTimeout(this.heartbeat); // any word from the worker answers the heartbeat
+    this.heartbeat = undefined;
+    if (data.type === 'pong') return;
     if (data.type === 'progress') {
       // Progress of a superseded request is stale too.
       if (this.pending.has(data.id)) this.options.onProgress?.(data.progress);
@@ -220,11 +275,16 @@ export class SearchClient {
     this.arm();
   }
 
-  /** (Re)start the silence timer while anything waits; stop it when nothing does. */
-  private arm(): void {
+  /**
+   * The silence timer while anything waits; stopped when nothing does. `restart` (the worker spoke)
+   * starts it over; a new request only starts it when it is not running.
+   */
+  private arm(restart = true): void {
+    const idle = this.pending.size === 0 || this.worker === null;
+    if (!idle && !restart && this.watchdog !== undefined) return;
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
-    if (this.pending.size === 0 || this.worker === null) return;
+    if (idle) return;
     this.watchdog = setTimeout(() => {
       this.stop('WORKER_DIED', `the search worker did not answer for ${Math.round(this.timeoutMs / 1000)} s; it restarts on the next search`);
     }, this.timeoutMs);
@@ -235,6 +295,8 @@ export class SearchClient {
     this.worker = null;
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    clearTimeout(this.heartbeat);
+    this.heartbeat = undefined;
     worker?.terminate();
     if (code === 'WORKER_DIED') this.death = new SgptError(code, message);
     const waiting = [...this.pending.values()];

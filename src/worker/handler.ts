@@ -94,6 +94,7 @@ export class WorkerHandler {
       this.controllers.get(request.target)?.abort();
       return;
     }
+    if (request.type === 'ping') return this.post({ id: request.id, type: 'pong' });
     const controller = new AbortController();
     this.controllers.set(request.id, controller);
     try {
@@ -107,7 +108,7 @@ export class WorkerHandler {
     }
   }
 
-  private run(request: Exclude<Request, { type: 'cancel' }>, signal: AbortSignal) {
+  private run(request: Exclude<Request, { type: 'cancel' | 'ping' }>, signal: AbortSignal) {
     switch (request.type) {
       case 'load':
         return this.enqueue(() => this.load(request));

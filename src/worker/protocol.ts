@@ -98,7 +98,13 @@ export interface RerankRequest {
   texts: string[];
 }
 
-export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | RerankRequest | CancelRequest;
+/** Heartbeat: the worker answers `pong` at once, whatever else it is doing (src/worker/client). */
+export interface PingRequest {
+  id: number;
+  type: 'ping';
+}
+
+export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | RerankRequest | CancelRequest | PingRequest;
 export type RequestType = Request['type'];
 
 export interface LoadResult {
@@ -151,6 +157,7 @@ export interface ResultMap {
   embedQuery: EmbedQueryResult;
   rerank: RerankResult;
   cancel: never;
+  ping: never;
 }
 
 export type Progress =
@@ -159,7 +166,8 @@ export type Progress =
 
 export type Response =
   | { id: number; type: 'progress'; progress: Progress }
-  | { id: number; type: 'result'; result: ResultMap[Exclude<RequestType, 'cancel'>] }
+  | { id: number; type: 'result'; result: ResultMap[Exclude<RequestType, 'cancel' | 'ping'>] }
+  | { id: number; type: 'pong' }
   | { id: number; type: 'error'; error: SerializedError };
 
 const DEVICES: readonly string[] = ['auto', 'wasm', 'webgpu'];
@@ -177,6 +185,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'INDEX_VERSION',
   'INPUT_INVALID',
   'WORKER_DIED',
+  'CSP_BLOCKED',
   'ABORTED',
   'INTERNAL',
 ];
@@ -234,6 +243,8 @@ export function requestProblem(data: unknown): string | null {
       return null;
     case 'cancel':
       return isId(data.target) ? null : 'cancel needs the target request id';
+    case 'ping':
+      return null;
     default:
       return `unknown request type ${JSON.stringify(data.type)}`;
   }
@@ -269,6 +280,8 @@ export function isResponse(data: unknown): data is Response {
       return isRecord(data.result);
     case 'error':
       return isSerializedError(data.error);
+    case 'pong':
+      return true;
     default:
       return false;
   }

@@ -8,30 +8,22 @@
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { test, expect, events } from './fixtures';
+import { serveFolder, type StaticServer } from './static-server';
 
 const SNIPPET = '<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search index="sgpt/manifest.json"></sgpt-search>';
 const PREFIX = '/docs/';
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
 let work: string;
 let site: string;
-let server: Server;
+let server: StaticServer;
 let origin: string;
 let summary: string;
 /** Paths the server was asked for, in order; and the ones outside the prefix. */
-const requested: string[] = [];
-const outsidePrefix: string[] = [];
+let requested: string[] = [];
+let outsidePrefix: string[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(60_000);
@@ -43,27 +35,14 @@ test.beforeAll(async () => {
   const home = join(site, 'index.html');
   await writeFile(home, (await readFile(home, 'utf8')).replace('<body>', `<body>\n${SNIPPET}`));
 
-  server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requested.push(path);
-    if (!path.startsWith(PREFIX)) {
-      outsidePrefix.push(path);
-      res.writeHead(404).end();
-      return;
-    }
-    const file = normalize(join(site, path.slice(PREFIX.length), path.endsWith('/') ? 'index.html' : ''));
-    if (!file.startsWith(site)) return void res.writeHead(404).end();
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length }).end(req.method === 'HEAD' ? undefined : body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await serveFolder(site, PREFIX);
+  origin = server.origin;
+  requested = server.requested;
+  outsidePrefix = server.outsidePrefix;
 });
 
 test.afterAll(async () => {
-  await new Promise((done) => server?.close(done));
+  await server?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

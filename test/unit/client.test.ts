@@ -57,7 +57,7 @@ class InProcessWorker implements WorkerLike {
   }
 }
 
-function setup(options: { timeoutMs?: number } = {}) {
+function setup(options: { timeoutMs?: number; heartbeatMs?: number } = {}) {
   const workers: InProcessWorker[] = [];
   const progress: Progress[] = [];
   const deaths: SgptError[] = [];
@@ -186,7 +186,7 @@ describe('SearchClient', () => {
 
     const after = await client.search('steeping leaves', 3);
     expect(workers).toHaveLength(2);
-    expect(workers[1]!.received.map((m) => (m as { type: string }).type)).toEqual(['load', 'setDocuments', 'search']);
+    expect(workers[1]!.received.map((m) => (m as { type: string }).type).filter((type) => type !== 'ping')).toEqual(['load', 'setDocuments', 'search']);
     expect(after.hits).toEqual(before.hits);
     client.dispose();
   });
@@ -199,6 +199,33 @@ describe('SearchClient', () => {
     expect(died.code).toBe('WORKER_DIED');
     expect(died.message).toContain('did not answer');
     expect(workers[0]!.terminated).toBe(true);
+    client.dispose();
+  });
+
+  it('a worker that dies silently is found by the heartbeat of the first query, however long the reader keeps typing', async () => {
+    // The watchdog alone (timeoutMs) would wait; each new query used to start its clock over.
+    const { client, workers, deaths } = setup({ timeoutMs: 3_600_000, heartbeatMs: 200 });
+    await client.load(MODEL);
+    await client.setDocuments(DOCS);
+    workers[0]!.silent = true;
+    const first = client.search('t', 3);
+    const outcomes: Array<Promise<SgptError>> = [sgptRejection(first)];
+    // Typing: a new query every 50 ms, each one superseding the last, for longer than the heartbeat.
+    let query = 't';
+    for (;;) {
+      await new Promise((done) => setTimeout(done, 50));
+      if (deaths.length > 0) break;
+      query += 'e';
+      outcomes.push(sgptRejection(client.search(query, 3)));
+    }
+    const codes = (await Promise.all(outcomes)).map((e) => e.code);
+    expect(codes.at(-1)).toBe('WORKER_DIED');
+    expect(codes.slice(0, -1).every((code) => code === 'ABORTED')).toBe(true);
+    // Died within the heartbeat: a handful of keystrokes, not the whole hour of the watchdog.
+    expect(outcomes.length).toBeLessThan(40);
+    expect(workers[0]!.terminated).toBe(true);
+    // A live worker answers the heartbeat (pong) and is left alone.
+    expect((await client.search('tea', 3)).hits.length).toBeGreaterThan(0);
     client.dispose();
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildSiteIndex, indexCommand } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
 import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
-import { fsLoader, openIndexDir } from '../../src/index/node-files';
+import { fsLoader, openIndexDir, ownedFiles } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
 import { SiteSearch } from '../../src/search/site-search';
@@ -192,7 +192,7 @@ describe('manifest validation', () => {
     }
   });
 
-  it('rebuilding over a version 1 index replaces it and removes its files', async () => {
+  it('rebuilding over a version 1 index replaces it, leaving files no ownership list names', async () => {
     const stale = 'excerpts-0.0123456789abcdef.json.gzip';
     const dir = await altered(async (d) => {
       await writeFile(join(d, stale), 'old');
@@ -200,12 +200,14 @@ describe('manifest validation', () => {
     });
     await buildSiteIndex({ site: 'test/fixtures/site', out: dir, shards: 2 });
     expect((await openIndexDir(dir)).manifest.version).toBe(2);
-    expect(await readdir(dir)).not.toContain(stale);
+    expect(await readdir(dir)).toContain(stale);
   });
 
-  it('writes only files the manifest names', async () => {
+  it('writes only files the manifest names, and lists them as its own', async () => {
     const names = new Set(await readdir(built));
     const listed = [...[manifest.sections, manifest.keyword, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...chunks];
+    expect([...(await ownedFiles(built))].sort()).toEqual([...listed, manifest.owned!.name].sort());
+    listed.push(manifest.owned!.name);
     expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
   });
 });

@@ -4,8 +4,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { checkShippableModel, siteRootFrom, writeModel, writeRuntime } from '../../src/cli/static-site';
-import { parseManifest } from '../../src/index/format';
+import { checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from '../../src/cli/static-site';
+import { parseManifest, type Manifest } from '../../src/index/format';
+import { OutputDir } from '../../src/index/node-files';
+import type { BuiltIndex } from '../../src/index/writer';
 
 let work: string;
 beforeEach(async () => {
@@ -28,18 +30,47 @@ describe('siteRootFrom', () => {
   });
 });
 
+const SHA = 'a'.repeat(64);
+const ref = (stem: string) => ({ name: `${stem}.${SHA.slice(0, 16)}.bin`, bytes: 1, sha256: SHA });
+/** A manifest that parses (its index files are not there: only the ownership list matters here). */
+const MANIFEST: Manifest = {
+  format: 'sgpt-search-index',
+  version: 2,
+  built: '',
+  model: { id: 'm', hash: '', dims: 1, mode: 'symmetric' },
+  counts: { pages: 0, sections: 0, vectors: 1 },
+  fusion: { method: 'convex', semanticWeight: 0.1 },
+  probe: 1,
+  sections: ref('sections'),
+  hashes: ref('hashes'),
+  keyword: ref('keyword'),
+  centroids: null,
+  shards: [{ ...ref('vectors-0'), rows: 1 }],
+};
+
+/** Run `write` against an output folder and make the build live. */
+async function build(out: string, write: (dir: OutputDir) => Promise<number>): Promise<number> {
+  const dir = await OutputDir.open(out);
+  const bytes = await write(dir);
+  await dir.commit({ manifest: MANIFEST, files: [], stats: {} as BuiltIndex['stats'] });
+  return bytes;
+}
+
 describe('writeRuntime', () => {
-  it('copies the runtime and removes chunks of an older build, nothing else', async () => {
+  it('copies the runtime; chunks of an older build go only when that build owned them', async () => {
     const runtime = join(work, 'runtime');
     await put(join(runtime, 'sgpt-search.js'), 'entry');
-    await put(join(runtime, 'chunks/worker-NEWHASH1.js'), 'worker');
+    await put(join(runtime, 'chunks/worker-OLDHASH1.js'), 'old');
     await put(join(runtime, 'ort/ort-wasm-simd-threaded.wasm'), 'wasm');
     const out = join(work, 'out');
-    await put(join(out, 'chunks/worker-OLDHASH1.js'), 'old');
+    await put(join(out, 'chunks/mine-USERFILE.js'), 'the user’s, shaped like a chunk');
     await put(join(out, 'chunks/notes.txt'), 'the user’s');
-    const bytes = await writeRuntime(out, { runtimeDir: runtime });
+    await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime }));
+    await rm(join(runtime, 'chunks/worker-OLDHASH1.js'));
+    await put(join(runtime, 'chunks/worker-NEWHASH1.js'), 'worker');
+    const bytes = await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime }));
     expect(bytes).toBe('entry'.length + 'worker'.length + 'wasm'.length);
-    expect((await readdir(join(out, 'chunks'))).sort()).toEqual(['notes.txt', 'worker-NEWHASH1.js']);
+    expect((await readdir(join(out, 'chunks'))).sort()).toEqual(['mine-USERFILE.js', 'notes.txt', 'worker-NEWHASH1.js']);
     expect(await readFile(join(out, 'ort/ort-wasm-simd-threaded.wasm'), 'utf8')).toBe('wasm');
   });
 
@@ -49,30 +80,35 @@ describe('writeRuntime', () => {
     await put(join(runtime, 'ort/ort-wasm-simd-threaded.wasm'), 'wasm');
     await put(join(runtime, 'ort/ort-wasm-simd-threaded.asyncify.wasm'), 'big');
     const out = join(work, 'out');
-    await writeRuntime(out, { runtimeDir: runtime });
+    await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime }));
     expect(await readdir(join(out, 'ort'))).toHaveLength(2);
-    expect(await writeRuntime(out, { runtimeDir: runtime, webgpu: false })).toBe('entry'.length + 'wasm'.length);
+    expect(await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime, webgpu: false }))).toBe('entry'.length + 'wasm'.length);
     expect(await readdir(join(out, 'ort'))).toEqual(['ort-wasm-simd-threaded.wasm']);
   });
 
   it('names the command that builds a missing runtime', async () => {
-    await expect(writeRuntime(join(work, 'out'), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
+    await expect(writeRuntime(await OutputDir.open(join(work, 'out')), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
   });
 });
 
 describe('writeModel', () => {
-  it('copies config, tokenizer and ONNX files to model/<id>/ and drops a previously shipped model', async () => {
+  it('copies config, tokenizer and ONNX files to model/<hash>/<id>/; a changed model gets a new folder and the old one goes', async () => {
     const model = join(work, 'my-model');
     await put(join(model, 'config.json'), '{}');
     await put(join(model, 'tokenizer.json'), '{"t":1}');
     await put(join(model, 'onnx/model.onnx'), 'onnx');
     await put(join(model, 'README.md'), 'not for the browser');
     const out = join(work, 'out');
-    await put(join(out, 'model/old-model/config.json'), '{}');
-    const bytes = await writeModel(model, out, 'my-model');
-    expect(bytes).toBe(2 + 7 + 4);
-    expect(await readdir(join(out, 'model'))).toEqual(['my-model']);
-    expect((await readdir(join(out, 'model/my-model'))).sort()).toEqual(['config.json', 'onnx', 'tokenizer.json']);
+    await put(join(out, 'model/old-model/config.json'), '{}'); // not ours: stays
+    const url = await shippedModelUrl(model, 'my-model');
+    expect(url).toMatch(/^model\/[0-9a-f]{16}\/my-model\/$/);
+    expect(await build(out, (dir) => writeModel(model, dir, url))).toBe(2 + 7 + 4);
+    expect((await readdir(join(out, url))).sort()).toEqual(['config.json', 'onnx', 'tokenizer.json']);
+    await put(join(model, 'onnx/model.onnx'), 'retrained');
+    const next = await shippedModelUrl(model, 'my-model');
+    expect(next).not.toBe(url);
+    await build(out, (dir) => writeModel(model, dir, next));
+    expect((await readdir(join(out, 'model'))).sort()).toEqual([next.split('/')[1], 'old-model'].sort());
   });
 
   it('refuses a hub id or URL, saying what to do instead', () => {
@@ -86,7 +122,7 @@ describe('manifest model.url and root', () => {
     await promisify(execFile)(process.execPath, [resolve('bin/sgpt-search.js'), 'index', 'test/fixtures/site', '--out', out, '--no-runtime']);
     const json = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     const manifest = parseManifest(json);
-    expect(manifest.model.url).toBe(`model/${manifest.model.id}/`);
+    expect(manifest.model.url).toMatch(new RegExp(`^model/[0-9a-f]{16}/${manifest.model.id}/$`));
     expect(manifest.root).toBeUndefined(); // the index is not inside the site
     expect(parseManifest({ ...json, root: '../' }).root).toBe('../');
     expect(() => parseManifest({ ...json, root: 'https://elsewhere/' })).toThrow(/root/);

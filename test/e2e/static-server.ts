@@ -1,0 +1,50 @@
+/**
+ * A plain node:http static file server (no Vite, no COOP/COEP) for a built site folder under a
+ * path prefix, as a user's own server would serve it; optional extra headers (e.g. a CSP).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+export interface StaticServer {
+  origin: string;
+  /** Paths asked for, in order, and those outside the prefix (answered 404). */
+  requested: string[];
+  outsidePrefix: string[];
+  close(): Promise<void>;
+}
+
+export async function serveFolder(dir: string, prefix: string, headers: Record<string, string> = {}): Promise<StaticServer> {
+  const requested: string[] = [];
+  const outsidePrefix: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requested.push(path);
+    if (!path.startsWith(prefix)) {
+      outsidePrefix.push(path);
+      res.writeHead(404).end();
+      return;
+    }
+    const file = normalize(join(dir, path.slice(prefix.length), path.endsWith('/') ? 'index.html' : ''));
+    if (!file.startsWith(dir)) return void res.writeHead(404).end();
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length, ...headers }).end(req.method === 'HEAD' ? undefined : body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    requested,
+    outsidePrefix,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Issue 11, one test per problem found by hostile use of the CLI and the index reader (the
+ * browser's share is in test/e2e/hostile.spec.ts, the random inputs in test/unit/fuzz.test.ts).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSiteIndex, indexCommand } from '../../src/cli/index-command';
+import { queryCommand, querySiteIndex } from '../../src/cli/query-command';
+import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
+import { fsLoader, openIndexDir } from '../../src/index/node-files';
+import { decodeHead, encodeHead } from '../../src/search/bm25';
+import { SiteSearch } from '../../src/search/site-search';
+import { sgptRejection } from '../support';
+
+const SITE = resolve(import.meta.dirname, '../fixtures/site');
+const TINY = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+
+let work: string;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sgpt-hostile-'));
+});
+afterEach(() => rm(work, { recursive: true, force: true }));
+
+async function put(path: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, content);
+}
+
+async function copySite(): Promise<string> {
+  const site = join(work, 'site');
+  await cp(SITE, site, { recursive: true });
+  return site;
+}
+
+describe('1. index writes only what it owns', () => {
+  it('refuses an --out that is the site or holds it, before touching anything', async () => {
+    const site = await copySite();
+    await put(join(site, 'model/index.html'), '<h1>Model railways</h1><p>Our own model pages.</p>');
+    for (const out of [site, work]) {
+      const error = await sgptRejection(buildSiteIndex({ site, out, model: TINY, runtime: true, shipModel: true }));
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toMatch(/is the site folder or holds it/);
+    }
+    expect(await readFile(join(site, 'model/index.html'), 'utf8')).toContain('Model railways');
+    expect(existsSync(join(site, 'manifest.json'))).toBe(false);
+  });
+
+  it("keeps a project's own model/ and chunks/ files, build after build, and the site's model/ pages", async () => {
+    const site = await copySite();
+    await put(join(site, 'model/index.html'), '<h1>Model railways</h1><p>Our own model pages.</p>');
+    const project = join(work, 'project');
+    await put(join(project, 'model/weights.bin'), 'the project’s');
+    await put(join(project, 'chunks/app-1234abcd.js'), 'the project’s, shaped like a runtime chunk');
+    await put(join(project, 'vectors-0.0123456789abcdef.bin'), 'the project’s, shaped like an index file');
+    for (const model of [undefined, TINY, undefined]) {
+      await buildSiteIndex({ site, out: project, model, runtime: true, shipModel: true, webgpu: false });
+      await buildSiteIndex({ site, out: join(site, 'sgpt'), model, runtime: true, shipModel: true, webgpu: false });
+    }
+    expect(await readFile(join(project, 'model/weights.bin'), 'utf8')).toBe('the project’s');
+    expect(await readdir(join(project, 'chunks'))).toContain('app-1234abcd.js');
+    expect(existsSync(join(project, 'vectors-0.0123456789abcdef.bin'))).toBe(true);
+    expect(await readFile(join(site, 'model/index.html'), 'utf8')).toContain('Model railways');
+    // The page is indexed; the index's own folder is not.
+    const hits = await querySiteIndex({ index: join(site, 'sgpt'), query: 'model railways', limit: 20, keywordOnly: true });
+    expect(hits[0]!.url).toBe('/model/');
+    expect(hits.some((hit) => hit.url.startsWith('/sgpt/'))).toBe(false);
+    // Only the last model is shipped: the earlier ones were the builds' own and went.
+    expect((await readdir(join(project, 'model'))).length).toBe(2);
+  });
+});
+
+describe('3. a rebuild repairs a damaged index', () => {
+  it('rebuilds what is missing instead of asking for the command that just failed', async () => {
+    const out = join(work, 'out');
+    await buildSiteIndex({ site: SITE, out, model: TINY, runtime: true, shipModel: true, webgpu: false });
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    const damaged = [manifest.shards[0].name, manifest.hashes.name, `${manifest.model.url}onnx/model.onnx`, 'sgpt-search.js'];
+    for (const file of damaged) await rm(join(out, file));
+    const summary = await buildSiteIndex({ site: SITE, out, model: TINY, runtime: true, shipModel: true, webgpu: false });
+    expect(summary.built.embedded).toBe(14); // the vectors were gone: embedded again
+    for (const file of damaged) expect(existsSync(join(out, file)), file).toBe(true);
+    const hits = await querySiteIndex({ index: out, query: 'install the kettle', limit: 3 });
+    expect(hits[0]!.semantic).toBe(true);
+  });
+});
+
+/** The built index in `dir` with the keyword head's chunk list changed by `edit`. */
+async function forgeHead(dir: string, edit: (chunks: Array<{ first: string; file: string; bytes: number }>) => void): Promise<void> {
+  const reader = await openIndexDir(dir);
+  const head = decodeHead(reader.keywordHead, 'head');
+  edit(head.chunks);
+  const bytes = await gzip(encodeHead(head));
+  const ref = await fileRefFor('keyword', 'bm25.gzip', bytes);
+  await writeFile(join(dir, ref.name), bytes);
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  manifest.keyword = ref;
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
+describe('4. names inside index files are checked before use', () => {
+  it('refuses a keyword chunk named outside the index folder, reading nothing there', async () => {
+    const out = join(work, 'out');
+    await buildSiteIndex({ site: SITE, out, model: TINY });
+    await put(join(work, 'secret.0123456789abcdef.bm25.gzip'), 'not for the index');
+    for (const name of ['../secret.0123456789abcdef.bm25.gzip', '../../../../../../dev/zero', '/etc/passwd', 'https://evil.example/terms.0123456789abcdef.bm25']) {
+      await forgeHead(out, (chunks) => (chunks[0]!.file = name));
+      const error = await sgptRejection(SiteSearch.open(fsLoader(out)));
+      expect(error.code, name).toBe('INDEX_INVALID');
+      expect(error.message).toContain('is not a plain file name');
+    }
+    // The loaders refuse such a name too, whoever asks.
+    expect((await sgptRejection(fsLoader(out)('../../../../../../dev/zero'))).code).toBe('INDEX_INVALID');
+  });
+});
+
+describe('5. page urls are encoded paths from the site root', () => {
+  it('percent-encodes file names at build time, so no name becomes a host, a query or a fragment', async () => {
+    const site = join(work, 'site');
+    const names = ['https:\\\\evil.example\\b.html', 'a?b#c.html', '%2e%2e.html', 'java script:x.html'];
+    for (const name of names) await put(join(site, name), `<h1>Odd name</h1><p>teapot ${name}</p>`);
+    const out = join(site, 'sgpt');
+    await buildSiteIndex({ site, out, model: TINY });
+    const hits = await querySiteIndex({ index: out, query: 'teapot', limit: 10, keywordOnly: true });
+    expect(hits).toHaveLength(names.length);
+    const root = new URL('https://docs.example/prefix/sgpt/../');
+    for (const hit of hits) {
+      const url = new URL(hit.url.slice(1), root);
+      expect(url.origin).toBe('https://docs.example');
+      expect(url.search + url.hash).toBe('');
+      expect(names).toContain(decodeURIComponent(url.pathname.slice('/prefix/'.length)));
+    }
+  });
+
+  it('refuses a bucket whose page url is absolute, protocol-relative or scriptable', async () => {
+    const out = join(work, 'out');
+    await buildSiteIndex({ site: SITE, out, model: TINY });
+    const reader = await openIndexDir(out);
+    const ref = reader.sectionTable.buckets[0]!;
+    const bucket = JSON.parse(new TextDecoder().decode(await reader.chunk(ref)));
+    for (const url of ['https://evil.example/x.html', '//evil.example/x.html', 'javascript:alert(1)', '/a\\b.html', '/a b.html']) {
+      bucket.pages[0].url = url;
+      const bytes = await gzip(encodeJson(bucket));
+      const forged = await fileRefFor('sections-0', 'json.gzip', bytes);
+      await writeFile(join(out, forged.name), bytes);
+      const table = await gzip(encodeJson({ buckets: reader.sectionTable.buckets.map((b, i) => ({ name: i === 0 ? forged.name : b.name, bytes: i === 0 ? forged.bytes : b.bytes, count: b.count })) }));
+      const tableRef = await fileRefFor('sections', 'json.gzip', table);
+      await writeFile(join(out, tableRef.name), table);
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+      manifest.sections = tableRef;
+      await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
+      const error = await sgptRejection((await openIndexDir(out)).allSections());
+      expect(error.code, url).toBe('INDEX_INVALID');
+      expect(error.message).toMatch(/is not a percent-encoded path from the site root/);
+    }
+  });
+});
+
+describe('8. lesser: bounded, warned, never a stack trace', () => {
+  it('indexes deep nesting, binary, badly encoded and linked pages with warnings', async () => {
+    const site = await copySite();
+    await put(join(site, 'deep.html'), `<h1>Deep</h1>${'<div>'.repeat(5000)}buried teapot words${'</div>'.repeat(5000)}`);
+    await put(join(site, 'binary.html'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 1, 2, 3]));
+    await put(join(site, 'latin1.html'), Buffer.from('<h1>Café crème</h1><p>espresso</p>', 'latin1'));
+    await put(join(work, 'outside.html'), '<h1>Outside</h1><p>not the site</p>');
+    await symlink(join(site, 'faq.html'), join(site, 'faq-link.html'));
+    await symlink(join(work, 'outside.html'), join(site, 'outside.html'));
+    const warnings: string[] = [];
+    await buildSiteIndex({ site, out: join(site, 'sgpt'), model: TINY, onWarning: (m) => warnings.push(m) });
+    expect(warnings.join('\n')).toMatch(/deep\.html: elements nested deeper than 256/);
+    expect(warnings.join('\n')).toMatch(/binary\.html: skipped, binary data/);
+    expect(warnings.join('\n')).toMatch(/latin1\.html: not valid UTF-8 and declares no charset: read as windows-1252/);
+    expect(warnings.join('\n')).toMatch(/outside\.html: skipped, a link out of the site/);
+    const index = join(site, 'sgpt');
+    expect((await querySiteIndex({ index, query: 'buried teapot', limit: 1, keywordOnly: true }))[0]!.url).toBe('/deep.html');
+    expect((await querySiteIndex({ index, query: 'café crème', limit: 1, keywordOnly: true }))[0]!.title).toBe('Café crème');
+    const urls = (await (await openIndexDir(index)).allSections()).map((s) => s.url);
+    expect(urls).toContain('/faq-link.html');
+    expect(urls).not.toContain('/outside.html');
+    expect(urls).not.toContain('/binary.html');
+  });
+
+  it('refuses --out naming a file and an absurd --limit with a coded error', async () => {
+    await put(join(work, 'a-file'), 'x');
+    const error = await sgptRejection(indexCommand([SITE, '--out', join(work, 'a-file'), '--model', TINY, '--no-runtime', '--no-model']));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toMatch(/cannot be a folder/);
+    const out = join(work, 'out');
+    await buildSiteIndex({ site: SITE, out, model: TINY });
+    const limit = await sgptRejection(queryCommand(['--index', out, '--limit', '1e9', 'kettle']));
+    expect(limit.code).toBe('INPUT_INVALID');
+    expect(limit.message).toMatch(/--limit must be an integer from 1 to 1000000/);
+    // Number() would have read these as 16 and 5.
+    for (const value of ['0x10', ' 5']) expect((await sgptRejection(queryCommand(['--index', out, '--limit', value, 'kettle']))).code).toBe('INPUT_INVALID');
+    // A forged manifest cannot ask for a vector of 10^300 dimensions.
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    manifest.model.dims = 1e300;
+    await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
+    expect((await sgptRejection(openIndexDir(out))).message).toMatch(/model.dims must be from 1 to 65536/);
+  });
+});
