@@ -73,7 +73,7 @@ async function rerankedInNode(
 test('with rerank, the semantic order is replaced by the reranker\'s order', async ({ page }) => {
   await addElement(page);
   await input(page).fill(QUERY);
-  await expect.poll(async () => Object.keys(await stages(page, QUERY)).sort(), { timeout: 45_000 }).toEqual(['reranked', 'semantic']);
+  await expect.poll(async () => Object.keys(await stages(page, QUERY)).sort(), { timeout: 45_000 }).toEqual(['keyword', 'reranked', 'semantic']);
   const { semantic, reranked } = await stages(page, QUERY);
   const expected = await rerankedInNode(semantic!);
   expect(reranked!.map((hit) => hit.id)).toEqual(expected.map((hit) => hit.id));
@@ -85,7 +85,7 @@ test('with rerank, the semantic order is replaced by the reranker\'s order', asy
 test('focus stays on the same document and its DOM node moves when the order changes', async ({ page }) => {
   await addElement(page);
   await input(page).fill(QUERY);
-  await expect.poll(async () => Object.keys(await stages(page, QUERY)).length, { timeout: 45_000 }).toBe(2);
+  await expect.poll(async () => Object.keys(await stages(page, QUERY)).length, { timeout: 45_000 }).toBe(3);
   const { semantic, reranked } = await stages(page, QUERY);
   // A document that moves: make it the active option while the semantic order shows.
   const moved = semantic!.findIndex((hit, i) => reranked!.findIndex((r) => r.id === hit.id) !== i);
@@ -170,7 +170,7 @@ test('a new query cancels a running rerank in the worker', async ({ page }) => {
     );
   });
   await input(page).fill(QUERY);
-  await expect.poll(async () => Object.keys(await stages(page, 'storage tins')).sort(), { timeout: 45_000 }).toEqual(['reranked', 'semantic']);
+  await expect.poll(async () => Object.keys(await stages(page, 'storage tins')).sort(), { timeout: 45_000 }).toEqual(['keyword', 'reranked', 'semantic']);
 
   const log = await traffic(page);
   const first = log.find((m) => m.dir === 'out' && m.data.type === 'rerank' && m.data.query === QUERY)!;
@@ -178,7 +178,7 @@ test('a new query cancels a running rerank in the worker', async ({ page }) => {
   expect(log.some((m) => m.dir === 'out' && m.data.type === 'cancel' && m.data.target === first.data.id)).toBe(true);
   const answer = log.find((m) => m.dir === 'in' && m.data.id === first.data.id && m.data.type !== 'progress');
   expect(answer?.data).toMatchObject({ type: 'error', error: { code: 'ABORTED' } });
-  expect(Object.keys(await stages(page, QUERY))).toEqual(['semantic']);
+  expect(Object.keys(await stages(page, QUERY)).sort()).toEqual(['keyword', 'semantic']);
 });
 
 test('while the pointer is over the list, the reranked order waits until it leaves', async ({ page }) => {
@@ -206,14 +206,14 @@ test('while the pointer is over the list, the reranked order waits until it leav
   // ...but nothing moves under the pointer.
   await page.waitForTimeout(200);
   const { semantic } = await stages(page, QUERY);
-  expect(Object.keys(await stages(page, QUERY))).toEqual(['semantic']);
+  expect(Object.keys(await stages(page, QUERY)).sort()).toEqual(['keyword', 'semantic']);
   const titles = page.locator('sgpt-search#rr [part~="option-title"]');
   await expect(titles).toHaveText(semantic!.map((hit) => hit.title));
   // The pointer leaves: the reranked order is applied and announced.
   await page.evaluate(() => {
     document.querySelector('sgpt-search#rr')!.shadowRoot!.querySelector('[role="listbox"]')!.dispatchEvent(new PointerEvent('pointerleave'));
   });
-  await expect.poll(async () => Object.keys(await stages(page, QUERY)).sort()).toEqual(['reranked', 'semantic']);
+  await expect.poll(async () => Object.keys(await stages(page, QUERY)).sort()).toEqual(['keyword', 'reranked', 'semantic']);
   const { reranked } = await stages(page, QUERY);
   await expect(titles).toHaveText(reranked!.map((hit) => hit.title));
   expect(reranked!.map((hit) => hit.id)).not.toEqual(semantic!.map((hit) => hit.id));
