@@ -4,7 +4,9 @@ Gates are folded into c_proj (x + g * (h W + b) == x + h (g W) + g b), so the gr
 (model/gpt2.py) with the pruned token table behind an id -> row map. --rows R keeps the R most
 frequent token rows (rows are ordered by count; the others map to the shared stop row 0).
 --zero-branches exports the same weights with every residual branch zeroed (the ablation).
-Weights int8 with model/quantize.py (Cast * scale, not DequantizeLinear). Also writes
+Weights int8 with model/quantize.py (Cast * scale, not DequantizeLinear); --table-bits 4 /
+--layer-bits 4 store the token table / the layer matrices 4-bit (two per byte, float16 scales per
+row / output column, or per --group weights). Also writes
 build/export-check.json (torch fp32 pooled vectors) for verify.mjs and prints the gzip size.
 
     /usr/bin/python3 model/nano2/export.py --weights <dir with full.npz> [--which full|bow]
@@ -75,7 +77,7 @@ def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n
     return model
 
 
-def export(model, out):
+def export(model, out, table_bits=8, layer_bits=8, group=0, exact=()):
     os.makedirs(BUILD, exist_ok=True)
     model.wte.id_map = model.wte.id_map.to(torch.int32)
     fp32 = os.path.join(BUILD, 'export-fp32.onnx')
@@ -83,7 +85,10 @@ def export(model, out):
     model.wte.id_map = model.wte.id_map.long()
     os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
     dst = os.path.join(out, 'onnx', 'model.onnx')
-    quantize_model(fp32, dst)
+    int4 = [n for n, p in model.named_parameters() if p.dim() == 2 and
+            ((n == 'wte.weight' and table_bits == 4) or (n.startswith('h.') and layer_bits == 4))]
+    quantize_model(fp32, dst, int4=tuple(int4), group=group,
+                   exact_columns={'wte.weight': list(exact)} if exact else None)
     write_config(out, model.hp, sgpt_settings('asymmetric'))
     write_tokenizer_files(out, 300)
     from reference_vectors import GPT2BPE
@@ -107,8 +112,14 @@ if __name__ == '__main__':
     ap.add_argument('--rows', type=int, default=0)
     ap.add_argument('--heads', type=int, default=4)
     ap.add_argument('--zero-branches', action='store_true')
+    ap.add_argument('--table-bits', type=int, default=8, choices=[4, 8])
+    ap.add_argument('--layer-bits', type=int, default=8, choices=[4, 8])
+    ap.add_argument('--group', type=int, default=0, help='4-bit group size (0: per row / column)')
+    ap.add_argument('--exact-columns', default='0,1', help="token-table columns kept out of the quantisation "
+                    "(the warm start's stop direction lives in dims 0 and 1, 17x the other dims; '' for none)")
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'sgpt-nano-2'))
     a = ap.parse_args()
     init = a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz')
     m = load(a.weights, init, a.which, a.rows or None, a.zero_branches, a.heads)
-    print(json.dumps(export(m, a.out)))
+    exact = [int(c) for c in a.exact_columns.split(',') if c]
+    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact)))
