@@ -363,14 +363,26 @@ def sgpt_settings(mode: str) -> dict:
     raise ValueError(f"mode must be 'symmetric' or 'asymmetric', got {mode!r}")
 
 
-# Nodes whose inputs are all weights: quantize.py's Cast(int8) * scale (+ exact columns) and the
-# exporter's Identity aliases of equal initializers. Evaluated in fp32 as onnxruntime folds them.
+def _attr(node, name):
+    return onnx.helper.get_attribute_value(next(a for a in node.attribute if a.name == name))
+
+
+# Nodes whose inputs are all weights: quantize.py's Cast(int8) * scale (+ exact columns), its
+# 4-bit unpacking (Div/Floor/Sub/Unsqueeze/Concat/Reshape/Transpose) and the exporter's Identity
+# aliases of equal initializers. Evaluated in fp32 as onnxruntime folds them.
 _CONSTANT_OPS = {
     "Identity": lambda node, x: x,
     "Cast": lambda node, x: x.astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx.helper.get_attribute_value(next(a for a in node.attribute if a.name == "to"))]),
     "Mul": lambda node, a, b: a * b,
     "Add": lambda node, a, b: a + b,
     "MatMul": lambda node, a, b: a @ b,
+    "Sub": lambda node, a, b: a - b,
+    "Div": lambda node, a, b: a / b,
+    "Floor": lambda node, x: np.floor(x),
+    "Unsqueeze": lambda node, x, axes: np.expand_dims(x, tuple(int(a) for a in axes)),
+    "Concat": lambda node, *xs: np.concatenate(xs, axis=_attr(node, "axis")),
+    "Reshape": lambda node, x, shape: x.reshape(tuple(int(d) for d in shape)),
+    "Transpose": lambda node, x: np.ascontiguousarray(np.transpose(x, _attr(node, "perm"))),
 }
 
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AutoModel, Tensor, env } from '@huggingface/transformers';
 
-const check = JSON.parse(readFileSync(new URL('./build/export-check.json', import.meta.url), 'utf8'));
+const check = JSON.parse(readFileSync(process.argv[3] ?? new URL('./build/export-check.json', import.meta.url), 'utf8'));
 const dir = resolve(process.argv[2] ?? check.model);
 env.allowLocalModels = true;
 env.allowRemoteModels = false;

@@ -1,0 +1,125 @@
+"""Export trained sgpt-nano-2 weights (train_gpu.py's full.npz / bow.npz) to an ONNX model folder.
+
+Gates are folded into c_proj (x + g * (h W + b) == x + h (g W) + g b), so the graph is plain GPT-2
+(model/gpt2.py) with the pruned token table behind an id -> row map. --rows R keeps the R most
+frequent token rows (rows are ordered by count; the others map to the shared stop row 0).
+--zero-branches exports the same weights with every residual branch zeroed (the ablation).
+Weights int8 with model/quantize.py (Cast * scale, not DequantizeLinear); --table-bits 4 /
+--layer-bits 4 store the token table / the layer matrices 4-bit (two per byte, float16 scales per
+row / output column, or per --group weights). Also writes
+build/export-check.json (torch fp32 pooled vectors) for verify.mjs and prints the gzip size.
+
+    /usr/bin/python3 model/nano2/export.py --weights <dir with full.npz> [--which full|bow]
+        [--rows 16384] [--out public/models/sgpt-nano-2]
+    node model/nano/verify.mjs public/models/sgpt-nano-2 model/nano2/build/export-check.json
+"""
+import argparse
+import gzip
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, 'model'))
+sys.path.insert(0, os.path.join(ROOT, 'model', 'nano'))
+from gpt2 import GPT2, HParams, export_onnx, sgpt_settings, write_config  # noqa: E402
+from quantize import quantize_model  # noqa: E402
+from tokenizer_files import write_tokenizer_files  # noqa: E402
+from nano import PrunedEmbedding, pad, pool  # noqa: E402
+
+BUILD = os.path.join(HERE, 'build')
+CHECK_TEXTS = ['what similarity laws must be obeyed when constructing aeroelastic models',
+               'A list comprehension builds a new list from an iterable.',
+               'def square(x):\n    return x ** 2  # {braces} [brackets]',
+               'How do I create an index concurrently in PostgreSQL?']
+
+
+def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n_head=4):
+    w = {}
+    for f in sorted(os.listdir(weights_dir)):
+        if f.endswith('.npz') and (f == which + '.npz' or f.startswith(which + '_')):
+            w.update(dict(np.load(os.path.join(weights_dir, f))))
+    init = dict(np.load(init_path))
+    w = {k: torch.from_numpy(v.astype(np.float32)) for k, v in w.items()}
+    table = w['wte']
+    d = table.shape[1]
+    n_layer = len({k.split('.')[1] for k in w if k.startswith('h.')})
+    hp = HParams(n_layer=max(n_layer, 1), n_head=n_head, n_embd=d, n_positions=w['wpe'].shape[0])
+    model = GPT2(hp)
+    id_map = torch.from_numpy(init['id_map'].astype(np.int64))
+    if rows:
+        id_map = torch.where(id_map <= rows, id_map, torch.zeros_like(id_map))
+        table = table[:rows + 1]
+    model.wte = PrunedEmbedding(id_map, d)
+    sd = {'wte.weight': table, 'wte.id_map': id_map, 'wpe.weight': w['wpe'],
+          'ln_f.weight': w['ln_f.weight'], 'ln_f.bias': w['ln_f.bias']}
+    for i in range(hp.n_layer):
+        p = f'h.{i}.'
+        if n_layer == 0:  # bow: a GPT-2 block whose branches output zero
+            blk = model.h[i]
+            for name, t in blk.state_dict().items():
+                sd[p + name] = torch.ones_like(t) if name.endswith('ln_1.weight') or name.endswith('ln_2.weight') else torch.zeros_like(t)
+            continue
+        g_attn = 0.0 if zero_branches else float(w[p + 'g_attn'])
+        g_mlp = 0.0 if zero_branches else float(w[p + 'g_mlp'])
+        for name in ('ln_1.weight', 'ln_1.bias', 'ln_2.weight', 'ln_2.bias', 'attn.c_attn.weight', 'attn.c_attn.bias',
+                     'mlp.c_fc.weight', 'mlp.c_fc.bias'):
+            sd[p + name] = w[p + name]
+        for name, g in (('attn.c_proj', g_attn), ('mlp.c_proj', g_mlp)):
+            sd[p + name + '.weight'] = w[p + name + '.weight'] * g
+            sd[p + name + '.bias'] = w[p + name + '.bias'] * g
+    model.load_state_dict(sd)
+    model.eval()
+    return model
+
+
+def export(model, out, table_bits=8, layer_bits=8, group=0, exact=()):
+    os.makedirs(BUILD, exist_ok=True)
+    model.wte.id_map = model.wte.id_map.to(torch.int32)
+    fp32 = os.path.join(BUILD, 'export-fp32.onnx')
+    export_onnx(model, fp32, kind='features')
+    model.wte.id_map = model.wte.id_map.long()
+    os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
+    dst = os.path.join(out, 'onnx', 'model.onnx')
+    int4 = [n for n, p in model.named_parameters() if p.dim() == 2 and
+            ((n == 'wte.weight' and table_bits == 4) or (n.startswith('h.') and layer_bits == 4))]
+    quantize_model(fp32, dst, int4=tuple(int4), group=group,
+                   exact_columns={'wte.weight': list(exact)} if exact else None)
+    write_config(out, model.hp, sgpt_settings('asymmetric'))
+    write_tokenizer_files(out, 300)
+    from reference_vectors import GPT2BPE
+    enc = GPT2BPE()
+    seqs = [[br[0]] + enc.encode(t) + [br[1]] for t in CHECK_TEXTS for br in ((58, 60), (90, 92))]
+    ids, mask = pad(seqs)
+    with torch.no_grad():
+        hidden = model(ids, mask)
+        pooled = pool(hidden, mask).numpy()
+    with open(os.path.join(BUILD, 'export-check.json'), 'w') as f:
+        json.dump({'model': out, 'ids': seqs, 'pooled': pooled.tolist()}, f)
+    raw = open(dst, 'rb').read()
+    return {'onnx_bytes': len(raw), 'onnx_gzip_bytes': len(gzip.compress(raw, 9))}
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--weights', required=True)
+    ap.add_argument('--init', default=None, help='init.npz of the bundle (id -> row map); default <weights>/../init.npz or .gpu-bundle')
+    ap.add_argument('--which', default='full', choices=['full', 'bow'])
+    ap.add_argument('--rows', type=int, default=0)
+    ap.add_argument('--heads', type=int, default=4)
+    ap.add_argument('--zero-branches', action='store_true')
+    ap.add_argument('--table-bits', type=int, default=8, choices=[4, 8])
+    ap.add_argument('--layer-bits', type=int, default=8, choices=[4, 8])
+    ap.add_argument('--group', type=int, default=0, help='4-bit group size (0: per row / column)')
+    ap.add_argument('--exact-columns', default='0,1', help="token-table columns kept out of the quantisation "
+                    "(the warm start's stop direction lives in dims 0 and 1, 17x the other dims; '' for none)")
+    ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'sgpt-nano-2'))
+    a = ap.parse_args()
+    init = a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz')
+    m = load(a.weights, init, a.which, a.rows or None, a.zero_branches, a.heads)
+    exact = [int(c) for c in a.exact_columns.split(',') if c]
+    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact)))
