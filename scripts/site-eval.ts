@@ -1,7 +1,8 @@
 /**
  * The product end to end on a docs-question set: index a built site with `sgpt-search index`'s
  * build service, then answer each question through the site search (`sgpt-search query`'s code)
- * and score nDCG@10 against the set's judgements, at several IVF probe depths.
+ * and score nDCG@10 against the set's judgements, at several IVF probe depths, with this build's
+ * DEFAULT_FUSION (whatever fusion the index was built with).
  *
  *   tsx scripts/site-eval.ts --site <root> --data <faq-beir dir> --index <dir> [--exclude <glob>,…] [--probe 3,8,all]
  *
@@ -20,6 +21,7 @@ import { Embedder } from '../src/embed/embedder';
 import { loadBeir } from '../src/eval/beir';
 import { ndcgAt } from '../src/eval/metrics';
 import { fsLoader } from '../src/index/node-files';
+import { DEFAULT_FUSION } from '../src/search/fusion';
 import { SiteSearch } from '../src/search/site-search';
 
 async function main(): Promise<void> {
@@ -55,11 +57,11 @@ async function main(): Promise<void> {
     );
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const keyword = mean(await Promise.all(data.queries.map(async (q) => score((await search.keywordSearch(q.text, 10)).map((h) => h.url), q.id))));
-  console.log(`${values.data}: ${data.queries.length} questions, ${search.manifest.counts.sections} sections in ${shards} shards; fusion ${search.manifest.fusion.method}`);
+  console.log(`${values.data}: ${data.queries.length} questions, ${search.manifest.counts.sections} sections in ${shards} shards; this build's fusion (${DEFAULT_FUSION.method})`);
   console.log(`keyword only (as you type)\tnDCG@10 ${keyword.toFixed(4)}`);
   for (const probe of probes) {
     const ndcg: number[] = [];
-    for (const [i, q] of data.queries.entries()) ndcg.push(score((await search.semanticSearch(q.text, vectors[i]!, { limit: 10, probe })).map((h) => h.url), q.id));
+    for (const [i, q] of data.queries.entries()) ndcg.push(score((await search.semanticSearch(q.text, vectors[i]!, { limit: 10, probe, fusion: DEFAULT_FUSION })).map((h) => h.url), q.id));
     console.log(`fused, probe ${probe} of ${shards}\tnDCG@10 ${mean(ndcg).toFixed(4)}`);
   }
   if (missing.size > 0) process.stderr.write(`${missing.size} result urls are not in the set's corpus (e.g. ${[...missing][0]}): index and set differ\n`);
