@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
+import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
 import { extractSite } from '../extract/site';
 import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
@@ -65,7 +66,7 @@ export interface IndexRun {
   webgpu?: boolean;
   /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
   shipModel?: boolean;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: EmbedOptions['onProgress'];
   /** Pages skipped or read with a fallback (binary, badly encoded, too deep, too large, links out of the site). */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -132,12 +133,13 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   }
 }
 
-function progressBar(stream: NodeJS.WriteStream): ((done: number, total: number) => void) | undefined {
+/** The bar fills by model windows, so a long section moves it while the section count waits. */
+function progressBar(stream: NodeJS.WriteStream): EmbedOptions['onProgress'] {
   if (!stream.isTTY) return undefined;
-  return (done, total) => {
+  return (done, total, windows) => {
     const width = 30;
-    const filled = total > 0 ? Math.round((done / total) * width) : width;
-    stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} sections embedded`);
+    const filled = windows.total > 0 ? Math.round((windows.done / windows.total) * width) : width;
+    stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} sections embedded (${windows.done}/${windows.total} windows)`);
     if (done === total) stream.write('\n');
   };
 }

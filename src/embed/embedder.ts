@@ -93,6 +93,7 @@ export class Embedder {
     const left = new Int32Array(texts.length);
     for (const o of owner) left[o]!++;
     let done = 0;
+    let windows = 0;
 
     for (const batchRows of planBatches(sequences.map((s) => s.length), opts.batchSize ?? DEFAULT_BATCH_SIZE)) {
       // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
@@ -109,7 +110,8 @@ export class Embedder {
         vectors.set(pooled.subarray(i * dims, (i + 1) * dims), row * dims);
         if (--left[owner[row]!]! === 0) done++;
       });
-      onProgress?.(done, texts.length);
+      windows += batchRows.length;
+      onProgress?.(done, texts.length, { done: windows, total: sequences.length });
     }
     return { vectors, dims, rows: sequences.length, owner };
   }

@@ -34,8 +34,11 @@ export interface EmbedOptions {
   overlap?: number;
   /** Aborts between batches with SgptError('ABORTED'). */
   signal?: AbortSignal;
-  /** Called after each batch with the number of input texts whose chunks are all embedded. */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Called after each batch with the number of input texts whose chunks are all embedded, and the
+   * chunks (model windows) embedded of all: one long text moves the second while the first waits.
+   */
+  onProgress?: (done: number, total: number, windows: { done: number; total: number }) => void;
 }
 
 export interface Embeddings {

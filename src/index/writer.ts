@@ -56,7 +56,7 @@ export interface BuildOptions {
   excerptChars?: number;
   /** Sequences per model call (default: the engine's). */
   batchSize?: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: EmbedOptions['onProgress'];
   signal?: AbortSignal;
 }
 

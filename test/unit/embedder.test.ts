@@ -128,11 +128,16 @@ describe('Embedder (tiny-gpt2)', () => {
     ]);
   });
 
-  it('a long text counts as done only when all its chunks are', async () => {
-    const calls: number[] = [];
-    await embedder.embed([tokens(700), 'x'], 'document', { batchSize: 1, onProgress: (done) => calls.push(done) });
+  it('a long text counts as done only when all its chunks are; the window count moves meanwhile', async () => {
+    const calls: Array<[number, number, number]> = [];
+    await embedder.embed([tokens(700), 'x'], 'document', { batchSize: 1, onProgress: (done, _total, windows) => calls.push([done, windows.done, windows.total]) });
     // longest first: the three 300-token chunks, then "x"
-    expect(calls).toEqual([0, 0, 1, 2]);
+    expect(calls).toEqual([
+      [0, 1, 4],
+      [0, 2, 4],
+      [1, 3, 4],
+      [2, 4, 4],
+    ]);
   });
 
   it('aborts before starting and between batches with ABORTED', async () => {
