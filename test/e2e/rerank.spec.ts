@@ -109,7 +109,7 @@ test('focus stays on the same document and its DOM node moves when the order cha
   }, moved + 1);
   const before = (await events(page, 'sgpt-results', 'rr')).length;
   await input(page).fill(QUERY);
-  await waitForEvent(page, 'sgpt-results', 'rr', before + 2);
+  await waitForEvent(page, 'sgpt-results', 'rr', before + 3); // keyword, semantic, reranked
   const after = await page.evaluate(() => {
     const element = document.querySelector('sgpt-search#rr')!;
     const box = element.shadowRoot!.querySelector('input')!;

@@ -4,7 +4,7 @@
  * asyncify build) and rank like WASM; device="auto" must not pick a fallback adapter.
  */
 import { chromiumLaunch } from '../../playwright.config';
-import { test, expect, events, waitForEvent } from './fixtures';
+import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
 
 test.use({ launchOptions: { ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-unsafe-webgpu'] } });
 
@@ -36,8 +36,8 @@ test('device="webgpu" runs on WebGPU and ranks like WASM; "auto" skips a fallbac
   expect(ortFiles).toContain('ort-wasm-simd-threaded.asyncify.wasm');
 
   for (const id of ['search', 'gpu']) await page.locator(`sgpt-search#${id}`).getByRole('combobox').fill('reading a file');
-  const wasm = await waitForEvent(page, 'sgpt-results', 'search');
-  const gpu = await waitForEvent(page, 'sgpt-results', 'gpu');
+  const wasm = await waitForResults(page, 'search', 'reading a file');
+  const gpu = await waitForResults(page, 'gpu', 'reading a file', 'semantic', 90_000);
   const scores = (e: typeof wasm) => (e.detail.results as Array<{ id: string; score: number }>).map((h) => [h.id, h.score] as const);
   const expected = scores(wasm);
   const got = scores(gpu);
