@@ -31,7 +31,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(HERE, 'build', 'heldout-beir'))
     ap.add_argument('--distractors', type=int, default=20000)
     args = ap.parse_args()
-    z = np.load(args.bundle)
+    z = dict(np.load(args.bundle))  # arrays read once (an NpzFile decompresses on every access)
     enc = GPT2BPE()
     decoder = {v: k for k, v in enc.encoder.items()}
     byte_decoder = {c: b for b, c in enc.byte_encoder.items()}
@@ -43,7 +43,8 @@ def main():
     docs_src = {SOURCES.index(s) for s in DOCS_SOURCES}
     held = [tuple(int(v) for v in row) for row in z['held'] if int(row[2]) in docs_src]
     wanted = {d for _, d, _, _ in held}
-    others = [d for d in range(len(z['doc_src'])) if int(z['doc_src'][d]) in docs_src and d not in wanted]
+    in_docs = np.isin(z['doc_src'], list(docs_src))
+    others = [int(d) for d in np.flatnonzero(in_docs) if int(d) not in wanted]
     random.Random(0).shuffle(others)
     corpus = sorted(wanted | set(others[:args.distractors]))
     os.makedirs(os.path.join(args.out, 'qrels'), exist_ok=True)

@@ -42,9 +42,11 @@ export interface Bm25BuildOptions extends Partial<Bm25Params> {
 export interface Bm25SearchOptions {
   /**
    * Search-as-you-type: when the query does not end in a separator, its last word is matched as
-   * a prefix ("gener" finds "generator"). Default false.
+   * a prefix ("gener" finds "generator"). 'unknown-only': only when, taken as a whole word, it
+   * matches nothing ("role" is the word role, "generat" still finds "generator"): for a ranking
+   * that should treat a finished query as finished. Default false.
    */
-  prefix?: boolean;
+  prefix?: boolean | 'unknown-only';
   /** Most vocabulary terms one prefix expands to, the most frequent first (default 32). */
   maxExpansions?: number;
   /** Override k1 / b at query time (the index stores lengths, so both can change freely). */
@@ -137,7 +139,12 @@ function prefixKeys(prefix: string, stemming: boolean): { own: string; shorter: 
 }
 
 /** The query's finished terms and, with `prefix`, its partial last word. */
-function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean | undefined): { terms: string[]; prefix: string | null } {
+/** Whether the last word may be partial (then its chunks and completions are read). */
+function isPrefix(options: Bm25SearchOptions): boolean {
+  return options.prefix === true || options.prefix === 'unknown-only';
+}
+
+function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean): { terms: string[]; prefix: string | null } {
   return prefix ? analyzePartial(query, analyzer) : { terms: analyze(query, analyzer), prefix: null };
 }
 
@@ -175,7 +182,14 @@ class Scorer {
   search(query: string, k: number, options: Bm25SearchOptions, source: TermSource): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
-    const partial = parseQuery(query, this.analyzer, options.prefix);
+    const partial = parseQuery(query, this.analyzer, isPrefix(options));
+    if (partial.prefix !== null && options.prefix === 'unknown-only') {
+      const whole = analyze(partial.prefix, this.analyzer); // [] for a stop word
+      if (whole.every((term) => source.postings(term) !== undefined)) {
+        partial.terms.push(...whole);
+        partial.prefix = null;
+      }
+    }
     for (const term of partial.terms) {
       const postings = source.postings(term);
       scores.addTerm(postings?.docs.length ?? 0, postings?.docs ?? [], postings?.tfs ?? []);
@@ -527,7 +541,7 @@ export class ChunkedBm25 {
 
   /** The chunks a query reads: those of its terms, and for a partial last word the range of its completions. */
   chunksFor(query: string, options: Bm25SearchOptions = {}): Set<number> {
-    const partial = parseQuery(query, this.scorer.analyzer, options.prefix);
+    const partial = parseQuery(query, this.scorer.analyzer, isPrefix(options));
     const terms = [...partial.terms];
     const needed = new Set<number>();
     if (partial.prefix !== null) {

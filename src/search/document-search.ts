@@ -7,7 +7,7 @@
 import { Bm25Index, type Bm25Result } from './bm25';
 import { highlightRanges, makeExcerpt } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
-import { KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
 import { keywordText } from './texts';
 
 export type DocumentId = string | number;
@@ -66,7 +66,7 @@ export class DocumentSearch {
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
   keywordRanking(query: string, depth: number): Bm25Result {
-    return this.keyword.searchWithMatch(query, depth, KEYWORD_SEARCH);
+    return this.keyword.searchWithMatch(query, depth, FUSED_KEYWORD_SEARCH);
   }
 
   /** A dense list by document id as positions in this search's documents (unknown ids dropped). */

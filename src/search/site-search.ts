@@ -13,7 +13,7 @@ import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from './bm25';
 import { highlightRanges } from './excerpt';
 import type { HybridFusionSettings } from './fusion';
-import { KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
 import { TopK } from './topk';
 
 export interface SiteHit {
@@ -87,7 +87,7 @@ export class SiteSearch {
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
   keywordSearchWithMatch(query: string, depth: number): Promise<Bm25Result> {
-    return this.keyword.searchWithMatch(query, depth, KEYWORD_SEARCH);
+    return this.keyword.searchWithMatch(query, depth, FUSED_KEYWORD_SEARCH);
   }
 
   /** Sections nearest the query vector in the `probe` nearest shards, best chunk per section. */

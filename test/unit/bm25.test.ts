@@ -45,6 +45,17 @@ describe('BM25 index', () => {
     expect(index.searchWithMatch('', 10).match).toEqual({ terms: 0, matched: 0, ceiling: 0 });
   });
 
+  it("with prefix 'unknown-only', a last word that is a word counts as that word; one that matches nothing whole expands", () => {
+    const words = Bm25Index.build(['cats and catalogues', 'catalogue of fish', 'one cat']);
+    // "cat" is a word of the index: whole-word scores, not its completions.
+    expect(words.search('cat', 10, { prefix: 'unknown-only' })).toEqual(words.search('cat ', 10));
+    expect(words.search('cat', 10, { prefix: true }).length).toBeGreaterThan(words.search('cat ', 10).length);
+    // "catal" matches nothing whole: it expands as with prefix true.
+    expect(words.search('catal', 10, { prefix: 'unknown-only' })).toEqual(words.search('catal', 10, { prefix: true }));
+    // A stop word as the last word is a finished word (nothing to expand).
+    expect(words.searchWithMatch('fish of', 10, { prefix: 'unknown-only' })).toEqual(words.searchWithMatch('fish of ', 10));
+  });
+
   it('counts a repeated query term once per occurrence, as Lucene does', () => {
     expect(index.search('cat cat', 1)[0]!.score).toBeCloseTo(2 * scoreD1, 12);
   });
@@ -69,8 +80,10 @@ describe('BM25 index', () => {
 
   it('reports the same match from its chunks as from the whole index', async () => {
     const { search } = chunked(index, 8);
-    for (const query of ['cats fish', 'bird zebra', 'ca']) {
-      expect(await search.searchWithMatch(query, 10, { prefix: true })).toEqual(index.searchWithMatch(query, 10, { prefix: true }));
+    for (const query of ['cats fish', 'bird zebra', 'ca', 'cat']) {
+      for (const prefix of [true, 'unknown-only'] as const) {
+        expect(await search.searchWithMatch(query, 10, { prefix })).toEqual(index.searchWithMatch(query, 10, { prefix }));
+      }
     }
   });
 
