@@ -3,7 +3,6 @@
  * keyword results as soon as the manifest and keyword index are in, then — once the worker has
  * the model — the query embedded in the worker and fused with the keyword ranking.
  */
-import { SgptError } from '../errors';
 import { fixedWeight } from '../search/fusion';
 import { openSiteSearch, type SiteHit, type SiteSearch } from '../search/site-search';
 import type { SearchClient } from '../worker/client';

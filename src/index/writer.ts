@@ -5,7 +5,6 @@
  * manifest last. No fs here: the caller writes the files (see ./node-files).
  */
 import type { Embeddings, EmbedOptions, Role } from '../embed/types';
-import type { Mode } from '../embed/sgpt-settings';
 import { Bm25Index, encodeHead } from '../search/bm25';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
 import { embeddingText, keywordText } from '../search/texts';

@@ -19,7 +19,6 @@ import {
   decodeShard,
   fileContent,
   parseBucket,
-  parseManifest,
   parseOwned,
   parseSectionTable,
   parseStrings,

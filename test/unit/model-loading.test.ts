@@ -1,6 +1,6 @@
 // Loading through src/embed/model.ts: every fixture signature, every source kind (folder, hub id,
 // URL) against the real code paths, and the error codes a person sees when a model is broken.
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
