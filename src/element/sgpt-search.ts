@@ -197,7 +197,10 @@ export class SgptSearch extends LitElement {
       this.client,
       () => this.documentSearch,
       () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading')),
-      () => (this.validFusionWeight() === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, this.validFusionWeight()!)),
+      () => {
+        const weight = this.validFusionWeight();
+        return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
+      },
     );
   }
 
