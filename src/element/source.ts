@@ -5,8 +5,9 @@
  * in-memory search without the element changing.
  */
 import { SgptError } from '../errors';
-import { DocumentSearch, type DocumentHit } from '../search/document-search';
+import type { DocumentHit, DocumentSearch } from '../search/document-search';
 import type { HybridFusionSettings } from '../search/fusion';
+import { fusionDepth } from '../search/ranking';
 import type { SearchClient } from '../worker/client';
 import type { SearchDocument, SearchHit } from '../worker/protocol';
 
@@ -50,7 +51,7 @@ export class DocumentSource implements SearchSource {
     yield { stage: 'keyword', results: engine.keywordSearch(query, limit).map(toHit) };
     await this.model();
     abortIf(signal);
-    const dense = await this.client.search(query, DocumentSearch.depth(limit), signal);
+    const dense = await this.client.search(query, fusionDepth(limit), signal);
     abortIf(signal);
     yield { stage: 'semantic', results: engine.fusedSearch(query, dense.hits, this.fusion(), limit).map(toHit) };
   }

@@ -40,11 +40,6 @@ export class DocumentSearch {
     this.positions = new Map(documents.map((doc, i) => [doc.id, i]));
   }
 
-  /** Candidates the dense list should bring for `limit` fused results. */
-  static depth(limit: number): number {
-    return fusionDepth(limit);
-  }
-
   /** BM25 as you type (no model needed). */
   keywordSearch(query: string, limit: number): DocumentHit[] {
     return this.hits(

@@ -18,6 +18,7 @@ import { loadBeir, type BeirDataset } from '../../src/eval/beir';
 import { openEval } from '../../src/eval/runner';
 import { DocumentSearch } from '../../src/search/document-search';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
+import { fusionDepth } from '../../src/search/ranking';
 import { WorkerHandler } from '../../src/worker/handler';
 import type { Response, SearchResult } from '../../src/worker/protocol';
 import { docIdOf, writeBeirSite } from '../fixtures/beir-site';
@@ -52,7 +53,7 @@ describe('one ranking: eval default, CLI query, in-page search', () => {
       const siteIds = site.map((hit) => docIdOf(hit.url));
       expect([...siteIds].sort(), query.text).toEqual([...expected].sort());
       siteIds.forEach((doc, rank) => expect(Math.abs(expected.indexOf(doc) - rank), `${query.text}: ${doc}`).toBeLessThanOrEqual(1));
-      await handler.handle({ id, type: 'search', query: query.text, limit: DocumentSearch.depth(10) });
+      await handler.handle({ id, type: 'search', query: query.text, limit: fusionDepth(10) });
       const dense = (responses.find((r) => r.id === id && r.type === 'result') as { result: SearchResult }).result;
       id++;
       expect(inPage.rank(query.text, dense.hits, DEFAULT_FUSION, 10).map((hit) => data.corpus[hit.doc]!.id), query.text).toEqual(expected);
