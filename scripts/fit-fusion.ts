@@ -29,7 +29,7 @@ import { defaultCacheDir } from '../src/eval/embedding-cache';
 import { productLists } from '../src/eval/methods';
 import { ndcgAt } from '../src/eval/metrics';
 import { openEval } from '../src/eval/runner';
-import { FUSION_DEPTH, FUSION_SIGNALS, fusionSignals, hybridConvexFusion } from '../src/search/fusion';
+import { FUSION_DEPTH, FUSION_SIGNALS, adaptiveShare, fusionSignals, hybridConvexFusion } from '../src/search/fusion';
 
 const GRID = Array.from({ length: 21 }, (_, i) => i / 20);
 const FLOOR = 0.995;
@@ -82,9 +82,7 @@ function at(ndcg: readonly number[], w: number): number {
   return ndcg[i]! + (x - i) * (ndcg[i + 1]! - ndcg[i]!);
 }
 
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-
-const share = (c: readonly number[], q: QueryRow) => sigmoid(c[0]! + q.signals.reduce((z, s, i) => z + c[i + 1]! * s, 0));
+const share = (c: readonly number[], q: QueryRow) => adaptiveShare(c, q.signals);
 
 /** nDCG@10 of each group under raw coefficients c, relative to its BM25 (queries pooled). */
 function ratios(groups: readonly Group[], c: readonly number[]): number[] {

@@ -101,8 +101,16 @@ export function fusionSignals<Id>(keyword: readonly ScoredItem<Id>[], dense: rea
 /** The dense share σ(c₀ + Σ c_i·signal_i) that adaptive fusion gives a query with these signals. */
 export function adaptiveWeight(coefficients: readonly number[], signals: Readonly<Record<FusionSignal, number>>): number {
   checkCoefficients(coefficients);
+  return adaptiveShare(
+    coefficients,
+    FUSION_SIGNALS.map((name) => signals[name]),
+  );
+}
+
+/** σ(c₀ + Σ c_i·v_i) over signal values in FUSION_SIGNALS order, unchecked (the fitter's inner loop). */
+export function adaptiveShare(coefficients: readonly number[], values: readonly number[]): number {
   let z = coefficients[0]!;
-  FUSION_SIGNALS.forEach((name, i) => (z += coefficients[i + 1]! * signals[name]));
+  for (let i = 0; i < values.length; i++) z += coefficients[i + 1]! * values[i]!;
   return 1 / (1 + Math.exp(-z));
 }
 
