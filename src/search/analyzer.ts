@@ -61,20 +61,34 @@ function normalizer(options: AnalyzerOptions): (word: string) => string | null {
 
 /** The index terms of `text`, in order, duplicates kept (term frequency matters). */
 export function analyze(text: string, options: AnalyzerOptions = {}): string[] {
+  return analyzeWords(text, options).terms;
+}
+
+/** A text's terms and, in step, the word each came from (stop words dropped from both). */
+export interface AnalyzedWords {
+  terms: string[];
+  /** Lowercased, before stemming: what typo correction compares. */
+  words: string[];
+}
+
+/** `analyze`, keeping each term's word. */
+export function analyzeWords(text: string, options: AnalyzerOptions = {}): AnalyzedWords {
   return normalizeAll(tokenize(text), normalizer(options));
 }
 
-function normalizeAll(list: readonly string[], normalize: (word: string) => string | null): string[] {
-  const terms: string[] = [];
+function normalizeAll(list: readonly string[], normalize: (word: string) => string | null): AnalyzedWords {
+  const out: AnalyzedWords = { terms: [], words: [] };
   for (const word of list) {
     const term = normalize(word);
-    if (term !== null) terms.push(term);
+    if (term === null) continue;
+    out.terms.push(term);
+    out.words.push(word);
   }
-  return terms;
+  return out;
 }
 
-export interface PartialQuery {
-  /** Terms of the finished words. */
+export interface PartialQuery extends AnalyzedWords {
+  /** Terms of the finished words (`words`: the words they came from). */
   terms: string[];
   /**
    * The word still being typed (lowercased, neither stemmed nor stop-listed), or null when the text
@@ -87,5 +101,5 @@ export interface PartialQuery {
 export function analyzePartial(text: string, options: AnalyzerOptions = {}): PartialQuery {
   const { words: list, open } = words(text);
   const finished = open ? list.slice(0, -1) : list;
-  return { terms: normalizeAll(finished, normalizer(options)), prefix: open ? (list.at(-1) ?? null) : null };
+  return { ...normalizeAll(finished, normalizer(options)), prefix: open ? (list.at(-1) ?? null) : null };
 }

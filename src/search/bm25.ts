@@ -20,8 +20,9 @@
  * Chunk i holds the terms in [first_i, first_{i+1}).
  */
 import { SgptError } from '../errors';
-import { analyze, analyzePartial, stem, ENGLISH_STOP_WORDS, type AnalyzerOptions } from './analyzer';
+import { analyze, analyzePartial, analyzeWords, stem, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
 import { TopK, type Scored } from './topk';
+import { TypoTable, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
 import { ByteReader, ByteWriter } from './varint';
 
 export interface Bm25Params {
@@ -51,6 +52,12 @@ export interface Bm25SearchOptions {
   maxExpansions?: number;
   /** Override k1 / b at query time (the index stores lengths, so both can change freely). */
   params?: Partial<Bm25Params>;
+  /**
+   * Correct a word that matches nothing (a partial last word: nothing by prefix either) to the
+   * index's words within one or two edits (src/search/typos); they score together as one term.
+   * Default false.
+   */
+  typos?: boolean;
 }
 
 const HEAD_MAGIC = [0x42, 0x4d, 0x32, 0x48]; // "BM2H"
@@ -138,15 +145,18 @@ function prefixKeys(prefix: string, stemming: boolean): { own: string; shorter: 
   return { own: stemming ? stem(prefix) : prefix, shorter };
 }
 
-/** The query's finished terms and, with `prefix`, its partial last word. */
 /** Whether the last word may be partial (then its chunks and completions are read). */
 function isPrefix(options: Bm25SearchOptions): boolean {
   return options.prefix === true || options.prefix === 'unknown-only';
 }
 
-function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean): { terms: string[]; prefix: string | null } {
-  return prefix ? analyzePartial(query, analyzer) : { terms: analyze(query, analyzer), prefix: null };
+/** The query's finished terms and words and, with `prefix`, its partial last word. */
+function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean): PartialQuery {
+  return prefix ? analyzePartial(query, analyzer) : { ...analyzeWords(query, analyzer), prefix: null };
 }
+
+/** The corrections of a word (src/search/typos), as words of the index. */
+type Corrector = (word: string) => readonly string[];
 
 /**
  * How well a query matched the index, for fusion to judge how far to trust the keyword ranking:
@@ -179,32 +189,60 @@ class Scorer {
     this.avgLength = stats.docLengths.length > 0 ? total / stats.docLengths.length : 0;
   }
 
-  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource): Bm25Result {
+  /** `correct` (with `options.typos`) is asked for the corrections of each word that matches nothing. */
+  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource, correct?: Corrector): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
     const partial = parseQuery(query, this.analyzer, isPrefix(options));
+    const fix = options.typos ? correct : undefined;
     if (partial.prefix !== null && options.prefix === 'unknown-only') {
-      const whole = analyze(partial.prefix, this.analyzer); // [] for a stop word
-      if (whole.every((term) => source.postings(term) !== undefined)) {
-        partial.terms.push(...whole);
+      const whole = analyzeWords(partial.prefix, this.analyzer); // none for a stop word
+      if (whole.terms.every((term) => source.postings(term) !== undefined)) {
+        partial.terms.push(...whole.terms);
+        partial.words.push(...whole.words);
         partial.prefix = null;
       }
     }
-    for (const term of partial.terms) {
+    partial.terms.forEach((term, i) => {
       const postings = source.postings(term);
-      scores.addTerm(postings?.docs.length ?? 0, postings?.docs ?? [], postings?.tfs ?? []);
+      if (postings) scores.addTerm(postings.docs.length, postings.docs, postings.tfs);
+      else this.addUnion(fix ? this.correctedPostings(partial.words[i]!, fix, source) : [], scores);
+    });
+    if (partial.prefix !== null) {
+      const matched = this.prefixPostings(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source);
+      this.addUnion(matched.length === 0 && fix ? this.correctedPostings(partial.prefix, fix, source) : matched, scores);
     }
-    if (partial.prefix !== null) this.addPrefix(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, scores);
     return { hits: scores.top(k), match: scores.match };
+  }
+
+  /** The postings of a word's corrections (their terms, each once). */
+  private correctedPostings(word: string, correct: Corrector, source: TermSource): Postings[] {
+    const terms = new Set(correct(word).flatMap((w) => analyze(w, this.analyzer)));
+    return [...terms].flatMap((term) => source.postings(term) ?? []);
+  }
+
+  /**
+   * Several terms scored as one (df = documents holding any of them, tf = their summed
+   * frequencies): a partial word's matches, a misspelled word's corrections. So a rare one does
+   * not outrank the common word the user most likely means. None: a term that matched nothing.
+   */
+  private addUnion(lists: readonly Postings[], scores: Accumulator): void {
+    if (lists.length === 1) {
+      scores.addTerm(lists[0]!.docs.length, lists[0]!.docs, lists[0]!.tfs);
+      return;
+    }
+    const tfs = new Map<number, number>();
+    for (const { docs, tfs: counts } of lists) {
+      for (let i = 0; i < docs.length; i++) tfs.set(docs[i]!, (tfs.get(docs[i]!) ?? 0) + counts[i]!);
+    }
+    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
   }
 
   /**
    * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
-   * the longest term it starts with. Together they score as one term (df = documents holding any
-   * of them, tf = their summed frequencies), so a rare completion does not outrank the common word
-   * the user is most likely typing.
+   * the longest term it starts with; they score together (addUnion).
    */
-  private addPrefix(prefix: string, max: number, source: TermSource, scores: Accumulator): void {
+  private prefixPostings(prefix: string, max: number, source: TermSource): Postings[] {
     const matched = new Map<string, Postings>();
     const { own, shorter } = prefixKeys(prefix, this.stats.stem);
     const ownPostings = source.postings(own);
@@ -222,11 +260,7 @@ class Scorer {
       if (matched.size >= max) break;
       if (!matched.has(term)) matched.set(term, postings);
     }
-    const tfs = new Map<number, number>();
-    for (const { docs, tfs: counts } of matched.values()) {
-      for (let i = 0; i < docs.length; i++) tfs.set(docs[i]!, (tfs.get(docs[i]!) ?? 0) + counts[i]!);
-    }
-    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
+    return [...matched.values()];
   }
 }
 
@@ -239,10 +273,13 @@ export interface Bm25Split {
 
 export class Bm25Index {
   private readonly scorer: Scorer;
+  private typoTable: TypoTable | null = null;
 
   private constructor(
     stats: Bm25Stats,
     private readonly table: TermTable,
+    /** The index's words (before stemming) and the documents holding each: typo correction's vocabulary. */
+    private readonly wordDocs: ReadonlyMap<string, number>,
   ) {
     this.scorer = new Scorer(stats);
   }
@@ -252,14 +289,16 @@ export class Bm25Index {
     const params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
     const analyzer: AnalyzerOptions = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
     const postings = new Map<string, { docs: number[]; tfs: number[] }>();
+    const wordDocs = new Map<string, number>();
     const docLengths = new Uint32Array(docs.length);
     docs.forEach((text, doc) => {
       if (typeof text !== 'string') {
         throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
       }
       const counts = new Map<string, number>();
-      const terms = analyze(text, analyzer);
+      const { terms, words } = analyzeWords(text, analyzer);
       for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+      for (const word of new Set(words)) wordDocs.set(word, (wordDocs.get(word) ?? 0) + 1);
       docLengths[doc] = terms.length;
       for (const [term, tf] of counts) {
         let list = postings.get(term);
@@ -279,7 +318,12 @@ export class Bm25Index {
       postTfs.set(list.tfs, offsets[id]);
     });
     const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths };
-    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs));
+    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
+  }
+
+  /** The typo table's groups (src/search/typos), for shipping. */
+  typoGroups(): TypoGroup[] {
+    return typoGroups(this.wordDocs);
   }
 
   get params(): Bm25Params {
@@ -299,12 +343,16 @@ export class Bm25Index {
    * position in the list the index was built from. Documents sharing no term are not returned.
    */
   search(query: string, k: number, options: Bm25SearchOptions = {}): Scored[] {
-    return this.scorer.search(query, k, options, this.table).hits;
+    return this.searchWithMatch(query, k, options).hits;
   }
 
   /** `search`, with how well the query matched (for fusion). */
   searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Bm25Result {
-    return this.scorer.search(query, k, options, this.table);
+    return this.scorer.search(query, k, options, this.table, (word) => {
+      // Built on the first query that needs it: most searches never do.
+      this.typoTable ??= new TypoTable(this.typoGroups());
+      return this.typoTable.corrections(word);
+    });
   }
 
   /** Split into term-range chunks of about `chunkBytes` each (a term's postings are never split). */
@@ -506,10 +554,11 @@ export class ChunkedBm25 {
   private readonly scorer: Scorer;
   private readonly firsts: string[];
 
-  /** `load(i)` returns chunk i decoded (the caller verifies and caches it). */
+  /** `load(i)` returns chunk i decoded (the caller verifies and caches it); `typos`: the index's typo table, if it has one. */
   constructor(
     readonly head: Bm25Head,
     private readonly load: (chunk: number) => Promise<TermTable>,
+    private readonly typos: ChunkedTypos | null = null,
   ) {
     this.scorer = new Scorer(head.stats);
     this.firsts = head.chunks.map((c) => c.first);
@@ -525,18 +574,29 @@ export class ChunkedBm25 {
 
   /** `search`, with how well the query matched (for fusion). */
   async searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Bm25Result> {
-    const needed = this.chunksFor(query, options);
     const tables = new Map<number, TermTable>();
-    await Promise.all([...needed].map(async (i) => tables.set(i, await this.load(i))));
+    const source = await this.source(this.chunksFor(query, options), tables);
+    // Scoring asks for the corrections of the words that match nothing; with none, that is the result.
+    const unknown: string[] = [];
+    const result = this.scorer.search(query, k, options, source, (word) => (unknown.push(word), []));
+    if (unknown.length === 0 || this.typos === null) return result;
+    const fixes = new Map(await Promise.all(unknown.map(async (word) => [word, await this.typos!.corrections(word)] as const)));
+    const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, this.scorer.analyzer));
+    const more = new Set(terms.map((term) => this.chunkOf(term)).filter((i) => i >= 0));
+    return this.scorer.search(query, k, options, await this.source(more, tables), (word) => fixes.get(word) ?? []);
+  }
+
+  /** Loads chunks `needed` into `tables` (which may hold others already) and looks terms up in all of them. */
+  private async source(needed: Set<number>, tables: Map<number, TermTable>): Promise<TermSource> {
+    await Promise.all([...needed].filter((i) => !tables.has(i)).map(async (i) => tables.set(i, await this.load(i))));
     const ordered = [...tables].sort(([a], [b]) => a - b).map(([, t]) => t);
-    const source: TermSource = {
+    return {
       postings: (term) => {
         const i = this.chunkOf(term);
         return i < 0 ? undefined : tables.get(i)?.postings(term);
       },
       startingWith: (prefix) => ordered.flatMap((t) => t.startingWith(prefix)),
     };
-    return this.scorer.search(query, k, options, source);
   }
 
   /** The chunks a query reads: those of its terms, and for a partial last word the range of its completions. */

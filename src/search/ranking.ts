@@ -6,15 +6,18 @@
 import type { Bm25Result, Bm25SearchOptions } from './bm25';
 import { FUSION_DEPTH, fuseHybrid, type FusedHit, type HybridFusionSettings, type ScoredItem } from './fusion';
 
-/** The instant keyword results: search as you type, the last word, while it is typed, matches as a prefix. */
-export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true };
+/**
+ * The instant keyword results: search as you type, the last word, while it is typed, matches as a
+ * prefix; a word that matches nothing is corrected (typos).
+ */
+export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true, typos: true };
 
 /**
  * The keyword half of the fused ranking: a last word that is a word ("role", "arrays") counts as
  * that word, one that matches nothing whole ("generat") as a prefix. Expanding finished words
  * cost 2.6 % nDCG@10 on short docs queries (model/nano2/heldout_beir.py) and nothing on questions.
  */
-export const FUSED_KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: 'unknown-only' };
+export const FUSED_KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: 'unknown-only', typos: true };
 
 /** Candidates each list contributes for `limit` results. */
 export function fusionDepth(limit: number): number {

@@ -11,6 +11,7 @@ import { checkModel, chunkRef, type QueryModel } from '../index/format';
 import { dotAll } from '../index/int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from './bm25';
+import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from './typos';
 import { highlightRanges } from './excerpt';
 import type { HybridFusionSettings } from './fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
@@ -66,6 +67,7 @@ export class SiteSearch {
         const bytes = await reader.chunk({ name: entry.file, bytes: entry.bytes });
         return decodeChunk(bytes, entry.file, docCount, entry.first, head.chunks[i + 1]?.first ?? null);
       }),
+      typoTable(reader),
     );
     return new SiteSearch(reader, keyword);
   }
@@ -140,6 +142,27 @@ export class SiteSearch {
       };
     });
   }
+}
+
+/** The index's typo table, its head and files fetched (once, verified) when a query has a word to correct; null without one. */
+function typoTable(reader: IndexReader): ChunkedTypos | null {
+  const ref = reader.manifest.typos;
+  if (!ref) return null;
+  const files = new Map<number, Promise<TypoGroup[]>>();
+  const head = new Map<number, Promise<TypoFileEntry[]>>();
+  return new ChunkedTypos(
+    () =>
+      once(head, 0, async () => {
+        const entries = decodeTypoHead((await reader.typoHead())!, ref.name);
+        entries.forEach((entry, i) => chunkRef(ref.name, { name: entry.file, bytes: entry.bytes }, `files[${i}]`));
+        return entries;
+      }),
+    (i, entries) =>
+      once(files, i, async () => {
+        const entry = entries[i]!;
+        return decodeTypoFile(await reader.chunk({ name: entry.file, bytes: entry.bytes }), entry.file, entry, entries[i + 1] ?? null);
+      }),
+  );
 }
 
 /** Open a site index over HTTP from its manifest URL. */
