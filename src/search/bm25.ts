@@ -210,7 +210,9 @@ class Scorer {
     });
     if (partial.prefix !== null) {
       const matched = this.prefixPostings(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source);
-      this.addUnion(matched.length === 0 && fix ? this.correctedPostings(partial.prefix, fix, source) : matched, scores);
+      // Only a shorter term ("gen" for "genrator"): the word is more likely misspelled than partial.
+      const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source) : [];
+      this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores);
     }
     return { hits: scores.top(k), match: scores.match };
   }
@@ -240,9 +242,10 @@ class Scorer {
 
   /**
    * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
-   * the longest term it starts with; they score together (addUnion).
+   * the longest term it starts with; they score together (addUnion). `direct`: whether any but the
+   * last matched.
    */
-  private prefixPostings(prefix: string, max: number, source: TermSource): Postings[] {
+  private prefixPostings(prefix: string, max: number, source: TermSource): { lists: Postings[]; direct: boolean } {
     const matched = new Map<string, Postings>();
     const { own, shorter } = prefixKeys(prefix, this.stats.stem);
     const ownPostings = source.postings(own);
@@ -260,7 +263,7 @@ class Scorer {
       if (matched.size >= max) break;
       if (!matched.has(term)) matched.set(term, postings);
     }
-    return [...matched.values()];
+    return { lists: [...matched.values()], direct: ownPostings !== undefined || completions.length > 0 };
   }
 }
 

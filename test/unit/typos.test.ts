@@ -186,6 +186,10 @@ describe('BM25 with typos', () => {
     expect(index.search('pyth', 10, { prefix: true, typos: true })).toEqual(index.search('pyth', 10, { prefix: true }));
     expect(index.search('iteratr', 10, { prefix: true, typos: true })).toEqual(index.search('iterator ', 10));
     expect(index.search('lazyly genrators', 10, { typos: true })).toEqual(index.search('lazily generators', 10));
+    // A partial word that only a shorter term matches ("gen") is taken as misspelled when it has a correction.
+    const gen = Bm25Index.build(['gen tool', 'a generator yields']);
+    expect(gen.search('genrator', 10, { prefix: true, typos: true })).toEqual(gen.search('generator ', 10));
+    expect(gen.search('genx', 10, { prefix: true, typos: true })).toEqual(gen.search('gen', 10));
   });
 
   it('scores several corrections as one term (documents holding any of them, summed frequencies)', () => {
@@ -199,7 +203,7 @@ describe('BM25 with typos', () => {
   it('a chunked index with its typo table ranks as the whole index, reading the table only for a misspelled word', async () => {
     const { stats, chunks } = index.split(16);
     const head = decodeHead(encodeHead({ stats, chunks: chunks.map((c, i) => ({ first: c.first, file: `terms-${i}`, bytes: c.bytes.length })) }), 'keyword');
-    const { table, read, heads } = chunked(new Map(index.typoGroups().flatMap((g) => g.words.map((w, i) => [w, g.docs[i]!] as const))), 64);
+    const { table, heads } = chunked(new Map(index.typoGroups().flatMap((g) => g.words.map((w, i) => [w, g.docs[i]!] as const))), 64);
     const search = new ChunkedBm25(head, async (i) => decodeChunk(chunks[i]!.bytes, `terms-${i}`, docs.length, head.chunks[i]!.first, head.chunks[i + 1]?.first ?? null), table);
     const before = heads();
     for (const query of ['generators', 'genrators', 'lazyly genrators', 'iteratr', 'pyth', 'zzzzzz']) {
