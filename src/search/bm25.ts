@@ -173,6 +173,8 @@ export interface QueryMatch {
 export interface Bm25Result {
   hits: Scored[];
   match: QueryMatch;
+  /** The index's words that misspelled query words were corrected to (for highlighting); usually none. */
+  corrections: string[];
 }
 
 /** The scoring shared by the in-memory and the chunked index. */
@@ -194,7 +196,15 @@ class Scorer {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
     const partial = parseQuery(query, this.analyzer, isPrefix(options));
-    const fix = options.typos ? correct : undefined;
+    const corrections: string[] = [];
+    const fix: Corrector | undefined =
+      options.typos && correct
+        ? (word) => {
+            const found = correct(word);
+            corrections.push(...found.filter((w) => !corrections.includes(w)));
+            return found;
+          }
+        : undefined;
     if (partial.prefix !== null && options.prefix === 'unknown-only') {
       const whole = analyzeWords(partial.prefix, this.analyzer); // none for a stop word
       if (whole.terms.every((term) => source.postings(term) !== undefined)) {
@@ -214,7 +224,7 @@ class Scorer {
       const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source) : [];
       this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores);
     }
-    return { hits: scores.top(k), match: scores.match };
+    return { hits: scores.top(k), match: scores.match, corrections };
   }
 
   /** The postings of a word's corrections (their terms, each once). */

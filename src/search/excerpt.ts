@@ -38,11 +38,12 @@ export function makeExcerpt(text: string, query: string, max = 160): string {
 
 /**
  * Offsets of the words in `text` that match the query as the keyword index does (same analyzer:
- * stemmed, stop words dropped), and of words starting with a partly typed last word.
+ * stemmed, stop words dropped), of words starting with a partly typed last word, and of words
+ * matching `corrections` (the index's words the keyword search corrected misspelled ones to).
  */
-export function highlightRanges(text: string, query: string): Array<[number, number]> {
+export function highlightRanges(text: string, query: string, corrections: readonly string[] = []): Array<[number, number]> {
   const { terms, prefix } = analyzePartial(query);
-  const wanted = new Set(terms);
+  const wanted = new Set([...terms, ...corrections.flatMap((word) => analyze(word))]);
   const ranges: Array<[number, number]> = [];
   if (wanted.size === 0 && !prefix) return ranges;
   for (const match of text.matchAll(MATCHABLE)) {

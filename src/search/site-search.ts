@@ -83,8 +83,8 @@ export class SiteSearch {
 
   /** BM25 over the sections, the last word as a prefix (search as you type). */
   async keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
-    const ranked = (await this.keyword.search(query, limit, KEYWORD_SEARCH)).map((hit) => ({ section: hit.index, score: hit.score }));
-    return this.hits(ranked, query, false);
+    const result = await this.keyword.searchWithMatch(query, limit, KEYWORD_SEARCH);
+    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, result.corrections, false);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -122,10 +122,10 @@ export class SiteSearch {
     const keyword = await this.keywordSearchWithMatch(query, depth);
     const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
-    return this.hits(fused, query, true);
+    return this.hits(fused, query, keyword.corrections, true);
   }
 
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, semantic: boolean): Promise<SiteHit[]> {
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
     return ranked.map(({ section, score }) => {
       const info = infos.get(section)!;
@@ -136,7 +136,7 @@ export class SiteSearch {
         pageTitle: info.pageTitle,
         headingPath: info.headingPath,
         excerpt: info.excerpt,
-        highlights: highlightRanges(info.excerpt, query),
+        highlights: highlightRanges(info.excerpt, query, corrections),
         score,
         semantic,
       };

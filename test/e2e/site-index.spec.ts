@@ -132,6 +132,9 @@ test('a misspelled word finds what the right spelling finds, reading only a few 
   expect([...route.served.keys()].some((path) => path.includes('sgpt/typos'))).toBe(false); // nothing to correct: no typo file read
   await box.fill('itertols');
   expect(await stage('itertols', 'keyword')).toEqual(right);
+  // The word it was corrected to is marked in the excerpts.
+  const typed = (await events(page, 'sgpt-results', 'search')).find((e) => e.detail.stage === 'keyword' && e.detail.query === 'itertols')!.detail.results as Hit[];
+  expect(typed.flatMap((h) => (h.highlights ?? []).map(([a, b]) => h.excerpt.slice(a, b).toLowerCase()))).toContain('itertools');
   // The fused ranking's keyword half is corrected too: its top hits are the right spelling's.
   const fused = await stage('itertols', 'semantic');
   expect(fused.slice(0, 3).filter((url) => right.slice(0, 3).includes(url)).length).toBeGreaterThanOrEqual(2);

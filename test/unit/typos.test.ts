@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
+import { DocumentSearch } from '../../src/search/document-search';
 import {
   ChunkedTypos,
   MAX_CORRECTIONS,
@@ -217,5 +218,21 @@ describe('BM25 with typos', () => {
     await plain.search('generators python', 10, { typos: true });
     expect(fresh.read).toEqual([]);
     expect(fresh.heads()).toBe(0);
+  });
+});
+
+describe('in-page search with typos', () => {
+  const search = new DocumentSearch([
+    { id: 'a', title: 'Generators', text: 'A generator function yields values lazily.' },
+    { id: 'b', title: 'Classes', text: 'A class bundles data and behaviour.' },
+  ]);
+
+  it('finds and highlights the corrected word, in the keyword and the fused results', () => {
+    for (const hits of [search.keywordSearch('genrator', 5), search.fusedSearch('genrator ', [], { method: 'convex', semanticWeight: 0.5 }, 5)]) {
+      expect(hits.map((h) => h.doc)).toEqual([0]);
+      expect(hits[0]!.highlights.map(([a, b]) => hits[0]!.excerpt.slice(a, b))).toEqual(['generator']);
+    }
+    expect(search.keywordRanking('genrator', 10).corrections).toEqual(['generator']);
+    expect(search.keywordRanking('generator', 10).corrections).toEqual([]);
   });
 });
