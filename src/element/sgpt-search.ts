@@ -209,6 +209,11 @@ export class SgptSearch extends LitElement {
     return typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined;
   }
 
+  /** The language searched: the element's `lang`, else its nearest ancestor's (the page's `<html lang>`); read at each query. */
+  private searchLanguage(): string | undefined {
+    return this.closest('[lang]')?.getAttribute('lang') ?? undefined;
+  }
+
   /** The documents being searched (the last valid array given, by property or `src`). */
   get documents(): SearchDocument[] | null {
     return this.goodDocuments;
@@ -245,7 +250,7 @@ export class SgptSearch extends LitElement {
     // In willUpdate, the state these set lands in this update instead of scheduling another.
     if (changed.has('index')) {
       const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
-      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, () => this.validFusionWeight()) : this.documentSource();
+      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, () => this.validFusionWeight(), () => this.searchLanguage()) : this.documentSource();
     }
     // Without a model attribute the index names the model, so a new index may mean a new model.
     if (changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !this.model)) void this.loadModel();

@@ -26,6 +26,8 @@ export interface Section {
 export interface Page {
   url: string;
   title: string;
+  /** The page's language as `<html lang>` (or `xml:lang`) says, trimmed; '' when it says none. */
+  lang: string;
   sections: Section[];
 }
 
@@ -145,6 +147,11 @@ function decodeFragment(fragment: string): string {
   } catch {
     return fragment;
   }
+}
+
+function pageLang(document: T.Document): string {
+  const html = find(document, (e) => e.tagName === 'html');
+  return ((html && (attr(html, 'lang') ?? attr(html, 'xml:lang'))) ?? '').trim();
 }
 
 /** The page's title: its first <h1> in the content, else <title>, else ''. */
@@ -309,5 +316,5 @@ export function extractPage(html: string, url: string, warn: (message: string) =
 
   for (const child of (root as Element).childNodes) walk(child);
   close(current);
-  return { url, title: pageTitle, sections: slots.filter((s): s is Section => s !== null) };
+  return { url, title: pageTitle, lang: pageLang(document), sections: slots.filter((s): s is Section => s !== null) };
 }

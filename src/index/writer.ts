@@ -6,6 +6,7 @@
  */
 import type { Embeddings, EmbedOptions, Role } from '../embed/types';
 import { Bm25Index, encodeHead } from '../search/bm25';
+import { languageCode, loadLanguages } from '../search/languages';
 import { encodeTypoHead, splitTypoGroups } from '../search/typos';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
 import { embeddingText, keywordText } from '../search/texts';
@@ -145,9 +146,12 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
 /**
  * The keyword index over `texts` (one per section): term-range chunks, then the head that lists
  * them; and its typo table (src/search/typos): files of word groups, then the head that lists them.
+ * `langs`: each section's page `lang`, which picks its analysis (default: all English).
  */
-export async function writeKeyword(texts: readonly string[], add: AddFile): Promise<{ keyword: FileRef; typos: FileRef }> {
-  const index = Bm25Index.build(texts);
+export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+  const languages = langs?.map(languageCode);
+  await loadLanguages(languages ?? []);
+  const index = Bm25Index.build(texts, { languages });
   const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
@@ -170,11 +174,13 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
   const texts: string[] = [];
   const keywordTexts: string[] = [];
+  const langs: string[] = [];
   const hashes: string[] = [];
   for (const page of pages) {
     for (const section of page.sections) {
       texts.push(embeddingText(page.title, section.headingPath, section.text));
       keywordTexts.push(keywordText(section));
+      langs.push(page.lang);
     }
   }
   for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
@@ -223,7 +229,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
-  const keywordRefs = await writeKeyword(keywordTexts, add);
+  const keywordRefs = await writeKeyword(keywordTexts, add, langs);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,

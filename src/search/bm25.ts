@@ -20,8 +20,9 @@
  * Chunk i holds the terms in [first_i, first_{i+1}).
  */
 import { SgptError } from '../errors';
-import { analyze, analyzePartial, analyzeWords, stem, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
+import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
 import { TopK, type Scored } from './topk';
+import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
 import { TypoTable, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
 import { ByteReader, ByteWriter } from './varint';
 
@@ -36,8 +37,13 @@ export const DEFAULT_BM25_PARAMS: Readonly<Bm25Params> = { k1: 0.9, b: 0.4 };
 export interface Bm25BuildOptions extends Partial<Bm25Params> {
   /** Porter stemming (default true). */
   stem?: boolean;
-  /** Default: Lucene's 33 English stop words. */
+  /** Default: Lucene's 33 English stop words (English documents only; other languages have their own). */
   stopWords?: ReadonlySet<string>;
+  /**
+   * Each document's language (src/search/languages: a code from languageCode, loaded with
+   * loadLanguages), which decides its analysis; default: all English.
+   */
+  languages?: readonly string[];
 }
 
 export interface Bm25SearchOptions {
@@ -58,6 +64,12 @@ export interface Bm25SearchOptions {
    * Default false.
    */
   typos?: boolean;
+  /**
+   * The query's language (a `lang` value): the query is analysed as that language's documents
+   * were, and only documents in it are returned. One the index does not hold: its first
+   * language, every document. Default: the index's first language, every document.
+   */
+  language?: string;
 }
 
 const HEAD_MAGIC = [0x42, 0x4d, 0x32, 0x48]; // "BM2H"
@@ -87,8 +99,13 @@ function checkParams(params: Bm25Params): Bm25Params {
 export interface Bm25Stats {
   params: Bm25Params;
   stem: boolean;
+  /** English stop words. */
   stopWords: readonly string[];
   docLengths: Uint32Array;
+  /** The documents' languages (codes, DEFAULT_LANGUAGE for English), in order of first use; never empty. */
+  languages: readonly string[];
+  /** Per document, its language's position in `languages`; null when there is one language. */
+  docLanguages: Uint8Array | null;
 }
 
 /** A sorted run of terms with their postings (the whole vocabulary, or one chunk of it). */
@@ -139,10 +156,10 @@ interface TermSource {
  * The vocabulary terms a partial last word may match besides its completions: its own stem, and
  * the terms it starts with, longest first ("generat" → "gener", the stem of "generator").
  */
-function prefixKeys(prefix: string, stemming: boolean): { own: string; shorter: string[] } {
+function prefixKeys(prefix: string, analyzer: AnalyzerOptions): { own: string; shorter: string[] } {
   const shorter: string[] = [];
   for (let length = prefix.length - 1; length >= MIN_STEM_PREFIX; length--) shorter.push(prefix.slice(0, length));
-  return { own: stemming ? stem(prefix) : prefix, shorter };
+  return { own: termOf(prefix, analyzer), shorter };
 }
 
 /** Whether the last word may be partial (then its chunks and completions are read). */
@@ -177,25 +194,40 @@ export interface Bm25Result {
   corrections: string[];
 }
 
+/** How a query is read: its language's analysis, and which documents it may return (null: all). */
+interface QueryLanguage {
+  code: string;
+  analyzer: AnalyzerOptions;
+  allowed: ((doc: number) => boolean) | null;
+}
+
 /** The scoring shared by the in-memory and the chunked index. */
 class Scorer {
   readonly params: Bm25Params;
-  readonly analyzer: AnalyzerOptions;
   private readonly avgLength: number;
 
   constructor(readonly stats: Bm25Stats) {
     this.params = checkParams(stats.params);
-    this.analyzer = { stem: stats.stem, stopWords: new Set(stats.stopWords) };
     let total = 0;
     for (const length of stats.docLengths) total += length;
     this.avgLength = stats.docLengths.length > 0 ? total / stats.docLengths.length : 0;
+  }
+
+  /** The language a query is read in (options.language, when the index holds it; else the index's first). */
+  queryLanguage(options: Bm25SearchOptions): QueryLanguage {
+    const { languages, docLanguages } = this.stats;
+    const asked = options.language === undefined ? -1 : languages.indexOf(languageCode(options.language));
+    const code = languages[Math.max(0, asked)]!;
+    const analyzer = code === DEFAULT_LANGUAGE ? { stem: this.stats.stem, stopWords: new Set(this.stats.stopWords) } : { stem: this.stats.stem, language: language(code) };
+    return { code, analyzer, allowed: asked >= 0 && docLanguages ? (doc) => docLanguages[doc] === asked : null };
   }
 
   /** `correct` (with `options.typos`) is asked for the corrections of each word that matches nothing. */
   search(query: string, k: number, options: Bm25SearchOptions, source: TermSource, correct?: Corrector): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
-    const partial = parseQuery(query, this.analyzer, isPrefix(options));
+    const { analyzer, allowed } = this.queryLanguage(options);
+    const partial = parseQuery(query, analyzer, isPrefix(options));
     const corrections: string[] = [];
     const fix: Corrector | undefined =
       options.typos && correct
@@ -206,7 +238,7 @@ class Scorer {
           }
         : undefined;
     if (partial.prefix !== null && options.prefix === 'unknown-only') {
-      const whole = analyzeWords(partial.prefix, this.analyzer); // none for a stop word
+      const whole = analyzeWords(partial.prefix, analyzer); // none for a stop word
       if (whole.terms.every((term) => source.postings(term) !== undefined)) {
         partial.terms.push(...whole.terms);
         partial.words.push(...whole.words);
@@ -216,20 +248,20 @@ class Scorer {
     partial.terms.forEach((term, i) => {
       const postings = source.postings(term);
       if (postings) scores.addTerm(postings.docs.length, postings.docs, postings.tfs);
-      else this.addUnion(fix ? this.correctedPostings(partial.words[i]!, fix, source) : [], scores);
+      else this.addUnion(fix ? this.correctedPostings(partial.words[i]!, fix, source, analyzer) : [], scores);
     });
     if (partial.prefix !== null) {
-      const matched = this.prefixPostings(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source);
+      const matched = this.prefixPostings(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, analyzer);
       // Only a shorter term ("gen" for "genrator"): the word is more likely misspelled than partial.
-      const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source) : [];
+      const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source, analyzer) : [];
       this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores);
     }
-    return { hits: scores.top(k), match: scores.match, corrections };
+    return { hits: scores.top(k, allowed), match: scores.match, corrections };
   }
 
   /** The postings of a word's corrections (their terms, each once). */
-  private correctedPostings(word: string, correct: Corrector, source: TermSource): Postings[] {
-    const terms = new Set(correct(word).flatMap((w) => analyze(w, this.analyzer)));
+  private correctedPostings(word: string, correct: Corrector, source: TermSource, analyzer: AnalyzerOptions): Postings[] {
+    const terms = new Set(correct(word).flatMap((w) => analyze(w, analyzer)));
     return [...terms].flatMap((term) => source.postings(term) ?? []);
   }
 
@@ -255,9 +287,9 @@ class Scorer {
    * the longest term it starts with; they score together (addUnion). `direct`: whether any but the
    * last matched.
    */
-  private prefixPostings(prefix: string, max: number, source: TermSource): { lists: Postings[]; direct: boolean } {
+  private prefixPostings(prefix: string, max: number, source: TermSource, analyzer: AnalyzerOptions): { lists: Postings[]; direct: boolean } {
     const matched = new Map<string, Postings>();
-    const { own, shorter } = prefixKeys(prefix, this.stats.stem);
+    const { own, shorter } = prefixKeys(prefix, analyzer);
     const ownPostings = source.postings(own);
     if (ownPostings) matched.set(own, ownPostings);
     for (const term of shorter) {
@@ -284,6 +316,25 @@ export interface Bm25Split {
   chunks: Array<{ first: string; bytes: Uint8Array }>;
 }
 
+/** Most languages one index holds (a document's language is one byte). */
+const MAX_LANGUAGES = 255;
+
+/** The distinct languages of the documents, each document's position among them, and each language's analysis. */
+function documentLanguages(count: number, codes: readonly string[] | undefined, english: AnalyzerOptions) {
+  if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
+  const languages: string[] = [];
+  const docLanguages = new Uint8Array(count);
+  (codes ?? []).forEach((code, doc) => {
+    let at = languages.indexOf(code);
+    if (at < 0) at = languages.push(code) - 1;
+    if (at >= MAX_LANGUAGES) throw new SgptError('INPUT_INVALID', `the documents are in more than ${MAX_LANGUAGES} languages`);
+    docLanguages[doc] = at;
+  });
+  if (languages.length === 0) languages.push(DEFAULT_LANGUAGE);
+  const analyzers = languages.map((code) => (code === DEFAULT_LANGUAGE ? english : { stem: english.stem, language: language(code) }));
+  return { languages, docLanguages: languages.length > 1 ? docLanguages : null, analyzers };
+}
+
 export class Bm25Index {
   private readonly scorer: Scorer;
   private typoTable: TypoTable | null = null;
@@ -301,6 +352,7 @@ export class Bm25Index {
   static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
     const params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
     const analyzer: AnalyzerOptions = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
+    const { languages, docLanguages, analyzers } = documentLanguages(docs.length, options.languages, analyzer);
     const postings = new Map<string, { docs: number[]; tfs: number[] }>();
     const wordDocs = new Map<string, number>();
     const docLengths = new Uint32Array(docs.length);
@@ -309,7 +361,7 @@ export class Bm25Index {
         throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
       }
       const counts = new Map<string, number>();
-      const { terms, words } = analyzeWords(text, analyzer);
+      const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
       for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
       for (const word of new Set(words)) wordDocs.set(word, (wordDocs.get(word) ?? 0) + 1);
       docLengths[doc] = terms.length;
@@ -330,7 +382,7 @@ export class Bm25Index {
       postDocs.set(list.docs, offsets[id]);
       postTfs.set(list.tfs, offsets[id]);
     });
-    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths };
+    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages };
     return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
   }
 
@@ -519,13 +571,19 @@ export function encodeHead(head: Bm25Head): Uint8Array {
   const out = new ByteWriter();
   out.bytes(Uint8Array.from(HEAD_MAGIC));
   out.varint(VERSION);
-  out.varint(stats.stem ? 1 : 0);
+  const languages = stats.languages.length > 1 || stats.languages[0] !== DEFAULT_LANGUAGE;
+  out.varint((stats.stem ? 1 : 0) | (languages ? 2 : 0));
   out.float64(stats.params.k1);
   out.float64(stats.params.b);
   out.varint(stats.docLengths.length);
   for (const length of stats.docLengths) out.varint(length);
   out.varint(stats.stopWords.length);
   for (const word of stats.stopWords) writeString(out, word);
+  if (languages) {
+    out.varint(stats.languages.length);
+    for (const code of stats.languages) writeString(out, code);
+    if (stats.docLanguages) out.bytes(stats.docLanguages);
+  }
   out.varint(chunks.length);
   for (const chunk of chunks) {
     writeString(out, chunk.first);
@@ -547,6 +605,20 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   for (let doc = 0; doc < n; doc++) docLengths[doc] = input.varint();
   const stopWords: string[] = [];
   for (let count = input.count(); count > 0; count--) stopWords.push(readString(input, what));
+  const languages: string[] = [];
+  let docLanguages: Uint8Array | null = null;
+  if (flags & 2) {
+    for (let count = input.count(); count > 0; count--) {
+      const code = readString(input, what);
+      if (languageCode(code) !== code || languages.includes(code)) throw invalid(`language ${JSON.stringify(code)} is not one this reader analyses, or is listed twice`);
+      languages.push(code);
+    }
+    if (languages.length === 0 || languages.length > MAX_LANGUAGES) throw invalid(`lists ${languages.length} languages`);
+    if (languages.length > 1) {
+      docLanguages = input.bytes(n).slice();
+      if (docLanguages.some((at) => at >= languages.length)) throw invalid('a document\'s language is out of range');
+    }
+  } else languages.push(DEFAULT_LANGUAGE);
   const chunks: ChunkEntry[] = [];
   for (let count = input.count(); count > 0; count--) chunks.push({ first: readString(input, what), file: readString(input, what), bytes: input.varint() });
   if (!input.done) throw invalid('trailing bytes after the chunk list');
@@ -556,7 +628,7 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   } catch (error) {
     throw invalid((error as Error).message);
   }
-  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths }, chunks };
+  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths, languages, docLanguages }, chunks };
 }
 
 /**
@@ -565,6 +637,7 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
  */
 export class ChunkedBm25 {
   private readonly scorer: Scorer;
+  private languagesLoaded: Promise<void> | undefined;
   private readonly firsts: string[];
 
   /** `load(i)` returns chunk i decoded (the caller verifies and caches it); `typos`: the index's typo table, if it has one. */
@@ -585,8 +658,21 @@ export class ChunkedBm25 {
     return (await this.searchWithMatch(query, k, options)).hits;
   }
 
+  /**
+   * The language a query in `lang` is read in (the index's first when it holds none in `lang`)
+   * and the documents it may return (null: all), as `search` with `language: lang` uses them.
+   */
+  async language(lang: string | undefined): Promise<{ code: string; allowed: ((doc: number) => boolean) | null }> {
+    // The index's languages' stemmers and stop words, fetched once (English needs none).
+    this.languagesLoaded ??= loadLanguages(this.head.stats.languages);
+    await this.languagesLoaded;
+    const { code, allowed } = this.scorer.queryLanguage({ language: lang });
+    return { code, allowed };
+  }
+
   /** `search`, with how well the query matched (for fusion). */
   async searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Bm25Result> {
+    await this.language(options.language);
     const tables = new Map<number, TermTable>();
     const source = await this.source(this.chunksFor(query, options), tables);
     // Scoring asks for the corrections of the words that match nothing; with none, that is the result.
@@ -594,7 +680,8 @@ export class ChunkedBm25 {
     const result = this.scorer.search(query, k, options, source, (word) => (unknown.push(word), []));
     if (unknown.length === 0 || this.typos === null) return result;
     const fixes = new Map(await Promise.all(unknown.map(async (word) => [word, await this.typos!.corrections(word)] as const)));
-    const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, this.scorer.analyzer));
+    const { analyzer } = this.scorer.queryLanguage(options);
+    const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, analyzer));
     const more = new Set(terms.map((term) => this.chunkOf(term)).filter((i) => i >= 0));
     return this.scorer.search(query, k, options, await this.source(more, tables), (word) => fixes.get(word) ?? []);
   }
@@ -614,11 +701,12 @@ export class ChunkedBm25 {
 
   /** The chunks a query reads: those of its terms, and for a partial last word the range of its completions. */
   chunksFor(query: string, options: Bm25SearchOptions = {}): Set<number> {
-    const partial = parseQuery(query, this.scorer.analyzer, isPrefix(options));
+    const { analyzer } = this.scorer.queryLanguage(options);
+    const partial = parseQuery(query, analyzer, isPrefix(options));
     const terms = [...partial.terms];
     const needed = new Set<number>();
     if (partial.prefix !== null) {
-      const { own, shorter } = prefixKeys(partial.prefix, this.head.stats.stem);
+      const { own, shorter } = prefixKeys(partial.prefix, analyzer);
       terms.push(own, ...shorter);
       const from = Math.max(0, this.chunkOf(partial.prefix));
       for (let i = from; i < this.firsts.length && this.firsts[i]! < partial.prefix + END; i++) needed.add(i);
@@ -686,9 +774,11 @@ class Accumulator {
     }
   }
 
-  top(k: number): Scored[] {
-    const top = new TopK(Math.min(k, this.touched.length));
-    for (const doc of this.touched) top.push(doc, this.scores[doc] as number);
+  /** The best `k` of the documents `allowed` (null: all). */
+  top(k: number, allowed: ((doc: number) => boolean) | null = null): Scored[] {
+    const docs = allowed ? this.touched.filter(allowed) : this.touched;
+    const top = new TopK(Math.min(k, docs.length));
+    for (const doc of docs) top.push(doc, this.scores[doc] as number);
     return top.result();
   }
 }

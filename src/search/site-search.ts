@@ -14,7 +14,7 @@ import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable }
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from './typos';
 import { highlightRanges } from './excerpt';
 import type { HybridFusionSettings } from './fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from './ranking';
 import { TopK } from './topk';
 
 export interface SiteHit {
@@ -42,6 +42,8 @@ export interface SemanticOptions {
   probe?: number;
   /** How the two rankings fuse (default: the manifest's). */
   fusion?: HybridFusionSettings;
+  /** The query's language (a `lang` value), as for keywordSearch. */
+  language?: string;
 }
 
 export class SiteSearch {
@@ -81,19 +83,23 @@ export class SiteSearch {
     checkModel(this.manifest.model, model);
   }
 
-  /** BM25 over the sections, the last word as a prefix (search as you type). */
-  async keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
-    const result = await this.keyword.searchWithMatch(query, limit, KEYWORD_SEARCH);
+  /**
+   * BM25 over the sections, the last word as a prefix (search as you type). `language` (a `lang`
+   * value): the query is read as that language's pages were, and only their sections are
+   * returned, when the index has pages in it; else every section, read as the index's first language.
+   */
+  async keywordSearch(query: string, limit = 10, language?: string): Promise<SiteHit[]> {
+    const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
     return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, result.corrections, false);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
-  keywordSearchWithMatch(query: string, depth: number): Promise<Bm25Result> {
-    return this.keyword.searchWithMatch(query, depth, FUSED_KEYWORD_SEARCH);
+  keywordSearchWithMatch(query: string, depth: number, language?: string): Promise<Bm25Result> {
+    return this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language });
   }
 
-  /** Sections nearest the query vector in the `probe` nearest shards, best chunk per section. */
-  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe): Promise<Array<{ section: number; score: number }>> {
+  /** Sections nearest the query vector in the `probe` nearest shards (those `allowed`, if given), best chunk per section. */
+  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null): Promise<Array<{ section: number; score: number }>> {
     const { dims } = this.manifest.model;
     if (vector.length !== dims) throw new SgptError('INDEX_MODEL_MISMATCH', `the query vector has ${vector.length} dims but the index's model ${this.manifest.model.id} has ${dims}`);
     const shards = await Promise.all((await this.reader.nearestShards(vector, probe)).map((i) => this.reader.shard(i)));
@@ -107,20 +113,24 @@ export class SiteSearch {
     }
     const top = new TopK(limit);
     best.forEach((score, section) => {
-      if (score > -Infinity) top.push(section, score);
+      if (score > -Infinity && (allowed === null || allowed(section))) top.push(section, score);
     });
     return top.result().map(({ index, score }) => ({ section: index, score }));
   }
 
   /**
    * Keyword and semantic rankings fused as the manifest says (src/search/ranking: the top
-   * FUSION_DEPTH of each); hits are marked semantic.
+   * FUSION_DEPTH of each); hits are marked semantic. Both lists hold only the query language's
+   * sections; in a language the model does not know (ranking's denseKnows) the dense list is
+   * left out, and the ranking is the keyword one.
    */
   async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
     const limit = options.limit ?? 10;
     const depth = fusionDepth(limit);
-    const keyword = await this.keywordSearchWithMatch(query, depth);
-    const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => ({ id: h.section, score: h.score }));
+    const keyword = await this.keywordSearchWithMatch(query, depth, options.language);
+    const { code, allowed } = await this.keyword.language(options.language);
+    const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed) : [];
+    const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
     return this.hits(fused, query, keyword.corrections, true);
   }
