@@ -14,12 +14,14 @@ import { SiteSearch, type SiteHit } from '../search/site-search';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
 import { integerFlag } from './flags';
 
-export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--model <source>] [--keyword-only]
+export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--lang <tag>] [--model <source>] [--keyword-only]
                           [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
 
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
   --limit <N>          results (default 10)
   --probe <N>          vector shards to read (default: the index's)
+  --lang <tag>         search the pages in this language (their <html lang>, e.g. de, ja), reading the
+                       query as they were read (default: the index's first language, every page)
   --model <source>     the index's model (default: the bundled model the index names, else the default)
   --keyword-only       BM25 results only, as shown while the model loads
   --rerank             reorder the top results by SGPT-CE (a causal LM's log-probability of the
@@ -32,6 +34,8 @@ export interface QueryRun {
   query: string;
   limit?: number;
   probe?: number;
+  /** The language searched (a `lang` value). */
+  lang?: string;
   model?: string;
   keywordOnly?: boolean;
   rerank?: { model?: string; k?: number };
@@ -63,14 +67,14 @@ export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
   const limit = run.limit ?? 10;
   const source = run.model === undefined ? bundledModelFor(search.manifest.model.id) : modelSource(run.model);
   let hits: SiteHit[];
-  if (run.keywordOnly) hits = await search.keywordSearch(run.query, limit);
+  if (run.keywordOnly) hits = await search.keywordSearch(run.query, limit, run.lang);
   else {
     // The query is embedded in the mode the documents were (the model and its hash are still checked).
     const embedder = await Embedder.load(source, { settings: { mode: search.manifest.model.mode } });
     try {
       search.checkModel(await modelRef(source, embedder));
       const vector = await embedder.embedQuery(run.query);
-      hits = await search.semanticSearch(run.query, vector, { limit, probe: run.probe });
+      hits = await search.semanticSearch(run.query, vector, { limit, probe: run.probe, language: run.lang });
     } finally {
       await embedder.dispose();
     }
@@ -93,6 +97,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
       index: { type: 'string' },
       limit: { type: 'string' },
       probe: { type: 'string' },
+      lang: { type: 'string' },
       model: { type: 'string' },
       'keyword-only': { type: 'boolean' },
       rerank: { type: 'boolean' },
@@ -116,6 +121,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     query: positionals[0]!,
     limit: integerFlag(values.limit, '--limit'),
     probe: integerFlag(values.probe, '--probe'),
+    lang: values.lang,
     model: values.model,
     keywordOnly: values['keyword-only'],
     ...(values.rerank

@@ -6,7 +6,9 @@
  * Differences from Lucene's StandardTokenizer (UAX #29), on purpose: "os.path" and "don't" split
  * at the punctuation (so "path" finds "os.path"), and Porter stems only plain a–z words (it is an
  * English algorithm; it would mangle "données"). Han and Hiragana characters become one token
- * each, as Lucene does, since those scripts do not separate words with spaces.
+ * each, as Lucene does, since those scripts do not separate words with spaces. Pages in another
+ * language (`options.language`, src/search/languages) get that language's stemmer and stop words,
+ * or Intl.Segmenter's words for Chinese, Japanese, Korean and Thai.
  */
 import { stemmer } from 'stemmer';
 import { segmentWords, type Language } from './languages';

@@ -11,8 +11,10 @@
  * both give the same scores.
  *
  * Byte formats (version 2), all integers unsigned LEB128 varints, strings as UTF-8 length + bytes:
- *   head:  "BM2H", version, flags (bit 0: Porter stemming), k1 and b as float64 LE,
- *          N, then N document lengths (in terms), stop-word count and each stop word,
+ *   head:  "BM2H", version, flags (bit 0: stemming; bit 1: languages follow), k1 and b as float64 LE,
+ *          N, then N document lengths (in terms), stop-word count and each (English) stop word,
+ *          [with bit 1: language count L, L language codes (src/search/languages), and when L > 1
+ *          one byte per document, its language's position in that list],
  *          chunk count C, then per chunk its first term, its file (an opaque label) and its byte length.
  *   chunk: "BM2T", version, T, then T terms in sorted order, front-coded (bytes shared with the
  *          previous term, suffix length, suffix bytes), then the T document frequencies, then each
@@ -195,7 +197,7 @@ export interface Bm25Result {
 }
 
 /** How a query is read: its language's analysis, and which documents it may return (null: all). */
-interface QueryLanguage {
+export interface QueryLanguage {
   code: string;
   analyzer: AnalyzerOptions;
   allowed: ((doc: number) => boolean) | null;
@@ -662,12 +664,11 @@ export class ChunkedBm25 {
    * The language a query in `lang` is read in (the index's first when it holds none in `lang`)
    * and the documents it may return (null: all), as `search` with `language: lang` uses them.
    */
-  async language(lang: string | undefined): Promise<{ code: string; allowed: ((doc: number) => boolean) | null }> {
+  async language(lang: string | undefined): Promise<QueryLanguage> {
     // The index's languages' stemmers and stop words, fetched once (English needs none).
     this.languagesLoaded ??= loadLanguages(this.head.stats.languages);
     await this.languagesLoaded;
-    const { code, allowed } = this.scorer.queryLanguage({ language: lang });
-    return { code, allowed };
+    return this.scorer.queryLanguage({ language: lang });
   }
 
   /** `search`, with how well the query matched (for fusion). */

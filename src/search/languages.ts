@@ -80,11 +80,14 @@ export function language(code: string): Language {
 
 const segmenters = new Map<string, Intl.Segmenter>();
 
-/** The words of `text` in a segmented language, as Intl.Segmenter finds them. */
-export function segmentWords(text: string, code: string): string[] {
+/** The words of `text` in a segmented language with their offsets, as Intl.Segmenter finds them. */
+export function* wordSegments(text: string, code: string): Generator<{ word: string; index: number }> {
   let segmenter = segmenters.get(code);
   if (!segmenter) segmenters.set(code, (segmenter = new Intl.Segmenter(code, { granularity: 'word' })));
-  const words: string[] = [];
-  for (const part of segmenter.segment(text)) if (part.isWordLike) words.push(part.segment);
-  return words;
+  for (const part of segmenter.segment(text)) if (part.isWordLike) yield { word: part.segment, index: part.index };
+}
+
+/** The words of `text` in a segmented language. */
+export function segmentWords(text: string, code: string): string[] {
+  return Array.from(wordSegments(text, code), (s) => s.word);
 }

@@ -10,6 +10,7 @@ import { SgptError } from '../errors';
 import { checkModel, chunkRef, type QueryModel } from '../index/format';
 import { dotAll } from '../index/int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
+import type { AnalyzerOptions } from './analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from './bm25';
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from './typos';
 import { highlightRanges } from './excerpt';
@@ -90,7 +91,8 @@ export class SiteSearch {
    */
   async keywordSearch(query: string, limit = 10, language?: string): Promise<SiteHit[]> {
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
-    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, result.corrections, false);
+    const { analyzer } = await this.keyword.language(language);
+    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -128,14 +130,15 @@ export class SiteSearch {
     const limit = options.limit ?? 10;
     const depth = fusionDepth(limit);
     const keyword = await this.keywordSearchWithMatch(query, depth, options.language);
-    const { code, allowed } = await this.keyword.language(options.language);
+    const { code, allowed, analyzer } = await this.keyword.language(options.language);
     const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed) : [];
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
-    return this.hits(fused, query, keyword.corrections, true);
+    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
   }
 
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean): Promise<SiteHit[]> {
+  /** `marks`: how the query was read, for highlighting (its corrections, its language's analysis). */
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: { corrections: readonly string[]; analyzer: AnalyzerOptions }, semantic: boolean): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
     return ranked.map(({ section, score }) => {
       const info = infos.get(section)!;
@@ -146,7 +149,7 @@ export class SiteSearch {
         pageTitle: info.pageTitle,
         headingPath: info.headingPath,
         excerpt: info.excerpt,
-        highlights: highlightRanges(info.excerpt, query, corrections),
+        highlights: highlightRanges(info.excerpt, query, marks.corrections, marks.analyzer),
         score,
         semantic,
       };

@@ -108,6 +108,10 @@ describe('a site in three languages', () => {
     expect(urls(await site.keywordSearch('Haus', 5, 'de'))).toEqual(['/de/#haeuser']);
     expect(urls(await site.keywordSearch('首都', 5, 'ja'))).toEqual(['/ja/#generator']);
     expect(urls(await site.keywordSearch('house', 5, 'en'))).toEqual(['/#houses']);
+    // Highlights read the excerpt as the query's language: stemmed German, segmented Japanese.
+    const marked = (hit: { excerpt: string; highlights: Array<[number, number]> }) => hit.highlights.map(([a, b]) => hit.excerpt.slice(a, b));
+    expect(marked((await site.keywordSearch('Haus', 5, 'de'))[0]!)).toEqual(['Häuser', 'Haus']);
+    expect(marked((await site.keywordSearch('首都', 5, 'ja'))[0]!)).toEqual(['首都']);
     for (const [query, lang] of [['Generatoren', 'de'], ['ジェネレーター', 'ja']] as const) {
       const vector = (await embedder.embed([query], 'query')).vectors;
       const fused = await site.semanticSearch(query, vector, { language: lang, limit: 5 });
