@@ -12,7 +12,7 @@
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { defaultModelSource } from './src/cli/default-model.ts';
+import { defaultModelSource } from './src/build/default-model.ts';
 import { ortRuntime, workerOptions } from './vite.shared.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

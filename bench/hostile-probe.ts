@@ -14,13 +14,13 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSiteIndex } from '../src/cli/index-command';
+import { buildSiteIndex } from '../src/build/site-build';
 import { main } from '../src/cli/main';
 import { querySiteIndex } from '../src/cli/query-command';
 import { SgptError } from '../src/errors';
 import { encodeJson, fileContent, fileRefFor, gzip, type FileRef } from '../src/index/format';
 import type { FileLoader } from '../src/index/reader';
-import { SiteSearch } from '../src/search/site-search';
+import { SiteSearch } from '../src/index/site-search';
 
 type Outcome = 'ok' | 'clear' | 'crash' | 'hang' | 'wrong' | 'lost';
 const tally: Record<string, Record<Outcome, number>> = {};

@@ -15,14 +15,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultModelSource } from '../src/cli/default-model';
-import { buildSiteIndex } from '../src/cli/index-command';
+import { defaultModelSource } from '../src/build/default-model';
+import { buildSiteIndex } from '../src/build/site-build';
 import { Embedder } from '../src/embed/embedder';
 import { loadBeir } from '../src/eval/beir';
 import { ndcgAt } from '../src/eval/metrics';
 import { fsLoader } from '../src/index/node-files';
 import { DEFAULT_FUSION } from '../src/search/fusion';
-import { SiteSearch } from '../src/search/site-search';
+import { SiteSearch } from '../src/index/site-search';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

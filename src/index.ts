@@ -24,7 +24,7 @@ export type { Backend } from './embed/model';
 // Search
 export { TopK, topK, type Scored } from './search/topk';
 export { VectorStore, type DocId, type VectorHit } from './search/vector-store';
-export { SiteSearch, openSiteSearch, type SiteHit } from './search/site-search';
+export { SiteSearch, openSiteSearch, type SiteHit } from './index/site-search';
 
 // Reranking (SGPT-CE)
 export { Reranker } from './rerank/reranker';

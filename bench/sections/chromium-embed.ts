@@ -18,7 +18,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import type { Plugin } from 'vite';
-import { modelSource } from '../../src/cli/default-model';
+import { modelSource } from '../../src/build/default-model';
 import { withBenchBrowser } from '../browser';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';

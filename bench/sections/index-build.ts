@@ -18,7 +18,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from '@playwright/test';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { extractSite } from '../../src/extract/site';
 import { fileRefFor, gzip } from '../../src/index/format';
 import { openIndexDir } from '../../src/index/node-files';

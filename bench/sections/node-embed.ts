@@ -4,7 +4,7 @@
  *
  *   npm run bench -- node-embed [--model <folder>]
  */
-import { modelSource } from '../../src/cli/default-model';
+import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';

@@ -14,7 +14,7 @@ import { relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { defaultRerankModel, modelSource } from '../../src/cli/default-model';
+import { defaultRerankModel, modelSource } from '../../src/build/default-model';
 import type { CausalLm } from '../../src/rerank/causal-lm';
 import { Reranker } from '../../src/rerank/reranker';
 import { withBenchBrowser } from '../browser';

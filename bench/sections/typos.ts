@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import type { Embeddings } from '../../src/embed/types';
 import { extractSite } from '../../src/extract/site';
 import { buildIndex, type DocumentEmbedder } from '../../src/index/writer';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'typos';

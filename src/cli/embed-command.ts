@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Embedder } from '../embed/embedder';
 import type { Role } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
-import { modelSource } from './default-model';
+import { modelSource } from '../build/default-model';
 import { integerFlag, modeFlag } from './flags';
 
 export const EMBED_USAGE = `usage: sgpt-search embed --role query|document [options] < texts.txt

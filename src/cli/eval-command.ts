@@ -7,7 +7,7 @@ import { SgptError } from '../errors';
 import { defaultCacheDir } from '../eval/embedding-cache';
 import { METHODS } from '../eval/registry';
 import { DEFAULT_EVAL_SETTINGS, DEFAULT_METHODS, formatReport, runEval } from '../eval/runner';
-import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
+import { defaultModelSource, defaultRerankModel, modelSource } from '../build/default-model';
 import { integerFlag, numberFlag, modeFlag } from './flags';
 
 export const EVAL_USAGE = `usage: sgpt-search eval --data <beir-dir> [options]

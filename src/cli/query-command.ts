@@ -10,8 +10,8 @@ import { SgptError } from '../errors';
 import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import { Reranker } from '../rerank/reranker';
-import { SiteSearch, type SiteHit } from '../search/site-search';
-import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
+import { SiteSearch, type SiteHit } from '../index/site-search';
+import { defaultModelSource, defaultRerankModel, modelSource } from '../build/default-model';
 import { integerFlag } from './flags';
 
 export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--lang <tag>] [--model <source>] [--keyword-only]

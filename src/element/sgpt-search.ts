@@ -25,7 +25,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, cspBlocked, isAbort, toSgptError, type SerializedError } from '../errors';
-import { RerankingSource } from '../rerank/reranking-source';
+import { RerankingSource } from './reranking-source';
 import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
 import { SearchClient, type ClientOptions } from '../worker/client';

@@ -4,7 +4,7 @@
  * the model — the query embedded in the worker and fused with the keyword ranking.
  */
 import { fixedWeight } from '../search/fusion';
-import { openSiteSearch, type SiteHit, type SiteSearch } from '../search/site-search';
+import { openSiteSearch, type SiteHit, type SiteSearch } from '../index/site-search';
 import type { SearchClient } from '../worker/client';
 import type { LoadResult, SearchHit } from '../worker/protocol';
 import { abortIf, type SearchSource, type SearchStage } from './source';

@@ -3,7 +3,7 @@
  * reranker's, which builds on the hybrid runs) can import ./methods without an import cycle.
  */
 import { SgptError } from '../errors';
-import { rerankMethod } from '../rerank/eval-method';
+import { rerankMethod } from './rerank-method';
 import { adaptive, bm25, dense, hybrid, hybridCc, productDefault, type EvalMethod } from './methods';
 
 export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, adaptive, productDefault, rerankMethod];

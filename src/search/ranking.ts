@@ -1,5 +1,5 @@
 /**
- * The product's ranking, shared by the site search (src/search/site-search), the in-page search
+ * The product's ranking, shared by the site search (src/index/site-search), the in-page search
  * (src/search/document-search) and eval's `default` row: keyword search as you type, then the
  * keyword and dense top FUSION_DEPTH fused as the fusion settings say.
  */

@@ -16,9 +16,9 @@
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
-import { buildSiteIndex, summaryLine, type IndexRun } from '../cli/index-command';
-import { modelSource } from '../cli/default-model';
-import { siteRootFrom } from '../cli/static-site';
+import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
+import { modelSource } from '../build/default-model';
+import { siteRootFrom } from '../build/static-site';
 import { toSgptError } from '../errors';
 import { extractPage, type Page } from '../extract/html';
 import { excluder, listHtmlFiles, urlOf } from '../extract/site';

@@ -30,7 +30,7 @@ export interface SearchHit {
   excerpt: string;
   /** Cosine similarity of the query and the document's best chunk. */
   score: number;
-  /** Site-index hits (src/search/site-search): the section's page, */
+  /** Site-index hits (src/index/site-search): the section's page, */
   pageTitle?: string;
   /** [start, end) offsets in `excerpt` of the query's words (render as text, mark the ranges), */
   highlights?: Array<[number, number]>;
@@ -73,7 +73,7 @@ export interface SearchRequest {
   limit: number;
 }
 
-/** The query's SGPT vector, for searching a prebuilt site index outside the worker (src/search/site-search). */
+/** The query's SGPT vector, for searching a prebuilt site index outside the worker (src/index/site-search). */
 export interface EmbedQueryRequest {
   id: number;
   type: 'embedQuery';

@@ -8,7 +8,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { analyze } from '../../src/search/analyzer';
 import { language, loadLanguages } from '../../src/search/languages';
 import { test, expect, events } from './fixtures';

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { loadBeir, type BeirDataset } from '../../src/eval/beir';
 import type { Run } from '../../src/eval/metrics';
 import { openEval } from '../../src/eval/runner';

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { Reranker } from '../../src/rerank/reranker';
 import { documentText } from '../../src/worker/documents';
 import type { SearchDocument, SearchHit } from '../../src/worker/protocol';

@@ -9,7 +9,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { elementDefaults } from '../../src/element/defaults';
 import { test, expect, events, waitForEvent } from './fixtures';
 import { routeSite } from './site-route';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkWindows } from '../../src/embed/chunk';
 import { Embedder } from '../../src/embed/embedder';
-import { defaultModelSource } from '../../src/cli/default-model';
+import { defaultModelSource } from '../../src/build/default-model';
 import { cosine } from '../support';
 
 const BIN = path.resolve('bin/sgpt-search.js');

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { SgptError } from '../../src/errors';
 import {
   MAX_CONTENT_BYTES,
@@ -28,7 +28,7 @@ import { openIndexDir } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
 import { decodeChunk, decodeHead } from '../../src/search/bm25';
 import { decodeTypoFile, decodeTypoHead, type TypoFileEntry } from '../../src/search/typos';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 
 const SITE = resolve(import.meta.dirname, '../fixtures/site');
 const TINY = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');

@@ -7,12 +7,13 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'n
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSiteIndex, indexCommand } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
+import { indexCommand } from '../../src/cli/index-command';
 import { queryCommand, querySiteIndex } from '../../src/cli/query-command';
 import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
 import { decodeHead, encodeHead } from '../../src/search/bm25';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 import { sgptRejection } from '../support';
 
 const SITE = resolve(import.meta.dirname, '../fixtures/site');

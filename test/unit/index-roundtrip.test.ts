@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSiteIndex } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
 import { querySiteIndex } from '../../src/cli/query-command';
-import { defaultModelSource } from '../../src/cli/default-model';
+import { defaultModelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { extractSite } from '../../src/extract/site';
 import { dequantize } from '../../src/index/int8';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
 import { embeddingText } from '../../src/search/texts';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 import { cosine } from '../support';
 
 const SITE = 'test/fixtures/site';

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSiteIndex } from '../../src/cli/index-command';
-import { defaultModelSource } from '../../src/cli/default-model';
+import { buildSiteIndex } from '../../src/build/site-build';
+import { defaultModelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { extractSite } from '../../src/extract/site';
 import { fsLoader } from '../../src/index/node-files';
 import { analyze, analyzePartial } from '../../src/search/analyzer';
 import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
 import { language, languageCode, loadLanguages, segmentWords } from '../../src/search/languages';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 
 beforeAll(() => loadLanguages(['de', 'fr']));
 

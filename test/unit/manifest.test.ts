@@ -2,14 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSiteIndex, indexCommand } from '../../src/cli/index-command';
+import { buildSiteIndex } from '../../src/build/site-build';
+import { indexCommand } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
 import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
 import { fsLoader, openIndexDir, ownedFiles } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
 import { decodeTypoHead } from '../../src/search/typos';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 import { sgptRejection } from '../support';
 
 let built: string;

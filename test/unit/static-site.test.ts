@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from '../../src/cli/static-site';
+import { checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from '../../src/build/static-site';
 import { parseManifest, type Manifest } from '../../src/index/format';
 import { OutputDir } from '../../src/index/node-files';
 import type { BuiltIndex } from '../../src/index/writer';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build, createServer } from 'vite';
 import sgptSearch from '../../src/vite/plugin';
 import { fetchLoader } from '../../src/index/reader';
-import { SiteSearch } from '../../src/search/site-search';
+import { SiteSearch } from '../../src/index/site-search';
 
 let work: string;
 let site: string;

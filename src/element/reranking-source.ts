@@ -3,7 +3,7 @@
  * the worker's SGPT-CE reranker and yields it again as stage 'reranked'. The inner stages show at
  * once; the reranked order follows when the LM is done, or never if a newer query aborts it.
  */
-import type { SearchSource, SearchStage } from '../element/source';
+import type { SearchSource, SearchStage } from './source';
 import type { RerankResult, SearchHit } from '../worker/protocol';
 
 /** The worker call (SearchClient.rerank): scores `texts` for `query` with the causal LM at `model`. */

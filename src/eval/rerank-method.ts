@@ -3,9 +3,9 @@
  * ranking (eval's `default`; the rest of the run keeps its order below them), as the paper
  * reranks BM25's top 100.
  */
-import { documentText, type BeirDoc } from '../eval/beir';
-import type { Run } from '../eval/metrics';
-import { productDefault, type EvalMethod } from '../eval/methods';
+import { documentText, type BeirDoc } from './beir';
+import type { Run } from './metrics';
+import { productDefault, type EvalMethod } from './methods';
 
 export const DEFAULT_RERANK_K = 10;
 

@@ -7,16 +7,16 @@
  * embedder differ.
  */
 import { SgptError } from '../errors';
-import { checkModel, chunkRef, type QueryModel } from '../index/format';
-import { dotAll } from '../index/int8';
-import { IndexReader, fetchLoader, once, type FileLoader } from '../index/reader';
-import type { AnalyzerOptions } from './analyzer';
-import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from './bm25';
-import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from './typos';
-import { highlightRanges } from './excerpt';
-import type { HybridFusionSettings } from './fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from './ranking';
-import { TopK } from './topk';
+import { checkModel, chunkRef, type QueryModel } from './format';
+import { dotAll } from './int8';
+import { IndexReader, fetchLoader, once, type FileLoader } from './reader';
+import type { AnalyzerOptions } from '../search/analyzer';
+import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from '../search/bm25';
+import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
+import { highlightRanges } from '../search/excerpt';
+import type { HybridFusionSettings } from '../search/fusion';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
+import { TopK } from '../search/topk';
 
 export interface SiteHit {
   /** Index of the section in the index. */

@@ -1,0 +1,123 @@
+/**
+ * Building a site's index: extract sections from a built site, embed them with the same engine the
+ * browser runs, and write the index (docs/INDEX-FORMAT.md), plus the browser runtime and the model
+ * when asked. The one build service the CLI's `index` and the Vite plugin both call.
+ */
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { Mode } from '../embed/sgpt-settings';
+import type { EmbedOptions } from '../embed/types';
+import { SgptError } from '../errors';
+import { extractSite } from '../extract/site';
+import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
+import { SiteIndexer } from '../index/site-indexer';
+import type { BuiltIndex } from '../index/writer';
+import type { FusionMethod } from '../search/fusion';
+import { modelSource } from './default-model';
+import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
+
+export interface IndexRun {
+  site: string;
+  out: string;
+  /** Model folder, URL or hub id (default: the bundled default model). */
+  model?: string;
+  mode?: Mode;
+  /** Vector shards (IVF clusters), or 'auto': one per ~64 KiB of vectors. */
+  shards?: number | 'auto';
+  /** Shards a query reads by default. */
+  probe?: number;
+  /** Semantic share of the fused ranking (0..1; default DEFAULT_FUSION's). */
+  weight?: number;
+  /** How semantic results fuse the two rankings (default DEFAULT_FUSION's). */
+  fusion?: FusionMethod;
+  /** Site paths to leave out, e.g. ['drafts/**']. */
+  exclude?: string[];
+  batchSize?: number;
+  /** The site root relative to where the index is served (manifest root); default: from `site` and `out`. */
+  root?: string;
+  /** Also write the browser runtime into `out` (default false; the CLI and the Vite plugin turn it on). */
+  runtime?: boolean;
+  /** With `runtime`: ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
+  webgpu?: boolean;
+  /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
+  shipModel?: boolean;
+  onProgress?: EmbedOptions['onProgress'];
+  /** Pages skipped or read with a fallback (binary, badly encoded, too deep, too large, links out of the site). */
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface IndexSummary {
+  built: BuiltIndex['stats'];
+  /** Bytes of the index files. */
+  bytes: number;
+  /** Bytes of the runtime and of the model copied next to the index (0 when not asked for). */
+  runtimeBytes: number;
+  modelBytes: number;
+  seconds: number;
+}
+
+
+/**
+ * Refuse an output folder that is the site or holds it: a build there would mix its files with the
+ * site's own. An index inside the site (`<site>/sgpt`) is the normal case.
+ */
+async function checkOut(site: string, out: string): Promise<void> {
+  const real = async (path: string) => realpath(path).catch(() => resolve(path));
+  const [siteDir, outDir] = [await real(site), await real(out)];
+  const up = relative(outDir, siteDir);
+  if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
+    throw new SgptError('INPUT_INVALID', `--out ${out} is the site folder or holds it (${site}): write the index into a folder of its own, e.g. --out ${join(site, 'sgpt')}`);
+  }
+}
+
+/** Build (or incrementally rebuild) the index of a built site. Shared by the CLI and the Vite plugin. */
+export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
+  const started = performance.now();
+  const out = resolve(run.out);
+  const source = modelSource(run.model);
+  // Missing pieces fail before minutes of embedding, not after.
+  await checkOut(run.site, out);
+  if (run.runtime) checkRuntime();
+  if (run.shipModel) checkShippableModel(source);
+  const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
+  const target = await OutputDir.open(out);
+  const indexer = await SiteIndexer.load(source, run.mode);
+  try {
+    const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
+    const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
+    const built = await indexer.build(pages, {
+      previous,
+      shards: run.shards,
+      probe: run.probe,
+      semanticWeight: run.weight,
+      fusionMethod: run.fusion,
+      onProgress: run.onProgress,
+      signal: run.signal,
+      batchSize: run.batchSize,
+      root: run.root ?? siteRootFrom(out, run.site),
+      ...(modelUrl === undefined ? {} : { modelUrl }),
+    });
+    // Everything the manifest names is in place before writeIndexDir swaps the manifest in.
+    const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
+    const runtimeBytes = run.runtime ? await writeRuntime(target, { webgpu: run.webgpu ?? true }) : 0;
+    const bytes = await writeIndexDir(target, built);
+    return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await indexer.dispose();
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+/** One line for people: what was indexed, and the bytes of the index, the runtime and the model apart. */
+export function summaryLine(summary: IndexSummary): string {
+  const s = summary.built;
+  const extras = [
+    ...(summary.runtimeBytes > 0 ? [`runtime ${formatBytes(summary.runtimeBytes)}`] : []),
+    ...(summary.modelBytes > 0 ? [`model ${formatBytes(summary.modelBytes)}`] : []),
+  ];
+  return `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
+}
