@@ -26,7 +26,7 @@ import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type
 import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
 import { TypoTable, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
-import { ByteReader, ByteWriter } from './varint';
+import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
 export interface Bm25Params {
   k1: number;
@@ -83,8 +83,6 @@ const MIN_STEM_PREFIX = 3;
 /** Sorts after every character a term can hold: `prefix + END` bounds the terms starting with prefix. */
 const END = '\uffff';
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -448,49 +446,13 @@ export class Bm25Index {
   }
 }
 
-function writeString(out: ByteWriter, text: string): void {
-  const bytes = utf8.encode(text);
-  out.varint(bytes.length);
-  out.bytes(bytes);
-}
-
-/** A term or name from an index file: invalid UTF-8 is a corrupt file (INDEX_INVALID naming it). */
-function utf8Text(bytes: Uint8Array, what: string): string {
-  try {
-    return fromUtf8.decode(bytes);
-  } catch {
-    throw new SgptError('INDEX_INVALID', `${what}: a string is not valid UTF-8 (corrupt file)`);
-  }
-}
-
-function readString(input: ByteReader, what: string): string {
-  return utf8Text(input.bytes(input.count()), what);
-}
-
-function checkMagic(data: Uint8Array, magic: readonly number[], input: ByteReader, what: string): void {
-  if (data.length < 4 || magic.some((byte, i) => data[i] !== byte)) throw new SgptError('INDEX_INVALID', `${what}: not a ${what} (bad magic bytes)`);
-  input.bytes(4);
-  const version = input.varint();
-  if (version !== VERSION) throw new SgptError('INDEX_VERSION', `${what}: format version ${version} is not supported (expected ${VERSION}); rebuild the index`);
-}
-
 /** Terms [start, end) of a table with their postings. */
 function encodeChunk(table: TermTable, start: number, end: number): Uint8Array {
   const { terms, offsets, docs, tfs } = table;
   const out = new ByteWriter();
-  out.bytes(Uint8Array.from(CHUNK_MAGIC));
-  out.varint(VERSION);
+  writeMagic(out, CHUNK_MAGIC, VERSION);
   out.varint(end - start);
-  let previous = new Uint8Array(0);
-  for (let id = start; id < end; id++) {
-    const bytes = utf8.encode(terms[id]!);
-    let shared = 0;
-    while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
-    out.varint(shared);
-    out.varint(bytes.length - shared);
-    out.bytes(bytes.subarray(shared));
-    previous = bytes;
-  }
+  writeFrontCoded(out, terms.slice(start, end));
   // Three streams (all dfs, all doc id deltas, all tfs) compress better than interleaved pairs.
   for (let id = start; id < end; id++) out.varint(offsets[id + 1]! - offsets[id]!);
   for (let id = start; id < end; id++) {
@@ -511,20 +473,9 @@ function encodeChunk(table: TermTable, start: number, end: number): Uint8Array {
 export function decodeChunk(data: Uint8Array, what: string, docCount: number, first: string, next: string | null): TermTable {
   const input = new ByteReader(data, what);
   const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
-  checkMagic(data, CHUNK_MAGIC, input, what);
+  readMagic(input, data, CHUNK_MAGIC, VERSION, what, 'keyword chunk');
   const termCount = input.count();
-  const terms: string[] = [];
-  let previous = new Uint8Array(0);
-  for (let term = 0; term < termCount; term++) {
-    const shared = input.varint();
-    if (shared > previous.length) throw invalid(`term ${term} shares ${shared} bytes with a ${previous.length}-byte term`);
-    const suffix = input.bytes(input.count());
-    const bytes = new Uint8Array(shared + suffix.length);
-    bytes.set(previous.subarray(0, shared));
-    bytes.set(suffix, shared);
-    terms.push(utf8Text(bytes, what));
-    previous = bytes;
-  }
+  const terms = readFrontCoded(input, termCount, what);
   if (terms[0] !== first) throw invalid(`starts at term ${JSON.stringify(terms[0])}, the keyword head says ${JSON.stringify(first)}`);
   for (let term = 1; term < termCount; term++) if (compareStrings(terms[term - 1]!, terms[term]!) >= 0) throw invalid('terms are not sorted');
   if (next !== null && compareStrings(terms[termCount - 1]!, next) >= 0) throw invalid(`holds term ${JSON.stringify(terms[termCount - 1])}, which belongs to the next chunk`);
@@ -571,8 +522,7 @@ export interface Bm25Head {
 export function encodeHead(head: Bm25Head): Uint8Array {
   const { stats, chunks } = head;
   const out = new ByteWriter();
-  out.bytes(Uint8Array.from(HEAD_MAGIC));
-  out.varint(VERSION);
+  writeMagic(out, HEAD_MAGIC, VERSION);
   const languages = stats.languages.length > 1 || stats.languages[0] !== DEFAULT_LANGUAGE;
   out.varint((stats.stem ? 1 : 0) | (languages ? 2 : 0));
   out.float64(stats.params.k1);
@@ -599,7 +549,7 @@ export function encodeHead(head: Bm25Head): Uint8Array {
 export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   const input = new ByteReader(data, what);
   const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
-  checkMagic(data, HEAD_MAGIC, input, what);
+  readMagic(input, data, HEAD_MAGIC, VERSION, what, 'keyword head');
   const flags = input.varint();
   const params = { k1: input.float64(), b: input.float64() };
   const n = input.count();

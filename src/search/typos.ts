@@ -20,7 +20,7 @@
  *          numbers of documents holding each word.
  */
 import { SgptError } from '../errors';
-import { ByteReader, ByteWriter } from './varint';
+import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
 /** Words shorter than this are not corrected (one edit turns most 3-letter words into others). */
 export const MIN_TYPO_WORD = 4;
@@ -37,8 +37,6 @@ const FILE_MAGIC = [0x42, 0x4d, 0x59, 0x47]; // "BMYG"
 const VERSION = 1;
 const LETTER = /\p{L}/u;
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** One group of the table: the index's words with this first letter and length (in code points). */
 export interface TypoGroup {
@@ -201,51 +199,19 @@ export function splitTypoGroups(groups: readonly TypoGroup[], fileBytes: number)
   return files;
 }
 
-function writeString(out: ByteWriter, text: string): void {
-  const bytes = utf8.encode(text);
-  out.varint(bytes.length);
-  out.bytes(bytes);
-}
-
-function readString(input: ByteReader, what: string): string {
-  try {
-    return fromUtf8.decode(input.bytes(input.count()));
-  } catch (error) {
-    if (error instanceof SgptError) throw error;
-    throw new SgptError('INDEX_INVALID', `${what}: a string is not valid UTF-8 (corrupt file)`);
-  }
-}
-
-function start(out: ByteWriter, magic: readonly number[]): void {
-  out.bytes(Uint8Array.from(magic));
-  out.varint(VERSION);
-}
-
 function checkMagic(data: Uint8Array, magic: readonly number[], input: ByteReader, what: string): void {
-  if (data.length < 4 || magic.some((byte, i) => data[i] !== byte)) throw new SgptError('INDEX_INVALID', `${what}: not a typo table file (bad magic bytes)`);
-  input.bytes(4);
-  const version = input.varint();
-  if (version !== VERSION) throw new SgptError('INDEX_VERSION', `${what}: typo table version ${version} is not supported (expected ${VERSION}); rebuild the index`);
+  readMagic(input, data, magic, VERSION, what, 'typo table file');
 }
 
 export function encodeTypoFile(groups: readonly TypoGroup[]): Uint8Array {
   const out = new ByteWriter();
-  start(out, FILE_MAGIC);
+  writeMagic(out, FILE_MAGIC, VERSION);
   out.varint(groups.length);
   for (const group of groups) {
     writeString(out, group.letter);
     out.varint(group.length);
     out.varint(group.words.length);
-    let previous = new Uint8Array(0);
-    for (const word of group.words) {
-      const bytes = utf8.encode(word);
-      let shared = 0;
-      while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
-      out.varint(shared);
-      out.varint(bytes.length - shared);
-      out.bytes(bytes.subarray(shared));
-      previous = bytes;
-    }
+    writeFrontCoded(out, group.words);
     for (const docs of group.docs) out.varint(docs);
   }
   return out.finish();
@@ -263,25 +229,11 @@ export function decodeTypoFile(data: Uint8Array, what: string, first: TypoKey, n
     const previousGroup = groups.at(-1);
     if (previousGroup ? compareKeys(previousGroup, group) >= 0 : compareKeys(group, first) !== 0) throw invalid('groups are out of order or do not start at the head\'s key');
     if (next !== null && compareKeys(group, next) >= 0) throw invalid('holds a group that belongs to the next file');
-    let previous = new Uint8Array(0);
-    for (let words = input.count(); words > 0; words--) {
-      const shared = input.varint();
-      if (shared > previous.length) throw invalid(`a word shares ${shared} bytes with a ${previous.length}-byte word`);
-      const suffix = input.bytes(input.count());
-      const bytes = new Uint8Array(shared + suffix.length);
-      bytes.set(previous.subarray(0, shared));
-      bytes.set(suffix, shared);
-      let word: string;
-      try {
-        word = fromUtf8.decode(bytes);
-      } catch {
-        throw invalid('a word is not valid UTF-8 (corrupt file)');
-      }
+    for (const word of readFrontCoded(input, input.count(), what)) {
       const letters = [...word];
       if (letters[0] !== group.letter || letters.length !== group.length) throw invalid(`word ${JSON.stringify(word)} is not in group ${group.letter}/${group.length}`);
       if (group.words.length > 0 && compareStrings(group.words.at(-1)!, word) >= 0) throw invalid('words are not sorted');
       group.words.push(word);
-      previous = bytes;
     }
     for (let i = 0; i < group.words.length; i++) group.docs.push(input.varint());
     groups.push(group);
@@ -293,7 +245,7 @@ export function decodeTypoFile(data: Uint8Array, what: string, first: TypoKey, n
 
 export function encodeTypoHead(files: readonly TypoFileEntry[]): Uint8Array {
   const out = new ByteWriter();
-  start(out, HEAD_MAGIC);
+  writeMagic(out, HEAD_MAGIC, VERSION);
   out.varint(files.length);
   for (const file of files) {
     writeString(out, file.letter);
