@@ -177,7 +177,9 @@ type Corrector = (word: string) => readonly string[];
 
 /**
  * How well a query matched the index, for fusion to judge how far to trust the keyword ranking:
- * `terms` counts the query's terms (a partial last word is one), `matched` those found in any
+ * `terms` counts the query's terms (a partial last word is one), `matched` those found as typed
+ * (a misspelled word's corrections do not count: a question in words the docs do not use should
+ * still lean on meaning, and a correction of such a word is a guess) in any
  * document, and `ceiling` is the score a document would get with every term at saturation,
  * Σ idf(t)·(k1 + 1) (an unmatched term at df = 0), so `top score / ceiling` is in [0, 1).
  */
@@ -248,13 +250,13 @@ class Scorer {
     partial.terms.forEach((term, i) => {
       const postings = source.postings(term);
       if (postings) scores.addTerm(postings.docs.length, postings.docs, postings.tfs);
-      else this.addUnion(fix ? this.correctedPostings(partial.words[i]!, fix, source, analyzer) : [], scores);
+      else this.addUnion(fix ? this.correctedPostings(partial.words[i]!, fix, source, analyzer) : [], scores, false);
     });
     if (partial.prefix !== null) {
       const matched = this.prefixPostings(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, analyzer);
       // Only a shorter term ("gen" for "genrator"): the word is more likely misspelled than partial.
       const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source, analyzer) : [];
-      this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores);
+      this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores, corrected.length === 0);
     }
     return { hits: scores.top(k, allowed), match: scores.match, corrections };
   }
@@ -270,16 +272,16 @@ class Scorer {
    * frequencies): a partial word's matches, a misspelled word's corrections. So a rare one does
    * not outrank the common word the user most likely means. None: a term that matched nothing.
    */
-  private addUnion(lists: readonly Postings[], scores: Accumulator): void {
+  private addUnion(lists: readonly Postings[], scores: Accumulator, found = true): void {
     if (lists.length === 1) {
-      scores.addTerm(lists[0]!.docs.length, lists[0]!.docs, lists[0]!.tfs);
+      scores.addTerm(lists[0]!.docs.length, lists[0]!.docs, lists[0]!.tfs, found);
       return;
     }
     const tfs = new Map<number, number>();
     for (const { docs, tfs: counts } of lists) {
       for (let i = 0; i < docs.length; i++) tfs.set(docs[i]!, (tfs.get(docs[i]!) ?? 0) + counts[i]!);
     }
-    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
+    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()], found);
   }
 
   /**
@@ -709,12 +711,12 @@ class Accumulator {
     this.scores = new Float64Array(n);
   }
 
-  /** One query term with document frequency `df`; `docs` and `tfs` are its postings, in step. */
-  addTerm(df: number, docs: ArrayLike<number>, tfs: ArrayLike<number>): void {
+  /** One query term with document frequency `df`; `docs` and `tfs` are its postings, in step; `found`: as typed (not a correction). */
+  addTerm(df: number, docs: ArrayLike<number>, tfs: ArrayLike<number>, found = true): void {
     const { k1, b } = this.params;
     const weight = Math.log(1 + (this.n - df + 0.5) / (df + 0.5)) * (k1 + 1);
     this.match.terms++;
-    if (df > 0) this.match.matched++;
+    if (df > 0 && found) this.match.matched++;
     this.match.ceiling += weight;
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i] as number;

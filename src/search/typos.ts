@@ -1,6 +1,7 @@
 /**
- * Typo tolerance for the keyword index: a query word that matches nothing is corrected to the
- * index's words within edit distance 1 (2 for words of LONG_WORD letters or more), a swap of two
+ * Typo tolerance for the keyword index: a query word of MIN_TYPO_WORD letters or more that
+ * matches nothing is corrected to the index's words within edit distance 1 (2 for words of
+ * LONG_WORD letters or more), a swap of two
  * neighbouring letters counting as one edit (Damerau's optimal string alignment, as Lucene's
  * fuzzy queries with transpositions).
  *
@@ -22,10 +23,14 @@
 import { SgptError } from '../errors';
 import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
-/** Words shorter than this are not corrected (one edit turns most 3-letter words into others). */
-export const MIN_TYPO_WORD = 4;
+/**
+ * Words shorter than this are not corrected: one edit turns most short words into others ("wall"
+ * into "will", "call", "well"), so a real word the docs do not use would be "corrected". The two
+ * lengths are Meilisearch's defaults.
+ */
+export const MIN_TYPO_WORD = 5;
 /** Words this long or longer may be corrected by two edits. */
-export const LONG_WORD = 8;
+export const LONG_WORD = 9;
 /** Index words of other lengths never serve as corrections (shorter: no query word reaches them; longer: identifiers, hashes). */
 const MIN_TABLE_WORD = MIN_TYPO_WORD - 1;
 const MAX_TABLE_WORD = 32;
