@@ -5,9 +5,13 @@
  *
  *   tsx scripts/anchor-table.ts [--debs /work/debs] [--json]
  *
+ * <debs>/<package>/root is each package unpacked: `apt-get download <package>` then
+ * `dpkg-deb -x <package>_*.deb <debs>/<package>/root`. A package not there is listed as missing.
+ *
  * A section without an anchor links to the top of its page: it counts as resolving only when it
  * is the page's first section (text before the first heading), else as a miss.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'parse5';
@@ -28,6 +32,7 @@ const SITES: Site[] = [
   { generator: 'rustdoc', package: 'rust-doc', root: 'root/usr/share/doc/rust-doc/html/std/collections' },
   { generator: 'DocBook', package: 'postgresql-doc-15', root: 'root/usr/share/doc/postgresql-doc-15/html' },
   { generator: 'Node.js doc tool', package: 'nodejs-doc', root: 'root/usr/share/doc/nodejs/api' },
+  { generator: 'Doxygen', package: 'libjsoncpp-doc', root: 'root/usr/share/doc/libjsoncpp-doc' },
 ];
 
 type Node = { nodeName: string; attrs?: Array<{ name: string; value: string }>; childNodes?: Node[]; content?: Node };
@@ -72,6 +77,10 @@ async function main(argv: string[]): Promise<void> {
   const debs = at >= 0 ? argv[at + 1]! : '/work/debs';
   const rows = [];
   for (const site of SITES) {
+    if (!existsSync(join(debs, site.package, site.root))) {
+      process.stderr.write(`${site.generator}: ${join(debs, site.package)} is missing (apt-get download ${site.package}; dpkg-deb -x …)\n`);
+      continue;
+    }
     process.stderr.write(`${site.generator} (${site.package}/${site.root})…\n`);
     rows.push(await measure(debs, site));
   }
