@@ -7,12 +7,11 @@
  *   dist/runtime/ort/                    onnxruntime-web's WASM runtime (see vite.shared.ts for which builds)
  *
  * Everything is addressed relative to sgpt-search.js (base './', src/runtime/defaults.ts), so the
- * folder works under any path prefix. The default model is the CLI's (sgpt-nano when present).
+ * folder works under any path prefix. The default model is DEFAULT_MODEL (src/embed/default-model.ts).
  */
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { defaultModelSource } from './src/build/default-model.ts';
 import { ortRuntime, workerOptions } from './vite.shared.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +22,6 @@ export default defineConfig({
   publicDir: false,
   base: './',
   plugins: [ortRuntime()],
-  define: { __SGPT_DEFAULT_MODEL__: JSON.stringify(basename(defaultModelSource())) },
   worker: {
     ...workerOptions,
     rollupOptions: { output: chunkNames },

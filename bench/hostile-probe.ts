@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../src/build/site-build';
 import { main } from '../src/cli/main';
-import { querySiteIndex } from '../src/cli/query-command';
+import { querySiteIndex } from '../src/build/site-query';
 import { SgptError } from '../src/errors';
 import { encodeJson, fileContent, fileRefFor, gzip, type FileRef } from '../src/index/format';
 import type { FileLoader } from '../src/index/reader';

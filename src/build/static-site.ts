@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import type { OutputDir } from '../index/node-files';
+import { PACKAGE_ROOT, packageFile } from './package-files';
 
 /** The prebuilt runtime, relative to this file: the same place in this repo and in the installed package. */
-export const RUNTIME_DIR = fileURLToPath(new URL('../../dist/runtime/', import.meta.url));
+export const RUNTIME_DIR = packageFile('dist/runtime/');
 export const RUNTIME_ENTRY = 'sgpt-search.js';
 /** onnxruntime-web's asyncify build (27 MB): only WebGPU needs it (src/worker/runtime.ts). */
 const ASYNCIFY = /^ort\/ort-wasm-simd-threaded\.asyncify\./;
@@ -60,7 +60,7 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
   if (!existsSync(join(runtimeDir, RUNTIME_ENTRY))) {
     throw new SgptError(
       'INTERNAL',
-      `the prebuilt browser runtime is missing (${join(runtimeDir, RUNTIME_ENTRY)}): run \`npm run build:runtime\` in ${dirname(dirname(runtimeDir))}, or pass --no-runtime to write the index only`,
+      `the prebuilt browser runtime is missing (${join(runtimeDir, RUNTIME_ENTRY)}): run \`npm run build\` in ${PACKAGE_ROOT}, or pass --no-runtime to write the index only`,
     );
   }
 }

@@ -4,6 +4,8 @@
  * the prebuilt runtime (src/runtime/sgpt-search.ts) points both next to its own file instead, so
  * it works under any path prefix. Read at load time, never at import time.
  */
+import { DEFAULT_MODEL } from '../embed/default-model';
+
 export interface ElementDefaults {
   /** Model folder URL (relative to the page unless absolute). */
   model: string;
@@ -11,7 +13,7 @@ export interface ElementDefaults {
   ortBase: string;
 }
 
-const defaults: ElementDefaults = { model: '/models/sgpt-nano/', ortBase: '/ort/' };
+const defaults: ElementDefaults = { model: `/models/${DEFAULT_MODEL}/`, ortBase: '/ort/' };
 
 export function elementDefaults(): Readonly<ElementDefaults> {
   return defaults;

@@ -25,6 +25,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, cspBlocked, isAbort, toSgptError, type SerializedError } from '../errors';
+import { hitText } from '../rerank/hit-text';
 import { RerankingSource } from './reranking-source';
 import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
@@ -430,7 +431,7 @@ export class SgptSearch extends LitElement {
   /** What the reranker reads of a hit: the whole document when the page gave it, else title and excerpt. */
   private rerankText(hit: SearchHit): string {
     const doc = this.goodDocuments?.find((candidate) => candidate.id === hit.id);
-    return doc ? documentText(doc) : `${hit.title}\n${hit.excerpt}`;
+    return doc ? documentText(doc) : hitText(hit);
   }
 
   private onPointerLeave(): void {

@@ -5,13 +5,11 @@
  * module defines <sgpt-search> (which may upgrade elements already in the page).
  */
 import { setElementDefaults } from '../element/defaults';
-
-/** The default model's folder name, fixed at build time by vite.runtime.config.ts. */
-declare const __SGPT_DEFAULT_MODEL__: string;
+import { DEFAULT_MODEL } from '../embed/default-model';
 
 // Through a variable: a literal `new URL('…', import.meta.url)` would make Vite look for the files at build time.
 const bundle = import.meta.url;
 setElementDefaults({
-  model: new URL(`model/${__SGPT_DEFAULT_MODEL__}/`, bundle).href,
+  model: new URL(`model/${DEFAULT_MODEL}/`, bundle).href,
   ortBase: new URL('ort/', bundle).href,
 });

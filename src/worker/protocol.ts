@@ -5,7 +5,7 @@
  * answers. A request gets any number of `progress` responses, then exactly one `result` or `error`.
  * `cancel` has no answer of its own: the cancelled request answers with an ABORTED error.
  */
-import type { Mode } from '../embed/sgpt-settings';
+import { isMode, type Mode } from '../embed/sgpt-settings';
 import type { ErrorCode, SerializedError } from '../errors';
 
 /** What the element and the worker accept; 'auto' means WebGPU only on a real (non-fallback) GPU adapter. */
@@ -171,7 +171,6 @@ export type Response =
   | { id: number; type: 'error'; error: SerializedError };
 
 const DEVICES: readonly string[] = ['auto', 'wasm', 'webgpu'];
-const MODES: readonly string[] = ['symmetric', 'asymmetric'];
 const BUILDS: readonly string[] = ['plain', 'asyncify'];
 const ERROR_CODES: readonly ErrorCode[] = [
   'MODEL_NOT_FOUND',
@@ -222,7 +221,7 @@ export function requestProblem(data: unknown): string | null {
   switch (data.type) {
     case 'load':
       if (typeof data.model !== 'string' || data.model === '') return 'load needs a model URL';
-      if (!isOptional(data.mode, MODES)) return 'load: mode must be "symmetric" or "asymmetric"';
+      if (data.mode !== undefined && !isMode(data.mode)) return 'load: mode must be "symmetric" or "asymmetric"';
       if (!isOptional(data.device, DEVICES)) return 'load: device must be "auto", "wasm" or "webgpu"';
       if (!isRuntime(data.runtime)) return 'load: malformed runtime options';
       return null;

@@ -87,7 +87,7 @@ describe('writeRuntime', () => {
   });
 
   it('names the command that builds a missing runtime', async () => {
-    await expect(writeRuntime(await OutputDir.open(join(work, 'out')), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
+    await expect(writeRuntime(await OutputDir.open(join(work, 'out')), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build`.*or pass --no-runtime/);
   });
 });
 
