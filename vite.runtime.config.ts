@@ -4,7 +4,7 @@
  *
  *   dist/runtime/sgpt-search.js          ES module defining <sgpt-search>, lit bundled (fixed name: the <script> src)
  *   dist/runtime/chunks/*-<hash>.js      the worker and its chunks (immutable names)
- *   dist/runtime/ort/                    onnxruntime-web's WASM runtime (see vite.shared.ts for which builds)
+ *   dist/runtime/ort/                    onnxruntime-web's plain WASM build (WebGPU's asyncify build: vite.shared.ts)
  *
  * Everything is addressed relative to sgpt-search.js (base './', src/runtime/defaults.ts), so the
  * folder works under any path prefix. The default model is DEFAULT_MODEL (src/embed/default-model.ts).
@@ -21,7 +21,7 @@ export default defineConfig({
   root: here,
   publicDir: false,
   base: './',
-  plugins: [ortRuntime()],
+  plugins: [ortRuntime({ webgpu: false })],
   worker: {
     ...workerOptions,
     rollupOptions: { output: chunkNames },

@@ -27,7 +27,7 @@ const tally: Record<string, Record<Outcome, number>> = {};
 const notes: string[] = [];
 const ROOT = resolve(import.meta.dirname, '..');
 const SITE = join(ROOT, 'test/fixtures/site');
-const TINY = join(ROOT, 'public/models/tiny-gpt2');
+const TINY = join(ROOT, 'test/fixtures/models/tiny-gpt2');
 const CLI = join(ROOT, 'bin/sgpt-search.js');
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

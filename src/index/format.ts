@@ -265,7 +265,7 @@ export interface QueryModel {
   hash?: string;
 }
 
-/** 'public/models/tiny-gpt2/', '/models/tiny-gpt2' and 'org/tiny-gpt2' all name 'tiny-gpt2'. */
+/** 'test/fixtures/models/tiny-gpt2/', '/models/tiny-gpt2' and 'org/tiny-gpt2' all name 'tiny-gpt2'. */
 export function modelName(source: string): string {
   const parts = source.split(/[\\/]/).filter((p) => p !== '' && p !== '.');
   return parts[parts.length - 1] ?? source;

@@ -18,7 +18,7 @@ import { SiteSearch } from '../../src/index/site-search';
 import { sgptRejection } from '../support';
 
 const SITE = resolve(import.meta.dirname, '../fixtures/site');
-const TINY = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+const TINY = resolve(import.meta.dirname, '../../test/fixtures/models/tiny-gpt2');
 
 let work: string;
 beforeEach(async () => {

@@ -21,7 +21,7 @@ describe('sgpt-search query --rerank', () => {
   it('reorders the top k by the causal LM score of title + excerpt and leaves the rest', async () => {
     const query = 'how do I install the kettle';
     const plain = await querySiteIndex({ index: out, query, limit: 5 });
-    const lmDir = resolve(root, 'public/models/tiny-gpt2-lm');
+    const lmDir = resolve(root, 'test/fixtures/models/tiny-gpt2-lm');
     const reranked = await querySiteIndex({ index: out, query, limit: 5, rerank: { k: 3, model: lmDir } });
 
     const lm = await Reranker.load(lmDir);
