@@ -31,7 +31,7 @@ import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
 import { SearchClient, type ClientOptions } from '../worker/client';
 import { documentText, validateDocuments } from '../worker/documents';
-import { elementDefaults } from './defaults';
+import { elementDefaults, ortRuntime } from './defaults';
 import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { SiteSource } from './site-source';
 import { DocumentSource, type SearchSource } from './source';
@@ -275,7 +275,7 @@ export class SgptSearch extends LitElement {
       const options = {
         ...(this.mode ? { mode: this.mode } : {}),
         device: this.device || 'auto',
-        runtime: { ortBase: new URL(elementDefaults().ortBase, document.baseURI).href },
+        runtime: ortRuntime(elementDefaults()),
       };
       this.modelLoad = this.modelUrl().then((model) => {
         // A newer load started while the index's manifest was read: it loads its own model.

@@ -7,6 +7,7 @@
  */
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import type { ErrorCode, SerializedError } from '../errors';
+import type { OrtWasmFiles } from '../embed/types';
 
 /** What the element and the worker accept; 'auto' means WebGPU only on a real (non-fallback) GPU adapter. */
 export type DeviceChoice = 'auto' | 'wasm' | 'webgpu';
@@ -44,6 +45,8 @@ export interface SearchHit {
 export interface RuntimeOptions {
   /** URL folder serving onnxruntime-web's ort-wasm-simd-threaded*.{wasm,mjs} (default '/ort/'). */
   ortBase?: string;
+  /** The plain build's own URLs when they are not in `ortBase` under their own names (a bundler renamed them). */
+  ortWasm?: OrtWasmFiles;
   /** Override the build that `device` implies (WebGPU always needs 'asyncify'). */
   wasmBuild?: WasmBuild;
   /** onnxruntime WASM threads (default: the runtime's choice). */
@@ -206,6 +209,7 @@ function isRuntime(value: unknown): boolean {
   if (!isRecord(value)) return false;
   return (
     (value.ortBase === undefined || typeof value.ortBase === 'string') &&
+    (value.ortWasm === undefined || (isRecord(value.ortWasm) && typeof value.ortWasm.mjs === 'string' && typeof value.ortWasm.wasm === 'string')) &&
     isOptional(value.wasmBuild, BUILDS) &&
     (value.threads === undefined || (typeof value.threads === 'number' && Number.isInteger(value.threads) && value.threads > 0))
   );
