@@ -3,7 +3,7 @@
  * runs, read from a folder. The CLI's `query` and the package's facade (`openSiteIndex`) call it.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Embedder } from '../embed/embedder';
 import { SgptError } from '../errors';
 import { modelRef } from '../index/model-ref';
@@ -30,7 +30,7 @@ export type QueryHit = SiteHit & { rerankScore?: number };
 export interface QueryRun extends SearchOptions {
   index: string;
   query: string;
-  /** The index's model (default: the bundled model the index names, else the default). */
+  /** The index's model (default: the copy in the index folder, else the bundled model it names, else the default). */
   model?: string;
 }
 
@@ -52,7 +52,7 @@ export class SiteIndex {
 
   static async open(dir: string, model?: string): Promise<SiteIndex> {
     const search = await SiteSearch.open(fsLoader(dir));
-    return new SiteIndex(search, model === undefined ? bundledModelFor(search.manifest.model.id) : modelSource(model));
+    return new SiteIndex(search, model === undefined ? indexModel(dir, search.manifest) : modelSource(model));
   }
 
   get manifest(): Manifest {
@@ -91,7 +91,11 @@ export class SiteIndex {
   }
 
   private async rerank(query: string, hits: SiteHit[], options: { model?: string; k?: number }): Promise<QueryHit[]> {
-    const source = options.model === undefined ? defaultRerankModel(this.model) : modelSource(options.model);
+    // Default: the "-lm" sibling of the query's model, or of the package's model of that name (an index ships no LM).
+    const source =
+      options.model === undefined
+        ? (defaultRerankModel(this.model) ?? defaultRerankModel(join(dirname(defaultModelSource()), this.manifest.model.id)))
+        : modelSource(options.model);
     if (source === undefined) {
       throw new SgptError('INPUT_INVALID', `reranking needs a causal LM: give its folder (--rerank-model; no "${this.model}-lm" folder next to the model)`);
     }
@@ -114,8 +118,11 @@ export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
   }
 }
 
-/** Without a model: the bundled model the index names when the package has it, else the default. */
-function bundledModelFor(id: string): string {
-  const bundled = join(dirname(defaultModelSource()), id);
-  return existsSync(join(bundled, 'config.json')) ? bundled : defaultModelSource();
+/**
+ * Without a model: the copy shipped in the index folder (manifest model.url), else the package's
+ * bundled model of that name, else the default (the model check then says if it is not the one).
+ */
+function indexModel(dir: string, manifest: Manifest): string {
+  const candidates = [...(manifest.model.url === undefined ? [] : [resolve(dir, manifest.model.url)]), join(dirname(defaultModelSource()), manifest.model.id)];
+  return candidates.find((folder) => existsSync(join(folder, 'config.json'))) ?? defaultModelSource();
 }

@@ -14,7 +14,8 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
   --limit <N>          results (default 10)
   --probe <N>          vector shards to read (default: the index's)
-  --model <source>     the index's model (default: the bundled model the index names, else the default)
+  --model <source>     the index's model (default: the copy in the index folder, else the bundled
+                       model the index names, else the default)
   --keyword-only       BM25 results only, as shown while the model loads
   --rerank             reorder the top results by SGPT-CE (a causal LM's log-probability of the
                        query given the title and excerpt); rows gain "rerankScore"

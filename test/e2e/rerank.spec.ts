@@ -34,7 +34,7 @@ const DOCUMENTS: SearchDocument[] = TOPICS.map(([title, text], i) => ({
 const QUERY = 'how hot should the water be for tea';
 /** Plumbing tests: the fast tiny-gpt2 embeds and its "-lm" sibling reranks, not the default model. */
 const MODEL = 'tiny-gpt2';
-const modelFolder = (name: string) => resolve(import.meta.dirname, '../../public/models', name);
+const modelFolder = (name: string) => resolve(import.meta.dirname, '../fixtures/models', name);
 
 async function addElement(page: Page): Promise<void> {
   await page.goto('/minimal.html');

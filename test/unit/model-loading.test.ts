@@ -232,7 +232,7 @@ describe('remote sources over HTTP (a local server in the hub layout)', () => {
   let server: Server;
   let origin: string;
   const requests: string[] = [];
-  const models = path.resolve('public/models');
+  const models = path.resolve('test/fixtures/models');
 
   beforeAll(async () => {
     // /<owner>/<name>/resolve/main/<file> (hub) and /models/<name>/<file> (plain URL folder)
