@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { isolation, ortRuntime, workerOptions } from './vite.shared.ts';
+import { isolation, ortRuntime, serveFolder, workerOptions } from './vite.shared.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Set by playwright.config.ts: no file watching or HMR reloads while tests (or benches) run. */
@@ -26,12 +26,26 @@ function demoData(): Plugin {
   };
 }
 
+/**
+ * Tests only: the random-weight plumbing models live in test/fixtures/models (they do not ship),
+ * served at /models/ beside public/models.
+ */
+function fixtureModels(): Plugin {
+  return {
+    name: 'sgpt-fixture-models',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use(serveFolder('/models/', join(here, 'test/fixtures/models')));
+    },
+  };
+}
+
 export default defineConfig({
   root: join(here, 'demo'),
   publicDir: join(here, 'public'),
   // Multi-page: a missing file is a 404, not index.html (a wrong model URL must fail clearly).
   appType: 'mpa',
-  plugins: [ortRuntime(), demoData()],
+  plugins: [ortRuntime({ webgpu: true }), demoData(), ...(frozen ? [fixtureModels()] : [])],
   worker: workerOptions,
   optimizeDeps: {
     // Pre-bundling would copy their .wasm/.mjs into .vite/deps and break their URL logic.

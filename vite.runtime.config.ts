@@ -4,15 +4,14 @@
  *
  *   dist/runtime/sgpt-search.js          ES module defining <sgpt-search>, lit bundled (fixed name: the <script> src)
  *   dist/runtime/chunks/*-<hash>.js      the worker and its chunks (immutable names)
- *   dist/runtime/ort/                    onnxruntime-web's WASM runtime (see vite.shared.ts for which builds)
+ *   dist/runtime/ort/                    onnxruntime-web's plain WASM build (WebGPU's asyncify build: vite.shared.ts)
  *
  * Everything is addressed relative to sgpt-search.js (base './', src/runtime/defaults.ts), so the
- * folder works under any path prefix. The default model is the CLI's (sgpt-nano when present).
+ * folder works under any path prefix. The default model is DEFAULT_MODEL (src/embed/default-model.ts).
  */
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { defaultModelSource } from './src/build/default-model.ts';
 import { ortRuntime, workerOptions } from './vite.shared.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,8 +21,7 @@ export default defineConfig({
   root: here,
   publicDir: false,
   base: './',
-  plugins: [ortRuntime()],
-  define: { __SGPT_DEFAULT_MODEL__: JSON.stringify(basename(defaultModelSource())) },
+  plugins: [ortRuntime({ webgpu: false })],
   worker: {
     ...workerOptions,
     rollupOptions: { output: chunkNames },

@@ -4,24 +4,20 @@
  * own default .wasm URL is kept out of the bundle.
  *
  * onnxruntime-web build choice: the worker runs the plain `ort-wasm-simd-threaded` build (14 MB),
- * which is faster on CPU than the 27 MB asyncify build. WebGPU needs the asyncify build, so it is
- * shipped too, but fetched only when the worker actually runs on WebGPU (a real GPU adapter, or
- * device="webgpu"). Set SGPT_WEBGPU=0 to leave it out of a build; 'auto' then stays on WASM.
- * The jsep/jspi builds are never used.
+ * which is faster on CPU than the 27 MB asyncify build. WebGPU needs the asyncify build, which is
+ * fetched only when the worker actually runs on WebGPU (a real GPU adapter, or device="webgpu").
+ * The demo serves and builds both; the prebuilt runtime (and so the npm package) holds the plain
+ * build only, and `sgpt-search index` adds the asyncify build from the installed onnxruntime-web
+ * (src/build/static-site.ts). The jsep/jspi builds are never used.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'vite';
 
 const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
-const withWebGpu = process.env.SGPT_WEBGPU !== '0';
-
-export const ortFiles = [
-  'ort-wasm-simd-threaded.wasm',
-  'ort-wasm-simd-threaded.mjs',
-  ...(withWebGpu ? ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'] : []),
-];
+const PLAIN = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'];
+const ASYNCIFY = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
 
 /** Multi-threaded WASM needs cross-origin isolation (SharedArrayBuffer). */
 export const isolation = {
@@ -29,18 +25,36 @@ export const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-/** Serves /ort/<file> from node_modules in dev and preview; emits the files into <outDir>/ort/ on build. */
-export function ortRuntime(): Plugin {
-  const serve = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
-    const name = req.url?.split('?')[0]?.match(/^\/ort\/([^/]+)$/)?.[1];
-    if (name === undefined || !ortFiles.includes(name)) return next();
-    const file = join(ortDist, name);
-    res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+type Middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => void;
+
+const CONTENT_TYPES: Record<string, string> = { '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
+
+/**
+ * Serves `<prefix><path>` from the folder `dir` (cross-origin isolated, uncached), for files
+ * `allow` accepts; anything else falls through to Vite.
+ */
+export function serveFolder(prefix: string, dir: string, allow: (path: string) => boolean = () => true): Middleware {
+  return (req, res, next) => {
+    const url = decodeURIComponent(req.url?.split('?')[0] ?? '');
+    if (!url.startsWith(prefix)) return next();
+    const path = url.slice(prefix.length);
+    const file = resolve(dir, path);
+    if (!allow(path) || relative(dir, file).startsWith(`..${sep}`) || !existsSync(file) || !statSync(file).isFile()) return next();
+    res.setHeader('Content-Type', CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
     res.setHeader('Content-Length', statSync(file).size);
     res.setHeader('Cache-Control', 'no-cache');
     for (const [key, value] of Object.entries(isolation)) res.setHeader(key, value);
     createReadStream(file).pipe(res);
   };
+}
+
+/**
+ * Serves /ort/<file> from node_modules in dev and preview; emits the files into <outDir>/ort/ on
+ * build. `webgpu`: the asyncify build too.
+ */
+export function ortRuntime({ webgpu }: { webgpu: boolean }): Plugin {
+  const ortFiles = webgpu ? [...PLAIN, ...ASYNCIFY] : PLAIN;
+  const serve = serveFolder('/ort/', ortDist, (name) => ortFiles.includes(name));
   return {
     name: 'sgpt-ort-runtime',
     configureServer(server) {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../src/build/site-build';
 import { main } from '../src/cli/main';
-import { querySiteIndex } from '../src/cli/query-command';
+import { querySiteIndex } from '../src/build/site-query';
 import { SgptError } from '../src/errors';
 import { encodeJson, fileContent, fileRefFor, gzip, type FileRef } from '../src/index/format';
 import type { FileLoader } from '../src/index/reader';
@@ -27,7 +27,7 @@ const tally: Record<string, Record<Outcome, number>> = {};
 const notes: string[] = [];
 const ROOT = resolve(import.meta.dirname, '..');
 const SITE = join(ROOT, 'test/fixtures/site');
-const TINY = join(ROOT, 'public/models/tiny-gpt2');
+const TINY = join(ROOT, 'test/fixtures/models/tiny-gpt2');
 const CLI = join(ROOT, 'bin/sgpt-search.js');
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -4,7 +4,7 @@ same bytes).
     /usr/bin/python3 model/build_tiny.py        (npm run model:tiny)
 
 Writes
-  public/models/tiny-gpt2/            GPT-2 2 layers x 4 heads x 64 dims, 512 positions,
+  test/fixtures/models/tiny-gpt2/            GPT-2 2 layers x 4 heads x 64 dims, 512 positions,
                                       sgpt mode asymmetric, onnx/model.onnx (features)
   test/fixtures/models/<name>/        loader fixtures (2 layers x 2 heads x 8 dims) with the ONNX
                                       signatures Hugging Face optimum exports; they share one
@@ -22,7 +22,7 @@ from gpt2 import GPT2, HParams, export_onnx, init_weights, sgpt_settings, write_
 from tokenizer_files import write_tokenizer_files  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY_DIR = os.path.join(ROOT, "public", "models", "tiny-gpt2")
+TINY_DIR = os.path.join(ROOT, "test", "fixtures", "models", "tiny-gpt2")
 FIXTURES_DIR = os.path.join(ROOT, "test", "fixtures", "models")
 SHARED_TOKENIZER = "tokenizer"
 
@@ -80,12 +80,14 @@ def link_shared_tokenizer(out_dir: str) -> None:
 
 def main() -> None:
     torch.set_num_threads(1)  # deterministic and polite on a shared machine
+    # Every test model has 512 positions, so one copy of the tokenizer files serves them all.
+    assert TINY.n_positions == FIXTURE_HP["n_positions"]
+    write_tokenizer_files(os.path.join(FIXTURES_DIR, SHARED_TOKENIZER), FIXTURE_HP["n_positions"])
     build(TINY_DIR, TINY, TINY_SEED, "gpt2", {}, "asymmetric")
-    write_tokenizer_files(TINY_DIR, TINY.n_positions)
+    link_shared_tokenizer(TINY_DIR)
     with open(os.path.join(TINY_DIR, "README.md"), "w", encoding="utf-8") as f:
         f.write(MODEL_CARD)
 
-    write_tokenizer_files(os.path.join(FIXTURES_DIR, SHARED_TOKENIZER), FIXTURE_HP["n_positions"])
     for name, (seed, hp, model_type, kwargs, mode) in FIXTURES.items():
         out_dir = os.path.join(FIXTURES_DIR, name)
         build(out_dir, hp, seed, model_type, kwargs, mode)

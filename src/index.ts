@@ -1,34 +1,110 @@
 /**
- * The package's public API (`import … from 'sgpt-search'`): the engine, search and errors, usable
- * in Node and the browser. The element is `sgpt-search/element`, the Vite plugin `sgpt-search/vite`.
+ * The package's programmatic API in Node (`import … from 'sgpt-search'`): embed texts, open a site
+ * index and search it, rerank. The element is `sgpt-search/element`, the Vite plugin
+ * `sgpt-search/vite`; everything else is internal and may change between versions.
  */
-export { SgptError, isAbort, toSgptError, type ErrorCode, type SerializedError } from './errors';
+import { defaultModelSource, modelSource } from './build/default-model';
+import { SiteIndex } from './build/site-query';
+import { Embedder } from './embed/embedder';
+import type { Mode, Role } from './embed/sgpt-settings';
+import type { Device, Dtype, Embeddings } from './embed/types';
+import { Reranker } from './rerank/reranker';
 
-// Embedding engine
-export { Embedder } from './embed/embedder';
-export type { Device, Dtype, EmbedOptions, Embeddings, LoadOptions } from './embed/types';
-export {
-  readSgptSettings,
-  DEFAULT_MAX_LENGTH,
-  type Mode,
-  type Role,
-  type SgptOverrides,
-  type SgptSettings,
-} from './embed/sgpt-settings';
-export { weightedMeanPool } from './embed/pooling';
-export { wrapIds, textBudget } from './embed/wrap';
-export { chunkTokens, chunkWindows } from './embed/chunk';
-export { padBatch, planBatches, type PaddedBatch } from './embed/batch';
-export type { Backend } from './embed/model';
+export { SgptError, isAbort, type ErrorCode } from './errors';
+export { Embedder, SiteIndex, Reranker };
+export { rerankHits, type QueryHit, type SearchOptions } from './build/site-query';
+export { DEFAULT_RERANK_K, hitText } from './rerank/hit-text';
+export type { SiteHit } from './index/site-search';
+export type { Manifest } from './index/format';
+export type { Device, Dtype, Embeddings, Mode, Role };
 
-// Search
-export { TopK, topK, type Scored } from './search/topk';
-export { VectorStore, type DocId, type VectorHit } from './search/vector-store';
-export { SiteSearch, openSiteSearch, type SiteHit } from './index/site-search';
+export interface ModelOptions {
+  /** Model folder, URL or hub id (default: the bundled sgpt-nano). */
+  model?: string;
+  /** symmetric | asymmetric (default: the model's config.json). */
+  mode?: Mode;
+  /** Node: 'cpu' (default 'auto' picks it). */
+  device?: Device;
+  /** Weights to load (default: the model's config, else fp32). */
+  dtype?: Dtype;
+  /** onnxruntime threads (default: the runtime's choice). */
+  threads?: number;
+}
 
-// Reranking (SGPT-CE)
-export { Reranker } from './rerank/reranker';
+/**
+ * Load an SGPT embedder: texts in, L2-normalised vectors out (dot product = cosine).
+ *
+ * @example Embed a query and two documents, and rank the documents by cosine
+ * ```js
+ * import { loadEmbedder } from 'sgpt-search';
+ *
+ * const embedder = await loadEmbedder();                         // the bundled sgpt-nano
+ * const query = await embedder.embedQuery('how do I read a file line by line');
+ * const docs = await embedder.embed(['Reading files: open() and readline()', 'Sorting a list'], 'document');
+ * for (let row = 0; row < docs.rows; row++) {
+ *   const vector = docs.vectors.subarray(row * docs.dims, (row + 1) * docs.dims);
+ *   console.log(docs.owner[row], vector.reduce((sum, x, i) => sum + x * query[i], 0).toFixed(4));
+ * }
+ * await embedder.dispose();
+ * ```
+ */
+export function loadEmbedder(options: ModelOptions = {}): Promise<Embedder> {
+  const { model, mode, ...load } = options;
+  return Embedder.load(modelSource(model), { ...load, ...(mode === undefined ? {} : { settings: { mode } }) });
+}
 
-// Worker client (the element's engine room, usable without the element)
-export { SearchClient } from './worker/client';
-export type { SearchDocument, SearchHit } from './worker/protocol';
+/** One-shot: load the model, embed `texts` as `role` ('query' or 'document'), release the model. */
+export async function embed(texts: readonly string[], role: Role, options: ModelOptions = {}): Promise<Embeddings> {
+  const embedder = await loadEmbedder(options);
+  try {
+    return await embedder.embed(texts, role);
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/**
+ * Open the site index in `dir` (the `--out` of `sgpt-search index`): keyword, fused and reranked
+ * search, the same ranking the element shows. Its model (the bundled one the index names, or
+ * `model`) loads on the first semantic query.
+ *
+ * @example Search a built site's index
+ * ```js
+ * import { openSiteIndex } from 'sgpt-search';
+ *
+ * const index = await openSiteIndex('_build/html/sgpt');
+ * for (const hit of await index.query('how do I read a file line by line', { limit: 3 })) {
+ *   console.log(hit.score.toFixed(3), hit.url, hit.title);
+ * }
+ * await index.dispose();
+ * ```
+ */
+export function openSiteIndex(dir: string, options: { model?: string } = {}): Promise<SiteIndex> {
+  return SiteIndex.open(dir, options.model);
+}
+
+/**
+ * Load an SGPT-CE reranker (a causal LM folder, URL or hub id): `rerankHits(reranker, query, hits)`
+ * reorders search hits by the query's log-probability given each hit; `reranker.rerank(query, texts)`
+ * scores plain texts. The default is the default model's "-lm" sibling, which the package does not
+ * ship: pass a causal LM.
+ *
+ * @example Rerank the top 10 of a site search
+ * ```js
+ * import { loadReranker, openSiteIndex, rerankHits } from 'sgpt-search';
+ *
+ * const index = await openSiteIndex('_build/html/sgpt');
+ * const reranker = await loadReranker('models/gpt-neo-125m-lm');
+ * const hits = await rerankHits(reranker, 'read a file', await index.query('read a file'));
+ * console.log(hits.map((hit) => [hit.title, hit.rerankScore]));
+ * await Promise.all([index.dispose(), reranker.dispose()]);
+ * ```
+ */
+export function loadReranker(model: string, options: Omit<ModelOptions, 'model' | 'mode'> = {}): Promise<Reranker> {
+  return Reranker.load(modelSource(model), options);
+}
+
+/** The bundled default model's folder (sgpt-nano), e.g. to copy it next to a site. */
+export function defaultModel(): string {
+  return defaultModelSource();
+}

@@ -41,7 +41,7 @@ export interface IndexRun {
   root?: string;
   /** Also write the browser runtime into `out` (default false; the CLI and the Vite plugin turn it on). */
   runtime?: boolean;
-  /** With `runtime`: ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
+  /** With `runtime`: add onnxruntime-web's asyncify build (27 MB) that only WebGPU uses, from the installed onnxruntime-web (default true). */
   webgpu?: boolean;
   /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
   shipModel?: boolean;
@@ -108,7 +108,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
     });
     // Everything the manifest names is in place before writeIndexDir swaps the manifest in.
     const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
-    const runtimeBytes = run.runtime ? await writeRuntime(target, { webgpu: run.webgpu ?? true }) : 0;
+    const runtimeBytes = run.runtime ? await writeRuntime(target, { webgpu: run.webgpu ?? true, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) }) : 0;
     const bytes = await writeIndexDir(target, built);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
   } finally {

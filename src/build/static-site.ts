@@ -5,22 +5,51 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SgptError } from '../errors';
 import type { OutputDir } from '../index/node-files';
+import { PACKAGE_ROOT, packageFile } from './package-files';
 
 /** The prebuilt runtime, relative to this file: the same place in this repo and in the installed package. */
-export const RUNTIME_DIR = fileURLToPath(new URL('../../dist/runtime/', import.meta.url));
+export const RUNTIME_DIR = packageFile('dist/runtime/');
 export const RUNTIME_ENTRY = 'sgpt-search.js';
 /** onnxruntime-web's asyncify build (27 MB): only WebGPU needs it (src/worker/runtime.ts). */
 const ASYNCIFY = /^ort\/ort-wasm-simd-threaded\.asyncify\./;
+const ASYNCIFY_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+/** The plain build's glue, which the runtime ships: equal bytes say the installed onnxruntime-web is the one the runtime was built with. */
+const PLAIN_GLUE = 'ort-wasm-simd-threaded.mjs';
 
 export interface RuntimeOptions {
-  /** Ship the asyncify build WebGPU needs (default true); without it the element stays on WASM. */
+  /**
+   * Add the asyncify build WebGPU needs (default true), from the installed onnxruntime-web (the
+   * package does not ship it); without it the element stays on WASM.
+   */
   webgpu?: boolean;
   runtimeDir?: string;
+  /** onnxruntime-web's dist folder (default: the installed package's). */
+  ortDir?: string;
+  /** Why the WebGPU build was left out, when it was wanted. */
+  onWarning?: (message: string) => void;
+}
+
+function installedOrtDir(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve(`onnxruntime-web/${PLAIN_GLUE}`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The asyncify files to copy from `ortDir`, or why not: they must come from the onnxruntime-web the runtime was built with. */
+async function webGpuFiles(runtimeDir: string, ortDir: string | undefined): Promise<string | null> {
+  if (ortDir === undefined || !ASYNCIFY_FILES.every((file) => existsSync(join(ortDir, file)))) {
+    return 'onnxruntime-web (a dependency of sgpt-search) is not installed where Node can resolve it';
+  }
+  const [built, installed] = await Promise.all([readFile(join(runtimeDir, 'ort', PLAIN_GLUE)).catch(() => null), readFile(join(ortDir, PLAIN_GLUE))]);
+  if (built === null || !built.equals(installed)) return `the installed onnxruntime-web (${ortDir}) is not the version the runtime was built with; rebuild it with \`npm run build\``;
+  return null;
 }
 
 /**
@@ -39,7 +68,8 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await listFiles(path, base)));
-    else if (entry.isFile()) files.push(relative(base, path).split(sep).join('/'));
+    // Model folders may link shared files (one tokenizer.json for several models): copy what they point to.
+    else if (entry.isFile() || (entry.isSymbolicLink() && statSync(path).isFile())) files.push(relative(base, path).split(sep).join('/'));
   }
   return files.sort();
 }
@@ -60,7 +90,7 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
   if (!existsSync(join(runtimeDir, RUNTIME_ENTRY))) {
     throw new SgptError(
       'INTERNAL',
-      `the prebuilt browser runtime is missing (${join(runtimeDir, RUNTIME_ENTRY)}): run \`npm run build:runtime\` in ${dirname(dirname(runtimeDir))}, or pass --no-runtime to write the index only`,
+      `the prebuilt browser runtime is missing (${join(runtimeDir, RUNTIME_ENTRY)}): run \`npm run build\` in ${PACKAGE_ROOT}, or pass --no-runtime to write the index only`,
     );
   }
 }
@@ -70,11 +100,17 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
  * never names chunks that are not there yet. Files of an older runtime go when the build is made
  * live, if the previous build owned them. Returns bytes.
  */
-export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir = RUNTIME_DIR }: RuntimeOptions = {}): Promise<number> {
+export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir = RUNTIME_DIR, ortDir = installedOrtDir(), onWarning }: RuntimeOptions = {}): Promise<number> {
   checkRuntime(runtimeDir);
-  const files = (await listFiles(runtimeDir)).filter((file) => webgpu || !ASYNCIFY.test(file));
+  let bytes = 0;
+  if (webgpu) {
+    const problem = await webGpuFiles(runtimeDir, ortDir);
+    if (problem === null) bytes += await copyAll(ortDir!, out, 'ort/', ASYNCIFY_FILES);
+    else onWarning?.(`WebGPU's runtime (onnxruntime-web's asyncify build) left out, the element will run on WASM: ${problem}`);
+  }
+  const files = (await listFiles(runtimeDir)).filter((file) => !ASYNCIFY.test(file));
   const entryLast = [...files.filter((file) => file !== RUNTIME_ENTRY), RUNTIME_ENTRY];
-  return copyAll(runtimeDir, out, '', entryLast);
+  return bytes + (await copyAll(runtimeDir, out, '', entryLast));
 }
 
 /** A model source the browser can be given a copy of: a local folder with config.json. */

@@ -1,5 +1,5 @@
 /** Checks on CLI flag values, shared by every command: one wording per kind of mistake. */
-import type { Mode } from '../embed/sgpt-settings';
+import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 
 /** A number that passes `check` (described by `what` in the error), or undefined when the flag is absent. */
@@ -20,7 +20,7 @@ export function integerFlag(value: string | undefined, flag: string, min = 1): n
 }
 
 export function modeFlag(value: string | undefined): Mode | undefined {
-  if (value !== undefined && value !== 'symmetric' && value !== 'asymmetric') {
+  if (value !== undefined && !isMode(value)) {
     throw new SgptError('INPUT_INVALID', `--mode must be symmetric or asymmetric, got ${JSON.stringify(value)}`);
   }
   return value;

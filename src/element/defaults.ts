@@ -4,14 +4,20 @@
  * the prebuilt runtime (src/runtime/sgpt-search.ts) points both next to its own file instead, so
  * it works under any path prefix. Read at load time, never at import time.
  */
+import { DEFAULT_MODEL } from '../embed/default-model';
+import type { OrtWasmFiles } from '../embed/types';
+import type { RuntimeOptions } from '../worker/protocol';
+
 export interface ElementDefaults {
   /** Model folder URL (relative to the page unless absolute). */
   model: string;
-  /** Folder URL serving ort-wasm-simd-threaded*.{wasm,mjs}. */
+  /** Folder URL serving ort-wasm-simd-threaded*.{wasm,mjs} (WebGPU's asyncify build is always read from here). */
   ortBase: string;
+  /** The plain build's own URLs, when a bundler has renamed them (the prebuilt runtime sets these). */
+  ortWasm?: OrtWasmFiles;
 }
 
-const defaults: ElementDefaults = { model: '/models/sgpt-nano/', ortBase: '/ort/' };
+const defaults: ElementDefaults = { model: `/models/${DEFAULT_MODEL}/`, ortBase: '/ort/' };
 
 export function elementDefaults(): Readonly<ElementDefaults> {
   return defaults;
@@ -19,4 +25,13 @@ export function elementDefaults(): Readonly<ElementDefaults> {
 
 export function setElementDefaults(value: Partial<ElementDefaults>): void {
   Object.assign(defaults, value);
+}
+
+/** The worker's runtime options from the defaults, every URL made absolute against the page. */
+export function ortRuntime(value: Readonly<ElementDefaults>, base: string = document.baseURI): RuntimeOptions {
+  const absolute = (url: string) => new URL(url, base).href;
+  return {
+    ortBase: absolute(value.ortBase),
+    ...(value.ortWasm === undefined ? {} : { ortWasm: { mjs: absolute(value.ortWasm.mjs), wasm: absolute(value.ortWasm.wasm) } }),
+  };
 }

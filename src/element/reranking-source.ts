@@ -4,6 +4,7 @@
  * once; the reranked order follows when the LM is done, or never if a newer query aborts it.
  */
 import type { SearchSource, SearchStage } from './source';
+import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import type { RerankResult, SearchHit } from '../worker/protocol';
 
 /** The worker call (SearchClient.rerank): scores `texts` for `query` with the causal LM at `model`. */
@@ -16,13 +17,9 @@ export interface RerankingOptions {
   model: string;
   /** Results reordered (default 10); the rest stay below them in their order. */
   k?: number;
-  /** What the LM reads of a hit (default: title and excerpt). */
+  /** What the LM reads of a hit (default: hitText, title and excerpt). */
   text?: (hit: SearchHit) => string;
 }
-
-export const DEFAULT_RERANK_TOP_K = 10;
-
-const titleAndExcerpt = (hit: SearchHit) => (hit.excerpt === '' ? hit.title : `${hit.title}\n${hit.excerpt}`);
 
 export class RerankingSource implements SearchSource {
   constructor(
@@ -38,9 +35,9 @@ export class RerankingSource implements SearchSource {
       yield stage;
     }
     if (last === undefined || last.results.length < 2) return;
-    const k = this.options.k ?? DEFAULT_RERANK_TOP_K;
+    const k = this.options.k ?? DEFAULT_RERANK_K;
     const head = last.results.slice(0, k);
-    const text = this.options.text ?? titleAndExcerpt;
+    const text = this.options.text ?? hitText;
     const { order, scores } = await this.client.rerank(this.options.model, query, head.map(text), signal);
     yield {
       stage: 'reranked',

@@ -25,12 +25,13 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, cspBlocked, isAbort, toSgptError, type SerializedError } from '../errors';
+import { hitText } from '../rerank/hit-text';
 import { RerankingSource } from './reranking-source';
 import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
 import { SearchClient, type ClientOptions } from '../worker/client';
 import { documentText, validateDocuments } from '../worker/documents';
-import { elementDefaults } from './defaults';
+import { elementDefaults, ortRuntime } from './defaults';
 import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { SiteSource } from './site-source';
 import { DocumentSource, type SearchSource } from './source';
@@ -279,7 +280,7 @@ export class SgptSearch extends LitElement {
       const options = {
         ...(this.mode ? { mode: this.mode } : {}),
         device: this.device || 'auto',
-        runtime: { ortBase: new URL(elementDefaults().ortBase, document.baseURI).href },
+        runtime: ortRuntime(elementDefaults()),
       };
       this.modelLoad = this.modelUrl().then((model) => {
         // A newer load started while the index's manifest was read: it loads its own model.
@@ -435,7 +436,7 @@ export class SgptSearch extends LitElement {
   /** What the reranker reads of a hit: the whole document when the page gave it, else title and excerpt. */
   private rerankText(hit: SearchHit): string {
     const doc = this.goodDocuments?.find((candidate) => candidate.id === hit.id);
-    return doc ? documentText(doc) : `${hit.title}\n${hit.excerpt}`;
+    return doc ? documentText(doc) : hitText(hit);
   }
 
   private onPointerLeave(): void {

@@ -19,7 +19,7 @@ import {
 } from '@huggingface/transformers';
 import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type { PaddedBatch } from './batch';
-import type { Device, Dtype, LoadOptions } from './types';
+import type { Device, Dtype, LoadOptions, OrtWasmFiles } from './types';
 
 export type Backend = 'cpu' | 'wasm' | 'webgpu';
 
@@ -222,7 +222,7 @@ async function webGpuAdapter(): Promise<{ fallback: boolean } | null> {
  * fp32 on CPU; WebGPU needs the asyncify build. Fields are set in place because transformers.js
  * holds a reference to the `wasm` object.
  */
-function configureWasm(base: string | undefined, backend: Backend, threads: number | undefined): void {
+function configureWasm(base: string | OrtWasmFiles | undefined, backend: Backend, threads: number | undefined): void {
   if (base === undefined && threads === undefined) return;
   const wasm = env.backends.onnx.wasm;
   if (!wasm) throw new SgptError('BACKEND_UNAVAILABLE', 'onnxruntime-web has no WASM backend in this build');
@@ -230,9 +230,14 @@ function configureWasm(base: string | undefined, backend: Backend, threads: numb
     // transformers.js would fetch the WASM glue (.mjs) and import it from a blob: URL, which a
     // strict CSP (script-src without blob:) refuses: let onnxruntime-web import the file itself.
     env.useWasmCache = false;
-    const folder = base.endsWith('/') ? base : `${base}/`;
-    const stem = `ort-wasm-simd-threaded${backend === 'webgpu' ? '.asyncify' : ''}`;
-    wasm.wasmPaths = { mjs: `${folder}${stem}.mjs`, wasm: `${folder}${stem}.wasm` };
+    if (typeof base !== 'string') {
+      if (backend === 'webgpu') throw new SgptError('BACKEND_UNAVAILABLE', 'WebGPU needs the asyncify build: give wasmPaths as the folder that serves it');
+      wasm.wasmPaths = { ...base };
+    } else {
+      const folder = base.endsWith('/') ? base : `${base}/`;
+      const stem = `ort-wasm-simd-threaded${backend === 'webgpu' ? '.asyncify' : ''}`;
+      wasm.wasmPaths = { mjs: `${folder}${stem}.mjs`, wasm: `${folder}${stem}.wasm` };
+    }
   }
   if (threads !== undefined) wasm.numThreads = threads;
 }

@@ -32,7 +32,12 @@ export const DEFAULT_DOCUMENT_BRACKETS: [number, number] = [90, 92];
 /** The reference code's limits: 75 for the NLI (symmetric) models, 300 for MS MARCO (asymmetric). */
 export const DEFAULT_MAX_LENGTH: Record<Mode, number> = { symmetric: 75, asymmetric: 300 };
 
-const MODES: readonly Mode[] = ['symmetric', 'asymmetric'];
+export const MODES: readonly Mode[] = ['symmetric', 'asymmetric'];
+
+/** The one check of a mode value (config.json, CLI flags, worker messages, manifests). */
+export function isMode(value: unknown): value is Mode {
+  return typeof value === 'string' && (MODES as readonly string[]).includes(value);
+}
 
 type Issue = (message: string) => SgptError;
 
@@ -59,7 +64,7 @@ function bracketPair(value: unknown, what: string, fallback: [number, number]): 
 }
 
 function mode(value: unknown, what: string, fail: Issue): Mode {
-  if (typeof value !== 'string' || !(MODES as readonly string[]).includes(value)) {
+  if (!isMode(value)) {
     throw fail(`${what} must be "symmetric" or "asymmetric", got ${JSON.stringify(value)}`);
   }
   return value as Mode;

@@ -6,6 +6,12 @@ export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 /** Weights file to load: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, fp16 = onnx/model_fp16.onnx. */
 export type Dtype = 'fp32' | 'q8' | 'fp16';
 
+/** URLs of one onnxruntime-web WASM build: its JavaScript glue and its binary. */
+export interface OrtWasmFiles {
+  mjs: string;
+  wasm: string;
+}
+
 export interface LoadOptions {
   device?: Device;
   /** Default: the model's config.json "transformers.js_config".dtype, else fp32. */
@@ -16,9 +22,10 @@ export interface LoadOptions {
   settings?: SgptOverrides;
   /**
    * Browser only: URL folder that serves onnxruntime-web's dist files
-   * (ort-wasm-simd-threaded.wasm / .mjs), e.g. '/ort/'. Default: the library's CDN default is left alone.
+   * (ort-wasm-simd-threaded.wasm / .mjs), e.g. '/ort/', or the two files' own URLs (a bundler may
+   * have renamed them; CPU backend only). Default: the library's CDN default is left alone.
    */
-  wasmPaths?: string;
+  wasmPaths?: string | OrtWasmFiles;
   /** onnxruntime threads (wasm: numThreads; Node cpu: intraOpNumThreads). Default: the runtime's choice. */
   threads?: number;
   /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */

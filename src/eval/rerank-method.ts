@@ -3,11 +3,11 @@
  * ranking (eval's `default`; the rest of the run keeps its order below them), as the paper
  * reranks BM25's top 100.
  */
+import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { documentText, type BeirDoc } from './beir';
 import type { Run } from './metrics';
 import { productDefault, type EvalMethod } from './methods';
 
-export const DEFAULT_RERANK_K = 10;
 
 export const rerankMethod: EvalMethod = {
   name: 'rerank',

@@ -8,7 +8,7 @@ import type { Mode } from '../embed/sgpt-settings';
 import type { Dtype } from '../embed/types';
 import { SgptError } from '../errors';
 import { modelFolderHash } from '../index/model-ref';
-import { DEFAULT_RERANK_K } from './rerank-method';
+import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
 import { DEFAULT_BM25_PARAMS } from '../search/bm25';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, DEFAULT_RRF_K } from '../search/fusion';

@@ -3,7 +3,7 @@
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
-import type { Mode } from '../embed/sgpt-settings';
+import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
 import type { Quantized } from './int8';
@@ -224,7 +224,7 @@ export function parseManifest(json: unknown): Manifest {
   }
   const model = json.model;
   if (!isRecord(model)) throw invalid(file, 'model must be an object');
-  if (model.mode !== 'symmetric' && model.mode !== 'asymmetric') throw invalid(file, `model.mode must be "symmetric" or "asymmetric", got ${JSON.stringify(model.mode)}`);
+  if (!isMode(model.mode)) throw invalid(file, `model.mode must be "symmetric" or "asymmetric", got ${JSON.stringify(model.mode)}`);
   const dims = count(model.dims, 'model.dims', file);
   if (dims === 0 || dims > MAX_DIMS) throw invalid(file, `model.dims must be from 1 to ${MAX_DIMS}`);
   const counts = json.counts;
@@ -273,7 +273,7 @@ export interface QueryModel {
   hash?: string;
 }
 
-/** 'public/models/tiny-gpt2/', '/models/tiny-gpt2' and 'org/tiny-gpt2' all name 'tiny-gpt2'. */
+/** 'test/fixtures/models/tiny-gpt2/', '/models/tiny-gpt2' and 'org/tiny-gpt2' all name 'tiny-gpt2'. */
 export function modelName(source: string): string {
   const parts = source.split(/[\\/]/).filter((p) => p !== '' && p !== '.');
   return parts[parts.length - 1] ?? source;

@@ -5,8 +5,9 @@
  * answers. A request gets any number of `progress` responses, then exactly one `result` or `error`.
  * `cancel` has no answer of its own: the cancelled request answers with an ABORTED error.
  */
-import type { Mode } from '../embed/sgpt-settings';
+import { isMode, type Mode } from '../embed/sgpt-settings';
 import type { ErrorCode, SerializedError } from '../errors';
+import type { OrtWasmFiles } from '../embed/types';
 
 /** What the element and the worker accept; 'auto' means WebGPU only on a real (non-fallback) GPU adapter. */
 export type DeviceChoice = 'auto' | 'wasm' | 'webgpu';
@@ -44,6 +45,8 @@ export interface SearchHit {
 export interface RuntimeOptions {
   /** URL folder serving onnxruntime-web's ort-wasm-simd-threaded*.{wasm,mjs} (default '/ort/'). */
   ortBase?: string;
+  /** The plain build's own URLs when they are not in `ortBase` under their own names (a bundler renamed them). */
+  ortWasm?: OrtWasmFiles;
   /** Override the build that `device` implies (WebGPU always needs 'asyncify'). */
   wasmBuild?: WasmBuild;
   /** onnxruntime WASM threads (default: the runtime's choice). */
@@ -171,7 +174,6 @@ export type Response =
   | { id: number; type: 'error'; error: SerializedError };
 
 const DEVICES: readonly string[] = ['auto', 'wasm', 'webgpu'];
-const MODES: readonly string[] = ['symmetric', 'asymmetric'];
 const BUILDS: readonly string[] = ['plain', 'asyncify'];
 const ERROR_CODES: readonly ErrorCode[] = [
   'MODEL_NOT_FOUND',
@@ -207,6 +209,7 @@ function isRuntime(value: unknown): boolean {
   if (!isRecord(value)) return false;
   return (
     (value.ortBase === undefined || typeof value.ortBase === 'string') &&
+    (value.ortWasm === undefined || (isRecord(value.ortWasm) && typeof value.ortWasm.mjs === 'string' && typeof value.ortWasm.wasm === 'string')) &&
     isOptional(value.wasmBuild, BUILDS) &&
     (value.threads === undefined || (typeof value.threads === 'number' && Number.isInteger(value.threads) && value.threads > 0))
   );
@@ -222,7 +225,7 @@ export function requestProblem(data: unknown): string | null {
   switch (data.type) {
     case 'load':
       if (typeof data.model !== 'string' || data.model === '') return 'load needs a model URL';
-      if (!isOptional(data.mode, MODES)) return 'load: mode must be "symmetric" or "asymmetric"';
+      if (data.mode !== undefined && !isMode(data.mode)) return 'load: mode must be "symmetric" or "asymmetric"';
       if (!isOptional(data.device, DEVICES)) return 'load: device must be "auto", "wasm" or "webgpu"';
       if (!isRuntime(data.runtime)) return 'load: malformed runtime options';
       return null;

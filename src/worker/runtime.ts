@@ -76,7 +76,9 @@ export async function loadBrowserEmbedder(
     ...(request.mode === undefined ? {} : { settings: { mode: request.mode } }),
     ...(runtime.threads === undefined ? {} : { threads: runtime.threads }),
   };
-  if (runtime.wasmBuild === undefined || device === 'webgpu') {
+  if (runtime.wasmBuild === undefined && device === 'wasm' && runtime.ortWasm !== undefined) {
+    options.wasmPaths = runtime.ortWasm;
+  } else if (runtime.wasmBuild === undefined || device === 'webgpu') {
     // The engine picks the build for the device: plain for wasm, asyncify for WebGPU.
     options.wasmPaths = ortBase;
   } else {

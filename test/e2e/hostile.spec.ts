@@ -15,7 +15,7 @@ import { routeSite } from './site-route';
 import { serveFolder, type StaticServer } from './static-server';
 
 const CLI = resolve('bin/sgpt-search.js');
-const TINY = resolve('public/models/tiny-gpt2');
+const TINY = resolve('test/fixtures/models/tiny-gpt2');
 const PREFIX = '/docs/';
 const SNIPPET = '<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search id="search" index="sgpt/manifest.json"></sgpt-search>';
 /** The minimal policy the docs give (docs/ELEMENT.md, "Content Security Policy"). */

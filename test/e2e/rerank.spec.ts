@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { Reranker } from '../../src/rerank/reranker';
+import { hitText } from '../../src/rerank/hit-text';
 import { documentText } from '../../src/worker/documents';
 import type { SearchDocument, SearchHit } from '../../src/worker/protocol';
 import { test, expect, events, waitForEvent } from './fixtures';
@@ -33,7 +34,7 @@ const DOCUMENTS: SearchDocument[] = TOPICS.map(([title, text], i) => ({
 const QUERY = 'how hot should the water be for tea';
 /** Plumbing tests: the fast tiny-gpt2 embeds and its "-lm" sibling reranks, not the default model. */
 const MODEL = 'tiny-gpt2';
-const modelFolder = (name: string) => resolve(import.meta.dirname, '../../public/models', name);
+const modelFolder = (name: string) => resolve(import.meta.dirname, '../fixtures/models', name);
 
 async function addElement(page: Page): Promise<void> {
   await page.goto('/minimal.html');
@@ -233,7 +234,7 @@ test('over a prebuilt site index, the last site stage is reranked from titles an
     const list = (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.query === query);
     const before = list.at(-2)!.detail.results as SearchHit[];
     expect(list.at(-2)!.detail.stage).not.toBe('reranked');
-    const expected = await rerankedInNode(before, (hit) => `${hit.title}\n${hit.excerpt}`, query);
+    const expected = await rerankedInNode(before, hitText, query);
     expect((list.at(-1)!.detail.results as SearchHit[]).map((hit) => hit.url)).toEqual(expected.map((hit) => hit.url));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -40,7 +40,7 @@ describe('SGPT-CE reranker against the torch reference', () => {
   };
 
   it('covers every kind of LM export', () => {
-    expect(models).toEqual(['test/fixtures/models/gpt2-lm', 'public/models/tiny-gpt2-lm', 'test/fixtures/models/gpt-neo-lm']);
+    expect(models).toEqual(['test/fixtures/models/gpt2-lm', 'test/fixtures/models/tiny-gpt2-lm', 'test/fixtures/models/gpt-neo-lm']);
   });
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i: same model input', (_, c) => {
@@ -69,7 +69,7 @@ describe('SGPT-CE reranker against the torch reference', () => {
   });
 
   it('refuses a feature model (no logits) with an actionable error', async () => {
-    await expect(Reranker.load(resolve(root, 'public/models/tiny-gpt2'))).rejects.toMatchObject({
+    await expect(Reranker.load(resolve(root, 'test/fixtures/models/tiny-gpt2'))).rejects.toMatchObject({
       code: 'MODEL_INVALID',
       message: expect.stringMatching(/no logits/),
     });

@@ -9,7 +9,7 @@ import { defaultModelSource } from '../../src/build/default-model';
 import { cosine } from '../support';
 
 const BIN = path.resolve('bin/sgpt-search.js');
-const TINY = path.resolve('public/models/tiny-gpt2');
+const TINY = path.resolve('test/fixtures/models/tiny-gpt2');
 
 interface Run {
   code: number | null;

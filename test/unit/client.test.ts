@@ -12,7 +12,7 @@ import { WorkerHandler } from '../../src/worker/handler';
 import type { Progress, SearchDocument } from '../../src/worker/protocol';
 import { sgptRejection } from '../support';
 
-const MODEL = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+const MODEL = resolve(import.meta.dirname, '../../test/fixtures/models/tiny-gpt2');
 
 const DOCS: SearchDocument[] = [
   { id: 'tea', title: 'Tea', text: 'Boil water, then steep the leaves for three minutes.', url: '/tea' },

@@ -5,7 +5,7 @@ import { chunkWindows } from '../../src/embed/chunk';
 import { Embedder } from '../../src/embed/embedder';
 import { cosine, sgptRejection } from '../support';
 
-const TINY = path.resolve('public/models/tiny-gpt2');
+const TINY = path.resolve('test/fixtures/models/tiny-gpt2');
 
 let embedder: Embedder;
 beforeAll(async () => {

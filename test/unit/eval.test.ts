@@ -13,7 +13,7 @@ import { HYBRID_METHODS } from '../../src/eval/methods';
 
 const root = resolve(import.meta.dirname, '../..');
 const mini = resolve(root, 'test/fixtures/beir-mini');
-const model = resolve(root, 'public/models/tiny-gpt2');
+const model = resolve(root, 'test/fixtures/models/tiny-gpt2');
 
 /** Run the CLI, capturing stdout and stderr. */
 async function cli(args: string[]): Promise<{ status: number; out: string; err: string }> {

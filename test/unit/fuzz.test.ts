@@ -31,7 +31,7 @@ import { decodeTypoFile, decodeTypoHead, type TypoFileEntry } from '../../src/se
 import { SiteSearch } from '../../src/index/site-search';
 
 const SITE = resolve(import.meta.dirname, '../fixtures/site');
-const TINY = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+const TINY = resolve(import.meta.dirname, '../../test/fixtures/models/tiny-gpt2');
 /** Runs per property: a few hundred, seeded, so a failure reproduces. */
 const RUNS = { numRuns: 300, seed: 11 };
 const CODES = new Set(['INDEX_INVALID', 'INDEX_VERSION', 'INDEX_MODEL_MISMATCH']);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { indexCommand } from '../../src/cli/index-command';
-import { queryCommand, querySiteIndex } from '../../src/cli/query-command';
+import { querySiteIndex } from '../../src/build/site-query';
+import { queryCommand } from '../../src/cli/query-command';
 import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
 import { decodeHead, encodeHead } from '../../src/search/bm25';
@@ -17,7 +18,7 @@ import { SiteSearch } from '../../src/index/site-search';
 import { sgptRejection } from '../support';
 
 const SITE = resolve(import.meta.dirname, '../fixtures/site');
-const TINY = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+const TINY = resolve(import.meta.dirname, '../../test/fixtures/models/tiny-gpt2');
 
 let work: string;
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
-import { querySiteIndex } from '../../src/cli/query-command';
+import { querySiteIndex } from '../../src/build/site-query';
 import { defaultModelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { extractSite } from '../../src/extract/site';

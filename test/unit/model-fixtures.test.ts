@@ -21,7 +21,7 @@ const fixture = (name: string, output: Case['output'], inputs: string[]): Case =
 const PAST = ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value'];
 
 const CASES: Case[] = [
-  { dir: 'public/models/tiny-gpt2', output: 'last_hidden_state', width: 64, inputs: [] },
+  { dir: 'test/fixtures/models/tiny-gpt2', output: 'last_hidden_state', width: 64, inputs: [] },
   fixture('gpt2-plain', 'last_hidden_state', []),
   fixture('gpt2-position-ids', 'last_hidden_state', ['position_ids']),
   fixture('gpt2-with-past', 'last_hidden_state', PAST),

@@ -13,7 +13,7 @@ import { describeSource, loadEncoder, resolveBackend, resolveSource } from '../.
 import { cosine, sgptRejection } from '../support';
 
 const FIXTURES = path.resolve('test/fixtures/models');
-const TINY = path.resolve('public/models/tiny-gpt2');
+const TINY = path.resolve('test/fixtures/models/tiny-gpt2');
 
 
 
@@ -36,9 +36,9 @@ describe('resolveSource', () => {
     });
     expect(resolveSource('/models/tiny-gpt2/', { node: true })).toEqual({ kind: 'path', modelId: '/models/tiny-gpt2' });
     expect(resolveSource('./tiny', { node: true })).toEqual({ kind: 'path', modelId: './tiny' });
-    expect(resolveSource('public/models/tiny-gpt2', { node: true })).toEqual({
+    expect(resolveSource('test/fixtures/models/tiny-gpt2', { node: true })).toEqual({
       kind: 'path',
-      modelId: 'public/models/tiny-gpt2',
+      modelId: 'test/fixtures/models/tiny-gpt2',
     });
   });
 
@@ -232,7 +232,7 @@ describe('remote sources over HTTP (a local server in the hub layout)', () => {
   let server: Server;
   let origin: string;
   const requests: string[] = [];
-  const models = path.resolve('public/models');
+  const models = path.resolve('test/fixtures/models');
 
   beforeAll(async () => {
     // /<owner>/<name>/resolve/main/<file> (hub) and /models/<name>/<file> (plain URL folder)

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelSource } from '../../src/build/default-model';
 import { buildSiteIndex } from '../../src/build/site-build';
-import { querySiteIndex } from '../../src/cli/query-command';
+import { querySiteIndex } from '../../src/build/site-query';
 import { Embedder } from '../../src/embed/embedder';
 import { loadBeir, type BeirDataset } from '../../src/eval/beir';
 import { openEval } from '../../src/eval/runner';

@@ -6,6 +6,7 @@ describe('requestProblem', () => {
   it('accepts each well-formed request', () => {
     expect(requestProblem({ id: 1, type: 'load', model: '/models/tiny-gpt2/' })).toBeNull();
     expect(requestProblem({ id: 2, type: 'load', model: 'https://x/m/', mode: 'symmetric', device: 'wasm', runtime: { ortBase: '/ort/', wasmBuild: 'plain', threads: 2 } })).toBeNull();
+    expect(requestProblem({ id: 3, type: 'load', model: 'm', runtime: { ortWasm: { mjs: '/assets/glue-1a2b.mjs', wasm: '/assets/ort-3c4d.wasm' } } })).toBeNull();
     expect(requestProblem({ id: 3, type: 'setDocuments', documents: [] })).toBeNull();
     expect(requestProblem({ id: 4, type: 'search', query: 'tea', limit: 5 })).toBeNull();
     expect(requestProblem({ id: 5, type: 'cancel', target: 4 })).toBeNull();
@@ -25,6 +26,7 @@ describe('requestProblem', () => {
     [{ id: 1, type: 'load', model: 'm', device: 'cpu' }, 'load: device must be "auto", "wasm" or "webgpu"'],
     [{ id: 1, type: 'load', model: 'm', runtime: { threads: 0 } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'load', model: 'm', runtime: { wasmBuild: 'jsep' } }, 'load: malformed runtime options'],
+    [{ id: 1, type: 'load', model: 'm', runtime: { ortWasm: { mjs: '/x.mjs' } } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'setDocuments', documents: {} }, 'setDocuments needs a documents array'],
     [{ id: 1, type: 'search', limit: 1 }, 'search needs a query string'],
     [{ id: 1, type: 'search', query: 'x', limit: 0 }, 'search needs a positive integer limit'],

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex } from '../../src/build/site-build';
-import { queryCommand, querySiteIndex } from '../../src/cli/query-command';
+import { querySiteIndex } from '../../src/build/site-query';
+import { queryCommand } from '../../src/cli/query-command';
 import { Reranker } from '../../src/rerank/reranker';
+import { hitText } from '../../src/rerank/hit-text';
 
 const root = resolve(import.meta.dirname, '../..');
 let out: string;
@@ -19,11 +21,11 @@ describe('sgpt-search query --rerank', () => {
   it('reorders the top k by the causal LM score of title + excerpt and leaves the rest', async () => {
     const query = 'how do I install the kettle';
     const plain = await querySiteIndex({ index: out, query, limit: 5 });
-    const lmDir = resolve(root, 'public/models/tiny-gpt2-lm');
+    const lmDir = resolve(root, 'test/fixtures/models/tiny-gpt2-lm');
     const reranked = await querySiteIndex({ index: out, query, limit: 5, rerank: { k: 3, model: lmDir } });
 
     const lm = await Reranker.load(lmDir);
-    const expected = await lm.rerankTop(query, plain, 3, (hit) => `${hit.title} ${hit.excerpt}`);
+    const expected = await lm.rerankTop(query, plain, 3, hitText);
     await lm.dispose();
 
     expect(reranked.map((hit) => hit.url)).toEqual(expected.items.map((hit) => hit.url));

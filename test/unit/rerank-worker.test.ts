@@ -7,7 +7,7 @@ import { WorkerHandler } from '../../src/worker/handler';
 import type { Response } from '../../src/worker/protocol';
 
 const root = resolve(import.meta.dirname, '../..');
-const LM = resolve(root, 'public/models/tiny-gpt2-lm');
+const LM = resolve(root, 'test/fixtures/models/tiny-gpt2-lm');
 const texts = [
   'Tea\nBoil water, then steep the leaves for three minutes.',
   'Coffee\nGrind the beans and pour hot water over them.',
@@ -23,7 +23,7 @@ describe('worker rerank request', () => {
       loadEmbedder: (request) => Embedder.load(request.model),
       loadReranker: (model) => Reranker.load(model),
     });
-    await handler.handle({ id: 1, type: 'load', model: resolve(root, 'public/models/tiny-gpt2') });
+    await handler.handle({ id: 1, type: 'load', model: resolve(root, 'test/fixtures/models/tiny-gpt2') });
     direct = await Reranker.load(LM);
   });
   afterAll(() => direct?.dispose());

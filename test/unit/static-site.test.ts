@@ -74,20 +74,45 @@ describe('writeRuntime', () => {
     expect(await readFile(join(out, 'ort/ort-wasm-simd-threaded.wasm'), 'utf8')).toBe('wasm');
   });
 
-  it('leaves out (and removes) the asyncify build when WebGPU is not wanted', async () => {
+  it('adds the asyncify build from the onnxruntime-web it was built with, and removes it when WebGPU is not wanted', async () => {
     const runtime = join(work, 'runtime');
     await put(join(runtime, 'sgpt-search.js'), 'entry');
-    await put(join(runtime, 'ort/ort-wasm-simd-threaded.wasm'), 'wasm');
-    await put(join(runtime, 'ort/ort-wasm-simd-threaded.asyncify.wasm'), 'big');
+    await put(join(runtime, 'ort/ort-wasm-simd-threaded.mjs'), 'glue');
+    const ort = join(work, 'onnxruntime-web');
+    await put(join(ort, 'ort-wasm-simd-threaded.mjs'), 'glue');
+    await put(join(ort, 'ort-wasm-simd-threaded.asyncify.mjs'), 'a-glue');
+    await put(join(ort, 'ort-wasm-simd-threaded.asyncify.wasm'), 'big');
     const out = join(work, 'out');
-    await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime }));
-    expect(await readdir(join(out, 'ort'))).toHaveLength(2);
-    expect(await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime, webgpu: false }))).toBe('entry'.length + 'wasm'.length);
-    expect(await readdir(join(out, 'ort'))).toEqual(['ort-wasm-simd-threaded.wasm']);
+    const warnings: string[] = [];
+    await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime, ortDir: ort, onWarning: (m) => warnings.push(m) }));
+    expect((await readdir(join(out, 'ort'))).sort()).toEqual(['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.mjs']);
+    expect(warnings).toEqual([]);
+    expect(await build(out, (dir) => writeRuntime(dir, { runtimeDir: runtime, ortDir: ort, webgpu: false }))).toBe('entry'.length + 'glue'.length);
+    expect(await readdir(join(out, 'ort'))).toEqual(['ort-wasm-simd-threaded.mjs']);
+  });
+
+  it('leaves the asyncify build out, saying why, when the installed onnxruntime-web is another version', async () => {
+    const runtime = join(work, 'runtime');
+    await put(join(runtime, 'sgpt-search.js'), 'entry');
+    await put(join(runtime, 'ort/ort-wasm-simd-threaded.mjs'), 'glue 1.31');
+    const ort = join(work, 'onnxruntime-web');
+    await put(join(ort, 'ort-wasm-simd-threaded.mjs'), 'glue 1.32');
+    await put(join(ort, 'ort-wasm-simd-threaded.asyncify.mjs'), 'a-glue');
+    await put(join(ort, 'ort-wasm-simd-threaded.asyncify.wasm'), 'big');
+    const warnings: string[] = [];
+    await build(join(work, 'out'), (dir) => writeRuntime(dir, { runtimeDir: runtime, ortDir: ort, onWarning: (m) => warnings.push(m) }));
+    expect(await readdir(join(work, 'out/ort'))).toEqual(['ort-wasm-simd-threaded.mjs']);
+    expect(warnings).toEqual([expect.stringMatching(/left out.*not the version the runtime was built with/)]);
+  });
+
+  it('adds the real asyncify build from the installed onnxruntime-web to the built runtime', async () => {
+    const out = join(work, 'out');
+    await build(out, (dir) => writeRuntime(dir, { onWarning: (m) => expect.fail(m) }));
+    expect((await readdir(join(out, 'ort'))).sort()).toEqual(['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']);
   });
 
   it('names the command that builds a missing runtime', async () => {
-    await expect(writeRuntime(await OutputDir.open(join(work, 'out')), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build:runtime`.*or pass --no-runtime/);
+    await expect(writeRuntime(await OutputDir.open(join(work, 'out')), { runtimeDir: join(work, 'no-runtime') })).rejects.toThrow(/run `npm run build`.*or pass --no-runtime/);
   });
 });
 

@@ -19,7 +19,7 @@ const TEXTS = [
   'trailing whitespace   \n',
 ];
 
-const MODEL_DIRS = ['public/models/tiny-gpt2', 'test/fixtures/models/gpt2-plain'];
+const MODEL_DIRS = ['test/fixtures/models/tiny-gpt2', 'test/fixtures/models/gpt2-plain'];
 
 const loaded = new Map<string, ReturnType<typeof AutoTokenizer.from_pretrained>>();
 
@@ -68,7 +68,7 @@ describe('Python reference tokeniser (test/parity/reference-vectors.json)', () =
   });
 
   it.each(bare)('agrees with transformers.js on text $text_index', async ({ text_index, ids }) => {
-    const tokenizer = await loadTokenizer('public/models/tiny-gpt2');
+    const tokenizer = await loadTokenizer('test/fixtures/models/tiny-gpt2');
     expect(ids).toEqual(tokenizer.encode(reference.texts[text_index] ?? ''));
   });
 });

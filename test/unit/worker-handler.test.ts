@@ -6,7 +6,7 @@ import { SgptError } from '../../src/errors';
 import { WorkerHandler } from '../../src/worker/handler';
 import type { Response } from '../../src/worker/protocol';
 
-const MODEL = resolve(import.meta.dirname, '../../public/models/tiny-gpt2');
+const MODEL = resolve(import.meta.dirname, '../../test/fixtures/models/tiny-gpt2');
 const DOCS = [
   { id: 'a', title: 'Tea', text: 'Boil water, then steep the leaves.' },
   { id: 'b', title: 'Coffee', text: 'Grind the beans.' },

@@ -1,0 +1,130 @@
+/**
+ * Searching a built site index in Node: the same SiteSearch, embedder and reranker the browser
+ * runs, read from a folder. The CLI's `query` and the package's facade (`openSiteIndex`) call it.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Embedder } from '../embed/embedder';
+import { SgptError } from '../errors';
+import { modelRef } from '../index/model-ref';
+import { fsLoader } from '../index/node-files';
+import type { Manifest } from '../index/format';
+import { SiteSearch, type SiteHit } from '../index/site-search';
+import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
+import { Reranker } from '../rerank/reranker';
+import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
+
+export interface SearchOptions {
+  /** Results (default 10). */
+  limit?: number;
+  /** Vector shards to read (default: the index's). */
+  probe?: number;
+  /** The language searched (a `lang` value; default: the index's first language, every page). */
+  lang?: string;
+  /** BM25 results only, as the browser shows them while the model loads. */
+  keywordOnly?: boolean;
+  /** Reorder the top `k` (default DEFAULT_RERANK_K) by SGPT-CE with the causal LM `model` (default: the model's "-lm" sibling). */
+  rerank?: { model?: string; k?: number };
+}
+
+export type QueryHit = SiteHit & { rerankScore?: number };
+
+export interface QueryRun extends SearchOptions {
+  index: string;
+  query: string;
+  /** The index's model (default: the copy in the index folder, else the bundled model it names, else the default). */
+  model?: string;
+}
+
+/** Reorder the top k hits by SGPT-CE, each read as hitText (title and excerpt). Rows of the top k gain rerankScore. */
+export async function rerankHits(reranker: Reranker, query: string, hits: readonly SiteHit[], k = DEFAULT_RERANK_K): Promise<QueryHit[]> {
+  const { items, scores } = await reranker.rerankTop(query, hits, k, hitText);
+  return items.map((hit, i) => (scores[i] === undefined ? hit : { ...hit, rerankScore: scores[i] }));
+}
+
+/** A site index opened from a folder; its model is loaded on the first semantic search. */
+export class SiteIndex {
+  private embedder: Promise<Embedder> | null = null;
+
+  private constructor(
+    readonly search: SiteSearch,
+    /** The model folder (or URL / hub id) queries are embedded with. */
+    readonly model: string,
+  ) {}
+
+  static async open(dir: string, model?: string): Promise<SiteIndex> {
+    const search = await SiteSearch.open(fsLoader(dir));
+    return new SiteIndex(search, model === undefined ? indexModel(dir, search.manifest) : modelSource(model));
+  }
+
+  get manifest(): Manifest {
+    return this.search.manifest;
+  }
+
+  /** Ranked hits: keyword-only, or embedded and fused as in the browser; with `rerank`, then reordered by SGPT-CE. */
+  async query(query: string, options: SearchOptions = {}): Promise<QueryHit[]> {
+    const limit = options.limit ?? 10;
+    const hits = options.keywordOnly
+      ? await this.search.keywordSearch(query, limit, options.lang)
+      : await this.search.semanticSearch(query, await (await this.loadEmbedder()).embedQuery(query), { limit, probe: options.probe, language: options.lang });
+    return options.rerank ? this.rerank(query, hits, options.rerank) : hits;
+  }
+
+  async dispose(): Promise<void> {
+    const embedder = this.embedder;
+    this.embedder = null;
+    await (await embedder?.catch(() => null))?.dispose();
+  }
+
+  private loadEmbedder(): Promise<Embedder> {
+    this.embedder ??= (async () => {
+      // The query is embedded in the mode the documents were (the model and its hash are still checked).
+      const embedder = await Embedder.load(this.model, { settings: { mode: this.manifest.model.mode } });
+      try {
+        this.search.checkModel(await modelRef(this.model, embedder));
+        return embedder;
+      } catch (error) {
+        await embedder.dispose();
+        throw error;
+      }
+    })();
+    this.embedder.catch(() => (this.embedder = null));
+    return this.embedder;
+  }
+
+  private async rerank(query: string, hits: SiteHit[], options: { model?: string; k?: number }): Promise<QueryHit[]> {
+    // Default: the "-lm" sibling of the query's model, or of the package's model of that name (an index ships no LM).
+    const source =
+      options.model === undefined
+        ? (defaultRerankModel(this.model) ?? defaultRerankModel(join(dirname(defaultModelSource()), this.manifest.model.id)))
+        : modelSource(options.model);
+    if (source === undefined) {
+      throw new SgptError('INPUT_INVALID', `reranking needs a causal LM: give its folder (--rerank-model; no "${this.model}-lm" folder next to the model)`);
+    }
+    const reranker = await Reranker.load(source);
+    try {
+      return await rerankHits(reranker, query, hits, options.k);
+    } finally {
+      await reranker.dispose();
+    }
+  }
+}
+
+/** One query against an index folder, everything loaded and released around it. */
+export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
+  const index = await SiteIndex.open(run.index, run.model);
+  try {
+    return await index.query(run.query, run);
+  } finally {
+    await index.dispose();
+  }
+}
+
+/**
+ * Without a model: the copy shipped in the index folder (manifest model.url), else the package's
+ * bundled model of that name, else the default (the model check then says if it is not the one).
+ */
+function indexModel(dir: string, manifest: Manifest): string {
+  const candidates = [...(manifest.model.url === undefined ? [] : [resolve(dir, manifest.model.url)]), join(dirname(defaultModelSource()), manifest.model.id)];
+  return candidates.find((folder) => existsSync(join(folder, 'config.json'))) ?? defaultModelSource();
+}

@@ -1,0 +1,68 @@
+/**
+ * The package's facade (`import … from 'sgpt-search'`, src/index.ts) is the engine, not a copy of
+ * it: the same vectors, the same ranking as the CLI's query, the same reranking as rerankTop over
+ * hitText. Run on the random-weight test models (the real model's path is the package check's).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSiteIndex } from '../../src/build/site-build';
+import { querySiteIndex } from '../../src/build/site-query';
+import { Embedder } from '../../src/embed/embedder';
+import { DEFAULT_RERANK_K, embed, hitText, loadEmbedder, loadReranker, openSiteIndex, rerankHits, SgptError } from '../../src/index';
+
+const root = resolve(import.meta.dirname, '../..');
+const TINY = resolve(root, 'test/fixtures/models/tiny-gpt2');
+const LM = resolve(root, 'test/fixtures/models/tiny-gpt2-lm');
+const QUERY = 'how do I install the kettle';
+let out: string;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'sgpt-facade-'));
+  await buildSiteIndex({ site: resolve(root, 'test/fixtures/site'), out, model: TINY });
+});
+afterAll(() => rm(out, { recursive: true, force: true }));
+
+describe('sgpt-search facade', () => {
+  it('embeds as the engine does, symmetric when asked', async () => {
+    const engine = await Embedder.load(TINY, { settings: { mode: 'symmetric' } });
+    const expected = await engine.embed(['a text', 'another'], 'document');
+    await engine.dispose();
+    expect((await embed(['a text', 'another'], 'document', { model: TINY, mode: 'symmetric' })).vectors).toEqual(expected.vectors);
+    const embedder = await loadEmbedder({ model: TINY, mode: 'symmetric' });
+    expect(embedder.settings.mode).toBe('symmetric');
+    await embedder.dispose();
+  });
+
+  it('opens an index folder and ranks as the CLI query does, keyword-only too', async () => {
+    const index = await openSiteIndex(out, { model: TINY });
+    try {
+      expect(index.manifest.model.id).toBe('tiny-gpt2');
+      expect(await index.query(QUERY, { limit: 5 })).toEqual(await querySiteIndex({ index: out, query: QUERY, limit: 5, model: TINY }));
+      const keyword = await index.query(QUERY, { limit: 5, keywordOnly: true });
+      expect(keyword[0]!.url).toBe('/guide/install.html#installing-teapot');
+      expect(keyword.every((hit) => !hit.semantic)).toBe(true);
+    } finally {
+      await index.dispose();
+    }
+  });
+
+  it('reranks the top k of hits by hitText, and names a missing LM', async () => {
+    const index = await openSiteIndex(out, { model: TINY });
+    const reranker = await loadReranker(LM);
+    try {
+      const hits = await index.query(QUERY, { limit: 5 });
+      const expected = await reranker.rerankTop(QUERY, hits, 3, hitText);
+      const reranked = await rerankHits(reranker, QUERY, hits, 3);
+      expect(reranked.map((hit) => hit.url)).toEqual(expected.items.map((hit) => hit.url));
+      expect(reranked.slice(3).every((hit) => hit.rerankScore === undefined)).toBe(true);
+      expect(DEFAULT_RERANK_K).toBe(10);
+      // An index folder holds no LM, and tiny-gpt2's "-lm" sibling is the fixture: it is found.
+      expect((await index.query(QUERY, { limit: 3, rerank: {} })).filter((hit) => hit.rerankScore !== undefined)).toHaveLength(3);
+      await expect(loadReranker(join(out, 'no-such-lm'))).rejects.toBeInstanceOf(SgptError);
+    } finally {
+      await Promise.all([index.dispose(), reranker.dispose()]);
+    }
+  });
+});
