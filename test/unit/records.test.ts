@@ -79,7 +79,7 @@ describe('an index of records, alone and with a site', () => {
 
   it('indexes records alone: searchable, linking to their url and anchor', async () => {
     const out = join(dir, 'alone');
-    await buildSiteIndex({ records: join(dir, 'records.jsonl'), out, model: 'public/models/tiny-gpt2' });
+    await buildSiteIndex({ records: join(dir, 'records.jsonl'), out, model: 'test/fixtures/models/tiny-gpt2' });
     const site = await SiteSearch.open(fsLoader(out));
     expect(site.manifest.root).toBeUndefined();
     expect((await site.keywordSearch('zeppelin', 5)).map((h) => h.url)).toEqual(['/changelog#v2']);
@@ -87,7 +87,7 @@ describe('an index of records, alone and with a site', () => {
 
   it('indexes records together with a site, and refuses a record at a page of the site', async () => {
     const out = join(dir, 'both');
-    const summary = await buildSiteIndex({ site: 'test/fixtures/site', records: join(dir, 'records.jsonl'), out, model: 'public/models/tiny-gpt2' });
+    const summary = await buildSiteIndex({ site: 'test/fixtures/site', records: join(dir, 'records.jsonl'), out, model: 'test/fixtures/models/tiny-gpt2' });
     const site = await SiteSearch.open(fsLoader(out));
     expect((await site.keywordSearch('carburettor', 5)).map((h) => h.url)).toEqual(['/changelog#v2']);
     expect((await site.keywordSearch('generator', 5)).length).toBeGreaterThan(0);
