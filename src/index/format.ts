@@ -294,6 +294,17 @@ export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * The model's identity hash (manifest `model.hash`): sha256 over "name\0sha256\n" lines of
+ * config.json, then the ONNX weights by name. Node hashes a model folder's files with it; the
+ * browser the files it loaded, so both sides agree on a folder with one weights file.
+ */
+export async function modelContentHash(digests: ReadonlyMap<string, string>): Promise<string> {
+  const onnx = [...digests.keys()].filter((name) => /^onnx\/[^/]+\.onnx$/.test(name)).sort();
+  const names = [...(digests.has('config.json') ? ['config.json'] : []), ...onnx];
+  return sha256Hex(names.map((name) => `${name}\0${digests.get(name)}\n`).join(''));
+}
+
 /** A truncated or altered file is refused before it is parsed. */
 export async function verifyFile(ref: FileRef, bytes: Uint8Array): Promise<void> {
   if (bytes.byteLength !== ref.bytes) {

@@ -64,6 +64,11 @@ export interface SetDocumentsRequest {
   id: number;
   type: 'setDocuments';
   documents: SearchDocument[];
+  /**
+   * Vectors the page already has for the current model (IndexedDB, or shipped with the documents),
+   * aligned with `documents`: one L2-normalised row per model window, or null to embed it here.
+   */
+  vectors?: Array<Float32Array | null>;
 }
 
 export interface SearchRequest {
@@ -113,13 +118,17 @@ export interface LoadResult {
   modelId: string;
   dims: number;
   mode: Mode;
+  /** The model's identity hash over the files loaded (manifest model.hash); '' when unknown. */
+  hash: string;
 }
 
 export interface SetDocumentsResult {
   /** Documents now searchable. */
   count: number;
-  /** Documents embedded by this call (the rest were unchanged and kept their vectors). */
+  /** Documents embedded by this call (the rest were unchanged, or came with their vectors). */
   embedded: number;
+  /** The vectors this call made, by index into `documents`, for the page to keep. */
+  vectors: Array<{ index: number; rows: Float32Array }>;
 }
 
 /** The dense half of the in-page ranking (src/search/document-search fuses it with the keyword half). */
@@ -227,7 +236,11 @@ export function requestProblem(data: unknown): string | null {
       if (!isRuntime(data.runtime)) return 'load: malformed runtime options';
       return null;
     case 'setDocuments':
-      return Array.isArray(data.documents) ? null : 'setDocuments needs a documents array';
+      if (!Array.isArray(data.documents)) return 'setDocuments needs a documents array';
+      if (data.vectors !== undefined && !(Array.isArray(data.vectors) && data.vectors.length === data.documents.length && data.vectors.every((v) => v === null || v instanceof Float32Array))) {
+        return 'setDocuments: vectors must be an array of Float32Array or null, one per document';
+      }
+      return null;
     case 'search':
       if (typeof data.query !== 'string') return 'search needs a query string';
       if (!(typeof data.limit === 'number' && Number.isInteger(data.limit) && data.limit > 0)) {

@@ -30,7 +30,7 @@ class InProcessWorker implements WorkerLike {
   private readonly listeners = new Map<string, Listener[]>();
   private readonly handler = new WorkerHandler((response) => this.emit('message', { data: structuredClone(response) }), {
     loadEmbedder: (request, onProgress) =>
-      Embedder.load(request.model, { onProgress, ...(request.mode ? { settings: { mode: request.mode } } : {}) }),
+      Embedder.load(request.model, { onProgress, ...(request.mode ? { settings: { mode: request.mode } } : {}) }).then((embedder) => ({ embedder, hash: '' })),
   });
 
   postMessage(message: unknown): void {

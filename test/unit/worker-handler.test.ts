@@ -16,7 +16,7 @@ const DOCS = [
 describe('WorkerHandler', () => {
   const responses: Response[] = [];
   const handler = new WorkerHandler((response) => responses.push(structuredClone(response)), {
-    loadEmbedder: (request, onProgress) => Embedder.load(request.model, { onProgress }),
+    loadEmbedder: (request, onProgress) => Embedder.load(request.model, { onProgress }).then((embedder) => ({ embedder, hash: '' })),
   });
   const of = (id: number) => responses.filter((r) => r.id === id);
 
@@ -80,7 +80,7 @@ describe('WorkerHandler', () => {
         // In the second slice (the first 64 are published), ask for the dense list.
         if (search === undefined && progress?.phase === 'embed' && progress.done! > 64) search = progressive.handle({ id: 2, type: 'search', query: 'text 3', limit: 100 });
       },
-      { loadEmbedder: (request) => Embedder.load(request.model) },
+      { loadEmbedder: (request) => Embedder.load(request.model).then((embedder) => ({ embedder, hash: '' })) },
     );
     await progressive.handle({ id: 0, type: 'load', model: MODEL });
     await progressive.handle({ id: 1, type: 'setDocuments', documents: docs });
