@@ -253,7 +253,9 @@ export class SearchController {
     this.embeddedDocuments = null;
     this.readyFired = false;
     this.loadError = null;
-    this.setState({ error: null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
+    // A new model clears the old model's error, not the documents' (they were fetched first).
+    const documentsError = this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
+    this.setState({ error: documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
     try {
       const { mode, device } = this.settings;
       const options = {
