@@ -42,15 +42,15 @@ interface Timeline {
 }
 
 async function recordTimeline(page: Page): Promise<void> {
+  // No named inner functions in page code: tsx would wrap them in a helper the page lacks.
   await page.addInitScript(() => {
-    const now = () => performance.timeOrigin + performance.now();
     const t: Timeline = { focus: null, ready: null, results: [] };
     (window as unknown as { __timeline: Timeline }).__timeline = t;
-    document.addEventListener('focusin', () => (t.focus ??= now()), true);
-    document.addEventListener('sgpt-ready', () => (t.ready ??= now()));
+    document.addEventListener('focusin', () => (t.focus ??= performance.timeOrigin + performance.now()), true);
+    document.addEventListener('sgpt-ready', () => (t.ready ??= performance.timeOrigin + performance.now()));
     document.addEventListener('sgpt-results', (event) => {
       const { stage, query } = (event as CustomEvent<{ stage: string; query: string }>).detail;
-      t.results.push({ stage, query, at: now() });
+      t.results.push({ stage, query, at: performance.timeOrigin + performance.now() });
     });
   });
 }
@@ -173,22 +173,16 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       }
       const profile = join(work, 'profile');
       log(`${SECTION}: intent (default), cold, then a repeat visit`);
-      const first = await (async () => {
+      const visit = async () => {
         const context = await launchPersistent(profile);
         try {
           return await siteVisit(context, server, idleMs);
         } finally {
           await context.close();
         }
-      })();
-      const repeat = await (async () => {
-        const context = await launchPersistent(profile);
-        try {
-          return await siteVisit(context, server, idleMs);
-        } finally {
-          await context.close();
-        }
-      })();
+      };
+      const first = await visit();
+      const repeat = await visit();
       const script = (await readFile(join(site, 'sgpt/sgpt-search.js'))).length;
       const note = 'built fixture site, gzip static server, cold Chromium; KB on the wire';
       rows.push(

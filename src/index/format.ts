@@ -356,6 +356,11 @@ export async function fileContent(name: string, bytes: Uint8Array): Promise<Uint
     if (error instanceof SgptError) throw error;
     throw invalid(name, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
   }
+  return concatBytes(parts, total);
+}
+
+/** `parts` joined into one array of `total` bytes (a stream's chunks). */
+export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {

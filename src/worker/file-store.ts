@@ -13,6 +13,8 @@
  *   on the console, never an error.
  */
 
+import { concatBytes } from '../index/format';
+
 const CACHE_NAME = 'sgpt-search-files-v1';
 
 export type ByteProgress = (loaded: number, total: number) => void;
@@ -56,13 +58,7 @@ async function readBody(response: Response, onProgress: ByteProgress | undefined
     loaded += value.length;
     onProgress(loaded, Math.max(total, 0));
   }
-  const bytes = new Uint8Array(loaded);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
+  return concatBytes(parts, loaded);
 }
 
 export interface StoredFile {

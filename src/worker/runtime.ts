@@ -16,6 +16,14 @@ import type { DeviceChoice, LoadRequest, WasmBuild } from './protocol';
 
 export const DEFAULT_ORT_BASE = '/ort/';
 
+/**
+ * WASM threads unless a load asks otherwise. Measured under cross-origin isolation on the 2-core
+ * machines here (`npm run bench -- chromium-embed`): 2 threads were slower than 1 both for a query
+ * (1.20x the time) and for embedding the demo's sections (0.72x the rate); onnxruntime-web's own
+ * default would take half the cores (up to 4) wherever the page is isolated.
+ */
+export const DEFAULT_WASM_THREADS = 1;
+
 export function ortFiles(base: string, build: WasmBuild): { mjs: string; wasm: string } {
   const stem = `ort-wasm-simd-threaded${build === 'asyncify' ? '.asyncify' : ''}`;
   const folder = new URL(base, self.location.href).href;
@@ -99,7 +107,7 @@ export async function loadBrowserEmbedder(
       device,
       allowWebGpu: device === 'webgpu',
       ...(request.mode === undefined ? {} : { settings: { mode: request.mode } }),
-      ...(runtime.threads === undefined ? {} : { threads: runtime.threads }),
+      threads: runtime.threads ?? DEFAULT_WASM_THREADS,
     };
     if (runtime.wasmBuild === undefined || device === 'webgpu') {
       // The engine picks the build for the device: plain for wasm, asyncify for WebGPU.
