@@ -46,7 +46,7 @@ export interface RuntimeOptions {
   ortBase?: string;
   /** Override the build that `device` implies (WebGPU always needs 'asyncify'). */
   wasmBuild?: WasmBuild;
-  /** onnxruntime WASM threads (default: the runtime's choice). */
+  /** onnxruntime WASM threads (default: DEFAULT_WASM_THREADS in ./runtime, chosen by measurement). */
   threads?: number;
 }
 

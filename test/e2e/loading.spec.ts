@@ -52,7 +52,7 @@ async function searchToSemantic(page: Page): Promise<void> {
   await expect.poll(async () => (await events(page, 'sgpt-results')).some((e) => e.detail.query === QUERY && e.detail.stage === 'semantic'), { timeout: 45_000 }).toBe(true);
 }
 
-test('nothing heavy before intent; focus starts the keyword index, then the worker, runtime and model', async ({ page }) => {
+test('nothing heavy before intent; the shortcut starts the keyword index, then the worker, runtime and model', async ({ page }) => {
   const from = server.log.length;
   await page.goto(`${server.origin}${PREFIX}`);
   await expect(page.locator('sgpt-search').getByRole('combobox')).toBeVisible();
@@ -61,7 +61,9 @@ test('nothing heavy before intent; focus starts the keyword index, then the work
   expect(gets(from).filter((path) => HEAVY.test(path))).toEqual([]);
   expect(page.workers()).toHaveLength(0);
 
-  await intent(page, 'search');
+  // The shortcut is intent too: "/" focuses the box.
+  await page.keyboard.press('/');
+  await expect(page.locator('sgpt-search').getByRole('combobox')).toBeFocused();
   await waitForEvent(page, 'sgpt-ready', 'search');
   const after = gets(from);
   expect(after.some((path) => path.endsWith('/manifest.json'))).toBe(true);
