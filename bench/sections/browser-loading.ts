@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { chromiumLaunch } from '../../playwright.config';
+import buildRuntime from '../../test/build-runtime';
 import { serveFolder, type StaticServer } from '../../test/e2e/static-server';
 import { withDevServer } from '../browser';
 import type { BenchContext, BenchRow } from '../types';
@@ -159,6 +160,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     log(`${SECTION}: building the fixture site with the CLI`);
+    buildRuntime(); // the site ships dist/runtime: never measure a stale one
     const site = await builtSite(work);
     const server = await serveFolder(site, PREFIX, {}, { gzip: true });
     try {
