@@ -115,6 +115,8 @@ export class SearchController {
   /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
   private modelHref: string | null = null;
   private vectors: Promise<VectorCache> | null = null;
+  /** The keys of the document set the worker is embedding (null: none, or nothing is kept for this model). */
+  private embeddingKeys: string[] | null = null;
   private generation = 0;
   private readyFired = false;
 
@@ -240,8 +242,17 @@ export class SearchController {
     this.view.state({ phase: this.phase, progress: this.progressState, error: this.error });
   }
 
-  /** Model download or embedding progress from the worker. */
+  /** Model download or embedding progress from the worker; vectors that come with it are kept at once. */
   onProgress(progress: Progress): void {
+    if (progress.phase === 'embed' && progress.vectors !== undefined) {
+      const { vectors, ...shown } = progress;
+      const keys = this.embeddingKeys;
+      if (keys !== null && this.vectors !== null) {
+        const fresh = vectors.map(({ index, rows }) => ({ key: keys[index]!, rows }));
+        void this.vectors.then((cache) => cache.put(fresh));
+      }
+      progress = shown;
+    }
     this.setState({ progress });
     this.view.progress(progress);
   }
@@ -347,11 +358,8 @@ export class SearchController {
       try {
         const { vectors, keys } = await this.knownVectors(documents, loaded);
         if (generation !== this.generation || documents !== this.goodDocuments) return;
-        const result = await this.deps.client.setDocuments(documents, vectors);
-        if (keys !== null && this.vectors !== null) {
-          const fresh = result.vectors.map(({ index, rows }) => ({ key: keys[index]!, rows }));
-          void this.vectors.then((cache) => cache.put(fresh));
-        }
+        this.embeddingKeys = keys;
+        await this.deps.client.setDocuments(documents, vectors);
       } catch (error) {
         if (generation === this.generation && !isAbort(error)) this.fail(error);
         return;

@@ -191,6 +191,8 @@ export class WorkerHandler {
         made.push({ index: i, rows });
       }
       publish();
+      // Each slice's vectors go to the page as they are made: a reader who leaves mid-way keeps them.
+      this.progress(request.id, { phase: 'embed', done: from + slice.length, total: changed.length, vectors: made.slice(-slice.length) });
     }
     return { count: documents.length, embedded: changed.length, vectors: made };
   }

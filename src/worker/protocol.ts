@@ -171,7 +171,13 @@ export interface ResultMap {
 
 export type Progress =
   | { phase: 'model'; loaded: number; total: number }
-  | { phase: 'embed'; done: number; total: number };
+  | {
+      phase: 'embed';
+      done: number;
+      total: number;
+      /** After each slice: the vectors just made, by index into the request's documents (for the page to keep). */
+      vectors?: SetDocumentsResult['vectors'];
+    };
 
 export type Response =
   | { id: number; type: 'progress'; progress: Progress }
@@ -279,7 +285,7 @@ function isSerializedError(value: unknown): value is SerializedError {
 function isProgress(value: unknown): value is Progress {
   if (!isRecord(value)) return false;
   if (value.phase === 'model') return typeof value.loaded === 'number' && typeof value.total === 'number';
-  if (value.phase === 'embed') return typeof value.done === 'number' && typeof value.total === 'number';
+  if (value.phase === 'embed') return typeof value.done === 'number' && typeof value.total === 'number' && (value.vectors === undefined || Array.isArray(value.vectors));
   return false;
 }
 

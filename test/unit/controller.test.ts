@@ -3,7 +3,7 @@
  * by hand, a fake site source, a memory vector cache. Covers the load policy (nothing before
  * intent), the order keyword-then-model, and the races a generation counter and latest-wins guard.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SgptError, toSgptError } from '../../src/errors';
 import { SearchController, type ControllerDeps, type ControllerSettings, type ControllerView, type SiteSourceLike } from '../../src/element/controller';
 import type { SearchStage } from '../../src/element/source';
@@ -80,11 +80,12 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   const fetched: string[] = [];
   const warnings: string[] = [];
   const idle: Array<() => void> = [];
+  const progressed: unknown[] = [];
   const view: ControllerView = {
     state: () => undefined,
     results: (query, results, stage) => shown.push({ query, stage, ids: results.map((hit) => hit.id) }),
     ready: (detail) => events.push({ type: 'ready', detail }),
-    progress: () => undefined,
+    progress: (progress) => progressed.push(progress),
     error: (detail) => events.push({ type: 'error', detail }),
   };
   const vectors = options.vectors ?? memoryVectorCache();
@@ -112,7 +113,7 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   const controller = new SearchController(view, deps, settings(patch));
   // As the element's first update: every setting is new.
   controller.configure(settings(patch), new Set(Object.keys(settings(patch)) as Array<keyof ControllerSettings>));
-  return { controller, client, shown, events, fetched, warnings, idle, vectors };
+  return { controller, client, shown, events, fetched, warnings, idle, vectors, progressed };
 }
 
 describe('load policy', () => {
@@ -191,8 +192,7 @@ describe('races', () => {
     await settle();
     expect(client.setCalls).toHaveLength(0); // the superseded model gets no documents
     client.loads[1]!.answer.resolve(loadResult('http://site.test/models/new'));
-    await settle();
-    expect(client.setCalls).toHaveLength(1);
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
     client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
     await settle();
     expect(events.filter((e) => e.type === 'ready')).toEqual([{ type: 'ready', detail: { backend: 'wasm', modelId: 'http://site.test/models/new', dims: DIMS } }]);
@@ -204,11 +204,10 @@ describe('races', () => {
     controller.intent();
     await settle();
     client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
-    await settle();
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
     const newer = [...DOCS, { id: 'milk', title: 'Milk', text: 'Warm the milk.' }];
     controller.acceptDocuments(newer);
-    await settle();
-    expect(client.setCalls.map((c) => c.documents.length)).toEqual([2, 3]);
+    await vi.waitFor(() => expect(client.setCalls.map((c) => c.documents.length)).toEqual([2, 3]));
     client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
     await settle();
     expect(events.some((e) => e.type === 'ready')).toBe(false);
@@ -225,7 +224,7 @@ describe('races', () => {
     await settle();
     expect(shown.map((s) => s.query)).toEqual(['coffee']);
     client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
-    await settle();
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
     client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
     await settle();
     expect(shown.every((s) => s.query === 'coffee')).toBe(true);
@@ -274,10 +273,13 @@ describe('vectors across visits', () => {
     run.controller.acceptDocuments(documents);
     await settle();
     run.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m', hash));
-    await settle(10);
+    // Content hashes are Web Crypto digests: wait for the documents to reach the worker, however long that takes here.
+    await vi.waitFor(() => expect(run.client.setCalls).toHaveLength(1));
     const call = run.client.setCalls[0]!;
     // The worker embeds what it was not given.
     const made = call.vectors!.flatMap((rows, index) => (rows === null ? [{ index, rows: Float32Array.of(index, 1) }] : []));
+    // As the worker does: each slice's vectors come with an embed progress message, then the result.
+    if (made.length > 0) run.controller.onProgress({ phase: 'embed', done: made.length, total: made.length, vectors: made });
     call.answer.resolve({ count: documents.length, embedded: made.length, vectors: made });
     await settle(10);
     return call.vectors!;
@@ -292,6 +294,21 @@ describe('vectors across visits', () => {
     // Keys are by content, not by id or position: a renamed, moved document keeps its vector.
     const moved = [{ ...DOCS[0]!, id: 'renamed', url: '/elsewhere' }];
     expect((await visit(cache, moved)).map((v) => v && Array.from(v))).toEqual([[0, 1]]);
+  });
+
+  it("a slice's vectors are kept as they come, even if the reader leaves before the set is done; the view never sees them", async () => {
+    const cache = memoryVectorCache();
+    const run = setup({ load: 'eager' }, { vectors: cache });
+    run.controller.acceptDocuments(DOCS);
+    await settle();
+    run.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(run.client.setCalls).toHaveLength(1));
+    run.controller.onProgress({ phase: 'embed', done: 1, total: 2, vectors: [{ index: 0, rows: Float32Array.of(0.6, 0.8) }] });
+    run.controller.disconnect(); // the reader leaves; the set never completes
+    await settle();
+    expect(run.progressed).toEqual([{ phase: 'embed', done: 1, total: 2 }]);
+    const key = `${modelKey(loadResult('http://site.test/models/m'))} ${await contentHash(DOCS[0]!)}`;
+    expect((await cache.get([key]))[0]).toEqual(Float32Array.of(0.6, 0.8));
   });
 
   it('another model (hash) never reuses them; an unknown hash keeps nothing', async () => {
@@ -312,7 +329,7 @@ describe('vectors across visits', () => {
     matching.controller.acceptDocuments(file(HASH));
     await settle();
     matching.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
-    await settle(10);
+    await vi.waitFor(() => expect(matching.client.setCalls).toHaveLength(1));
     expect(matching.client.setCalls[0]!.vectors!.map((v) => v && Array.from(v))).toEqual([[0, 0.5], [1, 0.5]]);
     expect(matching.client.setCalls[0]!.documents[0]).toEqual(DOCS[0]); // the vector is not sent as a document field
 
@@ -320,7 +337,7 @@ describe('vectors across visits', () => {
     other.controller.acceptDocuments(file('c'.repeat(64)));
     await settle();
     other.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
-    await settle(10);
+    await vi.waitFor(() => expect(other.client.setCalls).toHaveLength(1));
     expect(other.client.setCalls[0]!.vectors!.every((v) => v === null)).toBe(true);
     expect(other.warnings[0]).toMatch(/made by another model \(model hash cccccccccccc… vs aaaaaaaaaaaa…\)/);
   });

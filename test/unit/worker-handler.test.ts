@@ -36,7 +36,9 @@ describe('WorkerHandler', () => {
     await handler.handle({ id: 2, type: 'setDocuments', documents: DOCS });
     const answers = of(2);
     expect(answers[0]).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 0, total: 3 } });
-    expect(answers.at(-2)).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3 } });
+    expect(answers.at(-3)).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3 } });
+    // The slice's vectors follow as they are made, before the result.
+    expect(answers.at(-2)).toMatchObject({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3, vectors: [{ index: 0 }, { index: 1 }, { index: 2 }] } });
     expect(answers.at(-1)).toMatchObject({ id: 2, type: 'result', result: { count: 3, embedded: 3 } });
     // The vectors it made come back for the page to keep: one row of 64 per (short) document.
     const made = (answers.at(-1) as { result: { vectors: Array<{ index: number; rows: Float32Array }> } }).result.vectors;
