@@ -16,7 +16,7 @@
  *   npm run bench -- browser-loading [--quick]
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { chromiumLaunch } from '../../playwright.config';
 import buildRuntime from '../../test/build-runtime';
-import { serveFolder, type StaticServer } from '../../test/e2e/static-server';
+import { buildFixtureSite, serveFolder, type StaticServer } from '../../test/e2e/static-server';
 import { withDevServer } from '../browser';
 import type { BenchContext, BenchRow } from '../types';
 
@@ -105,16 +105,10 @@ async function siteVisit(context: BrowserContext, server: StaticServer, idleMs: 
   };
 }
 
-async function builtSite(work: string): Promise<string> {
-  const site = join(work, 'site');
-  await cp(resolve(ROOT, 'test/fixtures/site'), site, { recursive: true });
-  await promisify(execFile)(process.execPath, [resolve(ROOT, 'bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt'), '--no-webgpu']);
-  const home = join(site, 'index.html');
+/** The fixture site with the two tags: index.html as shipped (load on intent), eager.html with load="eager" (the baseline). */
+function builtSite(work: string): Promise<string> {
   const tags = (load: string) => `<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search index="sgpt/manifest.json"${load}></sgpt-search>`;
-  const html = await readFile(home, 'utf8');
-  await writeFile(home, html.replace('<body>', `<body>\n${tags('')}`));
-  await writeFile(join(site, 'eager.html'), html.replace('<body>', `<body>\n${tags(' load="eager"')}`));
-  return site;
+  return buildFixtureSite(work, { 'index.html': tags(''), 'eager.html': tags(' load="eager"') });
 }
 
 const launchPersistent = (profile: string) => chromium.launchPersistentContext(profile, { executablePath: chromiumLaunch.executablePath, args: chromiumLaunch.args });

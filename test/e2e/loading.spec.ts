@@ -6,15 +6,13 @@
  * network. Documents given in the page keep their vectors in IndexedDB across reloads, and fall
  * back to memory, with a console note, when IndexedDB is blocked or over quota.
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumLaunch } from '../../playwright.config';
 import { test, expect, events, intent, waitForEvent, waitForResults } from './fixtures';
-import { serveFolder, type StaticServer } from './static-server';
+import { buildFixtureSite, serveFolder, type StaticServer } from './static-server';
 
 const SNIPPET = '<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search id="search" index="sgpt/manifest.json"></sgpt-search>';
 const PREFIX = '/docs/';
@@ -23,18 +21,12 @@ const QUERY = 'how do I install the kettle';
 const HEAVY = /\/chunks\/worker-|\/ort\/|\/model\/|manifest\.json|\.gzip$|\.bin$/;
 
 let work: string;
-let site: string;
 let server: StaticServer;
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
   work = await mkdtemp(join(tmpdir(), 'sgpt-loading-'));
-  site = join(work, 'site');
-  await cp(resolve(import.meta.dirname, '../fixtures/site'), site, { recursive: true });
-  await promisify(execFile)(process.execPath, [resolve('bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt'), '--no-webgpu']);
-  const home = join(site, 'index.html');
-  await writeFile(home, (await readFile(home, 'utf8')).replace('<body>', `<body>\n${SNIPPET}`));
-  server = await serveFolder(site, PREFIX, {}, { gzip: true });
+  server = await serveFolder(await buildFixtureSite(work, { 'index.html': SNIPPET }), PREFIX, {}, { gzip: true });
 });
 
 test.afterAll(async () => {

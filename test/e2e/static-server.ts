@@ -3,9 +3,11 @@
  * path prefix, as a user's own server would serve it; optional extra headers (e.g. a CSP), and
  * optionally gzip like a stock server's compression: chunked, no Content-Length, Range ignored.
  */
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
 const TYPES: Record<string, string> = {
@@ -67,4 +69,19 @@ export async function serveFolder(dir: string, prefix: string, headers: Record<s
     log,
     close: () => new Promise((done) => server.close(() => done())),
   };
+}
+
+/**
+ * The fixture site (test/fixtures/site) copied into `work`/site and indexed by the real CLI into
+ * its sgpt/ folder (no WebGPU runtime); each of `pages` is the home page with that snippet (the
+ * two tags) at the top of its body. Returns the site folder.
+ */
+export async function buildFixtureSite(work: string, pages: Record<string, string>): Promise<string> {
+  const root = resolve(import.meta.dirname, '../..');
+  const site = join(work, 'site');
+  await cp(join(root, 'test/fixtures/site'), site, { recursive: true });
+  await promisify(execFile)(process.execPath, [join(root, 'bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt'), '--no-webgpu']);
+  const home = await readFile(join(site, 'index.html'), 'utf8');
+  for (const [name, snippet] of Object.entries(pages)) await writeFile(join(site, name), home.replace('<body>', `<body>\n${snippet}`));
+  return site;
 }
