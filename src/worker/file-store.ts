@@ -27,7 +27,11 @@ function note(message: string): void {
 }
 
 async function openCache(): Promise<Cache | null> {
-  if (typeof caches === 'undefined') return null;
+  if (typeof caches === 'undefined') {
+    // Only secure contexts (https, localhost) have it.
+    note("the browser's Cache API is not available on this page (not https?); model files are downloaded on every visit unless the HTTP cache keeps them");
+    return null;
+  }
   try {
     return await caches.open(CACHE_NAME);
   } catch (error) {
