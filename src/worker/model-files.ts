@@ -5,6 +5,7 @@
  * hash (manifest `model.hash`) from the files it actually loaded.
  */
 import { modelContentHash, sha256Hex } from '../index/format';
+import { once } from '../index/reader';
 import { fetchStored, type ByteProgress } from './file-store';
 
 interface Watch {
@@ -40,14 +41,11 @@ function report(watch: Watch, url: string, loaded: number, total: number): void 
 export const modelFileCache = {
   async match(key: string): Promise<Response | undefined> {
     if (!/^https?:\/\//.test(key)) return undefined; // transformers.js also asks for local paths: never ours
-    let file = served.get(key);
-    if (file === undefined) {
+    // A failed download is forgotten: the next load tries again.
+    const bytes = await once(served, key, () => {
       const watch = watching(key);
-      file = fetchStored(key, watch ? (loaded, total) => report(watch, key, loaded, total) : undefined).then((stored) => stored?.bytes ?? null);
-      served.set(key, file);
-      file.catch(() => served.delete(key)); // a failed download is tried again by the next load
-    }
-    const bytes = await file;
+      return fetchStored(key, watch ? (loaded, total) => report(watch, key, loaded, total) : undefined).then((stored) => stored?.bytes ?? null);
+    });
     if (bytes === null) return undefined; // a 404: transformers.js decides whether the file was optional
     const watch = watching(key);
     const name = watch ? key.slice(watch.folder.length) : key;

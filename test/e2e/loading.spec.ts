@@ -80,6 +80,27 @@ test('a search fetches every file once, from a gzip server without Content-Lengt
   expect(server.log.slice(from).find((entry) => entry.path.endsWith('/onnx/model.onnx'))!.bytes).toBeGreaterThan(0);
 });
 
+test('two elements on one page: the index, the model and the WASM are still fetched once', async ({ page }) => {
+  await page.route(`${server.origin}${PREFIX}two.html`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: '<!doctype html><title>two</title><script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search id="a" index="sgpt/manifest.json"></sgpt-search><sgpt-search id="b" index="sgpt/manifest.json"></sgpt-search>',
+    }),
+  );
+  const from = server.log.length;
+  await page.goto(`${server.origin}${PREFIX}two.html`);
+  await intent(page, 'a');
+  await intent(page, 'b');
+  await waitForEvent(page, 'sgpt-ready', 'a');
+  await waitForEvent(page, 'sgpt-ready', 'b');
+  const paths = gets(from);
+  // Each element has its own worker (its script and WASM glue are small JS, fetched per worker);
+  // everything heavy or index-specific is shared: one download, the other element waits for it.
+  const shared = paths.filter((path) => /\/model\/|\.wasm$|manifest\.json|\.gzip$|\.bin$/.test(path));
+  expect(shared.length).toBeGreaterThan(4);
+  expect(shared.filter((path, i) => shared.indexOf(path) !== i), 'fetched more than once').toEqual([]);
+});
+
 test('a repeat visit (browser restarted, same profile) takes no model or WASM bytes from the network', async () => {
   test.setTimeout(120_000);
   const profile = await mkdtemp(join(tmpdir(), 'sgpt-profile-'));
