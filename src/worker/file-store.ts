@@ -7,7 +7,7 @@
  *   (no Content-Length): once with a `Range: bytes=0-0` GET to learn the size for its progress
  *   bar, which a plain server answers with the whole file, then again for the body.
  * - Once per browser: files go into the Cache API (by full URL), so a repeat visit reads them from
- *   disk; two workers on one page (two elements) take a Web Lock per URL, so the second waits for
+ *   disk (after a conditional request, when the server gave an ETag or Last-Modified); two workers on one page (two elements) take a Web Lock per URL, so the second waits for
  *   the first's copy instead of downloading its own.
  * - A cache that refuses (quota, private mode) only costs the next visit a download: said once
  *   on the console, never an error.
@@ -72,23 +72,47 @@ export interface StoredFile {
 }
 
 /**
- * The file at `url`, from the Cache API or else downloaded once and kept there; null for a 404
- * (optional files). Other HTTP failures throw with the status.
+ * A conditional GET for a kept copy that carries its server's validators (ETag, Last-Modified):
+ * the answer when the file changed in place (200), else null (304, or offline: the copy stands).
+ * A copy without validators stands as it is: the index build serves models at content-hashed URLs.
+ */
+async function changedSince(url: string, kept: Response): Promise<Response | null> {
+  const etag = kept.headers.get('etag');
+  const modified = kept.headers.get('last-modified');
+  if (etag === null && modified === null) return null;
+  try {
+    const headers: Record<string, string> = {};
+    if (etag !== null) headers['if-none-match'] = etag;
+    if (modified !== null) headers['if-modified-since'] = modified;
+    const response = await fetch(url, { cache: 'no-store', headers });
+    return response.status === 200 ? response : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The file at `url`, from the Cache API (revalidated when its server gave validators) or else
+ * downloaded once and kept there; null for a 404 (optional files). Other HTTP failures throw.
  */
 export async function fetchStored(url: string, onProgress?: ByteProgress): Promise<StoredFile | null> {
   return exclusive(url, async () => {
     const cache = await openCache();
     const hit = await cache?.match(url).catch(() => undefined);
-    if (hit !== undefined) {
-      const bytes = new Uint8Array(await hit.arrayBuffer());
+    const response = hit === undefined ? await fetch(url) : await changedSince(url, hit);
+    if (response === null) {
+      const bytes = new Uint8Array(await hit!.arrayBuffer());
       onProgress?.(bytes.length, bytes.length);
       return { bytes, cached: true };
     }
-    const response = await fetch(url);
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for "${url}"`.trim());
     const bytes = await readBody(response, onProgress);
-    const headers = { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream', 'content-length': String(bytes.length) };
+    const headers: Record<string, string> = { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream', 'content-length': String(bytes.length) };
+    for (const name of ['etag', 'last-modified']) {
+      const value = response.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
     await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers })).catch((error: unknown) => {
       note(`could not keep ${url} in the browser's cache (${String(error)}); it is downloaded again on the next visit`);
     });

@@ -6,7 +6,7 @@
  * network. Documents given in the page keep their vectors in IndexedDB across reloads, and fall
  * back to memory, with a console note, when IndexedDB is blocked or over quota.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
@@ -129,6 +129,45 @@ test('a repeat visit (browser restarted, same profile) takes no model or WASM by
     expect(heavy, 'model and WASM files fetched again on the repeat visit').toEqual([]);
   } finally {
     await rm(profile, { recursive: true, force: true });
+  }
+});
+
+test('a kept model file that changed in place on a server with ETags is fetched again; unchanged ones cost a 304', async () => {
+  test.setTimeout(120_000);
+  const profile = await mkdtemp(join(tmpdir(), 'sgpt-profile-'));
+  const etagWork = await mkdtemp(join(tmpdir(), 'sgpt-etag-'));
+  const site = await buildFixtureSite(etagWork, { 'index.html': SNIPPET });
+  const tagged = await serveFolder(site, PREFIX, {}, { gzip: true, etag: true });
+  const visit = async (): Promise<Array<{ path: string; bytes: number }>> => {
+    const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumLaunch.executablePath, args: chromiumLaunch.args });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const from = tagged.log.length;
+      await page.goto(`${tagged.origin}${PREFIX}`);
+      await page.locator('sgpt-search').getByRole('combobox').fill(QUERY);
+      // A vector shard is read for the semantic stage, after the model has loaded.
+      await expect.poll(() => tagged.log.slice(from).some((e) => e.path.endsWith('.bin')), { timeout: 45_000 }).toBe(true);
+      return tagged.log.slice(from).filter((e) => /\/model\//.test(e.path)).map(({ path, bytes }) => ({ path, bytes }));
+    } finally {
+      await context.close();
+    }
+  };
+  try {
+    expect((await visit()).every((e) => e.bytes > 0)).toBe(true);
+    // Unchanged: asked again, answered 304 with no body.
+    const again = await visit();
+    expect(again.length).toBeGreaterThan(0);
+    expect(again.every((e) => e.bytes === 0)).toBe(true);
+    // The tokenizer changes in place (same content, one more space: same tokens): it alone comes again.
+    const tokenizer = (await readdir(join(site, 'sgpt', 'model'), { recursive: true })).find((name) => name.endsWith('tokenizer.json'))!;
+    const path = join(site, 'sgpt', 'model', tokenizer);
+    await writeFile(path, `${await readFile(path, 'utf8')} `);
+    const changed = await visit();
+    expect(changed.filter((e) => e.bytes > 0).map((e) => e.path.split('/').pop())).toEqual(['tokenizer.json']);
+  } finally {
+    await tagged.close();
+    await rm(profile, { recursive: true, force: true });
+    await rm(etagWork, { recursive: true, force: true });
   }
 });
 

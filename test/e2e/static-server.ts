@@ -4,6 +4,7 @@
  * optionally gzip like a stock server's compression: chunked, no Content-Length, Range ignored.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -28,7 +29,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveFolder(dir: string, prefix: string, headers: Record<string, string> = {}, options: { gzip?: boolean } = {}): Promise<StaticServer> {
+/** `gzip`: compress like a stock server; `etag`: send an ETag (the body's sha1) and answer a matching If-None-Match with 304. */
+export async function serveFolder(dir: string, prefix: string, headers: Record<string, string> = {}, options: { gzip?: boolean; etag?: boolean } = {}): Promise<StaticServer> {
   const requested: string[] = [];
   const outsidePrefix: string[] = [];
   const log: StaticServer['log'] = [];
@@ -48,6 +50,11 @@ export async function serveFolder(dir: string, prefix: string, headers: Record<s
     readFile(file).then(
       (body) => {
         const type = TYPES[extname(file)] ?? 'application/octet-stream';
+        if (options.etag) {
+          const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+          if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { ETag: etag, ...headers }).end();
+          res.setHeader('ETag', etag);
+        }
         if (options.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
           const zipped = zippedFiles.get(file) ?? gzipSync(body);
           zippedFiles.set(file, zipped);
