@@ -13,7 +13,7 @@
  *
  *   npm run bench -- chromium-embed [--model <folder>]
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
@@ -91,11 +91,27 @@ function serveModelFolder(folder: string): Plugin {
  * Runs in the page: one client (one worker) per configuration, measured in interleaved rounds so
  * that load from other processes hits every configuration alike. Medians are taken here in Node.
  */
-async function measureInPage(page: Page, model: string, configs: Config[], runs: { queries: number; docs: number }): Promise<Measured[]> {
-  const queries = Array.from({ length: 4 }, (_, i) => words(12, i * 5));
+interface Corpus {
+  queries: string[];
+  /** sets[0] only warms up; every later set is timed and all new to the worker. */
+  sets: Array<Array<{ id: string; title: string; text: string }>>;
+}
+
+/** The default corpus: 12-word queries, sets of 32 documents of ~128 words. */
+function syntheticCorpus(runs: { docs: number }): Corpus {
   const docs = (run: number) => Array.from({ length: 32 }, (_, i) => ({ id: `${run}-${i}`, title: '', text: words(128, i * 3 + run) }));
-  // batches[0] (4 documents) only warms up; the timed sets have 32 each.
-  const batches = [docs(0).slice(0, 4), ...Array.from({ length: runs.docs }, (_, run) => docs(run + 1))];
+  return { queries: Array.from({ length: 4 }, (_, i) => words(12, i * 5)), sets: [docs(0).slice(0, 4), ...Array.from({ length: runs.docs }, (_, run) => docs(run + 1))] };
+}
+
+/** The demo's sections (demo/data), `size` per timed set, and questions a reader asks. */
+function demoCorpus(runs: { docs: number }, size: number): Corpus {
+  const sections = (JSON.parse(readFileSync(resolve(ROOT, 'demo/data/python-docs.json'), 'utf8')) as Array<{ id: string; title: string; text: string }>).map(({ id, title, text }) => ({ id, title, text }));
+  const sets = [sections.slice(0, 4), ...Array.from({ length: runs.docs }, (_, run) => sections.slice(4 + run * size, 4 + (run + 1) * size))];
+  return { queries: ['how do I read a file line by line', 'sort a list of dictionaries by a key', 'what is a generator', 'parse command line arguments'], sets };
+}
+
+async function measureInPage(page: Page, model: string, configs: Config[], runs: { queries: number; docs: number }, corpus: Corpus = syntheticCorpus(runs)): Promise<Measured[]> {
+  const { queries, sets: batches } = corpus;
   // No named inner functions in the page code: tsx would wrap them in a helper the page lacks.
   const measured = await page.evaluate(
     async ({ model, configs, queries, batches, queryRuns, clientModule }) => {
@@ -144,7 +160,7 @@ async function measureInPage(page: Page, model: string, configs: Config[], runs:
   );
   return measured.map((m) => ({
     queryMs: median(m.queryTimes),
-    docsPerSecond: 32 / (median(m.docTimes) / 1000),
+    docsPerSecond: (corpus.sets[1]?.length ?? 0) / (median(m.docTimes) / 1000),
     backend: m.backend,
     modelId: m.modelId,
     isolated: m.isolated,
@@ -203,6 +219,15 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       { section: SECTION, name: 'documents/s, WASM plain build, 1 thread', value: plain.docsPerSecond, unit: 'docs/s', baseline: { name: 'asyncify build, 1 thread', value: asyncify.docsPerSecond }, note },
       { section: SECTION, name: 'documents/s, WASM plain build, 2 threads', value: twoThreads.docsPerSecond, unit: 'docs/s', baseline: { name: 'plain build, 1 thread', value: plain.docsPerSecond }, note },
     ];
+    // The default thread count is chosen by this: the demo's own sections and questions, 1 vs 2 threads, isolated.
+    log(`${SECTION}: the demo's sections, 1 vs 2 threads`);
+    const [demoOne, demoTwo] = await measureInPage(page, model, configs.slice(1, 3), runs, demoCorpus(runs, ctx.quick ? 16 : 48));
+    if (demoOne === undefined || demoTwo === undefined) throw new Error('a thread configuration returned no measurement');
+    const demoNote = `the demo's sections and four questions; median of ${runs.queries} queries / ${runs.docs} sets${demoOne.isolated ? ', cross-origin isolated' : '; NOT cross-origin isolated'}`;
+    rows.push(
+      { section: SECTION, name: "demo query, 2 threads", value: demoTwo.queryMs, unit: 'ms', baseline: { name: '1 thread', value: demoOne.queryMs }, note: demoNote },
+      { section: SECTION, name: "demo sections embedded/s, 2 threads", value: demoTwo.docsPerSecond, unit: 'docs/s', baseline: { name: '1 thread', value: demoOne.docsPerSecond }, note: demoNote },
+    );
     if (gpu === undefined) {
       rows.push({ section: SECTION, name: 'query, WebGPU', value: Number.NaN, unit: 'ms', note: 'n/a: this headless Chromium offers no (non-fallback) WebGPU adapter' });
     } else {

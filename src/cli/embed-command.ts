@@ -9,6 +9,7 @@ import { modelSource } from '../build/default-model';
 import { integerFlag, modeFlag } from './flags';
 
 export const EMBED_USAGE = `usage: sgpt-search embed --role query|document [options] < texts.txt
+       sgpt-search embed --documents <docs.json> [--out <file>] [options]
 
 Reads one text per line on stdin and prints one JSON line per input line:
   - a text within the model's max length: its vector, [0.01, -0.2, ...]
@@ -17,7 +18,10 @@ Vectors are L2-normalised SGPT weighted-mean embeddings (dot product = cosine si
 Asymmetric models wrap queries in [ ] and documents in { } (as token ids); symmetric ones
 embed the raw text, so --role only matters in asymmetric mode.
 
-  --role <role>        query | document (required)
+  --role <role>        query | document (required unless --documents)
+  --documents <file>   a JSON array of {id, title, text, url}: write it back with each document's
+                       vector and the model's id and hash, for <sgpt-search src> to use as is
+  --out <file>         where --documents writes (default: stdout)
   --model <source>     model folder, URL or hub id (default: the bundled default model)
   --mode <mode>        symmetric | asymmetric (default: the model's config.json "sgpt" key)
   --max-length <N>     tokens per sequence, brackets included (default: the model's)
@@ -53,6 +57,8 @@ export async function embedCommand(argv: string[]): Promise<number> {
       overlap: { type: 'string' },
       'batch-size': { type: 'string' },
       threads: { type: 'string' },
+      documents: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,7 +67,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const role = values.role;
-  if (role !== 'query' && role !== 'document') {
+  if (values.documents === undefined && role !== 'query' && role !== 'document') {
     throw new SgptError('INPUT_INVALID', `--role must be query or document, got ${JSON.stringify(role ?? null)} (see --help)`);
   }
   const mode = modeFlag(values.mode);
@@ -70,12 +76,21 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const batchSize = integerFlag(values['batch-size'], '--batch-size');
   const threads = integerFlag(values.threads, '--threads');
 
-  const texts = inputLines(await readStdin());
+  if (values.documents !== undefined && (maxLength !== undefined || overlap !== undefined)) {
+    throw new SgptError('INPUT_INVALID', '--documents embeds as the browser does: --max-length and --overlap would make vectors the browser cannot check');
+  }
+  const texts = values.documents === undefined ? inputLines(await readStdin()) : [];
   const embedder = await Embedder.load(modelSource(values.model), {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...(threads ? { threads } : {}),
   });
   try {
+    if (values.documents !== undefined) {
+      const { embedDocuments } = await import('./embed-documents');
+      const text = await embedDocuments(embedder, modelSource(values.model), values.documents, { ...(values.out ? { out: values.out } : {}), ...(batchSize ? { batchSize } : {}) });
+      if (values.out === undefined) process.stdout.write(text);
+      return 0;
+    }
     const out = await embedder.embed(texts, role as Role, {
       ...(batchSize ? { batchSize } : {}),
       ...(overlap !== undefined ? { overlap } : {}),

@@ -27,9 +27,8 @@ export function setElementDefaults(value: Partial<ElementDefaults>): void {
   Object.assign(defaults, value);
 }
 
-/** The worker's runtime options from the defaults, every URL made absolute against the page. */
-export function ortRuntime(value: Readonly<ElementDefaults>, base: string = document.baseURI): RuntimeOptions {
-  const absolute = (url: string) => new URL(url, base).href;
+/** The worker's runtime options from the defaults, every URL made absolute (against the page, by `absolute`). */
+export function ortRuntime(value: Readonly<ElementDefaults>, absolute: (url: string) => string): RuntimeOptions {
   return {
     ortBase: absolute(value.ortBase),
     ...(value.ortWasm === undefined ? {} : { ortWasm: { mjs: absolute(value.ortWasm.mjs), wasm: absolute(value.ortWasm.wasm) } }),

@@ -10,6 +10,8 @@
  * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
  * keyword results while the model loads, then semantic ones; replaces src/documents), fusion-weight
  * (semantic share 0..1 of the fused ranking for a site index; default the index's).
+ * load (intent|idle|eager: nothing heavy is fetched until the reader focuses, points at or types
+ * in the box or presses "/" or Ctrl+K, unless 'idle' or 'eager' says otherwise).
  * Property: documents (the same array; only new or changed documents are embedded again).
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
  * stage}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
@@ -24,34 +26,22 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
-import { SgptError, cspBlocked, isAbort, toSgptError, type SerializedError } from '../errors';
-import { hitText } from '../rerank/hit-text';
-import { RerankingSource } from './reranking-source';
-import { DocumentSearch } from '../search/document-search';
-import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
+import { SgptError, cspBlocked, toSgptError, type SerializedError } from '../errors';
 import { SearchClient, type ClientOptions } from '../worker/client';
-import { documentText, validateDocuments } from '../worker/documents';
-import { elementDefaults, ortRuntime } from './defaults';
-import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
+import type { DeviceChoice, Progress, SearchDocument, SearchHit } from '../worker/protocol';
+import { SearchController, loadPolicy, type ControllerSettings, type LoadPolicy, type Phase, type ReadyDetail } from './controller';
+import { elementDefaults } from './defaults';
 import { SiteSource } from './site-source';
-import { DocumentSource, type SearchSource } from './source';
 import { styles } from './styles';
+import { openVectorCache } from './vector-cache';
 
-const DEBOUNCE_MS = 120;
-
-export interface ReadyDetail {
-  backend: string;
-  modelId: string;
-  dims: number;
-}
+export type { ReadyDetail } from './controller';
 export interface ResultsDetail {
   query: string;
   results: SearchHit[];
   stage: string;
 }
 export type ErrorDetail = SerializedError;
-
-type Phase = 'idle' | 'loading' | 'embedding' | 'ready';
 
 /** Links only to http(s) (absolute or relative): a document's url must never run script. */
 function safeHref(url: string | undefined): string | undefined {
@@ -89,6 +79,27 @@ function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
+/** requestIdleCallback where the browser has it (not Safari), else a short timeout. */
+function whenIdle(task: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(task, { timeout: 5_000 });
+    return () => cancelIdleCallback(handle);
+  }
+  const timer = setTimeout(task, 1_000);
+  return () => clearTimeout(timer);
+}
+
+/** The keyboard shortcut that focuses the first search box: "/" (outside a text field) or Ctrl/Cmd+K. */
+function isShortcut(event: KeyboardEvent): boolean {
+  if (event.defaultPrevented || event.altKey) return false;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') return true;
+  if (event.key !== '/' || event.ctrlKey || event.metaKey) return false;
+  const target = event.composedPath()[0] as HTMLElement | undefined;
+  return !(target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target?.isContentEditable);
+}
+
+const SETTINGS: ReadonlyArray<keyof ControllerSettings> = ['model', 'src', 'index', 'fusionWeight', 'mode', 'limit', 'device', 'rerank', 'rerankModel', 'load'];
+
 export class SgptSearch extends LitElement {
   static override styles = styles;
   static override properties = {
@@ -102,6 +113,7 @@ export class SgptSearch extends LitElement {
     device: { type: String },
     rerank: { type: Boolean },
     rerankModel: { type: String, attribute: 'rerank-model' },
+    load: { type: String },
     phase: { state: true },
     progress: { state: true },
     error: { state: true },
@@ -124,6 +136,8 @@ export class SgptSearch extends LitElement {
   declare rerank: boolean;
   /** Causal LM folder for `rerank`; empty: the model's "-lm" sibling. */
   declare rerankModel: string;
+  /** When the model and documents load: 'intent' (default), 'idle' or 'eager'. */
+  declare load: LoadPolicy;
 
   declare protected phase: Phase;
   declare protected progress: Progress | null;
@@ -134,33 +148,19 @@ export class SgptSearch extends LitElement {
   declare protected active: number;
   declare protected announcement: string;
 
-  /** The worker connection; a subclass or a later attribute may put another source in front of it. */
+  /** The worker connection. */
   protected readonly client: SearchClient;
-  protected source: SearchSource;
-
-  private goodDocuments: SearchDocument[] | null = null;
-  /** Keyword index and fusion over goodDocuments, built when they arrive (no model needed). */
-  private documentSearch: DocumentSearch | null = null;
-  private embeddedDocuments: SearchDocument[] | null = null;
-  private loaded: LoadResult | null = null;
-  /** Why the latest model load failed: shown beside the keyword results a site index still gives. */
-  private loadError: SerializedError | null = null;
-  /** The latest model load, for a site index's semantic stage to wait on. */
-  private modelLoad: Promise<LoadResult> | null = null;
-  /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
-  private modelHref: string | null = null;
-  private generation = 0;
-  private readyFired = false;
-  private debounce: ReturnType<typeof setTimeout> | undefined;
-  private searchController: AbortController | null = null;
-  private searchWanted = false;
-  /** While the pointer is over the list, a later stage waits here instead of moving items under it. */
-  private pointerInList = false;
-  private heldStage: (() => void) | null = null;
+  private readonly controller: SearchController;
   /** The page's last Content Security Policy refusal of something we need, to name it when a load or the worker fails. */
   private violation: SecurityPolicyViolationEvent | null = null;
   private readonly onViolation = (event: SecurityPolicyViolationEvent) => {
     if (/^(worker-src|script-src|connect-src|trusted-types|require-trusted-types-for)/.test(event.effectiveDirective)) this.violation = event;
+  };
+  private readonly onShortcut = (event: KeyboardEvent) => {
+    if (!isShortcut(event) || document.querySelector('sgpt-search') !== this) return;
+    event.preventDefault();
+    this.controller.intent();
+    this.renderRoot.querySelector<HTMLInputElement>('input')?.focus();
   };
 
   constructor() {
@@ -171,6 +171,7 @@ export class SgptSearch extends LitElement {
     this.device = 'auto';
     this.rerank = false;
     this.rerankModel = '';
+    this.load = 'intent';
     this.phase = 'idle';
     this.progress = null;
     this.error = null;
@@ -180,34 +181,57 @@ export class SgptSearch extends LitElement {
     this.active = -1;
     this.announcement = '';
     this.client = new SearchClient(this.clientOptions());
-    this.source = this.documentSource();
+    this.controller = new SearchController(
+      {
+        state: ({ phase, progress, error }) => {
+          this.phase = phase;
+          this.progress = progress;
+          this.error = error;
+        },
+        results: (query, results, stage, later) => this.show(query, results.map(withSafeUrl), stage, later),
+        ready: (detail) => this.emit<ReadyDetail>('sgpt-ready', detail),
+        progress: (progress) => this.emit<Progress>('sgpt-progress', progress),
+        error: (error) => this.emit<ErrorDetail>('sgpt-error', error),
+      },
+      {
+        client: this.client,
+        resolve: (url) => new URL(url, document.baseURI).href,
+        defaults: elementDefaults,
+        fetchJson: async (url) => {
+          const response = await fetch(new URL(url, document.baseURI));
+          if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+          return response.json();
+        },
+        openSite: (manifest, modelLoad, weight) => new SiteSource(manifest, this.client, modelLoad, weight, () => this.searchLanguage()),
+        openVectors: openVectorCache,
+        whenIdle,
+        warn: (message) => console.warn(message),
+        describe: (error) => this.describe(error),
+      },
+      this.settings(),
+    );
   }
 
   protected clientOptions(): ClientOptions {
     return {
-      onProgress: (progress) => {
-        this.progress = progress;
-        this.emit<Progress>('sgpt-progress', progress);
-      },
-      onDeath: (error) => this.fail(error),
+      onProgress: (progress) => this.controller.onProgress(progress),
+      onDeath: (error) => this.controller.fail(error),
     };
   }
 
-  private documentSource(): DocumentSource {
-    return new DocumentSource(
-      this.client,
-      () => this.documentSearch,
-      () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading')),
-      () => {
-        const weight = this.validFusionWeight();
-        return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
-      },
-    );
-  }
-
-  /** The `fusion-weight` attribute when it is a share in [0, 1]. */
-  private validFusionWeight(): number | undefined {
-    return typeof this.fusionWeight === 'number' && this.fusionWeight >= 0 && this.fusionWeight <= 1 ? this.fusionWeight : undefined;
+  private settings(): ControllerSettings {
+    return {
+      model: this.model,
+      src: this.src,
+      index: this.index,
+      fusionWeight: this.fusionWeight,
+      mode: this.mode,
+      limit: this.limit,
+      device: this.device,
+      rerank: this.rerank,
+      rerankModel: this.rerankModel,
+      load: loadPolicy(this.load),
+    };
   }
 
   /** The language searched: the element's `lang`, else its nearest ancestor's (the page's `<html lang>`); read at each query. */
@@ -217,46 +241,37 @@ export class SgptSearch extends LitElement {
 
   /** The documents being searched (the last valid array given, by property or `src`). */
   get documents(): SearchDocument[] | null {
-    return this.goodDocuments;
+    return this.controller.documents;
   }
 
   set documents(value: unknown) {
-    this.acceptDocuments(value);
+    this.controller.acceptDocuments(value);
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('securitypolicyviolation', this.onViolation);
+    document.addEventListener('keydown', this.onShortcut);
     // A `documents` value set before the element was defined sits on the instance; take it over.
     if (Object.prototype.hasOwnProperty.call(this, 'documents')) {
       const value = (this as unknown as { documents: unknown }).documents;
       delete (this as unknown as { documents?: unknown }).documents;
-      this.acceptDocuments(value);
+      this.controller.acceptDocuments(value);
     }
-    if (this.hasUpdated) void this.loadModel();
+    if (this.hasUpdated) this.controller.connect();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('securitypolicyviolation', this.onViolation);
-    clearTimeout(this.debounce);
-    this.searchController?.abort();
-    this.generation++;
-    this.loaded = null;
-    this.embeddedDocuments = null;
-    this.client.dispose();
+    document.removeEventListener('keydown', this.onShortcut);
+    this.controller.disconnect();
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    // In willUpdate, the state these set lands in this update instead of scheduling another.
-    if (changed.has('index')) {
-      const modelLoad = () => this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
-      this.source = this.index ? new SiteSource(this.index, this.client, modelLoad, () => this.validFusionWeight(), () => this.searchLanguage()) : this.documentSource();
-    }
-    // Without a model attribute the index names the model, so a new index may mean a new model.
-    if (changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !this.model)) void this.loadModel();
-    if (changed.has('src') && this.src) void this.fetchDocuments(this.src);
-    if (changed.has('limit') && changed.get('limit') !== undefined && this.query.trim() !== '') void this.runSearch();
+    const settingsChanged = new Set(SETTINGS.filter((key) => changed.has(key)));
+    // The first update names every setting, `load` included: that schedules the first load.
+    if (settingsChanged.size > 0) this.controller.configure(this.settings(), settingsChanged);
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -265,190 +280,33 @@ export class SgptSearch extends LitElement {
     }
   }
 
-  // --- model and documents -------------------------------------------------------------------
-
-  private async loadModel(): Promise<void> {
-    const generation = ++this.generation;
-    this.loaded = null;
-    this.embeddedDocuments = null;
-    this.readyFired = false;
-    this.error = null;
-    this.loadError = null;
-    this.phase = 'loading';
-    this.progress = { phase: 'model', loaded: 0, total: 0 };
-    try {
-      const options = {
-        ...(this.mode ? { mode: this.mode } : {}),
-        device: this.device || 'auto',
-        runtime: ortRuntime(elementDefaults()),
-      };
-      this.modelLoad = this.modelUrl().then((model) => {
-        // A newer load started while the index's manifest was read: it loads its own model.
-        if (generation !== this.generation) throw new SgptError('ABORTED', 'superseded by a newer model load');
-        this.modelHref = model;
-        return this.client.load(model, options);
-      });
-      const loaded = await this.modelLoad;
-      if (generation !== this.generation) return;
-      this.loaded = loaded;
-      await this.syncDocuments(generation);
-    } catch (error) {
-      if (generation !== this.generation || isAbort(error)) return;
-      this.loadError = toSgptError(error).toJSON();
-      this.fail(error);
-    }
-  }
-
-  /** The `model` attribute, else the model the site index ships (its manifest's model.url), else the default. */
-  private async modelUrl(): Promise<string> {
-    if (this.model) return new URL(this.model, document.baseURI).href;
-    const indexModel = this.source instanceof SiteSource ? await this.source.modelUrl() : undefined;
-    return indexModel ?? new URL(elementDefaults().model, document.baseURI).href;
-  }
-
-  private async fetchDocuments(url: string): Promise<void> {
-    let data: unknown;
-    try {
-      const response = await fetch(new URL(url, document.baseURI));
-      if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-      data = await response.json();
-    } catch (error) {
-      this.fail(new SgptError('DOCUMENTS_FETCH_FAILED', `could not load documents from ${url}: ${error instanceof Error ? error.message : String(error)}`));
-      return;
-    }
-    if (url === this.src) this.acceptDocuments(data);
-  }
-
-  private acceptDocuments(value: unknown): void {
-    try {
-      this.goodDocuments = validateDocuments(value);
-    } catch (error) {
-      // The previous good set stays searchable.
-      this.fail(error);
-      return;
-    }
-    this.documentSearch = new DocumentSearch(this.goodDocuments);
-    if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.error = null;
-    if (this.loaded !== null) void this.syncDocuments(this.generation);
-    // Keyword results need no model: answer a waiting query with the new documents now.
-    if (!this.index && this.query.trim() !== '') void this.runSearch();
-  }
-
-  /** Hand the current documents to the worker (after the model), then announce readiness. */
-  private async syncDocuments(generation: number): Promise<void> {
-    const documents = this.goodDocuments;
-    if (documents !== null && documents !== this.embeddedDocuments) {
-      this.phase = 'embedding';
-      try {
-        await this.client.setDocuments(documents);
-      } catch (error) {
-        if (generation === this.generation && !isAbort(error)) this.fail(error);
-        return;
-      }
-      if (generation !== this.generation || documents !== this.goodDocuments) return;
-      this.embeddedDocuments = documents;
-      if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.error = null;
-    }
-    this.phase = 'ready';
-    this.progress = null;
-    const loaded = this.loaded;
-    if (!this.readyFired && loaded !== null) {
-      this.readyFired = true;
-      this.emit<ReadyDetail>('sgpt-ready', { backend: loaded.backend, modelId: loaded.modelId, dims: loaded.dims });
-    }
-    if (this.searchWanted || this.query.trim() !== '') void this.runSearch();
-  }
-
   // --- searching ----------------------------------------------------------------------------
 
   private onInput(event: InputEvent): void {
     this.query = (event.target as HTMLInputElement).value;
-    clearTimeout(this.debounce);
     if (this.query.trim() === '') {
-      this.searchController?.abort();
-      this.searchWanted = false;
       this.results = [];
       this.open = false;
       this.active = -1;
       this.announcement = '';
-      return;
     }
-    this.debounce = setTimeout(() => void this.runSearch(), DEBOUNCE_MS);
+    this.controller.input(this.query);
   }
 
-  private async runSearch(): Promise<void> {
-    const query = this.query;
-    if (query.trim() === '') return;
-    // Keyword results need no model: documents in the page answer once they are valid, a site
-    // index once its keyword index is read (also after the model failed to load); semantic
-    // stages follow as the model and vectors come.
-    const searchable = Boolean(this.index) || this.documentSearch !== null;
-    if (!searchable) {
-      this.searchWanted = true; // runs when the model and documents are in
-      // The worker died before it was ready: start over rather than wait forever.
-      if (this.error?.code === 'WORKER_DIED') void this.loadModel();
-      return;
-    }
-    this.searchWanted = false;
-    this.searchController?.abort();
-    this.heldStage = null;
-    const controller = new AbortController();
-    this.searchController = controller;
-    const source = this.rerank
-      ? new RerankingSource(this.source, this.client, { model: this.rerankModelUrl(), text: (hit) => this.rerankText(hit) })
-      : this.source;
-    let first = true;
-    try {
-      for await (const stageResults of source.search(query, this.limit > 0 ? this.limit : 8, controller.signal)) {
-        if (controller.signal.aborted) return;
-        const { stage } = stageResults;
-        const results = stageResults.results.map(withSafeUrl);
-        const later = !first;
-        first = false;
-        const show = () => {
-          if (controller.signal.aborted) return;
-          // A failed model load stays in view beside the keyword results (the same error is not announced again).
-          if (this.error !== this.loadError) this.error = this.loadError;
-          // A later stage of the same query keeps the keyboard on the same document.
-          const activeId = later ? this.results[this.active]?.id : undefined;
-          this.results = results;
-          this.active = activeId === undefined ? -1 : results.findIndex((hit) => hit.id === activeId);
-          this.open = true;
-          this.announcement = results.length === 0 ? 'No results' : `${results.length} result${results.length === 1 ? '' : 's'}`;
-          this.emit<ResultsDetail>('sgpt-results', { query, results, stage });
-        };
-        if (later && this.pointerInList) this.heldStage = show;
-        else {
-          this.heldStage = null;
-          show();
-        }
-      }
-    } catch (error) {
-      if (!isAbort(error) && !controller.signal.aborted) this.fail(error);
-    }
-  }
-
-  private rerankModelUrl(): string {
-    const model = this.modelHref ?? new URL(this.model || elementDefaults().model, document.baseURI).href;
-    return new URL(this.rerankModel || `${model.replace(/\/+$/, '')}-lm/`, document.baseURI).href;
-  }
-
-  /** What the reranker reads of a hit: the whole document when the page gave it, else title and excerpt. */
-  private rerankText(hit: SearchHit): string {
-    const doc = this.goodDocuments?.find((candidate) => candidate.id === hit.id);
-    return doc ? documentText(doc) : hitText(hit);
-  }
-
-  private onPointerLeave(): void {
-    this.pointerInList = false;
-    const held = this.heldStage;
-    this.heldStage = null;
-    held?.();
+  private show(query: string, results: SearchHit[], stage: string, later: boolean): void {
+    // A later stage of the same query keeps the keyboard on the same document.
+    const activeId = later ? this.results[this.active]?.id : undefined;
+    this.results = results;
+    this.active = activeId === undefined ? -1 : results.findIndex((hit) => hit.id === activeId);
+    this.open = true;
+    this.announcement = results.length === 0 ? 'No results' : `${results.length} result${results.length === 1 ? '' : 's'}`;
+    this.emit<ResultsDetail>('sgpt-results', { query, results, stage });
   }
 
   // --- keyboard (WAI-ARIA combobox with listbox popup) -----------------------------------------
 
   private onKeydown(event: KeyboardEvent): void {
+    this.controller.intent();
     const count = this.results.length;
     switch (event.key) {
       case 'ArrowDown':
@@ -489,15 +347,12 @@ export class SgptSearch extends LitElement {
 
   // --- output -------------------------------------------------------------------------------
 
-  private fail(error: unknown): void {
+  /** A failure as shown: a Content Security Policy refusal behind it is named as such. */
+  private describe(error: unknown): SerializedError {
     const violation = this.violation;
     const refused = violation !== null && error instanceof SgptError && ['WORKER_DIED', 'INDEX_INVALID', 'DOCUMENTS_FETCH_FAILED', 'MODEL_LOAD_FAILED'].includes(error.code);
     const { code, message } = refused ? cspBlocked(violation.effectiveDirective, `${violation.blockedURI || 'a request'} (${error.message})`) : toSgptError(error);
-    // One failure can arrive twice (the client's death notice and the request it broke).
-    if (this.error?.code === code && this.error.message === message) return;
-    this.error = { code, message };
-    if (code !== 'DOCUMENTS_INVALID' && code !== 'WORKER_DIED') this.progress = null;
-    this.emit<ErrorDetail>('sgpt-error', { code, message });
+    return { code, message };
   }
 
   private emit<T>(type: string, detail: T): void {
@@ -538,7 +393,7 @@ export class SgptSearch extends LitElement {
     const expanded = this.open && this.query.trim() !== '';
     const activeId = expanded && this.active >= 0 ? `sgpt-option-${this.active}` : undefined;
     return html`
-      <div class="field">
+      <div class="field" @pointerenter=${() => this.controller.intent()}>
         <input
           part="input"
           type="search"
@@ -555,6 +410,7 @@ export class SgptSearch extends LitElement {
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @focus=${() => {
+            this.controller.intent();
             this.open = this.results.length > 0;
           }}
           @blur=${() => {
@@ -569,10 +425,8 @@ export class SgptSearch extends LitElement {
           aria-label="Search results"
           ?hidden=${!expanded}
           @mousedown=${(event: Event) => event.preventDefault()}
-          @pointerenter=${() => {
-            this.pointerInList = true;
-          }}
-          @pointerleave=${this.onPointerLeave}
+          @pointerenter=${() => this.controller.pointerOverList(true)}
+          @pointerleave=${() => this.controller.pointerOverList(false)}
         >
           ${repeat(this.results, (hit) => hit.id, (hit, index) => this.renderOption(hit, index))}
           ${expanded && this.results.length === 0 ? html`<li class="empty" role="presentation">No results</li>` : nothing}

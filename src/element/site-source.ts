@@ -3,6 +3,7 @@
  * keyword results as soon as the manifest and keyword index are in, then — once the worker has
  * the model — the query embedded in the worker and fused with the keyword ranking.
  */
+import { once } from '../index/reader';
 import { fixedWeight } from '../search/fusion';
 import { openSiteSearch, type SiteHit, type SiteSearch } from '../index/site-search';
 import type { SearchClient } from '../worker/client';
@@ -23,6 +24,13 @@ function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
   };
 }
 
+/**
+ * One opened index per manifest URL on the page: two elements over the same index share its
+ * manifest, keyword chunks and shards (each file fetched once per page view). A failed open is
+ * forgotten, so a later element tries again.
+ */
+const openedSites = new Map<string, Promise<SiteSearch>>();
+
 export class SiteSource implements SearchSource {
   /** The opened index (manifest, sections, keyword index), shared by every query. */
   readonly site: Promise<SiteSearch>;
@@ -42,7 +50,7 @@ export class SiteSource implements SearchSource {
     private readonly language: () => string | undefined = () => undefined,
   ) {
     this.manifestUrl = new URL(manifestUrl, document.baseURI);
-    this.site = openSiteSearch(this.manifestUrl);
+    this.site = once(openedSites, this.manifestUrl.href, () => openSiteSearch(this.manifestUrl));
     this.site.catch(() => undefined); // reported by the first search
   }
 

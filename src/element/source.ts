@@ -34,7 +34,7 @@ export class DocumentSource implements SearchSource {
    * @param fusion the fusion to use, read at each query
    */
   constructor(
-    private readonly client: SearchClient,
+    private readonly client: Pick<SearchClient, 'search'>,
     private readonly engine: () => DocumentSearch | null,
     private readonly model: () => Promise<unknown>,
     private readonly fusion: () => HybridFusionSettings,

@@ -302,6 +302,17 @@ export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * The model's identity hash (manifest `model.hash`): sha256 over "name\0sha256\n" lines of
+ * config.json, then the ONNX weights by name. Node hashes a model folder's files with it; the
+ * browser the files it loaded, so both sides agree on a folder with one weights file.
+ */
+export async function modelContentHash(digests: ReadonlyMap<string, string>): Promise<string> {
+  const onnx = [...digests.keys()].filter((name) => /^onnx\/[^/]+\.onnx$/.test(name)).sort();
+  const names = [...(digests.has('config.json') ? ['config.json'] : []), ...onnx];
+  return sha256Hex(names.map((name) => `${name}\0${digests.get(name)}\n`).join(''));
+}
+
 /** A truncated or altered file is refused before it is parsed. */
 export async function verifyFile(ref: FileRef, bytes: Uint8Array): Promise<void> {
   if (bytes.byteLength !== ref.bytes) {
@@ -353,6 +364,11 @@ export async function fileContent(name: string, bytes: Uint8Array): Promise<Uint
     if (error instanceof SgptError) throw error;
     throw invalid(name, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
   }
+  return concatBytes(parts, total);
+}
+
+/** `parts` joined into one array of `total` bytes (a stream's chunks). */
+export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {

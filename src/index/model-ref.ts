@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
-import { modelName, type ModelRef } from './format';
+import { modelContentHash, modelName, type ModelRef } from './format';
 
 async function fileDigest(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -16,19 +16,17 @@ async function fileDigest(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** sha256 over config.json and onnx/*.onnx of a local model folder; '' for a hub id or URL. */
+/** modelContentHash over config.json and onnx/*.onnx of a local model folder; '' for a hub id or URL. */
 export async function modelFolderHash(source: string): Promise<string> {
   try {
     if (!(await stat(source)).isDirectory()) return '';
   } catch {
     return '';
   }
-  const onnx = (await readdir(join(source, 'onnx')).catch(() => [] as string[])).filter((n) => n.endsWith('.onnx')).sort();
-  const hash = createHash('sha256');
-  for (const name of ['config.json', ...onnx.map((n) => `onnx/${n}`)]) {
-    hash.update(`${name}\0${await fileDigest(join(source, name))}\n`);
-  }
-  return hash.digest('hex');
+  const onnx = (await readdir(join(source, 'onnx')).catch(() => [] as string[])).filter((n) => n.endsWith('.onnx'));
+  const digests = new Map<string, string>();
+  for (const name of ['config.json', ...onnx.map((n) => `onnx/${n}`)]) digests.set(name, await fileDigest(join(source, name)));
+  return modelContentHash(digests);
 }
 
 export async function modelRef(source: string, model: { dims: number; settings: { mode: Mode } }): Promise<ModelRef> {

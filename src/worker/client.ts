@@ -106,7 +106,7 @@ export class SearchClient {
   /** Set while a heartbeat waits for its answer. */
   private heartbeat: ReturnType<typeof setTimeout> | undefined;
   private lastLoad: Omit<Extract<Request, { type: 'load' }>, 'id'> | null = null;
-  private lastDocuments: SearchDocument[] | null = null;
+  private lastDocuments: Omit<Extract<Request, { type: 'setDocuments' }>, 'id'> | null = null;
   private ready: Promise<void> = Promise.resolve();
   /** Why the last worker died: the answer for calls that were about to post to it. */
   private death: SgptError | null = null;
@@ -131,13 +131,20 @@ export class SearchClient {
     return this.send(this.lastLoad, undefined, false) as Promise<LoadResult>;
   }
 
-  /** Replace the searchable documents; only new or changed ones are embedded. */
-  async setDocuments(documents: SearchDocument[]): Promise<SetDocumentsResult> {
+  /**
+   * Replace the searchable documents; only new or changed ones are embedded, except those
+   * `vectors` (aligned with `documents`) already has for this model.
+   */
+  async setDocuments(documents: SearchDocument[], vectors?: Array<Float32Array | null>): Promise<SetDocumentsResult> {
     this.documentsController?.abort();
     const controller = new AbortController();
     this.documentsController = controller;
-    const result = (await this.send({ type: 'setDocuments', documents }, controller.signal)) as SetDocumentsResult;
-    this.lastDocuments = documents;
+    const payload = { type: 'setDocuments' as const, documents, ...(vectors === undefined ? {} : { vectors }) };
+    const result = (await this.send(payload, controller.signal)) as SetDocumentsResult;
+    // A restarted worker gets the set back with every vector known by now.
+    const known = vectors?.slice() ?? documents.map(() => null);
+    for (const { index, rows } of result.vectors) known[index] = rows;
+    this.lastDocuments = { type: 'setDocuments', documents, vectors: known };
     return result;
   }
 
@@ -185,7 +192,7 @@ export class SearchClient {
       this.ready =
         load === null
           ? Promise.resolve()
-          : this.post(load).then(() => (documents === null ? undefined : this.post({ type: 'setDocuments', documents }).then(() => undefined)));
+          : this.post(load).then(() => (documents === null ? undefined : this.post(documents).then(() => undefined)));
     }
     await this.ready;
     return this.post(payload, signal);

@@ -32,7 +32,7 @@ export interface HandlerDeps {
    * Load the model for a request: resolve its device choice, configure the runtime, then load.
    * `onProgress` reports downloaded bytes.
    */
-  loadEmbedder(request: LoadRequest, onProgress: NonNullable<LoadOptions['onProgress']>): Promise<Embedder>;
+  loadEmbedder(request: LoadRequest, onProgress: NonNullable<LoadOptions['onProgress']>): Promise<{ embedder: Embedder; hash: string }>;
   /** Load a causal LM for `rerank` requests, on the backend the embedder got. Absent: no reranking. */
   loadReranker?(model: string, backend: string): Promise<Reranker>;
 }
@@ -140,11 +140,11 @@ export class WorkerHandler {
     // Vectors from another model (or mode) are not comparable with the new one's.
     this.corpus = EMPTY;
     await previous?.dispose();
-    const embedder = await this.deps.loadEmbedder(request, (loaded, total) =>
+    const { embedder, hash } = await this.deps.loadEmbedder(request, (loaded, total) =>
       this.progress(request.id, { phase: 'model', loaded, total }),
     );
     this.embedder = embedder;
-    this.loadResult = { backend: embedder.backend, modelId: embedder.modelId, dims: embedder.dims, mode: embedder.settings.mode };
+    this.loadResult = { backend: embedder.backend, modelId: embedder.modelId, dims: embedder.dims, mode: embedder.settings.mode, hash };
     return this.loadResult;
   }
 
@@ -162,9 +162,12 @@ export class WorkerHandler {
     const changed: number[] = [];
     documents.forEach((doc, i) => {
       const old = previous.get(doc.id);
+      const given = request.vectors?.[i];
       if (old !== undefined && old.text === texts[i]) embedded.set(doc.id, old);
+      else if (given) embedded.set(doc.id, { text: texts[i] as string, rows: checkedRows(given, embedder.dims, i) });
       else changed.push(i);
     });
+    const made: SetDocumentsResult['vectors'] = [];
     if (signal.aborted) throw aborted();
     const publish = () => (this.corpus = { documents, embedded: new Map(embedded), store: buildStore(documents, embedded, embedder.dims) });
     publish();
@@ -183,11 +186,15 @@ export class WorkerHandler {
         const start = row;
         while (row < out.rows && out.owner[row] === k) row++;
         const i = slice[k] as number;
-        embedded.set(documents[i]!.id, { text: texts[i] as string, rows: out.vectors.slice(start * dims, row * dims) });
+        const rows = out.vectors.slice(start * dims, row * dims);
+        embedded.set(documents[i]!.id, { text: texts[i] as string, rows });
+        made.push({ index: i, rows });
       }
       publish();
+      // Each slice's vectors go to the page as they are made: a reader who leaves mid-way keeps them.
+      this.progress(request.id, { phase: 'embed', done: from + slice.length, total: changed.length, vectors: made.slice(-slice.length) });
     }
-    return { count: documents.length, embedded: changed.length };
+    return { count: documents.length, embedded: changed.length, vectors: made };
   }
 
   private async embedQuery(request: EmbedQueryRequest, signal: AbortSignal): Promise<EmbedQueryResult> {
@@ -236,6 +243,14 @@ export class WorkerHandler {
     const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ id, score }) => ({ id, score }));
     return { query: request.query, hits, ...counts, ms: performance.now() - started };
   }
+}
+
+/** Vectors the page gave for document `index`: whole rows of the model's width, finite. */
+function checkedRows(rows: Float32Array, dims: number, index: number): Float32Array {
+  if (rows.length === 0 || rows.length % dims !== 0 || !rows.every(Number.isFinite)) {
+    throw new SgptError('DOCUMENTS_INVALID', `document ${index}: its vector has ${rows.length} numbers, not whole rows of the model's ${dims} dimensions`);
+  }
+  return rows;
 }
 
 function aborted(): SgptError {

@@ -49,7 +49,7 @@ export interface RuntimeOptions {
   ortWasm?: OrtWasmFiles;
   /** Override the build that `device` implies (WebGPU always needs 'asyncify'). */
   wasmBuild?: WasmBuild;
-  /** onnxruntime WASM threads (default: the runtime's choice). */
+  /** onnxruntime WASM threads (default: DEFAULT_WASM_THREADS in ./runtime, chosen by measurement). */
   threads?: number;
 }
 
@@ -67,6 +67,11 @@ export interface SetDocumentsRequest {
   id: number;
   type: 'setDocuments';
   documents: SearchDocument[];
+  /**
+   * Vectors the page already has for the current model (IndexedDB, or shipped with the documents),
+   * aligned with `documents`: one L2-normalised row per model window, or null to embed it here.
+   */
+  vectors?: Array<Float32Array | null>;
 }
 
 export interface SearchRequest {
@@ -116,13 +121,17 @@ export interface LoadResult {
   modelId: string;
   dims: number;
   mode: Mode;
+  /** The model's identity hash over the files loaded (manifest model.hash); '' when unknown. */
+  hash: string;
 }
 
 export interface SetDocumentsResult {
   /** Documents now searchable. */
   count: number;
-  /** Documents embedded by this call (the rest were unchanged and kept their vectors). */
+  /** Documents embedded by this call (the rest were unchanged, or came with their vectors). */
   embedded: number;
+  /** The vectors this call made, by index into `documents`, for the page to keep. */
+  vectors: Array<{ index: number; rows: Float32Array }>;
 }
 
 /** The dense half of the in-page ranking (src/search/document-search fuses it with the keyword half). */
@@ -165,7 +174,13 @@ export interface ResultMap {
 
 export type Progress =
   | { phase: 'model'; loaded: number; total: number }
-  | { phase: 'embed'; done: number; total: number };
+  | {
+      phase: 'embed';
+      done: number;
+      total: number;
+      /** After each slice: the vectors just made, by index into the request's documents (for the page to keep). */
+      vectors?: SetDocumentsResult['vectors'];
+    };
 
 export type Response =
   | { id: number; type: 'progress'; progress: Progress }
@@ -230,7 +245,11 @@ export function requestProblem(data: unknown): string | null {
       if (!isRuntime(data.runtime)) return 'load: malformed runtime options';
       return null;
     case 'setDocuments':
-      return Array.isArray(data.documents) ? null : 'setDocuments needs a documents array';
+      if (!Array.isArray(data.documents)) return 'setDocuments needs a documents array';
+      if (data.vectors !== undefined && !(Array.isArray(data.vectors) && data.vectors.length === data.documents.length && data.vectors.every((v) => v === null || v instanceof Float32Array))) {
+        return 'setDocuments: vectors must be an array of Float32Array or null, one per document';
+      }
+      return null;
     case 'search':
       if (typeof data.query !== 'string') return 'search needs a query string';
       if (!(typeof data.limit === 'number' && Number.isInteger(data.limit) && data.limit > 0)) {
@@ -269,7 +288,7 @@ function isSerializedError(value: unknown): value is SerializedError {
 function isProgress(value: unknown): value is Progress {
   if (!isRecord(value)) return false;
   if (value.phase === 'model') return typeof value.loaded === 'number' && typeof value.total === 'number';
-  if (value.phase === 'embed') return typeof value.done === 'number' && typeof value.total === 'number';
+  if (value.phase === 'embed') return typeof value.done === 'number' && typeof value.total === 'number' && (value.vectors === undefined || Array.isArray(value.vectors));
   return false;
 }
 

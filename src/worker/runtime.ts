@@ -11,9 +11,18 @@ import { env } from '@huggingface/transformers';
 import { Embedder } from '../embed/embedder';
 import type { Device, LoadOptions } from '../embed/types';
 import { SgptError } from '../errors';
+import { modelFileCache, watchFolder } from './model-files';
 import type { DeviceChoice, LoadRequest, WasmBuild } from './protocol';
 
 export const DEFAULT_ORT_BASE = '/ort/';
+
+/**
+ * WASM threads unless a load asks otherwise. Measured under cross-origin isolation on the 2-core
+ * machines here (`npm run bench -- chromium-embed`): 2 threads were slower than 1 both for a query
+ * (1.20x the time) and for embedding the demo's sections (0.72x the rate); onnxruntime-web's own
+ * default would take half the cores (up to 4) wherever the page is isolated.
+ */
+export const DEFAULT_WASM_THREADS = 1;
 
 export function ortFiles(base: string, build: WasmBuild): { mjs: string; wasm: string } {
   const stem = `ort-wasm-simd-threaded${build === 'asyncify' ? '.asyncify' : ''}`;
@@ -61,31 +70,61 @@ export async function resolveDevice(choice: DeviceChoice, ortBase: string): Prom
   return real && (await reachable(ortFiles(ortBase, 'asyncify').wasm)) ? 'webgpu' : 'wasm';
 }
 
-/** HandlerDeps.loadEmbedder for a browser worker. */
+/** A model folder URL with exactly one trailing slash. */
+export function folderUrl(model: string): string {
+  return `${new URL(model, self.location.href).href.replace(/\/+$/, '')}/`;
+}
+
+/** Every model file through ./model-files (fetched once, kept in the Cache API), set once per worker. */
+export function serveModelFiles(): void {
+  env.useCustomCache = true;
+  env.customCache = modelFileCache;
+}
+
+/** Hand onnxruntime-web its WASM binary from ./file-store, so a repeat visit reads it from the Cache API. */
+async function provideWasm(fetchFile: (url: string) => Promise<Uint8Array | null>, url: string): Promise<void> {
+  const wasm = env.backends.onnx.wasm;
+  if (wasm === undefined || wasm.wasmBinary !== undefined) return; // one runtime per worker: the first load decides
+  const bytes = await fetchFile(url);
+  if (bytes === null) throw new SgptError('BACKEND_UNAVAILABLE', `onnxruntime-web's ${url} is missing on this site`);
+  wasm.wasmBinary = bytes as Uint8Array<ArrayBuffer>;
+}
+
+/** HandlerDeps.loadEmbedder for a browser worker; the model's identity hash comes with it. */
 export async function loadBrowserEmbedder(
   request: LoadRequest,
   onProgress: (loaded: number, total: number) => void,
-): Promise<Embedder> {
+): Promise<{ embedder: Embedder; hash: string }> {
   const runtime = request.runtime ?? {};
   const ortBase = runtime.ortBase ?? DEFAULT_ORT_BASE;
   const device = await resolveDevice(request.device ?? 'auto', ortBase);
-  const options: LoadOptions = {
-    device,
-    allowWebGpu: device === 'webgpu',
-    onProgress,
-    ...(request.mode === undefined ? {} : { settings: { mode: request.mode } }),
-    ...(runtime.threads === undefined ? {} : { threads: runtime.threads }),
-  };
-  if (runtime.wasmBuild === undefined && device === 'wasm' && runtime.ortWasm !== undefined) {
-    options.wasmPaths = runtime.ortWasm;
-  } else if (runtime.wasmBuild === undefined || device === 'webgpu') {
-    // The engine picks the build for the device: plain for wasm, asyncify for WebGPU.
-    options.wasmPaths = ortBase;
-  } else {
-    // An explicit build (benchmarks compare them): set the paths ourselves, in place.
-    const wasm = env.backends.onnx.wasm;
-    if (wasm === undefined) throw new SgptError('BACKEND_UNAVAILABLE', 'onnxruntime-web has no WASM backend in this build');
-    wasm.wasmPaths = ortFiles(ortBase, runtime.wasmBuild);
+  serveModelFiles();
+  const watch = watchFolder(folderUrl(request.model), onProgress);
+  try {
+    const build: WasmBuild = device === 'webgpu' ? 'asyncify' : (runtime.wasmBuild ?? 'plain');
+    // A bundler may have renamed the plain build's files (the prebuilt runtime passes their URLs).
+    const renamed = runtime.wasmBuild === undefined && device === 'wasm' ? runtime.ortWasm : undefined;
+    await provideWasm((url) => watch.fetch(url), (renamed ?? ortFiles(ortBase, build)).wasm);
+    const options: LoadOptions = {
+      device,
+      allowWebGpu: device === 'webgpu',
+      ...(request.mode === undefined ? {} : { settings: { mode: request.mode } }),
+      threads: runtime.threads ?? DEFAULT_WASM_THREADS,
+    };
+    if (renamed !== undefined) {
+      options.wasmPaths = renamed;
+    } else if (runtime.wasmBuild === undefined || device === 'webgpu') {
+      // The engine picks the build for the device: plain for wasm, asyncify for WebGPU.
+      options.wasmPaths = ortBase;
+    } else {
+      // An explicit build (benchmarks compare them): set the paths ourselves, in place.
+      const wasm = env.backends.onnx.wasm;
+      if (wasm === undefined) throw new SgptError('BACKEND_UNAVAILABLE', 'onnxruntime-web has no WASM backend in this build');
+      wasm.wasmPaths = ortFiles(ortBase, runtime.wasmBuild);
+    }
+    const embedder = await Embedder.load(request.model, options);
+    return { embedder, hash: await watch.hash() };
+  } finally {
+    watch.close();
   }
-  return Embedder.load(request.model, options);
 }

@@ -7,7 +7,8 @@ import { cspBlocked } from '../errors';
 import { Reranker } from '../rerank/reranker';
 import { WorkerHandler } from './handler';
 import type { Response } from './protocol';
-import { loadBrowserEmbedder } from './runtime';
+import { watchFolder } from './model-files';
+import { folderUrl, loadBrowserEmbedder } from './runtime';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** The last Content Security Policy refusal here (a model file, the WASM runtime): the failure it causes is reported as CSP_BLOCKED. */
@@ -26,8 +27,16 @@ function post(response: Response): void {
 
 const handler = new WorkerHandler(post, {
   loadEmbedder: loadBrowserEmbedder,
-  // The runtime is configured by the embedder's load; the LM runs on the backend it got.
-  loadReranker: (model, backend) => Reranker.load(model, { device: backend === 'webgpu' ? 'webgpu' : 'wasm', allowWebGpu: backend === 'webgpu' }),
+  // The runtime is configured by the embedder's load; the LM runs on the backend it got, its files
+  // fetched like the embedder's (once, through the Cache API; the watch lets go of their bytes after).
+  loadReranker: async (model, backend) => {
+    const watch = watchFolder(folderUrl(model));
+    try {
+      return await Reranker.load(model, { device: backend === 'webgpu' ? 'webgpu' : 'wasm', allowWebGpu: backend === 'webgpu' });
+    } finally {
+      watch.close();
+    }
+  },
 });
 
 scope.onmessage = (event: MessageEvent<unknown>) => {

@@ -30,6 +30,7 @@ test('the demo loads, fires sgpt-ready, ranks results and follows the combobox p
 
   await test.step('loads the model, embeds the documents and fires sgpt-ready', async () => {
     await page.goto('/');
+    await input.focus(); // intent: the element loads nothing before
     // The progress bar is up while the model downloads or the documents are embedded.
     await expect(search.locator('[part="progress"]')).toBeVisible();
     const ready = await waitForEvent(page, 'sgpt-ready', 'search', 1, 150_000);

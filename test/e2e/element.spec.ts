@@ -1,9 +1,10 @@
 /** <sgpt-search> behaviour on the minimal page: links, markup safety, errors, worker death, updates. */
 import type { Page } from '@playwright/test';
-import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
+import { test, expect, events, intent, waitForEvent, waitForResults } from './fixtures';
 
 async function openMinimal(page: Page): Promise<void> {
   await page.goto('/minimal.html');
+  await intent(page, 'search');
   await waitForEvent(page, 'sgpt-ready', 'search');
 }
 
@@ -58,10 +59,12 @@ test('a model URL that 404s (or a src that does) shows a clear error and fires s
     const element = document.createElement('sgpt-search');
     element.id = 'broken';
     element.setAttribute('model', '/models/no-such-model/');
+    element.setAttribute('load', 'eager');
     document.body.append(element);
     const noData = document.createElement('sgpt-search');
     noData.id = 'no-data';
     noData.setAttribute('src', '/data/no-such-file.json');
+    noData.setAttribute('load', 'eager');
     document.body.append(noData);
   });
   const fetchFailed = await waitForEvent(page, 'sgpt-error', 'no-data');

@@ -52,6 +52,11 @@ export async function events(page: Page, type: string, target?: string): Promise
   return all.filter((e) => e.type === type && (target === undefined || e.target === target));
 }
 
+/** Show the element with `id` the reader's intent (focus its box): with the default load="intent" nothing loads before. */
+export async function intent(page: Page, id: string): Promise<void> {
+  await page.locator(`sgpt-search#${id}`).getByRole('combobox').focus();
+}
+
 /** Wait until the element with `id` has fired `type` at least `count` times; returns the last one. */
 export async function waitForEvent(page: Page, type: string, id: string, count = 1, timeout = 45_000): Promise<RecordedEvent> {
   await expect.poll(async () => (await events(page, type, id)).length, { timeout, message: `${type} on #${id}` }).toBeGreaterThanOrEqual(count);

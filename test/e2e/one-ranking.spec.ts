@@ -13,7 +13,7 @@ import type { Run } from '../../src/eval/metrics';
 import { openEval } from '../../src/eval/runner';
 import { elementDefaults } from '../../src/element/defaults';
 import { docIdOf, writeBeirSite } from '../fixtures/beir-site';
-import { test, expect, waitForEvent, waitForResults } from './fixtures';
+import { test, expect, intent, waitForEvent, waitForResults } from './fixtures';
 import { routeSite } from './site-route';
 
 const MINI = resolve('test/fixtures/beir-mini');
@@ -66,6 +66,7 @@ test('documents given in the page rank as eval does, keyword results first', asy
     }),
   );
   await page.goto('/inpage/search.html');
+  await intent(page, 'search');
   await waitForEvent(page, 'sgpt-ready', 'search', 1, 90_000);
   const input = page.locator('sgpt-search#search').getByRole('combobox');
   for (const query of data.queries) {

@@ -43,6 +43,7 @@ async function addElement(page: Page): Promise<void> {
     element.id = 'rr';
     element.setAttribute('model', model);
     element.setAttribute('rerank', '');
+    element.setAttribute('load', 'eager');
     element.documents = documents;
     document.body.append(element);
   }, { documents: DOCUMENTS, model: `/models/${MODEL}/` });

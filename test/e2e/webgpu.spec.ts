@@ -4,7 +4,7 @@
  * asyncify build) and rank like WASM; device="auto" must not pick a fallback adapter.
  */
 import { chromiumLaunch } from '../../playwright.config';
-import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
+import { test, expect, events, intent, waitForEvent, waitForResults } from './fixtures';
 
 test.use({ launchOptions: { ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-unsafe-webgpu'] } });
 
@@ -15,6 +15,7 @@ test('device="webgpu" runs on WebGPU and ranks like WASM; "auto" skips a fallbac
     if (name) ortFiles.push(name);
   });
   await page.goto('/minimal.html');
+  await intent(page, 'search');
   const auto = await waitForEvent(page, 'sgpt-ready', 'search');
   const adapter = await page.evaluate(async () => {
     const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -28,6 +29,7 @@ test('device="webgpu" runs on WebGPU and ranks like WASM; "auto" skips a fallbac
     const gpu = document.createElement('sgpt-search');
     gpu.id = 'gpu';
     gpu.setAttribute('device', 'webgpu');
+    gpu.setAttribute('load', 'eager');
     gpu.documents = source.documents;
     document.body.append(gpu);
   });

@@ -5,13 +5,14 @@ import { ortRuntime } from '../../src/element/defaults';
 
 describe('ortRuntime', () => {
   const page = 'https://example.org/docs/guide/page.html';
+  const absolute = (url: string) => new URL(url, page).href;
 
   it('resolves the ORT folder against the page', () => {
-    expect(ortRuntime({ model: '/models/m/', ortBase: '/ort/' }, page)).toEqual({ ortBase: 'https://example.org/ort/' });
+    expect(ortRuntime({ model: '/models/m/', ortBase: '/ort/' }, absolute)).toEqual({ ortBase: 'https://example.org/ort/' });
   });
 
   it('passes renamed plain-build files on, absolute', () => {
-    const runtime = ortRuntime({ model: 'm/', ortBase: '../sgpt/ort/', ortWasm: { mjs: '../assets/ort-1a.mjs', wasm: 'https://cdn.example.org/ort-2b.wasm' } }, page);
+    const runtime = ortRuntime({ model: 'm/', ortBase: '../sgpt/ort/', ortWasm: { mjs: '../assets/ort-1a.mjs', wasm: 'https://cdn.example.org/ort-2b.wasm' } }, absolute);
     expect(runtime).toEqual({
       ortBase: 'https://example.org/docs/sgpt/ort/',
       ortWasm: { mjs: 'https://example.org/docs/assets/ort-1a.mjs', wasm: 'https://cdn.example.org/ort-2b.wasm' },

@@ -41,7 +41,7 @@ describe('one ranking: eval default, CLI query, in-page search', () => {
     const evalRun = await open.ctx.run('default').finally(() => open.dispose());
 
     const responses: Response[] = [];
-    const handler = new WorkerHandler((r) => responses.push(r), { loadEmbedder: (request) => Embedder.load(request.model) });
+    const handler = new WorkerHandler((r) => responses.push(r), { loadEmbedder: (request) => Embedder.load(request.model).then((embedder) => ({ embedder, hash: '' })) });
     await handler.handle({ id: 1, type: 'load', model });
     await handler.handle({ id: 2, type: 'setDocuments', documents: data.corpus });
     const inPage = new DocumentSearch(data.corpus);

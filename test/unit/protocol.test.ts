@@ -28,6 +28,8 @@ describe('requestProblem', () => {
     [{ id: 1, type: 'load', model: 'm', runtime: { wasmBuild: 'jsep' } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'load', model: 'm', runtime: { ortWasm: { mjs: '/x.mjs' } } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'setDocuments', documents: {} }, 'setDocuments needs a documents array'],
+    [{ id: 1, type: 'setDocuments', documents: [{}], vectors: [[1, 2]] }, 'setDocuments: vectors must be an array of Float32Array or null, one per document'],
+    [{ id: 1, type: 'setDocuments', documents: [{}], vectors: [] }, 'setDocuments: vectors must be an array of Float32Array or null, one per document'],
     [{ id: 1, type: 'search', limit: 1 }, 'search needs a query string'],
     [{ id: 1, type: 'search', query: 'x', limit: 0 }, 'search needs a positive integer limit'],
     [{ id: 1, type: 'search', query: 'x', limit: 2.5 }, 'search needs a positive integer limit'],

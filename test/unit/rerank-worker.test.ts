@@ -20,7 +20,7 @@ describe('worker rerank request', () => {
   let direct: Reranker;
   beforeAll(async () => {
     handler = new WorkerHandler((response) => responses.push(response), {
-      loadEmbedder: (request) => Embedder.load(request.model),
+      loadEmbedder: (request) => Embedder.load(request.model).then((embedder) => ({ embedder, hash: '' })),
       loadReranker: (model) => Reranker.load(model),
     });
     await handler.handle({ id: 1, type: 'load', model: resolve(root, 'test/fixtures/models/tiny-gpt2') });

@@ -16,7 +16,7 @@ const DOCS = [
 describe('WorkerHandler', () => {
   const responses: Response[] = [];
   const handler = new WorkerHandler((response) => responses.push(structuredClone(response)), {
-    loadEmbedder: (request, onProgress) => Embedder.load(request.model, { onProgress }),
+    loadEmbedder: (request, onProgress) => Embedder.load(request.model, { onProgress }).then((embedder) => ({ embedder, hash: '' })),
   });
   const of = (id: number) => responses.filter((r) => r.id === id);
 
@@ -36,8 +36,25 @@ describe('WorkerHandler', () => {
     await handler.handle({ id: 2, type: 'setDocuments', documents: DOCS });
     const answers = of(2);
     expect(answers[0]).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 0, total: 3 } });
-    expect(answers.at(-2)).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3 } });
-    expect(answers.at(-1)).toEqual({ id: 2, type: 'result', result: { count: 3, embedded: 3 } });
+    expect(answers.at(-3)).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3 } });
+    // The slice's vectors follow as they are made, before the result.
+    expect(answers.at(-2)).toMatchObject({ id: 2, type: 'progress', progress: { phase: 'embed', done: 3, total: 3, vectors: [{ index: 0 }, { index: 1 }, { index: 2 }] } });
+    expect(answers.at(-1)).toMatchObject({ id: 2, type: 'result', result: { count: 3, embedded: 3 } });
+    // The vectors it made come back for the page to keep: one row of 64 per (short) document.
+    const made = (answers.at(-1) as { result: { vectors: Array<{ index: number; rows: Float32Array }> } }).result.vectors;
+    expect(made.map((v) => [v.index, v.rows.length])).toEqual([[0, 64], [1, 64], [2, 64]]);
+  });
+
+  it('uses the vectors the page gives instead of embedding, and refuses rows of the wrong width', async () => {
+    const fresh: Response[] = [];
+    const other = new WorkerHandler((r) => fresh.push(structuredClone(r)), { loadEmbedder: (request) => Embedder.load(request.model).then((embedder) => ({ embedder, hash: '' })) });
+    await other.handle({ id: 1, type: 'load', model: MODEL });
+    const given = new Float32Array(64).fill(0.125);
+    await other.handle({ id: 2, type: 'setDocuments', documents: DOCS, vectors: [given, null, null] });
+    expect(fresh.filter((r) => r.id === 2).at(-1)).toMatchObject({ type: 'result', result: { count: 3, embedded: 2 } });
+    expect(fresh.find((r) => r.id === 2 && r.type === 'progress')).toEqual({ id: 2, type: 'progress', progress: { phase: 'embed', done: 0, total: 2 } });
+    await other.handle({ id: 3, type: 'setDocuments', documents: DOCS.slice(0, 1).map((d) => ({ ...d, id: 'z' })), vectors: [new Float32Array(10)] });
+    expect(fresh.filter((r) => r.id === 3).at(-1)).toEqual({ id: 3, type: 'error', error: { code: 'DOCUMENTS_INVALID', message: "document 0: its vector has 10 numbers, not whole rows of the model's 64 dimensions" } });
   });
 
   it('answers a search with the dense list: every embedded document by cosine, best first', async () => {
@@ -66,7 +83,7 @@ describe('WorkerHandler', () => {
     await handler.handle({ id: 7, type: 'search', query: 'tea', limit: 10 });
     expect((of(7).at(-1) as Extract<Response, { type: 'result' }>).result).toMatchObject({ embedded: 3, total: 3 });
     await handler.handle({ id: 8, type: 'setDocuments', documents: many });
-    expect(of(8).at(-1)).toEqual({ id: 8, type: 'result', result: { count: 40, embedded: 40 } });
+    expect(of(8).at(-1)).toMatchObject({ id: 8, type: 'result', result: { count: 40, embedded: 40 } });
   });
 
   it('publishes each slice of a document set as it is embedded, so searches rank what is ready', async () => {
@@ -80,7 +97,7 @@ describe('WorkerHandler', () => {
         // In the second slice (the first 64 are published), ask for the dense list.
         if (search === undefined && progress?.phase === 'embed' && progress.done! > 64) search = progressive.handle({ id: 2, type: 'search', query: 'text 3', limit: 100 });
       },
-      { loadEmbedder: (request) => Embedder.load(request.model) },
+      { loadEmbedder: (request) => Embedder.load(request.model).then((embedder) => ({ embedder, hash: '' })) },
     );
     await progressive.handle({ id: 0, type: 'load', model: MODEL });
     await progressive.handle({ id: 1, type: 'setDocuments', documents: docs });

@@ -1,0 +1,217 @@
+/**
+ * Bytes and time of a page view in headless Chromium, as a reader meets them.
+ *
+ * A built site (the CLI's index of test/fixtures/site with the two tags, the runtime and the model
+ * it ships) behind a plain static server that gzips (chunked, no Content-Length, Range ignored):
+ * bytes on the wire for a page view with no search, up to the first keyword result and up to the
+ * first semantic result, and the time from intent (focus) to each result. The baseline in the same
+ * run is load="eager" (what the element did before: everything at connection); the repeat visit is
+ * the same browser profile restarted (Cache API, IndexedDB, HTTP cache kept).
+ *
+ * The demo (300 Python-docs sections given in the page, Vite dev server): time from intent to the
+ * first semantic result over all the documents, first visit vs a repeat visit whose vectors come
+ * from IndexedDB (target ≤ 1 s), and the first visit with vectors shipped by
+ * `sgpt-search embed --documents`.
+ *
+ *   npm run bench -- browser-loading [--quick]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import type { Plugin } from 'vite';
+import { chromiumLaunch } from '../../playwright.config';
+import buildRuntime from '../../test/build-runtime';
+import { buildFixtureSite, serveFolder, type StaticServer } from '../../test/e2e/static-server';
+import { withDevServer } from '../browser';
+import type { BenchContext, BenchRow } from '../types';
+
+const SECTION = 'browser-loading';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PREFIX = '/docs/';
+const SITE_QUERY = 'how do I install the kettle';
+const DEMO_QUERY = 'how do I read a file line by line';
+
+/** Times (epoch ms) the page saw: intent (first focus), each results stage, ready. */
+interface Timeline {
+  focus: number | null;
+  ready: number | null;
+  results: Array<{ stage: string; query: string; at: number }>;
+}
+
+async function recordTimeline(page: Page): Promise<void> {
+  // No named inner functions in page code: tsx would wrap them in a helper the page lacks.
+  await page.addInitScript(() => {
+    const t: Timeline = { focus: null, ready: null, results: [] };
+    (window as unknown as { __timeline: Timeline }).__timeline = t;
+    document.addEventListener('focusin', () => (t.focus ??= performance.timeOrigin + performance.now()), true);
+    document.addEventListener('sgpt-ready', () => (t.ready ??= performance.timeOrigin + performance.now()));
+    document.addEventListener('sgpt-results', (event) => {
+      const { stage, query } = (event as CustomEvent<{ stage: string; query: string }>).detail;
+      t.results.push({ stage, query, at: performance.timeOrigin + performance.now() });
+    });
+  });
+}
+
+const timeline = (page: Page) => page.evaluate(() => (window as unknown as { __timeline: Timeline }).__timeline);
+
+async function waitFor(page: Page, test: (t: Timeline) => boolean, timeoutMs: number, what: string): Promise<Timeline> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await timeline(page);
+    if (test(t)) return t;
+    if (Date.now() > deadline) throw new Error(`${SECTION}: timed out waiting for ${what}`);
+    await page.waitForTimeout(25);
+  }
+}
+
+const firstOf = (t: Timeline, stage: string, query: string) => t.results.find((r) => r.stage === stage && r.query === query)?.at;
+
+interface SiteVisit {
+  pageView: number;
+  toKeyword: number;
+  toSemantic: number;
+  keywordMs: number;
+  semanticMs: number;
+  /** Bytes of model and WASM files up to the first semantic result. */
+  modelAndWasm: number;
+}
+
+/** One page view of the built site: idle a while, then focus, type, wait for both stages. */
+async function siteVisit(context: BrowserContext, server: StaticServer, idleMs: number, path = ''): Promise<SiteVisit> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await recordTimeline(page);
+  const from = server.log.length;
+  await page.goto(`${server.origin}${PREFIX}${path}`);
+  await page.waitForTimeout(idleMs);
+  const viewEnd = Date.now();
+  await page.locator('sgpt-search').getByRole('combobox').fill(SITE_QUERY);
+  const t = await waitFor(page, (x) => firstOf(x, 'semantic', SITE_QUERY) !== undefined, 120_000, 'the semantic result');
+  await page.waitForTimeout(200); // let the log settle
+  const log = server.log.slice(from);
+  const bytesBefore = (at: number) => log.filter((entry) => entry.at <= at).reduce((sum, entry) => sum + entry.bytes, 0);
+  const keywordAt = firstOf(t, 'keyword', SITE_QUERY)!;
+  const semanticAt = firstOf(t, 'semantic', SITE_QUERY)!;
+  return {
+    pageView: bytesBefore(viewEnd),
+    toKeyword: bytesBefore(keywordAt),
+    toSemantic: bytesBefore(semanticAt),
+    keywordMs: keywordAt - t.focus!,
+    semanticMs: semanticAt - t.focus!,
+    modelAndWasm: log.filter((entry) => entry.at <= semanticAt && /\/model\/|\.wasm$/.test(entry.path)).reduce((sum, entry) => sum + entry.bytes, 0),
+  };
+}
+
+/** The fixture site with the two tags: index.html as shipped (load on intent), eager.html with load="eager" (the baseline). */
+function builtSite(work: string): Promise<string> {
+  const tags = (load: string) => `<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search index="sgpt/manifest.json"${load}></sgpt-search>`;
+  return buildFixtureSite(work, { 'index.html': tags(''), 'eager.html': tags(' load="eager"') });
+}
+
+const launchPersistent = (profile: string) => chromium.launchPersistentContext(profile, { executablePath: chromiumLaunch.executablePath, args: chromiumLaunch.args });
+
+/** Demo visits in one profile: returns ms from intent to ready and to the first semantic result after it. */
+async function demoVisit(profile: string, base: string, path: string): Promise<{ readyMs: number; semanticMs: number }> {
+  const context = await launchPersistent(profile);
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await recordTimeline(page);
+    await page.goto(`${base}${path}`);
+    await page.waitForTimeout(1_000);
+    await page.locator('sgpt-search').getByRole('combobox').fill(DEMO_QUERY);
+    const t = await waitFor(page, (x) => x.ready !== null && x.results.some((r) => r.stage === 'semantic' && r.at >= x.ready!), 400_000, 'the demo to be ready');
+    const semantic = t.results.find((r) => r.stage === 'semantic' && r.at >= t.ready!)!;
+    return { readyMs: t.ready! - t.focus!, semanticMs: semantic.at - t.focus! };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Serves the demo page with its documents replaced by a file with shipped vectors. */
+function shippedDemo(file: string): Plugin {
+  return {
+    name: 'bench-shipped-demo',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (!req.url?.startsWith('/__shipped__/docs.json')) return next();
+        readFile(file).then((body) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body), next);
+      });
+    },
+    transformIndexHtml(html, ctx) {
+      return ctx.originalUrl?.includes('shipped=1') ? html.replace('src="./data/python-docs.json"', 'src="/__shipped__/docs.json"') : html;
+    },
+  };
+}
+
+const kb = (bytes: number) => bytes / 1024;
+
+export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+  const log = ctx.log ?? (() => undefined);
+  const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-loading-'));
+  const rows: BenchRow[] = [];
+  try {
+    log(`${SECTION}: building the fixture site with the CLI`);
+    buildRuntime(); // the site ships dist/runtime: never measure a stale one
+    const site = await builtSite(work);
+    const server = await serveFolder(site, PREFIX, {}, { gzip: true });
+    try {
+      const idleMs = 3_000;
+      log(`${SECTION}: eager (baseline), cold`);
+      const browser = await chromium.launch(chromiumLaunch);
+      let eager: SiteVisit;
+      try {
+        eager = await siteVisit(await browser.newContext(), server, idleMs, 'eager.html');
+      } finally {
+        await browser.close();
+      }
+      const profile = join(work, 'profile');
+      log(`${SECTION}: intent (default), cold, then a repeat visit`);
+      const visit = async () => {
+        const context = await launchPersistent(profile);
+        try {
+          return await siteVisit(context, server, idleMs);
+        } finally {
+          await context.close();
+        }
+      };
+      const first = await visit();
+      const repeat = await visit();
+      const script = (await readFile(join(site, 'sgpt/sgpt-search.js'))).length;
+      const note = 'built fixture site, gzip static server, cold Chromium; KB on the wire';
+      rows.push(
+        { section: SECTION, name: 'KB for a page view with no search', value: kb(first.pageView), unit: 'KB', baseline: { name: 'load="eager"', value: kb(eager.pageView) }, note: `${note}; element script ${kb(script).toFixed(0)} KB before gzip` },
+        { section: SECTION, name: 'KB to the first keyword result', value: kb(first.toKeyword), unit: 'KB', baseline: { name: 'load="eager"', value: kb(eager.toKeyword) }, note: `${note}; requests started by then: the WASM runtime starts (in the worker) once the keyword index is in, within the 120 ms debounce` },
+        { section: SECTION, name: 'KB to the first semantic result', value: kb(first.toSemantic), unit: 'KB', baseline: { name: 'load="eager"', value: kb(eager.toSemantic) }, note },
+        { section: SECTION, name: 'repeat visit: KB to the first semantic result', value: kb(repeat.toSemantic), unit: 'KB', baseline: { name: 'first visit', value: kb(first.toSemantic) }, note: 'same profile, browser restarted' },
+        { section: SECTION, name: 'repeat visit: model + WASM KB from the network', value: kb(repeat.modelAndWasm), unit: 'KB', baseline: { name: 'first visit', value: kb(first.modelAndWasm) }, note: 'Cache API' },
+        { section: SECTION, name: 'ms from intent to the first keyword result', value: first.keywordMs, unit: 'ms', baseline: { name: 'load="eager"', value: eager.keywordMs }, note: 'focus, then the query typed at once' },
+        { section: SECTION, name: 'ms from intent to the first semantic result', value: first.semanticMs, unit: 'ms', baseline: { name: 'load="eager" (model loaded during the idle page view)', value: eager.semanticMs } },
+        { section: SECTION, name: 'repeat visit: ms from intent to the first semantic result', value: repeat.semanticMs, unit: 'ms', baseline: { name: 'first visit', value: first.semanticMs } },
+      );
+    } finally {
+      await server.close();
+    }
+
+    if (!ctx.quick) {
+      log(`${SECTION}: demo, 300 sections in the page: first visit, repeat visit, shipped vectors`);
+      const shipped = join(work, 'shipped.json');
+      await promisify(execFile)(process.execPath, [resolve(ROOT, 'bin/sgpt-search.js'), 'embed', '--documents', resolve(ROOT, 'demo/data/python-docs.json'), '--out', shipped]);
+      await withDevServer(async (base) => {
+        const profile = join(work, 'demo-profile');
+        const cold = await demoVisit(profile, base, '/');
+        const warm = await demoVisit(profile, base, '/');
+        const precomputed = await demoVisit(join(work, 'shipped-profile'), base, '/?shipped=1');
+        rows.push(
+          { section: SECTION, name: 'demo repeat visit: ms from intent to semantic results over all 300', value: warm.semanticMs, unit: 'ms', baseline: { name: 'first visit', value: cold.semanticMs }, note: `vectors from IndexedDB; target ≤ 1000 ms (ready after ${warm.readyMs.toFixed(0)} ms)` },
+          { section: SECTION, name: 'demo first visit, vectors shipped (embed --documents): ms to semantic results', value: precomputed.semanticMs, unit: 'ms', baseline: { name: 'first visit, embedded in the browser', value: cold.semanticMs } },
+        );
+      }, [shippedDemo(shipped)]);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return rows;
+}

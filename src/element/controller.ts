@@ -1,0 +1,469 @@
+/**
+ * What <sgpt-search> does, without the view: when to load (the load policy and the reader's
+ * intent), the model and documents and their races (a generation counter: a newer load wins), the
+ * vectors kept across visits, and each query's stages (latest wins; a later stage waits while the
+ * pointer is over the list). A plain class: Node tests drive it with a fake client and source.
+ *
+ * Nothing heavy before intent: with load="intent" (the default) neither the documents, the site
+ * index, the worker, the WASM runtime nor the model is fetched until the reader focuses the box,
+ * points at it, types, or presses the shortcut. Then the keyword half (documents or the index's
+ * keyword files) comes first, and the model starts loading in the worker only once that is in, so
+ * keyword results never wait for the model or share the network with its download.
+ */
+import type { Mode } from '../embed/sgpt-settings';
+import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
+import { hitText } from '../rerank/hit-text';
+import { DocumentSearch } from '../search/document-search';
+import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
+import type { SearchClient } from '../worker/client';
+import { contentHash, modelKey, parseDocumentFile, stampMismatch, type DocumentFile } from '../worker/document-vectors';
+import { documentText } from '../worker/documents';
+import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
+import { ortRuntime, type ElementDefaults } from './defaults';
+import { RerankingSource } from './reranking-source';
+import { DocumentSource, type SearchSource } from './source';
+import type { VectorCache } from './vector-cache';
+
+export const DEBOUNCE_MS = 120;
+
+/** When the model and the documents load: on the reader's intent (default), when the page is idle, or at once. */
+export type LoadPolicy = 'intent' | 'idle' | 'eager';
+
+export function loadPolicy(value: unknown): LoadPolicy {
+  return value === 'eager' || value === 'idle' ? value : 'intent';
+}
+
+export interface ControllerSettings {
+  /** Model folder URL; empty: the index's model, else the default. */
+  model: string;
+  src?: string | undefined;
+  index?: string | undefined;
+  fusionWeight?: number | undefined;
+  mode?: Mode | undefined;
+  limit: number;
+  device: DeviceChoice;
+  rerank: boolean;
+  rerankModel: string;
+  load: LoadPolicy;
+}
+
+export type Phase = 'idle' | 'loading' | 'embedding' | 'ready';
+
+export interface ReadyDetail {
+  backend: string;
+  modelId: string;
+  dims: number;
+}
+
+/** What the controller tells the view. */
+export interface ControllerView {
+  /** Phase, progress bar or error changed. */
+  state(state: { phase: Phase; progress: Progress | null; error: SerializedError | null }): void;
+  /** A stage of the current query's results to show (`later`: a later stage of the same query). */
+  results(query: string, results: SearchHit[], stage: string, later: boolean): void;
+  ready(detail: ReadyDetail): void;
+  progress(progress: Progress): void;
+  error(error: SerializedError): void;
+}
+
+/** A site-index source: also names the model its index ships. */
+export interface SiteSourceLike extends SearchSource {
+  /** Settles once the manifest and keyword index are in (or failed). */
+  readonly site: Promise<unknown>;
+  modelUrl(): Promise<string | undefined>;
+}
+
+export type ControllerClient = Pick<SearchClient, 'load' | 'setDocuments' | 'search' | 'embedQuery' | 'rerank' | 'dispose'>;
+
+/** The I/O edges, injected: the browser's in ./sgpt-search, fakes in tests. */
+export interface ControllerDeps {
+  client: ControllerClient;
+  /** Absolute URL of a (possibly relative) URL on the page. */
+  resolve(url: string): string;
+  /** The default model folder and ORT files (./defaults), read at load time. */
+  defaults(): Readonly<ElementDefaults>;
+  fetchJson(url: string): Promise<unknown>;
+  openSite(manifestUrl: string, modelLoad: () => Promise<LoadResult>, weight: () => number | undefined): SiteSourceLike;
+  openVectors(): Promise<VectorCache>;
+  /** Run `task` when the page is idle; returns a cancel function. */
+  whenIdle(task: () => void): () => void;
+  /** Console notes (fallbacks that are not errors). */
+  warn(message: string): void;
+  /** The error as shown and announced (the page may know better, e.g. a Content Security Policy refusal behind it). */
+  describe(error: unknown): SerializedError;
+  debounceMs?: number;
+}
+
+export class SearchController {
+  private settings: ControllerSettings;
+  private started = false;
+  private cancelIdle: (() => void) | null = null;
+  private source: SearchSource;
+  private phase: Phase = 'idle';
+  private progressState: Progress | null = null;
+  private error: SerializedError | null = null;
+
+  private goodDocuments: SearchDocument[] | null = null;
+  /** Vectors shipped with the documents (sgpt-search embed --documents), used once the model is known to match. */
+  private shipped: DocumentFile['shipped'] = null;
+  /** Keyword index and fusion over goodDocuments, built when they arrive (no model needed). */
+  private documentSearch: DocumentSearch | null = null;
+  private embeddedDocuments: SearchDocument[] | null = null;
+  private loaded: LoadResult | null = null;
+  /** Why the latest model load failed: shown beside the keyword results still given. */
+  private loadError: SerializedError | null = null;
+  /** The latest model load, for semantic stages to wait on. */
+  private modelLoad: Promise<LoadResult> | null = null;
+  /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
+  private modelHref: string | null = null;
+  private vectors: Promise<VectorCache> | null = null;
+  /** The keys of the document set the worker is embedding (null: none, or nothing is kept for this model). */
+  private embeddingKeys: string[] | null = null;
+  private generation = 0;
+  private readyFired = false;
+
+  private query = '';
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private searchController: AbortController | null = null;
+  private searchWanted = false;
+  /** While the pointer is over the list, a later stage waits here instead of moving items under it. */
+  private pointerInList = false;
+  private heldStage: (() => void) | null = null;
+
+  constructor(
+    private readonly view: ControllerView,
+    private readonly deps: ControllerDeps,
+    settings: ControllerSettings,
+  ) {
+    this.settings = settings;
+    this.source = this.documentSource();
+  }
+
+  /** Whether loading has begun (intent shown, or the policy started it). */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** The last valid documents given (property or `src`). */
+  get documents(): SearchDocument[] | null {
+    return this.goodDocuments;
+  }
+
+  // --- lifecycle and settings ------------------------------------------------------------------
+
+  /** The element is in the page: start now, when idle, or on intent, as the policy says; a reconnect reloads. */
+  connect(): void {
+    if (this.started) {
+      void this.loadModel();
+      return;
+    }
+    this.schedule();
+  }
+
+  disconnect(): void {
+    clearTimeout(this.debounce);
+    this.cancelIdle?.();
+    this.cancelIdle = null;
+    this.searchController?.abort();
+    this.generation++;
+    this.loaded = null;
+    this.embeddedDocuments = null;
+    this.deps.client.dispose();
+  }
+
+  /** New settings; `changed` names the ones that differ from before. Nothing loads before the start. */
+  configure(settings: ControllerSettings, changed: ReadonlySet<keyof ControllerSettings>): void {
+    this.settings = settings;
+    if (!this.started) {
+      if (changed.has('load')) this.schedule();
+      return;
+    }
+    if (changed.has('index')) this.source = this.makeSource();
+    // Without a model attribute the index names the model, so a new index may mean a new model.
+    const reload = changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !settings.model);
+    const documents = changed.has('src') && settings.src ? this.fetchDocuments(settings.src) : Promise.resolve();
+    if (reload) void documents.then(() => this.loadModel());
+    if (changed.has('limit') && this.query.trim() !== '') void this.runSearch();
+  }
+
+  private schedule(): void {
+    this.cancelIdle?.();
+    this.cancelIdle = null;
+    if (this.settings.load === 'eager') this.start();
+    else if (this.settings.load === 'idle') this.cancelIdle = this.deps.whenIdle(() => this.start());
+  }
+
+  /** The reader showed intent (focus, pointer over, a key, the shortcut): start loading if not yet. */
+  intent(): void {
+    this.start();
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.cancelIdle?.();
+    this.cancelIdle = null;
+    // The keyword half first; the model (worker, WASM, weights) once it is in or has failed.
+    let keyword: Promise<unknown> = Promise.resolve();
+    if (this.settings.index) {
+      const site = this.makeSource() as SiteSourceLike;
+      this.source = site;
+      keyword = site.site.catch(() => undefined);
+    } else if (this.settings.src) keyword = this.fetchDocuments(this.settings.src);
+    void keyword.then(() => this.loadModel());
+  }
+
+  private makeSource(): SearchSource {
+    const index = this.settings.index;
+    return index ? this.deps.openSite(index, () => this.currentModel(), () => this.validFusionWeight()) : this.documentSource();
+  }
+
+  private currentModel(): Promise<LoadResult> {
+    return this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
+  }
+
+  private documentSource(): DocumentSource {
+    return new DocumentSource(this.deps.client, () => this.documentSearch, () => this.currentModel(), () => {
+      const weight = this.validFusionWeight();
+      return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
+    });
+  }
+
+  /** The `fusion-weight` attribute when it is a share in [0, 1]. */
+  private validFusionWeight(): number | undefined {
+    const weight = this.settings.fusionWeight;
+    return typeof weight === 'number' && weight >= 0 && weight <= 1 ? weight : undefined;
+  }
+
+  // --- model and documents -------------------------------------------------------------------
+
+  private setState(patch: Partial<{ phase: Phase; progress: Progress | null; error: SerializedError | null }>): void {
+    if (patch.phase !== undefined) this.phase = patch.phase;
+    if (patch.progress !== undefined) this.progressState = patch.progress;
+    if (patch.error !== undefined) this.error = patch.error;
+    this.view.state({ phase: this.phase, progress: this.progressState, error: this.error });
+  }
+
+  /** Model download or embedding progress from the worker; vectors that come with it are kept at once. */
+  onProgress(progress: Progress): void {
+    if (progress.phase === 'embed' && progress.vectors !== undefined) {
+      const { vectors, ...shown } = progress;
+      const keys = this.embeddingKeys;
+      if (keys !== null && this.vectors !== null) {
+        const fresh = vectors.map(({ index, rows }) => ({ key: keys[index]!, rows }));
+        void this.vectors.then((cache) => cache.put(fresh));
+      }
+      progress = shown;
+    }
+    this.setState({ progress });
+    this.view.progress(progress);
+  }
+
+  private async loadModel(): Promise<void> {
+    if (!this.started) return;
+    const generation = ++this.generation;
+    this.loaded = null;
+    this.embeddedDocuments = null;
+    this.readyFired = false;
+    this.loadError = null;
+    // A new model clears the old model's error, not the documents' (they were fetched first).
+    const documentsError = this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
+    this.setState({ error: documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
+    try {
+      const { mode, device } = this.settings;
+      const options = {
+        ...(mode ? { mode } : {}),
+        device: device || 'auto',
+        runtime: ortRuntime(this.deps.defaults(), (url) => this.deps.resolve(url)),
+      };
+      this.modelLoad = this.modelUrl().then((model) => {
+        // A newer load started while the index's manifest was read: it loads its own model.
+        if (generation !== this.generation) throw new SgptError('ABORTED', 'superseded by a newer model load');
+        this.modelHref = model;
+        return this.deps.client.load(model, options);
+      });
+      const loaded = await this.modelLoad;
+      if (generation !== this.generation) return;
+      this.loaded = loaded;
+      await this.syncDocuments(generation);
+    } catch (error) {
+      if (generation !== this.generation || isAbort(error)) return;
+      this.loadError = toSgptError(error).toJSON();
+      this.fail(error);
+    }
+  }
+
+  /** The `model` setting, else the model the site index ships (its manifest's model.url), else the default. */
+  private async modelUrl(): Promise<string> {
+    if (this.settings.model) return this.deps.resolve(this.settings.model);
+    const site = this.source as Partial<SiteSourceLike>;
+    const indexModel = typeof site.modelUrl === 'function' ? await site.modelUrl() : undefined;
+    return indexModel ?? this.deps.resolve(this.deps.defaults().model);
+  }
+
+  private async fetchDocuments(url: string): Promise<void> {
+    let data: unknown;
+    try {
+      data = await this.deps.fetchJson(url);
+    } catch (error) {
+      this.fail(new SgptError('DOCUMENTS_FETCH_FAILED', `could not load documents from ${url}: ${error instanceof Error ? error.message : String(error)}`));
+      return;
+    }
+    if (url === this.settings.src) this.acceptDocuments(data);
+  }
+
+  /** New documents (a documents file's content, or the `documents` property). */
+  acceptDocuments(value: unknown): void {
+    let file: DocumentFile;
+    try {
+      file = parseDocumentFile(value);
+    } catch (error) {
+      // The previous good set stays searchable.
+      this.fail(error);
+      return;
+    }
+    this.goodDocuments = file.documents;
+    this.shipped = file.shipped;
+    this.documentSearch = new DocumentSearch(file.documents);
+    if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
+    if (this.loaded !== null) void this.syncDocuments(this.generation);
+    // Keyword results need no model: answer a waiting query with the new documents now.
+    if (!this.settings.index && this.query.trim() !== '') void this.runSearch();
+  }
+
+  /** Vectors the page already has for `documents` under the loaded model: shipped ones, then kept ones. */
+  private async knownVectors(documents: SearchDocument[], loaded: LoadResult): Promise<{ vectors: Array<Float32Array | null>; keys: string[] | null }> {
+    const vectors: Array<Float32Array | null> = documents.map(() => null);
+    const shipped = this.shipped;
+    if (shipped !== null) {
+      const mismatch = stampMismatch(shipped.model, loaded);
+      if (mismatch === null) shipped.vectors.forEach((rows, i) => (vectors[i] = rows));
+      else this.deps.warn(`sgpt-search: the documents' vectors were made by another model (${mismatch}); embedding the documents here instead`);
+    }
+    const model = modelKey(loaded);
+    if (model === null) return { vectors, keys: null };
+    const keys = (await Promise.all(documents.map(contentHash))).map((hash) => `${model} ${hash}`);
+    this.vectors ??= this.deps.openVectors();
+    const kept = await (await this.vectors).get(keys);
+    kept.forEach((rows, i) => {
+      if (vectors[i] === null && rows !== null && rows.length % loaded.dims === 0) vectors[i] = rows;
+    });
+    return { vectors, keys };
+  }
+
+  /** Hand the current documents to the worker (after the model), then announce readiness. */
+  private async syncDocuments(generation: number): Promise<void> {
+    const documents = this.goodDocuments;
+    const loaded = this.loaded;
+    if (documents !== null && documents !== this.embeddedDocuments && loaded !== null) {
+      this.setState({ phase: 'embedding' });
+      try {
+        const { vectors, keys } = await this.knownVectors(documents, loaded);
+        if (generation !== this.generation || documents !== this.goodDocuments) return;
+        this.embeddingKeys = keys;
+        await this.deps.client.setDocuments(documents, vectors);
+      } catch (error) {
+        if (generation === this.generation && !isAbort(error)) this.fail(error);
+        return;
+      }
+      if (generation !== this.generation || documents !== this.goodDocuments) return;
+      this.embeddedDocuments = documents;
+      if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
+    }
+    this.setState({ phase: 'ready', progress: null });
+    if (!this.readyFired && loaded !== null) {
+      this.readyFired = true;
+      this.view.ready({ backend: loaded.backend, modelId: loaded.modelId, dims: loaded.dims });
+    }
+    if (this.searchWanted || this.query.trim() !== '') void this.runSearch();
+  }
+
+  // --- searching ----------------------------------------------------------------------------
+
+  /** The text in the box changed: search it after the debounce (an empty box clears the results). */
+  input(query: string): void {
+    this.query = query;
+    this.intent();
+    clearTimeout(this.debounce);
+    if (query.trim() === '') {
+      this.searchController?.abort();
+      this.searchWanted = false;
+      return;
+    }
+    this.debounce = setTimeout(() => void this.runSearch(), this.deps.debounceMs ?? DEBOUNCE_MS);
+  }
+
+  /** The pointer entered (true) or left (false) the list; leaving shows a held stage. */
+  pointerOverList(inside: boolean): void {
+    this.pointerInList = inside;
+    if (inside) return;
+    const held = this.heldStage;
+    this.heldStage = null;
+    held?.();
+  }
+
+  private async runSearch(): Promise<void> {
+    const query = this.query;
+    if (query.trim() === '' || !this.started) return;
+    // Keyword results need no model: documents in the page answer once they are valid, a site
+    // index once its keyword index is read (also after the model failed to load).
+    const searchable = Boolean(this.settings.index) || this.documentSearch !== null;
+    if (!searchable) {
+      this.searchWanted = true; // runs when the documents come
+      // The worker died before it was ready: start over rather than wait forever.
+      if (this.error?.code === 'WORKER_DIED') void this.loadModel();
+      return;
+    }
+    this.searchWanted = false;
+    this.searchController?.abort();
+    this.heldStage = null;
+    const controller = new AbortController();
+    this.searchController = controller;
+    const source = this.settings.rerank
+      ? new RerankingSource(this.source, this.deps.client, { model: this.rerankModelUrl(), text: (hit) => this.rerankText(hit) })
+      : this.source;
+    let first = true;
+    try {
+      const limit = this.settings.limit > 0 ? this.settings.limit : 8;
+      for await (const { stage, results } of source.search(query, limit, controller.signal)) {
+        if (controller.signal.aborted) return;
+        const later = !first;
+        first = false;
+        const show = () => {
+          if (controller.signal.aborted) return;
+          // A failed model load stays in view beside the keyword results (the same error is not announced again).
+          if (this.error !== this.loadError) this.setState({ error: this.loadError });
+          this.view.results(query, results, stage, later);
+        };
+        if (later && this.pointerInList) this.heldStage = show;
+        else {
+          this.heldStage = null;
+          show();
+        }
+      }
+    } catch (error) {
+      if (!isAbort(error) && !controller.signal.aborted) this.fail(error);
+    }
+  }
+
+  private rerankModelUrl(): string {
+    const model = this.modelHref ?? this.deps.resolve(this.settings.model || this.deps.defaults().model);
+    return this.deps.resolve(this.settings.rerankModel || `${model.replace(/\/+$/, '')}-lm/`);
+  }
+
+  /** What the reranker reads of a hit: the whole document when the page gave it, else title and excerpt. */
+  private rerankText(hit: SearchHit): string {
+    const doc = this.goodDocuments?.find((candidate) => candidate.id === hit.id);
+    return doc ? documentText(doc) : hitText(hit);
+  }
+
+  // --- errors -------------------------------------------------------------------------------
+
+  /** Show and announce a failure (once: one failure can arrive twice, from the client's death notice and the request it broke). */
+  fail(error: unknown): void {
+    const { code, message } = this.deps.describe(error);
+    if (this.error?.code === code && this.error.message === message) return;
+    this.setState({ error: { code, message }, ...(code !== 'DOCUMENTS_INVALID' && code !== 'WORKER_DIED' ? { progress: null } : {}) });
+    this.view.error({ code, message });
+  }
+}

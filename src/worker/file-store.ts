@@ -1,0 +1,121 @@
+/**
+ * The one place the worker downloads the model's and the WASM runtime's files (browser edge).
+ *
+ * - Once per page view: a file is fetched with one plain GET and handed to transformers.js from
+ *   memory (as its `customCache`), so transformers.js never fetches it itself. Left to itself it
+ *   fetched model.onnx, tokenizer.json and config.json twice from a server that compresses
+ *   (no Content-Length): once with a `Range: bytes=0-0` GET to learn the size for its progress
+ *   bar, which a plain server answers with the whole file, then again for the body.
+ * - Once per browser: files go into the Cache API (by full URL), so a repeat visit reads them from
+ *   disk (after a conditional request, when the server gave an ETag or Last-Modified); two workers on one page (two elements) take a Web Lock per URL, so the second waits for
+ *   the first's copy instead of downloading its own.
+ * - A cache that refuses (quota, private mode) only costs the next visit a download: said once
+ *   on the console, never an error.
+ */
+
+import { concatBytes } from '../index/format';
+
+const CACHE_NAME = 'sgpt-search-files-v1';
+
+export type ByteProgress = (loaded: number, total: number) => void;
+
+let warned = false;
+function note(message: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`sgpt-search: ${message}`);
+}
+
+async function openCache(): Promise<Cache | null> {
+  if (typeof caches === 'undefined') {
+    // Only secure contexts (https, localhost) have it.
+    note("the browser's Cache API is not available on this page (not https?); model files are downloaded on every visit unless the HTTP cache keeps them");
+    return null;
+  }
+  try {
+    return await caches.open(CACHE_NAME);
+  } catch (error) {
+    note(`the browser's Cache API is not available (${String(error)}); model files are downloaded on every visit`);
+    return null;
+  }
+}
+
+/** One holder of `url` at a time across this origin's workers and pages, where Web Locks exist. */
+async function exclusive<T>(url: string, task: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? locks.request(`sgpt-search:${url}`, task) : task();
+}
+
+async function readBody(response: Response, onProgress: ByteProgress | undefined): Promise<Uint8Array> {
+  // Content-Length is the compressed size when the server compresses: then the total is unknown (0).
+  const encoded = response.headers.get('content-encoding');
+  const length = Number(response.headers.get('content-length') ?? 0);
+  const total = encoded && encoded !== 'identity' ? 0 : length;
+  if (response.body === null || onProgress === undefined) return new Uint8Array(await response.arrayBuffer());
+  const parts: Uint8Array[] = [];
+  let loaded = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    loaded += value.length;
+    onProgress(loaded, Math.max(total, 0));
+  }
+  return concatBytes(parts, loaded);
+}
+
+export interface StoredFile {
+  bytes: Uint8Array;
+  /** Read from the Cache API (no network). */
+  cached: boolean;
+}
+
+/**
+ * A conditional GET for a kept copy that carries its server's validators (ETag, Last-Modified):
+ * the answer when the file changed in place (200), else null (304, or offline: the copy stands).
+ * A copy without validators stands as it is: the index build serves models at content-hashed URLs.
+ */
+async function changedSince(url: string, kept: Response): Promise<Response | null> {
+  const etag = kept.headers.get('etag');
+  const modified = kept.headers.get('last-modified');
+  if (etag === null && modified === null) return null;
+  try {
+    const headers: Record<string, string> = {};
+    if (etag !== null) headers['if-none-match'] = etag;
+    if (modified !== null) headers['if-modified-since'] = modified;
+    const response = await fetch(url, { cache: 'no-store', headers });
+    return response.status === 200 ? response : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The file at `url`, from the Cache API (revalidated when its server gave validators) or else
+ * downloaded once and kept there; null for a 404 (optional files). Other HTTP failures throw.
+ */
+export async function fetchStored(url: string, onProgress?: ByteProgress): Promise<StoredFile | null> {
+  return exclusive(url, async () => {
+    const cache = await openCache();
+    const hit = await cache?.match(url).catch(() => undefined);
+    const response = hit === undefined ? await fetch(url) : await changedSince(url, hit);
+    if (response === null) {
+      const bytes = new Uint8Array(await hit!.arrayBuffer());
+      onProgress?.(bytes.length, bytes.length);
+      return { bytes, cached: true };
+    }
+    if (response.status === 404) return null;
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for "${url}"`.trim());
+    const bytes = await readBody(response, onProgress);
+    const headers: Record<string, string> = { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream', 'content-length': String(bytes.length) };
+    for (const name of ['etag', 'last-modified']) {
+      const value = response.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers })).catch((error: unknown) => {
+      note(`could not keep ${url} in the browser's cache (${String(error)}); it is downloaded again on the next visit`);
+    });
+    return { bytes, cached: false };
+  });
+}

@@ -1,0 +1,344 @@
+/**
+ * The element's controller without the DOM: a fake worker client whose answers the test releases
+ * by hand, a fake site source, a memory vector cache. Covers the load policy (nothing before
+ * intent), the order keyword-then-model, and the races a generation counter and latest-wins guard.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { SgptError, toSgptError } from '../../src/errors';
+import { SearchController, type ControllerDeps, type ControllerSettings, type ControllerView, type SiteSourceLike } from '../../src/element/controller';
+import type { SearchStage } from '../../src/element/source';
+import { memoryVectorCache, type VectorCache } from '../../src/element/vector-cache';
+import { contentHash, modelKey } from '../../src/worker/document-vectors';
+import type { LoadResult, SearchDocument, SearchResult, SetDocumentsResult } from '../../src/worker/protocol';
+
+const DOCS: SearchDocument[] = [
+  { id: 'tea', title: 'Tea', text: 'Boil water, then steep the leaves.' },
+  { id: 'coffee', title: 'Coffee', text: 'Grind the beans and pour hot water.' },
+];
+const HASH = 'a'.repeat(64);
+const DIMS = 2;
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = () => new Promise((done) => setTimeout(done, 0));
+async function settle(rounds = 5) {
+  for (let i = 0; i < rounds; i++) await tick();
+}
+
+/** A worker client whose calls wait until the test answers them. */
+class FakeClient {
+  readonly loads: Array<{ model: string; answer: ReturnType<typeof deferred<LoadResult>> }> = [];
+  readonly setCalls: Array<{ documents: SearchDocument[]; vectors: Array<Float32Array | null> | undefined; answer: ReturnType<typeof deferred<SetDocumentsResult>> }> = [];
+  readonly searches: string[] = [];
+  disposed = 0;
+
+  load(model: string): Promise<LoadResult> {
+    const answer = deferred<LoadResult>();
+    this.loads.push({ model, answer });
+    return answer.promise;
+  }
+  setDocuments(documents: SearchDocument[], vectors?: Array<Float32Array | null>): Promise<SetDocumentsResult> {
+    const answer = deferred<SetDocumentsResult>();
+    this.setCalls.push({ documents, vectors, answer });
+    return answer.promise;
+  }
+  async search(query: string): Promise<SearchResult> {
+    this.searches.push(query);
+    return { query, hits: [{ id: 'coffee', score: 0.9 }], embedded: 2, total: 2, ms: 1 };
+  }
+  async embedQuery(): Promise<never> {
+    throw new SgptError('INTERNAL', 'not used');
+  }
+  async rerank(): Promise<never> {
+    throw new SgptError('INTERNAL', 'not used');
+  }
+  dispose(): void {
+    this.disposed++;
+  }
+}
+
+function loadResult(model: string, hash = HASH): LoadResult {
+  return { backend: 'wasm', modelId: model, dims: DIMS, mode: 'asymmetric', hash };
+}
+
+function settings(patch: Partial<ControllerSettings> = {}): ControllerSettings {
+  return { model: '/models/m/', limit: 8, device: 'auto', rerank: false, rerankModel: '', load: 'intent', ...patch };
+}
+
+function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; json?: () => Promise<unknown> } = {}) {
+  const client = new FakeClient();
+  const shown: Array<{ query: string; stage: string; ids: Array<string | number> }> = [];
+  const events: Array<{ type: string; detail: unknown }> = [];
+  const fetched: string[] = [];
+  const warnings: string[] = [];
+  const idle: Array<() => void> = [];
+  const progressed: unknown[] = [];
+  const view: ControllerView = {
+    state: () => undefined,
+    results: (query, results, stage) => shown.push({ query, stage, ids: results.map((hit) => hit.id) }),
+    ready: (detail) => events.push({ type: 'ready', detail }),
+    progress: (progress) => progressed.push(progress),
+    error: (detail) => events.push({ type: 'error', detail }),
+  };
+  const vectors = options.vectors ?? memoryVectorCache();
+  const deps: ControllerDeps = {
+    client,
+    resolve: (url) => new URL(url, 'http://site.test/').href,
+    defaults: () => ({ model: '/models/default/', ortBase: '/ort/' }),
+    fetchJson: async (url) => {
+      fetched.push(url);
+      return options.json ? options.json() : DOCS;
+    },
+    openSite: () => {
+      if (!options.site) throw new Error('no site in this test');
+      return options.site;
+    },
+    openVectors: async () => vectors,
+    whenIdle: (task) => {
+      idle.push(task);
+      return () => idle.splice(idle.indexOf(task), 1);
+    },
+    warn: (message) => warnings.push(message),
+    describe: (error) => toSgptError(error).toJSON(),
+    debounceMs: 0,
+  };
+  const controller = new SearchController(view, deps, settings(patch));
+  // As the element's first update: every setting is new.
+  controller.configure(settings(patch), new Set(Object.keys(settings(patch)) as Array<keyof ControllerSettings>));
+  return { controller, client, shown, events, fetched, warnings, idle, vectors, progressed };
+}
+
+describe('load policy', () => {
+  it('loads nothing before intent, then the documents, then the model', async () => {
+    const { controller, client, fetched } = setup({ src: '/docs.json' });
+    await settle();
+    expect(fetched).toEqual([]);
+    expect(client.loads).toHaveLength(0);
+    controller.intent();
+    await settle();
+    expect(fetched).toEqual(['/docs.json']);
+    expect(client.loads.map((l) => l.model)).toEqual(['http://site.test/models/m/']);
+    controller.intent(); // a second sign of intent starts nothing new
+    await settle();
+    expect(client.loads).toHaveLength(1);
+  });
+
+  it('starts the model only after the documents arrived (keyword first)', async () => {
+    const documents = deferred<unknown>();
+    const { controller, client } = setup({ src: '/docs.json' }, { json: () => documents.promise });
+    controller.intent();
+    await settle();
+    expect(client.loads).toHaveLength(0);
+    documents.resolve(DOCS);
+    await settle();
+    expect(client.loads).toHaveLength(1);
+  });
+
+  it('eager starts at once; idle when the page is idle', async () => {
+    const eager = setup({ load: 'eager' });
+    await settle();
+    expect(eager.client.loads).toHaveLength(1);
+    const idle = setup({ load: 'idle' });
+    await settle();
+    expect(idle.client.loads).toHaveLength(0);
+    expect(idle.idle).toHaveLength(1);
+    idle.idle[0]!();
+    await settle();
+    expect(idle.client.loads).toHaveLength(1);
+  });
+
+  it('a setting changed before intent loads nothing; after intent it reloads', async () => {
+    const { controller, client } = setup();
+    controller.configure(settings({ model: '/models/other/' }), new Set(['model']));
+    await settle();
+    expect(client.loads).toHaveLength(0);
+    controller.intent();
+    await settle();
+    expect(client.loads.map((l) => l.model)).toEqual(['http://site.test/models/other/']);
+    controller.configure(settings({ model: '/models/third/' }), new Set(['model']));
+    await settle();
+    expect(client.loads.map((l) => l.model)).toEqual(['http://site.test/models/other/', 'http://site.test/models/third/']);
+  });
+
+  it('typing is intent: keyword results come before any model', async () => {
+    const { controller, client, shown } = setup();
+    controller.acceptDocuments(DOCS);
+    controller.input('coffee');
+    await settle();
+    expect(shown[0]).toEqual({ query: 'coffee', stage: 'keyword', ids: ['coffee'] });
+    expect(client.loads).toHaveLength(1);
+    expect(client.searches).toEqual([]); // the semantic stage waits for the model
+  });
+});
+
+describe('races', () => {
+  it('a model switched during a load: the old load is ignored, the new one embeds and fires ready once', async () => {
+    const { controller, client, events } = setup({}, {});
+    controller.acceptDocuments(DOCS);
+    controller.intent();
+    await settle();
+    controller.configure(settings({ model: '/models/new/' }), new Set(['model']));
+    await settle();
+    expect(client.loads).toHaveLength(2);
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await settle();
+    expect(client.setCalls).toHaveLength(0); // the superseded model gets no documents
+    client.loads[1]!.answer.resolve(loadResult('http://site.test/models/new'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(events.filter((e) => e.type === 'ready')).toEqual([{ type: 'ready', detail: { backend: 'wasm', modelId: 'http://site.test/models/new', dims: DIMS } }]);
+  });
+
+  it('documents replaced while embedding: ready waits for the latest set', async () => {
+    const { controller, client, events } = setup();
+    controller.acceptDocuments(DOCS);
+    controller.intent();
+    await settle();
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    const newer = [...DOCS, { id: 'milk', title: 'Milk', text: 'Warm the milk.' }];
+    controller.acceptDocuments(newer);
+    await vi.waitFor(() => expect(client.setCalls.map((c) => c.documents.length)).toEqual([2, 3]));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(events.some((e) => e.type === 'ready')).toBe(false);
+    client.setCalls[1]!.answer.resolve({ count: 3, embedded: 3, vectors: [] });
+    await settle();
+    expect(events.filter((e) => e.type === 'ready')).toHaveLength(1);
+  });
+
+  it('latest query wins: an older query shows nothing after a newer one started', async () => {
+    const { controller, client, shown } = setup();
+    controller.acceptDocuments(DOCS);
+    controller.input('tea');
+    controller.input('coffee');
+    await settle();
+    expect(shown.map((s) => s.query)).toEqual(['coffee']);
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(shown.every((s) => s.query === 'coffee')).toBe(true);
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', stage: 'semantic' });
+  });
+
+  it('a later stage waits while the pointer is over the list, and shows when it leaves', async () => {
+    const stages = [deferred<void>()];
+    const site: SiteSourceLike = {
+      site: Promise.resolve(),
+      modelUrl: async () => undefined,
+      async *search(query): AsyncIterable<SearchStage> {
+        yield { stage: 'keyword', results: [{ id: 1, title: query, excerpt: '', score: 1 }] };
+        await stages[0]!.promise;
+        yield { stage: 'semantic', results: [{ id: 2, title: query, excerpt: '', score: 1 }] };
+      },
+    };
+    const { controller, shown } = setup({ index: '/sgpt/manifest.json' }, { site });
+    controller.input('kettle');
+    await settle();
+    expect(shown.map((s) => s.stage)).toEqual(['keyword']);
+    controller.pointerOverList(true);
+    stages[0]!.resolve();
+    await settle();
+    expect(shown.map((s) => s.stage)).toEqual(['keyword']);
+    controller.pointerOverList(false);
+    expect(shown.map((s) => s.stage)).toEqual(['keyword', 'semantic']);
+  });
+
+  it('disconnect disposes the client, and an answer arriving after it changes nothing', async () => {
+    const { controller, client, events } = setup({ load: 'eager' });
+    controller.acceptDocuments(DOCS);
+    await settle();
+    controller.disconnect();
+    expect(client.disposed).toBe(1);
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await settle();
+    expect(client.setCalls).toHaveLength(0);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('vectors across visits', () => {
+  async function visit(vectors: VectorCache, documents: SearchDocument[], hash = HASH) {
+    const run = setup({ load: 'eager' }, { vectors });
+    run.controller.acceptDocuments(documents);
+    await settle();
+    run.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m', hash));
+    // Content hashes are Web Crypto digests: wait for the documents to reach the worker, however long that takes here.
+    await vi.waitFor(() => expect(run.client.setCalls).toHaveLength(1));
+    const call = run.client.setCalls[0]!;
+    // The worker embeds what it was not given.
+    const made = call.vectors!.flatMap((rows, index) => (rows === null ? [{ index, rows: Float32Array.of(index, 1) }] : []));
+    // As the worker does: each slice's vectors come with an embed progress message, then the result.
+    if (made.length > 0) run.controller.onProgress({ phase: 'embed', done: made.length, total: made.length, vectors: made });
+    call.answer.resolve({ count: documents.length, embedded: made.length, vectors: made });
+    await settle(10);
+    return call.vectors!;
+  }
+
+  it('a second visit gets every vector from the cache; an edited document is embedded again', async () => {
+    const cache = memoryVectorCache();
+    expect((await visit(cache, DOCS)).every((v) => v === null)).toBe(true);
+    expect((await visit(cache, DOCS)).map((v) => v && Array.from(v))).toEqual([[0, 1], [1, 1]]);
+    const edited = [DOCS[0]!, { ...DOCS[1]!, text: 'Grind finer.' }];
+    expect((await visit(cache, edited)).map((v) => v && Array.from(v))).toEqual([[0, 1], null]);
+    // Keys are by content, not by id or position: a renamed, moved document keeps its vector.
+    const moved = [{ ...DOCS[0]!, id: 'renamed', url: '/elsewhere' }];
+    expect((await visit(cache, moved)).map((v) => v && Array.from(v))).toEqual([[0, 1]]);
+  });
+
+  it("a slice's vectors are kept as they come, even if the reader leaves before the set is done; the view never sees them", async () => {
+    const cache = memoryVectorCache();
+    const run = setup({ load: 'eager' }, { vectors: cache });
+    run.controller.acceptDocuments(DOCS);
+    await settle();
+    run.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(run.client.setCalls).toHaveLength(1));
+    run.controller.onProgress({ phase: 'embed', done: 1, total: 2, vectors: [{ index: 0, rows: Float32Array.of(0.6, 0.8) }] });
+    run.controller.disconnect(); // the reader leaves; the set never completes
+    await settle();
+    expect(run.progressed).toEqual([{ phase: 'embed', done: 1, total: 2 }]);
+    const key = `${modelKey(loadResult('http://site.test/models/m'))} ${await contentHash(DOCS[0]!)}`;
+    expect((await cache.get([key]))[0]).toEqual(Float32Array.of(0.6, 0.8));
+  });
+
+  it('another model (hash) never reuses them; an unknown hash keeps nothing', async () => {
+    const cache = memoryVectorCache();
+    await visit(cache, DOCS);
+    expect((await visit(cache, DOCS, 'b'.repeat(64))).every((v) => v === null)).toBe(true);
+    const unknown = memoryVectorCache();
+    await visit(unknown, DOCS, '');
+    expect((await unknown.get([`${modelKey(loadResult('http://site.test/models/m'))} ${await contentHash(DOCS[0]!)}`]))[0]).toBeNull();
+  });
+
+  it('shipped vectors are used when the model matches, and ignored with a note when it does not', async () => {
+    const file = (hash: string) => ({
+      model: { id: 'm', hash, dims: DIMS, mode: 'asymmetric' },
+      documents: DOCS.map((doc, i) => ({ ...doc, vector: [i, 0.5] })),
+    });
+    const matching = setup({ load: 'eager' });
+    matching.controller.acceptDocuments(file(HASH));
+    await settle();
+    matching.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(matching.client.setCalls).toHaveLength(1));
+    expect(matching.client.setCalls[0]!.vectors!.map((v) => v && Array.from(v))).toEqual([[0, 0.5], [1, 0.5]]);
+    expect(matching.client.setCalls[0]!.documents[0]).toEqual(DOCS[0]); // the vector is not sent as a document field
+
+    const other = setup({ load: 'eager' });
+    other.controller.acceptDocuments(file('c'.repeat(64)));
+    await settle();
+    other.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(other.client.setCalls).toHaveLength(1));
+    expect(other.client.setCalls[0]!.vectors!.every((v) => v === null)).toBe(true);
+    expect(other.warnings[0]).toMatch(/made by another model \(model hash cccccccccccc… vs aaaaaaaaaaaa…\)/);
+  });
+});
