@@ -2,15 +2,16 @@
  * Custom records (`sgpt-search index --records records.jsonl`): content that is not HTML, one JSON
  * object per line, `{url, title, text, lang?}`, indexed like pages' sections, alone or with a
  * site's HTML. `url` is a path from the site root, optionally with the `#anchor` a hit links to;
- * records with the same path are the sections of one page. `filters` and `weight` are accepted and
- * reported as unused (this version has no filters or weights).
+ * records with the same path are the sections of one page. `filters` (`{key: value | [values]}`)
+ * are the record's section's filter values; `weight` is accepted and reported as unused.
  */
 import { readFile } from 'node:fs/promises';
 import { SgptError } from '../errors';
 import type { Page } from '../extract/html';
+import { parseFilterObject } from '../extract/filters';
 
 const KEYS = new Set(['url', 'title', 'text', 'lang', 'filters', 'weight']);
-const UNUSED = ['filters', 'weight'];
+const UNUSED = ['weight'];
 
 /** A record's url as a page path (each segment percent-encoded, as extracted pages' urls) and an anchor. */
 function splitUrl(url: string, where: string): { path: string; anchor: string } {
@@ -67,9 +68,10 @@ export function parseRecords(content: string, file: string, warn: (message: stri
       if (anchor === '' && !page.titled) Object.assign(page, { title, titled: true });
     }
     if (page.sections.some((s) => s.anchor === anchor)) throw new SgptError('INPUT_INVALID', `${where}: a second record for ${fields.url}`);
-    page.sections.push({ url: path, anchor, title, pageTitle: '', headingPath: [title], text: body });
+    const filters = fields.filters === undefined ? undefined : parseFilterObject(fields.filters, where);
+    page.sections.push({ url: path, anchor, title, pageTitle: '', headingPath: [title], text: body, ...(filters && Object.keys(filters).length > 0 ? { filters } : {}) });
   });
-  if (unused.size > 0) warn(`${file}: ${[...unused].map((k) => `"${k}"`).join(' and ')} of records are not used by this version (no filters or weights yet)`);
+  if (unused.size > 0) warn(`${file}: ${[...unused].map((k) => `"${k}"`).join(' and ')} of records are not used by this version (no weights yet)`);
   return [...pages.values()].map(({ titled: _, ...page }) => ({ ...page, sections: page.sections.map((s) => ({ ...s, pageTitle: page.title })) }));
 }
 

@@ -15,6 +15,8 @@ import type { BuiltIndex } from '../index/writer';
 import type { FusionMethod } from '../search/fusion';
 import { modelSource } from './default-model';
 import { readRecords, withRecords } from './records';
+import { mergeFilters, pathFilters, type PathFilterRule } from '../extract/filters';
+import type { Page } from '../extract/html';
 import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
 
 export interface IndexRun {
@@ -36,6 +38,8 @@ export interface IndexRun {
   fusion?: FusionMethod;
   /** Site paths to leave out, e.g. ['drafts/**']. */
   exclude?: string[];
+  /** Filters read from each page's path (`--filter-from-path`), added to those its HTML or record gives. */
+  filterFromPath?: PathFilterRule[];
   batchSize?: number;
   /** The site root relative to where the index is served (manifest root); default: from `site` and `out`. */
   root?: string;
@@ -49,6 +53,15 @@ export interface IndexRun {
   /** Pages skipped or read with a fallback (binary, badly encoded, too deep, too large, links out of the site). */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+}
+
+/** Each section gains the filters `rules` read from its page's path. */
+function withPathFilters(pages: Page[], rules: readonly PathFilterRule[]): Page[] {
+  if (rules.length === 0) return pages;
+  return pages.map((page) => {
+    const fromPath = pathFilters(page.url, rules);
+    return { ...page, sections: page.sections.map((section) => ({ ...section, filters: mergeFilters(section.filters, fromPath) })) };
+  });
 }
 
 export interface IndexSummary {
@@ -88,7 +101,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   if (run.shipModel) checkShippableModel(source);
   const records = run.records === undefined ? [] : await readRecords(run.records, run.onWarning);
   const extracted = site === undefined ? [] : await extractSite(site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
-  const pages = withRecords(extracted, records, run.records ?? '');
+  const pages = withPathFilters(withRecords(extracted, records, run.records ?? ''), run.filterFromPath ?? []);
   const target = await OutputDir.open(out);
   const indexer = await SiteIndexer.load(source, run.mode);
   try {

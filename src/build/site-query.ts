@@ -10,6 +10,8 @@ import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import type { Manifest } from '../index/format';
 import { SiteSearch, type SiteHit } from '../index/site-search';
+import type { Facets } from '../index/filters';
+import type { Filters } from '../extract/filters';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
@@ -21,6 +23,8 @@ export interface SearchOptions {
   probe?: number;
   /** The language searched (a `lang` value; default: the index's first language, every page). */
   lang?: string;
+  /** Only sections with one of these values for every key (src/extract/filters). */
+  filters?: Filters;
   /** BM25 results only, as the browser shows them while the model loads. */
   keywordOnly?: boolean;
   /** Reorder the top `k` (default DEFAULT_RERANK_K) by SGPT-CE with the causal LM `model` (default: the model's "-lm" sibling). */
@@ -65,9 +69,14 @@ export class SiteIndex {
   async query(query: string, options: SearchOptions = {}): Promise<QueryHit[]> {
     const limit = options.limit ?? 10;
     const hits = options.keywordOnly
-      ? await this.search.keywordSearch(query, limit, options.lang)
-      : await this.search.semanticSearch(query, await (await this.loadEmbedder()).embedQuery(query), { limit, probe: options.probe, language: options.lang });
+      ? await this.search.keywordSearch(query, limit, options.lang, options.filters)
+      : await this.search.semanticSearch(query, await (await this.loadEmbedder()).embedQuery(query), { limit, probe: options.probe, language: options.lang, filters: options.filters });
     return options.rerank ? this.rerank(query, hits, options.rerank) : hits;
+  }
+
+  /** Facet counts of the query's keyword matches (src/index/filters), each key counted under the other keys' filters. */
+  facets(query: string, options: Pick<SearchOptions, 'filters' | 'lang'> = {}): Promise<Facets> {
+    return this.search.facets(query, options.filters, options.lang);
   }
 
   async dispose(): Promise<void> {
@@ -111,10 +120,13 @@ export class SiteIndex {
 }
 
 /** One query against an index folder, everything loaded and released around it. */
-export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]> {
+export async function querySiteIndex(run: QueryRun & { facets: true }): Promise<{ hits: QueryHit[]; facets: Facets }>;
+export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]>;
+export async function querySiteIndex(run: QueryRun & { facets?: boolean }): Promise<QueryHit[] | { hits: QueryHit[]; facets: Facets }> {
   const index = await SiteIndex.open(run.index, run.model);
   try {
-    return await index.query(run.query, run);
+    const hits = await index.query(run.query, run);
+    return run.facets ? { hits, facets: await index.facets(run.query, run) } : hits;
   } finally {
     await index.dispose();
   }

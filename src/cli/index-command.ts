@@ -9,12 +9,13 @@ import { SgptError } from '../errors';
 import { buildSiteIndex, summaryLine } from '../build/site-build';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, FUSION_METHODS, resolveFusion, type FusionMethod } from '../search/fusion';
 import { integerFlag, numberFlag, modeFlag } from './flags';
+import { parsePathRule } from '../extract/filters';
 
 export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--records <file.jsonl>] --out <dir> [options]
 
   --out <dir>          where to write manifest.json and the index files (reuses unchanged vectors there)
   --records <file>     also index records that are not HTML: one JSON object a line,
-                       {"url": "/path#anchor", "title": …, "text": …, "lang"?: …}; with no site
+                       {"url": "/path#anchor", "title": …, "text": …, "lang"?: …, "filters"?: {"key": "value"}}; with no site
                        folder, the records alone
   --model <source>     model folder, URL or hub id (default: the bundled default model)
   --mode <mode>        symmetric | asymmetric (default: the model's config)
@@ -26,6 +27,11 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
   --weight <w>         a fixed semantic share of the fused ranking, 0..1, for convex or rrf
                        (default ${DEFAULT_FIXED_WEIGHT})
   --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
+  --filter-from-path <key=regex>  a filter from each page's path (repeatable): the first capture
+                       group of the regex on the decoded path is the value, e.g.
+                       'version=^/(\\d+\\.\\d+)/' gives /3.11/library/json.html version 3.11; pages
+                       also take filters from data-sgpt-filter="key:value" and
+                       <meta name="sgpt-filter" content="key:value">, records from "filters"
   --batch <N>          sequences per model call (default: the engine's)
   --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
   --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
@@ -61,6 +67,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
       weight: { type: 'string' },
       fusion: { type: 'string' },
       exclude: { type: 'string', multiple: true },
+      'filter-from-path': { type: 'string', multiple: true },
       batch: { type: 'string' },
       'no-runtime': { type: 'boolean' },
       'no-model': { type: 'boolean' },
@@ -92,6 +99,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     weight,
     fusion: fusion as FusionMethod | undefined,
     exclude: values.exclude,
+    filterFromPath: (values['filter-from-path'] ?? []).map(parsePathRule),
     batchSize: integerFlag(values.batch, '--batch'),
     runtime: !values['no-runtime'],
     shipModel: !values['no-model'],

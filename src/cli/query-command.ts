@@ -7,8 +7,10 @@ import { querySiteIndex } from '../build/site-query';
 import { SgptError } from '../errors';
 import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { integerFlag } from './flags';
+import { mergeFilters, parseFilterList } from '../extract/filters';
 
-export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--lang <tag>] [--model <source>] [--keyword-only]
+export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--lang <tag>] [--filter key:value]… [--facets]
+                          [--model <source>] [--keyword-only]
                           [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
 
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
@@ -16,6 +18,10 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [
   --probe <N>          vector shards to read (default: the index's)
   --lang <tag>         search the pages in this language (their <html lang>, e.g. de, ja), reading the
                        query as they were read (default: the index's first language, every page)
+  --filter <key:value> only sections with this filter value (repeatable: values of one key are
+                       alternatives, different keys must all match), e.g. --filter version:3.11
+  --facets             print {"hits": [...], "facets": {key: {value: count}}}: per filter value, the
+                       query's keyword matches carrying it (under the other keys' filters)
   --model <source>     the index's model (default: the copy in the index folder, else the bundled
                        model the index names, else the default)
   --keyword-only       BM25 results only, as shown while the model loads
@@ -33,6 +39,8 @@ export async function queryCommand(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       probe: { type: 'string' },
       lang: { type: 'string' },
+      filter: { type: 'string', multiple: true },
+      facets: { type: 'boolean' },
       model: { type: 'string' },
       'keyword-only': { type: 'boolean' },
       rerank: { type: 'boolean' },
@@ -51,18 +59,20 @@ export async function queryCommand(argv: string[]): Promise<number> {
   if (!values.index || positionals.length !== 1 || positionals[0]!.trim() === '') {
     throw new SgptError('INPUT_INVALID', `give --index and one query text\n${QUERY_USAGE}`);
   }
-  const hits = await querySiteIndex({
+  const run = {
     index: values.index,
     query: positionals[0]!,
     limit: integerFlag(values.limit, '--limit'),
     probe: integerFlag(values.probe, '--probe'),
     lang: values.lang,
+    filters: mergeFilters(...(values.filter ?? []).map((f) => parseFilterList(f, '--filter'))),
     model: values.model,
     keywordOnly: values['keyword-only'],
     ...(values.rerank
       ? { rerank: { model: values['rerank-model'], k: integerFlag(values['rerank-k'], '--rerank-k') } }
       : {}),
-  });
+  };
+  const { hits, facets } = values.facets ? await querySiteIndex({ ...run, facets: true }) : { hits: await querySiteIndex(run), facets: null };
   const rows = hits.map((h) => ({
     url: h.url,
     title: h.title,
@@ -73,6 +83,6 @@ export async function queryCommand(argv: string[]): Promise<number> {
     highlights: h.highlights,
     ...(h.rerankScore === undefined ? {} : { rerankScore: h.rerankScore }),
   }));
-  process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(facets ? { hits: rows, facets } : rows, null, 2)}\n`);
   return 0;
 }

@@ -8,6 +8,7 @@
  */
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
+import { mergeFilters, parseFilterList, type Filters } from './filters';
 
 export interface Section {
   /** Site-relative URL of the page, e.g. '/library/functions.html'. */
@@ -21,6 +22,8 @@ export interface Section {
   headingPath: string[];
   /** Body text of the section (heading excluded), whitespace collapsed. */
   text: string;
+  /** Filter values the section carries (src/extract/filters); absent: none. */
+  filters?: Filters;
 }
 
 export interface Page {
@@ -345,5 +348,27 @@ export function extractPage(html: string, url: string, warn: (message: string) =
 
   for (const child of (root as Element).childNodes) walk(child);
   close(current);
-  return { url, title: pageTitle, lang: pageLang(document), sections: slots.filter((s): s is Section => s !== null) };
+  const filters = pageFilters(document, url);
+  const sections = slots.filter((s): s is Section => s !== null).map((s) => (Object.keys(filters).length > 0 ? { ...s, filters } : s));
+  return { url, title: pageTitle, lang: pageLang(document), sections };
+}
+
+/**
+ * The page's filters: every `data-sgpt-filter="key:value, …"` anywhere in the document (a
+ * template may put it on the body, a breadcrumb or a hidden span) and every
+ * `<meta name="sgpt-filter" content="key:value">`. A malformed one is INPUT_INVALID naming the page.
+ */
+function pageFilters(document: T.Document, url: string): Filters {
+  const found: Filters[] = [];
+  const visit = (node: Node): void => {
+    if (isElement(node)) {
+      const data = attr(node, 'data-sgpt-filter');
+      if (data !== undefined) found.push(parseFilterList(data, `${url}: data-sgpt-filter`));
+      if (node.tagName === 'meta' && attr(node, 'name') === 'sgpt-filter') found.push(parseFilterList(attr(node, 'content') ?? '', `${url}: <meta name="sgpt-filter">`));
+    }
+    // Depth is bounded: flattenDeep ran first.
+    for (const child of (node as Element).childNodes ?? []) visit(child);
+  };
+  visit(document);
+  return mergeFilters(...found);
 }

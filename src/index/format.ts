@@ -1,5 +1,5 @@
 /**
- * The site index format, version 3: the one place that knows the manifest and the file layouts
+ * The site index format, version 4: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
@@ -7,11 +7,12 @@ import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
 import type { Quantized } from './int8';
+import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /** Versions this reader reads: 2 is 3 without a typo table (its queries are not corrected). */
-const READABLE_VERSIONS: readonly number[] = [2, FORMAT_VERSION];
+const READABLE_VERSIONS: readonly number[] = [2, 3, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -70,6 +71,12 @@ export interface Manifest {
    * read only when a query has a word that matches nothing. Absent in version 2 indexes.
    */
   typos?: FileRef;
+  /**
+   * The filter table (src/index/filters: each filter value's section count, shards and id-list
+   * file), read when a query is filtered or asks for facets. Absent before version 4 and in an
+   * index whose sections carry no filters.
+   */
+  filters?: FileRef;
   /** IVF centroids, one per shard; null when there is a single shard. */
   centroids: FileRef | null;
   shards: ShardRef[];
@@ -220,7 +227,7 @@ export function parseManifest(json: unknown): Manifest {
   const file = 'manifest.json';
   if (!isRecord(json) || json.format !== FORMAT_NAME) throw invalid(file, `not an sgpt-search index (expected "format": "${FORMAT_NAME}")`);
   if (typeof json.version !== 'number' || !READABLE_VERSIONS.includes(json.version)) {
-    throw new SgptError('INDEX_VERSION', `manifest.json: index format version ${JSON.stringify(json.version)} is not supported by this sgpt-search (reads versions ${READABLE_VERSIONS.join(' and ')}); rebuild the index with this version's \`sgpt-search index\``);
+    throw new SgptError('INDEX_VERSION', `manifest.json: index format version ${JSON.stringify(json.version)} is not supported by this sgpt-search (reads versions ${READABLE_VERSIONS.join(', ')}); rebuild the index with this version's \`sgpt-search index\``);
   }
   const model = json.model;
   if (!isRecord(model)) throw invalid(file, 'model must be an object');
@@ -255,6 +262,7 @@ export function parseManifest(json: unknown): Manifest {
     hashes: fileRef(json.hashes, 'hashes'),
     keyword: fileRef(json.keyword, 'keyword'),
     ...(json.typos === undefined ? {} : { typos: fileRef(json.typos, 'typos') }),
+    ...(json.filters === undefined ? {} : { filters: fileRef(json.filters, 'filters') }),
     centroids,
     shards,
     ...(json.owned === undefined ? {} : { owned: fileRef(json.owned, 'owned') }),
@@ -525,4 +533,71 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
       excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
     };
   });
+}
+
+/** filters.json: per filter key its values, each with its section count, the shards holding its vectors and its id-list file. */
+export interface FilterTable {
+  keys: Array<{ key: string; values: FilterValueRef[] }>;
+}
+
+export interface FilterValueRef extends ChunkRef {
+  value: string;
+  /** Sections carrying the value. */
+  count: number;
+  /** Vector shards holding rows of those sections, ascending (a filtered query probes only these). */
+  shards: number[];
+}
+
+/** Check filters.json against the manifest (shard numbers, counts no larger than the sections). */
+export function parseFilterTable(name: string, json: unknown, manifest: Manifest): FilterTable {
+  if (!isRecord(json) || !Array.isArray(json.keys)) throw invalid(name, 'expected {"keys": [...]}');
+  const seen = new Set<string>();
+  const keys = json.keys.map((entry: unknown, k: number) => {
+    if (!isRecord(entry) || !Array.isArray(entry.values)) throw invalid(name, `keys[${k}] must be {"key", "values": [...]}`);
+    const key = text(entry.key, `keys[${k}].key`, name);
+    if (seen.has(key)) throw invalid(name, `filter key ${JSON.stringify(key)} is listed twice`);
+    seen.add(key);
+    const values = entry.values.map((v: unknown, i: number) => {
+      const what = `keys[${k}].values[${i}]`;
+      if (!isRecord(v) || !Array.isArray(v.shards)) throw invalid(name, `${what} must be {"value", "count", "shards", "name", "bytes"}`);
+      const sectionCount = count(v.count, `${what}.count`, name);
+      if (sectionCount > manifest.counts.sections) throw invalid(name, `${what}.count ${sectionCount} exceeds the index's ${manifest.counts.sections} sections`);
+      const shards = v.shards.map((s: unknown, j: number) => count(s, `${what}.shards[${j}]`, name));
+      if (shards.some((s, j) => s >= manifest.shards.length || (j > 0 && s <= shards[j - 1]!))) throw invalid(name, `${what}.shards must be ascending shard numbers below ${manifest.shards.length}`);
+      return { ...chunkRef(name, v, what), value: text(v.value, `${what}.value`, name), count: sectionCount, shards };
+    });
+    return { key, values };
+  });
+  return { keys };
+}
+
+const FILTER_MAGIC = [0x53, 0x47, 0x46, 0x31]; // "SGF1"
+
+/** A filter value's file: magic SGF1, format 1, the section count, then the ascending section ids delta-coded as varints. */
+export function encodeSectionList(sections: readonly number[]): Uint8Array {
+  const out = new ByteWriter();
+  writeMagic(out, FILTER_MAGIC, 1);
+  out.varint(sections.length);
+  let last = -1;
+  for (const s of sections) {
+    out.varint(s - last - 1);
+    last = s;
+  }
+  return out.finish();
+}
+
+/** Reads what encodeSectionList wrote, checked against the table's count and the index's sections. */
+export function decodeSectionList(name: string, bytes: Uint8Array, expectCount: number, sectionCount: number): Uint32Array {
+  const input = new ByteReader(bytes, name);
+  readMagic(input, bytes, FILTER_MAGIC, 1, name, 'filter value list');
+  const n = input.count();
+  if (n !== expectCount) throw invalid(name, `lists ${n} sections, the filter table says ${expectCount}`);
+  const out = new Uint32Array(n);
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    last += input.varint() + 1;
+    if (last >= sectionCount) throw invalid(name, `section ${last} is not in the index (${sectionCount} sections)`);
+    out[i] = last;
+  }
+  return out;
 }

@@ -11,7 +11,9 @@ import {
   decodeJson,
   decodeShard,
   fileContent,
+  decodeSectionList,
   parseBucket,
+  parseFilterTable,
   parseManifest,
   parseSectionTable,
   parseStrings,
@@ -20,6 +22,8 @@ import {
   type BucketRef,
   type ChunkRef,
   type FileRef,
+  type FilterTable,
+  type FilterValueRef,
   type Manifest,
   type SectionInfo,
   type SectionTable,
@@ -77,12 +81,17 @@ export class IndexReader {
     return fileContent(ref.name, bytes);
   }
 
-  /** The `probe` shards whose centroids are nearest the query (all shards when there is one). */
-  async nearestShards(query: Float32Array, probe: number): Promise<number[]> {
+  /** The `probe` shards whose centroids are nearest the query (all shards when there is one), among `among` when given. */
+  async nearestShards(query: Float32Array, probe: number, among: readonly number[] | null = null): Promise<number[]> {
     const { shards, centroids: ref, model } = this.manifest;
+    if (among !== null && among.length <= 1) return [...among];
     if (shards.length === 1 || ref === null) return [0];
     this.centroids ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims);
-    return probeClusters(query, this.centroids, model.dims, Math.max(1, probe));
+    if (among === null) return probeClusters(query, this.centroids, model.dims, Math.max(1, probe));
+    // Only shards that hold rows of sections passing a filter: the nearest `probe` of their centroids.
+    const sub = new Float32Array(among.length * model.dims);
+    among.forEach((k, i) => sub.set(this.centroids!.subarray(k * model.dims, (k + 1) * model.dims), i * model.dims));
+    return probeClusters(query, sub, model.dims, Math.max(1, probe)).map((i) => among[i]!);
   }
 
   /** One shard's vectors, fetched and verified once. */
@@ -124,6 +133,17 @@ export class IndexReader {
   async typoHead(): Promise<Uint8Array | null> {
     const ref = this.manifest.typos;
     return ref ? verified(this.load, ref) : null;
+  }
+
+  /** The filter table, checked (empty when the index has none); the caller caches it. */
+  async filterTable(): Promise<FilterTable> {
+    const ref = this.manifest.filters;
+    return ref ? parseFilterTable(ref.name, decodeJson(ref.name, await verified(this.load, ref)), this.manifest) : { keys: [] };
+  }
+
+  /** One filter value's sections, fetched and verified; the caller caches them. */
+  async filterList(ref: FilterValueRef): Promise<Uint32Array> {
+    return decodeSectionList(ref.name, await this.chunk(ref), ref.count, this.manifest.counts.sections);
   }
 
   /** Text hash of every section (incremental builds). */

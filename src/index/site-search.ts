@@ -17,6 +17,8 @@ import { highlightRanges } from '../search/excerpt';
 import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
 import { TopK } from '../search/topk';
+import type { Filters } from '../extract/filters';
+import { SiteFilters, type Facets, type FilterScope } from './filters';
 
 export interface SiteHit {
   /** Index of the section in the index. */
@@ -45,9 +47,13 @@ export interface SemanticOptions {
   fusion?: HybridFusionSettings;
   /** The query's language (a `lang` value), as for keywordSearch. */
   language?: string;
+  /** Only sections with one of these values for every key, as for keywordSearch. */
+  filters?: Filters;
 }
 
 export class SiteSearch {
+  private filtersLoaded: Promise<SiteFilters> | null = null;
+
   private constructor(
     readonly reader: IndexReader,
     private readonly keyword: ChunkedBm25,
@@ -89,22 +95,55 @@ export class SiteSearch {
    * value): the query is read as that language's pages were, and only their sections are
    * returned, when the index has pages in it; else every section, read as the index's first language.
    */
-  async keywordSearch(query: string, limit = 10, language?: string): Promise<SiteHit[]> {
-    const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
+  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters): Promise<SiteHit[]> {
+    const scope = await this.scope(filters);
+    const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
     return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
-  keywordSearchWithMatch(query: string, depth: number, language?: string): Promise<Bm25Result> {
-    return this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language });
+  keywordSearchWithMatch(query: string, depth: number, language?: string, scope: FilterScope | null = null): Promise<Bm25Result> {
+    return this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language, ...passing(scope) });
   }
 
-  /** Sections nearest the query vector in the `probe` nearest shards (those `allowed`, if given), best chunk per section. */
-  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null): Promise<Array<{ section: number; score: number }>> {
+  /** The index's filter keys and values (fetched once; empty without filters). */
+  filters(): Promise<SiteFilters> {
+    this.filtersLoaded ??= (async () => {
+      const table = await this.reader.filterTable();
+      const lists = new Map<string, Promise<Uint32Array>>();
+      return new SiteFilters(table, this.manifest.counts.sections, (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)));
+    })();
+    this.filtersLoaded.catch(() => (this.filtersLoaded = null));
+    return this.filtersLoaded;
+  }
+
+  /**
+   * Facet counts for a query: per filter key and value, the query's keyword matches (every section
+   * holding a query term, in the query's language) that carry the value and pass the other keys'
+   * `filters`. Reads every filter value's list (small files).
+   */
+  async facets(query: string, filters: Filters = {}, language?: string): Promise<Facets> {
+    const site = await this.filters();
+    const all = await this.keyword.searchWithMatch(query, this.manifest.counts.sections, { ...KEYWORD_SEARCH, language });
+    return site.facets(all.hits.map((hit) => hit.index), filters);
+  }
+
+  /** The sections and shards `filters` allow (null: no filter). */
+  private async scope(filters: Filters | undefined): Promise<FilterScope | null> {
+    return filters && Object.keys(filters).length > 0 ? (await this.filters()).scope(filters) : null;
+  }
+
+  /**
+   * Sections nearest the query vector in the `probe` nearest shards (those `allowed`, if given),
+   * best chunk per section; with a filter `scope`, only its sections, probing only the shards that hold them.
+   */
+  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null, scope: FilterScope | null = null): Promise<Array<{ section: number; score: number }>> {
     const { dims } = this.manifest.model;
     if (vector.length !== dims) throw new SgptError('INDEX_MODEL_MISMATCH', `the query vector has ${vector.length} dims but the index's model ${this.manifest.model.id} has ${dims}`);
-    const shards = await Promise.all((await this.reader.nearestShards(vector, probe)).map((i) => this.reader.shard(i)));
+    const nearest = await this.reader.nearestShards(vector, probe, scope?.shards ?? null);
+    const shards = await Promise.all(nearest.map((i) => this.reader.shard(i)));
+    const pass = scope ? (section: number) => scope.mask[section] === 1 && (allowed === null || allowed(section)) : allowed;
     const best = new Float32Array(this.manifest.counts.sections).fill(-Infinity);
     for (const shard of shards) {
       const scores = dotAll(vector, shard, dims);
@@ -115,7 +154,7 @@ export class SiteSearch {
     }
     const top = new TopK(limit);
     best.forEach((score, section) => {
-      if (score > -Infinity && (allowed === null || allowed(section))) top.push(section, score);
+      if (score > -Infinity && (pass === null || pass(section))) top.push(section, score);
     });
     return top.result().map(({ index, score }) => ({ section: index, score }));
   }
@@ -129,9 +168,10 @@ export class SiteSearch {
   async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
     const limit = options.limit ?? 10;
     const depth = fusionDepth(limit);
-    const keyword = await this.keywordSearchWithMatch(query, depth, options.language);
+    const scope = await this.scope(options.filters);
+    const keyword = await this.keywordSearchWithMatch(query, depth, options.language, scope);
     const { code, allowed, analyzer } = await this.keyword.language(options.language);
-    const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed) : [];
+    const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed, scope) : [];
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
     return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
@@ -176,6 +216,11 @@ function typoTable(reader: IndexReader): ChunkedTypos | null {
         return decodeTypoFile(await reader.chunk({ name: entry.file, bytes: entry.bytes }), entry.file, entry, entries[i + 1] ?? null);
       }),
   );
+}
+
+/** The keyword search option that keeps a scope's sections (none without one). */
+function passing(scope: FilterScope | null): { filter?: (doc: number) => boolean } {
+  return scope ? { filter: (doc) => scope.mask[doc] === 1 } : {};
 }
 
 /** Open a site index over HTTP from its manifest URL. */

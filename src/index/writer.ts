@@ -14,6 +14,8 @@ import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
 import { assignShards } from './shards';
+import { writeFilters } from './filters';
+import type { Filters } from '../extract/filters';
 import {
   FORMAT_NAME,
   FORMAT_VERSION,
@@ -176,8 +178,10 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const keywordTexts: string[] = [];
   const langs: string[] = [];
   const hashes: string[] = [];
+  const filters: Array<Filters | undefined> = [];
   for (const page of pages) {
     for (const section of page.sections) {
+      filters.push(section.filters);
       texts.push(embeddingText(page.title, section.headingPath, section.text));
       keywordTexts.push(keywordText(section));
       langs.push(page.lang);
@@ -217,6 +221,8 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     return ref;
   };
   const shardRefs: ShardRef[] = [];
+  const shardsOf = texts.map(() => new Set<number>());
+  for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
   for (let k = 0; k < shardCount; k++) {
     const members: number[] = [];
     for (let r = 0; r < rowCount; r++) if (assignment[r] === k) members.push(r);
@@ -230,6 +236,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
   const keywordRefs = await writeKeyword(keywordTexts, add, langs);
+  const filtersRef = await writeFilters(filters, shardsOf, add);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,
@@ -244,6 +251,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     hashes: hashesRef,
     keyword: keywordRefs.keyword,
     typos: keywordRefs.typos,
+    ...(filtersRef ? { filters: filtersRef } : {}),
     centroids: centroidsRef,
     shards: shardRefs,
   };

@@ -56,6 +56,8 @@ export interface Bm25SearchOptions {
    * that should treat a finished query as finished. Default false.
    */
   prefix?: boolean | 'unknown-only';
+  /** Only documents this accepts are returned (a filter); statistics stay those of the whole index. */
+  filter?: (doc: number) => boolean;
   /** Most vocabulary terms one prefix expands to, the most frequent first (default 32). */
   maxExpansions?: number;
   /** Override k1 / b at query time (the index stores lengths, so both can change freely). */
@@ -258,7 +260,9 @@ class Scorer {
       const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source, analyzer) : [];
       this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores, corrected.length === 0);
     }
-    return { hits: scores.top(k, allowed), match: scores.match, corrections };
+    const { filter } = options;
+    const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
+    return { hits: scores.top(k, accept), match: scores.match, corrections };
   }
 
   /** The postings of a word's corrections (their terms, each once). */

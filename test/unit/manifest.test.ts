@@ -88,7 +88,15 @@ describe('manifest validation', () => {
   it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {
     const error = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 1)))));
     expect(error.code).toBe('INDEX_VERSION');
-    expect(error.message).toMatch(/version 1 is not supported.*reads versions 2 and 3.*rebuild the index/);
+    expect(error.message).toMatch(/version 1 is not supported.*reads versions 2, 3, 4.*rebuild the index/);
+  });
+
+  it('reads a version 3 index (no filter table): unfiltered queries answer as in version 4', async () => {
+    const dir = await altered((d) => editManifest(d, (m) => void (m.version = 3)));
+    const search = await SiteSearch.open(fsLoader(dir));
+    expect(search.manifest.version).toBe(3);
+    const current = await SiteSearch.open(fsLoader(built));
+    expect(await search.keywordSearch('generators', 5)).toEqual(await current.keywordSearch('generators', 5));
   });
 
   it('reads a version 2 index (no typo table): its misspelled words are simply not corrected', async () => {
@@ -219,7 +227,7 @@ describe('manifest validation', () => {
       await editManifest(d, (m) => (m.version = 1));
     });
     await buildSiteIndex({ site: 'test/fixtures/site', out: dir, shards: 2 });
-    expect((await openIndexDir(dir)).manifest.version).toBe(3);
+    expect((await openIndexDir(dir)).manifest.version).toBe(4);
     expect(await readdir(dir)).toContain(stale);
   });
 

@@ -59,10 +59,13 @@ describe('records', () => {
     expect(bad([line({ url: '/a', title: 'A', text: 'x', lang: 'de' }), line({ url: '/a#b', title: 'B', text: 'y' })].join('\n'))).toMatch(/"lang" "" differs from "de"/);
   });
 
-  it('reports filters and weight as unused', () => {
+  it("keeps a record's filters on its section and reports weight as unused", () => {
     const warnings: string[] = [];
-    parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: { v: '1' }, weight: 2 }), 'r.jsonl', (m) => warnings.push(m));
-    expect(warnings).toEqual(['r.jsonl: "filters" and "weight" of records are not used by this version (no filters or weights yet)']);
+    const [page] = parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: { v: '1', tag: ['x', 'y'] }, weight: 2 }), 'r.jsonl', (m) => warnings.push(m));
+    expect(page!.sections[0]!.filters).toEqual({ v: ['1'], tag: ['x', 'y'] });
+    expect(warnings).toEqual(['r.jsonl: "weight" of records are not used by this version (no weights yet)']);
+    expect(() => parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: { v: 3 } }), 'r.jsonl')).toThrow(/r\.jsonl:1: filter "v" must be a string or an array of strings/);
+    expect(() => parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: 'v:1' }), 'r.jsonl')).toThrow(/"filters" must be an object/);
   });
 });
 
