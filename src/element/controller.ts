@@ -183,7 +183,12 @@ export class SearchController {
     const reload = changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !settings.model);
     const documents = changed.has('src') && settings.src ? this.fetchDocuments(settings.src) : Promise.resolve();
     if (reload) void documents.then(() => this.loadModel());
-    if (changed.has('limit') && this.query.trim() !== '') void this.runSearch();
+    if (changed.has('limit')) this.rerun();
+  }
+
+  /** Search the current query again (something the source reads at each query, e.g. its filters, changed). */
+  rerun(): void {
+    if (this.started && this.query.trim() !== '') void this.runSearch();
   }
 
   private schedule(): void {

@@ -12,7 +12,12 @@
  * (semantic share 0..1 of the fused ranking for a site index; default the index's).
  * load (intent|idle|eager: nothing heavy is fetched until the reader focuses, points at or types
  * in the box or presses "/" or Ctrl+K, unless 'idle' or 'eager' says otherwise).
- * Property: documents (the same array; only new or changed documents are embedded again).
+ * filter (a site index's filters, "version:3.11, type:api": only sections with one of the values
+ * of every key, keyword and semantic hits alike).
+ * Properties: documents (the same array; only new or changed documents are embedded again);
+ * filters ({key: [values]}: the same as `filter`, which it overrides; the facet buttons set it).
+ * A site index with filters shows, under the box, each filter value with the number of the query's
+ * keyword matches carrying it (event sgpt-facets {query, facets}); a button toggles that value.
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
  * stage}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
  * {phase: 'embed', done, total (documents being embedded)}.
@@ -32,6 +37,8 @@ import type { DeviceChoice, Progress, SearchDocument, SearchHit } from '../worke
 import { SearchController, loadPolicy, type ControllerSettings, type LoadPolicy, type Phase, type ReadyDetail } from './controller';
 import { elementDefaults } from './defaults';
 import { SiteSource } from './site-source';
+import { parseFilterList, type Filters } from '../extract/filters';
+import type { Facets } from '../index/filters';
 import { styles } from './styles';
 import { openVectorCache } from './vector-cache';
 
@@ -40,6 +47,11 @@ export interface ResultsDetail {
   query: string;
   results: SearchHit[];
   stage: string;
+}
+export interface FacetsDetail {
+  query: string;
+  /** Per filter key, per value: the query's keyword matches carrying it under the other keys' filters. */
+  facets: Facets;
 }
 export type ErrorDetail = SerializedError;
 
@@ -114,6 +126,9 @@ export class SgptSearch extends LitElement {
     rerank: { type: Boolean },
     rerankModel: { type: String, attribute: 'rerank-model' },
     load: { type: String },
+    filter: { type: String },
+    filters: { attribute: false },
+    facets: { state: true },
     phase: { state: true },
     progress: { state: true },
     error: { state: true },
@@ -138,6 +153,12 @@ export class SgptSearch extends LitElement {
   declare rerankModel: string;
   /** When the model and documents load: 'intent' (default), 'idle' or 'eager'. */
   declare load: LoadPolicy;
+  /** A site index's filters as text, "key:value, key:value". */
+  declare filter: string;
+  /** The filters as an object; overrides `filter` when set (null: use `filter`). */
+  declare filters: Filters | null;
+  /** The current query's facet counts (null: none shown). */
+  declare protected facets: FacetsDetail | null;
 
   declare protected phase: Phase;
   declare protected progress: Progress | null;
@@ -172,6 +193,9 @@ export class SgptSearch extends LitElement {
     this.rerank = false;
     this.rerankModel = '';
     this.load = 'intent';
+    this.filter = '';
+    this.filters = null;
+    this.facets = null;
     this.phase = 'idle';
     this.progress = null;
     this.error = null;
@@ -202,7 +226,12 @@ export class SgptSearch extends LitElement {
           if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
           return response.json();
         },
-        openSite: (manifest, modelLoad, weight) => new SiteSource(manifest, this.client, modelLoad, weight, () => this.searchLanguage()),
+        openSite: (manifest, modelLoad, weight) =>
+          new SiteSource(manifest, this.client, modelLoad, weight, () => this.searchLanguage(), () => this.activeFilters(), (query, facets) => {
+            if (query !== this.query) return;
+            this.facets = { query, facets };
+            this.emit<FacetsDetail>('sgpt-facets', this.facets);
+          }),
         openVectors: openVectorCache,
         whenIdle,
         warn: (message) => console.warn(message),
@@ -239,6 +268,20 @@ export class SgptSearch extends LitElement {
     return this.closest('[lang]')?.getAttribute('lang') ?? undefined;
   }
 
+  /** The filters queries use: the `filters` property, else the `filter` attribute parsed. */
+  private activeFilters(): Filters {
+    return this.filters ?? parseFilterList(this.filter, 'the filter attribute');
+  }
+
+  /** A facet button: add the value to its key's filter, or take it out. */
+  private toggleFilter(key: string, value: string): void {
+    const filters = structuredClone(this.activeFilters());
+    const values = filters[key] ?? [];
+    filters[key] = values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+    if (filters[key]!.length === 0) delete filters[key];
+    this.filters = filters;
+  }
+
   /** The documents being searched (the last valid array given, by property or `src`). */
   get documents(): SearchDocument[] | null {
     return this.controller.documents;
@@ -272,6 +315,7 @@ export class SgptSearch extends LitElement {
     const settingsChanged = new Set(SETTINGS.filter((key) => changed.has(key)));
     // The first update names every setting, `load` included: that schedules the first load.
     if (settingsChanged.size > 0) this.controller.configure(this.settings(), settingsChanged);
+    if ((changed.has('filter') || changed.has('filters')) && this.hasUpdated) this.controller.rerun();
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -286,6 +330,7 @@ export class SgptSearch extends LitElement {
     this.query = (event.target as HTMLInputElement).value;
     if (this.query.trim() === '') {
       this.results = [];
+      this.facets = null;
       this.open = false;
       this.active = -1;
       this.announcement = '';
@@ -376,6 +421,31 @@ export class SgptSearch extends LitElement {
     </div>`;
   }
 
+  /** The facet bar: per key, each value with its count for the query, pressed when it filters. */
+  private renderFacets() {
+    const shown = this.facets;
+    if (shown === null || shown.query !== this.query || this.query.trim() === '') return nothing;
+    let active: Filters;
+    try {
+      active = this.activeFilters();
+    } catch {
+      active = {};
+    }
+    return html`<div class="facets" part="facets" @mousedown=${(event: Event) => event.preventDefault()}>
+      ${Object.entries(shown.facets).map(
+        ([key, values]) => html`<div role="group" aria-label=${key} part="facet-group">
+          <span class="facet-key" part="facet-key">${key}</span>
+          ${Object.entries(values).map(([value, count]) => {
+            const pressed = active[key]?.includes(value) ?? false;
+            return html`<button type="button" part=${pressed ? 'facet facet-active' : 'facet'} aria-pressed=${pressed ? 'true' : 'false'} @click=${() => this.toggleFilter(key, value)}>
+              ${value} <span class="count" part="facet-count">${count}</span>
+            </button>`;
+          })}
+        </div>`,
+      )}
+    </div>`;
+  }
+
   private renderOption(hit: SearchHit, index: number) {
     const href = hit.url; // withSafeUrl: http(s) or absent
     const selected = index === this.active;
@@ -432,6 +502,7 @@ export class SgptSearch extends LitElement {
           ${expanded && this.results.length === 0 ? html`<li class="empty" role="presentation">No results</li>` : nothing}
         </ul>
       </div>
+      ${this.renderFacets()}
       ${this.renderProgress()}
       ${this.error ? html`<div class="error" part="error" role="alert">${this.error.message}</div>` : nothing}
       <div class="visually-hidden" part="status" role="status" aria-live="polite">${this.announcement}</div>
@@ -448,6 +519,7 @@ declare global {
   interface HTMLElementEventMap {
     'sgpt-ready': CustomEvent<ReadyDetail>;
     'sgpt-results': CustomEvent<ResultsDetail>;
+    'sgpt-facets': CustomEvent<FacetsDetail>;
     'sgpt-error': CustomEvent<ErrorDetail>;
     'sgpt-progress': CustomEvent<Progress>;
   }

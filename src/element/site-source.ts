@@ -6,6 +6,8 @@
 import { once } from '../index/reader';
 import { fixedWeight } from '../search/fusion';
 import { openSiteSearch, type SiteHit, type SiteSearch } from '../index/site-search';
+import type { Facets } from '../index/filters';
+import type { Filters } from '../extract/filters';
 import type { SearchClient } from '../worker/client';
 import type { LoadResult, SearchHit } from '../worker/protocol';
 import { abortIf, type SearchSource, type SearchStage } from './source';
@@ -41,6 +43,8 @@ export class SiteSource implements SearchSource {
    * @param model resolves with the worker's loaded model (waits while it loads)
    * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
    * @param language the language searched (a `lang` value), read at each query (undefined: the index's first)
+   * @param filters the page's filters, read at each query (may throw INPUT_INVALID for a malformed attribute)
+   * @param onFacets hears a query's facet counts after its keyword results (only for an index with filters)
    */
   constructor(
     manifestUrl: string,
@@ -48,6 +52,8 @@ export class SiteSource implements SearchSource {
     private readonly model: () => Promise<LoadResult>,
     private readonly semanticWeight: () => number | undefined = () => undefined,
     private readonly language: () => string | undefined = () => undefined,
+    private readonly filters: () => Filters = () => ({}),
+    private readonly onFacets: (query: string, facets: Facets) => void = () => undefined,
   ) {
     this.manifestUrl = new URL(manifestUrl, document.baseURI);
     this.site = once(openedSites, this.manifestUrl.href, () => openSiteSearch(this.manifestUrl));
@@ -71,17 +77,23 @@ export class SiteSource implements SearchSource {
     const site = await this.site;
     abortIf(signal);
     const language = this.language();
-    const keyword = await site.keywordSearch(query, limit, language);
+    const filters = this.filters();
+    const keyword = await site.keywordSearch(query, limit, language, filters);
     abortIf(signal);
     const root = site.manifest.root === undefined ? undefined : new URL(site.manifest.root, this.manifestUrl);
     yield { stage: 'keyword', results: keyword.map((hit) => toHit(hit, root)) };
+    if (site.manifest.filters) {
+      const facets = await site.facets(query, filters, language);
+      abortIf(signal);
+      this.onFacets(query, facets);
+    }
     const loaded = await this.model();
     abortIf(signal);
     site.checkModel({ id: loaded.modelId, dims: loaded.dims, mode: loaded.mode });
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
     const weight = this.semanticWeight();
-    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language } : { limit, language, fusion: fixedWeight(site.manifest.fusion, weight) });
+    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language, filters } : { limit, language, filters, fusion: fixedWeight(site.manifest.fusion, weight) });
     abortIf(signal);
     yield { stage: 'semantic', results: fused.map((hit) => toHit(hit, root)) };
   }

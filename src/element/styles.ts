@@ -3,7 +3,8 @@ import { css } from 'lit';
 /**
  * Theming: every colour, size and font reads a `--sgpt-*` custom property with a default, and each
  * piece is exposed as a `::part` (input, listbox, option, option-title, option-excerpt, option-url,
- * progress, progress-label, error, status) for anything the properties do not cover.
+ * progress, progress-label, error, status, facets, facet-group, facet-key, facet, facet-active,
+ * facet-count) for anything the properties do not cover.
  */
 export const styles = css`
   :host {
@@ -22,6 +23,34 @@ export const styles = css`
   }
   .field {
     position: relative;
+  }
+  .facets {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.3em 1em;
+    margin-top: 0.4em;
+    font-size: 0.9em;
+  }
+  .facet-key {
+    color: var(--_muted);
+    margin-right: 0.3em;
+  }
+  .facets button {
+    font: inherit;
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    padding: 0.1em 0.5em;
+    margin-right: 0.2em;
+    cursor: pointer;
+  }
+  .facets button[aria-pressed='true'] {
+    border-color: var(--_accent);
+    outline: 1px solid var(--_accent);
+  }
+  .facets .count {
+    color: var(--_muted);
   }
   input {
     box-sizing: border-box;
