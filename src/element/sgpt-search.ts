@@ -16,8 +16,9 @@
  * of every key, keyword and semantic hits alike).
  * Properties: documents (the same array; only new or changed documents are embedded again);
  * filters ({key: [values]}: the same as `filter`, which it overrides; the facet buttons set it).
- * A site index with filters shows, under the box, each filter value with the number of the query's
- * keyword matches carrying it (event sgpt-facets {query, facets}); a button toggles that value.
+ * A site index with filters shows each filter value with the number of the query's
+ * keyword matches carrying it (event sgpt-facets {query, facets}), above the box (the results
+ * popup opens below it); a button toggles that value.
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
  * stage}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
  * {phase: 'embed', done, total (documents being embedded)}.
@@ -462,7 +463,9 @@ export class SgptSearch extends LitElement {
   protected override render() {
     const expanded = this.open && this.query.trim() !== '';
     const activeId = expanded && this.active >= 0 ? `sgpt-option-${this.active}` : undefined;
+    // Facets sit above the box: the results popup opens below it and would cover them.
     return html`
+      ${this.renderFacets()}
       <div class="field" @pointerenter=${() => this.controller.intent()}>
         <input
           part="input"
@@ -502,7 +505,6 @@ export class SgptSearch extends LitElement {
           ${expanded && this.results.length === 0 ? html`<li class="empty" role="presentation">No results</li>` : nothing}
         </ul>
       </div>
-      ${this.renderFacets()}
       ${this.renderProgress()}
       ${this.error ? html`<div class="error" part="error" role="alert">${this.error.message}</div>` : nothing}
       <div class="visually-hidden" part="status" role="status" aria-live="polite">${this.announcement}</div>

@@ -28,7 +28,7 @@ export const styles = css`
     display: flex;
     flex-wrap: wrap;
     gap: 0.3em 1em;
-    margin-top: 0.4em;
+    margin-bottom: 0.4em;
     font-size: 0.9em;
   }
   .facet-key {
