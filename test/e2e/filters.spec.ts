@@ -33,7 +33,7 @@ test.afterAll(async () => {
   if (site) await rm(site, { recursive: true, force: true });
 });
 
-const paths = (results: Array<{ url: string }>) => results.map((h) => new URL(h.url).pathname);
+const paths = (results: unknown) => (results as Array<{ url: string }>).map((h) => new URL(h.url).pathname);
 
 test('the filter attribute keeps keyword and semantic hits in the version; facets count the query and widen it', async ({ page: tab }) => {
   test.setTimeout(240_000);
