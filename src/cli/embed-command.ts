@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Embedder } from '../embed/embedder';
+import { documentSessions } from '../embed/node-sessions';
 import type { Role } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { modelSource } from './default-model';
@@ -23,7 +24,7 @@ embed the raw text, so --role only matters in asymmetric mode.
   --max-length <N>     tokens per sequence, brackets included (default: the model's)
   --overlap <N>        tokens shared by neighbouring windows of a long text (default: a quarter)
   --batch-size <N>     sequences per model call (default 16)
-  --threads <N>        onnxruntime threads (default: the runtime's choice)
+  --threads <N>        onnxruntime threads, in one model session (default: one session per core, one thread each)
   -h, --help           show this help`;
 
 
@@ -73,7 +74,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const texts = inputLines(await readStdin());
   const embedder = await Embedder.load(modelSource(values.model), {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
-    ...(threads ? { threads } : {}),
+    ...documentSessions(threads),
   });
   try {
     const out = await embedder.embed(texts, role as Role, {

@@ -3,6 +3,7 @@
  * change). Node only: the model ref hashes the model folder.
  */
 import { Embedder } from '../embed/embedder';
+import { documentSessions } from '../embed/node-sessions';
 import type { Mode } from '../embed/sgpt-settings';
 import type { Page } from '../extract/html';
 import type { ModelRef } from './format';
@@ -17,7 +18,7 @@ export class SiteIndexer {
 
   /** `source`: a model folder, URL or hub id (the CLI's modelSource resolves the default). */
   static async load(source: string, mode?: Mode): Promise<SiteIndexer> {
-    const embedder = await Embedder.load(source, mode ? { settings: { mode } } : {});
+    const embedder = await Embedder.load(source, { ...documentSessions(), ...(mode ? { settings: { mode } } : {}) });
     try {
       return new SiteIndexer(embedder, await modelRef(source, embedder));
     } catch (error) {
