@@ -71,11 +71,16 @@ export async function embedCommand(argv: string[]): Promise<number> {
   const batchSize = integerFlag(values['batch-size'], '--batch-size');
   const threads = integerFlag(values.threads, '--threads');
 
-  const texts = inputLines(await readStdin());
-  const embedder = await Embedder.load(modelSource(values.model), {
+  // The model loads while stdin is read (start-up counts for a short input).
+  const loading = Embedder.load(modelSource(values.model), {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...documentSessions(threads),
   });
+  const texts = await readStdin().then(inputLines, async (error: unknown) => {
+    await loading.then((embedder) => embedder.dispose(), () => undefined);
+    throw error;
+  });
+  const embedder = await loading;
   try {
     const out = await embedder.embed(texts, role as Role, {
       ...(batchSize ? { batchSize } : {}),
