@@ -76,6 +76,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...documentSessions(threads),
   });
+  loading.catch(() => undefined); // a load error is thrown below, once stdin is read
   const texts = await readStdin().then(inputLines, async (error: unknown) => {
     await loading.then((embedder) => embedder.dispose(), () => undefined);
     throw error;
