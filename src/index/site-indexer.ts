@@ -1,18 +1,23 @@
 /**
  * A loaded model ready to index sites, kept between builds (the Vite dev server rebuilds on every
- * change). Node only: the model ref hashes the model folder.
+ * change). Node only: the model ref hashes the model folder. A merge of shard files uses one with
+ * no model at all (`prebuilt`): every vector comes from the shards.
  */
 import { Embedder } from '../embed/embedder';
 import { documentSessions } from '../embed/node-sessions';
 import type { Mode } from '../embed/sgpt-settings';
 import type { Page } from '../extract/html';
+import { SgptError } from '../errors';
+import { collectVectors, type CollectOptions, type Collected, type DocumentEmbedder } from './collect-vectors';
 import type { ModelRef } from './format';
 import { modelRef } from './model-ref';
 import { buildIndex, type BuildOptions, type BuiltIndex } from './writer';
 
+type IndexEmbedder = DocumentEmbedder & { dispose(): Promise<void> };
+
 export class SiteIndexer {
   private constructor(
-    private readonly embedder: Embedder,
+    private readonly embedder: IndexEmbedder,
     readonly model: ModelRef,
   ) {}
 
@@ -27,9 +32,22 @@ export class SiteIndexer {
     }
   }
 
+  /** An indexer whose vectors all come from elsewhere (merged shard files): asking it to embed is an error. */
+  static prebuilt(model: ModelRef): SiteIndexer {
+    const refuse = async (texts: string[]): Promise<never> => {
+      throw new SgptError('INPUT_INVALID', `${texts.length} section text${texts.length === 1 ? '' : 's'} of the site (the first: ${JSON.stringify(texts[0]!.slice(0, 60))}) are in none of the shard files: the site differs from the one the shards were built from; build the shards again from this site`);
+    };
+    return new SiteIndexer({ dims: model.dims, embed: refuse, dispose: async () => undefined }, model);
+  }
+
   /** `modelUrl`: where the build ships the model, relative to the manifest (manifest model.url). */
   build(pages: readonly Page[], { modelUrl, ...options }: Omit<BuildOptions, 'model'> & { modelUrl?: string } = {}): Promise<BuiltIndex> {
     return buildIndex(pages, this.embedder, { ...options, model: modelUrl === undefined ? this.model : { ...this.model, url: modelUrl } });
+  }
+
+  /** The vectors of some texts (their hashes alongside), for a shard build. */
+  vectors(texts: readonly string[], hashes: readonly string[], options: CollectOptions = {}): Promise<Collected> {
+    return collectVectors(texts, hashes, this.embedder, options);
   }
 
   dispose(): Promise<void> {
