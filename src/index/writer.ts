@@ -83,12 +83,23 @@ export function autoShards(rows: number, dims: number): number {
   return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(Math.sqrt(rows))));
 }
 
+/** Whether the previous build used this model and mode, so its vectors (and clusters) carry over. */
+function sameModel(previous: IndexReader | null | undefined, model: ModelRef): previous is IndexReader {
+  if (!previous) return false;
+  const old = previous.manifest.model;
+  return old.id === model.id && old.hash === model.hash && old.mode === model.mode && old.dims === model.dims && model.hash !== '';
+}
+
+/** The previous build's IVF centroids when it had `k` shards of the same model: where k-means starts. */
+async function previousCentroids(previous: IndexReader | null | undefined, model: ModelRef, k: number): Promise<Float32Array | undefined> {
+  if (!sameModel(previous, model) || previous.manifest.shards.length !== k) return undefined;
+  return (await previous.centroids().catch(() => null)) ?? undefined;
+}
+
 /** Vectors of the previous build keyed by section text hash, when its model and mode match (those of readable files only). */
 async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
   const byHash = new Map<string, Float32Array[]>();
-  if (!previous) return byHash;
-  const old = previous.manifest.model;
-  if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
+  if (!sameModel(previous, model)) return byHash;
   // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
   const hashes = await previous.textHashes().catch(() => null);
   if (hashes === null) return byHash;
@@ -180,7 +191,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
 
   // IVF shards.
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
-  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount);
+  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount, await previousCentroids(options.previous, model, shardCount));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
     const bytes = compress ? await gzip(content) : content;
