@@ -12,6 +12,9 @@ export interface DocumentEmbedder {
   embed(texts: string[], role: Role, opts?: EmbedOptions): Promise<Embeddings>;
 }
 
+/** Texts per embed call: the cache fills as the build goes, and the progress total grows by slice. */
+const EMBED_SLICE = 1024;
+
 export interface CollectOptions {
   /** Vectors of the previous index by text hash (same model and mode). */
   previous?: ReadonlyMap<string, Float32Array[]>;
@@ -48,17 +51,22 @@ export async function collectVectors(
     else if (fromPrevious !== null) byHash.set(hash, { rows: fromPrevious, source: 'reused' });
     else todo.set(hash, s);
   }
+  // Embedded a slice at a time, each slice kept (cached) before the next: a killed build keeps
+  // what it embedded, and only one slice's activations and vectors are in flight.
   const firsts = [...todo.values()];
-  if (firsts.length > 0) {
-    const fresh = await embedder.embed(firsts.map((s) => texts[s]!), 'document', {
+  let windowsDone = 0;
+  for (let start = 0; start < firsts.length; start += EMBED_SLICE) {
+    const slice = firsts.slice(start, start + EMBED_SLICE);
+    const fresh = await embedder.embed(slice.map((s) => texts[s]!), 'document', {
       batchSize: options.batchSize,
-      onProgress: options.onProgress,
       signal: options.signal,
+      onProgress: (done, _total, windows) => options.onProgress?.(start + done, firsts.length, { done: windowsDone + windows.done, total: windowsDone + windows.total }),
     });
+    windowsDone += fresh.rows;
     const dims = fresh.dims;
-    const rows: Float32Array[][] = firsts.map(() => []);
+    const rows: Float32Array[][] = slice.map(() => []);
     for (let r = 0; r < fresh.rows; r++) rows[fresh.owner[r]!]!.push(fresh.vectors.slice(r * dims, (r + 1) * dims));
-    for (const [i, s] of firsts.entries()) {
+    for (const [i, s] of slice.entries()) {
       byHash.set(hashes[s]!, { rows: rows[i]!, source: 'embedded' });
       await options.known?.put?.(hashes[s]!, rows[i]!);
     }
