@@ -17,20 +17,18 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { modelSource } from '../../src/cli/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { documentSessions } from '../../src/embed/node-sessions';
 import type { LoadOptions, EmbedOptions } from '../../src/embed/types';
-import { decoderShape, layerGemms, sequenceFlops, type DecoderShape } from '../roofline/flops';
-import { gemmModel } from '../roofline/gemm-model';
+import { decoderShape, layerGemms, sequenceFlops } from '../roofline/flops';
+import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'throughput';
 const SECTIONS_FILE = '/work/shared/data/python-docs/sections.jsonl.gz';
 const DOCS = 400;
-const GEMM_ROWS = 2048;
 const BIN = resolve('bin/sgpt-search.js');
 const NAIVE = resolve('bench/roofline/naive-embed.ts');
 
@@ -38,29 +36,6 @@ const NAIVE = resolve('bench/roofline/naive-embed.ts');
 function sections(n: number): string[] {
   const lines = gunzipSync(readFileSync(SECTIONS_FILE)).toString('utf8').split('\n').filter((l) => l !== '');
   return lines.slice(0, n).map((line) => (JSON.parse(line) as { text: string }).text.replace(/\s*\n\s*/g, ' '));
-}
-
-/** GFLOP/s of the layer's GEMMs, `sessions` sessions at once, each with `threads` (undefined: the runtime's default). */
-async function gemmRate(shape: DecoderShape, sessions: number, threads: number | undefined, reps: number): Promise<number> {
-  let flops = 0;
-  let seconds = 0;
-  for (const [k, n] of layerGemms(shape)) {
-    const options = threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 };
-    const all = await Promise.all(Array.from({ length: sessions }, () => InferenceSession.create(gemmModel(k, n), options)));
-    const input = new Tensor('float32', new Float32Array(GEMM_ROWS * k).fill(0.01), [GEMM_ROWS, k]);
-    try {
-      for (const session of all) await session.run({ A: input }); // warm-up
-      const started = performance.now();
-      await Promise.all(all.map(async (session) => {
-        for (let r = 0; r < reps; r++) await session.run({ A: input });
-      }));
-      seconds += (performance.now() - started) / 1000;
-      flops += 2 * GEMM_ROWS * k * n * reps * sessions;
-    } finally {
-      await Promise.all(all.map((session) => session.release()));
-    }
-  }
-  return flops / seconds / 1e9;
 }
 
 /** Wall seconds of a command with `input` on stdin, and its stdout. */
