@@ -207,7 +207,9 @@ export function sphericalKMeans(vectors: Float32Array, dims: number, options: KM
     reseedEmpty(vectors, sample, centroids, sizes, labels, sims, dims);
   }
   const assignments = new Int32Array(rows);
-  assign(vectors, null, rows, centroids, k, dims, assignments, new Float64Array(rows));
+  // Trained on every row and converged: the last pass already assigned them to these centroids.
+  if (n === rows && iterations < maxIterations) assignments.set(labels);
+  else assign(vectors, null, rows, centroids, k, dims, assignments, new Float64Array(rows));
   return { centroids, k, dims, assignments, iterations };
 }
 
