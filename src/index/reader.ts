@@ -56,7 +56,7 @@ export const MANIFEST = 'manifest.json';
 export class IndexReader {
   private readonly shardCache = new Map<number, Promise<Shard>>();
   private readonly bucketCache = new Map<number, Promise<SectionInfo[]>>();
-  private centroids: Float32Array | null = null;
+  private centroidCache: Float32Array | null = null;
 
   private constructor(
     readonly manifest: Manifest,
@@ -83,15 +83,23 @@ export class IndexReader {
 
   /** The `probe` shards whose centroids are nearest the query (all shards when there is one), among `among` when given. */
   async nearestShards(query: Float32Array, probe: number, among: readonly number[] | null = null): Promise<number[]> {
-    const { shards, centroids: ref, model } = this.manifest;
     if (among !== null && among.length <= 1) return [...among];
-    if (shards.length === 1 || ref === null) return [0];
-    this.centroids ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims);
-    if (among === null) return probeClusters(query, this.centroids, model.dims, Math.max(1, probe));
+    const centroids = await this.centroids();
+    if (centroids === null) return [0];
+    const { dims } = this.manifest.model;
+    if (among === null) return probeClusters(query, centroids, dims, Math.max(1, probe));
     // Only shards that hold rows of sections passing a filter: the nearest `probe` of their centroids.
-    const sub = new Float32Array(among.length * model.dims);
-    among.forEach((k, i) => sub.set(this.centroids!.subarray(k * model.dims, (k + 1) * model.dims), i * model.dims));
-    return probeClusters(query, sub, model.dims, Math.max(1, probe)).map((i) => among[i]!);
+    const sub = new Float32Array(among.length * dims);
+    among.forEach((k, i) => sub.set(centroids.subarray(k * dims, (k + 1) * dims), i * dims));
+    return probeClusters(query, sub, dims, Math.max(1, probe)).map((i) => among[i]!);
+  }
+
+  /** The IVF centroids (shards × dims), fetched and verified once; null with one shard. */
+  async centroids(): Promise<Float32Array | null> {
+    const { shards, centroids: ref, model } = this.manifest;
+    if (shards.length === 1 || ref === null) return null;
+    this.centroidCache ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims);
+    return this.centroidCache;
   }
 
   /** One shard's vectors, fetched and verified once. */
