@@ -11,6 +11,7 @@ import { buildShard } from '../../src/build/shard-build';
 import { SgptError } from '../../src/errors';
 import { readShardFile, shardSections, writeShardFile, type ShardHeader } from '../../src/index/shard-file';
 import { checkShardSet, mergeShardFiles } from '../../src/index/shard-merge';
+import { parsePathRule } from '../../src/extract/filters';
 import { decodeVectorEntry, encodeVectorEntry } from '../../src/index/vector-entry';
 
 const SITE = 'test/fixtures/site';
@@ -60,6 +61,18 @@ describe('index --shard i/N and merge', () => {
     const summary = await buildSiteIndex({ ...run(out), from: merged });
     expect(summary.built).toMatchObject({ sections: 14, embedded: 0, cached: 14 });
     expect(await indexFiles(out)).toEqual(await indexFiles(single));
+  });
+
+  it('a merge carries the filters the pages give (read with the pages, not from the shards)', async () => {
+    const filterFromPath = [parsePathRule('area=^/([^/]+)/')];
+    const paths = ['shard-0-of-2.sgpt-shard', 'shard-1-of-2.sgpt-shard'].map((n) => join(shardDir, n));
+    const out = join(work, 'merged-filters');
+    await buildSiteIndex({ ...run(out, { filterFromPath }), from: await mergeShardFiles(paths) });
+    const singleFiltered = join(work, 'single-filters');
+    await buildSiteIndex(run(singleFiltered, { filterFromPath }));
+    const files = await indexFiles(out);
+    expect(Object.keys(files).some((name) => name.startsWith('filters.'))).toBe(true);
+    expect(files).toEqual(await indexFiles(singleFiltered));
   });
 
   it('splits the distinct texts between the shards, each once', async () => {
