@@ -15,6 +15,8 @@ export { Embedder, SiteIndex, Reranker };
 export { rerankHits, type QueryHit, type SearchOptions } from './build/site-query';
 export { DEFAULT_RERANK_K, hitText } from './rerank/hit-text';
 export type { SiteHit } from './index/site-search';
+export type { Filters } from './extract/filters';
+export type { Facets } from './index/filters';
 export type { Manifest } from './index/format';
 export type { Device, Dtype, Embeddings, Mode, Role };
 
