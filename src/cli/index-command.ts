@@ -28,6 +28,10 @@ export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir
   --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
   --no-webgpu          leave out onnxruntime-web's asyncify build (27 MB), which only WebGPU uses:
                        the runtime shrinks to ~15 MB and the element runs on WASM everywhere
+  --offline            also make the site searchable opened from disk (file://, no server): every
+                       file the browser reads is written again as a script under <out>/offline/
+                       (base64, ~1.33x the bytes), plus the classic runtime sgpt-search.offline.js;
+                       pages load it with <script src="<out>/sgpt-search.offline.js"></script>
 
 The page then needs:
   <script type="module" src="<out>/sgpt-search.js"></script>
@@ -61,6 +65,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
       'no-runtime': { type: 'boolean' },
       'no-model': { type: 'boolean' },
       'no-webgpu': { type: 'boolean' },
+      offline: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,6 +94,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     runtime: !values['no-runtime'],
     shipModel: !values['no-model'],
     webgpu: !values['no-webgpu'],
+    offline: values.offline ?? false,
     onProgress: progressBar(process.stderr),
     onWarning: (message) => process.stderr.write(`sgpt-search index: warning: ${message}\n`),
   });

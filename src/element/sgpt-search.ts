@@ -43,12 +43,16 @@ export interface ResultsDetail {
 }
 export type ErrorDetail = SerializedError;
 
-/** Links only to http(s) (absolute or relative): a document's url must never run script. */
+/**
+ * Links only to http(s) (absolute or relative), or to file: from a page opened from disk: a
+ * document's url must never run script.
+ */
 function safeHref(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   try {
     const parsed = new URL(url, document.baseURI);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+    const fromDisk = parsed.protocol === 'file:' && location.protocol === 'file:';
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' || fromDisk ? parsed.href : undefined;
   } catch {
     return undefined;
   }
@@ -202,7 +206,7 @@ export class SgptSearch extends LitElement {
           if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
           return response.json();
         },
-        openSite: (manifest, modelLoad, weight) => new SiteSource(manifest, this.client, modelLoad, weight),
+        openSite: (manifest, modelLoad, weight) => new SiteSource(manifest, this.client, modelLoad, weight, elementDefaults().offline?.indexFiles),
         openVectors: openVectorCache,
         whenIdle,
         warn: (message) => console.warn(message),
@@ -213,7 +217,9 @@ export class SgptSearch extends LitElement {
   }
 
   protected clientOptions(): ClientOptions {
+    const offline = elementDefaults().offline;
     return {
+      ...(offline === undefined ? {} : { createWorker: offline.createWorker }),
       onProgress: (progress) => this.controller.onProgress(progress),
       onDeath: (error) => this.controller.fail(error),
     };

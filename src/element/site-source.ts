@@ -5,7 +5,8 @@
  */
 import { once } from '../index/reader';
 import { fixedWeight } from '../search/fusion';
-import { openSiteSearch, type SiteHit, type SiteSearch } from '../index/site-search';
+import type { FileLoader } from '../index/reader';
+import { SiteSearch, openSiteSearch, type SiteHit } from '../index/site-search';
 import type { SearchClient } from '../worker/client';
 import type { LoadResult, SearchHit } from '../worker/protocol';
 import { abortIf, type SearchSource, type SearchStage } from './source';
@@ -40,15 +41,18 @@ export class SiteSource implements SearchSource {
    * @param manifestUrl the index's manifest.json (absolute, or relative to the page)
    * @param model resolves with the worker's loaded model (waits while it loads)
    * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
+   * @param indexFiles the index's files other than by fetch (pages opened from disk)
    */
   constructor(
     manifestUrl: string,
     private readonly client: SearchClient,
     private readonly model: () => Promise<LoadResult>,
     private readonly semanticWeight: () => number | undefined = () => undefined,
+    indexFiles?: (manifestUrl: URL) => FileLoader,
   ) {
     this.manifestUrl = new URL(manifestUrl, document.baseURI);
-    this.site = once(openedSites, this.manifestUrl.href, () => openSiteSearch(this.manifestUrl));
+    const url = this.manifestUrl;
+    this.site = once(openedSites, url.href, () => (indexFiles === undefined ? openSiteSearch(url) : SiteSearch.open(indexFiles(url))));
     this.site.catch(() => undefined); // reported by the first search
   }
 
