@@ -14,7 +14,7 @@
 import { setElementDefaults } from '../element/defaults';
 import { DEFAULT_MODEL } from '../embed/default-model';
 import { SgptError } from '../errors';
-import { FILE_LIST, scriptFileLoader, scriptLoader } from '../index/script-files';
+import { FILE_LIST, scriptFileLoader, scriptLoader, scriptPath } from '../index/script-files';
 import type { RuntimeOptions } from '../worker/protocol';
 import OfflineWorker from '../worker/worker?worker&inline';
 
@@ -31,7 +31,7 @@ const MODEL_HOST = 'https://sgpt-search.invalid/';
 let listed: Promise<string[]> | null = null;
 function fileList(): Promise<string[]> {
   listed ??= load(FILE_LIST).then((bytes) => {
-    if (bytes === null) throw new SgptError('MODEL_NOT_FOUND', `${here.href}offline/${FILE_LIST}.js is missing; build the index with \`sgpt-search index --offline\``);
+    if (bytes === null) throw new SgptError('MODEL_NOT_FOUND', `${new URL(scriptPath(FILE_LIST), here).href} is missing; build the index with \`sgpt-search index --offline\``);
     return JSON.parse(new TextDecoder().decode(bytes)) as string[];
   });
   return listed;
