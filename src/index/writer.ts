@@ -4,8 +4,12 @@
  * the vectors into IVF shards, builds the keyword index, and returns the files to write with the
  * manifest last. No fs here: the caller writes the files (see ./node-files).
  */
-import type { Embeddings, EmbedOptions, Role } from '../embed/types';
+import type { EmbedOptions } from '../embed/types';
+import { collectVectors, type DocumentEmbedder } from './collect-vectors';
+import type { KnownVectors } from './vector-cache';
 import { Bm25Index, encodeHead } from '../search/bm25';
+import { languageCode, loadLanguages } from '../search/languages';
+import { encodeTypoHead, splitTypoGroups } from '../search/typos';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
 import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
@@ -31,11 +35,8 @@ import {
 } from './format';
 import type { IndexReader } from './reader';
 
-/** What the writer needs of an Embedder (src/embed/embedder). */
-export interface DocumentEmbedder {
-  readonly dims: number;
-  embed(texts: string[], role: Role, opts?: EmbedOptions): Promise<Embeddings>;
-}
+export type { DocumentEmbedder };
+
 
 export interface BuildOptions {
   model: ModelRef;
@@ -51,6 +52,8 @@ export interface BuildOptions {
   root?: string;
   /** The index previously at the output, for reusing unchanged sections' vectors. */
   previous?: IndexReader | null;
+  /** Vectors known before embedding (the embedding cache, shard files), tried first. */
+  known?: KnownVectors;
   /** Characters of section text kept as the excerpt. */
   excerptChars?: number;
   /** Sequences per model call (default: the engine's). */
@@ -63,7 +66,8 @@ export interface BuiltIndex {
   manifest: Manifest;
   /** Files to write, by name; manifest.json comes last. */
   files: Array<{ name: string; bytes: Uint8Array }>;
-  stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; shards: number };
+  /** Sections embedded now, reused from the previous index, or taken from `known` (cache or shard files). */
+  stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; cached: number; shards: number };
 }
 
 const SHARD_TARGET_BYTES = 64 * 1024;
@@ -74,6 +78,8 @@ const SHARD_TARGET_BYTES = 64 * 1024;
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
+/** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
+const TYPO_FILE_BYTES = 2 * 1024;
 
 /** Shard count for 'auto': about SHARD_TARGET_BYTES each, never more than √rows (k-means needs members). */
 export function autoShards(rows: number, dims: number): number {
@@ -81,12 +87,23 @@ export function autoShards(rows: number, dims: number): number {
   return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(Math.sqrt(rows))));
 }
 
+/** Whether the previous build used this model and mode, so its vectors (and clusters) carry over. */
+function sameModel(previous: IndexReader | null | undefined, model: ModelRef): previous is IndexReader {
+  if (!previous) return false;
+  const old = previous.manifest.model;
+  return old.id === model.id && old.hash === model.hash && old.mode === model.mode && old.dims === model.dims && model.hash !== '';
+}
+
+/** The previous build's IVF centroids when it had `k` shards of the same model: where k-means starts. */
+async function previousCentroids(previous: IndexReader | null | undefined, model: ModelRef, k: number): Promise<Float32Array | undefined> {
+  if (!sameModel(previous, model) || previous.manifest.shards.length !== k) return undefined;
+  return (await previous.centroids().catch(() => null)) ?? undefined;
+}
+
 /** Vectors of the previous build keyed by section text hash, when its model and mode match (those of readable files only). */
 async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
   const byHash = new Map<string, Float32Array[]>();
-  if (!previous) return byHash;
-  const old = previous.manifest.model;
-  if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
+  if (!sameModel(previous, model)) return byHash;
   // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
   const hashes = await previous.textHashes().catch(() => null);
   if (hashes === null) return byHash;
@@ -139,41 +156,47 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
   return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
 }
 
-/** The keyword index over `texts` (one per section): term-range chunks, then the head that lists them. */
-export async function writeKeyword(texts: readonly string[], add: AddFile): Promise<FileRef> {
-  const { stats, chunks } = Bm25Index.build(texts).split(KEYWORD_CHUNK_BYTES);
+/**
+ * The keyword index over `texts` (one per section): term-range chunks, then the head that lists
+ * them; and its typo table (src/search/typos): files of word groups, then the head that lists them.
+ * `langs`: each section's page `lang`, which picks its analysis (default: all English).
+ */
+export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+  const languages = langs?.map(languageCode);
+  await loadLanguages(languages ?? []);
+  const index = Bm25Index.build(texts, { languages });
+  const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
     const ref = await add(`terms-${i}`, 'bm25', chunk.bytes, true);
     entries.push({ first: chunk.first, file: ref.name, bytes: ref.bytes });
   }
-  return add('keyword', 'bm25', encodeHead({ stats, chunks: entries }), true);
+  const typoFiles = [];
+  for (const [i, file] of splitTypoGroups(index.typoGroups(), TYPO_FILE_BYTES).entries()) {
+    const ref = await add(`typos-${i}`, 'bm2y', file.bytes, true);
+    typoFiles.push({ letter: file.letter, length: file.length, file: ref.name, bytes: ref.bytes });
+  }
+  return {
+    keyword: await add('keyword', 'bm25', encodeHead({ stats, chunks: entries }), true),
+    typos: await add('typos', 'bm2y', encodeTypoHead(typoFiles), true),
+  };
 }
 
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
-  const texts: string[] = [];
-  const keywordTexts: string[] = [];
-  const hashes: string[] = [];
-  for (const page of pages) {
-    for (const section of page.sections) {
-      texts.push(embeddingText(page.title, section.headingPath, section.text));
-      keywordTexts.push(keywordText(section));
-    }
-  }
-  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
-  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+  const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
 
-  // Vectors: reuse by text hash, embed the rest.
-  const previous = await reusable(options.previous, model);
-  const todo: number[] = [];
-  for (let s = 0; s < texts.length; s++) if (!previous.has(hashes[s]!)) todo.push(s);
-  const fresh = todo.length > 0 ? await embedder.embed(todo.map((s) => texts[s]!), 'document', { batchSize: options.batchSize, onProgress: options.onProgress, signal: options.signal }) : null;
+  // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
+  const collected = await collectVectors(texts, hashes, embedder, {
+    previous: await reusable(options.previous, model),
+    known: options.known,
+    batchSize: options.batchSize,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  const { rowsOf } = collected;
   const dims = model.dims;
-  const rowsOf: Float32Array[][] = texts.map(() => []);
-  if (fresh) for (let r = 0; r < fresh.rows; r++) rowsOf[todo[fresh.owner[r]!]!]!.push(fresh.vectors.subarray(r * dims, (r + 1) * dims));
-  for (let s = 0; s < texts.length; s++) if (rowsOf[s]!.length === 0) rowsOf[s] = previous.get(hashes[s]!) ?? [];
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
   const vectors = new Float32Array(rowCount * dims);
   const owner = new Int32Array(rowCount);
@@ -187,7 +210,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
 
   // IVF shards.
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
-  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount);
+  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount, await previousCentroids(options.previous, model, shardCount));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
     const bytes = compress ? await gzip(content) : content;
@@ -208,7 +231,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
-  const keywordRef = await writeKeyword(keywordTexts, add);
+  const keywordRefs = await writeKeyword(keywordTexts, add, langs);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,
@@ -221,7 +244,8 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
     hashes: hashesRef,
-    keyword: keywordRef,
+    keyword: keywordRefs.keyword,
+    typos: keywordRefs.typos,
     centroids: centroidsRef,
     shards: shardRefs,
   };
@@ -233,11 +257,33 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
       pages: manifest.counts.pages,
       sections: texts.length,
       vectors: rowCount,
-      embedded: todo.length,
-      reused: texts.length - todo.length,
+      embedded: collected.embedded,
+      reused: collected.reused,
+      cached: collected.known,
       shards: shardCount,
     },
   };
+}
+
+/**
+ * Per section, in page order: the text the model embeds, the keyword text, and the text hash
+ * (hashes.json: the first 32 hex digits of the sha256 of the embedded text).
+ */
+export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: string[]; keywordTexts: string[]; langs: string[]; hashes: string[] }> {
+  const texts: string[] = [];
+  const keywordTexts: string[] = [];
+  const langs: string[] = [];
+  for (const page of pages) {
+    for (const section of page.sections) {
+      texts.push(embeddingText(page.title, section.headingPath, section.text));
+      keywordTexts.push(keywordText(section));
+      langs.push(page.lang);
+    }
+  }
+  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+  const hashes: string[] = [];
+  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
+  return { texts, keywordTexts, langs, hashes };
 }
 
 /** The start of the text, cut at a word boundary. */
