@@ -27,7 +27,7 @@ Shards built with another model, another N or another site, a missing or a repea
                        (default: the bundled default model; checked against the shards)
   --exclude <glob>     the same --exclude the shards were built with (repeatable)
   --records <file>     the same --records the shards were built with
-  --shards, --probe, --fusion, --weight, --no-runtime, --no-model, --no-webgpu: as for \`index\``;
+  --shards, --probe, --fusion, --weight, --no-runtime, --no-model, --no-webgpu, --offline: as for \`index\``;
 
 /** Shard files named directly, or found in a named folder, in order. */
 async function shardPaths(args: readonly string[]): Promise<string[]> {
