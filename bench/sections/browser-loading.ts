@@ -42,7 +42,7 @@ interface Timeline {
   results: Array<{ stage: string; query: string; at: number }>;
 }
 
-async function recordTimeline(page: Page): Promise<void> {
+export async function recordTimeline(page: Page): Promise<void> {
   // No named inner functions in page code: tsx would wrap them in a helper the page lacks.
   await page.addInitScript(() => {
     const t: Timeline = { focus: null, ready: null, results: [] };
@@ -58,7 +58,7 @@ async function recordTimeline(page: Page): Promise<void> {
 
 const timeline = (page: Page) => page.evaluate(() => (window as unknown as { __timeline: Timeline }).__timeline);
 
-async function waitFor(page: Page, test: (t: Timeline) => boolean, timeoutMs: number, what: string): Promise<Timeline> {
+export async function waitFor(page: Page, test: (t: Timeline) => boolean, timeoutMs: number, what: string): Promise<Timeline> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const t = await timeline(page);
@@ -68,7 +68,7 @@ async function waitFor(page: Page, test: (t: Timeline) => boolean, timeoutMs: nu
   }
 }
 
-const firstOf = (t: Timeline, stage: string, query: string) => t.results.find((r) => r.stage === stage && r.query === query)?.at;
+export const firstOf = (t: Timeline, stage: string, query: string) => t.results.find((r) => r.stage === stage && r.query === query)?.at;
 
 interface SiteVisit {
   pageView: number;

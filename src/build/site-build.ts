@@ -18,6 +18,7 @@ import type { BuiltIndex } from '../index/writer';
 import type { Page } from '../extract/html';
 import type { FusionMethod } from '../search/fusion';
 import { modelSource } from './default-model';
+import { writeOfflineScripts } from './offline-site';
 import { readRecords, withRecords } from './records';
 import { mergeFilters, pathFilters, type PathFilterRule } from '../extract/filters';
 import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
@@ -56,6 +57,8 @@ export interface IndexRun {
   webgpu?: boolean;
   /** Also copy the model into `out`/model/<id>/ and name it in the manifest (default false, as `runtime`). */
   shipModel?: boolean;
+  /** Also everything a page opened from disk needs (classic runtime, files as scripts); needs `runtime` and `shipModel`. */
+  offline?: boolean;
   onProgress?: EmbedOptions['onProgress'];
   /** Pages skipped or read with a fallback (binary, badly encoded, too deep, too large, links out of the site). */
   onWarning?: (message: string) => void;
@@ -78,6 +81,8 @@ export interface IndexSummary {
   /** Bytes of the runtime and of the model copied next to the index (0 when not asked for). */
   runtimeBytes: number;
   modelBytes: number;
+  /** Bytes of the scripts a page opened from disk reads (0 without `offline`). */
+  offlineBytes: number;
   seconds: number;
 }
 
@@ -99,6 +104,9 @@ export async function checkOut(site: string, out: string): Promise<void> {
 export async function checkInputs(run: IndexRun, out: string): Promise<void> {
   if (run.site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
   if (run.site !== undefined) await checkOut(run.site, out);
+  if (run.offline && !(run.runtime && run.shipModel)) {
+    throw new SgptError('INPUT_INVALID', '--offline needs the runtime and the model beside the index (a page opened from disk cannot load them from elsewhere): drop --no-runtime and --no-model');
+  }
 }
 
 /** The pages a build indexes: the site's extracted pages plus the records, with their path filters. A single build and each shard read the same. */
@@ -148,10 +156,13 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
     });
     // Everything the manifest names is in place before writeIndexDir swaps the manifest in.
     const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
-    const runtimeBytes = run.runtime ? await writeRuntime(target, { webgpu: run.webgpu ?? true, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) }) : 0;
+    const runtimeBytes = run.runtime
+      ? await writeRuntime(target, { webgpu: run.webgpu ?? true, offline: run.offline ?? false, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) })
+      : 0;
+    const offlineBytes = run.offline && modelUrl !== undefined ? await writeOfflineScripts(target, built, modelUrl) : 0;
     const bytes = await writeIndexDir(target, built);
     if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);
-    return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
+    return { built: built.stats, bytes, runtimeBytes, modelBytes, offlineBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await indexer.dispose();
   }
@@ -167,6 +178,7 @@ export function summaryLine(summary: IndexSummary): string {
   const extras = [
     ...(summary.runtimeBytes > 0 ? [`runtime ${formatBytes(summary.runtimeBytes)}`] : []),
     ...(summary.modelBytes > 0 ? [`model ${formatBytes(summary.modelBytes)}`] : []),
+    ...(summary.offlineBytes > 0 ? [`offline scripts ${formatBytes(summary.offlineBytes)}`] : []),
   ];
   return `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
 }

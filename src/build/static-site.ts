@@ -15,6 +15,8 @@ import { PACKAGE_ROOT, packageFile } from './package-files';
 /** The prebuilt runtime, relative to this file: the same place in this repo and in the installed package. */
 export const RUNTIME_DIR = packageFile('dist/runtime/');
 export const RUNTIME_ENTRY = 'sgpt-search.js';
+/** The classic runtime for pages opened from disk (vite.offline.config.ts): copied only for --offline builds. */
+export const OFFLINE_RUNTIME = 'sgpt-search.offline.js';
 /** onnxruntime-web's asyncify build (27 MB): only WebGPU needs it (src/worker/runtime.ts). */
 const ASYNCIFY = /^ort\/ort-wasm-simd-threaded\.asyncify\./;
 const ASYNCIFY_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
@@ -32,6 +34,8 @@ export interface RuntimeOptions {
   ortDir?: string;
   /** Why the WebGPU build was left out, when it was wanted. */
   onWarning?: (message: string) => void;
+  /** Also the classic runtime for pages opened from disk (default false; src/build/offline-site.ts writes the rest). */
+  offline?: boolean;
 }
 
 function installedOrtDir(): string | undefined {
@@ -63,7 +67,8 @@ export function siteRootFrom(indexDir: string, site: string): string | undefined
   return parts.every((part) => part === '..') ? parts.map(() => '../').join('') : undefined;
 }
 
-async function listFiles(dir: string, base = dir): Promise<string[]> {
+/** Files under `dir`, relative and '/'-separated, sorted (links to files followed). */
+export async function listFiles(dir: string, base = dir): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -100,7 +105,7 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
  * never names chunks that are not there yet. Files of an older runtime go when the build is made
  * live, if the previous build owned them. Returns bytes.
  */
-export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir = RUNTIME_DIR, ortDir = installedOrtDir(), onWarning }: RuntimeOptions = {}): Promise<number> {
+export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir = RUNTIME_DIR, ortDir = installedOrtDir(), onWarning, offline = false }: RuntimeOptions = {}): Promise<number> {
   checkRuntime(runtimeDir);
   let bytes = 0;
   if (webgpu) {
@@ -108,7 +113,7 @@ export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir =
     if (problem === null) bytes += await copyAll(ortDir!, out, 'ort/', ASYNCIFY_FILES);
     else onWarning?.(`WebGPU's runtime (onnxruntime-web's asyncify build) left out, the element will run on WASM: ${problem}`);
   }
-  const files = (await listFiles(runtimeDir)).filter((file) => !ASYNCIFY.test(file));
+  const files = (await listFiles(runtimeDir)).filter((file) => !ASYNCIFY.test(file) && (offline || file !== OFFLINE_RUNTIME));
   const entryLast = [...files.filter((file) => file !== RUNTIME_ENTRY), RUNTIME_ENTRY];
   return bytes + (await copyAll(runtimeDir, out, '', entryLast));
 }

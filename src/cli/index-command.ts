@@ -42,6 +42,10 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
   --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
   --no-webgpu          leave out onnxruntime-web's asyncify build (27 MB), which only WebGPU uses:
                        the runtime shrinks to ~15 MB and the element runs on WASM everywhere
+  --offline            also make the site searchable opened from disk (file://, no server): every
+                       file the browser reads is written again as a script under <out>/offline/
+                       (base64, ~1.33x the bytes), plus the classic runtime sgpt-search.offline.js;
+                       pages load it with <script src="<out>/sgpt-search.offline.js"></script>
 
 The page then needs:
   <script type="module" src="<out>/sgpt-search.js"></script>
@@ -72,6 +76,7 @@ export const INDEX_OPTIONS = {
   'no-runtime': { type: 'boolean' },
   'no-model': { type: 'boolean' },
   'no-webgpu': { type: 'boolean' },
+  offline: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -100,6 +105,7 @@ export function runFromFlags(values: IndexFlags, site: string | undefined, comma
     runtime: !values['no-runtime'],
     shipModel: !values['no-model'],
     webgpu: !values['no-webgpu'],
+    offline: values.offline ?? false,
     onProgress: progressBar(process.stderr),
     onWarning: (message) => process.stderr.write(`sgpt-search ${command}: warning: ${message}\n`),
   };

@@ -29,7 +29,7 @@ Shards built with another model, another N or another site, a missing or a repea
   --filter-from-path <key=regex>  filters from each page's path, as for index (repeatable; the
                        shards do not need them: filters are read from the pages at merge)
   --records <file>     the same --records the shards were built with
-  --shards, --probe, --fusion, --weight, --no-runtime, --no-model, --no-webgpu: as for \`index\``;
+  --shards, --probe, --fusion, --weight, --no-runtime, --no-model, --no-webgpu, --offline: as for \`index\``;
 
 /** Shard files named directly, or found in a named folder, in order. */
 async function shardPaths(args: readonly string[]): Promise<string[]> {

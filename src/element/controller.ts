@@ -281,11 +281,15 @@ export class SearchController {
         device: device || 'auto',
         runtime: ortRuntime(this.deps.defaults(), (url) => this.deps.resolve(url)),
       };
-      this.modelLoad = this.modelUrl().then((model) => {
+      this.modelLoad = this.modelUrl().then(async (model) => {
         // A newer load started while the index's manifest was read: it loads its own model.
         if (generation !== this.generation) throw new SgptError('ABORTED', 'superseded by a newer model load');
         this.modelHref = model;
-        return this.deps.client.load(model, options);
+        // From disk the files' bytes travel with the load (nothing may be fetched).
+        const offline = this.deps.defaults().offline;
+        if (offline === undefined) return this.deps.client.load(model, options);
+        const prepared = await offline.prepareLoad(model, options.runtime);
+        return this.deps.client.load(prepared.model, { ...options, runtime: prepared.runtime });
       });
       const loaded = await this.modelLoad;
       if (generation !== this.generation) return;

@@ -6,7 +6,22 @@
  */
 import { DEFAULT_MODEL } from '../embed/default-model';
 import type { OrtWasmFiles } from '../embed/types';
+import type { FileLoader } from '../index/reader';
+import type { WorkerLike } from '../worker/client';
 import type { RuntimeOptions } from '../worker/protocol';
+
+/**
+ * How a page opened from disk gets its files with no fetch at all (set by the classic runtime,
+ * src/runtime/offline.ts): the index, the model and the WASM runtime come from scripts.
+ */
+export interface OfflineTransport {
+  /** The index's files by name, for the manifest at `manifestUrl`. */
+  indexFiles(manifestUrl: URL): FileLoader;
+  /** The model URL the worker loads and runtime options that carry every file's bytes. */
+  prepareLoad(model: string, runtime: RuntimeOptions): Promise<{ model: string; runtime: RuntimeOptions }>;
+  /** The worker, started without a fetch (a classic worker from a blob). */
+  createWorker(): WorkerLike;
+}
 
 export interface ElementDefaults {
   /** Model folder URL (relative to the page unless absolute). */
@@ -15,6 +30,7 @@ export interface ElementDefaults {
   ortBase: string;
   /** The plain build's own URLs, when a bundler has renamed them (the prebuilt runtime sets these). */
   ortWasm?: OrtWasmFiles;
+  offline?: OfflineTransport;
 }
 
 const defaults: ElementDefaults = { model: `/models/${DEFAULT_MODEL}/`, ortBase: '/ort/' };

@@ -56,12 +56,16 @@ export interface FacetsDetail {
 }
 export type ErrorDetail = SerializedError;
 
-/** Links only to http(s) (absolute or relative): a document's url must never run script. */
+/**
+ * Links only to http(s) (absolute or relative), or to file: from a page opened from disk: a
+ * document's url must never run script.
+ */
 function safeHref(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   try {
     const parsed = new URL(url, document.baseURI);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+    const fromDisk = parsed.protocol === 'file:' && location.protocol === 'file:';
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' || fromDisk ? parsed.href : undefined;
   } catch {
     return undefined;
   }
@@ -228,7 +232,7 @@ export class SgptSearch extends LitElement {
           return response.json();
         },
         openSite: (manifest, modelLoad, weight) =>
-          new SiteSource(manifest, this.client, modelLoad, weight, () => this.searchLanguage(), () => this.activeFilters(), (query, facets) => {
+          new SiteSource(manifest, this.client, modelLoad, weight, () => this.searchLanguage(), elementDefaults().offline?.indexFiles, () => this.activeFilters(), (query, facets) => {
             if (query !== this.query) return;
             this.facets = { query, facets };
             this.emit<FacetsDetail>('sgpt-facets', this.facets);
@@ -243,7 +247,9 @@ export class SgptSearch extends LitElement {
   }
 
   protected clientOptions(): ClientOptions {
+    const offline = elementDefaults().offline;
     return {
+      ...(offline === undefined ? {} : { createWorker: offline.createWorker }),
       onProgress: (progress) => this.controller.onProgress(progress),
       onDeath: (error) => this.controller.fail(error),
     };

@@ -5,7 +5,8 @@
  */
 import { once } from '../index/reader';
 import { fixedWeight } from '../search/fusion';
-import { openSiteSearch, type SiteHit, type SiteSearch } from '../index/site-search';
+import type { FileLoader } from '../index/reader';
+import { SiteSearch, openSiteSearch, type SiteHit } from '../index/site-search';
 import type { Facets } from '../index/filters';
 import type { Filters } from '../extract/filters';
 import type { SearchClient } from '../worker/client';
@@ -43,6 +44,7 @@ export class SiteSource implements SearchSource {
    * @param model resolves with the worker's loaded model (waits while it loads)
    * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
    * @param language the language searched (a `lang` value), read at each query (undefined: the index's first)
+   * @param indexFiles the index's files other than by fetch (pages opened from disk)
    * @param filters the page's filters, read at each query (may throw INPUT_INVALID for a malformed attribute)
    * @param onFacets hears a query's facet counts after its keyword results (only for an index with filters)
    */
@@ -52,11 +54,13 @@ export class SiteSource implements SearchSource {
     private readonly model: () => Promise<LoadResult>,
     private readonly semanticWeight: () => number | undefined = () => undefined,
     private readonly language: () => string | undefined = () => undefined,
+    indexFiles?: (manifestUrl: URL) => FileLoader,
     private readonly filters: () => Filters = () => ({}),
     private readonly onFacets: (query: string, facets: Facets) => void = () => undefined,
   ) {
     this.manifestUrl = new URL(manifestUrl, document.baseURI);
-    this.site = once(openedSites, this.manifestUrl.href, () => openSiteSearch(this.manifestUrl));
+    const url = this.manifestUrl;
+    this.site = once(openedSites, url.href, () => (indexFiles === undefined ? openSiteSearch(url) : SiteSearch.open(indexFiles(url))));
     this.site.catch(() => undefined); // reported by the first search
   }
 

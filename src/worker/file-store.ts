@@ -91,11 +91,25 @@ async function changedSince(url: string, kept: Response): Promise<Response | nul
   }
 }
 
+/** Files handed over with the load (pages opened from disk, RuntimeOptions.files); null: fetch them. */
+let provided: Map<string, Uint8Array> | null = null;
+
+/** From now on every file comes from `files` and nothing is fetched: a file not given is missing. */
+export function provideFiles(files: Record<string, Uint8Array>): void {
+  provided = new Map(Object.entries(files));
+}
+
 /**
  * The file at `url`, from the Cache API (revalidated when its server gave validators) or else
  * downloaded once and kept there; null for a 404 (optional files). Other HTTP failures throw.
  */
 export async function fetchStored(url: string, onProgress?: ByteProgress): Promise<StoredFile | null> {
+  if (provided !== null) {
+    const bytes = provided.get(url);
+    if (bytes === undefined) return null;
+    onProgress?.(bytes.length, bytes.length);
+    return { bytes, cached: true };
+  }
   return exclusive(url, async () => {
     const cache = await openCache();
     const hit = await cache?.match(url).catch(() => undefined);

@@ -51,6 +51,11 @@ export interface RuntimeOptions {
   wasmBuild?: WasmBuild;
   /** onnxruntime WASM threads (default: DEFAULT_WASM_THREADS in ./runtime, chosen by measurement). */
   threads?: number;
+  /**
+   * Every model and WASM file's bytes by URL, for pages opened from disk: the worker then fetches
+   * nothing, and a file not given is missing.
+   */
+  files?: Record<string, Uint8Array>;
 }
 
 export interface LoadRequest {
@@ -226,7 +231,8 @@ function isRuntime(value: unknown): boolean {
     (value.ortBase === undefined || typeof value.ortBase === 'string') &&
     (value.ortWasm === undefined || (isRecord(value.ortWasm) && typeof value.ortWasm.mjs === 'string' && typeof value.ortWasm.wasm === 'string')) &&
     isOptional(value.wasmBuild, BUILDS) &&
-    (value.threads === undefined || (typeof value.threads === 'number' && Number.isInteger(value.threads) && value.threads > 0))
+    (value.threads === undefined || (typeof value.threads === 'number' && Number.isInteger(value.threads) && value.threads > 0)) &&
+    (value.files === undefined || (isRecord(value.files) && Object.values(value.files).every((bytes) => bytes instanceof Uint8Array)))
   );
 }
 

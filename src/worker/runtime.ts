@@ -11,6 +11,7 @@ import { env } from '@huggingface/transformers';
 import { Embedder } from '../embed/embedder';
 import type { Device, LoadOptions } from '../embed/types';
 import { SgptError } from '../errors';
+import { provideFiles } from './file-store';
 import { modelFileCache, watchFolder } from './model-files';
 import type { DeviceChoice, LoadRequest, WasmBuild } from './protocol';
 
@@ -97,13 +98,19 @@ export async function loadBrowserEmbedder(
 ): Promise<{ embedder: Embedder; hash: string }> {
   const runtime = request.runtime ?? {};
   const ortBase = runtime.ortBase ?? DEFAULT_ORT_BASE;
-  const device = await resolveDevice(request.device ?? 'auto', ortBase);
+  const given = runtime.files;
+  if (given !== undefined) provideFiles(given);
+  // Files given (from disk): no probing fetch, and only the plain build ships.
+  const device = given === undefined ? await resolveDevice(request.device ?? 'auto', ortBase) : 'wasm';
   serveModelFiles();
   const watch = watchFolder(folderUrl(request.model), onProgress);
   try {
     const build: WasmBuild = device === 'webgpu' ? 'asyncify' : (runtime.wasmBuild ?? 'plain');
     // A bundler may have renamed the plain build's files (the prebuilt runtime passes their URLs).
-    const renamed = runtime.wasmBuild === undefined && device === 'wasm' ? runtime.ortWasm : undefined;
+    let renamed = runtime.wasmBuild === undefined && device === 'wasm' ? runtime.ortWasm : undefined;
+    // onnxruntime-web imports its glue: from disk only a blob URL of the given bytes can be imported.
+    const glue = renamed === undefined ? undefined : given?.[renamed.mjs];
+    if (renamed !== undefined && glue !== undefined) renamed = { ...renamed, mjs: URL.createObjectURL(new Blob([glue as Uint8Array<ArrayBuffer>], { type: 'text/javascript' })) };
     await provideWasm((url) => watch.fetch(url), (renamed ?? ortFiles(ortBase, build)).wasm);
     const options: LoadOptions = {
       device,

@@ -7,9 +7,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { SgptError, toSgptError } from '../../src/errors';
 import { SearchController, type ControllerDeps, type ControllerSettings, type ControllerView, type SiteSourceLike } from '../../src/element/controller';
 import type { SearchStage } from '../../src/element/source';
+import type { OfflineTransport } from '../../src/element/defaults';
 import { memoryVectorCache, type VectorCache } from '../../src/element/vector-cache';
 import { contentHash, modelKey } from '../../src/worker/document-vectors';
-import type { LoadResult, SearchDocument, SearchResult, SetDocumentsResult } from '../../src/worker/protocol';
+import type { LoadResult, RuntimeOptions, SearchDocument, SearchResult, SetDocumentsResult } from '../../src/worker/protocol';
 
 const DOCS: SearchDocument[] = [
   { id: 'tea', title: 'Tea', text: 'Boil water, then steep the leaves.' },
@@ -35,14 +36,14 @@ async function settle(rounds = 5) {
 
 /** A worker client whose calls wait until the test answers them. */
 class FakeClient {
-  readonly loads: Array<{ model: string; answer: ReturnType<typeof deferred<LoadResult>> }> = [];
+  readonly loads: Array<{ model: string; runtime: RuntimeOptions | undefined; answer: ReturnType<typeof deferred<LoadResult>> }> = [];
   readonly setCalls: Array<{ documents: SearchDocument[]; vectors: Array<Float32Array | null> | undefined; answer: ReturnType<typeof deferred<SetDocumentsResult>> }> = [];
   readonly searches: string[] = [];
   disposed = 0;
 
-  load(model: string): Promise<LoadResult> {
+  load(model: string, options?: { runtime?: RuntimeOptions }): Promise<LoadResult> {
     const answer = deferred<LoadResult>();
-    this.loads.push({ model, answer });
+    this.loads.push({ model, runtime: options?.runtime, answer });
     return answer.promise;
   }
   setDocuments(documents: SearchDocument[], vectors?: Array<Float32Array | null>): Promise<SetDocumentsResult> {
@@ -73,7 +74,7 @@ function settings(patch: Partial<ControllerSettings> = {}): ControllerSettings {
   return { model: '/models/m/', limit: 8, device: 'auto', rerank: false, rerankModel: '', load: 'intent', ...patch };
 }
 
-function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; json?: () => Promise<unknown> } = {}) {
+function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; json?: () => Promise<unknown>; offline?: OfflineTransport } = {}) {
   const client = new FakeClient();
   const shown: Array<{ query: string; stage: string; ids: Array<string | number> }> = [];
   const events: Array<{ type: string; detail: unknown }> = [];
@@ -92,7 +93,7 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   const deps: ControllerDeps = {
     client,
     resolve: (url) => new URL(url, 'http://site.test/').href,
-    defaults: () => ({ model: '/models/default/', ortBase: '/ort/' }),
+    defaults: () => ({ model: '/models/default/', ortBase: '/ort/', ...(options.offline ? { offline: options.offline } : {}) }),
     fetchJson: async (url) => {
       fetched.push(url);
       return options.json ? options.json() : DOCS;
@@ -115,6 +116,29 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   controller.configure(settings(patch), new Set(Object.keys(settings(patch)) as Array<keyof ControllerSettings>));
   return { controller, client, shown, events, fetched, warnings, idle, vectors, progressed };
 }
+
+describe('from disk (an offline transport)', () => {
+  it("hands the worker the transport's model URL and the files' bytes with the load", async () => {
+    const files = { 'https://sgpt-search.invalid/model/m/config.json': new Uint8Array([123, 125]) };
+    const asked: string[] = [];
+    const offline: OfflineTransport = {
+      indexFiles: () => async () => new Uint8Array(0),
+      prepareLoad: async (model, runtime) => {
+        asked.push(model);
+        return { model: 'https://sgpt-search.invalid/model/m/', runtime: { ...runtime, files } };
+      },
+      createWorker: () => {
+        throw new Error('not used');
+      },
+    };
+    const { controller, client } = setup({}, { offline });
+    controller.intent();
+    await settle();
+    expect(asked).toEqual(['http://site.test/models/m/']);
+    expect(client.loads.map((l) => l.model)).toEqual(['https://sgpt-search.invalid/model/m/']);
+    expect(client.loads[0]!.runtime).toEqual({ ortBase: 'http://site.test/ort/', files });
+  });
+});
 
 describe('load policy', () => {
   it('loads nothing before intent, then the documents, then the model', async () => {

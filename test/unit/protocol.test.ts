@@ -7,6 +7,7 @@ describe('requestProblem', () => {
     expect(requestProblem({ id: 1, type: 'load', model: '/models/tiny-gpt2/' })).toBeNull();
     expect(requestProblem({ id: 2, type: 'load', model: 'https://x/m/', mode: 'symmetric', device: 'wasm', runtime: { ortBase: '/ort/', wasmBuild: 'plain', threads: 2 } })).toBeNull();
     expect(requestProblem({ id: 3, type: 'load', model: 'm', runtime: { ortWasm: { mjs: '/assets/glue-1a2b.mjs', wasm: '/assets/ort-3c4d.wasm' } } })).toBeNull();
+    expect(requestProblem({ id: 4, type: 'load', model: 'https://x/m/', runtime: { files: { 'https://x/m/config.json': new Uint8Array([123, 125]) } } })).toBeNull();
     expect(requestProblem({ id: 3, type: 'setDocuments', documents: [] })).toBeNull();
     expect(requestProblem({ id: 4, type: 'search', query: 'tea', limit: 5 })).toBeNull();
     expect(requestProblem({ id: 5, type: 'cancel', target: 4 })).toBeNull();
@@ -27,6 +28,8 @@ describe('requestProblem', () => {
     [{ id: 1, type: 'load', model: 'm', runtime: { threads: 0 } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'load', model: 'm', runtime: { wasmBuild: 'jsep' } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'load', model: 'm', runtime: { ortWasm: { mjs: '/x.mjs' } } }, 'load: malformed runtime options'],
+    [{ id: 1, type: 'load', model: 'm', runtime: { files: { 'https://x/m/config.json': '{}' } } }, 'load: malformed runtime options'],
+    [{ id: 1, type: 'load', model: 'm', runtime: { files: [new Uint8Array(1)] } }, 'load: malformed runtime options'],
     [{ id: 1, type: 'setDocuments', documents: {} }, 'setDocuments needs a documents array'],
     [{ id: 1, type: 'setDocuments', documents: [{}], vectors: [[1, 2]] }, 'setDocuments: vectors must be an array of Float32Array or null, one per document'],
     [{ id: 1, type: 'setDocuments', documents: [{}], vectors: [] }, 'setDocuments: vectors must be an array of Float32Array or null, one per document'],

@@ -1,0 +1,41 @@
+/**
+ * `sgpt-search index --offline`: what a site needs to search when opened from disk (`file:`).
+ * Every file the browser reads becomes a classic script (src/index/script-files.ts owns the
+ * format): the index's files one by one (chunked as over HTTP), the model's files and
+ * onnxruntime-web's plain WASM build, plus the list of them and the classic runtime
+ * (sgpt-search.offline.js). The HTTP files stay as they are, so the same folder serves both.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OutputDir } from '../index/node-files';
+import { MANIFEST } from '../index/reader';
+import { FILE_LIST, scriptPath, scriptText } from '../index/script-files';
+import { encodeJson } from '../index/format';
+import type { BuiltIndex } from '../index/writer';
+import { listFiles } from './static-site';
+
+/** onnxruntime-web's plain build, as the runtime ships it (ort/). */
+const ORT_FILES = ['ort/ort-wasm-simd-threaded.mjs', 'ort/ort-wasm-simd-threaded.wasm'];
+
+function script(path: string, bytes: Uint8Array): Uint8Array {
+  return new TextEncoder().encode(scriptText(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')));
+}
+
+/**
+ * Write the scripts into `out` for the index `built`, the model at `modelUrl` (relative to the
+ * folder) and the runtime's WASM files, all already written there. Returns the scripts' bytes.
+ */
+export async function writeOfflineScripts(out: OutputDir, built: BuiltIndex, modelUrl: string): Promise<number> {
+  const before = out.total;
+  const paths: string[] = [];
+  const put = async (path: string, bytes: Uint8Array) => {
+    paths.push(path);
+    await out.put(scriptPath(path), script(path, bytes));
+  };
+  // The manifest as built: the copy written last also names the files the build owns, which a reader ignores.
+  for (const file of built.files) await put(file.name, file.name === MANIFEST ? encodeJson(built.manifest) : file.bytes);
+  const fromDisk = [...(await listFiles(join(out.dir, modelUrl))).map((file) => `${modelUrl}${file}`), ...ORT_FILES];
+  for (const path of fromDisk) await put(path, new Uint8Array(await readFile(join(out.dir, ...path.split('/')))));
+  await out.put(scriptPath(FILE_LIST), script(FILE_LIST, encodeJson(paths.sort())));
+  return out.total - before;
+}
