@@ -27,7 +27,8 @@
  * Text: every string and ARIA label comes from ./strings (the page's `lang` picks a translation;
  * the `strings` attribute/property, JSON, overrides keys). `no-recent` turns recent searches off;
  * `highlight` makes result links carry the query (`?sgpt-highlight=`) for the highlight script.
- * sgpt-select {query, result, rank (1 = best), stage} fires when a result is opened.
+ * sgpt-select {query, result, rank (1 = best), stage} fires when a result is opened (cancel it to
+ * route the page yourself; Ctrl/Cmd/Shift-click opens a new tab).
  * Accessibility: the WAI-ARIA 1.2 combobox pattern with a listbox popup and a polite live region.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
@@ -399,11 +400,19 @@ export class SgptSearch extends LitElement {
     this.emit<ResultsDetail>('sgpt-results', { query, results, stage, empty: results.length === 0 });
   }
 
-  /** A result was opened (click, or Enter on the active option): tell the page, remember the search. */
-  private select(entry: GroupedHit): void {
-    this.emit<SelectDetail>('sgpt-select', { query: this.query, result: entry.hit, rank: entry.rank + 1, stage: this.stage });
+  /**
+   * A result was opened (click, or Enter on the active option): tell the page, remember the search,
+   * and go to its url (`newTab`: in a new tab) unless the page cancelled sgpt-select (a router of its own).
+   */
+  private select(entry: GroupedHit, newTab = false): void {
+    const proceed = this.emit<SelectDetail>('sgpt-select', { query: this.query, result: entry.hit, rank: entry.rank + 1, stage: this.stage }, true);
     if (this.recentStore !== null) this.recent = this.recentStore.add(this.query);
     if (this.isDialog) this.dialog?.close();
+    const url = entry.hit.url; // withSafeUrl: http(s) or absent
+    if (!proceed || url === undefined) return;
+    const href = this.highlight ? withHighlight(url, this.query) : url;
+    if (newTab) window.open(href, '_blank', 'noopener');
+    else location.assign(href);
   }
 
   private clearRecent(): void {
@@ -470,8 +479,8 @@ export class SgptSearch extends LitElement {
   }
 
   private follow(index: number): void {
-    const link = this.renderRoot.querySelector<HTMLAnchorElement>(`#sgpt-option-${index} a`);
-    link?.click();
+    const entry = this.shown[index];
+    if (entry !== undefined) this.select(entry);
   }
 
   // --- output -------------------------------------------------------------------------------
@@ -484,8 +493,9 @@ export class SgptSearch extends LitElement {
     return { code, message };
   }
 
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  /** Returns false when a listener cancelled a cancelable event. */
+  private emit<T>(type: string, detail: T, cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 
   private renderProgress(text: Strings) {
@@ -508,17 +518,15 @@ export class SgptSearch extends LitElement {
 
   private renderOption(entry: GroupedHit, grouped: boolean) {
     const { hit, option } = entry;
-    const href = hit.url === undefined ? undefined : this.highlight ? withHighlight(hit.url, this.query) : hit.url; // withSafeUrl: http(s) or absent
     const selected = option === this.active;
     const page = !grouped && hit.pageTitle && hit.pageTitle !== hit.title ? hit.pageTitle : undefined;
-    return html`<div id="sgpt-option-${option}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'}>
-      <a href=${href ?? nothing} tabindex="-1" @click=${() => this.select(entry)}>
-        ${entry.trail.length > 0 ? html`<span class="trail" part="option-trail">${entry.trail.join(' › ')}</span>` : nothing}
-        <span class="title" part="option-title">${hit.title}</span>
-        ${page ? html`<span class="page" part="option-page">${page}</span>` : nothing}
-        ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${highlighted(hit.excerpt, hit.highlights)}</span>` : nothing}
-        ${href ? html`<span class="url" part="option-url">${hit.url}</span>` : nothing}
-      </a>
+    // No link inside the option (an interactive element in an option breaks the listbox pattern): the option opens its url.
+    return html`<div id="sgpt-option-${option}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'} @click=${(event: MouseEvent) => this.select(entry, event.ctrlKey || event.metaKey || event.shiftKey)}>
+      ${entry.trail.length > 0 ? html`<span class="trail" part="option-trail">${entry.trail.join(' › ')}</span>` : nothing}
+      <span class="title" part="option-title">${hit.title}</span>
+      ${page ? html`<span class="page" part="option-page">${page}</span>` : nothing}
+      ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${highlighted(hit.excerpt, hit.highlights)}</span>` : nothing}
+      ${hit.url ? html`<span class="url" part="option-url">${hit.url}</span>` : nothing}
     </div>`;
   }
 

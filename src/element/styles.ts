@@ -66,15 +66,13 @@ export const styles = css`
     background: var(--sgpt-active-background, color-mix(in srgb, var(--_accent) 14%, transparent));
     outline: 1px solid var(--_accent);
   }
-  [role='option'] a {
+  [role='option'] {
     display: block;
-    color: inherit;
-    text-decoration: none;
   }
   .title {
     display: block;
     font-weight: 600;
-    color: var(--sgpt-title-color, var(--_accent));
+    color: var(--sgpt-title-color, color-mix(in srgb, var(--_accent) 70%, CanvasText));
   }
   .excerpt {
     display: block;
@@ -115,8 +113,8 @@ export const styles = css`
     color: var(--_muted);
   }
   mark {
-    color: inherit;
-    background: var(--sgpt-highlight-background, color-mix(in srgb, var(--_accent) 25%, transparent));
+    color: var(--sgpt-highlight-color, MarkText);
+    background: var(--sgpt-highlight-background, Mark);
     border-radius: 2px;
   }
   .empty {
