@@ -432,7 +432,7 @@ export class SgptSearch extends LitElement {
     this.input?.focus();
   }
 
-  /** The dialog closed (Escape, a result, the backdrop): focus goes back to the trigger. */
+  /** The dialog closed (Escape, the close button, a result, the backdrop): focus goes back to the trigger. */
   private onDialogClose(): void {
     this.open = false;
     this.active = -1;
@@ -650,7 +650,10 @@ export class SgptSearch extends LitElement {
           if (event.target === event.currentTarget) (event.currentTarget as HTMLDialogElement).close();
         }}
       >
-        <div class="dialog-body">${this.renderSearch(text)}</div>
+        <div class="dialog-body">
+          ${this.renderSearch(text)}
+          <button type="button" class="close" part="close" @click=${() => this.dialog?.close()}>${text.close}</button>
+        </div>
       </dialog>
     </div>`;
   }

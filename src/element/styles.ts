@@ -4,7 +4,7 @@ import { css } from 'lit';
  * Theming: every colour, size and font reads a `--sgpt-*` custom property with a default, and each
  * piece is exposed as a `::part` (input, listbox, group, group-title, option, option-trail,
  * option-title, option-excerpt, option-url, empty, empty-title, empty-hint, recent, recent-title,
- * recent-item, recent-clear, trigger, trigger-label, shortcut, dialog, progress, progress-label,
+ * recent-item, recent-clear, trigger, trigger-label, shortcut, dialog, close, progress, progress-label,
  * error, status) for anything the properties do not cover. Logical properties keep RTL correct.
  */
 export const styles = css`
@@ -199,7 +199,24 @@ export const styles = css`
     background: var(--sgpt-backdrop, rgb(0 0 0 / 0.4));
   }
   .dialog-body {
+    display: grid;
+    gap: 0.5em;
     padding: 0.8em;
+  }
+  .close {
+    justify-self: end;
+    padding: 0.3em 0.8em;
+    font: inherit;
+    font-size: 0.85em;
+    color: inherit;
+    background: none;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  .close:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
   }
   dialog [role='listbox'] {
     position: static;

@@ -85,6 +85,12 @@ test('dialog: Ctrl+K and "/" open it, not while typing elsewhere; Escape closes 
   await expect(search(page).getByRole('combobox')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(trigger).toBeFocused();
+
+  // Without a keyboard: the trigger and the close button.
+  await trigger.click();
+  await search(page).getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(trigger).toBeFocused();
 });
 
 test('grouped by page with the heading path; the keyboard walks sections; sgpt-select for keyboard and mouse', async ({ page }) => {
