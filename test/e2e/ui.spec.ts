@@ -243,3 +243,19 @@ test('axe: zero violations on the inline box, the open dialog with grouped resul
   await waitForResults(page, 'search', 'kettle', 'keyword');
   await audit(page, 'rtl, results');
 });
+
+test('the excerpt is centred on the matching passage of a long document, its words marked as text', async ({ page }) => {
+  await page.goto('/minimal.html');
+  await page.evaluate(() => {
+    const filler = 'Tea grows on hillsides and is picked by hand. '.repeat(12);
+    document.querySelector('sgpt-search')!.documents = [{ id: 'long', title: 'Kettle care', text: `${filler}To descale it, boil <b>vinegar</b> in the kettle and rinse twice. ${filler}`, url: '#care' }];
+  });
+  const input = search(page).getByRole('combobox');
+  await input.fill('vinegar');
+  const results = await waitForResults(page, 'search', 'vinegar', 'keyword');
+  const excerpt = (results.detail.results as Array<{ excerpt: string }>)[0]!.excerpt;
+  expect(excerpt.startsWith('…')).toBe(true);
+  const shown = search(page).getByRole('option').first().locator('[part="option-excerpt"]');
+  await expect(shown).toContainText('boil <b>vinegar</b> in the kettle');
+  await expect(shown.locator('mark')).toHaveText(['vinegar']);
+});
