@@ -14,10 +14,14 @@ import { SiteIndexer } from '../index/site-indexer';
 import type { BuiltIndex } from '../index/writer';
 import type { FusionMethod } from '../search/fusion';
 import { modelSource } from './default-model';
+import { readRecords, withRecords } from './records';
 import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
 
 export interface IndexRun {
-  site: string;
+  /** The built site's folder; may be left out when `records` gives the content. */
+  site?: string;
+  /** A JSONL file of records {url, title, text, lang?} indexed with (or instead of) the site's pages (src/build/records). */
+  records?: string;
   out: string;
   /** Model folder, URL or hub id (default: the bundled default model). */
   model?: string;
@@ -77,10 +81,14 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   const out = resolve(run.out);
   const source = modelSource(run.model);
   // Missing pieces fail before minutes of embedding, not after.
-  await checkOut(run.site, out);
+  const { site } = run;
+  if (site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
+  if (site !== undefined) await checkOut(site, out);
   if (run.runtime) checkRuntime();
   if (run.shipModel) checkShippableModel(source);
-  const pages = await extractSite(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
+  const records = run.records === undefined ? [] : await readRecords(run.records, run.onWarning);
+  const extracted = site === undefined ? [] : await extractSite(site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
+  const pages = withRecords(extracted, records, run.records ?? '');
   const target = await OutputDir.open(out);
   const indexer = await SiteIndexer.load(source, run.mode);
   try {
@@ -95,7 +103,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
       onProgress: run.onProgress,
       signal: run.signal,
       batchSize: run.batchSize,
-      root: run.root ?? siteRootFrom(out, run.site),
+      root: run.root ?? (site === undefined ? undefined : siteRootFrom(out, site)),
       ...(modelUrl === undefined ? {} : { modelUrl }),
     });
     // Everything the manifest names is in place before writeIndexDir swaps the manifest in.

@@ -19,6 +19,8 @@ export interface SearchOptions {
   limit?: number;
   /** Vector shards to read (default: the index's). */
   probe?: number;
+  /** The language searched (a `lang` value; default: the index's first language, every page). */
+  lang?: string;
   /** BM25 results only, as the browser shows them while the model loads. */
   keywordOnly?: boolean;
   /** Reorder the top `k` (default DEFAULT_RERANK_K) by SGPT-CE with the causal LM `model` (default: the model's "-lm" sibling). */
@@ -63,8 +65,8 @@ export class SiteIndex {
   async query(query: string, options: SearchOptions = {}): Promise<QueryHit[]> {
     const limit = options.limit ?? 10;
     const hits = options.keywordOnly
-      ? await this.search.keywordSearch(query, limit)
-      : await this.search.semanticSearch(query, await (await this.loadEmbedder()).embedQuery(query), { limit, probe: options.probe });
+      ? await this.search.keywordSearch(query, limit, options.lang)
+      : await this.search.semanticSearch(query, await (await this.loadEmbedder()).embedQuery(query), { limit, probe: options.probe, language: options.lang });
     return options.rerank ? this.rerank(query, hits, options.rerank) : hits;
   }
 

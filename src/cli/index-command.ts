@@ -10,9 +10,12 @@ import { buildSiteIndex, summaryLine } from '../build/site-build';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, FUSION_METHODS, resolveFusion, type FusionMethod } from '../search/fusion';
 import { integerFlag, numberFlag, modeFlag } from './flags';
 
-export const INDEX_USAGE = `usage: sgpt-search index <built-site-dir> --out <dir> [options]
+export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--records <file.jsonl>] --out <dir> [options]
 
   --out <dir>          where to write manifest.json and the index files (reuses unchanged vectors there)
+  --records <file>     also index records that are not HTML: one JSON object a line,
+                       {"url": "/path#anchor", "title": …, "text": …, "lang"?: …}; with no site
+                       folder, the records alone
   --model <source>     model folder, URL or hub id (default: the bundled default model)
   --mode <mode>        symmetric | asymmetric (default: the model's config)
   --shards <N|auto>    vector shards (IVF clusters); auto: one per ~64 KiB of vectors (default auto)
@@ -50,6 +53,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       out: { type: 'string' },
+      records: { type: 'string' },
       model: { type: 'string' },
       mode: { type: 'string' },
       shards: { type: 'string' },
@@ -68,7 +72,9 @@ export async function indexCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${INDEX_USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || !values.out) throw new SgptError('INPUT_INVALID', `give one built-site folder and --out\n${INDEX_USAGE}`);
+  if (positionals.length > 1 || (positionals.length === 0 && values.records === undefined) || !values.out) {
+    throw new SgptError('INPUT_INVALID', `give one built-site folder (or --records) and --out\n${INDEX_USAGE}`);
+  }
   const weight = numberFlag(values.weight, '--weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
   const fusion = values.fusion;
   if (fusion !== undefined && !FUSION_METHODS.includes(fusion as FusionMethod)) {
@@ -76,7 +82,8 @@ export async function indexCommand(argv: string[]): Promise<number> {
   }
   resolveFusion(fusion as FusionMethod | undefined, weight); // refuses --fusion adaptive with --weight before any work
   const summary = await buildSiteIndex({
-    site: positionals[0]!,
+    site: positionals[0],
+    records: values.records,
     out: values.out,
     model: values.model,
     mode: modeFlag(values.mode),

@@ -8,12 +8,14 @@ import { SgptError } from '../errors';
 import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { integerFlag } from './flags';
 
-export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--model <source>] [--keyword-only]
+export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--lang <tag>] [--model <source>] [--keyword-only]
                           [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
 
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
   --limit <N>          results (default 10)
   --probe <N>          vector shards to read (default: the index's)
+  --lang <tag>         search the pages in this language (their <html lang>, e.g. de, ja), reading the
+                       query as they were read (default: the index's first language, every page)
   --model <source>     the index's model (default: the copy in the index folder, else the bundled
                        model the index names, else the default)
   --keyword-only       BM25 results only, as shown while the model loads
@@ -30,6 +32,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
       index: { type: 'string' },
       limit: { type: 'string' },
       probe: { type: 'string' },
+      lang: { type: 'string' },
       model: { type: 'string' },
       'keyword-only': { type: 'boolean' },
       rerank: { type: 'boolean' },
@@ -53,6 +56,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     query: positionals[0]!,
     limit: integerFlag(values.limit, '--limit'),
     probe: integerFlag(values.probe, '--probe'),
+    lang: values.lang,
     model: values.model,
     keywordOnly: values['keyword-only'],
     ...(values.rerank

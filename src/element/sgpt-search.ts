@@ -262,7 +262,7 @@ export class SgptSearch extends LitElement {
           if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
           return response.json();
         },
-        openSite: (manifest, modelLoad, weight) => new SiteSource(manifest, this.client, modelLoad, weight),
+        openSite: (manifest, modelLoad, weight) => new SiteSource(manifest, this.client, modelLoad, weight, () => this.searchLanguage()),
         openVectors: openVectorCache,
         whenIdle,
         warn: (message) => console.warn(message),
@@ -292,6 +292,11 @@ export class SgptSearch extends LitElement {
       rerankModel: this.rerankModel,
       load: loadPolicy(this.load),
     };
+  }
+
+  /** The language searched: the element's `lang`, else its nearest ancestor's (the page's `<html lang>`); read at each query. */
+  private searchLanguage(): string | undefined {
+    return this.closest('[lang]')?.getAttribute('lang') ?? undefined;
   }
 
   /** The documents being searched (the last valid array given, by property or `src`). */

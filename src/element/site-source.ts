@@ -41,12 +41,14 @@ export class SiteSource implements SearchSource {
    * @param manifestUrl the index's manifest.json (absolute, or relative to the page)
    * @param model resolves with the worker's loaded model (waits while it loads)
    * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
+   * @param language the language searched (a `lang` value), read at each query (undefined: the index's first)
    */
   constructor(
     manifestUrl: string,
     private readonly client: SearchClient,
     private readonly model: () => Promise<LoadResult>,
     private readonly semanticWeight: () => number | undefined = () => undefined,
+    private readonly language: () => string | undefined = () => undefined,
   ) {
     this.manifestUrl = new URL(manifestUrl, document.baseURI);
     this.site = once(openedSites, this.manifestUrl.href, () => openSiteSearch(this.manifestUrl));
@@ -69,7 +71,8 @@ export class SiteSource implements SearchSource {
   async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
     const site = await this.site;
     abortIf(signal);
-    const keyword = await site.keywordSearch(query, limit);
+    const language = this.language();
+    const keyword = await site.keywordSearch(query, limit, language);
     abortIf(signal);
     const root = site.manifest.root === undefined ? undefined : new URL(site.manifest.root, this.manifestUrl);
     yield { stage: 'keyword', results: keyword.map((hit) => toHit(hit, root)) };
@@ -79,7 +82,7 @@ export class SiteSource implements SearchSource {
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
     const weight = this.semanticWeight();
-    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit } : { limit, fusion: fixedWeight(site.manifest.fusion, weight) });
+    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language } : { limit, language, fusion: fixedWeight(site.manifest.fusion, weight) });
     abortIf(signal);
     yield { stage: 'semantic', results: fused.map((hit) => toHit(hit, root)) };
   }

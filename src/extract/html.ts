@@ -26,6 +26,8 @@ export interface Section {
 export interface Page {
   url: string;
   title: string;
+  /** The page's language as `<html lang>` (or `xml:lang`) says, trimmed; '' when it says none. */
+  lang: string;
   sections: Section[];
 }
 
@@ -100,18 +102,33 @@ function ignored(element: Element, isBody: boolean): boolean {
   return role !== undefined && CHROME_ROLES.has(role);
 }
 
-/** Text of a subtree as a reader sees it; Sphinx's "¶" permalinks are chrome, not text. */
+/** A heading's permalink: Sphinx's <a class="headerlink">¶</a>, Doxygen's <span class="permalink"><a>◆</a></span>. */
+function isPermalink(element: Element): boolean {
+  return hasClass(element, 'headerlink') || hasClass(element, 'permalink') || (element.parentNode !== null && isElement(element.parentNode as Node) && hasClass(element.parentNode as Element, 'permalink'));
+}
+
+/** Text of a subtree as a reader sees it; permalinks ("¶", "◆") are chrome, not text. */
 function textOf(node: Node, parts: string[], isBody: boolean): void {
   if (node.nodeName === '#text') {
     parts.push((node as T.TextNode).value);
     return;
   }
   if (!isElement(node)) return;
-  if (ignored(node, isBody) || hasClass(node, 'headerlink')) return;
+  if (ignored(node, isBody) || isPermalink(node)) return;
   const block = !INLINE.has(node.tagName);
   if (block || node.tagName === 'br') parts.push(' ');
   for (const child of node.childNodes) textOf(child, parts, isBody);
   if (block) parts.push(' ');
+}
+
+/** Boxes whose heading is a label of the text around it, not a section (DocBook's <div class="note"><h3>Note</h3>). */
+const ADMONITIONS = ['note', 'tip', 'warning', 'caution', 'important', 'admonition'];
+
+/** A heading that opens an admonition box: its text belongs to the enclosing section. */
+function admonitionTitle(heading: Element): boolean {
+  const parent = heading.parentNode as Node | null;
+  if (!parent || !isElement(parent) || !ADMONITIONS.some((name) => hasClass(parent, name))) return false;
+  return parent.childNodes.find((child) => isElement(child)) === heading;
 }
 
 /** The first heading inside `element`, in document order. */
@@ -122,7 +139,8 @@ function firstHeading(element: Element): Element | undefined {
 /**
  * Where a link to the heading should point: the heading's own id; else the id of an enclosing
  * element that this heading opens (Sphinx: <section id=…><h2>); else a permalink or named anchor
- * inside the heading (<a class="headerlink" href="#…">, <a id=…>). '' when there is none.
+ * inside the heading (<a class="headerlink" href="#…">, <a id=…>); else an empty <a id> right
+ * before it (Doxygen: <a id="details"></a><h2>Detailed Description</h2>). '' when there is none.
  */
 export function headingAnchor(heading: Element, root: Node): string {
   const own = attr(heading, 'id');
@@ -133,10 +151,23 @@ export function headingAnchor(heading: Element, root: Node): string {
     if (id && firstHeading(element) === heading) return id;
     if (id) break; // an enclosing element with an id that another heading opens: not this section's
   }
-  const link = find(heading, (e) => e.tagName === 'a' && hasClass(e, 'headerlink') && (attr(e, 'href') ?? '').startsWith('#'));
+  const link = find(heading, (e) => e.tagName === 'a' && isPermalink(e) && (attr(e, 'href') ?? '').startsWith('#'));
   if (link) return decodeFragment((attr(link, 'href') ?? '').slice(1));
   const named = find(heading, (e) => Boolean(attr(e, 'id') || (e.tagName === 'a' && attr(e, 'name'))));
-  return named ? (attr(named, 'id') || attr(named, 'name') || '') : '';
+  if (named) return attr(named, 'id') || attr(named, 'name') || '';
+  const before = previousElement(heading);
+  return before?.tagName === 'a' && before.childNodes.length === 0 ? (attr(before, 'id') || attr(before, 'name') || '') : '';
+}
+
+/** The element before `node` among its siblings, skipping text and comments. */
+function previousElement(node: Element): Element | undefined {
+  const siblings = (node.parentNode as Element | null)?.childNodes ?? [];
+  let found: Element | undefined;
+  for (const sibling of siblings) {
+    if (sibling === node) return found;
+    if (isElement(sibling)) found = sibling;
+  }
+  return undefined;
 }
 
 function decodeFragment(fragment: string): string {
@@ -145,6 +176,11 @@ function decodeFragment(fragment: string): string {
   } catch {
     return fragment;
   }
+}
+
+function pageLang(document: T.Document): string {
+  const html = find(document, (e) => e.tagName === 'html');
+  return ((html && (attr(html, 'lang') ?? attr(html, 'xml:lang'))) ?? '').trim();
 }
 
 /** The page's title: its first <h1> in the content, else <title>, else ''. */
@@ -287,9 +323,9 @@ export function extractPage(html: string, url: string, warn: (message: string) =
     }
     if (!isElement(node) && node.nodeName !== '#document') return;
     if (isElement(node)) {
-      if (ignored(node, isBody) || hasClass(node, 'headerlink')) return;
+      if (ignored(node, isBody) || isPermalink(node)) return;
       const level = headingLevel(node);
-      if (level > 0) {
+      if (level > 0 && !admonitionTitle(node)) {
         close(current);
         const parts: string[] = [];
         textOf(node, parts, isBody);
@@ -309,5 +345,5 @@ export function extractPage(html: string, url: string, warn: (message: string) =
 
   for (const child of (root as Element).childNodes) walk(child);
   close(current);
-  return { url, title: pageTitle, sections: slots.filter((s): s is Section => s !== null) };
+  return { url, title: pageTitle, lang: pageLang(document), sections: slots.filter((s): s is Section => s !== null) };
 }

@@ -1,5 +1,5 @@
 /**
- * The site index format, version 2: the one place that knows the manifest and the file layouts
+ * The site index format, version 3: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
@@ -9,7 +9,9 @@ import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusion
 import type { Quantized } from './int8';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** Versions this reader reads: 2 is 3 without a typo table (its queries are not corrected). */
+const READABLE_VERSIONS: readonly number[] = [2, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -63,6 +65,11 @@ export interface Manifest {
   hashes: FileRef;
   /** The keyword (BM25) index's head (statistics and term-range chunk list), in the ranking code's serialisation. */
   keyword: FileRef;
+  /**
+   * The keyword index's typo table head (src/search/typos: which file holds which word groups),
+   * read only when a query has a word that matches nothing. Absent in version 2 indexes.
+   */
+  typos?: FileRef;
   /** IVF centroids, one per shard; null when there is a single shard. */
   centroids: FileRef | null;
   shards: ShardRef[];
@@ -212,8 +219,8 @@ function readFusion(fusion: unknown, file: string): HybridFusionSettings {
 export function parseManifest(json: unknown): Manifest {
   const file = 'manifest.json';
   if (!isRecord(json) || json.format !== FORMAT_NAME) throw invalid(file, `not an sgpt-search index (expected "format": "${FORMAT_NAME}")`);
-  if (json.version !== FORMAT_VERSION) {
-    throw new SgptError('INDEX_VERSION', `manifest.json: index format version ${JSON.stringify(json.version)} is not supported by this sgpt-search (reads version ${FORMAT_VERSION}); rebuild the index with this version's \`sgpt-search index\``);
+  if (typeof json.version !== 'number' || !READABLE_VERSIONS.includes(json.version)) {
+    throw new SgptError('INDEX_VERSION', `manifest.json: index format version ${JSON.stringify(json.version)} is not supported by this sgpt-search (reads versions ${READABLE_VERSIONS.join(' and ')}); rebuild the index with this version's \`sgpt-search index\``);
   }
   const model = json.model;
   if (!isRecord(model)) throw invalid(file, 'model must be an object');
@@ -233,7 +240,7 @@ export function parseManifest(json: unknown): Manifest {
   }
   const manifest: Manifest = {
     format: FORMAT_NAME,
-    version: FORMAT_VERSION,
+    version: json.version,
     built: typeof json.built === 'string' ? json.built : '',
     model: { id: text(model.id, 'model.id', file), hash: text(model.hash, 'model.hash', file), dims, mode: model.mode, ...(modelUrl === undefined ? {} : { url: modelUrl }) },
     counts: {
@@ -247,6 +254,7 @@ export function parseManifest(json: unknown): Manifest {
     sections: fileRef(json.sections, 'sections'),
     hashes: fileRef(json.hashes, 'hashes'),
     keyword: fileRef(json.keyword, 'keyword'),
+    ...(json.typos === undefined ? {} : { typos: fileRef(json.typos, 'typos') }),
     centroids,
     shards,
     ...(json.owned === undefined ? {} : { owned: fileRef(json.owned, 'owned') }),

@@ -120,6 +120,12 @@ export class IndexReader {
     return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref)));
   }
 
+  /** The typo table's head, verified and gunzipped (null: the index has none); the caller caches it. */
+  async typoHead(): Promise<Uint8Array | null> {
+    const ref = this.manifest.typos;
+    return ref ? verified(this.load, ref) : null;
+  }
+
   /** Text hash of every section (incremental builds). */
   async textHashes(): Promise<string[]> {
     const ref = this.manifest.hashes;

@@ -10,10 +10,12 @@ import { SgptError } from '../errors';
 import { checkModel, chunkRef, type QueryModel } from './format';
 import { dotAll } from './int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from './reader';
+import type { AnalyzerOptions } from '../search/analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from '../search/bm25';
+import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
 import { highlightRanges } from '../search/excerpt';
 import type { HybridFusionSettings } from '../search/fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth } from '../search/ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
 import { TopK } from '../search/topk';
 
 export interface SiteHit {
@@ -41,6 +43,8 @@ export interface SemanticOptions {
   probe?: number;
   /** How the two rankings fuse (default: the manifest's). */
   fusion?: HybridFusionSettings;
+  /** The query's language (a `lang` value), as for keywordSearch. */
+  language?: string;
 }
 
 export class SiteSearch {
@@ -66,6 +70,7 @@ export class SiteSearch {
         const bytes = await reader.chunk({ name: entry.file, bytes: entry.bytes });
         return decodeChunk(bytes, entry.file, docCount, entry.first, head.chunks[i + 1]?.first ?? null);
       }),
+      typoTable(reader),
     );
     return new SiteSearch(reader, keyword);
   }
@@ -79,19 +84,24 @@ export class SiteSearch {
     checkModel(this.manifest.model, model);
   }
 
-  /** BM25 over the sections, the last word as a prefix (search as you type). */
-  async keywordSearch(query: string, limit = 10): Promise<SiteHit[]> {
-    const ranked = (await this.keyword.search(query, limit, KEYWORD_SEARCH)).map((hit) => ({ section: hit.index, score: hit.score }));
-    return this.hits(ranked, query, false);
+  /**
+   * BM25 over the sections, the last word as a prefix (search as you type). `language` (a `lang`
+   * value): the query is read as that language's pages were, and only their sections are
+   * returned, when the index has pages in it; else every section, read as the index's first language.
+   */
+  async keywordSearch(query: string, limit = 10, language?: string): Promise<SiteHit[]> {
+    const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
+    const { analyzer } = await this.keyword.language(language);
+    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
-  keywordSearchWithMatch(query: string, depth: number): Promise<Bm25Result> {
-    return this.keyword.searchWithMatch(query, depth, FUSED_KEYWORD_SEARCH);
+  keywordSearchWithMatch(query: string, depth: number, language?: string): Promise<Bm25Result> {
+    return this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language });
   }
 
-  /** Sections nearest the query vector in the `probe` nearest shards, best chunk per section. */
-  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe): Promise<Array<{ section: number; score: number }>> {
+  /** Sections nearest the query vector in the `probe` nearest shards (those `allowed`, if given), best chunk per section. */
+  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null): Promise<Array<{ section: number; score: number }>> {
     const { dims } = this.manifest.model;
     if (vector.length !== dims) throw new SgptError('INDEX_MODEL_MISMATCH', `the query vector has ${vector.length} dims but the index's model ${this.manifest.model.id} has ${dims}`);
     const shards = await Promise.all((await this.reader.nearestShards(vector, probe)).map((i) => this.reader.shard(i)));
@@ -105,25 +115,30 @@ export class SiteSearch {
     }
     const top = new TopK(limit);
     best.forEach((score, section) => {
-      if (score > -Infinity) top.push(section, score);
+      if (score > -Infinity && (allowed === null || allowed(section))) top.push(section, score);
     });
     return top.result().map(({ index, score }) => ({ section: index, score }));
   }
 
   /**
    * Keyword and semantic rankings fused as the manifest says (src/search/ranking: the top
-   * FUSION_DEPTH of each); hits are marked semantic.
+   * FUSION_DEPTH of each); hits are marked semantic. Both lists hold only the query language's
+   * sections; in a language the model does not know (ranking's denseKnows) the dense list is
+   * left out, and the ranking is the keyword one.
    */
   async semanticSearch(query: string, vector: Float32Array, options: SemanticOptions = {}): Promise<SiteHit[]> {
     const limit = options.limit ?? 10;
     const depth = fusionDepth(limit);
-    const keyword = await this.keywordSearchWithMatch(query, depth);
-    const dense = (await this.vectorSearch(vector, depth, options.probe)).map((h) => ({ id: h.section, score: h.score }));
+    const keyword = await this.keywordSearchWithMatch(query, depth, options.language);
+    const { code, allowed, analyzer } = await this.keyword.language(options.language);
+    const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed) : [];
+    const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
-    return this.hits(fused, query, true);
+    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
   }
 
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, semantic: boolean): Promise<SiteHit[]> {
+  /** `marks`: how the query was read, for highlighting (its corrections, its language's analysis). */
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: { corrections: readonly string[]; analyzer: AnalyzerOptions }, semantic: boolean): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
     return ranked.map(({ section, score }) => {
       const info = infos.get(section)!;
@@ -134,12 +149,33 @@ export class SiteSearch {
         pageTitle: info.pageTitle,
         headingPath: info.headingPath,
         excerpt: info.excerpt,
-        highlights: highlightRanges(info.excerpt, query),
+        highlights: highlightRanges(info.excerpt, query, marks.corrections, marks.analyzer),
         score,
         semantic,
       };
     });
   }
+}
+
+/** The index's typo table, its head and files fetched (once, verified) when a query has a word to correct; null without one. */
+function typoTable(reader: IndexReader): ChunkedTypos | null {
+  const ref = reader.manifest.typos;
+  if (!ref) return null;
+  const files = new Map<number, Promise<TypoGroup[]>>();
+  const head = new Map<number, Promise<TypoFileEntry[]>>();
+  return new ChunkedTypos(
+    () =>
+      once(head, 0, async () => {
+        const entries = decodeTypoHead((await reader.typoHead())!, ref.name);
+        entries.forEach((entry, i) => chunkRef(ref.name, { name: entry.file, bytes: entry.bytes }, `files[${i}]`));
+        return entries;
+      }),
+    (i, entries) =>
+      once(files, i, async () => {
+        const entry = entries[i]!;
+        return decodeTypoFile(await reader.chunk({ name: entry.file, bytes: entry.bytes }), entry.file, entry, entries[i + 1] ?? null);
+      }),
+  );
 }
 
 /** Open a site index over HTTP from its manifest URL. */

@@ -6,6 +6,8 @@
  */
 import type { Embeddings, EmbedOptions, Role } from '../embed/types';
 import { Bm25Index, encodeHead } from '../search/bm25';
+import { languageCode, loadLanguages } from '../search/languages';
+import { encodeTypoHead, splitTypoGroups } from '../search/typos';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
 import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
@@ -74,6 +76,8 @@ const SHARD_TARGET_BYTES = 64 * 1024;
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
+/** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
+const TYPO_FILE_BYTES = 2 * 1024;
 
 /** Shard count for 'auto': about SHARD_TARGET_BYTES each, never more than √rows (k-means needs members). */
 export function autoShards(rows: number, dims: number): number {
@@ -139,15 +143,30 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
   return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
 }
 
-/** The keyword index over `texts` (one per section): term-range chunks, then the head that lists them. */
-export async function writeKeyword(texts: readonly string[], add: AddFile): Promise<FileRef> {
-  const { stats, chunks } = Bm25Index.build(texts).split(KEYWORD_CHUNK_BYTES);
+/**
+ * The keyword index over `texts` (one per section): term-range chunks, then the head that lists
+ * them; and its typo table (src/search/typos): files of word groups, then the head that lists them.
+ * `langs`: each section's page `lang`, which picks its analysis (default: all English).
+ */
+export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+  const languages = langs?.map(languageCode);
+  await loadLanguages(languages ?? []);
+  const index = Bm25Index.build(texts, { languages });
+  const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
     const ref = await add(`terms-${i}`, 'bm25', chunk.bytes, true);
     entries.push({ first: chunk.first, file: ref.name, bytes: ref.bytes });
   }
-  return add('keyword', 'bm25', encodeHead({ stats, chunks: entries }), true);
+  const typoFiles = [];
+  for (const [i, file] of splitTypoGroups(index.typoGroups(), TYPO_FILE_BYTES).entries()) {
+    const ref = await add(`typos-${i}`, 'bm2y', file.bytes, true);
+    typoFiles.push({ letter: file.letter, length: file.length, file: ref.name, bytes: ref.bytes });
+  }
+  return {
+    keyword: await add('keyword', 'bm25', encodeHead({ stats, chunks: entries }), true),
+    typos: await add('typos', 'bm2y', encodeTypoHead(typoFiles), true),
+  };
 }
 
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
@@ -155,11 +174,13 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
   const texts: string[] = [];
   const keywordTexts: string[] = [];
+  const langs: string[] = [];
   const hashes: string[] = [];
   for (const page of pages) {
     for (const section of page.sections) {
       texts.push(embeddingText(page.title, section.headingPath, section.text));
       keywordTexts.push(keywordText(section));
+      langs.push(page.lang);
     }
   }
   for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
@@ -208,7 +229,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
-  const keywordRef = await writeKeyword(keywordTexts, add);
+  const keywordRefs = await writeKeyword(keywordTexts, add, langs);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,
@@ -221,7 +242,8 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
     hashes: hashesRef,
-    keyword: keywordRef,
+    keyword: keywordRefs.keyword,
+    typos: keywordRefs.typos,
     centroids: centroidsRef,
     shards: shardRefs,
   };

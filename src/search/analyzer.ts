@@ -6,9 +6,12 @@
  * Differences from Lucene's StandardTokenizer (UAX #29), on purpose: "os.path" and "don't" split
  * at the punctuation (so "path" finds "os.path"), and Porter stems only plain a–z words (it is an
  * English algorithm; it would mangle "données"). Han and Hiragana characters become one token
- * each, as Lucene does, since those scripts do not separate words with spaces.
+ * each, as Lucene does, since those scripts do not separate words with spaces. Pages in another
+ * language (`options.language`, src/search/languages) get that language's stemmer and stop words,
+ * or Intl.Segmenter's words for Chinese, Japanese, Korean and Thai.
  */
 import { stemmer } from 'stemmer';
+import { segmentWords, type Language } from './languages';
 
 /** Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET. */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
@@ -20,8 +23,10 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
 export interface AnalyzerOptions {
   /** Porter-stem plain a–z words (default true). */
   stem?: boolean;
-  /** Words to drop after lowercasing (default ENGLISH_STOP_WORDS; pass an empty set to keep all). */
+  /** Words to drop after lowercasing (default: the language's, else ENGLISH_STOP_WORDS; pass an empty set to keep all). */
   stopWords?: ReadonlySet<string>;
+  /** Another language's words, stemmer and stop words (src/search/languages); default: English as above. */
+  language?: Language;
 }
 
 // One ideograph/kana per token, else a run of letters, digits and marks that are not ideographs.
@@ -31,7 +36,12 @@ const POSSESSIVE = /(?<=[\p{L}\p{N}])['’\uFF07]s(?![\p{L}\p{N}])/gu;
 const ASCII_WORD = /^[a-z]+$/;
 
 /** Lowercased words of `text`, before stop words and stemming; `open` when the text ends inside the last one. */
-function words(text: string): { words: string[]; open: boolean } {
+function words(text: string, language?: Language): { words: string[]; open: boolean } {
+  if (language?.segmented) {
+    const lower = text.toLowerCase();
+    const out = segmentWords(lower, language.code);
+    return { words: out, open: out.length > 0 && lower.endsWith(out.at(-1)!) };
+  }
   const out: string[] = [];
   let end = 0;
   // Same-length replacement, so `end` compares against the cleaned text's length.
@@ -44,8 +54,8 @@ function words(text: string): { words: string[]; open: boolean } {
 }
 
 /** Lowercased words of `text`, before stop words and stemming. */
-export function tokenize(text: string): string[] {
-  return words(text).words;
+export function tokenize(text: string, language?: Language): string[] {
+  return words(text, language).words;
 }
 
 /** Stem one lowercased word (only plain a–z words change). */
@@ -54,27 +64,52 @@ export function stem(word: string): string {
 }
 
 function normalizer(options: AnalyzerOptions): (word: string) => string | null {
-  const stops = options.stopWords ?? ENGLISH_STOP_WORDS;
+  const { language } = options;
   const doStem = options.stem ?? true;
+  if (language?.code) {
+    const stops = options.stopWords ?? language.stopWords;
+    const stemWord = doStem ? language.stem : null;
+    return (word) => (stops.has(word) ? null : stemWord ? stemWord(word) : word);
+  }
+  const stops = options.stopWords ?? ENGLISH_STOP_WORDS;
   return (word) => (stops.has(word) ? null : doStem ? stem(word) : word);
+}
+
+/** One lowercased word's term (stemmed as `options` say), even if it is a stop word. */
+export function termOf(word: string, options: AnalyzerOptions = {}): string {
+  return normalizer({ ...options, stopWords: new Set() })(word)!;
 }
 
 /** The index terms of `text`, in order, duplicates kept (term frequency matters). */
 export function analyze(text: string, options: AnalyzerOptions = {}): string[] {
-  return normalizeAll(tokenize(text), normalizer(options));
+  return analyzeWords(text, options).terms;
 }
 
-function normalizeAll(list: readonly string[], normalize: (word: string) => string | null): string[] {
-  const terms: string[] = [];
+/** A text's terms and, in step, the word each came from (stop words dropped from both). */
+export interface AnalyzedWords {
+  terms: string[];
+  /** Lowercased, before stemming: what typo correction compares. */
+  words: string[];
+}
+
+/** `analyze`, keeping each term's word. */
+export function analyzeWords(text: string, options: AnalyzerOptions = {}): AnalyzedWords {
+  return normalizeAll(tokenize(text, options.language), normalizer(options));
+}
+
+function normalizeAll(list: readonly string[], normalize: (word: string) => string | null): AnalyzedWords {
+  const out: AnalyzedWords = { terms: [], words: [] };
   for (const word of list) {
     const term = normalize(word);
-    if (term !== null) terms.push(term);
+    if (term === null) continue;
+    out.terms.push(term);
+    out.words.push(word);
   }
-  return terms;
+  return out;
 }
 
-export interface PartialQuery {
-  /** Terms of the finished words. */
+export interface PartialQuery extends AnalyzedWords {
+  /** Terms of the finished words (`words`: the words they came from). */
   terms: string[];
   /**
    * The word still being typed (lowercased, neither stemmed nor stop-listed), or null when the text
@@ -85,7 +120,7 @@ export interface PartialQuery {
 
 /** Analyse text that is still being typed: the last word, if the text ends inside it, is a prefix. */
 export function analyzePartial(text: string, options: AnalyzerOptions = {}): PartialQuery {
-  const { words: list, open } = words(text);
+  const { words: list, open } = words(text, options.language);
   const finished = open ? list.slice(0, -1) : list;
-  return { terms: normalizeAll(finished, normalizer(options)), prefix: open ? (list.at(-1) ?? null) : null };
+  return { ...normalizeAll(finished, normalizer(options)), prefix: open ? (list.at(-1) ?? null) : null };
 }

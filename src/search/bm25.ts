@@ -11,8 +11,10 @@
  * both give the same scores.
  *
  * Byte formats (version 2), all integers unsigned LEB128 varints, strings as UTF-8 length + bytes:
- *   head:  "BM2H", version, flags (bit 0: Porter stemming), k1 and b as float64 LE,
- *          N, then N document lengths (in terms), stop-word count and each stop word,
+ *   head:  "BM2H", version, flags (bit 0: stemming; bit 1: languages follow), k1 and b as float64 LE,
+ *          N, then N document lengths (in terms), stop-word count and each (English) stop word,
+ *          [with bit 1: language count L, L language codes (src/search/languages), and when L > 1
+ *          one byte per document, its language's position in that list],
  *          chunk count C, then per chunk its first term, its file (an opaque label) and its byte length.
  *   chunk: "BM2T", version, T, then T terms in sorted order, front-coded (bytes shared with the
  *          previous term, suffix length, suffix bytes), then the T document frequencies, then each
@@ -20,9 +22,11 @@
  * Chunk i holds the terms in [first_i, first_{i+1}).
  */
 import { SgptError } from '../errors';
-import { analyze, analyzePartial, stem, ENGLISH_STOP_WORDS, type AnalyzerOptions } from './analyzer';
+import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
 import { TopK, type Scored } from './topk';
-import { ByteReader, ByteWriter } from './varint';
+import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
+import { TypoTable, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
+import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
 export interface Bm25Params {
   k1: number;
@@ -35,8 +39,13 @@ export const DEFAULT_BM25_PARAMS: Readonly<Bm25Params> = { k1: 0.9, b: 0.4 };
 export interface Bm25BuildOptions extends Partial<Bm25Params> {
   /** Porter stemming (default true). */
   stem?: boolean;
-  /** Default: Lucene's 33 English stop words. */
+  /** Default: Lucene's 33 English stop words (English documents only; other languages have their own). */
   stopWords?: ReadonlySet<string>;
+  /**
+   * Each document's language (src/search/languages: a code from languageCode, loaded with
+   * loadLanguages), which decides its analysis; default: all English.
+   */
+  languages?: readonly string[];
 }
 
 export interface Bm25SearchOptions {
@@ -51,6 +60,18 @@ export interface Bm25SearchOptions {
   maxExpansions?: number;
   /** Override k1 / b at query time (the index stores lengths, so both can change freely). */
   params?: Partial<Bm25Params>;
+  /**
+   * Correct a word that matches nothing (a partial last word: nothing by prefix either) to the
+   * index's words within one or two edits (src/search/typos); they score together as one term.
+   * Default false.
+   */
+  typos?: boolean;
+  /**
+   * The query's language (a `lang` value): the query is analysed as that language's documents
+   * were, and only documents in it are returned. One the index does not hold: its first
+   * language, every document. Default: the index's first language, every document.
+   */
+  language?: string;
 }
 
 const HEAD_MAGIC = [0x42, 0x4d, 0x32, 0x48]; // "BM2H"
@@ -62,8 +83,6 @@ const MIN_STEM_PREFIX = 3;
 /** Sorts after every character a term can hold: `prefix + END` bounds the terms starting with prefix. */
 const END = '\uffff';
 
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -80,8 +99,13 @@ function checkParams(params: Bm25Params): Bm25Params {
 export interface Bm25Stats {
   params: Bm25Params;
   stem: boolean;
+  /** English stop words. */
   stopWords: readonly string[];
   docLengths: Uint32Array;
+  /** The documents' languages (codes, DEFAULT_LANGUAGE for English), in order of first use; never empty. */
+  languages: readonly string[];
+  /** Per document, its language's position in `languages`; null when there is one language. */
+  docLanguages: Uint8Array | null;
 }
 
 /** A sorted run of terms with their postings (the whole vocabulary, or one chunk of it). */
@@ -132,25 +156,30 @@ interface TermSource {
  * The vocabulary terms a partial last word may match besides its completions: its own stem, and
  * the terms it starts with, longest first ("generat" → "gener", the stem of "generator").
  */
-function prefixKeys(prefix: string, stemming: boolean): { own: string; shorter: string[] } {
+function prefixKeys(prefix: string, analyzer: AnalyzerOptions): { own: string; shorter: string[] } {
   const shorter: string[] = [];
   for (let length = prefix.length - 1; length >= MIN_STEM_PREFIX; length--) shorter.push(prefix.slice(0, length));
-  return { own: stemming ? stem(prefix) : prefix, shorter };
+  return { own: termOf(prefix, analyzer), shorter };
 }
 
-/** The query's finished terms and, with `prefix`, its partial last word. */
 /** Whether the last word may be partial (then its chunks and completions are read). */
 function isPrefix(options: Bm25SearchOptions): boolean {
   return options.prefix === true || options.prefix === 'unknown-only';
 }
 
-function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean): { terms: string[]; prefix: string | null } {
-  return prefix ? analyzePartial(query, analyzer) : { terms: analyze(query, analyzer), prefix: null };
+/** The query's finished terms and words and, with `prefix`, its partial last word. */
+function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean): PartialQuery {
+  return prefix ? analyzePartial(query, analyzer) : { ...analyzeWords(query, analyzer), prefix: null };
 }
+
+/** The corrections of a word (src/search/typos), as words of the index. */
+type Corrector = (word: string) => readonly string[];
 
 /**
  * How well a query matched the index, for fusion to judge how far to trust the keyword ranking:
- * `terms` counts the query's terms (a partial last word is one), `matched` those found in any
+ * `terms` counts the query's terms (a partial last word is one), `matched` those found as typed
+ * (a misspelled word's corrections do not count: a question in words the docs do not use should
+ * still lean on meaning, and a correction of such a word is a guess) in any
  * document, and `ceiling` is the score a document would get with every term at saturation,
  * Σ idf(t)·(k1 + 1) (an unmatched term at df = 0), so `top score / ceiling` is in [0, 1).
  */
@@ -163,50 +192,106 @@ export interface QueryMatch {
 export interface Bm25Result {
   hits: Scored[];
   match: QueryMatch;
+  /** The index's words that misspelled query words were corrected to (for highlighting); usually none. */
+  corrections: string[];
+}
+
+/** How a query is read: its language's analysis, and which documents it may return (null: all). */
+export interface QueryLanguage {
+  code: string;
+  analyzer: AnalyzerOptions;
+  allowed: ((doc: number) => boolean) | null;
 }
 
 /** The scoring shared by the in-memory and the chunked index. */
 class Scorer {
   readonly params: Bm25Params;
-  readonly analyzer: AnalyzerOptions;
   private readonly avgLength: number;
 
   constructor(readonly stats: Bm25Stats) {
     this.params = checkParams(stats.params);
-    this.analyzer = { stem: stats.stem, stopWords: new Set(stats.stopWords) };
     let total = 0;
     for (const length of stats.docLengths) total += length;
     this.avgLength = stats.docLengths.length > 0 ? total / stats.docLengths.length : 0;
   }
 
-  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource): Bm25Result {
+  /** The language a query is read in (options.language, when the index holds it; else the index's first). */
+  queryLanguage(options: Bm25SearchOptions): QueryLanguage {
+    const { languages, docLanguages } = this.stats;
+    const asked = options.language === undefined ? -1 : languages.indexOf(languageCode(options.language));
+    const code = languages[Math.max(0, asked)]!;
+    const analyzer = code === DEFAULT_LANGUAGE ? { stem: this.stats.stem, stopWords: new Set(this.stats.stopWords) } : { stem: this.stats.stem, language: language(code) };
+    return { code, analyzer, allowed: asked >= 0 && docLanguages ? (doc) => docLanguages[doc] === asked : null };
+  }
+
+  /** `correct` (with `options.typos`) is asked for the corrections of each word that matches nothing. */
+  search(query: string, k: number, options: Bm25SearchOptions, source: TermSource, correct?: Corrector): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
-    const partial = parseQuery(query, this.analyzer, isPrefix(options));
+    const { analyzer, allowed } = this.queryLanguage(options);
+    const partial = parseQuery(query, analyzer, isPrefix(options));
+    const corrections: string[] = [];
+    const fix: Corrector | undefined =
+      options.typos && correct
+        ? (word) => {
+            const found = correct(word);
+            corrections.push(...found.filter((w) => !corrections.includes(w)));
+            return found;
+          }
+        : undefined;
     if (partial.prefix !== null && options.prefix === 'unknown-only') {
-      const whole = analyze(partial.prefix, this.analyzer); // [] for a stop word
-      if (whole.every((term) => source.postings(term) !== undefined)) {
-        partial.terms.push(...whole);
+      const whole = analyzeWords(partial.prefix, analyzer); // none for a stop word
+      if (whole.terms.every((term) => source.postings(term) !== undefined)) {
+        partial.terms.push(...whole.terms);
+        partial.words.push(...whole.words);
         partial.prefix = null;
       }
     }
-    for (const term of partial.terms) {
+    partial.terms.forEach((term, i) => {
       const postings = source.postings(term);
-      scores.addTerm(postings?.docs.length ?? 0, postings?.docs ?? [], postings?.tfs ?? []);
+      if (postings) scores.addTerm(postings.docs.length, postings.docs, postings.tfs);
+      else this.addUnion(fix ? this.correctedPostings(partial.words[i]!, fix, source, analyzer) : [], scores, false);
+    });
+    if (partial.prefix !== null) {
+      const matched = this.prefixPostings(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, analyzer);
+      // Only a shorter term ("gen" for "genrator"): the word is more likely misspelled than partial.
+      const corrected = matched.direct ? [] : fix ? this.correctedPostings(partial.prefix, fix, source, analyzer) : [];
+      this.addUnion(corrected.length > 0 ? corrected : matched.lists, scores, corrected.length === 0);
     }
-    if (partial.prefix !== null) this.addPrefix(partial.prefix, options.maxExpansions ?? DEFAULT_MAX_EXPANSIONS, source, scores);
-    return { hits: scores.top(k), match: scores.match };
+    return { hits: scores.top(k, allowed), match: scores.match, corrections };
+  }
+
+  /** The postings of a word's corrections (their terms, each once). */
+  private correctedPostings(word: string, correct: Corrector, source: TermSource, analyzer: AnalyzerOptions): Postings[] {
+    const terms = new Set(correct(word).flatMap((w) => analyze(w, analyzer)));
+    return [...terms].flatMap((term) => source.postings(term) ?? []);
+  }
+
+  /**
+   * Several terms scored as one (df = documents holding any of them, tf = their summed
+   * frequencies): a partial word's matches, a misspelled word's corrections. So a rare one does
+   * not outrank the common word the user most likely means. None: a term that matched nothing.
+   */
+  private addUnion(lists: readonly Postings[], scores: Accumulator, found = true): void {
+    if (lists.length === 1) {
+      scores.addTerm(lists[0]!.docs.length, lists[0]!.docs, lists[0]!.tfs, found);
+      return;
+    }
+    const tfs = new Map<number, number>();
+    for (const { docs, tfs: counts } of lists) {
+      for (let i = 0; i < docs.length; i++) tfs.set(docs[i]!, (tfs.get(docs[i]!) ?? 0) + counts[i]!);
+    }
+    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()], found);
   }
 
   /**
    * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
-   * the longest term it starts with. Together they score as one term (df = documents holding any
-   * of them, tf = their summed frequencies), so a rare completion does not outrank the common word
-   * the user is most likely typing.
+   * the longest term it starts with; they score together (addUnion). `direct`: whether any but the
+   * last matched.
    */
-  private addPrefix(prefix: string, max: number, source: TermSource, scores: Accumulator): void {
+  private prefixPostings(prefix: string, max: number, source: TermSource, analyzer: AnalyzerOptions): { lists: Postings[]; direct: boolean } {
     const matched = new Map<string, Postings>();
-    const { own, shorter } = prefixKeys(prefix, this.stats.stem);
+    const { own, shorter } = prefixKeys(prefix, analyzer);
     const ownPostings = source.postings(own);
     if (ownPostings) matched.set(own, ownPostings);
     for (const term of shorter) {
@@ -222,11 +307,7 @@ class Scorer {
       if (matched.size >= max) break;
       if (!matched.has(term)) matched.set(term, postings);
     }
-    const tfs = new Map<number, number>();
-    for (const { docs, tfs: counts } of matched.values()) {
-      for (let i = 0; i < docs.length; i++) tfs.set(docs[i]!, (tfs.get(docs[i]!) ?? 0) + counts[i]!);
-    }
-    scores.addTerm(tfs.size, [...tfs.keys()], [...tfs.values()]);
+    return { lists: [...matched.values()], direct: ownPostings !== undefined || completions.length > 0 };
   }
 }
 
@@ -237,12 +318,34 @@ export interface Bm25Split {
   chunks: Array<{ first: string; bytes: Uint8Array }>;
 }
 
+/** Most languages one index holds (a document's language is one byte). */
+const MAX_LANGUAGES = 255;
+
+/** The distinct languages of the documents, each document's position among them, and each language's analysis. */
+function documentLanguages(count: number, codes: readonly string[] | undefined, english: AnalyzerOptions) {
+  if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
+  const languages: string[] = [];
+  const docLanguages = new Uint8Array(count);
+  (codes ?? []).forEach((code, doc) => {
+    let at = languages.indexOf(code);
+    if (at < 0) at = languages.push(code) - 1;
+    if (at >= MAX_LANGUAGES) throw new SgptError('INPUT_INVALID', `the documents are in more than ${MAX_LANGUAGES} languages`);
+    docLanguages[doc] = at;
+  });
+  if (languages.length === 0) languages.push(DEFAULT_LANGUAGE);
+  const analyzers = languages.map((code) => (code === DEFAULT_LANGUAGE ? english : { stem: english.stem, language: language(code) }));
+  return { languages, docLanguages: languages.length > 1 ? docLanguages : null, analyzers };
+}
+
 export class Bm25Index {
   private readonly scorer: Scorer;
+  private typoTable: TypoTable | null = null;
 
   private constructor(
     stats: Bm25Stats,
     private readonly table: TermTable,
+    /** The index's words (before stemming) and the documents holding each: typo correction's vocabulary. */
+    private readonly wordDocs: ReadonlyMap<string, number>,
   ) {
     this.scorer = new Scorer(stats);
   }
@@ -251,15 +354,18 @@ export class Bm25Index {
   static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
     const params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
     const analyzer: AnalyzerOptions = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
+    const { languages, docLanguages, analyzers } = documentLanguages(docs.length, options.languages, analyzer);
     const postings = new Map<string, { docs: number[]; tfs: number[] }>();
+    const wordDocs = new Map<string, number>();
     const docLengths = new Uint32Array(docs.length);
     docs.forEach((text, doc) => {
       if (typeof text !== 'string') {
         throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
       }
       const counts = new Map<string, number>();
-      const terms = analyze(text, analyzer);
+      const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
       for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+      for (const word of new Set(words)) wordDocs.set(word, (wordDocs.get(word) ?? 0) + 1);
       docLengths[doc] = terms.length;
       for (const [term, tf] of counts) {
         let list = postings.get(term);
@@ -278,8 +384,13 @@ export class Bm25Index {
       postDocs.set(list.docs, offsets[id]);
       postTfs.set(list.tfs, offsets[id]);
     });
-    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths };
-    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs));
+    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages };
+    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
+  }
+
+  /** The typo table's groups (src/search/typos), for shipping. */
+  typoGroups(): TypoGroup[] {
+    return typoGroups(this.wordDocs);
   }
 
   get params(): Bm25Params {
@@ -299,12 +410,16 @@ export class Bm25Index {
    * position in the list the index was built from. Documents sharing no term are not returned.
    */
   search(query: string, k: number, options: Bm25SearchOptions = {}): Scored[] {
-    return this.scorer.search(query, k, options, this.table).hits;
+    return this.searchWithMatch(query, k, options).hits;
   }
 
   /** `search`, with how well the query matched (for fusion). */
   searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Bm25Result {
-    return this.scorer.search(query, k, options, this.table);
+    return this.scorer.search(query, k, options, this.table, (word) => {
+      // Built on the first query that needs it: most searches never do.
+      this.typoTable ??= new TypoTable(this.typoGroups());
+      return this.typoTable.corrections(word);
+    });
   }
 
   /** Split into term-range chunks of about `chunkBytes` each (a term's postings are never split). */
@@ -333,49 +448,13 @@ export class Bm25Index {
   }
 }
 
-function writeString(out: ByteWriter, text: string): void {
-  const bytes = utf8.encode(text);
-  out.varint(bytes.length);
-  out.bytes(bytes);
-}
-
-/** A term or name from an index file: invalid UTF-8 is a corrupt file (INDEX_INVALID naming it). */
-function utf8Text(bytes: Uint8Array, what: string): string {
-  try {
-    return fromUtf8.decode(bytes);
-  } catch {
-    throw new SgptError('INDEX_INVALID', `${what}: a string is not valid UTF-8 (corrupt file)`);
-  }
-}
-
-function readString(input: ByteReader, what: string): string {
-  return utf8Text(input.bytes(input.count()), what);
-}
-
-function checkMagic(data: Uint8Array, magic: readonly number[], input: ByteReader, what: string): void {
-  if (data.length < 4 || magic.some((byte, i) => data[i] !== byte)) throw new SgptError('INDEX_INVALID', `${what}: not a ${what} (bad magic bytes)`);
-  input.bytes(4);
-  const version = input.varint();
-  if (version !== VERSION) throw new SgptError('INDEX_VERSION', `${what}: format version ${version} is not supported (expected ${VERSION}); rebuild the index`);
-}
-
 /** Terms [start, end) of a table with their postings. */
 function encodeChunk(table: TermTable, start: number, end: number): Uint8Array {
   const { terms, offsets, docs, tfs } = table;
   const out = new ByteWriter();
-  out.bytes(Uint8Array.from(CHUNK_MAGIC));
-  out.varint(VERSION);
+  writeMagic(out, CHUNK_MAGIC, VERSION);
   out.varint(end - start);
-  let previous = new Uint8Array(0);
-  for (let id = start; id < end; id++) {
-    const bytes = utf8.encode(terms[id]!);
-    let shared = 0;
-    while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
-    out.varint(shared);
-    out.varint(bytes.length - shared);
-    out.bytes(bytes.subarray(shared));
-    previous = bytes;
-  }
+  writeFrontCoded(out, terms.slice(start, end));
   // Three streams (all dfs, all doc id deltas, all tfs) compress better than interleaved pairs.
   for (let id = start; id < end; id++) out.varint(offsets[id + 1]! - offsets[id]!);
   for (let id = start; id < end; id++) {
@@ -396,20 +475,9 @@ function encodeChunk(table: TermTable, start: number, end: number): Uint8Array {
 export function decodeChunk(data: Uint8Array, what: string, docCount: number, first: string, next: string | null): TermTable {
   const input = new ByteReader(data, what);
   const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
-  checkMagic(data, CHUNK_MAGIC, input, what);
+  readMagic(input, data, CHUNK_MAGIC, VERSION, what, 'keyword chunk');
   const termCount = input.count();
-  const terms: string[] = [];
-  let previous = new Uint8Array(0);
-  for (let term = 0; term < termCount; term++) {
-    const shared = input.varint();
-    if (shared > previous.length) throw invalid(`term ${term} shares ${shared} bytes with a ${previous.length}-byte term`);
-    const suffix = input.bytes(input.count());
-    const bytes = new Uint8Array(shared + suffix.length);
-    bytes.set(previous.subarray(0, shared));
-    bytes.set(suffix, shared);
-    terms.push(utf8Text(bytes, what));
-    previous = bytes;
-  }
+  const terms = readFrontCoded(input, termCount, what);
   if (terms[0] !== first) throw invalid(`starts at term ${JSON.stringify(terms[0])}, the keyword head says ${JSON.stringify(first)}`);
   for (let term = 1; term < termCount; term++) if (compareStrings(terms[term - 1]!, terms[term]!) >= 0) throw invalid('terms are not sorted');
   if (next !== null && compareStrings(terms[termCount - 1]!, next) >= 0) throw invalid(`holds term ${JSON.stringify(terms[termCount - 1])}, which belongs to the next chunk`);
@@ -456,15 +524,20 @@ export interface Bm25Head {
 export function encodeHead(head: Bm25Head): Uint8Array {
   const { stats, chunks } = head;
   const out = new ByteWriter();
-  out.bytes(Uint8Array.from(HEAD_MAGIC));
-  out.varint(VERSION);
-  out.varint(stats.stem ? 1 : 0);
+  writeMagic(out, HEAD_MAGIC, VERSION);
+  const languages = stats.languages.length > 1 || stats.languages[0] !== DEFAULT_LANGUAGE;
+  out.varint((stats.stem ? 1 : 0) | (languages ? 2 : 0));
   out.float64(stats.params.k1);
   out.float64(stats.params.b);
   out.varint(stats.docLengths.length);
   for (const length of stats.docLengths) out.varint(length);
   out.varint(stats.stopWords.length);
   for (const word of stats.stopWords) writeString(out, word);
+  if (languages) {
+    out.varint(stats.languages.length);
+    for (const code of stats.languages) writeString(out, code);
+    if (stats.docLanguages) out.bytes(stats.docLanguages);
+  }
   out.varint(chunks.length);
   for (const chunk of chunks) {
     writeString(out, chunk.first);
@@ -478,7 +551,7 @@ export function encodeHead(head: Bm25Head): Uint8Array {
 export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   const input = new ByteReader(data, what);
   const invalid = (message: string) => new SgptError('INDEX_INVALID', `${what}: ${message}`);
-  checkMagic(data, HEAD_MAGIC, input, what);
+  readMagic(input, data, HEAD_MAGIC, VERSION, what, 'keyword head');
   const flags = input.varint();
   const params = { k1: input.float64(), b: input.float64() };
   const n = input.count();
@@ -486,6 +559,20 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   for (let doc = 0; doc < n; doc++) docLengths[doc] = input.varint();
   const stopWords: string[] = [];
   for (let count = input.count(); count > 0; count--) stopWords.push(readString(input, what));
+  const languages: string[] = [];
+  let docLanguages: Uint8Array | null = null;
+  if (flags & 2) {
+    for (let count = input.count(); count > 0; count--) {
+      const code = readString(input, what);
+      if (languageCode(code) !== code || languages.includes(code)) throw invalid(`language ${JSON.stringify(code)} is not one this reader analyses, or is listed twice`);
+      languages.push(code);
+    }
+    if (languages.length === 0 || languages.length > MAX_LANGUAGES) throw invalid(`lists ${languages.length} languages`);
+    if (languages.length > 1) {
+      docLanguages = input.bytes(n).slice();
+      if (docLanguages.some((at) => at >= languages.length)) throw invalid('a document\'s language is out of range');
+    }
+  } else languages.push(DEFAULT_LANGUAGE);
   const chunks: ChunkEntry[] = [];
   for (let count = input.count(); count > 0; count--) chunks.push({ first: readString(input, what), file: readString(input, what), bytes: input.varint() });
   if (!input.done) throw invalid('trailing bytes after the chunk list');
@@ -495,7 +582,7 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   } catch (error) {
     throw invalid((error as Error).message);
   }
-  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths }, chunks };
+  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths, languages, docLanguages }, chunks };
 }
 
 /**
@@ -504,12 +591,14 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
  */
 export class ChunkedBm25 {
   private readonly scorer: Scorer;
+  private languagesLoaded: Promise<void> | undefined;
   private readonly firsts: string[];
 
-  /** `load(i)` returns chunk i decoded (the caller verifies and caches it). */
+  /** `load(i)` returns chunk i decoded (the caller verifies and caches it); `typos`: the index's typo table, if it has one. */
   constructor(
     readonly head: Bm25Head,
     private readonly load: (chunk: number) => Promise<TermTable>,
+    private readonly typos: ChunkedTypos | null = null,
   ) {
     this.scorer = new Scorer(head.stats);
     this.firsts = head.chunks.map((c) => c.first);
@@ -523,29 +612,54 @@ export class ChunkedBm25 {
     return (await this.searchWithMatch(query, k, options)).hits;
   }
 
+  /**
+   * The language a query in `lang` is read in (the index's first when it holds none in `lang`)
+   * and the documents it may return (null: all), as `search` with `language: lang` uses them.
+   */
+  async language(lang: string | undefined): Promise<QueryLanguage> {
+    // The index's languages' stemmers and stop words, fetched once (English needs none).
+    this.languagesLoaded ??= loadLanguages(this.head.stats.languages);
+    await this.languagesLoaded;
+    return this.scorer.queryLanguage({ language: lang });
+  }
+
   /** `search`, with how well the query matched (for fusion). */
   async searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Bm25Result> {
-    const needed = this.chunksFor(query, options);
+    await this.language(options.language);
     const tables = new Map<number, TermTable>();
-    await Promise.all([...needed].map(async (i) => tables.set(i, await this.load(i))));
+    const source = await this.source(this.chunksFor(query, options), tables);
+    // Scoring asks for the corrections of the words that match nothing; with none, that is the result.
+    const unknown: string[] = [];
+    const result = this.scorer.search(query, k, options, source, (word) => (unknown.push(word), []));
+    if (unknown.length === 0 || this.typos === null) return result;
+    const fixes = new Map(await Promise.all(unknown.map(async (word) => [word, await this.typos!.corrections(word)] as const)));
+    const { analyzer } = this.scorer.queryLanguage(options);
+    const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, analyzer));
+    const more = new Set(terms.map((term) => this.chunkOf(term)).filter((i) => i >= 0));
+    return this.scorer.search(query, k, options, await this.source(more, tables), (word) => fixes.get(word) ?? []);
+  }
+
+  /** Loads chunks `needed` into `tables` (which may hold others already) and looks terms up in all of them. */
+  private async source(needed: Set<number>, tables: Map<number, TermTable>): Promise<TermSource> {
+    await Promise.all([...needed].filter((i) => !tables.has(i)).map(async (i) => tables.set(i, await this.load(i))));
     const ordered = [...tables].sort(([a], [b]) => a - b).map(([, t]) => t);
-    const source: TermSource = {
+    return {
       postings: (term) => {
         const i = this.chunkOf(term);
         return i < 0 ? undefined : tables.get(i)?.postings(term);
       },
       startingWith: (prefix) => ordered.flatMap((t) => t.startingWith(prefix)),
     };
-    return this.scorer.search(query, k, options, source);
   }
 
   /** The chunks a query reads: those of its terms, and for a partial last word the range of its completions. */
   chunksFor(query: string, options: Bm25SearchOptions = {}): Set<number> {
-    const partial = parseQuery(query, this.scorer.analyzer, isPrefix(options));
+    const { analyzer } = this.scorer.queryLanguage(options);
+    const partial = parseQuery(query, analyzer, isPrefix(options));
     const terms = [...partial.terms];
     const needed = new Set<number>();
     if (partial.prefix !== null) {
-      const { own, shorter } = prefixKeys(partial.prefix, this.head.stats.stem);
+      const { own, shorter } = prefixKeys(partial.prefix, analyzer);
       terms.push(own, ...shorter);
       const from = Math.max(0, this.chunkOf(partial.prefix));
       for (let i = from; i < this.firsts.length && this.firsts[i]! < partial.prefix + END; i++) needed.add(i);
@@ -597,12 +711,12 @@ class Accumulator {
     this.scores = new Float64Array(n);
   }
 
-  /** One query term with document frequency `df`; `docs` and `tfs` are its postings, in step. */
-  addTerm(df: number, docs: ArrayLike<number>, tfs: ArrayLike<number>): void {
+  /** One query term with document frequency `df`; `docs` and `tfs` are its postings, in step; `found`: as typed (not a correction). */
+  addTerm(df: number, docs: ArrayLike<number>, tfs: ArrayLike<number>, found = true): void {
     const { k1, b } = this.params;
     const weight = Math.log(1 + (this.n - df + 0.5) / (df + 0.5)) * (k1 + 1);
     this.match.terms++;
-    if (df > 0) this.match.matched++;
+    if (df > 0 && found) this.match.matched++;
     this.match.ceiling += weight;
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i] as number;
@@ -613,9 +727,11 @@ class Accumulator {
     }
   }
 
-  top(k: number): Scored[] {
-    const top = new TopK(Math.min(k, this.touched.length));
-    for (const doc of this.touched) top.push(doc, this.scores[doc] as number);
+  /** The best `k` of the documents `allowed` (null: all). */
+  top(k: number, allowed: ((doc: number) => boolean) | null = null): Scored[] {
+    const docs = allowed ? this.touched.filter(allowed) : this.touched;
+    const top = new TopK(Math.min(k, docs.length));
+    for (const doc of docs) top.push(doc, this.scores[doc] as number);
     return top.result();
   }
 }

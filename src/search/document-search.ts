@@ -42,9 +42,11 @@ export class DocumentSearch {
 
   /** BM25 as you type (no model needed). */
   keywordSearch(query: string, limit: number): DocumentHit[] {
+    const result = this.keyword.searchWithMatch(query, limit, KEYWORD_SEARCH);
     return this.hits(
-      this.keyword.search(query, limit, KEYWORD_SEARCH).map((hit) => ({ doc: hit.index, score: hit.score })),
+      result.hits.map((hit) => ({ doc: hit.index, score: hit.score })),
       query,
+      result.corrections,
       false,
     );
   }
@@ -55,8 +57,14 @@ export class DocumentSearch {
    * from it (not embedded yet) rank by keyword alone.
    */
   rank(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): Array<{ doc: number; score: number }> {
+    return this.ranked(query, dense, fusion, limit).ranked;
+  }
+
+  /** `rank`, with the words the keyword half corrected misspelled ones to. */
+  private ranked(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number) {
     const keyword = this.keywordRanking(query, fusionDepth(limit));
-    return fuseRanking(query, keyword, this.densePositions(dense), fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
+    const ranked = fuseRanking(query, keyword, this.densePositions(dense), fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
+    return { ranked, corrections: keyword.corrections };
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
@@ -74,13 +82,16 @@ export class DocumentSearch {
 
   /** `rank`, with excerpts and highlights. */
   fusedSearch(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): DocumentHit[] {
-    return this.hits(this.rank(query, dense, fusion, limit), query, true);
+    const { ranked, corrections } = this.ranked(query, dense, fusion, limit);
+    return this.hits(ranked, query, corrections, true);
   }
 
-  private hits(ranked: Array<{ doc: number; score: number }>, query: string, semantic: boolean): DocumentHit[] {
+  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean): DocumentHit[] {
+    // The excerpt's window starts at the first word of the query, or of its corrections.
+    const near = [query, ...corrections].join(' ');
     return ranked.map(({ doc, score }) => {
-      const excerpt = makeExcerpt(this.documents[doc]!.text, query);
-      return { doc, score, excerpt, highlights: highlightRanges(excerpt, query), semantic };
+      const excerpt = makeExcerpt(this.documents[doc]!.text, near);
+      return { doc, score, excerpt, highlights: highlightRanges(excerpt, query, corrections), semantic };
     });
   }
 }

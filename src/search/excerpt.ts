@@ -3,7 +3,8 @@
  * and the offsets of the words to mark in them: what the site search and the in-page search
  * both show. Never markup: the element renders text and marks ranges.
  */
-import { analyze, analyzePartial } from './analyzer';
+import { analyze, analyzePartial, termOf, type AnalyzerOptions } from './analyzer';
+import { wordSegments } from './languages';
 
 const MATCHABLE = /[\p{L}\p{N}\p{M}]+/gu;
 /** A one-letter prefix would light up half the excerpt. */
@@ -67,19 +68,23 @@ export function makeExcerpt(text: string, query: string, max = 160): string {
 
 /**
  * Offsets of the words in `text` that match the query as the keyword index does (same analyzer:
- * stemmed, stop words dropped), and of words starting with a partly typed last word.
+ * stemmed, stop words dropped; `analyzer`: the query language's), of words starting with a partly
+ * typed last word, and of words matching `corrections` (the index's words the keyword search
+ * corrected misspelled ones to).
  */
-export function highlightRanges(text: string, query: string): Array<[number, number]> {
-  const { terms, prefix } = analyzePartial(query);
-  const wanted = new Set(terms);
+export function highlightRanges(text: string, query: string, corrections: readonly string[] = [], analyzer: AnalyzerOptions = {}): Array<[number, number]> {
+  const { terms, prefix } = analyzePartial(query, analyzer);
+  // A partly typed word also matches its own stem, as the keyword search does ("Haus" marks "Häuser").
+  const wanted = new Set([...terms, ...(prefix === null || prefix.length < MIN_PREFIX ? [] : [termOf(prefix, analyzer)]), ...corrections.flatMap((word) => analyze(word, analyzer))]);
   const ranges: Array<[number, number]> = [];
   if (wanted.size === 0 && !prefix) return ranges;
-  for (const match of text.matchAll(MATCHABLE)) {
-    const word = match[0];
+  const { language } = analyzer;
+  const words = language?.segmented ? wordSegments(text, language.code) : Array.from(text.matchAll(MATCHABLE), (m) => ({ word: m[0], index: m.index }));
+  for (const { word, index } of words) {
     const lower = word.toLowerCase();
-    const term = analyze(word)[0];
+    const term = analyze(word, analyzer)[0];
     if ((term !== undefined && wanted.has(term)) || (prefix !== null && prefix.length >= MIN_PREFIX && lower.startsWith(prefix))) {
-      ranges.push([match.index, match.index + word.length]);
+      ranges.push([index, index + word.length]);
     }
   }
   return ranges;

@@ -99,3 +99,71 @@ export class ByteReader {
     return this.offset === this.data.length;
   }
 }
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A string as its UTF-8 byte length and bytes. */
+export function writeString(out: ByteWriter, text: string): void {
+  const bytes = utf8.encode(text);
+  out.varint(bytes.length);
+  out.bytes(bytes);
+}
+
+/** Text from an index file: invalid UTF-8 is a corrupt file (INDEX_INVALID naming it). */
+function utf8Text(bytes: Uint8Array, what: string): string {
+  try {
+    return fromUtf8.decode(bytes);
+  } catch {
+    throw new SgptError('INDEX_INVALID', `${what}: a string is not valid UTF-8 (corrupt file)`);
+  }
+}
+
+export function readString(input: ByteReader, what: string): string {
+  return utf8Text(input.bytes(input.count()), what);
+}
+
+/** Sorted strings front-coded: per string the bytes it shares with the previous one, then the rest. */
+export function writeFrontCoded(out: ByteWriter, list: readonly string[]): void {
+  let previous = new Uint8Array(0);
+  for (const text of list) {
+    const bytes = utf8.encode(text);
+    let shared = 0;
+    while (shared < bytes.length && shared < previous.length && bytes[shared] === previous[shared]) shared++;
+    out.varint(shared);
+    out.varint(bytes.length - shared);
+    out.bytes(bytes.subarray(shared));
+    previous = bytes;
+  }
+}
+
+/** `count` strings written by writeFrontCoded (their order is the caller's to check). */
+export function readFrontCoded(input: ByteReader, count: number, what: string): string[] {
+  const out: string[] = [];
+  let previous = new Uint8Array(0);
+  for (let i = 0; i < count; i++) {
+    const shared = input.varint();
+    if (shared > previous.length) throw new SgptError('INDEX_INVALID', `${what}: string ${i} shares ${shared} bytes with a ${previous.length}-byte string`);
+    const suffix = input.bytes(input.count());
+    const bytes = new Uint8Array(shared + suffix.length);
+    bytes.set(previous.subarray(0, shared));
+    bytes.set(suffix, shared);
+    out.push(utf8Text(bytes, what));
+    previous = bytes;
+  }
+  return out;
+}
+
+/** A file's magic bytes and format version. */
+export function writeMagic(out: ByteWriter, magic: readonly number[], version: number): void {
+  out.bytes(Uint8Array.from(magic));
+  out.varint(version);
+}
+
+/** Reads and checks what writeMagic wrote: INDEX_INVALID for other bytes, INDEX_VERSION for another version; `kind` names the format. */
+export function readMagic(input: ByteReader, data: Uint8Array, magic: readonly number[], version: number, what: string, kind: string): void {
+  if (data.length < 4 || magic.some((byte, i) => data[i] !== byte)) throw new SgptError('INDEX_INVALID', `${what}: not a ${kind} (bad magic bytes)`);
+  input.bytes(4);
+  const found = input.varint();
+  if (found !== version) throw new SgptError('INDEX_VERSION', `${what}: ${kind} format version ${found} is not supported (expected ${version}); rebuild the index`);
+}

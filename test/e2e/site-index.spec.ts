@@ -116,3 +116,29 @@ test('the page can set the fusion weight: 0 keeps the keyword order', async ({ p
   expect(urls('keyword').length).toBeGreaterThan(3);
   expect(urls('semantic')).toEqual(urls('keyword'));
 });
+
+test('a misspelled word finds what the right spelling finds, reading only a few typo files', async ({ page }) => {
+  const route = await serveDocs(page);
+  await page.goto('/pydocs/search.html');
+  const box = page.locator('sgpt-search#search').getByRole('combobox');
+  const stage = async (query: string, name: string) => {
+    await expect.poll(async () => (await events(page, 'sgpt-results', 'search')).some((e) => e.detail.stage === name && e.detail.query === query)).toBe(true);
+    const found = (await events(page, 'sgpt-results', 'search')).filter((e) => e.detail.stage === name && e.detail.query === query);
+    return (found.at(-1)!.detail.results as Hit[]).map((h) => h.url);
+  };
+  await box.fill('itertools');
+  const right = await stage('itertools', 'keyword');
+  expect(right.some((url) => url.includes('library/itertools.html'))).toBe(true);
+  expect([...route.served.keys()].some((path) => path.includes('sgpt/typos'))).toBe(false); // nothing to correct: no typo file read
+  await box.fill('itertols');
+  expect(await stage('itertols', 'keyword')).toEqual(right);
+  // The word it was corrected to is marked in the excerpts.
+  const typed = (await events(page, 'sgpt-results', 'search')).find((e) => e.detail.stage === 'keyword' && e.detail.query === 'itertols')!.detail.results as Hit[];
+  expect(typed.flatMap((h) => (h.highlights ?? []).map(([a, b]) => h.excerpt.slice(a, b).toLowerCase()))).toContain('itertools');
+  // The fused ranking's keyword half is corrected too: its top hits are the right spelling's.
+  const fused = await stage('itertols', 'semantic');
+  expect(fused.slice(0, 3).filter((url) => right.slice(0, 3).includes(url)).length).toBeGreaterThanOrEqual(2);
+  const typoFiles = [...route.served.keys()].filter((path) => /sgpt\/typos-\d+\./.test(path));
+  expect(typoFiles.length).toBeGreaterThan(0);
+  expect(typoFiles.length).toBeLessThanOrEqual(4);
+});

@@ -21,6 +21,8 @@ export interface SiteRouteOptions {
   attributes?: string;
   /** Where `sgpt/…` comes from (default `dir/sgpt`), so a read-only site can be served with an index built elsewhere. */
   indexDir?: string;
+  /** The search page's `<html lang>` (default: none). */
+  lang?: string;
 }
 
 /** `${prefix}search.html` holds the element; `${prefix}<path>` serves `dir/<path>`. */
@@ -32,7 +34,7 @@ export async function routeSite(target: Page | BrowserContext, prefix: string, d
     if (path === 'search.html') {
       return route.fulfill({
         contentType: 'text/html',
-        body: `<!doctype html><meta charset="utf-8"><title>Site search</title>
+        body: `<!doctype html>${options.lang === undefined ? '' : `<html lang="${options.lang}">`}<meta charset="utf-8"><title>Site search</title>
           <sgpt-search id="search" index="${prefix}sgpt/manifest.json" ${options.attributes ?? ''}></sgpt-search>
           <script type="module" src="${element}"></script>`,
       });

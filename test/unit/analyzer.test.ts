@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, analyzePartial, ENGLISH_STOP_WORDS, stem, tokenize } from '../../src/search/analyzer';
+import { analyze, analyzePartial, analyzeWords, ENGLISH_STOP_WORDS, stem, tokenize } from '../../src/search/analyzer';
 
 describe('analyzer', () => {
   it("has Lucene's 33 English stop words", () => {
@@ -41,9 +41,13 @@ describe('analyzer', () => {
   });
 
   it('treats a word still being typed as a prefix', () => {
-    expect(analyzePartial('what is a gener')).toEqual({ terms: ['what'], prefix: 'gener' });
-    expect(analyzePartial('what is a generator ')).toEqual({ terms: ['what', 'gener'], prefix: null });
-    expect(analyzePartial("python's")).toEqual({ terms: ['python'], prefix: null });
-    expect(analyzePartial('')).toEqual({ terms: [], prefix: null });
+    expect(analyzePartial('what is a gener')).toEqual({ terms: ['what'], words: ['what'], prefix: 'gener' });
+    expect(analyzePartial('what is a generator ')).toEqual({ terms: ['what', 'gener'], words: ['what', 'generator'], prefix: null });
+    expect(analyzePartial("python's")).toEqual({ terms: ['python'], words: ['python'], prefix: null });
+    expect(analyzePartial('')).toEqual({ terms: [], words: [], prefix: null });
+  });
+
+  it('keeps the word each term came from (what typo correction compares), stop words dropped from both', () => {
+    expect(analyzeWords('The Generators of os.path')).toEqual({ terms: ['gener', 'os', 'path'], words: ['generators', 'os', 'path'] });
   });
 });

@@ -121,7 +121,7 @@ describe('BM25 index', () => {
   it('rejects corrupt heads and chunks with INDEX_INVALID / INDEX_VERSION, naming them', () => {
     const { stats, chunks } = index.split(1);
     const head = encodeHead({ stats, chunks: chunks.map((c, i) => ({ first: c.first, file: `terms-${i}`, bytes: c.bytes.length })) });
-    expect(() => decodeHead(new Uint8Array([1, 2, 3]), 'keyword.x')).toThrow(/^keyword\.x: not a keyword\.x \(bad magic/);
+    expect(() => decodeHead(new Uint8Array([1, 2, 3]), 'keyword.x')).toThrow(/^keyword\.x: not a keyword head \(bad magic/);
     expect(() => decodeHead(head.subarray(0, head.length - 1), 'keyword.x')).toThrow(expect.objectContaining({ code: 'INDEX_INVALID', message: expect.stringMatching(/^keyword\.x is truncated/) }));
     expect(() => decodeHead(Uint8Array.from([...head, 0]), 'keyword.x')).toThrow(/trailing bytes/);
     const future = head.slice();

@@ -38,9 +38,19 @@ describe('extractPage', () => {
     expect(brief(html).map((s) => s.anchor)).toEqual(['first', '']);
   });
 
+  it("reads an admonition's heading (DocBook's <div class=\"note\"><h3>Note</h3>) as text of the enclosing section", () => {
+    const html = page('<main><div id="s1"><h2 id="s1h">Setup</h2><p>Install it.</p><div class="note"><h3 class="title">Note</h3><p>Needs root.</p></div><p>Then run.</p></div></main>');
+    expect(brief(html).map((s) => [s.anchor, s.title, s.text])).toEqual([['s1h', 'Setup', 'Install it. Note Needs root. Then run.']]);
+  });
+
   it('falls back to a headerlink or a named anchor inside the heading', () => {
     const html = page('<main><h2>Plain<a class="headerlink" href="#plain-x">¶</a></h2>p<h2><a name="old"></a>Old</h2>q<h2>None</h2>r</main>');
     expect(brief(html).map((s) => s.anchor)).toEqual(['plain-x', 'old', '']);
+  });
+
+  it("takes Doxygen's permalink and the empty anchor right before a heading", () => {
+    const html = page('<main><a id="details"></a><h2 class="groupheader">Detailed Description</h2>d<h2 class="memtitle"><span class="permalink"><a href="#a5f">◆&nbsp;</a></span>asString()</h2>m</main>');
+    expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['details', 'Detailed Description'], ['a5f', 'asString()']]);
   });
 
   it('prefers data-sgpt-body, then <main>, role=main, <article>, <body>', () => {

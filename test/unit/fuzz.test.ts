@@ -27,6 +27,7 @@ import {
 import { openIndexDir } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
 import { decodeChunk, decodeHead } from '../../src/search/bm25';
+import { decodeTypoFile, decodeTypoHead, type TypoFileEntry } from '../../src/search/typos';
 import { SiteSearch } from '../../src/index/site-search';
 
 const SITE = resolve(import.meta.dirname, '../fixtures/site');
@@ -46,6 +47,9 @@ let table: Uint8Array;
 let bucket: Uint8Array;
 let hashes: Uint8Array;
 let owned: Uint8Array;
+let typoHead: Uint8Array;
+let typoFile: Uint8Array;
+let typoEntries: TypoFileEntry[];
 let raw: Map<string, Uint8Array>;
 
 beforeAll(async () => {
@@ -63,6 +67,9 @@ beforeAll(async () => {
   bucket = await file(reader.sectionTable.buckets[0]!.name);
   hashes = await file(manifest.hashes.name);
   owned = await file(manifest.owned!.name);
+  typoHead = await file(manifest.typos!.name);
+  typoEntries = decodeTypoHead(typoHead, 'typos');
+  typoFile = await file(typoEntries[0]!.file);
   raw = new Map();
   for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, manifest.centroids!.name, ...manifest.shards.map((s) => s.name), ...reader.sectionTable.buckets.map((b) => b.name), firstChunk.file]) {
     raw.set(name, new Uint8Array(await readFile(join(dir, name))));
@@ -110,6 +117,18 @@ describe('decoders on random and mutated bytes', () => {
       fc.asyncProperty(mutated(() => head), async (bytes) => {
         const decoded = await readsOrRefuses(() => decodeHead(bytes, 'head'));
         if (decoded) expect(decoded.stats.docLengths.length + decoded.chunks.length).toBeLessThanOrEqual(bytes.length);
+      }),
+      RUNS,
+    );
+  });
+
+  it('typo table head and file', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutated(() => typoHead), mutated(() => typoFile), async (headBytes, fileBytes) => {
+        const entries = await readsOrRefuses(() => decodeTypoHead(headBytes, 'typos'));
+        if (entries) expect(entries.length).toBeLessThanOrEqual(headBytes.length);
+        const groups = await readsOrRefuses(() => decodeTypoFile(fileBytes, 'typos-0', typoEntries[0]!, typoEntries[1] ?? null));
+        if (groups) expect(groups.reduce((n, g) => n + g.words.length, 0)).toBeLessThanOrEqual(fileBytes.length);
       }),
       RUNS,
     );

@@ -9,14 +9,16 @@ import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } fro
 import { fsLoader, openIndexDir, ownedFiles } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
+import { decodeTypoHead } from '../../src/search/typos';
 import { SiteSearch } from '../../src/index/site-search';
 import { sgptRejection } from '../support';
 
 let built: string;
 let manifest: Manifest;
-/** Files listed inside the section table and the keyword head rather than in the manifest. */
+/** Files listed inside the section table, the keyword head and the typo head rather than in the manifest. */
 let buckets: string[];
 let chunks: string[];
+let typoFiles: string[];
 const copies: string[] = [];
 
 beforeAll(async () => {
@@ -26,6 +28,7 @@ beforeAll(async () => {
   const reader = await openIndexDir(built);
   buckets = reader.sectionTable.buckets.map((b) => b.name);
   chunks = decodeHead(reader.keywordHead, manifest.keyword.name).chunks.map((c) => c.file);
+  typoFiles = decodeTypoHead((await reader.typoHead())!, manifest.typos!.name).map((f) => f.file);
   return async () => {
     for (const dir of [built, ...copies]) await rm(dir, { recursive: true, force: true });
   };
@@ -85,7 +88,23 @@ describe('manifest validation', () => {
   it('refuses another format version with INDEX_VERSION, asking for a rebuild', async () => {
     const error = await sgptRejection(openIndexDir(await altered((d) => editManifest(d, (m) => (m.version = 1)))));
     expect(error.code).toBe('INDEX_VERSION');
-    expect(error.message).toMatch(/version 1 is not supported.*reads version 2.*rebuild the index/);
+    expect(error.message).toMatch(/version 1 is not supported.*reads versions 2 and 3.*rebuild the index/);
+  });
+
+  it('reads a version 2 index (no typo table): its misspelled words are simply not corrected', async () => {
+    const dir = await altered((d) =>
+      editManifest(d, (m) => {
+        m.version = 2;
+        delete m.typos;
+      }),
+    );
+    const search = await SiteSearch.open(fsLoader(dir));
+    expect(search.manifest.version).toBe(2);
+    expect(await search.keywordSearch('genrators', 5)).toEqual([]);
+    const current = await SiteSearch.open(fsLoader(built));
+    const fixed = await current.keywordSearch('genrators', 5);
+    expect(fixed.map((h) => h.url)).toEqual((await current.keywordSearch('generators', 5)).map((h) => h.url));
+    expect(fixed[0]!.highlights.length).toBeGreaterThan(0); // the corrected word is marked
   });
 
   it('refuses a file that is not an index manifest', async () => {
@@ -200,13 +219,13 @@ describe('manifest validation', () => {
       await editManifest(d, (m) => (m.version = 1));
     });
     await buildSiteIndex({ site: 'test/fixtures/site', out: dir, shards: 2 });
-    expect((await openIndexDir(dir)).manifest.version).toBe(2);
+    expect((await openIndexDir(dir)).manifest.version).toBe(3);
     expect(await readdir(dir)).toContain(stale);
   });
 
   it('writes only files the manifest names, and lists them as its own', async () => {
     const names = new Set(await readdir(built));
-    const listed = [...[manifest.sections, manifest.keyword, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...chunks];
+    const listed = [...[manifest.sections, manifest.keyword, manifest.typos!, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...chunks, ...typoFiles];
     expect([...(await ownedFiles(built))].sort()).toEqual([...listed, manifest.owned!.name].sort());
     listed.push(manifest.owned!.name);
     expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
