@@ -320,13 +320,9 @@ export class SgptSearch extends LitElement {
     return this.renderRoot.querySelector<HTMLDialogElement>('dialog');
   }
 
-  /** The page's language where the element sits (the nearest `lang`). */
-  private get language(): string {
-    return this.closest('[lang]')?.getAttribute('lang') ?? document.documentElement.lang ?? '';
-  }
-
+  /** The UI text in the language searched (./strings picks the translation). */
   private get text(): Strings {
-    return resolveStrings(this.language, this.overrides);
+    return resolveStrings(this.searchLanguage() ?? '', this.overrides);
   }
 
   override connectedCallback(): void {
@@ -628,7 +624,7 @@ export class SgptSearch extends LitElement {
   protected override render() {
     const text = this.text;
     // A page that sets an RTL `lang` but no `dir` still reads right to left.
-    const dir = this.closest('[dir]') === null && isRightToLeft(this.language) ? 'rtl' : nothing;
+    const dir = this.closest('[dir]') === null && isRightToLeft(this.searchLanguage() ?? '') ? 'rtl' : nothing;
     if (!this.isDialog) return html`<div class="root" dir=${dir}>${this.renderSearch(text)}</div>`;
     const platform = navigator.platform;
     return html`<div class="root" dir=${dir}>
