@@ -1,10 +1,13 @@
 /**
  * Highlight on arrival: on a page opened from a search result (its address carries
  * `?sgpt-highlight=`), mark the query's words in the page's text as the result list marked them
- * (same analyzer: stemmed, stop words dropped) and scroll to the first mark in the linked section.
+ * (same analyzer: stemmed, stop words dropped, in the page's `lang`) and scroll to the first mark
+ * in the linked section.
  * Nothing happens on a page without the parameter. Text only: the page's markup is never parsed.
  */
+import type { AnalyzerOptions } from '../search/analyzer';
 import { highlightRanges } from '../search/excerpt';
+import { language, languageCode, loadLanguages } from '../search/languages';
 import { highlightQuery } from './link';
 
 /** Elements whose text is not prose the reader reads (or must not be changed). */
@@ -25,10 +28,10 @@ function textNodes(root: Element): Text[] {
 }
 
 /** Wrap the query's words under `root` in <mark class="sgpt-highlight">; returns the marks in document order. */
-export function markQuery(root: Element, query: string): HTMLElement[] {
+export function markQuery(root: Element, query: string, analyzer: AnalyzerOptions = {}): HTMLElement[] {
   const marks: HTMLElement[] = [];
   for (const node of textNodes(root)) {
-    const ranges = highlightRanges(node.data, query);
+    const ranges = highlightRanges(node.data, query, [], analyzer);
     // Right to left, so the earlier offsets stay valid while the node is split.
     const made: HTMLElement[] = [];
     for (let i = ranges.length - 1; i >= 0; i--) {
@@ -57,11 +60,14 @@ function firstMark(marks: HTMLElement[], doc: Document): HTMLElement | undefined
   return marks[0];
 }
 
-/** Mark and scroll on this page if its address asks for it; returns the marks (none without the parameter). */
-export function highlightOnArrival(doc: Document = document): HTMLElement[] {
+/** Mark and scroll on this page if its address asks for it; resolves to the marks (none without the parameter). */
+export async function highlightOnArrival(doc: Document = document): Promise<HTMLElement[]> {
   const query = highlightQuery(doc.location.search);
   if (query === null || doc.body === null) return [];
-  const marks = markQuery(doc.body, query);
+  // The page's language analyses its words, as the index did (its stemmer loads only here).
+  const code = languageCode(doc.documentElement.lang);
+  await loadLanguages([code]);
+  const marks = markQuery(doc.body, query, { language: language(code) });
   firstMark(marks, doc)?.scrollIntoView({ block: 'center' });
   return marks;
 }

@@ -6,5 +6,5 @@
  */
 import { highlightOnArrival } from '../highlight/highlight';
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => highlightOnArrival(), { once: true });
-else highlightOnArrival();
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void highlightOnArrival(), { once: true });
+else void highlightOnArrival();

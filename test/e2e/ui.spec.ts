@@ -39,6 +39,8 @@ test.beforeAll(async () => {
   const target = join(site, 'guide/install.html');
   const html = await readFile(target, 'utf8');
   await writeFile(target, html.replace('</body>', '<script type="module" src="../sgpt/sgpt-highlight.js"></script></body>'));
+  // A German page: its words are analysed as German (the index would do the same under this lang).
+  await writeFile(join(site, 'de-target.html'), '<!doctype html><html lang="de"><meta charset="utf-8"><title>Katzen</title><main><p>Eine Katze schläft.</p></main><script type="module" src="sgpt/sgpt-highlight.js"></script></html>');
   server = await serveFolder(site, PREFIX);
 });
 
@@ -180,6 +182,9 @@ test('keyboard only: Tab to the trigger, open, search, pick; the target page hig
   await page.goto(url('guide/install.html'));
   await expect(page.locator('h1')).toBeVisible();
   await expect(marks).toHaveCount(0);
+  // German stemming: "Katzen" marks "Katze" (English analysis would not: no shared stem, not a prefix).
+  await page.goto(url('de-target.html?sgpt-highlight=Katzen'));
+  await expect(marks).toHaveText(['Katze']);
 });
 
 test('translated by the page lang, strings override, and right to left under dir="rtl"', async ({ page }) => {
