@@ -18,7 +18,7 @@ import { documentText } from '../../src/worker/documents';
 import type { LoadResult } from '../../src/worker/protocol';
 import { cosine } from '../support';
 
-const TINY = resolve('public/models/tiny-gpt2');
+const TINY = resolve('test/fixtures/models/tiny-gpt2');
 const HASH = 'ab'.repeat(32);
 const loaded: LoadResult = { backend: 'wasm', modelId: 'http://site.test/models/tiny-gpt2', dims: 2, mode: 'asymmetric', hash: HASH };
 const stamp: ModelStamp = { id: 'tiny-gpt2', hash: HASH, dims: 2, mode: 'asymmetric' };
