@@ -531,7 +531,7 @@ export class SgptSearch extends LitElement {
     </div>`;
   }
 
-  /** A page's sections under its title (a group), or a lone hit that names no page. */
+  /** A page's sections under its title (a group), or a lone hit that names no page. Keyed (repeat), so a later stage moves the same nodes. */
   private renderGroup(group: PageGroup, index: number) {
     const titled = group.hits.some((entry) => entry.hit.pageTitle !== undefined);
     if (!titled) return repeat(group.hits, (entry) => entry.hit.id, (entry) => this.renderOption(entry, false));
@@ -604,7 +604,7 @@ export class SgptSearch extends LitElement {
             @pointerenter=${() => this.controller.pointerOverList(true)}
             @pointerleave=${() => this.controller.pointerOverList(false)}
           >
-            ${this.groups.map((group, index) => this.renderGroup(group, index))}
+            ${repeat(this.groups, (group) => group.key, (group, index) => this.renderGroup(group, index))}
           </div>
           ${empty
             ? html`<div class="empty" part="empty">
