@@ -19,6 +19,9 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { modelSource } from '../../src/build/default-model';
+import { Embedder } from '../../src/embed/embedder';
+import { decoderShape, sequenceFlops } from '../roofline/flops';
+import { gemmRate } from '../roofline/gemm-rate';
 import { withBenchBrowser } from '../browser';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
@@ -167,6 +170,23 @@ async function measureInPage(page: Page, model: string, configs: Config[], runs:
   }));
 }
 
+/**
+ * The Node single-thread GEMM rate (the page runs one WASM thread) and the FLOPs of one benchmark
+ * document, for throughput as a fraction of the peak; null for a model that is not a local folder.
+ */
+async function wasmRoofline(source: string, quick: boolean): Promise<{ peak: number; flopsPerDoc: number } | null> {
+  if (!existsSync(join(source, 'config.json'))) return null;
+  const embedder = await Embedder.load(source);
+  try {
+    const shape = decoderShape(JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as Record<string, unknown>);
+    const lengths = Array.from({ length: 32 }, (_, i) => words(128, i * 3 + 1)).flatMap((text) => embedder.sequences(text, 'document').map((seq) => seq.length));
+    const flopsPerDoc = lengths.reduce((sum, length) => sum + sequenceFlops(shape, length), 0) / 32;
+    return { peak: await gemmRate(shape, 1, 1, quick ? 3 : 10), flopsPerDoc };
+  } finally {
+    await embedder.dispose();
+  }
+}
+
 /** Whether this browser would run WebGPU for real (a non-fallback adapter). */
 async function realGpu(page: Page): Promise<boolean> {
   return page.evaluate(async () => {
@@ -212,6 +232,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     }
     if (gpu !== undefined && gpu.backend !== 'webgpu') throw new Error(`the WebGPU configuration ran on ${gpu.backend}`);
 
+    const roofline = await wasmRoofline(modelSource(ctx.model), ctx.quick ?? false);
     const note = `${folder ?? new URL(plain.modelId).pathname}; 12-word queries over 32 documents of 128 words; median of ${runs.queries} queries / ${runs.docs} document sets${plain.isolated ? '' : '; NOT cross-origin isolated'}`;
     const rows: BenchRow[] = [
       { section: SECTION, name: 'query, WASM plain build, 1 thread', value: plain.queryMs, unit: 'ms', baseline: { name: 'asyncify build, 1 thread', value: asyncify.queryMs }, note },
@@ -228,6 +249,10 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       { section: SECTION, name: "demo query, 2 threads", value: demoTwo.queryMs, unit: 'ms', baseline: { name: '1 thread', value: demoOne.queryMs }, note: demoNote },
       { section: SECTION, name: "demo sections embedded/s, 2 threads", value: demoTwo.docsPerSecond, unit: 'docs/s', baseline: { name: '1 thread', value: demoOne.docsPerSecond }, note: demoNote },
     );
+    if (roofline !== null) {
+      const percent = (docsPerSecond: number) => (100 * docsPerSecond * roofline.flopsPerDoc) / 1e9 / roofline.peak;
+      rows.push({ section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the matmul peak', value: percent(plain.docsPerSecond), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond) }, note: `peak: onnxruntime-node GEMM at the model's shapes, 1 thread, this run: ${roofline.peak.toFixed(1)} GFLOP/s; ${(roofline.flopsPerDoc / 1e6).toFixed(0)} MFLOP per document` });
+    }
     if (gpu === undefined) {
       rows.push({ section: SECTION, name: 'query, WebGPU', value: Number.NaN, unit: 'ms', note: 'n/a: this headless Chromium offers no (non-fallback) WebGPU adapter' });
     } else {

@@ -9,9 +9,13 @@ import type { Mode } from '../embed/sgpt-settings';
 import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
 import { extractSite } from '../extract/site';
+import type { ModelRef } from '../index/format';
 import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
+import type { MergedShards } from '../index/shard-merge';
 import { SiteIndexer } from '../index/site-indexer';
+import { VectorCache } from '../index/vector-cache';
 import type { BuiltIndex } from '../index/writer';
+import type { Page } from '../extract/html';
 import type { FusionMethod } from '../search/fusion';
 import { modelSource } from './default-model';
 import { readRecords, withRecords } from './records';
@@ -37,6 +41,10 @@ export interface IndexRun {
   /** Site paths to leave out, e.g. ['drafts/**']. */
   exclude?: string[];
   batchSize?: number;
+  /** Vectors from merged shard files (`sgpt-search merge`): the model is not loaded, nothing is embedded. */
+  from?: MergedShards;
+  /** The embedding cache's folder, kept between builds (e.g. by CI): vectors by (model hash, text hash). */
+  cacheDir?: string;
   /** The site root relative to where the index is served (manifest root); default: from `site` and `out`. */
   root?: string;
   /** Also write the browser runtime into `out` (default false; the CLI and the Vite plugin turn it on). */
@@ -66,7 +74,7 @@ export interface IndexSummary {
  * Refuse an output folder that is the site or holds it: a build there would mix its files with the
  * site's own. An index inside the site (`<site>/sgpt`) is the normal case.
  */
-async function checkOut(site: string, out: string): Promise<void> {
+export async function checkOut(site: string, out: string): Promise<void> {
   const real = async (path: string) => realpath(path).catch(() => resolve(path));
   const [siteDir, outDir] = [await real(site), await real(out)];
   const up = relative(outDir, siteDir);
@@ -75,27 +83,47 @@ async function checkOut(site: string, out: string): Promise<void> {
   }
 }
 
+/** Check what a build reads and where it writes, before minutes of embedding (a site, records or both; --out not the site). */
+export async function checkInputs(run: IndexRun, out: string): Promise<void> {
+  if (run.site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
+  if (run.site !== undefined) await checkOut(run.site, out);
+}
+
+/** The pages a build indexes: the site's extracted pages plus the records. A single build and each shard read the same. */
+export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
+  const records = run.records === undefined ? [] : await readRecords(run.records, run.onWarning);
+  const extracted = run.site === undefined ? [] : await extractSite(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
+  return withRecords(extracted, records, run.records ?? '');
+}
+
+/** The run's embedding cache (null without --cache-dir, or for a model without a content hash, with a warning). */
+export async function openCache(run: IndexRun, model: ModelRef): Promise<VectorCache | null> {
+  if (run.cacheDir === undefined) return null;
+  const cache = await VectorCache.open(run.cacheDir, model);
+  if (cache === null) run.onWarning?.(`--cache-dir ignored: the model ${model.id} has no content hash to key the cache by (use a local model folder)`);
+  return cache;
+}
+
 /** Build (or incrementally rebuild) the index of a built site. Shared by the CLI and the Vite plugin. */
 export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   const started = performance.now();
   const out = resolve(run.out);
   const source = modelSource(run.model);
   // Missing pieces fail before minutes of embedding, not after.
-  const { site } = run;
-  if (site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
-  if (site !== undefined) await checkOut(site, out);
+  await checkInputs(run, out);
   if (run.runtime) checkRuntime();
   if (run.shipModel) checkShippableModel(source);
-  const records = run.records === undefined ? [] : await readRecords(run.records, run.onWarning);
-  const extracted = site === undefined ? [] : await extractSite(site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
-  const pages = withRecords(extracted, records, run.records ?? '');
+  const pages = await readPages(run, out);
   const target = await OutputDir.open(out);
-  const indexer = await SiteIndexer.load(source, run.mode);
+  const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   try {
     const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
     const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
+    const cache = await openCache(run, indexer.model);
+    const known = run.from?.known ?? cache;
     const built = await indexer.build(pages, {
       previous,
+      ...(known === null ? {} : { known }),
       shards: run.shards,
       probe: run.probe,
       semanticWeight: run.weight,
@@ -103,13 +131,14 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
       onProgress: run.onProgress,
       signal: run.signal,
       batchSize: run.batchSize,
-      root: run.root ?? (site === undefined ? undefined : siteRootFrom(out, site)),
+      root: run.root ?? (run.site === undefined ? undefined : siteRootFrom(out, run.site)),
       ...(modelUrl === undefined ? {} : { modelUrl }),
     });
     // Everything the manifest names is in place before writeIndexDir swaps the manifest in.
     const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
     const runtimeBytes = run.runtime ? await writeRuntime(target, { webgpu: run.webgpu ?? true, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) }) : 0;
     const bytes = await writeIndexDir(target, built);
+    if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await indexer.dispose();
@@ -127,5 +156,5 @@ export function summaryLine(summary: IndexSummary): string {
     ...(summary.runtimeBytes > 0 ? [`runtime ${formatBytes(summary.runtimeBytes)}`] : []),
     ...(summary.modelBytes > 0 ? [`model ${formatBytes(summary.modelBytes)}`] : []),
   ];
-  return `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
+  return `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
 }

@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Embedder } from '../embed/embedder';
+import { documentSessions } from '../embed/node-sessions';
 import type { Role } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { modelSource } from '../build/default-model';
@@ -27,7 +28,7 @@ embed the raw text, so --role only matters in asymmetric mode.
   --max-length <N>     tokens per sequence, brackets included (default: the model's)
   --overlap <N>        tokens shared by neighbouring windows of a long text (default: a quarter)
   --batch-size <N>     sequences per model call (default 16)
-  --threads <N>        onnxruntime threads (default: the runtime's choice)
+  --threads <N>        onnxruntime threads, in one model session (default: one session per core, one thread each)
   -h, --help           show this help`;
 
 
@@ -79,11 +80,17 @@ export async function embedCommand(argv: string[]): Promise<number> {
   if (values.documents !== undefined && (maxLength !== undefined || overlap !== undefined)) {
     throw new SgptError('INPUT_INVALID', '--documents embeds as the browser does: --max-length and --overlap would make vectors the browser cannot check');
   }
-  const texts = values.documents === undefined ? inputLines(await readStdin()) : [];
-  const embedder = await Embedder.load(modelSource(values.model), {
+  // The model loads while stdin is read (start-up counts for a short input).
+  const loading = Embedder.load(modelSource(values.model), {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
-    ...(threads ? { threads } : {}),
+    ...documentSessions(threads),
   });
+  loading.catch(() => undefined); // a load error is thrown below, once stdin is read
+  const texts = values.documents !== undefined ? [] : await readStdin().then(inputLines, async (error: unknown) => {
+    await loading.then((embedder) => embedder.dispose(), () => undefined);
+    throw error;
+  });
+  const embedder = await loading;
   try {
     if (values.documents !== undefined) {
       const { embedDocuments } = await import('./embed-documents');

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
-import { buildSiteIndex, summaryLine } from '../build/site-build';
+import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
+import { parseShardSpec } from '../index/shard-file';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, FUSION_METHODS, resolveFusion, type FusionMethod } from '../search/fusion';
 import { integerFlag, numberFlag, modeFlag } from './flags';
 
@@ -27,6 +28,10 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
                        (default ${DEFAULT_FIXED_WEIGHT})
   --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
   --batch <N>          sequences per model call (default: the engine's)
+  --shard <i/N>        embed only shard i of N (0-based) and write <out>/shard-<i>-of-<N>.sgpt-shard
+                       instead of an index; \`sgpt-search merge\` joins the N files (a CI matrix)
+  --cache-dir <dir>    embedding cache kept between builds (e.g. by CI): a section whose text and model
+                       are unchanged is not embedded again; corrupt entries are detected and recomputed
   --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
   --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
   --no-webgpu          leave out onnxruntime-web's asyncify build (27 MB), which only WebGPU uses:
@@ -47,25 +52,61 @@ function progressBar(stream: NodeJS.WriteStream): EmbedOptions['onProgress'] {
   };
 }
 
+/** The options `index` and `merge` share (merge takes those that shape the index, not the embedding). */
+export const INDEX_OPTIONS = {
+  out: { type: 'string' },
+  records: { type: 'string' },
+  model: { type: 'string' },
+  shards: { type: 'string' },
+  probe: { type: 'string' },
+  weight: { type: 'string' },
+  fusion: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'no-runtime': { type: 'boolean' },
+  'no-model': { type: 'boolean' },
+  'no-webgpu': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type IndexFlags = { [K in keyof typeof INDEX_OPTIONS]?: (typeof INDEX_OPTIONS)[K]['type'] extends 'boolean' ? boolean : (typeof INDEX_OPTIONS)[K] extends { multiple: true } ? string[] : string };
+
+/** An IndexRun from the shared flags (checked before any work), for `command` ('index' or 'merge'). */
+export function runFromFlags(values: IndexFlags, site: string | undefined, command: string): IndexRun {
+  if (!values.out) throw new SgptError('INPUT_INVALID', `give --out (see sgpt-search ${command} --help)`);
+  const weight = numberFlag(values.weight, '--weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+  const fusion = values.fusion;
+  if (fusion !== undefined && !FUSION_METHODS.includes(fusion as FusionMethod)) {
+    throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(', ')}, got ${JSON.stringify(fusion)}`);
+  }
+  resolveFusion(fusion as FusionMethod | undefined, weight); // refuses --fusion adaptive with --weight before any work
+  return {
+    site,
+    records: values.records,
+    out: values.out,
+    model: values.model,
+    shards: values.shards === undefined || values.shards === 'auto' ? 'auto' : integerFlag(values.shards, '--shards'),
+    probe: integerFlag(values.probe, '--probe'),
+    weight,
+    fusion: fusion as FusionMethod | undefined,
+    exclude: values.exclude,
+    runtime: !values['no-runtime'],
+    shipModel: !values['no-model'],
+    webgpu: !values['no-webgpu'],
+    onProgress: progressBar(process.stderr),
+    onWarning: (message) => process.stderr.write(`sgpt-search ${command}: warning: ${message}\n`),
+  };
+}
+
 export async function indexCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      out: { type: 'string' },
-      records: { type: 'string' },
-      model: { type: 'string' },
+      ...INDEX_OPTIONS,
       mode: { type: 'string' },
-      shards: { type: 'string' },
-      probe: { type: 'string' },
-      weight: { type: 'string' },
-      fusion: { type: 'string' },
-      exclude: { type: 'string', multiple: true },
       batch: { type: 'string' },
-      'no-runtime': { type: 'boolean' },
-      'no-model': { type: 'boolean' },
-      'no-webgpu': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      'cache-dir': { type: 'string' },
+      shard: { type: 'string' },
     },
   });
   if (values.help) {
@@ -75,30 +116,19 @@ export async function indexCommand(argv: string[]): Promise<number> {
   if (positionals.length > 1 || (positionals.length === 0 && values.records === undefined) || !values.out) {
     throw new SgptError('INPUT_INVALID', `give one built-site folder (or --records) and --out\n${INDEX_USAGE}`);
   }
-  const weight = numberFlag(values.weight, '--weight', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
-  const fusion = values.fusion;
-  if (fusion !== undefined && !FUSION_METHODS.includes(fusion as FusionMethod)) {
-    throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(', ')}, got ${JSON.stringify(fusion)}`);
-  }
-  resolveFusion(fusion as FusionMethod | undefined, weight); // refuses --fusion adaptive with --weight before any work
-  const summary = await buildSiteIndex({
-    site: positionals[0],
-    records: values.records,
-    out: values.out,
-    model: values.model,
+  const run: IndexRun = {
+    ...runFromFlags(values, positionals[0], 'index'),
     mode: modeFlag(values.mode),
-    shards: values.shards === undefined || values.shards === 'auto' ? 'auto' : integerFlag(values.shards, '--shards'),
-    probe: integerFlag(values.probe, '--probe'),
-    weight,
-    fusion: fusion as FusionMethod | undefined,
-    exclude: values.exclude,
     batchSize: integerFlag(values.batch, '--batch'),
-    runtime: !values['no-runtime'],
-    shipModel: !values['no-model'],
-    webgpu: !values['no-webgpu'],
-    onProgress: progressBar(process.stderr),
-    onWarning: (message) => process.stderr.write(`sgpt-search index: warning: ${message}\n`),
-  });
+    ...(values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] }),
+  };
+  if (values.shard !== undefined) {
+    const { buildShard, shardLine } = await import('../build/shard-build');
+    const shard = await buildShard(run, parseShardSpec(values.shard));
+    process.stderr.write(`${shardLine(shard)}\n`);
+    return 0;
+  }
+  const summary = await buildSiteIndex(run);
   process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);
   return 0;
 }

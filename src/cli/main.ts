@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'extract, embed and index a built site',
     load: async () => (await import('./index-command')).indexCommand,
   },
+  merge: {
+    summary: 'join the shard files of `index --shard i/N` into one index',
+    load: async () => (await import('./merge-command')).mergeCommand,
+  },
   query: {
     summary: 'search a site index',
     load: async () => (await import('./query-command')).queryCommand,

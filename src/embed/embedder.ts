@@ -2,10 +2,11 @@
  * SGPT bi-encoder embeddings: tokenize the bare text (no BOS), split long texts into token
  * windows within the role's budget, wrap each window in the role's bracket ids, run length-sorted
  * right-padded batches through the decoder, pool with position weights, L2-normalise.
- * Same code in Node and the browser.
+ * Same code in Node and the browser. With several sessions (Node: one per core, each on one
+ * thread), batches go to whichever session is free.
  */
 import { SgptError } from '../errors';
-import { DEFAULT_BATCH_SIZE, padBatch, planBatches } from './batch';
+import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, padBatch, planBatches } from './batch';
 import { chunkTokens } from './chunk';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { weightedMeanPool } from './pooling';
@@ -16,17 +17,23 @@ import { textBudget, wrapIds } from './wrap';
 export class Embedder {
   readonly settings: SgptSettings;
 
-  private constructor(private readonly encoder: Encoder, settings: SgptSettings) {
+  private readonly encoder: Encoder;
+
+  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings) {
+    this.encoder = encoders[0]!;
     this.settings = settings;
   }
 
   /** Load a model (hub id, URL or folder); settings come from its config.json "sgpt" key, then `opts.settings`. */
   static async load(source: string, opts: LoadOptions = {}): Promise<Embedder> {
-    const encoder = await loadEncoder(source, opts);
+    const sessions = opts.sessions ?? 1;
+    if (!Number.isInteger(sessions) || sessions < 1) throw new SgptError('INPUT_INVALID', `sessions must be a positive integer, got ${sessions}`);
+    const encoders: Encoder[] = [];
     try {
-      return new Embedder(encoder, readSgptSettings(encoder.config, opts.settings));
+      for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts));
+      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings));
     } catch (error) {
-      await encoder.dispose();
+      await Promise.all(encoders.map((encoder) => encoder.dispose()));
       throw error;
     }
   }
@@ -95,24 +102,34 @@ export class Embedder {
     let done = 0;
     let windows = 0;
 
-    for (const batchRows of planBatches(sequences.map((s) => s.length), opts.batchSize ?? DEFAULT_BATCH_SIZE)) {
-      // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
-      // sees a cancel message before the next batch.
-      if (signal) await yieldToEventLoop();
-      throwIfAborted(signal);
-      const batch = padBatch(
-        batchRows.map((row) => sequences[row]!),
-        this.settings.padTokenId,
-      );
-      const hidden = await this.encoder.run(batch);
-      const pooled = weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
-      batchRows.forEach((row, i) => {
-        vectors.set(pooled.subarray(i * dims, (i + 1) * dims), row * dims);
-        if (--left[owner[row]!]! === 0) done++;
-      });
-      windows += batchRows.length;
-      onProgress?.(done, texts.length, { done: windows, total: sequences.length });
-    }
+    const batches = planBatches(
+      sequences.map((s) => s.length),
+      opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      opts.batchTokens ?? DEFAULT_BATCH_TOKENS,
+    );
+    let next = 0;
+    const session = async (encoder: Encoder) => {
+      while (next < batches.length) {
+        const batchRows = batches[next++]!;
+        // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
+        // sees a cancel message before the next batch.
+        if (signal) await yieldToEventLoop();
+        throwIfAborted(signal);
+        const batch = padBatch(
+          batchRows.map((row) => sequences[row]!),
+          this.settings.padTokenId,
+        );
+        const hidden = await encoder.run(batch);
+        const pooled = weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
+        batchRows.forEach((row, i) => {
+          vectors.set(pooled.subarray(i * dims, (i + 1) * dims), row * dims);
+          if (--left[owner[row]!]! === 0) done++;
+        });
+        windows += batchRows.length;
+        onProgress?.(done, texts.length, { done: windows, total: sequences.length });
+      }
+    };
+    await Promise.all(this.encoders.map(session));
     return { vectors, dims, rows: sequences.length, owner };
   }
 
@@ -129,7 +146,7 @@ export class Embedder {
   }
 
   async dispose(): Promise<void> {
-    await this.encoder.dispose();
+    await Promise.all(this.encoders.map((encoder) => encoder.dispose()));
   }
 }
 

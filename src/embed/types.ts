@@ -28,6 +28,11 @@ export interface LoadOptions {
   wasmPaths?: string | OrtWasmFiles;
   /** onnxruntime threads (wasm: numThreads; Node cpu: intraOpNumThreads). Default: the runtime's choice. */
   threads?: number;
+  /**
+   * Model sessions that embed batches at the same time (default 1). In Node each runs on
+   * onnxruntime's own threads, so `sessions` × `threads` should not exceed the cores.
+   */
+  sessions?: number;
   /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Hub-style host for hub ids (default https://huggingface.co/); tests point it at a local server. */
@@ -37,6 +42,8 @@ export interface LoadOptions {
 export interface EmbedOptions {
   /** Sequences per model call (default 16). */
   batchSize?: number;
+  /** Padded tokens per model call at most (default DEFAULT_BATCH_TOKENS); a longer sequence goes alone. */
+  batchTokens?: number;
   /** Tokens shared by neighbouring chunks of a long text (default a quarter of the window). */
   overlap?: number;
   /** Aborts between batches with SgptError('ABORTED'). */

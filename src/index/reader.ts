@@ -52,7 +52,7 @@ export const MANIFEST = 'manifest.json';
 export class IndexReader {
   private readonly shardCache = new Map<number, Promise<Shard>>();
   private readonly bucketCache = new Map<number, Promise<SectionInfo[]>>();
-  private centroids: Float32Array | null = null;
+  private centroidCache: Float32Array | null = null;
 
   private constructor(
     readonly manifest: Manifest,
@@ -79,10 +79,17 @@ export class IndexReader {
 
   /** The `probe` shards whose centroids are nearest the query (all shards when there is one). */
   async nearestShards(query: Float32Array, probe: number): Promise<number[]> {
+    const centroids = await this.centroids();
+    if (centroids === null) return [0];
+    return probeClusters(query, centroids, this.manifest.model.dims, Math.max(1, probe));
+  }
+
+  /** The IVF centroids (shards × dims), fetched and verified once; null with one shard. */
+  async centroids(): Promise<Float32Array | null> {
     const { shards, centroids: ref, model } = this.manifest;
-    if (shards.length === 1 || ref === null) return [0];
-    this.centroids ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims);
-    return probeClusters(query, this.centroids, model.dims, Math.max(1, probe));
+    if (shards.length === 1 || ref === null) return null;
+    this.centroidCache ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims);
+    return this.centroidCache;
   }
 
   /** One shard's vectors, fetched and verified once. */

@@ -11,8 +11,9 @@ export interface ShardAssignment {
   centroids: Float32Array;
 }
 
-export function assignShards(vectors: Float32Array, rows: number, dims: number, k: number): ShardAssignment {
+/** `initial`: centroids to start from (the previous build's, when it had k shards too). */
+export function assignShards(vectors: Float32Array, rows: number, dims: number, k: number, initial?: Float32Array): ShardAssignment {
   if (k <= 1) return { assignment: new Int32Array(rows), centroids: new Float32Array(0) };
-  const result = sphericalKMeans(vectors, dims, { k });
+  const result = sphericalKMeans(vectors, dims, initial === undefined ? { k } : { k, initial });
   return { assignment: result.assignments, centroids: result.centroids };
 }

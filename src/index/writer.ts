@@ -4,7 +4,9 @@
  * the vectors into IVF shards, builds the keyword index, and returns the files to write with the
  * manifest last. No fs here: the caller writes the files (see ./node-files).
  */
-import type { Embeddings, EmbedOptions, Role } from '../embed/types';
+import type { EmbedOptions } from '../embed/types';
+import { collectVectors, type DocumentEmbedder } from './collect-vectors';
+import type { KnownVectors } from './vector-cache';
 import { Bm25Index, encodeHead } from '../search/bm25';
 import { languageCode, loadLanguages } from '../search/languages';
 import { encodeTypoHead, splitTypoGroups } from '../search/typos';
@@ -33,11 +35,8 @@ import {
 } from './format';
 import type { IndexReader } from './reader';
 
-/** What the writer needs of an Embedder (src/embed/embedder). */
-export interface DocumentEmbedder {
-  readonly dims: number;
-  embed(texts: string[], role: Role, opts?: EmbedOptions): Promise<Embeddings>;
-}
+export type { DocumentEmbedder };
+
 
 export interface BuildOptions {
   model: ModelRef;
@@ -53,6 +52,8 @@ export interface BuildOptions {
   root?: string;
   /** The index previously at the output, for reusing unchanged sections' vectors. */
   previous?: IndexReader | null;
+  /** Vectors known before embedding (the embedding cache, shard files), tried first. */
+  known?: KnownVectors;
   /** Characters of section text kept as the excerpt. */
   excerptChars?: number;
   /** Sequences per model call (default: the engine's). */
@@ -65,7 +66,8 @@ export interface BuiltIndex {
   manifest: Manifest;
   /** Files to write, by name; manifest.json comes last. */
   files: Array<{ name: string; bytes: Uint8Array }>;
-  stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; shards: number };
+  /** Sections embedded now, reused from the previous index, or taken from `known` (cache or shard files). */
+  stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; cached: number; shards: number };
 }
 
 const SHARD_TARGET_BYTES = 64 * 1024;
@@ -85,12 +87,23 @@ export function autoShards(rows: number, dims: number): number {
   return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(Math.sqrt(rows))));
 }
 
+/** Whether the previous build used this model and mode, so its vectors (and clusters) carry over. */
+function sameModel(previous: IndexReader | null | undefined, model: ModelRef): previous is IndexReader {
+  if (!previous) return false;
+  const old = previous.manifest.model;
+  return old.id === model.id && old.hash === model.hash && old.mode === model.mode && old.dims === model.dims && model.hash !== '';
+}
+
+/** The previous build's IVF centroids when it had `k` shards of the same model: where k-means starts. */
+async function previousCentroids(previous: IndexReader | null | undefined, model: ModelRef, k: number): Promise<Float32Array | undefined> {
+  if (!sameModel(previous, model) || previous.manifest.shards.length !== k) return undefined;
+  return (await previous.centroids().catch(() => null)) ?? undefined;
+}
+
 /** Vectors of the previous build keyed by section text hash, when its model and mode match (those of readable files only). */
 async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
   const byHash = new Map<string, Float32Array[]>();
-  if (!previous) return byHash;
-  const old = previous.manifest.model;
-  if (old.id !== model.id || old.hash !== model.hash || old.mode !== model.mode || old.dims !== model.dims || model.hash === '') return byHash;
+  if (!sameModel(previous, model)) return byHash;
   // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
   const hashes = await previous.textHashes().catch(() => null);
   if (hashes === null) return byHash;
@@ -172,29 +185,18 @@ export async function writeKeyword(texts: readonly string[], add: AddFile, langs
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
-  const texts: string[] = [];
-  const keywordTexts: string[] = [];
-  const langs: string[] = [];
-  const hashes: string[] = [];
-  for (const page of pages) {
-    for (const section of page.sections) {
-      texts.push(embeddingText(page.title, section.headingPath, section.text));
-      keywordTexts.push(keywordText(section));
-      langs.push(page.lang);
-    }
-  }
-  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
-  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+  const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
 
-  // Vectors: reuse by text hash, embed the rest.
-  const previous = await reusable(options.previous, model);
-  const todo: number[] = [];
-  for (let s = 0; s < texts.length; s++) if (!previous.has(hashes[s]!)) todo.push(s);
-  const fresh = todo.length > 0 ? await embedder.embed(todo.map((s) => texts[s]!), 'document', { batchSize: options.batchSize, onProgress: options.onProgress, signal: options.signal }) : null;
+  // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
+  const collected = await collectVectors(texts, hashes, embedder, {
+    previous: await reusable(options.previous, model),
+    known: options.known,
+    batchSize: options.batchSize,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  const { rowsOf } = collected;
   const dims = model.dims;
-  const rowsOf: Float32Array[][] = texts.map(() => []);
-  if (fresh) for (let r = 0; r < fresh.rows; r++) rowsOf[todo[fresh.owner[r]!]!]!.push(fresh.vectors.subarray(r * dims, (r + 1) * dims));
-  for (let s = 0; s < texts.length; s++) if (rowsOf[s]!.length === 0) rowsOf[s] = previous.get(hashes[s]!) ?? [];
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
   const vectors = new Float32Array(rowCount * dims);
   const owner = new Int32Array(rowCount);
@@ -208,7 +210,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
 
   // IVF shards.
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
-  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount);
+  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount, await previousCentroids(options.previous, model, shardCount));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
     const bytes = compress ? await gzip(content) : content;
@@ -255,11 +257,33 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
       pages: manifest.counts.pages,
       sections: texts.length,
       vectors: rowCount,
-      embedded: todo.length,
-      reused: texts.length - todo.length,
+      embedded: collected.embedded,
+      reused: collected.reused,
+      cached: collected.known,
       shards: shardCount,
     },
   };
+}
+
+/**
+ * Per section, in page order: the text the model embeds, the keyword text, and the text hash
+ * (hashes.json: the first 32 hex digits of the sha256 of the embedded text).
+ */
+export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: string[]; keywordTexts: string[]; langs: string[]; hashes: string[] }> {
+  const texts: string[] = [];
+  const keywordTexts: string[] = [];
+  const langs: string[] = [];
+  for (const page of pages) {
+    for (const section of page.sections) {
+      texts.push(embeddingText(page.title, section.headingPath, section.text));
+      keywordTexts.push(keywordText(section));
+      langs.push(page.lang);
+    }
+  }
+  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+  const hashes: string[] = [];
+  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
+  return { texts, keywordTexts, langs, hashes };
 }
 
 /** The start of the text, cut at a word boundary. */

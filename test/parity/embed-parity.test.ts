@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
+import { documentSessions } from '../../src/embed/node-sessions';
 import type { Mode, Role } from '../../src/embed/sgpt-settings';
 import { cosine } from '../support';
 
@@ -27,6 +28,21 @@ describe.each(REFERENCE_FILES)('%s', (file) => {
   it('the reference was computed from the model file in the repo', () => {
     const sha = createHash('sha256').update(readFileSync(path.join(modelDir, 'onnx/model.onnx'))).digest('hex');
     expect(sha, 'regenerate with `npm run model:reference` after rebuilding the model').toBe(reference.model_sha256);
+  });
+
+  it("the Node fast path (a session per core, small token-budget batches) gives the same vectors", async () => {
+    const fast = await Embedder.load(modelDir, { ...documentSessions(), sessions: 2, settings: { mode: 'asymmetric' } });
+    try {
+      for (const role of ['query', 'document'] as const) {
+        const out = await fast.embed(reference.texts, role, { batchSize: 2, batchTokens: 24 });
+        const cases = reference.cases.filter((c) => c.mode === 'asymmetric' && c.role === role);
+        const cosines = cases.map((c) => cosine(out.vectors.subarray(c.text_index * out.dims, (c.text_index + 1) * out.dims), c.vector));
+        expect(cosines).toHaveLength(reference.texts.length);
+        expect(Math.min(...cosines)).toBeGreaterThanOrEqual(0.9999);
+      }
+    } finally {
+      await fast.dispose();
+    }
   });
 
   describe.each(['asymmetric', 'symmetric'] as const)('%s mode', (mode) => {
@@ -59,7 +75,7 @@ describe.each(REFERENCE_FILES)('%s', (file) => {
       });
 
       it('gives the same vectors (cosine >= 0.9999), all texts in one padded batch', async () => {
-        const out = await embedder.embed(reference.texts, role, { batchSize: reference.texts.length });
+        const out = await embedder.embed(reference.texts, role, { batchSize: reference.texts.length, batchTokens: Infinity });
         expect(out.rows).toBe(reference.texts.length);
         expect([...out.owner]).toEqual(reference.texts.map((_, i) => i));
         expect(out.dims).toBe(reference.dims);

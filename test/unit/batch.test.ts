@@ -21,6 +21,11 @@ describe('planBatches', () => {
     expect(padded(planBatches(lengths, 2))).toBe(22);
     expect(padded([[0, 1], [2, 3]])).toBe(40);
   });
+  it('caps padded tokens per batch; a sequence longer than the cap goes alone', () => {
+    expect(planBatches([10, 3, 4, 30, 5], 16, 12)).toEqual([[3], [0], [4, 2], [1]]);
+    expect(planBatches([2, 2, 2, 2], 16, 4)).toEqual([[0, 1], [2, 3]]);
+    expect(() => planBatches([1], 4, 0)).toThrow(/tokens per batch/);
+  });
   it('rejects a batch size below 1', () => {
     expect(() => planBatches([1], 0)).toThrow(/batch size/);
   });

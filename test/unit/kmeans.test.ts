@@ -32,6 +32,15 @@ describe('spherical k-means', () => {
     expect(centre(c!)[1]).toBeCloseTo(expected[1]![1]!, 6);
   });
 
+  it('started from its own result (a rebuild of an unchanged site), it stops at once with the same clusters', () => {
+    const { vectors } = clusteredData(500, 0, 16, { clusters: 10 });
+    const first = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
+    const warm = sphericalKMeans(vectors, 16, { k: 8, seed: 3, initial: first.centroids });
+    expect(warm.iterations).toBeLessThanOrEqual(2);
+    expect(warm.assignments).toEqual(first.assignments);
+    expect(() => sphericalKMeans(vectors, 16, { k: 8, initial: new Float32Array(3) })).toThrow(/initial centroids/);
+  });
+
   it('is deterministic for a seed', () => {
     const { vectors } = clusteredData(500, 0, 16, { clusters: 10 });
     const first = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });

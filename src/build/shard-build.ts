@@ -1,0 +1,55 @@
+/**
+ * `sgpt-search index <site> --out <dir> --shard i/N`: one machine's part of a fanned-out build.
+ * Every machine extracts the whole site (cheap: the keyword pass), embeds only its share of the
+ * distinct section texts (src/index/shard-file: position mod N), and writes one shard file.
+ * `sgpt-search merge` then builds the index from the N files without loading the model.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { shardFileName, shardSections, siteFingerprint, writeShardFile } from '../index/shard-file';
+import { SiteIndexer } from '../index/site-indexer';
+import { sectionTexts } from '../index/writer';
+import { modelSource } from './default-model';
+import { checkInputs, formatBytes, openCache, readPages, type IndexRun } from './site-build';
+
+export interface ShardSummary {
+  path: string;
+  shard: { index: number; count: number };
+  /** Distinct texts this shard holds, of how many sections in the site. */
+  texts: number;
+  sections: number;
+  embedded: number;
+  cached: number;
+  bytes: number;
+  seconds: number;
+}
+
+export async function buildShard(run: IndexRun, shard: { index: number; count: number }): Promise<ShardSummary> {
+  const started = performance.now();
+  const out = resolve(run.out);
+  await checkInputs(run, out);
+  const pages = await readPages(run, out);
+  const { texts, hashes } = await sectionTexts(pages);
+  const mine = shardSections(hashes, shard);
+  const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
+  try {
+    const cache = await openCache(run, indexer.model);
+    const collected = await indexer.vectors(mine.map((s) => texts[s]!), mine.map((s) => hashes[s]!), {
+      ...(cache === null ? {} : { known: cache }),
+      batchSize: run.batchSize,
+      onProgress: run.onProgress,
+      signal: run.signal,
+    });
+    await mkdir(out, { recursive: true });
+    const path = join(out, shardFileName(shard));
+    const vectors = new Map(mine.map((s, i) => [hashes[s]!, collected.rowsOf[i]!]));
+    const bytes = await writeShardFile(path, { model: indexer.model, shard, site: { sections: hashes.length, fingerprint: siteFingerprint(hashes) } }, vectors);
+    return { path, shard, texts: mine.length, sections: hashes.length, embedded: collected.embedded, cached: collected.known, bytes, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await indexer.dispose();
+  }
+}
+
+export function shardLine(s: ShardSummary): string {
+  return `shard ${s.shard.index}/${s.shard.count}: ${s.texts} of the site's ${s.sections} sections' texts (${s.embedded} embedded, ${s.cached} from the cache) in ${s.seconds.toFixed(1)} s; ${formatBytes(s.bytes)} written to ${s.path}`;
+}

@@ -1,0 +1,148 @@
+/**
+ * Shard files: the vectors one machine of a fanned-out build embedded (`sgpt-search index --shard
+ * i/N`), which `sgpt-search merge` combines into one index. Node edge. Layout (little-endian):
+ *
+ *   magic "SGS1", uint32 header bytes, header JSON (ShardHeader), then per entry:
+ *   16 bytes text hash (the section hash of hashes.json, as bytes), uint32 entry bytes, one
+ *   vector entry (./vector-entry: float32 rows with their own sha256)
+ *
+ * Shard i of N holds the site's distinct section texts at positions p (in section order) with
+ * p mod N = i, so every machine, given the same site, agrees on the split without talking to the
+ * others; the header's site fingerprint (over every section hash in order) proves they saw the
+ * same site.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { SgptError } from '../errors';
+import type { ModelRef } from './format';
+import { decodeVectorEntry, encodeVectorEntry } from './vector-entry';
+
+export const SHARD_FORMAT = 'sgpt-search-shard';
+export const SHARD_VERSION = 1;
+export const SHARD_SUFFIX = '.sgpt-shard';
+const MAGIC = 0x31534753; // "SGS1" as a little-endian uint32
+const TEXT_HASH = /^[0-9a-f]{32}$/;
+
+export interface ShardHeader {
+  format: typeof SHARD_FORMAT;
+  version: number;
+  model: ModelRef;
+  shard: { index: number; count: number };
+  site: { sections: number; fingerprint: string };
+  entries: number;
+}
+
+export interface ShardFile {
+  header: ShardHeader;
+  vectors: Map<string, Float32Array[]>;
+}
+
+/** "i/N" -> { index, count }, 0 ≤ i < N. */
+export function parseShardSpec(spec: string): { index: number; count: number } {
+  const match = /^(\d{1,6})\/(\d{1,6})$/.exec(spec);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) {
+    throw new SgptError('INPUT_INVALID', `--shard must be i/N with 0 ≤ i < N (e.g. 0/4 … 3/4), got ${JSON.stringify(spec)}`);
+  }
+  return { index, count };
+}
+
+export function shardFileName(shard: { index: number; count: number }): string {
+  return `shard-${shard.index}-of-${shard.count}${SHARD_SUFFIX}`;
+}
+
+/** sha256 over every section hash in order: equal only for the same sections of the same site. */
+export function siteFingerprint(hashes: readonly string[]): string {
+  return createHash('sha256').update(hashes.join('\n')).digest('hex');
+}
+
+/** Indices of the sections shard `index` of `count` embeds: the first section of every distinct text at position p ≡ index (mod count). */
+export function shardSections(hashes: readonly string[], shard: { index: number; count: number }): number[] {
+  const seen = new Set<string>();
+  const mine: number[] = [];
+  hashes.forEach((hash, section) => {
+    if (seen.has(hash)) return;
+    if (seen.size % shard.count === shard.index) mine.push(section);
+    seen.add(hash);
+  });
+  return mine;
+}
+
+/** Write a shard file (to a temporary name, then renamed: a killed job leaves no half file). */
+export async function writeShardFile(path: string, header: Omit<ShardHeader, 'format' | 'version' | 'entries'>, vectors: ReadonlyMap<string, readonly Float32Array[]>): Promise<number> {
+  const full: ShardHeader = { format: SHARD_FORMAT, version: SHARD_VERSION, ...header, entries: vectors.size };
+  const json = new TextEncoder().encode(JSON.stringify(full));
+  const parts: Uint8Array[] = [];
+  const head = new Uint8Array(8);
+  new DataView(head.buffer).setUint32(0, MAGIC, true);
+  new DataView(head.buffer).setUint32(4, json.length, true);
+  parts.push(head, json);
+  for (const [hash, rows] of vectors) {
+    if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
+    const entry = encodeVectorEntry(rows, header.model.dims);
+    const prefix = new Uint8Array(20);
+    prefix.set(Buffer.from(hash, 'hex'), 0);
+    new DataView(prefix.buffer).setUint32(16, entry.length, true);
+    parts.push(prefix, entry);
+  }
+  const bytes = Buffer.concat(parts);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
+  return bytes.length;
+}
+
+function invalid(path: string, why: string): SgptError {
+  return new SgptError('INDEX_INVALID', `shard file ${basename(path)}: ${why} (truncated, corrupt or not a shard file: build that shard again)`);
+}
+
+function checkHeader(path: string, value: unknown): ShardHeader {
+  const h = value as ShardHeader;
+  if (typeof h !== 'object' || h === null || h.format !== SHARD_FORMAT) throw invalid(path, `its header is not a ${SHARD_FORMAT} header`);
+  if (h.version !== SHARD_VERSION) throw new SgptError('INDEX_VERSION', `shard file ${basename(path)} is version ${h.version}; this sgpt-search reads version ${SHARD_VERSION}: build the shards with the same version as the merge`);
+  const m = h.model;
+  const ok =
+    typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.hash === 'string' && Number.isInteger(m.dims) && m.dims > 0 && m.dims <= 65536 &&
+    (m.mode === 'symmetric' || m.mode === 'asymmetric') &&
+    Number.isInteger(h.shard?.count) && h.shard.count >= 1 && Number.isInteger(h.shard.index) && h.shard.index >= 0 && h.shard.index < h.shard.count &&
+    Number.isInteger(h.site?.sections) && typeof h.site.fingerprint === 'string' && Number.isInteger(h.entries) && h.entries >= 0;
+  if (!ok) throw invalid(path, 'its header lacks a field or has one out of range');
+  return h;
+}
+
+export async function readShardFile(path: string): Promise<ShardFile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new SgptError('INPUT_INVALID', `cannot read shard file ${path}: ${(error as Error).message}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 8 || view.getUint32(0, true) !== MAGIC) throw invalid(path, 'it does not start with the shard magic');
+  const jsonEnd = 8 + view.getUint32(4, true);
+  if (jsonEnd > bytes.length) throw invalid(path, 'its header runs past the end');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.subarray(8, jsonEnd).toString('utf8'));
+  } catch {
+    throw invalid(path, 'its header is not JSON');
+  }
+  const header = checkHeader(path, parsed);
+  const vectors = new Map<string, Float32Array[]>();
+  let at = jsonEnd;
+  for (let e = 0; e < header.entries; e++) {
+    if (at + 20 > bytes.length) throw invalid(path, `entry ${e} of ${header.entries} is missing`);
+    const hash = bytes.subarray(at, at + 16).toString('hex');
+    const length = view.getUint32(at + 16, true);
+    if (at + 20 + length > bytes.length) throw invalid(path, `entry ${e} runs past the end`);
+    const rows = decodeVectorEntry(bytes.subarray(at + 20, at + 20 + length), header.model.dims);
+    if (rows === null) throw invalid(path, `entry ${e} fails its checksum`);
+    if (vectors.has(hash)) throw invalid(path, `text ${hash} appears twice`);
+    vectors.set(hash, rows);
+    at += 20 + length;
+  }
+  if (at !== bytes.length) throw invalid(path, `${bytes.length - at} bytes follow the last entry`);
+  return { header, vectors };
+}

@@ -1,0 +1,62 @@
+/**
+ * Checks a set of shard files (./shard-file) before merging: one model, one N, one site, every
+ * shard 0 … N−1 exactly once. Each mistake a CI matrix can make gets its own message.
+ */
+import { basename } from 'node:path';
+import { SgptError } from '../errors';
+import type { ModelRef } from './format';
+import { readShardFile, type ShardHeader } from './shard-file';
+import type { KnownVectors } from './vector-cache';
+
+export interface MergedShards {
+  model: ModelRef;
+  count: number;
+  /** Vectors of every shard, by text hash. */
+  known: KnownVectors;
+  /** Distinct texts held. */
+  texts: number;
+}
+
+const label = (h: ShardHeader) => `${h.shard.index}/${h.shard.count}`;
+
+/** Throws the first problem of a set of headers (path, header), in the order a person would fix them. */
+export function checkShardSet(files: ReadonlyArray<{ path: string; header: ShardHeader }>): void {
+  if (files.length === 0) throw new SgptError('INPUT_INVALID', 'no shard files given: pass the files `sgpt-search index --shard i/N` wrote (or their folder)');
+  const [first, ...rest] = files;
+  const name = (path: string) => basename(path);
+  for (const file of rest) {
+    const [a, b] = [first!.header.model, file.header.model];
+    if (a.id !== b.id || a.hash !== b.hash || a.dims !== b.dims || a.mode !== b.mode) {
+      throw new SgptError('INDEX_MODEL_MISMATCH', `shard ${name(file.path)} was built with model ${b.id} (${b.mode}, hash ${b.hash.slice(0, 12)}…) but ${name(first!.path)} with ${a.id} (${a.mode}, hash ${a.hash.slice(0, 12)}…): build every shard with the same model`);
+    }
+    if (file.header.shard.count !== first!.header.shard.count) {
+      throw new SgptError('INPUT_INVALID', `shard ${name(file.path)} is ${label(file.header)} but ${name(first!.path)} is ${label(first!.header)}: every shard of one build needs the same N`);
+    }
+    if (file.header.site.fingerprint !== first!.header.site.fingerprint) {
+      throw new SgptError('INPUT_INVALID', `shards ${name(first!.path)} (${first!.header.site.sections} sections) and ${name(file.path)} (${file.header.site.sections} sections) were built from different versions of the site (or different --exclude): build every shard from the same site`);
+    }
+  }
+  const byIndex = new Map<number, string>();
+  for (const file of files) {
+    const other = byIndex.get(file.header.shard.index);
+    if (other !== undefined) throw new SgptError('INPUT_INVALID', `shard ${label(file.header)} is given twice: ${name(other)} and ${name(file.path)}`);
+    byIndex.set(file.header.shard.index, file.path);
+  }
+  const count = first!.header.shard.count;
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length > 0) throw new SgptError('INPUT_INVALID', `missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} (given ${files.length} of ${count})`);
+}
+
+export async function mergeShardFiles(paths: readonly string[]): Promise<MergedShards> {
+  const files = [];
+  for (const path of paths) files.push({ path, ...(await readShardFile(path)) });
+  checkShardSet(files);
+  const vectors = new Map<string, Float32Array[]>();
+  for (const file of files) for (const [hash, rows] of file.vectors) vectors.set(hash, rows);
+  return {
+    model: files[0]!.header.model,
+    count: files[0]!.header.shard.count,
+    texts: vectors.size,
+    known: { get: async (hash) => vectors.get(hash) ?? null },
+  };
+}
