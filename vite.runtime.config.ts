@@ -3,6 +3,7 @@
  * bundler of their own: `sgpt-search index` copies it next to the index.
  *
  *   dist/runtime/sgpt-search.js          ES module defining <sgpt-search>, lit bundled (fixed name: the <script> src)
+ *   dist/runtime/sgpt-highlight.js       the opt-in highlight-on-arrival script for the pages results link to (fixed name)
  *   dist/runtime/chunks/*-<hash>.js      the worker and its chunks (immutable names)
  *   dist/runtime/ort/                    onnxruntime-web's plain WASM build (WebGPU's asyncify build: vite.shared.ts)
  *
@@ -34,7 +35,7 @@ export default defineConfig({
     modulePreload: false,
     copyPublicDir: false,
     rollupOptions: {
-      input: { 'sgpt-search': join(here, 'src/runtime/sgpt-search.ts') },
+      input: { 'sgpt-search': join(here, 'src/runtime/sgpt-search.ts'), 'sgpt-highlight': join(here, 'src/runtime/highlight.ts') },
       // The entry's exports (SgptSearch, …) stay importable from the module.
       preserveEntrySignatures: 'exports-only',
       output: { ...chunkNames, entryFileNames: '[name].js' },

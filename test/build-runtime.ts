@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 /** What the bundle depends on: sources, build configs, installed packages, which models exist (the default's name). */
 const INPUTS = ['src', 'vite.runtime.config.ts', 'vite.shared.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'package.json', 'public/models'];
-const OUTPUTS = ['dist/runtime/sgpt-search.js', 'dist/lib/index.js', 'dist/lib/cli/main.js'];
+const OUTPUTS = ['dist/runtime/sgpt-search.js', 'dist/runtime/sgpt-highlight.js', 'dist/lib/index.js', 'dist/lib/cli/main.js'];
 
 function newest(path: string): number {
   const stat = statSync(path, { throwIfNoEntry: false });

@@ -27,6 +27,14 @@
  * sibling folder, e.g. /models/tiny-gpt2-lm/). The first results show at once; the reranked order
  * (sgpt-results stage 'reranked') moves the same DOM nodes, keeps the keyboard's active option on
  * its document, and waits while the pointer is over the list. A newer query cancels it.
+ * Presentation (`presentation="inline|dialog"`): inline (default) is the box in the page; dialog is a
+ * trigger button showing the shortcut that opens a native modal <dialog> (Ctrl/Cmd+K or "/" open
+ * it, Escape closes it, focus returns to the trigger). Results are grouped by page (./groups).
+ * Text: every string and ARIA label comes from ./strings (the page's `lang` picks a translation;
+ * the `strings` attribute/property, JSON, overrides keys). `no-recent` turns recent searches off;
+ * `highlight` makes result links carry the query (`?sgpt-highlight=`) for the highlight script.
+ * sgpt-select {query, result, rank (1 = best), stage} fires when a result is opened (cancel it to
+ * route the page yourself; Ctrl/Cmd/Shift-click opens a new tab).
  * Accessibility: the WAI-ARIA 1.2 combobox pattern with a listbox popup and a polite live region.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
@@ -35,8 +43,13 @@ import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, cspBlocked, toSgptError, type SerializedError } from '../errors';
 import { SearchClient, type ClientOptions } from '../worker/client';
 import type { DeviceChoice, Progress, SearchDocument, SearchHit } from '../worker/protocol';
+import { withHighlight } from '../highlight/link';
 import { SearchController, loadPolicy, type ControllerSettings, type LoadPolicy, type Phase, type ReadyDetail } from './controller';
 import { elementDefaults } from './defaults';
+import { displayOrder, groupByPage, type GroupedHit, type PageGroup } from './groups';
+import { RecentSearches, type StorageLike } from './recent';
+import { isSearchShortcut, shortcutKeys, shortcutLabel } from './shortcut';
+import { fill, isRightToLeft, parseStrings, resolveStrings, resultCount, type Strings } from './strings';
 import { SiteSource } from './site-source';
 import { parseFilterList, type Filters } from '../extract/filters';
 import type { Facets } from '../index/filters';
@@ -48,7 +61,17 @@ export interface ResultsDetail {
   query: string;
   results: SearchHit[];
   stage: string;
+  /** True when the search found nothing (for "searches without results" analytics). */
+  empty: boolean;
 }
+export interface SelectDetail {
+  query: string;
+  result: SearchHit;
+  /** 1-based place of the result in the ranked list. */
+  rank: number;
+  stage: string;
+}
+export type Presentation = 'inline' | 'dialog';
 export interface FacetsDetail {
   query: string;
   /** Per filter key, per value: the query's keyword matches carrying it under the other keys' filters. */
@@ -106,13 +129,19 @@ function whenIdle(task: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-/** The keyboard shortcut that focuses the first search box: "/" (outside a text field) or Ctrl/Cmd+K. */
-function isShortcut(event: KeyboardEvent): boolean {
-  if (event.defaultPrevented || event.altKey) return false;
-  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') return true;
-  if (event.key !== '/' || event.ctrlKey || event.metaKey) return false;
-  const target = event.composedPath()[0] as HTMLElement | undefined;
-  return !(target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target?.isContentEditable);
+/** The key went to a field the reader types into (where "/" is a character, not the shortcut). */
+function inTextField(event: KeyboardEvent): boolean {
+  const target = event.composedPath()[0];
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target instanceof HTMLElement && target.isContentEditable);
+}
+
+/** localStorage, or null where the page may not use it (sandboxed frame, storage off). */
+function localStore(): StorageLike | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
 }
 
 const SETTINGS: ReadonlyArray<keyof ControllerSettings> = ['model', 'src', 'index', 'fusionWeight', 'mode', 'limit', 'device', 'rerank', 'rerankModel', 'load'];
@@ -131,6 +160,10 @@ export class SgptSearch extends LitElement {
     rerank: { type: Boolean },
     rerankModel: { type: String, attribute: 'rerank-model' },
     load: { type: String },
+    presentation: { type: String },
+    strings: { attribute: 'strings' },
+    noRecent: { type: Boolean, attribute: 'no-recent' },
+    highlight: { type: Boolean },
     filter: { type: String },
     filters: { attribute: false },
     facets: { state: true },
@@ -142,6 +175,8 @@ export class SgptSearch extends LitElement {
     open: { state: true },
     active: { state: true },
     announcement: { state: true },
+    recent: { state: true },
+    focused: { state: true },
   };
 
   /** Model folder URL; empty: the index's model, else the default (./defaults). */
@@ -151,6 +186,7 @@ export class SgptSearch extends LitElement {
   declare fusionWeight: number | undefined;
   declare mode: Mode | undefined;
   declare limit: number;
+  /** The box's placeholder; empty: the strings' (translated) one. */
   declare placeholder: string;
   declare device: DeviceChoice;
   declare rerank: boolean;
@@ -158,6 +194,14 @@ export class SgptSearch extends LitElement {
   declare rerankModel: string;
   /** When the model and documents load: 'intent' (default), 'idle' or 'eager'. */
   declare load: LoadPolicy;
+  /** 'inline' (default): the box in the page; 'dialog': a trigger button opening a modal dialog. */
+  declare presentation: Presentation;
+  /** Overrides of the UI text (./strings): a JSON object (attribute) or an object (property). */
+  declare strings: unknown;
+  /** Turns recent searches off. */
+  declare noRecent: boolean;
+  /** Result links carry the query (`?sgpt-highlight=`) for the highlight script on the target page. */
+  declare highlight: boolean;
   /** A site index's filters as text, "key:value, key:value". */
   declare filter: string;
   /** The filters as an object; overrides `filter` when set (null: use `filter`). */
@@ -173,31 +217,45 @@ export class SgptSearch extends LitElement {
   declare protected open: boolean;
   declare protected active: number;
   declare protected announcement: string;
+  declare protected recent: string[];
+  declare protected focused: boolean;
 
   /** The worker connection. */
   protected readonly client: SearchClient;
   private readonly controller: SearchController;
+  /** The results grouped by page, and in the order the options show (the keyboard's order). */
+  private groups: PageGroup[] = [];
+  private shown: GroupedHit[] = [];
+  private stage = '';
+  private overrides: Partial<Strings> = {};
+  private recentStore: RecentSearches | null = null;
   /** The page's last Content Security Policy refusal of something we need, to name it when a load or the worker fails. */
   private violation: SecurityPolicyViolationEvent | null = null;
   private readonly onViolation = (event: SecurityPolicyViolationEvent) => {
     if (/^(worker-src|script-src|connect-src|trusted-types|require-trusted-types-for)/.test(event.effectiveDirective)) this.violation = event;
   };
   private readonly onShortcut = (event: KeyboardEvent) => {
-    if (!isShortcut(event) || document.querySelector('sgpt-search') !== this) return;
+    const press = { key: event.key, ctrlKey: event.ctrlKey, metaKey: event.metaKey, altKey: event.altKey, defaultPrevented: event.defaultPrevented, inTextField: inTextField(event) };
+    if (!isSearchShortcut(press) || document.querySelector('sgpt-search') !== this) return;
     event.preventDefault();
     this.controller.intent();
-    this.renderRoot.querySelector<HTMLInputElement>('input')?.focus();
+    if (this.isDialog) this.openDialog();
+    else this.input?.focus();
   };
 
   constructor() {
     super();
     this.model = '';
     this.limit = 8;
-    this.placeholder = 'Search';
+    this.placeholder = '';
     this.device = 'auto';
     this.rerank = false;
     this.rerankModel = '';
     this.load = 'intent';
+    this.presentation = 'inline';
+    this.strings = undefined;
+    this.noRecent = false;
+    this.highlight = false;
     this.filter = '';
     this.filters = null;
     this.facets = null;
@@ -209,6 +267,8 @@ export class SgptSearch extends LitElement {
     this.open = false;
     this.active = -1;
     this.announcement = '';
+    this.recent = [];
+    this.focused = false;
     this.client = new SearchClient(this.clientOptions());
     this.controller = new SearchController(
       {
@@ -298,6 +358,23 @@ export class SgptSearch extends LitElement {
     this.controller.acceptDocuments(value);
   }
 
+  private get isDialog(): boolean {
+    return this.presentation === 'dialog';
+  }
+
+  private get input(): HTMLInputElement | null {
+    return this.renderRoot.querySelector<HTMLInputElement>('input');
+  }
+
+  private get dialog(): HTMLDialogElement | null {
+    return this.renderRoot.querySelector<HTMLDialogElement>('dialog');
+  }
+
+  /** The UI text in the language searched (./strings picks the translation). */
+  private get text(): Strings {
+    return resolveStrings(this.searchLanguage() ?? '', this.overrides);
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('securitypolicyviolation', this.onViolation);
@@ -323,6 +400,18 @@ export class SgptSearch extends LitElement {
     // The first update names every setting, `load` included: that schedules the first load.
     if (settingsChanged.size > 0) this.controller.configure(this.settings(), settingsChanged);
     if ((changed.has('filter') || changed.has('filters')) && this.hasUpdated) this.controller.rerun();
+    if (changed.has('strings')) {
+      try {
+        this.overrides = parseStrings(this.strings);
+      } catch (error) {
+        // The text shown before stays; the error says what was wrong with the new one.
+        this.controller.fail(error);
+      }
+    }
+    if (changed.has('noRecent') || changed.has('index') || changed.has('src')) {
+      this.recentStore = this.noRecent ? null : new RecentSearches(localStore(), this.index ?? this.src ?? location.pathname);
+      this.recent = this.recentStore?.list() ?? [];
+    }
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -334,10 +423,16 @@ export class SgptSearch extends LitElement {
   // --- searching ----------------------------------------------------------------------------
 
   private onInput(event: InputEvent): void {
-    this.query = (event.target as HTMLInputElement).value;
+    this.search((event.target as HTMLInputElement).value);
+  }
+
+  private search(query: string): void {
+    this.query = query;
     if (this.query.trim() === '') {
       this.results = [];
       this.facets = null;
+      this.groups = [];
+      this.shown = [];
       this.open = false;
       this.active = -1;
       this.announcement = '';
@@ -347,19 +442,62 @@ export class SgptSearch extends LitElement {
 
   private show(query: string, results: SearchHit[], stage: string, later: boolean): void {
     // A later stage of the same query keeps the keyboard on the same document.
-    const activeId = later ? this.results[this.active]?.id : undefined;
+    const activeId = later ? this.shown[this.active]?.hit.id : undefined;
     this.results = results;
-    this.active = activeId === undefined ? -1 : results.findIndex((hit) => hit.id === activeId);
+    this.stage = stage;
+    this.groups = groupByPage(results);
+    this.shown = displayOrder(this.groups);
+    this.active = activeId === undefined ? -1 : this.shown.findIndex((entry) => entry.hit.id === activeId);
     this.open = true;
-    this.announcement = results.length === 0 ? 'No results' : `${results.length} result${results.length === 1 ? '' : 's'}`;
-    this.emit<ResultsDetail>('sgpt-results', { query, results, stage });
+    this.announcement = resultCount(this.text, results.length, query);
+    this.emit<ResultsDetail>('sgpt-results', { query, results, stage, empty: results.length === 0 });
+  }
+
+  /**
+   * A result was opened (click, or Enter on the active option): tell the page, remember the search,
+   * and go to its url (`newTab`: in a new tab) unless the page cancelled sgpt-select (a router of its own).
+   */
+  private select(entry: GroupedHit, newTab = false): void {
+    const proceed = this.emit<SelectDetail>('sgpt-select', { query: this.query, result: entry.hit, rank: entry.rank + 1, stage: this.stage }, true);
+    if (this.recentStore !== null) this.recent = this.recentStore.add(this.query);
+    if (this.isDialog) this.dialog?.close();
+    const url = entry.hit.url; // withSafeUrl: http(s) or absent
+    if (!proceed || url === undefined) return;
+    const href = this.highlight ? withHighlight(url, this.query) : url;
+    if (newTab) window.open(href, '_blank', 'noopener');
+    else location.assign(href);
+  }
+
+  private clearRecent(): void {
+    this.recentStore?.clear();
+    this.recent = [];
+    this.input?.focus();
+  }
+
+  // --- dialog ---------------------------------------------------------------------------------
+
+  private openDialog(): void {
+    const dialog = this.dialog;
+    if (dialog === null) return;
+    this.controller.intent();
+    if (!dialog.open) dialog.showModal();
+    this.focused = true;
+    this.input?.focus();
+  }
+
+  /** The dialog closed (Escape, the close button, a result, the backdrop): focus goes back to the trigger. */
+  private onDialogClose(): void {
+    this.open = false;
+    this.active = -1;
+    this.focused = false;
+    this.renderRoot.querySelector<HTMLButtonElement>('.trigger')?.focus();
   }
 
   // --- keyboard (WAI-ARIA combobox with listbox popup) -----------------------------------------
 
   private onKeydown(event: KeyboardEvent): void {
     this.controller.intent();
-    const count = this.results.length;
+    const count = this.shown.length;
     switch (event.key) {
       case 'ArrowDown':
         if (count === 0) return;
@@ -381,20 +519,21 @@ export class SgptSearch extends LitElement {
       }
       case 'Escape':
         event.preventDefault();
-        if (this.open) {
+        if (this.isDialog) this.dialog?.close();
+        else if (this.open) {
           this.open = false;
           this.active = -1;
         } else {
           (event.target as HTMLInputElement).value = '';
-          this.onInput(event as unknown as InputEvent);
+          this.search('');
         }
         break;
     }
   }
 
   private follow(index: number): void {
-    const link = this.renderRoot.querySelector<HTMLAnchorElement>(`#sgpt-option-${index} a[href]`);
-    link?.click();
+    const entry = this.shown[index];
+    if (entry !== undefined) this.select(entry);
   }
 
   // --- output -------------------------------------------------------------------------------
@@ -407,25 +546,67 @@ export class SgptSearch extends LitElement {
     return { code, message };
   }
 
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  /** Returns false when a listener cancelled a cancelable event. */
+  private emit<T>(type: string, detail: T, cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 
-  private renderProgress() {
+  private renderProgress(text: Strings) {
     const progress = this.progress;
     if (progress === null || (this.phase !== 'loading' && this.phase !== 'embedding')) return nothing;
     if (progress.phase === 'model') {
       const known = progress.total > 0;
-      const label = known ? `Loading the search model… ${megabytes(progress.loaded)} / ${megabytes(progress.total)} MB` : 'Loading the search model…';
+      const label = known ? fill(text.loadingModelBytes, { loaded: megabytes(progress.loaded), total: megabytes(progress.total) }) : text.loadingModel;
       return html`<div class="progress">
-        <progress part="progress" max=${known ? progress.total : nothing} value=${known ? progress.loaded : nothing} aria-label="Loading the search model"></progress>
+        <progress part="progress" max=${known ? progress.total : nothing} value=${known ? progress.loaded : nothing} aria-label=${text.loadingModel}></progress>
         <span part="progress-label">${label}</span>
       </div>`;
     }
+    const label = fill(text.preparing, { done: progress.done, total: progress.total });
     return html`<div class="progress">
-      <progress part="progress" max=${progress.total} value=${progress.done} aria-label="Preparing documents"></progress>
-      <span part="progress-label">Preparing documents… ${progress.done} / ${progress.total}</span>
+      <progress part="progress" max=${progress.total} value=${progress.done} aria-label=${label}></progress>
+      <span part="progress-label">${label}</span>
     </div>`;
+  }
+
+  private renderOption(entry: GroupedHit, grouped: boolean) {
+    const { hit, option } = entry;
+    const selected = option === this.active;
+    const page = !grouped && hit.pageTitle && hit.pageTitle !== hit.title ? hit.pageTitle : undefined;
+    // No link inside the option (an interactive element in an option breaks the listbox pattern): the option opens its url.
+    return html`<div id="sgpt-option-${option}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'} @click=${(event: MouseEvent) => this.select(entry, event.ctrlKey || event.metaKey || event.shiftKey)}>
+      ${entry.trail.length > 0 ? html`<span class="trail" part="option-trail">${entry.trail.join(' › ')}</span>` : nothing}
+      <span class="title" part="option-title">${hit.title}</span>
+      ${page ? html`<span class="page" part="option-page">${page}</span>` : nothing}
+      ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${highlighted(hit.excerpt, hit.highlights)}</span>` : nothing}
+      ${hit.url ? html`<span class="url" part="option-url">${hit.url}</span>` : nothing}
+    </div>`;
+  }
+
+  /** A page's sections under its title (a group), or a lone hit that names no page. Keyed (repeat), so a later stage moves the same nodes. */
+  private renderGroup(group: PageGroup, index: number) {
+    const titled = group.hits.some((entry) => entry.hit.pageTitle !== undefined);
+    if (!titled) return repeat(group.hits, (entry) => entry.hit.id, (entry) => this.renderOption(entry, false));
+    return html`<div role="group" part="group" aria-labelledby="sgpt-group-${index}">
+      <div id="sgpt-group-${index}" class="group-title" part="group-title" role="presentation">${group.title}</div>
+      ${repeat(group.hits, (entry) => entry.hit.id, (entry) => this.renderOption(entry, true))}
+    </div>`;
+  }
+
+  private renderRecent(text: Strings) {
+    if (this.noRecent || this.recent.length === 0 || this.query.trim() !== '' || !this.focused) return nothing;
+    return html`<section class="recent" part="recent" aria-labelledby="sgpt-recent-title" @mousedown=${(event: Event) => event.preventDefault()}>
+      <h2 id="sgpt-recent-title" class="recent-title" part="recent-title">${text.recentTitle}</h2>
+      <ul>
+        ${this.recent.map(
+          (query) => html`<li><button type="button" part="recent-item" @click=${() => {
+            this.search(query);
+            this.input?.focus();
+          }}>${query}</button></li>`,
+        )}
+      </ul>
+      <button type="button" class="recent-clear" part="recent-clear" @click=${() => this.clearRecent()}>${text.recentClear}</button>
+    </section>`;
   }
 
   /** The facet bar: per key, each value with its count for the query, pressed when it filters. */
@@ -453,68 +634,107 @@ export class SgptSearch extends LitElement {
     </div>`;
   }
 
-  private renderOption(hit: SearchHit, index: number) {
-    const href = hit.url; // withSafeUrl: http(s) or absent
-    const selected = index === this.active;
-    return html`<li id="sgpt-option-${index}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'}>
-      <a href=${href ?? nothing} tabindex="-1">
-        <span class="title" part="option-title">${hit.title}</span>
-        ${hit.pageTitle && hit.pageTitle !== hit.title ? html`<span class="page" part="option-page">${hit.pageTitle}</span>` : nothing}
-        ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${highlighted(hit.excerpt, hit.highlights)}</span>` : nothing}
-        ${href ? html`<span class="url" part="option-url">${href}</span>` : nothing}
-      </a>
-    </li>`;
+  private renderSearch(text: Strings) {
+    const expanded = this.open && this.query.trim() !== '' && this.results.length > 0;
+    const empty = this.open && this.query.trim() !== '' && this.results.length === 0;
+    const activeId = expanded && this.active >= 0 ? `sgpt-option-${this.active}` : undefined;
+    return html`
+      <div
+        class="search"
+        @focusin=${() => (this.focused = true)}
+        @focusout=${(event: FocusEvent) => {
+          if (!this.isDialog && !this.renderRoot.contains(event.relatedTarget as Node | null)) this.focused = false;
+        }}
+      >
+        ${this.renderFacets()}
+        <div class="field" @pointerenter=${() => this.controller.intent()}>
+          <input
+            part="input"
+            type="search"
+            role="combobox"
+            aria-label=${text.inputLabel}
+            aria-autocomplete="list"
+            aria-expanded=${expanded ? 'true' : 'false'}
+            aria-controls="sgpt-listbox"
+            aria-activedescendant=${activeId ?? nothing}
+            autocomplete="off"
+            spellcheck="false"
+            placeholder=${this.placeholder || text.placeholder}
+            .value=${this.query}
+            @input=${this.onInput}
+            @keydown=${this.onKeydown}
+            @focus=${() => {
+              this.controller.intent();
+              this.open = this.results.length > 0;
+            }}
+            @blur=${() => {
+              this.open = false;
+              this.active = -1;
+            }}
+          />
+          <div
+            id="sgpt-listbox"
+            role="listbox"
+            part="listbox"
+            aria-label=${text.resultsLabel}
+            ?hidden=${!expanded}
+            @mousedown=${(event: Event) => event.preventDefault()}
+            @pointerenter=${() => this.controller.pointerOverList(true)}
+            @pointerleave=${() => this.controller.pointerOverList(false)}
+          >
+            ${repeat(this.groups, (group) => group.key, (group, index) => this.renderGroup(group, index))}
+          </div>
+          ${empty
+            ? html`<div class="empty" part="empty">
+                <p part="empty-title">${fill(text.noResults, { query: this.query.trim() })}</p>
+                <p part="empty-hint">${text.noResultsHint}</p>
+              </div>`
+            : nothing}
+        </div>
+        ${this.renderRecent(text)}
+        ${this.renderProgress(text)}
+        ${this.error ? html`<div class="error" part="error" role="alert">${this.error.message}</div>` : nothing}
+        <div class="visually-hidden" part="status" role="status" aria-live="polite">${this.announcement}</div>
+      </div>
+    `;
   }
 
   protected override render() {
-    const expanded = this.open && this.query.trim() !== '';
-    const activeId = expanded && this.active >= 0 ? `sgpt-option-${this.active}` : undefined;
-    // Facets sit above the box: the results popup opens below it and would cover them.
-    return html`
-      ${this.renderFacets()}
-      <div class="field" @pointerenter=${() => this.controller.intent()}>
-        <input
-          part="input"
-          type="search"
-          role="combobox"
-          aria-label=${this.placeholder || 'Search'}
-          aria-autocomplete="list"
-          aria-expanded=${expanded ? 'true' : 'false'}
-          aria-controls="sgpt-listbox"
-          aria-activedescendant=${activeId ?? nothing}
-          autocomplete="off"
-          spellcheck="false"
-          placeholder=${this.placeholder}
-          .value=${this.query}
-          @input=${this.onInput}
-          @keydown=${this.onKeydown}
-          @focus=${() => {
-            this.controller.intent();
-            this.open = this.results.length > 0;
-          }}
-          @blur=${() => {
-            this.open = false;
-            this.active = -1;
-          }}
-        />
-        <ul
-          id="sgpt-listbox"
-          role="listbox"
-          part="listbox"
-          aria-label="Search results"
-          ?hidden=${!expanded}
-          @mousedown=${(event: Event) => event.preventDefault()}
-          @pointerenter=${() => this.controller.pointerOverList(true)}
-          @pointerleave=${() => this.controller.pointerOverList(false)}
-        >
-          ${repeat(this.results, (hit) => hit.id, (hit, index) => this.renderOption(hit, index))}
-          ${expanded && this.results.length === 0 ? html`<li class="empty" role="presentation">No results</li>` : nothing}
-        </ul>
-      </div>
-      ${this.renderProgress()}
-      ${this.error ? html`<div class="error" part="error" role="alert">${this.error.message}</div>` : nothing}
-      <div class="visually-hidden" part="status" role="status" aria-live="polite">${this.announcement}</div>
-    `;
+    const text = this.text;
+    // A page that sets an RTL `lang` but no `dir` still reads right to left.
+    const dir = this.closest('[dir]') === null && isRightToLeft(this.searchLanguage() ?? '') ? 'rtl' : nothing;
+    if (!this.isDialog) return html`<div class="root" dir=${dir}>${this.renderSearch(text)}</div>`;
+    const platform = navigator.platform;
+    return html`<div class="root" dir=${dir}>
+      <button
+        type="button"
+        class="trigger"
+        part="trigger"
+        aria-haspopup="dialog"
+        aria-keyshortcuts=${shortcutKeys(platform)}
+        @click=${() => this.openDialog()}
+        @focus=${() => this.controller.intent()}
+        @pointerenter=${() => this.controller.intent()}
+      >
+        <svg aria-hidden="true" viewBox="0 0 20 20" width="16" height="16"><circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" stroke-width="2" /><path d="m13 13 4.5 4.5" stroke="currentColor" stroke-width="2" stroke-linecap="round" /></svg>
+        <span part="trigger-label">${text.trigger}</span>
+        <kbd part="shortcut" aria-hidden="true">${shortcutLabel(platform)}</kbd>
+      </button>
+      <dialog
+        part="dialog"
+        aria-label=${text.dialogLabel}
+        @close=${() => this.onDialogClose()}
+        @click=${(event: MouseEvent) => {
+          // A click on the backdrop lands on the dialog itself.
+          if (event.target === event.currentTarget) (event.currentTarget as HTMLDialogElement).close();
+        }}
+      >
+        <div class="dialog-body">
+          ${this.renderSearch(text)}
+          <button type="button" class="close" part="close" @click=${() => this.dialog?.close()}>${text.close}</button>
+        </div>
+      </dialog>
+    </div>`;
   }
 }
 
@@ -530,5 +750,6 @@ declare global {
     'sgpt-facets': CustomEvent<FacetsDetail>;
     'sgpt-error': CustomEvent<ErrorDetail>;
     'sgpt-progress': CustomEvent<Progress>;
+    'sgpt-select': CustomEvent<SelectDetail>;
   }
 }

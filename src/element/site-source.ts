@@ -22,6 +22,7 @@ function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
     excerpt: hit.excerpt,
     score: hit.score,
     pageTitle: hit.pageTitle,
+    headingPath: hit.headingPath,
     highlights: hit.highlights,
     semantic: hit.semantic,
   };

@@ -2,9 +2,10 @@ import { css } from 'lit';
 
 /**
  * Theming: every colour, size and font reads a `--sgpt-*` custom property with a default, and each
- * piece is exposed as a `::part` (input, listbox, option, option-title, option-excerpt, option-url,
- * progress, progress-label, error, status, facets, facet-group, facet-key, facet, facet-active,
- * facet-count) for anything the properties do not cover.
+ * piece is exposed as a `::part` (input, listbox, group, group-title, option, option-trail,
+ * option-title, option-excerpt, option-url, empty, empty-title, empty-hint, recent, recent-title,
+ * recent-item, recent-clear, trigger, trigger-label, shortcut, dialog, close, progress, progress-label,
+ * error, status, facets, facet-group, facet-key, facet, facet-active, facet-count) for anything the properties do not cover. Logical properties keep RTL correct.
  */
 export const styles = css`
   :host {
@@ -28,12 +29,12 @@ export const styles = css`
     display: flex;
     flex-wrap: wrap;
     gap: 0.3em 1em;
-    margin-bottom: 0.4em;
+    margin-block-end: 0.4em;
     font-size: 0.9em;
   }
   .facet-key {
     color: var(--_muted);
-    margin-right: 0.3em;
+    margin-inline-end: 0.3em;
   }
   .facets button {
     font: inherit;
@@ -42,7 +43,7 @@ export const styles = css`
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     padding: 0.1em 0.5em;
-    margin-right: 0.2em;
+    margin-inline-end: 0.2em;
     cursor: pointer;
   }
   .facets button[aria-pressed='true'] {
@@ -70,8 +71,7 @@ export const styles = css`
   [role='listbox'] {
     position: absolute;
     z-index: var(--sgpt-z-index, 10);
-    left: 0;
-    right: 0;
+    inset-inline: 0;
     margin: 4px 0 0;
     padding: 4px;
     list-style: none;
@@ -94,15 +94,13 @@ export const styles = css`
     background: var(--sgpt-active-background, color-mix(in srgb, var(--_accent) 14%, transparent));
     outline: 1px solid var(--_accent);
   }
-  [role='option'] a {
+  [role='option'] {
     display: block;
-    color: inherit;
-    text-decoration: none;
   }
   .title {
     display: block;
     font-weight: 600;
-    color: var(--sgpt-title-color, var(--_accent));
+    color: var(--sgpt-title-color, color-mix(in srgb, var(--_accent) 70%, CanvasText));
   }
   .excerpt {
     display: block;
@@ -120,9 +118,137 @@ export const styles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
+  .group-title {
+    padding: 0.5em 0.7em 0.2em;
+    font-size: 0.8em;
+    font-weight: 700;
+    text-transform: uppercase;
+    letter-spacing: 0.03em;
+    color: var(--_muted);
+  }
+  [role='group'] + [role='group'],
+  [role='group'] + [role='option'],
+  [role='option'] + [role='group'] {
+    margin-top: 0.3em;
+    border-top: 1px solid color-mix(in srgb, var(--_border) 40%, transparent);
+  }
+  [role='group'] [role='option'] {
+    padding-inline-start: 1.2em;
+  }
+  .trail {
+    display: block;
+    font-size: 0.8em;
+    color: var(--_muted);
+  }
+  mark {
+    color: var(--sgpt-highlight-color, MarkText);
+    background: var(--sgpt-highlight-background, Mark);
+    border-radius: 2px;
+  }
   .empty {
+    margin-top: 4px;
     padding: 0.5em 0.7em;
     color: var(--_muted);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  .empty p {
+    margin: 0.2em 0;
+  }
+  .recent {
+    margin-top: 4px;
+    padding: 0.4em 0.7em;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  .recent-title {
+    margin: 0.2em 0;
+    font-size: 0.8em;
+    color: var(--_muted);
+  }
+  .recent ul {
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  .recent button {
+    font: inherit;
+    color: inherit;
+    background: none;
+    border: 0;
+    padding: 0.3em 0;
+    cursor: pointer;
+    text-align: start;
+  }
+  .recent .recent-clear {
+    font-size: 0.85em;
+    color: var(--_muted);
+    text-decoration: underline;
+  }
+  .recent button:focus-visible,
+  .trigger:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+  .trigger {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.5em;
+    padding: 0.45em 0.7em;
+    font: inherit;
+    color: var(--_muted);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  kbd {
+    margin-inline-start: 1.5em;
+    padding: 0.05em 0.4em;
+    font: 0.8em/1.4 ui-monospace, monospace;
+    border: 1px solid var(--_border);
+    border-radius: 4px;
+  }
+  dialog {
+    box-sizing: border-box;
+    width: min(var(--sgpt-dialog-width, 40rem), calc(100vw - 2rem));
+    max-height: calc(100vh - 4rem);
+    margin: 3rem auto auto;
+    padding: 0;
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    box-shadow: var(--sgpt-shadow, 0 6px 24px rgb(0 0 0 / 0.25));
+  }
+  dialog::backdrop {
+    background: var(--sgpt-backdrop, rgb(0 0 0 / 0.4));
+  }
+  .dialog-body {
+    display: grid;
+    gap: 0.5em;
+    padding: 0.8em;
+  }
+  .close {
+    justify-self: end;
+    padding: 0.3em 0.8em;
+    font: inherit;
+    font-size: 0.85em;
+    color: inherit;
+    background: none;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  .close:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+  dialog [role='listbox'] {
+    position: static;
+    box-shadow: none;
   }
   .progress {
     display: flex;

@@ -87,7 +87,7 @@ export class DocumentSearch {
   }
 
   private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean): DocumentHit[] {
-    // The excerpt's window starts at the first word of the query, or of its corrections.
+    // The excerpt centres on the passage with the most words of the query and its corrections.
     const near = [query, ...corrections].join(' ');
     return ranked.map(({ doc, score }) => {
       const excerpt = makeExcerpt(this.documents[doc]!.text, near);

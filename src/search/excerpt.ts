@@ -1,29 +1,58 @@
 /**
- * Plain-text excerpts for result lists (a window of the text around the query's first matching
- * word) and the offsets of the words to mark in them: what the site search and the in-page search
+ * Plain-text excerpts for result lists (a window of the text around its best-matching passage)
+ * and the offsets of the words to mark in them: what the site search and the in-page search
  * both show. Never markup: the element renders text and marks ranges.
  */
 import { analyze, analyzePartial, termOf, type AnalyzerOptions } from './analyzer';
 import { wordSegments } from './languages';
 
-const WORD = /[\p{L}\p{N}_]{3,}/gu;
 const MATCHABLE = /[\p{L}\p{N}\p{M}]+/gu;
 /** A one-letter prefix would light up half the excerpt. */
 const MIN_PREFIX = 2;
 
 /**
- * Up to `max` characters of `text`, starting a little before the first word of `query` (3+ letters,
- * case-insensitive) found in it, else from the start; cut at word boundaries, with '…' where cut.
+ * Where the best-matching passage of `text` starts: of the windows of `span` characters that begin
+ * at a matched word, the one holding the most distinct query terms, then the most matches, then
+ * the earliest. -1 when no word matches.
+ */
+export function bestPassage(text: string, query: string, span: number): number {
+  const ranges = highlightRanges(text, query);
+  const terms = ranges.map(([start, end]) => {
+    const word = text.slice(start, end).toLowerCase();
+    return analyze(word)[0] ?? word;
+  });
+  let best = -1;
+  let bestDistinct = 0;
+  let bestCount = 0;
+  // A sliding window over the matches [i, j): linear in their number.
+  const inside = new Map<string, number>();
+  let j = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    if (j < i) j = i;
+    const limit = ranges[i]![0] + span;
+    for (; j < ranges.length && (j === i || ranges[j]![1] <= limit); j++) inside.set(terms[j]!, (inside.get(terms[j]!) ?? 0) + 1);
+    if (inside.size > bestDistinct || (inside.size === bestDistinct && j - i > bestCount)) {
+      best = ranges[i]![0];
+      bestDistinct = inside.size;
+      bestCount = j - i;
+    }
+    const left = (inside.get(terms[i]!) ?? 1) - 1;
+    if (left === 0) inside.delete(terms[i]!);
+    else inside.set(terms[i]!, left);
+  }
+  return best;
+}
+
+/**
+ * Up to `max` characters of `text` around its best-matching passage (./bestPassage: the query's
+ * words as the keyword index matches them), else from the start; cut at word boundaries, with '…'
+ * where cut.
  */
 export function makeExcerpt(text: string, query: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
-  const lower = flat.toLowerCase();
-  let hit = -1;
-  for (const word of query.toLowerCase().match(WORD) ?? []) {
-    const at = lower.indexOf(word);
-    if (at !== -1 && (hit === -1 || at < hit)) hit = at;
-  }
+  // A quarter of the window before the passage for context, the rest for the passage.
+  const hit = bestPassage(flat, query, Math.floor((max * 3) / 4));
   let start = hit <= max / 4 ? 0 : hit - Math.floor(max / 4);
   if (start > 0) {
     const space = flat.indexOf(' ', start);

@@ -33,6 +33,8 @@ export interface SearchHit {
   score: number;
   /** Site-index hits (src/index/site-search): the section's page, */
   pageTitle?: string;
+  /** its heading path (outermost first, ending with the section's own title), */
+  headingPath?: string[];
   /** [start, end) offsets in `excerpt` of the query's words (render as text, mark the ranges), */
   highlights?: Array<[number, number]>;
   /** and whether the query's meaning ranked it (false: keyword results while the model loads). */

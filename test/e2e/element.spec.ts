@@ -45,8 +45,8 @@ test('titles and text are rendered as text, never as markup', async ({ page }) =
   await expect(option.locator('[part="option-title"]')).toHaveText(evil);
   await expect(option.locator('[part="option-excerpt"]')).toContainText('<script>alert(2)</script>');
   expect(await page.locator('sgpt-search#search img, sgpt-search#search script').count()).toBe(0);
-  // A javascript: url is not made into a link.
-  expect(await option.locator('a').getAttribute('href')).toBeNull();
+  // A javascript: url is neither shown nor followed (Enter below would run it: no dialog opens).
+  await expect(option.locator('[part="option-url"]')).toHaveCount(0);
   await page.locator('sgpt-search#search').getByRole('combobox').press('ArrowDown');
   await page.locator('sgpt-search#search').getByRole('combobox').press('Enter');
   await page.waitForTimeout(300);

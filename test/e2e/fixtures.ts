@@ -32,7 +32,7 @@ export const test = base.extend<{ outsideRequests: string[] }>({
       await context.addInitScript(() => {
         const events: unknown[] = [];
         (window as unknown as { __sgpt: unknown[] }).__sgpt = events;
-        for (const type of ['sgpt-ready', 'sgpt-results', 'sgpt-error', 'sgpt-progress', 'sgpt-facets']) {
+        for (const type of ['sgpt-ready', 'sgpt-results', 'sgpt-error', 'sgpt-progress', 'sgpt-facets', 'sgpt-select']) {
           document.addEventListener(type, (event) => {
             events.push({ type, detail: (event as CustomEvent).detail, target: (event.target as Element).id });
           });

@@ -1,7 +1,7 @@
 /** Document validation (element and worker) and the text the model embeds for a document. */
 import { describe, expect, it } from 'vitest';
 import { documentText, validateDocuments } from '../../src/worker/documents';
-import { makeExcerpt } from '../../src/search/excerpt';
+import { bestPassage, makeExcerpt } from '../../src/search/excerpt';
 import { sgptThrow } from '../support';
 
 function problem(value: unknown): string {
@@ -63,5 +63,15 @@ describe('makeExcerpt', () => {
 
   it('starts at the beginning when no query word occurs', () => {
     expect(makeExcerpt(text, 'zz qq', 30)).toBe('Alpha beta gamma delta. Alpha…');
+  });
+
+  it('centres on the passage holding the most query terms, not the first mention (stemmed, as the index matches)', () => {
+    const doc = `A kettle is mentioned first. ${'Filler words about nothing. '.repeat(12)}Descaling kettles: boil vinegar in the kettle, then rinse. ${'More filler here. '.repeat(12)}`;
+    const excerpt = makeExcerpt(doc, 'descale kettle vinegar', 80);
+    expect(excerpt).toContain('Descaling kettles: boil vinegar');
+    expect(excerpt).not.toContain('mentioned first');
+    expect(bestPassage(doc, 'descale kettle vinegar', 60)).toBe(doc.indexOf('Descaling'));
+    expect(bestPassage(doc, 'zz', 60)).toBe(-1);
+    expect(bestPassage(doc, 'kettle', 60)).toBe(doc.indexOf('kettles'));
   });
 });

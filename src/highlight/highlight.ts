@@ -1,0 +1,73 @@
+/**
+ * Highlight on arrival: on a page opened from a search result (its address carries
+ * `?sgpt-highlight=`), mark the query's words in the page's text as the result list marked them
+ * (same analyzer: stemmed, stop words dropped, in the page's `lang`) and scroll to the first mark
+ * in the linked section.
+ * Nothing happens on a page without the parameter. Text only: the page's markup is never parsed.
+ */
+import type { AnalyzerOptions } from '../search/analyzer';
+import { highlightRanges } from '../search/excerpt';
+import { language, languageCode, loadLanguages } from '../search/languages';
+import { highlightQuery } from './link';
+
+/** Elements whose text is not prose the reader reads (or must not be changed). */
+const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA', 'INPUT', 'SELECT', 'OPTION', 'TEMPLATE', 'MARK', 'SVG', 'CANVAS', 'IFRAME', 'SGPT-SEARCH']);
+
+function textNodes(root: Element): Text[] {
+  const walker = root.ownerDocument.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      for (let parent = node.parentElement; parent !== null && parent !== root.parentElement; parent = parent.parentElement) {
+        if (SKIP.has(parent.tagName.toUpperCase())) return NodeFilter.FILTER_REJECT;
+      }
+      return node.nodeValue?.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
+    },
+  });
+  const nodes: Text[] = [];
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) nodes.push(node as Text);
+  return nodes;
+}
+
+/** Wrap the query's words under `root` in <mark class="sgpt-highlight">; returns the marks in document order. */
+export function markQuery(root: Element, query: string, analyzer: AnalyzerOptions = {}): HTMLElement[] {
+  const marks: HTMLElement[] = [];
+  for (const node of textNodes(root)) {
+    const ranges = highlightRanges(node.data, query, [], analyzer);
+    // Right to left, so the earlier offsets stay valid while the node is split.
+    const made: HTMLElement[] = [];
+    for (let i = ranges.length - 1; i >= 0; i--) {
+      const [start, end] = ranges[i]!;
+      const word = node.splitText(start);
+      word.splitText(end - start);
+      const mark = root.ownerDocument.createElement('mark');
+      mark.className = 'sgpt-highlight';
+      word.replaceWith(mark);
+      mark.append(word);
+      made.unshift(mark);
+    }
+    marks.push(...made);
+  }
+  return marks;
+}
+
+/** The mark to show first: the first inside or after the linked section (the URL's fragment), else the first. */
+function firstMark(marks: HTMLElement[], doc: Document): HTMLElement | undefined {
+  const id = decodeURIComponent(doc.location.hash.slice(1));
+  const target = id ? doc.getElementById(id) : null;
+  if (target !== null) {
+    const after = marks.find((mark) => target.contains(mark) || (target.compareDocumentPosition(mark) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
+    if (after !== undefined) return after;
+  }
+  return marks[0];
+}
+
+/** Mark and scroll on this page if its address asks for it; resolves to the marks (none without the parameter). */
+export async function highlightOnArrival(doc: Document = document): Promise<HTMLElement[]> {
+  const query = highlightQuery(doc.location.search);
+  if (query === null || doc.body === null) return [];
+  // The page's language analyses its words, as the index did (its stemmer loads only here).
+  const code = languageCode(doc.documentElement.lang);
+  await loadLanguages([code]);
+  const marks = markQuery(doc.body, query, { language: language(code) });
+  firstMark(marks, doc)?.scrollIntoView({ block: 'center' });
+  return marks;
+}

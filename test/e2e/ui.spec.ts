@@ -1,0 +1,266 @@
+/**
+ * The reader-facing UI over a real site index (the fixture site indexed by the CLI, served by a
+ * plain server with the prebuilt runtime): the dialog presentation and its shortcuts, results
+ * grouped by page, the no-results state, recent searches, sgpt-select for mouse and keyboard,
+ * highlight on arrival, a translated and a right-to-left rendering, and an axe audit of each
+ * presentation. The real model runs; only the keyword stage is awaited where the meaning is not at issue.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
+import { buildFixtureSite, serveFolder, type StaticServer } from './static-server';
+
+const PREFIX = '/docs/';
+const SCRIPT = '<script type="module" src="sgpt/sgpt-search.js"></script>';
+const element = (attributes: string) => `${SCRIPT}<sgpt-search id="search" index="sgpt/manifest.json" ${attributes}></sgpt-search>`;
+/** Each page puts the element in a search landmark, as a docs theme does. */
+const PAGES = Object.fromEntries(
+  Object.entries({
+    'dialog.html': `${element('presentation="dialog" highlight')}<label>Other field <input id="other"></label>`,
+    'inline.html': element(''),
+    'de.html': `<div lang="de">${element('presentation="dialog"')}</div>`,
+    'rtl.html': `<div lang="ar" dir="rtl">${element('')}</div>`,
+    'strings.html': element(`presentation="dialog" strings='{"trigger":"Find it","noResultsHint":"Fewer words, please."}'`),
+    'no-recent.html': element('no-recent'),
+  }).map(([name, snippet]) => [name, `<div role="search">${snippet}</div>`]),
+);
+
+let work: string;
+let server: StaticServer;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  work = await mkdtemp(join(tmpdir(), 'sgpt-ui-'));
+  const site = await buildFixtureSite(work, PAGES);
+  // The page results link to opts in to highlight on arrival.
+  const target = join(site, 'guide/install.html');
+  const html = await readFile(target, 'utf8');
+  await writeFile(target, html.replace('</body>', '<script type="module" src="../sgpt/sgpt-highlight.js"></script></body>'));
+  // A German page: its words are analysed as German (the index would do the same under this lang).
+  await writeFile(join(site, 'de-target.html'), '<!doctype html><html lang="de"><meta charset="utf-8"><title>Katzen</title><main><p>Eine Katze schläft.</p></main><script type="module" src="sgpt/sgpt-highlight.js"></script></html>');
+  server = await serveFolder(site, PREFIX);
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const url = (page: string) => `${server.origin}${PREFIX}${page}`;
+const search = (page: Page) => page.locator('sgpt-search#search');
+
+async function audit(page: Page, what: string): Promise<void> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(context: Document): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe.run(document);
+    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
+  expect(violations, `axe violations (${what})`).toEqual([]);
+}
+
+test('dialog: Ctrl+K and "/" open it, not while typing elsewhere; Escape closes it and focus returns to the trigger', async ({ page }) => {
+  await page.goto(url('dialog.html'));
+  const trigger = search(page).locator('[part="trigger"]');
+  const dialog = search(page).locator('dialog');
+  await expect(trigger).toContainText('Search');
+  await expect(trigger.locator('kbd')).toHaveText('Ctrl K');
+  await expect(dialog).toBeHidden();
+
+  // "/" typed into another field is a character, not the shortcut.
+  await page.locator('#other').pressSequentially('a/b');
+  await expect(page.locator('#other')).toHaveValue('a/b');
+  await expect(dialog).toBeHidden();
+
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('/');
+  await expect(dialog).toBeVisible();
+  await expect(search(page).getByRole('combobox')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(trigger).toBeFocused();
+
+  await page.keyboard.press('Control+k');
+  await expect(dialog).toBeVisible();
+  await expect(search(page).getByRole('combobox')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(trigger).toBeFocused();
+
+  // Without a keyboard: the trigger and the close button.
+  await trigger.click();
+  await search(page).getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(trigger).toBeFocused();
+});
+
+test('grouped by page with the heading path; the keyboard walks sections; sgpt-select for keyboard and mouse', async ({ page }) => {
+  await page.goto(url('dialog.html'));
+  // A page that routes itself cancels sgpt-select: the element stays, and the events can be read.
+  await page.evaluate(() => document.addEventListener('sgpt-select', (event) => event.preventDefault()));
+  await search(page).locator('[part="trigger"]').click();
+  const input = search(page).getByRole('combobox');
+  await input.fill('kettle');
+  const results = await waitForResults(page, 'search', 'kettle', 'keyword');
+  const hits = results.detail.results as Array<{ id: number; title: string; pageTitle: string; url: string }>;
+  expect(hits.length).toBeGreaterThanOrEqual(2);
+
+  // One group per page, in the order of each page's best section; every option inside a group.
+  const groups = search(page).getByRole('group');
+  const pages = [...new Set(hits.map((hit) => hit.pageTitle))];
+  await expect(groups).toHaveCount(pages.length);
+  for (const [i, title] of pages.entries()) await expect(groups.nth(i).locator('[part="group-title"]')).toHaveText(title);
+  const shown = hits.slice().sort((a, b) => pages.indexOf(a.pageTitle) - pages.indexOf(b.pageTitle));
+  await expect(search(page).getByRole('option').locator('[part="option-title"]')).toHaveText(shown.map((hit) => hit.title));
+  // A page with more than one section shows its title once.
+  const counted = pages.map((title) => hits.filter((hit) => hit.pageTitle === title).length);
+  expect(Math.max(...counted)).toBeGreaterThanOrEqual(2);
+
+  await input.press('ArrowDown');
+  await input.press('ArrowDown');
+  await expect(input).toHaveAttribute('aria-activedescendant', 'sgpt-option-1');
+  await input.press('Enter');
+  const stage = (await events(page, 'sgpt-results', 'search')).at(-1)!.detail.stage;
+  const keyboard = await waitForEvent(page, 'sgpt-select', 'search');
+  expect(keyboard.detail).toMatchObject({ query: 'kettle', stage, result: { id: shown[1]!.id }, rank: hits.findIndex((hit) => hit.id === shown[1]!.id) + 1 });
+  // Opening a result closes the dialog and remembers the search.
+  await expect(search(page).locator('dialog')).toBeHidden();
+
+  // Reopened, the dialog keeps the query; an empty box lists the recent searches.
+  await search(page).locator('[part="trigger"]').click();
+  await expect(input).toHaveValue('kettle');
+  await input.fill('');
+  await expect(search(page).locator('[part="recent-item"]')).toHaveText(['kettle']);
+  await search(page).locator('[part="recent-item"]').click();
+  await expect(input).toHaveValue('kettle');
+  await expect(search(page).getByRole('option').first()).toBeVisible();
+  await search(page).getByRole('option').first().click();
+  const mouse = await waitForEvent(page, 'sgpt-select', 'search', 2);
+  expect(mouse.detail).toMatchObject({ query: 'kettle', result: { id: shown[0]!.id }, rank: hits.findIndex((hit) => hit.id === shown[0]!.id) + 1 });
+
+  // Recent searches clear, and stay cleared across a reload.
+  await search(page).locator('[part="trigger"]').click();
+  await input.fill('');
+  await search(page).locator('[part="recent-clear"]').click();
+  await expect(search(page).locator('[part="recent"]')).toHaveCount(0);
+  await page.reload();
+  await search(page).locator('[part="trigger"]').click();
+  await expect(search(page).locator('[part="recent"]')).toHaveCount(0);
+});
+
+test('no results: says what was searched, suggests fewer words, and sgpt-results marks it', async ({ page }) => {
+  await page.goto(url('strings.html'));
+  await search(page).locator('[part="trigger"]').click();
+  await search(page).getByRole('combobox').fill('zzqxv');
+  const empty = await waitForResults(page, 'search', 'zzqxv', 'keyword');
+  expect(empty.detail).toMatchObject({ empty: true, results: [] });
+  await expect(search(page).locator('[part="empty-title"]')).toHaveText('No results for “zzqxv”');
+  // The strings attribute replaced the hint.
+  await expect(search(page).locator('[part="empty-hint"]')).toHaveText('Fewer words, please.');
+  await expect(search(page).getByRole('status')).toHaveText('No results for “zzqxv”');
+  await expect(search(page).getByRole('listbox', { includeHidden: true })).toBeHidden();
+});
+
+test('keyboard only: Tab to the trigger, open, search, pick; the target page highlights the words and scrolls to them', async ({ page }) => {
+  await page.setViewportSize({ width: 800, height: 300 });
+  await page.goto(url('dialog.html'));
+  await page.keyboard.press('Tab');
+  await expect(search(page).locator('[part="trigger"]')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(search(page).getByRole('combobox')).toBeFocused();
+  await page.keyboard.type('dairy milk');
+  await waitForResults(page, 'search', 'dairy milk', 'keyword');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/guide\/install\.html\?sgpt-highlight=dairy\+milk#/);
+  // The linked section reads "Pass --with-milk to enable dairy support.": both words marked, the first shown.
+  const marks = page.locator('mark.sgpt-highlight');
+  await expect(marks).toHaveText(['milk', 'dairy']);
+  await expect(marks.first()).toBeInViewport();
+  // Without the parameter the script does nothing.
+  await page.goto(url('guide/install.html'));
+  await expect(page.locator('h1')).toBeVisible();
+  await expect(marks).toHaveCount(0);
+  // German stemming: "Katzen" marks "Katze" (English analysis would not: no shared stem, not a prefix).
+  await page.goto(url('de-target.html?sgpt-highlight=Katzen'));
+  await expect(marks).toHaveText(['Katze']);
+});
+
+test('translated by the page lang, strings override, and right to left under dir="rtl"', async ({ page }) => {
+  await page.goto(url('de.html'));
+  await expect(search(page).locator('[part="trigger-label"]')).toHaveText('Suchen');
+  await search(page).locator('[part="trigger"]').click();
+  await expect(search(page).getByRole('dialog')).toHaveAccessibleName('Diese Website durchsuchen');
+  await expect(search(page).getByRole('combobox')).toHaveAttribute('placeholder', 'Suchen');
+
+  await page.goto(url('strings.html'));
+  await expect(search(page).locator('[part="trigger-label"]')).toHaveText('Find it');
+
+  await page.goto(url('rtl.html'));
+  const input = search(page).getByRole('combobox');
+  await expect(input).toHaveAttribute('placeholder', 'بحث');
+  await input.fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  const option = search(page).getByRole('option').first();
+  expect(await option.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+  // Sections under a page indent on the start side: the right in RTL.
+  const [optionBox, titleBox] = await Promise.all([option.boundingBox(), option.locator('[part="option-title"]').boundingBox()]);
+  const right = optionBox!.x + optionBox!.width - (titleBox!.x + titleBox!.width);
+  const left = titleBox!.x - optionBox!.x;
+  expect(right).toBeGreaterThan(left + 4);
+});
+
+test('no-recent keeps no searches', async ({ page }) => {
+  await page.goto(url('no-recent.html'));
+  await page.evaluate(() => document.addEventListener('sgpt-select', (event) => event.preventDefault()));
+  const input = search(page).getByRole('combobox');
+  await input.fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await input.press('Enter');
+  await waitForEvent(page, 'sgpt-select', 'search');
+  await input.fill('');
+  await expect(search(page).locator('[part="recent"]')).toHaveCount(0);
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('sgpt-search:')))).toEqual([]);
+});
+
+test('axe: zero violations on the inline box, the open dialog with grouped results, the empty state and RTL', async ({ page }) => {
+  await page.goto(url('inline.html'));
+  await audit(page, 'inline, closed');
+  await search(page).getByRole('combobox').fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await search(page).getByRole('combobox').press('ArrowDown');
+  await audit(page, 'inline, results');
+
+  await page.goto(url('dialog.html'));
+  await audit(page, 'dialog trigger');
+  await search(page).locator('[part="trigger"]').click();
+  await search(page).getByRole('combobox').fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await search(page).getByRole('combobox').press('ArrowDown');
+  await audit(page, 'dialog, grouped results');
+  await search(page).getByRole('combobox').fill('zzqxv');
+  await waitForResults(page, 'search', 'zzqxv', 'keyword');
+  await audit(page, 'dialog, no results');
+
+  await page.goto(url('rtl.html'));
+  await search(page).getByRole('combobox').fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await audit(page, 'rtl, results');
+});
+
+test('the excerpt is centred on the matching passage of a long document, its words marked as text', async ({ page }) => {
+  await page.goto('/minimal.html');
+  await page.evaluate(() => {
+    const filler = 'Tea grows on hillsides and is picked by hand. '.repeat(12);
+    document.querySelector('sgpt-search')!.documents = [{ id: 'long', title: 'Kettle care', text: `${filler}To descale it, boil <b>vinegar</b> in the kettle and rinse twice. ${filler}`, url: '#care' }];
+  });
+  const input = search(page).getByRole('combobox');
+  await input.fill('vinegar');
+  const results = await waitForResults(page, 'search', 'vinegar', 'keyword');
+  const excerpt = (results.detail.results as Array<{ excerpt: string }>)[0]!.excerpt;
+  expect(excerpt.startsWith('…')).toBe(true);
+  const shown = search(page).getByRole('option').first().locator('[part="option-excerpt"]');
+  await expect(shown).toContainText('boil <b>vinegar</b> in the kettle');
+  await expect(shown.locator('mark')).toHaveText(['vinegar']);
+});

@@ -1,0 +1,172 @@
+/** The element's pure UI logic: strings and translations, grouping by page, the shortcut, recent searches, the highlight link. */
+import { describe, expect, it } from 'vitest';
+import { displayOrder, groupByPage } from '../../src/element/groups';
+import { MAX_RECENT, RecentSearches, type StorageLike } from '../../src/element/recent';
+import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
+import { ENGLISH, TRANSLATIONS, fill, isRightToLeft, parseStrings, resolveStrings, resultCount } from '../../src/element/strings';
+import { HIGHLIGHT_PARAM, highlightQuery, withHighlight } from '../../src/highlight/link';
+import type { SearchHit } from '../../src/worker/protocol';
+
+describe('strings', () => {
+  it('ships at least 10 translations, each with the same {names} as English and its own text', () => {
+    const languages = Object.keys(TRANSLATIONS).filter((lang) => lang !== 'en');
+    expect(languages.length).toBeGreaterThanOrEqual(10);
+    for (const lang of languages) {
+      const strings = resolveStrings(lang);
+      for (const key of Object.keys(ENGLISH) as Array<keyof typeof ENGLISH>) {
+        const names = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+        expect(names(strings[key]), `${lang}.${key}`).toEqual(names(ENGLISH[key]));
+      }
+      expect(strings.noResults, lang).not.toBe(ENGLISH.noResults);
+    }
+  });
+
+  it('picks the translation by the primary subtag, English when none, and applies overrides last', () => {
+    expect(resolveStrings('de-AT').trigger).toBe('Suchen');
+    expect(resolveStrings('FR').close).toBe('Fermer');
+    expect(resolveStrings('xx').trigger).toBe('Search');
+    expect(resolveStrings('').trigger).toBe('Search');
+    expect(resolveStrings('de', { trigger: 'Finden' }).trigger).toBe('Finden');
+  });
+
+  it('knows right-to-left languages', () => {
+    expect(isRightToLeft('ar')).toBe(true);
+    expect(isRightToLeft('he-IL')).toBe(true);
+    expect(isRightToLeft('en')).toBe(false);
+  });
+
+  it('parses overrides from JSON or an object and names what is wrong', () => {
+    expect(parseStrings('{"trigger":"Find"}')).toEqual({ trigger: 'Find' });
+    expect(parseStrings({ close: 'X' })).toEqual({ close: 'X' });
+    expect(parseStrings(undefined)).toEqual({});
+    expect(() => parseStrings('{oops')).toThrow(/strings: not JSON/);
+    expect(() => parseStrings('[1]')).toThrow(/expected a JSON object/);
+    expect(() => parseStrings('{"nope":"x"}')).toThrow(/unknown key "nope"/);
+    expect(() => parseStrings('{"close":3}')).toThrow(/strings.close: expected a string/);
+  });
+
+  it('fills templates and counts results', () => {
+    expect(fill('{a} of {b} {c}', { a: 1, b: 'x' })).toBe('1 of x {c}');
+    expect(resultCount(ENGLISH, 0, 'zebra')).toBe('No results for “zebra”');
+    expect(resultCount(ENGLISH, 1, 'q')).toBe('1 result');
+    expect(resultCount(ENGLISH, 3, 'q')).toBe('3 results');
+  });
+});
+
+describe('groupByPage', () => {
+  const hit = (id: number, page: string | undefined, url: string, path: string[] = []): SearchHit => ({
+    id,
+    title: path.at(-1) ?? `t${id}`,
+    url,
+    excerpt: '',
+    score: 1 / (id + 1),
+    ...(page === undefined ? {} : { pageTitle: page, headingPath: path }),
+  });
+
+  it('orders groups by their best section, keeps rank order inside, and numbers options in display order', () => {
+    const hits = [hit(0, 'A', '/a.html#x', ['A', 'Usage', 'X']), hit(1, 'B', '/b.html#y', ['B', 'Y']), hit(2, 'A', '/a.html#z', ['A', 'Z'])];
+    const groups = groupByPage(hits);
+    expect(groups.map((g) => g.title)).toEqual(['A', 'B']);
+    expect(groups[0]!.hits.map((e) => [e.hit.id, e.rank, e.option])).toEqual([
+      [0, 0, 0],
+      [2, 2, 1],
+    ]);
+    expect(groups[1]!.hits[0]!.option).toBe(2);
+    expect(displayOrder(groups).map((e) => e.hit.id)).toEqual([0, 2, 1]);
+    // The breadcrumb: between the page title and the section's own title.
+    expect(groups[0]!.hits[0]!.trail).toEqual(['Usage']);
+    expect(groups[0]!.hits[1]!.trail).toEqual([]);
+  });
+
+  it('keeps hits that name no page apart, even when they share a page URL', () => {
+    const groups = groupByPage([hit(0, undefined, 'http://x/#a'), hit(1, undefined, 'http://x/#b')]);
+    expect(groups.map((g) => g.hits.length)).toEqual([1, 1]);
+  });
+
+  it('returns nothing for nothing', () => {
+    expect(groupByPage([])).toEqual([]);
+  });
+});
+
+describe('shortcut', () => {
+  const press = (over: Partial<KeyPress>): KeyPress => ({ key: 'k', ctrlKey: false, metaKey: false, altKey: false, defaultPrevented: false, inTextField: false, ...over });
+
+  it('Ctrl/Cmd+K from anywhere, "/" only outside text fields', () => {
+    expect(isSearchShortcut(press({ ctrlKey: true }))).toBe(true);
+    expect(isSearchShortcut(press({ metaKey: true, key: 'K' }))).toBe(true);
+    expect(isSearchShortcut(press({ ctrlKey: true, inTextField: true }))).toBe(true);
+    expect(isSearchShortcut(press({ key: '/' }))).toBe(true);
+    expect(isSearchShortcut(press({ key: '/', inTextField: true }))).toBe(false);
+  });
+
+  it('ignores plain letters, Alt chords and keys a page already handled', () => {
+    expect(isSearchShortcut(press({}))).toBe(false);
+    expect(isSearchShortcut(press({ ctrlKey: true, altKey: true }))).toBe(false);
+    expect(isSearchShortcut(press({ key: '/', defaultPrevented: true }))).toBe(false);
+    expect(isSearchShortcut(press({ key: '/', ctrlKey: true }))).toBe(false);
+  });
+
+  it('labels the shortcut per platform', () => {
+    expect(shortcutLabel('MacIntel')).toBe('⌘K');
+    expect(shortcutLabel('Linux x86_64')).toBe('Ctrl K');
+  });
+});
+
+describe('RecentSearches', () => {
+  function memory(): StorageLike & { data: Map<string, string> } {
+    const data = new Map<string, string>();
+    return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
+  }
+
+  it('keeps the newest first, without repeats, at most MAX_RECENT, per scope', () => {
+    const storage = memory();
+    const recent = new RecentSearches(storage, '/a');
+    for (let i = 0; i < MAX_RECENT + 2; i++) recent.add(`q${i}`);
+    recent.add('Q3');
+    expect(recent.list()).toEqual(['Q3', 'q6', 'q5', 'q4', 'q2']);
+    expect(new RecentSearches(storage, '/b').list()).toEqual([]);
+    recent.add('   ');
+    expect(recent.list()).toHaveLength(MAX_RECENT);
+  });
+
+  it('clears', () => {
+    const recent = new RecentSearches(memory(), 's');
+    recent.add('x');
+    recent.clear();
+    expect(recent.list()).toEqual([]);
+  });
+
+  it('reads garbled or foreign entries as empty and survives a storage that throws', () => {
+    const storage = memory();
+    storage.data.set('sgpt-search:recent:s', '{not json');
+    expect(new RecentSearches(storage, 's').list()).toEqual([]);
+    storage.data.set('sgpt-search:recent:s', JSON.stringify(['ok', 3, null, '']));
+    expect(new RecentSearches(storage, 's').list()).toEqual(['ok']);
+    const refusing: StorageLike = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+      setItem: () => {
+        throw new Error('QuotaExceededError');
+      },
+      removeItem: () => {
+        throw new Error('SecurityError');
+      },
+    };
+    const recent = new RecentSearches(refusing, 's');
+    expect(recent.add('x')).toEqual([]);
+    expect(() => recent.clear()).not.toThrow();
+    expect(new RecentSearches(null, 's').list()).toEqual([]);
+  });
+});
+
+describe('highlight link', () => {
+  it('adds the query before the fragment and reads it back', () => {
+    const href = withHighlight('https://x.org/guide/a.html#usage', 'read a file');
+    expect(href).toBe(`https://x.org/guide/a.html?${HIGHLIGHT_PARAM}=read+a+file#usage`);
+    expect(highlightQuery(new URL(href).search)).toBe('read a file');
+    expect(withHighlight('https://x.org/a?b=1', ' ')).toBe('https://x.org/a?b=1');
+    expect(highlightQuery('?other=1')).toBeNull();
+    expect(highlightQuery(`?${HIGHLIGHT_PARAM}=%20`)).toBeNull();
+  });
+});
