@@ -3,15 +3,16 @@
  * object per line, `{url, title, text, lang?}`, indexed like pages' sections, alone or with a
  * site's HTML. `url` is a path from the site root, optionally with the `#anchor` a hit links to;
  * records with the same path are the sections of one page. `filters` (`{key: value | [values]}`)
- * are the record's section's filter values; `weight` is accepted and reported as unused.
+ * are the record's section's filter values; `weight` (> 0, default 1) multiplies its keyword score
+ * (src/extract/weights), as `data-sgpt-weight` does a page's section's.
  */
 import { readFile } from 'node:fs/promises';
 import { SgptError } from '../errors';
 import type { Page } from '../extract/html';
 import { parseFilterObject } from '../extract/filters';
+import { checkWeight } from '../extract/weights';
 
 const KEYS = new Set(['url', 'title', 'text', 'lang', 'filters', 'weight']);
-const UNUSED = ['weight'];
 
 /** A record's url as a page path (each segment percent-encoded, as extracted pages' urls) and an anchor. */
 function splitUrl(url: string, where: string): { path: string; anchor: string } {
@@ -36,11 +37,10 @@ function text(value: unknown, key: string, where: string, required: boolean): st
 
 /**
  * The pages of a JSONL records file's text (`file` names it in errors, with the line). A bad line is
- * INPUT_INVALID naming file, line and field; `warn` hears of fields this version does not use.
+ * INPUT_INVALID naming file, line and field.
  */
-export function parseRecords(content: string, file: string, warn: (message: string) => void = () => undefined): Page[] {
+export function parseRecords(content: string, file: string): Page[] {
   const pages = new Map<string, Page & { titled: boolean }>();
-  const unused = new Set<string>();
   content.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${file}:${i + 1}`;
@@ -54,7 +54,6 @@ export function parseRecords(content: string, file: string, warn: (message: stri
     const fields = record as Record<string, unknown>;
     const unknown = Object.keys(fields).filter((key) => !KEYS.has(key));
     if (unknown.length > 0) throw new SgptError('INPUT_INVALID', `${where}: unknown field ${JSON.stringify(unknown[0])} (a record has ${[...KEYS].join(', ')})`);
-    for (const key of UNUSED) if (key in fields) unused.add(key);
     if (typeof fields.url !== 'string') throw new SgptError('INPUT_INVALID', `${where}: "url" must be a string`);
     const { path, anchor } = splitUrl(fields.url, where);
     const title = text(fields.title, 'title', where, true);
@@ -69,21 +68,30 @@ export function parseRecords(content: string, file: string, warn: (message: stri
     }
     if (page.sections.some((s) => s.anchor === anchor)) throw new SgptError('INPUT_INVALID', `${where}: a second record for ${fields.url}`);
     const filters = fields.filters === undefined ? undefined : parseFilterObject(fields.filters, where);
-    page.sections.push({ url: path, anchor, title, pageTitle: '', headingPath: [title], text: body, ...(filters && Object.keys(filters).length > 0 ? { filters } : {}) });
+    const weight = fields.weight === undefined ? 1 : checkWeight(fields.weight, `${where}: "weight"`);
+    page.sections.push({
+      url: path,
+      anchor,
+      title,
+      pageTitle: '',
+      headingPath: [title],
+      text: body,
+      ...(filters && Object.keys(filters).length > 0 ? { filters } : {}),
+      ...(weight === 1 ? {} : { weight }),
+    });
   });
-  if (unused.size > 0) warn(`${file}: ${[...unused].map((k) => `"${k}"`).join(' and ')} of records are not used by this version (no weights yet)`);
   return [...pages.values()].map(({ titled: _, ...page }) => ({ ...page, sections: page.sections.map((s) => ({ ...s, pageTitle: page.title })) }));
 }
 
 /** The pages of a JSONL records file. */
-export async function readRecords(path: string, warn?: (message: string) => void): Promise<Page[]> {
+export async function readRecords(path: string): Promise<Page[]> {
   let content: string;
   try {
     content = await readFile(path, 'utf8');
   } catch (error) {
     throw new SgptError('INPUT_INVALID', `--records ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return parseRecords(content, path, warn);
+  return parseRecords(content, path);
 }
 
 /** Site pages and record pages together; a record page at a site page's url is INPUT_INVALID. */

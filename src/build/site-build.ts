@@ -111,7 +111,7 @@ export async function checkInputs(run: IndexRun, out: string): Promise<void> {
 
 /** The pages a build indexes: the site's extracted pages plus the records, with their path filters. A single build and each shard read the same. */
 export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
-  const records = run.records === undefined ? [] : await readRecords(run.records, run.onWarning);
+  const records = run.records === undefined ? [] : await readRecords(run.records);
   const extracted = run.site === undefined ? [] : await extractSite(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
   return withPathFilters(withRecords(extracted, records, run.records ?? ''), run.filterFromPath ?? []);
 }

@@ -9,6 +9,7 @@
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { mergeFilters, parseFilterList, type Filters } from './filters';
+import { parseKeywords, parseWeight } from './weights';
 
 export interface Section {
   /** Site-relative URL of the page, e.g. '/library/functions.html'. */
@@ -24,6 +25,10 @@ export interface Section {
   text: string;
   /** Filter values the section carries (src/extract/filters); absent: none. */
   filters?: Filters;
+  /** The factor its keyword score is multiplied by (`data-sgpt-weight`, a record's `weight`); absent: 1. */
+  weight?: number;
+  /** Aliases that match like its title words (`data-sgpt-keywords`, `<meta name="sgpt-keywords">`); absent: none. */
+  keywords?: string[];
 }
 
 export interface Page {
@@ -254,6 +259,8 @@ interface OpenSection {
   title: string;
   path: string[];
   parts: string[];
+  weight: number;
+  keywords: string[];
 }
 
 /**
@@ -269,13 +276,25 @@ export function extractPage(html: string, url: string, warn: (message: string) =
   const pageTitle = pageTitleOf(document, root, isBody);
   const slots: Array<Section | null> = [];
   const stack: Array<{ level: number; title: string }> = [];
-  const open = (anchor: string, title: string, path: string[]): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [] });
+  const hints = pageHints(document, root, url);
+  // The weight of the innermost element with data-sgpt-weight around where a section starts.
+  let weight = hints.weight;
+  const open = (anchor: string, title: string, path: string[], own = weight): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [], weight: own, keywords: [] });
   let current = open('', '', []);
 
   const close = (section: OpenSection): void => {
     const text = collapse(section.parts.join(''));
     if (text || section.title) {
-      slots[section.slot] = { url, anchor: section.anchor, title: section.title || pageTitle, pageTitle, headingPath: section.path, text };
+      slots[section.slot] = {
+        url,
+        anchor: section.anchor,
+        title: section.title || pageTitle,
+        pageTitle,
+        headingPath: section.path,
+        text,
+        ...(section.weight === 1 ? {} : { weight: section.weight }),
+        ...(section.keywords.length > 0 ? { keywords: section.keywords } : {}),
+      };
     }
   };
 
@@ -325,10 +344,14 @@ export function extractPage(html: string, url: string, warn: (message: string) =
       return;
     }
     if (!isElement(node) && node.nodeName !== '#document') return;
+    const outer = weight;
     if (isElement(node)) {
       if (ignored(node, isBody) || isPermalink(node)) return;
+      const own = attr(node, 'data-sgpt-weight');
+      if (own !== undefined) weight = parseWeight(own, `${url}: data-sgpt-weight`);
       const level = headingLevel(node);
-      if (level > 0 && !admonitionTitle(node)) {
+      const heading = level > 0 && !admonitionTitle(node);
+      if (heading) {
         close(current);
         const parts: string[] = [];
         textOf(node, parts, isBody);
@@ -336,21 +359,54 @@ export function extractPage(html: string, url: string, warn: (message: string) =
         while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
         stack.push({ level, title });
         current = open(headingAnchor(node, root), title, stack.map((h) => h.title));
+        weight = outer;
+      }
+      // On a heading: the section it opens; elsewhere: the section the element sits in.
+      const aliases = attr(node, 'data-sgpt-keywords');
+      if (aliases !== undefined) current.keywords.push(...parseKeywords(aliases));
+      if (heading) return;
+      if (node.tagName === 'dl') {
+        definitionList(node);
+        weight = outer;
         return;
       }
-      if (node.tagName === 'dl') return definitionList(node);
     }
     const block = isElement(node) && !INLINE.has(node.tagName);
     if (block || node.nodeName === 'br') current.parts.push(' ');
     for (const child of (node as Element).childNodes) walk(child);
     if (block) current.parts.push(' ');
+    weight = outer;
   };
 
   for (const child of (root as Element).childNodes) walk(child);
   close(current);
   const filters = pageFilters(document, url);
   const sections = slots.filter((s): s is Section => s !== null).map((s) => (Object.keys(filters).length > 0 ? { ...s, filters } : s));
+  // The page's own aliases belong to its first section, the one a search for the page should find.
+  if (hints.keywords.length > 0 && sections.length > 0) sections[0] = { ...sections[0]!, keywords: [...hints.keywords, ...(sections[0]!.keywords ?? [])] };
   return { url, title: pageTitle, lang: pageLang(document), sections };
+}
+
+/**
+ * What the page says of all its sections: the weight of the innermost element with
+ * data-sgpt-weight around the content root (or on it), and its aliases: every
+ * `<meta name="sgpt-keywords" content="a, b">` and data-sgpt-keywords on the root or around it.
+ */
+function pageHints(document: T.Document, root: Node, url: string): { weight: number; keywords: string[] } {
+  const around: Element[] = [];
+  for (let node: Node | null = root; node && isElement(node); node = node.parentNode as Node | null) around.unshift(node);
+  let weight = 1;
+  const keywords: string[] = [];
+  for (const element of around) {
+    const own = attr(element, 'data-sgpt-weight');
+    if (own !== undefined) weight = parseWeight(own, `${url}: data-sgpt-weight`);
+    const aliases = attr(element, 'data-sgpt-keywords');
+    if (aliases !== undefined) keywords.push(...parseKeywords(aliases));
+  }
+  eachElement(document, (node) => {
+    if (node.tagName === 'meta' && attr(node, 'name') === 'sgpt-keywords') keywords.push(...parseKeywords(attr(node, 'content') ?? ''));
+  });
+  return { weight, keywords: [...new Set(keywords)] };
 }
 
 /**
@@ -360,15 +416,17 @@ export function extractPage(html: string, url: string, warn: (message: string) =
  */
 function pageFilters(document: T.Document, url: string): Filters {
   const found: Filters[] = [];
-  const visit = (node: Node): void => {
-    if (isElement(node)) {
-      const data = attr(node, 'data-sgpt-filter');
-      if (data !== undefined) found.push(parseFilterList(data, `${url}: data-sgpt-filter`));
-      if (node.tagName === 'meta' && attr(node, 'name') === 'sgpt-filter') found.push(parseFilterList(attr(node, 'content') ?? '', `${url}: <meta name="sgpt-filter">`));
-    }
-    // Depth is bounded: flattenDeep ran first.
-    for (const child of (node as Element).childNodes ?? []) visit(child);
-  };
-  visit(document);
+  eachElement(document, (node) => {
+    const data = attr(node, 'data-sgpt-filter');
+    if (data !== undefined) found.push(parseFilterList(data, `${url}: data-sgpt-filter`));
+    if (node.tagName === 'meta' && attr(node, 'name') === 'sgpt-filter') found.push(parseFilterList(attr(node, 'content') ?? '', `${url}: <meta name="sgpt-filter">`));
+  });
   return mergeFilters(...found);
+}
+
+/** Calls `visit` on every element under `node`, in document order. */
+function eachElement(node: Node, visit: (element: Element) => void): void {
+  if (isElement(node)) visit(node);
+  // Depth is bounded: flattenDeep ran first.
+  for (const child of (node as Element).childNodes ?? []) eachElement(child, visit);
 }

@@ -160,12 +160,13 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
 /**
  * The keyword index over `texts` (one per section): term-range chunks, then the head that lists
  * them; and its typo table (src/search/typos): files of word groups, then the head that lists them.
- * `langs`: each section's page `lang`, which picks its analysis (default: all English).
+ * `langs`: each section's page `lang`, which picks its analysis (default: all English); `weights`:
+ * each section's weight (default: all 1).
  */
-export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
   const languages = langs?.map(languageCode);
   await loadLanguages(languages ?? []);
-  const index = Bm25Index.build(texts, { languages });
+  const index = Bm25Index.build(texts, { languages, weights });
   const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
@@ -235,7 +236,8 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
-  const keywordRefs = await writeKeyword(keywordTexts, add, langs);
+  const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
+  const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
   const filtersRef = await writeFilters(filters, shardsOf, add);
 
   const manifest: Manifest = {

@@ -15,6 +15,8 @@
  *          N, then N document lengths (in terms), stop-word count and each (English) stop word,
  *          [with bit 1: language count L, L language codes (src/search/languages), and when L > 1
  *          one byte per document, its language's position in that list],
+ *          [with bit 2: count W of weighted documents, then W times the document's id as a delta
+ *          from the previous one (the first from 0) and its weight as float64 LE],
  *          chunk count C, then per chunk its first term, its file (an opaque label) and its byte length.
  *   chunk: "BM2T", version, T, then T terms in sorted order, front-coded (bytes shared with the
  *          previous term, suffix length, suffix bytes), then the T document frequencies, then each
@@ -26,6 +28,7 @@ import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type
 import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
 import { TypoTable, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
+import { isWeight, MAX_WEIGHT } from '../extract/weights';
 import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
 export interface Bm25Params {
@@ -46,6 +49,11 @@ export interface Bm25BuildOptions extends Partial<Bm25Params> {
    * loadLanguages), which decides its analysis; default: all English.
    */
   languages?: readonly string[];
+  /**
+   * Each document's weight, which multiplies its score (`data-sgpt-weight`, a record's `weight`):
+   * finite and > 0; default all 1. An index with every weight 1 is written as one without weights.
+   */
+  weights?: readonly number[];
 }
 
 export interface Bm25SearchOptions {
@@ -108,6 +116,17 @@ export interface Bm25Stats {
   languages: readonly string[];
   /** Per document, its language's position in `languages`; null when there is one language. */
   docLanguages: Uint8Array | null;
+  /** Per document, the factor its score is multiplied by; null when every weight is 1. */
+  docWeights: Float64Array | null;
+}
+
+/** The documents' weights as stats hold them (null: all 1). */
+function documentWeights(count: number, weights: readonly number[] | undefined): Float64Array | null {
+  if (weights === undefined) return null;
+  if (weights.length !== count) throw new SgptError('INTERNAL', `${weights.length} document weights for ${count} documents`);
+  const bad = weights.findIndex((w) => !isWeight(w));
+  if (bad >= 0) throw new SgptError('INPUT_INVALID', `document ${bad} has weight ${weights[bad]}; a weight must be a number > 0 and ≤ ${MAX_WEIGHT}`);
+  return weights.every((w) => w === 1) ? null : Float64Array.from(weights);
 }
 
 /** A sorted run of terms with their postings (the whole vocabulary, or one chunk of it). */
@@ -209,8 +228,11 @@ export interface QueryLanguage {
 class Scorer {
   readonly params: Bm25Params;
   private readonly avgLength: number;
+  /** The largest document weight: a query's ceiling (QueryMatch) allows for it, so strength stays below 1. */
+  private readonly maxWeight: number;
 
   constructor(readonly stats: Bm25Stats) {
+    this.maxWeight = stats.docWeights ? stats.docWeights.reduce((max, w) => Math.max(max, w), 1) : 1;
     this.params = checkParams(stats.params);
     let total = 0;
     for (const length of stats.docLengths) total += length;
@@ -229,7 +251,7 @@ class Scorer {
   /** `correct` (with `options.typos`) is asked for the corrections of each word that matches nothing. */
   search(query: string, k: number, options: Bm25SearchOptions, source: TermSource, correct?: Corrector): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
-    const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength);
+    const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength, this.stats.docWeights, this.maxWeight);
     const { analyzer, allowed } = this.queryLanguage(options);
     const partial = parseQuery(query, analyzer, isPrefix(options));
     const corrections: string[] = [];
@@ -388,7 +410,8 @@ export class Bm25Index {
       postDocs.set(list.docs, offsets[id]);
       postTfs.set(list.tfs, offsets[id]);
     });
-    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages };
+    const docWeights = documentWeights(docs.length, options.weights);
+    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages, docWeights };
     return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
   }
 
@@ -530,7 +553,7 @@ export function encodeHead(head: Bm25Head): Uint8Array {
   const out = new ByteWriter();
   writeMagic(out, HEAD_MAGIC, VERSION);
   const languages = stats.languages.length > 1 || stats.languages[0] !== DEFAULT_LANGUAGE;
-  out.varint((stats.stem ? 1 : 0) | (languages ? 2 : 0));
+  out.varint((stats.stem ? 1 : 0) | (languages ? 2 : 0) | (stats.docWeights ? 4 : 0));
   out.float64(stats.params.k1);
   out.float64(stats.params.b);
   out.varint(stats.docLengths.length);
@@ -541,6 +564,16 @@ export function encodeHead(head: Bm25Head): Uint8Array {
     out.varint(stats.languages.length);
     for (const code of stats.languages) writeString(out, code);
     if (stats.docLanguages) out.bytes(stats.docLanguages);
+  }
+  if (stats.docWeights) {
+    const weighted = [...stats.docWeights.keys()].filter((doc) => stats.docWeights![doc] !== 1);
+    out.varint(weighted.length);
+    let last = 0;
+    for (const doc of weighted) {
+      out.varint(doc - last);
+      out.float64(stats.docWeights[doc]!);
+      last = doc;
+    }
   }
   out.varint(chunks.length);
   for (const chunk of chunks) {
@@ -577,6 +610,19 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
       if (docLanguages.some((at) => at >= languages.length)) throw invalid('a document\'s language is out of range');
     }
   } else languages.push(DEFAULT_LANGUAGE);
+  let docWeights: Float64Array | null = null;
+  if (flags & 4) {
+    docWeights = new Float64Array(n).fill(1);
+    let doc = 0;
+    for (let count = input.count(), first = true; count > 0; count--, first = false) {
+      const delta = input.varint();
+      doc += delta;
+      if ((delta === 0 && !first) || doc >= n) throw invalid('a weighted document is out of order or out of range');
+      const weight = input.float64();
+      if (!isWeight(weight)) throw invalid(`document ${doc} has weight ${weight}`);
+      docWeights[doc] = weight;
+    }
+  }
   const chunks: ChunkEntry[] = [];
   for (let count = input.count(); count > 0; count--) chunks.push({ first: readString(input, what), file: readString(input, what), bytes: input.varint() });
   if (!input.done) throw invalid('trailing bytes after the chunk list');
@@ -586,7 +632,7 @@ export function decodeHead(data: Uint8Array, what: string): Bm25Head {
   } catch (error) {
     throw invalid((error as Error).message);
   }
-  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths, languages, docLanguages }, chunks };
+  return { stats: { params, stem: (flags & 1) === 1, stopWords, docLengths, languages, docLanguages, docWeights }, chunks };
 }
 
 /**
@@ -711,6 +757,8 @@ class Accumulator {
     private readonly params: Bm25Params,
     private readonly lengths: Uint32Array,
     private readonly avgLength: number,
+    private readonly weights: Float64Array | null,
+    private readonly maxWeight: number,
   ) {
     this.scores = new Float64Array(n);
   }
@@ -721,7 +769,7 @@ class Accumulator {
     const weight = Math.log(1 + (this.n - df + 0.5) / (df + 0.5)) * (k1 + 1);
     this.match.terms++;
     if (df > 0 && found) this.match.matched++;
-    this.match.ceiling += weight;
+    this.match.ceiling += weight * this.maxWeight;
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i] as number;
       const tf = tfs[i] as number;
@@ -735,7 +783,8 @@ class Accumulator {
   top(k: number, allowed: ((doc: number) => boolean) | null = null): Scored[] {
     const docs = allowed ? this.touched.filter(allowed) : this.touched;
     const top = new TopK(Math.min(k, docs.length));
-    for (const doc of docs) top.push(doc, this.scores[doc] as number);
+    const weights = this.weights;
+    for (const doc of docs) top.push(doc, weights ? (this.scores[doc] as number) * weights[doc]! : (this.scores[doc] as number));
     return top.result();
   }
 }

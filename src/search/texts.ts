@@ -9,9 +9,14 @@ export function embeddingText(pageTitle: string, headingPath: readonly string[],
   return `${path.filter(Boolean).join(' › ')}\n${text}`.trim();
 }
 
-/** What the keyword index reads for a section or document: the title counts twice, as in a field boost. */
-export function keywordText(section: { title: string; text: string }): string {
-  return `${section.title} ${section.title} ${section.text}`;
+/**
+ * What the keyword index reads for a section or document: the title counts twice, as in a field
+ * boost, and so do its aliases (`data-sgpt-keywords`, `<meta name="sgpt-keywords">`), which
+ * match like title words.
+ */
+export function keywordText(section: { title: string; text: string; keywords?: readonly string[] }): string {
+  const aliases = section.keywords?.join(' ') ?? '';
+  return aliases === '' ? `${section.title} ${section.title} ${section.text}` : `${section.title} ${section.title} ${aliases} ${aliases} ${section.text}`;
 }
 
 /** What the model reads for a document given in the page: a one-section page, so the section's policy ("title\ntext"). */

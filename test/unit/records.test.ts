@@ -59,11 +59,14 @@ describe('records', () => {
     expect(bad([line({ url: '/a', title: 'A', text: 'x', lang: 'de' }), line({ url: '/a#b', title: 'B', text: 'y' })].join('\n'))).toMatch(/"lang" "" differs from "de"/);
   });
 
-  it("keeps a record's filters on its section and reports weight as unused", () => {
-    const warnings: string[] = [];
-    const [page] = parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: { v: '1', tag: ['x', 'y'] }, weight: 2 }), 'r.jsonl', (m) => warnings.push(m));
+  it("keeps a record's filters and weight on its section", () => {
+    const [page] = parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: { v: '1', tag: ['x', 'y'] }, weight: 2 }), 'r.jsonl');
     expect(page!.sections[0]!.filters).toEqual({ v: ['1'], tag: ['x', 'y'] });
-    expect(warnings).toEqual(['r.jsonl: "weight" of records are not used by this version (no weights yet)']);
+    expect(page!.sections[0]!.weight).toBe(2);
+    expect(parseRecords(line({ url: '/a', title: 'A', text: 'x', weight: 1 }), 'r.jsonl')[0]!.sections[0]).not.toHaveProperty('weight');
+    for (const weight of [0, -1, '2', 101, null]) {
+      expect(() => parseRecords(line({ url: '/a', title: 'A', text: 'x', weight }), 'r.jsonl')).toThrow(/r\.jsonl:1: "weight": weight .* must be a number > 0 and ≤ 100/);
+    }
     expect(() => parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: { v: 3 } }), 'r.jsonl')).toThrow(/r\.jsonl:1: filter "v" must be a string or an array of strings/);
     expect(() => parseRecords(line({ url: '/a', title: 'A', text: 'x', filters: 'v:1' }), 'r.jsonl')).toThrow(/"filters" must be an object/);
   });

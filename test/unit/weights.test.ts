@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSiteIndex } from '../../src/build/site-build';
+import { extractPage } from '../../src/extract/html';
+import { fsLoader } from '../../src/index/node-files';
+import { SiteSearch } from '../../src/index/site-search';
+import { sectionTexts, writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
+import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
+import { keywordText } from '../../src/search/texts';
+
+const PLAIN = `<!doctype html><html lang="en"><head><title>Guide</title></head><body><main>
+<h1 id="top">Guide</h1><p>Install the package with apt, then configure it.</p>
+<h2 id="config">Configuration</h2><p>Edit the configuration file and restart the service.</p>
+<h2 id="faq">Questions</h2><p>Why does the service not start? Check the log.</p>
+</main></body></html>`;
+
+/** Every keyword and section file a build writes for `html`, as one digest. */
+async function keywordDigest(html: string): Promise<string> {
+  const pages = [extractPage(html, '/guide.html')];
+  const hash = createHash('sha256');
+  const add: AddFile = async (stem, ext, content) => {
+    hash.update(`${stem}.${ext}:`).update(content);
+    return { name: `${stem}.${ext}`, bytes: content.length } as never;
+  };
+  const { keywordTexts, langs } = await sectionTexts(pages);
+  await writeKeyword(keywordTexts, add, langs);
+  await writeSections(pages, 240, add);
+  return hash.digest('hex');
+}
+
+describe('a site without weights or aliases', () => {
+  it('writes the same keyword and section bytes as before weights existed', async () => {
+    expect(await keywordDigest(PLAIN)).toBe('d65a525f8b278325a68977ce53054bd223db6647f58a0428dce10851943a42ea');
+  });
+});
+
+describe('weights on the scorer', () => {
+  const docs = ['install the package', 'install the package', 'configure the service'];
+
+  it('multiplies a document\'s BM25 score by its weight, and only its own', () => {
+    const plain = Bm25Index.build(docs).search('install', 3);
+    const weighted = Bm25Index.build(docs, { weights: [1, 2.5, 1] }).search('install', 3);
+    expect(plain.map((h) => h.index)).toEqual([0, 1]); // a tie: the lower position first
+    expect(weighted.map((h) => h.index)).toEqual([1, 0]);
+    expect(weighted[0]!.score).toBeCloseTo(plain[0]!.score * 2.5, 12);
+    expect(weighted[1]!.score).toBeCloseTo(plain[0]!.score, 12);
+  });
+
+  it('keeps the query ceiling above any weighted score (fusion strength stays below 1)', () => {
+    const { hits, match } = Bm25Index.build(docs, { weights: [1, 50, 1] }).searchWithMatch('install package', 3);
+    expect(hits[0]!.score).toBeLessThan(match.ceiling);
+  });
+
+  it('writes weights in the head only when one differs from 1, and reads them back', () => {
+    const none = Bm25Index.build(docs).split(64).stats;
+    const ones = Bm25Index.build(docs, { weights: [1, 1, 1] }).split(64).stats;
+    expect(ones.docWeights).toBeNull();
+    expect(encodeHead({ stats: ones, chunks: [] })).toEqual(encodeHead({ stats: none, chunks: [] }));
+    const stats = Bm25Index.build(docs, { weights: [1, 3, 0.5] }).split(64).stats;
+    const back = decodeHead(encodeHead({ stats, chunks: [] }), 'k').stats;
+    expect([...back.docWeights!]).toEqual([1, 3, 0.5]);
+  });
+
+  it('scores the same in memory and from chunks', async () => {
+    const index = Bm25Index.build(docs, { weights: [1, 4, 2] });
+    const { stats, chunks } = index.split(16);
+    const head = decodeHead(encodeHead({ stats, chunks: chunks.map((c, i) => ({ first: c.first, file: `c${i}`, bytes: c.bytes.length })) }), 'k');
+    const chunked = new ChunkedBm25(head, async (i) => decodeChunk(chunks[i]!.bytes, `c${i}`, docs.length, chunks[i]!.first, chunks[i + 1]?.first ?? null));
+    expect(await chunked.search('the service install', 3)).toEqual(index.search('the service install', 3));
+  });
+
+  it('refuses a bad weight at build time and a corrupt one in a head', () => {
+    for (const weight of [0, -2, Number.NaN, Infinity, 101]) {
+      expect(() => Bm25Index.build(docs, { weights: [1, weight, 1] })).toThrow(/document 1 has weight .* must be a number > 0 and ≤ 100/);
+    }
+    const bytes = encodeHead({ stats: Bm25Index.build(docs, { weights: [1, 2, 1] }).split(64).stats, chunks: [] });
+    // The float64 of 2 (00 00 00 00 00 00 00 40) made -2.
+    const at = bytes.findLastIndex((b, i) => b === 0x40 && bytes[i - 1] === 0);
+    const bad = bytes.slice();
+    bad[at] = 0xc0;
+    expect(() => decodeHead(bad, 'keyword.bm25')).toThrow(/keyword\.bm25: document 1 has weight -2/);
+  });
+});
+
+describe('weights and aliases in HTML', () => {
+  const page = (body: string, head = '') => extractPage(`<html><head><title>P</title>${head}</head><body><main>${body}</main></body></html>`, '/p.html');
+
+  it('gives a section the weight of the innermost data-sgpt-weight around its heading', () => {
+    const { sections } = page(`<h1>Intro</h1><p>a</p>
+      <div data-sgpt-weight="2"><h2 id="x">X</h2><p>b</p><div data-sgpt-weight="0.5"><h3 id="y">Y</h3><p>c</p></div><h3 id="z">Z</h3><p>d</p></div>
+      <h2 id="w" data-sgpt-weight="3">W</h2><p>e</p><h2 id="v">V</h2><p>f</p>`);
+    expect(sections.map((s) => [s.title, s.weight ?? 1])).toEqual([['Intro', 1], ['X', 2], ['Y', 0.5], ['Z', 2], ['W', 3], ['V', 1]]);
+    expect(page('<h1>T</h1><p>x</p>').sections[0]).not.toHaveProperty('weight');
+    expect(extractPage('<body data-sgpt-weight="4"><h1>T</h1><p>x</p></body>', '/b.html').sections[0]!.weight).toBe(4);
+  });
+
+  it('refuses a weight that is not a number > 0 and ≤ 100, naming the page', () => {
+    for (const bad of ['', 'heavy', '0', '-1', '1e9', '200']) {
+      expect(() => page(`<h1 data-sgpt-weight="${bad}">T</h1>`)).toThrow(/\/p\.html: data-sgpt-weight: weight .* must be a number > 0 and ≤ 100/);
+    }
+  });
+
+  it('gives aliases to the section they sit in (or the heading opens), and the page\'s to its first section', () => {
+    const { sections } = page(`<h1>Intro</h1><p>a</p><h2 id="venv" data-sgpt-keywords="virtualenv, venv ">Environments</h2><p>b <span data-sgpt-keywords="sandbox">c</span></p>`, '<meta name="sgpt-keywords" content="overview,  start">');
+    expect(sections.map((s) => s.keywords)).toEqual([['overview', 'start'], ['virtualenv', 'venv', 'sandbox']]);
+    expect(page('<h1>T</h1><p>x</p>').sections[0]).not.toHaveProperty('keywords');
+  });
+
+  it('makes aliases count like title words in the keyword text', () => {
+    expect(keywordText({ title: 'Environments', text: 'body', keywords: ['virtualenv', 'python venv'] })).toBe('Environments Environments virtualenv python venv virtualenv python venv body');
+    expect(keywordText({ title: 'T', text: 'body', keywords: [] })).toBe('T T body');
+  });
+});
+
+describe('a weighted alias in a built site', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sgpt-weights-'));
+    const site = join(dir, 'site');
+    await mkdir(site);
+    const html = (title: string, body: string) => `<!doctype html><html lang="en"><head><title>${title}</title></head><body><main><h1 id="top">${title}</h1>${body}</main></body></html>`;
+    await writeFile(join(site, 'a.html'), html('Sandboxes', '<p>A sandbox isolates a sandbox from the sandbox host; the sandbox is cheap.</p>'));
+    await writeFile(join(site, 'b.html'), html('Environments', '<p data-sgpt-keywords="sandbox">Create an isolated environment for each project.</p>').replace('<main>', '<main data-sgpt-weight="3">'));
+    await writeFile(join(site, 'c.html'), html('Other', '<p>Nothing about it.</p>'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('ranks the weighted alias first through the site index', async () => {
+    const out = join(dir, 'out');
+    await buildSiteIndex({ site: join(dir, 'site'), out, model: 'test/fixtures/models/tiny-gpt2' });
+    const site = await SiteSearch.open(fsLoader(out));
+    expect((await site.keywordSearch('sandbox', 5)).map((h) => h.url)).toEqual(['/b.html#top', '/a.html#top']);
+  });
+});
