@@ -15,7 +15,7 @@ import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable }
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
 import { highlightRanges } from '../search/excerpt';
 import type { HybridFusionSettings } from '../search/fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from '../search/ranking';
 import { TopK } from '../search/topk';
 import type { Filters } from '../extract/filters';
 import { SiteFilters, type Facets, type FilterScope } from './filters';
@@ -180,7 +180,7 @@ export class SiteSearch {
   /** `marks`: how the query was read, for highlighting (its corrections, its language's analysis). */
   private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: { corrections: readonly string[]; analyzer: AnalyzerOptions }, semantic: boolean): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
-    return ranked.map(({ section, score }) => {
+    return promoteExactTitles(ranked, query, (hit) => infos.get(hit.section)!.title).map(({ section, score }) => {
       const info = infos.get(section)!;
       return {
         section,

@@ -7,7 +7,7 @@
 import { Bm25Index, type Bm25Result } from './bm25';
 import { highlightRanges, makeExcerpt } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth } from './ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
 import { keywordText } from './texts';
 
 export type DocumentId = string | number;
@@ -44,7 +44,7 @@ export class DocumentSearch {
   keywordSearch(query: string, limit: number): DocumentHit[] {
     const result = this.keyword.searchWithMatch(query, limit, KEYWORD_SEARCH);
     return this.hits(
-      result.hits.map((hit) => ({ doc: hit.index, score: hit.score })),
+      this.promoted(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), query),
       query,
       result.corrections,
       false,
@@ -64,7 +64,12 @@ export class DocumentSearch {
   private ranked(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number) {
     const keyword = this.keywordRanking(query, fusionDepth(limit));
     const ranked = fuseRanking(query, keyword, this.densePositions(dense), fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
-    return { ranked, corrections: keyword.corrections };
+    return { ranked: this.promoted(ranked, query), corrections: keyword.corrections };
+  }
+
+  /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost). */
+  private promoted(ranked: Array<{ doc: number; score: number }>, query: string): Array<{ doc: number; score: number }> {
+    return promoteExactTitles(ranked, query, (hit) => this.documents[hit.doc]!.title);
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */

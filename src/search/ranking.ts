@@ -42,3 +42,26 @@ export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly 
   const scored = keyword.hits.map((hit) => ({ id: hit.index, score: hit.score }));
   return fuseHybrid(scored, dense, fusion, { limit, query: { query, match: keyword.match } });
 }
+
+/**
+ * The exact-title boost: a result whose title is the query word for word (case, accents aside and
+ * punctuation ignored: "json.dumps" is "JSON dumps") moves to the front of the results, the
+ * others keeping their order. On the FAQ sets (questions) no query is any section's title, so it
+ * changes nothing there; it serves the navigational query, a page's name typed whole.
+ */
+export const EXACT_TITLE_BOOST = true;
+
+const TITLE_WORDS = /[\p{L}\p{N}]+/gu;
+
+/** The words of a title or query, for comparing them whole. */
+function titleKey(text: string): string {
+  return (text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(TITLE_WORDS) ?? []).join(' ');
+}
+
+/** `ranked` with the results whose title (`titleOf`) is the query first (EXACT_TITLE_BOOST), each group in its order. */
+export function promoteExactTitles<T>(ranked: readonly T[], query: string, titleOf: (hit: T) => string): T[] {
+  const key = titleKey(query);
+  if (!EXACT_TITLE_BOOST || key === '') return [...ranked];
+  const exact = ranked.filter((hit) => titleKey(titleOf(hit)) === key);
+  return exact.length === 0 ? [...ranked] : [...exact, ...ranked.filter((hit) => !exact.includes(hit))];
+}

@@ -9,6 +9,8 @@ import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 import { sectionTexts, writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
 import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
+import { DocumentSearch } from '../../src/search/document-search';
+import { promoteExactTitles } from '../../src/search/ranking';
 import { keywordText } from '../../src/search/texts';
 
 const PLAIN = `<!doctype html><html lang="en"><head><title>Guide</title></head><body><main>
@@ -133,5 +135,25 @@ describe('a weighted alias in a built site', () => {
     await buildSiteIndex({ site: join(dir, 'site'), out, model: 'test/fixtures/models/tiny-gpt2' });
     const site = await SiteSearch.open(fsLoader(out));
     expect((await site.keywordSearch('sandbox', 5)).map((h) => h.url)).toEqual(['/b.html#top', '/a.html#top']);
+  });
+});
+
+describe('the exact-title boost', () => {
+  const hits = [{ t: 'Reading files' }, { t: 'json — JSON encoder' }, { t: 'JSON' }, { t: 'Json!' }];
+  it('moves results titled as the query, word for word, to the front in their order', () => {
+    expect(promoteExactTitles(hits, 'json', (h) => h.t).map((h) => h.t)).toEqual(['JSON', 'Json!', 'Reading files', 'json — JSON encoder']);
+    expect(promoteExactTitles([{ t: 'json.dumps()' }, { t: 'Café' }], ' cafe ', (h) => h.t).map((h) => h.t)).toEqual(['Café', 'json.dumps()']);
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'json.dumps()' }], 'JSON dumps', (h) => h.t).map((h) => h.t)).toEqual(['json.dumps()', 'a']);
+  });
+  it('leaves the order when no title is the query, or the query has no words', () => {
+    expect(promoteExactTitles(hits, 'read json', (h) => h.t)).toEqual(hits);
+    expect(promoteExactTitles([{ t: '' }, { t: 'x' }], ' ?! ', (h) => h.t)).toEqual([{ t: '' }, { t: 'x' }]);
+  });
+  it('ranks an exactly titled document first in the in-page search, past more frequent mentions', () => {
+    const search = new DocumentSearch([
+      { id: 'a', title: 'Logging cookbook', text: 'logging logging logging handlers and logging formatters for logging' },
+      { id: 'b', title: 'Logging', text: 'The module that writes logs.' },
+    ]);
+    expect(search.keywordSearch('logging', 2).map((h) => h.doc)).toEqual([1, 0]);
   });
 });
