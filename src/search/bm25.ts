@@ -689,6 +689,12 @@ export class ChunkedBm25 {
     return this.scorer.search(query, k, options, await this.source(more, tables), (word) => fixes.get(word) ?? []);
   }
 
+  /** The chunks `query` reads, loaded, as a term source (MergedBm25 searches several indexes as one). */
+  async termSource(query: string, options: Bm25SearchOptions = {}): Promise<TermSource> {
+    await this.language(options.language);
+    return this.source(this.chunksFor(query, options), new Map());
+  }
+
   /** Loads chunks `needed` into `tables` (which may hold others already) and looks terms up in all of them. */
   private async source(needed: Set<number>, tables: Map<number, TermTable>): Promise<TermSource> {
     await Promise.all([...needed].filter((i) => !tables.has(i)).map(async (i) => tables.set(i, await this.load(i))));
@@ -732,6 +738,103 @@ export class ChunkedBm25 {
     }
     return lo - 1;
   }
+}
+
+/**
+ * The statistics of several indexes as those of one over all their documents, in order (several
+ * sites on one scale): N, every document's length (so the average length) and weight, languages
+ * merged; document frequencies add up when postings are joined. Indexes analysed differently
+ * (k1, b, stemming, stop words) cannot share a scale: INDEX_MODEL_MISMATCH.
+ */
+export function mergeStats(parts: readonly Bm25Stats[], names: readonly string[]): Bm25Stats {
+  const first = parts[0];
+  if (!first) throw new SgptError('INPUT_INVALID', 'merging keyword indexes needs at least one');
+  parts.forEach((stats, i) => {
+    const same = stats.params.k1 === first.params.k1 && stats.params.b === first.params.b && stats.stem === first.stem && stats.stopWords.join(' ') === first.stopWords.join(' ');
+    if (!same) throw new SgptError('INDEX_MODEL_MISMATCH', `${names[i]} was built with other keyword settings (k1, b, stemming or stop words) than ${names[0]}: rebuild both with one version of sgpt-search`);
+  });
+  const languages: string[] = [];
+  for (const stats of parts) for (const code of stats.languages) if (!languages.includes(code)) languages.push(code);
+  if (languages.length > MAX_LANGUAGES) throw new SgptError('INPUT_INVALID', `the indexes hold more than ${MAX_LANGUAGES} languages`);
+  const count = parts.reduce((n, stats) => n + stats.docLengths.length, 0);
+  const docLengths = new Uint32Array(count);
+  const docLanguages = new Uint8Array(count);
+  const weighted = parts.some((stats) => stats.docWeights);
+  const docWeights = weighted ? new Float64Array(count).fill(1) : null;
+  let at = 0;
+  for (const stats of parts) {
+    docLengths.set(stats.docLengths, at);
+    const codes = stats.languages.map((code) => languages.indexOf(code));
+    for (let doc = 0; doc < stats.docLengths.length; doc++) docLanguages[at + doc] = codes[stats.docLanguages?.[doc] ?? 0]!;
+    if (docWeights && stats.docWeights) docWeights.set(stats.docWeights, at);
+    at += stats.docLengths.length;
+  }
+  return { ...first, docLengths, languages, docLanguages: languages.length > 1 ? docLanguages : null, docWeights };
+}
+
+/**
+ * Several split indexes searched as one: document ids run through the indexes in order (the
+ * second's first document follows the first's last), and scores are those of one index built over
+ * all their documents (mergeStats; a term's postings are joined across indexes, so its document
+ * frequency is their sum). Typo correction is not applied across indexes.
+ */
+export class MergedBm25 {
+  private readonly scorer: Scorer;
+  /** Each index's first document id in the merged numbering. */
+  private readonly starts: number[];
+  private languagesLoaded: Promise<void> | undefined;
+
+  /** `names` name the indexes in errors. */
+  constructor(private readonly parts: readonly ChunkedBm25[], names: readonly string[]) {
+    this.scorer = new Scorer(mergeStats(parts.map((part) => part.head.stats), names));
+    let next = 0;
+    this.starts = parts.map((part) => ((next += part.docCount), next - part.docCount));
+  }
+
+  get docCount(): number {
+    return this.scorer.stats.docLengths.length;
+  }
+
+  async search(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Scored[]> {
+    return (await this.searchWithMatch(query, k, options)).hits;
+  }
+
+  /** `search`, with how well the query matched (for fusion). */
+  async searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Bm25Result> {
+    this.languagesLoaded ??= loadLanguages(this.scorer.stats.languages);
+    await this.languagesLoaded;
+    const sources = await Promise.all(this.parts.map((part) => part.termSource(query, options)));
+    const shift = (postings: Postings, i: number): Postings => ({ docs: postings.docs.map((doc) => doc + this.starts[i]!), tfs: postings.tfs });
+    const join = (lists: Postings[]): Postings => ({ docs: concat(lists.map((l) => l.docs)), tfs: concat(lists.map((l) => l.tfs)) });
+    const source: TermSource = {
+      postings: (term) => {
+        const lists = sources.flatMap((source, i) => {
+          const postings = source.postings(term);
+          return postings ? [shift(postings, i)] : [];
+        });
+        return lists.length === 0 ? undefined : join(lists);
+      },
+      startingWith: (prefix) => {
+        const byTerm = new Map<string, Postings[]>();
+        sources.forEach((source, i) => {
+          for (const [term, postings] of source.startingWith(prefix)) byTerm.set(term, [...(byTerm.get(term) ?? []), shift(postings, i)]);
+        });
+        return [...byTerm].sort(([a], [b]) => compareStrings(a, b)).map(([term, lists]) => [term, join(lists)]);
+      },
+    };
+    return this.scorer.search(query, k, { ...options, typos: false }, source);
+  }
+}
+
+/** Arrays joined in order. */
+function concat(arrays: readonly Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const array of arrays) {
+    out.set(array, at);
+    at += array.length;
+  }
+  return out;
 }
 
 /** First index in sorted `list` whose entry is ≥ `key`. */
