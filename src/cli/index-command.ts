@@ -16,7 +16,7 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
 
   --out <dir>          where to write manifest.json and the index files (reuses unchanged vectors there)
   --records <file>     also index records that are not HTML: one JSON object a line,
-                       {"url": "/path#anchor", "title": …, "text": …, "lang"?: …, "filters"?: {"key": "value"}}; with no site
+                       {"url": "/path#anchor", "title": …, "text": …, "lang"?: …, "filters"?: {"key": "value"}, "weight"?: 2}; with no site
                        folder, the records alone
   --model <source>     model folder, URL or hub id (default: the bundled default model)
   --mode <mode>        symmetric | asymmetric (default: the model's config)
