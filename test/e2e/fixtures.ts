@@ -2,12 +2,28 @@
  * Shared e2e fixtures: every page records the element's events in `window.__sgpt`, and no request
  * may leave this machine (anything not to 127.0.0.1/localhost is aborted and fails the test).
  */
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 
 export interface RecordedEvent {
   type: string;
   detail: Record<string, unknown>;
   target: string;
+}
+
+/**
+ * Record the element's events in `window.__sgpt`, from before the page's scripts run. The fixture
+ * does it for every page; a test that cannot use the fixture (pages opened from disk) calls it.
+ */
+export async function recordEvents(target: BrowserContext | Page): Promise<void> {
+  await target.addInitScript(() => {
+    const events: unknown[] = [];
+    (window as unknown as { __sgpt: unknown[] }).__sgpt = events;
+    for (const type of ['sgpt-ready', 'sgpt-results', 'sgpt-error', 'sgpt-progress', 'sgpt-facets', 'sgpt-select']) {
+      document.addEventListener(type, (event) => {
+        events.push({ type, detail: (event as CustomEvent).detail, target: (event.target as Element).id });
+      });
+    }
+  });
 }
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
@@ -29,15 +45,7 @@ export const test = base.extend<{ outsideRequests: string[] }>({
           outside.push(url.href);
         }
       });
-      await context.addInitScript(() => {
-        const events: unknown[] = [];
-        (window as unknown as { __sgpt: unknown[] }).__sgpt = events;
-        for (const type of ['sgpt-ready', 'sgpt-results', 'sgpt-error', 'sgpt-progress', 'sgpt-facets', 'sgpt-select']) {
-          document.addEventListener(type, (event) => {
-            events.push({ type, detail: (event as CustomEvent).detail, target: (event.target as Element).id });
-          });
-        }
-      });
+      await recordEvents(context);
       await use(outside);
       expect(outside, 'requests that tried to leave localhost').toEqual([]);
     },

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { events, recordEvents } from './fixtures';
 import { buildFixtureSite, serveFolder, type StaticServer } from './static-server';
 
 const test = base;
@@ -41,24 +42,11 @@ interface Hit {
 interface Stage {
   stage: string;
   results: Hit[];
-  at: number;
 }
 
-/** Record the element's result stages and errors in the page, from before its scripts run. */
-async function record(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const log = { stages: [] as unknown[], errors: [] as unknown[] };
-    (window as unknown as { __log: typeof log }).__log = log;
-    addEventListener('sgpt-results', (event) => {
-      const detail = (event as CustomEvent).detail;
-      log.stages.push({ stage: detail.stage, query: detail.query, results: detail.results, at: performance.now() });
-    });
-    addEventListener('sgpt-error', (event) => log.errors.push((event as CustomEvent).detail));
-  });
-}
-
+/** The element's result stages for QUERY, in order (recorded by ./fixtures' recordEvents). */
 async function stages(page: Page): Promise<Stage[]> {
-  return page.evaluate((query) => (window as unknown as { __log: { stages: Array<Stage & { query: string }> } }).__log.stages.filter((s) => s.query === query), QUERY);
+  return (await events(page, 'sgpt-results')).filter((e) => e.detail.query === QUERY).map((e) => e.detail as unknown as Stage);
 }
 
 async function search(page: Page, url: string): Promise<{ keyword: Hit[]; semantic: Hit[] }> {
@@ -77,22 +65,21 @@ test('opened from disk: keyword then semantic results, only file: requests, the 
   test.setTimeout(150_000);
   const requests: string[] = [];
   context.on('request', (request) => requests.push(request.url()));
-  await record(page);
+  await recordEvents(page);
   const fileBase = pathToFileURL(site).href + '/';
   const fromDisk = await search(page, `${fileBase}offline.html`);
   expect(fromDisk.keyword.length).toBeGreaterThan(0);
   expect(fromDisk.keyword[0]!.url).toBe(`${fileBase}guide/install.html#installing-teapot`);
   expect(fromDisk.semantic.length).toBeGreaterThan(0);
   expect(fromDisk.semantic.every((hit) => hit.semantic === true)).toBe(true);
-  const errors = await page.evaluate(() => (window as unknown as { __log: { errors: unknown[] } }).__log.errors);
-  expect(errors).toEqual([]);
+  expect(await events(page, 'sgpt-error')).toEqual([]);
   // Nothing but the files beside the page, and the worker's blob (no fetch, no XHR, no network).
   const other = requests.filter((url) => !url.startsWith('file:') && !url.startsWith('blob:'));
   expect(other).toEqual([]);
   expect(requests.some((url) => url.includes('/sgpt/offline/') && url.endsWith('.onnx.js'))).toBe(true);
 
   const httpPage = await context.newPage();
-  await record(httpPage);
+  await recordEvents(httpPage);
   const overHttp = await search(httpPage, `${server.origin}/http.html`);
   expect(sitePaths(fromDisk.keyword, fileBase)).toEqual(sitePaths(overHttp.keyword, `${server.origin}/`));
   expect(sitePaths(fromDisk.semantic, fileBase)).toEqual(sitePaths(overHttp.semantic, `${server.origin}/`));
@@ -100,7 +87,7 @@ test('opened from disk: keyword then semantic results, only file: requests, the 
 
 test('a browser that refuses the worker: keyword results still come, and the element says why semantic results are off', async ({ page }) => {
   test.setTimeout(60_000);
-  await record(page);
+  await recordEvents(page);
   // As a browser that blocks workers on file: pages would (a thrown SecurityError).
   await page.addInitScript(() => {
     (window as unknown as { Worker: unknown }).Worker = class {
