@@ -80,8 +80,9 @@ export async function embedCommand(argv: string[]): Promise<number> {
   if (values.documents !== undefined && (maxLength !== undefined || overlap !== undefined)) {
     throw new SgptError('INPUT_INVALID', '--documents embeds as the browser does: --max-length and --overlap would make vectors the browser cannot check');
   }
+  const source = modelSource(values.model);
   // The model loads while stdin is read (start-up counts for a short input).
-  const loading = Embedder.load(modelSource(values.model), {
+  const loading = Embedder.load(source, {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...documentSessions(threads),
   });
@@ -94,7 +95,7 @@ export async function embedCommand(argv: string[]): Promise<number> {
   try {
     if (values.documents !== undefined) {
       const { embedDocuments } = await import('./embed-documents');
-      const text = await embedDocuments(embedder, modelSource(values.model), values.documents, { ...(values.out ? { out: values.out } : {}), ...(batchSize ? { batchSize } : {}) });
+      const text = await embedDocuments(embedder, source, values.documents, { ...(values.out ? { out: values.out } : {}), ...(batchSize ? { batchSize } : {}) });
       if (values.out === undefined) process.stdout.write(text);
       return 0;
     }
