@@ -26,10 +26,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'model'))
 sys.path.insert(0, os.path.join(ROOT, 'model', 'nano'))
-from gpt2 import GPT2, HParams, export_onnx, sgpt_settings, write_config  # noqa: E402
+from gpt2 import GPT2, HParams, export_onnx, onnx_weights, sgpt_settings, write_config  # noqa: E402
 from quantize import quantize_model  # noqa: E402
 from tokenizer_files import write_tokenizer_files  # noqa: E402
 from nano import PrunedEmbedding, pad, pool  # noqa: E402
+from warm_shipped import shipped_init  # noqa: E402
 
 BUILD = os.path.join(HERE, 'build')
 CHECK_TEXTS = ['what similarity laws must be obeyed when constructing aeroelastic models',
@@ -50,10 +51,7 @@ def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n
     n_layer = len({k.split('.')[1] for k in w if k.startswith('h.')})
     hp = HParams(n_layer=max(n_layer, 1), n_head=n_head, n_embd=d, n_positions=w['wpe'].shape[0])
     model = GPT2(hp)
-    id_map = torch.from_numpy(init['id_map'].astype(np.int64))
-    if rows:
-        id_map = torch.where(id_map <= rows, id_map, torch.zeros_like(id_map))
-        table = table[:rows + 1]
+    id_map, table = prune_rows(torch.from_numpy(init['id_map'].astype(np.int64)), table, rows)
     model.wte = PrunedEmbedding(id_map, d)
     sd = {'wte.weight': table, 'wte.id_map': id_map, 'wpe.weight': w['wpe'],
           'ln_f.weight': w['ln_f.weight'], 'ln_f.bias': w['ln_f.bias']}
@@ -77,8 +75,48 @@ def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n
     return model
 
 
-def export(model, out, table_bits=8, layer_bits=8, group=0, exact=()):
+def prune_rows(id_map, table, rows):
+    """Keep table rows 0..rows (rows are ordered by use): ids of the others map to the stop row 0."""
+    if not rows:
+        return id_map, table
+    return torch.where(id_map <= rows, id_map, torch.zeros_like(id_map)), table[:rows + 1]
+
+
+def load_folder(model_dir, pairs, rows=None):
+    """An exported model folder of ours (GPT-2 with an id -> row table, e.g. the shipped sgpt-nano)
+    back as a torch GPT2, rows reordered by use in the training pairs (warm_shipped.py) and pruned."""
+    with open(os.path.join(model_dir, 'config.json')) as f:
+        cfg = json.load(f)
+    hp = HParams(n_layer=cfg['n_layer'], n_head=cfg['n_head'], n_embd=cfg['n_embd'], n_positions=cfg['n_positions'])
+    w = onnx_weights(os.path.join(model_dir, 'onnx', 'model.onnx'))
+    init = shipped_init(model_dir, pairs)
+    id_map, table = prune_rows(torch.from_numpy(init['id_map'].astype(np.int64)), torch.from_numpy(init['table']), rows)
+    model = GPT2(hp)
+    model.wte = PrunedEmbedding(id_map, hp.n_embd)
+    sd = {k: torch.from_numpy(np.array(w[k], np.float32)) for k in model.state_dict() if not k.startswith('wte.')}
+    sd.update({'wte.weight': table, 'wte.id_map': id_map})
+    model.load_state_dict(sd)
+    model.eval()
+    return model
+
+
+def zero_dead_weights(model):
+    """Zero the inputs of branch outputs that are exactly zero (an MLP unit whose c_proj row is 0,
+    an attention whose c_proj is 0): the function is unchanged and the zeros compress to nothing,
+    where sgpt-nano's random-initialised, never-used c_attn / c_fc cost ~2 MB of gzip."""
+    with torch.no_grad():
+        for blk in model.h:
+            dead = (blk.mlp.c_proj.weight == 0).all(1)
+            blk.mlp.c_fc.weight[:, dead] = 0.0
+            blk.mlp.c_fc.bias[dead] = 0.0
+            if (blk.attn.c_proj.weight == 0).all():
+                blk.attn.c_attn.weight.zero_()
+                blk.attn.c_attn.bias.zero_()
+
+
+def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=()):
     os.makedirs(BUILD, exist_ok=True)
+    zero_dead_weights(model)
     model.wte.id_map = model.wte.id_map.to(torch.int32)
     fp32 = os.path.join(BUILD, 'export-fp32.onnx')
     export_onnx(model, fp32, kind='features')
@@ -87,7 +125,7 @@ def export(model, out, table_bits=8, layer_bits=8, group=0, exact=()):
     dst = os.path.join(out, 'onnx', 'model.onnx')
     int4 = [n for n, p in model.named_parameters() if p.dim() == 2 and
             ((n == 'wte.weight' and table_bits == 4) or (n.startswith('h.') and layer_bits == 4))]
-    quantize_model(fp32, dst, int4=tuple(int4), group=group,
+    quantize_model(fp32, dst, keep=keep, int4=tuple(int4), group=group,
                    exact_columns={'wte.weight': list(exact)} if exact else None)
     write_config(out, model.hp, sgpt_settings('asymmetric'))
     write_tokenizer_files(out, 300)
@@ -106,7 +144,11 @@ def export(model, out, table_bits=8, layer_bits=8, group=0, exact=()):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
-    ap.add_argument('--weights', required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument('--weights', help='train_gpu.py output folder')
+    src.add_argument('--from-model', help='an exported model folder (e.g. public/models/sgpt-nano) to re-quantise / prune')
+    ap.add_argument('--pairs', default=os.path.join(ROOT, '.gpu-bundle', 'pairs.npz'), help='row order for --from-model')
+    ap.add_argument('--keep', default='', help='initializers left fp32 (sgpt-nano: wpe.weight, its hand-set ramp)')
     ap.add_argument('--init', default=None, help='init.npz of the bundle (id -> row map); default <weights>/../init.npz or .gpu-bundle')
     ap.add_argument('--which', default='full', choices=['full', 'bow'])
     ap.add_argument('--rows', type=int, default=0)
@@ -119,7 +161,10 @@ if __name__ == '__main__':
                     "(the warm start's stop direction lives in dims 0 and 1, 17x the other dims; '' for none)")
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'sgpt-nano-2'))
     a = ap.parse_args()
-    init = a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz')
-    m = load(a.weights, init, a.which, a.rows or None, a.zero_branches, a.heads)
+    if a.from_model:
+        m = load_folder(a.from_model, a.pairs, a.rows or None)
+    else:
+        m = load(a.weights, a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz'), a.which, a.rows or None,
+                 a.zero_branches, a.heads)
     exact = [int(c) for c in a.exact_columns.split(',') if c]
-    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact)))
+    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact, tuple(filter(None, a.keep.split(','))))))

@@ -90,8 +90,9 @@ class Net(nn.Module):
         with torch.no_grad():
             self.ln_f.weight.copy_(torch.from_numpy(init['ln_f'].astype(np.float32)))
 
-    def forward(self, ids, use_blocks=True):
-        x = self.wte[self.id_map[ids]] + self.wpe[:ids.shape[1]][None]
+    def forward(self, ids, use_blocks=True, rows=None, sub=None):
+        """rows/sub: the rows of ids in sub = wte[some rows] (pooled() gathers once per batch side)."""
+        x = (self.wte[self.id_map[ids]] if sub is None else sub[rows]) + self.wpe[:ids.shape[1]][None]
         if use_blocks:
             for blk in self.h:
                 x = blk(x)
@@ -129,15 +130,32 @@ class Seqs:
         return ids, mask
 
 
-def encode(model, seqs, idx, br, use_blocks, bs=2048):
-    out = []
+def pooled(model, seqs, idx, br, use_blocks, chunks):
+    """Pooled vectors of seqs[idx], run in `chunks` length-sorted pieces, each padded only to its
+    own longest sequence (most documents are short: on a CPU, padding is most of the cost)."""
+    idx = np.asarray(idx)
+    order = np.argsort(seqs.len[torch.as_tensor(idx, device=seqs.device).long()].cpu().numpy(), kind='stable')
+    batches = [seqs.batch(idx[part], br) for part in np.array_split(order, min(chunks, len(order)))]
+    # one gather from the table for all pieces: each gather's backward writes a dense table-sized
+    # gradient, which per piece cost more than the layers on a CPU
+    uniq, inv = torch.unique(torch.cat([model.id_map[ids].flatten() for ids, _ in batches]), return_inverse=True)
+    sub = model.wte[uniq]
+    parts, o = [], 0
+    for ids, mask in batches:
+        rows = inv[o:o + ids.numel()].view(ids.shape)
+        o += ids.numel()
+        parts.append(pool(model(ids, use_blocks, rows, sub), mask))
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return torch.cat(parts)[torch.from_numpy(back).to(parts[0].device)]
+
+
+def encode(model, seqs, idx, br, use_blocks, bs=256):
     model.eval()
     with torch.no_grad(), autocast(seqs.device):
-        for i in range(0, len(idx), bs):
-            ids, mask = seqs.batch(idx[i:i + bs], br)
-            out.append(pool(model(ids, use_blocks), mask))
+        out = pooled(model, seqs, idx, br, use_blocks, -(-len(idx) // bs))
     model.train()
-    return torch.cat(out)
+    return out
 
 
 def autocast(device):
@@ -256,6 +274,13 @@ def main():
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--resume', default=os.path.join(HERE, 'ckpt.pt'))
+    ap.add_argument('--bundle', default=HERE, help='folder with pairs.npz (and init.npz)')
+    ap.add_argument('--init', default='', help='warm start (default <bundle>/init.npz; warm_shipped.py writes the shipped sgpt-nano as one)')
+    ap.add_argument('--q-len', type=int, default=64, help='max query tokens, brackets included')
+    ap.add_argument('--d-len', type=int, default=128, help='max document tokens, brackets included')
+    ap.add_argument('--train-rows', type=int, default=0, help='only the first R table rows (the most used) are trained; 0: all')
+    ap.add_argument('--chunks', type=int, default=1, help='length-sorted pieces per batch side (less padding; 4-8 on a CPU)')
+    ap.add_argument('--keep', action='store_true', help='also keep each checkpoint in <out>/step-N/ for selection')
     a = ap.parse_args()
     t_start = time.time()
     if a.threads:
@@ -266,15 +291,15 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     os.makedirs(a.out, exist_ok=True)
-    P = dict(np.load(os.path.join(HERE, 'pairs.npz')))
-    init = dict(np.load(os.path.join(HERE, 'init.npz')))
+    P = dict(np.load(os.path.join(a.bundle, 'pairs.npz')))
+    init = dict(np.load(a.init or os.path.join(a.bundle, 'init.npz')))
     rng = np.random.default_rng(a.seed)
     if a.subset:
         P['train'] = P['train'][rng.permutation(len(P['train']))[:a.subset]]
     n_rows = init['table'].shape[0]
     P['id_map_t'] = torch.from_numpy(init['id_map'].astype(np.int64)).to(dev)
-    qs = Seqs(P['q_tok'], P['q_off'], dev, 64)
-    ds = Seqs(P['doc_tok'], P['doc_off'], dev, 128)
+    qs = Seqs(P['q_tok'], P['q_off'], dev, a.q_len)
+    ds = Seqs(P['doc_tok'], P['doc_off'], dev, a.d_len)
     P['qs'] = qs
     held = P['held']
     sel_idx = np.random.default_rng(0).permutation(len(held))[:a.sel]
@@ -286,6 +311,11 @@ def main():
     meta['embed_scale'] = scale
     full = Net(init, a.layers, a.heads, scale=scale).to(dev)
     bow = Net(init, a.layers, a.heads, blocks=False, scale=scale).to(dev)
+    if a.train_rows:
+        # rare rows keep their warm-start values: too few pairs to learn from, and training them
+        # cost sgpt-nano out-of-domain quality (its model card, "Selection and honesty")
+        for m in (full, bow):
+            m.wte.register_hook(lambda g: torch.cat([g[:a.train_rows], torch.zeros_like(g[a.train_rows:])]))
     meta['params'] = {'table': int(full.wte.numel()), 'other': int(sum(p.numel() for n, p in full.named_parameters() if n != 'wte'))}
     meta['evals'].append({'step': 0, 'warm_start': selection(full, False, sel, qs, ds),
                           'full_step0': selection(full, True, sel, qs, ds)})
@@ -325,10 +355,10 @@ def main():
     ridx = np.random.default_rng(a.seed + 1 + step)
     n_docs = len(ds.off)
 
-    def loss_of(model, use_blocks, qids, qmask, dids, dmask):
+    def loss_of(model, use_blocks, qidx, didx):
         with autocast(dev):
-            q = pool(model(qids, use_blocks), qmask)
-            d = pool(model(dids, use_blocks), dmask)
+            q = pooled(model, qs, qidx, Q_BR, use_blocks, a.chunks)
+            d = pooled(model, ds, didx, D_BR, use_blocks, a.chunks)
         return F.cross_entropy(20.0 * q @ d.T, labels[:len(q)])
 
     def checkpoint(final=False):
@@ -337,6 +367,10 @@ def main():
         meta['wall_seconds'] = round(time.time() - t_start, 1)
         meta['gates'] = [[round(float(b.g_attn), 4), round(float(b.g_mlp), 4)] for b in full.h]
         save_weights(a.out, full, bow, meta)
+        if a.keep:
+            keep = os.path.join(a.out, f'step-{step}')
+            os.makedirs(keep, exist_ok=True)
+            save_weights(keep, full, bow, meta)
         if a.resume:
             torch.save({'full': full.state_dict(), 'bow': bow.state_dict(), 'opt_full': opt_full.state_dict(),
                         'opt_bow': opt_bow.state_dict(), 'step': step, 'trained': time.time() - t0,
@@ -349,19 +383,18 @@ def main():
         nb = neg[bi]
         use_hard = (nb >= 0) & (ridx.random(len(bi)) < a.hard_share)
         nb = np.where(use_hard, nb, ridx.integers(0, n_docs, len(bi)))
-        qids, qmask = qs.batch(rows[:, 0], Q_BR)
-        dids, dmask = ds.batch(np.concatenate([rows[:, 1], nb]), D_BR)
+        qidx, didx = rows[:, 0], np.concatenate([rows[:, 1], nb])
         frac = (time.time() - t0) / a.budget
         sched = min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
         for opt in (opt_full, opt_bow):
             for g in opt.param_groups:
                 g['lr'] = g['base'] * sched
-        lf = loss_of(full, True, qids, qmask, dids, dmask)
+        lf = loss_of(full, True, qidx, didx)
         opt_full.zero_grad(set_to_none=True)
         lf.backward()
         torch.nn.utils.clip_grad_norm_(full.parameters(), 1.0)
         opt_full.step()
-        lb = loss_of(bow, False, qids, qmask, dids, dmask)
+        lb = loss_of(bow, False, qidx, didx)
         opt_bow.zero_grad(set_to_none=True)
         lb.backward()
         torch.nn.utils.clip_grad_norm_(bow.parameters(), 1.0)
