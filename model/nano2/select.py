@@ -37,14 +37,18 @@ def evaluate(model_dir, data, split, methods, threads):
 
 
 def export_checkpoint(step_dir, bits, heads, init):
+    import numpy as np
     import export  # noqa: E402 (torch and onnx only when a checkpoint is exported)
+    # with sgpt-nano's position unit: its table column 2 and wpe ramp stay exact (model card)
+    unit = 'unit_fc' in np.load(init)
+    exact, keep = ((0, 1, 2), ('wpe.weight',)) if unit else ((0, 1), ())
     name = os.path.basename(step_dir.rstrip('/'))
     made = {}
     for variant, which, zero in (('full', 'full', False), ('zeroed', 'full', True), ('bow', 'bow', False)):
         out = os.path.join(BUILD, 'select', f'{name}-{variant}-t{bits[0]}')
         if not os.path.exists(os.path.join(out, 'onnx', 'model.onnx')):
             model = export.load(step_dir, init, which, bits[2] or None, zero, heads)
-            export.export(model, out, bits[0], bits[1], exact=(0, 1))
+            export.export(model, out, bits[0], bits[1], exact=exact, keep=keep)
         made[f'{name}-{variant}'] = out
     return made
 
@@ -53,7 +57,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--models', default='', help='name=dir,name=dir')
     ap.add_argument('--checkpoints', nargs='*', default=[])
-    ap.add_argument('--init', default=os.path.join(BUILD, 'shipped-init.npz'))
+    ap.add_argument('--init', default=os.path.join(BUILD, 'shipped-init-unit.npz'))
     ap.add_argument('--heads', type=int, default=6)
     ap.add_argument('--table-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--layer-bits', type=int, default=8, choices=[4, 8])

@@ -43,9 +43,11 @@ class Conv1D(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, d, n_head, n_layer):
+    def __init__(self, d, n_head, n_layer, unit=False):
         super().__init__()
         self.n_head = n_head
+        # unit: MLP hidden unit 0 is outside the gate (sgpt-nano's position unit, see Net)
+        self.register_buffer('has_unit', torch.tensor(float(unit)))
         self.ln_1, self.ln_2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.attn = nn.Module()
         self.attn.c_attn = Conv1D(d, 3 * d, 0.02)
@@ -70,9 +72,20 @@ class Block(nn.Module):
             o = torch.softmax(sc, -1) @ v
         return self.attn.c_proj(o.transpose(1, 2).reshape(b, s, d))
 
-    def forward(self, x):
-        x = x + self.g_attn * self.attention(self.ln_1(x))
-        return x + self.g_mlp * self.mlp.c_proj(gelu_new(self.mlp.c_fc(self.ln_2(x))))
+    def forward(self, x, branches=True):
+        """branches=False: the gated branches removed (the ablation); the unit, if any, stays."""
+        unit = bool(self.has_unit)
+        if branches:
+            x = x + self.g_attn * self.attention(self.ln_1(x))
+            h = gelu_new(self.mlp.c_fc(self.ln_2(x)))
+            w, b = self.mlp.c_proj.weight, self.mlp.c_proj.bias
+            if not unit:
+                return x + self.g_mlp * (h @ w + b)
+            return x + self.g_mlp * (h[..., 1:] @ w[1:] + b) + h[..., :1] * w[0]
+        if not unit:
+            return x
+        u = gelu_new(self.ln_2(x) @ self.mlp.c_fc.weight[:, 0] + self.mlp.c_fc.bias[0])
+        return x + u[..., None] * self.mlp.c_proj.weight[0]
 
 
 class Net(nn.Module):
@@ -85,17 +98,29 @@ class Net(nn.Module):
         self.register_buffer('id_map', torch.from_numpy(init['id_map'].astype(np.int64)))
         self.wte = nn.Parameter(table.clone())
         self.wpe = nn.Parameter(torch.zeros(n_pos, d))
-        self.h = nn.ModuleList([Block(d, n_head, n_layer) for _ in range(n_layer)]) if blocks else nn.ModuleList()
+        # With 'unit_fc' in the init (warm_shipped.py --unit), sgpt-nano's position unit comes
+        # along: a wpe ramp read by the last block's MLP unit 0, which writes along the stop
+        # direction and so cancels SGPT's position weights; it is trainable, outside the gates, and
+        # kept in the ablations (without it the warm start loses half its quality, model card).
+        unit = 'unit_fc' in init
+        n_blocks = n_layer if blocks else int(unit)
+        self.blocks = blocks
+        self.h = nn.ModuleList([Block(d, n_head, n_layer, unit and i == n_blocks - 1) for i in range(n_blocks)])
         self.ln_f = nn.LayerNorm(d)
         with torch.no_grad():
             self.ln_f.weight.copy_(torch.from_numpy(init['ln_f'].astype(np.float32)))
+            if unit:
+                self.wpe.copy_(torch.from_numpy(init['wpe'].astype(np.float32)) * scale)
+                mlp = self.h[-1].mlp
+                mlp.c_fc.weight[:, 0] = torch.from_numpy(init['unit_fc'].astype(np.float32))
+                mlp.c_fc.bias[0] = float(init['unit_fc_bias'])
+                mlp.c_proj.weight[0] = torch.from_numpy(init['unit_proj'].astype(np.float32)) * scale
 
     def forward(self, ids, use_blocks=True, rows=None, sub=None):
         """rows/sub: the rows of ids in sub = wte[some rows] (pooled() gathers once per batch side)."""
         x = (self.wte[self.id_map[ids]] if sub is None else sub[rows]) + self.wpe[:ids.shape[1]][None]
-        if use_blocks:
-            for blk in self.h:
-                x = blk(x)
+        for blk in self.h:
+            x = blk(x, use_blocks and self.blocks)
         return self.ln_f(x)
 
 
