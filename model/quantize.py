@@ -13,7 +13,8 @@ Columns listed in exact_columns stay fp32: W = Cast(W_q) * scale + C @ S, with C
 fp32 columns and S a [k, cols] 0/1 selector (sgpt-nano's wte column 2 carries a small learned
 per-token value that its position circuit amplifies 200-fold; int8 would erase it).
 
-4-bit (bits={name: 4}, sgpt-nano-2): symmetric, values -7..7 per channel, or per group of `group`
+4-bit (bits={name: 4}, sgpt-nano-2): symmetric, values -7..7 per channel (-levels..levels with
+levels < 7: coarser, but the fewer codes compress better under gzip), or per group of `group`
 consecutive weights inside a channel's row / column, stored two per byte (uint8, value + 8 in each
 nibble) with float16 scales; the graph unpacks them with ordinary ops that the runtime folds at
 session start like the int8 ones: Cast -> Div 16 -> Floor (high nibble), Sub (low nibble),
@@ -44,7 +45,7 @@ def quantize_array(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return q, scale
 
 
-def quantize_array4(m: np.ndarray, group: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def quantize_array4(m: np.ndarray, group: int = 0, levels: int = 7) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric 4-bit per row of m [R, C] (or per group of `group` columns of a row): returns
     (packed uint8 [R, C/2], low nibble = even column, high = odd, each q + 8; scale float16
     [R, C/group, 1])."""
@@ -53,9 +54,9 @@ def quantize_array4(m: np.ndarray, group: int = 0) -> tuple[np.ndarray, np.ndarr
     if c % g or g % 2:
         raise ValueError(f"group {g} must be even and divide {c}")
     x = m.reshape(r, c // g, g)
-    scale = (np.abs(x).max(axis=2, keepdims=True) / 7.0).astype(np.float16)
+    scale = (np.abs(x).max(axis=2, keepdims=True) / levels).astype(np.float16)
     scale = np.where(scale == 0, np.float16(1.0), scale)
-    q = np.clip(np.round(x / scale.astype(np.float32)), -7, 7).astype(np.int16).reshape(r, c) + 8
+    q = np.clip(np.round(x / scale.astype(np.float32)), -levels, levels).astype(np.int16).reshape(r, c) + 8
     packed = (q[:, 0::2] + 16 * q[:, 1::2]).astype(np.uint8)
     return packed, scale
 
@@ -70,10 +71,10 @@ def dequantize_array4(packed: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return ((x - 8) * scale.astype(np.float32)).reshape(r, 2 * half)
 
 
-def int4_nodes(name: str, w: np.ndarray, axis: int, group: int) -> tuple[list, list]:
+def int4_nodes(name: str, w: np.ndarray, axis: int, group: int, levels: int = 7) -> tuple[list, list]:
     """Initializers and nodes that recreate w (float32 2-D) under `name` from 4-bit weights."""
     m = w if axis == 0 else np.ascontiguousarray(w.T)
-    packed, scale = quantize_array4(m, group)
+    packed, scale = quantize_array4(m, group, levels)
     r, c = m.shape
     inits = [numpy_helper.from_array(packed, name + '_q4'),
              numpy_helper.from_array(scale, name + '_q4_scale16'),
@@ -107,7 +108,7 @@ def channel_axis(name: str, w: np.ndarray) -> int:
 
 
 def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
-                   exact_columns: dict | None = None, int4: tuple = (), group: int = 0) -> list[str]:
+                   exact_columns: dict | None = None, int4: tuple = (), group: int = 0, levels: int = 7) -> list[str]:
     """int4: initializer names stored 4-bit (per channel, or per `group` weights in a channel)."""
     model = onnx.load(src)
     graph = model.graph
@@ -123,7 +124,7 @@ def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
             rest = w.copy()
             rest[:, cols] = 0.0
             name = init.name
-            more_inits, more_nodes = int4_nodes(name + '_int4_part' if cols else name, rest, axis, group)
+            more_inits, more_nodes = int4_nodes(name + '_int4_part' if cols else name, rest, axis, group, levels)
             inits += more_inits
             nodes += more_nodes
             if cols:  # float16 exact columns: W = int4 part + C @ S

@@ -16,20 +16,20 @@ Q_BR, D_BR = (58, 60), (90, 92)
 MAX_LEN = 300
 
 
-def load_beir(name):
-    """Tokenised corpus / queries / test qrels, cached in build/."""
-    path = os.path.join(BUILD, f'beir-{name}.pkl')
+def load_beir(name, base=None, split='test', cache=BUILD):
+    """Tokenised corpus / queries / qrels of a BEIR folder (default: DATA/<name>/beir), cached in `cache`."""
+    path = os.path.join(cache, f'beir-{name}.pkl' if split == 'test' else f'beir-{name}-{split}.pkl')
     if os.path.exists(path):
         with open(path, 'rb') as f:
             return pickle.load(f)
     from data import bpe
     enc = bpe()
-    base = os.path.join(DATA, name, 'beir')
+    base = base or os.path.join(DATA, name, 'beir')
     cpath = os.path.join(base, 'corpus.jsonl')
     opener = (lambda: open(cpath)) if os.path.exists(cpath) else (lambda: gzip.open(cpath + '.gz', 'rt'))
     docs = [json.loads(l) for l in opener()]
     qrels = {}
-    for line in list(open(os.path.join(base, 'qrels', 'test.tsv')))[1:]:
+    for line in list(open(os.path.join(base, 'qrels', f'{split}.tsv')))[1:]:
         q, d, s = line.split('\t')
         qrels.setdefault(q, {})[d] = int(s)
     queries = [json.loads(l) for l in open(os.path.join(base, 'queries.jsonl'))]
@@ -43,6 +43,7 @@ def load_beir(name):
     }
     out['doc_tokens'] = [enc.encode(t)[:MAX_LEN - 2] for t in out['doc_text']]
     out['query_tokens'] = [enc.encode(t)[:MAX_LEN - 2] for t in out['query_text']]
+    os.makedirs(cache, exist_ok=True)
     with open(path, 'wb') as f:
         pickle.dump(out, f)
     return out

@@ -39,7 +39,7 @@ CHECK_TEXTS = ['what similarity laws must be obeyed when constructing aeroelasti
                'How do I create an index concurrently in PostgreSQL?']
 
 
-def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n_head=4, buckets=0):
+def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n_head=4):
     w = {}
     for f in sorted(os.listdir(weights_dir)):
         if f.endswith('.npz') and (f == which + '.npz' or f.startswith(which + '_')):
@@ -51,7 +51,7 @@ def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n
     n_layer = len({k.split('.')[1] for k in w if k.startswith('h.')})
     hp = HParams(n_layer=max(n_layer, 1), n_head=n_head, n_embd=d, n_positions=w['wpe'].shape[0])
     model = GPT2(hp)
-    id_map, table = prune_rows(torch.from_numpy(init['id_map'].astype(np.int64)), table, rows, buckets)
+    id_map, table = prune_rows(torch.from_numpy(init['id_map'].astype(np.int64)), table, rows)
     model.wte = PrunedEmbedding(id_map, d)
     sd = {'wte.weight': table, 'wte.id_map': id_map, 'wpe.weight': w['wpe'],
           'ln_f.weight': w['ln_f.weight'], 'ln_f.bias': w['ln_f.bias']}
@@ -77,43 +77,14 @@ def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n
     return model
 
 
-def prune_rows(id_map, table, rows, buckets=0):
-    """Keep table rows 0..rows (rows are ordered by use). Without buckets the ids of the other rows
-    map to the stop row 0; with buckets they share `buckets` rows by id hash (id mod buckets), each
-    the row of its most used member, so a rare token still matches itself (with a few collisions)
-    instead of vanishing: rare tokens are the high-IDF exact-match features."""
+def prune_rows(id_map, table, rows):
+    """Keep table rows 0..rows (rows are ordered by use): ids of the others map to the stop row 0."""
     if not rows:
         return id_map, table
-    pruned = id_map > rows
-    if not buckets:
-        return torch.where(pruned, torch.zeros_like(id_map), id_map), table[:rows + 1]
-    ids = torch.nonzero(pruned)[:, 0]
-    bucket = ids % buckets
-    rep = torch.full((buckets,), len(table), dtype=torch.long)  # most used member = smallest row
-    rep.scatter_reduce_(0, bucket, id_map[ids], reduce='amin')
-    extra = table[rep.clamp(max=len(table) - 1)] * (rep < len(table)).to(table.dtype)[:, None]
-    id_map = id_map.clone()
-    id_map[ids] = rows + 1 + bucket
-    return id_map, torch.cat([table[:rows + 1], extra])
+    return torch.where(id_map <= rows, id_map, torch.zeros_like(id_map)), table[:rows + 1]
 
 
-def slim_rows(table, start, drop):
-    """Rows from `start` on (the rarely used ones: rows are ordered by use) lose the dims in the
-    range `drop` (lo, hi), the rest of the row scaled so the dims from lo on keep their norm. In
-    sgpt-nano dims 3..194 are PPMI+SVD (noisy for rare tokens) and 195..383 random "exact match"
-    dims, so a slimmed rare token still matches itself at its IDF weight; a contiguous zero run
-    costs almost nothing after 4-bit packing and gzip."""
-    lo, hi = drop
-    table = table.clone()
-    rest = table[start:, lo:]
-    norm = rest.norm(dim=1, keepdim=True)
-    table[start:, lo:hi] = 0.0
-    kept = table[start:, hi:]
-    table[start:, hi:] = kept * (norm / kept.norm(dim=1, keepdim=True).clamp(min=1e-12))
-    return table
-
-
-def load_folder(model_dir, pairs, rows=None, buckets=0, slim=None):
+def load_folder(model_dir, pairs, rows=None):
     """An exported model folder of ours (GPT-2 with an id -> row table, e.g. the shipped sgpt-nano)
     back as a torch GPT2, rows reordered by use in the training pairs (warm_shipped.py) and pruned."""
     with open(os.path.join(model_dir, 'config.json')) as f:
@@ -121,12 +92,9 @@ def load_folder(model_dir, pairs, rows=None, buckets=0, slim=None):
     hp = HParams(n_layer=cfg['n_layer'], n_head=cfg['n_head'], n_embd=cfg['n_embd'], n_positions=cfg['n_positions'])
     w = onnx_weights(os.path.join(model_dir, 'onnx', 'model.onnx'))
     init, _ = shipped_init(model_dir, pairs)
-    id_map, table = prune_rows(torch.from_numpy(init['id_map'].astype(np.int64)), torch.from_numpy(init['table']), rows, buckets)
-    if slim:
-        table = slim_rows(table, slim[0], slim[1:])
+    id_map, table = prune_rows(torch.from_numpy(init['id_map'].astype(np.int64)), torch.from_numpy(init['table']), rows)
     model = GPT2(hp)
     model.wte = PrunedEmbedding(id_map, hp.n_embd)
-    model.wte.weight = torch.nn.Parameter(torch.zeros_like(table))  # rows no id uses (empty buckets) included
     sd = {k: torch.from_numpy(np.array(w[k], np.float32)) for k in model.state_dict() if not k.startswith('wte.')}
     sd.update({'wte.weight': table, 'wte.id_map': id_map})
     model.load_state_dict(sd)
@@ -148,7 +116,7 @@ def zero_dead_weights(model):
                 blk.attn.c_attn.bias.zero_()
 
 
-def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=()):
+def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=(), levels=7):
     os.makedirs(BUILD, exist_ok=True)
     zero_dead_weights(model)
     model.wte.id_map = model.wte.id_map.to(torch.int32)
@@ -159,7 +127,7 @@ def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=()):
     dst = os.path.join(out, 'onnx', 'model.onnx')
     int4 = [n for n, p in model.named_parameters() if p.dim() == 2 and
             ((n == 'wte.weight' and table_bits == 4) or (n.startswith('h.') and layer_bits == 4))]
-    quantize_model(fp32, dst, keep=keep, int4=tuple(int4), group=group,
+    quantize_model(fp32, dst, keep=keep, int4=tuple(int4), group=group, levels=levels,
                    exact_columns={'wte.weight': list(exact)} if exact else None)
     write_config(out, model.hp, sgpt_settings('asymmetric'))
     write_tokenizer_files(out, 300)
@@ -186,21 +154,20 @@ if __name__ == '__main__':
     ap.add_argument('--init', default=None, help='init.npz of the bundle (id -> row map); default <weights>/../init.npz or .gpu-bundle')
     ap.add_argument('--which', default='full', choices=['full', 'bow'])
     ap.add_argument('--rows', type=int, default=0)
-    ap.add_argument('--buckets', type=int, default=0, help='with --rows: pruned ids share this many rows by id hash')
-    ap.add_argument('--slim', default='', help='--from-model: START:LO:HI, rows from START lose dims LO..HI-1 (sgpt-nano: 20000:3:195)')
     ap.add_argument('--heads', type=int, default=4)
     ap.add_argument('--zero-branches', action='store_true')
     ap.add_argument('--table-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--layer-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--group', type=int, default=0, help='4-bit group size (0: per row / column)')
+    ap.add_argument('--levels', type=int, default=7, help='4-bit: largest |q| (7 uses every code; fewer compress better under gzip)')
     ap.add_argument('--exact-columns', default='0,1', help="token-table columns kept out of the quantisation "
                     "(the warm start's stop direction lives in dims 0 and 1, 17x the other dims; '' for none)")
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'sgpt-nano-2'))
     a = ap.parse_args()
     if a.from_model:
-        m = load_folder(a.from_model, a.pairs, a.rows or None, a.buckets, [int(x) for x in a.slim.split(':')] if a.slim else None)
+        m = load_folder(a.from_model, a.pairs, a.rows or None)
     else:
         m = load(a.weights, a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz'), a.which, a.rows or None,
-                 a.zero_branches, a.heads, a.buckets)
+                 a.zero_branches, a.heads)
     exact = [int(c) for c in a.exact_columns.split(',') if c]
-    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact, tuple(filter(None, a.keep.split(','))))))
+    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact, tuple(filter(None, a.keep.split(','))), a.levels)))

@@ -7,7 +7,7 @@ every residual branch zeroed: the ablation) and bow (the lock-step bag-of-words 
 given table / layer bits. Test sets (Cranfield, SciFact test, the Python and Django FAQ sets) are
 never listed here: they are measured once, at the end, by hand.
 
-    /usr/bin/python3 model/nano2/select.py --models shipped=public/models/sgpt-nano \\
+    /usr/bin/python3 model/nano2/selection.py --models shipped=public/models/sgpt-nano \\
         --checkpoints model/nano2/build/cpu-run/step-1200 [--sets scifact-train,sqlite-faq] [--table-bits 4]
 """
 import argparse
