@@ -11,6 +11,10 @@ against in-batch positives and one BM25-mined hard negative per pair; query [ ] 
 brackets as ids; right padding with 50256. Checkpoints to --out every --ckpt-every seconds.
 
     python3 train_gpu.py --budget 390 --out $OUT
+
+On a CPU: --init from warm_shipped.py (the shipped sgpt-nano, --unit keeps its position unit
+outside the gates), --chunks 6 (length-sorted pieces: most documents are short, padding was most
+of the cost), short --q-len / --d-len, --keep (a copy of every checkpoint for selection.py).
 """
 import argparse
 import json
