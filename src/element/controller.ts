@@ -73,7 +73,7 @@ export interface SiteSourceLike extends SearchSource {
   modelUrl(): Promise<string | undefined>;
 }
 
-export type ControllerClient = Pick<SearchClient, 'load' | 'setDocuments' | 'search' | 'embedQuery' | 'rerank' | 'dispose'>;
+export type ControllerClient = Pick<SearchClient, 'load' | 'setDocuments' | 'search' | 'embedQuery' | 'windows' | 'rerank' | 'dispose'>;
 
 /** The I/O edges, injected: the browser's in ./sgpt-search, fakes in tests. */
 export interface ControllerDeps {

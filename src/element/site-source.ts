@@ -83,10 +83,14 @@ export class SiteSource implements SearchSource {
     abortIf(signal);
     const language = this.language();
     const filters = this.filters();
-    const keyword = await site.keywordSearch(query, limit, language, filters);
+    // The sections' starts at once (no more files), then, from the hits' text files, excerpts at the match.
+    const quick = await site.keywordSearch(query, limit, language, filters, false);
     abortIf(signal);
     const root = site.manifest.root === undefined ? undefined : new URL(site.manifest.root, this.manifestUrl);
-    yield { stage: 'keyword', results: keyword.map((hit) => toHit(hit, root)) };
+    yield { stage: 'keyword', results: quick.map((hit) => toHit(hit, root)) };
+    const keyword = await site.keywordSearch(query, limit, language, filters);
+    abortIf(signal);
+    if (keyword.some((hit, i) => hit.excerpt !== quick[i]!.excerpt)) yield { stage: 'keyword', results: keyword.map((hit) => toHit(hit, root)) };
     if (site.manifest.filters) {
       const facets = await site.facets(query, filters, language);
       abortIf(signal);
@@ -98,7 +102,8 @@ export class SiteSource implements SearchSource {
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
     const weight = this.semanticWeight();
-    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language, filters } : { limit, language, filters, fusion: fixedWeight(site.manifest.fusion, weight) });
+    const windows = async (texts: string[]) => (await this.client.windows(texts, signal)).windows;
+    const fused = await site.semanticSearch(query, vector, { limit, language, filters, windows, ...(weight === undefined ? {} : { fusion: fixedWeight(site.manifest.fusion, weight) }) });
     abortIf(signal);
     yield { stage: 'semantic', results: fused.map((hit) => toHit(hit, root)) };
   }

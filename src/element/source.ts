@@ -34,7 +34,7 @@ export class DocumentSource implements SearchSource {
    * @param fusion the fusion to use, read at each query
    */
   constructor(
-    private readonly client: Pick<SearchClient, 'search'>,
+    private readonly client: Pick<SearchClient, 'search' | 'windows'>,
     private readonly engine: () => DocumentSearch | null,
     private readonly model: () => Promise<unknown>,
     private readonly fusion: () => HybridFusionSettings,
@@ -53,7 +53,10 @@ export class DocumentSource implements SearchSource {
     abortIf(signal);
     const dense = await this.client.search(query, fusionDepth(limit), signal);
     abortIf(signal);
-    yield { stage: 'semantic', results: engine.fusedSearch(query, dense.hits, this.fusion(), limit).map(toHit) };
+    const windows = async (texts: string[]) => (await this.client.windows(texts, signal)).windows;
+    const fused = await engine.fusedSearch(query, dense.hits, this.fusion(), limit, windows);
+    abortIf(signal);
+    yield { stage: 'semantic', results: fused.map(toHit) };
   }
 }
 

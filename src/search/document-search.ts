@@ -5,10 +5,10 @@
  * documents embedded so far) is fused in when it comes. Eval's `default` row runs this class too.
  */
 import { Bm25Index, type Bm25Result } from './bm25';
-import { highlightRanges, makeExcerpt } from './excerpt';
+import { highlightRanges, makeExcerpt, nearWords, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
-import { keywordText } from './texts';
+import { documentEmbeddingText, keywordText } from './texts';
 
 export type DocumentId = string | number;
 
@@ -29,6 +29,12 @@ export interface DocumentHit {
   highlights: Array<[number, number]>;
   /** True when the ranking used the query's meaning. */
   semantic: boolean;
+}
+
+/** A document of the dense list: its cosine and, when known, which of its `chunks` windows won. */
+export interface DenseHit extends ScoredItem<DocumentId> {
+  chunk?: number;
+  chunks?: number;
 }
 
 export class DocumentSearch {
@@ -85,18 +91,26 @@ export class DocumentSearch {
     });
   }
 
-  /** `rank`, with excerpts and highlights. */
-  fusedSearch(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): DocumentHit[] {
+  /**
+   * `rank`, with excerpts and highlights. A document the model ranked without any of the query's
+   * words shows the window whose embedding won (`windows`: where the model's windows lie, the worker's tokenizer).
+   */
+  async fusedSearch(query: string, dense: readonly DenseHit[], fusion: HybridFusionSettings, limit: number, windows: WindowFinder | null = null): Promise<DocumentHit[]> {
     const { ranked, corrections } = this.ranked(query, dense, fusion, limit);
-    return this.hits(ranked, query, corrections, true);
+    const won = new Map(dense.map((hit) => [this.positions.get(hit.id), hit]));
+    const items = ranked.map(({ doc }) => {
+      const document = this.documents[doc]!;
+      const { chunk, chunks } = won.get(doc) ?? {};
+      return { text: document.text, embedded: documentEmbeddingText(document), chunk, chunks };
+    });
+    return this.hits(ranked, query, corrections, true, await winningWindows(items, nearWords(query, corrections), windows));
   }
 
-  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean): DocumentHit[] {
-    // The excerpt centres on the passage with the most words of the query and its corrections.
-    const near = [query, ...corrections].join(' ');
-    return ranked.map(({ doc, score }) => {
-      const excerpt = makeExcerpt(this.documents[doc]!.text, near);
+  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean, windows: ReadonlyArray<TextWindow | null> = []): DocumentHit[] {
+    return ranked.map(({ doc, score }, i) => {
+      const excerpt = makeExcerpt(this.documents[doc]!.text, nearWords(query, corrections), { window: windows[i] ?? null });
       return { doc, score, excerpt, highlights: highlightRanges(excerpt, query, corrections), semantic };
     });
   }
 }
+

@@ -52,7 +52,7 @@ describe('makeExcerpt', () => {
   });
 
   it('starts near the first query word found, cut at spaces, with ellipses', () => {
-    const excerpt = makeExcerpt(text, 'Kettle please', 60);
+    const excerpt = makeExcerpt(text, 'Kettle please', { max: 60 });
     expect(excerpt.startsWith('…')).toBe(true);
     expect(excerpt.endsWith('…')).toBe(true);
     expect(excerpt).toContain('The kettle boils water');
@@ -62,12 +62,12 @@ describe('makeExcerpt', () => {
   });
 
   it('starts at the beginning when no query word occurs', () => {
-    expect(makeExcerpt(text, 'zz qq', 30)).toBe('Alpha beta gamma delta. Alpha…');
+    expect(makeExcerpt(text, 'zz qq', { max: 30 })).toBe('Alpha beta gamma delta. Alpha…');
   });
 
   it('centres on the passage holding the most query terms, not the first mention (stemmed, as the index matches)', () => {
     const doc = `A kettle is mentioned first. ${'Filler words about nothing. '.repeat(12)}Descaling kettles: boil vinegar in the kettle, then rinse. ${'More filler here. '.repeat(12)}`;
-    const excerpt = makeExcerpt(doc, 'descale kettle vinegar', 80);
+    const excerpt = makeExcerpt(doc, 'descale kettle vinegar', { max: 80 });
     expect(excerpt).toContain('Descaling kettles: boil vinegar');
     expect(excerpt).not.toContain('mentioned first');
     expect(bestPassage(doc, 'descale kettle vinegar', 60)).toBe(doc.indexOf('Descaling'));
