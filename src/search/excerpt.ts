@@ -58,8 +58,8 @@ export interface ExcerptOptions {
 /**
  * Up to `max` characters of `text` around its best-matching passage (./bestPassage: the query's
  * words as the keyword index matches them); when no word matches and the model ranked the text by
- * one of its windows (`window`), around that window's middle, the part no neighbouring window
- * shares; else from the start. Cut at word boundaries, with '…' where cut.
+ * one of its windows (`window`), around that window's centre of weight; else from the start. Cut
+ * at word boundaries, with '…' where cut.
  */
 export function makeExcerpt(text: string, query: string, { max = 160, window = null, analyzer = {} }: ExcerptOptions = {}): string {
   const flat = flatten(text);
@@ -68,8 +68,10 @@ export function makeExcerpt(text: string, query: string, { max = 160, window = n
   // A quarter of the window before the passage for context, the rest for the passage.
   let hit = bestPassage(flat, query, Math.floor((max * 3) / 4), analyzer);
   if (hit === -1 && window !== null) {
-    const middle = flatten(text.slice(0, Math.floor((window[0] + window[1]) / 2)), false).length;
-    hit = Math.max(0, middle - Math.floor(max / 2) + context);
+    // SGPT weights the i-th token of a window by i, so its embedding leans to the window's end:
+    // the weights' centre lies two thirds in.
+    const centre = flatten(text.slice(0, Math.round(window[0] + ((window[1] - window[0]) * 2) / 3)), false).length;
+    hit = Math.max(0, centre - Math.floor(max / 2) + context);
   }
   let start = hit <= context ? 0 : hit - context;
   if (start > 0) {
