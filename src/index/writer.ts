@@ -84,7 +84,7 @@ const SECTION_BUCKET_BYTES = 4 * 1024;
  * excerpt at the match, so small files keep a result list's bytes low (a longer section has a file
  * of its own).
  */
-const TEXT_FILE_BYTES = 4 * 1024;
+const TEXT_FILE_BYTES = 2 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
 /** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
