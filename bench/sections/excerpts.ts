@@ -14,11 +14,9 @@
  *   npm run bench -- excerpts [--quick]
  */
 import { execFileSync } from 'node:child_process';
-import type { Embeddings } from '../../src/embed/types';
-import { extractSite } from '../../src/extract/site';
 import { decodeJson, encodeJson, fileContent, fileRefFor, gzip, type BucketFile } from '../../src/index/format';
 import { SiteSearch } from '../../src/index/site-search';
-import { buildIndex, type DocumentEmbedder } from '../../src/index/writer';
+import { buildConstantIndex, countingLoader } from '../constant-index';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'excerpts';
@@ -39,16 +37,6 @@ const QUERIES = [
 ];
 /** Hits shown, as Pagefind's reference numbers (top 5 fragments). */
 const LIMIT = 5;
-
-/** Unit vectors, all equal: the vector files exist (the format needs them) but nothing here reads them. */
-const constantEmbedder: DocumentEmbedder = {
-  dims: 8,
-  async embed(texts: string[]): Promise<Embeddings> {
-    const vectors = new Float32Array(texts.length * 8);
-    for (let r = 0; r < texts.length; r++) vectors[r * 8] = 1;
-    return { vectors, dims: 8, rows: texts.length, owner: Int32Array.from(texts, (_, i) => i) };
-  },
-};
 
 type Files = ReadonlyMap<string, Uint8Array>;
 
@@ -83,18 +71,13 @@ interface Cold {
 
 /** One cold page: the index bytes read for `query`'s keyword results, first with the opening lines, then at the match. */
 async function coldQuery(files: Files, query: string): Promise<Cold> {
-  let bytes = 0;
-  const search = await SiteSearch.open(async (name) => {
-    const file = files.get(name);
-    if (!file) throw new Error(`no file ${name}`);
-    bytes += file.length;
-    return file;
-  });
+  const counter = { bytes: 0 };
+  const search = await SiteSearch.open(countingLoader(files, counter));
   const marked = (hits: Array<{ highlights: unknown[] }>) => hits.reduce((sum, h) => sum + h.highlights.length, 0);
   const quickHits = await search.keywordSearch(query, LIMIT, undefined, undefined, false);
-  const quick = bytes;
+  const quick = counter.bytes;
   const centredHits = await search.keywordSearch(query, LIMIT);
-  return { quick, centred: bytes, quickMarked: marked(quickHits), centredMarked: marked(centredHits) };
+  return { quick, centred: counter.bytes, quickMarked: marked(quickHits), centredMarked: marked(centredHits) };
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
@@ -102,8 +85,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: index (constant vectors) over ${site}`);
-  const pages = await extractSite(site, { exclude: EXCLUDE });
-  const built = await buildIndex(pages, constantEmbedder, { model: { id: 'constant', hash: '', dims: 8, mode: 'asymmetric' }, shards: 1 });
+  const built = await buildConstantIndex(site, EXCLUDE);
   const v5 = new Map(built.files.map((f) => [f.name, f.bytes]));
   const v4 = await asVersion4(v5);
   const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);

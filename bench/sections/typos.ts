@@ -8,14 +8,12 @@
  * constant vectors in place of the model: only keyword files are read here, and a real embedding
  * pass would add ~4 minutes without changing a byte of them. Bytes are counted at the file loader
  * (what the browser's fetches return; the files are gzip streams already), from manifest.json to
- * the section buckets of the 5 hits shown.
+ * the section buckets of the 5 hits shown (their opening lines: the first results).
  *
  *   npm run bench -- typos [--quick]
  */
 import { execFileSync } from 'node:child_process';
-import type { Embeddings } from '../../src/embed/types';
-import { extractSite } from '../../src/extract/site';
-import { buildIndex, type DocumentEmbedder } from '../../src/index/writer';
+import { buildConstantIndex, countingLoader } from '../constant-index';
 import { SiteSearch } from '../../src/index/site-search';
 import type { BenchContext, BenchRow } from '../types';
 
@@ -38,27 +36,12 @@ const QUERIES: Array<[string, string]> = [
 ];
 const LIMIT = 5;
 
-/** Unit vectors, all equal: the vector files exist (the format needs them) but nothing here reads them. */
-const constantEmbedder: DocumentEmbedder = {
-  dims: 8,
-  async embed(texts: string[]): Promise<Embeddings> {
-    const vectors = new Float32Array(texts.length * 8);
-    for (let r = 0; r < texts.length; r++) vectors[r * 8] = 1;
-    return { vectors, dims: 8, rows: texts.length, owner: Int32Array.from(texts, (_, i) => i) };
-  },
-};
-
 /** One cold page: the index bytes read until the keyword results of `query` (with their sections) are in. */
 async function coldQuery(files: ReadonlyMap<string, Uint8Array>, query: string): Promise<{ bytes: number; top: string | undefined }> {
-  let bytes = 0;
-  const search = await SiteSearch.open(async (name) => {
-    const file = files.get(name);
-    if (!file) throw new Error(`no file ${name}`);
-    bytes += file.length;
-    return file;
-  });
-  const hits = await search.keywordSearch(query, LIMIT);
-  return { bytes, top: hits[0]?.url };
+  const counter = { bytes: 0 };
+  const search = await SiteSearch.open(countingLoader(files, counter));
+  const hits = await search.keywordSearch(query, LIMIT, undefined, undefined, false); // the first results: the sections' opening lines (text files are the excerpts bench's)
+  return { bytes: counter.bytes, top: hits[0]?.url };
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
@@ -66,8 +49,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: keyword index with its typo table over ${site}`);
-  const pages = await extractSite(site, { exclude: EXCLUDE });
-  const built = await buildIndex(pages, constantEmbedder, { model: { id: 'constant', hash: '', dims: 8, mode: 'asymmetric' }, shards: 1 });
+  const built = await buildConstantIndex(site, EXCLUDE);
   const files = new Map(built.files.map((f) => [f.name, f.bytes]));
   const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
   const typoBytes = size(/^typos[.-]/);
