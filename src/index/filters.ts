@@ -28,7 +28,7 @@ export async function writeFilters(filters: ReadonlyArray<Filters | undefined>, 
   let file = 0;
   for (const key of [...byKey.keys()].sort()) {
     const values = [];
-    for (const [value, sections] of [...byKey.get(key)!].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
+    for (const [value, sections] of [...byKey.get(key)!].sort(([a], [b]) => compareValues(a, b))) {
       const ref = await add(`filter-${file++}`, 'bin', encodeSectionList(sections), true);
       const shards = new Set<number>();
       for (const s of sections) for (const shard of shardsOf[s] ?? []) shards.add(shard);
@@ -37,6 +37,11 @@ export async function writeFilters(filters: ReadonlyArray<Filters | undefined>, 
     table.keys.push({ key, values });
   }
   return add('filters', 'json', encodeJson(table), true);
+}
+
+/** The order of a key's values: natural (3.9 before 3.11). */
+function compareValues(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
 }
 
 /** Which sections and shards a filtered query may use. */
@@ -49,6 +54,17 @@ export interface FilterScope {
 
 /** Per key, the sections of the query's matches with each value (other keys' filters applied). */
 export type Facets = Record<string, Record<string, number>>;
+
+/** Two indexes' facet counts as one's (several sites searched together): keys sorted, values in natural order, counts added. */
+export function addFacets(a: Facets, b: Facets): Facets {
+  const out: Facets = {};
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const counts = { ...a[key] };
+    for (const [value, n] of Object.entries(b[key] ?? {})) counts[value] = (counts[value] ?? 0) + n;
+    out[key] = Object.fromEntries(Object.entries(counts).sort(([x], [y]) => compareValues(x, y)));
+  }
+  return out;
+}
 
 export class SiteFilters {
   constructor(
