@@ -122,8 +122,8 @@ describe('a filtered site index', () => {
       const hits = await index.query('how do iterators work', { filters, probe: 1 });
       expect(hits.length).toBeGreaterThan(0);
       expect(hits.every((h) => h.url.startsWith('/3.11/tutorial.html'))).toBe(true);
-      const scope = await (await index.search.filters()).scope(filters);
-      expect(index.search.reader.loadedShards.every((s) => scope.shards.includes(s))).toBe(true);
+      const scope = await (await index.search.first.filters()).scope(filters);
+      expect(index.search.first.reader.loadedShards.every((s) => scope.shards.includes(s))).toBe(true);
       const blog = await index.query('encoding tips', { filters: { type: ['blog'] } });
       expect(blog.map((h) => h.url)).toEqual(['/blog/json-tips']);
     } finally {

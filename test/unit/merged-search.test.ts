@@ -3,13 +3,15 @@
  * indexed alone, rank exactly as one index built over both sites' pages — keyword, typos, fused,
  * filtered and facets — and indexes of different models are refused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
+import { queryCommand } from '../../src/cli/query-command';
+import { openSiteIndex } from '../../src/index';
 import { Embedder } from '../../src/embed/embedder';
-import { parsePathRule } from '../../src/extract/filters';
+import { parsePathRule, type Filters } from '../../src/extract/filters';
 import { MergedSiteSearch } from '../../src/index/merged-search';
 import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch, type SiteHit } from '../../src/index/site-search';
@@ -90,7 +92,7 @@ describe('several site indexes on one scale', () => {
 
   it('applies filters per index (an index without the key passes nothing) and adds facets up', async () => {
     const vector = await embedder.embedQuery('json');
-    for (const filters of [{ area: ['docs'] }, { type: ['news', 'api'] }, { area: ['blog'], type: ['news'] }]) {
+    for (const filters of [{ area: ['docs'] } as Filters, { type: ['news', 'api'] }, { area: ['blog'], type: ['news'] }]) {
       const keyword = plain(await merged.keywordSearch('json generators', 10, 'en', filters));
       expect(keyword.length).toBeGreaterThan(0);
       expect(keyword).toEqual(plain(await one.keywordSearch('json generators', 10, 'en', filters)));
@@ -102,6 +104,28 @@ describe('several site indexes on one scale', () => {
     expect(await merged.facets('json', {}, 'en')).toEqual(await one.facets('json', {}, 'en'));
     expect((await merged.facets('json', {}, 'en')).area).toEqual({ blog: 2, docs: 3 });
     await expect(merged.keywordSearch('json', 5, undefined, { release: ['1'] })).rejects.toThrow(/filter key "release" is not in any of the indexes \(they have "area", "type"\)/);
+  });
+
+  it('takes several folders in the Node API and the CLI query, rows naming their index', async () => {
+    const index = await openSiteIndex([out('blog'), out('docs')], { model: MODEL });
+    const whole = await openSiteIndex(out('both'), { model: MODEL });
+    try {
+      const hits = await index.query('read a file line by line', { limit: 6, lang: 'en' });
+      expect(plain(hits).map((h) => h.url)).toEqual(plain(await whole.query('read a file line by line', { limit: 6, lang: 'en' })).map((h) => h.url));
+      expect(hits.every((h) => (h.site === 0) === h.url.startsWith('/blog/'))).toBe(true);
+    } finally {
+      await Promise.all([index.dispose(), whole.dispose()]);
+    }
+    let printed = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
+    try {
+      await queryCommand(['--index', out('blog'), '--index', out('docs'), '--keyword-only', '--lang', 'en', '--facets', 'json']);
+    } finally {
+      write.mockRestore();
+    }
+    const { hits, facets } = JSON.parse(printed);
+    expect(new Set(hits.map((h: { index: string; url: string }) => `${h.index}|${h.url.split('/')[1]}`))).toEqual(new Set([`${out('blog')}|blog`, `${out('docs')}|docs`]));
+    expect(facets.area).toEqual({ blog: 2, docs: 3 });
   });
 
   it('refuses indexes of different models, naming both', async () => {
