@@ -115,7 +115,13 @@ export class SiteSearch {
     this.filtersLoaded ??= (async () => {
       const table = await this.reader.filterTable();
       const lists = new Map<string, Promise<Uint32Array>>();
-      return new SiteFilters(table, this.manifest.counts.sections, (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)));
+      const keyFiles = new Map<string, Promise<Uint32Array[]>>();
+      return new SiteFilters(
+        table,
+        this.manifest.counts.sections,
+        (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)),
+        (k, i, counts) => once(keyFiles, `${k}/${i}`, () => this.reader.filterKeyList(table.keys[k]!.lists![i]!, counts)),
+      );
     })();
     this.filtersLoaded.catch(() => (this.filtersLoaded = null));
     return this.filtersLoaded;

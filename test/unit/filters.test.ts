@@ -7,6 +7,7 @@ import { SiteIndex } from '../../src/build/site-query';
 import { mergeFilters, parseFilterList, parsePathRule, pathFilters } from '../../src/extract/filters';
 import { extractPage } from '../../src/extract/html';
 import { decodeSectionList, encodeSectionList, parseFilterTable, type Manifest } from '../../src/index/format';
+import { decodeKeyList, encodeKeyLists } from '../../src/index/filter-lists';
 import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 
@@ -62,6 +63,10 @@ describe('filter files', () => {
     expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({ count: 11 })] }] }, manifest)).toThrow(/count 11 exceeds the index's 10 sections/);
     expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [] }, { key: 'v', values: [] }] }, manifest)).toThrow(/filter key "v" is listed twice/);
     expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({ name: '../x.bin' })] }] }, manifest)).toThrow(/not a plain file name/);
+    const list = (first: number) => ({ first, name: 'filter-key-0-0.0123456789abcdef.bin.gzip', bytes: 10 });
+    expect(parseFilterTable('t', { keys: [{ key: 'v', values: [value({})], lists: [list(0)] }] }, manifest).keys[0]!.lists).toEqual([list(0)]);
+    expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({})], lists: [list(1)] }] }, manifest)).toThrow(/keys\[0\]\.lists must start at value 0 and at ascending values below 1/);
+    expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({}), value({})], lists: [list(0), list(0)] }] }, manifest)).toThrow(/ascending/);
   });
 });
 
@@ -129,6 +134,33 @@ describe('a filtered site index', () => {
     } finally {
       await index.dispose();
     }
+  });
+
+  it('counts facets of a key with a thousand values from the key\'s list files, not a file per value', async () => {
+    const records = join(dir, 'tags.jsonl');
+    const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ url: `/notes/${i}`, title: `Note ${i}`, text: `A note about json and tag ${i}.`, filters: { tag: `t${i}`, kind: i % 2 ? 'odd' : 'even' } }));
+    await writeFile(records, lines.join('\n'));
+    const tagged = join(dir, 'tagged');
+    await buildSiteIndex({ records, out: tagged, model: MODEL, runtime: false, shipModel: false });
+    const read: string[] = [];
+    const load = fsLoader(tagged);
+    const search = await SiteSearch.open((name) => (read.push(name), load(name)));
+    read.length = 0;
+    const facets = await search.facets('json', { kind: ['odd'] });
+    expect(Object.keys(facets.tag!)).toHaveLength(1000);
+    expect(facets.tag!.t1).toBe(1);
+    expect(facets.tag!.t2).toBe(0); // even: the kind filter applies to the tag counts
+    expect(facets.kind).toEqual({ even: 500, odd: 500 });
+    // The table, one list file per key and the one asked value's file (for the kind filter).
+    expect(read.filter((name) => name.startsWith('filter-key-'))).toHaveLength(2);
+    expect(read.filter((name) => /^filter-\d/.test(name))).toHaveLength(1);
+    expect(read.filter((name) => name.startsWith('filter'))).toHaveLength(4); // with filters.json: 4 files, not 1,002
+
+    // An index written before the key lists (no "lists" in its table) counts the same from every value's file.
+    const older = await SiteSearch.open(load);
+    const filters = await older.filters();
+    for (const key of filters.table.keys) delete key.lists;
+    expect(await older.facets('json', { kind: ['odd'] })).toEqual(facets);
   });
 
   it('an index without filters answers unfiltered queries as before and names the missing key', async () => {
