@@ -56,6 +56,19 @@ describe('filter files', () => {
     expect(() => decodeSectionList('f', bytes.subarray(0, bytes.length - 1), 4, 10)).toThrow(/truncated/);
   });
 
+  it('packs a key\'s value lists into few files and checks them against the table', () => {
+    const lists = [[0, 1], [2], [3, 4, 9], []];
+    const files = encodeKeyLists(lists, 8);
+    expect(files.map((f) => f.first)).toEqual([0, 3]);
+    expect(files.flatMap((f, i) => [...decodeKeyList('k', f.bytes, lists.slice(f.first, files[i + 1]?.first).map((l) => l.length), 10)].map((l) => [...l]))).toEqual(lists);
+    expect(encodeKeyLists(lists)).toHaveLength(1);
+    const one = encodeKeyLists(lists)[0]!.bytes;
+    expect(() => decodeKeyList('k', one, [2, 1, 3], 10)).toThrow(/k: holds 4 values, the filter table says 3/);
+    expect(() => decodeKeyList('k', one, [2, 1, 2, 0], 10)).toThrow(/k: lists 3 sections, the filter table says 2/);
+    expect(() => decodeKeyList('k', one, [2, 1, 3, 0], 9)).toThrow(/section 9 is not in the index/);
+    expect(() => decodeKeyList('k', new Uint8Array([...one, 0]), [2, 1, 3, 0], 10)).toThrow(/trailing bytes/);
+  });
+
   it('refuses a table with unknown shards, too many sections or a key twice', () => {
     const value = (extra: object) => ({ value: 'a', count: 1, shards: [0], name: 'filter-0.0123456789abcdef.bin.gzip', bytes: 10, ...extra });
     expect(parseFilterTable('t', { keys: [{ key: 'v', values: [value({})] }] }, manifest).keys[0]!.values[0]!.shards).toEqual([0]);
