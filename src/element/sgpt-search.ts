@@ -5,7 +5,8 @@
  *   <sgpt-search src="/search.json" placeholder="Search the docs"></sgpt-search>
  *
  * Attributes: model (model folder URL; default: the index's own model when the index ships one,
- * else the default model, see ./defaults), src (URL of a JSON array of {id, title, text, url}),
+ * else the default model, see ./defaults), src (URL of a JSON array of {id, title, text, url}, each
+ * optionally with lang, weight and keywords),
  * mode (symmetric|asymmetric; default the model's), limit, placeholder, device (auto|wasm|webgpu).
  * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
  * keyword results while the model loads, then semantic ones; replaces src/documents; several URLs
@@ -299,6 +300,7 @@ export class SgptSearch extends LitElement {
             this.emit<FacetsDetail>('sgpt-facets', this.facets);
           }),
         openVectors: openVectorCache,
+        language: () => this.searchLanguage(),
         whenIdle,
         warn: (message) => console.warn(message),
         describe: (error) => this.describe(error),

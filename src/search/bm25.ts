@@ -440,6 +440,11 @@ export class Bm25Index {
     return this.searchWithMatch(query, k, options).hits;
   }
 
+  /** The language a query in `lang` is read in and the documents it may return, as ChunkedBm25.language (languages loaded). */
+  language(lang: string | undefined): QueryLanguage {
+    return this.scorer.queryLanguage({ language: lang });
+  }
+
   /** `search`, with how well the query matched (for fusion). */
   searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Bm25Result {
     return this.scorer.search(query, k, options, this.table, (word) => {
