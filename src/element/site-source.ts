@@ -40,7 +40,7 @@ function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
 const openedSites = new Map<string, Promise<SiteSearch>>();
 
 /** The manifest URLs of an `index` attribute: one, or several separated by whitespace. */
-export function manifestUrls(index: string): string[] {
+function manifestUrls(index: string): string[] {
   return index.split(/\s+/).filter((url) => url !== '');
 }
 
