@@ -130,7 +130,7 @@ export class SiteSearch {
   /**
    * Facet counts for a query: per filter key and value, the query's keyword matches (every section
    * holding a query term, in the query's language) that carry the value and pass the other keys'
-   * `filters`. Reads every filter value's list (small files).
+   * `filters`. Reads each key's list files (src/index/filter-lists), not a file per value.
    */
   async facets(query: string, filters: Filters = {}, language?: string): Promise<Facets> {
     const site = await this.filters();
