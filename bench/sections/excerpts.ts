@@ -16,7 +16,8 @@
 import { execFileSync } from 'node:child_process';
 import { decodeJson, encodeJson, fileContent, fileRefFor, gzip, type BucketFile } from '../../src/index/format';
 import { SiteSearch } from '../../src/index/site-search';
-import { buildConstantIndex, countingLoader } from '../constant-index';
+import { extractSite } from '../../src/extract/site';
+import { countingLoader, keywordSite } from '../keyword-site';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'excerpts';
@@ -71,8 +72,8 @@ interface Cold {
 
 /** One cold page: the index bytes read for `query`'s keyword results, first with the opening lines, then at the match. */
 async function coldQuery(files: Files, query: string): Promise<Cold> {
-  const counter = { bytes: 0 };
-  const search = await SiteSearch.open(countingLoader(files, counter));
+  const { load, read: counter } = countingLoader(files);
+  const search = await SiteSearch.open(load);
   const marked = (hits: Array<{ highlights: unknown[] }>) => hits.reduce((sum, h) => sum + h.highlights.length, 0);
   const quickHits = await search.keywordSearch(query, LIMIT, undefined, undefined, false);
   const quick = counter.bytes;
@@ -85,8 +86,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: index (constant vectors) over ${site}`);
-  const built = await buildConstantIndex(site, EXCLUDE);
-  const v5 = new Map(built.files.map((f) => [f.name, f.bytes]));
+  const { built, files: v5 } = await keywordSite(await extractSite(site, { exclude: EXCLUDE }));
   const v4 = await asVersion4(v5);
   const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
 

@@ -8,13 +8,14 @@
  * constant vectors in place of the model: only keyword files are read here, and a real embedding
  * pass would add ~4 minutes without changing a byte of them. Bytes are counted at the file loader
  * (what the browser's fetches return; the files are gzip streams already), from manifest.json to
- * the section buckets of the 5 hits shown (their opening lines: the first results).
+ * the section buckets of the 5 hits shown.
  *
  *   npm run bench -- typos [--quick]
  */
 import { execFileSync } from 'node:child_process';
-import { buildConstantIndex, countingLoader } from '../constant-index';
+import { extractSite } from '../../src/extract/site';
 import { SiteSearch } from '../../src/index/site-search';
+import { countingLoader, keywordSite } from '../keyword-site';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'typos';
@@ -38,10 +39,9 @@ const LIMIT = 5;
 
 /** One cold page: the index bytes read until the keyword results of `query` (with their sections) are in. */
 async function coldQuery(files: ReadonlyMap<string, Uint8Array>, query: string): Promise<{ bytes: number; top: string | undefined }> {
-  const counter = { bytes: 0 };
-  const search = await SiteSearch.open(countingLoader(files, counter));
-  const hits = await search.keywordSearch(query, LIMIT, undefined, undefined, false); // the first results: the sections' opening lines (text files are the excerpts bench's)
-  return { bytes: counter.bytes, top: hits[0]?.url };
+  const { load, read } = countingLoader(files);
+  const hits = await (await SiteSearch.open(load)).keywordSearch(query, LIMIT, undefined, undefined, false); // the first results: the sections' opening lines (text files are the excerpts bench's)
+  return { bytes: read.bytes, top: hits[0]?.url };
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
@@ -49,8 +49,8 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: keyword index with its typo table over ${site}`);
-  const built = await buildConstantIndex(site, EXCLUDE);
-  const files = new Map(built.files.map((f) => [f.name, f.bytes]));
+  const pages = await extractSite(site, { exclude: EXCLUDE });
+  const { built, files } = await keywordSite(pages);
   const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
   const typoBytes = size(/^typos[.-]/);
   const keywordBytes = size(/^(keyword|terms-)/);

@@ -274,7 +274,7 @@ describe('documents given in the page', () => {
     const rows = (await embedder.embed([embeddingText('Tea', ['Tea'], LONG)], 'document')).rows;
     const asked: string[][] = [];
     const find: WindowFinder = async (texts) => (asked.push(texts), finder()(texts));
-    const [hit] = await search.fusedSearch('qqqzz', [{ id: 'tea', score: 0.9, chunk: 1, chunks: rows }], { method: 'convex', semanticWeight: 0.5 }, 1, find);
+    const [hit] = await search.fusedSearch('qqqzz', [{ id: 'tea', score: 0.9, chunk: 1, chunks: rows }], { method: 'convex', semanticWeight: 0.5 }, 1, undefined, find);
     expect(asked).toHaveLength(1);
     const embedded = embeddingText('Tea', ['Tea'], LONG);
     const [start, end] = embedder.windows(embedded, 'document')[1]!;
@@ -282,7 +282,7 @@ describe('documents given in the page', () => {
     expect(LONG.slice(start - shift, end - shift).replace(/\s+/g, ' ')).toContain(plain(hit!.excerpt));
     expect(hit!.excerpt).not.toMatch(/^Kettle note 0/);
     // A document with the query's words centres on them; the worker is not asked.
-    const [word] = await search.fusedSearch('oolong', [{ id: 'tea', score: 0.9, chunk: 0, chunks: rows }], { method: 'convex', semanticWeight: 0.5 }, 1, find);
+    const [word] = await search.fusedSearch('oolong', [{ id: 'tea', score: 0.9, chunk: 0, chunks: rows }], { method: 'convex', semanticWeight: 0.5 }, 1, undefined, find);
     expect(word!.excerpt).toContain('Oolong');
     expect(asked).toHaveLength(1);
   });
