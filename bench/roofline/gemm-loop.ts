@@ -15,12 +15,12 @@ export interface OrtRuntime {
   Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => TensorType;
 }
 
-/** GFLOP/s of the layer's GEMMs, `sessions` sessions at once, each created with `options`. */
-export async function gemmRateWith(ort: OrtRuntime, shape: DecoderShape, sessions: number, options: Session.SessionOptions, reps: number): Promise<number> {
+/** GFLOP/s of the layer's GEMMs, `sessions` sessions at once, each created with `options` (`int8`: gemmModel's int8 kernel). */
+export async function gemmRateWith(ort: OrtRuntime, shape: DecoderShape, sessions: number, options: Session.SessionOptions, reps: number, int8 = false): Promise<number> {
   let flops = 0;
   let seconds = 0;
   for (const [k, n] of layerGemms(shape)) {
-    const all = await Promise.all(Array.from({ length: sessions }, () => ort.InferenceSession.create(gemmModel(k, n), options)));
+    const all = await Promise.all(Array.from({ length: sessions }, () => ort.InferenceSession.create(gemmModel(k, n, { int8 }), options)));
     const input = new ort.Tensor('float32', new Float32Array(GEMM_ROWS * k).fill(0.01), [GEMM_ROWS, k]);
     try {
       for (const session of all) await session.run({ A: input }); // warm-up

@@ -7,6 +7,7 @@
 import { bytesField, concat, stringField, varintField } from '../../src/embed/onnx-proto';
 
 const FLOAT = 1; // onnx TensorProto.DataType.FLOAT
+const INT8 = 3;
 
 /** TypeProto of a float tensor; a dim is a number (fixed) or a string (symbolic). */
 function floatTensorType(dims: Array<number | string>): Uint8Array {
@@ -18,19 +19,33 @@ function valueInfo(name: string, dims: Array<number | string>): Uint8Array {
   return concat([stringField(1, name), bytesField(2, floatTensorType(dims))]);
 }
 
-/** ONNX model bytes: input A [m, k], initializer B [k, n] (deterministic values), output Y [m, n]. */
-export function gemmModel(k: number, n: number): Uint8Array {
-  const weights = new Float32Array(k * n);
-  for (let i = 0; i < weights.length; i++) weights[i] = ((i * 7919) % 997) / 997 - 0.5;
-  const initializer = concat([varintField(1, k), varintField(1, n), varintField(2, FLOAT), stringField(8, 'B'), bytesField(9, new Uint8Array(weights.buffer))]);
-  const node = concat([stringField(1, 'A'), stringField(1, 'B'), stringField(2, 'Y'), stringField(4, 'MatMul')]);
+function initializer(name: string, type: number, dims: number[], data: ArrayBufferView): Uint8Array {
+  return concat([...dims.map((d) => varintField(1, d)), varintField(2, type), stringField(8, name), bytesField(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))]);
+}
+
+/**
+ * ONNX model bytes: input A [m, k], initializer B [k, n] (deterministic values), output Y [m, n].
+ * `int8`: B stored int8 with per-column scales and multiplied by onnxruntime's
+ * DynamicQuantizeMatMul (A quantised to 8 bits per call), the int8 kernel a runtime could use.
+ */
+export function gemmModel(k: number, n: number, { int8 = false }: { int8?: boolean } = {}): Uint8Array {
+  const value = (i: number) => ((i * 7919) % 997) / 997 - 0.5;
+  const inits = int8
+    ? [
+        initializer('B', INT8, [k, n], Int8Array.from({ length: k * n }, (_, i) => Math.round(value(i) * 254))),
+        initializer('scale', FLOAT, [n], new Float32Array(n).fill(1 / 254)),
+      ]
+    : [initializer('B', FLOAT, [k, n], Float32Array.from({ length: k * n }, (_, i) => value(i)))];
+  const node = int8
+    ? concat([stringField(1, 'A'), stringField(1, 'B'), stringField(1, 'scale'), stringField(2, 'Y'), stringField(4, 'DynamicQuantizeMatMul'), stringField(7, 'com.microsoft')])
+    : concat([stringField(1, 'A'), stringField(1, 'B'), stringField(2, 'Y'), stringField(4, 'MatMul')]);
   const graph = concat([
     bytesField(1, node),
     stringField(2, 'gemm'),
-    bytesField(5, initializer),
+    ...inits.map((init) => bytesField(5, init)),
     bytesField(11, valueInfo('A', ['m', k])),
     bytesField(12, valueInfo('Y', ['m', n])),
   ]);
-  const opset = concat([stringField(1, ''), varintField(2, 13)]);
-  return concat([varintField(1, 8), bytesField(8, opset), bytesField(7, graph)]);
+  const opsets = [concat([stringField(1, ''), varintField(2, 13)]), ...(int8 ? [concat([stringField(1, 'com.microsoft'), varintField(2, 1)])] : [])];
+  return concat([varintField(1, 8), ...opsets.map((opset) => bytesField(8, opset)), bytesField(7, graph)]);
 }

@@ -26,6 +26,7 @@ import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { decoderShape, sequenceFlops, type DecoderShape } from '../roofline/flops';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
+import type { Startup, WasmBenchRequest } from '../roofline/wasm-worker';
 import { withBenchBrowser } from '../browser';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
@@ -187,24 +188,44 @@ interface Roofline {
   flopsPerDoc: number;
 }
 
-/** GFLOP/s of onnxruntime-web's plain build in a fresh worker of `page` with `threads` threads. */
-function wasmGemmRate(page: Page, base: string, shape: DecoderShape, threads: number, reps: number): Promise<number> {
+/** One measurement in a fresh worker of `page` running onnxruntime-web's plain build (bench/roofline/wasm-worker). */
+function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
   return page.evaluate(
     // No named inner functions in the page code: tsx would wrap them in a helper the page lacks.
-    async ({ url, shape, threads, reps, ortBase }) => {
+    async ({ url, request }) => {
       const worker = new Worker(url, { type: 'module' });
       try {
-        return await new Promise<number>((resolve, reject) => {
-          worker.onmessage = (event: MessageEvent<{ rate?: number; error?: string }>) => (event.data.rate === undefined ? reject(new Error(event.data.error)) : resolve(event.data.rate));
-          worker.onerror = (event) => reject(new Error(event.message || 'the GEMM worker did not start'));
-          worker.postMessage({ shape, threads, reps, ortBase });
+        return await new Promise<T>((resolve, reject) => {
+          worker.onmessage = (event: MessageEvent<{ result?: T; error?: string }>) => (event.data.error === undefined ? resolve(event.data.result!) : reject(new Error(event.data.error)));
+          worker.onerror = (event) => reject(new Error(event.message || 'the bench worker did not start'));
+          worker.postMessage(request);
         });
       } finally {
         worker.terminate();
       }
     },
-    { url: `/@fs${ROOT}bench/roofline/gemm-wasm-worker.ts`, shape, threads, reps, ortBase: `${base}/ort/` },
+    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request },
   );
+}
+
+function wasmGemmRate(page: Page, base: string, shape: DecoderShape, threads: number, reps: number): Promise<number> {
+  return inWasmWorker<number>(page, { kind: 'gemm', ortBase: `${base}/ort/`, threads, shape, reps });
+}
+
+/** The model's start-up in a fresh worker, 1 thread, as shipped and as the worker prepares it, interleaved; medians. */
+async function wasmStartup(page: Page, base: string, model: string, rounds: number): Promise<{ prepared: Startup; shipped: Startup }> {
+  const runs = { prepared: [] as Startup[], shipped: [] as Startup[] };
+  const url = new URL('onnx/model.onnx', new URL(model, base)).href;
+  for (let round = 0; round < rounds; round++) {
+    for (const prepared of [true, false]) runs[prepared ? 'prepared' : 'shipped'].push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model: url, prepared }));
+  }
+  const medians = (list: Startup[]): Startup => ({
+    runtimeMs: median(list.map((s) => s.runtimeMs)),
+    prepareMs: median(list.map((s) => s.prepareMs)),
+    sessionMs: median(list.map((s) => s.sessionMs)),
+    firstRunMs: median(list.map((s) => s.firstRunMs)),
+  });
+  return { prepared: medians(runs.prepared), shipped: medians(runs.shipped) };
 }
 
 async function roofline(page: Page, base: string, source: string, quick: boolean): Promise<Roofline | null> {
@@ -302,6 +323,10 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
         { section: SECTION, name: 'documents/s, WASM plain build, 2 threads, fraction of the 2-thread WASM peak', value: percent(twoThreads.docsPerSecond, peak.wasmTwo), unit: '%', baseline: { name: '1 thread, of the 1-thread peak', value: percent(plain.docsPerSecond, peak.wasmOne) } },
       );
     }
+    log(`${SECTION}: the model's start-up in a worker, as shipped vs prepared (gathered first), interleaved`);
+    const start = await wasmStartup(page, base, model, ctx.quick ? 2 : 5);
+    const detail = (s: Startup) => `runtime start ${s.runtimeMs.toFixed(0)} ms, session ${s.sessionMs.toFixed(0)} ms, prepare ${s.prepareMs.toFixed(0)} ms, first run ${s.firstRunMs.toFixed(0)} ms`;
+    rows.push({ section: SECTION, name: "model start-up in a worker, WASM 1 thread: session build, graph prepared (gathered first)", value: start.prepared.sessionMs + start.prepared.prepareMs, unit: 'ms', baseline: { name: 'the file as shipped (table folded at the start)', value: start.shipped.sessionMs }, note: `medians of ${ctx.quick ? 2 : 5} interleaved rounds; prepared: ${detail(start.prepared)}; as shipped: ${detail(start.shipped)}` });
     if (gpu === undefined) {
       rows.push({ section: SECTION, name: 'query, WebGPU', value: Number.NaN, unit: 'ms', note: 'n/a: this headless Chromium offers no (non-fallback) WebGPU adapter' });
     } else {
