@@ -156,9 +156,9 @@ describe('load policy', () => {
     expect(client.loads).toHaveLength(1);
   });
 
-  it('starts the model only after the documents arrived (keyword first)', async () => {
+  it('starts the model only after the documents arrived (keyword first), also when only another model is kept', async () => {
     const documents = deferred<unknown>();
-    const { controller, client } = setup({ src: '/docs.json' }, { json: () => documents.promise });
+    const { controller, client } = setup({ src: '/docs.json' }, { json: () => documents.promise, stored: ['http://site.test/models/other/config.json'] });
     controller.intent();
     await settle();
     expect(client.loads).toHaveLength(0);
@@ -183,17 +183,6 @@ describe('load policy', () => {
     client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
     await settle();
     expect(events.map((e) => e.type)).toEqual(['ready']);
-  });
-
-  it('a model not kept (another folder) still waits for the documents', async () => {
-    const documents = deferred<unknown>();
-    const { controller, client } = setup({ src: '/docs.json' }, { json: () => documents.promise, stored: ['http://site.test/models/other/config.json'] });
-    controller.intent();
-    await settle();
-    expect(client.loads).toHaveLength(0);
-    documents.resolve(DOCS);
-    await settle();
-    expect(client.loads).toHaveLength(1);
   });
 
   it('eager starts at once; idle when the page is idle', async () => {
