@@ -4,8 +4,9 @@
  * columns)`, then `Gather(wte, ids)`).
  *
  * onnxruntime constant-folds that table back to fp32 at session start: for sgpt-nano, 15 M values
- * through four ops, most of the session's start-up (0.8 s of 0.9 s in Node, 3.5 s of a repeat
- * visit's 5 s in a Chromium worker), and 60 MB per session. The same values come out when the
+ * through four ops, most of the session's build (0.76 of 0.8 s in onnxruntime-node, half of it in
+ * a Chromium worker), and 60 MB per session. The browser worker applies this rewrite to every
+ * ONNX file it loads (src/worker/model-files). The same values come out when the
  * rows are gathered first and only they are dequantised: every op on the path is row-wise
  * (elementwise with per-row or broadcast constants, or a MatMul by a constant on the right), so
  * the rewrite is exact, bit for bit. Anything else (another consumer of the table, an op that

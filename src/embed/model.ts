@@ -19,7 +19,6 @@ import {
 } from '@huggingface/transformers';
 import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type { PaddedBatch } from './batch';
-import { gatherFirst } from './gather-first';
 import type { Device, Dtype, LoadOptions, OrtWasmFiles } from './types';
 
 export type Backend = 'cpu' | 'wasm' | 'webgpu';
@@ -97,11 +96,6 @@ type EnvSettings = Pick<
   'allowLocalModels' | 'allowRemoteModels' | 'remoteHost' | 'remotePathTemplate' | 'useCustomCache' | 'customCache'
 >;
 
-/** The bytes onnxruntime gets for a model file: ONNX graphs with their embedding lookup gathered first (./gather-first). */
-export function prepareModelFile(name: string, bytes: Uint8Array): Uint8Array {
-  return name.endsWith('.onnx') ? gatherFirst(bytes) : bytes;
-}
-
 /**
  * Holds downloads for the duration of one load. transformers.js in Node hands ONNX files to
  * onnxruntime through a cache; its file cache keys by folder name only (two hosts' "tiny-gpt2"
@@ -109,56 +103,15 @@ export function prepareModelFile(name: string, bytes: Uint8Array): Uint8Array {
  * use this instead.
  */
 class LoadCache {
-  private readonly files = new Map<string, { body: Uint8Array; headers: Headers }>();
+  private readonly files = new Map<string, { body: ArrayBuffer; headers: Headers }>();
 
   async match(key: string): Promise<Response | undefined> {
     const file = this.files.get(key);
-    return file && new Response(file.body as Uint8Array<ArrayBuffer>, { headers: file.headers });
+    return file && new Response(file.body, { headers: file.headers });
   }
 
   async put(key: string, response: Response): Promise<void> {
-    const body = prepareModelFile(new URL(key).pathname, new Uint8Array(await response.arrayBuffer()));
-    this.files.set(key, { body, headers: new Headers(response.headers) });
-  }
-}
-
-interface NodeFs {
-  readFile(path: string): Promise<Uint8Array>;
-}
-
-/**
- * A local folder's ONNX files, prepared (the other files transformers.js reads itself). This
- * module has no Node imports (the browser bundles it): fs comes from process.getBuiltinModule,
- * and where that is missing (Node < 20.16) the files load unprepared, only slower to start.
- */
-class LocalOnnxCache {
-  /** Prepared files by their path inside the folder ("/onnx/model.onnx"). */
-  private readonly files = new Map<string, Promise<Uint8Array | undefined>>();
-
-  constructor(private readonly folder: string) {}
-
-  async match(key: string): Promise<Response | undefined> {
-    if (!key.endsWith('.onnx')) return undefined;
-    // transformers.js asks for the local path, then for the bytes under its hub-style URL of it.
-    let file: Promise<Uint8Array | undefined> | undefined;
-    if (/^https?:\/\//.test(key)) {
-      for (const [name, prepared] of this.files) if (key.endsWith(name)) file = prepared;
-    } else if (key.startsWith(this.folder)) {
-      const name = key.slice(this.folder.length);
-      const fs = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.('node:fs/promises') as NodeFs | undefined;
-      if (fs === undefined) return undefined;
-      file = this.files.get(name);
-      if (file === undefined) {
-        file = fs.readFile(key).then((bytes) => prepareModelFile(key, bytes), () => undefined);
-        this.files.set(name, file);
-      }
-    }
-    const bytes = await file;
-    return bytes && new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length) } });
-  }
-
-  async put(): Promise<void> {
-    // Local files are read where they are.
+    this.files.set(key, { body: await response.arrayBuffer(), headers: new Headers(response.headers) });
   }
 }
 
@@ -190,7 +143,7 @@ function envFor(source: ModelSource, remoteHost: string | undefined, node: boole
         allowRemoteModels: false,
         remoteHost: env.remoteHost,
         remotePathTemplate: env.remotePathTemplate,
-        ...(node ? { useCustomCache: true, customCache: new LocalOnnxCache(source.modelId) } : keep),
+        ...keep,
       };
   }
 }
