@@ -30,7 +30,8 @@ export class Embedder {
     if (!Number.isInteger(sessions) || sessions < 1) throw new SgptError('INPUT_INVALID', `sessions must be a positive integer, got ${sessions}`);
     const encoders: Encoder[] = [];
     try {
-      for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts));
+      // Every session shares the first one's tokenizer (its JSON is most of a load's time).
+      for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts, encoders[0]?.tokenizer));
       return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings));
     } catch (error) {
       await Promise.all(encoders.map((encoder) => encoder.dispose()));
