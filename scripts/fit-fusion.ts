@@ -2,12 +2,12 @@
  * Fits adaptive fusion (src/search/fusion.ts) for one embedding model, in one command:
  *
  *   npx tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write]
- *                                 [--dev <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]
+ *                                 [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]
  *
- * Development sets: DEV_FAQ_SETS under --faqsets (docs-question sets built by scripts/faq-beir.ts,
- * see README "Evaluation") and DEV_DATA_SETS under --data (../shared/data), or the --dev sets
- * given instead. The held-out sets (the Python and Django FAQs, the held-out pairs, Cranfield,
- * SciFact test) are never read here.
+ * Development sets: the docs sites DEV_FAQ_SETS under --faqsets (docs-question sets built by
+ * scripts/faq-sets.sh, see README "Evaluation") and DEV_DATA_SETS under --data (../shared/data),
+ * or the --dev (sites) and --always sets given instead. The held-out sets (the Python and Django
+ * FAQs, the held-out pairs, Cranfield, SciFact test) are never read here.
  *
  * For every query it runs the product's two lists (src/eval/methods productLists: keyword search
  * as you type over the product's texts, dense over the product's embedding texts), reads the
@@ -16,16 +16,17 @@
  * each SET equally: the mean over sets of nDCG@10 relative to the set's BM25 (eval's `bm25` row),
  * minus a steep penalty for any set below FLOOR and a small ridge on the standardised
  * coefficients. Capacity (which signals the logistic model may use, CAPACITIES, nested) is chosen
- * by leave-one-set-out cross-validation: each set is scored by coefficients fitted without it; the
- * capacity with the best CV mean whose CV sets all stay ≥ CV_FLOOR wins (else the best CV mean),
- * and is refitted on every set.
+ * by leave-one-site-out cross-validation: each docs site is scored by coefficients fitted on the
+ * other sites and the --always sets (SciFact train is no site, and the only keyword-heavy set:
+ * left out, nothing would hold the fit to its floor); the capacity with the best CV mean, minus
+ * the same penalty for a site below CV_FLOOR, wins and is refitted on every set.
  *
  * --write rewrites src/search/fusion-fit.ts (the coefficients, the model's hash, the CV figures);
  * the README's figures come from `sgpt-search eval` afterwards, not from here (this interpolates
  * between grid shares).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultModelSource } from '../src/build/default-model';
 import { defaultCacheDir } from '../src/eval/embedding-cache';
@@ -35,9 +36,9 @@ import { openEval } from '../src/eval/runner';
 import { modelFolderHash } from '../src/index/model-ref';
 import { FUSION_DEPTH, FUSION_SIGNALS, adaptiveShare, fusionSignals, hybridConvexFusion, type FusionSignal } from '../src/search/fusion';
 
-/** Docs-question development sets (scripts/faq-beir.ts), under --faqsets. */
+/** Docs-question development sets, one per site (scripts/faq-sets.sh), under --faqsets: the folds of the CV. */
 const DEV_FAQ_SETS = ['sqlite-faq', 'sphinx-faq', 'git-faq', 'aiohttp-faq', 'celery-faq', 'scrapy-faq', 'lxml-faq', 'sqlalchemy-faq'];
-/** Development sets of the shared data, under --data. */
+/** Development sets of the shared data, under --data: always fitted on. */
 const DEV_DATA_SETS = ['scifact/beir@train'];
 /** Signal sets the model may use, smallest first; CV chooses among them. */
 const CAPACITIES: readonly (readonly FusionSignal[])[] = [
@@ -87,7 +88,8 @@ async function rowsOf(spec: string, model: string): Promise<SetRows> {
       const ndcg = GRID.map((w) => ndcgAt(hybridConvexFusion(keyword, denseList, w, { limit: 10 }).map((hit) => ids[hit.id]!), judgements, 10));
       return { signals: FUSION_SIGNALS.map((name) => signals[name]), ndcg };
     });
-    return { name: split ? `${basename(data)}@${split}` : basename(data), bm25: bm25 / dataset.queries.length, queries };
+    const folder = basename(data) === 'beir' ? basename(dirname(data)) : basename(data); // shared/data/<set>/beir
+    return { name: split ? `${folder}@${split}` : folder, bm25: bm25 / dataset.queries.length, queries };
   } finally {
     await open.dispose();
   }
@@ -180,24 +182,23 @@ function bestFixed(set: SetRows): { w: number; ratio: number } {
 
 interface Capacity {
   signals: readonly FusionSignal[];
-  /** Each set's ratio under coefficients fitted on the other sets. */
+  /** Each site's ratio under coefficients fitted without it. */
   cv: number[];
 }
 
-/** Leave-one-set-out: each set scored by a fit on the others. */
-function crossValidate(sets: readonly SetRows[], signals: readonly FusionSignal[]): Capacity {
-  return { signals, cv: sets.map((held, i) => ratios([held], fit(sets.filter((_, j) => j !== i), signals))[0]!) };
+/** Leave one site out: each site scored by a fit on the other sites and the `always` sets. */
+function crossValidate(sites: readonly SetRows[], always: readonly SetRows[], signals: readonly FusionSignal[]): Capacity {
+  return { signals, cv: sites.map((held, i) => ratios([held], fit([...sites.filter((_, j) => j !== i), ...always], signals))[0]!) };
 }
 
-function choose(capacities: readonly Capacity[]): Capacity {
-  const safe = capacities.filter((c) => Math.min(...c.cv) >= CV_FLOOR);
-  return (safe.length > 0 ? safe : capacities).reduce((a, b) => (mean(b.cv) > mean(a.cv) ? b : a));
-}
+const cvScore = (c: Capacity) => mean(c.cv) - 20 * c.cv.reduce((a, x) => a + Math.max(0, CV_FLOOR - x), 0);
+const choose = (capacities: readonly Capacity[]) => capacities.reduce((a, b) => (cvScore(b) > cvScore(a) ? b : a));
 
 const round = (c: number) => Math.round(c * 1e4) / 1e4;
 
 function fitFile(command: string, model: string, modelHash: string, chosen: Capacity, coefficients: readonly number[], sets: readonly SetRows[], inSample: readonly number[]): string {
-  const lines = sets.map((set, i) => ` *   ${set.name.padEnd(20)} ${String(set.queries.length).padStart(4)} queries  CV ${chosen.cv[i]!.toFixed(3)} ×  fit ${inSample[i]!.toFixed(3)} ×`);
+  const cv = (i: number) => (chosen.cv[i] === undefined ? 'always fitted' : `CV ${chosen.cv[i]!.toFixed(3)} ×`);
+  const lines = sets.map((set, i) => ` *   ${set.name.padEnd(16)} ${String(set.queries.length).padStart(4)} queries  ${cv(i).padEnd(13)}  fit ${inSample[i]!.toFixed(3)} ×`);
   return `/**
  * GENERATED by scripts/fit-fusion.ts --write; do not edit by hand. Refit after changing the model:
  *
@@ -205,8 +206,8 @@ function fitFile(command: string, model: string, modelHash: string, chosen: Capa
  *
  * Adaptive fusion's coefficients (bias, then FUSION_SIGNALS in order) for ${model}, fitted on
  * the development sets below, each set weighing the same (nDCG@10 relative to BM25, convex fusion
- * over the product's lists). Signals chosen by leave-one-set-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
- * CV mean ${mean(chosen.cv).toFixed(3)} ×, worst ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that set):
+ * over the product's lists). Signals chosen by leave-one-site-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
+ * CV mean over the sites ${mean(chosen.cv).toFixed(3)} ×, worst ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that site):
 ${lines.join('\n')}
  */
 export const FITTED_FUSION = {
@@ -224,41 +225,50 @@ async function main(): Promise<void> {
       faqsets: { type: 'string' },
       data: { type: 'string' },
       dev: { type: 'string', multiple: true },
+      always: { type: 'string', multiple: true },
       'rows-dir': { type: 'string' },
       json: { type: 'string' },
       write: { type: 'boolean', default: false },
     },
   });
-  const specs = values.dev ?? [];
-  if (specs.length === 0) {
-    if (!values.faqsets || !values.data) throw new Error('usage: tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write] [--dev <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]');
-    specs.push(...DEV_FAQ_SETS.map((name) => join(values.faqsets!, name)), ...DEV_DATA_SETS.map((name) => join(values.data!, name)));
+  const given = values.dev !== undefined || values.always !== undefined;
+  if (!given && (!values.faqsets || !values.data)) {
+    throw new Error('usage: tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write] [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]');
   }
+  const siteSpecs = given ? (values.dev ?? []) : DEV_FAQ_SETS.map((name) => join(values.faqsets!, name));
+  const alwaysSpecs = given ? (values.always ?? []) : DEV_DATA_SETS.map((name) => join(values.data!, name));
+  if (siteSpecs.length < 2) throw new Error('leave-one-site-out CV needs at least two --dev sites');
   const model = values.model ?? defaultModelSource();
   const modelHash = await modelFolderHash(model);
   const rowsDir = values['rows-dir'] ?? join(defaultCacheDir(), 'fusion-rows');
-  const sets: SetRows[] = [];
-  for (const spec of specs) sets.push(await cachedRows(spec, model, modelHash, rowsDir));
+  const rows = async (specs: readonly string[]) => {
+    const out: SetRows[] = [];
+    for (const spec of specs) out.push(await cachedRows(spec, model, modelHash, rowsDir));
+    return out;
+  };
+  const sites = await rows(siteSpecs);
+  const always = await rows(alwaysSpecs);
+  const sets = [...sites, ...always];
 
-  const capacities = CAPACITIES.map((signals) => crossValidate(sets, signals));
+  const capacities = CAPACITIES.map((signals) => crossValidate(sites, always, signals));
   const chosen = choose(capacities);
   const coefficients = fit(sets, chosen.signals).map(round);
   const inSample = ratios(sets, coefficients);
 
   const line = (cells: Array<string | number>) => cells.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)).join('\t');
-  console.log('leave-one-set-out CV (nDCG@10 / BM25 of each set, fitted without it)');
-  console.log(line(['signals', 'CV mean', 'CV worst', ...sets.map((s) => s.name)]));
+  console.log('leave-one-site-out CV (nDCG@10 / BM25 of each site, fitted without it)');
+  console.log(line(['signals', 'CV mean', 'CV worst', ...sites.map((s) => s.name)]));
   for (const c of capacities) console.log(line([c.signals.join(',') || '(fixed share)', mean(c.cv), Math.min(...c.cv), ...c.cv]));
   console.log(`chosen: ${chosen.signals.join(',') || '(fixed share)'}\n`);
   console.log(line(['set', 'queries', 'bm25 nDCG@10', 'best fixed w (hindsight)', 'its ratio', 'CV', 'fit']));
   sets.forEach((set, i) => {
     const fixed = bestFixed(set);
-    console.log(line([set.name, String(set.queries.length), set.bm25, fixed.w, fixed.ratio, chosen.cv[i]!, inSample[i]!]));
+    console.log(line([set.name, String(set.queries.length), set.bm25, fixed.w, fixed.ratio, chosen.cv[i] ?? '(always fitted)', inSample[i]!]));
   });
-  console.log(line(['mean over sets', '', '', '', mean(sets.map((s) => bestFixed(s).ratio)), mean(chosen.cv), mean(inSample)]));
+  console.log(line(['mean over sets', '', '', '', mean(sets.map((s) => bestFixed(s).ratio)), `${mean(chosen.cv).toFixed(3)} (sites)`, mean(inSample)]));
   console.log(`coefficients (bias, ${FUSION_SIGNALS.join(', ')}): ${JSON.stringify(coefficients)}`);
   if (values.json) {
-    const cv = capacities.map((c) => ({ signals: c.signals, mean: mean(c.cv), worst: Math.min(...c.cv), sets: Object.fromEntries(sets.map((s, i) => [s.name, c.cv[i]])) }));
+    const cv = capacities.map((c) => ({ signals: c.signals, mean: mean(c.cv), worst: Math.min(...c.cv), sites: Object.fromEntries(sites.map((s, i) => [s.name, c.cv[i]])) }));
     const perSet = sets.map((s, i) => ({ set: s.name, queries: s.queries.length, bm25: s.bm25, bestFixed: bestFixed(s), cv: chosen.cv[i], fit: inSample[i] }));
     await writeFile(values.json, JSON.stringify({ model, modelHash, signals: chosen.signals, coefficients, cv, sets: perSet }, null, 2));
   }
