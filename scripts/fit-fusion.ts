@@ -14,8 +14,8 @@
  * fusion signals and scores nDCG@10 of the convex fusion at dense shares 0, 0.05, …, 1 (a set's
  * rows are kept in --rows-dir per model, so a refit embeds nothing twice). The objective weighs
  * each SET equally: the mean over sets of nDCG@10 relative to the set's BM25 (eval's `bm25` row),
- * minus a steep penalty for any set below FLOOR and a small ridge on the standardised
- * coefficients. Capacity (which signals the logistic model may use, CAPACITIES, nested) is chosen
+ * minus a steep penalty for any set of FLOOR_MIN_QUERIES or more below FLOOR and a small ridge on
+ * the standardised coefficients. Capacity (which signals the logistic model may use, CAPACITIES, nested) is chosen
  * by leave-one-site-out cross-validation: each docs site is scored by coefficients fitted on the
  * other sites and the --always sets (SciFact train is no site, and the only keyword-heavy set:
  * left out, nothing would hold the fit to its floor); the capacity with the best CV mean, minus
@@ -54,6 +54,12 @@ const GRID = Array.from({ length: 21 }, (_, i) => i / 20);
 /** Fit penalty floor: a margin above the 0.99 × target, since a refit set scores lower out of sample. */
 const FLOOR = 0.995;
 const CV_FLOOR = 0.99;
+/**
+ * Sets smaller than this count in the mean but carry no floor: one question of a 5-question set
+ * moves its ratio by 0.3 (Sphinx's FAQ is below 0.7 × at every dense share from 0.05 to 0.5), so
+ * a floor there is a floor on noise and would pin every question to BM25.
+ */
+const FLOOR_MIN_QUERIES = 20;
 const RIDGE = 0.002;
 const FIT_FILE = new URL('../src/search/fusion-fit.ts', import.meta.url);
 
@@ -122,9 +128,13 @@ function ratios(sets: readonly SetRows[], c: readonly number[]): number[] {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** Penalty for the sets (large enough to carry a floor) below `floor`. */
+const shortfall = (sets: readonly SetRows[], r: readonly number[], floor: number) =>
+  r.reduce((a, x, i) => a + (sets[i]!.queries.length >= FLOOR_MIN_QUERIES ? Math.max(0, floor - x) : 0), 0);
+
 function objective(sets: readonly SetRows[], c: readonly number[], scale: readonly number[]): number {
   const r = ratios(sets, c);
-  const below = r.reduce((a, x) => a + Math.max(0, FLOOR - x), 0);
+  const below = shortfall(sets, r, FLOOR);
   const ridge = c.slice(1).reduce((a, ci, i) => a + (ci * scale[i]!) ** 2, 0);
   return mean(r) - 20 * below - RIDGE * ridge;
 }
@@ -191,8 +201,11 @@ function crossValidate(sites: readonly SetRows[], always: readonly SetRows[], si
   return { signals, cv: sites.map((held, i) => ratios([held], fit([...sites.filter((_, j) => j !== i), ...always], signals))[0]!) };
 }
 
-const cvScore = (c: Capacity) => mean(c.cv) - 20 * c.cv.reduce((a, x) => a + Math.max(0, CV_FLOOR - x), 0);
-const choose = (capacities: readonly Capacity[]) => capacities.reduce((a, b) => (cvScore(b) > cvScore(a) ? b : a));
+/** The capacity with the best CV mean, less the fit's penalty for a (large enough) site below CV_FLOOR. */
+function choose(sites: readonly SetRows[], capacities: readonly Capacity[]): Capacity {
+  const score = (c: Capacity) => mean(c.cv) - 20 * shortfall(sites, c.cv, CV_FLOOR);
+  return capacities.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
 
 const round = (c: number) => Math.round(c * 1e4) / 1e4;
 
@@ -213,7 +226,7 @@ ${lines.join('\n')}
 export const FITTED_FUSION = {
   /** modelFolderHash of the model the coefficients were fitted for. */
   modelHash: '${modelHash}',
-  coefficients: ${JSON.stringify(coefficients)} as readonly number[],
+  coefficients: [${coefficients.join(', ')}] as readonly number[],
 };
 `;
 }
@@ -251,7 +264,7 @@ async function main(): Promise<void> {
   const sets = [...sites, ...always];
 
   const capacities = CAPACITIES.map((signals) => crossValidate(sites, always, signals));
-  const chosen = choose(capacities);
+  const chosen = choose(sites, capacities);
   const coefficients = fit(sets, chosen.signals).map(round);
   const inSample = ratios(sets, coefficients);
 
@@ -273,7 +286,7 @@ async function main(): Promise<void> {
     await writeFile(values.json, JSON.stringify({ model, modelHash, signals: chosen.signals, coefficients, cv, sets: perSet }, null, 2));
   }
   if (values.write) {
-    const command = `npx tsx scripts/fit-fusion.ts --faqsets <faq sets> --data <shared data>${values.model ? ` --model ${values.model}` : ''} --write`;
+    const command = `npx tsx scripts/fit-fusion.ts ${process.argv.slice(2).join(' ')}`;
     await writeFile(FIT_FILE, fitFile(command, basename(model), modelHash, chosen, coefficients, sets, inSample));
     console.log(`wrote ${FIT_FILE.pathname}`);
   }
