@@ -15,11 +15,12 @@
  * rows are kept in --rows-dir per model, so a refit embeds nothing twice). The objective weighs
  * each SET equally: the mean over sets of nDCG@10 relative to the set's BM25 (eval's `bm25` row),
  * minus a steep penalty for any set of FLOOR_MIN_QUERIES or more below FLOOR and a small ridge on
- * the standardised coefficients. Capacity (which signals the logistic model may use, CAPACITIES, nested) is chosen
- * by leave-one-site-out cross-validation: each docs site is scored by coefficients fitted on the
- * other sites and the --always sets (SciFact train is no site, and the only keyword-heavy set:
- * left out, nothing would hold the fit to its floor); the capacity with the best CV mean, minus
- * the same penalty for a site below CV_FLOOR, wins and is refitted on every set.
+ * the standardised coefficients. Capacity (which signals the logistic model may use, CAPACITIES,
+ * nested) is chosen by leave-one-site-out cross-validation: each docs site is scored by
+ * coefficients fitted on the other sites and the --always sets (SciFact train is no site, and the
+ * only keyword-heavy set: left out, nothing would hold the fit to its floor); the capacity with
+ * the best CV mean, minus the same penalty for a site below CV_FLOOR, wins and is refitted on
+ * every set.
  *
  * --write rewrites src/search/fusion-fit.ts (the coefficients, the model's hash, the CV figures);
  * the README's figures come from `sgpt-search eval` afterwards, not from here (this interpolates
