@@ -7,7 +7,7 @@
  */
 import { SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, padBatch, planBatches } from './batch';
-import { chunkTokens } from './chunk';
+import { chunkTokens, chunkWindows } from './chunk';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { weightedMeanPool } from './pooling';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
@@ -60,6 +60,20 @@ export class Embedder {
   /** The sequences the model sees for one text: its chunks, each wrapped for the role. */
   sequences(text: string, role: Role, overlap?: number): number[][] {
     return this.wrapChunks(this.tokenize(text), role, overlap);
+  }
+
+  /**
+   * Where each row `embed` makes of `text` for `role` lies in it: [start, end) UTF-16 offsets of
+   * its token window, in row order (an edge inside a character that spans two tokens may be off
+   * by that character).
+   */
+  windows(text: string, role: Role): Array<[number, number]> {
+    const ids = this.tokenize(text);
+    const windows = chunkWindows(ids.length, textBudget(this.settings, role));
+    if (windows.length === 1) return [[0, text.length]];
+    const offset = (tokens: number) =>
+      tokens === 0 ? 0 : Math.min(text.length, this.encoder.tokenizer.decode(ids.slice(0, tokens), { skip_special_tokens: false, clean_up_tokenization_spaces: false }).length);
+    return windows.map(([start, end]) => [offset(start), offset(end)]);
   }
 
   private wrapChunks(ids: number[], role: Role, overlap: number | undefined): number[][] {

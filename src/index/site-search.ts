@@ -7,13 +7,14 @@
  * embedder differ.
  */
 import { SgptError } from '../errors';
-import { checkModel, chunkRef, type QueryModel } from './format';
+import { checkModel, chunkRef, type QueryModel, type SectionInfo } from './format';
 import { dotAll } from './int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from './reader';
 import type { AnalyzerOptions } from '../search/analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from '../search/bm25';
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
-import { highlightRanges } from '../search/excerpt';
+import { highlightRanges, makeExcerpt, nearWords, winningWindows, type WindowFinder } from '../search/excerpt';
+import { embeddingText } from '../search/texts';
 import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from '../search/ranking';
 import { TopK } from '../search/topk';
@@ -23,6 +24,8 @@ import { SiteFilters, type Facets, type FilterScope } from './filters';
 export interface SiteHit {
   /** Index of the section in the index. */
   section: number;
+  /** Which of several indexes searched together (src/index/merged-search) holds the section; absent for one index. */
+  site?: number;
   /** Site-relative page URL plus '#anchor' when the section has one. */
   url: string;
   /** Section title (plain text). */
@@ -49,6 +52,20 @@ export interface SemanticOptions {
   language?: string;
   /** Only sections with one of these values for every key, as for keywordSearch. */
   filters?: Filters;
+  /**
+   * Where the model's windows of a section's text lie (the query embedder's tokenizer): a section
+   * ranked by meaning alone shows the window whose embedding won. Without it, its start.
+   */
+  windows?: WindowFinder;
+}
+
+/** What a hit's excerpt is cut from. */
+interface ExcerptSource {
+  /** Cut it from the section's whole text (its text file fetched), at the match; false: the section's start, from its bucket. */
+  passages: boolean;
+  /** The window whose embedding won, per section the model ranked (index version 5). */
+  won?: ReadonlyMap<number, number>;
+  windows?: WindowFinder;
 }
 
 export class SiteSearch {
@@ -56,7 +73,8 @@ export class SiteSearch {
 
   private constructor(
     readonly reader: IndexReader,
-    private readonly keyword: ChunkedBm25,
+    /** The keyword index (MergedBm25 joins several sites' on one scale). */
+    readonly keyword: ChunkedBm25,
   ) {}
 
   /** Loads the manifest, the section table and the keyword head (keyword chunks, sections and vectors as queries need them). */
@@ -94,12 +112,14 @@ export class SiteSearch {
    * BM25 over the sections, the last word as a prefix (search as you type). `language` (a `lang`
    * value): the query is read as that language's pages were, and only their sections are
    * returned, when the index has pages in it; else every section, read as the index's first language.
+   * `passages`: excerpts at the match (the hits' text files fetched); false: the sections' starts,
+   * which need no more files (a page shows those first).
    */
-  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters): Promise<SiteHit[]> {
+  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters, passages = true): Promise<SiteHit[]> {
     const scope = await this.scope(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
-    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false);
+    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false, { passages });
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -112,7 +132,13 @@ export class SiteSearch {
     this.filtersLoaded ??= (async () => {
       const table = await this.reader.filterTable();
       const lists = new Map<string, Promise<Uint32Array>>();
-      return new SiteFilters(table, this.manifest.counts.sections, (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)));
+      const keyFiles = new Map<string, Promise<Uint32Array[]>>();
+      return new SiteFilters(
+        table,
+        this.manifest.counts.sections,
+        (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)),
+        (k, i, counts) => once(keyFiles, `${k}/${i}`, () => this.reader.filterKeyList(table.keys[k]!.lists![i]!, counts)),
+      );
     })();
     this.filtersLoaded.catch(() => (this.filtersLoaded = null));
     return this.filtersLoaded;
@@ -121,7 +147,7 @@ export class SiteSearch {
   /**
    * Facet counts for a query: per filter key and value, the query's keyword matches (every section
    * holding a query term, in the query's language) that carry the value and pass the other keys'
-   * `filters`. Reads every filter value's list (small files).
+   * `filters`. Reads each key's list files (src/index/filter-lists), not a file per value.
    */
   async facets(query: string, filters: Filters = {}, language?: string): Promise<Facets> {
     const site = await this.filters();
@@ -138,25 +164,29 @@ export class SiteSearch {
    * Sections nearest the query vector in the `probe` nearest shards (those `allowed`, if given),
    * best chunk per section; with a filter `scope`, only its sections, probing only the shards that hold them.
    */
-  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null, scope: FilterScope | null = null): Promise<Array<{ section: number; score: number }>> {
+  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null, scope: FilterScope | null = null): Promise<Array<{ section: number; score: number; window: number | null }>> {
     const { dims } = this.manifest.model;
     if (vector.length !== dims) throw new SgptError('INDEX_MODEL_MISMATCH', `the query vector has ${vector.length} dims but the index's model ${this.manifest.model.id} has ${dims}`);
     const nearest = await this.reader.nearestShards(vector, probe, scope?.shards ?? null);
     const shards = await Promise.all(nearest.map((i) => this.reader.shard(i)));
     const pass = scope ? (section: number) => scope.mask[section] === 1 && (allowed === null || allowed(section)) : allowed;
     const best = new Float32Array(this.manifest.counts.sections).fill(-Infinity);
+    const window = new Int32Array(this.manifest.counts.sections).fill(-1);
     for (const shard of shards) {
       const scores = dotAll(vector, shard, dims);
       for (let r = 0; r < shard.rows; r++) {
         const section = shard.owner[r]!;
-        if (scores[r]! > best[section]!) best[section] = scores[r]!;
+        if (scores[r]! > best[section]!) {
+          best[section] = scores[r]!;
+          window[section] = shard.window?.[r] ?? -1;
+        }
       }
     }
     const top = new TopK(limit);
     best.forEach((score, section) => {
       if (score > -Infinity && (pass === null || pass(section))) top.push(section, score);
     });
-    return top.result().map(({ index, score }) => ({ section: index, score }));
+    return top.result().map(({ index, score }) => ({ section: index, score, window: window[index]! === -1 ? null : window[index]! }));
   }
 
   /**
@@ -174,27 +204,53 @@ export class SiteSearch {
     const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed, scope) : [];
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
-    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
+    const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.section, h.window] as const])));
+    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true, { passages: true, won, windows: options.windows });
   }
 
-  /** `marks`: how the query was read, for highlighting (its corrections, its language's analysis). */
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: { corrections: readonly string[]; analyzer: AnalyzerOptions }, semantic: boolean): Promise<SiteHit[]> {
+  /** `marks`: how the query was read, for excerpts and highlighting (its corrections, its language's analysis). */
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
-    return promoteExactTitles(ranked, query, (hit) => infos.get(hit.section)!.title).map(({ section, score }) => {
-      const info = infos.get(section)!;
-      return {
-        section,
-        url: info.anchor ? `${info.url}#${encodeURIComponent(info.anchor)}` : info.url,
-        title: info.title,
-        pageTitle: info.pageTitle,
-        headingPath: info.headingPath,
-        excerpt: info.excerpt,
-        highlights: highlightRanges(info.excerpt, query, marks.corrections, marks.analyzer),
-        score,
-        semantic,
-      };
+    const shown = ranked.map((hit) => infos.get(hit.section)!);
+    const texts = source.passages ? await this.reader.sectionTexts(shown) : shown.map(() => null);
+    const near = nearWords(query, marks.corrections);
+    const items = ranked.map(({ section }, i) => {
+      const text = texts[i] ?? '';
+      const chunk = texts[i] === null ? undefined : source.won?.get(section);
+      return { text, embedded: embeddingText(shown[i]!.pageTitle, shown[i]!.headingPath, text), chunk };
     });
+    const windows = await winningWindows(items, near, source.windows ?? null, marks.analyzer);
+    const excerpts = new Map(ranked.map(({ section }, i) => {
+      const text = texts[i] ?? null;
+      return [section, text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer })];
+    }));
+    return sectionHits(ranked, (hit) => ({ ...infos.get(hit.section)!, excerpt: excerpts.get(hit.section)! }), query, marks, semantic);
   }
+}
+
+/** How a query was read, for highlighting: its corrections, its language's analysis. */
+export interface QueryMarks {
+  corrections: readonly string[];
+  analyzer: AnalyzerOptions;
+}
+
+/** Ranked sections (`info`: each one's entry) as hits: exact titles first, `url#anchor`, the query's words highlighted. */
+export function sectionHits(ranked: ReadonlyArray<{ section: number; score: number; site?: number }>, info: (hit: { section: number; site?: number }) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
+  return promoteExactTitles(ranked, query, (hit) => info(hit).title).map((hit) => {
+    const entry = info(hit);
+    return {
+      section: hit.section,
+      ...(hit.site === undefined ? {} : { site: hit.site }),
+      url: entry.anchor ? `${entry.url}#${encodeURIComponent(entry.anchor)}` : entry.url,
+      title: entry.title,
+      pageTitle: entry.pageTitle,
+      headingPath: entry.headingPath,
+      excerpt: entry.excerpt,
+      highlights: highlightRanges(entry.excerpt, query, marks.corrections, marks.analyzer),
+      score: hit.score,
+      semantic,
+    };
+  });
 }
 
 /** The index's typo table, its head and files fetched (once, verified) when a query has a word to correct; null without one. */
@@ -219,7 +275,7 @@ function typoTable(reader: IndexReader): ChunkedTypos | null {
 }
 
 /** The keyword search option that keeps a scope's sections (none without one). */
-function passing(scope: FilterScope | null): { filter?: (doc: number) => boolean } {
+export function passing(scope: FilterScope | null): { filter?: (doc: number) => boolean } {
   return scope ? { filter: (doc) => scope.mask[doc] === 1 } : {};
 }
 

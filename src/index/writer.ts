@@ -25,6 +25,7 @@ import {
   encodeCentroids,
   encodeJson,
   encodeShard,
+  MAX_WINDOWS,
   fileRefFor,
   sha256Hex,
   type BucketFile,
@@ -32,6 +33,7 @@ import {
   type Manifest,
   type ModelRef,
   type SectionTable,
+  type TextFile,
   type ShardRef,
 } from './format';
 import type { IndexReader } from './reader';
@@ -77,6 +79,12 @@ const SHARD_TARGET_BYTES = 64 * 1024;
  * hit, and the section table lists every bucket, so smaller buckets trade per-hit bytes for table bytes.
  */
 const SECTION_BUCKET_BYTES = 4 * 1024;
+/**
+ * Text files of about this size (before gzip): a hit shown reads its section's file to cut the
+ * excerpt at the match, so small files keep a result list's bytes low (a longer section has a file
+ * of its own).
+ */
+const TEXT_FILE_BYTES = 2 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
 /** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
@@ -113,6 +121,9 @@ async function reusable(previous: IndexReader | null | undefined, model: ModelRe
   hashes.forEach((hash, section) => {
     if (!source.has(hash)) source.set(hash, section);
   });
+  // A section's rows in window order: by their window numbers; an index before them (SGV1 shards)
+  // wrote them in order within a shard, so only a section whose rows share one shard is reused.
+  const found = new Map<string, Array<{ window: number; shard: number; vector: Float32Array }>>();
   for (let s = 0; s < previous.manifest.shards.length; s++) {
     const shard = await previous.shard(s).catch(() => null);
     if (shard === null) continue;
@@ -121,13 +132,18 @@ async function reusable(previous: IndexReader | null | undefined, model: ModelRe
       const section = shard.owner[r]!;
       const hash = hashes[section]!;
       if (source.get(hash) !== section) continue;
-      const rows = byHash.get(hash) ?? [];
-      rows.push(vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
-      byHash.set(hash, rows);
+      const rows = found.get(hash) ?? [];
+      rows.push({ window: shard.window?.[r] ?? rows.length, shard: s, vector: vectors.subarray(r * shard.dims, (r + 1) * shard.dims) });
+      found.set(hash, rows);
     }
   }
-  // Chunk rows of one section were written in order within a shard but may sit in several shards;
-  // order does not matter for search (a section scores as its best chunk).
+  const windowed = previous.manifest.version >= 5;
+  for (const [hash, rows] of found) {
+    rows.sort((a, b) => a.window - b.window);
+    // Every window 0 … n−1 once (an unreadable shard leaves gaps: those sections are embedded again).
+    const whole = windowed ? rows.every((row, k) => row.window === k) : rows.every((row) => row.shard === rows[0]!.shard);
+    if (whole) byHash.set(hash, rows.map((row) => row.vector));
+  }
   return byHash;
 }
 
@@ -138,6 +154,7 @@ export type AddFile = (stem: string, ext: string, content: Uint8Array, compress?
 export async function writeSections(pages: readonly Page[], excerptChars: number, add: AddFile): Promise<FileRef> {
   const rows = pages.flatMap((page, index) => page.sections.map((section) => ({ index, page, section })));
   const table: SectionTable['buckets'] = [];
+  let texts = 0;
   for (let first = 0; first < rows.length; ) {
     const bucket: BucketFile = { pages: [], sections: [] };
     let bytes = 0;
@@ -151,10 +168,28 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
       bucket.sections.push(entry);
       bytes += entry.anchor.length + entry.title.length + entry.path.join('').length + entry.excerpt.length + 40;
     }
+    bucket.texts = await writeTexts(rows.slice(first - bucket.sections.length, first).map((row) => row.section.text), add, texts);
+    texts += bucket.texts.length;
     const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
     table.push({ name: ref.name, bytes: ref.bytes, first: first - bucket.sections.length, count: bucket.sections.length });
   }
   return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
+}
+
+/** Consecutive sections' whole texts in files of about TEXT_FILE_BYTES (`text-<first + i>`), listed as a bucket lists them. */
+async function writeTexts(texts: readonly string[], add: AddFile, first: number): Promise<NonNullable<BucketFile['texts']>> {
+  const listed: NonNullable<BucketFile['texts']> = [];
+  for (let at = 0; at < texts.length; ) {
+    const file: TextFile = { texts: [] };
+    let bytes = 0;
+    while (at < texts.length && (file.texts.length === 0 || bytes + texts[at]!.length <= TEXT_FILE_BYTES)) {
+      bytes += texts[at]!.length;
+      file.texts.push(texts[at++]!);
+    }
+    const ref = await add(`text-${first + listed.length}`, 'json', encodeJson(file), true);
+    listed.push({ name: ref.name, bytes: ref.bytes, count: file.texts.length });
+  }
+  return listed;
 }
 
 /**
@@ -203,12 +238,15 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
   const vectors = new Float32Array(rowCount * dims);
   const owner = new Int32Array(rowCount);
+  const window = new Uint16Array(rowCount);
   let row = 0;
   rowsOf.forEach((rows, s) => {
-    for (const v of rows) {
+    if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(texts[s]!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+    rows.forEach((v, k) => {
       vectors.set(v, row * dims);
+      window[row] = k;
       owner[row++] = s;
-    }
+    });
   });
 
   // IVF shards.
@@ -230,7 +268,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     const part = new Float32Array(members.length * dims);
     members.forEach((r, i) => part.set(vectors.subarray(r * dims, (r + 1) * dims), i * dims));
     const q = quantize(part, dims);
-    const bytes = encodeShard({ rows: members.length, dims, owner: Int32Array.from(members, (r) => owner[r]!), ...q });
+    const bytes = encodeShard({ rows: members.length, dims, owner: Int32Array.from(members, (r) => owner[r]!), window: Uint16Array.from(members, (r) => window[r]!), ...q });
     shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: members.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;

@@ -53,9 +53,12 @@ class FakeClient {
   }
   async search(query: string): Promise<SearchResult> {
     this.searches.push(query);
-    return { query, hits: [{ id: 'coffee', score: 0.9 }], embedded: 2, total: 2, ms: 1 };
+    return { query, hits: [{ id: 'coffee', score: 0.9, chunk: 0, chunks: 1 }], embedded: 2, total: 2, ms: 1 };
   }
   async embedQuery(): Promise<never> {
+    throw new SgptError('INTERNAL', 'not used');
+  }
+  async windows(): Promise<never> {
     throw new SgptError('INTERNAL', 'not used');
   }
   async rerank(): Promise<never> {
