@@ -5,12 +5,16 @@
  * the FAQ pages themselves, sectioned by the same extractor as `sgpt-search index` (each record
  * keeps its section's `url` as the index links it, so scripts/site-eval.ts can score a site index).
  *
- *   tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…]
+ *   tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…] [--all-headings]
  *
- * Questions are: headings ending in "?" (Sphinx / Django FAQs), definition-list terms under a
- * "How do I…" heading (Sphinx), and bold paragraphs numbered "(N)" (SQLite). A question whose
- * answer links to no section of the site is dropped. Never train on what this writes: FAQ
- * questions are for evaluation only.
+ * Questions are: headings ending in "?" (Sphinx, Django, docutils FAQs), definition-list terms
+ * ending in "?" (AsciiDoc: git's gitfaq) or under a "How do I…" heading (Sphinx), and bold
+ * paragraphs numbered "(N)" (SQLite). With --all-headings every heading below the page title is
+ * a question (SQLAlchemy's FAQ states many as sentences: "I'm getting a warning …"); a heading
+ * that only groups questions has no answer of its own, so it drops out with the rule below. A
+ * question whose answer links to no section of the site is dropped; links out of the site (a
+ * Debian package's links into another package) count as no link. Never train on what this
+ * writes: FAQ questions are for evaluation only.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { extractSite, urlOf } from '../src/extract/site';
-import type { Page } from '../src/extract/html';
+import { contentRoot, type Page } from '../src/extract/html';
 
 type Element = T.Element;
 type Node = T.ChildNode | T.Document | T.Element;
@@ -44,15 +48,16 @@ interface Question {
   links: string[];
 }
 
-/** The question an element asks, or null. */
-function questionOf(e: Element, context: string): string | null {
+/** The question an element asks, or null; `allHeadings`: every heading is one. */
+function questionOf(e: Element, context: string, allHeadings: boolean): string | null {
   if (HEADING.test(e.tagName)) {
     const q = clean(text(e));
-    return q.endsWith('?') ? q : null;
+    return q.endsWith('?') || (allHeadings && q !== '') ? q : null;
   }
-  if (e.tagName === 'dt' && /^how do i/i.test(context)) {
+  if (e.tagName === 'dt') {
     const q = clean(text(e)).replace(/^…\s*/, '');
-    return q ? `${context.replace(/…$/, '').trim()} ${q}` : null;
+    if (q && /^how do i/i.test(context)) return `${context.replace(/…$/, '').trim()} ${q}`;
+    return q.endsWith('?') ? q : null;
   }
   if (e.tagName === 'p' && e.childNodes.some((c) => isElement(c) && c.tagName === 'b')) {
     const q = clean(text(e));
@@ -69,20 +74,19 @@ function hrefs(nodes: readonly Node[]): string[] {
 }
 
 /** Questions of a FAQ page with the links of their answers (the siblings up to the next question or heading). */
-function faqQuestions(html: string): Question[] {
-  const document = parse(html);
+function faqQuestions(html: string, allHeadings: boolean): Question[] {
   const questions: Question[] = [];
   let context = '';
-  for (const e of walk(document)) {
+  for (const e of walk(contentRoot(parse(html)).root)) {
     if (HEADING.test(e.tagName)) context = clean(text(e));
-    const q = questionOf(e, context);
+    const q = questionOf(e, context, allHeadings);
     if (q === null) continue;
     const siblings = (e.parentNode as Element).childNodes;
     const answer: Node[] = [];
     for (let i = siblings.indexOf(e) + 1; i < siblings.length; i++) {
       const sibling = siblings[i] as Node;
-      if (isElement(sibling) && (HEADING.test(sibling.tagName) || sibling.tagName === 'dt' || questionOf(sibling, context) !== null)) break;
-      if (isElement(sibling) && sibling.tagName === 'section' && [...walk(sibling)].some((x) => HEADING.test(x.tagName) && questionOf(x, '') !== null)) break;
+      if (isElement(sibling) && (HEADING.test(sibling.tagName) || sibling.tagName === 'dt' || questionOf(sibling, context, allHeadings) !== null)) break;
+      if (isElement(sibling) && sibling.tagName === 'section' && [...walk(sibling)].some((x) => HEADING.test(x.tagName) && questionOf(x, '', allHeadings) !== null)) break;
       answer.push(sibling);
     }
     questions.push({ text: q, links: hrefs(answer) });
@@ -107,10 +111,10 @@ function anchorMap(html: string, page: Page): Map<string, string> {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { faq: { type: 'string' }, out: { type: 'string' }, exclude: { type: 'string' } },
+    options: { faq: { type: 'string' }, out: { type: 'string' }, exclude: { type: 'string' }, 'all-headings': { type: 'boolean', default: false } },
   });
   const root = positionals[0];
-  if (!root || !values.faq || !values.out) throw new Error('usage: tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…]');
+  if (!root || !values.faq || !values.out) throw new Error('usage: tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…] [--all-headings]');
   const faqFiles = values.faq.split(',');
   const exclude = [...faqFiles, ...(values.exclude?.split(',') ?? [])];
   const pages = await extractSite(root, { exclude });
@@ -128,8 +132,9 @@ async function main(): Promise<void> {
   const anchorMaps = new Map<string, Map<string, string>>();
   const resolveLink = async (href: string, base: URL): Promise<string | undefined> => {
     const target = new URL(href, base);
-    if (target.protocol !== 'file:') return undefined;
-    const url = urlOf(decodeURIComponent(target.pathname).slice(new URL(`file://${join(root, '/')}`).pathname.length));
+    const rootPath = new URL(`file://${join(root, '/')}`).pathname;
+    if (target.protocol !== 'file:' || !target.pathname.startsWith(rootPath)) return undefined;
+    const url = urlOf(decodeURIComponent(target.pathname).slice(rootPath.length));
     const page = pageOf.get(url);
     if (page === undefined) return undefined;
     const fragment = decodeURIComponent(target.hash.slice(1));
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
   for (const file of faqFiles) {
     const path = join(root, file);
     const base = new URL(`file://${path}`);
-    for (const question of faqQuestions(await readFile(path, 'utf8'))) {
+    for (const question of faqQuestions(await readFile(path, 'utf8'), values['all-headings'])) {
       asked++;
       const relevant: string[] = [];
       for (const href of question.links) {

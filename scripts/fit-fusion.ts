@@ -1,39 +1,68 @@
 /**
- * Fits the coefficients of adaptive fusion (src/search/fusion.ts) for one embedding model.
+ * Fits adaptive fusion (src/search/fusion.ts) for one embedding model, in one command:
  *
- *   tsx scripts/fit-fusion.ts --model <dir> --fit <beir-dir>[@split][,<beir-dir>…] … [--check <beir-dir>[@split] …]
- *                             [--signals question,strength,…] [--json <file>] [--rows <file>]
+ *   npx tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write]
+ *                                 [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]
  *
- * For every query of the --fit sets it runs the product's two lists (src/eval/methods
- * productLists: keyword search as you type over the product's texts, dense over the product's
- * embedding texts), reads the fusion signals, and scores nDCG@10 of the convex fusion at dense
- * shares 0, 0.05, …, 1. Each --fit argument is one group (sets joined by commas are pooled:
- * their queries count together, so a 5-question set does not weigh as much as an 800-query one).
- * The coefficients maximise the mean over groups of nDCG@10 relative to the group's BM25 (eval's
- * `bm25` row), with a steep penalty for any group below FLOOR × BM25 and a small ridge penalty
- * on the standardised coefficients. Only the --signals named are used (default: all); the others
- * stay 0, which keeps the model small when the development data is. The search is a seeded
- * random-restart hill climb, so a rerun gives the same coefficients.
+ * Development sets: the docs sites DEV_FAQ_SETS under --faqsets (docs-question sets built by
+ * scripts/faq-sets.sh, see README "Evaluation") and DEV_DATA_SETS under --data (../shared/data),
+ * or the --dev (sites) and --always sets given instead. The held-out sets (the Python and Django
+ * FAQs, the held-out pairs, Cranfield, SciFact test) are never read here.
  *
- * --rows writes every query's signals and grid nDCG@10 as JSON; --from reads such a file back
- * (same model), so a refit with other --signals or groups skips the embedding.
- * It prints, per set: BM25, the best fixed share, the fit (in-sample) and leave-one-set-out (each
- * set scored by coefficients fitted without it); then for the --check sets (never fitted on) the
- * fitted coefficients' figures. Paste the coefficients into src/search/fusion.ts; the README's
- * figures come from `sgpt-search eval` afterwards, not from here (this interpolates between
- * grid shares).
+ * For every query it runs the product's two lists (src/eval/methods productLists: keyword search
+ * as you type over the product's texts, dense over the product's embedding texts), reads the
+ * fusion signals and scores nDCG@10 of the convex fusion at dense shares 0, 0.05, …, 1 (a set's
+ * rows are kept in --rows-dir per model, so a refit embeds nothing twice). The objective weighs
+ * each SET equally: the mean over sets of nDCG@10 relative to the set's BM25 (eval's `bm25` row),
+ * minus a steep penalty for any set of FLOOR_MIN_QUERIES or more below FLOOR and a small ridge on
+ * the standardised coefficients. Capacity (which signals the logistic model may use, CAPACITIES,
+ * nested) is chosen by leave-one-site-out cross-validation: each docs site is scored by
+ * coefficients fitted on the other sites and the --always sets (SciFact train is no site, and the
+ * only keyword-heavy set: left out, nothing would hold the fit to its floor); the capacity with
+ * the best CV mean, minus the same penalty for a site below CV_FLOOR, wins and is refitted on
+ * every set.
+ *
+ * --write rewrites src/search/fusion-fit.ts (the coefficients, the model's hash, the CV figures);
+ * the README's figures come from `sgpt-search eval` afterwards, not from here (this interpolates
+ * between grid shares).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultModelSource } from '../src/build/default-model';
 import { defaultCacheDir } from '../src/eval/embedding-cache';
 import { productLists } from '../src/eval/methods';
 import { ndcgAt } from '../src/eval/metrics';
 import { openEval } from '../src/eval/runner';
-import { FUSION_DEPTH, FUSION_SIGNALS, adaptiveShare, fusionSignals, hybridConvexFusion } from '../src/search/fusion';
+import { modelFolderHash } from '../src/index/model-ref';
+import { FUSION_DEPTH, FUSION_SIGNALS, adaptiveShare, fusionSignals, hybridConvexFusion, type FusionSignal } from '../src/search/fusion';
 
+/** Docs-question development sets, one per site (scripts/faq-sets.sh), under --faqsets: the folds of the CV. */
+const DEV_FAQ_SETS = ['sqlite-faq', 'sphinx-faq', 'git-faq', 'aiohttp-faq', 'celery-faq', 'scrapy-faq', 'lxml-faq', 'sqlalchemy-faq'];
+/** Development sets of the shared data, under --data: always fitted on. */
+const DEV_DATA_SETS = ['scifact/beir@train'];
+/** Signal sets the model may use, smallest first; CV chooses among them. */
+const CAPACITIES: readonly (readonly FusionSignal[])[] = [
+  [],
+  ['question'],
+  ['question', 'strength'],
+  ['question', 'strength', 'coverage'],
+  ['question', 'strength', 'coverage', 'agreement'],
+  ['question', 'strength', 'coverage', 'agreement', 'denseMargin'],
+  FUSION_SIGNALS,
+];
 const GRID = Array.from({ length: 21 }, (_, i) => i / 20);
+/** Fit penalty floor: a margin above the 0.99 × target, since a refit set scores lower out of sample. */
 const FLOOR = 0.995;
+const CV_FLOOR = 0.99;
+/**
+ * Sets smaller than this count in the mean but carry no floor: one question of a 5-question set
+ * moves its ratio by 0.3 (Sphinx's FAQ is below 0.7 × at every dense share from 0.05 to 0.5), so
+ * a floor there is a floor on noise and would pin every question to BM25.
+ */
+const FLOOR_MIN_QUERIES = 20;
 const RIDGE = 0.002;
+const FIT_FILE = new URL('../src/search/fusion-fit.ts', import.meta.url);
 
 interface QueryRow {
   signals: number[];
@@ -46,9 +75,6 @@ interface SetRows {
   bm25: number;
   queries: QueryRow[];
 }
-
-/** Sets whose queries are pooled into one ratio. */
-type Group = readonly SetRows[];
 
 async function rowsOf(spec: string, model: string): Promise<SetRows> {
   const [data, split] = spec.split('@') as [string, string | undefined];
@@ -69,9 +95,23 @@ async function rowsOf(spec: string, model: string): Promise<SetRows> {
       const ndcg = GRID.map((w) => ndcgAt(hybridConvexFusion(keyword, denseList, w, { limit: 10 }).map((hit) => ids[hit.id]!), judgements, 10));
       return { signals: FUSION_SIGNALS.map((name) => signals[name]), ndcg };
     });
-    return { name: split ? `${data}@${split}` : data, bm25: bm25 / dataset.queries.length, queries };
+    const folder = basename(data) === 'beir' ? basename(dirname(data)) : basename(data); // shared/data/<set>/beir
+    return { name: split ? `${folder}@${split}` : folder, bm25: bm25 / dataset.queries.length, queries };
   } finally {
     await open.dispose();
+  }
+}
+
+/** A set's rows from --rows-dir when computed for this model before, else computed and kept there. */
+async function cachedRows(spec: string, model: string, modelHash: string, dir: string): Promise<SetRows> {
+  const file = join(dir, `${spec.replace(/[^\w.@-]+/g, '_')}.${modelHash.slice(0, 16)}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SetRows;
+  } catch {
+    const rows = await rowsOf(spec, model);
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, JSON.stringify(rows));
+    return rows;
   }
 }
 
@@ -82,27 +122,22 @@ function at(ndcg: readonly number[], w: number): number {
   return ndcg[i]! + (x - i) * (ndcg[i + 1]! - ndcg[i]!);
 }
 
-const share = (c: readonly number[], q: QueryRow) => adaptiveShare(c, q.signals);
-
-/** nDCG@10 of each group under raw coefficients c, relative to its BM25 (queries pooled). */
-function ratios(groups: readonly Group[], c: readonly number[]): number[] {
-  return groups.map((group) => {
-    let sum = 0;
-    let bm25 = 0;
-    for (const set of group) {
-      for (const q of set.queries) sum += at(q.ndcg, share(c, q));
-      bm25 += set.bm25 * set.queries.length;
-    }
-    return sum / bm25;
-  });
+/** Each set's nDCG@10 under coefficients c, relative to its BM25. */
+function ratios(sets: readonly SetRows[], c: readonly number[]): number[] {
+  return sets.map((set) => set.queries.reduce((sum, q) => sum + at(q.ndcg, adaptiveShare(c, q.signals)), 0) / set.queries.length / set.bm25);
 }
 
-function objective(groups: readonly Group[], c: readonly number[], scale: readonly number[]): number {
-  const r = ratios(groups, c);
-  const mean = r.reduce((a, b) => a + b, 0) / r.length;
-  const below = r.reduce((a, x) => a + Math.max(0, FLOOR - x), 0);
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Penalty for the sets (large enough to carry a floor) below `floor`. */
+const shortfall = (sets: readonly SetRows[], r: readonly number[], floor: number) =>
+  r.reduce((a, x, i) => a + (sets[i]!.queries.length >= FLOOR_MIN_QUERIES ? Math.max(0, floor - x) : 0), 0);
+
+function objective(sets: readonly SetRows[], c: readonly number[], scale: readonly number[]): number {
+  const r = ratios(sets, c);
+  const below = shortfall(sets, r, FLOOR);
   const ridge = c.slice(1).reduce((a, ci, i) => a + (ci * scale[i]!) ** 2, 0);
-  return mean - 20 * below - RIDGE * ridge;
+  return mean(r) - 20 * below - RIDGE * ridge;
 }
 
 /** A small seeded PRNG (mulberry32) and Gaussian steps from it: the fit is reproducible. */
@@ -118,95 +153,143 @@ function gaussian(seed: number): () => number {
 }
 
 /** Random-restart hill climb over the bias and the used signals' standardised coefficients. */
-function fit(groups: readonly Group[], used: readonly boolean[]): number[] {
-  const all = groups.flatMap((group) => group.flatMap((set) => set.queries));
+function fit(sets: readonly SetRows[], used: readonly FusionSignal[]): number[] {
+  const all = sets.flatMap((set) => set.queries);
   const scale = FUSION_SIGNALS.map((_, i) => {
     const values = all.map((q) => q.signals[i]!);
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+    const m = mean(values);
+    const sd = Math.sqrt(mean(values.map((v) => (v - m) ** 2)));
     return sd > 1e-9 ? sd : 1;
   });
-  const free = [true, ...used];
+  const free = [true, ...FUSION_SIGNALS.map((name) => used.includes(name))];
   const normal = gaussian(1);
-  let best = [0, ...FUSION_SIGNALS.map(() => 0)];
+  let best = free.map(() => 0);
   let score = -Infinity;
   // Start from every fixed share, then from random points.
-  const starts = [...GRID.slice(1, -1).map((w) => [Math.log(w / (1 - w)), ...FUSION_SIGNALS.map(() => 0)]), ...Array.from({ length: 20 }, () => free.map((f) => (f ? 2 * normal() : 0)))];
+  const starts = [...GRID.slice(1, -1).map((w) => [Math.log(w / (1 - w)), ...FUSION_SIGNALS.map(() => 0)]), ...Array.from({ length: used.length > 0 ? 12 : 0 }, () => free.map((f) => (f ? 2 * normal() : 0)))];
   for (const start of starts) {
     let c = start.map((v, i) => (i === 0 ? v : v / scale[i - 1]!));
-    let s = objective(groups, c, scale);
-    for (let step = 1, it = 0; it < 300; it++) {
+    let s = objective(sets, c, scale);
+    for (let step = 1, it = 0; it < 240; it++) {
       const next = c.map((v, i) => (free[i] ? v + (step * normal()) / (i === 0 ? 1 : scale[i - 1]!) : 0));
-      const ns = objective(groups, next, scale);
+      const ns = objective(sets, next, scale);
       if (ns > s) [c, s] = [next, ns];
-      if (it % 75 === 74) step /= 2;
+      if (it % 60 === 59) step /= 2;
     }
     if (s > score) [best, score] = [c, s];
   }
   return best;
 }
 
-function bestFixed(set: SetRows): { w: number; ratio: number } {  // per set, with hindsight
+/** Per set, with hindsight: the best fixed share and its ratio. */
+function bestFixed(set: SetRows): { w: number; ratio: number } {
   let best = { w: 0, ratio: 0 };
   GRID.forEach((w, i) => {
-    const ratio = set.queries.reduce((a, q) => a + q.ndcg[i]!, 0) / set.queries.length / set.bm25;
+    const ratio = mean(set.queries.map((q) => q.ndcg[i]!)) / set.bm25;
     if (ratio > best.ratio) best = { w, ratio };
   });
   return best;
+}
+
+interface Capacity {
+  signals: readonly FusionSignal[];
+  /** Each site's ratio under coefficients fitted without it. */
+  cv: number[];
+}
+
+/** Leave one site out: each site scored by a fit on the other sites and the `always` sets. */
+function crossValidate(sites: readonly SetRows[], always: readonly SetRows[], signals: readonly FusionSignal[]): Capacity {
+  return { signals, cv: sites.map((held, i) => ratios([held], fit([...sites.filter((_, j) => j !== i), ...always], signals))[0]!) };
+}
+
+/** The capacity with the best CV mean, less the fit's penalty for a (large enough) site below CV_FLOOR. */
+function choose(sites: readonly SetRows[], capacities: readonly Capacity[]): Capacity {
+  const score = (c: Capacity) => mean(c.cv) - 20 * shortfall(sites, c.cv, CV_FLOOR);
+  return capacities.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
+
+const round = (c: number) => Math.round(c * 1e4) / 1e4;
+
+function fitFile(command: string, model: string, modelHash: string, chosen: Capacity, coefficients: readonly number[], sets: readonly SetRows[], inSample: readonly number[]): string {
+  const cv = (i: number) => (chosen.cv[i] === undefined ? 'always fitted' : `CV ${chosen.cv[i]!.toFixed(3)} ×`);
+  const lines = sets.map((set, i) => ` *   ${set.name.padEnd(16)} ${String(set.queries.length).padStart(4)} queries  ${cv(i).padEnd(13)}  fit ${inSample[i]!.toFixed(3)} ×`);
+  return `/**
+ * GENERATED by scripts/fit-fusion.ts --write; do not edit by hand. Refit after changing the model:
+ *
+ *   ${command}
+ *
+ * Adaptive fusion's coefficients (bias, then FUSION_SIGNALS in order) for ${model}, fitted on
+ * the development sets below, each set weighing the same (nDCG@10 relative to BM25, convex fusion
+ * over the product's lists). Signals chosen by leave-one-site-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
+ * CV mean over the sites ${mean(chosen.cv).toFixed(3)} ×, worst ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that site):
+${lines.join('\n')}
+ */
+export const FITTED_FUSION = {
+  /** modelFolderHash of the model the coefficients were fitted for. */
+  modelHash: '${modelHash}',
+  coefficients: [${coefficients.join(', ')}] as readonly number[],
+};
+`;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
-      fit: { type: 'string', multiple: true },
-      check: { type: 'string', multiple: true },
+      faqsets: { type: 'string' },
+      data: { type: 'string' },
+      dev: { type: 'string', multiple: true },
+      always: { type: 'string', multiple: true },
+      'rows-dir': { type: 'string' },
       json: { type: 'string' },
-      rows: { type: 'string' },
-      signals: { type: 'string' },
-      from: { type: 'string' },
+      write: { type: 'boolean', default: false },
     },
   });
-  if (!values.model || !values.fit?.length) throw new Error('usage: tsx scripts/fit-fusion.ts --model <dir> --fit <beir-dir>[@split] … [--check <beir-dir>[@split] …] [--json <file>]');
-  // Rows of an earlier run (--rows) for the same model, by set name: refitting skips the embedding.
-  const earlier = new Map<string, SetRows>();
-  if (values.from) {
-    const saved = JSON.parse(await readFile(values.from, 'utf8')) as { fit: SetRows[]; check: SetRows[] };
-    for (const set of [...saved.fit, ...saved.check]) earlier.set(set.name, set);
+  const given = values.dev !== undefined || values.always !== undefined;
+  if (!given && (!values.faqsets || !values.data)) {
+    throw new Error('usage: tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write] [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]');
   }
-  const rowsFor = async (spec: string) => earlier.get(spec) ?? (await rowsOf(spec, values.model!));
-  const used = FUSION_SIGNALS.map((name) => values.signals === undefined || values.signals.split(',').includes(name));
-  const groups: SetRows[][] = [];
-  for (const spec of values.fit) {
-    const group: SetRows[] = [];
-    for (const set of spec.split(',')) group.push(await rowsFor(set));
-    groups.push(group);
-  }
-  const fitSets = groups.flat();
-  const checkSets: SetRows[] = [];
-  for (const spec of values.check ?? []) checkSets.push(await rowsFor(spec));
-  if (values.rows) await writeFile(values.rows, JSON.stringify({ grid: GRID, signals: FUSION_SIGNALS, fit: fitSets, check: checkSets }));
+  const siteSpecs = given ? (values.dev ?? []) : DEV_FAQ_SETS.map((name) => join(values.faqsets!, name));
+  const alwaysSpecs = given ? (values.always ?? []) : DEV_DATA_SETS.map((name) => join(values.data!, name));
+  if (siteSpecs.length < 2) throw new Error('leave-one-site-out CV needs at least two --dev sites');
+  const model = values.model ?? defaultModelSource();
+  const modelHash = await modelFolderHash(model);
+  const rowsDir = values['rows-dir'] ?? join(defaultCacheDir(), 'fusion-rows');
+  const rows = async (specs: readonly string[]) => {
+    const out: SetRows[] = [];
+    for (const spec of specs) out.push(await cachedRows(spec, model, modelHash, rowsDir));
+    return out;
+  };
+  const sites = await rows(siteSpecs);
+  const always = await rows(alwaysSpecs);
+  const sets = [...sites, ...always];
 
-  const coefficients = fit(groups, used);
-  const inSample = ratios(fitSets.map((set) => [set]), coefficients);
-  const groupRatios = ratios(groups, coefficients);
-  const checks = ratios(checkSets.map((set) => [set]), coefficients);
+  const capacities = CAPACITIES.map((signals) => crossValidate(sites, always, signals));
+  const chosen = choose(sites, capacities);
+  const coefficients = fit(sets, chosen.signals).map(round);
+  const inSample = ratios(sets, coefficients);
+
   const line = (cells: Array<string | number>) => cells.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)).join('\t');
-  console.log(line(['set', 'queries', 'bm25 nDCG@10', 'best fixed w (hindsight)', 'its ratio', 'adaptive']));
-  fitSets.forEach((set, i) => {
+  console.log('leave-one-site-out CV (nDCG@10 / BM25 of each site, fitted without it)');
+  console.log(line(['signals', 'CV mean', 'CV worst', ...sites.map((s) => s.name)]));
+  for (const c of capacities) console.log(line([c.signals.join(',') || '(fixed share)', mean(c.cv), Math.min(...c.cv), ...c.cv]));
+  console.log(`chosen: ${chosen.signals.join(',') || '(fixed share)'}\n`);
+  console.log(line(['set', 'queries', 'bm25 nDCG@10', 'best fixed w (hindsight)', 'its ratio', 'CV', 'fit']));
+  sets.forEach((set, i) => {
     const fixed = bestFixed(set);
-    console.log(line([`${set.name} (fit)`, String(set.queries.length), set.bm25, fixed.w, fixed.ratio, inSample[i]!]));
+    console.log(line([set.name, String(set.queries.length), set.bm25, fixed.w, fixed.ratio, chosen.cv[i] ?? '(always fitted)', inSample[i]!]));
   });
-  groups.forEach((group, i) => group.length > 1 && console.log(line([`pooled ${group.map((set) => set.name).join(' + ')}`, '', '', '', '', groupRatios[i]!])));
-  checkSets.forEach((set, i) => {
-    const fixed = bestFixed(set);
-    console.log(line([`${set.name} (check)`, String(set.queries.length), set.bm25, fixed.w, fixed.ratio, checks[i]!]));
-  });
-  const rounded = coefficients.map((c) => Math.round(c * 1e4) / 1e4);
-  console.log(`coefficients (bias, ${FUSION_SIGNALS.join(', ')}): ${JSON.stringify(rounded)}`);
+  console.log(line(['mean over sets', '', '', '', mean(sets.map((s) => bestFixed(s).ratio)), `${mean(chosen.cv).toFixed(3)} (sites)`, mean(inSample)]));
+  console.log(`coefficients (bias, ${FUSION_SIGNALS.join(', ')}): ${JSON.stringify(coefficients)}`);
   if (values.json) {
-    const summary = (sets: SetRows[], adaptive: number[]) => sets.map((s, i) => ({ set: s.name, queries: s.queries.length, bm25: s.bm25, bestFixed: bestFixed(s), adaptive: adaptive[i] }));
-    await writeFile(values.json, JSON.stringify({ coefficients: rounded, fit: summary(fitSets, inSample), check: summary(checkSets, checks) }, null, 2));
+    const cv = capacities.map((c) => ({ signals: c.signals, mean: mean(c.cv), worst: Math.min(...c.cv), sites: Object.fromEntries(sites.map((s, i) => [s.name, c.cv[i]])) }));
+    const perSet = sets.map((s, i) => ({ set: s.name, queries: s.queries.length, bm25: s.bm25, bestFixed: bestFixed(s), cv: chosen.cv[i], fit: inSample[i] }));
+    await writeFile(values.json, JSON.stringify({ model, modelHash, signals: chosen.signals, coefficients, cv, sets: perSet }, null, 2));
+  }
+  if (values.write) {
+    const command = `npx tsx scripts/fit-fusion.ts ${process.argv.slice(2).join(' ')}`;
+    await writeFile(FIT_FILE, fitFile(command, basename(model), modelHash, chosen, coefficients, sets, inSample));
+    console.log(`wrote ${FIT_FILE.pathname}`);
   }
 }
 

@@ -87,7 +87,7 @@ function find(node: Node, test: (element: Element) => boolean): Element | undefi
  * The page's main content: an element marked `data-sgpt-body`, else <main>, role=main, <article>,
  * else <body>. Returns whether it is the whole body (then a <header> is site chrome).
  */
-function contentRoot(document: T.Document): { root: Element | T.Document; isBody: boolean } {
+export function contentRoot(document: T.Document): { root: Element | T.Document; isBody: boolean } {
   const tests: Array<(e: Element) => boolean> = [
     (e) => attr(e, 'data-sgpt-body') !== undefined,
     (e) => e.tagName === 'main',

@@ -26,13 +26,16 @@
  * strongly, whether the two top-10s agree, how confident the dense list is, whether the query is
  * a question; FUSION_SIGNALS). A keyword-heavy query with a strong BM25 match keeps a small dense
  * share; a question whose words the documents do not use gets a large one. The coefficients are
- * fitted per model by scripts/fit-fusion.ts on development sets and stored in the index manifest.
+ * fitted per model by scripts/fit-fusion.ts on development sets (cross-validation across sites
+ * decides which signals the model may use; for sgpt-nano none: a bias only) and stored in the
+ * index manifest.
  *
  * Ties are broken deterministically: higher score, then the better (smaller) best rank over all
  * lists, then the lower id (numbers numerically, strings by code unit).
  */
 import { SgptError } from '../errors';
 import type { QueryMatch } from './bm25';
+import { FITTED_FUSION } from './fusion-fit';
 
 export const DEFAULT_RRF_K = 60;
 
@@ -122,25 +125,18 @@ export function checkCoefficients(coefficients: readonly unknown[]): void {
 }
 
 /**
- * Adaptive fusion's coefficients for sgpt-nano, fitted by scripts/fit-fusion.ts on development
- * sets only (the SQLite and Sphinx FAQs against their whole sites, pooled, and SciFact train),
- * with two signals chosen before fitting (question form, BM25 strength; the rest stay 0: 25 docs
- * questions cannot carry more):
- *
- *   tsx scripts/fit-fusion.ts --model public/models/sgpt-nano --fit <sqlite-faq>,<sphinx-faq> \
- *     --fit <scifact>@train --signals question,strength
- *
- * A question whose best BM25 match is weak (strength 0.3) gets a dense share of 0.85, one BM25
- * matches strongly (0.7) 0.43; a query that is not a question 0.13 to 0.02.
+ * Adaptive fusion's coefficients for the bundled default model, fitted by scripts/fit-fusion.ts
+ * on development sets only and written, with the cross-validation figures, to ./fusion-fit
+ * (one command refits them for another model; see docs/INDEX-FORMAT.md "Fusion").
  */
-export const ADAPTIVE_SGPT_NANO: readonly number[] = [-0.37, 0, -5.0819, 0, 0, 0, 0, 3.6296, 0];
+export const ADAPTIVE_DEFAULT: readonly number[] = FITTED_FUSION.coefficients;
 
 /**
  * The product's fusion: the index writer's default manifest, the eval `default` row, the in-page
  * search and (through the manifest) the site search. The figures are in README.md ("Evaluation").
  * Refit the coefficients for another model.
  */
-export const DEFAULT_FUSION: Readonly<HybridFusionSettings> = { method: 'adaptive', coefficients: ADAPTIVE_SGPT_NANO };
+export const DEFAULT_FUSION: Readonly<HybridFusionSettings> = { method: 'adaptive', coefficients: ADAPTIVE_DEFAULT };
 
 export interface RankedList<Id> {
   /** Ids, best first; an id repeated later in the same list is ignored. */
@@ -321,7 +317,7 @@ export function resolveFusion(method: FusionMethod | undefined, weight: number |
   if (weight !== undefined) checkShare(weight);
   if (method === 'adaptive') {
     if (weight !== undefined) throw new SgptError('INPUT_INVALID', `adaptive fusion chooses the semantic weight per query; drop the weight (${weight}) or choose convex or rrf`);
-    return DEFAULT_FUSION.method === 'adaptive' ? DEFAULT_FUSION : { method: 'adaptive', coefficients: ADAPTIVE_SGPT_NANO };
+    return DEFAULT_FUSION.method === 'adaptive' ? DEFAULT_FUSION : { method: 'adaptive', coefficients: ADAPTIVE_DEFAULT };
   }
   if (method === undefined) return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
   return { method, semanticWeight: weight ?? DEFAULT_FIXED_WEIGHT };

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { defaultModelSource } from '../../src/build/default-model';
+import { modelFolderHash } from '../../src/index/model-ref';
+import { FITTED_FUSION } from '../../src/search/fusion-fit';
 import {
   DEFAULT_FIXED_WEIGHT,
   DEFAULT_FUSION,
@@ -146,6 +149,10 @@ describe('fuseHybrid', () => {
     expect(FUSION_METHODS).toContain(DEFAULT_FUSION.method);
     if (DEFAULT_FUSION.method === 'adaptive') checkCoefficients(DEFAULT_FUSION.coefficients);
     else expect(DEFAULT_FUSION.semanticWeight >= 0 && DEFAULT_FUSION.semanticWeight <= 1).toBe(true);
+  });
+
+  it('was fitted for the bundled default model (after changing the model, refit: scripts/fit-fusion.ts --write)', async () => {
+    expect(FITTED_FUSION.modelHash).toBe(await modelFolderHash(defaultModelSource()));
   });
 });
 
