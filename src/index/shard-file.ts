@@ -12,7 +12,7 @@
  * same site.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SgptError } from '../errors';
 import type { ModelRef } from './format';
@@ -70,28 +70,40 @@ export function shardSections(hashes: readonly string[], shard: { index: number;
   return mine;
 }
 
-/** Write a shard file (to a temporary name, then renamed: a killed job leaves no half file). */
-export async function writeShardFile(path: string, header: Omit<ShardHeader, 'format' | 'version' | 'entries'>, vectors: ReadonlyMap<string, readonly Float32Array[]>): Promise<number> {
+/** A shard file's entries: text hash -> its rows; iterated once, possibly reading the rows as it goes. */
+export type ShardEntries = { readonly size: number } & (Iterable<readonly [string, readonly Float32Array[]]> | AsyncIterable<readonly [string, readonly Float32Array[]]>);
+
+/** Write a shard file entry by entry (to a temporary name, then renamed: a killed job leaves no half file). */
+export async function writeShardFile(path: string, header: Omit<ShardHeader, 'format' | 'version' | 'entries'>, vectors: ShardEntries): Promise<number> {
   const full: ShardHeader = { format: SHARD_FORMAT, version: SHARD_VERSION, ...header, entries: vectors.size };
   const json = new TextEncoder().encode(JSON.stringify(full));
-  const parts: Uint8Array[] = [];
   const head = new Uint8Array(8);
   new DataView(head.buffer).setUint32(0, MAGIC, true);
   new DataView(head.buffer).setUint32(4, json.length, true);
-  parts.push(head, json);
-  for (const [hash, rows] of vectors) {
-    if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
-    const entry = encodeVectorEntry(rows, header.model.dims);
-    const prefix = new Uint8Array(20);
-    prefix.set(Buffer.from(hash, 'hex'), 0);
-    new DataView(prefix.buffer).setUint32(16, entry.length, true);
-    parts.push(prefix, entry);
-  }
-  const bytes = Buffer.concat(parts);
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
+  const file = await open(temporary, 'w');
+  let bytes = 0;
+  const write = async (part: Uint8Array) => {
+    await file.write(part);
+    bytes += part.length;
+  };
+  try {
+    await write(head);
+    await write(json);
+    for await (const [hash, rows] of vectors) {
+      if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
+      const entry = encodeVectorEntry(rows, header.model.dims);
+      const prefix = new Uint8Array(20);
+      prefix.set(Buffer.from(hash, 'hex'), 0);
+      new DataView(prefix.buffer).setUint32(16, entry.length, true);
+      await write(prefix);
+      await write(entry);
+    }
+  } finally {
+    await file.close();
+  }
   await rename(temporary, path);
-  return bytes.length;
+  return bytes;
 }
 
 function invalid(path: string, why: string): SgptError {

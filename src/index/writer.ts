@@ -1,11 +1,14 @@
 /**
  * Builds a site index from extracted pages: embeds each section (reusing the vectors of sections
  * whose text, model and mode are unchanged since the previous build), quantises to int8, splits
- * the vectors into IVF shards, builds the keyword index, and returns the files to write with the
- * manifest last. No fs here: the caller writes the files (see ./node-files).
+ * the vectors into IVF shards, builds the keyword index, and hands each file to `emit` as it is
+ * made (or keeps them), the manifest last. The vectors wait in a RowStore (./row-store), which the
+ * caller may put on disk: then the build holds a block of vectors at a time, not all of them.
+ * No fs here: the caller writes the files (see ./node-files).
  */
 import type { EmbedOptions } from '../embed/types';
-import { collectVectors, type DocumentEmbedder } from './collect-vectors';
+import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
+import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
 import type { KnownVectors } from './vector-cache';
 import { Bm25Index, encodeHead } from '../search/bm25';
 import { languageCode, loadLanguages } from '../search/languages';
@@ -59,13 +62,19 @@ export interface BuildOptions {
   excerptChars?: number;
   /** Sequences per model call (default: the engine's). */
   batchSize?: number;
+  /** Where the vectors wait between collecting and writing (default: memory); the build closes it. */
+  store?: RowStore;
+  /** Vectors read from the store at once (default DEFAULT_ROW_BLOCK); the output does not depend on it. */
+  rowBlock?: number;
+  /** Receives each file (not the manifest) as soon as it is made; without it the files are kept in `files`. */
+  emit?: (name: string, bytes: Uint8Array) => Promise<void>;
   onProgress?: EmbedOptions['onProgress'];
   signal?: AbortSignal;
 }
 
 export interface BuiltIndex {
   manifest: Manifest;
-  /** Files to write, by name; manifest.json comes last. */
+  /** Files to write, by name; manifest.json comes last (with `emit`, the manifest only). */
   files: Array<{ name: string; bytes: Uint8Array }>;
   /** Sections embedded now, reused from the previous index, or taken from `known` (cache or shard files). */
   stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; cached: number; shards: number };
@@ -101,34 +110,34 @@ async function previousCentroids(previous: IndexReader | null | undefined, model
   return (await previous.centroids().catch(() => null)) ?? undefined;
 }
 
-/** Vectors of the previous build keyed by section text hash, when its model and mode match (those of readable files only). */
-async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
-  const byHash = new Map<string, Float32Array[]>();
-  if (!sameModel(previous, model)) return byHash;
-  // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
-  const hashes = await previous.textHashes().catch(() => null);
-  if (hashes === null) return byHash;
-  // Sections with the same text have the same vectors: take them from the first such section only.
-  const source = new Map<string, number>();
-  hashes.forEach((hash, section) => {
-    if (!source.has(hash)) source.set(hash, section);
-  });
-  for (let s = 0; s < previous.manifest.shards.length; s++) {
-    const shard = await previous.shard(s).catch(() => null);
-    if (shard === null) continue;
-    const vectors = dequantize(shard, shard.dims);
-    for (let r = 0; r < shard.rows; r++) {
-      const section = shard.owner[r]!;
-      const hash = hashes[section]!;
-      if (source.get(hash) !== section) continue;
-      const rows = byHash.get(hash) ?? [];
-      rows.push(vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
-      byHash.set(hash, rows);
-    }
-  }
-  // Chunk rows of one section were written in order within a shard but may sit in several shards;
-  // order does not matter for search (a section scores as its best chunk).
-  return byHash;
+/** The previous build's rows when its model and mode match (those of readable shards only), a shard at a time. */
+function previousRows(previous: IndexReader | null | undefined, model: ModelRef): PreviousRows | undefined {
+  if (!sameModel(previous, model)) return undefined;
+  return {
+    each: async (wanted, take) => {
+      // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
+      const hashes = await previous.textHashes().catch(() => null);
+      if (hashes === null) return;
+      // Sections with the same text have the same vectors: take them from the first such section only.
+      const source = new Map<string, number>();
+      hashes.forEach((hash, section) => {
+        if (wanted.has(hash) && !source.has(hash)) source.set(hash, section);
+      });
+      if (source.size === 0) return;
+      // Chunk rows of one section were written in order within a shard but may sit in several
+      // shards; order does not matter for search (a section scores as its best chunk).
+      for (let s = 0; s < previous.manifest.shards.length; s++) {
+        const shard = await previous.shard(s).catch(() => null);
+        if (shard === null) continue;
+        const vectors = dequantize(shard, shard.dims);
+        for (let r = 0; r < shard.rows; r++) {
+          const section = shard.owner[r]!;
+          const hash = hashes[section]!;
+          if (source.get(hash) === section) await take(hash, vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
+        }
+      }
+    },
+  };
 }
 
 /** Adds a file to the build under an immutable name (`stem.<hash16>.ext`, gzipped when `compress`). */
@@ -186,58 +195,72 @@ export async function writeKeyword(texts: readonly string[], add: AddFile, langs
 
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
-  if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
+  const store = options.store ?? new MemoryRowStore(model.dims);
+  try {
+    return await writeIndex(pages, embedder, store, options);
+  } finally {
+    await store.close();
+  }
+}
+
+async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
+  const { model } = options;
+  if (embedder.dims !== model.dims || store.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims and the row store ${store.dims} but the model ref says ${model.dims}`);
   const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
   const filters = pages.flatMap((page) => page.sections.map((section) => section.filters));
+  const files: Array<{ name: string; bytes: Uint8Array }> = [];
+  const emit = options.emit ?? (async (name: string, bytes: Uint8Array) => void files.push({ name, bytes }));
+  const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
+    const bytes = compress ? await gzip(content) : content;
+    const ref = await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes);
+    await emit(ref.name, bytes);
+    return ref;
+  };
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
   const collected = await collectVectors(texts, hashes, embedder, {
-    previous: await reusable(options.previous, model),
+    previous: previousRows(options.previous, model),
     known: options.known,
+    store,
     batchSize: options.batchSize,
     onProgress: options.onProgress,
     signal: options.signal,
   });
   const { rowsOf } = collected;
-  const dims = model.dims;
-  const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
-  const vectors = new Float32Array(rowCount * dims);
-  const owner = new Int32Array(rowCount);
-  let row = 0;
-  rowsOf.forEach((rows, s) => {
-    for (const v of rows) {
-      vectors.set(v, row * dims);
-      owner[row++] = s;
-    }
-  });
-
-  // IVF shards.
-  const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
-  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount, await previousCentroids(options.previous, model, shardCount));
-  const files: Array<{ name: string; bytes: Uint8Array }> = [];
-  const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
-    const bytes = compress ? await gzip(content) : content;
-    const ref = await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes);
-    files.push({ name: ref.name, bytes });
-    return ref;
-  };
-  const shardRefs: ShardRef[] = [];
-  const shardsOf = texts.map(() => new Set<number>());
-  for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
-  for (let k = 0; k < shardCount; k++) {
-    const members: number[] = [];
-    for (let r = 0; r < rowCount; r++) if (assignment[r] === k) members.push(r);
-    const part = new Float32Array(members.length * dims);
-    members.forEach((r, i) => part.set(vectors.subarray(r * dims, (r + 1) * dims), i * dims));
-    const q = quantize(part, dims);
-    const bytes = encodeShard({ rows: members.length, dims, owner: Int32Array.from(members, (r) => owner[r]!), ...q });
-    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: members.length });
-  }
-  const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
+  // The keyword side first, so its working memory is freed before k-means gathers its sample.
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
   const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
   const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
+
+  // Row r of the index: section owner[r]'s vector at store position position[r].
+  const dims = model.dims;
+  const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
+  const owner = new Int32Array(rowCount);
+  const position = new Int32Array(rowCount);
+  let row = 0;
+  rowsOf.forEach((rows, s) => {
+    for (const p of rows) {
+      position[row] = p;
+      owner[row++] = s;
+    }
+  });
+
+  // IVF shards, each written as soon as its members are read back.
+  const block = options.rowBlock ?? DEFAULT_ROW_BLOCK;
+  const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
+  const { assignment, centroids } = await assignShards(store, position, shardCount, await previousCentroids(options.previous, model, shardCount), block);
+  const shardsOf = texts.map(() => new Set<number>());
+  for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
+  const members = shardMembers(assignment, shardCount);
+  const shardRefs: ShardRef[] = [];
+  for (let k = 0; k < shardCount; k++) {
+    const rows = members[k]!;
+    const q = quantize(await gatherRows(store, rows.map((r) => position[r]!), block), dims);
+    const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), ...q });
+    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: rows.length });
+  }
+  const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
   const filtersRef = await writeFilters(filters, shardsOf, add);
 
   const manifest: Manifest = {
@@ -271,6 +294,16 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
       shards: shardCount,
     },
   };
+}
+
+/** The rows of each shard, ascending. */
+function shardMembers(assignment: Int32Array, shardCount: number): Int32Array[] {
+  const sizes = new Int32Array(shardCount);
+  for (const k of assignment) sizes[k]!++;
+  const members = Array.from(sizes, (size) => new Int32Array(size));
+  const fill = new Int32Array(shardCount);
+  assignment.forEach((k, r) => (members[k]![fill[k]!++] = r));
+  return members;
 }
 
 /**
