@@ -21,15 +21,27 @@ export interface RowStore {
 /** Rows per read when a caller gathers scattered positions (bounds what one gather holds besides its result). */
 export const DEFAULT_ROW_BLOCK = 4096;
 
-/** The rows at `positions` (in that order), contiguous; runs of consecutive positions are read at once. */
+/**
+ * The rows at `positions` (in that order), contiguous. Read in position order, one span of at most
+ * `block` rows per read (skipping gaps wider than that), so rows stored in another order than they
+ * are asked for (a rebuild stores them in the previous index's shard order) cost a few large reads,
+ * not one per row.
+ */
 export async function gatherRows(store: RowStore, positions: ArrayLike<number>, block = DEFAULT_ROW_BLOCK): Promise<Float32Array> {
   const { dims } = store;
   const out = new Float32Array(positions.length * dims);
-  for (let i = 0; i < positions.length; ) {
-    let run = 1;
-    while (i + run < positions.length && run < block && positions[i + run] === positions[i]! + run) run++;
-    out.set(await store.read(positions[i]!, run), i * dims);
-    i += run;
+  const order = Int32Array.from({ length: positions.length }, (_, i) => i).sort((a, b) => positions[a]! - positions[b]!);
+  for (let i = 0; i < order.length; ) {
+    const start = positions[order[i]!]!;
+    let j = i + 1;
+    while (j < order.length && positions[order[j]!]! < start + block) j++;
+    const span = positions[order[j - 1]!]! - start + 1;
+    const rows = await store.read(start, span);
+    for (let m = i; m < j; m++) {
+      const at = (positions[order[m]!]! - start) * dims;
+      out.set(rows.subarray(at, at + dims), order[m]! * dims);
+    }
+    i = j;
   }
   return out;
 }

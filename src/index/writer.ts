@@ -88,6 +88,8 @@ const SHARD_TARGET_BYTES = 64 * 1024;
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
+/** Section texts hashed at once. */
+const HASH_BATCH = 512;
 /** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
 const TYPO_FILE_BYTES = 2 * 1024;
 
@@ -322,8 +324,11 @@ export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: str
     }
   }
   if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+  // Digests run off the main thread: many in flight at once, not one round trip per section.
   const hashes: string[] = [];
-  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
+  for (let first = 0; first < texts.length; first += HASH_BATCH) {
+    hashes.push(...(await Promise.all(texts.slice(first, first + HASH_BATCH).map(async (text) => (await sha256Hex(text)).slice(0, 32)))));
+  }
   return { texts, keywordTexts, langs, hashes };
 }
 

@@ -210,15 +210,16 @@ export function trainKMeans(sample: Float32Array, dims: number, plan: KMeansPlan
   const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : seedCentroids(sample, n, k, dims, random);
   const labels = new Int32Array(n).fill(-1);
   const next = new Int32Array(n);
-  const sims = new Float64Array(n);
+  const bounds = new Bounds(sample, n, dims);
   let iterations = 0;
   while (iterations < maxIterations) {
-    assign(sample, n, centroids, k, dims, next, sims);
+    bounds.assign(sample, centroids, k, labels, next);
     iterations++;
     let changed = 0;
     for (let i = 0; i < n; i++) if (next[i] !== labels[i]) changed++;
     labels.set(next);
     if (changed === 0) return { centroids, labels, iterations, converged: true };
+    const before = centroids.slice();
     centroids.fill(0);
     const sizes = new Int32Array(k);
     for (let i = 0; i < n; i++) {
@@ -228,10 +229,101 @@ export function trainKMeans(sample: Float32Array, dims: number, plan: KMeansPlan
       for (let d = 0; d < dims; d++) centroids[c * dims + d]! += sample[base + d]!;
     }
     normalizeRows(centroids, k, dims);
-    reseedEmpty(sample, centroids, sizes, labels, sims, dims);
+    if (sizes.includes(0)) reseedEmpty(sample, centroids, sizes, labels, bounds.exactSims(sample, before, labels), dims, bounds);
+    bounds.moved(before, centroids, k);
   }
   return { centroids, labels, iterations, converged: false };
 }
+
+/**
+ * Hamerly's bounds, which make later Lloyd iterations cheap without changing their result: per
+ * row, a lower bound on its cosine with its own centroid and an upper bound on its cosine with any
+ * other. When centroid c moves by δ_c, a row x's cosine with it moves by at most |x|·δ_c; a row
+ * whose own lower bound still beats every other upper bound (by a margin far above rounding)
+ * keeps its centroid without being scored, exactly as a full pass would decide.
+ */
+class Bounds {
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly norms: Float64Array;
+  /** Per row, whether `sims` holds its exact cosine with its centroid (false: it was skipped). */
+  private readonly exact: Uint8Array;
+  private readonly sims: Float64Array;
+  private shift: Float64Array | null = null;
+  private maxShift = 0;
+
+  constructor(sample: Float32Array, private readonly n: number, private readonly dims: number) {
+    this.lower = new Float64Array(n);
+    this.upper = new Float64Array(n);
+    this.sims = new Float64Array(n);
+    this.exact = new Uint8Array(n);
+    this.norms = Float64Array.from({ length: n }, (_, i) => Math.sqrt(dot(sample, i * dims, sample, i * dims, dims)));
+  }
+
+  /** Each row's nearest centroid (ties: lower id) into `next`; rows the bounds settle keep `labels`. */
+  assign(sample: Float32Array, centroids: Float32Array, k: number, labels: Int32Array, next: Int32Array): void {
+    const { dims, shift } = this;
+    for (let i = 0; i < this.n; i++) {
+      const own = labels[i]!;
+      if (shift !== null && own >= 0) {
+        this.lower[i]! -= this.norms[i]! * shift[own]!;
+        this.upper[i]! += this.norms[i]! * this.maxShift;
+        if (this.lower[i]! > this.upper[i]! + BOUND_MARGIN) {
+          next[i] = own;
+          this.exact[i] = 0;
+          continue;
+        }
+      }
+      const base = i * dims;
+      let best = 0;
+      let bestSim = -Infinity;
+      let second = -Infinity;
+      for (let c = 0; c < k; c++) {
+        const sim = fastDot(sample, base, centroids, c * dims, dims);
+        if (sim > bestSim) {
+          second = bestSim;
+          bestSim = sim;
+          best = c;
+        } else if (sim > second) second = sim;
+      }
+      next[i] = best;
+      this.sims[i] = bestSim;
+      this.lower[i] = bestSim;
+      this.upper[i] = second;
+      this.exact[i] = 1;
+    }
+  }
+
+  /** Every row's cosine with its centroid among `centroids`, as a full pass computes it (for re-seeding). */
+  exactSims(sample: Float32Array, centroids: Float32Array, labels: Int32Array): Float64Array {
+    for (let i = 0; i < this.n; i++) {
+      if (this.exact[i]) continue;
+      this.sims[i] = fastDot(sample, i * this.dims, centroids, labels[i]! * this.dims, this.dims);
+      this.exact[i] = 1;
+    }
+    return this.sims;
+  }
+
+  /** A row moved to another centroid outside assign (re-seeding): score it in full next time. */
+  forget(i: number): void {
+    this.lower[i] = -Infinity;
+  }
+
+  /** The centroids moved from `before` to `after`. */
+  moved(before: Float32Array, after: Float32Array, k: number): void {
+    const shift = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      let sum = 0;
+      for (let d = 0; d < this.dims; d++) sum += (after[c * this.dims + d]! - before[c * this.dims + d]!) ** 2;
+      shift[c] = Math.sqrt(sum);
+    }
+    this.shift = shift;
+    this.maxShift = Math.max(...shift);
+  }
+}
+
+/** How much a bound must win by: far above the rounding of a float64 dot product of float32 values (~1e-13). */
+const BOUND_MARGIN = 1e-7;
 
 /**
  * Step three: the nearest centroid of each of `count` contiguous rows (ties: lower id) into `out`.
@@ -262,7 +354,7 @@ function gatherRows(vectors: Float32Array, ids: Int32Array, dims: number): Float
 }
 
 /** Give each empty cluster the sample point worst served by its centroid (lowest cosine; ties: lower position). */
-function reseedEmpty(sample: Float32Array, centroids: Float32Array, sizes: Int32Array, labels: Int32Array, sims: Float64Array, dims: number): void {
+function reseedEmpty(sample: Float32Array, centroids: Float32Array, sizes: Int32Array, labels: Int32Array, sims: Float64Array, dims: number, bounds: Bounds): void {
   for (let c = 0; c < sizes.length; c++) {
     if (sizes[c]! > 0) continue;
     let worst = -1;
@@ -275,6 +367,7 @@ function reseedEmpty(sample: Float32Array, centroids: Float32Array, sizes: Int32
     sizes[c] = 1;
     labels[worst] = c;
     sims[worst] = 1;
+    bounds.forget(worst);
   }
 }
 
