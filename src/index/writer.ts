@@ -6,6 +6,7 @@
  * caller may put on disk: then the build holds a block of vectors at a time, not all of them.
  * No fs here: the caller writes the files (see ./node-files).
  */
+import { createHash } from 'node:crypto';
 import type { EmbedOptions } from '../embed/types';
 import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
 import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
@@ -29,7 +30,6 @@ import {
   encodeJson,
   encodeShard,
   fileRefFor,
-  sha256Hex,
   type BucketFile,
   type FileRef,
   type Manifest,
@@ -88,8 +88,6 @@ const SHARD_TARGET_BYTES = 64 * 1024;
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
-/** Section texts hashed at once. */
-const HASH_BATCH = 512;
 /** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
 const TYPO_FILE_BYTES = 2 * 1024;
 
@@ -324,11 +322,8 @@ export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: str
     }
   }
   if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
-  // Digests run off the main thread: many in flight at once, not one round trip per section.
-  const hashes: string[] = [];
-  for (let first = 0; first < texts.length; first += HASH_BATCH) {
-    hashes.push(...(await Promise.all(texts.slice(first, first + HASH_BATCH).map(async (text) => (await sha256Hex(text)).slice(0, 32)))));
-  }
+  // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
+  const hashes = texts.map((text) => createHash('sha256').update(text).digest('hex').slice(0, 32));
   return { texts, keywordTexts, langs, hashes };
 }
 
