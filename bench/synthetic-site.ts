@@ -19,7 +19,7 @@ import { VectorCache } from '../src/index/vector-cache';
 import { sectionTexts } from '../src/index/writer';
 import { seededRandom } from '../src/search/kmeans';
 
-export const PER_PAGE = 20;
+const PER_PAGE = 20;
 const POOL = '/work/shared/data/python-docs/sections.jsonl.gz';
 const PAGES_PER_FOLDER = 500;
 
@@ -58,12 +58,12 @@ export async function writeSyntheticSite(dir: string, sections: number, seed = 1
  * around 64 centres, so k-means has structure to find), keyed as the build keys its cache: the
  * model's ref and the section's text hash. Returns the distinct texts written.
  */
-export async function fillSyntheticCache(site: string, out: string, cacheDir: string, model: string): Promise<number> {
+export async function fillSyntheticCache(site: string, out: string, cacheDir: string, model: string, exclude: string[] = []): Promise<number> {
   const indexer = await SiteIndexer.load(model);
   try {
     const cache = await VectorCache.open(cacheDir, indexer.model);
     if (cache === null) throw new Error(`model ${model} has no content hash: use a local model folder`);
-    const { hashes } = await sectionTexts(await readPages({ site, out }, out));
+    const { hashes } = await sectionTexts(await readPages({ site, out, exclude }, out));
     const dims = indexer.model.dims;
     const centres = Array.from({ length: 64 }, (_, c) => unit(seededRandom(1000 + c), dims, null, 0));
     const seen = new Set<string>();

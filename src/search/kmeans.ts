@@ -97,22 +97,32 @@ function checkShape(vectors: Float32Array, dims: number): number {
   return rows;
 }
 
-/** Best cluster of each of `count` contiguous rows (ties: lower id) and its cosine. */
-function assign(vectors: Float32Array, count: number, centroids: Float32Array, k: number, dims: number, out: Int32Array, sims: Float64Array): void {
-  for (let i = 0; i < count; i++) {
-    const base = i * dims;
-    let best = 0;
-    let bestSim = -Infinity;
-    for (let c = 0; c < k; c++) {
-      const sim = fastDot(vectors, base, centroids, c * dims, dims);
-      if (sim > bestSim) {
-        bestSim = sim;
-        best = c;
-      }
-    }
-    out[i] = best;
-    sims[i] = bestSim;
+/** A row's nearest centroid (ties: lower id), its cosine with it, and the best cosine with any other. */
+interface Nearest {
+  best: number;
+  sim: number;
+  second: number;
+}
+
+function nearest(vectors: Float32Array, base: number, centroids: Float32Array, k: number, dims: number, out: Nearest): Nearest {
+  out.best = 0;
+  out.sim = -Infinity;
+  out.second = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const sim = fastDot(vectors, base, centroids, c * dims, dims);
+    if (sim > out.sim) {
+      out.second = out.sim;
+      out.sim = sim;
+      out.best = c;
+    } else if (sim > out.second) out.second = sim;
   }
+  return out;
+}
+
+/** Best cluster of each of `count` contiguous rows (ties: lower id). */
+function assign(vectors: Float32Array, count: number, centroids: Float32Array, k: number, dims: number, out: Int32Array): void {
+  const found: Nearest = { best: 0, sim: 0, second: 0 };
+  for (let i = 0; i < count; i++) out[i] = nearest(vectors, i * dims, centroids, k, dims, found).best;
 }
 
 /** Scale each centroid to unit length; a zero row stays zero (the caller re-seeds it). */
@@ -251,6 +261,7 @@ class Bounds {
   private readonly sims: Float64Array;
   private shift: Float64Array | null = null;
   private maxShift = 0;
+  private readonly found: Nearest = { best: 0, sim: 0, second: 0 };
 
   constructor(sample: Float32Array, private readonly n: number, private readonly dims: number) {
     this.lower = new Float64Array(n);
@@ -274,21 +285,10 @@ class Bounds {
           continue;
         }
       }
-      const base = i * dims;
-      let best = 0;
-      let bestSim = -Infinity;
-      let second = -Infinity;
-      for (let c = 0; c < k; c++) {
-        const sim = fastDot(sample, base, centroids, c * dims, dims);
-        if (sim > bestSim) {
-          second = bestSim;
-          bestSim = sim;
-          best = c;
-        } else if (sim > second) second = sim;
-      }
+      const { best, sim, second } = nearest(sample, i * dims, centroids, k, dims, this.found);
       next[i] = best;
-      this.sims[i] = bestSim;
-      this.lower[i] = bestSim;
+      this.sims[i] = sim;
+      this.lower[i] = sim;
       this.upper[i] = second;
       this.exact[i] = 1;
     }
@@ -330,7 +330,7 @@ const BOUND_MARGIN = 1e-7;
  * When the sample was every row and training converged, its labels are already this answer.
  */
 export function assignRows(vectors: Float32Array, count: number, centroids: Float32Array, dims: number, out: Int32Array): void {
-  assign(vectors, count, centroids, centroids.length / dims, dims, out, new Float64Array(count));
+  assign(vectors, count, centroids, centroids.length / dims, dims, out);
 }
 
 /** Cluster L2-normalised `vectors` (rows × dims) by cosine. */

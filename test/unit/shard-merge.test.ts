@@ -13,6 +13,7 @@ import { readShardFile, shardSections, writeShardFile, type ShardHeader } from '
 import { checkShardSet, mergeShardFiles } from '../../src/index/shard-merge';
 import { parsePathRule } from '../../src/extract/filters';
 import { decodeVectorEntry, encodeVectorEntry } from '../../src/index/vector-entry';
+import { indexFiles } from '../support';
 
 const SITE = 'test/fixtures/site';
 const BIN = resolve('bin/sgpt-search.js');
@@ -21,17 +22,6 @@ let single: string;
 
 // Three IVF shards, so k-means runs and its input must be the same vectors to give the same files.
 const run = (out: string, extra: Partial<IndexRun> = {}): IndexRun => ({ site: SITE, out, shards: 3, ...extra });
-
-/** Every file of an index folder by name; the manifest without its build time. */
-async function indexFiles(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) {
-    if (name.startsWith('.')) continue;
-    const bytes = await readFile(join(dir, name));
-    files[name] = name === 'manifest.json' ? JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), built: null }) : bytes.toString('base64');
-  }
-  return files;
-}
 
 async function sgptError(promise: Promise<unknown>): Promise<SgptError> {
   const error = await promise.then(() => null, (e: unknown) => e);

@@ -2,7 +2,7 @@
 // handed out as they are made) writes the same bytes as the build that holds everything in memory,
 // whatever the block size: a site big enough that k-means trains on a sample and assigns the
 // other rows block by block, a rebuild over the previous index, and the real model on the fixture.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { assignShards } from '../../src/index/shards';
 import { buildIndex, type BuiltIndex, type DocumentEmbedder } from '../../src/index/writer';
 import { seededRandom, sphericalKMeans } from '../../src/search/kmeans';
 import { clusteredData } from '../fixtures/clustered-vectors';
+import { indexFiles } from '../support';
 
 const DIMS = 16;
 const MODEL: ModelRef = { id: 'fake', hash: 'f'.repeat(64), dims: DIMS, mode: 'asymmetric' };
@@ -114,19 +115,10 @@ describe('streamed index build', () => {
   });
 
   it('the CLI build (vectors on disk, files put in place as made) equals itself with one vector held at a time, on the real model', async () => {
-    const list = async (dir: string) => {
-      const out: Record<string, string> = {};
-      for (const name of (await readdir(dir)).sort()) {
-        if (name.startsWith('.')) continue;
-        const bytes = await readFile(join(dir, name));
-        out[name] = name === 'manifest.json' ? JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), built: null }) : bytes.toString('base64');
-      }
-      return out;
-    };
     const run = { site: 'test/fixtures/site', shards: 3 };
     await buildSiteIndex({ ...run, out: join(work, 'cli') });
     await buildSiteIndex({ ...run, out: join(work, 'cli-one'), rowBlock: 1 });
-    expect(await list(join(work, 'cli-one'))).toEqual(await list(join(work, 'cli')));
+    expect(await indexFiles(join(work, 'cli-one'))).toEqual(await indexFiles(join(work, 'cli')));
     expect((await readdir(join(work, 'cli'))).filter((name) => name.startsWith('.'))).toEqual([]); // the temporary vector file is gone
   });
 });
