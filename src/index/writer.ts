@@ -207,6 +207,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   const { model } = options;
   if (embedder.dims !== model.dims || store.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims and the row store ${store.dims} but the model ref says ${model.dims}`);
   const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
+  const sectionCount = hashes.length;
   const filters = pages.flatMap((page) => page.sections.map((section) => section.filters));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const emit = options.emit ?? (async (name: string, bytes: Uint8Array) => void files.push({ name, bytes }));
@@ -227,11 +228,13 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     signal: options.signal,
   });
   const { rowsOf } = collected;
+  texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
   // The keyword side first, so its working memory is freed before k-means gathers its sample.
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
   const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
   const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
+  keywordTexts.length = 0;
 
   // Row r of the index: section owner[r]'s vector at store position position[r].
   const dims = model.dims;
@@ -250,8 +253,9 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   const block = options.rowBlock ?? DEFAULT_ROW_BLOCK;
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
   const { assignment, centroids } = await assignShards(store, position, shardCount, await previousCentroids(options.previous, model, shardCount), block);
-  const shardsOf = texts.map(() => new Set<number>());
-  for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
+  // Each section's shards, for the filter table (none without filters: a Set per section is not free).
+  const shardsOf = filters.some((f) => f !== undefined) ? Array.from({ length: sectionCount }, () => new Set<number>()) : [];
+  if (shardsOf.length > 0) for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
   const members = shardMembers(assignment, shardCount);
   const shardRefs: ShardRef[] = [];
   for (let k = 0; k < shardCount; k++) {
@@ -269,7 +273,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     built: new Date().toISOString(),
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
-    counts: { pages: pages.length, sections: texts.length, vectors: rowCount },
+    counts: { pages: pages.length, sections: sectionCount, vectors: rowCount },
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
@@ -286,7 +290,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     files,
     stats: {
       pages: manifest.counts.pages,
-      sections: texts.length,
+      sections: sectionCount,
       vectors: rowCount,
       embedded: collected.embedded,
       reused: collected.reused,
