@@ -18,9 +18,9 @@ export interface DocumentEmbedder {
 /** Texts per embed call: the cache fills as the build goes, and the progress total grows by slice. */
 const EMBED_SLICE = 1024;
 
-/** The previous index's rows (same model and mode), streamed: `take` gets each row of a wanted text, in the index's order. */
+/** The previous index's rows (same model and mode), streamed: `take` gets each row of a wanted text, in the index's order, with its shard there. */
 export interface PreviousRows {
-  each(wanted: ReadonlySet<string>, take: (hash: string, row: Float32Array) => Promise<void>): Promise<void>;
+  each(wanted: ReadonlySet<string>, take: (hash: string, row: Float32Array, shard: number) => Promise<void>): Promise<void>;
 }
 
 export interface CollectOptions {
@@ -37,6 +37,8 @@ export interface Collected {
   store: RowStore;
   /** Per text, the store positions of its rows (one per window); texts with one hash share the array. */
   rowsOf: number[][];
+  /** Per store position, the previous index's shard the row came from; -1 for rows from elsewhere. */
+  previousShard: Int32Array;
   /** Texts embedded now, taken from `known`, taken from the previous index. */
   embedded: number;
   known: number;
@@ -65,9 +67,11 @@ export async function collectVectors(
       byHash.set(hash, { rows: fromKnown.map((_, r) => first + r), source: 'known' });
     }
   }
+  const previousShard = new Map<number, number>();
   if (wanted.size > 0) {
-    await options.previous?.each(wanted, async (hash, row) => {
+    await options.previous?.each(wanted, async (hash, row, shard) => {
       const position = await store.append([row]);
+      previousShard.set(position, shard);
       const entry = byHash.get(hash);
       if (entry === undefined) byHash.set(hash, { rows: [position], source: 'reused' });
       else entry.rows.push(position);
@@ -100,5 +104,5 @@ export async function collectVectors(
     counts[entry.source]++;
     return entry.rows;
   });
-  return { store, rowsOf, ...counts };
+  return { store, rowsOf, previousShard: Int32Array.from({ length: store.rows }, (_, p) => previousShard.get(p) ?? -1), ...counts };
 }

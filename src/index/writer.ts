@@ -19,7 +19,7 @@ import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
-import { assignShards } from './shards';
+import { assignShards, type ShardAssignment } from './shards';
 import { writeFilters } from './filters';
 import {
   FORMAT_NAME,
@@ -111,13 +111,10 @@ async function previousCentroids(previous: IndexReader | null | undefined, model
 }
 
 /** The previous build's rows when its model and mode match (those of readable shards only), a shard at a time. */
-function previousRows(previous: IndexReader | null | undefined, model: ModelRef): PreviousRows | undefined {
-  if (!sameModel(previous, model)) return undefined;
+function previousRows(previous: IndexReader | null | undefined, model: ModelRef, hashes: readonly string[] | null): PreviousRows | undefined {
+  if (!sameModel(previous, model) || hashes === null) return undefined;
   return {
     each: async (wanted, take) => {
-      // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
-      const hashes = await previous.textHashes().catch(() => null);
-      if (hashes === null) return;
       // Sections with the same text have the same vectors: take them from the first such section only.
       const source = new Map<string, number>();
       hashes.forEach((hash, section) => {
@@ -127,17 +124,36 @@ function previousRows(previous: IndexReader | null | undefined, model: ModelRef)
       // Chunk rows of one section were written in order within a shard but may sit in several
       // shards; order does not matter for search (a section scores as its best chunk).
       for (let s = 0; s < previous.manifest.shards.length; s++) {
+        // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
         const shard = await previous.shard(s).catch(() => null);
         if (shard === null) continue;
         const vectors = dequantize(shard, shard.dims);
         for (let r = 0; r < shard.rows; r++) {
           const section = shard.owner[r]!;
           const hash = hashes[section]!;
-          if (source.get(hash) === section) await take(hash, vectors.subarray(r * shard.dims, (r + 1) * shard.dims));
+          if (source.get(hash) === section) await take(hash, vectors.subarray(r * shard.dims, (r + 1) * shard.dims), s);
         }
       }
     },
   };
+}
+
+/**
+ * The previous build's clustering when this build is that build again: the same sections in the
+ * same order, every row taken from it, as many rows and shards. k-means started from its centroids
+ * would spend a pass over every row to find each where the previous build put it: that build
+ * assigned these rows to these centroids (as int8 after a rebuild, so k-means would stop there
+ * with the same bytes; as float after a first build, where it might move a row on the edge of two
+ * shards). Keeping them costs nothing and leaves the vector files unchanged. Null when anything
+ * differs (then k-means runs).
+ */
+async function keptClustering(previous: IndexReader | null | undefined, model: ModelRef, previousHashes: readonly string[] | null, hashes: readonly string[], k: number, rows: { position: Int32Array; previousShard: Int32Array }): Promise<ShardAssignment | null> {
+  if (!sameModel(previous, model) || previousHashes === null || k <= 1 || previous.manifest.shards.length !== k || previous.manifest.counts.vectors !== rows.position.length) return null;
+  if (previousHashes.length !== hashes.length || previousHashes.some((hash, s) => hash !== hashes[s])) return null;
+  const assignment = Int32Array.from(rows.position, (p) => rows.previousShard[p]!);
+  if (assignment.includes(-1)) return null;
+  const centroids = await previousCentroids(previous, model, k);
+  return centroids === undefined ? null : { assignment, centroids };
 }
 
 /** Adds a file to the build under an immutable name (`stem.<hash16>.ext`, gzipped when `compress`). */
@@ -219,8 +235,9 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   };
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
+  const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().catch(() => null) : null;
   const collected = await collectVectors(texts, hashes, embedder, {
-    previous: previousRows(options.previous, model),
+    previous: previousRows(options.previous, model, previousHashes),
     known: options.known,
     store,
     batchSize: options.batchSize,
@@ -252,7 +269,9 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   // IVF shards, each written as soon as its members are read back.
   const block = options.rowBlock ?? DEFAULT_ROW_BLOCK;
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
-  const { assignment, centroids } = await assignShards(store, position, shardCount, await previousCentroids(options.previous, model, shardCount), block);
+  const { assignment, centroids } =
+    (await keptClustering(options.previous, model, previousHashes, hashes, shardCount, { position, previousShard: collected.previousShard })) ??
+    (await assignShards(store, position, shardCount, await previousCentroids(options.previous, model, shardCount), block));
   // Each section's shards, for the filter table (none without filters: a Set per section is not free).
   const shardsOf = filters.some((f) => f !== undefined) ? Array.from({ length: sectionCount }, () => new Set<number>()) : [];
   if (shardsOf.length > 0) for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);

@@ -114,6 +114,28 @@ describe('streamed index build', () => {
     expect((await build(changed, { block: 1 }, memory)).all).toEqual(again.all);
   });
 
+  it('an unchanged rebuild keeps the previous clustering without k-means, and a second one writes the same bytes', async () => {
+    const site = pages(300);
+    const first = await build(site, null);
+    const again = await build(site, { block: 64 }, first);
+    expect(again.stats.reused).toBe(3000);
+    const vectorFiles = (b: typeof first) => Object.keys(b.all).filter((name) => /^(centroids|vectors-)/.test(name)).sort();
+    expect(again.manifest.centroids).toEqual(first.manifest.centroids);
+    // Each shard holds the same sections' rows as before (the int8 rows themselves are the same codes).
+    const owners = async (b: typeof first) => {
+      const reader = await IndexReader.open(async (name) => b.files.find((f) => f.name === name)!.bytes);
+      return Promise.all(b.manifest.shards.map(async (_, k) => [...(await reader.shard(k)).owner]));
+    };
+    expect(await owners(again)).toEqual(await owners(first));
+    const third = await build(site, null, again);
+    expect(third.all).toEqual(again.all);
+    expect(vectorFiles(third)).toEqual(vectorFiles(again));
+    // One changed section: k-means runs again from the previous centroids.
+    const changed = site.map((page, p) => (p === 0 ? { ...page, sections: page.sections.map((section, s) => (s === 0 ? { ...section, text: 'something else' } : section)) } : page));
+    const moved = await build(changed, null, third);
+    expect(moved.stats).toMatchObject({ reused: 2999, embedded: 1 });
+  });
+
   it('the CLI build (vectors on disk, files put in place as made) equals itself with one vector held at a time, on the real model', async () => {
     const run = { site: 'test/fixtures/site', shards: 3 };
     await buildSiteIndex({ ...run, out: join(work, 'cli') });
