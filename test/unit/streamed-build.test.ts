@@ -121,6 +121,7 @@ describe('streamed index build', () => {
     expect(again.stats.reused).toBe(3000);
     const vectorFiles = (b: typeof first) => Object.keys(b.all).filter((name) => /^(centroids|vectors-)/.test(name)).sort();
     expect(again.manifest.centroids).toEqual(first.manifest.centroids);
+    expect(vectorFiles(again)).toEqual(vectorFiles(first));
     // Each shard holds the same sections' rows as before (the int8 rows themselves are the same codes).
     const owners = async (b: typeof first) => {
       const reader = await IndexReader.open(async (name) => b.files.find((f) => f.name === name)!.bytes);
