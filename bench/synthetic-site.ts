@@ -6,13 +6,14 @@
  * unit vectors for every section text, so a build can run every step but the model at a scale
  * the model cannot embed on this machine (bench/sections/scale.ts says which rows used it).
  *
- *   tsx bench/synthetic-site.ts <dir> <sections>     # writes the pages under <dir>
+ *   tsx bench/synthetic-site.ts <dir> <sections> [--cache-dir <dir>]   # the pages, and synthetic vectors for them
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { defaultModelSource } from '../src/build/default-model';
 import { readPages } from '../src/build/site-build';
 import { SiteIndexer } from '../src/index/site-indexer';
 import { VectorCache } from '../src/index/vector-cache';
@@ -89,10 +90,11 @@ function unit(random: () => number, dims: number, centre: Float32Array | null, s
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [dir, count] = process.argv.slice(2);
-  if (dir === undefined || !Number.isInteger(Number(count))) {
-    process.stderr.write('usage: tsx bench/synthetic-site.ts <dir> <sections>\n');
+  const [dir, count, flag, cacheDir] = process.argv.slice(2);
+  if (dir === undefined || !Number.isInteger(Number(count)) || (flag !== undefined && (flag !== '--cache-dir' || cacheDir === undefined))) {
+    process.stderr.write('usage: tsx bench/synthetic-site.ts <dir> <sections> [--cache-dir <dir>]\n');
     process.exit(2);
   }
   await writeSyntheticSite(dir, Number(count));
+  if (cacheDir !== undefined) await fillSyntheticCache(dir, join(dir, 'sgpt'), cacheDir, defaultModelSource());
 }
