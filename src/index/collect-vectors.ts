@@ -67,11 +67,12 @@ export async function collectVectors(
       byHash.set(hash, { rows: fromKnown.map((_, r) => first + r), source: 'known' });
     }
   }
-  const previousShard = new Map<number, number>();
+  const previousShard: number[] = []; // by store position, filled up to the last row from the previous index
   if (wanted.size > 0) {
     await options.previous?.each(wanted, async (hash, row, shard) => {
       const position = await store.append([row]);
-      previousShard.set(position, shard);
+      while (previousShard.length < position) previousShard.push(-1);
+      previousShard.push(shard);
       const entry = byHash.get(hash);
       if (entry === undefined) byHash.set(hash, { rows: [position], source: 'reused' });
       else entry.rows.push(position);
@@ -104,5 +105,5 @@ export async function collectVectors(
     counts[entry.source]++;
     return entry.rows;
   });
-  return { store, rowsOf, previousShard: Int32Array.from({ length: store.rows }, (_, p) => previousShard.get(p) ?? -1), ...counts };
+  return { store, rowsOf, previousShard: Int32Array.from({ length: store.rows }, (_, p) => previousShard[p] ?? -1), ...counts };
 }

@@ -125,7 +125,7 @@ function previousRows(previous: IndexReader | null | undefined, model: ModelRef,
       // shards; order does not matter for search (a section scores as its best chunk).
       for (let s = 0; s < previous.manifest.shards.length; s++) {
         // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
-        const shard = await previous.shard(s).catch(() => null);
+        const shard = await previous.readShard(s).catch(() => null);
         if (shard === null) continue;
         const vectors = dequantize(shard, shard.dims);
         for (let r = 0; r < shard.rows; r++) {
