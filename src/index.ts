@@ -68,7 +68,9 @@ export async function embed(texts: readonly string[], role: Role, options: Model
 /**
  * Open the site index in `dir` (the `--out` of `sgpt-search index`): keyword, fused and reranked
  * search, the same ranking the element shows. Its model (the bundled one the index names, or
- * `model`) loads on the first semantic query.
+ * `model`) loads on the first semantic query. Several folders (a docs site and its blog, built
+ * with one model) are searched as one index over all their sections, each hit naming its folder
+ * by `site` (its position in the list); indexes of different models are INDEX_MODEL_MISMATCH.
  *
  * @example Search a built site's index
  * ```js
@@ -81,7 +83,7 @@ export async function embed(texts: readonly string[], role: Role, options: Model
  * await index.dispose();
  * ```
  */
-export function openSiteIndex(dir: string, options: { model?: string } = {}): Promise<SiteIndex> {
+export function openSiteIndex(dir: string | readonly string[], options: { model?: string } = {}): Promise<SiteIndex> {
   return SiteIndex.open(dir, options.model);
 }
 

@@ -13,10 +13,9 @@
  *   npm run bench -- typos [--quick]
  */
 import { execFileSync } from 'node:child_process';
-import type { Embeddings } from '../../src/embed/types';
 import { extractSite } from '../../src/extract/site';
-import { buildIndex, type DocumentEmbedder } from '../../src/index/writer';
 import { SiteSearch } from '../../src/index/site-search';
+import { countingLoader, keywordSite } from '../keyword-site';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'typos';
@@ -38,27 +37,11 @@ const QUERIES: Array<[string, string]> = [
 ];
 const LIMIT = 5;
 
-/** Unit vectors, all equal: the vector files exist (the format needs them) but nothing here reads them. */
-const constantEmbedder: DocumentEmbedder = {
-  dims: 8,
-  async embed(texts: string[]): Promise<Embeddings> {
-    const vectors = new Float32Array(texts.length * 8);
-    for (let r = 0; r < texts.length; r++) vectors[r * 8] = 1;
-    return { vectors, dims: 8, rows: texts.length, owner: Int32Array.from(texts, (_, i) => i) };
-  },
-};
-
 /** One cold page: the index bytes read until the keyword results of `query` (with their sections) are in. */
 async function coldQuery(files: ReadonlyMap<string, Uint8Array>, query: string): Promise<{ bytes: number; top: string | undefined }> {
-  let bytes = 0;
-  const search = await SiteSearch.open(async (name) => {
-    const file = files.get(name);
-    if (!file) throw new Error(`no file ${name}`);
-    bytes += file.length;
-    return file;
-  });
-  const hits = await search.keywordSearch(query, LIMIT);
-  return { bytes, top: hits[0]?.url };
+  const { load, read } = countingLoader(files);
+  const hits = await (await SiteSearch.open(load)).keywordSearch(query, LIMIT);
+  return { bytes: read.bytes, top: hits[0]?.url };
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
@@ -67,8 +50,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: keyword index with its typo table over ${site}`);
   const pages = await extractSite(site, { exclude: EXCLUDE });
-  const built = await buildIndex(pages, constantEmbedder, { model: { id: 'constant', hash: '', dims: 8, mode: 'asymmetric' }, shards: 1 });
-  const files = new Map(built.files.map((f) => [f.name, f.bytes]));
+  const { built, files } = await keywordSite(pages);
   const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
   const typoBytes = size(/^typos[.-]/);
   const keywordBytes = size(/^(keyword|terms-)/);

@@ -9,7 +9,8 @@ import { SgptError } from '../errors';
 import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import type { Manifest } from '../index/format';
-import { SiteSearch, type SiteHit } from '../index/site-search';
+import { MergedSiteSearch } from '../index/merged-search';
+import type { SiteHit } from '../index/site-search';
 import type { Facets } from '../index/filters';
 import type { Filters } from '../extract/filters';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
@@ -34,7 +35,8 @@ export interface SearchOptions {
 export type QueryHit = SiteHit & { rerankScore?: number };
 
 export interface QueryRun extends SearchOptions {
-  index: string;
+  /** The index folder, or several searched as one (MergedSiteSearch). */
+  index: string | readonly string[];
   query: string;
   /** The index's model (default: the copy in the index folder, else the bundled model it names, else the default). */
   model?: string;
@@ -46,23 +48,32 @@ export async function rerankHits(reranker: Reranker, query: string, hits: readon
   return items.map((hit, i) => (scores[i] === undefined ? hit : { ...hit, rerankScore: scores[i] }));
 }
 
-/** A site index opened from a folder; its model is loaded on the first semantic search. */
+/**
+ * A site index opened from a folder, or several searched as one (a docs site and its blog: one
+ * ranking on one scale, hits naming their index by `site`, its position in `dirs`); the model is
+ * loaded on the first semantic search.
+ */
 export class SiteIndex {
   private embedder: Promise<Embedder> | null = null;
 
   private constructor(
-    readonly search: SiteSearch,
+    readonly search: MergedSiteSearch,
+    /** The index folders, in the order given. */
+    readonly dirs: readonly string[],
     /** The model folder (or URL / hub id) queries are embedded with. */
     readonly model: string,
   ) {}
 
-  static async open(dir: string, model?: string): Promise<SiteIndex> {
-    const search = await SiteSearch.open(fsLoader(dir));
-    return new SiteIndex(search, model === undefined ? indexModel(dir, search.manifest) : modelSource(model));
+  /** Indexes built with different models are refused (INDEX_MODEL_MISMATCH naming both). */
+  static async open(dir: string | readonly string[], model?: string): Promise<SiteIndex> {
+    const dirs = typeof dir === 'string' ? [dir] : [...dir];
+    const search = await MergedSiteSearch.open(dirs.map((d) => fsLoader(d)), dirs);
+    return new SiteIndex(search, dirs, model === undefined ? indexModel(dirs[0]!, search.first.manifest) : modelSource(model));
   }
 
+  /** The (first) index's manifest: its model, fusion and probe serve all. */
   get manifest(): Manifest {
-    return this.search.manifest;
+    return this.search.first.manifest;
   }
 
   /** Ranked hits: keyword-only, or embedded and fused as in the browser; with `rerank`, then reordered by SGPT-CE. */

@@ -9,11 +9,12 @@ import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { integerFlag } from './flags';
 import { mergeFilters, parseFilterList } from '../extract/filters';
 
-export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--limit N] [--probe N] [--lang <tag>] [--filter key:value]… [--facets]
+export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir>]… [--limit N] [--probe N] [--lang <tag>] [--filter key:value]… [--facets]
                           [--model <source>] [--keyword-only]
                           [--rerank [--rerank-model <source>] [--rerank-k N]] "text"
 
-  --index <dir>        folder with manifest.json (from \`sgpt-search index\`)
+  --index <dir>        folder with manifest.json (from \`sgpt-search index\`); repeat it to search several
+                       sites (built with one model) as one index, rows then naming their "index"
   --limit <N>          results (default 10)
   --probe <N>          vector shards to read (default: the index's)
   --lang <tag>         search the pages in this language (their <html lang>, e.g. de, ja), reading the
@@ -35,7 +36,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      index: { type: 'string' },
+      index: { type: 'string', multiple: true },
       limit: { type: 'string' },
       probe: { type: 'string' },
       lang: { type: 'string' },
@@ -56,11 +57,12 @@ export async function queryCommand(argv: string[]): Promise<number> {
   if (!values.rerank && (values['rerank-model'] !== undefined || values['rerank-k'] !== undefined)) {
     throw new SgptError('INPUT_INVALID', `--rerank-model and --rerank-k need --rerank\n${QUERY_USAGE}`);
   }
-  if (!values.index || positionals.length !== 1 || positionals[0]!.trim() === '') {
+  if (!values.index?.length || positionals.length !== 1 || positionals[0]!.trim() === '') {
     throw new SgptError('INPUT_INVALID', `give --index and one query text\n${QUERY_USAGE}`);
   }
+  const indexes = values.index;
   const run = {
-    index: values.index,
+    index: indexes,
     query: positionals[0]!,
     limit: integerFlag(values.limit, '--limit'),
     probe: integerFlag(values.probe, '--probe'),
@@ -82,6 +84,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     excerpt: h.excerpt,
     highlights: h.highlights,
     ...(h.rerankScore === undefined ? {} : { rerankScore: h.rerankScore }),
+    ...(h.site === undefined ? {} : { index: indexes[h.site] }),
   }));
   process.stdout.write(`${JSON.stringify(facets ? { hits: rows, facets } : rows, null, 2)}\n`);
   return 0;

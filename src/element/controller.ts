@@ -85,6 +85,8 @@ export interface ControllerDeps {
   fetchJson(url: string): Promise<unknown>;
   openSite(manifestUrl: string, modelLoad: () => Promise<LoadResult>, weight: () => number | undefined): SiteSourceLike;
   openVectors(): Promise<VectorCache>;
+  /** The language searched (a `lang` value; the element's, else the page's), read at each query; absent: none asked. */
+  language?(): string | undefined;
   /** Run `task` when the page is idle; returns a cancel function. */
   whenIdle(task: () => void): () => void;
   /** Console notes (fallbacks that are not errors). */
@@ -106,6 +108,8 @@ export class SearchController {
   private goodDocuments: SearchDocument[] | null = null;
   /** Vectors shipped with the documents (sgpt-search embed --documents), used once the model is known to match. */
   private shipped: DocumentFile['shipped'] = null;
+  /** The latest documents accepted (their keyword search may still wait for a language's analysis). */
+  private pendingDocuments: DocumentFile | null = null;
   /** Keyword index and fusion over goodDocuments, built when they arrive (no model needed). */
   private documentSearch: DocumentSearch | null = null;
   private embeddedDocuments: SearchDocument[] | null = null;
@@ -228,10 +232,16 @@ export class SearchController {
   }
 
   private documentSource(): DocumentSource {
-    return new DocumentSource(this.deps.client, () => this.documentSearch, () => this.currentModel(), () => {
-      const weight = this.validFusionWeight();
-      return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
-    });
+    return new DocumentSource(
+      this.deps.client,
+      () => this.documentSearch,
+      () => this.currentModel(),
+      () => {
+        const weight = this.validFusionWeight();
+        return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
+      },
+      () => this.deps.language?.(),
+    );
   }
 
   /** The `fusion-weight` attribute when it is a share in [0, 1]. */
@@ -331,9 +341,18 @@ export class SearchController {
       this.fail(error);
       return;
     }
+    // Documents in a language not analysed yet wait for its stemmer (fetched once); English is at once.
+    const search = DocumentSearch.open(file.documents);
+    this.pendingDocuments = file;
+    if (search instanceof DocumentSearch) this.useDocuments(file, search);
+    else search.then((ready) => this.pendingDocuments === file && this.useDocuments(file, ready), (error) => this.fail(error));
+  }
+
+  /** The newest documents (with their keyword search) become the searched set. */
+  private useDocuments(file: DocumentFile, search: DocumentSearch): void {
     this.goodDocuments = file.documents;
     this.shipped = file.shipped;
-    this.documentSearch = new DocumentSearch(file.documents);
+    this.documentSearch = search;
     if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
     if (this.loaded !== null) void this.syncDocuments(this.generation);
     // Keyword results need no model: answer a waiting query with the new documents now.

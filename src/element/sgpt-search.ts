@@ -5,10 +5,12 @@
  *   <sgpt-search src="/search.json" placeholder="Search the docs"></sgpt-search>
  *
  * Attributes: model (model folder URL; default: the index's own model when the index ships one,
- * else the default model, see ./defaults), src (URL of a JSON array of {id, title, text, url}),
+ * else the default model, see ./defaults), src (URL of a JSON array of {id, title, text, url}, each
+ * optionally with lang, weight and keywords),
  * mode (symmetric|asymmetric; default the model's), limit, placeholder, device (auto|wasm|webgpu).
  * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
- * keyword results while the model loads, then semantic ones; replaces src/documents), fusion-weight
+ * keyword results while the model loads, then semantic ones; replaces src/documents; several URLs
+ * separated by spaces are searched as one index on one scale), fusion-weight
  * (semantic share 0..1 of the fused ranking for a site index; default the index's).
  * load (intent|idle|eager: nothing heavy is fetched until the reader focuses, points at or types
  * in the box or presses "/" or Ctrl+K, unless 'idle' or 'eager' says otherwise).
@@ -298,6 +300,7 @@ export class SgptSearch extends LitElement {
             this.emit<FacetsDetail>('sgpt-facets', this.facets);
           }),
         openVectors: openVectorCache,
+        language: () => this.searchLanguage(),
         whenIdle,
         warn: (message) => console.warn(message),
         describe: (error) => this.describe(error),

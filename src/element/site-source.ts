@@ -1,22 +1,26 @@
 /**
- * A SearchSource over a prebuilt site index (`<sgpt-search index="/sgpt/manifest.json">`):
- * keyword results as soon as the manifest and keyword index are in, then — once the worker has
- * the model — the query embedded in the worker and fused with the keyword ranking.
+ * A SearchSource over a prebuilt site index (`<sgpt-search index="/sgpt/manifest.json">`), or
+ * several searched as one (`index="/docs/sgpt/manifest.json /blog/sgpt/manifest.json"`, one
+ * ranking on one scale: src/index/merged-search): keyword results as soon as the manifests and
+ * keyword indexes are in, then — once the worker has the model — the query embedded in the worker
+ * and fused with the keyword ranking.
  */
 import { once } from '../index/reader';
 import { fixedWeight } from '../search/fusion';
 import type { FileLoader } from '../index/reader';
 import { SiteSearch, openSiteSearch, type SiteHit } from '../index/site-search';
+import { MergedSiteSearch } from '../index/merged-search';
 import type { Facets } from '../index/filters';
 import type { Filters } from '../extract/filters';
 import type { SearchClient } from '../worker/client';
 import type { LoadResult, SearchHit } from '../worker/protocol';
 import { abortIf, type SearchSource, type SearchStage } from './source';
 
-/** `root`: the site root URL (manifest root) that page urls ("/guide/x.html") resolve against. */
+/** `root`: the site root URL (its manifest's root) that the hit's page url ("/guide/x.html") resolves against. */
 function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
   return {
-    id: hit.section,
+    // Section numbers repeat across merged indexes; the index's position tells them apart.
+    id: hit.site === undefined ? hit.section : `${hit.site}:${hit.section}`,
     title: hit.title,
     url: root === undefined ? hit.url : new URL(hit.url.replace(/^\/+/, ''), root).href,
     excerpt: hit.excerpt,
@@ -35,13 +39,19 @@ function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
  */
 const openedSites = new Map<string, Promise<SiteSearch>>();
 
+/** The manifest URLs of an `index` attribute: one, or several separated by whitespace. */
+function manifestUrls(index: string): string[] {
+  return index.split(/\s+/).filter((url) => url !== '');
+}
+
 export class SiteSource implements SearchSource {
-  /** The opened index (manifest, sections, keyword index), shared by every query. */
-  readonly site: Promise<SiteSearch>;
-  private readonly manifestUrl: URL;
+  /** The opened indexes (manifest, sections, keyword index) as one, shared by every query. */
+  readonly site: Promise<MergedSiteSearch>;
+  private readonly manifestUrls: URL[];
 
   /**
-   * @param manifestUrl the index's manifest.json (absolute, or relative to the page)
+   * @param manifestUrl the index's manifest.json (absolute, or relative to the page), or several
+   *   separated by whitespace, searched as one (built with one model, else INDEX_MODEL_MISMATCH)
    * @param model resolves with the worker's loaded model (waits while it loads)
    * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
    * @param language the language searched (a `lang` value), read at each query (undefined: the index's first)
@@ -59,9 +69,9 @@ export class SiteSource implements SearchSource {
     private readonly filters: () => Filters = () => ({}),
     private readonly onFacets: (query: string, facets: Facets) => void = () => undefined,
   ) {
-    this.manifestUrl = new URL(manifestUrl, document.baseURI);
-    const url = this.manifestUrl;
-    this.site = once(openedSites, url.href, () => (indexFiles === undefined ? openSiteSearch(url) : SiteSearch.open(indexFiles(url))));
+    this.manifestUrls = manifestUrls(manifestUrl).map((url) => new URL(url, document.baseURI));
+    const sites = this.manifestUrls.map((url) => once(openedSites, url.href, () => (indexFiles === undefined ? openSiteSearch(url) : SiteSearch.open(indexFiles(url)))));
+    this.site = Promise.all(sites).then((opened) => MergedSiteSearch.of(opened, this.manifestUrls.map((url) => url.href)));
     this.site.catch(() => undefined); // reported by the first search
   }
 
@@ -72,10 +82,10 @@ export class SiteSource implements SearchSource {
    */
   async modelUrl(): Promise<string | undefined> {
     const url = await this.site.then(
-      (site) => site.manifest.model.url,
+      (site) => site.first.manifest.model.url,
       () => undefined,
     );
-    return url === undefined ? undefined : new URL(url, this.manifestUrl).href;
+    return url === undefined ? undefined : new URL(url, this.manifestUrls[0]).href;
   }
 
   async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
@@ -85,9 +95,11 @@ export class SiteSource implements SearchSource {
     const filters = this.filters();
     const keyword = await site.keywordSearch(query, limit, language, filters);
     abortIf(signal);
-    const root = site.manifest.root === undefined ? undefined : new URL(site.manifest.root, this.manifestUrl);
-    yield { stage: 'keyword', results: keyword.map((hit) => toHit(hit, root)) };
-    if (site.manifest.filters) {
+    // Each index's page urls resolve against its own site root.
+    const roots = site.sites.map(({ manifest }, i) => (manifest.root === undefined ? undefined : new URL(manifest.root, this.manifestUrls[i])));
+    const toHits = (hits: SiteHit[]) => hits.map((hit) => toHit(hit, roots[hit.site ?? 0]));
+    yield { stage: 'keyword', results: toHits(keyword) };
+    if (site.sites.some(({ manifest }) => manifest.filters)) {
       const facets = await site.facets(query, filters, language);
       abortIf(signal);
       this.onFacets(query, facets);
@@ -98,8 +110,8 @@ export class SiteSource implements SearchSource {
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
     const weight = this.semanticWeight();
-    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language, filters } : { limit, language, filters, fusion: fixedWeight(site.manifest.fusion, weight) });
+    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language, filters } : { limit, language, filters, fusion: fixedWeight(site.fusion, weight) });
     abortIf(signal);
-    yield { stage: 'semantic', results: fused.map((hit) => toHit(hit, root)) };
+    yield { stage: 'semantic', results: toHits(fused) };
   }
 }

@@ -32,12 +32,14 @@ export class DocumentSource implements SearchSource {
    * @param engine the search over the current documents (null: none yet)
    * @param model resolves once the worker has the model (rejects if it fails to load)
    * @param fusion the fusion to use, read at each query
+   * @param language the language searched (a `lang` value), read at each query (undefined: every document, read as the first's language)
    */
   constructor(
     private readonly client: Pick<SearchClient, 'search'>,
     private readonly engine: () => DocumentSearch | null,
     private readonly model: () => Promise<unknown>,
     private readonly fusion: () => HybridFusionSettings,
+    private readonly language: () => string | undefined = () => undefined,
   ) {}
 
   async *search(query: string, limit: number, signal: AbortSignal): AsyncIterable<SearchStage> {
@@ -48,12 +50,13 @@ export class DocumentSource implements SearchSource {
       const doc = documents[hit.doc]!;
       return { id: doc.id, title: doc.title, ...(doc.url === undefined ? {} : { url: doc.url }), excerpt: hit.excerpt, highlights: hit.highlights, score: hit.score, semantic: hit.semantic };
     };
-    yield { stage: 'keyword', results: engine.keywordSearch(query, limit).map(toHit) };
+    const language = this.language();
+    yield { stage: 'keyword', results: engine.keywordSearch(query, limit, language).map(toHit) };
     await this.model();
     abortIf(signal);
     const dense = await this.client.search(query, fusionDepth(limit), signal);
     abortIf(signal);
-    yield { stage: 'semantic', results: engine.fusedSearch(query, dense.hits, this.fusion(), limit).map(toHit) };
+    yield { stage: 'semantic', results: engine.fusedSearch(query, dense.hits, this.fusion(), limit, language).map(toHit) };
   }
 }
 

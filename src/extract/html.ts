@@ -261,6 +261,8 @@ interface OpenSection {
   parts: string[];
   weight: number;
   keywords: string[];
+  /** A heading's section without an anchor of its own: it links to the first id met in it (see walk). */
+  adopts: boolean;
 }
 
 /**
@@ -279,7 +281,7 @@ export function extractPage(html: string, url: string, warn: (message: string) =
   const hints = pageHints(document, root, url);
   // The weight of the innermost element with data-sgpt-weight around where a section starts.
   let weight = hints.weight;
-  const open = (anchor: string, title: string, path: string[], own = weight): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [], weight: own, keywords: [] });
+  const open = (anchor: string, title: string, path: string[], own = weight, adopts = false): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [], weight: own, keywords: [], adopts });
   let current = open('', '', []);
 
   const close = (section: OpenSection): void => {
@@ -358,8 +360,18 @@ export function extractPage(html: string, url: string, warn: (message: string) =
         const title = collapse(parts.join(''));
         while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
         stack.push({ level, title });
-        current = open(headingAnchor(node, root), title, stack.map((h) => h.title));
+        const anchor = headingAnchor(node, root);
+        // The page's first section belongs at the top of the page: it adopts nothing.
+        current = open(anchor, title, stack.map((h) => h.title), weight, anchor === '' && slots.some((s) => s !== null));
         weight = outer;
+      }
+      // A heading with no anchor (Doxygen's "Member Function Documentation" label, DocBook's
+      // "Synopsis") links to the nearest real anchor below it, the first id in its section,
+      // rather than to the top of the page; never an invented one.
+      const id = heading ? undefined : attr(node, 'id') || (node.tagName === 'a' ? attr(node, 'name') : undefined);
+      if (current.adopts && id) {
+        current.anchor = id;
+        current.adopts = false;
       }
       // On a heading: the section it opens; elsewhere: the section the element sits in.
       const aliases = attr(node, 'data-sgpt-keywords');

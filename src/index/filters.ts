@@ -6,7 +6,8 @@
  */
 import { SgptError } from '../errors';
 import type { Filters } from '../extract/filters';
-import { encodeJson, encodeSectionList, type FileRef, type FilterTable } from './format';
+import { encodeJson, encodeSectionList, type FileRef, type FilterTable, type KeyListRef } from './format';
+import { encodeKeyLists } from './filter-lists';
 
 /** The file adder of the writer (src/index/writer). */
 type AddFile = (stem: string, ext: string, content: Uint8Array, compress?: boolean) => Promise<FileRef>;
@@ -26,17 +27,28 @@ export async function writeFilters(filters: ReadonlyArray<Filters | undefined>, 
   if (byKey.size === 0) return null;
   const table: FilterTable = { keys: [] };
   let file = 0;
-  for (const key of [...byKey.keys()].sort()) {
+  for (const [k, key] of [...byKey.keys()].sort().entries()) {
     const values = [];
-    for (const [value, sections] of [...byKey.get(key)!].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
+    const sorted = [...byKey.get(key)!].sort(([a], [b]) => compareValues(a, b));
+    for (const [value, sections] of sorted) {
       const ref = await add(`filter-${file++}`, 'bin', encodeSectionList(sections), true);
       const shards = new Set<number>();
       for (const s of sections) for (const shard of shardsOf[s] ?? []) shards.add(shard);
       values.push({ value, count: sections.length, shards: [...shards].sort((a, b) => a - b), name: ref.name, bytes: ref.bytes });
     }
-    table.keys.push({ key, values });
+    const lists: KeyListRef[] = [];
+    for (const [i, { first, bytes }] of encodeKeyLists(sorted.map(([, sections]) => sections)).entries()) {
+      const ref = await add(`filter-key-${k}-${i}`, 'bin', bytes, true);
+      lists.push({ first, name: ref.name, bytes: ref.bytes });
+    }
+    table.keys.push({ key, values, lists });
   }
   return add('filters', 'json', encodeJson(table), true);
+}
+
+/** The order of a key's values: natural (3.9 before 3.11). */
+function compareValues(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
 }
 
 /** Which sections and shards a filtered query may use. */
@@ -50,12 +62,25 @@ export interface FilterScope {
 /** Per key, the sections of the query's matches with each value (other keys' filters applied). */
 export type Facets = Record<string, Record<string, number>>;
 
+/** Two indexes' facet counts as one's (several sites searched together): keys sorted, values in natural order, counts added. */
+export function addFacets(a: Facets, b: Facets): Facets {
+  const out: Facets = {};
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const counts = { ...a[key] };
+    for (const [value, n] of Object.entries(b[key] ?? {})) counts[value] = (counts[value] ?? 0) + n;
+    out[key] = Object.fromEntries(Object.entries(counts).sort(([x], [y]) => compareValues(x, y)));
+  }
+  return out;
+}
+
 export class SiteFilters {
   constructor(
     readonly table: FilterTable,
     private readonly sectionCount: number,
     /** A value's section list, fetched and verified once (the caller caches). */
     private readonly list: (key: number, value: number) => Promise<Uint32Array>,
+    /** File `i` of a key's value lists (`counts`: its values' counts), fetched and verified once (the caller caches). */
+    private readonly keyFile: (key: number, file: number, counts: readonly number[]) => Promise<Uint32Array[]>,
   ) {}
 
   /** The keys and values the index holds, with their section counts (for a filter UI without a query). */
@@ -87,7 +112,8 @@ export class SiteFilters {
   /**
    * Facet counts of `matches` (the query's matching sections): for each key, per value, the
    * matches carrying it that pass the asked filters of the *other* keys (so choosing version 3.11
-   * still shows how many hits 3.12 would have). Reads every value's list.
+   * still shows how many hits 3.12 would have). Reads each key's list files (every value's list,
+   * in an index written before them).
    */
   async facets(matches: readonly number[], filters: Filters): Promise<Facets> {
     const masks = new Map<string, Uint8Array>();
@@ -95,15 +121,22 @@ export class SiteFilters {
     const out: Facets = {};
     for (const [k, { key, values }] of this.table.keys.entries()) {
       const others = [...masks].filter(([other]) => other !== key).map(([, mask]) => mask);
-      const passing = matches.filter((s) => others.every((mask) => mask[s] === 1));
+      const passing = new Uint8Array(this.sectionCount);
+      for (const s of matches) if (others.every((mask) => mask[s] === 1)) passing[s] = 1;
+      const lists = await this.valueLists(k);
       const counts: Record<string, number> = {};
-      for (const [v, { value }] of values.entries()) {
-        const members = new Set(await this.list(k, v));
-        counts[value] = passing.reduce((n, s) => n + (members.has(s) ? 1 : 0), 0);
-      }
+      values.forEach(({ value }, v) => (counts[value] = lists[v]!.reduce((n, s) => n + passing[s]!, 0)));
       out[key] = counts;
     }
     return out;
+  }
+
+  /** Every value's section list of key `k`, from the key's list files (or, without them, each value's file). */
+  private async valueLists(k: number): Promise<Uint32Array[]> {
+    const { values, lists } = this.table.keys[k]!;
+    if (!lists) return Promise.all(values.map((_, v) => this.list(k, v)));
+    const files = lists.map((ref, i) => this.keyFile(k, i, values.slice(ref.first, lists[i + 1]?.first ?? values.length).map((v) => v.count)));
+    return (await Promise.all(files)).flat();
   }
 
   private keyIndex(key: string): number {

@@ -535,9 +535,18 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
   });
 }
 
-/** filters.json: per filter key its values, each with its section count, the shards holding its vectors and its id-list file. */
+/**
+ * filters.json: per filter key its values, each with its section count, the shards holding its
+ * vectors and its id-list file; and the key's lists files (every value's ids, for facet counts;
+ * absent in indexes written before them).
+ */
 export interface FilterTable {
-  keys: Array<{ key: string; values: FilterValueRef[] }>;
+  keys: Array<{ key: string; values: FilterValueRef[]; lists?: KeyListRef[] }>;
+}
+
+/** A file of a key's value lists (src/index/filter-lists): the values [first, next file's first). */
+export interface KeyListRef extends ChunkRef {
+  first: number;
 }
 
 export interface FilterValueRef extends ChunkRef {
@@ -566,7 +575,18 @@ export function parseFilterTable(name: string, json: unknown, manifest: Manifest
       if (shards.some((s, j) => s >= manifest.shards.length || (j > 0 && s <= shards[j - 1]!))) throw invalid(name, `${what}.shards must be ascending shard numbers below ${manifest.shards.length}`);
       return { ...chunkRef(name, v, what), value: text(v.value, `${what}.value`, name), count: sectionCount, shards };
     });
-    return { key, values };
+    if (entry.lists === undefined) return { key, values };
+    if (!Array.isArray(entry.lists)) throw invalid(name, `keys[${k}].lists must be an array`);
+    const lists = entry.lists.map((l: unknown, i: number) => {
+      const what = `keys[${k}].lists[${i}]`;
+      if (!isRecord(l)) throw invalid(name, `${what} must be {"first", "name", "bytes"}`);
+      return { ...chunkRef(name, l, what), first: count(l.first, `${what}.first`, name) };
+    });
+    // The files cover the values in order: the first from value 0, each later one further on.
+    if (lists.some((l, i) => (i === 0 ? l.first !== 0 : l.first <= lists[i - 1]!.first) || l.first >= values.length)) {
+      throw invalid(name, `keys[${k}].lists must start at value 0 and at ascending values below ${values.length}`);
+    }
+    return { key, values, lists };
   });
   return { keys };
 }
@@ -577,19 +597,29 @@ const FILTER_MAGIC = [0x53, 0x47, 0x46, 0x31]; // "SGF1"
 export function encodeSectionList(sections: readonly number[]): Uint8Array {
   const out = new ByteWriter();
   writeMagic(out, FILTER_MAGIC, 1);
+  writeSectionIds(out, sections);
+  return out.finish();
+}
+
+/** A section list's body: the count, then the ascending ids as varint gaps. */
+export function writeSectionIds(out: ByteWriter, sections: readonly number[]): void {
   out.varint(sections.length);
   let last = -1;
   for (const s of sections) {
     out.varint(s - last - 1);
     last = s;
   }
-  return out.finish();
 }
 
 /** Reads what encodeSectionList wrote, checked against the table's count and the index's sections. */
 export function decodeSectionList(name: string, bytes: Uint8Array, expectCount: number, sectionCount: number): Uint32Array {
   const input = new ByteReader(bytes, name);
   readMagic(input, bytes, FILTER_MAGIC, 1, name, 'filter value list');
+  return readSectionIds(input, name, expectCount, sectionCount);
+}
+
+/** Reads what writeSectionIds wrote, checked against the table's count and the index's sections. */
+export function readSectionIds(input: ByteReader, name: string, expectCount: number, sectionCount: number): Uint32Array {
   const n = input.count();
   if (n !== expectCount) throw invalid(name, `lists ${n} sections, the filter table says ${expectCount}`);
   const out = new Uint32Array(n);

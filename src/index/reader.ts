@@ -30,6 +30,7 @@ import {
   type Shard,
 } from './format';
 
+import { decodeKeyList } from './filter-lists';
 /** Reads one file of the index by its name in the manifest's folder. */
 export type FileLoader = (name: string) => Promise<Uint8Array>;
 
@@ -157,6 +158,11 @@ export class IndexReader {
   /** One filter value's sections, fetched and verified; the caller caches them. */
   async filterList(ref: FilterValueRef): Promise<Uint32Array> {
     return decodeSectionList(ref.name, await this.chunk(ref), ref.count, this.manifest.counts.sections);
+  }
+
+  /** One file of a filter key's value lists (`counts`: the table's counts of the values it holds), fetched and verified; the caller caches it. */
+  async filterKeyList(ref: ChunkRef, counts: readonly number[]): Promise<Uint32Array[]> {
+    return decodeKeyList(ref.name, await this.chunk(ref), counts, this.manifest.counts.sections);
   }
 
   /** Text hash of every section (incremental builds). */

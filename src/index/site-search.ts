@@ -7,7 +7,7 @@
  * embedder differ.
  */
 import { SgptError } from '../errors';
-import { checkModel, chunkRef, type QueryModel } from './format';
+import { checkModel, chunkRef, type QueryModel, type SectionInfo } from './format';
 import { dotAll } from './int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from './reader';
 import type { AnalyzerOptions } from '../search/analyzer';
@@ -23,6 +23,8 @@ import { SiteFilters, type Facets, type FilterScope } from './filters';
 export interface SiteHit {
   /** Index of the section in the index. */
   section: number;
+  /** Which of several indexes searched together (src/index/merged-search) holds the section; absent for one index. */
+  site?: number;
   /** Site-relative page URL plus '#anchor' when the section has one. */
   url: string;
   /** Section title (plain text). */
@@ -56,7 +58,8 @@ export class SiteSearch {
 
   private constructor(
     readonly reader: IndexReader,
-    private readonly keyword: ChunkedBm25,
+    /** The keyword index (MergedBm25 joins several sites' on one scale). */
+    readonly keyword: ChunkedBm25,
   ) {}
 
   /** Loads the manifest, the section table and the keyword head (keyword chunks, sections and vectors as queries need them). */
@@ -112,7 +115,13 @@ export class SiteSearch {
     this.filtersLoaded ??= (async () => {
       const table = await this.reader.filterTable();
       const lists = new Map<string, Promise<Uint32Array>>();
-      return new SiteFilters(table, this.manifest.counts.sections, (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)));
+      const keyFiles = new Map<string, Promise<Uint32Array[]>>();
+      return new SiteFilters(
+        table,
+        this.manifest.counts.sections,
+        (k, v) => once(lists, `${k}/${v}`, () => this.reader.filterList(table.keys[k]!.values[v]!)),
+        (k, i, counts) => once(keyFiles, `${k}/${i}`, () => this.reader.filterKeyList(table.keys[k]!.lists![i]!, counts)),
+      );
     })();
     this.filtersLoaded.catch(() => (this.filtersLoaded = null));
     return this.filtersLoaded;
@@ -121,7 +130,7 @@ export class SiteSearch {
   /**
    * Facet counts for a query: per filter key and value, the query's keyword matches (every section
    * holding a query term, in the query's language) that carry the value and pass the other keys'
-   * `filters`. Reads every filter value's list (small files).
+   * `filters`. Reads each key's list files (src/index/filter-lists), not a file per value.
    */
   async facets(query: string, filters: Filters = {}, language?: string): Promise<Facets> {
     const site = await this.filters();
@@ -177,24 +186,35 @@ export class SiteSearch {
     return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
   }
 
-  /** `marks`: how the query was read, for highlighting (its corrections, its language's analysis). */
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: { corrections: readonly string[]; analyzer: AnalyzerOptions }, semantic: boolean): Promise<SiteHit[]> {
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: QueryMarks, semantic: boolean): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
-    return promoteExactTitles(ranked, query, (hit) => infos.get(hit.section)!.title).map(({ section, score }) => {
-      const info = infos.get(section)!;
-      return {
-        section,
-        url: info.anchor ? `${info.url}#${encodeURIComponent(info.anchor)}` : info.url,
-        title: info.title,
-        pageTitle: info.pageTitle,
-        headingPath: info.headingPath,
-        excerpt: info.excerpt,
-        highlights: highlightRanges(info.excerpt, query, marks.corrections, marks.analyzer),
-        score,
-        semantic,
-      };
-    });
+    return sectionHits(ranked, (hit) => infos.get(hit.section)!, query, marks, semantic);
   }
+}
+
+/** How a query was read, for highlighting: its corrections, its language's analysis. */
+export interface QueryMarks {
+  corrections: readonly string[];
+  analyzer: AnalyzerOptions;
+}
+
+/** Ranked sections (`info`: each one's entry) as hits: exact titles first, `url#anchor`, the query's words highlighted. */
+export function sectionHits(ranked: ReadonlyArray<{ section: number; score: number; site?: number }>, info: (hit: { section: number; site?: number }) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
+  return promoteExactTitles(ranked, query, (hit) => info(hit).title).map((hit) => {
+    const entry = info(hit);
+    return {
+      section: hit.section,
+      ...(hit.site === undefined ? {} : { site: hit.site }),
+      url: entry.anchor ? `${entry.url}#${encodeURIComponent(entry.anchor)}` : entry.url,
+      title: entry.title,
+      pageTitle: entry.pageTitle,
+      headingPath: entry.headingPath,
+      excerpt: entry.excerpt,
+      highlights: highlightRanges(entry.excerpt, query, marks.corrections, marks.analyzer),
+      score: hit.score,
+      semantic,
+    };
+  });
 }
 
 /** The index's typo table, its head and files fetched (once, verified) when a query has a word to correct; null without one. */
@@ -219,7 +239,7 @@ function typoTable(reader: IndexReader): ChunkedTypos | null {
 }
 
 /** The keyword search option that keeps a scope's sections (none without one). */
-function passing(scope: FilterScope | null): { filter?: (doc: number) => boolean } {
+export function passing(scope: FilterScope | null): { filter?: (doc: number) => boolean } {
   return scope ? { filter: (doc) => scope.mask[doc] === 1 } : {};
 }
 

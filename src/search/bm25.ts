@@ -27,7 +27,7 @@ import { SgptError } from '../errors';
 import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
 import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
-import { TypoTable, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
+import { TypoTable, correctionsIn, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
 import { isWeight, MAX_WEIGHT } from '../extract/weights';
 import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
@@ -440,6 +440,11 @@ export class Bm25Index {
     return this.searchWithMatch(query, k, options).hits;
   }
 
+  /** The language a query in `lang` is read in and the documents it may return, as ChunkedBm25.language (languages loaded). */
+  language(lang: string | undefined): QueryLanguage {
+    return this.scorer.queryLanguage({ language: lang });
+  }
+
   /** `search`, with how well the query matched (for fusion). */
   searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Bm25Result {
     return this.scorer.search(query, k, options, this.table, (word) => {
@@ -689,10 +694,20 @@ export class ChunkedBm25 {
     return this.scorer.search(query, k, options, await this.source(more, tables), (word) => fixes.get(word) ?? []);
   }
 
-  /** The chunks `query` reads, loaded, as a term source (MergedBm25 searches several indexes as one). */
-  async termSource(query: string, options: Bm25SearchOptions = {}): Promise<TermSource> {
+  /**
+   * The chunks `query` reads and those of the `more` terms (corrections), loaded, as a term
+   * source (MergedBm25 searches several indexes as one).
+   */
+  async termSource(query: string, options: Bm25SearchOptions = {}, more: readonly string[] = []): Promise<TermSource> {
     await this.language(options.language);
-    return this.source(this.chunksFor(query, options), new Map());
+    const needed = this.chunksFor(query, options);
+    for (const term of more) if (this.chunkOf(term) >= 0) needed.add(this.chunkOf(term));
+    return this.source(needed, new Map());
+  }
+
+  /** The typo table's groups that may hold `word`'s corrections (none without a table). */
+  typoGroups(word: string): Promise<TypoGroup[]> {
+    return this.typos?.groups(word) ?? Promise.resolve([]);
   }
 
   /** Loads chunks `needed` into `tables` (which may hold others already) and looks terms up in all of them. */
@@ -776,7 +791,7 @@ export function mergeStats(parts: readonly Bm25Stats[], names: readonly string[]
  * Several split indexes searched as one: document ids run through the indexes in order (the
  * second's first document follows the first's last), and scores are those of one index built over
  * all their documents (mergeStats; a term's postings are joined across indexes, so its document
- * frequency is their sum). Typo correction is not applied across indexes.
+ * frequency is their sum); a misspelled word is corrected as that index's typo table would.
  */
 export class MergedBm25 {
   private readonly scorer: Scorer;
@@ -801,12 +816,31 @@ export class MergedBm25 {
 
   /** `search`, with how well the query matched (for fusion). */
   async searchWithMatch(query: string, k: number, options: Bm25SearchOptions = {}): Promise<Bm25Result> {
+    await this.language(options.language);
+    // Scoring asks for the corrections of the words that match nothing; with none, that is the result.
+    const unknown: string[] = [];
+    const result = this.scorer.search(query, k, options, await this.source(query, options), (word) => (unknown.push(word), []));
+    if (unknown.length === 0 || !options.typos) return result;
+    // Each word's corrections from the tables of all the indexes, their counts added up (correctionsIn).
+    const fixes = new Map(await Promise.all(unknown.map(async (word) => [word, correctionsIn(word, await Promise.all(this.parts.map((part) => part.typoGroups(word))))] as const)));
+    const { analyzer } = this.scorer.queryLanguage(options);
+    const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, analyzer));
+    return this.scorer.search(query, k, options, await this.source(query, options, terms), (word) => fixes.get(word) ?? []);
+  }
+
+  /** As ChunkedBm25.language, over the languages of all the indexes. */
+  async language(lang: string | undefined): Promise<QueryLanguage> {
     this.languagesLoaded ??= loadLanguages(this.scorer.stats.languages);
     await this.languagesLoaded;
-    const sources = await Promise.all(this.parts.map((part) => part.termSource(query, options)));
+    return this.scorer.queryLanguage({ language: lang });
+  }
+
+  /** The indexes' term sources for a query (and the `more` terms) as one: postings shifted to merged ids and joined. */
+  private async source(query: string, options: Bm25SearchOptions, more: readonly string[] = []): Promise<TermSource> {
+    const sources = await Promise.all(this.parts.map((part) => part.termSource(query, options, more)));
     const shift = (postings: Postings, i: number): Postings => ({ docs: postings.docs.map((doc) => doc + this.starts[i]!), tfs: postings.tfs });
     const join = (lists: Postings[]): Postings => ({ docs: concat(lists.map((l) => l.docs)), tfs: concat(lists.map((l) => l.tfs)) });
-    const source: TermSource = {
+    return {
       postings: (term) => {
         const lists = sources.flatMap((source, i) => {
           const postings = source.postings(term);
@@ -822,7 +856,6 @@ export class MergedBm25 {
         return [...byTerm].sort(([a], [b]) => compareStrings(a, b)).map(([term, lists]) => [term, join(lists)]);
       },
     };
-    return this.scorer.search(query, k, { ...options, typos: false }, source);
   }
 }
 

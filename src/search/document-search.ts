@@ -3,11 +3,16 @@
  * use): the same ranking as a site index (src/search/ranking) over a BM25 index built here, so
  * keyword results come at once, before any model, and the dense list (from the worker, over the
  * documents embedded so far) is fused in when it comes. Eval's `default` row runs this class too.
+ * As a site's sections do, a document's `lang` picks its analysis, and a query in a language
+ * reads that language's documents only; `weight` multiplies its keyword score and `keywords`
+ * match like its title words.
  */
+import type { AnalyzerOptions } from './analyzer';
 import { Bm25Index, type Bm25Result } from './bm25';
 import { highlightRanges, makeExcerpt } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
+import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
 import { keywordText } from './texts';
 
 export type DocumentId = string | number;
@@ -17,6 +22,12 @@ export interface TextDocument {
   id: DocumentId;
   title: string;
   text: string;
+  /** Its language (a `lang` value, as a page's `<html lang>`; default English). */
+  lang?: string;
+  /** Multiplies its keyword score (src/extract/weights; default 1). */
+  weight?: number;
+  /** Aliases that match like its title's words. */
+  keywords?: readonly string[];
 }
 
 export interface DocumentHit {
@@ -35,18 +46,34 @@ export class DocumentSearch {
   private readonly keyword: Bm25Index;
   private readonly positions: Map<DocumentId, number>;
 
+  /** Their languages' analyses must be loaded (`open` sees to it; English needs none). */
   constructor(readonly documents: readonly TextDocument[]) {
-    this.keyword = Bm25Index.build(documents.map(keywordText));
+    const codes = documents.map((doc) => languageCode(doc.lang));
+    const weights = documents.map((doc) => doc.weight ?? 1);
+    this.keyword = Bm25Index.build(documents.map(keywordText), {
+      ...(codes.some((code) => code !== DEFAULT_LANGUAGE) ? { languages: codes } : {}),
+      ...(weights.some((w) => w !== 1) ? { weights } : {}),
+    });
     this.positions = new Map(documents.map((doc, i) => [doc.id, i]));
   }
 
-  /** BM25 as you type (no model needed). */
-  keywordSearch(query: string, limit: number): DocumentHit[] {
-    const result = this.keyword.searchWithMatch(query, limit, KEYWORD_SEARCH);
+  /** The search over `documents`: at once when their languages' analyses are in (always for English), else once they are fetched. */
+  static open(documents: readonly TextDocument[]): DocumentSearch | Promise<DocumentSearch> {
+    const codes = new Set(documents.map((doc) => languageCode(doc.lang)));
+    return languagesLoaded(codes) ? new DocumentSearch(documents) : loadLanguages(codes).then(() => new DocumentSearch(documents));
+  }
+
+  /**
+   * BM25 as you type (no model needed). `language` (a `lang` value): the query is read as that
+   * language's documents were and only they are returned, when there are any; else every document.
+   */
+  keywordSearch(query: string, limit: number, language?: string): DocumentHit[] {
+    const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
     return this.hits(
       this.promoted(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), query),
       query,
       result.corrections,
+      this.keyword.language(language).analyzer,
       false,
     );
   }
@@ -56,15 +83,21 @@ export class DocumentSearch {
    * their cosine, best first; ids not in this search's documents are ignored, documents missing
    * from it (not embedded yet) rank by keyword alone.
    */
-  rank(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): Array<{ doc: number; score: number }> {
-    return this.ranked(query, dense, fusion, limit).ranked;
+  rank(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number, language?: string): Array<{ doc: number; score: number }> {
+    return this.ranked(query, dense, fusion, limit, language).ranked;
   }
 
-  /** `rank`, with the words the keyword half corrected misspelled ones to. */
-  private ranked(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number) {
-    const keyword = this.keywordRanking(query, fusionDepth(limit));
-    const ranked = fuseRanking(query, keyword, this.densePositions(dense), fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
-    return { ranked: this.promoted(ranked, query), corrections: keyword.corrections };
+  /**
+   * `rank`, with the words the keyword half corrected misspelled ones to and how the query was
+   * read. Both lists hold only the query language's documents; in a language the model does not
+   * know (ranking's denseKnows) the dense list is left out, as over a site index.
+   */
+  private ranked(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number, language: string | undefined) {
+    const keyword = this.keywordRanking(query, fusionDepth(limit), language);
+    const { code, allowed, analyzer } = this.keyword.language(language);
+    const nearest = denseKnows(code) ? this.densePositions(dense).filter((hit) => allowed === null || allowed(hit.id)) : [];
+    const ranked = fuseRanking(query, keyword, nearest, fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
+    return { ranked: this.promoted(ranked, query), corrections: keyword.corrections, analyzer };
   }
 
   /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost). */
@@ -73,8 +106,8 @@ export class DocumentSearch {
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
-  keywordRanking(query: string, depth: number): Bm25Result {
-    return this.keyword.searchWithMatch(query, depth, FUSED_KEYWORD_SEARCH);
+  keywordRanking(query: string, depth: number, language?: string): Bm25Result {
+    return this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language });
   }
 
   /** A dense list by document id as positions in this search's documents (unknown ids dropped). */
@@ -86,17 +119,18 @@ export class DocumentSearch {
   }
 
   /** `rank`, with excerpts and highlights. */
-  fusedSearch(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number): DocumentHit[] {
-    const { ranked, corrections } = this.ranked(query, dense, fusion, limit);
-    return this.hits(ranked, query, corrections, true);
+  fusedSearch(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number, language?: string): DocumentHit[] {
+    const { ranked, corrections, analyzer } = this.ranked(query, dense, fusion, limit, language);
+    return this.hits(ranked, query, corrections, analyzer, true);
   }
 
-  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], semantic: boolean): DocumentHit[] {
+  /** `analyzer`: how the query was read (its language's), for highlighting. */
+  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], analyzer: AnalyzerOptions, semantic: boolean): DocumentHit[] {
     // The excerpt centres on the passage with the most words of the query and its corrections.
     const near = [query, ...corrections].join(' ');
     return ranked.map(({ doc, score }) => {
       const excerpt = makeExcerpt(this.documents[doc]!.text, near);
-      return { doc, score, excerpt, highlights: highlightRanges(excerpt, query, corrections), semantic };
+      return { doc, score, excerpt, highlights: highlightRanges(excerpt, query, corrections, analyzer), semantic };
     });
   }
 }

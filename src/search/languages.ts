@@ -71,6 +71,11 @@ export async function loadLanguages(codes: Iterable<string>): Promise<void> {
   );
 }
 
+/** Whether every one of `codes` is ready for `language` (English and the segmented languages always are). */
+export function languagesLoaded(codes: Iterable<string>): boolean {
+  return [...codes].every((code) => loaded.has(code));
+}
+
 /** A loaded language's analysis (loadLanguages first). */
 export function language(code: string): Language {
   const found = loaded.get(code);

@@ -284,6 +284,11 @@ export class ChunkedTypos {
   ) {}
 
   async corrections(word: string): Promise<string[]> {
+    return correctionsIn(word, [await this.groups(word)]);
+  }
+
+  /** The groups `word`'s corrections can be in (and their file-mates), fetched; empty for a word too short to correct. */
+  async groups(word: string): Promise<TypoGroup[]> {
     const keys = typoKeys(word);
     if (keys.length === 0) return [];
     const entries = await this.head();
@@ -292,10 +297,26 @@ export class ChunkedTypos {
       const i = fileOf(entries, key);
       if (i >= 0) needed.add(i);
     }
-    const groups = new Map<string, TypoGroup>();
-    for (const list of await Promise.all([...needed].map((i) => this.file(i, entries)))) for (const g of list) groups.set(keyId(g), g);
-    return corrections(word, (key) => groups.get(keyId(key)));
+    return (await Promise.all([...needed].map((i) => this.file(i, entries)))).flat();
   }
+}
+
+/**
+ * `word`'s corrections among the groups of several tables as if they were one table over all their
+ * documents (several sites searched as one): a word's document counts add up across tables.
+ */
+export function correctionsIn(word: string, tables: ReadonlyArray<readonly TypoGroup[]>): string[] {
+  const docs = new Map<string, Map<string, number>>();
+  for (const groups of tables) {
+    for (const g of groups) {
+      const words = docs.get(keyId(g)) ?? docs.set(keyId(g), new Map()).get(keyId(g))!;
+      g.words.forEach((w, i) => words.set(w, (words.get(w) ?? 0) + g.docs[i]!));
+    }
+  }
+  return corrections(word, (key) => {
+    const words = docs.get(keyId(key));
+    return words && { ...key, words: [...words.keys()], docs: [...words.values()] };
+  });
 }
 
 /** The file whose key range holds `key` (-1: before the first). */

@@ -21,6 +21,12 @@ export interface SearchDocument {
   title: string;
   text: string;
   url?: string;
+  /** Its language (a `lang` value such as "de" or "ja-JP"): picks its keyword analysis; default English. */
+  lang?: string;
+  /** Multiplies its keyword score: a number > 0 and ≤ 100 (src/extract/weights), default 1. */
+  weight?: number;
+  /** Aliases that match like its title's words (e.g. ["venv", "virtualenv"]). */
+  keywords?: string[];
 }
 
 export interface SearchHit {

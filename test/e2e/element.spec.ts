@@ -132,3 +132,32 @@ test('setting documents again embeds only the ones that changed', async ({ page 
   await query(page, 'light');
   await expect(page.locator('sgpt-search#search').getByRole('option').filter({ hasText: 'Rainbows and light.' })).toHaveCount(1);
 });
+
+test('in-page documents: each lang picks its analysis and the element searches its own; aliases and weights rank; bad fields are named', async ({ page }) => {
+  await openMinimal(page);
+  await page.evaluate(() => {
+    const element = document.createElement('sgpt-search');
+    element.id = 'i18n';
+    element.setAttribute('lang', 'de');
+    document.body.append(element);
+    element.documents = [
+      { id: 'en', title: 'Installing packages', text: 'Install packages with pip.' },
+      { id: 'de', title: 'Pakete installieren', text: 'Installieren Sie die Pakete mit pip.', lang: 'de' },
+      { id: 'de-venv', title: 'Umgebungen', text: 'Jedes Projekt bekommt seinen eigenen Interpreter.', lang: 'de', keywords: ['venv'] },
+      { id: 'de-env', title: 'Variablen', text: 'Das Modul venv liest Variablen.', lang: 'de', weight: 0.5 },
+    ];
+  });
+  const box = page.locator('sgpt-search#i18n').getByRole('combobox');
+  const ids = async (query: string) => ((await waitForResults(page, 'i18n', query, 'keyword')).detail.results as Array<{ id: string }>).map((h) => h.id);
+  // "installiert" meets the German documents' "installieren" only through the German stemmer, fetched in the browser.
+  await box.fill('installiert');
+  expect(await ids('installiert')).toEqual(['de']);
+  await box.fill('pip');
+  expect(await ids('pip')).toEqual(['de']); // the element's lang: German documents only
+  await box.fill('venv');
+  expect(await ids('venv')).toEqual(['de-venv', 'de-env']); // the alias, and a weight below 1
+  await page.evaluate(() => {
+    document.querySelector<HTMLElement & { documents: unknown }>('sgpt-search#i18n')!.documents = [{ id: 'x', title: 'X', text: 'x', weight: -1 }];
+  });
+  await expect.poll(async () => (await events(page, 'sgpt-error', 'i18n')).at(-1)?.detail).toMatchObject({ code: 'DOCUMENTS_INVALID', message: expect.stringMatching(/document 0 \(id "x"\): weight -1 must be a number > 0/) });
+});

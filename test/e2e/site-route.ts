@@ -23,6 +23,8 @@ export interface SiteRouteOptions {
   indexDir?: string;
   /** The search page's `<html lang>` (default: none). */
   lang?: string;
+  /** The element's `index` attribute (default: this site's `${prefix}sgpt/manifest.json`; several sites: their manifests). */
+  index?: string;
 }
 
 /** `${prefix}search.html` holds the element; `${prefix}<path>` serves `dir/<path>`. */
@@ -35,7 +37,7 @@ export async function routeSite(target: Page | BrowserContext, prefix: string, d
       return route.fulfill({
         contentType: 'text/html',
         body: `<!doctype html>${options.lang === undefined ? '' : `<html lang="${options.lang}">`}<meta charset="utf-8"><title>Site search</title>
-          <sgpt-search id="search" index="${prefix}sgpt/manifest.json" ${options.attributes ?? ''}></sgpt-search>
+          <sgpt-search id="search" index="${options.index ?? `${prefix}sgpt/manifest.json`}" ${options.attributes ?? ''}></sgpt-search>
           <script type="module" src="${element}"></script>`,
       });
     }

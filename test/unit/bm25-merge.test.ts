@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Bm25Index, ChunkedBm25, MergedBm25, decodeChunk, decodeHead, encodeHead, type Bm25BuildOptions } from '../../src/search/bm25';
 import { loadLanguages } from '../../src/search/languages';
+import { ChunkedTypos, decodeTypoFile, splitTypoGroups } from '../../src/search/typos';
 
-/** A split index served from memory, as a site's keyword files are. */
+/** A split index served from memory, as a site's keyword and typo files are. */
 function chunked(docs: string[], options: Bm25BuildOptions = {}): ChunkedBm25 {
-  const { stats, chunks } = Bm25Index.build(docs, options).split(24);
+  const index = Bm25Index.build(docs, options);
+  const { stats, chunks } = index.split(24);
   const head = decodeHead(encodeHead({ stats, chunks: chunks.map((c, i) => ({ first: c.first, file: `c${i}`, bytes: c.bytes.length })) }), 'k');
-  return new ChunkedBm25(head, async (i) => decodeChunk(chunks[i]!.bytes, `c${i}`, docs.length, chunks[i]!.first, chunks[i + 1]?.first ?? null));
+  const files = splitTypoGroups(index.typoGroups(), 64);
+  const entries = files.map((f, i) => ({ letter: f.letter, length: f.length, file: `t${i}`, bytes: f.bytes.length }));
+  const typos = new ChunkedTypos(async () => entries, async (i) => decodeTypoFile(files[i]!.bytes, `t${i}`, entries[i]!, entries[i + 1] ?? null));
+  return new ChunkedBm25(head, async (i) => decodeChunk(chunks[i]!.bytes, `c${i}`, docs.length, chunks[i]!.first, chunks[i + 1]?.first ?? null), typos);
 }
 
 const docs = ['Install the package with apt', 'Configure the service and restart it', 'The generator yields values lazily'];
@@ -21,6 +26,23 @@ describe('several keyword indexes on one scale', () => {
       expect(await merged.search(query, 10)).toEqual(one.search(query, 10));
     }
     expect(merged.docCount).toBe(7);
+  });
+
+  it('corrects a misspelled word as one index over both would: the words of both, their counts added', async () => {
+    // "generators" is in one index, "generator" in both: the merged table counts 3 documents for it.
+    const a = ['The generator yields values', 'A generators tutorial', 'Generators again: generators'];
+    const b = ['One generator here', 'Another generator there'];
+    const merged = new MergedBm25([chunked(a), chunked(b)], ['a', 'b']);
+    const one = Bm25Index.build([...a, ...b]);
+    for (const query of ['generatr values', 'genrators', 'the generatorr', 'anotherr genrator']) {
+      for (const options of [{ typos: true }, { typos: true, prefix: true }, { typos: true, prefix: 'unknown-only' as const }]) {
+        const [m, o] = [await merged.searchWithMatch(query, 10, options), one.searchWithMatch(query, 10, options)];
+        expect(m.hits).toEqual(o.hits);
+        expect(m.corrections).toEqual(o.corrections);
+        expect(m.match).toEqual(o.match);
+      }
+    }
+    expect((await merged.searchWithMatch('genrators', 10, { typos: true })).corrections).toEqual(['generators']);
   });
 
   it('merges weights and languages, and keeps a filter on merged ids', async () => {

@@ -53,6 +53,16 @@ describe('extractPage', () => {
     expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['details', 'Detailed Description'], ['a5f', 'asString()']]);
   });
 
+  it('links a heading without an anchor to the first id in its section, never an invented one', () => {
+    // Doxygen: a group label, then each member's empty anchor before its title.
+    const html = page(
+      '<main><h1>Json::Value</h1>intro<span id="next"></span><h2 class="groupheader">Member Function Documentation</h2><a id="a35d"></a><h2 class="memtitle">asString()</h2>m' +
+        '<h2>Synopsis</h2><pre>x</pre><p id="later">y</p><h2>Bare</h2>z</main>',
+    );
+    // The page's first section stays at the top of the page.
+    expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['', 'Json::Value'], ['a35d', 'Member Function Documentation'], ['a35d', 'asString()'], ['later', 'Synopsis'], ['', 'Bare']]);
+  });
+
   it('prefers data-sgpt-body, then <main>, role=main, <article>, <body>', () => {
     expect(brief(page('<p>chrome</p><main><p>main</p></main><div data-sgpt-body><p>marked</p></div>')).map((s) => s.text)).toEqual(['marked']);
     expect(brief(page('<p>chrome</p><article>art</article><main>main</main>')).map((s) => s.text)).toEqual(['main']);

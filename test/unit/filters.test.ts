@@ -7,6 +7,7 @@ import { SiteIndex } from '../../src/build/site-query';
 import { mergeFilters, parseFilterList, parsePathRule, pathFilters } from '../../src/extract/filters';
 import { extractPage } from '../../src/extract/html';
 import { decodeSectionList, encodeSectionList, parseFilterTable, type Manifest } from '../../src/index/format';
+import { decodeKeyList, encodeKeyLists } from '../../src/index/filter-lists';
 import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 
@@ -55,6 +56,19 @@ describe('filter files', () => {
     expect(() => decodeSectionList('f', bytes.subarray(0, bytes.length - 1), 4, 10)).toThrow(/truncated/);
   });
 
+  it('packs a key\'s value lists into few files and checks them against the table', () => {
+    const lists = [[0, 1], [2], [3, 4, 9], []];
+    const files = encodeKeyLists(lists, 8);
+    expect(files.map((f) => f.first)).toEqual([0, 3]);
+    expect(files.flatMap((f, i) => [...decodeKeyList('k', f.bytes, lists.slice(f.first, files[i + 1]?.first).map((l) => l.length), 10)].map((l) => [...l]))).toEqual(lists);
+    expect(encodeKeyLists(lists)).toHaveLength(1);
+    const one = encodeKeyLists(lists)[0]!.bytes;
+    expect(() => decodeKeyList('k', one, [2, 1, 3], 10)).toThrow(/k: holds 4 values, the filter table says 3/);
+    expect(() => decodeKeyList('k', one, [2, 1, 2, 0], 10)).toThrow(/k: lists 3 sections, the filter table says 2/);
+    expect(() => decodeKeyList('k', one, [2, 1, 3, 0], 9)).toThrow(/section 9 is not in the index/);
+    expect(() => decodeKeyList('k', new Uint8Array([...one, 0]), [2, 1, 3, 0], 10)).toThrow(/trailing bytes/);
+  });
+
   it('refuses a table with unknown shards, too many sections or a key twice', () => {
     const value = (extra: object) => ({ value: 'a', count: 1, shards: [0], name: 'filter-0.0123456789abcdef.bin.gzip', bytes: 10, ...extra });
     expect(parseFilterTable('t', { keys: [{ key: 'v', values: [value({})] }] }, manifest).keys[0]!.values[0]!.shards).toEqual([0]);
@@ -62,6 +76,10 @@ describe('filter files', () => {
     expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({ count: 11 })] }] }, manifest)).toThrow(/count 11 exceeds the index's 10 sections/);
     expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [] }, { key: 'v', values: [] }] }, manifest)).toThrow(/filter key "v" is listed twice/);
     expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({ name: '../x.bin' })] }] }, manifest)).toThrow(/not a plain file name/);
+    const list = (first: number) => ({ first, name: 'filter-key-0-0.0123456789abcdef.bin.gzip', bytes: 10 });
+    expect(parseFilterTable('t', { keys: [{ key: 'v', values: [value({})], lists: [list(0)] }] }, manifest).keys[0]!.lists).toEqual([list(0)]);
+    expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({})], lists: [list(1)] }] }, manifest)).toThrow(/keys\[0\]\.lists must start at value 0 and at ascending values below 1/);
+    expect(() => parseFilterTable('t', { keys: [{ key: 'v', values: [value({}), value({})], lists: [list(0), list(0)] }] }, manifest)).toThrow(/ascending/);
   });
 });
 
@@ -122,13 +140,40 @@ describe('a filtered site index', () => {
       const hits = await index.query('how do iterators work', { filters, probe: 1 });
       expect(hits.length).toBeGreaterThan(0);
       expect(hits.every((h) => h.url.startsWith('/3.11/tutorial.html'))).toBe(true);
-      const scope = await (await index.search.filters()).scope(filters);
-      expect(index.search.reader.loadedShards.every((s) => scope.shards.includes(s))).toBe(true);
+      const scope = await (await index.search.first.filters()).scope(filters);
+      expect(index.search.first.reader.loadedShards.every((s) => scope.shards.includes(s))).toBe(true);
       const blog = await index.query('encoding tips', { filters: { type: ['blog'] } });
       expect(blog.map((h) => h.url)).toEqual(['/blog/json-tips']);
     } finally {
       await index.dispose();
     }
+  });
+
+  it('counts facets of a key with a thousand values from the key\'s list files, not a file per value', async () => {
+    const records = join(dir, 'tags.jsonl');
+    const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ url: `/notes/${i}`, title: `Note ${i}`, text: `A note about json and tag ${i}.`, filters: { tag: `t${i}`, kind: i % 2 ? 'odd' : 'even' } }));
+    await writeFile(records, lines.join('\n'));
+    const tagged = join(dir, 'tagged');
+    await buildSiteIndex({ records, out: tagged, model: MODEL, runtime: false, shipModel: false });
+    const read: string[] = [];
+    const load = fsLoader(tagged);
+    const search = await SiteSearch.open((name) => (read.push(name), load(name)));
+    read.length = 0;
+    const facets = await search.facets('json', { kind: ['odd'] });
+    expect(Object.keys(facets.tag!)).toHaveLength(1000);
+    expect(facets.tag!.t1).toBe(1);
+    expect(facets.tag!.t2).toBe(0); // even: the kind filter applies to the tag counts
+    expect(facets.kind).toEqual({ even: 500, odd: 500 });
+    // The table, one list file per key and the one asked value's file (for the kind filter).
+    expect(read.filter((name) => name.startsWith('filter-key-'))).toHaveLength(2);
+    expect(read.filter((name) => /^filter-\d/.test(name))).toHaveLength(1);
+    expect(read.filter((name) => name.startsWith('filter'))).toHaveLength(4); // with filters.json: 4 files, not 1,002
+
+    // An index written before the key lists (no "lists" in its table) counts the same from every value's file.
+    const older = await SiteSearch.open(load);
+    const filters = await older.filters();
+    for (const key of filters.table.keys) delete key.lists;
+    expect(await older.facets('json', { kind: ['odd'] })).toEqual(facets);
   });
 
   it('an index without filters answers unfiltered queries as before and names the missing key', async () => {
