@@ -7,10 +7,10 @@ import { chromiumLaunch } from '../playwright.config';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs `fn` with the dev server's base URL (http://127.0.0.1:port); closes the server after. */
+/** Runs `fn` with the dev server's base URL (http://127.0.0.1:port; SGPT_BENCH_PORT fixes the port, else any free one); closes the server after. */
 export async function withDevServer<T>(fn: (base: string) => Promise<T>, plugins: Plugin[] = []): Promise<T> {
   process.env.SGPT_E2E = '1'; // no file watching or HMR reloads while measuring
-  const server = await createServer({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, plugins });
+  const server = await createServer({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'silent', server: { port: Number(process.env.SGPT_BENCH_PORT ?? 0), strictPort: true, host: '127.0.0.1' }, plugins });
   await server.listen();
   try {
     const address = server.httpServer?.address();

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       10,
     );
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const keyword = mean(await Promise.all(data.queries.map(async (q) => score((await search.keywordSearch(q.text, 10)).map((h) => h.url), q.id))));
+  const keyword = mean(await Promise.all(data.queries.map(async (q) => score((await search.keywordSearch(q.text, 10, undefined, undefined, false)).map((h) => h.url), q.id))));
   console.log(`${values.data}: ${data.queries.length} questions, ${search.manifest.counts.sections} sections in ${shards} shards; this build's fusion (${DEFAULT_FUSION.method})`);
   console.log(`keyword only (as you type)\tnDCG@10 ${keyword.toFixed(4)}`);
   for (const probe of probes) {

@@ -4,6 +4,8 @@
  *     (bench/roofline/gemm-model.ts), 2,048 rows (a batch's padded tokens), for one thread, the
  *     runtime's default threads, and one single-thread session per core at once, before and after
  *     the embedding runs; the best is the peak;
+ *   - the int8 kernel's rate at the same shapes (the headroom the fp32 engine leaves, and why it
+ *     is not taken: quantising the activations breaks parity);
  *   - the model's FLOPs per token (bench/roofline/flops.ts), counted over real tokens only;
  *   - `sgpt-search embed` (the real CLI, start-up included) on 400 Python-docs sections against a
  *     naive loop (bench/roofline/naive-embed.ts: onnxruntime-node, one window per run, start-up
@@ -111,9 +113,10 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const cores = availableParallelism();
   const reps = quick ? 3 : 10;
   log(`${SECTION}: GEMM peak at the model's shapes (${GEMM_ROWS} rows; 1 thread, default threads, ${cores} sessions × 1 thread)`);
-  const gemm = { one: 0, defaults: 0, perCore: 0 };
+  const gemm = { one: 0, defaults: 0, perCore: 0, int8: 0 };
   for (let round = 0; round < 2; round++) {
     gemm.one = Math.max(gemm.one, await gemmRate(shape, 1, 1, reps));
+    gemm.int8 = Math.max(gemm.int8, await gemmRate(shape, 1, 1, reps, true));
     gemm.defaults = Math.max(gemm.defaults, await gemmRate(shape, 1, undefined, reps));
     gemm.perCore = Math.max(gemm.perCore, await gemmRate(shape, cores, 1, reps));
   }
@@ -141,12 +144,14 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   // and a peak taken in a busy moment would flatter every fraction.
   log(`${SECTION}: GEMM peak again`);
   gemm.one = Math.max(gemm.one, await gemmRate(shape, 1, 1, reps));
+  gemm.int8 = Math.max(gemm.int8, await gemmRate(shape, 1, 1, reps, true));
   gemm.perCore = Math.max(gemm.perCore, await gemmRate(shape, cores, 1, reps));
   const peak = Math.max(gemm.one, gemm.defaults, gemm.perCore);
   const percent = (seconds: number) => (100 * flops) / seconds / 1e9 / peak;
   const note = `${probe.modelId}; ${work}`;
   return [
     { section: SECTION, name: 'matmul peak, onnxruntime-node GEMM at the model shapes', value: peak, unit: 'GFLOP/s', baseline: { name: '1 thread', value: gemm.one }, note: `1 thread ${gemm.one.toFixed(1)}, default threads ${gemm.defaults.toFixed(1)}, ${cores} sessions × 1 thread ${gemm.perCore.toFixed(1)} GFLOP/s; ${GEMM_ROWS} × [${layerGemms(shape).map(([k, n]) => `${k}×${n}`).join(', ')}]` },
+    { section: SECTION, name: 'int8 kernel (DynamicQuantizeMatMul), matmul rate at the model shapes, 1 thread', value: gemm.int8, unit: 'GFLOP/s', baseline: { name: 'fp32, 1 thread', value: gemm.one }, note: 'headroom not taken: it quantises the activations per call, which breaks parity on sgpt-nano (cosine 0.79 to the reference; target ≥ 0.9999; model/quantize.py)' },
     { section: SECTION, name: 'model FLOPs per token (real tokens)', value: flops / tokens / 1e6, unit: 'MFLOP', note: `${shape.layers} layers × ${shape.dims}; weight matmuls and attention at the windows' own lengths` },
     { section: SECTION, name: `sgpt-search embed, ${texts.length} Python-docs sections, start-up included`, value: texts.length / cliSeconds, unit: 'docs/s', baseline: { name: 'naive loop (onnxruntime-node, one window per run)', value: texts.length / naiveSeconds }, note: `${cliSeconds.toFixed(1)} s vs ${naiveSeconds.toFixed(1)} s; same vectors (min cosine ${agreement.toFixed(6)}); ${note}` },
     { section: SECTION, name: 'sgpt-search embed, fraction of the matmul peak', value: percent(cliSeconds), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds) }, note: 'start-up included' },

@@ -79,9 +79,17 @@ export class SiteIndex {
   /** Ranked hits: keyword-only, or embedded and fused as in the browser; with `rerank`, then reordered by SGPT-CE. */
   async query(query: string, options: SearchOptions = {}): Promise<QueryHit[]> {
     const limit = options.limit ?? 10;
-    const hits = options.keywordOnly
-      ? await this.search.keywordSearch(query, limit, options.lang, options.filters)
-      : await this.search.semanticSearch(query, await (await this.loadEmbedder()).embedQuery(query), { limit, probe: options.probe, language: options.lang, filters: options.filters });
+    const embedder = options.keywordOnly ? null : await this.loadEmbedder();
+    const hits =
+      embedder === null
+        ? await this.search.keywordSearch(query, limit, options.lang, options.filters)
+        : await this.search.semanticSearch(query, await embedder.embedQuery(query), {
+            limit,
+            probe: options.probe,
+            language: options.lang,
+            filters: options.filters,
+            windows: async (texts) => texts.map((text) => embedder.windows(text, 'document')),
+          });
     return options.rerank ? this.rerank(query, hits, options.rerank) : hits;
   }
 

@@ -73,7 +73,7 @@ export interface SiteSourceLike extends SearchSource {
   modelUrl(): Promise<string | undefined>;
 }
 
-export type ControllerClient = Pick<SearchClient, 'load' | 'setDocuments' | 'search' | 'embedQuery' | 'rerank' | 'dispose'>;
+export type ControllerClient = Pick<SearchClient, 'load' | 'setDocuments' | 'search' | 'embedQuery' | 'windows' | 'rerank' | 'dispose'>;
 
 /** The I/O edges, injected: the browser's in ./sgpt-search, fakes in tests. */
 export interface ControllerDeps {
@@ -85,6 +85,8 @@ export interface ControllerDeps {
   fetchJson(url: string): Promise<unknown>;
   openSite(manifestUrl: string, modelLoad: () => Promise<LoadResult>, weight: () => number | undefined): SiteSourceLike;
   openVectors(): Promise<VectorCache>;
+  /** Whether this browser keeps the file at `url` (the model loads without a download); absent: never. */
+  isStored?(url: string): Promise<boolean>;
   /** The language searched (a `lang` value; the element's, else the page's), read at each query; absent: none asked. */
   language?(): string | undefined;
   /** Run `task` when the page is idle; returns a cancel function. */
@@ -106,6 +108,8 @@ export class SearchController {
   private error: SerializedError | null = null;
 
   private goodDocuments: SearchDocument[] | null = null;
+  /** Content hashes of goodDocuments (the keys of their kept vectors), computed while the model loads. */
+  private goodHashes: Promise<string[]> | null = null;
   /** Vectors shipped with the documents (sgpt-search embed --documents), used once the model is known to match. */
   private shipped: DocumentFile['shipped'] = null;
   /** The latest documents accepted (their keyword search may still wait for a language's analysis). */
@@ -212,14 +216,27 @@ export class SearchController {
     this.started = true;
     this.cancelIdle?.();
     this.cancelIdle = null;
-    // The keyword half first; the model (worker, WASM, weights) once it is in or has failed.
+    // The keyword half first; the model (worker, WASM, weights) once it is in or has failed, so
+    // that its download never competes with the keyword half. A model this browser keeps needs
+    // no download: it starts at once, beside the keyword half (a repeat visit's start-up is the
+    // worker's CPU time), and takes the documents once they are in.
     let keyword: Promise<unknown> = Promise.resolve();
     if (this.settings.index) {
       const site = this.makeSource() as SiteSourceLike;
       this.source = site;
       keyword = site.site.catch(() => undefined);
-    } else if (this.settings.src) keyword = this.fetchDocuments(this.settings.src);
-    void keyword.then(() => this.loadModel());
+      void keyword.then(() => this.loadModel());
+      return;
+    }
+    if (this.settings.src) keyword = this.fetchDocuments(this.settings.src);
+    void this.modelStored().then((stored) => (stored ? this.loadModel(keyword) : keyword.then(() => this.loadModel())));
+  }
+
+  /** Whether the model's files are kept in this browser (its config.json, stored with them on the load that fetched them). */
+  private async modelStored(): Promise<boolean> {
+    if (this.deps.isStored === undefined || this.deps.defaults().offline !== undefined) return false;
+    const folder = (await this.modelUrl()).replace(/\/*$/, '/');
+    return this.deps.isStored(new URL('config.json', folder).href).catch(() => false);
   }
 
   private makeSource(): SearchSource {
@@ -274,7 +291,8 @@ export class SearchController {
     this.view.progress(progress);
   }
 
-  private async loadModel(): Promise<void> {
+  /** Load the model, then hand it the documents once `documentsIn` (their fetch) has settled. */
+  private async loadModel(documentsIn: Promise<unknown> = Promise.resolve()): Promise<void> {
     if (!this.started) return;
     const generation = ++this.generation;
     this.loaded = null;
@@ -302,6 +320,7 @@ export class SearchController {
         return this.deps.client.load(prepared.model, { ...options, runtime: prepared.runtime });
       });
       const loaded = await this.modelLoad;
+      await documentsIn;
       if (generation !== this.generation) return;
       this.loaded = loaded;
       await this.syncDocuments(generation);
@@ -351,6 +370,8 @@ export class SearchController {
   /** The newest documents (with their keyword search) become the searched set. */
   private useDocuments(file: DocumentFile, search: DocumentSearch): void {
     this.goodDocuments = file.documents;
+    this.goodHashes = Promise.all(file.documents.map(contentHash));
+    this.goodHashes.catch(() => undefined); // awaited, and its failure reported, by knownVectors
     this.shipped = file.shipped;
     this.documentSearch = search;
     if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
@@ -370,7 +391,8 @@ export class SearchController {
     }
     const model = modelKey(loaded);
     if (model === null) return { vectors, keys: null };
-    const keys = (await Promise.all(documents.map(contentHash))).map((hash) => `${model} ${hash}`);
+    const hashes = documents === this.goodDocuments && this.goodHashes !== null ? this.goodHashes : Promise.all(documents.map(contentHash));
+    const keys = (await hashes).map((hash) => `${model} ${hash}`);
     this.vectors ??= this.deps.openVectors();
     const kept = await (await this.vectors).get(keys);
     kept.forEach((rows, i) => {

@@ -44,6 +44,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError, cspBlocked, toSgptError, type SerializedError } from '../errors';
 import { SearchClient, type ClientOptions } from '../worker/client';
+import { isStored } from '../worker/file-store';
 import type { DeviceChoice, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { withHighlight } from '../highlight/link';
 import { SearchController, loadPolicy, type ControllerSettings, type LoadPolicy, type Phase, type ReadyDetail } from './controller';
@@ -300,6 +301,7 @@ export class SgptSearch extends LitElement {
             this.emit<FacetsDetail>('sgpt-facets', this.facets);
           }),
         openVectors: openVectorCache,
+        isStored,
         language: () => this.searchLanguage(),
         whenIdle,
         warn: (message) => console.warn(message),

@@ -93,12 +93,16 @@ export class SiteSource implements SearchSource {
     abortIf(signal);
     const language = this.language();
     const filters = this.filters();
-    const keyword = await site.keywordSearch(query, limit, language, filters);
+    // The sections' starts at once (no more files), then, from the hits' text files, excerpts at the match.
+    const quick = await site.keywordSearch(query, limit, language, filters, false);
     abortIf(signal);
     // Each index's page urls resolve against its own site root.
     const roots = site.sites.map(({ manifest }, i) => (manifest.root === undefined ? undefined : new URL(manifest.root, this.manifestUrls[i])));
     const toHits = (hits: SiteHit[]) => hits.map((hit) => toHit(hit, roots[hit.site ?? 0]));
-    yield { stage: 'keyword', results: toHits(keyword) };
+    yield { stage: 'keyword', results: toHits(quick) };
+    const keyword = await site.keywordSearch(query, limit, language, filters);
+    abortIf(signal);
+    if (keyword.some((hit, i) => hit.excerpt !== quick[i]!.excerpt)) yield { stage: 'keyword', results: toHits(keyword) };
     if (site.sites.some(({ manifest }) => manifest.filters)) {
       const facets = await site.facets(query, filters, language);
       abortIf(signal);
@@ -110,7 +114,8 @@ export class SiteSource implements SearchSource {
     const { vector } = await this.client.embedQuery(query, signal);
     abortIf(signal);
     const weight = this.semanticWeight();
-    const fused = await site.semanticSearch(query, vector, weight === undefined ? { limit, language, filters } : { limit, language, filters, fusion: fixedWeight(site.fusion, weight) });
+    const windows = async (texts: string[]) => (await this.client.windows(texts, signal)).windows;
+    const fused = await site.semanticSearch(query, vector, { limit, language, filters, windows, ...(weight === undefined ? {} : { fusion: fixedWeight(site.fusion, weight) }) });
     abortIf(signal);
     yield { stage: 'semantic', results: toHits(fused) };
   }

@@ -35,7 +35,7 @@ export class DocumentSource implements SearchSource {
    * @param language the language searched (a `lang` value), read at each query (undefined: every document, read as the first's language)
    */
   constructor(
-    private readonly client: Pick<SearchClient, 'search'>,
+    private readonly client: Pick<SearchClient, 'search' | 'windows'>,
     private readonly engine: () => DocumentSearch | null,
     private readonly model: () => Promise<unknown>,
     private readonly fusion: () => HybridFusionSettings,
@@ -56,7 +56,10 @@ export class DocumentSource implements SearchSource {
     abortIf(signal);
     const dense = await this.client.search(query, fusionDepth(limit), signal);
     abortIf(signal);
-    yield { stage: 'semantic', results: engine.fusedSearch(query, dense.hits, this.fusion(), limit, language).map(toHit) };
+    const windows = async (texts: string[]) => (await this.client.windows(texts, signal)).windows;
+    const fused = await engine.fusedSearch(query, dense.hits, this.fusion(), limit, language, windows);
+    abortIf(signal);
+    yield { stage: 'semantic', results: fused.map(toHit) };
   }
 }
 

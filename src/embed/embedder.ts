@@ -7,7 +7,7 @@
  */
 import { SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, padBatch, planBatches } from './batch';
-import { chunkTokens } from './chunk';
+import { chunkTokens, chunkWindows } from './chunk';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { weightedMeanPool } from './pooling';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
@@ -30,7 +30,8 @@ export class Embedder {
     if (!Number.isInteger(sessions) || sessions < 1) throw new SgptError('INPUT_INVALID', `sessions must be a positive integer, got ${sessions}`);
     const encoders: Encoder[] = [];
     try {
-      for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts));
+      // Every session shares the first one's tokenizer (its JSON is most of a load's time).
+      for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts, encoders[0]?.tokenizer));
       return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings));
     } catch (error) {
       await Promise.all(encoders.map((encoder) => encoder.dispose()));
@@ -60,6 +61,20 @@ export class Embedder {
   /** The sequences the model sees for one text: its chunks, each wrapped for the role. */
   sequences(text: string, role: Role, overlap?: number): number[][] {
     return this.wrapChunks(this.tokenize(text), role, overlap);
+  }
+
+  /**
+   * Where each row `embed` makes of `text` for `role` lies in it: [start, end) UTF-16 offsets of
+   * its token window, in row order (an edge inside a character that spans two tokens may be off
+   * by that character).
+   */
+  windows(text: string, role: Role): Array<[number, number]> {
+    const ids = this.tokenize(text);
+    const windows = chunkWindows(ids.length, textBudget(this.settings, role));
+    if (windows.length === 1) return [[0, text.length]];
+    const offset = (tokens: number) =>
+      tokens === 0 ? 0 : Math.min(text.length, this.encoder.tokenizer.decode(ids.slice(0, tokens), { skip_special_tokens: false, clean_up_tokenization_spaces: false }).length);
+    return windows.map(([start, end]) => [offset(start), offset(end)]);
   }
 
   private wrapChunks(ids: number[], role: Role, overlap: number | undefined): number[][] {

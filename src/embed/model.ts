@@ -321,6 +321,8 @@ export async function loadPretrained<M>(
   modelClass: PretrainedClass<M>,
   sourceText: string,
   opts: LoadOptions = {},
+  /** The source's tokenizer when already loaded (another session of the same model): not read again. */
+  loadedTokenizer?: PreTrainedTokenizer,
 ): Promise<LoadedPretrained<M>> {
   const node = isNodeRuntime();
   const base = (globalThis as { location?: { href: string } }).location?.href;
@@ -344,19 +346,28 @@ export async function loadPretrained<M>(
     if (typeof config.model_type !== 'string' || config.model_type === '') {
       throw new SgptError('MODEL_INVALID', `config.json of model "${where}" has no "model_type" (expected e.g. "gpt2" or "gpt_neo")`);
     }
-    const tokenizer = await step('tokenizer', () => AutoTokenizer.from_pretrained(source.modelId, common));
     const jsConfig = config['transformers.js_config'] as { dtype?: unknown } | undefined;
     const dtype: Dtype = opts.dtype ?? (isDtype(jsConfig?.dtype) ? jsConfig.dtype : 'fp32');
-    const model = await step('model', () =>
-      modelClass.from_pretrained(source.modelId, {
-        ...common,
-        config: configObject,
-        device: backend,
-        dtype,
-        ...(node && opts.threads !== undefined ? { session_options: { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } } : {}),
-      }),
-    );
-    return { model, tokenizer, config, backend, modelId: where };
+    // Both at once: the tokenizer's JSON is parsed while the runtime compiles its WASM (off the
+    // thread in a browser) and the model file is read; a repeat visit's start-up is these two.
+    const [tokenizer, model] = await Promise.allSettled([
+      loadedTokenizer ?? step('tokenizer', () => AutoTokenizer.from_pretrained(source.modelId, common)),
+      step('model', () =>
+        modelClass.from_pretrained(source.modelId, {
+          ...common,
+          config: configObject,
+          device: backend,
+          dtype,
+          ...(node && opts.threads !== undefined ? { session_options: { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } } : {}),
+        }),
+      ),
+    ]);
+    if (tokenizer.status === 'rejected') {
+      if (model.status === 'fulfilled') await (model.value as { dispose?: () => Promise<unknown> }).dispose?.();
+      throw tokenizer.reason;
+    }
+    if (model.status === 'rejected') throw model.reason;
+    return { model: model.value, tokenizer: tokenizer.value, config, backend, modelId: where };
   });
 }
 
@@ -389,8 +400,8 @@ export function int64(data: ArrayLike<number>, dims: number[]): Tensor {
 }
 
 /** Load a model whose ONNX graph outputs last_hidden_state (GPT2Model / GPTNeoModel exports). */
-export async function loadEncoder(source: string, opts: LoadOptions = {}): Promise<Encoder> {
-  const loaded = await loadPretrained(AutoModel as unknown as PretrainedClass<FeatureModel>, source, opts);
+export async function loadEncoder(source: string, opts: LoadOptions = {}, sharedTokenizer?: PreTrainedTokenizer): Promise<Encoder> {
+  const loaded = await loadPretrained(AutoModel as unknown as PretrainedClass<FeatureModel>, source, opts, sharedTokenizer);
   const { model, tokenizer, config, backend, modelId } = loaded;
   const session = model.sessions.model;
   if (!session?.outputNames.includes('last_hidden_state')) {

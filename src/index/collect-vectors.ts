@@ -18,9 +18,13 @@ export interface DocumentEmbedder {
 /** Texts per embed call: the cache fills as the build goes, and the progress total grows by slice. */
 const EMBED_SLICE = 1024;
 
-/** The previous index's rows (same model and mode), streamed: `take` gets each row of a wanted text, in the index's order, with its shard there. */
+/**
+ * The previous index's rows (same model and mode), streamed: `take` gets each row of a wanted text,
+ * in the index's order, with its shard there and its window number (null in an index before
+ * version 5, whose SGV1 shards have none).
+ */
 export interface PreviousRows {
-  each(wanted: ReadonlySet<string>, take: (hash: string, row: Float32Array, shard: number) => Promise<void>): Promise<void>;
+  each(wanted: ReadonlySet<string>, take: (hash: string, row: Float32Array, shard: number, window: number | null) => Promise<void>): Promise<void>;
 }
 
 export interface CollectOptions {
@@ -68,15 +72,21 @@ export async function collectVectors(
     }
   }
   const previousShard: number[] = []; // by store position, filled up to the last row from the previous index
-  if (wanted.size > 0) {
-    await options.previous?.each(wanted, async (hash, row, shard) => {
+  if (wanted.size > 0 && options.previous !== undefined) {
+    const found = new Map<string, PreviousRow[]>();
+    await options.previous.each(wanted, async (hash, row, shard, window) => {
       const position = await store.append([row]);
       while (previousShard.length < position) previousShard.push(-1);
       previousShard.push(shard);
-      const entry = byHash.get(hash);
-      if (entry === undefined) byHash.set(hash, { rows: [position], source: 'reused' });
-      else entry.rows.push(position);
+      const rows = found.get(hash) ?? [];
+      rows.push({ position, shard, window });
+      found.set(hash, rows);
     });
+    // A text whose rows are not whole is embedded again; its rows stay in the store, unused.
+    for (const [hash, rows] of found) {
+      const ordered = inWindowOrder(rows);
+      if (ordered !== null) byHash.set(hash, { rows: ordered, source: 'reused' });
+    }
   }
   // Embedded a slice at a time, each slice kept (cached) before the next: a killed build keeps
   // what it embedded, and only one slice's activations and vectors are in flight.
@@ -106,4 +116,22 @@ export async function collectVectors(
     return entry.rows;
   });
   return { store, rowsOf, previousShard: Int32Array.from({ length: store.rows }, (_, p) => previousShard[p] ?? -1), ...counts };
+}
+
+interface PreviousRow {
+  position: number;
+  shard: number;
+  window: number | null;
+}
+
+/**
+ * A text's rows from the previous index in window order, or null when they are not whole. With
+ * window numbers (version 5): sorted by them, and every window 0 … n−1 there once (an unreadable
+ * shard leaves gaps). Without (SGV1 shards): a section's rows were written in order within a shard,
+ * so only rows that all sit in one shard are in order.
+ */
+function inWindowOrder(rows: PreviousRow[]): number[] | null {
+  if (rows[0]!.window === null) return rows.every((row) => row.shard === rows[0]!.shard) ? rows.map((row) => row.position) : null;
+  rows.sort((a, b) => a.window! - b.window!);
+  return rows.every((row, k) => row.window === k) ? rows.map((row) => row.position) : null;
 }

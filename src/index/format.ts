@@ -1,5 +1,5 @@
 /**
- * The site index format, version 4: the one place that knows the manifest and the file layouts
+ * The site index format, version 5: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
@@ -10,9 +10,12 @@ import type { Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 4;
-/** Versions this reader reads: 2 is 3 without a typo table (its queries are not corrected). */
-const READABLE_VERSIONS: readonly number[] = [2, 3, FORMAT_VERSION];
+export const FORMAT_VERSION = 5;
+/**
+ * Versions this reader reads: 4 is 5 without section texts and window numbers (excerpts are the
+ * sections' starts), 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
+ */
+const READABLE_VERSIONS: readonly number[] = [2, 3, 4, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -122,19 +125,35 @@ export interface SectionInfo {
   headingPath: string[];
   /** The start of the section's text. */
   excerpt: string;
+  /** The text file holding the section's whole text, and its place there (null before version 5). */
+  text: { file: TextRef; index: number } | null;
 }
 
-/** A bucket file as written: each page once, then the sections that point into it. */
+/** A bucket file as written: each page once, then the sections that point into it, then (version 5) the files of their texts. */
 export interface BucketFile {
   pages: Array<{ index: number; url: string; title: string }>;
   sections: Array<{ page: number; anchor: string; title: string; path: string[]; excerpt: string }>;
+  /** The bucket's sections' texts, `count` consecutive sections per file. */
+  texts?: Array<{ name: string; bytes: number; count: number }>;
 }
 
-/** One shard's vectors: int8 rows, their scales and the section each row belongs to. */
+/** A text file as a bucket lists it: its sections' count. */
+export interface TextRef extends ChunkRef {
+  count: number;
+}
+
+/** A text file: the whole text of consecutive sections (read for the hits shown, to cut excerpts at the match). */
+export interface TextFile {
+  texts: string[];
+}
+
+/** One shard's vectors: int8 rows, their scales, the section each row belongs to and which of its windows it is. */
 export interface Shard extends Quantized {
   rows: number;
   dims: number;
   owner: Int32Array;
+  /** Per row, its window's number among the section's windows, in text order (null in version 1 shards). */
+  window: Uint16Array | null;
 }
 
 const invalid = (file: string, message: string): SgptError => new SgptError('INDEX_INVALID', `${file}: ${message}`);
@@ -393,7 +412,11 @@ export async function fileRefFor(stem: string, ext: string, bytes: Uint8Array): 
 }
 
 // Binary layouts are little-endian (every platform that runs this). Header: 4-byte magic, uint32, uint32.
-const SHARD_MAGIC = 'SGV1';
+/** Version 1 shards (index versions 2–4) have no window numbers. */
+const SHARD_MAGIC_V1 = 'SGV1';
+const SHARD_MAGIC = 'SGV2';
+/** The most windows a section may have: window numbers are uint16. */
+export const MAX_WINDOWS = 65_536;
 const CENTROIDS_MAGIC = 'SGC1';
 const HEADER = 12;
 
@@ -419,21 +442,26 @@ function aligned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
 }
 
-/** Shard: 'SGV1', rows, dims, then int32 owner[rows], float32 scale[rows], int8 codes[rows*dims]. */
+/** Shard: 'SGV2', rows, dims, then int32 owner[rows], float32 scale[rows], uint16 window[rows], int8 codes[rows*dims]. */
 export function encodeShard(shard: Shard): Uint8Array {
-  const { rows, dims } = shard;
-  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 8 * rows + rows * dims);
+  const { rows, dims, window } = shard;
+  if (window === null) throw new SgptError('INTERNAL', 'a shard is written with its rows\' window numbers');
+  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 10 * rows + rows * dims);
   bytes.set(new Uint8Array(shard.owner.buffer, shard.owner.byteOffset, rows * 4), HEADER);
   bytes.set(new Uint8Array(shard.scales.buffer, shard.scales.byteOffset, rows * 4), HEADER + 4 * rows);
-  bytes.set(new Uint8Array(shard.codes.buffer, shard.codes.byteOffset, rows * dims), HEADER + 8 * rows);
+  bytes.set(new Uint8Array(window.buffer, window.byteOffset, rows * 2), HEADER + 8 * rows);
+  bytes.set(new Uint8Array(shard.codes.buffer, shard.codes.byteOffset, rows * dims), HEADER + 10 * rows);
   return bytes;
 }
 
-export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number): Shard {
+/** Reads SGV2 (`version` 5) or SGV1 (earlier: no window numbers, codes right after the scales). */
+export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION): Shard {
   const bytes = aligned(input);
-  const [rows, dims] = readHeader(name, bytes, SHARD_MAGIC);
+  const windowed = version >= 5;
+  const [rows, dims] = readHeader(name, bytes, windowed ? SHARD_MAGIC : SHARD_MAGIC_V1);
   if (dims !== expectDims) throw invalid(name, `holds ${dims}-dimensional vectors but the manifest says ${expectDims}`);
-  const expected = HEADER + 8 * rows + rows * dims;
+  const perRow = windowed ? 10 : 8;
+  const expected = HEADER + perRow * rows + rows * dims;
   if (bytes.byteLength !== expected) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${expected} for ${rows} rows of ${dims} dims`);
   const base = bytes.byteOffset;
   const owner = new Int32Array(bytes.buffer, base + HEADER, rows);
@@ -443,7 +471,8 @@ export function decodeShard(name: string, input: Uint8Array, expectDims: number,
     dims,
     owner,
     scales: new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows),
-    codes: new Int8Array(bytes.buffer, base + HEADER + 8 * rows, rows * dims),
+    window: windowed ? new Uint16Array(bytes.buffer, base + HEADER + 8 * rows, rows) : null,
+    codes: new Int8Array(bytes.buffer, base + HEADER + perRow * rows, rows * dims),
   };
 }
 
@@ -517,6 +546,7 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
     pages.set(count(p.index, `pages[${i}].index`, name), { url, title: text(p.title, `pages[${i}].title`, name) });
   });
   if (json.sections.length !== ref.count) throw invalid(name, `holds ${json.sections.length} sections, the section table says ${ref.count}`);
+  const texts = bucketTexts(name, json, ref.count);
   return json.sections.map((s: unknown, i: number): SectionInfo => {
     if (!isRecord(s)) throw invalid(name, `sections[${i}] must be an object`);
     const page = count(s.page, `sections[${i}].page`, name);
@@ -531,8 +561,31 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
       title: text(s.title, `sections[${i}].title`, name),
       headingPath: s.path as string[],
       excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
+      text: texts?.[i] ?? null,
     };
   });
+}
+
+/** Per section of a bucket, its text file and place there: the `texts` list must cover the bucket's sections exactly. */
+function bucketTexts(name: string, json: Record<string, unknown>, sections: number): Array<{ file: TextRef; index: number }> | null {
+  if (json.texts === undefined) return null;
+  if (!Array.isArray(json.texts)) throw invalid(name, 'texts must be an array');
+  const out: Array<{ file: TextRef; index: number }> = [];
+  json.texts.forEach((t: unknown, i: number) => {
+    if (!isRecord(t)) throw invalid(name, `texts[${i}] must be an object with name, bytes and count`);
+    const file = { ...chunkRef(name, t, `texts[${i}]`), count: count(t.count, `texts[${i}].count`, name) };
+    if (file.count === 0) throw invalid(name, `texts[${i}] holds no sections`);
+    for (let index = 0; index < file.count; index++) out.push({ file, index });
+  });
+  if (out.length !== sections) throw invalid(name, `texts cover ${out.length} sections, the bucket holds ${sections}`);
+  return out;
+}
+
+/** Check a text file against its listing: `count` strings. */
+export function parseTextFile(name: string, json: unknown, count: number): string[] {
+  if (!isRecord(json) || !Array.isArray(json.texts) || json.texts.some((t) => typeof t !== 'string')) throw invalid(name, 'expected { "texts": [strings] }');
+  if (json.texts.length !== count) throw invalid(name, `holds ${json.texts.length} texts, its bucket lists ${count}`);
+  return json.texts as string[];
 }
 
 /**

@@ -70,8 +70,8 @@ export class MergedSiteSearch {
   }
 
   /** As SiteSearch.keywordSearch, over every index on one scale; hits name their index (`site`) when there are several. */
-  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters): Promise<SiteHit[]> {
-    if (this.keyword === null) return this.first.keywordSearch(query, limit, language, filters);
+  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters, passages = true): Promise<SiteHit[]> {
+    if (this.keyword === null) return this.first.keywordSearch(query, limit, language, filters, passages);
     const scopes = await this.scopes(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(this.joined(scopes)) });
     const { analyzer } = await this.keyword.language(language);

@@ -17,6 +17,7 @@ import {
   parseManifest,
   parseSectionTable,
   parseStrings,
+  parseTextFile,
   verifyChunk,
   verifyFile,
   type BucketRef,
@@ -57,6 +58,7 @@ export const MANIFEST = 'manifest.json';
 export class IndexReader {
   private readonly shardCache = new Map<number, Promise<Shard>>();
   private readonly bucketCache = new Map<number, Promise<SectionInfo[]>>();
+  private readonly textCache = new Map<string, Promise<string[]>>();
   private centroidCache: Float32Array | null = null;
 
   private constructor(
@@ -112,7 +114,7 @@ export class IndexReader {
   readShard(index: number): Promise<Shard> {
     const ref = this.manifest.shards[index];
     if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
-    return verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections));
+    return verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections, this.manifest.version));
   }
 
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
@@ -131,6 +133,21 @@ export class IndexReader {
       }),
     );
     return out;
+  }
+
+  /**
+   * The whole text of each section given by its info (from `sections`), fetching only the text
+   * files that hold them, each once; null for a section of an index before version 5 (no texts).
+   */
+  async sectionTexts(infos: readonly SectionInfo[]): Promise<Array<string | null>> {
+    return Promise.all(
+      infos.map(async ({ text }) => {
+        if (text === null) return null;
+        const { file, index } = text;
+        const texts = await once(this.textCache, file.name, async () => parseTextFile(file.name, decodeJson(file.name, await this.chunk(file)), file.count));
+        return texts[index]!;
+      }),
+    );
   }
 
   /** Every section, in order (tools and tests; a page reads only the buckets it shows). */

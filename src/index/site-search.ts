@@ -13,7 +13,8 @@ import { IndexReader, fetchLoader, once, type FileLoader } from './reader';
 import type { AnalyzerOptions } from '../search/analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from '../search/bm25';
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
-import { highlightRanges } from '../search/excerpt';
+import { highlightRanges, makeExcerpt, nearWords, winningWindows, type WindowFinder } from '../search/excerpt';
+import { embeddingText } from '../search/texts';
 import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from '../search/ranking';
 import { TopK } from '../search/topk';
@@ -51,6 +52,20 @@ export interface SemanticOptions {
   language?: string;
   /** Only sections with one of these values for every key, as for keywordSearch. */
   filters?: Filters;
+  /**
+   * Where the model's windows of a section's text lie (the query embedder's tokenizer): a section
+   * ranked by meaning alone shows the window whose embedding won. Without it, its start.
+   */
+  windows?: WindowFinder;
+}
+
+/** What a hit's excerpt is cut from. */
+interface ExcerptSource {
+  /** Cut it from the section's whole text (its text file fetched), at the match; false: the section's start, from its bucket. */
+  passages: boolean;
+  /** The window whose embedding won, per section the model ranked (index version 5). */
+  won?: ReadonlyMap<number, number>;
+  windows?: WindowFinder;
 }
 
 export class SiteSearch {
@@ -97,12 +112,14 @@ export class SiteSearch {
    * BM25 over the sections, the last word as a prefix (search as you type). `language` (a `lang`
    * value): the query is read as that language's pages were, and only their sections are
    * returned, when the index has pages in it; else every section, read as the index's first language.
+   * `passages`: excerpts at the match (the hits' text files fetched); false: the sections' starts,
+   * which need no more files (a page shows those first).
    */
-  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters): Promise<SiteHit[]> {
+  async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters, passages = true): Promise<SiteHit[]> {
     const scope = await this.scope(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
-    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false);
+    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false, { passages });
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -147,25 +164,29 @@ export class SiteSearch {
    * Sections nearest the query vector in the `probe` nearest shards (those `allowed`, if given),
    * best chunk per section; with a filter `scope`, only its sections, probing only the shards that hold them.
    */
-  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null, scope: FilterScope | null = null): Promise<Array<{ section: number; score: number }>> {
+  async vectorSearch(vector: Float32Array, limit: number, probe = this.manifest.probe, allowed: ((section: number) => boolean) | null = null, scope: FilterScope | null = null): Promise<Array<{ section: number; score: number; window: number | null }>> {
     const { dims } = this.manifest.model;
     if (vector.length !== dims) throw new SgptError('INDEX_MODEL_MISMATCH', `the query vector has ${vector.length} dims but the index's model ${this.manifest.model.id} has ${dims}`);
     const nearest = await this.reader.nearestShards(vector, probe, scope?.shards ?? null);
     const shards = await Promise.all(nearest.map((i) => this.reader.shard(i)));
     const pass = scope ? (section: number) => scope.mask[section] === 1 && (allowed === null || allowed(section)) : allowed;
     const best = new Float32Array(this.manifest.counts.sections).fill(-Infinity);
+    const window = new Int32Array(this.manifest.counts.sections).fill(-1);
     for (const shard of shards) {
       const scores = dotAll(vector, shard, dims);
       for (let r = 0; r < shard.rows; r++) {
         const section = shard.owner[r]!;
-        if (scores[r]! > best[section]!) best[section] = scores[r]!;
+        if (scores[r]! > best[section]!) {
+          best[section] = scores[r]!;
+          window[section] = shard.window?.[r] ?? -1;
+        }
       }
     }
     const top = new TopK(limit);
     best.forEach((score, section) => {
       if (score > -Infinity && (pass === null || pass(section))) top.push(section, score);
     });
-    return top.result().map(({ index, score }) => ({ section: index, score }));
+    return top.result().map(({ index, score }) => ({ section: index, score, window: window[index]! === -1 ? null : window[index]! }));
   }
 
   /**
@@ -183,12 +204,27 @@ export class SiteSearch {
     const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed, scope) : [];
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
-    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
+    const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.section, h.window] as const])));
+    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true, { passages: true, won, windows: options.windows });
   }
 
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: QueryMarks, semantic: boolean): Promise<SiteHit[]> {
+  /** `marks`: how the query was read, for excerpts and highlighting (its corrections, its language's analysis). */
+  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
     const infos = await this.reader.sections(ranked.map((r) => r.section));
-    return sectionHits(ranked, (hit) => infos.get(hit.section)!, query, marks, semantic);
+    const shown = ranked.map((hit) => infos.get(hit.section)!);
+    const texts = source.passages ? await this.reader.sectionTexts(shown) : shown.map(() => null);
+    const near = nearWords(query, marks.corrections);
+    const items = ranked.map(({ section }, i) => {
+      const text = texts[i] ?? '';
+      const chunk = texts[i] === null ? undefined : source.won?.get(section);
+      return { text, embedded: embeddingText(shown[i]!.pageTitle, shown[i]!.headingPath, text), chunk };
+    });
+    const windows = await winningWindows(items, near, source.windows ?? null, marks.analyzer);
+    const excerpts = new Map(ranked.map(({ section }, i) => {
+      const text = texts[i] ?? null;
+      return [section, text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer })];
+    }));
+    return sectionHits(ranked, (hit) => ({ ...infos.get(hit.section)!, excerpt: excerpts.get(hit.section)! }), query, marks, semantic);
   }
 }
 

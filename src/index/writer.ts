@@ -29,12 +29,14 @@ import {
   encodeCentroids,
   encodeJson,
   encodeShard,
+  MAX_WINDOWS,
   fileRefFor,
   type BucketFile,
   type FileRef,
   type Manifest,
   type ModelRef,
   type SectionTable,
+  type TextFile,
   type ShardRef,
 } from './format';
 import type { IndexReader } from './reader';
@@ -86,6 +88,12 @@ const SHARD_TARGET_BYTES = 64 * 1024;
  * hit, and the section table lists every bucket, so smaller buckets trade per-hit bytes for table bytes.
  */
 const SECTION_BUCKET_BYTES = 4 * 1024;
+/**
+ * Text files of about this size (before gzip): a hit shown reads its section's file to cut the
+ * excerpt at the match, so small files keep a result list's bytes low (a longer section has a file
+ * of its own).
+ */
+const TEXT_FILE_BYTES = 2 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
 const KEYWORD_CHUNK_BYTES = 8 * 1024;
 /** Typo table files of about this size (before gzip): a misspelled word reads one to three. */
@@ -121,8 +129,7 @@ function previousRows(previous: IndexReader | null | undefined, model: ModelRef,
         if (wanted.has(hash) && !source.has(hash)) source.set(hash, section);
       });
       if (source.size === 0) return;
-      // Chunk rows of one section were written in order within a shard but may sit in several
-      // shards; order does not matter for search (a section scores as its best chunk).
+      // A section's rows may sit in several shards: collectVectors puts them back in window order.
       for (let s = 0; s < previous.manifest.shards.length; s++) {
         // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
         const shard = await previous.readShard(s).catch(() => null);
@@ -131,7 +138,7 @@ function previousRows(previous: IndexReader | null | undefined, model: ModelRef,
         for (let r = 0; r < shard.rows; r++) {
           const section = shard.owner[r]!;
           const hash = hashes[section]!;
-          if (source.get(hash) === section) await take(hash, vectors.subarray(r * shard.dims, (r + 1) * shard.dims), s);
+          if (source.get(hash) === section) await take(hash, vectors.subarray(r * shard.dims, (r + 1) * shard.dims), s, shard.window?.[r] ?? null);
         }
       }
     },
@@ -163,6 +170,7 @@ export type AddFile = (stem: string, ext: string, content: Uint8Array, compress?
 export async function writeSections(pages: readonly Page[], excerptChars: number, add: AddFile): Promise<FileRef> {
   const rows = pages.flatMap((page, index) => page.sections.map((section) => ({ index, page, section })));
   const table: SectionTable['buckets'] = [];
+  let texts = 0;
   for (let first = 0; first < rows.length; ) {
     const bucket: BucketFile = { pages: [], sections: [] };
     let bytes = 0;
@@ -176,10 +184,28 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
       bucket.sections.push(entry);
       bytes += entry.anchor.length + entry.title.length + entry.path.join('').length + entry.excerpt.length + 40;
     }
+    bucket.texts = await writeTexts(rows.slice(first - bucket.sections.length, first).map((row) => row.section.text), add, texts);
+    texts += bucket.texts.length;
     const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
     table.push({ name: ref.name, bytes: ref.bytes, first: first - bucket.sections.length, count: bucket.sections.length });
   }
   return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
+}
+
+/** Consecutive sections' whole texts in files of about TEXT_FILE_BYTES (`text-<first + i>`), listed as a bucket lists them. */
+async function writeTexts(texts: readonly string[], add: AddFile, first: number): Promise<NonNullable<BucketFile['texts']>> {
+  const listed: NonNullable<BucketFile['texts']> = [];
+  for (let at = 0; at < texts.length; ) {
+    const file: TextFile = { texts: [] };
+    let bytes = 0;
+    while (at < texts.length && (file.texts.length === 0 || bytes + texts[at]!.length <= TEXT_FILE_BYTES)) {
+      bytes += texts[at]!.length;
+      file.texts.push(texts[at++]!);
+    }
+    const ref = await add(`text-${first + listed.length}`, 'json', encodeJson(file), true);
+    listed.push({ name: ref.name, bytes: ref.bytes, count: file.texts.length });
+  }
+  return listed;
 }
 
 /**
@@ -245,6 +271,9 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     signal: options.signal,
   });
   const { rowsOf } = collected;
+  rowsOf.forEach((rows, s) => {
+    if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(texts[s]!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+  });
   texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
   // The keyword side first, so its working memory is freed before k-means gathers its sample.
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
@@ -253,17 +282,19 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
   keywordTexts.length = 0;
 
-  // Row r of the index: section owner[r]'s vector at store position position[r].
+  // Row r of the index: window window[r] of section owner[r], its vector at store position position[r].
   const dims = model.dims;
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
   const owner = new Int32Array(rowCount);
+  const window = new Uint16Array(rowCount);
   const position = new Int32Array(rowCount);
   let row = 0;
   rowsOf.forEach((rows, s) => {
-    for (const p of rows) {
+    rows.forEach((p, k) => {
       position[row] = p;
+      window[row] = k;
       owner[row++] = s;
-    }
+    });
   });
 
   // IVF shards, each written as soon as its members are read back.
@@ -280,7 +311,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   for (let k = 0; k < shardCount; k++) {
     const rows = members[k]!;
     const q = quantize(await gatherRows(store, rows.map((r) => position[r]!), block), dims);
-    const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), ...q });
+    const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), window: Uint16Array.from(rows, (r) => window[r]!), ...q });
     shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: rows.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;

@@ -9,11 +9,11 @@
  */
 import type { AnalyzerOptions } from './analyzer';
 import { Bm25Index, type Bm25Result } from './bm25';
-import { highlightRanges, makeExcerpt } from './excerpt';
+import { highlightRanges, makeExcerpt, nearWords, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
-import { keywordText } from './texts';
+import { documentEmbeddingText, keywordText } from './texts';
 
 export type DocumentId = string | number;
 
@@ -40,6 +40,12 @@ export interface DocumentHit {
   highlights: Array<[number, number]>;
   /** True when the ranking used the query's meaning. */
   semantic: boolean;
+}
+
+/** A document of the dense list: its cosine and, when known, which of its `chunks` windows won. */
+export interface DenseHit extends ScoredItem<DocumentId> {
+  chunk?: number;
+  chunks?: number;
 }
 
 export class DocumentSearch {
@@ -118,19 +124,27 @@ export class DocumentSearch {
     });
   }
 
-  /** `rank`, with excerpts and highlights. */
-  fusedSearch(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number, language?: string): DocumentHit[] {
+  /**
+   * `rank`, with excerpts and highlights. A document the model ranked without any of the query's
+   * words shows the window whose embedding won (`windows`: where the model's windows lie, the worker's tokenizer).
+   */
+  async fusedSearch(query: string, dense: readonly DenseHit[], fusion: HybridFusionSettings, limit: number, language?: string, windows: WindowFinder | null = null): Promise<DocumentHit[]> {
     const { ranked, corrections, analyzer } = this.ranked(query, dense, fusion, limit, language);
-    return this.hits(ranked, query, corrections, analyzer, true);
+    const won = new Map(dense.map((hit) => [this.positions.get(hit.id), hit]));
+    const items = ranked.map(({ doc }) => {
+      const document = this.documents[doc]!;
+      const { chunk, chunks } = won.get(doc) ?? {};
+      return { text: document.text, embedded: documentEmbeddingText(document), chunk, chunks };
+    });
+    return this.hits(ranked, query, corrections, analyzer, true, await winningWindows(items, nearWords(query, corrections), windows, analyzer));
   }
 
-  /** `analyzer`: how the query was read (its language's), for highlighting. */
-  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], analyzer: AnalyzerOptions, semantic: boolean): DocumentHit[] {
-    // The excerpt centres on the passage with the most words of the query and its corrections.
-    const near = [query, ...corrections].join(' ');
-    return ranked.map(({ doc, score }) => {
-      const excerpt = makeExcerpt(this.documents[doc]!.text, near);
+  /** `analyzer`: how the query was read (its language's), for excerpts and highlighting. */
+  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], analyzer: AnalyzerOptions, semantic: boolean, windows: ReadonlyArray<TextWindow | null> = []): DocumentHit[] {
+    return ranked.map(({ doc, score }, i) => {
+      const excerpt = makeExcerpt(this.documents[doc]!.text, nearWords(query, corrections), { window: windows[i] ?? null, analyzer });
       return { doc, score, excerpt, highlights: highlightRanges(excerpt, query, corrections, analyzer), semantic };
     });
   }
 }
+

@@ -15,11 +15,11 @@ const MIN_PREFIX = 2;
  * at a matched word, the one holding the most distinct query terms, then the most matches, then
  * the earliest. -1 when no word matches.
  */
-export function bestPassage(text: string, query: string, span: number): number {
-  const ranges = highlightRanges(text, query);
+export function bestPassage(text: string, query: string, span: number, analyzer: AnalyzerOptions = {}): number {
+  const ranges = highlightRanges(text, query, [], analyzer);
   const terms = ranges.map(([start, end]) => {
     const word = text.slice(start, end).toLowerCase();
-    return analyze(word)[0] ?? word;
+    return analyze(word, analyzer)[0] ?? word;
   });
   let best = -1;
   let bestDistinct = 0;
@@ -43,17 +43,37 @@ export function bestPassage(text: string, query: string, span: number): number {
   return best;
 }
 
+/** A character range [start, end) of a text: the window of it whose embedding ranked the text. */
+export type TextWindow = readonly [number, number];
+
+export interface ExcerptOptions {
+  /** Characters shown (default 160). */
+  max?: number;
+  /** The window of the text whose embedding won (offsets in the text), for a hit the model ranked. */
+  window?: TextWindow | null;
+  /** The query's language's analysis (default English), as the keyword index read it. */
+  analyzer?: AnalyzerOptions;
+}
+
 /**
  * Up to `max` characters of `text` around its best-matching passage (./bestPassage: the query's
- * words as the keyword index matches them), else from the start; cut at word boundaries, with '…'
- * where cut.
+ * words as the keyword index matches them); when no word matches and the model ranked the text by
+ * one of its windows (`window`), around that window's centre of weight; else from the start. Cut
+ * at word boundaries, with '…' where cut.
  */
-export function makeExcerpt(text: string, query: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+export function makeExcerpt(text: string, query: string, { max = 160, window = null, analyzer = {} }: ExcerptOptions = {}): string {
+  const flat = flatten(text);
   if (flat.length <= max) return flat;
+  const context = Math.floor(max / 4);
   // A quarter of the window before the passage for context, the rest for the passage.
-  const hit = bestPassage(flat, query, Math.floor((max * 3) / 4));
-  let start = hit <= max / 4 ? 0 : hit - Math.floor(max / 4);
+  let hit = bestPassage(flat, query, Math.floor((max * 3) / 4), analyzer);
+  if (hit === -1 && window !== null) {
+    // SGPT weights the i-th token of a window by i, so its embedding leans to the window's end:
+    // the weights' centre lies two thirds in.
+    const centre = flatten(text.slice(0, Math.round(window[0] + ((window[1] - window[0]) * 2) / 3)), false).length;
+    hit = Math.max(0, centre - Math.floor(max / 2) + context);
+  }
+  let start = hit <= context ? 0 : hit - context;
   if (start > 0) {
     const space = flat.indexOf(' ', start);
     start = space === -1 || space >= hit ? start : space + 1;
@@ -64,6 +84,12 @@ export function makeExcerpt(text: string, query: string, max = 160): string {
     if (space > start) end = space;
   }
   return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`;
+}
+
+/** Runs of whitespace as one space, trimmed (the end kept when `whole` is false: a prefix's length in the flat text). */
+function flatten(text: string, whole = true): string {
+  const flat = text.replace(/\s+/g, ' ').trimStart();
+  return whole ? flat.trimEnd() : flat;
 }
 
 /**
@@ -88,4 +114,48 @@ export function highlightRanges(text: string, query: string, corrections: readon
     }
   }
   return ranges;
+}
+
+/** Where the model's windows of each text lie ([start, end) offsets, row order): the embedder's tokenizer answers (src/embed/embedder `windows`). */
+export type WindowFinder = (texts: string[]) => Promise<Array<Array<[number, number]>>>;
+
+/** A hit's text and what the model knows of it. */
+export interface WindowedText {
+  /** The text the excerpt is cut from. */
+  text: string;
+  /** What the model embedded: the text after its title and headings (src/search/texts). */
+  embedded: string;
+  /** The window (row, in order) whose embedding won; absent when the model did not rank it. */
+  chunk?: number;
+  /** How many windows the text has, when known. */
+  chunks?: number;
+}
+
+/**
+ * Per item, the window whose embedding won, as offsets in its `text`, for the items whose excerpt
+ * centres there: ranked by the model, none of the words of `near` (the query and its corrections)
+ * in the text, more than one window. Asks `find` only about those; null for the rest.
+ */
+export async function winningWindows(items: readonly WindowedText[], near: string, find: WindowFinder | null, analyzer: AnalyzerOptions = {}): Promise<Array<TextWindow | null>> {
+  const out: Array<TextWindow | null> = items.map(() => null);
+  const need = items.flatMap((item, i) => (item.chunk !== undefined && (item.chunks ?? 2) > 1 && bestPassage(item.text, near, 1, analyzer) === -1 ? [i] : []));
+  if (need.length === 0 || find === null) return out;
+  const found = await find(need.map((i) => items[i]!.embedded));
+  need.forEach((i, k) => {
+    const { text, embedded, chunk } = items[i]!;
+    const windows = found[k] ?? [];
+    // The text is the embedded text's tail (after title and headings): shift the window into it.
+    const body = text.trim();
+    const shift = embedded.lastIndexOf(body) - text.indexOf(body);
+    const window = windows[chunk!];
+    if (windows.length > 1 && window !== undefined && embedded.endsWith(body) && window[1] - shift > 0) {
+      out[i] = [Math.max(0, window[0] - shift), Math.min(text.length, window[1] - shift)];
+    }
+  });
+  return out;
+}
+
+/** The words an excerpt centres on: the query's and those the keyword search corrected misspelled ones to. */
+export function nearWords(query: string, corrections: readonly string[]): string {
+  return [query, ...corrections].join(' ');
 }

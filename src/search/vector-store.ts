@@ -14,8 +14,10 @@ export interface VectorHit {
   id: DocId;
   /** Cosine similarity of the best chunk. */
   score: number;
-  /** Which of the document's rows (in row order) scored best. */
+  /** Which of the document's rows (in row order) scored best, */
   chunk: number;
+  /** of how many. */
+  chunks: number;
 }
 
 export class VectorStore {
@@ -138,7 +140,7 @@ export class VectorStore {
     }
     const selector = new TopK(Math.min(k, docs));
     for (let doc = 0; doc < docs; doc++) selector.push(doc, best[doc]!);
-    return selector.result().map(({ index, score }) => ({ doc: index, id: this.docIds[index]!, score, chunk: bestChunk[index]! }));
+    return selector.result().map(({ index, score }) => ({ doc: index, id: this.docIds[index]!, score, chunk: bestChunk[index]!, chunks: seen[index]! }));
   }
 
   /** Drop the rows of `slot`, keeping the others in order; with `renumber`, owners above it move down. */

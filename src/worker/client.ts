@@ -13,6 +13,7 @@
 import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type {
   EmbedQueryResult,
+  WindowsResult,
   RerankResult,
   DeviceChoice,
   LoadResult,
@@ -156,6 +157,11 @@ export class SearchClient {
   /** The query's vector (for a prebuilt site index); shares `search`'s latest-wins slot. */
   async embedQuery(query: string, signal?: AbortSignal): Promise<EmbedQueryResult> {
     return this.send({ type: 'embedQuery', query }, this.latest(signal)) as Promise<EmbedQueryResult>;
+  }
+
+  /** Where the model's windows of each document text lie (excerpts at the window that won a semantic hit). */
+  async windows(texts: string[], signal?: AbortSignal): Promise<WindowsResult> {
+    return this.send({ type: 'windows', texts }, signal) as Promise<WindowsResult>;
   }
 
   /**

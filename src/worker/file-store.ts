@@ -91,6 +91,16 @@ async function changedSince(url: string, kept: Response): Promise<Response | nul
   }
 }
 
+/** Whether `url` is kept in the Cache API, so that loading it downloads nothing (a repeat visit). */
+export async function isStored(url: string): Promise<boolean> {
+  if (typeof caches === 'undefined') return false;
+  try {
+    return (await (await caches.open(CACHE_NAME)).match(url)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Files handed over with the load (pages opened from disk, RuntimeOptions.files); null: fetch them. */
 let provided: Map<string, Uint8Array> | null = null;
 

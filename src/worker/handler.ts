@@ -118,6 +118,8 @@ export class WorkerHandler {
         return this.search(request, signal);
       case 'embedQuery':
         return this.embedQuery(request, signal);
+      case 'windows':
+        return { windows: request.texts.map((text) => this.requireEmbedder().windows(text, 'document')) };
       case 'rerank':
         return this.rerank(request, signal);
     }
@@ -240,7 +242,7 @@ export class WorkerHandler {
     if (query === '' || store === null) return { query: request.query, hits: [], ...counts, ms: 0 };
     const out = await embedder.embed([query], 'query', { signal });
     if (signal.aborted) throw aborted();
-    const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ id, score }) => ({ id, score }));
+    const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ id, score, chunk, chunks }) => ({ id, score, chunk, chunks }));
     return { query: request.query, hits, ...counts, ms: performance.now() - started };
   }
 }

@@ -101,6 +101,13 @@ export interface EmbedQueryRequest {
   query: string;
 }
 
+/** Where the document windows the model embeds lie in each text (src/embed/embedder `windows`): excerpts at the window that won. */
+export interface WindowsRequest {
+  id: number;
+  type: 'windows';
+  texts: string[];
+}
+
 export interface CancelRequest {
   id: number;
   type: 'cancel';
@@ -125,7 +132,7 @@ export interface PingRequest {
   type: 'ping';
 }
 
-export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | RerankRequest | CancelRequest | PingRequest;
+export type Request = LoadRequest | SetDocumentsRequest | SearchRequest | EmbedQueryRequest | WindowsRequest | RerankRequest | CancelRequest | PingRequest;
 export type RequestType = Request['type'];
 
 export interface LoadResult {
@@ -150,13 +157,21 @@ export interface SetDocumentsResult {
 /** The dense half of the in-page ranking (src/search/document-search fuses it with the keyword half). */
 export interface SearchResult {
   query: string;
-  /** Documents by cosine of their best chunk, best first, over the documents embedded so far. */
-  hits: Array<{ id: string | number; score: number }>;
+  /**
+   * Documents by cosine of their best chunk, best first, over the documents embedded so far; `chunk`:
+   * which of the document's `chunks` windows (rows, in order) won.
+   */
+  hits: Array<{ id: string | number; score: number; chunk: number; chunks: number }>;
   /** Documents of the current set embedded so far, of `total`. */
   embedded: number;
   total: number;
   /** Milliseconds the worker spent on this search (query embedding + ranking). */
   ms: number;
+}
+
+export interface WindowsResult {
+  /** Per text, the [start, end) UTF-16 offsets of its windows in row order (one window: the whole text). */
+  windows: Array<Array<[number, number]>>;
 }
 
 export interface EmbedQueryResult {
@@ -180,6 +195,7 @@ export interface ResultMap {
   setDocuments: SetDocumentsResult;
   search: SearchResult;
   embedQuery: EmbedQueryResult;
+  windows: WindowsResult;
   rerank: RerankResult;
   cancel: never;
   ping: never;
@@ -272,6 +288,8 @@ export function requestProblem(data: unknown): string | null {
       return null;
     case 'embedQuery':
       return typeof data.query === 'string' ? null : 'embedQuery needs a query string';
+    case 'windows':
+      return Array.isArray(data.texts) && data.texts.every((text) => typeof text === 'string') ? null : 'windows needs a texts array of strings';
     case 'rerank':
       if (typeof data.model !== 'string' || data.model === '') return 'rerank needs a causal LM model URL';
       if (typeof data.query !== 'string') return 'rerank needs a query string';

@@ -19,9 +19,11 @@ export const DEFAULT_ORT_BASE = '/ort/';
 
 /**
  * WASM threads unless a load asks otherwise. Measured under cross-origin isolation on the 2-core
- * machines here (`npm run bench -- chromium-embed`): 2 threads were slower than 1 both for a query
- * (1.20x the time) and for embedding the demo's sections (0.72x the rate); onnxruntime-web's own
- * default would take half the cores (up to 4) wherever the page is isolated.
+ * machines here (`npm run bench -- chromium-embed`, two runs on 2026-12-01 with the load average
+ * above 20): onnxruntime-web's own matmul rate at the model's shapes was 0.73x with 2 threads in
+ * both, a 12-word query 2.3x and 3.5x slower, 32 synthetic documents embedded at 0.71x and 0.85x;
+ * only the demo's sections went either way (0.86x, 1.32x). onnxruntime-web's own default would
+ * take half the cores (up to 4) wherever the page is isolated.
  */
 export const DEFAULT_WASM_THREADS = 1;
 

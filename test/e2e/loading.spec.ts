@@ -202,6 +202,45 @@ test('vectors persist in IndexedDB: a reload embeds nothing, an edited document 
   await expect.poll(async () => (await embedProgress(page)).at(-1)).toEqual({ phase: 'embed', done: 1, total: 1 });
 });
 
+/** A second element on the page, with its documents from `src` (served by the test's route). */
+async function addSrcElement(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const element = document.createElement('sgpt-search');
+    element.id = 'late';
+    element.setAttribute('src', '/__late-docs__.json');
+    document.body.append(element);
+  });
+}
+
+test('a repeat visit starts the kept model at intent, beside the documents; a first visit waits for them', async ({ page }) => {
+  test.setTimeout(120_000);
+  let release: () => void = () => undefined;
+  let held = Promise.resolve();
+  await page.route('**/__late-docs__.json', async (route) => {
+    await held;
+    await route.fulfill({ contentType: 'application/json', body: JSON.stringify([{ id: 'a', title: 'Kettles', text: 'A kettle boils water for tea.' }, { id: 'b', title: 'Cats', text: 'Cats purr.' }]) });
+  });
+  const modelProgress = async () => (await events(page, 'sgpt-progress', 'late')).filter((e) => e.detail.phase === 'model').length;
+  const visit = async (kept: boolean) => {
+    held = new Promise((resolve) => (release = resolve));
+    await page.goto('/minimal.html');
+    await addSrcElement(page);
+    await intent(page, 'late');
+    if (kept) await expect.poll(modelProgress, { message: 'the kept model loads while the documents are held' }).toBeGreaterThan(0);
+    else {
+      await page.waitForTimeout(1_500);
+      expect(await modelProgress(), 'no model before the documents on a first visit').toBe(0);
+    }
+    expect(await events(page, 'sgpt-ready', 'late')).toEqual([]);
+    release();
+    await waitForEvent(page, 'sgpt-ready', 'late');
+    await page.locator('sgpt-search#late').getByRole('combobox').fill('boil water');
+    await waitForResults(page, 'late', 'boil water');
+  };
+  await visit(false);
+  await visit(true);
+});
+
 for (const failure of [
   {
     name: 'IndexedDB blocked',

@@ -81,12 +81,14 @@ export async function serveFolder(dir: string, prefix: string, headers: Record<s
 /**
  * The fixture site (test/fixtures/site) copied into `work`/site and indexed by the real CLI into
  * its sgpt/ folder (no WebGPU runtime); each of `pages` is the home page with that snippet (the
- * two tags) at the top of its body; `flags`: more for the CLI (e.g. --offline). Returns the site folder.
+ * two tags) at the top of its body; `flags`: more for the CLI (e.g. --offline); `indexed`: more
+ * pages of the site, by name, written before it is indexed. Returns the site folder.
  */
-export async function buildFixtureSite(work: string, pages: Record<string, string>, flags: string[] = []): Promise<string> {
+export async function buildFixtureSite(work: string, pages: Record<string, string>, flags: string[] = [], indexed: Record<string, string> = {}): Promise<string> {
   const root = resolve(import.meta.dirname, '../..');
   const site = join(work, 'site');
   await cp(join(root, 'test/fixtures/site'), site, { recursive: true });
+  for (const [name, html] of Object.entries(indexed)) await writeFile(join(site, name), html);
   await promisify(execFile)(process.execPath, [join(root, 'bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt'), '--no-webgpu', ...flags]);
   const home = await readFile(join(site, 'index.html'), 'utf8');
   for (const [name, snippet] of Object.entries(pages)) await writeFile(join(site, name), home.replace('<body>', `<body>\n${snippet}`));

@@ -53,9 +53,12 @@ class FakeClient {
   }
   async search(query: string): Promise<SearchResult> {
     this.searches.push(query);
-    return { query, hits: [{ id: 'coffee', score: 0.9 }], embedded: 2, total: 2, ms: 1 };
+    return { query, hits: [{ id: 'coffee', score: 0.9, chunk: 0, chunks: 1 }], embedded: 2, total: 2, ms: 1 };
   }
   async embedQuery(): Promise<never> {
+    throw new SgptError('INTERNAL', 'not used');
+  }
+  async windows(): Promise<never> {
     throw new SgptError('INTERNAL', 'not used');
   }
   async rerank(): Promise<never> {
@@ -74,7 +77,7 @@ function settings(patch: Partial<ControllerSettings> = {}): ControllerSettings {
   return { model: '/models/m/', limit: 8, device: 'auto', rerank: false, rerankModel: '', load: 'intent', ...patch };
 }
 
-function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; json?: () => Promise<unknown>; offline?: OfflineTransport } = {}) {
+function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; json?: () => Promise<unknown>; offline?: OfflineTransport; stored?: string[] } = {}) {
   const client = new FakeClient();
   const shown: Array<{ query: string; stage: string; ids: Array<string | number> }> = [];
   const events: Array<{ type: string; detail: unknown }> = [];
@@ -103,6 +106,7 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
       return options.site;
     },
     openVectors: async () => vectors,
+    ...(options.stored ? { isStored: async (url: string) => options.stored!.includes(url) } : {}),
     whenIdle: (task) => {
       idle.push(task);
       return () => idle.splice(idle.indexOf(task), 1);
@@ -155,15 +159,33 @@ describe('load policy', () => {
     expect(client.loads).toHaveLength(1);
   });
 
-  it('starts the model only after the documents arrived (keyword first)', async () => {
+  it('starts the model only after the documents arrived (keyword first), also when only another model is kept', async () => {
     const documents = deferred<unknown>();
-    const { controller, client } = setup({ src: '/docs.json' }, { json: () => documents.promise });
+    const { controller, client } = setup({ src: '/docs.json' }, { json: () => documents.promise, stored: ['http://site.test/models/other/config.json'] });
     controller.intent();
     await settle();
     expect(client.loads).toHaveLength(0);
     documents.resolve(DOCS);
     await settle();
     expect(client.loads).toHaveLength(1);
+  });
+
+  it('a model this browser keeps starts beside the documents, and gets them once they are in', async () => {
+    const documents = deferred<unknown>();
+    const { controller, client, events } = setup({ src: '/docs.json' }, { json: () => documents.promise, stored: ['http://site.test/models/m/config.json'] });
+    controller.intent();
+    await settle();
+    expect(client.loads.map((l) => l.model)).toEqual(['http://site.test/models/m/']);
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m/'));
+    await settle();
+    expect(client.setCalls).toHaveLength(0); // no documents yet: nothing handed over, not ready
+    expect(events).toEqual([]);
+    documents.resolve(DOCS);
+    await settle();
+    expect(client.setCalls.map((c) => c.documents)).toEqual([DOCS]);
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['ready']);
   });
 
   it('eager starts at once; idle when the page is idle', async () => {

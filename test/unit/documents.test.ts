@@ -72,11 +72,11 @@ describe('in-page documents: languages, weights and aliases', () => {
     expect(DocumentSearch.open(docs.filter((d) => d.lang === undefined))).toBeInstanceOf(DocumentSearch);
   });
 
-  it('fuses only the query language\'s documents, and leaves the dense list out for a language the model does not know', () => {
+  it('fuses only the query language\'s documents, and leaves the dense list out for a language the model does not know', async () => {
     const dense = [{ id: 'de-install', score: 0.9 }, { id: 'en-install', score: 0.8 }];
-    expect(search.fusedSearch('install packages', dense, DEFAULT_FUSION, 5, 'en').map((h) => docs[h.doc]!.id)).toEqual(['en-install']);
+    expect((await search.fusedSearch('install packages', dense, DEFAULT_FUSION, 5, 'en')).map((h) => docs[h.doc]!.id)).toEqual(['en-install']);
     // A German query: the dense list (of a model that knows English only) is not fused in.
-    const german = search.fusedSearch('Pakete', [{ id: 'de-files', score: 0.99 }], DEFAULT_FUSION, 5, 'de');
+    const german = await search.fusedSearch('Pakete', [{ id: 'de-files', score: 0.99 }], DEFAULT_FUSION, 5, 'de');
     expect(german.map((h) => docs[h.doc]!.id)).toEqual(['de-install']);
   });
 
@@ -106,7 +106,7 @@ describe('makeExcerpt', () => {
   });
 
   it('starts near the first query word found, cut at spaces, with ellipses', () => {
-    const excerpt = makeExcerpt(text, 'Kettle please', 60);
+    const excerpt = makeExcerpt(text, 'Kettle please', { max: 60 });
     expect(excerpt.startsWith('…')).toBe(true);
     expect(excerpt.endsWith('…')).toBe(true);
     expect(excerpt).toContain('The kettle boils water');
@@ -116,12 +116,12 @@ describe('makeExcerpt', () => {
   });
 
   it('starts at the beginning when no query word occurs', () => {
-    expect(makeExcerpt(text, 'zz qq', 30)).toBe('Alpha beta gamma delta. Alpha…');
+    expect(makeExcerpt(text, 'zz qq', { max: 30 })).toBe('Alpha beta gamma delta. Alpha…');
   });
 
   it('centres on the passage holding the most query terms, not the first mention (stemmed, as the index matches)', () => {
     const doc = `A kettle is mentioned first. ${'Filler words about nothing. '.repeat(12)}Descaling kettles: boil vinegar in the kettle, then rinse. ${'More filler here. '.repeat(12)}`;
-    const excerpt = makeExcerpt(doc, 'descale kettle vinegar', 80);
+    const excerpt = makeExcerpt(doc, 'descale kettle vinegar', { max: 80 });
     expect(excerpt).toContain('Descaling kettles: boil vinegar');
     expect(excerpt).not.toContain('mentioned first');
     expect(bestPassage(doc, 'descale kettle vinegar', 60)).toBe(doc.indexOf('Descaling'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { indexCommand } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
-import { checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
+import { FORMAT_VERSION, checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
 import { fsLoader, openIndexDir, ownedFiles } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
@@ -15,8 +15,9 @@ import { sgptRejection } from '../support';
 
 let built: string;
 let manifest: Manifest;
-/** Files listed inside the section table, the keyword head and the typo head rather than in the manifest. */
+/** Files listed inside the section table, the buckets, the keyword head and the typo head rather than in the manifest. */
 let buckets: string[];
+let textFiles: string[];
 let chunks: string[];
 let typoFiles: string[];
 const copies: string[] = [];
@@ -27,6 +28,7 @@ beforeAll(async () => {
   manifest = JSON.parse(await readFile(join(built, 'manifest.json'), 'utf8'));
   const reader = await openIndexDir(built);
   buckets = reader.sectionTable.buckets.map((b) => b.name);
+  textFiles = [...new Set((await reader.allSections()).map((s) => s.text!.file.name))];
   chunks = decodeHead(reader.keywordHead, manifest.keyword.name).chunks.map((c) => c.file);
   typoFiles = decodeTypoHead((await reader.typoHead())!, manifest.typos!.name).map((f) => f.file);
   return async () => {
@@ -183,7 +185,7 @@ describe('manifest validation', () => {
   });
 
   it('refuses a shard whose layout disagrees with the manifest even when its hash matches', async () => {
-    const bytes = encodeShard({ rows: 1, dims: 3, owner: Int32Array.of(0), scales: Float32Array.of(1), codes: Int8Array.of(1, 2, 3) });
+    const bytes = encodeShard({ rows: 1, dims: 3, owner: Int32Array.of(0), window: Uint16Array.of(0), scales: Float32Array.of(1), codes: Int8Array.of(1, 2, 3) });
     const ref = await fileRefFor('vectors-0', 'bin', bytes);
     const dir = await altered(async (d) => {
       await writeFile(join(d, ref.name), bytes);
@@ -227,13 +229,13 @@ describe('manifest validation', () => {
       await editManifest(d, (m) => (m.version = 1));
     });
     await buildSiteIndex({ site: 'test/fixtures/site', out: dir, shards: 2 });
-    expect((await openIndexDir(dir)).manifest.version).toBe(4);
+    expect((await openIndexDir(dir)).manifest.version).toBe(FORMAT_VERSION);
     expect(await readdir(dir)).toContain(stale);
   });
 
   it('writes only files the manifest names, and lists them as its own', async () => {
     const names = new Set(await readdir(built));
-    const listed = [...[manifest.sections, manifest.keyword, manifest.typos!, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...chunks, ...typoFiles];
+    const listed = [...[manifest.sections, manifest.keyword, manifest.typos!, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...textFiles, ...chunks, ...typoFiles];
     expect([...(await ownedFiles(built))].sort()).toEqual([...listed, manifest.owned!.name].sort());
     listed.push(manifest.owned!.name);
     expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
@@ -242,7 +244,7 @@ describe('manifest validation', () => {
 
 describe('compressed files', () => {
   it('stores the text-like files gzipped and names a broken stream', async () => {
-    for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, ...buckets, ...chunks]) expect(name).toMatch(/\.gzip$/);
+    for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, ...buckets, ...textFiles, ...chunks]) expect(name).toMatch(/\.gzip$/);
     for (const ref of [manifest.centroids!, ...manifest.shards]) expect(ref.name).toMatch(/\.bin$/);
     const bytes = new TextEncoder().encode('not gzip at all');
     const ref = await fileRefFor('sections', 'json.gzip', bytes);

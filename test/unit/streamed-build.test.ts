@@ -10,6 +10,7 @@ import { buildSiteIndex } from '../../src/build/site-build';
 import type { Embeddings } from '../../src/embed/types';
 import type { Page } from '../../src/extract/html';
 import { DiskRowStore } from '../../src/index/disk-rows';
+import { dequantize } from '../../src/index/int8';
 import type { ModelRef } from '../../src/index/format';
 import { IndexReader } from '../../src/index/reader';
 import { MemoryRowStore, gatherRows, type RowStore } from '../../src/index/row-store';
@@ -67,12 +68,23 @@ function filesOf(built: BuiltIndex, emitted: Map<string, Uint8Array> = new Map()
   return out;
 }
 
-/** Build in memory (files kept), or streamed (files emitted, vectors on disk, `block` rows at a time). */
-async function build(input: Page[], streamed: { block: number } | null, previous?: BuiltIndex): Promise<BuiltIndex & { all: Record<string, string> }> {
-  const reader = previous && (await IndexReader.open(async (name) => previous.files.find((f) => f.name === name)?.bytes ?? (() => { throw new Error(`${name} missing`); })()));
+/** Like `embedder`, but a text makes 1–3 windows (by its characters), each its own vector: the rows of one section spread over shards. */
+const windowed: DocumentEmbedder = {
+  dims: DIMS,
+  async embed(texts, role, opts): Promise<Embeddings> {
+    const counts = texts.map((text) => 1 + ([...text].reduce((h, c) => h + c.charCodeAt(0), 0) % 3));
+    const windows = texts.flatMap((text, i) => Array.from({ length: counts[i]! }, (_, k) => `${text} window ${k}`));
+    const { vectors, rows } = await embedder.embed(windows, role, opts);
+    return { vectors, dims: DIMS, rows, owner: Int32Array.from(counts.flatMap((n, i) => Array<number>(n).fill(i))) };
+  },
+};
+
+/** Build in memory (files kept), or streamed (files emitted, vectors on disk, `block` rows at a time); `missing`: previous files left unreadable. */
+async function build(input: Page[], streamed: { block: number } | null, previous?: BuiltIndex, model: DocumentEmbedder = embedder, missing: readonly string[] = []): Promise<BuiltIndex & { all: Record<string, string> }> {
+  const reader = previous && (await IndexReader.open(async (name) => (missing.includes(name) ? undefined : previous.files.find((f) => f.name === name)?.bytes) ?? (() => { throw new Error(`${name} missing`); })()));
   const emitted = new Map<string, Uint8Array>();
   const store: RowStore = streamed ? await DiskRowStore.create(join(work, `rows-${Math.random()}`), DIMS, streamed.block) : new MemoryRowStore(DIMS);
-  const built = await buildIndex(input, embedder, {
+  const built = await buildIndex(input, model, {
     model: MODEL,
     shards: 12,
     store,
@@ -135,6 +147,65 @@ describe('streamed index build', () => {
     const changed = site.map((page, p) => (p === 0 ? { ...page, sections: page.sections.map((section, s) => (s === 0 ? { ...section, text: 'something else' } : section)) } : page));
     const moved = await build(changed, null, third);
     expect(moved.stats).toMatchObject({ reused: 2999, embedded: 1 });
+  });
+
+  it('writes each row\'s window number, and a rebuild takes a section\'s rows from several shards back in window order', async () => {
+    const site = pages(300);
+    const first = await build(site, null, undefined, windowed);
+    expect(first.stats.vectors).toBeGreaterThan(4000);
+    expect((await build(site, { block: 7 }, undefined, windowed)).all).toEqual(first.all);
+    /** Per section, its rows' dequantised vectors by window number, and how many shards they sit in. */
+    const rowsOf = async (b: BuiltIndex, sections: number) => {
+      const reader = await IndexReader.open(async (name) => b.files.find((f) => f.name === name)!.bytes);
+      const out = Array.from({ length: sections }, () => ({ windows: [] as Float32Array[], shards: new Set<number>(), lostIn0: [] as boolean[] }));
+      for (let k = 0; k < b.manifest.shards.length; k++) {
+        const shard = await reader.shard(k);
+        const vectors = dequantize(shard, DIMS);
+        for (let r = 0; r < shard.rows; r++) {
+          const entry = out[shard.owner[r]!]!;
+          expect(entry.windows[shard.window![r]!]).toBeUndefined();
+          entry.windows[shard.window![r]!] = vectors.slice(r * DIMS, (r + 1) * DIMS);
+          entry.shards.add(k);
+          entry.lostIn0[shard.window![r]!] = k === 0;
+        }
+      }
+      return out;
+    };
+    const before = await rowsOf(first, 3000);
+    expect(before.filter((entry) => entry.shards.size > 1).length).toBeGreaterThan(100);
+    const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, d) => sum + x * b[d]!, 0);
+    const sameRows = (after: typeof before) =>
+      after.forEach((entry, s) => {
+        expect(entry.windows.length).toBe(before[s]!.windows.length);
+        entry.windows.forEach((vector, k) => expect(cosine(vector, before[s]!.windows[k]!)).toBeGreaterThan(0.99));
+      });
+    // Unchanged: the clustering kept, the same vector files (rows and window numbers).
+    const same = await build(site, { block: 5 }, first, windowed);
+    expect(same.stats.reused).toBe(3000);
+    const vectorFiles = (b: BuiltIndex) => b.files.map((f) => f.name).filter((name) => /^(centroids|vectors-)/.test(name)).sort();
+    expect(vectorFiles(same)).toEqual(vectorFiles(first));
+    // One section changed: k-means runs, and every other section's rows come from the previous shards.
+    const changed = site.map((page, p) => (p === 0 ? { ...page, sections: page.sections.map((section, s) => (s === 0 ? { ...section, text: 'something else' } : section)) } : page));
+    const again = await build(changed, null, first, windowed);
+    expect(again.stats).toMatchObject({ reused: 2999, embedded: 1 });
+    expect((await build(changed, { block: 1 }, first, windowed)).all).toEqual(again.all);
+    sameRows((await rowsOf(again, 3000)).map((entry, s) => (s === 0 ? before[0]! : entry)));
+    // A previous shard unreadable: a section whose readable rows are not windows 0 … m−1 is embedded
+    // again, not taken with a gap (a section that lost only its last windows cannot be told from a
+    // shorter one: it keeps its first m, as the in-memory build did).
+    const lost = first.manifest.shards[0]!.name;
+    const gaps = await build(site, { block: 3 }, first, windowed, [lost]);
+    const kept = before.map((entry) => {
+      const readable = entry.windows.map((_, k) => k).filter((k) => !entry.lostIn0[k]);
+      return readable.length > 0 && readable.every((k, i) => k === i) ? readable.length : 0;
+    });
+    expect(kept.filter((m, s) => m < before[s]!.windows.length).length).toBeGreaterThan(0);
+    expect(gaps.stats.embedded).toBe(kept.filter((m) => m === 0).length);
+    expect(gaps.stats.reused).toBe(3000 - gaps.stats.embedded);
+    (await rowsOf(gaps, 3000)).forEach((entry, s) => {
+      expect(entry.windows.length).toBe(kept[s] || before[s]!.windows.length);
+      entry.windows.forEach((vector, k) => expect(cosine(vector, before[s]!.windows[k]!)).toBeGreaterThan(0.99));
+    });
   });
 
   it('the CLI build (vectors on disk, files put in place as made) equals itself with one vector held at a time, on the real model', async () => {

@@ -228,8 +228,8 @@ describe('in-page search with typos', () => {
     { id: 'b', title: 'Classes', text: 'A class bundles data and behaviour.' },
   ]);
 
-  it('finds and highlights the corrected word, in the keyword and the fused results', () => {
-    for (const hits of [search.keywordSearch('genrator', 5), search.fusedSearch('genrator ', [], { method: 'convex', semanticWeight: 0.5 }, 5)]) {
+  it('finds and highlights the corrected word, in the keyword and the fused results', async () => {
+    for (const hits of [search.keywordSearch('genrator', 5), await search.fusedSearch('genrator ', [], { method: 'convex', semanticWeight: 0.5 }, 5)]) {
       expect(hits.map((h) => h.doc)).toEqual([0]);
       expect(hits[0]!.highlights.map(([a, b]) => hits[0]!.excerpt.slice(a, b))).toEqual(['generator']);
     }

@@ -47,12 +47,12 @@ describe('VectorStore', () => {
       .map((chunks, doc) => {
         const scores = chunks.map((c) => c.reduce((s, v, i) => s + v * query[i]!, 0));
         const score = Math.max(...scores);
-        return { doc, score, chunk: scores.indexOf(score) };
+        return { doc, score, chunk: scores.indexOf(score), chunks: chunks.length };
       })
       .sort((a, b) => b.score - a.score || a.doc - b.doc)
       .slice(0, 10);
     const hits = store.search(new Float32Array(query), 10);
-    expect(hits.map((h) => [h.doc, h.chunk])).toEqual(expected.map((e) => [e.doc, e.chunk]));
+    expect(hits.map((h) => [h.doc, h.chunk, h.chunks])).toEqual(expected.map((e) => [e.doc, e.chunk, e.chunks]));
     hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i]!.score, 5));
   });
 
@@ -76,7 +76,7 @@ describe('VectorStore', () => {
     expect(store.remove('a')).toBe(false);
     expect(store.ids).toEqual(['b', 'c']);
     expect([...store.owner]).toEqual([0, 1]);
-    expect(store.search(new Float32Array(unit(-1, 0)), 1)).toEqual([{ doc: 1, id: 'c', score: 1, chunk: 0 }]);
+    expect(store.search(new Float32Array(unit(-1, 0)), 1)).toEqual([{ doc: 1, id: 'c', score: 1, chunk: 0, chunks: 1 }]);
     store.set('d', new Float32Array(unit(1, 0)));
     expect(store.search(new Float32Array(unit(1, 0)), 1)[0]).toMatchObject({ doc: 2, id: 'd' });
   });

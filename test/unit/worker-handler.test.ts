@@ -57,13 +57,27 @@ describe('WorkerHandler', () => {
     expect(fresh.filter((r) => r.id === 3).at(-1)).toEqual({ id: 3, type: 'error', error: { code: 'DOCUMENTS_INVALID', message: "document 0: its vector has 10 numbers, not whole rows of the model's 64 dimensions" } });
   });
 
+  it('answers where the model\'s windows of each text lie (excerpts at the window that won)', async () => {
+    const long = 'Water boils at one hundred degrees. '.repeat(60);
+    await handler.handle({ id: 40, type: 'windows', texts: ['short', long] });
+    const answer = of(40).at(-1) as Extract<Response, { type: 'result' }>;
+    const { windows } = answer.result as { windows: Array<Array<[number, number]>> };
+    expect(windows[0]).toEqual([[0, 5]]);
+    expect(windows[1]!.length).toBeGreaterThan(1);
+    expect(windows[1]![0]![0]).toBe(0);
+    expect(windows[1]!.at(-1)![1]).toBe(long.length);
+    await handler.handle({ id: 41, type: 'windows', texts: [3] });
+    expect(of(41).at(-1)).toMatchObject({ type: 'error', error: { code: 'INPUT_INVALID', message: 'windows needs a texts array of strings' } });
+  });
+
   it('answers a search with the dense list: every embedded document by cosine, best first', async () => {
     await handler.handle({ id: 3, type: 'search', query: 'water', limit: 10 });
     const answer = of(3).at(-1) as Extract<Response, { type: 'result' }>;
-    const result = answer.result as { hits: Array<{ id: string; score: number }>; embedded: number; total: number };
+    const result = answer.result as { hits: Array<{ id: string; score: number; chunk: number; chunks: number }>; embedded: number; total: number };
     expect(result.hits.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
     expect(result.hits.map((h) => h.score)).toEqual([...result.hits.map((h) => h.score)].sort((x, y) => y - x));
-    expect(Object.keys(result.hits[0]!).sort()).toEqual(['id', 'score']);
+    expect(Object.keys(result.hits[0]!).sort()).toEqual(['chunk', 'chunks', 'id', 'score']);
+    expect(result.hits.every((h) => h.chunk === 0 && h.chunks === 1)).toBe(true); // short documents: one window each
     expect(result).toMatchObject({ embedded: 3, total: 3 });
   });
 

@@ -1,0 +1,119 @@
+/**
+ * Excerpts at the match on the Python 3.11 docs (Debian python3.11-doc,
+ * scripts/fetch-python-docs.sh): what format version 5's text files cost a cold page, against the
+ * same index as version 4 wrote it (its section buckets without the text-file lists: those bytes
+ * exactly), in the same run. Per query, the index bytes read until the keyword results are in
+ * with the sections' opening lines (what the element shows first), then until the excerpts at the
+ * match are in (the hits' text files); and how many query words the excerpts of the hits shown
+ * mark.
+ *
+ * The index is built by the real writer with constant vectors in place of the model (only
+ * keyword, section and text files are read here). Bytes are counted at the file loader (what the
+ * browser's fetches return; the files are gzip streams already), from manifest.json on.
+ *
+ *   npm run bench -- excerpts [--quick]
+ */
+import { execFileSync } from 'node:child_process';
+import { decodeJson, encodeJson, fileContent, fileRefFor, gzip, type BucketFile } from '../../src/index/format';
+import { SiteSearch } from '../../src/index/site-search';
+import { extractSite } from '../../src/extract/site';
+import { countingLoader, keywordSite } from '../keyword-site';
+import type { BenchContext, BenchRow } from '../types';
+
+const SECTION = 'excerpts';
+const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
+const QUERIES = [
+  'what is a generator',
+  'python dictionary',
+  'asyncio coroutine',
+  'itertools',
+  'exception handling',
+  'decorator',
+  'subprocess',
+  'regular expression',
+  'unicode string',
+  'lambda function',
+  'contextmanager',
+  'threading lock',
+];
+/** Hits shown, as Pagefind's reference numbers (top 5 fragments). */
+const LIMIT = 5;
+
+type Files = ReadonlyMap<string, Uint8Array>;
+
+/** The same index as format version 4 wrote it: buckets without their text-file lists (and so another section table). */
+async function asVersion4(files: Files): Promise<Files> {
+  const out = new Map(files);
+  const manifest = decodeJson('manifest.json', files.get('manifest.json')!) as Record<string, any>;
+  const table = decodeJson('sections', await fileContent(manifest.sections.name, files.get(manifest.sections.name)!)) as { buckets: Array<{ name: string; bytes: number; count: number }> };
+  for (const [i, entry] of table.buckets.entries()) {
+    const bucket = decodeJson(entry.name, await fileContent(entry.name, files.get(entry.name)!)) as BucketFile;
+    delete bucket.texts;
+    const bytes = await gzip(encodeJson(bucket));
+    const ref = await fileRefFor(`sections-${i}`, 'json.gzip', bytes);
+    out.set(ref.name, bytes);
+    table.buckets[i] = { name: ref.name, bytes: ref.bytes, count: entry.count };
+  }
+  const tableBytes = await gzip(encodeJson(table));
+  manifest.sections = await fileRefFor('sections', 'json.gzip', tableBytes);
+  out.set(manifest.sections.name, tableBytes);
+  out.set('manifest.json', encodeJson({ ...manifest, version: 4 }));
+  return out;
+}
+
+interface Cold {
+  /** Bytes until the keyword results with the opening lines, then with the excerpts at the match. */
+  quick: number;
+  centred: number;
+  /** Query words marked in the hits' excerpts, opening lines and at the match. */
+  quickMarked: number;
+  centredMarked: number;
+}
+
+/** One cold page: the index bytes read for `query`'s keyword results, first with the opening lines, then at the match. */
+async function coldQuery(files: Files, query: string): Promise<Cold> {
+  const { load, read: counter } = countingLoader(files);
+  const search = await SiteSearch.open(load);
+  const marked = (hits: Array<{ highlights: unknown[] }>) => hits.reduce((sum, h) => sum + h.highlights.length, 0);
+  const quickHits = await search.keywordSearch(query, LIMIT, undefined, undefined, false);
+  const quick = counter.bytes;
+  const centredHits = await search.keywordSearch(query, LIMIT);
+  return { quick, centred: counter.bytes, quickMarked: marked(quickHits), centredMarked: marked(centredHits) };
+}
+
+export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+  const log = ctx.log ?? (() => undefined);
+  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const site = ctx.quick ? `${docs}/tutorial` : docs;
+  log(`${SECTION}: index (constant vectors) over ${site}`);
+  const { built, files: v5 } = await keywordSite(await extractSite(site, { exclude: EXCLUDE }));
+  const v4 = await asVersion4(v5);
+  const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
+
+  const sum = { v4: 0, quick: 0, centred: 0, v4Marked: 0, centredMarked: 0 };
+  const lines: string[] = [];
+  let first: { v4: Cold; v5: Cold } | undefined;
+  for (const query of QUERIES) {
+    const old = await coldQuery(v4, query);
+    const now = await coldQuery(v5, query);
+    first ??= { v4: old, v5: now };
+    sum.v4 += old.centred;
+    sum.quick += now.quick;
+    sum.centred += now.centred;
+    sum.v4Marked += old.centredMarked;
+    sum.centredMarked += now.centredMarked;
+    lines.push(`${query}: v4 ${(old.centred / 1024).toFixed(1)} KB, v5 ${(now.quick / 1024).toFixed(1)} → ${(now.centred / 1024).toFixed(1)} KB`);
+  }
+  log(`${SECTION}: ${lines.join('; ')}`);
+  const kb = (n: number) => n / 1024;
+  const n = QUERIES.length;
+  const note = `${built.manifest.counts.sections} sections; top ${LIMIT}; manifest, section table, keyword head and chunks, section buckets (and in version 5 the hits' text files)`;
+  return [
+    { section: SECTION, name: `index KB before the first keyword result, "${QUERIES[0]}" (opening lines)`, value: kb(first!.v5.quick), unit: 'KB', baseline: { name: 'format version 4 (same index)', value: kb(first!.v4.centred) }, note },
+    { section: SECTION, name: `same, until the excerpts at the match are in`, value: kb(first!.v5.centred), unit: 'KB', baseline: { name: 'format version 4 (opening lines only)', value: kb(first!.v4.centred) } },
+    { section: SECTION, name: `index KB before the first keyword result, mean of ${n} queries (opening lines)`, value: kb(sum.quick / n), unit: 'KB', baseline: { name: 'format version 4', value: kb(sum.v4 / n) }, note: QUERIES.join(', ') },
+    { section: SECTION, name: `same, until the excerpts at the match are in`, value: kb(sum.centred / n), unit: 'KB', baseline: { name: 'format version 4 (opening lines only)', value: kb(sum.v4 / n) } },
+    { section: SECTION, name: 'query words marked per excerpt shown (mean)', value: sum.centredMarked / (n * LIMIT), unit: '', baseline: { name: 'format version 4 (opening lines)', value: sum.v4Marked / (n * LIMIT) }, note: `${n * LIMIT} excerpts` },
+    { section: SECTION, name: 'text files, all', value: kb(size(/^text-/)), unit: 'KB', baseline: { name: 'section buckets', value: kb(size(/^sections[.-]/)) }, note: `${built.files.filter((f) => f.name.startsWith('text-')).length} files` },
+  ];
+}

@@ -1,0 +1,289 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { buildSiteIndex } from '../../src/build/site-build';
+import { Embedder } from '../../src/embed/embedder';
+import { fileRefFor, parseBucket, parseTextFile } from '../../src/index/format';
+import { dequantize } from '../../src/index/int8';
+import { fsLoader } from '../../src/index/node-files';
+import type { FileLoader } from '../../src/index/reader';
+import { SiteSearch } from '../../src/index/site-search';
+import { DocumentSearch } from '../../src/search/document-search';
+import { makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
+import { embeddingText } from '../../src/search/texts';
+import { sgptRejection, sgptThrow } from '../support';
+
+const MODEL = 'test/fixtures/models/tiny-gpt2';
+
+/** A long section (several model windows) whose start lacks the words asked for later. */
+const KETTLE = Array.from({ length: 40 }, (_, i) => `Kettle note ${i}: fill the kettle with fresh water and let it boil before pouring.`).join(' ');
+const CUPS = Array.from({ length: 40 }, (_, i) => `Cup rule ${i}: rinse each cup in warm water, then dry it on a clean cloth.`).join(' ');
+const LONG = `${KETTLE} Oolong leaves open slowly, so steep oolong for four minutes. ${CUPS}`;
+const SITE = `<!doctype html><html lang="en"><head><title>Tea</title></head><body><main>
+<h1 id="tea">Tea</h1><p>${LONG}</p>
+<h2 id="cups">Cups</h2><p>Warm the cups first.</p>
+</main></body></html>`;
+
+let site: string;
+let out: string;
+let embedder: Embedder;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  site = await mkdtemp(join(tmpdir(), 'sgpt-passages-site-'));
+  out = await mkdtemp(join(tmpdir(), 'sgpt-passages-'));
+  dirs.push(site, out);
+  await writeFile(join(site, 'tea.html'), SITE);
+  await buildSiteIndex({ site, out, model: MODEL });
+  embedder = await Embedder.load(MODEL);
+  return async () => {
+    await embedder.dispose();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  };
+});
+
+
+/** The fs loader, recording which files were read. */
+function recording(dir: string): { load: FileLoader; read: string[] } {
+  const read: string[] = [];
+  const inner = fsLoader(dir);
+  return { read, load: (name) => (read.push(name), inner(name)) };
+}
+
+const finder = (): WindowFinder => async (texts) => texts.map((text) => embedder.windows(text, 'document'));
+const plain = (excerpt: string) => excerpt.replace(/^…|…$/g, '');
+
+describe('makeExcerpt and winningWindows (pure)', () => {
+  const text = `${'alpha '.repeat(100)}middle words here ${'omega '.repeat(100)}`;
+
+  it('centres a text without the query words on the window that won, two thirds in (its centre of weight)', () => {
+    const at = text.indexOf('middle');
+    const excerpt = makeExcerpt(text, 'zzz', { max: 60, window: [at - 300, at + 150] });
+    expect(excerpt).toContain('middle words here');
+    expect(excerpt.startsWith('…') && excerpt.endsWith('…')).toBe(true);
+    expect(makeExcerpt(text, 'zzz', { max: 60 })).toMatch(/^alpha/);
+    // The query's words win over the window.
+    expect(makeExcerpt(text, 'omega', { max: 60, window: [0, 100] })).toMatch(/^…words here omega/);
+  });
+
+  it('asks the finder only about texts the model ranked, of several windows, without the query words', async () => {
+    const asked: string[][] = [];
+    const find: WindowFinder = async (texts) => (asked.push(texts), texts.map(() => [[0, 30], [20, 60]]));
+    const items = [
+      { text: 'kettle and tea', embedded: 'T\nkettle and tea', chunk: 1 }, // has the word
+      { text: 'x'.repeat(50), embedded: `T\n${'x'.repeat(50)}`, chunk: 1 }, // needs it
+      { text: 'y'.repeat(50), embedded: `T\n${'y'.repeat(50)}` }, // not ranked by the model
+      { text: 'z'.repeat(50), embedded: `T\n${'z'.repeat(50)}`, chunk: 0, chunks: 1 }, // one window
+    ];
+    const windows = await winningWindows(items, 'kettle', find);
+    expect(asked).toEqual([[`T\n${'x'.repeat(50)}`]]);
+    // [20, 60] of the embedded text, shifted past "T\n" into the text.
+    expect(windows).toEqual([null, [18, 50], null, null]);
+    expect(await winningWindows(items, 'kettle', null)).toEqual([null, null, null, null]);
+  });
+});
+
+describe('Embedder.windows', () => {
+  it('gives the character ranges of the rows embed makes, in order, covering the text', async () => {
+    const text = embeddingText('Tea', ['Tea'], LONG);
+    const windows = embedder.windows(text, 'document');
+    const rows = (await embedder.embed([text], 'document')).rows;
+    expect(windows).toHaveLength(rows);
+    expect(rows).toBeGreaterThan(2);
+    expect(windows[0]![0]).toBe(0);
+    expect(windows.at(-1)![1]).toBe(text.length);
+    for (let i = 1; i < windows.length; i++) {
+      expect(windows[i]![0]).toBeGreaterThan(windows[i - 1]![0]);
+      expect(windows[i]![0]).toBeLessThan(windows[i - 1]![1]); // windows overlap
+    }
+    // A window's characters are what its tokens decode to.
+    const ids = embedder.tokenize(text);
+    expect(embedder.tokenize(text.slice(0, windows[1]![0])).length).toBeLessThanOrEqual(ids.length);
+    expect(embedder.windows('short text', 'document')).toEqual([[0, 10]]);
+  });
+});
+
+describe('a site index of format version 5', () => {
+  it('shows the start at once and, from the hit\'s text file, the passage with the query\'s words', async () => {
+    const { load, read } = recording(out);
+    const search = await SiteSearch.open(load);
+    expect(search.manifest.version).toBe(5);
+    const [quick] = await search.keywordSearch('oolong', 5, undefined, undefined, false);
+    expect(quick!.excerpt).toMatch(/^Kettle note 0/);
+    expect(quick!.excerpt).not.toContain('Oolong');
+    expect(read.some((name) => name.startsWith('text-'))).toBe(false);
+    const [hit] = await search.keywordSearch('oolong', 5);
+    expect(hit!.excerpt.startsWith('…')).toBe(true);
+    expect(hit!.highlights.map(([a, b]) => hit!.excerpt.slice(a, b))).toEqual(['Oolong', 'oolong']);
+    // Only the hit's text file was read, once.
+    const texts = read.filter((name) => name.startsWith('text-'));
+    expect(texts).toHaveLength(1);
+    await search.keywordSearch('oolong', 5);
+    expect(read.filter((name) => name.startsWith('text-'))).toHaveLength(1);
+  });
+
+  it('centres a section ranked by meaning alone on the window whose embedding won', async () => {
+    const search = await SiteSearch.open(fsLoader(out));
+    const embedded = embeddingText('Tea', ['Tea'], LONG);
+    const rows = await embedder.embed([embedded], 'document');
+    // The tiny random model gives similar windows similar vectors: the winner is the window whose
+    // stored (int8) row scores best, found here from the shard itself; a query where it is not the first.
+    const shard = await search.reader.shard(0);
+    const stored = dequantize(shard, shard.dims);
+    const winner = (query: Float32Array) => {
+      let best = -1;
+      let bestScore = -Infinity;
+      for (let r = 0; r < shard.rows; r++) {
+        const score = query.reduce((sum, x, d) => sum + x * stored[r * shard.dims + d]!, 0);
+        if (shard.owner[r] === 0 && score > bestScore) [best, bestScore] = [shard.window![r]!, score];
+      }
+      return best;
+    };
+    const queries = Array.from({ length: rows.rows }, (_, k) => rows.vectors.slice(k * rows.dims, (k + 1) * rows.dims));
+    const vector = queries.find((q) => winner(q) > 0)!;
+    const won = winner(vector);
+    expect((await search.vectorSearch(vector, 1))[0]).toMatchObject({ section: 0, window: won });
+    const [hit] = await search.semanticSearch('qqqzz', vector, { limit: 1, windows: finder() });
+    expect(hit!.section).toBe(0);
+    const [start, end] = embedder.windows(embedded, 'document')[won]!;
+    const shift = embedded.length - LONG.length;
+    const window = LONG.slice(start - shift, end - shift).replace(/\s+/g, ' ');
+    expect(window).toContain(plain(hit!.excerpt));
+    expect(hit!.excerpt.startsWith('…')).toBe(true);
+    // Without a finder (or a window), the section's start.
+    const [bare] = await search.semanticSearch('qqqzz', vector, { limit: 1 });
+    expect(bare!.excerpt).toMatch(/^Kettle note 0/);
+  });
+
+  it('keeps a section\'s rows in window order when a rebuild reuses them', async () => {
+    const again = await mkdtemp(join(tmpdir(), 'sgpt-passages-again-'));
+    dirs.push(again);
+    await buildSiteIndex({ site, out: again, model: MODEL });
+    await writeFile(join(site, 'extra.html'), '<html><head><title>Extra</title></head><body><main><h1>Extra</h1><p>More.</p></main></body></html>');
+    const summary = await buildSiteIndex({ site, out: again, model: MODEL });
+    await rm(join(site, 'extra.html'));
+    expect(summary.built.reused).toBeGreaterThan(0);
+    const before = await (await SiteSearch.open(fsLoader(out))).reader.shard(0);
+    const after = await (await SiteSearch.open(fsLoader(again))).reader.shard(0);
+    const windowsOf = (shard: typeof before, section: number) => [...shard.owner].flatMap((o, r) => (o === section ? [shard.window![r]] : []));
+    // The new page comes first (pages in path order): the long section is now section 1.
+    expect(windowsOf(after, 1)).toEqual(windowsOf(before, 0));
+    expect(windowsOf(after, 1).length).toBeGreaterThan(2);
+  });
+
+  it('refuses a bucket whose text files do not cover its sections, and a text file of another count', () => {
+    const ref = { name: 'sections-0.0123456789abcdef.json.gzip', bytes: 1, first: 0, count: 1 };
+    const bucket = (texts: unknown) => ({ pages: [{ index: 0, url: '/a.html', title: 'A' }], sections: [{ page: 0, anchor: '', title: 'A', path: ['A'], excerpt: 'x' }], texts });
+    expect(parseBucket(ref.name, bucket([{ name: 'text-0.0123456789abcdef.json.gzip', bytes: 9, count: 1 }]), ref)[0]!.text).toEqual({ file: { name: 'text-0.0123456789abcdef.json.gzip', bytes: 9, count: 1 }, index: 0 });
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: 'text-0.0123456789abcdef.json.gzip', bytes: 9, count: 2 }]), ref)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: '../x.json', bytes: 9, count: 1 }]), ref)).code).toBe('INDEX_INVALID');
+    expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: ['a', 'b'] }, 1)).message).toMatch(/holds 2 texts, its bucket lists 1/);
+    expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: [1] }, 1)).code).toBe('INDEX_INVALID');
+  });
+
+  it('names a text file that is missing when a hit needs it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-missing-'));
+    dirs.push(dir);
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    const search = await SiteSearch.open(fsLoader(dir));
+    const [info] = await search.reader.allSections();
+    await rm(join(dir, info!.text!.file.name));
+    // The start needs no text file; the passage names the one it needs.
+    expect(await search.keywordSearch('oolong', 5, undefined, undefined, false)).toHaveLength(1);
+    const error = await sgptRejection(search.keywordSearch('oolong', 5));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toContain(info!.text!.file.name);
+  });
+});
+
+/** Rewrite a built index as format version 4 wrote it: SGV1 shards (no window numbers), buckets without text files. */
+async function asVersion4(dir: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  manifest.version = 4;
+  for (const [i, ref] of manifest.shards.entries()) {
+    const bytes = await readFile(join(dir, ref.name));
+    const rows = ref.rows as number;
+    const v1 = new Uint8Array(bytes.length - 2 * rows);
+    v1.set(bytes.subarray(0, 12 + 8 * rows));
+    v1.set(new TextEncoder().encode('SGV1'), 0);
+    v1.set(bytes.subarray(12 + 10 * rows), 12 + 8 * rows);
+    const written = await fileRefFor(`vectors-${i}`, 'bin', v1);
+    await writeFile(join(dir, written.name), v1);
+    manifest.shards[i] = { ...written, rows };
+  }
+  const table = JSON.parse(gunzipSync(await readFile(join(dir, manifest.sections.name))).toString());
+  for (const [i, entry] of table.buckets.entries()) {
+    const bucket = JSON.parse(gunzipSync(await readFile(join(dir, entry.name))).toString());
+    delete bucket.texts;
+    const bytes = gzipSync(JSON.stringify(bucket));
+    const written = await fileRefFor(`sections-${i}`, 'json.gzip', bytes);
+    await writeFile(join(dir, written.name), bytes);
+    table.buckets[i] = { name: written.name, bytes: written.bytes, count: entry.count };
+  }
+  const tableBytes = gzipSync(JSON.stringify(table));
+  manifest.sections = await fileRefFor('sections', 'json.gzip', tableBytes);
+  await writeFile(join(dir, manifest.sections.name), tableBytes);
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
+describe('a site index of format version 4', () => {
+  it('is still read: excerpts are the sections\' starts, vectors have no window numbers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-v4-'));
+    dirs.push(dir);
+    await mkdir(dir, { recursive: true });
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    await asVersion4(dir);
+    const search = await SiteSearch.open(fsLoader(dir));
+    expect(search.manifest.version).toBe(4);
+    const [hit] = await search.keywordSearch('oolong', 5);
+    expect(hit!.excerpt).toMatch(/^Kettle note 0/);
+    const vector = (await embedder.embed([embeddingText('Tea', ['Tea'], LONG)], 'document')).vectors.slice(0, embedder.dims);
+    expect((await search.vectorSearch(vector, 1))[0]).toMatchObject({ section: 0, window: null });
+    const [fused] = await search.semanticSearch('qqqzz', vector, { limit: 1, windows: finder() });
+    expect(fused!.excerpt).toBe(hit!.excerpt);
+    // A rebuild over it reads its vectors (one shard: in order) and writes version 5.
+    const summary = await buildSiteIndex({ site, out: dir, model: MODEL });
+    expect(summary.built.reused).toBe(summary.built.sections);
+    expect((await SiteSearch.open(fsLoader(dir))).manifest.version).toBe(5);
+  });
+
+  it('refuses version 5 shards under a version 4 manifest (another layout), naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-mixed-'));
+    dirs.push(dir);
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    manifest.version = 4;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const search = await SiteSearch.open(fsLoader(dir));
+    const error = await sgptRejection(search.reader.shard(0));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(/^vectors-0\.[0-9a-f]{16}\.bin: expected magic SGV1, found "SGV2"/);
+  });
+});
+
+describe('documents given in the page', () => {
+  const docs = [
+    { id: 'tea', title: 'Tea', text: LONG },
+    { id: 'cups', title: 'Cups', text: 'Warm the cups first.' },
+  ];
+
+  it('centre a document ranked by meaning alone on its winning window, found by the worker\'s tokenizer', async () => {
+    const search = new DocumentSearch(docs);
+    const rows = (await embedder.embed([embeddingText('Tea', ['Tea'], LONG)], 'document')).rows;
+    const asked: string[][] = [];
+    const find: WindowFinder = async (texts) => (asked.push(texts), finder()(texts));
+    const [hit] = await search.fusedSearch('qqqzz', [{ id: 'tea', score: 0.9, chunk: 1, chunks: rows }], { method: 'convex', semanticWeight: 0.5 }, 1, undefined, find);
+    expect(asked).toHaveLength(1);
+    const embedded = embeddingText('Tea', ['Tea'], LONG);
+    const [start, end] = embedder.windows(embedded, 'document')[1]!;
+    const shift = embedded.length - LONG.length;
+    expect(LONG.slice(start - shift, end - shift).replace(/\s+/g, ' ')).toContain(plain(hit!.excerpt));
+    expect(hit!.excerpt).not.toMatch(/^Kettle note 0/);
+    // A document with the query's words centres on them; the worker is not asked.
+    const [word] = await search.fusedSearch('oolong', [{ id: 'tea', score: 0.9, chunk: 0, chunks: rows }], { method: 'convex', semanticWeight: 0.5 }, 1, undefined, find);
+    expect(word!.excerpt).toContain('Oolong');
+    expect(asked).toHaveLength(1);
+  });
+});
