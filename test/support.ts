@@ -1,4 +1,6 @@
 /** Helpers shared by the Vitest suites. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { SgptError } from '../src/errors';
 
@@ -35,4 +37,15 @@ export function sgptThrow(fn: () => unknown): SgptError {
     return error as SgptError;
   }
   throw new Error('expected an SgptError, but the call returned');
+}
+
+/** Every file of an index folder by name (base64); the manifest without its build time. */
+export async function indexFiles(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.startsWith('.')) continue;
+    const bytes = await readFile(join(dir, name));
+    files[name] = name === 'manifest.json' ? JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), built: null }) : bytes.toString('base64');
+  }
+  return files;
 }

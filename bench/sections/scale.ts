@@ -1,39 +1,38 @@
 /**
- * A synthetic site at scale (default 100,000 sections on 5,000 pages): build time and peak RSS of
- * `sgpt-search index` (a child process, measured by /usr/bin/time), index bytes, and query
- * latency p50/p95 in headless Chromium on the built site (typing to the fused, semantic results).
+ * A synthetic site at scale (default 100,000 sections on 5,000 pages, bench/synthetic-site.ts:
+ * headings and recombined Python-docs sentences, every section distinct): build time and peak RSS
+ * of `sgpt-search index` (a child process, /usr/bin/time), index bytes, an unchanged rebuild, and
+ * query latency p50/p95 in headless Chromium on the built site (keyword and fused results).
  *
- * Knobs (environment): SGPT_BENCH_SECTIONS (sections, default 100000; --quick 4000) and
- * SGPT_BENCH_DISTINCT (distinct page contents, in sections, default 4000): pages repeat with other
- * URLs once the distinct contents are used up, so the keyword index, section files, vector shards
- * and k-means see every section while the model embeds each distinct text once (the build
- * de-duplicates by text hash). A full 100k-section embedding run does not fit this 2-core machine's
- * bench budget; raise SGPT_BENCH_DISTINCT to the section count for it.
+ * The model cannot embed 100k sections on this 2-core machine in a bench run (hours): the builds
+ * take their vectors from an embedding cache filled with seeded synthetic vectors, so they run
+ * every step but the model (extraction, cache reads, k-means, int8 shards, keyword index, writing)
+ * and the queries run the real model on the query in the browser (the ranking of synthetic vectors
+ * means nothing; its cost is real). The real model's rate is measured on its own, building
+ * SGPT_BENCH_REAL_SECTIONS (default 1,000; 0 skips) sections of the same kind with no cache, and
+ * extrapolated.
  *
- * Baselines in this run: build time against the keyword-only pass over the same pages; peak RSS and
- * bytes against the same site at a tenth of the sections (how they grow); query latency against the
- * first keyword result of the same queries.
+ * Baselines in this run: the same site at a tenth of the sections (how time, memory and bytes
+ * grow); the keyword-only pass over the same pages; and, given SGPT_BENCH_BASELINE_CLI (the
+ * bin/sgpt-search.js of another build, e.g. a checkout from before the build was streamed), that
+ * CLI's peak RSS on the same site and cache.
  *
- *   SGPT_BENCH_SECTIONS=100000 npm run bench -- scale
+ *   npm run bench -- scale                                   # 100k sections, about an hour here
+ *   SGPT_BENCH_SECTIONS=20000 npm run bench -- scale         # smaller (--quick: 10k)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { extractSite } from '../../src/extract/site';
-import { fileRefFor, gzip } from '../../src/index/format';
-import { writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
-import { keywordText } from '../../src/search/texts';
+import { modelSource } from '../../src/build/default-model';
 import { routeSite } from '../../test/e2e/site-route';
 import { withBenchBrowser } from '../browser';
+import { keywordPass } from '../rebuild-rounds';
 import { median } from '../stats';
+import { fillSyntheticCache, writeSyntheticSite } from '../synthetic-site';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'scale';
-const PER_PAGE = 20;
-const POOL = '/work/shared/data/python-docs/sections.jsonl.gz';
 const BIN = resolve('bin/sgpt-search.js');
 const QUERIES = [
   'read a file line by line', 'what is a generator', 'sort a list of dictionaries', 'regular expression groups',
@@ -42,30 +41,6 @@ const QUERIES = [
   'run a subprocess and read its output', 'decimal floating point', 'iterate over two lists at once', 'class variables',
   'parse command line arguments', 'write json to a file', 'random numbers', 'measure execution time',
 ];
-
-const discard: AddFile = async (stem, ext, content, compress) => fileRefFor(stem, compress ? `${ext}.gzip` : ext, compress ? await gzip(content) : content);
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Writes `sections` sections on pages of PER_PAGE; page contents repeat after `distinct` sections. */
-async function writeSite(dir: string, sections: number, distinct: number): Promise<void> {
-  const pool = gunzipSync(readFileSync(POOL)).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { title: string; text: string });
-  const pages = Math.ceil(sections / PER_PAGE);
-  const distinctPages = Math.max(1, Math.ceil(distinct / PER_PAGE));
-  for (let p = 0; p < pages; p++) {
-    const key = p % distinctPages;
-    const folder = join(dir, `part-${Math.floor(p / 500)}`);
-    if (p % 500 === 0) await mkdir(folder, { recursive: true });
-    const body: string[] = [`<h1 id="top">Topic ${key}: ${escapeHtml(pool[key % pool.length]!.title)}</h1>`];
-    for (let s = 0; s < Math.min(PER_PAGE, sections - p * PER_PAGE); s++) {
-      const entry = pool[(key * PER_PAGE + s) % pool.length]!;
-      body.push(`<h2 id="s${s}">${escapeHtml(entry.title)}</h2><p>${escapeHtml(entry.text.slice(0, 800))}</p>`);
-    }
-    await writeFile(join(folder, `page-${p}.html`), `<!doctype html><meta charset="utf-8"><title>Topic ${key}</title><main>${body.join('\n')}</main>`);
-  }
-}
 
 async function dirBytes(dir: string): Promise<number> {
   let total = 0;
@@ -76,92 +51,128 @@ async function dirBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** Seconds and peak RSS (KB) of `sgpt-search index` as a child process. */
-function timedBuild(site: string, out: string, model: string | undefined): Promise<{ seconds: number; peakKb: number; summary: string }> {
-  const args = ['-f', '%M', process.execPath, BIN, 'index', site, '--out', out, '--no-runtime', ...(model ? ['--model', model] : [])];
+interface Build {
+  seconds: number;
+  peakMb: number;
+  summary: string;
+}
+
+/** Seconds and peak RSS of `sgpt-search index` (the CLI at `bin`) as a child process. */
+function timedBuild(site: string, out: string, options: { model?: string; cacheDir?: string; bin?: string }): Promise<Build> {
+  const args = ['-f', '%M', process.execPath, options.bin ?? BIN, 'index', site, '--out', out, '--no-runtime', '--no-model'];
+  if (options.model) args.push('--model', options.model);
+  if (options.cacheDir) args.push('--cache-dir', options.cacheDir);
   return new Promise((done, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const child = spawn('/usr/bin/time', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      const lines = stderr.trim().split('\n');
-      if (code !== 0) return reject(new Error(`sgpt-search index exited ${code}: ${stderr.slice(-2000)}`));
-      done({ seconds: (performance.now() - started) / 1000, peakKb: Number(lines.at(-1)), summary: lines.find((l) => l.startsWith('indexed')) ?? '' });
+      const lines = output.trim().split('\n');
+      if (code !== 0) return reject(new Error(`sgpt-search index exited ${code}: ${output.slice(-2000)}`));
+      done({ seconds: (performance.now() - started) / 1000, peakMb: Number(lines.at(-1)) / 1024, summary: lines.find((l) => l.startsWith('indexed')) ?? '' });
     });
   });
 }
 
-async function keywordOnly(site: string): Promise<number> {
-  const started = performance.now();
-  const pages = await extractSite(site, { skipDirs: [join(site, 'sgpt')] });
-  await writeKeyword(pages.flatMap((p) => p.sections.map(keywordText)), discard);
-  await writeSections(pages, 240, discard);
-  return (performance.now() - started) / 1000;
+interface QueryTimes {
+  keyword: number[];
+  fused: number[];
+}
+
+/** Typing each query into the element on the built site: ms to the keyword and to the fused (semantic) results. */
+async function queryTimes(site: string): Promise<QueryTimes> {
+  return withBenchBrowser(async (browser, base) => {
+    const context = await browser.newContext({ baseURL: base });
+    try {
+      const page = await context.newPage();
+      await routeSite(page, '/scale/', site, { attributes: 'limit="5"' });
+      await page.addInitScript(() => {
+        const w = window as unknown as { __marks: Record<string, Record<string, number>> };
+        w.__marks = {};
+        document.addEventListener('sgpt-results', (event) => {
+          const { stage, query } = (event as CustomEvent).detail as { stage: string; query: string };
+          (w.__marks[query] ??= {})[stage] ??= performance.now();
+        });
+      });
+      await page.goto('/scale/search.html');
+      const box = page.locator('sgpt-search#search').getByRole('combobox');
+      const times: QueryTimes = { keyword: [], fused: [] };
+      // The first query loads the model: measured apart, as warm-up.
+      for (const query of ['warm up the model', ...QUERIES]) {
+        const start = await page.evaluate(() => performance.now());
+        await box.fill(query);
+        await page.waitForFunction((q) => (window as unknown as { __marks: Record<string, Record<string, number>> }).__marks[q]?.semantic !== undefined, query, { timeout: 300_000 });
+        const marks = await page.evaluate((q) => (window as unknown as { __marks: Record<string, Record<string, number>> }).__marks[q]!, query);
+        if (query === 'warm up the model') continue;
+        times.fused.push(marks.semantic! - start);
+        times.keyword.push(marks.keyword! - start);
+      }
+      return times;
+    } finally {
+      await context.close();
+    }
+  });
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const sections = Number(process.env.SGPT_BENCH_SECTIONS ?? (ctx.quick ? 4000 : 100_000));
-  const distinct = Math.min(sections, Number(process.env.SGPT_BENCH_DISTINCT ?? 4000));
+  const sections = Number(process.env.SGPT_BENCH_SECTIONS ?? (ctx.quick ? 10_000 : 100_000));
+  const realSections = Number(process.env.SGPT_BENCH_REAL_SECTIONS ?? 1000);
+  const baselineCli = process.env.SGPT_BENCH_BASELINE_CLI;
+  const tenth = Math.round(sections / 10);
+  const model = modelSource(ctx.model);
   const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-scale-'));
   try {
-    const small = join(work, 'small');
-    const big = join(work, 'big');
-    log(`${SECTION}: writing synthetic sites of ${sections / 10} and ${sections} sections (${distinct} distinct)`);
-    await writeSite(small, Math.round(sections / 10), Math.min(distinct, Math.round(sections / 10)));
-    await writeSite(big, sections, distinct);
+    const [small, big, cacheDir] = [join(work, 'small'), join(work, 'big'), join(work, 'cache')];
+    log(`${SECTION}: writing synthetic sites of ${tenth} and ${sections} sections, and synthetic vectors for them`);
+    await writeSyntheticSite(small, tenth, 2);
+    await writeSyntheticSite(big, sections, 1);
+    for (const site of [small, big]) await fillSyntheticCache(site, join(site, 'sgpt'), cacheDir, model);
     log(`${SECTION}: building the tenth-size site`);
-    const smallBuild = await timedBuild(small, join(small, 'sgpt'), ctx.model);
+    const smallBuild = await timedBuild(small, join(small, 'sgpt'), { model: ctx.model, cacheDir });
     log(`${SECTION}: building the full site`);
-    const bigBuild = await timedBuild(big, join(big, 'sgpt'), ctx.model);
-    log(`${SECTION}: keyword-only pass over the full site`);
-    const keywordSeconds = await keywordOnly(big);
+    const bigBuild = await timedBuild(big, join(big, 'sgpt'), { model: ctx.model, cacheDir });
+    const oldBuild = baselineCli === undefined ? null : (log(`${SECTION}: the full site with ${baselineCli}`), await timedBuild(big, join(work, 'baseline-out'), { model: ctx.model, cacheDir, bin: resolve(baselineCli) }));
+    log(`${SECTION}: keyword-only pass over the full site, then an unchanged rebuild`);
+    const keyword = await keywordPass(big, join(big, 'sgpt'));
+    const rebuild = await timedBuild(big, join(big, 'sgpt'), { model: ctx.model });
     const [smallBytes, bigBytes] = [await dirBytes(join(small, 'sgpt')), await dirBytes(join(big, 'sgpt'))];
-
-    log(`${SECTION}: Chromium, ${QUERIES.length} queries on the built site`);
-    const { semantic, keyword } = await withBenchBrowser(async (browser, base) => {
-      const context = await browser.newContext({ baseURL: base });
-      try {
-        const page = await context.newPage();
-        await routeSite(page, '/scale/', big, { attributes: 'limit="5"' });
-        await page.addInitScript(() => {
-          const w = window as unknown as { __marks: Record<string, Record<string, number>> };
-          w.__marks = {};
-          document.addEventListener('sgpt-results', (event) => {
-            const { stage, query } = (event as CustomEvent).detail as { stage: string; query: string };
-            (w.__marks[query] ??= {})[stage] ??= performance.now();
-          });
-        });
-        await page.goto('/scale/search.html');
-        const box = page.locator('sgpt-search#search').getByRole('combobox');
-        const semanticMs: number[] = [];
-        const keywordMs: number[] = [];
-        // The first query loads the model: measured apart, as warm-up.
-        for (const query of ['warm up the model', ...QUERIES]) {
-          const start = await page.evaluate(() => performance.now());
-          await box.fill(query);
-          await page.waitForFunction((q) => (window as unknown as { __marks: Record<string, Record<string, number>> }).__marks[q]?.semantic !== undefined, query, { timeout: 300_000 });
-          const marks = await page.evaluate((q) => (window as unknown as { __marks: Record<string, Record<string, number>> }).__marks[q]!, query);
-          if (query === 'warm up the model') continue;
-          semanticMs.push(marks.semantic! - start);
-          keywordMs.push(marks.keyword! - start);
-        }
-        return { semantic: semanticMs, keyword: keywordMs };
-      } finally {
-        await context.close();
-      }
-    });
-    const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(0.95 * values.length) - 1)]!;
-    const note = `${sections} sections on ${Math.ceil(sections / PER_PAGE)} pages, ${distinct} distinct section contents (the rest repeat under other URLs); ${bigBuild.summary}`;
-    return [
-      { section: SECTION, name: `index build, ${sections} synthetic sections`, value: bigBuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: keywordSeconds }, note },
-      { section: SECTION, name: 'index build, peak RSS', value: bigBuild.peakKb / 1024, unit: 'MB', baseline: { name: `a tenth of the sections (${sections / 10})`, value: smallBuild.peakKb / 1024 }, note: 'the child process, /usr/bin/time %M' },
-      { section: SECTION, name: 'index bytes', value: bigBytes / 1e6, unit: 'MB', baseline: { name: 'a tenth of the sections', value: smallBytes / 1e6 }, note: `${(bigBytes / sections).toFixed(0)} B per section (model copy included)` },
-      { section: SECTION, name: 'query to semantic results, p50 (Chromium)', value: median(semantic), unit: 'ms', baseline: { name: 'first keyword result, p50', value: median(keyword) }, note: `${QUERIES.length} queries typed at once into the element, model loaded` },
-      { section: SECTION, name: 'query to semantic results, p95 (Chromium)', value: p95(semantic), unit: 'ms', baseline: { name: 'first keyword result, p95', value: p95(keyword) }, note: '' },
+    let real: { sections: number; build: Build } | null = null;
+    if (realSections > 0) {
+      log(`${SECTION}: the real model on ${realSections} sections (no cache), for its rate`);
+      const site = join(work, 'real');
+      await writeSyntheticSite(site, realSections, 3);
+      real = { sections: realSections, build: await timedBuild(site, join(site, 'sgpt'), { model: ctx.model }) };
+    }
+    log(`${SECTION}: Chromium, ${QUERIES.length} queries on each built site`);
+    const smallTimes = await queryTimes(small);
+    const bigTimes = await queryTimes(big);
+const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(0.95 * values.length) - 1)]!;
+    const note = `${bigBuild.summary}; vectors from a cache of synthetic vectors (no model)`;
+    const smallName = `${tenth} sections`;
+    const rows: BenchRow[] = [
+      { section: SECTION, name: `index build, ${sections} synthetic sections`, value: bigBuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: keyword.wall }, note: `${note}; ${smallName}: ${smallBuild.seconds.toFixed(1)} s` },
+      { section: SECTION, name: 'index build, peak RSS', value: bigBuild.peakMb, unit: 'MB', baseline: { name: smallName, value: smallBuild.peakMb }, note: `the child process, /usr/bin/time %M; ${(sections / tenth).toFixed(0)}x the sections` },
     ];
+    if (oldBuild !== null) rows.push({ section: SECTION, name: 'index build, peak RSS, this build', value: bigBuild.peakMb, unit: 'MB', baseline: { name: `${baselineCli} (same site and cache)`, value: oldBuild.peakMb }, note: `that CLI took ${oldBuild.seconds.toFixed(0)} s, this one ${bigBuild.seconds.toFixed(0)} s` });
+    rows.push(
+      { section: SECTION, name: 'index bytes', value: bigBytes / 1e6, unit: 'MB', baseline: { name: smallName, value: smallBytes / 1e6 }, note: `${(bigBytes / sections).toFixed(0)} B per section (no model copy)` },
+      { section: SECTION, name: `unchanged rebuild, ${sections} sections`, value: rebuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: keyword.wall }, note: `peak RSS ${rebuild.peakMb.toFixed(0)} MB; ${rebuild.summary}` },
+    );
+    if (real !== null) {
+      const rate = real.sections / real.build.seconds;
+      rows.push({ section: SECTION, name: `build with the real model, ${real.sections} sections, sections/s`, value: rate, unit: '/s', note: `${real.build.seconds.toFixed(0)} s, peak RSS ${real.build.peakMb.toFixed(0)} MB; ${sections} sections at this rate: ${(sections / rate / 3600).toFixed(1)} h` });
+    }
+    rows.push(
+      { section: SECTION, name: 'query to keyword results, p50 (Chromium)', value: median(bigTimes.keyword), unit: 'ms', baseline: { name: smallName, value: median(smallTimes.keyword) }, note: `${QUERIES.length} queries typed into the element, model loaded` },
+      { section: SECTION, name: 'query to keyword results, p95 (Chromium)', value: p95(bigTimes.keyword), unit: 'ms', baseline: { name: smallName, value: p95(smallTimes.keyword) }, note: '' },
+      { section: SECTION, name: 'query to fused results, p50 (Chromium)', value: median(bigTimes.fused), unit: 'ms', baseline: { name: smallName, value: median(smallTimes.fused) }, note: 'the real model embeds the query; the vectors searched are synthetic' },
+      { section: SECTION, name: 'query to fused results, p95 (Chromium)', value: p95(bigTimes.fused), unit: 'ms', baseline: { name: smallName, value: p95(smallTimes.fused) }, note: '' },
+    );
+    return rows;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import type { OutputDir } from '../index/node-files';
 import { MANIFEST } from '../index/reader';
 import { FILE_LIST, scriptPath, scriptText } from '../index/script-files';
-import { encodeJson } from '../index/format';
-import type { BuiltIndex } from '../index/writer';
+import { encodeJson, type Manifest } from '../index/format';
 import { listFiles } from './static-site';
 
 /** onnxruntime-web's plain build, as the runtime ships it (ort/). */
@@ -22,10 +21,11 @@ function script(path: string, bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Write the scripts into `out` for the index `built`, the model at `modelUrl` (relative to the
- * folder) and the runtime's WASM files, all already written there. Returns the scripts' bytes.
+ * Write the scripts into `out` for the index `built` (its files, read back from `out` one at a
+ * time), the model at `modelUrl` (relative to the folder) and the runtime's WASM files, all already
+ * written there. Returns the scripts' bytes.
  */
-export async function writeOfflineScripts(out: OutputDir, built: BuiltIndex, modelUrl: string): Promise<number> {
+export async function writeOfflineScripts(out: OutputDir, built: { manifest: Manifest; names: readonly string[] }, modelUrl: string): Promise<number> {
   const before = out.total;
   const paths: string[] = [];
   const put = async (path: string, bytes: Uint8Array) => {
@@ -33,8 +33,8 @@ export async function writeOfflineScripts(out: OutputDir, built: BuiltIndex, mod
     await out.put(scriptPath(path), script(path, bytes));
   };
   // The manifest as built: the copy written last also names the files the build owns, which a reader ignores.
-  for (const file of built.files) await put(file.name, file.name === MANIFEST ? encodeJson(built.manifest) : file.bytes);
-  const fromDisk = [...(await listFiles(join(out.dir, modelUrl))).map((file) => `${modelUrl}${file}`), ...ORT_FILES];
+  await put(MANIFEST, encodeJson(built.manifest));
+  const fromDisk = [...built.names, ...(await listFiles(join(out.dir, modelUrl))).map((file) => `${modelUrl}${file}`), ...ORT_FILES];
   for (const path of fromDisk) await put(path, new Uint8Array(await readFile(join(out.dir, ...path.split('/')))));
   await out.put(scriptPath(FILE_LIST), script(FILE_LIST, encodeJson(paths.sort())));
   return out.total - before;

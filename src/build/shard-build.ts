@@ -7,7 +7,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { shardFileName, shardSections, siteFingerprint, writeShardFile } from '../index/shard-file';
+import { DiskRowStore } from '../index/disk-rows';
+import { gatherRows } from '../index/row-store';
 import { SiteIndexer } from '../index/site-indexer';
+import type { Collected } from '../index/collect-vectors';
 import { sectionTexts } from '../index/writer';
 import { modelSource } from './default-model';
 import { checkInputs, formatBytes, openCache, readPages, type IndexRun } from './site-build';
@@ -34,16 +37,34 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
   const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
   try {
     const cache = await openCache(run, indexer.model);
-    const collected = await indexer.vectors(mine.map((s) => texts[s]!), mine.map((s) => hashes[s]!), {
-      ...(cache === null ? {} : { known: cache }),
-      batchSize: run.batchSize,
-      onProgress: run.onProgress,
-      signal: run.signal,
-    });
     await mkdir(out, { recursive: true });
     const path = join(out, shardFileName(shard));
-    const vectors = new Map(mine.map((s, i) => [hashes[s]!, collected.rowsOf[i]!]));
-    const bytes = await writeShardFile(path, { model: indexer.model, shard, site: { sections: hashes.length, fingerprint: siteFingerprint(hashes) } }, vectors);
+    // The vectors wait on disk beside the shard file until it is written: memory holds a block of them.
+    const store = await DiskRowStore.create(`${path}.${process.pid}.rows`, indexer.model.dims, run.rowBlock);
+    let written: { collected: Collected; bytes: number };
+    try {
+      const collected = await indexer.vectors(mine.map((s) => texts[s]!), mine.map((s) => hashes[s]!), {
+        store,
+        ...(cache === null ? {} : { known: cache }),
+        batchSize: run.batchSize,
+        onProgress: run.onProgress,
+        signal: run.signal,
+      });
+      const { rowsOf } = collected;
+      // Each text's rows are read back from the store as its entry is written.
+      async function* entries(): AsyncGenerator<[string, Float32Array[]]> {
+        const dims = store.dims;
+        for (const [i, s] of mine.entries()) {
+          const rows = await gatherRows(store, rowsOf[i]!);
+          yield [hashes[s]!, rowsOf[i]!.map((_, r) => rows.subarray(r * dims, (r + 1) * dims))];
+        }
+      }
+      const header = { model: indexer.model, shard, site: { sections: hashes.length, fingerprint: siteFingerprint(hashes) } };
+      written = { collected, bytes: await writeShardFile(path, header, Object.assign(entries(), { size: mine.length })) };
+    } finally {
+      await store.close();
+    }
+    const { collected, bytes } = written;
     return { path, shard, texts: mine.length, sections: hashes.length, embedded: collected.embedded, cached: collected.known, bytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await indexer.dispose();

@@ -45,6 +45,8 @@ export interface IndexRun {
   /** Filters read from each page's path (`--filter-from-path`), added to those its HTML or record gives. */
   filterFromPath?: PathFilterRule[];
   batchSize?: number;
+  /** Vectors held in memory at once while writing (default DEFAULT_ROW_BLOCK); the index's bytes do not depend on it. */
+  rowBlock?: number;
   /** Vectors from merged shard files (`sgpt-search merge`): the model is not loaded, nothing is embedded. */
   from?: MergedShards;
   /** The embedding cache's folder, kept between builds (e.g. by CI): vectors by (model hash, text hash). */
@@ -141,7 +143,18 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
     const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
     const cache = await openCache(run, indexer.model);
     const known = run.from?.known ?? cache;
+    // Index files go into place as they are made, and the vectors wait on disk: memory holds a block of them.
+    const names: string[] = [];
+    let bytes = 0;
+    const emit = async (name: string, content: Uint8Array) => {
+      names.push(name);
+      bytes += content.byteLength;
+      await target.put(name, content);
+    };
     const built = await indexer.build(pages, {
+      emit,
+      store: await target.rowStore(indexer.model.dims, run.rowBlock),
+      ...(run.rowBlock === undefined ? {} : { rowBlock: run.rowBlock }),
       previous,
       ...(known === null ? {} : { known }),
       shards: run.shards,
@@ -159,8 +172,8 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
     const runtimeBytes = run.runtime
       ? await writeRuntime(target, { webgpu: run.webgpu ?? true, offline: run.offline ?? false, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) })
       : 0;
-    const offlineBytes = run.offline && modelUrl !== undefined ? await writeOfflineScripts(target, built, modelUrl) : 0;
-    const bytes = await writeIndexDir(target, built);
+    const offlineBytes = run.offline && modelUrl !== undefined ? await writeOfflineScripts(target, { manifest: built.manifest, names }, modelUrl) : 0;
+    bytes += await writeIndexDir(target, built);
     if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, offlineBytes, seconds: (performance.now() - started) / 1000 };
   } finally {

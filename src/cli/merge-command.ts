@@ -52,14 +52,19 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (positionals.length < 2 || !values.out) throw new SgptError('INPUT_INVALID', `give the built-site folder, the shard files and --out\n${MERGE_USAGE}`);
   const run = runFromFlags(values, positionals[0]!, 'merge');
   const merged = await mergeShardFiles(await shardPaths(positionals.slice(1)));
-  if (run.shipModel) {
-    const source = modelSource(run.model);
-    const hash = await modelFolderHash(source);
-    if (hash !== merged.model.hash) {
-      throw new SgptError('INDEX_MODEL_MISMATCH', `--model ${source} is not the model the shards were built with (${merged.model.id}, hash ${merged.model.hash.slice(0, 12)}…): give that folder, or --no-model`);
+  let summary;
+  try {
+    if (run.shipModel) {
+      const source = modelSource(run.model);
+      const hash = await modelFolderHash(source);
+      if (hash !== merged.model.hash) {
+        throw new SgptError('INDEX_MODEL_MISMATCH', `--model ${source} is not the model the shards were built with (${merged.model.id}, hash ${merged.model.hash.slice(0, 12)}…): give that folder, or --no-model`);
+      }
     }
+    summary = await buildSiteIndex({ ...run, from: merged });
+  } finally {
+    await merged.close();
   }
-  const summary = await buildSiteIndex({ ...run, from: merged });
   process.stderr.write(`merged ${merged.count} shards: ${summaryLine(summary)} written to ${values.out}\n`);
   return 0;
 }

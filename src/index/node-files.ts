@@ -9,6 +9,7 @@
 import { lstat, mkdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
+import { DiskRowStore } from './disk-rows';
 import { checkFileName, decodeJson, encodeJson, fileContent, fileRefFor, gzip, parseManifest, parseOwned, verifyFile } from './format';
 import { IndexReader, MANIFEST, type FileLoader } from './reader';
 import type { BuiltIndex } from './writer';
@@ -68,6 +69,11 @@ export class OutputDir {
     await rm(join(out, STAGING), { recursive: true, force: true });
     await mkdir(join(out, STAGING));
     return new OutputDir(out, await ownedFiles(out));
+  }
+
+  /** A RowStore for the build's vectors in the staging folder (removed by close, or with the folder). */
+  rowStore(dims: number, bufferRows?: number): Promise<DiskRowStore> {
+    return DiskRowStore.create(join(this.dir, STAGING, 'vectors.f32'), dims, bufferRows);
   }
 
   /** Bytes of the files this build put in place so far (written or already there). */

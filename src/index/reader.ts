@@ -107,9 +107,14 @@ export class IndexReader {
 
   /** One shard's vectors, fetched and verified once. */
   shard(index: number): Promise<Shard> {
+    return once(this.shardCache, index, () => this.readShard(index));
+  }
+
+  /** Shard `index`, read and checked now and not kept (a rebuild streams the previous index's shards once). */
+  readShard(index: number): Promise<Shard> {
     const ref = this.manifest.shards[index];
     if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
-    return once(this.shardCache, index, () => verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections, this.manifest.version)));
+    return verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections, this.manifest.version));
   }
 
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */

@@ -12,7 +12,7 @@
  * same site.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SgptError } from '../errors';
 import type { ModelRef } from './format';
@@ -31,11 +31,6 @@ export interface ShardHeader {
   shard: { index: number; count: number };
   site: { sections: number; fingerprint: string };
   entries: number;
-}
-
-export interface ShardFile {
-  header: ShardHeader;
-  vectors: Map<string, Float32Array[]>;
 }
 
 /** "i/N" -> { index, count }, 0 ≤ i < N. */
@@ -70,28 +65,40 @@ export function shardSections(hashes: readonly string[], shard: { index: number;
   return mine;
 }
 
-/** Write a shard file (to a temporary name, then renamed: a killed job leaves no half file). */
-export async function writeShardFile(path: string, header: Omit<ShardHeader, 'format' | 'version' | 'entries'>, vectors: ReadonlyMap<string, readonly Float32Array[]>): Promise<number> {
+/** A shard file's entries: text hash -> its rows; iterated once, possibly reading the rows as it goes. */
+export type ShardEntries = { readonly size: number } & (Iterable<readonly [string, readonly Float32Array[]]> | AsyncIterable<readonly [string, readonly Float32Array[]]>);
+
+/** Write a shard file entry by entry (to a temporary name, then renamed: a killed job leaves no half file). */
+export async function writeShardFile(path: string, header: Omit<ShardHeader, 'format' | 'version' | 'entries'>, vectors: ShardEntries): Promise<number> {
   const full: ShardHeader = { format: SHARD_FORMAT, version: SHARD_VERSION, ...header, entries: vectors.size };
   const json = new TextEncoder().encode(JSON.stringify(full));
-  const parts: Uint8Array[] = [];
   const head = new Uint8Array(8);
   new DataView(head.buffer).setUint32(0, MAGIC, true);
   new DataView(head.buffer).setUint32(4, json.length, true);
-  parts.push(head, json);
-  for (const [hash, rows] of vectors) {
-    if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
-    const entry = encodeVectorEntry(rows, header.model.dims);
-    const prefix = new Uint8Array(20);
-    prefix.set(Buffer.from(hash, 'hex'), 0);
-    new DataView(prefix.buffer).setUint32(16, entry.length, true);
-    parts.push(prefix, entry);
-  }
-  const bytes = Buffer.concat(parts);
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
+  const file = await open(temporary, 'w');
+  let bytes = 0;
+  const write = async (part: Uint8Array) => {
+    await file.write(part);
+    bytes += part.length;
+  };
+  try {
+    await write(head);
+    await write(json);
+    for await (const [hash, rows] of vectors) {
+      if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
+      const entry = encodeVectorEntry(rows, header.model.dims);
+      const prefix = new Uint8Array(20);
+      prefix.set(Buffer.from(hash, 'hex'), 0);
+      new DataView(prefix.buffer).setUint32(16, entry.length, true);
+      await write(prefix);
+      await write(entry);
+    }
+  } finally {
+    await file.close();
+  }
   await rename(temporary, path);
-  return bytes.length;
+  return bytes;
 }
 
 function invalid(path: string, why: string): SgptError {
@@ -112,37 +119,89 @@ function checkHeader(path: string, value: unknown): ShardHeader {
   return h;
 }
 
-export async function readShardFile(path: string): Promise<ShardFile> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new SgptError('INPUT_INVALID', `cannot read shard file ${path}: ${(error as Error).message}`);
+/** Bytes read at once while scanning a shard file's entry prefixes. */
+const SCAN_BLOCK = 256 * 1024;
+
+/**
+ * A shard file opened for a merge: its header checked and its entries located (each entry's
+ * prefix read and its bounds checked, no text twice, nothing after the last), but no vectors held:
+ * `read` reads one text's entry and checks its checksum when the build asks for it, so a merge
+ * holds a block of vectors, not every shard's.
+ */
+export class ShardReader {
+  private constructor(
+    readonly path: string,
+    readonly header: ShardHeader,
+    private readonly file: FileHandle,
+    /** Text hash -> [entry number, byte offset of its vector entry, its length]. */
+    private readonly entries: Map<string, [number, number, number]>,
+  ) {}
+
+  static async open(path: string): Promise<ShardReader> {
+    let file: FileHandle;
+    try {
+      file = await open(path, 'r');
+    } catch (error) {
+      throw new SgptError('INPUT_INVALID', `cannot read shard file ${path}: ${(error as Error).message}`);
+    }
+    try {
+      const size = (await file.stat()).size;
+      const read = async (at: number, length: number) => {
+        const bytes = Buffer.alloc(Math.max(0, Math.min(length, size - at)));
+        await file.read(bytes, 0, bytes.length, at);
+        return bytes;
+      };
+      const head = await read(0, 8);
+      if (head.length < 8 || head.readUInt32LE(0) !== MAGIC) throw invalid(path, 'it does not start with the shard magic');
+      const jsonEnd = 8 + head.readUInt32LE(4);
+      if (jsonEnd > size) throw invalid(path, 'its header runs past the end');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse((await read(8, jsonEnd - 8)).toString('utf8'));
+      } catch {
+        throw invalid(path, 'its header is not JSON');
+      }
+      const header = checkHeader(path, parsed);
+      const entries = new Map<string, [number, number, number]>();
+      let block = Buffer.alloc(0);
+      let blockAt = 0;
+      let at = jsonEnd;
+      for (let e = 0; e < header.entries; e++) {
+        if (at + 20 > size) throw invalid(path, `entry ${e} of ${header.entries} is missing`);
+        if (at + 20 > blockAt + block.length) [block, blockAt] = [await read(at, SCAN_BLOCK), at];
+        const hash = block.subarray(at - blockAt, at - blockAt + 16).toString('hex');
+        const length = block.readUInt32LE(at - blockAt + 16);
+        if (at + 20 + length > size) throw invalid(path, `entry ${e} runs past the end`);
+        if (entries.has(hash)) throw invalid(path, `text ${hash} appears twice`);
+        entries.set(hash, [e, at + 20, length]);
+        at += 20 + length;
+      }
+      if (at !== size) throw invalid(path, `${size - at} bytes follow the last entry`);
+      return new ShardReader(path, header, file, entries);
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 8 || view.getUint32(0, true) !== MAGIC) throw invalid(path, 'it does not start with the shard magic');
-  const jsonEnd = 8 + view.getUint32(4, true);
-  if (jsonEnd > bytes.length) throw invalid(path, 'its header runs past the end');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.subarray(8, jsonEnd).toString('utf8'));
-  } catch {
-    throw invalid(path, 'its header is not JSON');
+
+  /** The text hashes it holds, in file order. */
+  hashes(): IterableIterator<string> {
+    return this.entries.keys();
   }
-  const header = checkHeader(path, parsed);
-  const vectors = new Map<string, Float32Array[]>();
-  let at = jsonEnd;
-  for (let e = 0; e < header.entries; e++) {
-    if (at + 20 > bytes.length) throw invalid(path, `entry ${e} of ${header.entries} is missing`);
-    const hash = bytes.subarray(at, at + 16).toString('hex');
-    const length = view.getUint32(at + 16, true);
-    if (at + 20 + length > bytes.length) throw invalid(path, `entry ${e} runs past the end`);
-    const rows = decodeVectorEntry(bytes.subarray(at + 20, at + 20 + length), header.model.dims);
-    if (rows === null) throw invalid(path, `entry ${e} fails its checksum`);
-    if (vectors.has(hash)) throw invalid(path, `text ${hash} appears twice`);
-    vectors.set(hash, rows);
-    at += 20 + length;
+
+  /** The rows of a text, read and checked now; null when the file does not hold it. */
+  async read(hash: string): Promise<Float32Array[] | null> {
+    const entry = this.entries.get(hash);
+    if (entry === undefined) return null;
+    const [number, offset, length] = entry;
+    const bytes = new Uint8Array(length);
+    await this.file.read(bytes, 0, length, offset);
+    const rows = decodeVectorEntry(bytes, this.header.model.dims);
+    if (rows === null) throw invalid(this.path, `entry ${number} fails its checksum`);
+    return rows;
   }
-  if (at !== bytes.length) throw invalid(path, `${bytes.length - at} bytes follow the last entry`);
-  return { header, vectors };
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
 }

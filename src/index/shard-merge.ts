@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { SgptError } from '../errors';
 import type { ModelRef } from './format';
-import { readShardFile, type ShardHeader } from './shard-file';
+import { ShardReader, type ShardHeader } from './shard-file';
 import type { KnownVectors } from './vector-cache';
 
 export interface MergedShards {
@@ -15,6 +15,8 @@ export interface MergedShards {
   known: KnownVectors;
   /** Distinct texts held. */
   texts: number;
+  /** Closes the shard files. */
+  close(): Promise<void>;
 }
 
 const label = (h: ShardHeader) => `${h.shard.index}/${h.shard.count}`;
@@ -47,16 +49,27 @@ export function checkShardSet(files: ReadonlyArray<{ path: string; header: Shard
   if (missing.length > 0) throw new SgptError('INPUT_INVALID', `missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} (given ${files.length} of ${count})`);
 }
 
+/**
+ * Opens and checks the shard files of one build. Their vectors stay on disk: `known` reads a text's
+ * entry when the build asks for it (a corrupt entry is INDEX_INVALID then, naming the file). Close
+ * the files with `close` once the build is written.
+ */
 export async function mergeShardFiles(paths: readonly string[]): Promise<MergedShards> {
-  const files = [];
-  for (const path of paths) files.push({ path, ...(await readShardFile(path)) });
-  checkShardSet(files);
-  const vectors = new Map<string, Float32Array[]>();
-  for (const file of files) for (const [hash, rows] of file.vectors) vectors.set(hash, rows);
+  const files: ShardReader[] = [];
+  try {
+    for (const path of paths) files.push(await ShardReader.open(path));
+    checkShardSet(files);
+  } catch (error) {
+    await Promise.all(files.map((file) => file.close()));
+    throw error;
+  }
+  const byHash = new Map<string, ShardReader>();
+  for (const file of files) for (const hash of file.hashes()) byHash.set(hash, file);
   return {
     model: files[0]!.header.model,
     count: files[0]!.header.shard.count,
-    texts: vectors.size,
-    known: { get: async (hash) => vectors.get(hash) ?? null },
+    texts: byHash.size,
+    known: { get: async (hash) => (await byHash.get(hash)?.read(hash)) ?? null },
+    close: async () => void (await Promise.all(files.map((file) => file.close()))),
   };
 }

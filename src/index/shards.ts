@@ -1,8 +1,12 @@
 /**
  * IVF sharding: rows go to the shard of their nearest spherical k-means centroid (the ranking
- * code's kmeans), so a query reads only the shards whose centroids are nearest to it.
+ * code's kmeans), so a query reads only the shards whose centroids are nearest to it. The rows are
+ * read from a RowStore a block at a time: k-means trains on its seeded sample (at most 256 rows
+ * per shard, gathered once), then every row is assigned block by block, so memory holds the
+ * sample, not the site's vectors. The same rows in any store give the same shards.
  */
-import { sphericalKMeans } from '../search/kmeans';
+import { assignRows, planKMeans, trainKMeans } from '../search/kmeans';
+import { DEFAULT_ROW_BLOCK, gatherRows, type RowStore } from './row-store';
 
 export interface ShardAssignment {
   /** row -> shard */
@@ -11,9 +15,25 @@ export interface ShardAssignment {
   centroids: Float32Array;
 }
 
-/** `initial`: centroids to start from (the previous build's, when it had k shards too). */
-export function assignShards(vectors: Float32Array, rows: number, dims: number, k: number, initial?: Float32Array): ShardAssignment {
-  if (k <= 1) return { assignment: new Int32Array(rows), centroids: new Float32Array(0) };
-  const result = sphericalKMeans(vectors, dims, initial === undefined ? { k } : { k, initial });
-  return { assignment: result.assignments, centroids: result.centroids };
+/**
+ * `positions[r]`: where row r is in `store`. `initial`: centroids to start from (the previous
+ * build's, when it had k shards too). `block`: rows read at once when assigning.
+ */
+export async function assignShards(store: RowStore, positions: Int32Array, k: number, initial?: Float32Array, block = DEFAULT_ROW_BLOCK): Promise<ShardAssignment> {
+  const rows = positions.length;
+  const assignment = new Int32Array(rows);
+  if (k <= 1) return { assignment, centroids: new Float32Array(0) };
+  const options = initial === undefined ? { k } : { k, initial };
+  const plan = planKMeans(rows, options);
+  const { dims } = store;
+  const trained = trainKMeans(await gatherRows(store, plan.sample.map((r) => positions[r]!), block), dims, plan, options);
+  // Trained on every row and converged: the last pass already assigned them to these centroids.
+  if (plan.sample.length === rows && trained.converged) assignment.set(trained.labels);
+  else {
+    for (let first = 0; first < rows; first += block) {
+      const count = Math.min(block, rows - first);
+      assignRows(await gatherRows(store, positions.subarray(first, first + count), block), count, trained.centroids, dims, assignment.subarray(first, first + count));
+    }
+  }
+  return { assignment, centroids: trained.centroids };
 }

@@ -1,11 +1,15 @@
 /**
  * Builds a site index from extracted pages: embeds each section (reusing the vectors of sections
  * whose text, model and mode are unchanged since the previous build), quantises to int8, splits
- * the vectors into IVF shards, builds the keyword index, and returns the files to write with the
- * manifest last. No fs here: the caller writes the files (see ./node-files).
+ * the vectors into IVF shards, builds the keyword index, and hands each file to `emit` as it is
+ * made (or keeps them), the manifest last. The vectors wait in a RowStore (./row-store), which the
+ * caller may put on disk: then the build holds a block of vectors at a time, not all of them.
+ * No fs here: the caller writes the files (see ./node-files).
  */
+import { createHash } from 'node:crypto';
 import type { EmbedOptions } from '../embed/types';
-import { collectVectors, type DocumentEmbedder } from './collect-vectors';
+import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
+import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
 import type { KnownVectors } from './vector-cache';
 import { Bm25Index, encodeHead } from '../search/bm25';
 import { languageCode, loadLanguages } from '../search/languages';
@@ -15,7 +19,7 @@ import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
-import { assignShards } from './shards';
+import { assignShards, type ShardAssignment } from './shards';
 import { writeFilters } from './filters';
 import {
   FORMAT_NAME,
@@ -27,7 +31,6 @@ import {
   encodeShard,
   MAX_WINDOWS,
   fileRefFor,
-  sha256Hex,
   type BucketFile,
   type FileRef,
   type Manifest,
@@ -61,13 +64,19 @@ export interface BuildOptions {
   excerptChars?: number;
   /** Sequences per model call (default: the engine's). */
   batchSize?: number;
+  /** Where the vectors wait between collecting and writing (default: memory); the build closes it. */
+  store?: RowStore;
+  /** Vectors read from the store at once (default DEFAULT_ROW_BLOCK); the output does not depend on it. */
+  rowBlock?: number;
+  /** Receives each file (not the manifest) as soon as it is made; without it the files are kept in `files`. */
+  emit?: (name: string, bytes: Uint8Array) => Promise<void>;
   onProgress?: EmbedOptions['onProgress'];
   signal?: AbortSignal;
 }
 
 export interface BuiltIndex {
   manifest: Manifest;
-  /** Files to write, by name; manifest.json comes last. */
+  /** Files to write, by name; manifest.json comes last (with `emit`, the manifest only). */
   files: Array<{ name: string; bytes: Uint8Array }>;
   /** Sections embedded now, reused from the previous index, or taken from `known` (cache or shard files). */
   stats: { pages: number; sections: number; vectors: number; embedded: number; reused: number; cached: number; shards: number };
@@ -109,42 +118,49 @@ async function previousCentroids(previous: IndexReader | null | undefined, model
   return (await previous.centroids().catch(() => null)) ?? undefined;
 }
 
-/** Vectors of the previous build keyed by section text hash, when its model and mode match (those of readable files only). */
-async function reusable(previous: IndexReader | null | undefined, model: ModelRef): Promise<Map<string, Float32Array[]>> {
-  const byHash = new Map<string, Float32Array[]>();
-  if (!sameModel(previous, model)) return byHash;
-  // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
-  const hashes = await previous.textHashes().catch(() => null);
-  if (hashes === null) return byHash;
-  // Sections with the same text have the same vectors: take them from the first such section only.
-  const source = new Map<string, number>();
-  hashes.forEach((hash, section) => {
-    if (!source.has(hash)) source.set(hash, section);
-  });
-  // A section's rows in window order: by their window numbers; an index before them (SGV1 shards)
-  // wrote them in order within a shard, so only a section whose rows share one shard is reused.
-  const found = new Map<string, Array<{ window: number; shard: number; vector: Float32Array }>>();
-  for (let s = 0; s < previous.manifest.shards.length; s++) {
-    const shard = await previous.shard(s).catch(() => null);
-    if (shard === null) continue;
-    const vectors = dequantize(shard, shard.dims);
-    for (let r = 0; r < shard.rows; r++) {
-      const section = shard.owner[r]!;
-      const hash = hashes[section]!;
-      if (source.get(hash) !== section) continue;
-      const rows = found.get(hash) ?? [];
-      rows.push({ window: shard.window?.[r] ?? rows.length, shard: s, vector: vectors.subarray(r * shard.dims, (r + 1) * shard.dims) });
-      found.set(hash, rows);
-    }
-  }
-  const windowed = previous.manifest.version >= 5;
-  for (const [hash, rows] of found) {
-    rows.sort((a, b) => a.window - b.window);
-    // Every window 0 … n−1 once (an unreadable shard leaves gaps: those sections are embedded again).
-    const whole = windowed ? rows.every((row, k) => row.window === k) : rows.every((row) => row.shard === rows[0]!.shard);
-    if (whole) byHash.set(hash, rows.map((row) => row.vector));
-  }
-  return byHash;
+/** The previous build's rows when its model and mode match (those of readable shards only), a shard at a time. */
+function previousRows(previous: IndexReader | null | undefined, model: ModelRef, hashes: readonly string[] | null): PreviousRows | undefined {
+  if (!sameModel(previous, model) || hashes === null) return undefined;
+  return {
+    each: async (wanted, take) => {
+      // Sections with the same text have the same vectors: take them from the first such section only.
+      const source = new Map<string, number>();
+      hashes.forEach((hash, section) => {
+        if (wanted.has(hash) && !source.has(hash)) source.set(hash, section);
+      });
+      if (source.size === 0) return;
+      // A section's rows may sit in several shards: collectVectors puts them back in window order.
+      for (let s = 0; s < previous.manifest.shards.length; s++) {
+        // A damaged previous index (missing or corrupt files) gives what can still be read: the rest is embedded again.
+        const shard = await previous.readShard(s).catch(() => null);
+        if (shard === null) continue;
+        const vectors = dequantize(shard, shard.dims);
+        for (let r = 0; r < shard.rows; r++) {
+          const section = shard.owner[r]!;
+          const hash = hashes[section]!;
+          if (source.get(hash) === section) await take(hash, vectors.subarray(r * shard.dims, (r + 1) * shard.dims), s, shard.window?.[r] ?? null);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The previous build's clustering when this build is that build again: the same sections in the
+ * same order, every row taken from it, as many rows and shards. k-means started from its centroids
+ * would spend a pass over every row to find each where the previous build put it: that build
+ * assigned these rows to these centroids (as int8 after a rebuild, so k-means would stop there
+ * with the same bytes; as float after a first build, where it might move a row on the edge of two
+ * shards). Keeping them costs nothing and leaves the vector files unchanged. Null when anything
+ * differs (then k-means runs).
+ */
+async function keptClustering(previous: IndexReader | null | undefined, model: ModelRef, previousHashes: readonly string[] | null, hashes: readonly string[], k: number, rows: { position: Int32Array; previousShard: Int32Array }): Promise<ShardAssignment | null> {
+  if (!sameModel(previous, model) || previousHashes === null || k <= 1 || previous.manifest.shards.length !== k || previous.manifest.counts.vectors !== rows.position.length) return null;
+  if (previousHashes.length !== hashes.length || previousHashes.some((hash, s) => hash !== hashes[s])) return null;
+  const assignment = Int32Array.from(rows.position, (p) => rows.previousShard[p]!);
+  if (assignment.includes(-1)) return null;
+  const centroids = await previousCentroids(previous, model, k);
+  return centroids === undefined ? null : { assignment, centroids };
 }
 
 /** Adds a file to the build under an immutable name (`stem.<hash16>.ext`, gzipped when `compress`). */
@@ -221,61 +237,84 @@ export async function writeKeyword(texts: readonly string[], add: AddFile, langs
 
 export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
-  if (embedder.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims but the model ref says ${model.dims}`);
+  const store = options.store ?? new MemoryRowStore(model.dims);
+  try {
+    return await writeIndex(pages, embedder, store, options);
+  } finally {
+    await store.close();
+  }
+}
+
+async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
+  const { model } = options;
+  if (embedder.dims !== model.dims || store.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims and the row store ${store.dims} but the model ref says ${model.dims}`);
   const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
+  const sectionCount = hashes.length;
   const filters = pages.flatMap((page) => page.sections.map((section) => section.filters));
+  const files: Array<{ name: string; bytes: Uint8Array }> = [];
+  const emit = options.emit ?? (async (name: string, bytes: Uint8Array) => void files.push({ name, bytes }));
+  const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
+    const bytes = compress ? await gzip(content) : content;
+    const ref = await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes);
+    await emit(ref.name, bytes);
+    return ref;
+  };
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
+  const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().catch(() => null) : null;
   const collected = await collectVectors(texts, hashes, embedder, {
-    previous: await reusable(options.previous, model),
+    previous: previousRows(options.previous, model, previousHashes),
     known: options.known,
+    store,
     batchSize: options.batchSize,
     onProgress: options.onProgress,
     signal: options.signal,
   });
   const { rowsOf } = collected;
-  const dims = model.dims;
-  const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
-  const vectors = new Float32Array(rowCount * dims);
-  const owner = new Int32Array(rowCount);
-  const window = new Uint16Array(rowCount);
-  let row = 0;
   rowsOf.forEach((rows, s) => {
     if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(texts[s]!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
-    rows.forEach((v, k) => {
-      vectors.set(v, row * dims);
+  });
+  texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
+  // The keyword side first, so its working memory is freed before k-means gathers its sample.
+  const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
+  const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
+  const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
+  const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
+  keywordTexts.length = 0;
+
+  // Row r of the index: window window[r] of section owner[r], its vector at store position position[r].
+  const dims = model.dims;
+  const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
+  const owner = new Int32Array(rowCount);
+  const window = new Uint16Array(rowCount);
+  const position = new Int32Array(rowCount);
+  let row = 0;
+  rowsOf.forEach((rows, s) => {
+    rows.forEach((p, k) => {
+      position[row] = p;
       window[row] = k;
       owner[row++] = s;
     });
   });
 
-  // IVF shards.
+  // IVF shards, each written as soon as its members are read back.
+  const block = options.rowBlock ?? DEFAULT_ROW_BLOCK;
   const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
-  const { assignment, centroids } = assignShards(vectors, rowCount, dims, shardCount, await previousCentroids(options.previous, model, shardCount));
-  const files: Array<{ name: string; bytes: Uint8Array }> = [];
-  const add = async (stem: string, ext: string, content: Uint8Array, compress = false): Promise<FileRef> => {
-    const bytes = compress ? await gzip(content) : content;
-    const ref = await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes);
-    files.push({ name: ref.name, bytes });
-    return ref;
-  };
+  const { assignment, centroids } =
+    (await keptClustering(options.previous, model, previousHashes, hashes, shardCount, { position, previousShard: collected.previousShard })) ??
+    (await assignShards(store, position, shardCount, await previousCentroids(options.previous, model, shardCount), block));
+  // Each section's shards, for the filter table (none without filters: a Set per section is not free).
+  const shardsOf = filters.some((f) => f !== undefined) ? Array.from({ length: sectionCount }, () => new Set<number>()) : [];
+  if (shardsOf.length > 0) for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
+  const members = shardMembers(assignment, shardCount);
   const shardRefs: ShardRef[] = [];
-  const shardsOf = texts.map(() => new Set<number>());
-  for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
   for (let k = 0; k < shardCount; k++) {
-    const members: number[] = [];
-    for (let r = 0; r < rowCount; r++) if (assignment[r] === k) members.push(r);
-    const part = new Float32Array(members.length * dims);
-    members.forEach((r, i) => part.set(vectors.subarray(r * dims, (r + 1) * dims), i * dims));
-    const q = quantize(part, dims);
-    const bytes = encodeShard({ rows: members.length, dims, owner: Int32Array.from(members, (r) => owner[r]!), window: Uint16Array.from(members, (r) => window[r]!), ...q });
-    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: members.length });
+    const rows = members[k]!;
+    const q = quantize(await gatherRows(store, rows.map((r) => position[r]!), block), dims);
+    const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), window: Uint16Array.from(rows, (r) => window[r]!), ...q });
+    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: rows.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
-  const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
-  const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
-  const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
-  const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
   const filtersRef = await writeFilters(filters, shardsOf, add);
 
   const manifest: Manifest = {
@@ -284,7 +323,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     built: new Date().toISOString(),
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
-    counts: { pages: pages.length, sections: texts.length, vectors: rowCount },
+    counts: { pages: pages.length, sections: sectionCount, vectors: rowCount },
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
@@ -301,7 +340,7 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
     files,
     stats: {
       pages: manifest.counts.pages,
-      sections: texts.length,
+      sections: sectionCount,
       vectors: rowCount,
       embedded: collected.embedded,
       reused: collected.reused,
@@ -309,6 +348,16 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
       shards: shardCount,
     },
   };
+}
+
+/** The rows of each shard, ascending. */
+function shardMembers(assignment: Int32Array, shardCount: number): Int32Array[] {
+  const sizes = new Int32Array(shardCount);
+  for (const k of assignment) sizes[k]!++;
+  const members = Array.from(sizes, (size) => new Int32Array(size));
+  const fill = new Int32Array(shardCount);
+  assignment.forEach((k, r) => (members[k]![fill[k]!++] = r));
+  return members;
 }
 
 /**
@@ -327,8 +376,8 @@ export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: str
     }
   }
   if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
-  const hashes: string[] = [];
-  for (const text of texts) hashes.push((await sha256Hex(text)).slice(0, 32));
+  // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
+  const hashes = texts.map((text) => createHash('sha256').update(text).digest('hex').slice(0, 32));
   return { texts, keywordTexts, langs, hashes };
 }
 

@@ -97,22 +97,32 @@ function checkShape(vectors: Float32Array, dims: number): number {
   return rows;
 }
 
-/** Best cluster of each listed row (ties: lower id) and its cosine. */
-function assign(vectors: Float32Array, rowIds: Int32Array | null, count: number, centroids: Float32Array, k: number, dims: number, out: Int32Array, sims: Float64Array): void {
-  for (let i = 0; i < count; i++) {
-    const base = (rowIds === null ? i : rowIds[i]!) * dims;
-    let best = 0;
-    let bestSim = -Infinity;
-    for (let c = 0; c < k; c++) {
-      const sim = fastDot(vectors, base, centroids, c * dims, dims);
-      if (sim > bestSim) {
-        bestSim = sim;
-        best = c;
-      }
-    }
-    out[i] = best;
-    sims[i] = bestSim;
+/** A row's nearest centroid (ties: lower id), its cosine with it, and the best cosine with any other. */
+interface Nearest {
+  best: number;
+  sim: number;
+  second: number;
+}
+
+function nearest(vectors: Float32Array, base: number, centroids: Float32Array, k: number, dims: number, out: Nearest): Nearest {
+  out.best = 0;
+  out.sim = -Infinity;
+  out.second = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const sim = fastDot(vectors, base, centroids, c * dims, dims);
+    if (sim > out.sim) {
+      out.second = out.sim;
+      out.sim = sim;
+      out.best = c;
+    } else if (sim > out.second) out.second = sim;
   }
+  return out;
+}
+
+/** Best cluster of each of `count` contiguous rows (ties: lower id). */
+function assign(vectors: Float32Array, count: number, centroids: Float32Array, k: number, dims: number, out: Int32Array): void {
+  const found: Nearest = { best: 0, sim: 0, second: 0 };
+  for (let i = 0; i < count; i++) out[i] = nearest(vectors, i * dims, centroids, k, dims, found).best;
 }
 
 /** Scale each centroid to unit length; a zero row stays zero (the caller re-seeds it). */
@@ -123,24 +133,23 @@ function normalizeRows(data: Float32Array, rows: number, dims: number): void {
   }
 }
 
-/** k-means++: the first centre uniformly, then each next one with probability ∝ squared distance (2 − 2·cos). */
-function seedCentroids(vectors: Float32Array, sample: Int32Array, k: number, dims: number, random: () => number): Float32Array {
+/** k-means++ over the sample's rows: the first centre uniformly, then each next one with probability ∝ squared distance (2 − 2·cos). */
+function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number): Float32Array {
   const centroids = new Float32Array(k * dims);
-  const n = sample.length;
   const nearest = new Float64Array(n).fill(Infinity);
-  let chosen = sample[Math.floor(random() * n)]!;
+  let chosen = Math.floor(random() * n);
   for (let c = 0; c < k; c++) {
-    centroids.set(vectors.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
+    centroids.set(sample.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
     if (c === k - 1) break;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const distance = Math.max(0, 2 - 2 * fastDot(vectors, sample[i]! * dims, centroids, c * dims, dims));
+      const distance = Math.max(0, 2 - 2 * fastDot(sample, i * dims, centroids, c * dims, dims));
       if (distance < nearest[i]!) nearest[i] = distance;
       total += nearest[i]!;
     }
     // All remaining points coincide with a centre: take the next sample point in order.
     if (total === 0) {
-      chosen = sample[(c + 1) % n]!;
+      chosen = (c + 1) % n;
       continue;
     }
     let target = random() * total;
@@ -152,7 +161,7 @@ function seedCentroids(vectors: Float32Array, sample: Int32Array, k: number, dim
         break;
       }
     }
-    chosen = sample[pick]!;
+    chosen = pick;
   }
   return centroids;
 }
@@ -171,62 +180,194 @@ function sampleRows(rows: number, size: number, random: () => number): Int32Arra
   return all.subarray(0, size).sort();
 }
 
-/** Cluster L2-normalised `vectors` (rows × dims) by cosine. */
-export function sphericalKMeans(vectors: Float32Array, dims: number, options: KMeansOptions): KMeansResult {
-  const rows = checkShape(vectors, dims);
+/** Which rows train k-means (a seeded sample, ascending), and the PRNG that seeding goes on with. */
+export interface KMeansPlan {
+  rows: number;
+  k: number;
+  sample: Int32Array;
+  random: () => number;
+}
+
+/**
+ * Step one of sphericalKMeans, for callers that keep their vectors elsewhere (a build spills them
+ * to disk): the rows to gather for trainKMeans. Then assignRows over every row, in any blocks.
+ */
+export function planKMeans(rows: number, options: KMeansOptions): KMeansPlan {
   const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k > rows) throw new SgptError('INPUT_INVALID', `k-means k must be an integer in [1, ${rows}] for ${rows} vectors, got ${k}`);
-  const maxIterations = options.iterations ?? 20;
   const random = seededRandom(options.seed ?? 1);
-  const sample = sampleRows(rows, k * (options.samplePerCluster ?? 256), random);
-  const n = sample.length;
+  return { rows, k, sample: sampleRows(rows, k * (options.samplePerCluster ?? 256), random), random };
+}
+
+export interface KMeansTraining {
+  /** k * dims, each row unit length. */
+  centroids: Float32Array;
+  /** Sample position -> cluster id, under the final centroids when `converged`. */
+  labels: Int32Array;
+  iterations: number;
+  converged: boolean;
+}
+
+/** Step two: Lloyd iterations on the plan's sample rows, gathered in sample order (n × dims). */
+export function trainKMeans(sample: Float32Array, dims: number, plan: KMeansPlan, options: KMeansOptions): KMeansTraining {
+  const { k, random } = plan;
+  const n = plan.sample.length;
+  if (sample.length !== n * dims) throw new SgptError('INTERNAL', `k-means sample holds ${sample.length} values, not ${n} rows × ${dims}`);
+  const maxIterations = options.iterations ?? 20;
   if (options.initial !== undefined && options.initial.length !== k * dims) {
     throw new SgptError('INPUT_INVALID', `initial centroids have ${options.initial.length} values, not k × dims = ${k * dims}`);
   }
-  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : seedCentroids(vectors, sample, k, dims, random);
+  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : seedCentroids(sample, n, k, dims, random);
   const labels = new Int32Array(n).fill(-1);
   const next = new Int32Array(n);
-  const sims = new Float64Array(n);
+  const bounds = new Bounds(sample, n, dims);
   let iterations = 0;
   while (iterations < maxIterations) {
-    assign(vectors, sample, n, centroids, k, dims, next, sims);
+    bounds.assign(sample, centroids, k, labels, next);
     iterations++;
     let changed = 0;
     for (let i = 0; i < n; i++) if (next[i] !== labels[i]) changed++;
     labels.set(next);
-    if (changed === 0) break;
+    if (changed === 0) return { centroids, labels, iterations, converged: true };
+    const before = centroids.slice();
     centroids.fill(0);
     const sizes = new Int32Array(k);
     for (let i = 0; i < n; i++) {
       const c = labels[i]!;
       sizes[c]!++;
-      const base = sample[i]! * dims;
-      for (let d = 0; d < dims; d++) centroids[c * dims + d]! += vectors[base + d]!;
+      const base = i * dims;
+      for (let d = 0; d < dims; d++) centroids[c * dims + d]! += sample[base + d]!;
     }
     normalizeRows(centroids, k, dims);
-    reseedEmpty(vectors, sample, centroids, sizes, labels, sims, dims);
+    if (sizes.includes(0)) reseedEmpty(sample, centroids, sizes, labels, bounds.exactSims(sample, before, labels), dims, bounds);
+    bounds.moved(before, centroids, k);
   }
+  return { centroids, labels, iterations, converged: false };
+}
+
+/**
+ * Hamerly's bounds, which make later Lloyd iterations cheap without changing their result: per
+ * row, a lower bound on its cosine with its own centroid and an upper bound on its cosine with any
+ * other. When centroid c moves by δ_c, a row x's cosine with it moves by at most |x|·δ_c; a row
+ * whose own lower bound still beats every other upper bound (by a margin far above rounding)
+ * keeps its centroid without being scored, exactly as a full pass would decide.
+ */
+class Bounds {
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly norms: Float64Array;
+  /** Per row, whether `sims` holds its exact cosine with its centroid (false: it was skipped). */
+  private readonly exact: Uint8Array;
+  private readonly sims: Float64Array;
+  private shift: Float64Array | null = null;
+  private maxShift = 0;
+  private readonly found: Nearest = { best: 0, sim: 0, second: 0 };
+
+  constructor(sample: Float32Array, private readonly n: number, private readonly dims: number) {
+    this.lower = new Float64Array(n);
+    this.upper = new Float64Array(n);
+    this.sims = new Float64Array(n);
+    this.exact = new Uint8Array(n);
+    this.norms = Float64Array.from({ length: n }, (_, i) => Math.sqrt(dot(sample, i * dims, sample, i * dims, dims)));
+  }
+
+  /** Each row's nearest centroid (ties: lower id) into `next`; rows the bounds settle keep `labels`. */
+  assign(sample: Float32Array, centroids: Float32Array, k: number, labels: Int32Array, next: Int32Array): void {
+    const { dims, shift } = this;
+    for (let i = 0; i < this.n; i++) {
+      const own = labels[i]!;
+      if (shift !== null && own >= 0) {
+        this.lower[i]! -= this.norms[i]! * shift[own]!;
+        this.upper[i]! += this.norms[i]! * this.maxShift;
+        if (this.lower[i]! > this.upper[i]! + BOUND_MARGIN) {
+          next[i] = own;
+          this.exact[i] = 0;
+          continue;
+        }
+      }
+      const { best, sim, second } = nearest(sample, i * dims, centroids, k, dims, this.found);
+      next[i] = best;
+      this.sims[i] = sim;
+      this.lower[i] = sim;
+      this.upper[i] = second;
+      this.exact[i] = 1;
+    }
+  }
+
+  /** Every row's cosine with its centroid among `centroids`, as a full pass computes it (for re-seeding). */
+  exactSims(sample: Float32Array, centroids: Float32Array, labels: Int32Array): Float64Array {
+    for (let i = 0; i < this.n; i++) {
+      if (this.exact[i]) continue;
+      this.sims[i] = fastDot(sample, i * this.dims, centroids, labels[i]! * this.dims, this.dims);
+      this.exact[i] = 1;
+    }
+    return this.sims;
+  }
+
+  /** A row moved to another centroid outside assign (re-seeding): score it in full next time. */
+  forget(i: number): void {
+    this.lower[i] = -Infinity;
+  }
+
+  /** The centroids moved from `before` to `after`. */
+  moved(before: Float32Array, after: Float32Array, k: number): void {
+    const shift = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      let sum = 0;
+      for (let d = 0; d < this.dims; d++) sum += (after[c * this.dims + d]! - before[c * this.dims + d]!) ** 2;
+      shift[c] = Math.sqrt(sum);
+    }
+    this.shift = shift;
+    this.maxShift = Math.max(...shift);
+  }
+}
+
+/** How much a bound must win by: far above the rounding of a float64 dot product of float32 values (~1e-13). */
+const BOUND_MARGIN = 1e-7;
+
+/**
+ * Step three: the nearest centroid of each of `count` contiguous rows (ties: lower id) into `out`.
+ * When the sample was every row and training converged, its labels are already this answer.
+ */
+export function assignRows(vectors: Float32Array, count: number, centroids: Float32Array, dims: number, out: Int32Array): void {
+  assign(vectors, count, centroids, centroids.length / dims, dims, out);
+}
+
+/** Cluster L2-normalised `vectors` (rows × dims) by cosine. */
+export function sphericalKMeans(vectors: Float32Array, dims: number, options: KMeansOptions): KMeansResult {
+  const rows = checkShape(vectors, dims);
+  const plan = planKMeans(rows, options);
+  const everyRow = plan.sample.length === rows;
+  const sample = everyRow ? vectors : gatherRows(vectors, plan.sample, dims);
+  const { centroids, labels, iterations, converged } = trainKMeans(sample, dims, plan, options);
   const assignments = new Int32Array(rows);
   // Trained on every row and converged: the last pass already assigned them to these centroids.
-  if (n === rows && iterations < maxIterations) assignments.set(labels);
-  else assign(vectors, null, rows, centroids, k, dims, assignments, new Float64Array(rows));
-  return { centroids, k, dims, assignments, iterations };
+  if (everyRow && converged) assignments.set(labels);
+  else assignRows(vectors, rows, centroids, dims, assignments);
+  return { centroids, k: plan.k, dims, assignments, iterations };
+}
+
+function gatherRows(vectors: Float32Array, ids: Int32Array, dims: number): Float32Array {
+  const out = new Float32Array(ids.length * dims);
+  ids.forEach((row, i) => out.set(vectors.subarray(row * dims, (row + 1) * dims), i * dims));
+  return out;
 }
 
 /** Give each empty cluster the sample point worst served by its centroid (lowest cosine; ties: lower position). */
-function reseedEmpty(vectors: Float32Array, sample: Int32Array, centroids: Float32Array, sizes: Int32Array, labels: Int32Array, sims: Float64Array, dims: number): void {
+function reseedEmpty(sample: Float32Array, centroids: Float32Array, sizes: Int32Array, labels: Int32Array, sims: Float64Array, dims: number, bounds: Bounds): void {
   for (let c = 0; c < sizes.length; c++) {
     if (sizes[c]! > 0) continue;
     let worst = -1;
-    for (let i = 0; i < sample.length; i++) {
+    for (let i = 0; i < labels.length; i++) {
       if (sizes[labels[i]!]! > 1 && (worst === -1 || sims[i]! < sims[worst]!)) worst = i;
     }
     if (worst === -1) return;
-    centroids.set(vectors.subarray(sample[worst]! * dims, (sample[worst]! + 1) * dims), c * dims);
+    centroids.set(sample.subarray(worst * dims, (worst + 1) * dims), c * dims);
     sizes[labels[worst]!]!--;
     sizes[c] = 1;
     labels[worst] = c;
     sims[worst] = 1;
+    bounds.forget(worst);
   }
 }
 

@@ -66,6 +66,67 @@ describe('spherical k-means', () => {
     expect(new Set(result.assignments).size).toBe(3);
   });
 
+  it('skips rows by its bounds without changing a result: equal to plain Lloyd iterations that score every row', () => {
+    // Plain Lloyd from the same start, every row scored every pass, in the same summation order
+    // (four partial sums), re-seeding an emptied cluster with the worst-served row.
+    const lloyd = (vectors: Float32Array, dims: number, start: Float32Array, iterations: number) => {
+      const rows = vectors.length / dims;
+      const k = start.length / dims;
+      const centroids = Float32Array.from(start);
+      const labels = new Int32Array(rows).fill(-1);
+      const sims = new Float64Array(rows);
+      const dot = (r: number, c: number) => {
+        const s = [0, 0, 0, 0];
+        for (let d = 0; d < dims; d++) s[d % 4]! += vectors[r * dims + d]! * centroids[c * dims + d]!;
+        return s[0]! + s[1]! + s[2]! + s[3]!;
+      };
+      const assignAll = () => {
+        let changed = 0;
+        for (let r = 0; r < rows; r++) {
+          let best = 0;
+          let bestSim = -Infinity;
+          for (let c = 0; c < k; c++) if (dot(r, c) > bestSim) [best, bestSim] = [c, dot(r, c)];
+          if (labels[r] !== best) changed++;
+          [labels[r], sims[r]] = [best, bestSim];
+        }
+        return changed;
+      };
+      for (let it = 0; it < iterations; it++) {
+        if (assignAll() === 0) return { centroids, labels };
+        centroids.fill(0);
+        const sizes = new Int32Array(k);
+        labels.forEach((c, r) => {
+          sizes[c]!++;
+          for (let d = 0; d < dims; d++) centroids[c * dims + d]! += vectors[r * dims + d]!;
+        });
+        for (let c = 0; c < k; c++) {
+          const norm = Math.sqrt(centroids.subarray(c * dims, (c + 1) * dims).reduce((a, x) => a + x * x, 0));
+          if (norm > 0) for (let d = 0; d < dims; d++) centroids[c * dims + d]! /= norm;
+        }
+        for (let c = 0; c < k; c++) {
+          if (sizes[c]! > 0) continue;
+          let worst = -1;
+          for (let r = 0; r < rows; r++) if (sizes[labels[r]!]! > 1 && (worst === -1 || sims[r]! < sims[worst]!)) worst = r;
+          if (worst === -1) break;
+          centroids.set(vectors.subarray(worst * dims, (worst + 1) * dims), c * dims);
+          sizes[labels[worst]!]!--;
+          [sizes[c], labels[worst], sims[worst]] = [1, c, 1];
+        }
+      }
+      assignAll(); // out of iterations: every row to its nearest final centroid
+      return { centroids, labels };
+    };
+    // Well separated, overlapping, and more clusters than groups (clusters empty out and are re-seeded).
+    for (const [rows, dims, k, clusters, spread] of [[1500, 16, 8, 20, 1], [1200, 32, 24, 200, 2], [900, 8, 40, 3, 3]] as const) {
+      const { vectors } = clusteredData(rows, 0, dims, { clusters, spread, seed: rows });
+      const start = Float32Array.from(vectors.subarray(0, k * dims));
+      const got = sphericalKMeans(vectors, dims, { k, initial: start, samplePerCluster: 0 });
+      const want = lloyd(vectors, dims, start, 20);
+      expect(got.assignments).toEqual(want.labels);
+      expect(got.centroids).toEqual(want.centroids);
+    }
+  });
+
   it('rejects a bad k or shape', () => {
     expect(() => sphericalKMeans(new Float32Array(4), 2, { k: 3 })).toThrow(/k must be an integer in \[1, 2\]/);
     expect(() => sphericalKMeans(new Float32Array(5), 2, { k: 1 })).toThrow(/do not make rows/);

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex, type IndexRun } from '../../src/build/site-build';
 import { buildShard } from '../../src/build/shard-build';
 import { SgptError } from '../../src/errors';
-import { readShardFile, shardSections, writeShardFile, type ShardHeader } from '../../src/index/shard-file';
+import { ShardReader, shardSections, writeShardFile, type ShardHeader } from '../../src/index/shard-file';
 import { checkShardSet, mergeShardFiles } from '../../src/index/shard-merge';
 import { parsePathRule } from '../../src/extract/filters';
 import { decodeVectorEntry, encodeVectorEntry } from '../../src/index/vector-entry';
+import { indexFiles } from '../support';
 
 const SITE = 'test/fixtures/site';
 const BIN = resolve('bin/sgpt-search.js');
@@ -21,17 +22,6 @@ let single: string;
 
 // Three IVF shards, so k-means runs and its input must be the same vectors to give the same files.
 const run = (out: string, extra: Partial<IndexRun> = {}): IndexRun => ({ site: SITE, out, shards: 3, ...extra });
-
-/** Every file of an index folder by name; the manifest without its build time. */
-async function indexFiles(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) {
-    if (name.startsWith('.')) continue;
-    const bytes = await readFile(join(dir, name));
-    files[name] = name === 'manifest.json' ? JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), built: null }) : bytes.toString('base64');
-  }
-  return files;
-}
 
 async function sgptError(promise: Promise<unknown>): Promise<SgptError> {
   const error = await promise.then(() => null, (e: unknown) => e);
@@ -58,7 +48,7 @@ describe('index --shard i/N and merge', () => {
     const paths = ['shard-0-of-2.sgpt-shard', 'shard-1-of-2.sgpt-shard'].map((n) => join(shardDir, n));
     const merged = await mergeShardFiles(paths);
     const out = join(work, 'merged');
-    const summary = await buildSiteIndex({ ...run(out), from: merged });
+    const summary = await buildSiteIndex({ ...run(out), from: merged }).finally(() => merged.close());
     expect(summary.built).toMatchObject({ sections: 14, embedded: 0, cached: 14 });
     expect(await indexFiles(out)).toEqual(await indexFiles(single));
   });
@@ -67,7 +57,8 @@ describe('index --shard i/N and merge', () => {
     const filterFromPath = [parsePathRule('area=^/([^/]+)/')];
     const paths = ['shard-0-of-2.sgpt-shard', 'shard-1-of-2.sgpt-shard'].map((n) => join(shardDir, n));
     const out = join(work, 'merged-filters');
-    await buildSiteIndex({ ...run(out, { filterFromPath }), from: await mergeShardFiles(paths) });
+    const merged = await mergeShardFiles(paths);
+    await buildSiteIndex({ ...run(out, { filterFromPath }), from: merged }).finally(() => merged.close());
     const singleFiltered = join(work, 'single-filters');
     await buildSiteIndex(run(singleFiltered, { filterFromPath }));
     const files = await indexFiles(out);
@@ -76,11 +67,15 @@ describe('index --shard i/N and merge', () => {
   });
 
   it('splits the distinct texts between the shards, each once', async () => {
-    const [a, b] = await Promise.all([0, 1].map((i) => readShardFile(join(shardDir, `shard-${i}-of-2.sgpt-shard`))));
-    const keys = [...a!.vectors.keys(), ...b!.vectors.keys()];
+    const [a, b] = await Promise.all([0, 1].map((i) => ShardReader.open(join(shardDir, `shard-${i}-of-2.sgpt-shard`))));
+    const [keysA, keysB] = [[...a!.hashes()], [...b!.hashes()]];
+    const keys = [...keysA, ...keysB];
     expect(new Set(keys).size).toBe(keys.length);
-    expect(a!.vectors.size).toBeGreaterThan(0);
-    expect(b!.vectors.size).toBeGreaterThan(0);
+    expect(keysA.length).toBeGreaterThan(0);
+    expect(keysB.length).toBeGreaterThan(0);
+    expect((await a!.read(keysA[0]!))![0]!.length).toBe(a!.header.model.dims);
+    expect(await a!.read(keysB[0]!)).toBeNull();
+    await Promise.all([a!.close(), b!.close()]);
     expect(shardSections(['x', 'y', 'x', 'z'], { index: 1, count: 2 })).toEqual([1]);
     expect(shardSections(['x', 'y', 'x', 'z'], { index: 0, count: 2 })).toEqual([0, 3]);
   });
@@ -95,11 +90,14 @@ describe('index --shard i/N and merge', () => {
     const corrupt = Buffer.from(bytes);
     corrupt[corrupt.length - 40]! ^= 0xff;
     await writeFile(copy, corrupt);
-    const error = await sgptError(readShardFile(copy));
+    // The flipped byte is in the last entry's vectors: found when the merge reads that entry.
+    const reader = await ShardReader.open(copy);
+    const error = await sgptError(Promise.all([...reader.hashes()].map((hash) => reader.read(hash))));
+    await reader.close();
     expect(error.code).toBe('INDEX_INVALID');
     expect(error.message).toMatch(/copy-of-0\.sgpt-shard: entry \d+ fails its checksum/);
     await writeFile(copy, bytes.subarray(0, bytes.length - 100));
-    expect((await sgptError(readShardFile(copy))).message).toMatch(/runs past the end|is missing/);
+    expect((await sgptError(ShardReader.open(copy))).message).toMatch(/runs past the end|is missing/);
   });
 
   it('shards of another model, another N or another site are refused before merging', () => {
