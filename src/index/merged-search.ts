@@ -5,8 +5,9 @@
  * their words); each index's nearest sections to the query vector are merged by cosine (one
  * model required); fusion runs once over the two merged lists. Filters apply per index (an index
  * without an asked key has no section that passes), facets add up. A merged id runs through the
- * indexes in order: index i's section s is `starts[i] + s`. With one index this is that index's
- * own search, unchanged.
+ * indexes in order: index i's section s is `starts[i] + s`. Hits are cut as one index cuts them
+ * (site-search's rankedHits), each from its own index's files. With one index this is that
+ * index's own search, unchanged.
  */
 import { SgptError } from '../errors';
 import type { Filters } from '../extract/filters';
@@ -15,9 +16,9 @@ import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
 import { TopK } from '../search/topk';
 import { addFacets, type Facets, type FilterScope } from './filters';
-import type { QueryModel, SectionInfo } from './format';
+import type { QueryModel } from './format';
 import type { FileLoader } from './reader';
-import { SiteSearch, passing, sectionHits, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
+import { SiteSearch, passing, rankedHits, type ExcerptSource, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
 
 export class MergedSiteSearch {
   /** Each index's first section in the merged numbering. */
@@ -69,13 +70,16 @@ export class MergedSiteSearch {
     for (const site of this.sites) site.checkModel(model);
   }
 
-  /** As SiteSearch.keywordSearch, over every index on one scale; hits name their index (`site`) when there are several. */
+  /**
+   * As SiteSearch.keywordSearch, over every index on one scale; hits name their index (`site`) when
+   * there are several, and with `passages` their excerpts are cut at the match from their own index's text files.
+   */
   async keywordSearch(query: string, limit = 10, language?: string, filters?: Filters, passages = true): Promise<SiteHit[]> {
     if (this.keyword === null) return this.first.keywordSearch(query, limit, language, filters, passages);
     const scopes = await this.scopes(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(this.joined(scopes)) });
     const { analyzer } = await this.keyword.language(language);
-    return this.hits(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false);
+    return this.hits(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false, { passages });
   }
 
   /**
@@ -90,9 +94,10 @@ export class MergedSiteSearch {
     const scopes = await this.scopes(options.filters);
     const keyword = await this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language: options.language, ...passing(this.joined(scopes)) });
     const { code, allowed, analyzer } = await this.keyword.language(options.language);
-    const dense = denseKnows(code) ? await this.nearest(vector, depth, options.probe, allowed, scopes) : [];
-    const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.fusion, limit);
-    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true);
+    const nearest = denseKnows(code) ? await this.nearest(vector, depth, options.probe, allowed, scopes) : [];
+    const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.id, h.window] as const])));
+    const fused = fuseRanking(query, keyword, nearest, options.fusion ?? this.fusion, limit).map((hit) => ({ ...hit, won: won.get(hit.id) }));
+    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true, { passages: true, windows: options.windows });
   }
 
   /** The first index's fusion settings (indexes of one model are built with the same). */
@@ -162,26 +167,31 @@ export class MergedSiteSearch {
 
   /**
    * The `depth` sections nearest `vector` over every index (merged ids, ties to the lower id as in
-   * one index), each index probing its nearest shards among those its filter scope allows.
+   * one index, each with the window whose embedding won), each index probing its nearest shards
+   * among those its filter scope allows.
    */
-  private async nearest(vector: Float32Array, depth: number, probe: number | undefined, allowed: ((id: number) => boolean) | null, scopes: FilterScope[] | null): Promise<Array<{ id: number; score: number }>> {
+  private async nearest(vector: Float32Array, depth: number, probe: number | undefined, allowed: ((id: number) => boolean) | null, scopes: FilterScope[] | null): Promise<Array<{ id: number; score: number; window: number | null }>> {
     const top = new TopK(depth);
+    const windows = new Map<number, number | null>();
     await Promise.all(
       this.sites.map(async (site, i) => {
         const start = this.starts[i]!;
         const scope = scopes?.[i] ?? null;
         if (scope !== null && scope.shards.length === 0) return; // no section of this index passes
         const hits = await site.vectorSearch(vector, depth, probe ?? site.manifest.probe, allowed && ((s) => allowed(start + s)), scope);
-        for (const hit of hits) top.push(start + hit.section, hit.score);
+        for (const hit of hits) {
+          top.push(start + hit.section, hit.score);
+          windows.set(start + hit.section, hit.window);
+        }
       }),
     );
-    return top.result().map(({ index, score }) => ({ id: index, score }));
+    return top.result().map(({ index, score }) => ({ id: index, score, window: windows.get(index) ?? null }));
   }
 
-  private async hits(ranked: ReadonlyArray<{ id: number; score: number }>, query: string, marks: QueryMarks, semantic: boolean): Promise<SiteHit[]> {
-    const located = ranked.map((hit) => ({ ...this.local(hit.id), score: hit.score }));
-    const infos = await Promise.all(this.sites.map((site, i) => site.reader.sections(located.filter((hit) => hit.site === i).map((hit) => hit.section))));
-    return sectionHits(located, (hit): SectionInfo => infos[hit.site!]!.get(hit.section)!, query, marks, semantic);
+  /** Merged ids as hits of their own indexes, excerpts cut from each index's own files (SiteSearch's rankedHits). */
+  private hits(ranked: ReadonlyArray<{ id: number; score: number; won?: number | undefined }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
+    const located = ranked.map((hit) => ({ ...this.local(hit.id), score: hit.score, won: hit.won }));
+    return rankedHits(located, this.sites.map((site) => site.reader), query, marks, semantic, source);
   }
 }
 

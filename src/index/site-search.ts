@@ -60,12 +60,20 @@ export interface SemanticOptions {
 }
 
 /** What a hit's excerpt is cut from. */
-interface ExcerptSource {
+export interface ExcerptSource {
   /** Cut it from the section's whole text (its text file fetched), at the match; false: the section's start, from its bucket. */
   passages: boolean;
-  /** The window whose embedding won, per section the model ranked (index version 5). */
-  won?: ReadonlyMap<number, number>;
+  /** Where the model's windows of a text lie, for the hits it ranked by one (`RankedSection.won`). */
   windows?: WindowFinder;
+}
+
+/** A ranked section: of index `site` when several are searched as one (src/index/merged-search), else of the one. */
+export interface RankedSection {
+  section: number;
+  score: number;
+  site?: number;
+  /** The window (row) whose embedding won, when the model ranked the section by one (index version 5). */
+  won?: number;
 }
 
 export class SiteSearch {
@@ -119,7 +127,7 @@ export class SiteSearch {
     const scope = await this.scope(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
-    return this.hits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), query, { corrections: result.corrections, analyzer }, false, { passages });
+    return rankedHits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), [this.reader], query, { corrections: result.corrections, analyzer }, false, { passages });
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -203,28 +211,9 @@ export class SiteSearch {
     const { code, allowed, analyzer } = await this.keyword.language(options.language);
     const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed, scope) : [];
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
-    const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score }));
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.section, h.window] as const])));
-    return this.hits(fused, query, { corrections: keyword.corrections, analyzer }, true, { passages: true, won, windows: options.windows });
-  }
-
-  /** `marks`: how the query was read, for excerpts and highlighting (its corrections, its language's analysis). */
-  private async hits(ranked: Array<{ section: number; score: number }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
-    const infos = await this.reader.sections(ranked.map((r) => r.section));
-    const shown = ranked.map((hit) => infos.get(hit.section)!);
-    const texts = source.passages ? await this.reader.sectionTexts(shown) : shown.map(() => null);
-    const near = nearWords(query, marks.corrections);
-    const items = ranked.map(({ section }, i) => {
-      const text = texts[i] ?? '';
-      const chunk = texts[i] === null ? undefined : source.won?.get(section);
-      return { text, embedded: embeddingText(shown[i]!.pageTitle, shown[i]!.headingPath, text), chunk };
-    });
-    const windows = await winningWindows(items, near, source.windows ?? null, marks.analyzer);
-    const excerpts = new Map(ranked.map(({ section }, i) => {
-      const text = texts[i] ?? null;
-      return [section, text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer })];
-    }));
-    return sectionHits(ranked, (hit) => ({ ...infos.get(hit.section)!, excerpt: excerpts.get(hit.section)! }), query, marks, semantic);
+    const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score, won: won.get(hit.id) }));
+    return rankedHits(fused, [this.reader], query, { corrections: keyword.corrections, analyzer }, true, { passages: true, windows: options.windows });
   }
 }
 
@@ -234,8 +223,31 @@ export interface QueryMarks {
   analyzer: AnalyzerOptions;
 }
 
+/**
+ * Ranked sections as hits, each read from its own index (`readers[hit.site ?? 0]`: its bucket, and
+ * with `source.passages` its text file, each file fetched once) with its excerpt cut at the match,
+ * or for a hit the model ranked by meaning alone around the window that won. `marks`: how the
+ * query was read, for excerpts and highlighting (its corrections, its language's analysis).
+ */
+export async function rankedHits(ranked: readonly RankedSection[], readers: readonly IndexReader[], query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
+  const infos = await Promise.all(readers.map((reader, i) => reader.sections(ranked.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
+  const shown = ranked.map((hit) => infos[hit.site ?? 0]!.get(hit.section)!);
+  const texts = source.passages ? await Promise.all(ranked.map(async (hit, i) => (await readers[hit.site ?? 0]!.sectionTexts([shown[i]!]))[0]!)) : shown.map(() => null);
+  const near = nearWords(query, marks.corrections);
+  const items = ranked.map((hit, i) => {
+    const text = texts[i] ?? '';
+    return { text, embedded: embeddingText(shown[i]!.pageTitle, shown[i]!.headingPath, text), chunk: texts[i] === null ? undefined : hit.won };
+  });
+  const windows = await winningWindows(items, near, source.windows ?? null, marks.analyzer);
+  const entries = new Map(ranked.map((hit, i) => {
+    const text = texts[i] ?? null;
+    return [hit, { ...shown[i]!, excerpt: text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer }) }];
+  }));
+  return sectionHits(ranked, (hit) => entries.get(hit)!, query, marks, semantic);
+}
+
 /** Ranked sections (`info`: each one's entry) as hits: exact titles first, `url#anchor`, the query's words highlighted. */
-export function sectionHits(ranked: ReadonlyArray<{ section: number; score: number; site?: number }>, info: (hit: { section: number; site?: number }) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
+function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: T) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
   return promoteExactTitles(ranked, query, (hit) => info(hit).title).map((hit) => {
     const entry = info(hit);
     return {

@@ -30,6 +30,8 @@ const DOCS: Record<string, string> = {
 const BLOG: Record<string, string> = {
   'posts/big-files.html': page('Processing big log files', ['Line by line', 'We read our 40 GB log file line by line instead of loading it whole into memory.']),
   'posts/release.html': page('Release 2.0', ['What is new', 'Faster startup, a new theme and better search.']),
+  // A long section whose opening lines lack its last word: its excerpt at the match shows it.
+  'posts/history.html': page('Our history', ['Beginnings', `${'The team met in a small office above a bakery and argued about tabs and spaces. '.repeat(5)}Then came the zeppelin.`]),
 };
 
 async function site(name: string, pages: Record<string, string>, model?: string): Promise<void> {
@@ -83,6 +85,20 @@ test('ranks across two merged sites on one scale, each hit linking into its own 
   // Both sites' keyword indexes were read.
   for (const { served } of [docs, blog]) expect([...served.keys()].filter((p) => /^sgpt\/(manifest\.json|keyword\.)/.test(p))).toHaveLength(2);
   expect(await events(tab, 'sgpt-error', 'search')).toEqual([]);
+});
+
+test('cuts excerpts at the match from the hit\'s own index\'s text files', async ({ page: tab }) => {
+  test.setTimeout(240_000);
+  const blog = await routeSite(tab, '/blog-site/', dir('blog'));
+  await routeSite(tab, '/docs-site/', dir('docs'), { index: '/docs-site/sgpt/manifest.json /blog-site/sgpt/manifest.json', attributes: 'limit="6"' });
+  await tab.goto('/docs-site/search.html');
+  await tab.locator('sgpt-search#search').getByRole('combobox').fill('zeppelin');
+  const [hit] = (await waitForResults(tab, 'search', 'zeppelin', 'semantic', 120_000)).detail.results as Array<{ url: string; excerpt: string; highlights: Array<[number, number]> }>;
+  expect(new URL(hit!.url).pathname).toBe('/blog-site/posts/history.html');
+  expect(hit!.excerpt).toMatch(/^….*zeppelin/);
+  expect(hit!.highlights.map(([a, b]) => hit!.excerpt.slice(a, b))).toEqual(['zeppelin']);
+  // Its text came from the blog's own text file.
+  expect([...blog.served.keys()].filter((p) => /^sgpt\/text-/.test(p))).toHaveLength(1);
 });
 
 test('an index built with another model is refused, naming both manifests', async ({ page: tab }) => {

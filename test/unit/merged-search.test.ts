@@ -32,6 +32,8 @@ const DOCS: Record<string, string> = {
   'docs/json.html': page('json module', 'en', '<meta name="sgpt-filter" content="type:api">', ['Encoders', 'The json module encodes and decodes JSON documents.'], ['Decoders', 'Decoding json text into Python objects.']),
   'docs/generators.html': page('Generators', 'en', '<meta name="sgpt-filter" content="type:guide">', ['Yield', 'A generator yields values lazily; iterators and generators explained.'], ['Send', 'Send values into a generator.']),
   'docs/files.html': page('Reading and writing files', 'en', '<meta name="sgpt-filter" content="type:guide">', ['Open', 'Open a file, read it line by line, write lines back.']),
+  // A long section whose opening lines lack its last word: an excerpt at the match shows it.
+  'docs/history.html': page('History', 'en', '', ['Origins', `${'Airships drifted slowly over quiet valleys while travellers watched the clouds below them. '.repeat(6)}Count Zeppelin built the first rigid airship. ${'Bakers knead the dough at dawn and bake warm loaves in stone ovens. '.repeat(12)}`]),
 };
 
 let dir: string;
@@ -87,6 +89,22 @@ describe('several site indexes on one scale', () => {
       const [m, o] = [plain(await merged.semanticSearch(query, vector, { limit: 8 })), plain(await one.semanticSearch(query, vector, { limit: 8 }))];
       expect(m.map((h) => h.url)).toEqual(o.map((h) => h.url));
       m.forEach((hit, i) => expect(hit.score).toBeCloseTo(o[i]!.score, 5));
+    }
+  });
+
+  it("cuts excerpts at the match from each index's own text files, as one index does", async () => {
+    const [hit] = await merged.keywordSearch('zeppelin', 5);
+    expect(hit).toMatchObject({ site: 1, url: '/docs/history.html#origins' });
+    expect(hit!.excerpt).toMatch(/^….*Zeppelin built/);
+    expect(hit!.highlights.map(([a, b]) => hit!.excerpt.slice(a, b))).toEqual(['Zeppelin']);
+    expect((await merged.keywordSearch('zeppelin', 5, undefined, undefined, false))[0]!.excerpt).toMatch(/^Airships/); // the opening lines, no text file read
+    for (const query of ['zeppelin', 'airship', 'generators', 'read a file line']) expect(plain(await merged.keywordSearch(query, 10))).toEqual(plain(await one.keywordSearch(query, 10)));
+    const windows = async (texts: string[]) => texts.map((text) => embedder.windows(text, 'document'));
+    for (const query of ['who built the first rigid airship', 'clouds over the valleys', 'zeppelin', 'a warm loaf', 'loaf of bread']) {
+      const vector = await embedder.embedQuery(query);
+      const m = plain(await merged.semanticSearch(query, vector, { limit: 8, windows }));
+      const o = plain(await one.semanticSearch(query, vector, { limit: 8, windows }));
+      expect(m.map(({ url, excerpt, highlights }) => ({ url, excerpt, highlights }))).toEqual(o.map(({ url, excerpt, highlights }) => ({ url, excerpt, highlights })));
     }
   });
 
