@@ -79,18 +79,23 @@ export async function serveFolder(dir: string, prefix: string, headers: Record<s
 }
 
 /**
- * The fixture site (test/fixtures/site) copied into `work`/site and indexed by the real CLI into
- * its sgpt/ folder (no WebGPU runtime); each of `pages` is the home page with that snippet (the
- * two tags) at the top of its body; `flags`: more for the CLI (e.g. --offline); `indexed`: more
- * pages of the site, by name, written before it is indexed. Returns the site folder.
+ * The fixture site (test/fixtures/site) copied into `work`/site and indexed by the real CLI (with
+ * exactly `flags`) into its sgpt/ folder; each of `pages` is the home page with that snippet (the
+ * two tags) at the top of its body; `indexed`: more pages of the site, by name, written before it
+ * is indexed. Returns the site folder and the CLI's summary (its stderr).
  */
-export async function buildFixtureSite(work: string, pages: Record<string, string>, flags: string[] = [], indexed: Record<string, string> = {}): Promise<string> {
+export async function indexFixtureSite(work: string, pages: Record<string, string>, flags: string[], indexed: Record<string, string> = {}): Promise<{ site: string; summary: string }> {
   const root = resolve(import.meta.dirname, '../..');
   const site = join(work, 'site');
   await cp(join(root, 'test/fixtures/site'), site, { recursive: true });
   for (const [name, html] of Object.entries(indexed)) await writeFile(join(site, name), html);
-  await promisify(execFile)(process.execPath, [join(root, 'bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt'), '--no-webgpu', ...flags]);
+  const { stderr } = await promisify(execFile)(process.execPath, [join(root, 'bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt'), ...flags]);
   const home = await readFile(join(site, 'index.html'), 'utf8');
   for (const [name, snippet] of Object.entries(pages)) await writeFile(join(site, name), home.replace('<body>', `<body>\n${snippet}`));
-  return site;
+  return { site, summary: stderr };
+}
+
+/** indexFixtureSite without the WebGPU runtime (most tests need no 27 MB copy); `flags`: more for the CLI (e.g. --offline). Returns the site folder. */
+export async function buildFixtureSite(work: string, pages: Record<string, string>, flags: string[] = [], indexed: Record<string, string> = {}): Promise<string> {
+  return (await indexFixtureSite(work, pages, ['--no-webgpu', ...flags], indexed)).site;
 }

@@ -6,13 +6,11 @@
  * semantic ones, every link reaches an anchor of the prefixed site, and nothing is requested
  * outside the prefix or off this machine.
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { test, expect, events } from './fixtures';
-import { serveFolder, type StaticServer } from './static-server';
+import { indexFixtureSite, serveFolder, type StaticServer } from './static-server';
 
 const SNIPPET = '<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-search index="sgpt/manifest.json"></sgpt-search>';
 const PREFIX = '/docs/';
@@ -28,12 +26,8 @@ let outsidePrefix: string[] = [];
 test.beforeAll(async () => {
   test.setTimeout(60_000);
   work = await mkdtemp(join(tmpdir(), 'sgpt-static-'));
-  site = join(work, 'site');
-  await cp(resolve(import.meta.dirname, '../fixtures/site'), site, { recursive: true });
-  const { stderr } = await promisify(execFile)(process.execPath, [resolve('bin/sgpt-search.js'), 'index', site, '--out', join(site, 'sgpt')]);
-  summary = stderr;
-  const home = join(site, 'index.html');
-  await writeFile(home, (await readFile(home, 'utf8')).replace('<body>', `<body>\n${SNIPPET}`));
+  // The README's one command, WebGPU runtime included.
+  ({ site, summary } = await indexFixtureSite(work, { 'index.html': SNIPPET }, []));
 
   server = await serveFolder(site, PREFIX);
   origin = server.origin;
