@@ -306,14 +306,20 @@ export function modelName(source: string): string {
   return parts[parts.length - 1] ?? source;
 }
 
+/** How two models' identities differ (none: vectors of one are comparable with the other's); a hash counts where both state one. */
+export function modelDifferences(a: QueryModel, b: QueryModel): string[] {
+  const problems: string[] = [];
+  if (a.id !== b.id) problems.push(`model ${JSON.stringify(a.id)} vs ${JSON.stringify(b.id)}`);
+  if (a.dims !== b.dims) problems.push(`dims ${a.dims} vs ${b.dims}`);
+  if (a.mode !== b.mode) problems.push(`mode ${a.mode} vs ${b.mode}`);
+  if (a.hash && b.hash && a.hash !== b.hash) problems.push(`model hash ${a.hash.slice(0, 12)}… vs ${b.hash.slice(0, 12)}…`);
+  return problems;
+}
+
 /** Vectors from one model are meaningless to another: refuse, naming both. */
 export function checkModel(index: ModelRef, query: QueryModel): void {
   const queryId = modelName(query.id);
-  const problems: string[] = [];
-  if (index.id !== queryId) problems.push(`model ${JSON.stringify(index.id)} vs ${JSON.stringify(queryId)}`);
-  if (index.dims !== query.dims) problems.push(`dims ${index.dims} vs ${query.dims}`);
-  if (index.mode !== query.mode) problems.push(`mode ${index.mode} vs ${query.mode}`);
-  if (query.hash && index.hash && index.hash !== query.hash) problems.push(`model hash ${index.hash.slice(0, 12)}… vs ${query.hash.slice(0, 12)}…`);
+  const problems = modelDifferences(index, { ...query, id: queryId });
   if (problems.length > 0) {
     throw new SgptError(
       'INDEX_MODEL_MISMATCH',

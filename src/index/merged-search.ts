@@ -16,7 +16,7 @@ import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
 import { TopK } from '../search/topk';
 import { addFacets, type Facets, type FilterScope } from './filters';
-import type { QueryModel } from './format';
+import { modelDifferences, type QueryModel } from './format';
 import type { FileLoader } from './reader';
 import { SiteSearch, passing, rankedHits, type ExcerptSource, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
 
@@ -45,7 +45,7 @@ export class MergedSiteSearch {
     const first = sites[0]!.manifest.model;
     sites.forEach((site, i) => {
       const model = site.manifest.model;
-      if (model.id !== first.id || model.dims !== first.dims || model.mode !== first.mode || (model.hash !== '' && first.hash !== '' && model.hash !== first.hash)) {
+      if (modelDifferences(model, first).length > 0) {
         throw new SgptError(
           'INDEX_MODEL_MISMATCH',
           `${names[i]} was built with model ${describe(model)} but ${names[0]} with ${describe(first)}: indexes searched together must share one model (their vectors are compared); rebuild one with the other's model`,
