@@ -157,4 +157,21 @@ describe('the exact-title boost', () => {
     ]);
     expect(search.keywordSearch('logging', 2).map((h) => h.doc)).toEqual([1, 0]);
   });
+  it('reads a misspelled word as its first correction, as the keyword search read it', () => {
+    const titles = [{ t: 'Lock objects' }, { t: 'threading.Lock' }, { t: 'Threads' }];
+    const corrected = new Map([['threding', ['threading', 'threaded']]]);
+    expect(promoteExactTitles(titles, 'threding lock', (h) => h.t, corrected).map((h) => h.t)).toEqual(['threading.Lock', 'Lock objects', 'Threads']);
+    // Only the first correction stands for the word: the others are looser guesses.
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'threaded lock' }], 'threding lock', (h) => h.t, corrected)).toEqual([{ t: 'a' }, { t: 'threaded lock' }]);
+    expect(promoteExactTitles(titles, 'threding lock', (h) => h.t)).toEqual(titles);
+  });
+  it('puts the same exactly titled document first for a misspelled query as for the right spelling', () => {
+    const search = new DocumentSearch([
+      { id: 'a', title: 'Decorator patterns', text: 'a decorator wraps a decorator; decorator decorator decorators everywhere' },
+      { id: 'b', title: 'decorator', text: 'A function returning another function, applied with @.' },
+    ]);
+    const right = search.keywordSearch('decorator', 2).map((h) => h.doc);
+    expect(right).toEqual([1, 0]);
+    expect(search.keywordSearch('decorater', 2).map((h) => h.doc)).toEqual(right);
+  });
 });
