@@ -1,5 +1,5 @@
 /**
- * The site index format, version 5: the one place that knows the manifest and the file layouts
+ * The site index format, version 6: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
@@ -10,12 +10,13 @@ import type { Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 /**
- * Versions this reader reads: 4 is 5 without section texts and window numbers (excerpts are the
- * sections' starts), 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
+ * Versions this reader reads: 5 is 6 with whole texts in gzip text files and vector files not
+ * gzipped, 4 is 5 without section texts and window numbers (excerpts are the sections' starts),
+ * 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
  */
-const READABLE_VERSIONS: readonly number[] = [2, 3, 4, FORMAT_VERSION];
+const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -125,16 +126,28 @@ export interface SectionInfo {
   headingPath: string[];
   /** The start of the section's text. */
   excerpt: string;
-  /** The text file holding the section's whole text, and its place there (null before version 5). */
-  text: { file: TextRef; index: number } | null;
+  /** Where the section's whole text is (null before version 5). */
+  text: TextPlace | null;
+}
+
+/**
+ * A section's place in its bucket's text files. Version 6: `file` holds the text after the
+ * section's opening (textOpening of its excerpt), deflated with `dictionary` (the bucket's
+ * opening lines, textDictionary); a null `file` is an empty rest. Version 5: `file` holds the
+ * whole text (gzip) and `dictionary` is null.
+ */
+export interface TextPlace {
+  file: TextRef | null;
+  index: number;
+  dictionary: Uint8Array | null;
 }
 
 /** A bucket file as written: each page once, then the sections that point into it, then (version 5) the files of their texts. */
 export interface BucketFile {
   pages: Array<{ index: number; url: string; title: string }>;
   sections: Array<{ page: number; anchor: string; title: string; path: string[]; excerpt: string }>;
-  /** The bucket's sections' texts, `count` consecutive sections per file. */
-  texts?: Array<{ name: string; bytes: number; count: number }>;
+  /** The bucket's sections' texts, `count` consecutive sections per file (version 6: no name when all their rests are empty). */
+  texts?: Array<{ name?: string; bytes?: number; count: number }>;
 }
 
 /** A text file as a bucket lists it: its sections' count. */
@@ -142,9 +155,28 @@ export interface TextRef extends ChunkRef {
   count: number;
 }
 
-/** A text file: the whole text of consecutive sections (read for the hits shown, to cut excerpts at the match). */
+/** A text file: the whole text (version 6: the rest after the opening) of consecutive sections (read for the hits shown, to cut excerpts at the match). */
 export interface TextFile {
   texts: string[];
+}
+
+/** Version 6 text files: raw deflate (no gzip framing: the hash in the name checks them) with a preset dictionary. */
+export const TEXT_SUFFIX = '.json.dfl';
+/** Deflate's window: a dictionary longer than this would not be reached. */
+const DICTIONARY_BYTES = 32 * 1024;
+
+/** The excerpt without the ellipsis the writer adds when it cuts (src/index/writer excerpt): always a prefix of the section's text. */
+export function textOpening(excerpt: string): string {
+  return excerpt.endsWith('…') ? excerpt.slice(0, -1) : excerpt;
+}
+
+/**
+ * A bucket's text files' dictionary: its sections' opening lines, one a line, UTF-8, the last
+ * 32 KiB. A text file holds what follows those openings, so deflate finds their words here.
+ */
+export function textDictionary(excerpts: readonly string[]): Uint8Array {
+  const bytes = new TextEncoder().encode(excerpts.join('\n'));
+  return bytes.subarray(Math.max(0, bytes.byteLength - DICTIONARY_BYTES));
 }
 
 /** One shard's vectors: int8 rows, their scales, the section each row belongs to and which of its windows it is. */
@@ -380,24 +412,41 @@ export const MAX_CONTENT_BYTES = 64 * 1024 * 1024;
 
 /** The file's content: gunzipped when its name ends in .gzip (a broken or oversized stream is INDEX_INVALID naming the file). */
 export async function fileContent(name: string, bytes: Uint8Array): Promise<Uint8Array> {
-  if (!name.endsWith(GZIP_SUFFIX)) return bytes;
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
-  const parts: Uint8Array[] = [];
+  return name.endsWith(GZIP_SUFFIX) ? inflate(name, [bytes], 'gzip') : bytes;
+}
+
+/**
+ * A version 6 text file's content: raw deflate against `dictionary`. DecompressionStream takes no
+ * dictionary, so the dictionary goes in front as a stored block (what a preset dictionary is: the
+ * window's start) and is cut off the output. A broken stream is INDEX_INVALID naming the file.
+ */
+export async function inflateWithDictionary(name: string, bytes: Uint8Array, dictionary: Uint8Array): Promise<Uint8Array> {
+  const n = dictionary.byteLength;
+  // Stored block header: BFINAL 0, BTYPE 00 (to the byte boundary), LEN and its complement, little-endian.
+  const stored = new Uint8Array([0, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff]);
+  const content = await inflate(name, [stored, dictionary, bytes], 'deflate-raw', n);
+  return content.subarray(n);
+}
+
+/** The decompressed concatenation of `parts`, at most MAX_CONTENT_BYTES past `skip` (INDEX_INVALID naming the file otherwise). */
+async function inflate(name: string, parts: readonly Uint8Array[], format: CompressionFormat, skip = 0): Promise<Uint8Array> {
+  const reader = new Blob(parts as Uint8Array<ArrayBuffer>[]).stream().pipeThrough(new DecompressionStream(format)).getReader();
+  const out: Uint8Array[] = [];
   let total = 0;
   try {
     for (let part = await reader.read(); !part.done; part = await reader.read()) {
       total += part.value.byteLength;
-      if (total > MAX_CONTENT_BYTES) {
+      if (total > MAX_CONTENT_BYTES + skip) {
         await reader.cancel();
         throw invalid(name, `expands to more than ${MAX_CONTENT_BYTES} bytes (not an index file)`);
       }
-      parts.push(part.value);
+      out.push(part.value);
     }
   } catch (error) {
     if (error instanceof SgptError) throw error;
-    throw invalid(name, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
+    throw invalid(name, `is not valid ${format === 'gzip' ? 'gzip' : 'deflate'} data (${error instanceof Error ? error.message : String(error)})`);
   }
-  return concatBytes(parts, total);
+  return concatBytes(out, total);
 }
 
 /** `parts` joined into one array of `total` bytes (a stream's chunks). */
@@ -460,7 +509,7 @@ export function encodeShard(shard: Shard): Uint8Array {
   return bytes;
 }
 
-/** Reads SGV2 (`version` 5) or SGV1 (earlier: no window numbers, codes right after the scales). */
+/** Reads SGV2 (`version` 5 and later) or SGV1 (earlier: no window numbers, codes right after the scales). */
 export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION): Shard {
   const bytes = aligned(input);
   const windowed = version >= 5;
@@ -542,7 +591,7 @@ export function chunkRef(file: string, value: Record<string, unknown>, what: str
 }
 
 /** Check one bucket file against its table entry; returns its sections' info in order. */
-export function parseBucket(name: string, json: unknown, ref: BucketRef): SectionInfo[] {
+export function parseBucket(name: string, json: unknown, ref: BucketRef, version = FORMAT_VERSION): SectionInfo[] {
   if (!isRecord(json) || !Array.isArray(json.pages) || !Array.isArray(json.sections)) throw invalid(name, 'expected { "pages": [...], "sections": [...] }');
   const pages = new Map<number, { url: string; title: string }>();
   json.pages.forEach((p: unknown, i: number) => {
@@ -552,8 +601,8 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
     pages.set(count(p.index, `pages[${i}].index`, name), { url, title: text(p.title, `pages[${i}].title`, name) });
   });
   if (json.sections.length !== ref.count) throw invalid(name, `holds ${json.sections.length} sections, the section table says ${ref.count}`);
-  const texts = bucketTexts(name, json, ref.count);
-  return json.sections.map((s: unknown, i: number): SectionInfo => {
+  const texts = bucketTexts(name, json, ref.count, version);
+  const infos = json.sections.map((s: unknown, i: number): SectionInfo => {
     if (!isRecord(s)) throw invalid(name, `sections[${i}] must be an object`);
     const page = count(s.page, `sections[${i}].page`, name);
     const meta = pages.get(page);
@@ -570,18 +619,27 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
       text: texts?.[i] ?? null,
     };
   });
+  // Version 6: one dictionary for the bucket's text files, made from the openings just read.
+  const dictionary = version >= 6 && texts !== null ? textDictionary(infos.map((info) => info.excerpt)) : null;
+  if (dictionary !== null) for (const info of infos) info.text!.dictionary = dictionary;
+  return infos;
 }
 
-/** Per section of a bucket, its text file and place there: the `texts` list must cover the bucket's sections exactly. */
-function bucketTexts(name: string, json: Record<string, unknown>, sections: number): Array<{ file: TextRef; index: number }> | null {
+/**
+ * Per section of a bucket, its text file and place there: the `texts` list must cover the bucket's
+ * sections exactly; version 6 files are TEXT_SUFFIX files, or none for sections whose rest is empty.
+ */
+function bucketTexts(name: string, json: Record<string, unknown>, sections: number, version: number): TextPlace[] | null {
   if (json.texts === undefined) return null;
   if (!Array.isArray(json.texts)) throw invalid(name, 'texts must be an array');
-  const out: Array<{ file: TextRef; index: number }> = [];
+  const out: TextPlace[] = [];
   json.texts.forEach((t: unknown, i: number) => {
     if (!isRecord(t)) throw invalid(name, `texts[${i}] must be an object with name, bytes and count`);
-    const file = { ...chunkRef(name, t, `texts[${i}]`), count: count(t.count, `texts[${i}].count`, name) };
-    if (file.count === 0) throw invalid(name, `texts[${i}] holds no sections`);
-    for (let index = 0; index < file.count; index++) out.push({ file, index });
+    const sectionCount = count(t.count, `texts[${i}].count`, name);
+    if (sectionCount === 0) throw invalid(name, `texts[${i}] holds no sections`);
+    const file = version >= 6 && t.name === undefined ? null : { ...chunkRef(name, t, `texts[${i}]`), count: sectionCount };
+    if (file !== null && (version >= 6) !== file.name.endsWith(TEXT_SUFFIX)) throw invalid(name, `texts[${i}].name ${file.name} is not a version ${version} text file`);
+    for (let index = 0; index < sectionCount; index++) out.push({ file, index, dictionary: null });
   });
   if (out.length !== sections) throw invalid(name, `texts cover ${out.length} sections, the bucket holds ${sections}`);
   return out;

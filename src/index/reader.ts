@@ -11,6 +11,8 @@ import {
   decodeJson,
   decodeShard,
   fileContent,
+  inflateWithDictionary,
+  textOpening,
   decodeSectionList,
   parseBucket,
   parseFilterTable,
@@ -79,9 +81,14 @@ export class IndexReader {
 
   /** A file listed inside another index file (keyword chunk, section bucket), verified and gunzipped. */
   async chunk(ref: ChunkRef): Promise<Uint8Array> {
+    return fileContent(ref.name, await this.verifiedChunk(ref));
+  }
+
+  /** A listed file's bytes as stored, after its length and the hash in its name are checked. */
+  private async verifiedChunk(ref: ChunkRef): Promise<Uint8Array> {
     const bytes = await this.load(ref.name);
     await verifyChunk(ref, bytes);
-    return fileContent(ref.name, bytes);
+    return bytes;
   }
 
   /** The `probe` shards whose centroids are nearest the query (all shards when there is one), among `among` when given. */
@@ -141,11 +148,17 @@ export class IndexReader {
    */
   async sectionTexts(infos: readonly SectionInfo[]): Promise<Array<string | null>> {
     return Promise.all(
-      infos.map(async ({ text }) => {
+      infos.map(async ({ text, excerpt }) => {
         if (text === null) return null;
-        const { file, index } = text;
-        const texts = await once(this.textCache, file.name, async () => parseTextFile(file.name, decodeJson(file.name, await this.chunk(file)), file.count));
-        return texts[index]!;
+        const { file, index, dictionary } = text;
+        // Version 6: the opening is the bucket's excerpt; the file holds the rest (none: nothing follows).
+        const opening = dictionary === null ? '' : textOpening(excerpt);
+        if (file === null) return opening;
+        const texts = await once(this.textCache, file.name, async () => {
+          const content = dictionary === null ? await this.chunk(file) : await inflateWithDictionary(file.name, await this.verifiedChunk(file), dictionary);
+          return parseTextFile(file.name, decodeJson(file.name, content), file.count);
+        });
+        return opening + texts[index]!;
       }),
     );
   }
@@ -157,7 +170,7 @@ export class IndexReader {
 
   private bucket(b: number): Promise<SectionInfo[]> {
     const ref = this.sectionTable.buckets[b]!;
-    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref)));
+    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref, this.manifest.version)));
   }
 
   /** The typo table's head, verified and gunzipped (null: the index has none); the caller caches it. */

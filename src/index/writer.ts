@@ -7,6 +7,7 @@
  * No fs here: the caller writes the files (see ./node-files).
  */
 import { createHash } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import type { EmbedOptions } from '../embed/types';
 import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
 import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
@@ -30,7 +31,10 @@ import {
   encodeJson,
   encodeShard,
   MAX_WINDOWS,
+  TEXT_SUFFIX,
   fileRefFor,
+  textDictionary,
+  textOpening,
   type BucketFile,
   type FileRef,
   type Manifest,
@@ -89,9 +93,9 @@ const SHARD_TARGET_BYTES = 64 * 1024;
  */
 const SECTION_BUCKET_BYTES = 4 * 1024;
 /**
- * Text files of about this size (before gzip): a hit shown reads its section's file to cut the
- * excerpt at the match, so small files keep a result list's bytes low (a longer section has a file
- * of its own).
+ * Text files of about this many characters of rest (the text after each section's opening, before
+ * compression): a hit shown reads its section's file to cut the excerpt at the match, so small
+ * files keep a result list's bytes low (a longer section has a file of its own).
  */
 const TEXT_FILE_BYTES = 2 * 1024;
 /** Keyword chunks of about this size (before gzip): a query fetches the chunks of its terms. */
@@ -184,25 +188,37 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
       bucket.sections.push(entry);
       bytes += entry.anchor.length + entry.title.length + entry.path.join('').length + entry.excerpt.length + 40;
     }
-    bucket.texts = await writeTexts(rows.slice(first - bucket.sections.length, first).map((row) => row.section.text), add, texts);
-    texts += bucket.texts.length;
+    const openings = bucket.sections.map((entry) => entry.excerpt);
+    const rests = rows.slice(first - bucket.sections.length, first).map((row, i) => row.section.text.slice(textOpening(openings[i]!).length));
+    bucket.texts = await writeTexts(rests, textDictionary(openings), add, texts);
+    texts += bucket.texts.filter((file) => file.name !== undefined).length;
     const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
     table.push({ name: ref.name, bytes: ref.bytes, first: first - bucket.sections.length, count: bucket.sections.length });
   }
   return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
 }
 
-/** Consecutive sections' whole texts in files of about TEXT_FILE_BYTES (`text-<first + i>`), listed as a bucket lists them. */
-async function writeTexts(texts: readonly string[], add: AddFile, first: number): Promise<NonNullable<BucketFile['texts']>> {
+/**
+ * Consecutive sections' rests (their texts after the openings the bucket holds) in files of about
+ * TEXT_FILE_BYTES (`text-<first + i>`), each raw deflate against the bucket's `dictionary`,
+ * listed as a bucket lists them; sections whose rests are all empty get no file.
+ */
+async function writeTexts(rests: readonly string[], dictionary: Uint8Array, add: AddFile, first: number): Promise<NonNullable<BucketFile['texts']>> {
   const listed: NonNullable<BucketFile['texts']> = [];
-  for (let at = 0; at < texts.length; ) {
+  let files = 0;
+  for (let at = 0; at < rests.length; ) {
     const file: TextFile = { texts: [] };
     let bytes = 0;
-    while (at < texts.length && (file.texts.length === 0 || bytes + texts[at]!.length <= TEXT_FILE_BYTES)) {
-      bytes += texts[at]!.length;
-      file.texts.push(texts[at++]!);
+    while (at < rests.length && (file.texts.length === 0 || bytes + rests[at]!.length <= TEXT_FILE_BYTES)) {
+      bytes += rests[at]!.length;
+      file.texts.push(rests[at++]!);
     }
-    const ref = await add(`text-${first + listed.length}`, 'json', encodeJson(file), true);
+    if (bytes === 0) {
+      listed.push({ count: file.texts.length });
+      continue;
+    }
+    const deflated = deflateRawSync(encodeJson(file), dictionary.byteLength > 0 ? { dictionary } : {});
+    const ref = await add(`text-${first + files++}`, TEXT_SUFFIX.slice(1), deflated);
     listed.push({ name: ref.name, bytes: ref.bytes, count: file.texts.length });
   }
   return listed;
@@ -312,9 +328,10 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     const rows = members[k]!;
     const q = quantize(await gatherRows(store, rows.map((r) => position[r]!), block), dims);
     const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), window: Uint16Array.from(rows, (r) => window[r]!), ...q });
-    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes)), rows: rows.length });
+    // gzip takes ~13 % off int8 codes (and more off owners and windows); the reader gunzips by the name.
+    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes, true)), rows: rows.length });
   }
-  const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims)) : null;
+  const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims), true) : null;
   const filtersRef = await writeFilters(filters, shardsOf, add);
 
   const manifest: Manifest = {
