@@ -8,6 +8,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileRefFor, inflateWithDictionary, textDictionary, textOpening, type BucketFile } from '../src/index/format';
+import { textHash } from '../src/index/writer';
+import { embeddingText } from '../src/search/texts';
 
 export type IndexFiles = Map<string, Uint8Array>;
 
@@ -31,7 +33,7 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   await change(manifest, read, put);
   // Files named by the manifest itself or listed in a table are carried over unless replaced.
   const table = json(gunzipSync(out.get(manifest.sections.name) ?? read(manifest.sections.name)));
-  const listed = new Set<string>([manifest.sections.name, manifest.keyword.name, manifest.hashes.name, ...(manifest.typos ? [manifest.typos.name] : []), ...(manifest.filters ? [manifest.filters.name] : []), ...(manifest.centroids ? [manifest.centroids.name] : []), ...manifest.shards.map((s: { name: string }) => s.name)]);
+  const listed = new Set<string>([manifest.sections.name, manifest.keyword.name, ...(manifest.hashes ? [manifest.hashes.name] : []), ...(manifest.typos ? [manifest.typos.name] : []), ...(manifest.filters ? [manifest.filters.name] : []), ...(manifest.centroids ? [manifest.centroids.name] : []), ...manifest.shards.map((s: { name: string }) => s.name)]);
   for (const bucket of table.buckets) {
     listed.add(bucket.name);
     for (const text of json(gunzipSync(out.get(bucket.name) ?? read(bucket.name))).texts ?? []) if (text.name) listed.add(text.name);
@@ -47,7 +49,7 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   return out;
 }
 
-/** Version 5: whole texts in gzip text files (one per version 6 file, and for sections without one), vector files not gzipped. */
+/** Version 5: whole texts in gzip text files (one per version 6 file, and for sections without one), hashes.json, vector files not gzipped. */
 export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
   return rewrite(files, async (manifest, read, put) => {
     manifest.version = 5;
@@ -55,6 +57,7 @@ export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<Inde
     if (manifest.centroids) manifest.centroids = await put('centroids', 'bin', gunzipSync(read(manifest.centroids.name)));
     const table = json(gunzipSync(read(manifest.sections.name)));
     let n = 0;
+    const hashes: string[] = [];
     for (const [b, entry] of table.buckets.entries()) {
       const bucket = json(gunzipSync(read(entry.name))) as BucketFile;
       const openings = bucket.sections.map((s) => textOpening(s.excerpt));
@@ -64,6 +67,7 @@ export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<Inde
       for (const file of bucket.texts ?? []) {
         const rests: string[] = file.name ? json(await inflateWithDictionary(file.name, read(file.name), dictionary)).texts : Array(file.count).fill('');
         const whole = rests.map((rest, i) => openings[at + i] + rest);
+        whole.forEach((text, i) => hashes.push(textHash(embeddingText(bucket.pages.find((p) => p.index === bucket.sections[at + i]!.page)!.title, bucket.sections[at + i]!.path, text))));
         at += file.count;
         const ref = await put(`text-${n++}`, 'json.gzip', gzipJson({ texts: whole }));
         texts.push({ name: ref.name, bytes: ref.bytes, count: file.count });
@@ -72,6 +76,7 @@ export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<Inde
       table.buckets[b] = { name: ref.name, bytes: ref.bytes, count: entry.count };
     }
     manifest.sections = await put('sections', 'json.gzip', gzipJson(table));
+    manifest.hashes = await put('hashes', 'json.gzip', gzipJson(hashes));
   });
 }
 

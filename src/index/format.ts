@@ -66,8 +66,11 @@ export interface Manifest {
   root?: string;
   /** The section table (JSON, see SectionTable), read up front: which bucket file holds which sections. */
   sections: FileRef;
-  /** Text hash per section (JSON array of strings): read by incremental builds only. */
-  hashes: FileRef;
+  /**
+   * Text hash per section (JSON array of strings): read by incremental builds only. Absent from
+   * version 6, whose buckets and text files hold every section's text: a build hashes them again.
+   */
+  hashes?: FileRef;
   /** The keyword (BM25) index's head (statistics and term-range chunk list), in the ranking code's serialisation. */
   keyword: FileRef;
   /**
@@ -310,7 +313,7 @@ export function parseManifest(json: unknown): Manifest {
     probe: count(json.probe, 'probe', file),
     ...(json.root === undefined ? {} : { root: siteRoot(json.root) }),
     sections: fileRef(json.sections, 'sections'),
-    hashes: fileRef(json.hashes, 'hashes'),
+    ...(json.version >= 6 ? {} : { hashes: fileRef(json.hashes, 'hashes') }),
     keyword: fileRef(json.keyword, 'keyword'),
     ...(json.typos === undefined ? {} : { typos: fileRef(json.typos, 'typos') }),
     ...(json.filters === undefined ? {} : { filters: fileRef(json.filters, 'filters') }),

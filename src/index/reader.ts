@@ -30,6 +30,7 @@ import {
   type Manifest,
   type SectionInfo,
   type SectionTable,
+  type TextPlace,
   type Shard,
 } from './format';
 
@@ -154,13 +155,16 @@ export class IndexReader {
         // Version 6: the opening is the bucket's excerpt; the file holds the rest (none: nothing follows).
         const opening = dictionary === null ? '' : textOpening(excerpt);
         if (file === null) return opening;
-        const texts = await once(this.textCache, file.name, async () => {
-          const content = dictionary === null ? await this.chunk(file) : await inflateWithDictionary(file.name, await this.verifiedChunk(file), dictionary);
-          return parseTextFile(file.name, decodeJson(file.name, content), file.count);
-        });
-        return opening + texts[index]!;
+        return opening + (await once(this.textCache, file.name, () => this.textFile(text)))[index]!;
       }),
     );
+  }
+
+  /** A text file's texts (version 6: the rests after the openings), verified and checked against its listing. */
+  private async textFile({ file, dictionary }: TextPlace): Promise<string[]> {
+    const ref = file!;
+    const content = dictionary === null ? await this.chunk(ref) : await inflateWithDictionary(ref.name, await this.verifiedChunk(ref), dictionary);
+    return parseTextFile(ref.name, decodeJson(ref.name, content), ref.count);
   }
 
   /** Every section, in order (tools and tests; a page reads only the buckets it shows). */
@@ -195,10 +199,36 @@ export class IndexReader {
     return decodeKeyList(ref.name, await this.chunk(ref), counts, this.manifest.counts.sections);
   }
 
-  /** Text hash of every section (incremental builds). */
-  async textHashes(): Promise<string[]> {
+  /** Text hash of every section as hashes.json lists it (incremental builds); null from version 6, which has none. */
+  async textHashes(): Promise<string[] | null> {
     const ref = this.manifest.hashes;
-    return parseStrings(ref.name, decodeJson(ref.name, await verified(this.load, ref)), this.manifest.counts.sections);
+    return ref ? parseStrings(ref.name, decodeJson(ref.name, await verified(this.load, ref)), this.manifest.counts.sections) : null;
+  }
+
+  /**
+   * Every section with its whole text, in order, a bucket at a time and nothing kept (a build reads
+   * the previous index so); null for a section whose bucket or text file cannot be read, or that
+   * has no text (before version 5).
+   */
+  async *eachSectionText(): AsyncGenerator<{ info: SectionInfo; text: string } | null> {
+    for (const ref of this.sectionTable.buckets) {
+      const infos = await this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref, this.manifest.version), () => null);
+      if (infos === null) {
+        for (let i = 0; i < ref.count; i++) yield null;
+        continue;
+      }
+      const files = new Map<string, Promise<string[] | null>>();
+      for (const info of infos) {
+        const place = info.text;
+        const opening = place?.dictionary ? textOpening(info.excerpt) : '';
+        if (place === null) yield null;
+        else if (place.file === null) yield { info, text: opening };
+        else {
+          const texts = await once(files, place.file.name, () => this.textFile(place).catch(() => null));
+          yield texts === null ? null : { info, text: opening + texts[place.index]! };
+        }
+      }
+    }
   }
 
   /** Shards already fetched. */

@@ -277,7 +277,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   };
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
-  const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().catch(() => null) : null;
+  const previousHashes = sameModel(options.previous, model) ? await previousTextHashes(options.previous).catch(() => null) : null;
   const collected = await collectVectors(texts, hashes, embedder, {
     previous: previousRows(options.previous, model, previousHashes),
     known: options.known,
@@ -293,7 +293,6 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
   // The keyword side first, so its working memory is freed before k-means gathers its sample.
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
-  const hashesRef = await add('hashes', 'json', encodeJson(hashes), true);
   const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
   const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
   keywordTexts.length = 0;
@@ -344,7 +343,6 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
-    hashes: hashesRef,
     keyword: keywordRefs.keyword,
     typos: keywordRefs.typos,
     ...(filtersRef ? { filters: filtersRef } : {}),
@@ -377,10 +375,25 @@ function shardMembers(assignment: Int32Array, shardCount: number): Int32Array[] 
   return members;
 }
 
+/** A section's text hash: the first 32 hex digits of the sha256 of the text the model embeds (the cache's key, hashes.json before version 6). */
+export function textHash(embedded: string): string {
+  // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
+  return createHash('sha256').update(embedded).digest('hex').slice(0, 32);
+}
+
 /**
- * Per section, in page order: the text the model embeds, the keyword text, and the text hash
- * (hashes.json: the first 32 hex digits of the sha256 of the embedded text).
+ * The previous build's text hash per section: its hashes.json (before version 6), else its
+ * sections' texts hashed again ('' for a section it cannot read: never reused).
  */
+async function previousTextHashes(previous: IndexReader): Promise<string[]> {
+  const listed = await previous.textHashes();
+  if (listed !== null) return listed;
+  const hashes: string[] = [];
+  for await (const entry of previous.eachSectionText()) hashes.push(entry === null ? '' : textHash(embeddingText(entry.info.pageTitle, entry.info.headingPath, entry.text)));
+  return hashes;
+}
+
+/** Per section, in page order: the text the model embeds, the keyword text, and the text hash. */
 export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: string[]; keywordTexts: string[]; langs: string[]; hashes: string[] }> {
   const texts: string[] = [];
   const keywordTexts: string[] = [];
@@ -393,8 +406,7 @@ export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: str
     }
   }
   if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
-  // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
-  const hashes = texts.map((text) => createHash('sha256').update(text).digest('hex').slice(0, 32));
+  const hashes = texts.map(textHash);
   return { texts, keywordTexts, langs, hashes };
 }
 

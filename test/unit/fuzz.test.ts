@@ -65,13 +65,14 @@ beforeAll(async () => {
   centroids = await file(manifest.centroids!.name);
   table = await file(manifest.sections.name);
   bucket = await file(reader.sectionTable.buckets[0]!.name);
-  hashes = await file(manifest.hashes.name);
+  // Version 6 has no hashes.json; an older index's (a JSON array of 32-hex strings) is still read.
+  hashes = new TextEncoder().encode(JSON.stringify(Array.from({ length: manifest.counts.sections }, (_, i) => i.toString(16).padStart(32, '0'))));
   owned = await file(manifest.owned!.name);
   typoHead = await file(manifest.typos!.name);
   typoEntries = decodeTypoHead(typoHead, 'typos');
   typoFile = await file(typoEntries[0]!.file);
   raw = new Map();
-  for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, manifest.centroids!.name, ...manifest.shards.map((s) => s.name), ...reader.sectionTable.buckets.map((b) => b.name), firstChunk.file]) {
+  for (const name of [manifest.sections.name, manifest.keyword.name, manifest.centroids!.name, ...manifest.shards.map((s) => s.name), ...reader.sectionTable.buckets.map((b) => b.name), firstChunk.file]) {
     raw.set(name, new Uint8Array(await readFile(join(dir, name))));
   }
 });

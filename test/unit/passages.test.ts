@@ -224,6 +224,16 @@ describe('a site index of format version 6', () => {
     expect(error.message).toContain(info!.text!.file!.name);
   });
 
+  it('lets a rebuild reuse vectors by hashing the previous texts again (no hashes.json); an unreadable text file costs only its sections', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-rehash-'));
+    dirs.push(dir);
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    expect((await buildSiteIndex({ site, out: dir, model: MODEL })).built).toMatchObject({ reused: 2, embedded: 0 });
+    const [info] = await (await SiteSearch.open(fsLoader(dir))).reader.allSections();
+    await writeFile(join(dir, info!.text!.file!.name), 'damaged');
+    expect((await buildSiteIndex({ site, out: dir, model: MODEL })).built).toMatchObject({ reused: 1, embedded: 1 });
+  });
+
   it('refuses a truncated text file, naming it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-truncated-'));
     dirs.push(dir);
