@@ -7,7 +7,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { fileRefFor, inflateWithDictionary, textDictionary, textOpening, type BucketFile } from '../src/index/format';
+import { decodeCentroids, decodeShard, fileRefFor, inflateWithDictionary, textDictionary, textOpening, type BucketFile } from '../src/index/format';
 import { textHash } from '../src/index/writer';
 import { embeddingText } from '../src/search/texts';
 
@@ -53,8 +53,20 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
 export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
   return rewrite(files, async (manifest, read, put) => {
     manifest.version = 5;
-    for (const [i, ref] of manifest.shards.entries()) manifest.shards[i] = { ...(await put(`vectors-${i}`, 'bin', gunzipSync(read(ref.name)))), rows: ref.rows };
-    if (manifest.centroids) manifest.centroids = await put('centroids', 'bin', gunzipSync(read(manifest.centroids.name)));
+    const { dims } = manifest.model;
+    const centroids = manifest.centroids ? gunzipSync(read(manifest.centroids.name)) : null;
+    for (const [i, ref] of manifest.shards.entries()) {
+      // SGV2: the codes as they are, row after row.
+      const centroid = centroids && decodeCentroids('centroids', centroids, manifest.shards.length, dims).subarray(i * dims, (i + 1) * dims);
+      const shard = decodeShard(ref.name, gunzipSync(read(ref.name)), dims, manifest.counts.sections, 6, centroid);
+      const v2 = new Uint8Array(12 + 10 * shard.rows + shard.rows * dims);
+      v2.set(new TextEncoder().encode('SGV2'), 0);
+      new DataView(v2.buffer).setUint32(4, shard.rows, true);
+      new DataView(v2.buffer).setUint32(8, dims, true);
+      for (const [at, part] of [[12, shard.owner], [12 + 4 * shard.rows, shard.scales], [12 + 8 * shard.rows, shard.window!], [12 + 10 * shard.rows, shard.codes]] as const) v2.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), at);
+      manifest.shards[i] = { ...(await put(`vectors-${i}`, 'bin', v2)), rows: ref.rows };
+    }
+    if (centroids) manifest.centroids = await put('centroids', 'bin', centroids);
     const table = json(gunzipSync(read(manifest.sections.name)));
     let n = 0;
     const hashes: string[] = [];

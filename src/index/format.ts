@@ -6,7 +6,7 @@
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
-import type { Quantized } from './int8';
+import { predictedCode, projectionCoefficient, type Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
@@ -470,9 +470,10 @@ export async function fileRefFor(stem: string, ext: string, bytes: Uint8Array): 
 }
 
 // Binary layouts are little-endian (every platform that runs this). Header: 4-byte magic, uint32, uint32.
-/** Version 1 shards (index versions 2–4) have no window numbers. */
+/** Version 1 shards (index versions 2–4) have no window numbers; version 2 (index version 5) stores the codes as they are. */
 const SHARD_MAGIC_V1 = 'SGV1';
-const SHARD_MAGIC = 'SGV2';
+const SHARD_MAGIC_V2 = 'SGV2';
+const SHARD_MAGIC = 'SGV3';
 /** The most windows a section may have: window numbers are uint16. */
 export const MAX_WINDOWS = 65_536;
 const CENTROIDS_MAGIC = 'SGC1';
@@ -500,38 +501,67 @@ function aligned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
 }
 
-/** Shard: 'SGV2', rows, dims, then int32 owner[rows], float32 scale[rows], uint16 window[rows], int8 codes[rows*dims]. */
-export function encodeShard(shard: Shard): Uint8Array {
-  const { rows, dims, window } = shard;
+/**
+ * Shard: 'SGV3', rows, dims, then int32 owner[rows], float32 scale[rows], uint16 window[rows],
+ * int8 coef[rows], uint8 residual[dims × rows] (dimension-major: a dimension's rows together):
+ * codes[r][d] = residual[d][r] + predictedCode(coef[r], centroid[d], scale[r]) (mod 256, as int8),
+ * `centroid` the shard's (null with one shard: coefficients 0, residuals are the codes).
+ */
+export function encodeShard(shard: Shard, centroid: Float32Array | null = null): Uint8Array {
+  const { rows, dims, window, codes, scales } = shard;
   if (window === null) throw new SgptError('INTERNAL', 'a shard is written with its rows\' window numbers');
-  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 10 * rows + rows * dims);
+  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 11 * rows + rows * dims);
   bytes.set(new Uint8Array(shard.owner.buffer, shard.owner.byteOffset, rows * 4), HEADER);
-  bytes.set(new Uint8Array(shard.scales.buffer, shard.scales.byteOffset, rows * 4), HEADER + 4 * rows);
+  bytes.set(new Uint8Array(scales.buffer, scales.byteOffset, rows * 4), HEADER + 4 * rows);
   bytes.set(new Uint8Array(window.buffer, window.byteOffset, rows * 2), HEADER + 8 * rows);
-  bytes.set(new Uint8Array(shard.codes.buffer, shard.codes.byteOffset, rows * dims), HEADER + 10 * rows);
+  const coefs = new Int8Array(bytes.buffer, HEADER + 10 * rows, rows);
+  const residuals = HEADER + 11 * rows;
+  for (let r = 0; r < rows; r++) {
+    const coef = centroid === null ? 0 : projectionCoefficient(codes, r * dims, scales[r]!, centroid);
+    coefs[r] = coef;
+    for (let d = 0; d < dims; d++) bytes[residuals + d * rows + r] = codes[r * dims + d]! - (centroid === null ? 0 : predictedCode(coef, centroid[d]!, scales[r]!));
+  }
   return bytes;
 }
 
-/** Reads SGV2 (`version` 5 and later) or SGV1 (earlier: no window numbers, codes right after the scales). */
-export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION): Shard {
+/**
+ * Reads SGV3 (`version` 6 and later; `centroid`: the shard's, null with one shard), SGV2 (version
+ * 5: codes as they are) or SGV1 (earlier: no window numbers, codes right after the scales).
+ */
+export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION, centroid: Float32Array | null = null): Shard {
   const bytes = aligned(input);
-  const windowed = version >= 5;
-  const [rows, dims] = readHeader(name, bytes, windowed ? SHARD_MAGIC : SHARD_MAGIC_V1);
+  const layout = version >= 6 ? 3 : version === 5 ? 2 : 1;
+  const [rows, dims] = readHeader(name, bytes, [SHARD_MAGIC_V1, SHARD_MAGIC_V2, SHARD_MAGIC][layout - 1]!);
   if (dims !== expectDims) throw invalid(name, `holds ${dims}-dimensional vectors but the manifest says ${expectDims}`);
-  const perRow = windowed ? 10 : 8;
+  if (centroid !== null && centroid.length !== dims) throw new SgptError('INTERNAL', `a centroid of ${centroid.length} dims for ${dims}-dimensional rows`);
+  const perRow = [8, 10, 11][layout - 1]!;
   const expected = HEADER + perRow * rows + rows * dims;
   if (bytes.byteLength !== expected) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${expected} for ${rows} rows of ${dims} dims`);
   const base = bytes.byteOffset;
   const owner = new Int32Array(bytes.buffer, base + HEADER, rows);
   for (const section of owner) if (section < 0 || section >= sectionCount) throw invalid(name, `row owner ${section} is outside the ${sectionCount} sections`);
+  const scales = new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows);
+  const stored = new Int8Array(bytes.buffer, base + HEADER + perRow * rows, rows * dims);
   return {
     rows,
     dims,
     owner,
-    scales: new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows),
-    window: windowed ? new Uint16Array(bytes.buffer, base + HEADER + 8 * rows, rows) : null,
-    codes: new Int8Array(bytes.buffer, base + HEADER + perRow * rows, rows * dims),
+    scales,
+    window: layout >= 2 ? new Uint16Array(bytes.buffer, base + HEADER + 8 * rows, rows) : null,
+    codes: layout === 3 ? residualCodes(stored, new Int8Array(bytes.buffer, base + HEADER + 10 * rows, rows), scales, centroid) : stored,
   };
+}
+
+/** SGV3's codes back in row order: each residual plus its predicted code, wrapped to int8. */
+function residualCodes(residuals: Int8Array, coefs: Int8Array, scales: Float32Array, centroid: Float32Array | null): Int8Array {
+  const rows = scales.length;
+  const dims = rows === 0 ? 0 : residuals.length / rows;
+  const codes = new Int8Array(residuals.length);
+  for (let r = 0; r < rows; r++) {
+    const coef = coefs[r]!;
+    for (let d = 0; d < dims; d++) codes[r * dims + d] = residuals[d * rows + r]! + (centroid === null ? 0 : predictedCode(coef, centroid[d]!, scales[r]!));
+  }
+  return codes;
 }
 
 /** Centroids: 'SGC1', k, dims, then float32 centroid[k*dims] (shard i holds the rows nearest centroid i). */

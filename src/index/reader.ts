@@ -122,7 +122,10 @@ export class IndexReader {
   readShard(index: number): Promise<Shard> {
     const ref = this.manifest.shards[index];
     if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
-    return verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections, this.manifest.version));
+    const { dims } = this.manifest.model;
+    // Version 6 stores a shard's rows against its centroid (the query's probe has read them already).
+    const centroid = this.manifest.version >= 6 ? this.centroids().then((all) => all?.subarray(index * dims, (index + 1) * dims) ?? null) : null;
+    return Promise.all([verified(this.load, ref), centroid]).then(([bytes, c]) => decodeShard(ref.name, bytes, dims, this.manifest.counts.sections, this.manifest.version, c));
   }
 
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
