@@ -33,12 +33,12 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   await change(manifest, read, put);
   // Files named by the manifest itself or listed in a table are carried over unless replaced.
   const table = json(gunzipSync(out.get(manifest.sections.name) ?? read(manifest.sections.name)));
-  const listed = new Set<string>([manifest.sections.name, manifest.keyword.name, ...(manifest.hashes ? [manifest.hashes.name] : []), ...(manifest.typos ? [manifest.typos.name] : []), ...(manifest.filters ? [manifest.filters.name] : []), ...(manifest.centroids ? [manifest.centroids.name] : []), ...manifest.shards.map((s: { name: string }) => s.name)]);
+  const listed = new Set<string>([manifest.sections.name, manifest.keyword.name, manifest.hashes.name, ...(manifest.typos ? [manifest.typos.name] : []), ...(manifest.filters ? [manifest.filters.name] : []), ...(manifest.centroids ? [manifest.centroids.name] : []), ...manifest.shards.map((s: { name: string }) => s.name)]);
   for (const bucket of table.buckets) {
     listed.add(bucket.name);
     for (const text of json(gunzipSync(out.get(bucket.name) ?? read(bucket.name))).texts ?? []) if (text.name) listed.add(text.name);
   }
-  for (const [name, bytes] of files) if (name !== 'manifest.json' && !out.has(name) && (listed.has(name) || !/^(vectors-|centroids\.|sections[.-]|text-|owned\.)/.test(name))) out.set(name, bytes);
+  for (const [name, bytes] of files) if (name !== 'manifest.json' && !out.has(name) && (listed.has(name) || !/^(vectors-|centroids\.|sections[.-]|text-|hashes\.|owned\.)/.test(name))) out.set(name, bytes);
   for (const name of [...out.keys()]) if (/^(vectors-|centroids\.|sections[.-]|text-)/.test(name) && !listed.has(name)) out.delete(name);
   if (manifest.owned) {
     const owned = (json(gunzipSync(read(manifest.owned.name))) as string[]).filter((path) => path.includes('/') || out.has(path));

@@ -66,11 +66,8 @@ export interface Manifest {
   root?: string;
   /** The section table (JSON, see SectionTable), read up front: which bucket file holds which sections. */
   sections: FileRef;
-  /**
-   * Text hash per section (JSON array of strings): read by incremental builds only. Absent from
-   * version 6, whose buckets and text files hold every section's text: a build hashes them again.
-   */
-  hashes?: FileRef;
+  /** Text hash per section (encodeTextHashes; before version 6 a JSON array of strings): read by incremental builds only. */
+  hashes: FileRef;
   /** The keyword (BM25) index's head (statistics and term-range chunk list), in the ranking code's serialisation. */
   keyword: FileRef;
   /**
@@ -313,7 +310,7 @@ export function parseManifest(json: unknown): Manifest {
     probe: count(json.probe, 'probe', file),
     ...(json.root === undefined ? {} : { root: siteRoot(json.root) }),
     sections: fileRef(json.sections, 'sections'),
-    ...(json.version >= 6 ? {} : { hashes: fileRef(json.hashes, 'hashes') }),
+    hashes: fileRef(json.hashes, 'hashes'),
     keyword: fileRef(json.keyword, 'keyword'),
     ...(json.typos === undefined ? {} : { typos: fileRef(json.typos, 'typos') }),
     ...(json.filters === undefined ? {} : { filters: fileRef(json.filters, 'filters') }),
@@ -591,7 +588,36 @@ export function decodeJson(name: string, bytes: Uint8Array): unknown {
   }
 }
 
-/** A JSON array of exactly `length` strings (text hashes). */
+const HASHES_MAGIC = [0x53, 0x47, 0x48, 0x31]; // "SGH1"
+/** Bytes kept of each text hash (version 6): 64 bits, so two texts of one site share one with odds of ~n² / 2⁶⁵. */
+export const TEXT_HASH_BYTES = 8;
+
+/** hashes.bin (version 6): magic SGH1, format 1, varint count, then the first TEXT_HASH_BYTES of each hash (hex in, bytes out). */
+export function encodeTextHashes(hashes: readonly string[]): Uint8Array {
+  const out = new ByteWriter();
+  writeMagic(out, HASHES_MAGIC, 1);
+  out.varint(hashes.length);
+  const head = out.finish();
+  const bytes = new Uint8Array(head.length + hashes.length * TEXT_HASH_BYTES);
+  bytes.set(head);
+  hashes.forEach((hash, i) => {
+    for (let b = 0; b < TEXT_HASH_BYTES; b++) bytes[head.length + i * TEXT_HASH_BYTES + b] = parseInt(hash.slice(2 * b, 2 * b + 2), 16);
+  });
+  return bytes;
+}
+
+/** Reads what encodeTextHashes wrote: `sections` hashes of 2 × TEXT_HASH_BYTES hex digits. */
+export function decodeTextHashes(name: string, bytes: Uint8Array, sections: number): string[] {
+  const input = new ByteReader(bytes, name);
+  readMagic(input, bytes, HASHES_MAGIC, 1, name, 'text hash list');
+  const n = input.count();
+  if (n !== sections) throw invalid(name, `holds ${n} hashes, the manifest says ${sections}`);
+  const raw = input.bytes(n * TEXT_HASH_BYTES);
+  if (!input.done) throw invalid(name, 'has bytes after its hashes');
+  return Array.from({ length: n }, (_, i) => Array.from(raw.subarray(i * TEXT_HASH_BYTES, (i + 1) * TEXT_HASH_BYTES), (b) => b.toString(16).padStart(2, '0')).join(''));
+}
+
+/** A JSON array of exactly `length` strings (text hashes before version 6). */
 export function parseStrings(name: string, json: unknown, length: number): string[] {
   if (!Array.isArray(json) || json.some((v) => typeof v !== 'string')) throw invalid(name, 'expected a JSON array of strings');
   if (json.length !== length) throw invalid(name, `holds ${json.length} entries, the manifest says ${length}`);

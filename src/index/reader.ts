@@ -10,6 +10,7 @@ import {
   decodeCentroids,
   decodeJson,
   decodeShard,
+  decodeTextHashes,
   fileContent,
   inflateWithDictionary,
   textOpening,
@@ -202,36 +203,12 @@ export class IndexReader {
     return decodeKeyList(ref.name, await this.chunk(ref), counts, this.manifest.counts.sections);
   }
 
-  /** Text hash of every section as hashes.json lists it (incremental builds); null from version 6, which has none. */
-  async textHashes(): Promise<string[] | null> {
+  /** Text hash of every section (incremental builds): 32 hex digits, from version 6 their first 16. */
+  async textHashes(): Promise<string[]> {
     const ref = this.manifest.hashes;
-    return ref ? parseStrings(ref.name, decodeJson(ref.name, await verified(this.load, ref)), this.manifest.counts.sections) : null;
-  }
-
-  /**
-   * Every section with its whole text, in order, a bucket at a time and nothing kept (a build reads
-   * the previous index so); null for a section whose bucket or text file cannot be read, or that
-   * has no text (before version 5).
-   */
-  async *eachSectionText(): AsyncGenerator<{ info: SectionInfo; text: string } | null> {
-    for (const ref of this.sectionTable.buckets) {
-      const infos = await this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref, this.manifest.version), () => null);
-      if (infos === null) {
-        for (let i = 0; i < ref.count; i++) yield null;
-        continue;
-      }
-      const files = new Map<string, Promise<string[] | null>>();
-      for (const info of infos) {
-        const place = info.text;
-        const opening = place?.dictionary ? textOpening(info.excerpt) : '';
-        if (place === null) yield null;
-        else if (place.file === null) yield { info, text: opening };
-        else {
-          const texts = await once(files, place.file.name, () => this.textFile(place).catch(() => null));
-          yield texts === null ? null : { info, text: opening + texts[place.index]! };
-        }
-      }
-    }
+    const bytes = await verified(this.load, ref);
+    const sections = this.manifest.counts.sections;
+    return this.manifest.version >= 6 ? decodeTextHashes(ref.name, bytes, sections) : parseStrings(ref.name, decodeJson(ref.name, bytes), sections);
   }
 
   /** Shards already fetched. */

@@ -30,6 +30,8 @@ import {
   encodeCentroids,
   encodeJson,
   encodeShard,
+  encodeTextHashes,
+  TEXT_HASH_BYTES,
   MAX_WINDOWS,
   TEXT_SUFFIX,
   fileRefFor,
@@ -277,7 +279,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   };
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
-  const previousHashes = sameModel(options.previous, model) ? await previousTextHashes(options.previous).catch(() => null) : null;
+  const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().then((old) => asFullHashes(old, hashes), () => null) : null;
   const collected = await collectVectors(texts, hashes, embedder, {
     previous: previousRows(options.previous, model, previousHashes),
     known: options.known,
@@ -293,6 +295,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
   // The keyword side first, so its working memory is freed before k-means gathers its sample.
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
+  const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
   const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
   const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
   keywordTexts.length = 0;
@@ -343,6 +346,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
+    hashes: hashesRef,
     keyword: keywordRefs.keyword,
     typos: keywordRefs.typos,
     ...(filtersRef ? { filters: filtersRef } : {}),
@@ -375,22 +379,20 @@ function shardMembers(assignment: Int32Array, shardCount: number): Int32Array[] 
   return members;
 }
 
-/** A section's text hash: the first 32 hex digits of the sha256 of the text the model embeds (the cache's key, hashes.json before version 6). */
+/** A section's text hash: the first 32 hex digits of the sha256 of the text the model embeds (the cache's key; the index keeps its first 16). */
 export function textHash(embedded: string): string {
   // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
   return createHash('sha256').update(embedded).digest('hex').slice(0, 32);
 }
 
 /**
- * The previous build's text hash per section: its hashes.json (before version 6), else its
- * sections' texts hashed again ('' for a section it cannot read: never reused).
+ * The previous build's text hashes as this build's: version 6 keeps each hash's first 16 hex digits,
+ * which stand for the hash of this build's that begins with them ('' for none: that text changed).
  */
-async function previousTextHashes(previous: IndexReader): Promise<string[]> {
-  const listed = await previous.textHashes();
-  if (listed !== null) return listed;
-  const hashes: string[] = [];
-  for await (const entry of previous.eachSectionText()) hashes.push(entry === null ? '' : textHash(embeddingText(entry.info.pageTitle, entry.info.headingPath, entry.text)));
-  return hashes;
+function asFullHashes(previous: readonly string[], current: readonly string[]): string[] {
+  if (previous.every((hash) => hash.length === 32)) return [...previous];
+  const byPrefix = new Map(current.map((hash) => [hash.slice(0, 2 * TEXT_HASH_BYTES), hash]));
+  return previous.map((hash) => byPrefix.get(hash) ?? '');
 }
 
 /** Per section, in page order: the text the model embeds, the keyword text, and the text hash. */

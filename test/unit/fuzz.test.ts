@@ -21,7 +21,7 @@ import {
   parseBucket,
   parseOwned,
   parseSectionTable,
-  parseStrings,
+  decodeTextHashes,
   type Manifest,
 } from '../../src/index/format';
 import { openIndexDir } from '../../src/index/node-files';
@@ -65,14 +65,13 @@ beforeAll(async () => {
   centroids = await file(manifest.centroids!.name);
   table = await file(manifest.sections.name);
   bucket = await file(reader.sectionTable.buckets[0]!.name);
-  // Version 6 has no hashes.json; an older index's (a JSON array of 32-hex strings) is still read.
-  hashes = new TextEncoder().encode(JSON.stringify(Array.from({ length: manifest.counts.sections }, (_, i) => i.toString(16).padStart(32, '0'))));
+  hashes = await file(manifest.hashes.name);
   owned = await file(manifest.owned!.name);
   typoHead = await file(manifest.typos!.name);
   typoEntries = decodeTypoHead(typoHead, 'typos');
   typoFile = await file(typoEntries[0]!.file);
   raw = new Map();
-  for (const name of [manifest.sections.name, manifest.keyword.name, manifest.centroids!.name, ...manifest.shards.map((s) => s.name), ...reader.sectionTable.buckets.map((b) => b.name), firstChunk.file]) {
+  for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, manifest.centroids!.name, ...manifest.shards.map((s) => s.name), ...reader.sectionTable.buckets.map((b) => b.name), firstChunk.file]) {
     raw.set(name, new Uint8Array(await readFile(join(dir, name))));
   }
 });
@@ -167,7 +166,7 @@ describe('decoders on random and mutated bytes', () => {
         const json = await readsOrRefuses(() => decodeJson('bucket', b));
         const count = Array.isArray((json as { sections?: unknown })?.sections) ? (json as { sections: unknown[] }).sections.length : 0;
         await readsOrRefuses(() => parseBucket('bucket', json, { ...ref, count }));
-        await readsOrRefuses(() => parseStrings('hashes', decodeJson('hashes', h), manifest.counts.sections));
+        await readsOrRefuses(() => decodeTextHashes('hashes', h, manifest.counts.sections));
         const paths = await readsOrRefuses(() => parseOwned('owned', decodeJson('owned', o)));
         for (const path of paths ?? []) expect(path.split('/').every((part) => part !== '..' && part !== '' && !part.includes('\\'))).toBe(true);
       }),

@@ -79,7 +79,7 @@ describe('3. a rebuild repairs a damaged index', () => {
     const out = join(work, 'out');
     await buildSiteIndex({ site: SITE, out, model: TINY, runtime: true, shipModel: true, webgpu: false });
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
-    const damaged = [manifest.shards[0].name, manifest.sections.name, `${manifest.model.url}onnx/model.onnx`, 'sgpt-search.js'];
+    const damaged = [manifest.shards[0].name, manifest.hashes.name, `${manifest.model.url}onnx/model.onnx`, 'sgpt-search.js'];
     for (const file of damaged) await rm(join(out, file));
     const summary = await buildSiteIndex({ site: SITE, out, model: TINY, runtime: true, shipModel: true, webgpu: false });
     expect(summary.built.embedded).toBe(14); // the vectors were gone: embedded again

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { indexCommand } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
-import { FORMAT_VERSION, checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
+import { FORMAT_VERSION, checkModel, decodeTextHashes, encodeShard, encodeTextHashes, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
 import { fsLoader, openIndexDir, ownedFiles } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
 import { decodeTypoHead } from '../../src/search/typos';
 import { SiteSearch } from '../../src/index/site-search';
 import { asVersion4, readIndexDir, writeIndexDir } from '../older-formats';
-import { sgptRejection } from '../support';
+import { sgptRejection, sgptThrow } from '../support';
 
 let built: string;
 let manifest: Manifest;
@@ -240,11 +240,21 @@ describe('manifest validation', () => {
 
   it('writes only files the manifest names, and lists them as its own', async () => {
     const names = new Set(await readdir(built));
-    expect(manifest.hashes).toBeUndefined(); // version 6: a build hashes the texts of the previous index again
-    const listed = [...[manifest.sections, manifest.keyword, manifest.typos!, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...textFiles, ...chunks, ...typoFiles];
+    const listed = [...[manifest.sections, manifest.keyword, manifest.typos!, manifest.hashes, manifest.centroids!, ...manifest.shards].map((f) => f.name), ...buckets, ...textFiles, ...chunks, ...typoFiles];
     expect([...(await ownedFiles(built))].sort()).toEqual([...listed, manifest.owned!.name].sort());
     listed.push(manifest.owned!.name);
     expect([...names].sort()).toEqual(['manifest.json', ...listed].sort());
+  });
+});
+
+describe('text hashes (version 6)', () => {
+  it('keeps the first 8 bytes of each hash and reads them back as hex; a truncated or longer file is named', () => {
+    const hashes = ['00112233445566778899aabbccddeeff', 'ffeeddccbbaa99887766554433221100'];
+    const bytes = encodeTextHashes(hashes);
+    expect(decodeTextHashes('hashes.bin', bytes, 2)).toEqual(['0011223344556677', 'ffeeddccbbaa9988']);
+    expect(sgptThrow(() => decodeTextHashes('hashes.bin', bytes.subarray(0, bytes.length - 1), 2)).code).toBe('INDEX_INVALID');
+    expect(() => decodeTextHashes('hashes.bin', Uint8Array.from([...bytes, 0]), 2)).toThrow(/hashes\.bin: has bytes after its hashes/);
+    expect(() => decodeTextHashes('hashes.bin', bytes, 3)).toThrow(/holds 2 hashes, the manifest says 3/);
   });
 });
 
@@ -252,6 +262,7 @@ describe('compressed files', () => {
   it('stores the files gzipped (text files deflated against their bucket) and names a broken stream', async () => {
     for (const name of [manifest.sections.name, manifest.keyword.name, ...buckets, ...chunks]) expect(name).toMatch(/\.gzip$/);
     for (const ref of [manifest.centroids!, ...manifest.shards]) expect(ref.name).toMatch(/\.bin\.gzip$/);
+    expect(manifest.hashes.name).toMatch(/^hashes\.[0-9a-f]{16}\.bin$/); // 8 random bytes a section: nothing for gzip
     for (const name of textFiles) expect(name).toMatch(/\.json\.dfl$/);
     const bytes = new TextEncoder().encode('not gzip at all');
     const ref = await fileRefFor('sections', 'json.gzip', bytes);

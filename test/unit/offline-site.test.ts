@@ -53,7 +53,7 @@ describe('sgpt-search index --offline', () => {
     const list = JSON.parse(new TextDecoder().decode((await fromScript(out, FILE_LIST))!)) as string[];
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     const model = manifest.model.url as string;
-    const indexFiles = ['manifest.json', manifest.sections.name, manifest.keyword.name, ...manifest.shards.map((s: { name: string }) => s.name)];
+    const indexFiles = ['manifest.json', manifest.sections.name, manifest.hashes.name, manifest.keyword.name, ...manifest.shards.map((s: { name: string }) => s.name)];
     for (const name of indexFiles) expect(list).toContain(name);
     expect(list).toContain(`${model}config.json`);
     expect(list).toContain('ort/ort-wasm-simd-threaded.wasm');

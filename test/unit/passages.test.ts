@@ -224,14 +224,16 @@ describe('a site index of format version 6', () => {
     expect(error.message).toContain(info!.text!.file!.name);
   });
 
-  it('lets a rebuild reuse vectors by hashing the previous texts again (no hashes.json); an unreadable text file costs only its sections', async () => {
+  it('lets a rebuild reuse vectors by the 16 hex digits of each text hash it keeps, and embed a changed text again', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-rehash-'));
-    dirs.push(dir);
+    const changed = await mkdtemp(join(tmpdir(), 'sgpt-passages-rehash-site-'));
+    dirs.push(dir, changed);
     await buildSiteIndex({ site, out: dir, model: MODEL });
+    const hashes = await (await SiteSearch.open(fsLoader(dir))).reader.textHashes();
+    expect(hashes.every((hash) => /^[0-9a-f]{16}$/.test(hash))).toBe(true);
     expect((await buildSiteIndex({ site, out: dir, model: MODEL })).built).toMatchObject({ reused: 2, embedded: 0 });
-    const [info] = await (await SiteSearch.open(fsLoader(dir))).reader.allSections();
-    await writeFile(join(dir, info!.text!.file!.name), 'damaged');
-    expect((await buildSiteIndex({ site, out: dir, model: MODEL })).built).toMatchObject({ reused: 1, embedded: 1 });
+    await writeFile(join(changed, 'tea.html'), SITE.replace('Warm the cups first.', 'Warm the cups first, always.'));
+    expect((await buildSiteIndex({ site: changed, out: dir, model: MODEL })).built).toMatchObject({ reused: 1, embedded: 1 });
   });
 
   it('refuses a truncated text file, naming it', async () => {
