@@ -49,7 +49,7 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   return out;
 }
 
-/** Version 5: whole texts in gzip text files (one per version 6 file, and for sections without one), hashes.json, vector files not gzipped. */
+/** Version 5: whole texts in gzip text files (one per version 6 file, and for sections without one), whole heading paths, hashes.json (whole hashes), SGV2 vector files (plain codes), not gzipped. */
 export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
   return rewrite(files, async (manifest, read, put) => {
     manifest.version = 5;
@@ -72,6 +72,8 @@ export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<Inde
     const hashes: string[] = [];
     for (const [b, entry] of table.buckets.entries()) {
       const bucket = json(gunzipSync(read(entry.name))) as BucketFile;
+      // Version 5 writes each section's whole heading path.
+      bucket.sections = bucket.sections.map(({ up, path, ...section }) => ({ ...section, path: path ?? [...up!, section.title] }));
       const openings = bucket.sections.map((s) => textOpening(s.excerpt));
       const dictionary = textDictionary(bucket.sections.map((s) => s.excerpt));
       let at = 0;
@@ -79,7 +81,7 @@ export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<Inde
       for (const file of bucket.texts ?? []) {
         const rests: string[] = file.name ? json(await inflateWithDictionary(file.name, read(file.name), dictionary)).texts : Array(file.count).fill('');
         const whole = rests.map((rest, i) => openings[at + i] + rest);
-        whole.forEach((text, i) => hashes.push(textHash(embeddingText(bucket.pages.find((p) => p.index === bucket.sections[at + i]!.page)!.title, bucket.sections[at + i]!.path, text))));
+        whole.forEach((text, i) => hashes.push(textHash(embeddingText(bucket.pages.find((p) => p.index === bucket.sections[at + i]!.page)!.title, bucket.sections[at + i]!.path!, text))));
         at += file.count;
         const ref = await put(`text-${n++}`, 'json.gzip', gzipJson({ texts: whole }));
         texts.push({ name: ref.name, bytes: ref.bytes, count: file.count });

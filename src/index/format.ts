@@ -145,7 +145,11 @@ export interface TextPlace {
 /** A bucket file as written: each page once, then the sections that point into it, then (version 5) the files of their texts. */
 export interface BucketFile {
   pages: Array<{ index: number; url: string; title: string }>;
-  sections: Array<{ page: number; anchor: string; title: string; path: string[]; excerpt: string }>;
+  /**
+   * `path`: the heading path; version 6 writes `up` instead (the enclosing titles) when the path
+   * ends with the section's own title, as nearly every one does: the title is not stored twice.
+   */
+  sections: Array<{ page: number; anchor: string; title: string; path?: string[]; up?: string[]; excerpt: string }>;
   /** The bucket's sections' texts, `count` consecutive sections per file (version 6: no name when all their rests are empty). */
   texts?: Array<{ name?: string; bytes?: number; count: number }>;
 }
@@ -666,14 +670,17 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef, version
     const page = count(s.page, `sections[${i}].page`, name);
     const meta = pages.get(page);
     if (!meta) throw invalid(name, `sections[${i}].page ${page} is not among the bucket's pages`);
-    if (!Array.isArray(s.path) || s.path.some((t) => typeof t !== 'string')) throw invalid(name, `sections[${i}].path must be an array of strings`);
+    const title = text(s.title, `sections[${i}].title`, name);
+    const up = version >= 6 && s.path === undefined;
+    const path = up ? s.up : s.path;
+    if (!Array.isArray(path) || path.some((t) => typeof t !== 'string')) throw invalid(name, `sections[${i}].${up ? 'up' : 'path'} must be an array of strings`);
     return {
       page,
       url: meta.url,
       pageTitle: meta.title,
       anchor: text(s.anchor, `sections[${i}].anchor`, name),
-      title: text(s.title, `sections[${i}].title`, name),
-      headingPath: s.path as string[],
+      title,
+      headingPath: up ? [...(path as string[]), title] : (path as string[]),
       excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
       text: texts?.[i] ?? null,
     };

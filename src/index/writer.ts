@@ -186,9 +186,11 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
         bucket.pages.push({ index, url: page.url, title: page.title });
         bytes += page.url.length + page.title.length;
       }
-      const entry = { page: index, anchor: section.anchor, title: section.title, path: section.headingPath, excerpt: excerpt(section.text, excerptChars) };
+      const path = section.headingPath;
+      const ownTitle = path.length > 0 && path[path.length - 1] === section.title;
+      const entry = { page: index, anchor: section.anchor, title: section.title, ...(ownTitle ? { up: path.slice(0, -1) } : { path }), excerpt: excerpt(section.text, excerptChars) };
       bucket.sections.push(entry);
-      bytes += entry.anchor.length + entry.title.length + entry.path.join('').length + entry.excerpt.length + 40;
+      bytes += entry.anchor.length + entry.title.length + path.join('').length + entry.excerpt.length + 40;
     }
     const openings = bucket.sections.map((entry) => entry.excerpt);
     const rests = rows.slice(first - bucket.sections.length, first).map((row, i) => row.section.text.slice(textOpening(openings[i]!).length));

@@ -188,6 +188,10 @@ describe('a site index of format version 6', () => {
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref, 5)).message).toMatch(/is not a version 5 text file/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ count: 1 }]), ref, 5)).code).toBe('INDEX_INVALID');
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 2 }]), ref)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
+    // Version 6 stores a heading path that ends with the section's title as the titles above it (`up`).
+    const withUp = { ...bucket([{ count: 1 }]), sections: [{ page: 0, anchor: '', title: 'A', up: ['Guide'], excerpt: 'x' }] };
+    expect(parseBucket(ref.name, withUp, ref)[0]!.headingPath).toEqual(['Guide', 'A']);
+    expect(sgptThrow(() => parseBucket(ref.name, { ...withUp, texts: undefined }, ref, 5)).message).toMatch(/sections\[0\]\.path must be an array of strings/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: '../x.json', bytes: 9, count: 1 }]), ref)).code).toBe('INDEX_INVALID');
     expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: ['a', 'b'] }, 1)).message).toMatch(/holds 2 texts, its bucket lists 1/);
     expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: [1] }, 1)).code).toBe('INDEX_INVALID');
