@@ -12,8 +12,9 @@ import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint'
 export const FORMAT_NAME = 'sgpt-search-index';
 export const FORMAT_VERSION = 6;
 /**
- * Versions this reader reads: 5 is 6 with whole texts in gzip text files and vector files not
- * gzipped, 4 is 5 without section texts and window numbers (excerpts are the sections' starts),
+ * Versions this reader reads: 5 is 6 with whole texts in gzip text files, whole heading paths,
+ * whole text hashes (JSON) and plain vector codes, not gzipped; 4 is 5 without section texts and
+ * window numbers (excerpts are the sections' starts),
  * 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
  */
 const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, FORMAT_VERSION];
