@@ -6,7 +6,7 @@
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
-import { predictedCode, projectionCoefficient, type Quantized } from './int8';
+import { predictedCode, predictionFactor, projectionCoefficient, type Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
@@ -506,7 +506,7 @@ function aligned(bytes: Uint8Array): Uint8Array {
 /**
  * Shard: 'SGV3', rows, dims, then int32 owner[rows], float32 scale[rows], uint16 window[rows],
  * int8 coef[rows], uint8 residual[dims × rows] (dimension-major: a dimension's rows together):
- * codes[r][d] = residual[d][r] + predictedCode(coef[r], centroid[d], scale[r]) (mod 256, as int8),
+ * codes[r][d] = residual[d][r] + predictedCode(predictionFactor(coef[r], scale[r]), centroid[d]) (mod 256, as int8),
  * `centroid` the shard's (null with one shard: coefficients 0, residuals are the codes).
  */
 export function encodeShard(shard: Shard, centroid: Float32Array | null = null): Uint8Array {
@@ -521,7 +521,8 @@ export function encodeShard(shard: Shard, centroid: Float32Array | null = null):
   for (let r = 0; r < rows; r++) {
     const coef = centroid === null ? 0 : projectionCoefficient(codes, r * dims, scales[r]!, centroid);
     coefs[r] = coef;
-    for (let d = 0; d < dims; d++) bytes[residuals + d * rows + r] = codes[r * dims + d]! - (centroid === null ? 0 : predictedCode(coef, centroid[d]!, scales[r]!));
+    const factor = predictionFactor(coef, scales[r]!);
+    for (let d = 0; d < dims; d++) bytes[residuals + d * rows + r] = codes[r * dims + d]! - (centroid === null ? 0 : predictedCode(factor, centroid[d]!));
   }
   return bytes;
 }
@@ -560,8 +561,8 @@ function residualCodes(residuals: Int8Array, coefs: Int8Array, scales: Float32Ar
   const dims = rows === 0 ? 0 : residuals.length / rows;
   const codes = new Int8Array(residuals.length);
   for (let r = 0; r < rows; r++) {
-    const coef = coefs[r]!;
-    for (let d = 0; d < dims; d++) codes[r * dims + d] = residuals[d * rows + r]! + (centroid === null ? 0 : predictedCode(coef, centroid[d]!, scales[r]!));
+    const factor = predictionFactor(coefs[r]!, scales[r]!);
+    for (let d = 0; d < dims; d++) codes[r * dims + d] = residuals[d * rows + r]! + (centroid === null ? 0 : predictedCode(factor, centroid[d]!));
   }
   return codes;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deflateRawSync } from 'node:zlib';
 import { decodeShard, encodeShard } from '../../src/index/format';
-import { dequantize, dotAll, predictedCode, projectionCoefficient, quantize } from '../../src/index/int8';
+import { dequantize, dotAll, predictedCode, predictionFactor, projectionCoefficient, quantize } from '../../src/index/int8';
 import { seededRandom } from '../../src/search/kmeans';
 import { cosine, sgptThrow } from '../support';
 
@@ -94,7 +94,9 @@ describe('shard rows stored against their centroid (format 6)', () => {
     const shard = shardOf(v, 200);
     expect(deflateRawSync(encodeShard(shard, centroid)).length).toBeLessThan(0.98 * deflateRawSync(encodeShard(shard, null)).length) // 0.97 × on these rows, 0.94 × on the Python docs;
     expect(projectionCoefficient(shard.codes, 0, shard.scales[0]!, centroid)).toBeGreaterThan(60); // ≈ 127 × 0.8 projection
-    expect(predictedCode(0, 0.5, 0.01)).toBe(0);
-    expect(predictedCode(127, 0.5, 0.001)).toBe(127); // clamped
+    expect(predictedCode(predictionFactor(0, 0.01), 0.5)).toBe(0);
+    expect(predictedCode(predictionFactor(127, 0.001), 0.5)).toBe(127); // clamped
+    expect(predictedCode(predictionFactor(127, 0.01), -0.5)).toBe(-50);
+    expect(predictionFactor(64, 0)).toBe(0); // an all-zero row
   });
 });
