@@ -188,11 +188,15 @@ interface Roofline {
   flopsPerDoc: number;
 }
 
-/** One measurement in a fresh worker of `page` running onnxruntime-web's plain build (bench/roofline/wasm-worker). */
-function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
+/**
+ * One measurement in a fresh worker of `page` running onnxruntime-web's plain build
+ * (bench/roofline/wasm-worker). `lingerMs`: how long the worker lives on after its answer (Chromium
+ * writes a module's compiled code a while after it got hot, never for a worker already ended).
+ */
+export function inWasmWorker<T>(page: Page, request: WasmBenchRequest, lingerMs = 0): Promise<T> {
   return page.evaluate(
     // No named inner functions in the page code: tsx would wrap them in a helper the page lacks.
-    async ({ url, request }) => {
+    async ({ url, request, lingerMs }) => {
       const worker = new Worker(url, { type: 'module' });
       try {
         return await new Promise<T>((resolve, reject) => {
@@ -201,10 +205,11 @@ function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
           worker.postMessage(request);
         });
       } finally {
+        await new Promise((done) => setTimeout(done, lingerMs));
         worker.terminate();
       }
     },
-    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request },
+    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request, lingerMs },
   );
 }
 
@@ -219,13 +224,17 @@ async function wasmStartup(page: Page, base: string, model: string, rounds: numb
   for (let round = 0; round < rounds; round++) {
     for (const prepared of [true, false]) runs[prepared ? 'prepared' : 'shipped'].push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model: url, prepared }));
   }
-  const medians = (list: Startup[]): Startup => ({
+  return { prepared: medianStartup(runs.prepared), shipped: medianStartup(runs.shipped) };
+}
+
+/** Each part's median over several start-ups. */
+export function medianStartup(list: Startup[]): Startup {
+  return {
     runtimeMs: median(list.map((s) => s.runtimeMs)),
     prepareMs: median(list.map((s) => s.prepareMs)),
     sessionMs: median(list.map((s) => s.sessionMs)),
     firstRunMs: median(list.map((s) => s.firstRunMs)),
-  });
-  return { prepared: medians(runs.prepared), shipped: medians(runs.shipped) };
+  };
 }
 
 async function roofline(page: Page, base: string, source: string, quick: boolean): Promise<Roofline | null> {
