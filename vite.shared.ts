@@ -32,8 +32,8 @@ const CONTENT_TYPES: Record<string, string> = { '.wasm': 'application/wasm', '.m
 /**
  * Serves `<prefix><path>` from the folder `dir` (cross-origin isolated, revalidated on every use),
  * for files `allow` accepts; anything else falls through to Vite. The validators (ETag, as a
- * stock static server sends) let the browser's HTTP cache keep the WASM runtime, and so its
- * compiled code, across visits (src/worker/file-store `fetchStreamed`).
+ * stock static server sends) let the browser's HTTP cache keep the WASM runtime across visits,
+ * streamed from there into its compile (src/worker/file-store `fetchStreamed`).
  */
 export function serveFolder(prefix: string, dir: string, allow: (path: string) => boolean = () => true): Middleware {
   return (req, res, next) => {

@@ -189,8 +189,9 @@ export class SearchController {
   configure(settings: ControllerSettings, changed: ReadonlySet<keyof ControllerSettings>): void {
     this.settings = settings;
     if (!this.started) {
-      const model = changed.has('model') || changed.has('mode') || changed.has('device') || changed.has('index') || changed.has('load');
-      if (model) this.schedule();
+      // What decides the load (and so a warm-up's model) changed: schedule again.
+      const reschedule = changed.has('model') || changed.has('mode') || changed.has('device') || changed.has('index') || changed.has('load');
+      if (reschedule) this.schedule();
       return;
     }
     if (changed.has('index')) this.source = this.makeSource();

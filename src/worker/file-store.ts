@@ -11,8 +11,8 @@
  *   the first's copy instead of downloading its own.
  * - A cache that refuses (quota, private mode) only costs the next visit a download: said once
  *   on the console, never an error.
- * - The WASM runtime is compiled as it streams (`fetchStreamed`): its Response, not its bytes, so
- *   that Chromium caches the compiled code with the HTTP cache's entry. The HTTP cache keeps it
+ * - The WASM runtime is compiled as it streams (`fetchStreamed`): its Response, not its bytes (the
+ *   form Chromium may code-cache with the HTTP cache's entry). The HTTP cache keeps it
  *   where the server lets it (validators or a lifetime); only where it cannot does a copy go into
  *   the Cache API (no code cache from there, but no download).
  */

@@ -90,8 +90,8 @@ let wasmProvided = false;
 
 /**
  * Hand onnxruntime-web its WASM binary: files given (from disk) as bytes; otherwise as the
- * Response of its URL (./wasm-route), which it compiles as it streams and Chromium code-caches
- * with the HTTP cache's entry, so a repeat visit neither downloads nor recompiles it.
+ * Response of its URL (./wasm-route), which it compiles as it streams (and Chromium may code-cache
+ * with the HTTP cache's entry); a repeat visit downloads nothing (./file-store `fetchStreamed`).
  */
 async function provideWasm(url: string, given: boolean, onProgress: ByteProgress): Promise<void> {
   const wasm = env.backends.onnx.wasm;
@@ -105,7 +105,10 @@ async function provideWasm(url: string, given: boolean, onProgress: ByteProgress
     const response = await fetchStreamed(url, onProgress);
     if (response.status === 404) throw missing();
     if (!response.ok) throw new SgptError('BACKEND_UNAVAILABLE', `onnxruntime-web's ${url}: HTTP ${response.status} ${response.statusText}`.trim());
-    answerOnce(url, response);
+    // Only a body served as application/wasm compiles as it streams: another type (a server that
+    // does not know .wasm) would fail there and be fetched again, so it is handed over as bytes.
+    if (response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/wasm') answerOnce(url, response);
+    else wasm.wasmBinary = new Uint8Array(await response.arrayBuffer());
   }
   wasmProvided = true;
 }

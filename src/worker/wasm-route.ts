@@ -5,9 +5,10 @@
  * onnxruntime-web takes the binary as bytes (`env.wasm.wasmBinary`: compiled with
  * `WebAssembly.instantiate`, never code-cached) or as a URL that its Emscripten glue fetches with
  * the global `fetch` and compiles with `WebAssembly.instantiateStreaming`; it has no option for a
- * Response. Chromium keeps the compiled code of a module streamed from a Response fetched by URL
- * through the HTTP cache, and reuses it on the next visit (measured in `npm run bench --
- * browser-loading`: a repeat visit's start-up). So the worker's `fetch` answers that one URL, once,
+ * Response. Streaming compiles while the body arrives (a first visit's start-up), and only a
+ * module streamed from a Response fetched by URL through the HTTP cache may be code-cached by
+ * Chromium for the next visit (`npm run bench -- browser-loading` measures both). So the worker's
+ * `fetch` answers that one URL, once,
  * with the Response the worker fetched itself (its download progress counted, a 404 reported as
  * ours); every other request goes through untouched.
  */
