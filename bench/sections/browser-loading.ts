@@ -121,7 +121,7 @@ const launchPersistent = (profile: string) => chromium.launchPersistentContext(p
  * and bytes from the network by then (bodies; the model's and the WASM runtime's apart). Files the
  * Cache API serves make no request; a revalidation that answers 304 has no body.
  */
-async function demoVisit(profile: string, base: string, path: string): Promise<{ readyMs: number; semanticMs: number; bytes: number; modelAndWasm: number; embedded: number }> {
+async function demoVisit(profile: string, base: string, path: string, pauseMs = 1_000): Promise<{ readyMs: number; semanticMs: number; bytes: number; modelAndWasm: number; embedded: number }> {
   const context = await launchPersistent(profile);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -138,7 +138,7 @@ async function demoVisit(profile: string, base: string, path: string): Promise<{
       });
     });
     await page.goto(`${base}${path}`);
-    await page.waitForTimeout(1_000);
+    await page.waitForTimeout(pauseMs);
     await page.locator('sgpt-search').getByRole('combobox').fill(DEMO_QUERY);
     const t = await waitFor(page, (x) => x.ready !== null && x.results.some((r) => r.stage === 'semantic' && r.at >= x.ready!), 400_000, 'the demo to be ready');
     const semantic = t.results.find((r) => r.stage === 'semantic' && r.at >= t.ready!)!;
@@ -277,9 +277,11 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
         const profile = join(work, 'demo-profile');
         const cold = await demoVisit(profile, base, '/');
         const warm = await demoVisit(profile, base, '/');
+        const paused = await demoVisit(profile, base, '/', 3_000);
         const precomputed = await demoVisit(join(work, 'shipped-profile'), base, '/shipped.html');
         rows.push(
           { section: SECTION, name: 'demo repeat visit: ms from intent to semantic results over all 300', value: warm.semanticMs, unit: 'ms', baseline: { name: 'first visit', value: cold.semanticMs }, note: `the built demo (vite build, vite preview); vectors from IndexedDB (documents embedded on this visit: ${warm.embedded}); target ≤ 1000 ms (ready after ${warm.readyMs.toFixed(0)} ms)` },
+          { section: SECTION, name: 'demo repeat visit, the reader types 3 s after the page loads: ms to semantic results', value: paused.semanticMs, unit: 'ms', baseline: { name: 'typing after 1 s', value: warm.semanticMs }, note: `documents embedded on this visit: ${paused.embedded}; ready after ${paused.readyMs.toFixed(0)} ms` },
           { section: SECTION, name: 'demo repeat visit: model + WASM KB from the network', value: kb(warm.modelAndWasm), unit: 'KB', baseline: { name: 'first visit', value: kb(cold.modelAndWasm) }, note: `all bodies by the semantic result: ${kb(warm.bytes).toFixed(0)} KB (first visit ${kb(cold.bytes).toFixed(0)} KB)` },
           { section: SECTION, name: 'demo first visit, vectors shipped (embed --documents): ms to semantic results', value: precomputed.semanticMs, unit: 'ms', baseline: { name: 'first visit, embedded in the browser', value: cold.semanticMs } },
         );
