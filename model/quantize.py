@@ -122,8 +122,9 @@ Q4_SIXTEEN, Q4_EIGHT, Q4_LAST_AXIS = 'q4_const_16', 'q4_const_8', 'q4_const_last
 GATHER_FIRST_KEY = 'quantize.gather_first'
 
 
-def channel_axis(name: str, w: np.ndarray) -> int:
-    return 0 if name.endswith('wte.weight') else 1
+def channel_axis(name: str, lookup_tables) -> int:
+    """Rows (one scale per token) for an embedding table, output columns for Conv1D [in, out]."""
+    return 0 if name.endswith('wte.weight') or name in lookup_tables else 1
 
 
 def _lookups(graph) -> dict:
@@ -145,24 +146,27 @@ def _lookups(graph) -> dict:
 
 
 def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
-                   exact_columns: dict | None = None, int4: tuple = (), group: int = 0, levels: int = 7) -> list[str]:
+                   exact_columns: dict | None = None, int4: tuple = (), group: int = 0, levels: int = 7,
+                   gather_first: bool = True) -> list[str]:
     """int4: initializer names stored 4-bit (per channel, or per `group` weights in a channel).
 
     A table read only by an embedding lookup (Gather) is written gather-first: the lookup gathers
     the stored rows (codes, scales, exact columns) and dequantises only those, so no runtime folds
     the whole table to fp32 at session start (sgpt-nano: 15 M values, most of a session's build).
     Every op on that path is row-wise, so the looked-up rows equal the folded table's, bit for bit.
-    The lookup's indices must be [batch, seq] (token ids)."""
+    The lookup's indices must be [batch, seq] (token ids). gather_first=False folds every table
+    (the test fixtures compare both forms)."""
     model = onnx.load(src)
     graph = model.graph
-    lookups = _lookups(graph)
+    tables = _lookups(graph)
+    lookups = tables if gather_first else {}
     done, nodes, inits, gathered, first = [], [], [], {}, {}
     for init in list(graph.initializer):
         w = numpy_helper.to_array(init)
         if (w.dtype != np.float32 or w.ndim != 2 or w.size < min_size or init.name in keep):
             continue
         name = init.name
-        axis = channel_axis(name, w)
+        axis = channel_axis(name, tables)
         lookup = lookups.get(name) if axis == 0 else None
         graph.initializer.remove(init)
         if lookup is None:
