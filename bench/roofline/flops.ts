@@ -10,10 +10,6 @@
  * elementwise and left out; so is padding: only real tokens count, so wasted padding lowers the
  * measured fraction of peak.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readMetadata } from './onnx-proto';
-
 export interface DecoderShape {
   layers: number;
   dims: number;
@@ -21,13 +17,10 @@ export interface DecoderShape {
   live?: LiveBlock[];
 }
 
-interface LiveBlock {
+export interface LiveBlock {
   attention: boolean;
   mlpUnits: number;
 }
-
-/** ONNX metadata key of model/gpt2.py's prune_dead_branches: {weight name: {shape, units?}}. */
-const PRUNED_KEY = 'sgpt.pruned';
 
 /** The weight matmuls' [k, n] shapes, one whole layer: what the GEMM peak is measured on. */
 export function layerGemms({ dims }: DecoderShape): Array<[number, number]> {
@@ -57,20 +50,4 @@ export function decoderShape(config: Record<string, unknown>): DecoderShape {
   const dims = config.n_embd ?? config.hidden_size;
   if (typeof layers !== 'number' || typeof dims !== 'number') throw new Error('config.json states no layer count or hidden size');
   return { layers, dims };
-}
-
-/** The live blocks of a pruned export, from its metadata (see PRUNED_KEY). */
-function liveBlocks(shape: DecoderShape, pruned: Record<string, { units?: number[] }>): LiveBlock[] {
-  return Array.from({ length: shape.layers }, (_, i) => {
-    const mlp = pruned[`h.${i}.mlp.c_fc.weight`];
-    return { attention: pruned[`h.${i}.attn.c_attn.weight`] === undefined, mlpUnits: mlp === undefined ? 4 * shape.dims : (mlp.units?.length ?? 0) };
-  });
-}
-
-/** A model folder's shape: config.json, and the live blocks when its onnx/model.onnx was pruned. */
-export function modelShape(folder: string): DecoderShape {
-  const shape = decoderShape(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>);
-  const file = join(folder, 'onnx', 'model.onnx');
-  const pruned = existsSync(file) ? readMetadata(readFileSync(file)).get(PRUNED_KEY) : undefined;
-  return pruned === undefined ? shape : { ...shape, live: liveBlocks(shape, JSON.parse(pruned) as Record<string, { units?: number[] }>) };
 }

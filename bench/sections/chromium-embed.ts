@@ -24,7 +24,8 @@ import type { Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
-import { modelShape, sequenceFlops, type DecoderShape } from '../roofline/flops';
+import { sequenceFlops, type DecoderShape } from '../roofline/flops';
+import { modelShape } from '../roofline/model-shape';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
 import type { Startup, WasmBenchRequest } from '../roofline/wasm-worker';
 import { withBenchBrowser } from '../browser';
@@ -320,7 +321,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       rows.push(
         { section: SECTION, name: 'matmul peak, WASM plain build, 1 thread', value: peak.wasmOne, unit: 'GFLOP/s', baseline: { name: 'onnxruntime-node, 1 thread', value: peak.node }, note: shapes },
         { section: SECTION, name: 'matmul peak, WASM plain build, 2 threads', value: peak.wasmTwo, unit: 'GFLOP/s', baseline: { name: '1 thread', value: peak.wasmOne }, note: `${shapes}${plain.isolated ? ', cross-origin isolated' : '; NOT cross-origin isolated'}` },
-        { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM matmul peak', value: percent(plain.docsPerSecond, peak.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond, peak.wasmOne) }, note: `${(peak.flopsPerDoc / 1e6).toFixed(0)} MFLOP per document; of the native 1-thread peak: ${percent(plain.docsPerSecond, peak.node).toFixed(1)} %` },
+        { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM matmul peak', value: percent(plain.docsPerSecond, peak.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond, peak.wasmOne) }, note: `${(peak.flopsPerDoc / 1e6).toPrecision(3)} MFLOP per document; of the native 1-thread peak: ${percent(plain.docsPerSecond, peak.node).toFixed(1)} %` },
         { section: SECTION, name: 'documents/s, WASM plain build, 2 threads, fraction of the 2-thread WASM peak', value: percent(twoThreads.docsPerSecond, peak.wasmTwo), unit: '%', baseline: { name: '1 thread, of the 1-thread peak', value: percent(plain.docsPerSecond, peak.wasmOne) } },
       );
     }
