@@ -2,7 +2,10 @@
 
 Every large float matrix initializer W becomes int8 W_q plus per-channel float32 scales, and
 W = Cast(W_q, float) * scale recreates W under its old name, so the rest of the graph is unchanged
-and the runtime constant-folds W back to fp32 once, at session start. Not DequantizeLinear:
+and the runtime constant-folds W back to fp32 once, at session start. An embedding table (read
+only by one Gather, its lookup) is written gather-first instead: the lookup gathers the stored
+rows (codes, scales, exact columns) and the same ops dequantise only those rows, so no fp32 table
+is ever built (sgpt-nano: 15 M values that folding cost most of each session's build). Not DequantizeLinear:
 onnxruntime fuses DequantizeLinear -> MatMul into an int8 kernel that also quantises the
 activations, which cost sgpt-nano a cosine of 0.92 against fp32 (its position ramp is a small
 activation next to large ones); Cast + Mul gave ~1.0 with the same int8 weights. Symmetric (zero point 0): scale = max|W| / 127 per
@@ -16,8 +19,8 @@ per-token value that its position circuit amplifies 200-fold; int8 would erase i
 4-bit (bits={name: 4}, sgpt-nano-2): symmetric, values -7..7 per channel (-levels..levels with
 levels < 7: coarser, but the fewer codes compress better under gzip), or per group of `group`
 consecutive weights inside a channel's row / column, stored two per byte (uint8, value + 8 in each
-nibble) with float16 scales; the graph unpacks them with ordinary ops that the runtime folds at
-session start like the int8 ones: Cast -> Div 16 -> Floor (high nibble), Sub (low nibble),
+nibble) with float16 scales; the graph unpacks them with ordinary ops (folded at session start
+like the int8 ones, or run on the gathered rows of a table): Cast -> Div 16 -> Floor (high nibble), Sub (low nibble),
 Unsqueeze + Concat + Reshape (interleave), Sub 8, Mul scale, Reshape (and Transpose for the
 [in, out] Conv1D weights, which are packed as [out, in]); exact columns are float16 here. No int4 tensor type is needed, so it
 runs on opset 17 / onnx 1.12 and in every onnxruntime build.
