@@ -5,34 +5,29 @@
  * is fixed once it starts.
  * - `gemm`: the Chromium row of the roofline, the matmul rate at the model's GEMM shapes.
  * - `startup`: a model's start-up in ms: the runtime's start (WASM compile), the session build
- *   from the model file as shipped or prepared (src/embed/gather-first), and the first run.
+ *   from the model file as shipped, and the first run.
  * Answers {result} or {error}.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import { gatherFirst } from '../../src/embed/gather-first';
 import type { DecoderShape } from './flops';
 import { gemmModel } from './gemm-model';
 import { gemmRateWith } from './gemm-loop';
 
 export type WasmBenchRequest =
   | { kind: 'gemm'; ortBase: string; threads: number; shape: DecoderShape; reps: number }
-  | { kind: 'startup'; ortBase: string; threads: number; model: string; prepared: boolean };
+  | { kind: 'startup'; ortBase: string; threads: number; model: string };
 
 export interface Startup {
   runtimeMs: number;
-  prepareMs: number;
   sessionMs: number;
   firstRunMs: number;
 }
 
-async function startup(model: string, prepared: boolean): Promise<Startup> {
+async function startup(model: string): Promise<Startup> {
   let started = performance.now();
   await (await ort.InferenceSession.create(gemmModel(8, 8))).release();
   const runtimeMs = performance.now() - started;
-  const shipped = new Uint8Array(await (await fetch(model)).arrayBuffer());
-  started = performance.now();
-  const bytes = prepared ? gatherFirst(shipped) : shipped;
-  const prepareMs = performance.now() - started;
+  const bytes = new Uint8Array(await (await fetch(model)).arrayBuffer());
   started = performance.now();
   const session = await ort.InferenceSession.create(bytes);
   const sessionMs = performance.now() - started;
@@ -41,7 +36,7 @@ async function startup(model: string, prepared: boolean): Promise<Startup> {
   await session.run({ input_ids: new ort.Tensor('int64', ids, [1, 12]), attention_mask: new ort.Tensor('int64', new BigInt64Array(12).fill(1n), [1, 12]) });
   const firstRunMs = performance.now() - started;
   await session.release();
-  return { runtimeMs, prepareMs, sessionMs, firstRunMs };
+  return { runtimeMs, sessionMs, firstRunMs };
 }
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -50,7 +45,7 @@ scope.onmessage = async (event: MessageEvent<WasmBenchRequest>) => {
   try {
     ort.env.wasm.numThreads = request.threads;
     ort.env.wasm.wasmPaths = { mjs: `${request.ortBase}ort-wasm-simd-threaded.mjs`, wasm: `${request.ortBase}ort-wasm-simd-threaded.wasm` };
-    const result = request.kind === 'gemm' ? await gemmRateWith(ort, request.shape, 1, {}, request.reps) : await startup(request.model, request.prepared);
+    const result = request.kind === 'gemm' ? await gemmRateWith(ort, request.shape, 1, {}, request.reps) : await startup(request.model);
     scope.postMessage({ result });
   } catch (error) {
     scope.postMessage({ error: error instanceof Error ? error.message : String(error) });
