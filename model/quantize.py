@@ -2,7 +2,10 @@
 
 Every large float matrix initializer W becomes int8 W_q plus per-channel float32 scales, and
 W = Cast(W_q, float) * scale recreates W under its old name, so the rest of the graph is unchanged
-and the runtime constant-folds W back to fp32 once, at session start. Not DequantizeLinear:
+and the runtime constant-folds W back to fp32 once, at session start. An embedding table (read
+only by one Gather, its lookup) is written gather-first instead: the lookup gathers the stored
+rows (codes, scales, exact columns) and the same ops dequantise only those rows, so no fp32 table
+is ever built (sgpt-nano: 15 M values that folding cost most of each session's build). Not DequantizeLinear:
 onnxruntime fuses DequantizeLinear -> MatMul into an int8 kernel that also quantises the
 activations, which cost sgpt-nano a cosine of 0.92 against fp32 (its position ramp is a small
 activation next to large ones); Cast + Mul gave ~1.0 with the same int8 weights. Symmetric (zero point 0): scale = max|W| / 127 per
@@ -16,8 +19,8 @@ per-token value that its position circuit amplifies 200-fold; int8 would erase i
 4-bit (bits={name: 4}, sgpt-nano-2): symmetric, values -7..7 per channel (-levels..levels with
 levels < 7: coarser, but the fewer codes compress better under gzip), or per group of `group`
 consecutive weights inside a channel's row / column, stored two per byte (uint8, value + 8 in each
-nibble) with float16 scales; the graph unpacks them with ordinary ops that the runtime folds at
-session start like the int8 ones: Cast -> Div 16 -> Floor (high nibble), Sub (low nibble),
+nibble) with float16 scales; the graph unpacks them with ordinary ops (folded at session start
+like the int8 ones, or run on the gathered rows of a table): Cast -> Div 16 -> Floor (high nibble), Sub (low nibble),
 Unsqueeze + Concat + Reshape (interleave), Sub 8, Mul scale, Reshape (and Transpose for the
 [in, out] Conv1D weights, which are packed as [out, in]); exact columns are float16 here. No int4 tensor type is needed, so it
 runs on opset 17 / onnx 1.12 and in every onnxruntime build.
@@ -74,7 +77,8 @@ def dequantize_array4(packed: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 def int4_nodes(name: str, w: np.ndarray, axis: int, group: int, levels: int, out: str, take, lead: int) -> tuple[list, list]:
     """Initializers and nodes that recreate w (float32 2-D) as `out` from 4-bit weights. take(init)
-    names the value a row-indexed initializer is read as (itself, or its gathered rows); lead is
+    names the value a row-indexed initializer is read as (itself, or its gathered rows; float16 ones
+    cast to float32 first, see _reader); lead is
     the number of leading (row) dims of what take gives: 1 for the stored table, 2 for rows
     gathered by [batch, seq] ids."""
     m = w if axis == 0 else np.ascontiguousarray(w.T)
@@ -98,8 +102,7 @@ def int4_nodes(name: str, w: np.ndarray, axis: int, group: int, levels: int, out
              helper.make_node('Concat', [t + 'lo1', t + 'hi1'], [t + 'pairs'], axis=-1, name=t + 'concat'),
              helper.make_node('Reshape', [t + 'pairs', t + 'groups%d' % lead], [t + 'grouped'], name=t + 'group'),
              helper.make_node('Sub', [t + 'grouped', Q4_EIGHT], [t + 'signed'], name=t + 'signed'),
-             helper.make_node('Cast', [take(name + '_q4_scale16')], [t + 'scale'], to=onnx.TensorProto.FLOAT, name=t + 'scale'),
-             helper.make_node('Mul', [t + 'signed', t + 'scale'], [t + 'scaled'], name=t + 'dequantize'),
+             helper.make_node('Mul', [t + 'signed', take(name + '_q4_scale16', f16=True)], [t + 'scaled'], name=t + 'dequantize'),
              helper.make_node('Reshape', [t + 'scaled', t + 'shape%d' % lead], [unpacked], name=t + 'reshape')]
     if axis == 1:
         nodes.append(helper.make_node('Transpose', [unpacked], [out], perm=[1, 0], name=t + 'transpose'))
@@ -170,10 +173,11 @@ def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
         lookup = lookups.get(name) if axis == 0 else None
         graph.initializer.remove(init)
         if lookup is None:
-            take, out, lead, place = (lambda v: v), name, 1, nodes
+            out, lead, place = name, 1, nodes
+            take = _reader(place)
         else:
             ids, out, lead, place = lookup.input[1], lookup.output[0], 2, []
-            take = _gatherer(ids, place)
+            take = _reader(place, ids)
             gathered[name] = (lookup, place)
             first[name] = {'indices': ids, 'output': out, 'rows': int(w.shape[0])}
         cols = (exact_columns or {}).get(name, [])
@@ -192,11 +196,7 @@ def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
             stored = name + ('_exact_columns16' if four else '_exact_columns')
             inits += [numpy_helper.from_array(exact.astype(np.float16) if four else exact, stored),
                       numpy_helper.from_array(selector, name + '_exact_selector')]
-            columns = take(stored)
-            if four:
-                place.append(helper.make_node('Cast', [columns], [name + '_exact_columns'], to=onnx.TensorProto.FLOAT,
-                                              name=name + '_exact_cast'))
-                columns = name + '_exact_columns'
+            columns = take(stored, f16=four)
             place += [helper.make_node('MatMul', [columns, name + '_exact_selector'], [name + '_exact_part'], name=name + '_exact'),
                       helper.make_node('Add', [part, name + '_exact_part'], [out], name=name + '_sum')]
         done.append(name)
@@ -219,25 +219,19 @@ def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
     return done
 
 
-def _gatherer(ids: str, place: list):
-    """take() for a gathered table: each row-indexed initializer read through Gather(., ids)."""
-    def take(stored: str) -> str:
-        place.append(helper.make_node('Gather', [stored, ids], [stored + '_rows'], axis=0, name=stored + '_rows'))
-        return stored + '_rows'
+def _reader(place: list, ids: str | None = None):
+    """take() of int4_nodes / int8_nodes: how a row-indexed initializer is read, its nodes appended
+    to `place`. With `ids` (a gather-first table) through Gather(., ids). A float16 initializer is
+    cast to float32 before any Gather: the cast of the whole (small) tensor folds at session start,
+    and the lookup gathers float32, which every execution provider has (WebGPU without shader-f16
+    fails on a float16 Gather)."""
+    def take(stored: str, f16: bool = False) -> str:
+        value = stored
+        if f16:
+            value = stored + '_float32'
+            place.append(helper.make_node('Cast', [stored], [value], to=onnx.TensorProto.FLOAT, name=value))
+        if ids is not None:
+            place.append(helper.make_node('Gather', [value, ids], [value + '_rows'], axis=0, name=value + '_rows'))
+            value += '_rows'
+        return value
     return take
-
-
-if __name__ == '__main__':
-    ap = argparse.ArgumentParser()
-    ap.add_argument('src')
-    ap.add_argument('dst')
-    ap.add_argument('--min-size', type=int, default=65536)
-    ap.add_argument('--keep', default='')
-    ap.add_argument('--exact-columns', default='', help='name:col,col;name:col')
-    ap.add_argument('--int4', default='', help='names stored 4-bit')
-    ap.add_argument('--group', type=int, default=0, help='4-bit group size (0: one scale per channel)')
-    a = ap.parse_args()
-    exact = {n: [int(c) for c in cs.split(',')] for n, cs in
-             (item.split(':') for item in filter(None, a.exact_columns.split(';')))}
-    print(quantize_model(a.src, a.dst, a.min_size, tuple(filter(None, a.keep.split(','))), exact,
-                         tuple(filter(None, a.int4.split(','))), a.group))
