@@ -18,6 +18,6 @@
  */
 export const FITTED_FUSION = {
   /** modelFolderHash of the model the coefficients were fitted for. */
-  modelHash: '045affa370b7af2b97f03ed2e855b892479bb0d67281687bb16c9be6becb6246',
+  modelHash: '74e163609d904e9ef0a437af10a63ae04113f00fc7f21d12a07e3204635843ee',
   coefficients: [-0.9657, 0, 0, 0, 0, 0, 0, 0, 0] as readonly number[],
 };
