@@ -181,8 +181,7 @@ async function withBuiltDemo<T>(out: string, shipped: string, fn: (base: string)
 }
 
 /**
- * The model's start-up in a worker (bench/roofline/wasm-worker, 1 thread, the graph prepared as the
- * element does) on a first visit and on repeat visits (browser restarted, same profile), with
+ * The model's start-up in a worker (bench/roofline/wasm-worker, 1 thread, the model as shipped) on a first visit and on repeat visits (browser restarted, same profile), with
  * onnxruntime-web's binary streamed from its URL (as the element does: Chromium code-caches it)
  * and handed over as bytes (as it did before: no code cache); one profile each, visits interleaved.
  */
@@ -200,7 +199,7 @@ export async function startupVisits(work: string, repeats: number): Promise<Reco
           await page.goto(`${base}/__blank.html`);
           const model = `${base}/models/${DEFAULT_MODEL}/onnx/model.onnx`;
           // The worker lives on a few seconds, as the element's does while its page is open.
-          runs[wasm].push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model, prepared: true, wasm }, 3_000));
+          runs[wasm].push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model, wasm }, 3_000));
         } finally {
           await context.close();
         }
@@ -262,8 +261,8 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
 
     log(`${SECTION}: the model's start-up in a worker, first vs repeat visits, WASM streamed vs handed over as bytes`);
     const startup = await startupVisits(work, ctx.quick ? 2 : 4);
-    const parts = (s: Startup) => `runtime ${s.runtimeMs.toFixed(0)} + session ${(s.prepareMs + s.sessionMs).toFixed(0)} + first query ${s.firstRunMs.toFixed(0)} ms`;
-    const total = (s: Startup) => s.runtimeMs + s.prepareMs + s.sessionMs + s.firstRunMs;
+    const parts = (s: Startup) => `runtime ${s.runtimeMs.toFixed(0)} + session ${s.sessionMs.toFixed(0)} + first query ${s.firstRunMs.toFixed(0)} ms`;
+    const total = (s: Startup) => s.runtimeMs + s.sessionMs + s.firstRunMs;
     rows.push(
       { section: SECTION, name: 'repeat visit: model start-up in a worker, WASM streamed', value: total(startup.streamed.repeat), unit: 'ms', baseline: { name: 'WASM handed over as bytes (before)', value: total(startup.bytes.repeat) }, note: `medians of ${ctx.quick ? 2 : 4} restarts; streamed: ${parts(startup.streamed.repeat)}; bytes: ${parts(startup.bytes.repeat)}` },
       { section: SECTION, name: 'first visit: model start-up in a worker, WASM streamed', value: total(startup.streamed.first), unit: 'ms', baseline: { name: 'WASM handed over as bytes', value: total(startup.bytes.first) }, note: `streamed: ${parts(startup.streamed.first)}; bytes: ${parts(startup.bytes.first)}` },
