@@ -24,7 +24,7 @@
  * SGPT_BENCH_SCALE_DIR keeps the sites, their vector cache, their indexes and the build's
  * measurements in that folder: a later run with the same size reports the kept build figures (with
  * the date they were measured) and measures only the browser's queries again, both sites in the
- * same run. A kept index of another index format version is built again.
+ * same run. Kept indexes of another index format version or another model (hash) are built again.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -32,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { modelSource } from '../../src/build/default-model';
 import { FORMAT_VERSION } from '../../src/index/format';
+import { modelFolderHash } from '../../src/index/model-ref';
 import { routeSite } from '../../test/e2e/site-route';
 import { withBenchBrowser } from '../browser';
 import { keywordPass } from '../rebuild-rounds';
@@ -186,12 +187,16 @@ async function runBuilds(work: string, sites: { small: string; big: string }, se
   };
 }
 
-/** The builds measured in a kept folder, if they are of this size and index format and their indexes are there. */
-async function keptBuilds(record: string, sites: { small: string; big: string }): Promise<Builds | null> {
+/** The builds measured in a kept folder, if they are of this size, index format and model (by hash) and their indexes are there. */
+async function keptBuilds(record: string, sites: { small: string; big: string }, model: string): Promise<Builds | null> {
   try {
     const builds = JSON.parse(await readFile(record, 'utf8')) as Builds;
     if (builds.formatVersion !== FORMAT_VERSION) return null;
-    for (const site of [sites.small, sites.big]) await stat(join(site, 'sgpt', 'manifest.json'));
+    const hash = await modelFolderHash(model);
+    for (const site of [sites.small, sites.big]) {
+      const manifest = JSON.parse(await readFile(join(site, 'sgpt', 'manifest.json'), 'utf8')) as { model?: { hash?: string } };
+      if (manifest.model?.hash !== hash) return null;
+    }
     return builds;
   } catch {
     return null;
@@ -209,7 +214,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     await mkdir(work, { recursive: true });
     const sites = { small: join(work, `site-${tenth}-s2`), big: join(work, `site-${sections}-s1`) };
     const record = join(work, `builds-${sections}.json`);
-    let builds = keep === undefined ? null : await keptBuilds(record, sites);
+    let builds = keep === undefined ? null : await keptBuilds(record, sites, modelSource(ctx.model));
     const kept = builds !== null;
     if (builds === null) {
       builds = await runBuilds(work, sites, sections, ctx);
