@@ -189,11 +189,15 @@ interface Roofline {
   flopsPerDoc: number;
 }
 
-/** One measurement in a fresh worker of `page` running onnxruntime-web's plain build (bench/roofline/wasm-worker). */
-function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
+/**
+ * One measurement in a fresh worker of `page` running onnxruntime-web's plain build
+ * (bench/roofline/wasm-worker). `lingerMs`: how long the worker lives on after its answer (Chromium
+ * writes a module's compiled code a while after it got hot, never for a worker already ended).
+ */
+export function inWasmWorker<T>(page: Page, request: WasmBenchRequest, lingerMs = 0): Promise<T> {
   return page.evaluate(
     // No named inner functions in the page code: tsx would wrap them in a helper the page lacks.
-    async ({ url, request }) => {
+    async ({ url, request, lingerMs }) => {
       const worker = new Worker(url, { type: 'module' });
       try {
         return await new Promise<T>((resolve, reject) => {
@@ -202,10 +206,11 @@ function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
           worker.postMessage(request);
         });
       } finally {
+        await new Promise((done) => setTimeout(done, lingerMs));
         worker.terminate();
       }
     },
-    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request },
+    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request, lingerMs },
   );
 }
 
@@ -222,11 +227,16 @@ async function wasmStartup(page: Page, base: string, models: string[], rounds: n
       runs[i]!.push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model: url }));
     }
   }
-  return runs.map((list) => ({
+  return runs.map(medianStartup);
+}
+
+/** Each part's median over several start-ups. */
+export function medianStartup(list: Startup[]): Startup {
+  return {
     runtimeMs: median(list.map((s) => s.runtimeMs)),
     sessionMs: median(list.map((s) => s.sessionMs)),
     firstRunMs: median(list.map((s) => s.firstRunMs)),
-  }));
+  };
 }
 
 async function roofline(page: Page, base: string, source: string, quick: boolean): Promise<Roofline | null> {

@@ -60,8 +60,8 @@ export const modelFileCache = {
 export interface FolderWatch {
   /** modelContentHash of the files loaded from the folder so far. */
   hash(): Promise<string>;
-  /** Download progress of other files (e.g. the WASM runtime) counted with the model's. */
-  fetch(url: string): Promise<Uint8Array | null>;
+  /** The progress callback of another file (e.g. the WASM runtime), counted with the model's. */
+  track(url: string): ByteProgress;
   close(): void;
 }
 
@@ -75,9 +75,8 @@ export function watchFolder(folder: string, onProgress?: ByteProgress): FolderWa
       for (const [name, digest] of watch.digests) digests.set(name, await digest);
       return modelContentHash(digests);
     },
-    async fetch(url) {
-      const stored = await fetchStored(url, (loaded, total) => report(watch, url, loaded, total));
-      return stored?.bytes ?? null;
+    track(url) {
+      return (loaded, total) => report(watch, url, loaded, total);
     },
     close() {
       watches.delete(watch);
