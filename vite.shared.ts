@@ -25,13 +25,15 @@ export const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-type Middleware = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => void;
+type Middleware = (req: { url?: string; headers?: Record<string, string | string[] | undefined> }, res: import('node:http').ServerResponse, next: () => void) => void;
 
 const CONTENT_TYPES: Record<string, string> = { '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
 
 /**
- * Serves `<prefix><path>` from the folder `dir` (cross-origin isolated, uncached), for files
- * `allow` accepts; anything else falls through to Vite.
+ * Serves `<prefix><path>` from the folder `dir` (cross-origin isolated, revalidated on every use),
+ * for files `allow` accepts; anything else falls through to Vite. The validators (ETag, as a
+ * stock static server sends) let the browser's HTTP cache keep the WASM runtime across visits,
+ * streamed from there into its compile (src/worker/file-store `fetchStreamed`).
  */
 export function serveFolder(prefix: string, dir: string, allow: (path: string) => boolean = () => true): Middleware {
   return (req, res, next) => {
@@ -40,10 +42,18 @@ export function serveFolder(prefix: string, dir: string, allow: (path: string) =
     const path = url.slice(prefix.length);
     const file = resolve(dir, path);
     if (!allow(path) || relative(dir, file).startsWith(`..${sep}`) || !existsSync(file) || !statSync(file).isFile()) return next();
-    res.setHeader('Content-Type', CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
-    res.setHeader('Content-Length', statSync(file).size);
+    const stat = statSync(file);
+    const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
     res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('ETag', etag);
     for (const [key, value] of Object.entries(isolation)) res.setHeader(key, value);
+    if (req.headers?.['if-none-match'] === etag) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', stat.size);
     createReadStream(file).pipe(res);
   };
 }

@@ -2,7 +2,7 @@
  * Runs the benchmark sections (bench/sections/*.ts, each exporting `run(ctx): Promise<BenchRow[]>`),
  * prints one table and writes bench/results/latest.json.
  *
- *   npm run bench [-- --quick] [-- --model <folder|url>] [-- <section> ...]
+ *   npm run bench [-- --quick] [-- --model <folder|url>] [-- --baseline-model <folder>] [-- <section> ...]
  *
  * Without section names every section runs but `scale` (100k sections: run it by name).
  *
@@ -21,6 +21,7 @@ const RESULTS = join(HERE, 'results', 'latest.json');
 interface Args {
   quick: boolean;
   model?: string;
+  baselineModel?: string;
   only: string[];
 }
 
@@ -34,7 +35,11 @@ export function parseArgs(argv: string[]): Args {
       if (value === undefined) throw new Error('--model needs a value (a model folder or URL)');
       args.model = value;
     } else if (arg.startsWith('--model=')) args.model = arg.slice('--model='.length);
-    else if (arg.startsWith('-')) throw new Error(`unknown option ${arg} (options: --quick, --model <folder|url>, section names)`);
+    else if (arg === '--baseline-model') {
+      const value = argv[++i];
+      if (value === undefined) throw new Error('--baseline-model needs a value (a model folder)');
+      args.baselineModel = value;
+    } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg} (options: --quick, --model <folder|url>, --baseline-model <folder>, section names)`);
     else args.only.push(arg.replace(/\.ts$/, ''));
   }
   return args;
@@ -78,7 +83,7 @@ async function sectionFiles(only: string[]): Promise<string[]> {
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const log = (message: string) => process.stderr.write(`${message}\n`);
-  const ctx: BenchContext = { quick: args.quick, log, ...(args.model === undefined ? {} : { model: args.model }) };
+  const ctx: BenchContext = { quick: args.quick, log, ...(args.model === undefined ? {} : { model: args.model }), ...(args.baselineModel === undefined ? {} : { baselineModel: args.baselineModel }) };
   const rows: BenchRow[] = [];
   const errors: Array<{ section: string; message: string }> = [];
   const started = new Date();

@@ -13,6 +13,8 @@ export interface BenchRow {
 export interface BenchContext {
   /** Model source (folder, URL or hub id) for sections that embed; default: the bundled default model. */
   model?: string;
+  /** A model to compare start-up against (e.g. the previous release's folder); sections that time a model's start-up use it as their baseline. */
+  baselineModel?: string;
   /** Fewer repetitions, for smoke runs. */
   quick?: boolean;
   /** Progress lines (stderr); rows are the result. */

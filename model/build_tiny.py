@@ -9,16 +9,24 @@ Writes
   test/fixtures/models/<name>/        loader fixtures (2 layers x 2 heads x 8 dims) with the ONNX
                                       signatures Hugging Face optimum exports; they share one
                                       tokenizer in test/fixtures/models/tokenizer/ via symlinks.
+  test/fixtures/models/quantized-table/   an embedding lookup (ids [batch, seq] -> rows of a
+                                      random [64, 16] table) quantised by model/quantize.py, int8
+                                      and 4-bit, with an exact column, each written folded and
+                                      gather-first (the test compares the two forms)
 """
 from __future__ import annotations
 
 import os
 import sys
 
+import numpy as np
+import onnx
 import torch
+from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpt2 import GPT2, HParams, export_onnx, init_weights, sgpt_settings, write_config  # noqa: E402
+from gpt2 import GPT2, OPSET, HParams, export_onnx, init_weights, sgpt_settings, write_config  # noqa: E402
+from quantize import quantize_model  # noqa: E402
 from tokenizer_files import write_tokenizer_files  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,6 +78,24 @@ def build(out_dir: str, hp: HParams, seed: int, model_type: str, export_kwargs: 
                  export_kwargs.get("kind", "features"))
 
 
+def build_quantized_tables(out_dir: str, seed: int = 99) -> None:
+    """One lookup graph, quantised four ways: {int8,int4}-{folded,gathered}.onnx."""
+    os.makedirs(out_dir, exist_ok=True)
+    table = np.random.default_rng(seed).normal(0, 0.5, (64, 16)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "input_ids"], ["rows"], axis=0)], "lookup",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
+        [helper.make_tensor_value_info("rows", TensorProto.FLOAT, ["batch", "seq", 16])],
+        [numpy_helper.from_array(table, "table")])
+    plain = os.path.join(out_dir, "plain.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]), plain)
+    for bits, int4 in (("int8", ()), ("int4", ("table",))):
+        for form, gathered in (("folded", False), ("gathered", True)):
+            quantize_model(plain, os.path.join(out_dir, f"{bits}-{form}.onnx"), min_size=0, int4=int4, group=8,
+                           exact_columns={"table": [3]}, gather_first=gathered)
+    os.remove(plain)
+
+
 def link_shared_tokenizer(out_dir: str) -> None:
     for name in ("tokenizer.json", "tokenizer_config.json"):
         link = os.path.join(out_dir, name)
@@ -92,7 +118,8 @@ def main() -> None:
         out_dir = os.path.join(FIXTURES_DIR, name)
         build(out_dir, hp, seed, model_type, kwargs, mode)
         link_shared_tokenizer(out_dir)
-    print(f"wrote {TINY_DIR} and {len(FIXTURES)} fixtures in {FIXTURES_DIR}")
+    build_quantized_tables(os.path.join(FIXTURES_DIR, "quantized-table"))
+    print(f"wrote {TINY_DIR} and {len(FIXTURES) + 1} fixtures in {FIXTURES_DIR}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import onnx.numpy_helper
 import torch
 from torch import nn
 
+from quantize import GATHER_FIRST_KEY
+
 GPT2_VOCAB_SIZE = 50257
 ENDOFTEXT_ID = 50256
 OPSET = 17
@@ -117,10 +119,11 @@ class Attention(nn.Module):
 
 
 class MLP(nn.Module):
-    def __init__(self, hp: HParams) -> None:
+    def __init__(self, hp: HParams, n_inner: Optional[int] = None) -> None:
         super().__init__()
-        self.c_fc = Conv1D(hp.n_embd, 4 * hp.n_embd)
-        self.c_proj = Conv1D(4 * hp.n_embd, hp.n_embd)
+        n_inner = 4 * hp.n_embd if n_inner is None else n_inner
+        self.c_fc = Conv1D(hp.n_embd, n_inner)
+        self.c_proj = Conv1D(n_inner, hp.n_embd)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.c_proj(gelu_new(self.c_fc(x)))
@@ -135,9 +138,12 @@ class Block(nn.Module):
         self.mlp = MLP(hp)
 
     def forward(self, x, key_mask, past):
-        a, present = self.attn(self.ln_1(x), key_mask, past)
-        x = x + a
-        x = x + self.mlp(self.ln_2(x))
+        present = None
+        if self.attn is not None:  # None: pruned by prune_dead_branches
+            a, present = self.attn(self.ln_1(x), key_mask, past)
+            x = x + a
+        if self.mlp is not None:
+            x = x + self.mlp(self.ln_2(x))
         return x, present
 
 
@@ -176,6 +182,55 @@ class GPT2(nn.Module):
             # Tied head. export_onnx rewires the exported graph so the embedding is stored once.
             x = torch.matmul(x, self.wte.weight.transpose(0, 1))
         return (x, presents) if return_present else x
+
+
+# ONNX metadata key of a pruned export: {state-dict name: {"shape": full shape} for a weight left
+# out (it is zero), plus "axis" / "units" for one cut to its live units (the stored slice).
+PRUNED_KEY = "sgpt.pruned"
+
+
+def prune_dead_branches(model: GPT2) -> dict:
+    """Remove, in place, residual branches whose output is exactly zero, so the exported graph
+    computes only what contributes; the function is unchanged (x + 0 == x). An attention whose
+    c_proj weight and bias are zero goes with its ln_1; an MLP keeps only the units whose c_proj
+    row is non-zero (none and a zero bias: it goes with its ln_2). Returns (and sets as
+    model.pruned) the PRUNED_KEY description that onnx_weights uses to put the zeros back."""
+    pruned = {}
+    with torch.no_grad():
+        for i, blk in enumerate(model.h):
+            p = f"h.{i}."
+            attn_out = blk.attn.c_proj
+            if not attn_out.weight.any() and not attn_out.bias.any():
+                for name, t in {**_named(blk.ln_1, "ln_1."), **_named(blk.attn, "attn.")}.items():
+                    pruned[p + name] = {"shape": list(t.shape)}
+                blk.attn, blk.ln_1 = None, None
+            mlp = blk.mlp
+            live = torch.nonzero(mlp.c_proj.weight.any(1)).flatten()
+            if len(live) == 0 and not mlp.c_proj.bias.any():
+                for name, t in {**_named(blk.ln_2, "ln_2."), **_named(mlp, "mlp.")}.items():
+                    pruned[p + name] = {"shape": list(t.shape)}
+                blk.mlp, blk.ln_2 = None, None
+                continue
+            if len(live) == 0:  # a constant bias: one zero unit keeps the branch's form
+                live = torch.zeros(1, dtype=torch.long)
+            if len(live) == mlp.c_proj.weight.shape[0]:
+                continue
+            cut = MLP(model.hp, len(live))
+            cut.c_fc.weight.copy_(mlp.c_fc.weight[:, live])
+            cut.c_fc.bias.copy_(mlp.c_fc.bias[live])
+            cut.c_proj.weight.copy_(mlp.c_proj.weight[live])
+            cut.c_proj.bias.copy_(mlp.c_proj.bias)
+            units = [int(u) for u in live]
+            for name, t, axis in (("c_fc.weight", mlp.c_fc.weight, 1), ("c_fc.bias", mlp.c_fc.bias, 0),
+                                  ("c_proj.weight", mlp.c_proj.weight, 0)):
+                pruned[p + "mlp." + name] = {"shape": list(t.shape), "axis": axis, "units": units}
+            blk.mlp = cut
+    model.pruned = pruned
+    return pruned
+
+
+def _named(module: nn.Module, prefix: str) -> dict:
+    return {prefix + n: t for n, t in module.state_dict().items()}
 
 
 def init_weights(model: GPT2, seed: int) -> None:
@@ -267,15 +322,23 @@ def export_onnx(model: GPT2, path: str, kind: str = "features", with_position_id
     with torch.no_grad():
         torch.onnx.export(wrapper, tuple(args), path, input_names=names_in, output_names=names_out,
                           dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
-    _tidy_graph(path, model)
+    _tidy_graph(path, model, dict(zip(names_in, args)), axes)
 
 
-def _tidy_graph(path: str, model: GPT2) -> None:
+def _tidy_graph(path: str, model: GPT2, inputs: dict, axes: dict) -> None:
     """Name initializers like the state dict (drop the wrapper's "model." prefix) and, for the
     LM head, undo constant folding's second copy of the embedding: Transpose(wte) was folded
-    into its own initializer; replace it with a Transpose node reading the one embedding."""
+    into its own initializer; replace it with a Transpose node reading the one embedding.
+    Inputs the graph does not read (attention_mask, once prune_dead_branches removed every
+    attention) are declared all the same: callers feed the signature above."""
     proto = onnx.load(path)
     graph = proto.graph
+    declared = {i.name for i in graph.input}
+    for name, example in inputs.items():
+        if name not in declared:
+            dims = [axes.get(name, {}).get(d, example.shape[d]) for d in range(example.dim())]
+            elem = onnx.TensorProto.INT64 if example.dtype == torch.long else onnx.TensorProto.FLOAT
+            graph.input.append(onnx.helper.make_tensor_value_info(name, elem, dims))
     renames = {i.name: i.name[len("model."):] for i in graph.initializer if i.name.startswith("model.")}
     for init in graph.initializer:
         init.name = renames.get(init.name, init.name)
@@ -293,6 +356,8 @@ def _tidy_graph(path: str, model: GPT2) -> None:
         graph.initializer.remove(inits[name])
         graph.node.insert(0, onnx.helper.make_node("Transpose", [wte_name], [name], perm=[1, 0],
                                                    name=f"tied_lm_head_transpose_{name}"))
+    if getattr(model, "pruned", None):
+        proto.metadata_props.add(key=PRUNED_KEY, value=json.dumps(model.pruned, sort_keys=True))
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
 
@@ -368,8 +433,9 @@ def _attr(node, name):
 
 
 # Nodes whose inputs are all weights: quantize.py's Cast(int8) * scale (+ exact columns), its
-# 4-bit unpacking (Div/Floor/Sub/Unsqueeze/Concat/Reshape/Transpose) and the exporter's Identity
-# aliases of equal initializers. Evaluated in fp32 as onnxruntime folds them.
+# 4-bit unpacking (Div/Floor/Sub/Unsqueeze/Concat/Reshape/Transpose), its gather-first lookups
+# (Gather) and the exporter's Identity aliases of equal initializers. Evaluated in fp32 as
+# onnxruntime computes them.
 _CONSTANT_OPS = {
     "Identity": lambda node, x: x,
     "Cast": lambda node, x: x.astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx.helper.get_attribute_value(next(a for a in node.attribute if a.name == "to"))]),
@@ -381,20 +447,39 @@ _CONSTANT_OPS = {
     "Floor": lambda node, x: np.floor(x),
     "Unsqueeze": lambda node, x, axes: np.expand_dims(x, tuple(int(a) for a in axes)),
     "Concat": lambda node, *xs: np.concatenate(xs, axis=_attr(node, "axis")),
-    "Reshape": lambda node, x, shape: x.reshape(tuple(int(d) for d in shape)),
+    # ONNX Reshape: a 0 copies the input's dim there
+    "Reshape": lambda node, x, shape: x.reshape(tuple(int(x.shape[i]) if d == 0 else int(d) for i, d in enumerate(shape))),
     "Transpose": lambda node, x: np.ascontiguousarray(np.transpose(x, _attr(node, "perm"))),
+    "Gather": lambda node, x, i: np.take(x, i.astype(np.int64), axis=0),
 }
 
 
 def onnx_weights(onnx_path: str) -> dict:
     """Every weight of an ONNX file by state-dict name: its initializers plus the values of the
-    weight-only nodes above (names without the exporter's "model." prefix)."""
-    graph = onnx.load(onnx_path).graph
+    weight-only nodes above (names without the exporter's "model." prefix). A table that
+    quantize.py wrote gather-first is rebuilt by running its lookup on every row id; weights that
+    prune_dead_branches left out come back as zeros (a unit slice put back in its place), so the
+    result is the full GPT-2's."""
+    proto = onnx.load(onnx_path)
+    meta = {p.key: json.loads(p.value) for p in proto.metadata_props if p.key in (GATHER_FIRST_KEY, PRUNED_KEY)}
+    graph = proto.graph
     values = {i.name: onnx.numpy_helper.to_array(i) for i in graph.initializer}
+    for lookup in meta.get(GATHER_FIRST_KEY, {}).values():  # every row, as one [1, rows] "batch"
+        values[lookup["indices"]] = np.arange(lookup["rows"], dtype=np.int64)[None, :]
     for node in graph.node:
         if node.op_type in _CONSTANT_OPS and node.input and all(n in values for n in node.input):
             values[node.output[0]] = _CONSTANT_OPS[node.op_type](node, *(values[n] for n in node.input))
-    return {name[len("model."):] if name.startswith("model.") else name: v for name, v in values.items()}
+    for table, lookup in meta.get(GATHER_FIRST_KEY, {}).items():
+        values[table] = values[lookup["output"]][0]
+    weights = {name[len("model."):] if name.startswith("model.") else name: v for name, v in values.items()}
+    for name, cut in meta.get(PRUNED_KEY, {}).items():
+        full = np.zeros(cut["shape"], np.float32)
+        if "units" in cut:
+            index = [slice(None)] * full.ndim
+            index[cut["axis"]] = cut["units"]
+            full[tuple(index)] = weights[name]
+        weights[name] = full
+    return weights
 
 
 def load_onnx_weights(model: GPT2, onnx_path: str) -> None:

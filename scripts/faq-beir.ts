@@ -139,7 +139,10 @@ async function main(): Promise<void> {
     if (page === undefined) return undefined;
     const fragment = decodeURIComponent(target.hash.slice(1));
     if (!anchorMaps.has(url)) anchorMaps.set(url, anchorMap(await readFile(decodeURIComponent(target.pathname), 'utf8'), page));
-    const anchor = fragment === '' ? page.sections[0]!.anchor : (anchorMaps.get(url)!.get(fragment) ?? page.sections[0]!.anchor);
+    // A link to the page itself judges its lead: the first section with text (a generator's header
+    // section may hold only the title, e.g. AsciiDoc man pages).
+    const lead = (page.sections.find((section) => section.text.trim() !== '') ?? page.sections[0]!).anchor;
+    const anchor = fragment === '' ? lead : (anchorMaps.get(url)!.get(fragment) ?? lead);
     return ids.get(`${url}#${anchor}`);
   };
 

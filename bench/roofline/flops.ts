@@ -2,17 +2,27 @@
  * FLOPs of a GPT-2-shaped decoder per token, counted as the matmuls do them (2 per multiply-add),
  * for the roofline rows of `npm run bench -- throughput`.
  *
- * Per layer and token: the four weight matmuls (qkv d×3d, attention out d×d, MLP d×4d and 4d×d:
- * 12 d² multiply-adds) and the attention scores and mix (q·k and a·v over the L positions of the
- * sequence: 2 L d). Layer norms, softmax and GELU are elementwise and left out; so is padding:
- * only real tokens count, so wasted padding lowers the measured fraction of peak.
+ * Per layer and token: the four weight matmuls (qkv d×3d, attention out d×d, MLP d×u and u×d with
+ * u = 4d units: 12 d² multiply-adds) and the attention scores and mix (q·k and a·v over the L
+ * positions of the sequence: 2 L d). Only what the graph computes counts: a branch the exporter
+ * pruned (model/gpt2.py prune_dead_branches, recorded in the file's metadata) is left out, an MLP
+ * cut to its live units counts those. Layer norms, softmax, GELU and the token lookup are
+ * elementwise and left out; so is padding: only real tokens count, so wasted padding lowers the
+ * measured fraction of peak.
  */
 export interface DecoderShape {
   layers: number;
   dims: number;
+  /** Per layer, what the graph computes; absent: every block whole. */
+  live?: LiveBlock[];
 }
 
-/** The weight matmuls' [k, n] shapes, one layer: what the GEMM peak is measured on. */
+export interface LiveBlock {
+  attention: boolean;
+  mlpUnits: number;
+}
+
+/** The weight matmuls' [k, n] shapes, one whole layer: what the GEMM peak is measured on. */
 export function layerGemms({ dims }: DecoderShape): Array<[number, number]> {
   return [
     [dims, 3 * dims],
@@ -22,9 +32,17 @@ export function layerGemms({ dims }: DecoderShape): Array<[number, number]> {
   ];
 }
 
+function blocks({ layers, dims, live }: DecoderShape): LiveBlock[] {
+  return live ?? Array.from({ length: layers }, () => ({ attention: true, mlpUnits: 4 * dims }));
+}
+
 /** FLOPs of one sequence of `length` tokens (every token attends to the whole padded row, as the graph computes it). */
-export function sequenceFlops({ layers, dims }: DecoderShape, length: number): number {
-  return layers * length * (2 * 12 * dims * dims + 2 * 2 * length * dims);
+export function sequenceFlops(shape: DecoderShape, length: number): number {
+  const d = shape.dims;
+  return blocks(shape).reduce((sum, block) => {
+    const attention = block.attention ? 2 * 4 * d * d + 2 * 2 * length * d : 0;
+    return sum + length * (attention + 2 * 2 * d * block.mlpUnits);
+  }, 0);
 }
 
 export function decoderShape(config: Record<string, unknown>): DecoderShape {

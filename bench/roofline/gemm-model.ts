@@ -4,7 +4,7 @@
  * through onnxruntime (Node, and onnxruntime-web in Chromium) at the model's shapes to find the
  * machine's matmul rate (the roofline). Field numbers are onnx.proto's.
  */
-import { bytesField, concat, stringField, varintField } from '../../src/embed/onnx-proto';
+import { bytesField, concat, stringField, varintField } from './onnx-proto';
 
 const FLOAT = 1; // onnx TensorProto.DataType.FLOAT
 const INT8 = 3;

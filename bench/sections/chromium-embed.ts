@@ -15,7 +15,7 @@
  * The model: the bundled default, a folder (under public/ or anywhere: served by the bench's dev
  * server) or a URL.
  *
- *   npm run bench -- chromium-embed [--model <folder>]
+ *   npm run bench -- chromium-embed [--model <folder>] [--baseline-model <folder>]
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -24,7 +24,8 @@ import type { Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
-import { decoderShape, sequenceFlops, type DecoderShape } from '../roofline/flops';
+import { sequenceFlops, type DecoderShape } from '../roofline/flops';
+import { modelShape } from '../roofline/model-shape';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
 import type { Startup, WasmBenchRequest } from '../roofline/wasm-worker';
 import { withBenchBrowser } from '../browser';
@@ -188,11 +189,15 @@ interface Roofline {
   flopsPerDoc: number;
 }
 
-/** One measurement in a fresh worker of `page` running onnxruntime-web's plain build (bench/roofline/wasm-worker). */
-function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
+/**
+ * One measurement in a fresh worker of `page` running onnxruntime-web's plain build
+ * (bench/roofline/wasm-worker). `lingerMs`: how long the worker lives on after its answer (Chromium
+ * writes a module's compiled code a while after it got hot, never for a worker already ended).
+ */
+export function inWasmWorker<T>(page: Page, request: WasmBenchRequest, lingerMs = 0): Promise<T> {
   return page.evaluate(
     // No named inner functions in the page code: tsx would wrap them in a helper the page lacks.
-    async ({ url, request }) => {
+    async ({ url, request, lingerMs }) => {
       const worker = new Worker(url, { type: 'module' });
       try {
         return await new Promise<T>((resolve, reject) => {
@@ -201,10 +206,11 @@ function inWasmWorker<T>(page: Page, request: WasmBenchRequest): Promise<T> {
           worker.postMessage(request);
         });
       } finally {
+        await new Promise((done) => setTimeout(done, lingerMs));
         worker.terminate();
       }
     },
-    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request },
+    { url: `/@fs${ROOT}bench/roofline/wasm-worker.ts`, request, lingerMs },
   );
 }
 
@@ -212,25 +218,30 @@ function wasmGemmRate(page: Page, base: string, shape: DecoderShape, threads: nu
   return inWasmWorker<number>(page, { kind: 'gemm', ortBase: `${base}/ort/`, threads, shape, reps });
 }
 
-/** The model's start-up in a fresh worker, 1 thread, as shipped and as the worker prepares it, interleaved; medians. */
-async function wasmStartup(page: Page, base: string, model: string, rounds: number): Promise<{ prepared: Startup; shipped: Startup }> {
-  const runs = { prepared: [] as Startup[], shipped: [] as Startup[] };
-  const url = new URL('onnx/model.onnx', new URL(model, base)).href;
+/** Start-up of each model (URLs) in a fresh worker, 1 thread, interleaved; medians. */
+async function wasmStartup(page: Page, base: string, models: string[], rounds: number): Promise<Startup[]> {
+  const runs = models.map(() => [] as Startup[]);
   for (let round = 0; round < rounds; round++) {
-    for (const prepared of [true, false]) runs[prepared ? 'prepared' : 'shipped'].push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model: url, prepared }));
+    for (const [i, model] of models.entries()) {
+      const url = new URL('onnx/model.onnx', new URL(model, base)).href;
+      runs[i]!.push(await inWasmWorker<Startup>(page, { kind: 'startup', ortBase: `${base}/ort/`, threads: 1, model: url }));
+    }
   }
-  const medians = (list: Startup[]): Startup => ({
+  return runs.map(medianStartup);
+}
+
+/** Each part's median over several start-ups. */
+export function medianStartup(list: Startup[]): Startup {
+  return {
     runtimeMs: median(list.map((s) => s.runtimeMs)),
-    prepareMs: median(list.map((s) => s.prepareMs)),
     sessionMs: median(list.map((s) => s.sessionMs)),
     firstRunMs: median(list.map((s) => s.firstRunMs)),
-  });
-  return { prepared: medians(runs.prepared), shipped: medians(runs.shipped) };
+  };
 }
 
 async function roofline(page: Page, base: string, source: string, quick: boolean): Promise<Roofline | null> {
   if (!existsSync(join(source, 'config.json'))) return null;
-  const shape = decoderShape(JSON.parse(readFileSync(join(source, 'config.json'), 'utf8')) as Record<string, unknown>);
+  const shape = modelShape(source);
   const embedder = await Embedder.load(source);
   let flopsPerDoc: number;
   try {
@@ -262,6 +273,7 @@ async function realGpu(page: Page): Promise<boolean> {
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
   const { url: model, folder } = modelLocation(modelSource(ctx.model));
+  const baseline = ctx.baselineModel === undefined ? undefined : modelLocation(ctx.baselineModel);
   const runs = ctx.quick ? { queries: 7, docs: 1 } : { queries: 31, docs: 3 };
   return withBenchBrowser(async (browser, base) => {
     const page = await browser.newPage();
@@ -319,14 +331,22 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       rows.push(
         { section: SECTION, name: 'matmul peak, WASM plain build, 1 thread', value: peak.wasmOne, unit: 'GFLOP/s', baseline: { name: 'onnxruntime-node, 1 thread', value: peak.node }, note: shapes },
         { section: SECTION, name: 'matmul peak, WASM plain build, 2 threads', value: peak.wasmTwo, unit: 'GFLOP/s', baseline: { name: '1 thread', value: peak.wasmOne }, note: `${shapes}${plain.isolated ? ', cross-origin isolated' : '; NOT cross-origin isolated'}` },
-        { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM matmul peak', value: percent(plain.docsPerSecond, peak.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond, peak.wasmOne) }, note: `${(peak.flopsPerDoc / 1e6).toFixed(0)} MFLOP per document; of the native 1-thread peak: ${percent(plain.docsPerSecond, peak.node).toFixed(1)} %` },
+        { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM matmul peak', value: percent(plain.docsPerSecond, peak.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond, peak.wasmOne) }, note: `${(peak.flopsPerDoc / 1e6).toPrecision(3)} MFLOP per document; of the native 1-thread peak: ${percent(plain.docsPerSecond, peak.node).toFixed(1)} %` },
         { section: SECTION, name: 'documents/s, WASM plain build, 2 threads, fraction of the 2-thread WASM peak', value: percent(twoThreads.docsPerSecond, peak.wasmTwo), unit: '%', baseline: { name: '1 thread, of the 1-thread peak', value: percent(plain.docsPerSecond, peak.wasmOne) } },
       );
     }
-    log(`${SECTION}: the model's start-up in a worker, as shipped vs prepared (gathered first), interleaved`);
-    const start = await wasmStartup(page, base, model, ctx.quick ? 2 : 5);
-    const detail = (s: Startup) => `runtime start ${s.runtimeMs.toFixed(0)} ms, session ${s.sessionMs.toFixed(0)} ms, prepare ${s.prepareMs.toFixed(0)} ms, first run ${s.firstRunMs.toFixed(0)} ms`;
-    rows.push({ section: SECTION, name: "model start-up in a worker, WASM 1 thread: session build, graph prepared (gathered first)", value: start.prepared.sessionMs + start.prepared.prepareMs, unit: 'ms', baseline: { name: 'the file as shipped (table folded at the start)', value: start.shipped.sessionMs }, note: `medians of ${ctx.quick ? 2 : 5} interleaved rounds; prepared: ${detail(start.prepared)}; as shipped: ${detail(start.shipped)}` });
+    log(`${SECTION}: the model's start-up in a worker${baseline === undefined ? '' : ', against --baseline-model, interleaved'}`);
+    const rounds = ctx.quick ? 2 : 5;
+    const [start, before] = await wasmStartup(page, base, baseline === undefined ? [model] : [model, baseline.url], rounds);
+    const detail = (s: Startup) => `runtime start ${s.runtimeMs.toFixed(0)} ms, session ${s.sessionMs.toFixed(0)} ms, first run ${s.firstRunMs.toFixed(0)} ms`;
+    rows.push({
+      section: SECTION,
+      name: 'model start-up in a worker, WASM 1 thread: session build',
+      value: start!.sessionMs,
+      unit: 'ms',
+      ...(before === undefined ? {} : { baseline: { name: `--baseline-model ${ctx.baselineModel}`, value: before.sessionMs } }),
+      note: `medians of ${rounds} ${before === undefined ? 'rounds (no --baseline-model given)' : 'interleaved rounds'}; ${detail(start!)}${before === undefined ? '' : `; baseline: ${detail(before)}`}`,
+    });
     if (gpu === undefined) {
       rows.push({ section: SECTION, name: 'query, WebGPU', value: Number.NaN, unit: 'ms', note: 'n/a: this headless Chromium offers no (non-fallback) WebGPU adapter' });
     } else {
@@ -336,5 +356,5 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       );
     }
     return rows;
-  }, folder === undefined ? [] : [serveModelFolder(folder)]);
+  }, [folder, baseline?.folder].flatMap((f) => (f === undefined ? [] : [serveModelFolder(f)])));
 }

@@ -1,9 +1,13 @@
 /**
  * Node embedding speed: ms per 12-token query (median of repeated runs) and documents per second
- * (a batch of 32 documents of ~128 tokens), each with default onnxruntime threads against 1 thread.
+ * (a batch of 32 documents of ~128 tokens), each with default onnxruntime threads against 1 thread;
+ * and the session build of onnx/model.onnx in onnxruntime-node (1 thread), against
+ * --baseline-model's when given (interleaved rounds).
  *
- *   npm run bench -- node-embed [--model <folder>]
+ *   npm run bench -- node-embed [--model <folder>] [--baseline-model <folder>]
  */
+import { join } from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
 import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
 import { median } from '../stats';
@@ -66,6 +70,20 @@ async function measure(source: string, threads: number | undefined, quick: boole
   }
 }
 
+/** Median ms to build a session from each model folder's onnx/model.onnx, interleaved rounds. */
+async function sessionBuilds(folders: string[], rounds: number): Promise<number[]> {
+  const times = folders.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, folder] of folders.entries()) {
+      const started = performance.now();
+      const session = await InferenceSession.create(join(folder, 'onnx', 'model.onnx'), { intraOpNumThreads: 1 });
+      times[i]!.push(performance.now() - started);
+      await session.release();
+    }
+  }
+  return times.map(median);
+}
+
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const source = modelSource(ctx.model);
   const quick = ctx.quick ?? false;
@@ -73,6 +91,9 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const auto = await measure(source, undefined, quick);
   ctx.log?.(`${SECTION}: ${source}, 1 thread`);
   const single = await measure(source, 1, quick);
+  const rounds = quick ? 3 : 7;
+  ctx.log?.(`${SECTION}: session build${ctx.baselineModel === undefined ? '' : `, against ${ctx.baselineModel}, interleaved`}`);
+  const [build, before] = await sessionBuilds(ctx.baselineModel === undefined ? [source] : [source, ctx.baselineModel], rounds);
   const note = `${auto.modelId} on ${auto.backend}; query ${auto.queryTokens} tokens (+2 brackets in asymmetric mode), documents ~${Math.round(auto.docTokens)} tokens`;
   return [
     {
@@ -90,6 +111,14 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       unit: 'docs/s',
       baseline: { name: '1 thread', value: single.docsPerSecond },
       note,
+    },
+    {
+      section: SECTION,
+      name: 'session build of onnx/model.onnx, onnxruntime-node, 1 thread',
+      value: build!,
+      unit: 'ms',
+      ...(before === undefined ? {} : { baseline: { name: `--baseline-model ${ctx.baselineModel}`, value: before } }),
+      note: `median of ${rounds} ${before === undefined ? 'rounds (no --baseline-model given)' : 'interleaved rounds'}; ${source}`,
     },
   ];
 }

@@ -19,12 +19,20 @@
  *
  *   npm run bench -- scale                                   # 100k sections, about an hour here
  *   SGPT_BENCH_SECTIONS=20000 npm run bench -- scale         # smaller (--quick: 10k)
+ *   SGPT_BENCH_SCALE_DIR=/var/tmp/sgpt-scale npm run bench -- scale
+ *
+ * SGPT_BENCH_SCALE_DIR keeps the sites, their vector cache, their indexes and the build's
+ * measurements in that folder: a later run with the same size reports the kept build figures (with
+ * the date they were measured) and measures only the browser's queries again, both sites in the
+ * same run. Kept indexes of another index format version or another model (hash) are built again.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { modelSource } from '../../src/build/default-model';
+import { FORMAT_VERSION } from '../../src/index/format';
+import { modelFolderHash } from '../../src/index/model-ref';
 import { routeSite } from '../../test/e2e/site-route';
 import { withBenchBrowser } from '../browser';
 import { keywordPass } from '../rebuild-rounds';
@@ -117,63 +125,130 @@ async function queryTimes(site: string): Promise<QueryTimes> {
   });
 }
 
-export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+/** What the build steps measured (kept in SGPT_BENCH_SCALE_DIR between runs). */
+interface Builds {
+  /** When they were measured, and for which index format. */
+  measured: string;
+  formatVersion: number;
+  small: Build;
+  big: Build;
+  old: Build | null;
+  keywordSeconds: number;
+  rebuild: Build;
+  smallBytes: number;
+  bigBytes: number;
+  real: { sections: number; build: Build } | null;
+}
+
+async function runBuilds(work: string, sites: { small: string; big: string }, sections: number, ctx: BenchContext): Promise<Builds> {
   const log = ctx.log ?? (() => undefined);
-  const sections = Number(process.env.SGPT_BENCH_SECTIONS ?? (ctx.quick ? 10_000 : 100_000));
   const realSections = Number(process.env.SGPT_BENCH_REAL_SECTIONS ?? 1000);
   const baselineCli = process.env.SGPT_BENCH_BASELINE_CLI;
   const tenth = Math.round(sections / 10);
   const model = modelSource(ctx.model);
-  const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-scale-'));
+  const { small, big } = sites;
+  const cacheDir = join(work, 'cache');
+  log(`${SECTION}: writing synthetic sites of ${tenth} and ${sections} sections, and synthetic vectors for them`);
+  await writeSyntheticSite(small, tenth, 2);
+  await writeSyntheticSite(big, sections, 1);
+  for (const site of [small, big]) await fillSyntheticCache(site, join(site, 'sgpt'), cacheDir, model);
+  log(`${SECTION}: building the tenth-size site`);
+  const smallBuild = await timedBuild(small, join(small, 'sgpt'), { model: ctx.model, cacheDir });
+  log(`${SECTION}: building the full site`);
+  const bigBuild = await timedBuild(big, join(big, 'sgpt'), { model: ctx.model, cacheDir });
+  let oldBuild: Build | null = null;
+  if (baselineCli !== undefined) {
+    log(`${SECTION}: the full site with ${baselineCli}`);
+    oldBuild = await timedBuild(big, join(work, 'baseline-out'), { model: ctx.model, cacheDir, bin: resolve(baselineCli) });
+    await rm(join(work, 'baseline-out'), { recursive: true, force: true });
+  }
+  log(`${SECTION}: keyword-only pass over the full site, then an unchanged rebuild`);
+  const keyword = await keywordPass(big, join(big, 'sgpt'));
+  const rebuild = await timedBuild(big, join(big, 'sgpt'), { model: ctx.model });
+  let real: Builds['real'] = null;
+  if (realSections > 0) {
+    log(`${SECTION}: the real model on ${realSections} sections (no cache), for its rate`);
+    const site = join(work, 'real');
+    await writeSyntheticSite(site, realSections, 3);
+    real = { sections: realSections, build: await timedBuild(site, join(site, 'sgpt'), { model: ctx.model }) };
+    await rm(site, { recursive: true, force: true });
+  }
+  return {
+    measured: new Date().toISOString(),
+    formatVersion: FORMAT_VERSION,
+    small: smallBuild,
+    big: bigBuild,
+    old: oldBuild,
+    keywordSeconds: keyword.wall,
+    rebuild,
+    smallBytes: await dirBytes(join(small, 'sgpt')),
+    bigBytes: await dirBytes(join(big, 'sgpt')),
+    real,
+  };
+}
+
+/** The builds measured in a kept folder, if they are of this size, index format and model (by hash) and their indexes are there. */
+async function keptBuilds(record: string, sites: { small: string; big: string }, model: string): Promise<Builds | null> {
   try {
-    const [small, big, cacheDir] = [join(work, 'small'), join(work, 'big'), join(work, 'cache')];
-    log(`${SECTION}: writing synthetic sites of ${tenth} and ${sections} sections, and synthetic vectors for them`);
-    await writeSyntheticSite(small, tenth, 2);
-    await writeSyntheticSite(big, sections, 1);
-    for (const site of [small, big]) await fillSyntheticCache(site, join(site, 'sgpt'), cacheDir, model);
-    log(`${SECTION}: building the tenth-size site`);
-    const smallBuild = await timedBuild(small, join(small, 'sgpt'), { model: ctx.model, cacheDir });
-    log(`${SECTION}: building the full site`);
-    const bigBuild = await timedBuild(big, join(big, 'sgpt'), { model: ctx.model, cacheDir });
-    const oldBuild = baselineCli === undefined ? null : (log(`${SECTION}: the full site with ${baselineCli}`), await timedBuild(big, join(work, 'baseline-out'), { model: ctx.model, cacheDir, bin: resolve(baselineCli) }));
-    log(`${SECTION}: keyword-only pass over the full site, then an unchanged rebuild`);
-    const keyword = await keywordPass(big, join(big, 'sgpt'));
-    const rebuild = await timedBuild(big, join(big, 'sgpt'), { model: ctx.model });
-    const [smallBytes, bigBytes] = [await dirBytes(join(small, 'sgpt')), await dirBytes(join(big, 'sgpt'))];
-    let real: { sections: number; build: Build } | null = null;
-    if (realSections > 0) {
-      log(`${SECTION}: the real model on ${realSections} sections (no cache), for its rate`);
-      const site = join(work, 'real');
-      await writeSyntheticSite(site, realSections, 3);
-      real = { sections: realSections, build: await timedBuild(site, join(site, 'sgpt'), { model: ctx.model }) };
+    const builds = JSON.parse(await readFile(record, 'utf8')) as Builds;
+    if (builds.formatVersion !== FORMAT_VERSION) return null;
+    const hash = await modelFolderHash(model);
+    for (const site of [sites.small, sites.big]) {
+      const manifest = JSON.parse(await readFile(join(site, 'sgpt', 'manifest.json'), 'utf8')) as { model?: { hash?: string } };
+      if (manifest.model?.hash !== hash) return null;
     }
+    return builds;
+  } catch {
+    return null;
+  }
+}
+
+export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
+  const log = ctx.log ?? (() => undefined);
+  const sections = Number(process.env.SGPT_BENCH_SECTIONS ?? (ctx.quick ? 10_000 : 100_000));
+  const baselineCli = process.env.SGPT_BENCH_BASELINE_CLI;
+  const tenth = Math.round(sections / 10);
+  const keep = process.env.SGPT_BENCH_SCALE_DIR;
+  const work = keep === undefined ? await mkdtemp(join(tmpdir(), 'sgpt-bench-scale-')) : resolve(keep);
+  try {
+    await mkdir(work, { recursive: true });
+    const sites = { small: join(work, `site-${tenth}-s2`), big: join(work, `site-${sections}-s1`) };
+    const record = join(work, `builds-${sections}.json`);
+    let builds = keep === undefined ? null : await keptBuilds(record, sites, modelSource(ctx.model));
+    const kept = builds !== null;
+    if (builds === null) {
+      builds = await runBuilds(work, sites, sections, ctx);
+      if (keep !== undefined) await writeFile(record, `${JSON.stringify(builds, null, 2)}\n`);
+    } else log(`${SECTION}: the sites and builds kept in ${work} (measured ${builds.measured}); measuring the queries again`);
     log(`${SECTION}: Chromium, ${QUERIES.length} queries on each built site`);
-    const smallTimes = await queryTimes(small);
-    const bigTimes = await queryTimes(big);
-const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(0.95 * values.length) - 1)]!;
-    const note = `${bigBuild.summary}; vectors from a cache of synthetic vectors (no model)`;
+    const smallTimes = await queryTimes(sites.small);
+    const bigTimes = await queryTimes(sites.big);
+    const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(0.95 * values.length) - 1)]!;
+    const { small: smallBuild, big: bigBuild, old: oldBuild, rebuild, real } = builds;
+    const when = kept ? `; build figures kept from ${builds.measured}` : '';
+    const note = `${bigBuild.summary}; vectors from a cache of synthetic vectors (no model)${when}`;
     const smallName = `${tenth} sections`;
     const rows: BenchRow[] = [
-      { section: SECTION, name: `index build, ${sections} synthetic sections`, value: bigBuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: keyword.wall }, note: `${note}; ${smallName}: ${smallBuild.seconds.toFixed(1)} s` },
-      { section: SECTION, name: 'index build, peak RSS', value: bigBuild.peakMb, unit: 'MB', baseline: { name: smallName, value: smallBuild.peakMb }, note: `the child process, /usr/bin/time %M; ${(sections / tenth).toFixed(0)}x the sections` },
+      { section: SECTION, name: `index build, ${sections} synthetic sections`, value: bigBuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: builds.keywordSeconds }, note: `${note}; ${smallName}: ${smallBuild.seconds.toFixed(1)} s` },
+      { section: SECTION, name: 'index build, peak RSS', value: bigBuild.peakMb, unit: 'MB', baseline: { name: smallName, value: smallBuild.peakMb }, note: `the child process, /usr/bin/time %M; ${(sections / tenth).toFixed(0)}x the sections${when}` },
     ];
-    if (oldBuild !== null) rows.push({ section: SECTION, name: 'index build, peak RSS, this build', value: bigBuild.peakMb, unit: 'MB', baseline: { name: `${baselineCli} (same site and cache)`, value: oldBuild.peakMb }, note: `that CLI took ${oldBuild.seconds.toFixed(0)} s, this one ${bigBuild.seconds.toFixed(0)} s` });
+    if (oldBuild !== null) rows.push({ section: SECTION, name: 'index build, peak RSS, this build', value: bigBuild.peakMb, unit: 'MB', baseline: { name: `${baselineCli ?? 'the baseline CLI'} (same site and cache)`, value: oldBuild.peakMb }, note: `that CLI took ${oldBuild.seconds.toFixed(0)} s, this one ${bigBuild.seconds.toFixed(0)} s${when}` });
     rows.push(
-      { section: SECTION, name: 'index bytes', value: bigBytes / 1e6, unit: 'MB', baseline: { name: smallName, value: smallBytes / 1e6 }, note: `${(bigBytes / sections).toFixed(0)} B per section (no model copy)` },
-      { section: SECTION, name: `unchanged rebuild, ${sections} sections`, value: rebuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: keyword.wall }, note: `peak RSS ${rebuild.peakMb.toFixed(0)} MB; ${rebuild.summary}` },
+      { section: SECTION, name: 'index bytes', value: builds.bigBytes / 1e6, unit: 'MB', baseline: { name: smallName, value: builds.smallBytes / 1e6 }, note: `${(builds.bigBytes / sections).toFixed(0)} B per section (no model copy)${when}` },
+      { section: SECTION, name: `unchanged rebuild, ${sections} sections`, value: rebuild.seconds, unit: 's', baseline: { name: 'keyword-only pass', value: builds.keywordSeconds }, note: `peak RSS ${rebuild.peakMb.toFixed(0)} MB; ${rebuild.summary}${when}` },
     );
     if (real !== null) {
       const rate = real.sections / real.build.seconds;
-      rows.push({ section: SECTION, name: `build with the real model, ${real.sections} sections, sections/s`, value: rate, unit: '/s', note: `${real.build.seconds.toFixed(0)} s, peak RSS ${real.build.peakMb.toFixed(0)} MB; ${sections} sections at this rate: ${(sections / rate / 3600).toFixed(1)} h` });
+      rows.push({ section: SECTION, name: `build with the real model, ${real.sections} sections, sections/s`, value: rate, unit: '/s', note: `${real.build.seconds.toFixed(0)} s, peak RSS ${real.build.peakMb.toFixed(0)} MB; ${sections} sections at this rate: ${(sections / rate / 3600).toFixed(1)} h${when}` });
     }
     rows.push(
-      { section: SECTION, name: 'query to keyword results, p50 (Chromium)', value: median(bigTimes.keyword), unit: 'ms', baseline: { name: smallName, value: median(smallTimes.keyword) }, note: `${QUERIES.length} queries typed into the element, model loaded` },
+      { section: SECTION, name: 'query to keyword results, p50 (Chromium)', value: median(bigTimes.keyword), unit: 'ms', baseline: { name: smallName, value: median(smallTimes.keyword) }, note: `${QUERIES.length} queries typed into the element, model loaded; both sites in this run` },
       { section: SECTION, name: 'query to keyword results, p95 (Chromium)', value: p95(bigTimes.keyword), unit: 'ms', baseline: { name: smallName, value: p95(smallTimes.keyword) }, note: '' },
       { section: SECTION, name: 'query to fused results, p50 (Chromium)', value: median(bigTimes.fused), unit: 'ms', baseline: { name: smallName, value: median(smallTimes.fused) }, note: 'the real model embeds the query; the vectors searched are synthetic' },
       { section: SECTION, name: 'query to fused results, p95 (Chromium)', value: p95(bigTimes.fused), unit: 'ms', baseline: { name: smallName, value: p95(smallTimes.fused) }, note: '' },
     );
     return rows;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (keep === undefined) await rm(work, { recursive: true, force: true });
   }
 }

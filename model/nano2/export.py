@@ -4,9 +4,12 @@ Gates are folded into c_proj (x + g * (h W + b) == x + h (g W) + g b), so the gr
 (model/gpt2.py) with the pruned token table behind an id -> row map. --rows R keeps the R most
 frequent token rows (rows are ordered by count; the others map to the shared stop row 0).
 --zero-branches exports the same weights with every residual branch zeroed (the ablation).
-Weights int8 with model/quantize.py (Cast * scale, not DequantizeLinear); --table-bits 4 /
+Branches whose output is exactly zero are left out of the graph (gpt2.prune_dead_branches: an
+attention with zero c_proj, MLP units with a zero c_proj row), checked on the check texts: the
+pruned hidden states must equal the full model's. Weights int8 with model/quantize.py (Cast * scale, not DequantizeLinear); --table-bits 4 /
 --layer-bits 4 store the token table / the layer matrices 4-bit (two per byte, float16 scales per
-row / output column, or per --group weights). Also writes
+row / output column, or per --group weights); the token table is looked up gather-first (only the
+looked-up rows are dequantised; quantize.py). Also writes
 build/export-check.json (torch fp32 pooled vectors) for verify.mjs and prints the gzip size.
 
     /usr/bin/python3 model/nano2/export.py --weights <dir with full.npz> [--which full|bow]
@@ -26,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'model'))
 sys.path.insert(0, os.path.join(ROOT, 'model', 'nano'))
-from gpt2 import GPT2, HParams, export_onnx, onnx_weights, sgpt_settings, write_config  # noqa: E402
+from gpt2 import GPT2, HParams, export_onnx, onnx_weights, prune_dead_branches, sgpt_settings, write_config  # noqa: E402
 from quantize import quantize_model  # noqa: E402
 from tokenizer_files import write_tokenizer_files  # noqa: E402
 from nano import PrunedEmbedding, pad, pool  # noqa: E402
@@ -102,23 +105,28 @@ def load_folder(model_dir, pairs, rows=None):
     return model
 
 
-def zero_dead_weights(model):
-    """Zero the inputs of branch outputs that are exactly zero (an MLP unit whose c_proj row is 0,
-    an attention whose c_proj is 0): the function is unchanged and the zeros compress to nothing,
-    where sgpt-nano's random-initialised, never-used c_attn / c_fc cost ~2 MB of gzip."""
+def check_ids():
+    from reference_vectors import GPT2BPE
+    enc = GPT2BPE()
+    return pad([[br[0]] + enc.encode(t) + [br[1]] for t in CHECK_TEXTS for br in ((58, 60), (90, 92))])
+
+
+def prune_exactly(model):
+    """prune_dead_branches, checked: the pruned model's hidden states must be the full model's
+    (they differ by fp32 summation order at most; x + 0 == x)."""
+    ids, mask = check_ids()
     with torch.no_grad():
-        for blk in model.h:
-            dead = (blk.mlp.c_proj.weight == 0).all(1)
-            blk.mlp.c_fc.weight[:, dead] = 0.0
-            blk.mlp.c_fc.bias[dead] = 0.0
-            if (blk.attn.c_proj.weight == 0).all():
-                blk.attn.c_attn.weight.zero_()
-                blk.attn.c_attn.bias.zero_()
+        full = model(ids, mask)
+        pruned = prune_dead_branches(model)
+        diff = float((model(ids, mask) - full).abs().max())
+    if diff > 1e-5 * max(1.0, float(full.abs().max())):
+        raise RuntimeError(f'pruning changed the hidden states (max |diff| {diff})')
+    return {'pruned_weights': len(pruned), 'max_abs_diff_vs_full': diff}
 
 
 def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=(), levels=7):
     os.makedirs(BUILD, exist_ok=True)
-    zero_dead_weights(model)
+    checked = prune_exactly(model)
     model.wte.id_map = model.wte.id_map.to(torch.int32)
     fp32 = os.path.join(BUILD, 'export-fp32.onnx')
     export_onnx(model, fp32, kind='features')
@@ -131,17 +139,15 @@ def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=(), l
                    exact_columns={'wte.weight': list(exact)} if exact else None)
     write_config(out, model.hp, sgpt_settings('asymmetric'))
     write_tokenizer_files(out, 300)
-    from reference_vectors import GPT2BPE
-    enc = GPT2BPE()
-    seqs = [[br[0]] + enc.encode(t) + [br[1]] for t in CHECK_TEXTS for br in ((58, 60), (90, 92))]
-    ids, mask = pad(seqs)
+    ids, mask = check_ids()
+    seqs = [[int(t) for t, m in zip(row, mrow) if m] for row, mrow in zip(ids.tolist(), mask.tolist())]
     with torch.no_grad():
         hidden = model(ids, mask)
         pooled = pool(hidden, mask).numpy()
     with open(os.path.join(BUILD, 'export-check.json'), 'w') as f:
         json.dump({'model': out, 'ids': seqs, 'pooled': pooled.tolist()}, f)
     raw = open(dst, 'rb').read()
-    return {'onnx_bytes': len(raw), 'onnx_gzip_bytes': len(gzip.compress(raw, 9))}
+    return {'onnx_bytes': len(raw), 'onnx_gzip_bytes': len(gzip.compress(raw, 9)), **checked}
 
 
 if __name__ == '__main__':

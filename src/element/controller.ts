@@ -129,6 +129,11 @@ export class SearchController {
   private embeddingKeys: string[] | null = null;
   private generation = 0;
   private readyFired = false;
+  /**
+   * A kept model warming up before intent (load="intent"): resolve with the documents' fetch at
+   * intent; the load waits for it before it takes documents, announces anything or shows progress.
+   */
+  private warming: { intent: (documentsIn: Promise<unknown>) => void } | null = null;
 
   private query = '';
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -172,6 +177,7 @@ export class SearchController {
     clearTimeout(this.debounce);
     this.cancelIdle?.();
     this.cancelIdle = null;
+    this.warming = null;
     this.searchController?.abort();
     this.generation++;
     this.loaded = null;
@@ -183,7 +189,9 @@ export class SearchController {
   configure(settings: ControllerSettings, changed: ReadonlySet<keyof ControllerSettings>): void {
     this.settings = settings;
     if (!this.started) {
-      if (changed.has('load')) this.schedule();
+      // What decides the load (and so a warm-up's model) changed: schedule again.
+      const reschedule = changed.has('model') || changed.has('mode') || changed.has('device') || changed.has('index') || changed.has('load');
+      if (reschedule) this.schedule();
       return;
     }
     if (changed.has('index')) this.source = this.makeSource();
@@ -202,8 +210,32 @@ export class SearchController {
   private schedule(): void {
     this.cancelIdle?.();
     this.cancelIdle = null;
+    if (this.warming !== null) {
+      // Warmed with settings that changed since: that load is dropped.
+      this.warming = null;
+      this.generation++;
+      this.deps.client.dispose();
+    }
     if (this.settings.load === 'eager') this.start();
     else if (this.settings.load === 'idle') this.cancelIdle = this.deps.whenIdle(() => this.start());
+    else this.cancelIdle = this.deps.whenIdle(() => void this.warm());
+  }
+
+  /**
+   * load="intent" on a page whose model this browser keeps: nothing to download, so the model
+   * starts in the worker when the page is idle (its CPU, not the network), and the reader's first
+   * keystroke finds it ready. The documents (or a site index, which names its own model) still
+   * wait for intent, and nothing shows or is announced before it.
+   */
+  private async warm(): Promise<void> {
+    this.cancelIdle = null;
+    if (this.started || this.settings.index) return;
+    const stored = await this.modelStored();
+    if (!stored || this.started || this.warming !== null) return;
+    let intent: (documentsIn: Promise<unknown>) => void = () => undefined;
+    const documentsIn = new Promise<Promise<unknown>>((resolve) => (intent = resolve));
+    this.warming = { intent };
+    void this.loadModel(documentsIn, true);
   }
 
   /** The reader showed intent (focus, pointer over, a key, the shortcut): start loading if not yet. */
@@ -229,6 +261,13 @@ export class SearchController {
       return;
     }
     if (this.settings.src) keyword = this.fetchDocuments(this.settings.src);
+    if (this.warming !== null) {
+      // The warm load goes on; it takes the documents once they are in.
+      this.warming.intent(keyword);
+      this.warming = null;
+      if (this.loaded === null && this.error === null) this.setState({ phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
+      return;
+    }
     void this.modelStored().then((stored) => (stored ? this.loadModel(keyword) : keyword.then(() => this.loadModel())));
   }
 
@@ -278,6 +317,7 @@ export class SearchController {
 
   /** Model download or embedding progress from the worker; vectors that come with it are kept at once. */
   onProgress(progress: Progress): void {
+    if (!this.started) return; // a warm load before intent shows nothing
     if (progress.phase === 'embed' && progress.vectors !== undefined) {
       const { vectors, ...shown } = progress;
       const keys = this.embeddingKeys;
@@ -291,9 +331,9 @@ export class SearchController {
     this.view.progress(progress);
   }
 
-  /** Load the model, then hand it the documents once `documentsIn` (their fetch) has settled. */
-  private async loadModel(documentsIn: Promise<unknown> = Promise.resolve()): Promise<void> {
-    if (!this.started) return;
+  /** Load the model, then hand it the documents once `documentsIn` (their fetch) has settled; `warm`: before intent (./warm). */
+  private async loadModel(documentsIn: Promise<unknown> = Promise.resolve(), warm = false): Promise<void> {
+    if (!this.started && !warm) return;
     const generation = ++this.generation;
     this.loaded = null;
     this.embeddedDocuments = null;
@@ -301,7 +341,7 @@ export class SearchController {
     this.loadError = null;
     // A new model clears the old model's error, not the documents' (they were fetched first).
     const documentsError = this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
-    this.setState({ error: documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
+    if (!warm) this.setState({ error: documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
     try {
       const { mode, device } = this.settings;
       const options = {
@@ -326,6 +366,11 @@ export class SearchController {
       await this.syncDocuments(generation);
     } catch (error) {
       if (generation !== this.generation || isAbort(error)) return;
+      if (!this.started) {
+        // A warm load that failed before intent is dropped quietly: intent loads (and reports) again.
+        this.warming = null;
+        return;
+      }
       this.loadError = toSgptError(error).toJSON();
       this.fail(error);
     }

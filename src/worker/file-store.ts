@@ -11,6 +11,10 @@
  *   the first's copy instead of downloading its own.
  * - A cache that refuses (quota, private mode) only costs the next visit a download: said once
  *   on the console, never an error.
+ * - The WASM runtime is compiled as it streams (`fetchStreamed`): its Response, not its bytes (the
+ *   form Chromium may code-cache with the HTTP cache's entry). The HTTP cache keeps it
+ *   where the server lets it (validators or a lifetime); only where it cannot does a copy go into
+ *   the Cache API (no code cache from there, but no download).
  */
 
 import { concatBytes } from '../index/format';
@@ -63,6 +67,13 @@ async function readBody(response: Response, onProgress: ByteProgress | undefined
     onProgress(loaded, Math.max(total, 0));
   }
   return concatBytes(parts, loaded);
+}
+
+/** Put a copy of `url` into the Cache API; a refusal only costs the next visit a download. */
+async function keep(cache: Cache | null, url: string, bytes: Uint8Array, headers: Record<string, string>): Promise<void> {
+  await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers })).catch((error: unknown) => {
+    note(`could not keep ${url} in the browser's cache (${String(error)}); it is downloaded again on the next visit`);
+  });
 }
 
 export interface StoredFile {
@@ -137,9 +148,52 @@ export async function fetchStored(url: string, onProgress?: ByteProgress): Promi
       const value = response.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers })).catch((error: unknown) => {
-      note(`could not keep ${url} in the browser's cache (${String(error)}); it is downloaded again on the next visit`);
-    });
+    await keep(cache, url, bytes, headers);
     return { bytes, cached: false };
+  });
+}
+
+/**
+ * Whether the HTTP cache can serve a response with these headers on a later visit without its body
+ * coming again: it may store it, and it can revalidate it (ETag, Last-Modified) or it stays fresh
+ * for a while (max-age, Expires).
+ */
+export function httpReusable(headers: Headers): boolean {
+  const control = (headers.get('cache-control') ?? '').toLowerCase();
+  if (/(^|[\s,])no-store\b/.test(control)) return false;
+  if (headers.has('etag') || headers.has('last-modified') || headers.has('expires')) return true;
+  const maxAge = /(^|[\s,])(s-)?max-age=(\d+)/.exec(control);
+  return maxAge !== null && Number(maxAge[3]) > 0;
+}
+
+/**
+ * The Response of `url` for a streaming compile, its body untouched (read from a clone for the
+ * progress): through the HTTP cache, or from the Cache API where a copy is kept because the
+ * server gives nothing the HTTP cache could reuse (then one is kept here once it is read). A 404 is
+ * returned as it is; the caller says what was missing. The URL's lock is held until the body is
+ * in, so a second worker finds the kept copy (or the HTTP cache's entry) instead of downloading.
+ */
+export function fetchStreamed(url: string, onProgress?: ByteProgress): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    exclusive(url, async () => {
+      const cache = await openCache();
+      const kept = await cache?.match(url).catch(() => undefined);
+      if (kept !== undefined) {
+        if (!httpReusable(kept.headers)) {
+          const length = Number(kept.headers.get('content-length') ?? 0);
+          onProgress?.(length, length);
+          return resolve(kept);
+        }
+        // A copy an older version kept of a file the HTTP cache serves (with its compiled code).
+        await cache!.delete(url).catch(() => false);
+      }
+      const response = await fetch(url);
+      resolve(response);
+      if (!response.ok) return;
+      // A failed read is the compile's to report: it reads the same body.
+      const bytes = await readBody(response.clone(), onProgress).catch(() => null);
+      const headers = { 'content-type': response.headers.get('content-type') ?? 'application/wasm', 'content-length': String(bytes?.length ?? 0) };
+      if (bytes !== null && !httpReusable(response.headers)) await keep(cache, url, bytes, headers);
+    }).catch(reject);
   });
 }

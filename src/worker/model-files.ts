@@ -4,7 +4,6 @@
  * file itself. A `FolderWatch` sums a load's download progress and computes the model's identity
  * hash (manifest `model.hash`) from the files it actually loaded.
  */
-import { gatherFirst } from '../embed/gather-first';
 import { modelContentHash, sha256Hex } from '../index/format';
 import { once } from '../index/reader';
 import { fetchStored, type ByteProgress } from './file-store';
@@ -51,10 +50,7 @@ export const modelFileCache = {
     const watch = watching(key);
     const name = watch ? key.slice(watch.folder.length) : key;
     if (watch && !watch.digests.has(name) && (name === 'config.json' || name.endsWith('.onnx'))) watch.digests.set(name, sha256Hex(bytes));
-    // The hash is of the files as served; onnxruntime gets the graph with its embedding lookup
-    // gathered first, so that its session build does not fold the whole table (src/embed/gather-first).
-    const prepared = name.endsWith('.onnx') ? gatherFirst(bytes) : bytes;
-    return new Response(prepared as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(prepared.length) } });
+    return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length) } });
   },
   async put(): Promise<void> {
     // fetchStored keeps the files already.
@@ -64,8 +60,8 @@ export const modelFileCache = {
 export interface FolderWatch {
   /** modelContentHash of the files loaded from the folder so far. */
   hash(): Promise<string>;
-  /** Download progress of other files (e.g. the WASM runtime) counted with the model's. */
-  fetch(url: string): Promise<Uint8Array | null>;
+  /** The progress callback of another file (e.g. the WASM runtime), counted with the model's. */
+  track(url: string): ByteProgress;
   close(): void;
 }
 
@@ -79,9 +75,8 @@ export function watchFolder(folder: string, onProgress?: ByteProgress): FolderWa
       for (const [name, digest] of watch.digests) digests.set(name, await digest);
       return modelContentHash(digests);
     },
-    async fetch(url) {
-      const stored = await fetchStored(url, (loaded, total) => report(watch, url, loaded, total));
-      return stored?.bytes ?? null;
+    track(url) {
+      return (loaded, total) => report(watch, url, loaded, total);
     },
     close() {
       watches.delete(watch);

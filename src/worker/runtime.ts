@@ -11,9 +11,10 @@ import { env } from '@huggingface/transformers';
 import { Embedder } from '../embed/embedder';
 import type { Device, LoadOptions } from '../embed/types';
 import { SgptError } from '../errors';
-import { provideFiles } from './file-store';
+import { fetchStored, fetchStreamed, provideFiles, type ByteProgress } from './file-store';
 import { modelFileCache, watchFolder } from './model-files';
 import type { DeviceChoice, LoadRequest, WasmBuild } from './protocol';
+import { answerOnce } from './wasm-route';
 
 export const DEFAULT_ORT_BASE = '/ort/';
 
@@ -84,13 +85,32 @@ export function serveModelFiles(): void {
   env.customCache = modelFileCache;
 }
 
-/** Hand onnxruntime-web its WASM binary from ./file-store, so a repeat visit reads it from the Cache API. */
-async function provideWasm(fetchFile: (url: string) => Promise<Uint8Array | null>, url: string): Promise<void> {
+/** Whether this worker's WASM runtime is decided: one per worker, the first load's. */
+let wasmProvided = false;
+
+/**
+ * Hand onnxruntime-web its WASM binary: files given (from disk) as bytes; otherwise as the
+ * Response of its URL (./wasm-route), which it compiles as it streams (and Chromium may code-cache
+ * with the HTTP cache's entry); a repeat visit downloads nothing (./file-store `fetchStreamed`).
+ */
+async function provideWasm(url: string, given: boolean, onProgress: ByteProgress): Promise<void> {
   const wasm = env.backends.onnx.wasm;
-  if (wasm === undefined || wasm.wasmBinary !== undefined) return; // one runtime per worker: the first load decides
-  const bytes = await fetchFile(url);
-  if (bytes === null) throw new SgptError('BACKEND_UNAVAILABLE', `onnxruntime-web's ${url} is missing on this site`);
-  wasm.wasmBinary = bytes as Uint8Array<ArrayBuffer>;
+  if (wasm === undefined || wasmProvided) return;
+  const missing = () => new SgptError('BACKEND_UNAVAILABLE', `onnxruntime-web's ${url} is missing on this site`);
+  if (given) {
+    const stored = await fetchStored(url, onProgress);
+    if (stored === null) throw missing();
+    wasm.wasmBinary = stored.bytes as Uint8Array<ArrayBuffer>;
+  } else {
+    const response = await fetchStreamed(url, onProgress);
+    if (response.status === 404) throw missing();
+    if (!response.ok) throw new SgptError('BACKEND_UNAVAILABLE', `onnxruntime-web's ${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    // Only a body served as application/wasm compiles as it streams: another type (a server that
+    // does not know .wasm) would fail there and be fetched again, so it is handed over as bytes.
+    if (response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/wasm') answerOnce(url, response);
+    else wasm.wasmBinary = new Uint8Array(await response.arrayBuffer());
+  }
+  wasmProvided = true;
 }
 
 /** HandlerDeps.loadEmbedder for a browser worker; the model's identity hash comes with it. */
@@ -113,7 +133,8 @@ export async function loadBrowserEmbedder(
     // onnxruntime-web imports its glue: from disk only a blob URL of the given bytes can be imported.
     const glue = renamed === undefined ? undefined : given?.[renamed.mjs];
     if (renamed !== undefined && glue !== undefined) renamed = { ...renamed, mjs: URL.createObjectURL(new Blob([glue as Uint8Array<ArrayBuffer>], { type: 'text/javascript' })) };
-    await provideWasm((url) => watch.fetch(url), (renamed ?? ortFiles(ortBase, build)).wasm);
+    const wasmUrl = (renamed ?? ortFiles(ortBase, build)).wasm;
+    await provideWasm(wasmUrl, given !== undefined, watch.track(wasmUrl));
     const options: LoadOptions = {
       device,
       allowWebGpu: device === 'webgpu',

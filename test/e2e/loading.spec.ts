@@ -182,7 +182,7 @@ async function readyWithDocuments(page: Page): Promise<void> {
   await waitForEvent(page, 'sgpt-ready', 'search');
 }
 
-test('vectors persist in IndexedDB: a reload embeds nothing, an edited document only itself', async ({ page }) => {
+test('vectors persist in IndexedDB: a reload embeds nothing, an edited document only itself, another model everything', async ({ page }) => {
   await page.goto('/minimal.html');
   await readyWithDocuments(page);
   const first = await embedProgress(page);
@@ -200,6 +200,14 @@ test('vectors persist in IndexedDB: a reload embeds nothing, an edited document 
     element.documents = element.documents!.map((doc, i) => (i === 0 ? { ...doc, text: `${doc.text} Edited.` } : doc));
   });
   await expect.poll(async () => (await embedProgress(page)).at(-1)).toEqual({ phase: 'embed', done: 1, total: 1 });
+
+  // Another model (the fixtures' tiny GPT-2, served at /models/ in tests) on the repeat visit: the
+  // kept vectors are sgpt-nano's, so every document is embedded again.
+  await page.reload();
+  await page.evaluate(() => document.querySelector('sgpt-search')!.setAttribute('model', '/models/tiny-gpt2/'));
+  await readyWithDocuments(page);
+  const documents = await page.evaluate(() => document.querySelector('sgpt-search')!.documents!.length);
+  expect((await embedProgress(page)).at(-1), 'every document embedded again for another model').toEqual({ phase: 'embed', done: documents, total: documents });
 });
 
 /** A second element on the page, with its documents from `src` (served by the test's route). */
@@ -212,22 +220,36 @@ async function addSrcElement(page: Page): Promise<void> {
   });
 }
 
-test('a repeat visit starts the kept model at intent, beside the documents; a first visit waits for them', async ({ page }) => {
+test('a repeat visit warms the kept model up before intent, showing nothing; a first visit waits for intent, then for the documents', async ({ page }) => {
   test.setTimeout(120_000);
   let release: () => void = () => undefined;
   let held = Promise.resolve();
+  let asked = 0;
   await page.route('**/__late-docs__.json', async (route) => {
+    asked++;
     await held;
     await route.fulfill({ contentType: 'application/json', body: JSON.stringify([{ id: 'a', title: 'Kettles', text: 'A kettle boils water for tea.' }, { id: 'b', title: 'Cats', text: 'Cats purr.' }]) });
   });
   const modelProgress = async () => (await events(page, 'sgpt-progress', 'late')).filter((e) => e.detail.phase === 'model').length;
   const visit = async (kept: boolean) => {
     held = new Promise((resolve) => (release = resolve));
+    asked = 0;
     await page.goto('/minimal.html');
     await addSrcElement(page);
+    if (kept) {
+      await expect.poll(() => page.workers().length, { message: 'the kept model warms up in a worker before intent' }).toBeGreaterThan(0);
+      await page.waitForTimeout(500);
+    } else {
+      await page.waitForTimeout(1_500);
+      expect(page.workers(), 'no worker before intent on a first visit').toHaveLength(0);
+    }
+    // Before intent nothing else: no documents, no progress, no ready.
+    expect(asked).toBe(0);
+    expect(await events(page, 'sgpt-progress', 'late')).toEqual([]);
+    expect(await events(page, 'sgpt-ready', 'late')).toEqual([]);
     await intent(page, 'late');
-    if (kept) await expect.poll(modelProgress, { message: 'the kept model loads while the documents are held' }).toBeGreaterThan(0);
-    else {
+    await expect.poll(() => asked).toBe(1);
+    if (!kept) {
       await page.waitForTimeout(1_500);
       expect(await modelProgress(), 'no model before the documents on a first visit').toBe(0);
     }

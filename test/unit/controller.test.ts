@@ -188,6 +188,68 @@ describe('load policy', () => {
     expect(events.map((e) => e.type)).toEqual(['ready']);
   });
 
+  it('a kept model warms up when the page is idle, silently; intent then fetches the documents and hands them over', async () => {
+    const { controller, client, fetched, idle, events, progressed } = setup({ src: '/docs.json' }, { stored: ['http://site.test/models/m/config.json'] });
+    await settle();
+    expect(idle.length).toBeGreaterThan(0);
+    idle.splice(0).forEach((task) => task());
+    await settle();
+    expect(client.loads.map((l) => l.model)).toEqual(['http://site.test/models/m/']);
+    controller.onProgress({ phase: 'model', loaded: 10, total: 100 });
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m/'));
+    await settle();
+    // Before intent: no documents, nothing handed over, announced or shown.
+    expect(fetched).toEqual([]);
+    expect(client.setCalls).toHaveLength(0);
+    expect(events).toEqual([]);
+    expect(progressed).toEqual([]);
+    controller.intent();
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    expect(fetched).toEqual(['/docs.json']);
+    expect(client.loads).toHaveLength(1); // the warm load is the load
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['ready']);
+  });
+
+  it('no warm-up for a model this browser does not keep, or a site index; a model changed before intent drops the warm load', async () => {
+    const cold = setup({ src: '/docs.json' });
+    await settle();
+    cold.idle.splice(0).forEach((task) => task());
+    await settle();
+    expect(cold.client.loads).toHaveLength(0);
+
+    const kept = ['http://site.test/models/m/config.json', 'http://site.test/models/other/config.json'];
+    const { controller, client, idle } = setup({ src: '/docs.json' }, { stored: kept });
+    await settle();
+    idle.splice(0).forEach((task) => task());
+    await settle();
+    expect(client.loads).toHaveLength(1);
+    controller.configure(settings({ src: '/docs.json', model: '/models/other/' }), new Set(['model']));
+    expect(client.disposed).toBe(1);
+    idle.splice(0).forEach((task) => task());
+    await settle();
+    expect(client.loads.map((l) => l.model)).toEqual(['http://site.test/models/m/', 'http://site.test/models/other/']);
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m/'));
+    client.loads[1]!.answer.resolve(loadResult('http://site.test/models/other/'));
+    controller.intent();
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    expect(client.loads).toHaveLength(2);
+  });
+
+  it('a warm load that fails before intent is not announced; intent loads again', async () => {
+    const { controller, client, idle, events } = setup({ src: '/docs.json' }, { stored: ['http://site.test/models/m/config.json'] });
+    await settle();
+    idle.splice(0).forEach((task) => task());
+    await settle();
+    client.loads[0]!.answer.reject(new SgptError('WORKER_DIED', 'the worker stopped'));
+    await settle();
+    expect(events).toEqual([]);
+    controller.intent();
+    await settle();
+    expect(client.loads).toHaveLength(2);
+  });
+
   it('eager starts at once; idle when the page is idle', async () => {
     const eager = setup({ load: 'eager' });
     await settle();
@@ -355,6 +417,20 @@ describe('vectors across visits', () => {
     expect(run.progressed).toEqual([{ phase: 'embed', done: 1, total: 2 }]);
     const key = `${modelKey(loadResult('http://site.test/models/m'))} ${await contentHash(DOCS[0]!)}`;
     expect((await cache.get([key]))[0]).toEqual(Float32Array.of(0.6, 0.8));
+  });
+
+  it('a warm (kept) model with another hash never reuses them: its documents are embedded again', async () => {
+    const cache = memoryVectorCache();
+    await visit(cache, DOCS);
+    const run = setup({}, { vectors: cache, stored: ['http://site.test/models/m/config.json'] });
+    run.controller.acceptDocuments(DOCS);
+    await settle();
+    run.idle.splice(0).forEach((task) => task());
+    await settle();
+    run.client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m', 'c'.repeat(64)));
+    run.controller.intent();
+    await vi.waitFor(() => expect(run.client.setCalls).toHaveLength(1));
+    expect(run.client.setCalls[0]!.vectors!.every((v) => v === null)).toBe(true);
   });
 
   it('another model (hash) never reuses them; an unknown hash keeps nothing', async () => {

@@ -4,7 +4,7 @@
  * fetched, not even a file that a server would have.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fetchStored, provideFiles } from '../../src/worker/file-store';
+import { fetchStored, fetchStreamed, httpReusable, provideFiles } from '../../src/worker/file-store';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -21,5 +21,84 @@ describe('fetchStored with files handed over', () => {
     expect(await fetchStored('https://sgpt-search.invalid/model/m/generation_config.json')).toBeNull();
     expect(await fetchStored('file:///site/sgpt/ort/ort-wasm-simd-threaded.wasm')).toBeNull();
     expect(fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe('httpReusable: whether the HTTP cache serves the file again', () => {
+  it.each([
+    [{ etag: '"x"' }, true],
+    [{ 'last-modified': 'Tue, 01 Dec 2026 06:00:00 GMT' }, true],
+    [{ 'cache-control': 'public, max-age=31536000, immutable' }, true],
+    [{ expires: 'Wed, 01 Dec 2027 06:00:00 GMT' }, true],
+    [{ 'cache-control': 'max-age=0' }, false],
+    [{ 'cache-control': 'no-store', etag: '"x"' }, false],
+    [{ 'cache-control': 'no-cache' }, false],
+    [{}, false],
+  ])('%j: %s', (headers, reusable) => {
+    expect(httpReusable(new Headers(headers))).toBe(reusable);
+  });
+});
+
+/** A Cache API over a Map, enough for file-store (open, match, put, delete). */
+function memoryCaches() {
+  const entries = new Map<string, { body: ArrayBuffer; headers: Headers }>();
+  const cache = {
+    async match(url: string) {
+      const entry = entries.get(url);
+      return entry && new Response(entry.body.slice(0), { headers: entry.headers });
+    },
+    async put(url: string, response: Response) {
+      entries.set(url, { body: await response.arrayBuffer(), headers: response.headers });
+    },
+    async delete(url: string) {
+      return entries.delete(url);
+    },
+  };
+  return { entries, caches: { open: async () => cache } };
+}
+
+describe('fetchStreamed: the WASM runtime as a Response, for a streaming (code-cached) compile', () => {
+  const URL_ = 'https://sgpt-search.invalid/ort/ort-wasm-simd-threaded.wasm';
+  const body = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+
+  it('hands over the fetched Response itself when the HTTP cache can keep it, and keeps no copy', async () => {
+    const { entries, caches } = memoryCaches();
+    vi.stubGlobal('caches', caches);
+    const served = new Response(body, { headers: { 'content-type': 'application/wasm', etag: '"w1"', 'content-length': String(body.length) } });
+    vi.stubGlobal('fetch', vi.fn(async () => served));
+    const progress: Array<[number, number]> = [];
+    const response = await fetchStreamed(URL_, (loaded, total) => progress.push([loaded, total]));
+    expect(response).toBe(served);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(body);
+    await vi.waitFor(() => expect(progress.at(-1)).toEqual([8, 8]));
+    expect(entries.size).toBe(0);
+  });
+
+  it('keeps a copy in the Cache API when the server gives nothing to revalidate, and serves it next time without a request', async () => {
+    const { entries, caches } = memoryCaches();
+    vi.stubGlobal('caches', caches);
+    const fetch = vi.fn(async () => new Response(body, { headers: { 'content-type': 'application/wasm' } }));
+    vi.stubGlobal('fetch', fetch);
+    await (await fetchStreamed(URL_)).arrayBuffer();
+    await vi.waitFor(() => expect(entries.has(URL_)).toBe(true));
+    const progress: Array<[number, number]> = [];
+    const kept = await fetchStreamed(URL_, (loaded, total) => progress.push([loaded, total]));
+    expect(new Uint8Array(await kept.arrayBuffer())).toEqual(body);
+    expect(kept.headers.get('content-type')).toBe('application/wasm');
+    expect(progress).toEqual([[8, 8]]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops a copy that an older version kept of a file with validators (the HTTP cache serves it), and returns a 404 as it is', async () => {
+    const { entries, caches } = memoryCaches();
+    vi.stubGlobal('caches', caches);
+    entries.set(URL_, { body: body.buffer.slice(0), headers: new Headers({ 'content-type': 'application/wasm', etag: '"old"' }) });
+    const fetch = vi.fn(async () => new Response(body, { headers: { 'content-type': 'application/wasm', etag: '"w1"' } }));
+    vi.stubGlobal('fetch', fetch);
+    await (await fetchStreamed(URL_)).arrayBuffer();
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(entries.has(URL_)).toBe(false));
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('missing', { status: 404 })));
+    expect((await fetchStreamed(`${URL_}.gone`)).status).toBe(404);
   });
 });

@@ -1,0 +1,68 @@
+// model/quantize.py writes a quantised embedding table gather-first: the lookup gathers the stored
+// rows (codes, scales, exact columns) and dequantises only them. The same rows come out as from
+// the folded table, bit for bit (fixtures by model/build_tiny.py), and onnxruntime never builds
+// the fp32 table at session start (sgpt-nano: it would be 39 256 × 384 floats, 60 MB).
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const FIXTURES = 'test/fixtures/models/quantized-table';
+const NANO = 'public/models/sgpt-nano/onnx/model.onnx';
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'sgpt-lookup-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function rows(file: string, ids: number[][]): Promise<Float32Array> {
+  const session = await InferenceSession.create(file, { intraOpNumThreads: 1 });
+  try {
+    const input = new Tensor('int64', BigInt64Array.from(ids.flat().map(BigInt)), [ids.length, ids[0]!.length]);
+    const out = await session.run({ input_ids: input });
+    return out.rows!.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Bytes of the graph onnxruntime keeps after its start-up optimisations (constant folding included). */
+async function optimisedBytes(file: string): Promise<number> {
+  const out = join(scratch, `${Math.random().toString(36).slice(2)}.onnx`);
+  const session = await InferenceSession.create(file, { intraOpNumThreads: 1, graphOptimizationLevel: 'basic', optimizedModelFilePath: out });
+  await session.release();
+  return (await stat(out)).size;
+}
+
+describe.each(['int8', 'int4'])('a %s table', (bits) => {
+  const [folded, gathered] = [join(FIXTURES, `${bits}-folded.onnx`), join(FIXTURES, `${bits}-gathered.onnx`)];
+
+  it('looked up gather-first gives the folded table rows, bit for bit (repeats, row 0 and the last row included)', async () => {
+    const ids = [
+      [5, 0, 63, 3],
+      [3, 3, 1, 62],
+    ];
+    const [expected, actual] = [await rows(folded, ids), await rows(gathered, ids)];
+    expect(actual).toHaveLength(2 * 4 * 16);
+    expect(actual).toEqual(expected);
+    // Not a degenerate table: the rows differ.
+    expect(actual.subarray(0, 16)).not.toEqual(actual.subarray(16, 32));
+  });
+
+  it('is not folded to fp32 at session start, where the folded form is', async () => {
+    // The folded form's optimised graph holds the fp32 table (64 × 16 × 4 bytes); the gathered one
+    // keeps only the stored codes, smaller than that.
+    const fp32Table = 64 * 16 * 4;
+    expect(await optimisedBytes(folded)).toBeGreaterThan(fp32Table);
+    expect(await optimisedBytes(gathered)).toBeLessThan(fp32Table);
+  });
+});
+
+it('sgpt-nano keeps its 4-bit table at session start (a folded table would add 60 MB)', async () => {
+  const size = (await stat(NANO)).size;
+  expect(await optimisedBytes(NANO)).toBeLessThan(size + 1_000_000);
+});
