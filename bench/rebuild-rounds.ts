@@ -5,12 +5,11 @@
  */
 import { buildSiteIndex } from '../src/build/site-build';
 import { extractSite } from '../src/extract/site';
-import { fileRefFor, gzip } from '../src/index/format';
-import { writeKeyword, writeSections, type AddFile } from '../src/index/writer';
+import { indexFile, writeKeyword, writeSections, type AddFile } from '../src/index/writer';
 import { keywordText } from '../src/search/texts';
 
 /** Builds a file's name and bytes as the index writer does, without keeping it. */
-const discard: AddFile = async (stem, ext, content, compress) => fileRefFor(stem, compress ? `${ext}.gzip` : ext, compress ? await gzip(content) : content);
+const discard: AddFile = async (...file) => (await indexFile(...file)).ref;
 
 export interface Timed {
   wall: number;

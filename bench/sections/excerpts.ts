@@ -1,8 +1,8 @@
 /**
  * Excerpts at the match on the Python 3.11 docs (Debian python3.11-doc,
- * scripts/fetch-python-docs.sh): what format version 5's text files cost a cold page, against the
- * same index as version 4 wrote it (its section buckets without the text-file lists: those bytes
- * exactly), in the same run. Per query, the index bytes read until the keyword results are in
+ * scripts/fetch-python-docs.sh): what the text files (format versions 5 and 6) cost a cold page,
+ * against the same index as version 4 wrote it (test/older-formats: its section buckets without
+ * the text-file lists), in the same run. Per query, the index bytes read until the keyword results are in
  * with the sections' opening lines (what the element shows first), then until the excerpts at the
  * match are in (the hits' text files); and how many query words the excerpts of the hits shown
  * mark.
@@ -14,10 +14,10 @@
  *   npm run bench -- excerpts [--quick]
  */
 import { execFileSync } from 'node:child_process';
-import { decodeJson, encodeJson, fileContent, fileRefFor, gzip, type BucketFile } from '../../src/index/format';
 import { SiteSearch } from '../../src/index/site-search';
 import { extractSite } from '../../src/extract/site';
 import { countingLoader, keywordSite } from '../keyword-site';
+import { asVersion4, asVersion5 } from '../../test/older-formats';
 import type { BenchContext, BenchRow } from '../types';
 
 const SECTION = 'excerpts';
@@ -40,26 +40,6 @@ const QUERIES = [
 const LIMIT = 5;
 
 type Files = ReadonlyMap<string, Uint8Array>;
-
-/** The same index as format version 4 wrote it: buckets without their text-file lists (and so another section table). */
-async function asVersion4(files: Files): Promise<Files> {
-  const out = new Map(files);
-  const manifest = decodeJson('manifest.json', files.get('manifest.json')!) as Record<string, any>;
-  const table = decodeJson('sections', await fileContent(manifest.sections.name, files.get(manifest.sections.name)!)) as { buckets: Array<{ name: string; bytes: number; count: number }> };
-  for (const [i, entry] of table.buckets.entries()) {
-    const bucket = decodeJson(entry.name, await fileContent(entry.name, files.get(entry.name)!)) as BucketFile;
-    delete bucket.texts;
-    const bytes = await gzip(encodeJson(bucket));
-    const ref = await fileRefFor(`sections-${i}`, 'json.gzip', bytes);
-    out.set(ref.name, bytes);
-    table.buckets[i] = { name: ref.name, bytes: ref.bytes, count: entry.count };
-  }
-  const tableBytes = await gzip(encodeJson(table));
-  manifest.sections = await fileRefFor('sections', 'json.gzip', tableBytes);
-  out.set(manifest.sections.name, tableBytes);
-  out.set('manifest.json', encodeJson({ ...manifest, version: 4 }));
-  return out;
-}
 
 interface Cold {
   /** Bytes until the keyword results with the opening lines, then with the excerpts at the match. */
@@ -86,34 +66,38 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: index (constant vectors) over ${site}`);
-  const { built, files: v5 } = await keywordSite(await extractSite(site, { exclude: EXCLUDE }));
-  const v4 = await asVersion4(v5);
-  const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
+  const { built, files: v6 } = await keywordSite(await extractSite(site, { exclude: EXCLUDE }));
+  const v5 = await asVersion5(v6);
+  const v4 = await asVersion4(v6);
+  const size = (files: Files, pattern: RegExp) => [...files].filter(([name]) => pattern.test(name)).reduce((a, [, bytes]) => a + bytes.length, 0);
 
-  const sum = { v4: 0, quick: 0, centred: 0, v4Marked: 0, centredMarked: 0 };
+  const sum = { v4: 0, v5: 0, quick: 0, centred: 0, v4Marked: 0, centredMarked: 0 };
   const lines: string[] = [];
-  let first: { v4: Cold; v5: Cold } | undefined;
+  let first: { v4: Cold; v5: Cold; v6: Cold } | undefined;
   for (const query of QUERIES) {
     const old = await coldQuery(v4, query);
-    const now = await coldQuery(v5, query);
-    first ??= { v4: old, v5: now };
+    const before = await coldQuery(v5, query);
+    const now = await coldQuery(v6, query);
+    first ??= { v4: old, v5: before, v6: now };
     sum.v4 += old.centred;
+    sum.v5 += before.centred;
     sum.quick += now.quick;
     sum.centred += now.centred;
     sum.v4Marked += old.centredMarked;
     sum.centredMarked += now.centredMarked;
-    lines.push(`${query}: v4 ${(old.centred / 1024).toFixed(1)} KB, v5 ${(now.quick / 1024).toFixed(1)} → ${(now.centred / 1024).toFixed(1)} KB`);
+    lines.push(`${query}: v4 ${(old.centred / 1024).toFixed(1)} KB, v5 ${(before.quick / 1024).toFixed(1)} → ${(before.centred / 1024).toFixed(1)} KB, v6 ${(now.quick / 1024).toFixed(1)} → ${(now.centred / 1024).toFixed(1)} KB`);
   }
   log(`${SECTION}: ${lines.join('; ')}`);
   const kb = (n: number) => n / 1024;
   const n = QUERIES.length;
-  const note = `${built.manifest.counts.sections} sections; top ${LIMIT}; manifest, section table, keyword head and chunks, section buckets (and in version 5 the hits' text files)`;
+  const note = `${built.manifest.counts.sections} sections; top ${LIMIT}; manifest, section table, keyword head and chunks, section buckets (and in versions 5 and 6 the hits' text files)`;
+  const v5Note = (value: number) => `format version 5 (same index, whole texts gzipped): ${kb(value).toFixed(1)} KB`;
   return [
-    { section: SECTION, name: `index KB before the first keyword result, "${QUERIES[0]}" (opening lines)`, value: kb(first!.v5.quick), unit: 'KB', baseline: { name: 'format version 4 (same index)', value: kb(first!.v4.centred) }, note },
-    { section: SECTION, name: `same, until the excerpts at the match are in`, value: kb(first!.v5.centred), unit: 'KB', baseline: { name: 'format version 4 (opening lines only)', value: kb(first!.v4.centred) } },
+    { section: SECTION, name: `index KB before the first keyword result, "${QUERIES[0]}" (opening lines)`, value: kb(first!.v6.quick), unit: 'KB', baseline: { name: 'format version 4 (same index)', value: kb(first!.v4.centred) }, note },
+    { section: SECTION, name: `same, until the excerpts at the match are in`, value: kb(first!.v6.centred), unit: 'KB', baseline: { name: 'format version 4 (opening lines only)', value: kb(first!.v4.centred) }, note: v5Note(first!.v5.centred) },
     { section: SECTION, name: `index KB before the first keyword result, mean of ${n} queries (opening lines)`, value: kb(sum.quick / n), unit: 'KB', baseline: { name: 'format version 4', value: kb(sum.v4 / n) }, note: QUERIES.join(', ') },
-    { section: SECTION, name: `same, until the excerpts at the match are in`, value: kb(sum.centred / n), unit: 'KB', baseline: { name: 'format version 4 (opening lines only)', value: kb(sum.v4 / n) } },
+    { section: SECTION, name: `same, until the excerpts at the match are in`, value: kb(sum.centred / n), unit: 'KB', baseline: { name: 'format version 4 (opening lines only)', value: kb(sum.v4 / n) }, note: v5Note(sum.v5 / n) },
     { section: SECTION, name: 'query words marked per excerpt shown (mean)', value: sum.centredMarked / (n * LIMIT), unit: '', baseline: { name: 'format version 4 (opening lines)', value: sum.v4Marked / (n * LIMIT) }, note: `${n * LIMIT} excerpts` },
-    { section: SECTION, name: 'text files, all', value: kb(size(/^text-/)), unit: 'KB', baseline: { name: 'section buckets', value: kb(size(/^sections[.-]/)) }, note: `${built.files.filter((f) => f.name.startsWith('text-')).length} files` },
+    { section: SECTION, name: 'text files, all', value: kb(size(v6, /^text-/)), unit: 'KB', baseline: { name: 'format version 5 (same index)', value: kb(size(v5, /^text-/)) }, note: `${[...v6.keys()].filter((name) => name.startsWith('text-')).length} files (version 5: ${[...v5.keys()].filter((name) => name.startsWith('text-')).length}); section buckets: ${kb(size(v6, /^sections[.-]/)).toFixed(0)} KB` },
   ];
 }

@@ -1,21 +1,23 @@
 /**
- * The site index format, version 5: the one place that knows the manifest and the file layouts
+ * The site index format, version 6: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
-import type { Quantized } from './int8';
+import { predictedCode, predictionFactor, projectionCoefficient, type Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 /**
- * Versions this reader reads: 4 is 5 without section texts and window numbers (excerpts are the
- * sections' starts), 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
+ * Versions this reader reads: 5 is 6 with whole texts in gzip text files, whole heading paths,
+ * whole text hashes (JSON) and plain vector codes, not gzipped; 4 is 5 without section texts and
+ * window numbers (excerpts are the sections' starts),
+ * 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
  */
-const READABLE_VERSIONS: readonly number[] = [2, 3, 4, FORMAT_VERSION];
+const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -65,7 +67,7 @@ export interface Manifest {
   root?: string;
   /** The section table (JSON, see SectionTable), read up front: which bucket file holds which sections. */
   sections: FileRef;
-  /** Text hash per section (JSON array of strings): read by incremental builds only. */
+  /** Text hash per section (encodeTextHashes; before version 6 a JSON array of strings): read by incremental builds only. */
   hashes: FileRef;
   /** The keyword (BM25) index's head (statistics and term-range chunk list), in the ranking code's serialisation. */
   keyword: FileRef;
@@ -125,16 +127,32 @@ export interface SectionInfo {
   headingPath: string[];
   /** The start of the section's text. */
   excerpt: string;
-  /** The text file holding the section's whole text, and its place there (null before version 5). */
-  text: { file: TextRef; index: number } | null;
+  /** Where the section's whole text is (null before version 5). */
+  text: TextPlace | null;
+}
+
+/**
+ * A section's place in its bucket's text files. Version 6: `file` holds the text after the
+ * section's opening (textOpening of its excerpt), deflated with `dictionary` (the bucket's
+ * opening lines, textDictionary); a null `file` is an empty rest. Version 5: `file` holds the
+ * whole text (gzip) and `dictionary` is null.
+ */
+export interface TextPlace {
+  file: TextRef | null;
+  index: number;
+  dictionary: Uint8Array | null;
 }
 
 /** A bucket file as written: each page once, then the sections that point into it, then (version 5) the files of their texts. */
 export interface BucketFile {
   pages: Array<{ index: number; url: string; title: string }>;
-  sections: Array<{ page: number; anchor: string; title: string; path: string[]; excerpt: string }>;
-  /** The bucket's sections' texts, `count` consecutive sections per file. */
-  texts?: Array<{ name: string; bytes: number; count: number }>;
+  /**
+   * `path`: the heading path; version 6 writes `up` instead (the enclosing titles) when the path
+   * ends with the section's own title, as nearly every one does: the title is not stored twice.
+   */
+  sections: Array<{ page: number; anchor: string; title: string; path?: string[]; up?: string[]; excerpt: string }>;
+  /** The bucket's sections' texts, `count` consecutive sections per file (version 6: no name when all their rests are empty). */
+  texts?: Array<{ name?: string; bytes?: number; count: number }>;
 }
 
 /** A text file as a bucket lists it: its sections' count. */
@@ -142,9 +160,28 @@ export interface TextRef extends ChunkRef {
   count: number;
 }
 
-/** A text file: the whole text of consecutive sections (read for the hits shown, to cut excerpts at the match). */
+/** A text file: the whole text (version 6: the rest after the opening) of consecutive sections (read for the hits shown, to cut excerpts at the match). */
 export interface TextFile {
   texts: string[];
+}
+
+/** Version 6 text files: raw deflate (no gzip framing: the hash in the name checks them) with a preset dictionary. */
+export const TEXT_SUFFIX = '.json.dfl';
+/** Deflate's window: a dictionary longer than this would not be reached. */
+const DICTIONARY_BYTES = 32 * 1024;
+
+/** The excerpt without the ellipsis the writer adds when it cuts (src/index/writer excerpt): always a prefix of the section's text. */
+export function textOpening(excerpt: string): string {
+  return excerpt.endsWith('…') ? excerpt.slice(0, -1) : excerpt;
+}
+
+/**
+ * A bucket's text files' dictionary: its sections' opening lines, one a line, UTF-8, the last
+ * 32 KiB. A text file holds what follows those openings, so deflate finds their words here.
+ */
+export function textDictionary(excerpts: readonly string[]): Uint8Array {
+  const bytes = new TextEncoder().encode(excerpts.join('\n'));
+  return bytes.subarray(Math.max(0, bytes.byteLength - DICTIONARY_BYTES));
 }
 
 /** One shard's vectors: int8 rows, their scales, the section each row belongs to and which of its windows it is. */
@@ -380,24 +417,41 @@ export const MAX_CONTENT_BYTES = 64 * 1024 * 1024;
 
 /** The file's content: gunzipped when its name ends in .gzip (a broken or oversized stream is INDEX_INVALID naming the file). */
 export async function fileContent(name: string, bytes: Uint8Array): Promise<Uint8Array> {
-  if (!name.endsWith(GZIP_SUFFIX)) return bytes;
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
-  const parts: Uint8Array[] = [];
+  return name.endsWith(GZIP_SUFFIX) ? inflate(name, [bytes], 'gzip') : bytes;
+}
+
+/**
+ * A version 6 text file's content: raw deflate against `dictionary`. DecompressionStream takes no
+ * dictionary, so the dictionary goes in front as a stored block (what a preset dictionary is: the
+ * window's start) and is cut off the output. A broken stream is INDEX_INVALID naming the file.
+ */
+export async function inflateWithDictionary(name: string, bytes: Uint8Array, dictionary: Uint8Array): Promise<Uint8Array> {
+  const n = dictionary.byteLength;
+  // Stored block header: BFINAL 0, BTYPE 00 (to the byte boundary), LEN and its complement, little-endian.
+  const stored = new Uint8Array([0, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff]);
+  const content = await inflate(name, [stored, dictionary, bytes], 'deflate-raw', n);
+  return content.subarray(n);
+}
+
+/** The decompressed concatenation of `parts`, at most MAX_CONTENT_BYTES past `skip` (INDEX_INVALID naming the file otherwise). */
+async function inflate(name: string, parts: readonly Uint8Array[], format: CompressionFormat, skip = 0): Promise<Uint8Array> {
+  const reader = new Blob(parts as Uint8Array<ArrayBuffer>[]).stream().pipeThrough(new DecompressionStream(format)).getReader();
+  const out: Uint8Array[] = [];
   let total = 0;
   try {
     for (let part = await reader.read(); !part.done; part = await reader.read()) {
       total += part.value.byteLength;
-      if (total > MAX_CONTENT_BYTES) {
+      if (total > MAX_CONTENT_BYTES + skip) {
         await reader.cancel();
         throw invalid(name, `expands to more than ${MAX_CONTENT_BYTES} bytes (not an index file)`);
       }
-      parts.push(part.value);
+      out.push(part.value);
     }
   } catch (error) {
     if (error instanceof SgptError) throw error;
-    throw invalid(name, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
+    throw invalid(name, `is not valid ${format === 'gzip' ? 'gzip' : 'deflate'} data (${error instanceof Error ? error.message : String(error)})`);
   }
-  return concatBytes(parts, total);
+  return concatBytes(out, total);
 }
 
 /** `parts` joined into one array of `total` bytes (a stream's chunks). */
@@ -418,9 +472,10 @@ export async function fileRefFor(stem: string, ext: string, bytes: Uint8Array): 
 }
 
 // Binary layouts are little-endian (every platform that runs this). Header: 4-byte magic, uint32, uint32.
-/** Version 1 shards (index versions 2–4) have no window numbers. */
+/** Version 1 shards (index versions 2–4) have no window numbers; version 2 (index version 5) stores the codes as they are. */
 const SHARD_MAGIC_V1 = 'SGV1';
-const SHARD_MAGIC = 'SGV2';
+const SHARD_MAGIC_V2 = 'SGV2';
+const SHARD_MAGIC = 'SGV3';
 /** The most windows a section may have: window numbers are uint16. */
 export const MAX_WINDOWS = 65_536;
 const CENTROIDS_MAGIC = 'SGC1';
@@ -448,38 +503,68 @@ function aligned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
 }
 
-/** Shard: 'SGV2', rows, dims, then int32 owner[rows], float32 scale[rows], uint16 window[rows], int8 codes[rows*dims]. */
-export function encodeShard(shard: Shard): Uint8Array {
-  const { rows, dims, window } = shard;
+/**
+ * Shard: 'SGV3', rows, dims, then int32 owner[rows], float32 scale[rows], uint16 window[rows],
+ * int8 coef[rows], uint8 residual[dims × rows] (dimension-major: a dimension's rows together):
+ * codes[r][d] = residual[d][r] + predictedCode(predictionFactor(coef[r], scale[r]), centroid[d]) (mod 256, as int8),
+ * `centroid` the shard's (null with one shard: coefficients 0, residuals are the codes).
+ */
+export function encodeShard(shard: Shard, centroid: Float32Array | null = null): Uint8Array {
+  const { rows, dims, window, codes, scales } = shard;
   if (window === null) throw new SgptError('INTERNAL', 'a shard is written with its rows\' window numbers');
-  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 10 * rows + rows * dims);
+  const { bytes } = header(SHARD_MAGIC, rows, dims, HEADER + 11 * rows + rows * dims);
   bytes.set(new Uint8Array(shard.owner.buffer, shard.owner.byteOffset, rows * 4), HEADER);
-  bytes.set(new Uint8Array(shard.scales.buffer, shard.scales.byteOffset, rows * 4), HEADER + 4 * rows);
+  bytes.set(new Uint8Array(scales.buffer, scales.byteOffset, rows * 4), HEADER + 4 * rows);
   bytes.set(new Uint8Array(window.buffer, window.byteOffset, rows * 2), HEADER + 8 * rows);
-  bytes.set(new Uint8Array(shard.codes.buffer, shard.codes.byteOffset, rows * dims), HEADER + 10 * rows);
+  const coefs = new Int8Array(bytes.buffer, HEADER + 10 * rows, rows);
+  const residuals = HEADER + 11 * rows;
+  for (let r = 0; r < rows; r++) {
+    const coef = centroid === null ? 0 : projectionCoefficient(codes, r * dims, scales[r]!, centroid);
+    coefs[r] = coef;
+    const factor = predictionFactor(coef, scales[r]!);
+    for (let d = 0; d < dims; d++) bytes[residuals + d * rows + r] = codes[r * dims + d]! - (centroid === null ? 0 : predictedCode(factor, centroid[d]!));
+  }
   return bytes;
 }
 
-/** Reads SGV2 (`version` 5) or SGV1 (earlier: no window numbers, codes right after the scales). */
-export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION): Shard {
+/**
+ * Reads SGV3 (`version` 6 and later; `centroid`: the shard's, null with one shard), SGV2 (version
+ * 5: codes as they are) or SGV1 (earlier: no window numbers, codes right after the scales).
+ */
+export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION, centroid: Float32Array | null = null): Shard {
   const bytes = aligned(input);
-  const windowed = version >= 5;
-  const [rows, dims] = readHeader(name, bytes, windowed ? SHARD_MAGIC : SHARD_MAGIC_V1);
+  const layout = version >= 6 ? 3 : version === 5 ? 2 : 1;
+  const [rows, dims] = readHeader(name, bytes, [SHARD_MAGIC_V1, SHARD_MAGIC_V2, SHARD_MAGIC][layout - 1]!);
   if (dims !== expectDims) throw invalid(name, `holds ${dims}-dimensional vectors but the manifest says ${expectDims}`);
-  const perRow = windowed ? 10 : 8;
+  if (centroid !== null && centroid.length !== dims) throw new SgptError('INTERNAL', `a centroid of ${centroid.length} dims for ${dims}-dimensional rows`);
+  const perRow = [8, 10, 11][layout - 1]!;
   const expected = HEADER + perRow * rows + rows * dims;
   if (bytes.byteLength !== expected) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${expected} for ${rows} rows of ${dims} dims`);
   const base = bytes.byteOffset;
   const owner = new Int32Array(bytes.buffer, base + HEADER, rows);
   for (const section of owner) if (section < 0 || section >= sectionCount) throw invalid(name, `row owner ${section} is outside the ${sectionCount} sections`);
+  const scales = new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows);
+  const stored = new Int8Array(bytes.buffer, base + HEADER + perRow * rows, rows * dims);
   return {
     rows,
     dims,
     owner,
-    scales: new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows),
-    window: windowed ? new Uint16Array(bytes.buffer, base + HEADER + 8 * rows, rows) : null,
-    codes: new Int8Array(bytes.buffer, base + HEADER + perRow * rows, rows * dims),
+    scales,
+    window: layout >= 2 ? new Uint16Array(bytes.buffer, base + HEADER + 8 * rows, rows) : null,
+    codes: layout === 3 ? residualCodes(stored, new Int8Array(bytes.buffer, base + HEADER + 10 * rows, rows), scales, centroid) : stored,
   };
+}
+
+/** SGV3's codes back in row order: each residual plus its predicted code, wrapped to int8. */
+function residualCodes(residuals: Int8Array, coefs: Int8Array, scales: Float32Array, centroid: Float32Array | null): Int8Array {
+  const rows = scales.length;
+  const dims = rows === 0 ? 0 : residuals.length / rows;
+  const codes = new Int8Array(residuals.length);
+  for (let r = 0; r < rows; r++) {
+    const factor = predictionFactor(coefs[r]!, scales[r]!);
+    for (let d = 0; d < dims; d++) codes[r * dims + d] = residuals[d * rows + r]! + (centroid === null ? 0 : predictedCode(factor, centroid[d]!));
+  }
+  return codes;
 }
 
 /** Centroids: 'SGC1', k, dims, then float32 centroid[k*dims] (shard i holds the rows nearest centroid i). */
@@ -509,7 +594,36 @@ export function decodeJson(name: string, bytes: Uint8Array): unknown {
   }
 }
 
-/** A JSON array of exactly `length` strings (text hashes). */
+const HASHES_MAGIC = [0x53, 0x47, 0x48, 0x31]; // "SGH1"
+/** Bytes kept of each text hash (version 6): 64 bits, so two texts of one site share one with odds of ~n² / 2⁶⁵. */
+export const TEXT_HASH_BYTES = 8;
+
+/** hashes.bin (version 6): magic SGH1, format 1, varint count, then the first TEXT_HASH_BYTES of each hash (hex in, bytes out). */
+export function encodeTextHashes(hashes: readonly string[]): Uint8Array {
+  const out = new ByteWriter();
+  writeMagic(out, HASHES_MAGIC, 1);
+  out.varint(hashes.length);
+  const head = out.finish();
+  const bytes = new Uint8Array(head.length + hashes.length * TEXT_HASH_BYTES);
+  bytes.set(head);
+  hashes.forEach((hash, i) => {
+    for (let b = 0; b < TEXT_HASH_BYTES; b++) bytes[head.length + i * TEXT_HASH_BYTES + b] = parseInt(hash.slice(2 * b, 2 * b + 2), 16);
+  });
+  return bytes;
+}
+
+/** Reads what encodeTextHashes wrote: `sections` hashes of 2 × TEXT_HASH_BYTES hex digits. */
+export function decodeTextHashes(name: string, bytes: Uint8Array, sections: number): string[] {
+  const input = new ByteReader(bytes, name);
+  readMagic(input, bytes, HASHES_MAGIC, 1, name, 'text hash list');
+  const n = input.count();
+  if (n !== sections) throw invalid(name, `holds ${n} hashes, the manifest says ${sections}`);
+  const raw = input.bytes(n * TEXT_HASH_BYTES);
+  if (!input.done) throw invalid(name, 'has bytes after its hashes');
+  return Array.from({ length: n }, (_, i) => Array.from(raw.subarray(i * TEXT_HASH_BYTES, (i + 1) * TEXT_HASH_BYTES), (b) => b.toString(16).padStart(2, '0')).join(''));
+}
+
+/** A JSON array of exactly `length` strings (text hashes before version 6). */
 export function parseStrings(name: string, json: unknown, length: number): string[] {
   if (!Array.isArray(json) || json.some((v) => typeof v !== 'string')) throw invalid(name, 'expected a JSON array of strings');
   if (json.length !== length) throw invalid(name, `holds ${json.length} entries, the manifest says ${length}`);
@@ -542,7 +656,7 @@ export function chunkRef(file: string, value: Record<string, unknown>, what: str
 }
 
 /** Check one bucket file against its table entry; returns its sections' info in order. */
-export function parseBucket(name: string, json: unknown, ref: BucketRef): SectionInfo[] {
+export function parseBucket(name: string, json: unknown, ref: BucketRef, version = FORMAT_VERSION): SectionInfo[] {
   if (!isRecord(json) || !Array.isArray(json.pages) || !Array.isArray(json.sections)) throw invalid(name, 'expected { "pages": [...], "sections": [...] }');
   const pages = new Map<number, { url: string; title: string }>();
   json.pages.forEach((p: unknown, i: number) => {
@@ -552,36 +666,48 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef): Sectio
     pages.set(count(p.index, `pages[${i}].index`, name), { url, title: text(p.title, `pages[${i}].title`, name) });
   });
   if (json.sections.length !== ref.count) throw invalid(name, `holds ${json.sections.length} sections, the section table says ${ref.count}`);
-  const texts = bucketTexts(name, json, ref.count);
-  return json.sections.map((s: unknown, i: number): SectionInfo => {
+  const texts = bucketTexts(name, json, ref.count, version);
+  const infos = json.sections.map((s: unknown, i: number): SectionInfo => {
     if (!isRecord(s)) throw invalid(name, `sections[${i}] must be an object`);
     const page = count(s.page, `sections[${i}].page`, name);
     const meta = pages.get(page);
     if (!meta) throw invalid(name, `sections[${i}].page ${page} is not among the bucket's pages`);
-    if (!Array.isArray(s.path) || s.path.some((t) => typeof t !== 'string')) throw invalid(name, `sections[${i}].path must be an array of strings`);
+    const title = text(s.title, `sections[${i}].title`, name);
+    const up = version >= 6 && s.path === undefined;
+    const path = up ? s.up : s.path;
+    if (!Array.isArray(path) || path.some((t) => typeof t !== 'string')) throw invalid(name, `sections[${i}].${up ? 'up' : 'path'} must be an array of strings`);
     return {
       page,
       url: meta.url,
       pageTitle: meta.title,
       anchor: text(s.anchor, `sections[${i}].anchor`, name),
-      title: text(s.title, `sections[${i}].title`, name),
-      headingPath: s.path as string[],
+      title,
+      headingPath: up ? [...(path as string[]), title] : (path as string[]),
       excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
       text: texts?.[i] ?? null,
     };
   });
+  // Version 6: one dictionary for the bucket's text files, made from the openings just read.
+  const dictionary = version >= 6 && texts !== null ? textDictionary(infos.map((info) => info.excerpt)) : null;
+  if (dictionary !== null) for (const info of infos) info.text!.dictionary = dictionary;
+  return infos;
 }
 
-/** Per section of a bucket, its text file and place there: the `texts` list must cover the bucket's sections exactly. */
-function bucketTexts(name: string, json: Record<string, unknown>, sections: number): Array<{ file: TextRef; index: number }> | null {
+/**
+ * Per section of a bucket, its text file and place there: the `texts` list must cover the bucket's
+ * sections exactly; version 6 files are TEXT_SUFFIX files, or none for sections whose rest is empty.
+ */
+function bucketTexts(name: string, json: Record<string, unknown>, sections: number, version: number): TextPlace[] | null {
   if (json.texts === undefined) return null;
   if (!Array.isArray(json.texts)) throw invalid(name, 'texts must be an array');
-  const out: Array<{ file: TextRef; index: number }> = [];
+  const out: TextPlace[] = [];
   json.texts.forEach((t: unknown, i: number) => {
     if (!isRecord(t)) throw invalid(name, `texts[${i}] must be an object with name, bytes and count`);
-    const file = { ...chunkRef(name, t, `texts[${i}]`), count: count(t.count, `texts[${i}].count`, name) };
-    if (file.count === 0) throw invalid(name, `texts[${i}] holds no sections`);
-    for (let index = 0; index < file.count; index++) out.push({ file, index });
+    const sectionCount = count(t.count, `texts[${i}].count`, name);
+    if (sectionCount === 0) throw invalid(name, `texts[${i}] holds no sections`);
+    const file = version >= 6 && t.name === undefined ? null : { ...chunkRef(name, t, `texts[${i}]`), count: sectionCount };
+    if (file !== null && (version >= 6) !== file.name.endsWith(TEXT_SUFFIX)) throw invalid(name, `texts[${i}].name ${file.name} is not a version ${version} text file`);
+    for (let index = 0; index < sectionCount; index++) out.push({ file, index, dictionary: null });
   });
   if (out.length !== sections) throw invalid(name, `texts cover ${out.length} sections, the bucket holds ${sections}`);
   return out;

@@ -10,7 +10,10 @@ import {
   decodeCentroids,
   decodeJson,
   decodeShard,
+  decodeTextHashes,
   fileContent,
+  inflateWithDictionary,
+  textOpening,
   decodeSectionList,
   parseBucket,
   parseFilterTable,
@@ -28,6 +31,7 @@ import {
   type Manifest,
   type SectionInfo,
   type SectionTable,
+  type TextPlace,
   type Shard,
 } from './format';
 
@@ -79,9 +83,14 @@ export class IndexReader {
 
   /** A file listed inside another index file (keyword chunk, section bucket), verified and gunzipped. */
   async chunk(ref: ChunkRef): Promise<Uint8Array> {
+    return fileContent(ref.name, await this.verifiedChunk(ref));
+  }
+
+  /** A listed file's bytes as stored, after its length and the hash in its name are checked. */
+  private async verifiedChunk(ref: ChunkRef): Promise<Uint8Array> {
     const bytes = await this.load(ref.name);
     await verifyChunk(ref, bytes);
-    return fileContent(ref.name, bytes);
+    return bytes;
   }
 
   /** The `probe` shards whose centroids are nearest the query (all shards when there is one), among `among` when given. */
@@ -114,7 +123,10 @@ export class IndexReader {
   readShard(index: number): Promise<Shard> {
     const ref = this.manifest.shards[index];
     if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
-    return verified(this.load, ref).then((bytes) => decodeShard(ref.name, bytes, this.manifest.model.dims, this.manifest.counts.sections, this.manifest.version));
+    const { dims } = this.manifest.model;
+    // Version 6 stores a shard's rows against its centroid (the query's probe has read them already).
+    const centroid = this.manifest.version >= 6 ? this.centroids().then((all) => all?.subarray(index * dims, (index + 1) * dims) ?? null) : null;
+    return Promise.all([verified(this.load, ref), centroid]).then(([bytes, c]) => decodeShard(ref.name, bytes, dims, this.manifest.counts.sections, this.manifest.version, c));
   }
 
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
@@ -141,13 +153,22 @@ export class IndexReader {
    */
   async sectionTexts(infos: readonly SectionInfo[]): Promise<Array<string | null>> {
     return Promise.all(
-      infos.map(async ({ text }) => {
+      infos.map(async ({ text, excerpt }) => {
         if (text === null) return null;
-        const { file, index } = text;
-        const texts = await once(this.textCache, file.name, async () => parseTextFile(file.name, decodeJson(file.name, await this.chunk(file)), file.count));
-        return texts[index]!;
+        const { file, index, dictionary } = text;
+        // Version 6: the opening is the bucket's excerpt; the file holds the rest (none: nothing follows).
+        const opening = dictionary === null ? '' : textOpening(excerpt);
+        if (file === null) return opening;
+        return opening + (await once(this.textCache, file.name, () => this.textFile(text)))[index]!;
       }),
     );
+  }
+
+  /** A text file's texts (version 6: the rests after the openings), verified and checked against its listing. */
+  private async textFile({ file, dictionary }: TextPlace): Promise<string[]> {
+    const ref = file!;
+    const content = dictionary === null ? await this.chunk(ref) : await inflateWithDictionary(ref.name, await this.verifiedChunk(ref), dictionary);
+    return parseTextFile(ref.name, decodeJson(ref.name, content), ref.count);
   }
 
   /** Every section, in order (tools and tests; a page reads only the buckets it shows). */
@@ -157,7 +178,7 @@ export class IndexReader {
 
   private bucket(b: number): Promise<SectionInfo[]> {
     const ref = this.sectionTable.buckets[b]!;
-    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref)));
+    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref, this.manifest.version)));
   }
 
   /** The typo table's head, verified and gunzipped (null: the index has none); the caller caches it. */
@@ -182,10 +203,12 @@ export class IndexReader {
     return decodeKeyList(ref.name, await this.chunk(ref), counts, this.manifest.counts.sections);
   }
 
-  /** Text hash of every section (incremental builds). */
+  /** Text hash of every section (incremental builds): 32 hex digits, from version 6 their first 16. */
   async textHashes(): Promise<string[]> {
     const ref = this.manifest.hashes;
-    return parseStrings(ref.name, decodeJson(ref.name, await verified(this.load, ref)), this.manifest.counts.sections);
+    const bytes = await verified(this.load, ref);
+    const sections = this.manifest.counts.sections;
+    return this.manifest.version >= 6 ? decodeTextHashes(ref.name, bytes, sections) : parseStrings(ref.name, decodeJson(ref.name, bytes), sections);
   }
 
   /** Shards already fetched. */

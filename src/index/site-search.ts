@@ -127,7 +127,7 @@ export class SiteSearch {
     const scope = await this.scope(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
-    return rankedHits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), [this.reader], query, { corrections: result.corrections, analyzer }, false, { passages });
+    return rankedHits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), [this.reader], query, { corrections: result.corrections, corrected: result.corrected, analyzer }, false, { passages });
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -213,13 +213,15 @@ export class SiteSearch {
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.section, h.window] as const])));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score, won: won.get(hit.id) }));
-    return rankedHits(fused, [this.reader], query, { corrections: keyword.corrections, analyzer }, true, { passages: true, windows: options.windows });
+    return rankedHits(fused, [this.reader], query, { corrections: keyword.corrections, corrected: keyword.corrected, analyzer }, true, { passages: true, windows: options.windows });
   }
 }
 
-/** How a query was read, for highlighting: its corrections, its language's analysis. */
+/** How a query was read, for highlighting and the exact-title boost: its corrections, its language's analysis. */
 export interface QueryMarks {
   corrections: readonly string[];
+  /** Each misspelled word with its corrections (Bm25Result's). */
+  corrected: ReadonlyMap<string, readonly string[]>;
   analyzer: AnalyzerOptions;
 }
 
@@ -248,7 +250,7 @@ export async function rankedHits(ranked: readonly RankedSection[], readers: read
 
 /** Ranked sections (`info`: each one's entry) as hits: exact titles first, `url#anchor`, the query's words highlighted. */
 function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: T) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
-  return promoteExactTitles(ranked, query, (hit) => info(hit).title).map((hit) => {
+  return promoteExactTitles(ranked, query, (hit) => info(hit).title, marks.corrected).map((hit) => {
     const entry = info(hit);
     return {
       section: hit.section,

@@ -215,6 +215,8 @@ export interface Bm25Result {
   match: QueryMatch;
   /** The index's words that misspelled query words were corrected to (for highlighting); usually none. */
   corrections: string[];
+  /** Each misspelled query word (as tokenised) with the words it was read as (the exact-title boost reads the query so). */
+  corrected: Map<string, string[]>;
 }
 
 /** How a query is read: its language's analysis, and which documents it may return (null: all). */
@@ -255,11 +257,13 @@ class Scorer {
     const { analyzer, allowed } = this.queryLanguage(options);
     const partial = parseQuery(query, analyzer, isPrefix(options));
     const corrections: string[] = [];
+    const corrected = new Map<string, string[]>();
     const fix: Corrector | undefined =
       options.typos && correct
         ? (word) => {
             const found = correct(word);
             corrections.push(...found.filter((w) => !corrections.includes(w)));
+            if (found.length > 0) corrected.set(word, [...found]);
             return found;
           }
         : undefined;
@@ -284,7 +288,7 @@ class Scorer {
     }
     const { filter } = options;
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
-    return { hits: scores.top(k, accept), match: scores.match, corrections };
+    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected };
   }
 
   /** The postings of a word's corrections (their terms, each once). */

@@ -76,7 +76,7 @@ export class DocumentSearch {
   keywordSearch(query: string, limit: number, language?: string): DocumentHit[] {
     const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
     return this.hits(
-      this.promoted(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), query),
+      this.promoted(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), query, result.corrected),
       query,
       result.corrections,
       this.keyword.language(language).analyzer,
@@ -103,12 +103,12 @@ export class DocumentSearch {
     const { code, allowed, analyzer } = this.keyword.language(language);
     const nearest = denseKnows(code) ? this.densePositions(dense).filter((hit) => allowed === null || allowed(hit.id)) : [];
     const ranked = fuseRanking(query, keyword, nearest, fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
-    return { ranked: this.promoted(ranked, query), corrections: keyword.corrections, analyzer };
+    return { ranked: this.promoted(ranked, query, keyword.corrected), corrections: keyword.corrections, analyzer };
   }
 
   /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost). */
-  private promoted(ranked: Array<{ doc: number; score: number }>, query: string): Array<{ doc: number; score: number }> {
-    return promoteExactTitles(ranked, query, (hit) => this.documents[hit.doc]!.title);
+  private promoted(ranked: Array<{ doc: number; score: number }>, query: string, corrected: Bm25Result['corrected']): Array<{ doc: number; score: number }> {
+    return promoteExactTitles(ranked, query, (hit) => this.documents[hit.doc]!.title, corrected);
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */

@@ -54,14 +54,25 @@ export const EXACT_TITLE_BOOST = true;
 const TITLE_WORDS = /[\p{L}\p{N}]+/gu;
 
 /** The words of a title or query, for comparing them whole. */
-function titleKey(text: string): string {
-  return (text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(TITLE_WORDS) ?? []).join(' ');
+function titleWords(text: string): string[] {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(TITLE_WORDS) ?? [];
 }
 
-/** `ranked` with the results whose title (`titleOf`) is the query first (EXACT_TITLE_BOOST), each group in its order. */
-export function promoteExactTitles<T>(ranked: readonly T[], query: string, titleOf: (hit: T) => string): T[] {
-  const key = titleKey(query);
-  if (!EXACT_TITLE_BOOST || key === '') return [...ranked];
-  const exact = ranked.filter((hit) => titleKey(titleOf(hit)) === key);
+/**
+ * `ranked` with the results whose title (`titleOf`) is the query first (EXACT_TITLE_BOOST), each
+ * group in its order. The query is read as the keyword search read it: a misspelled word
+ * (`corrected`, Bm25Result's) stands for its first correction (the nearest, most common word: the
+ * one most likely meant; the others are looser guesses), so "threding lock" puts "threading.Lock"
+ * first as "threading lock" does.
+ */
+export function promoteExactTitles<T>(ranked: readonly T[], query: string, titleOf: (hit: T) => string, corrected: ReadonlyMap<string, readonly string[]> = new Map()): T[] {
+  const readAs = new Map([...corrected].flatMap(([word, fixes]) => titleWords(word).map((w) => [w, titleWords(fixes[0] ?? '')] as const)));
+  const readings = titleWords(query).map((word) => new Set([word, ...(readAs.get(word) ?? [])]));
+  if (!EXACT_TITLE_BOOST || readings.length === 0) return [...ranked];
+  const isExact = (title: string): boolean => {
+    const words = titleWords(title);
+    return words.length === readings.length && words.every((word, i) => readings[i]!.has(word));
+  };
+  const exact = ranked.filter((hit) => isExact(titleOf(hit)));
   return exact.length === 0 ? [...ranked] : [...exact, ...ranked.filter((hit) => !exact.includes(hit))];
 }

@@ -18,7 +18,7 @@ const SNIPPET = '<script type="module" src="sgpt/sgpt-search.js"></script><sgpt-
 const PREFIX = '/docs/';
 const QUERY = 'how do I install the kettle';
 /** What counts as heavy: the worker, the WASM runtime, the model, the index beyond the page's script. */
-const HEAVY = /\/chunks\/worker-|\/ort\/|\/model\/|manifest\.json|\.gzip$|\.bin$/;
+const HEAVY = /\/chunks\/worker-|\/ort\/|\/model\/|manifest\.json|\.gzip$|\.bin$|\.dfl$/;
 
 let work: string;
 let server: StaticServer;
@@ -96,7 +96,7 @@ test('two elements on one page: the index, the model and the WASM are still fetc
   const paths = gets(from);
   // Each element has its own worker (its script and WASM glue are small JS, fetched per worker);
   // everything heavy or index-specific is shared: one download, the other element waits for it.
-  const shared = paths.filter((path) => /\/model\/|\.wasm$|manifest\.json|\.gzip$|\.bin$/.test(path));
+  const shared = paths.filter((path) => /\/model\/|\.wasm$|manifest\.json|\.gzip$|\.bin$|\.dfl$/.test(path));
   expect(shared.length).toBeGreaterThan(4);
   expect(shared.filter((path, i) => shared.indexOf(path) !== i), 'fetched more than once').toEqual([]);
 });
@@ -146,7 +146,7 @@ test('a kept model file that changed in place on a server with ETags is fetched 
       await page.goto(`${tagged.origin}${PREFIX}`);
       await page.locator('sgpt-search').getByRole('combobox').fill(QUERY);
       // A vector shard is read for the semantic stage, after the model has loaded.
-      await expect.poll(() => tagged.log.slice(from).some((e) => e.path.endsWith('.bin')), { timeout: 45_000 }).toBe(true);
+      await expect.poll(() => tagged.log.slice(from).some((e) => /\/vectors-\d+\.[0-9a-f]{16}\.bin\.gzip$/.test(e.path)), { timeout: 45_000 }).toBe(true);
       return tagged.log.slice(from).filter((e) => /\/model\//.test(e.path)).map(({ path, bytes }) => ({ path, bytes }));
     } finally {
       await context.close();

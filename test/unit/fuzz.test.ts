@@ -21,7 +21,7 @@ import {
   parseBucket,
   parseOwned,
   parseSectionTable,
-  parseStrings,
+  decodeTextHashes,
   type Manifest,
 } from '../../src/index/format';
 import { openIndexDir } from '../../src/index/node-files';
@@ -166,7 +166,7 @@ describe('decoders on random and mutated bytes', () => {
         const json = await readsOrRefuses(() => decodeJson('bucket', b));
         const count = Array.isArray((json as { sections?: unknown })?.sections) ? (json as { sections: unknown[] }).sections.length : 0;
         await readsOrRefuses(() => parseBucket('bucket', json, { ...ref, count }));
-        await readsOrRefuses(() => parseStrings('hashes', decodeJson('hashes', h), manifest.counts.sections));
+        await readsOrRefuses(() => decodeTextHashes('hashes', h, manifest.counts.sections));
         const paths = await readsOrRefuses(() => parseOwned('owned', decodeJson('owned', o)));
         for (const path of paths ?? []) expect(path.split('/').every((part) => part !== '..' && part !== '' && !part.includes('\\'))).toBe(true);
       }),

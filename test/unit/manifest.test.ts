@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { indexCommand } from '../../src/cli/index-command';
 import { SgptError } from '../../src/errors';
-import { FORMAT_VERSION, checkModel, encodeShard, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
+import { FORMAT_VERSION, checkModel, decodeTextHashes, encodeShard, encodeTextHashes, fileRefFor, parseManifest, type Manifest } from '../../src/index/format';
 import { fsLoader, openIndexDir, ownedFiles } from '../../src/index/node-files';
 import { decodeHead } from '../../src/search/bm25';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
 import { decodeTypoHead } from '../../src/search/typos';
 import { SiteSearch } from '../../src/index/site-search';
-import { sgptRejection } from '../support';
+import { asVersion4, readIndexDir, writeIndexDir } from '../older-formats';
+import { sgptRejection, sgptThrow } from '../support';
 
 let built: string;
 let manifest: Manifest;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   manifest = JSON.parse(await readFile(join(built, 'manifest.json'), 'utf8'));
   const reader = await openIndexDir(built);
   buckets = reader.sectionTable.buckets.map((b) => b.name);
-  textFiles = [...new Set((await reader.allSections()).map((s) => s.text!.file.name))];
+  textFiles = [...new Set((await reader.allSections()).flatMap((s) => (s.text!.file ? [s.text!.file.name] : [])))];
   chunks = decodeHead(reader.keywordHead, manifest.keyword.name).chunks.map((c) => c.file);
   typoFiles = decodeTypoHead((await reader.typoHead())!, manifest.typos!.name).map((f) => f.file);
   return async () => {
@@ -94,7 +95,10 @@ describe('manifest validation', () => {
   });
 
   it('reads a version 3 index (no filter table): unfiltered queries answer as in version 4', async () => {
-    const dir = await altered((d) => editManifest(d, (m) => void (m.version = 3)));
+    const dir = await altered(async (d) => {
+      await writeIndexDir(d, await asVersion4(await readIndexDir(d)));
+      await editManifest(d, (m) => void (m.version = 3));
+    });
     const search = await SiteSearch.open(fsLoader(dir));
     expect(search.manifest.version).toBe(3);
     const current = await SiteSearch.open(fsLoader(built));
@@ -102,12 +106,13 @@ describe('manifest validation', () => {
   });
 
   it('reads a version 2 index (no typo table): its misspelled words are simply not corrected', async () => {
-    const dir = await altered((d) =>
-      editManifest(d, (m) => {
+    const dir = await altered(async (d) => {
+      await writeIndexDir(d, await asVersion4(await readIndexDir(d)));
+      await editManifest(d, (m) => {
         m.version = 2;
         delete m.typos;
-      }),
-    );
+      });
+    });
     const search = await SiteSearch.open(fsLoader(dir));
     expect(search.manifest.version).toBe(2);
     expect(await search.keywordSearch('genrators', 5)).toEqual([]);
@@ -242,10 +247,23 @@ describe('manifest validation', () => {
   });
 });
 
+describe('text hashes (version 6)', () => {
+  it('keeps the first 8 bytes of each hash and reads them back as hex; a truncated or longer file is named', () => {
+    const hashes = ['00112233445566778899aabbccddeeff', 'ffeeddccbbaa99887766554433221100'];
+    const bytes = encodeTextHashes(hashes);
+    expect(decodeTextHashes('hashes.bin', bytes, 2)).toEqual(['0011223344556677', 'ffeeddccbbaa9988']);
+    expect(sgptThrow(() => decodeTextHashes('hashes.bin', bytes.subarray(0, bytes.length - 1), 2)).code).toBe('INDEX_INVALID');
+    expect(() => decodeTextHashes('hashes.bin', Uint8Array.from([...bytes, 0]), 2)).toThrow(/hashes\.bin: has bytes after its hashes/);
+    expect(() => decodeTextHashes('hashes.bin', bytes, 3)).toThrow(/holds 2 hashes, the manifest says 3/);
+  });
+});
+
 describe('compressed files', () => {
-  it('stores the text-like files gzipped and names a broken stream', async () => {
-    for (const name of [manifest.sections.name, manifest.keyword.name, manifest.hashes.name, ...buckets, ...textFiles, ...chunks]) expect(name).toMatch(/\.gzip$/);
-    for (const ref of [manifest.centroids!, ...manifest.shards]) expect(ref.name).toMatch(/\.bin$/);
+  it('stores the files gzipped (text files deflated against their bucket) and names a broken stream', async () => {
+    for (const name of [manifest.sections.name, manifest.keyword.name, ...buckets, ...chunks]) expect(name).toMatch(/\.gzip$/);
+    for (const ref of [manifest.centroids!, ...manifest.shards]) expect(ref.name).toMatch(/\.bin\.gzip$/);
+    expect(manifest.hashes.name).toMatch(/^hashes\.[0-9a-f]{16}\.bin$/); // 8 random bytes a section: nothing for gzip
+    for (const name of textFiles) expect(name).toMatch(/\.json\.dfl$/);
     const bytes = new TextEncoder().encode('not gzip at all');
     const ref = await fileRefFor('sections', 'json.gzip', bytes);
     const dir = await altered(async (d) => {

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { Embedder } from '../../src/embed/embedder';
-import { fileRefFor, parseBucket, parseTextFile } from '../../src/index/format';
+import { inflateWithDictionary, parseBucket, parseTextFile, textDictionary, textOpening } from '../../src/index/format';
 import { dequantize } from '../../src/index/int8';
 import { fsLoader } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
@@ -13,6 +13,7 @@ import { SiteSearch } from '../../src/index/site-search';
 import { DocumentSearch } from '../../src/search/document-search';
 import { makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
 import { embeddingText } from '../../src/search/texts';
+import { asVersion4, asVersion5, readIndexDir, writeIndexDir, type IndexFiles } from '../older-formats';
 import { sgptRejection, sgptThrow } from '../support';
 
 const MODEL = 'test/fixtures/models/tiny-gpt2';
@@ -105,11 +106,11 @@ describe('Embedder.windows', () => {
   });
 });
 
-describe('a site index of format version 5', () => {
+describe('a site index of format version 6', () => {
   it('shows the start at once and, from the hit\'s text file, the passage with the query\'s words', async () => {
     const { load, read } = recording(out);
     const search = await SiteSearch.open(load);
-    expect(search.manifest.version).toBe(5);
+    expect(search.manifest.version).toBe(6);
     const [quick] = await search.keywordSearch('oolong', 5, undefined, undefined, false);
     expect(quick!.excerpt).toMatch(/^Kettle note 0/);
     expect(quick!.excerpt).not.toContain('Oolong');
@@ -173,14 +174,44 @@ describe('a site index of format version 5', () => {
     expect(windowsOf(after, 1).length).toBeGreaterThan(2);
   });
 
-  it('refuses a bucket whose text files do not cover its sections, and a text file of another count', () => {
+  it('refuses a bucket whose text files do not cover its sections, a text file of another version, and a text file of another count', () => {
     const ref = { name: 'sections-0.0123456789abcdef.json.gzip', bytes: 1, first: 0, count: 1 };
     const bucket = (texts: unknown) => ({ pages: [{ index: 0, url: '/a.html', title: 'A' }], sections: [{ page: 0, anchor: '', title: 'A', path: ['A'], excerpt: 'x' }], texts });
-    expect(parseBucket(ref.name, bucket([{ name: 'text-0.0123456789abcdef.json.gzip', bytes: 9, count: 1 }]), ref)[0]!.text).toEqual({ file: { name: 'text-0.0123456789abcdef.json.gzip', bytes: 9, count: 1 }, index: 0 });
-    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: 'text-0.0123456789abcdef.json.gzip', bytes: 9, count: 2 }]), ref)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
+    const v6 = 'text-0.0123456789abcdef.json.dfl';
+    const v5 = 'text-0.0123456789abcdef.json.gzip';
+    const [info] = parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref);
+    expect(info!.text).toEqual({ file: { name: v6, bytes: 9, count: 1 }, index: 0, dictionary: textDictionary(['x']) });
+    // Version 6: no file for sections with nothing after their openings.
+    expect(parseBucket(ref.name, bucket([{ count: 1 }]), ref)[0]!.text).toMatchObject({ file: null, index: 0 });
+    expect(parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref, 5)[0]!.text).toEqual({ file: { name: v5, bytes: 9, count: 1 }, index: 0, dictionary: null });
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref)).message).toMatch(/is not a version 6 text file/);
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref, 5)).message).toMatch(/is not a version 5 text file/);
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ count: 1 }]), ref, 5)).code).toBe('INDEX_INVALID');
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 2 }]), ref)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
+    // Version 6 stores a heading path that ends with the section's title as the titles above it (`up`).
+    const withUp = { ...bucket([{ count: 1 }]), sections: [{ page: 0, anchor: '', title: 'A', up: ['Guide'], excerpt: 'x' }] };
+    expect(parseBucket(ref.name, withUp, ref)[0]!.headingPath).toEqual(['Guide', 'A']);
+    expect(sgptThrow(() => parseBucket(ref.name, { ...withUp, texts: undefined }, ref, 5)).message).toMatch(/sections\[0\]\.path must be an array of strings/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: '../x.json', bytes: 9, count: 1 }]), ref)).code).toBe('INDEX_INVALID');
     expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: ['a', 'b'] }, 1)).message).toMatch(/holds 2 texts, its bucket lists 1/);
     expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: [1] }, 1)).code).toBe('INDEX_INVALID');
+  });
+
+  it('deflates a text file against its bucket\'s openings and inflates it back; a broken or truncated stream is named', async () => {
+    const dictionary = textDictionary(['Kettle note 0: fill the kettle', 'Cups']);
+    const content = new TextEncoder().encode(JSON.stringify({ texts: [' with fresh water, fill the kettle again', ''] }));
+    const stored = deflateRawSync(content, { dictionary });
+    expect(stored.length).toBeLessThan(deflateRawSync(content).length); // the openings' words are found in the dictionary
+    expect(new TextDecoder().decode(await inflateWithDictionary('t.json.dfl', stored, dictionary))).toBe(new TextDecoder().decode(content));
+    for (const broken of [stored.subarray(0, stored.length - 3), Uint8Array.from([0xff, 0xff, 0xff, 0xff]), new Uint8Array(0)]) {
+      const error = await sgptRejection(inflateWithDictionary('text-3.0123456789abcdef.json.dfl', broken, dictionary));
+      expect(error.code).toBe('INDEX_INVALID');
+      expect(error.message).toMatch(/^text-3\.0123456789abcdef\.json\.dfl: is not valid deflate data/);
+    }
+    // The dictionary is the openings' last 32 KiB: deflate reaches no further back.
+    expect(textDictionary(['a'.repeat(40_000), 'b']).length).toBe(32 * 1024);
+    expect(textOpening('Cut here…')).toBe('Cut here');
+    expect(textOpening('Whole')).toBe('Whole');
   });
 
   it('names a text file that is missing when a hit needs it', async () => {
@@ -189,43 +220,82 @@ describe('a site index of format version 5', () => {
     await buildSiteIndex({ site, out: dir, model: MODEL });
     const search = await SiteSearch.open(fsLoader(dir));
     const [info] = await search.reader.allSections();
-    await rm(join(dir, info!.text!.file.name));
+    await rm(join(dir, info!.text!.file!.name));
     // The start needs no text file; the passage names the one it needs.
     expect(await search.keywordSearch('oolong', 5, undefined, undefined, false)).toHaveLength(1);
     const error = await sgptRejection(search.keywordSearch('oolong', 5));
     expect(error.code).toBe('INDEX_INVALID');
-    expect(error.message).toContain(info!.text!.file.name);
+    expect(error.message).toContain(info!.text!.file!.name);
+  });
+
+  it('lets a rebuild reuse vectors by the 16 hex digits of each text hash it keeps, and embed a changed text again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-rehash-'));
+    const changed = await mkdtemp(join(tmpdir(), 'sgpt-passages-rehash-site-'));
+    dirs.push(dir, changed);
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    const hashes = await (await SiteSearch.open(fsLoader(dir))).reader.textHashes();
+    expect(hashes.every((hash) => /^[0-9a-f]{16}$/.test(hash))).toBe(true);
+    expect((await buildSiteIndex({ site, out: dir, model: MODEL })).built).toMatchObject({ reused: 2, embedded: 0 });
+    await writeFile(join(changed, 'tea.html'), SITE.replace('Warm the cups first.', 'Warm the cups first, always.'));
+    expect((await buildSiteIndex({ site: changed, out: dir, model: MODEL })).built).toMatchObject({ reused: 1, embedded: 1 });
+  });
+
+  it('refuses a truncated text file, naming it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-truncated-'));
+    dirs.push(dir);
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    const search = await SiteSearch.open(fsLoader(dir));
+    const [info] = await search.reader.allSections();
+    const name = info!.text!.file!.name;
+    await writeFile(join(dir, name), (await readFile(join(dir, name))).subarray(0, 10));
+    const error = await sgptRejection(search.keywordSearch('oolong', 5));
+    expect(error.code).toBe('INDEX_INVALID');
+    expect(error.message).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: has 10 bytes but the index lists`));
+  });
+
+  it('gives back every section\'s whole text: the opening from the bucket, the rest from the text file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-texts-'));
+    const texts = await mkdtemp(join(tmpdir(), 'sgpt-passages-texts-site-'));
+    dirs.push(dir, texts);
+    const ending = 'A short section that itself ends in an ellipsis…';
+    const body = `<h1 id="a">A</h1><p>${ending}</p><h2 id="b">B</h2><p>${LONG}</p><h2 id="c">C</h2><p>Brief.</p><h2 id="d">D</h2><p>${'Ünïcödé — ✓ '.repeat(60)}</p>`;
+    await writeFile(join(texts, 'a.html'), `<!doctype html><html lang="en"><head><title>T</title></head><body><main>${body}</main></body></html>`);
+    await buildSiteIndex({ site: texts, out: dir, model: MODEL });
+    const reader = (await SiteSearch.open(fsLoader(dir))).reader;
+    const infos = await reader.allSections();
+    const whole = await reader.sectionTexts(infos);
+    expect(whole[0]).toBe(ending);
+    expect(whole[1]).toBe(LONG);
+    expect(whole[2]).toBe('Brief.');
+    expect(whole[3]).toBe('Ünïcödé — ✓ '.repeat(60).trim());
+    // The same texts as version 5 wrote them (whole, gzip).
+    const old = await mkdtemp(join(tmpdir(), 'sgpt-passages-texts-v5-'));
+    dirs.push(old);
+    await writeIndexDir(old, await asVersion5(await readIndexDir(dir)));
+    const v5 = (await SiteSearch.open(fsLoader(old))).reader;
+    expect(v5.manifest.version).toBe(5);
+    expect(await v5.sectionTexts(await v5.allSections())).toEqual(whole);
   });
 });
 
-/** Rewrite a built index as format version 4 wrote it: SGV1 shards (no window numbers), buckets without text files. */
-async function asVersion4(dir: string): Promise<void> {
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-  manifest.version = 4;
-  for (const [i, ref] of manifest.shards.entries()) {
-    const bytes = await readFile(join(dir, ref.name));
-    const rows = ref.rows as number;
-    const v1 = new Uint8Array(bytes.length - 2 * rows);
-    v1.set(bytes.subarray(0, 12 + 8 * rows));
-    v1.set(new TextEncoder().encode('SGV1'), 0);
-    v1.set(bytes.subarray(12 + 10 * rows), 12 + 8 * rows);
-    const written = await fileRefFor(`vectors-${i}`, 'bin', v1);
-    await writeFile(join(dir, written.name), v1);
-    manifest.shards[i] = { ...written, rows };
-  }
-  const table = JSON.parse(gunzipSync(await readFile(join(dir, manifest.sections.name))).toString());
-  for (const [i, entry] of table.buckets.entries()) {
-    const bucket = JSON.parse(gunzipSync(await readFile(join(dir, entry.name))).toString());
-    delete bucket.texts;
-    const bytes = gzipSync(JSON.stringify(bucket));
-    const written = await fileRefFor(`sections-${i}`, 'json.gzip', bytes);
-    await writeFile(join(dir, written.name), bytes);
-    table.buckets[i] = { name: written.name, bytes: written.bytes, count: entry.count };
-  }
-  const tableBytes = gzipSync(JSON.stringify(table));
-  manifest.sections = await fileRefFor('sections', 'json.gzip', tableBytes);
-  await writeFile(join(dir, manifest.sections.name), tableBytes);
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+describe('a site index of format version 5', () => {
+  it('is still read: the same excerpts at the match from its whole texts, the same vectors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-v5-'));
+    dirs.push(dir);
+    await buildSiteIndex({ site, out: dir, model: MODEL });
+    await rewriteAs(dir, asVersion5);
+    const search = await SiteSearch.open(fsLoader(dir));
+    expect(search.manifest.version).toBe(5);
+    expect(search.manifest.shards[0]!.name).toMatch(/\.bin$/);
+    const now = await SiteSearch.open(fsLoader(out));
+    expect(await search.keywordSearch('oolong', 5)).toEqual(await now.keywordSearch('oolong', 5));
+    expect(await search.reader.shard(0)).toEqual(await now.reader.shard(0));
+  });
+});
+
+/** Rewrite the built index in `dir` as an older format version wrote it (test/older-formats). */
+async function rewriteAs(dir: string, older: (files: IndexFiles) => Promise<IndexFiles>): Promise<void> {
+  await writeIndexDir(dir, await older(await readIndexDir(dir)));
 }
 
 describe('a site index of format version 4', () => {
@@ -234,7 +304,7 @@ describe('a site index of format version 4', () => {
     dirs.push(dir);
     await mkdir(dir, { recursive: true });
     await buildSiteIndex({ site, out: dir, model: MODEL });
-    await asVersion4(dir);
+    await rewriteAs(dir, asVersion4);
     const search = await SiteSearch.open(fsLoader(dir));
     expect(search.manifest.version).toBe(4);
     const [hit] = await search.keywordSearch('oolong', 5);
@@ -243,16 +313,17 @@ describe('a site index of format version 4', () => {
     expect((await search.vectorSearch(vector, 1))[0]).toMatchObject({ section: 0, window: null });
     const [fused] = await search.semanticSearch('qqqzz', vector, { limit: 1, windows: finder() });
     expect(fused!.excerpt).toBe(hit!.excerpt);
-    // A rebuild over it reads its vectors (one shard: in order) and writes version 5.
+    // A rebuild over it reads its vectors (one shard: in order) and writes version 6.
     const summary = await buildSiteIndex({ site, out: dir, model: MODEL });
     expect(summary.built.reused).toBe(summary.built.sections);
-    expect((await SiteSearch.open(fsLoader(dir))).manifest.version).toBe(5);
+    expect((await SiteSearch.open(fsLoader(dir))).manifest.version).toBe(6);
   });
 
   it('refuses version 5 shards under a version 4 manifest (another layout), naming the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-mixed-'));
     dirs.push(dir);
     await buildSiteIndex({ site, out: dir, model: MODEL });
+    await rewriteAs(dir, asVersion5);
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     manifest.version = 4;
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));

@@ -35,8 +35,8 @@ async function keywordDigest(html: string): Promise<string> {
 
 describe('a site without weights or aliases', () => {
   it('writes the same keyword and section bytes as before weights existed', async () => {
-    // Format version 5's section buckets list their text files (the keyword bytes are unchanged).
-    expect(await keywordDigest(PLAIN)).toBe('c2db4e68f804324735433e47de3fb0eb1fac93977d8f017d8d429096a541db55');
+    // Format version 6's section buckets list their text files (the keyword bytes are unchanged).
+    expect(await keywordDigest(PLAIN)).toBe('6ac5c9b924543068b8dac51da6e3d7ec97f5bd11076e0586d3a2847a24cda207');
   });
 });
 
@@ -156,5 +156,22 @@ describe('the exact-title boost', () => {
       { id: 'b', title: 'Logging', text: 'The module that writes logs.' },
     ]);
     expect(search.keywordSearch('logging', 2).map((h) => h.doc)).toEqual([1, 0]);
+  });
+  it('reads a misspelled word as its first correction, as the keyword search read it', () => {
+    const titles = [{ t: 'Lock objects' }, { t: 'threading.Lock' }, { t: 'Threads' }];
+    const corrected = new Map([['threding', ['threading', 'threaded']]]);
+    expect(promoteExactTitles(titles, 'threding lock', (h) => h.t, corrected).map((h) => h.t)).toEqual(['threading.Lock', 'Lock objects', 'Threads']);
+    // Only the first correction stands for the word: the others are looser guesses.
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'threaded lock' }], 'threding lock', (h) => h.t, corrected)).toEqual([{ t: 'a' }, { t: 'threaded lock' }]);
+    expect(promoteExactTitles(titles, 'threding lock', (h) => h.t)).toEqual(titles);
+  });
+  it('puts the same exactly titled document first for a misspelled query as for the right spelling', () => {
+    const search = new DocumentSearch([
+      { id: 'a', title: 'Decorator patterns', text: 'a decorator wraps a decorator; decorator decorator decorators everywhere' },
+      { id: 'b', title: 'decorator', text: 'A function returning another function, applied with @.' },
+    ]);
+    const right = search.keywordSearch('decorator', 2).map((h) => h.doc);
+    expect(right).toEqual([1, 0]);
+    expect(search.keywordSearch('decorater', 2).map((h) => h.doc)).toEqual(right);
   });
 });
