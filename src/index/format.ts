@@ -369,7 +369,12 @@ export function checkModel(index: ModelRef, query: QueryModel): void {
 export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
   const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(new Uint8Array(digest));
+}
+
+/** Bytes as lowercase hex, two digits a byte. */
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -620,7 +625,7 @@ export function decodeTextHashes(name: string, bytes: Uint8Array, sections: numb
   if (n !== sections) throw invalid(name, `holds ${n} hashes, the manifest says ${sections}`);
   const raw = input.bytes(n * TEXT_HASH_BYTES);
   if (!input.done) throw invalid(name, 'has bytes after its hashes');
-  return Array.from({ length: n }, (_, i) => Array.from(raw.subarray(i * TEXT_HASH_BYTES, (i + 1) * TEXT_HASH_BYTES), (b) => b.toString(16).padStart(2, '0')).join(''));
+  return Array.from({ length: n }, (_, i) => hex(raw.subarray(i * TEXT_HASH_BYTES, (i + 1) * TEXT_HASH_BYTES)));
 }
 
 /** A JSON array of exactly `length` strings (text hashes before version 6). */
