@@ -129,6 +129,16 @@ export class IndexReader {
     return Promise.all([verified(this.load, ref), centroid]).then(([bytes, c]) => decodeShard(ref.name, bytes, dims, this.manifest.counts.sections, this.manifest.version, c));
   }
 
+  /**
+   * Shard `index`'s file as stored (its length and hash checked) and its content (gunzipped): a
+   * rebuild keeps the stored bytes of a shard it would write with the same content.
+   */
+  async shardFile(index: number): Promise<{ stored: Uint8Array; content: Uint8Array }> {
+    const ref = this.manifest.shards[index];
+    if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
+    return storedFile(this.load, ref);
+  }
+
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
   async sections(sections: readonly number[]): Promise<Map<number, SectionInfo>> {
     const buckets = this.sectionTable.buckets;
@@ -246,7 +256,12 @@ function bucketOf(buckets: readonly BucketRef[], section: number): number {
 
 /** The file's content after its length and hash are checked against the manifest (gunzipped if .gzip). */
 async function verified(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
-  const bytes = await load(ref.name);
-  await verifyFile(ref, bytes);
-  return fileContent(ref.name, bytes);
+  return (await storedFile(load, ref)).content;
+}
+
+/** The file as stored, its length and hash checked against the manifest, and its content (gunzipped if .gzip). */
+async function storedFile(load: FileLoader, ref: FileRef): Promise<{ stored: Uint8Array; content: Uint8Array }> {
+  const stored = await load(ref.name);
+  await verifyFile(ref, stored);
+  return { stored, content: await fileContent(ref.name, stored) };
 }

@@ -169,6 +169,22 @@ async function keptClustering(previous: IndexReader | null | undefined, model: M
   return centroids === undefined ? null : { assignment, centroids };
 }
 
+/**
+ * The previous build's file of shard `k` when its content is `content` byte for byte (an unchanged
+ * rebuild: same rows, codes and centroid): its stored bytes are that content gzipped (by the same
+ * zlib call, so the bytes a fresh build writes when zlib is the same), kept rather than compressed
+ * again (gzip was most of an unchanged rebuild's vector work). Null when the shard differs, or its
+ * file is missing or damaged (then it is written anew).
+ */
+async function keptShardFile(previous: IndexReader | null | undefined, model: ModelRef, k: number, shardCount: number, rows: number, content: Uint8Array): Promise<{ ref: FileRef; bytes: Uint8Array } | null> {
+  if (!sameModel(previous, model) || previous.manifest.version !== FORMAT_VERSION || previous.manifest.shards.length !== shardCount) return null;
+  const ref = previous.manifest.shards[k]!;
+  if (ref.rows !== rows) return null; // another row count: another content, without reading the file
+  const file = await previous.shardFile(k).catch(() => null);
+  if (file === null || !Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength).equals(content)) return null;
+  return { ref: { name: ref.name, bytes: ref.bytes, sha256: ref.sha256 }, bytes: file.stored };
+}
+
 /** Adds a file to the build under an immutable name (`stem.<hash16>.ext`, gzipped when `compress`). */
 export type AddFile = (stem: string, ext: string, content: Uint8Array, compress?: boolean) => Promise<FileRef>;
 
@@ -340,8 +356,10 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     const rows = members[k]!;
     const q = quantize(await gatherRows(store, rows.map((r) => position[r]!), block), dims);
     const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), window: Uint16Array.from(rows, (r) => window[r]!), ...q }, shardCount > 1 ? centroids.subarray(k * dims, (k + 1) * dims) : null);
+    const kept = await keptShardFile(options.previous, model, k, shardCount, rows.length, bytes);
+    if (kept !== null) await emit(kept.ref.name, kept.bytes);
     // Residuals against the centroid, gzipped: ~0.82 × the plain codes (the reader gunzips by the name).
-    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes, true)), rows: rows.length });
+    shardRefs.push({ ...(kept?.ref ?? (await add(`vectors-${k}`, 'bin', bytes, true))), rows: rows.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims), true) : null;
   const filtersRef = await writeFilters(filters, shardsOf, add);
