@@ -130,13 +130,11 @@ export class IndexReader {
   }
 
   /**
-   * Shard `index`'s file as stored (its length and hash checked) and its content (gunzipped): a
-   * rebuild keeps the stored bytes of a shard it would write with the same content.
+   * A file the manifest lists (a shard, the centroids), as stored: its length and hash checked, not
+   * gunzipped. A rebuild that keeps the file writes these bytes again.
    */
-  async shardFile(index: number): Promise<{ stored: Uint8Array; content: Uint8Array }> {
-    const ref = this.manifest.shards[index];
-    if (!ref) throw new SgptError('INPUT_INVALID', `shard ${index} does not exist (the index has ${this.manifest.shards.length})`);
-    return storedFile(this.load, ref);
+  storedFile(ref: FileRef): Promise<Uint8Array> {
+    return stored(this.load, ref);
   }
 
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
@@ -256,12 +254,12 @@ function bucketOf(buckets: readonly BucketRef[], section: number): number {
 
 /** The file's content after its length and hash are checked against the manifest (gunzipped if .gzip). */
 async function verified(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
-  return (await storedFile(load, ref)).content;
+  return fileContent(ref.name, await stored(load, ref));
 }
 
-/** The file as stored, its length and hash checked against the manifest, and its content (gunzipped if .gzip). */
-async function storedFile(load: FileLoader, ref: FileRef): Promise<{ stored: Uint8Array; content: Uint8Array }> {
-  const stored = await load(ref.name);
-  await verifyFile(ref, stored);
-  return { stored, content: await fileContent(ref.name, stored) };
+/** The file as stored, after its length and hash are checked against the manifest. */
+async function stored(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
+  const bytes = await load(ref.name);
+  await verifyFile(ref, bytes);
+  return bytes;
 }
