@@ -537,19 +537,11 @@ export function encodeShard(shard: Shard, centroid: Float32Array | null = null):
  * 5: codes as they are) or SGV1 (earlier: no window numbers, codes right after the scales).
  */
 export function decodeShard(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION, centroid: Float32Array | null = null): Shard {
-  const bytes = aligned(input);
-  const layout = version >= 6 ? 3 : version === 5 ? 2 : 1;
-  const [rows, dims] = readHeader(name, bytes, [SHARD_MAGIC_V1, SHARD_MAGIC_V2, SHARD_MAGIC][layout - 1]!);
-  if (dims !== expectDims) throw invalid(name, `holds ${dims}-dimensional vectors but the manifest says ${expectDims}`);
+  const { bytes, layout, rows, dims, owner } = shardHead(name, input, expectDims, sectionCount, version);
   if (centroid !== null && centroid.length !== dims) throw new SgptError('INTERNAL', `a centroid of ${centroid.length} dims for ${dims}-dimensional rows`);
-  const perRow = [8, 10, 11][layout - 1]!;
-  const expected = HEADER + perRow * rows + rows * dims;
-  if (bytes.byteLength !== expected) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${expected} for ${rows} rows of ${dims} dims`);
   const base = bytes.byteOffset;
-  const owner = new Int32Array(bytes.buffer, base + HEADER, rows);
-  for (const section of owner) if (section < 0 || section >= sectionCount) throw invalid(name, `row owner ${section} is outside the ${sectionCount} sections`);
   const scales = new Float32Array(bytes.buffer, base + HEADER + 4 * rows, rows);
-  const stored = new Int8Array(bytes.buffer, base + HEADER + perRow * rows, rows * dims);
+  const stored = new Int8Array(bytes.buffer, base + HEADER + SHARD_ROW_BYTES[layout - 1]! * rows, rows * dims);
   return {
     rows,
     dims,
@@ -558,6 +550,27 @@ export function decodeShard(name: string, input: Uint8Array, expectDims: number,
     window: layout >= 2 ? new Uint16Array(bytes.buffer, base + HEADER + 8 * rows, rows) : null,
     codes: layout === 3 ? residualCodes(stored, new Int8Array(bytes.buffer, base + HEADER + 10 * rows, rows), scales, centroid) : stored,
   };
+}
+
+/** A shard's rows' sections (its owner array, checked), without decoding its codes: what a rebuild that keeps the file needs. */
+export function decodeShardOwners(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version = FORMAT_VERSION): Int32Array {
+  return shardHead(name, input, expectDims, sectionCount, version).owner;
+}
+
+/** Bytes per row before the codes in SGV1, SGV2, SGV3: owner, scale, then window (2+), coefficient (3). */
+const SHARD_ROW_BYTES = [8, 10, 11] as const;
+
+/** A shard's layout (1–3 by the index version), header, length and owners, checked. */
+function shardHead(name: string, input: Uint8Array, expectDims: number, sectionCount: number, version: number): { bytes: Uint8Array; layout: 1 | 2 | 3; rows: number; dims: number; owner: Int32Array } {
+  const bytes = aligned(input);
+  const layout = version >= 6 ? 3 : version === 5 ? 2 : 1;
+  const [rows, dims] = readHeader(name, bytes, [SHARD_MAGIC_V1, SHARD_MAGIC_V2, SHARD_MAGIC][layout - 1]!);
+  if (dims !== expectDims) throw invalid(name, `holds ${dims}-dimensional vectors but the manifest says ${expectDims}`);
+  const expected = HEADER + SHARD_ROW_BYTES[layout - 1]! * rows + rows * dims;
+  if (bytes.byteLength !== expected) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${expected} for ${rows} rows of ${dims} dims`);
+  const owner = new Int32Array(bytes.buffer, bytes.byteOffset + HEADER, rows);
+  for (const section of owner) if (section < 0 || section >= sectionCount) throw invalid(name, `row owner ${section} is outside the ${sectionCount} sections`);
+  return { bytes, layout, rows, dims, owner };
 }
 
 /** SGV3's codes back in row order: each residual plus its predicted code, wrapped to int8. */

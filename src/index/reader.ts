@@ -129,6 +129,14 @@ export class IndexReader {
     return Promise.all([verified(this.load, ref), centroid]).then(([bytes, c]) => decodeShard(ref.name, bytes, dims, this.manifest.counts.sections, this.manifest.version, c));
   }
 
+  /**
+   * A file the manifest lists (a shard, the centroids), as stored: its length and hash checked, not
+   * gunzipped. A rebuild that keeps the file writes these bytes again.
+   */
+  storedFile(ref: FileRef): Promise<Uint8Array> {
+    return stored(this.load, ref);
+  }
+
   /** Page, anchor, title, heading path and excerpt of the given sections, fetching only the buckets that hold them. */
   async sections(sections: readonly number[]): Promise<Map<number, SectionInfo>> {
     const buckets = this.sectionTable.buckets;
@@ -246,7 +254,12 @@ function bucketOf(buckets: readonly BucketRef[], section: number): number {
 
 /** The file's content after its length and hash are checked against the manifest (gunzipped if .gzip). */
 async function verified(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
+  return fileContent(ref.name, await stored(load, ref));
+}
+
+/** The file as stored, after its length and hash are checked against the manifest. */
+async function stored(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
   const bytes = await load(ref.name);
   await verifyFile(ref, bytes);
-  return fileContent(ref.name, bytes);
+  return bytes;
 }

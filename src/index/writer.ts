@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { EmbedOptions } from '../embed/types';
-import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
+import { collectVectors, type Collected, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
+import { emitKeptVectors, keptVectors, type VectorFiles } from './kept-vectors';
 import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
 import type { KnownVectors } from './vector-cache';
 import { Bm25Index, encodeHead } from '../search/bm25';
@@ -288,18 +289,25 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     return ref;
   };
 
+  const shardCount = (rows: number) => (options.shards === undefined || options.shards === 'auto' ? autoShards(rows, model.dims) : Math.min(options.shards, rows));
+  const withFilters = filters.some((f) => f !== undefined);
+  const previous = sameModel(options.previous, model) ? options.previous : null;
+  const previousHashes = previous === null ? null : await previous.textHashes().then((old) => asFullHashes(old, hashes), () => null);
+  // An unchanged site keeps the previous build's vector files as stored (./kept-vectors): nothing to collect, cluster or encode.
+  const kept = previous === null ? null : await keptVectors(previous, previousHashes, hashes, shardCount, withFilters);
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
-  const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().then((old) => asFullHashes(old, hashes), () => null) : null;
-  const collected = await collectVectors(texts, hashes, embedder, {
-    previous: previousRows(options.previous, model, previousHashes),
-    known: options.known,
-    store,
-    batchSize: options.batchSize,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
-  const { rowsOf } = collected;
-  rowsOf.forEach((rows, s) => {
+  const collected =
+    kept !== null
+      ? null
+      : await collectVectors(texts, hashes, embedder, {
+          previous: previousRows(options.previous, model, previousHashes),
+          known: options.known,
+          store,
+          batchSize: options.batchSize,
+          onProgress: options.onProgress,
+          signal: options.signal,
+        });
+  collected?.rowsOf.forEach((rows, s) => {
     if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(texts[s]!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
   });
   texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
@@ -310,6 +318,55 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
   keywordTexts.length = 0;
 
+  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, withFilters, block: options.rowBlock ?? DEFAULT_ROW_BLOCK }, add));
+  if (kept !== null) await emitKeptVectors(previous!, kept, emit);
+  const filtersRef = await writeFilters(filters, vectors.shardsOf, add);
+
+  const manifest: Manifest = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    built: new Date().toISOString(),
+    model,
+    ...(options.root === undefined ? {} : { root: options.root }),
+    counts: { pages: pages.length, sections: sectionCount, vectors: vectors.rows },
+    fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
+    probe: Math.max(1, Math.min(options.probe ?? 3, vectors.shards.length)),
+    sections: sectionsRef,
+    hashes: hashesRef,
+    keyword: keywordRefs.keyword,
+    typos: keywordRefs.typos,
+    ...(filtersRef ? { filters: filtersRef } : {}),
+    centroids: vectors.centroids,
+    shards: vectors.shards,
+  };
+  files.push({ name: 'manifest.json', bytes: encodeJson(manifest) });
+  return {
+    manifest,
+    files,
+    stats: {
+      pages: manifest.counts.pages,
+      sections: sectionCount,
+      vectors: vectors.rows,
+      embedded: collected?.embedded ?? 0,
+      reused: collected?.reused ?? sectionCount,
+      cached: collected?.known ?? 0,
+      shards: vectors.shards.length,
+    },
+  };
+}
+
+/**
+ * The collected rows in IVF shards (the previous build's clustering kept, or k-means), each shard
+ * written as soon as its members are read back from the store, then the centroids.
+ */
+async function writeShards(
+  collected: Collected,
+  store: RowStore,
+  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; withFilters: boolean; block: number },
+  add: AddFile,
+): Promise<VectorFiles> {
+  const { rowsOf } = collected;
+  const { model, block } = how;
   // Row r of the index: window window[r] of section owner[r], its vector at store position position[r].
   const dims = model.dims;
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
@@ -325,58 +382,24 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     });
   });
 
-  // IVF shards, each written as soon as its members are read back.
-  const block = options.rowBlock ?? DEFAULT_ROW_BLOCK;
-  const shardCount = options.shards === undefined || options.shards === 'auto' ? autoShards(rowCount, dims) : Math.min(options.shards, rowCount);
+  const shardCount = how.shardCount(rowCount);
   const { assignment, centroids } =
-    (await keptClustering(options.previous, model, previousHashes, hashes, shardCount, { position, previousShard: collected.previousShard })) ??
-    (await assignShards(store, position, shardCount, await previousCentroids(options.previous, model, shardCount), block));
+    (await keptClustering(how.previous, model, how.previousHashes, how.hashes, shardCount, { position, previousShard: collected.previousShard })) ??
+    (await assignShards(store, position, shardCount, await previousCentroids(how.previous, model, shardCount), block));
   // Each section's shards, for the filter table (none without filters: a Set per section is not free).
-  const shardsOf = filters.some((f) => f !== undefined) ? Array.from({ length: sectionCount }, () => new Set<number>()) : [];
+  const shardsOf = how.withFilters ? Array.from({ length: rowsOf.length }, () => new Set<number>()) : [];
   if (shardsOf.length > 0) for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
   const members = shardMembers(assignment, shardCount);
-  const shardRefs: ShardRef[] = [];
+  const shards: ShardRef[] = [];
   for (let k = 0; k < shardCount; k++) {
     const rows = members[k]!;
     const q = quantize(await gatherRows(store, rows.map((r) => position[r]!), block), dims);
     const bytes = encodeShard({ rows: rows.length, dims, owner: rows.map((r) => owner[r]!), window: Uint16Array.from(rows, (r) => window[r]!), ...q }, shardCount > 1 ? centroids.subarray(k * dims, (k + 1) * dims) : null);
     // Residuals against the centroid, gzipped: ~0.82 × the plain codes (the reader gunzips by the name).
-    shardRefs.push({ ...(await add(`vectors-${k}`, 'bin', bytes, true)), rows: rows.length });
+    shards.push({ ...(await add(`vectors-${k}`, 'bin', bytes, true)), rows: rows.length });
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims), true) : null;
-  const filtersRef = await writeFilters(filters, shardsOf, add);
-
-  const manifest: Manifest = {
-    format: FORMAT_NAME,
-    version: FORMAT_VERSION,
-    built: new Date().toISOString(),
-    model,
-    ...(options.root === undefined ? {} : { root: options.root }),
-    counts: { pages: pages.length, sections: sectionCount, vectors: rowCount },
-    fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
-    probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
-    sections: sectionsRef,
-    hashes: hashesRef,
-    keyword: keywordRefs.keyword,
-    typos: keywordRefs.typos,
-    ...(filtersRef ? { filters: filtersRef } : {}),
-    centroids: centroidsRef,
-    shards: shardRefs,
-  };
-  files.push({ name: 'manifest.json', bytes: encodeJson(manifest) });
-  return {
-    manifest,
-    files,
-    stats: {
-      pages: manifest.counts.pages,
-      sections: sectionCount,
-      vectors: rowCount,
-      embedded: collected.embedded,
-      reused: collected.reused,
-      cached: collected.known,
-      shards: shardCount,
-    },
-  };
+  return { rows: rowCount, shards, centroids: centroidsRef, shardsOf };
 }
 
 /** The rows of each shard, ascending. */

@@ -140,6 +140,11 @@ describe('streamed index build', () => {
       return Promise.all(b.manifest.shards.map(async (_, k) => [...(await reader.shard(k)).owner]));
     };
     expect(await owners(again)).toEqual(await owners(first));
+    // The vector files (shards and centroids) are the previous build's bytes themselves, kept rather than encoded and gzipped again.
+    const stored = (b: typeof first, name: string) => b.files.find((f) => f.name === name)!.bytes;
+    expect(vectorFiles(first)).toHaveLength(13);
+    for (const name of vectorFiles(first)) expect(stored(again, name)).toBe(stored(first, name));
+    expect(again.all).toEqual(first.all);
     const third = await build(site, null, again);
     expect(third.all).toEqual(again.all);
     expect(vectorFiles(third)).toEqual(vectorFiles(again));
@@ -147,6 +152,9 @@ describe('streamed index build', () => {
     const changed = site.map((page, p) => (p === 0 ? { ...page, sections: page.sections.map((section, s) => (s === 0 ? { ...section, text: 'something else' } : section)) } : page));
     const moved = await build(changed, null, third);
     expect(moved.stats).toMatchObject({ reused: 2999, embedded: 1 });
+    // The shard holding the changed section is written anew, not kept from the previous build.
+    const changedShard = (await owners(moved)).findIndex((rows) => rows.includes(0));
+    expect(third.manifest.shards.map((ref) => ref.name)).not.toContain(moved.manifest.shards[changedShard]!.name);
   });
 
   it('writes each row\'s window number, and a rebuild takes a section\'s rows from several shards back in window order', async () => {
