@@ -11,8 +11,9 @@ Writes
                                       tokenizer in test/fixtures/models/tokenizer/ via symlinks.
   test/fixtures/models/quantized-table/   an embedding lookup (ids [batch, seq] -> rows of a
                                       random [64, 16] table) quantised by model/quantize.py, int8
-                                      and 4-bit, with an exact column, each written folded and
-                                      gather-first (the test compares the two forms)
+                                      and 4-bit (levels 7, 3 and 1 by row, norm-keeping scales),
+                                      with an exact column, each written folded and gather-first
+                                      (the test compares the two forms)
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import GPT2, OPSET, HParams, export_onnx, init_weights, sgpt_settings, write_config  # noqa: E402
-from quantize import quantize_model  # noqa: E402
+from quantize import levels_by_row, quantize_model  # noqa: E402
 from tokenizer_files import write_tokenizer_files  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,6 +79,10 @@ def build(out_dir: str, hp: HParams, seed: int, model_type: str, export_kwargs: 
                  export_kwargs.get("kind", "features"))
 
 
+# the 4-bit table's levels by row (test/unit/quantized-lookup.test.ts reads rows 48.. as ternary)
+QUANTIZED_TABLE_LEVELS = "7,3@32,1@48"
+
+
 def build_quantized_tables(out_dir: str, seed: int = 99) -> None:
     """One lookup graph, quantised four ways: {int8,int4}-{folded,gathered}.onnx."""
     os.makedirs(out_dir, exist_ok=True)
@@ -92,7 +97,8 @@ def build_quantized_tables(out_dir: str, seed: int = 99) -> None:
     for bits, int4 in (("int8", ()), ("int4", ("table",))):
         for form, gathered in (("folded", False), ("gathered", True)):
             quantize_model(plain, os.path.join(out_dir, f"{bits}-{form}.onnx"), min_size=0, int4=int4, group=8,
-                           exact_columns={"table": [3]}, gather_first=gathered)
+                           exact_columns={"table": [3]}, gather_first=gathered,
+                           channel_levels={"table": levels_by_row(QUANTIZED_TABLE_LEVELS, 64)}, keep_norms=True)
     os.remove(plain)
 
 

@@ -17,7 +17,8 @@ fp32 columns and S a [k, cols] 0/1 selector (sgpt-nano's wte column 2 carries a 
 per-token value that its position circuit amplifies 200-fold; int8 would erase it).
 
 4-bit (bits={name: 4}, sgpt-nano-2): symmetric, values -7..7 per channel (-levels..levels with
-levels < 7: coarser, but the fewer codes compress better under gzip), or per group of `group`
+levels < 7: coarser, but the fewer codes compress better under gzip; levels may differ by row,
+levels_by_row), or per group of `group`
 consecutive weights inside a channel's row / column, stored two per byte (uint8, value + 8 in each
 nibble) with float16 scales; the graph unpacks them with ordinary ops (folded at session start
 like the int8 ones, or run on the gathered rows of a table): Cast -> Div 16 -> Floor (high nibble), Sub (low nibble),
@@ -49,20 +50,51 @@ def quantize_array(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return q, scale
 
 
-def quantize_array4(m: np.ndarray, group: int = 0, levels: int = 7) -> tuple[np.ndarray, np.ndarray]:
+def quantize_array4(m: np.ndarray, group: int = 0, levels=7, keep_norm: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric 4-bit per row of m [R, C] (or per group of `group` columns of a row): returns
     (packed uint8 [R, C/2], low nibble = even column, high = odd, each q + 8; scale float16
-    [R, C/group, 1])."""
+    [R, C/group, 1]). levels: the largest |q|, one for every row or one per row ([R] ints, 1..7).
+    The codes round x / (max|x| / levels); the scale is max|x| / levels, or with keep_norm |x| / |q|
+    (the dequantised group keeps x's norm: coarse codes inflate it, and sgpt-nano's layer norm
+    turns a token row's norm into its weight in the pooled vector)."""
     r, c = m.shape
     g = group or c
     if c % g or g % 2:
         raise ValueError(f"group {g} must be even and divide {c}")
+    lv = np.broadcast_to(np.asarray(levels, np.int64), (r,)).reshape(r, 1, 1)
+    if lv.min() < 1 or lv.max() > 7:
+        raise ValueError(f"4-bit levels must lie in 1..7, got {int(lv.min())}..{int(lv.max())}")
     x = m.reshape(r, c // g, g)
-    scale = (np.abs(x).max(axis=2, keepdims=True) / levels).astype(np.float16)
+    scale = (np.abs(x).max(axis=2, keepdims=True) / lv).astype(np.float16)
     scale = np.where(scale == 0, np.float16(1.0), scale)
-    q = np.clip(np.round(x / scale.astype(np.float32)), -levels, levels).astype(np.int16).reshape(r, c) + 8
+    q = np.clip(np.round(x / scale.astype(np.float32)), -lv, lv).astype(np.int16)
+    if keep_norm:
+        qn = np.sqrt((q.astype(np.float32) ** 2).sum(axis=2, keepdims=True))
+        xn = np.sqrt((x.astype(np.float64) ** 2).sum(axis=2, keepdims=True))
+        scale = np.where(qn > 0, xn / np.maximum(qn, 1e-30), scale).astype(np.float16)
+    q = q.reshape(r, c) + 8
     packed = (q[:, 0::2] + 16 * q[:, 1::2]).astype(np.uint8)
     return packed, scale
+
+
+def levels_by_row(spec: str, rows: int) -> np.ndarray:
+    """A 4-bit levels schedule over a table's rows: "7" (every row), or "7,3@8000,1@20000" (rows
+    0..7999 -7..7, from row 8000 on -3..3, from 20000 on -1..1). Tables ordered by use (the most
+    frequent token first) spend their bits on the rows that most text is made of."""
+    parts = [p.strip() for p in spec.split(',') if p.strip()]
+    try:
+        steps = [(0, int(parts[0]))] + [(int(at), int(lv)) for lv, at in (p.split('@') for p in parts[1:])]
+    except (IndexError, ValueError):
+        raise ValueError(f'levels schedule "{spec}": expected LEVELS[,LEVELS@ROW...], e.g. "7,3@8000"') from None
+    starts = [at for at, _ in steps]
+    if starts != sorted(set(starts)) or starts[-1] >= rows:
+        raise ValueError(f'levels schedule "{spec}": rows must increase and lie below {rows}')
+    out = np.empty(rows, np.int64)
+    for at, lv in steps:
+        if not 1 <= lv <= 7:
+            raise ValueError(f'levels schedule "{spec}": levels must lie in 1..7, got {lv}')
+        out[at:] = lv
+    return out
 
 
 def dequantize_array4(packed: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -75,14 +107,15 @@ def dequantize_array4(packed: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return ((x - 8) * scale.astype(np.float32)).reshape(r, 2 * half)
 
 
-def int4_nodes(name: str, w: np.ndarray, axis: int, group: int, levels: int, out: str, take, lead: int) -> tuple[list, list]:
+def int4_nodes(name: str, w: np.ndarray, axis: int, group: int, levels, out: str, take, lead: int,
+               keep_norm: bool = False) -> tuple[list, list]:
     """Initializers and nodes that recreate w (float32 2-D) as `out` from 4-bit weights. take(init)
     names the value a row-indexed initializer is read as (itself, or its gathered rows; float16 ones
     cast to float32 first, see _reader); lead is
     the number of leading (row) dims of what take gives: 1 for the stored table, 2 for rows
     gathered by [batch, seq] ids."""
     m = w if axis == 0 else np.ascontiguousarray(w.T)
-    packed, scale = quantize_array4(m, group, levels)
+    packed, scale = quantize_array4(m, group, levels, keep_norm)
     r, c = m.shape
     groups = scale.shape[1]
     t = name + '_q4_'
@@ -150,8 +183,10 @@ def _lookups(graph) -> dict:
 
 def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
                    exact_columns: dict | None = None, int4: tuple = (), group: int = 0, levels: int = 7,
-                   gather_first: bool = True) -> list[str]:
-    """int4: initializer names stored 4-bit (per channel, or per `group` weights in a channel).
+                   gather_first: bool = True, channel_levels: dict | None = None, keep_norms: bool = False) -> list[str]:
+    """int4: initializer names stored 4-bit (per channel, or per `group` weights in a channel), with
+    codes -levels..levels, or -channel_levels[name][i]..channel_levels[name][i] in channel i;
+    keep_norms: each 4-bit channel (group) gets the scale that keeps its norm (quantize_array4).
 
     A table read only by an embedding lookup (Gather) is written gather-first: the lookup gathers
     the stored rows (codes, scales, exact columns) and dequantises only those, so no runtime folds
@@ -185,7 +220,7 @@ def quantize_model(src: str, dst: str, min_size: int = 65536, keep: tuple = (),
         rest[:, cols] = 0.0
         four = name in int4
         part = (name + ('_int4_part' if four else '_int8_part')) if cols else out
-        more_inits, more_nodes = (int4_nodes(name, rest, axis, group, levels, part, take, lead) if four
+        more_inits, more_nodes = (int4_nodes(name, rest, axis, group, (channel_levels or {}).get(name, levels), part, take, lead, keep_norms) if four
                                   else int8_nodes(name, rest, axis, part, take))
         inits += more_inits
         place += more_nodes

@@ -1,12 +1,15 @@
 /**
  * Node embedding speed: ms per 12-token query (median of repeated runs) and documents per second
  * (a batch of 32 documents of ~128 tokens), each with default onnxruntime threads against 1 thread;
- * and the session build of onnx/model.onnx in onnxruntime-node (1 thread), against
- * --baseline-model's when given (interleaved rounds).
+ * the session build of onnx/model.onnx in onnxruntime-node (1 thread) and the file's size with
+ * gzip -9 (what a reader's first search downloads), against --baseline-model's when given
+ * (interleaved rounds).
  *
  *   npm run bench -- node-embed [--model <folder>] [--baseline-model <folder>]
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { InferenceSession } from 'onnxruntime-node';
 import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
@@ -84,6 +87,11 @@ async function sessionBuilds(folders: string[], rounds: number): Promise<number[
   return times.map(median);
 }
 
+/** The model file's size as a reader downloads it from a server that gzips (MB = 10^6 bytes). */
+async function gzipMB(folder: string): Promise<number> {
+  return gzipSync(await readFile(join(folder, 'onnx', 'model.onnx')), { level: 9 }).length / 1e6;
+}
+
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const source = modelSource(ctx.model);
   const quick = ctx.quick ?? false;
@@ -94,6 +102,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const rounds = quick ? 3 : 7;
   ctx.log?.(`${SECTION}: session build${ctx.baselineModel === undefined ? '' : `, against ${ctx.baselineModel}, interleaved`}`);
   const [build, before] = await sessionBuilds(ctx.baselineModel === undefined ? [source] : [source, ctx.baselineModel], rounds);
+  const [gzipped, gzippedBefore] = await Promise.all([source, ctx.baselineModel].map((folder) => (folder === undefined ? undefined : gzipMB(folder))));
   const note = `${auto.modelId} on ${auto.backend}; query ${auto.queryTokens} tokens (+2 brackets in asymmetric mode), documents ~${Math.round(auto.docTokens)} tokens`;
   return [
     {
@@ -119,6 +128,14 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       unit: 'ms',
       ...(before === undefined ? {} : { baseline: { name: `--baseline-model ${ctx.baselineModel}`, value: before } }),
       note: `median of ${rounds} ${before === undefined ? 'rounds (no --baseline-model given)' : 'interleaved rounds'}; ${source}`,
+    },
+    {
+      section: SECTION,
+      name: 'onnx/model.onnx with gzip -9',
+      value: gzipped!,
+      unit: 'MB',
+      ...(gzippedBefore === undefined ? {} : { baseline: { name: `--baseline-model ${ctx.baselineModel}`, value: gzippedBefore } }),
+      note: `MB = 10^6 bytes; ${source}`,
     },
   ];
 }

@@ -9,7 +9,9 @@ attention with zero c_proj, MLP units with a zero c_proj row), checked on the ch
 pruned hidden states must equal the full model's. Weights int8 with model/quantize.py (Cast * scale, not DequantizeLinear); --table-bits 4 /
 --layer-bits 4 store the token table / the layer matrices 4-bit (two per byte, float16 scales per
 row / output column, or per --group weights); the token table is looked up gather-first (only the
-looked-up rows are dequantised; quantize.py). Also writes
+looked-up rows are dequantised; quantize.py); --levels takes a schedule over the table's rows
+(e.g. 7,2@18000: the rarer rows coarser, which gzip compresses better) and --keep-norms gives each
+row the scale that keeps its norm. Also writes
 build/export-check.json (torch fp32 pooled vectors) for verify.mjs and prints the gzip size.
 
     /usr/bin/python3 model/nano2/export.py --weights <dir with full.npz> [--which full|bow]
@@ -30,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'model'))
 sys.path.insert(0, os.path.join(ROOT, 'model', 'nano'))
 from gpt2 import GPT2, HParams, export_onnx, onnx_weights, prune_dead_branches, sgpt_settings, write_config  # noqa: E402
-from quantize import quantize_model  # noqa: E402
+from quantize import levels_by_row, quantize_model  # noqa: E402
 from tokenizer_files import write_tokenizer_files  # noqa: E402
 from nano import PrunedEmbedding, pad, pool  # noqa: E402
 from warm_shipped import shipped_init  # noqa: E402
@@ -124,7 +126,9 @@ def prune_exactly(model):
     return {'pruned_weights': len(pruned), 'max_abs_diff_vs_full': diff}
 
 
-def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=(), levels=7):
+def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=(), levels='7', keep_norms=False):
+    """levels: a 4-bit levels schedule (quantize.levels_by_row): its first entry for every 4-bit
+    weight, the whole schedule over the token table's rows."""
     os.makedirs(BUILD, exist_ok=True)
     checked = prune_exactly(model)
     model.wte.id_map = model.wte.id_map.to(torch.int32)
@@ -135,8 +139,12 @@ def export(model, out, table_bits=8, layer_bits=8, group=0, exact=(), keep=(), l
     dst = os.path.join(out, 'onnx', 'model.onnx')
     int4 = [n for n, p in model.named_parameters() if p.dim() == 2 and
             ((n == 'wte.weight' and table_bits == 4) or (n.startswith('h.') and layer_bits == 4))]
-    quantize_model(fp32, dst, keep=keep, int4=tuple(int4), group=group, levels=levels,
-                   exact_columns={'wte.weight': list(exact)} if exact else None)
+    by_row = levels_by_row(levels, model.wte.weight.shape[0])
+    if table_bits != 4 and len(set(by_row.tolist())) > 1:
+        raise ValueError(f'levels schedule "{levels}" is for a 4-bit token table (--table-bits 4)')
+    quantize_model(fp32, dst, keep=keep, int4=tuple(int4), group=group, levels=int(by_row[0]),
+                   exact_columns={'wte.weight': list(exact)} if exact else None,
+                   channel_levels={'wte.weight': by_row}, keep_norms=keep_norms)
     write_config(out, model.hp, sgpt_settings('asymmetric'))
     write_tokenizer_files(out, 300)
     ids, mask = check_ids()
@@ -165,7 +173,10 @@ if __name__ == '__main__':
     ap.add_argument('--table-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--layer-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--group', type=int, default=0, help='4-bit group size (0: per row / column)')
-    ap.add_argument('--levels', type=int, default=7, help='4-bit: largest |q| (7 uses every code; fewer compress better under gzip)')
+    ap.add_argument('--levels', default='7', help='4-bit: largest |q| (7 uses every code; fewer compress better under gzip), '
+                    'or a schedule over the token rows, e.g. "7,3@8000" (rows from 8000 on -3..3; rows are ordered by use)')
+    ap.add_argument('--keep-norms', action='store_true', help='4-bit: scales that keep each row\'s (group\'s) norm '
+                    '(quantize.py; with coarse levels the max-based scale inflates the rare rows)')
     ap.add_argument('--exact-columns', default='0,1', help="token-table columns kept out of the quantisation "
                     "(the warm start's stop direction lives in dims 0 and 1, 17x the other dims; '' for none)")
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'sgpt-nano-2'))
@@ -176,4 +187,5 @@ if __name__ == '__main__':
         m = load(a.weights, a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz'), a.which, a.rows or None,
                  a.zero_branches, a.heads)
     exact = [int(c) for c in a.exact_columns.split(',') if c]
-    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact, tuple(filter(None, a.keep.split(','))), a.levels)))
+    print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact, tuple(filter(None, a.keep.split(','))), a.levels,
+                            a.keep_norms)))

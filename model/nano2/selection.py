@@ -26,6 +26,10 @@ SELECTION_SETS = {
     'sqlite-faq': ('/work/faqsets/sqlite-faq', 'test'),
     'sphinx-faq': ('/work/faqsets/sphinx-faq', 'test'),
     'heldout-pairs': ('/work/faqsets/heldout-pairs', 'test'),
+    'aiohttp-faq': ('/work/faqsets/aiohttp-faq', 'test'),
+    'celery-faq': ('/work/faqsets/celery-faq', 'test'),
+    'scrapy-faq': ('/work/faqsets/scrapy-faq', 'test'),
+    'sqlalchemy-faq': ('/work/faqsets/sqlalchemy-faq', 'test'),
 }
 
 

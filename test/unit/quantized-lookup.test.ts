@@ -62,6 +62,20 @@ describe.each(['int8', 'int4'])('a %s table', (bits) => {
   });
 });
 
+it('a 4-bit table keeps each row to its levels (model/build_tiny.py: 7, from row 32 on 3, from 48 on 1)', async () => {
+  // Groups of 8 weights share a scale; column 3 is exact. A row quantised to -L..L holds at most
+  // 2L + 1 distinct values per group.
+  const ids = [Array.from({ length: 64 }, (_, i) => i)];
+  const table = await rows(join(FIXTURES, 'int4-gathered.onnx'), ids);
+  const distinct = (row: number) =>
+    Math.max(...[0, 8].map((start) => new Set([...table.subarray(row * 16 + start, row * 16 + start + 8)].filter((_, j) => start + j !== 3)).size));
+  const most = (from: number, to: number) => Math.max(...Array.from({ length: to - from }, (_, i) => distinct(from + i)));
+  expect(most(48, 64)).toBe(3);
+  expect(most(32, 48)).toBeGreaterThan(3);
+  expect(most(32, 48)).toBeLessThanOrEqual(7);
+  expect(most(0, 32)).toBeGreaterThan(7);
+});
+
 it('sgpt-nano keeps its 4-bit table at session start (a folded table would add 60 MB)', async () => {
   const size = (await stat(NANO)).size;
   expect(await optimisedBytes(NANO)).toBeLessThan(size + 1_000_000);
