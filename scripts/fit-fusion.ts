@@ -13,14 +13,17 @@
  * as you type over the product's texts, dense over the product's embedding texts), reads the
  * fusion signals and scores nDCG@10 of the convex fusion at dense shares 0, 0.05, …, 1 (a set's
  * rows are kept in --rows-dir per model, so a refit embeds nothing twice). The objective weighs
- * each SET equally: the mean over sets of nDCG@10 relative to the set's BM25 (eval's `bm25` row),
- * minus a steep penalty for any set of FLOOR_MIN_QUERIES or more below FLOOR and a small ridge on
- * the standardised coefficients. Capacity (which signals the logistic model may use, CAPACITIES,
- * nested) is chosen by leave-one-site-out cross-validation: each docs site is scored by
- * coefficients fitted on the other sites and the --always sets (SciFact train is no site, and the
- * only keyword-heavy set: left out, nothing would hold the fit to its floor); the capacity with
- * the best CV mean, minus the same penalty for a site below CV_FLOOR, wins and is refitted on
- * every set.
+ * each docs QUESTION equally: the sites' questions pooled, their summed nDCG@10 relative to their
+ * summed BM25 (eval's `bm25` row), minus a steep penalty for any set (the --always sets included)
+ * of FLOOR_MIN_QUERIES or more below FLOOR and a small ridge on the standardised coefficients.
+ * Pooled, not a mean of per-site ratios: on a site of 9 questions where BM25 scores 0.05, one
+ * question moves the site's ratio by 0.6, and a mean of such ratios swung by 0.09 between dense
+ * shares 0.10 and 0.15 on one lxml question. Capacity (which signals the logistic model may use,
+ * CAPACITIES, nested) is chosen by leave-one-site-out cross-validation: each docs site is scored
+ * by coefficients fitted on the other sites and the --always sets (SciFact train is no site, and
+ * the only keyword-heavy set: left out, nothing would hold the fit to its floor); the capacity
+ * with the best pooled CV ratio, minus the same penalty for a site below CV_FLOOR, wins and is
+ * refitted on every set.
  *
  * --write rewrites src/search/fusion-fit.ts (the coefficients, the model's hash, the CV figures);
  * the README's figures come from `sgpt-search eval` afterwards, not from here (this interpolates
@@ -129,15 +132,22 @@ function ratios(sets: readonly SetRows[], c: readonly number[]): number[] {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The sets' questions pooled: summed nDCG@10 over summed BM25 nDCG@10, from each set's ratio `r[i]`. */
+function pooled(sets: readonly SetRows[], r: readonly number[]): number {
+  const weight = sets.map((set) => set.queries.length * set.bm25);
+  return r.reduce((a, x, i) => a + x * weight[i]!, 0) / weight.reduce((a, b) => a + b, 0);
+}
+
 /** Penalty for the sets (large enough to carry a floor) below `floor`. */
 const shortfall = (sets: readonly SetRows[], r: readonly number[], floor: number) =>
   r.reduce((a, x, i) => a + (sets[i]!.queries.length >= FLOOR_MIN_QUERIES ? Math.max(0, floor - x) : 0), 0);
 
-function objective(sets: readonly SetRows[], c: readonly number[], scale: readonly number[]): number {
-  const r = ratios(sets, c);
-  const below = shortfall(sets, r, FLOOR);
+/** The docs sites' pooled ratio, less the floor's penalty over every set and the ridge. */
+function objective(sites: readonly SetRows[], always: readonly SetRows[], c: readonly number[], scale: readonly number[]): number {
+  const r = ratios(sites, c);
+  const below = shortfall(sites, r, FLOOR) + shortfall(always, ratios(always, c), FLOOR);
   const ridge = c.slice(1).reduce((a, ci, i) => a + (ci * scale[i]!) ** 2, 0);
-  return mean(r) - 20 * below - RIDGE * ridge;
+  return pooled(sites, r) - 20 * below - RIDGE * ridge;
 }
 
 /** A small seeded PRNG (mulberry32) and Gaussian steps from it: the fit is reproducible. */
@@ -153,8 +163,8 @@ function gaussian(seed: number): () => number {
 }
 
 /** Random-restart hill climb over the bias and the used signals' standardised coefficients. */
-function fit(sets: readonly SetRows[], used: readonly FusionSignal[]): number[] {
-  const all = sets.flatMap((set) => set.queries);
+function fit(sites: readonly SetRows[], always: readonly SetRows[], used: readonly FusionSignal[]): number[] {
+  const all = [...sites, ...always].flatMap((set) => set.queries);
   const scale = FUSION_SIGNALS.map((_, i) => {
     const values = all.map((q) => q.signals[i]!);
     const m = mean(values);
@@ -169,10 +179,10 @@ function fit(sets: readonly SetRows[], used: readonly FusionSignal[]): number[] 
   const starts = [...GRID.slice(1, -1).map((w) => [Math.log(w / (1 - w)), ...FUSION_SIGNALS.map(() => 0)]), ...Array.from({ length: used.length > 0 ? 12 : 0 }, () => free.map((f) => (f ? 2 * normal() : 0)))];
   for (const start of starts) {
     let c = start.map((v, i) => (i === 0 ? v : v / scale[i - 1]!));
-    let s = objective(sets, c, scale);
+    let s = objective(sites, always, c, scale);
     for (let step = 1, it = 0; it < 240; it++) {
       const next = c.map((v, i) => (free[i] ? v + (step * normal()) / (i === 0 ? 1 : scale[i - 1]!) : 0));
-      const ns = objective(sets, next, scale);
+      const ns = objective(sites, always, next, scale);
       if (ns > s) [c, s] = [next, ns];
       if (it % 60 === 59) step /= 2;
     }
@@ -199,18 +209,18 @@ interface Capacity {
 
 /** Leave one site out: each site scored by a fit on the other sites and the `always` sets. */
 function crossValidate(sites: readonly SetRows[], always: readonly SetRows[], signals: readonly FusionSignal[]): Capacity {
-  return { signals, cv: sites.map((held, i) => ratios([held], fit([...sites.filter((_, j) => j !== i), ...always], signals))[0]!) };
+  return { signals, cv: sites.map((held, i) => ratios([held], fit(sites.filter((_, j) => j !== i), always, signals))[0]!) };
 }
 
-/** The capacity with the best CV mean, less the fit's penalty for a (large enough) site below CV_FLOOR. */
+/** The capacity with the best pooled CV ratio, less the fit's penalty for a (large enough) site below CV_FLOOR. */
 function choose(sites: readonly SetRows[], capacities: readonly Capacity[]): Capacity {
-  const score = (c: Capacity) => mean(c.cv) - 20 * shortfall(sites, c.cv, CV_FLOOR);
+  const score = (c: Capacity) => pooled(sites, c.cv) - 20 * shortfall(sites, c.cv, CV_FLOOR);
   return capacities.reduce((a, b) => (score(b) > score(a) ? b : a));
 }
 
 const round = (c: number) => Math.round(c * 1e4) / 1e4;
 
-function fitFile(command: string, model: string, modelHash: string, chosen: Capacity, coefficients: readonly number[], sets: readonly SetRows[], inSample: readonly number[]): string {
+function fitFile(command: string, model: string, modelHash: string, chosen: Capacity, cvPooled: number, coefficients: readonly number[], sets: readonly SetRows[], inSample: readonly number[]): string {
   const cv = (i: number) => (chosen.cv[i] === undefined ? 'always fitted' : `CV ${chosen.cv[i]!.toFixed(3)} ×`);
   const lines = sets.map((set, i) => ` *   ${set.name.padEnd(16)} ${String(set.queries.length).padStart(4)} queries  ${cv(i).padEnd(13)}  fit ${inSample[i]!.toFixed(3)} ×`);
   return `/**
@@ -219,9 +229,10 @@ function fitFile(command: string, model: string, modelHash: string, chosen: Capa
  *   ${command}
  *
  * Adaptive fusion's coefficients (bias, then FUSION_SIGNALS in order) for ${model}, fitted on
- * the development sets below, each set weighing the same (nDCG@10 relative to BM25, convex fusion
- * over the product's lists). Signals chosen by leave-one-site-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
- * CV mean over the sites ${mean(chosen.cv).toFixed(3)} ×, worst ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that site):
+ * the development sets below, each docs question weighing the same (the sites' nDCG@10 pooled,
+ * relative to their BM25; convex fusion over the product's lists; the other sets held to a floor).
+ * Signals chosen by leave-one-site-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
+ * CV pooled over the sites ${cvPooled.toFixed(3)} ×, worst site ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that site):
 ${lines.join('\n')}
  */
 export const FITTED_FUSION = {
@@ -271,23 +282,23 @@ async function main(): Promise<void> {
 
   const capacities = CAPACITIES.map((signals) => crossValidate(sites, always, signals));
   const chosen = choose(sites, capacities);
-  const coefficients = fit(sets, chosen.signals).map(round);
+  const coefficients = fit(sites, always, chosen.signals).map(round);
   const inSample = ratios(sets, coefficients);
 
   const line = (cells: Array<string | number>) => cells.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)).join('\t');
   console.log('leave-one-site-out CV (nDCG@10 / BM25 of each site, fitted without it)');
-  console.log(line(['signals', 'CV mean', 'CV worst', ...sites.map((s) => s.name)]));
-  for (const c of capacities) console.log(line([c.signals.join(',') || '(fixed share)', mean(c.cv), Math.min(...c.cv), ...c.cv]));
+  console.log(line(['signals', 'CV pooled', 'CV mean', 'CV worst', ...sites.map((s) => s.name)]));
+  for (const c of capacities) console.log(line([c.signals.join(',') || '(fixed share)', pooled(sites, c.cv), mean(c.cv), Math.min(...c.cv), ...c.cv]));
   console.log(`chosen: ${chosen.signals.join(',') || '(fixed share)'}\n`);
   console.log(line(['set', 'queries', 'bm25 nDCG@10', 'best fixed w (hindsight)', 'its ratio', 'CV', 'fit']));
   sets.forEach((set, i) => {
     const fixed = bestFixed(set);
     console.log(line([set.name, String(set.queries.length), set.bm25, fixed.w, fixed.ratio, chosen.cv[i] ?? '(always fitted)', inSample[i]!]));
   });
-  console.log(line(['mean over sets', '', '', '', mean(sets.map((s) => bestFixed(s).ratio)), `${mean(chosen.cv).toFixed(3)} (sites)`, mean(inSample)]));
+  console.log(line(['sites pooled', '', '', '', '', `${pooled(sites, chosen.cv).toFixed(3)}`, pooled(sites, inSample.slice(0, sites.length))]));
   console.log(`coefficients (bias, ${FUSION_SIGNALS.join(', ')}): ${JSON.stringify(coefficients)}`);
   if (values.json) {
-    const cv = capacities.map((c) => ({ signals: c.signals, mean: mean(c.cv), worst: Math.min(...c.cv), sites: Object.fromEntries(sites.map((s, i) => [s.name, c.cv[i]])) }));
+    const cv = capacities.map((c) => ({ signals: c.signals, pooled: pooled(sites, c.cv), mean: mean(c.cv), worst: Math.min(...c.cv), sites: Object.fromEntries(sites.map((s, i) => [s.name, c.cv[i]])) }));
     const perSet = sets.map((s, i) => ({ set: s.name, queries: s.queries.length, bm25: s.bm25, bestFixed: bestFixed(s), cv: chosen.cv[i], fit: inSample[i] }));
     await writeFile(values.json, JSON.stringify({ model, modelHash, signals: chosen.signals, coefficients, cv, sets: perSet }, null, 2));
   }
@@ -295,7 +306,7 @@ async function main(): Promise<void> {
     // The inputs only: where rows are kept and the JSON goes change nothing in the fit.
     const inputs = process.argv.slice(2).filter((arg, i, all) => !['--rows-dir', '--json'].includes(arg) && !['--rows-dir', '--json'].includes(all[i - 1]!));
     const command = `npx tsx scripts/fit-fusion.ts ${inputs.join(' ')}`;
-    await writeFile(FIT_FILE, fitFile(command, basename(model), modelHash, chosen, coefficients, sets, inSample));
+    await writeFile(FIT_FILE, fitFile(command, basename(model), modelHash, chosen, pooled(sites, chosen.cv), coefficients, sets, inSample));
     console.log(`wrote ${FIT_FILE.pathname}`);
   }
 }
