@@ -11,7 +11,7 @@ import { DiskRowStore } from '../index/disk-rows';
 import { gatherRows } from '../index/row-store';
 import { SiteIndexer } from '../index/site-indexer';
 import type { Collected } from '../index/collect-vectors';
-import { sectionTexts } from '../index/writer';
+import { sectionList } from '../index/writer';
 import { modelSource } from './default-model';
 import { checkInputs, formatBytes, openCache, readPages, type IndexRun } from './site-build';
 
@@ -32,7 +32,7 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
   const out = resolve(run.out);
   await checkInputs(run, out);
   const pages = await readPages(run, out);
-  const { texts, hashes } = await sectionTexts(pages);
+  const { texts, hashes } = sectionList(pages);
   const mine = shardSections(hashes, shard);
   const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
   try {
@@ -43,7 +43,7 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
     const store = await DiskRowStore.create(`${path}.${process.pid}.rows`, indexer.model.dims, run.rowBlock);
     let written: { collected: Collected; bytes: number };
     try {
-      const collected = await indexer.vectors(mine.map((s) => texts[s]!), mine.map((s) => hashes[s]!), {
+      const collected = await indexer.vectors(mine.map((s) => texts.at(s)!), mine.map((s) => hashes[s]!), {
         store,
         ...(cache === null ? {} : { known: cache }),
         batchSize: run.batchSize,

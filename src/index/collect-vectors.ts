@@ -49,8 +49,14 @@ export interface Collected {
   reused: number;
 }
 
+/** Texts by position: an array, or made on demand (a site build keeps no array of its sections' texts). */
+export interface TextList {
+  readonly length: number;
+  at(index: number): string | undefined;
+}
+
 export async function collectVectors(
-  texts: readonly string[],
+  texts: TextList,
   hashes: readonly string[],
   embedder: DocumentEmbedder,
   options: CollectOptions = {},
@@ -94,7 +100,7 @@ export async function collectVectors(
   let windowsDone = 0;
   for (let start = 0; start < firsts.length; start += EMBED_SLICE) {
     const slice = firsts.slice(start, start + EMBED_SLICE);
-    const fresh = await embedder.embed(slice.map((s) => texts[s]!), 'document', {
+    const fresh = await embedder.embed(slice.map((s) => texts.at(s)!), 'document', {
       batchSize: options.batchSize,
       signal: options.signal,
       onProgress: (done, _total, windows) => options.onProgress?.(start + done, firsts.length, { done: windowsDone + windows.done, total: windowsDone + windows.total }),

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { EmbedOptions } from '../embed/types';
-import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
+import { collectVectors, type DocumentEmbedder, type PreviousRows, type TextList } from './collect-vectors';
 import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
 import type { KnownVectors } from './vector-cache';
 import { Bm25Index, encodeHead } from '../search/bm25';
@@ -47,6 +47,7 @@ import {
 import type { IndexReader } from './reader';
 
 export type { DocumentEmbedder };
+
 
 
 export interface BuildOptions {
@@ -243,10 +244,10 @@ async function writeTexts(rests: readonly string[], dictionary: Uint8Array, add:
  * `langs`: each section's page `lang`, which picks its analysis (default: all English); `weights`:
  * each section's weight (default: all 1).
  */
-export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+export async function writeKeyword(texts: TextList, add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
   const languages = langs?.map(languageCode);
   await loadLanguages(languages ?? []);
-  const index = Bm25Index.build(texts, { languages, weights });
+  const index = Bm25Index.buildFrom(texts.length, (doc) => texts.at(doc)!, { languages, weights });
   const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
@@ -277,7 +278,8 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
 async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   if (embedder.dims !== model.dims || store.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims and the row store ${store.dims} but the model ref says ${model.dims}`);
-  const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
+  const sections = sectionList(pages);
+  const { hashes, langs } = sections;
   const sectionCount = hashes.length;
   const filters = pages.flatMap((page) => page.sections.map((section) => section.filters));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
@@ -290,7 +292,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
   const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().then((old) => asFullHashes(old, hashes), () => null) : null;
-  const collected = await collectVectors(texts, hashes, embedder, {
+  const collected = await collectVectors(sections.texts, hashes, embedder, {
     previous: previousRows(options.previous, model, previousHashes),
     known: options.known,
     store,
@@ -300,15 +302,13 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   });
   const { rowsOf } = collected;
   rowsOf.forEach((rows, s) => {
-    if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(texts[s]!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+    if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(sections.texts.at(s)!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
   });
-  texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
   // The keyword side first, so its working memory is freed before k-means gathers its sample.
   const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
   const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
-  const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
-  keywordTexts.length = 0;
+  const keywordRefs = await writeKeyword(sections.keywordTexts, add, langs, weights);
 
   // Row r of the index: window window[r] of section owner[r], its vector at store position position[r].
   const dims = model.dims;
@@ -405,21 +405,22 @@ function asFullHashes(previous: readonly string[], current: readonly string[]): 
   return previous.map((hash) => byPrefix.get(hash) ?? '');
 }
 
-/** Per section, in page order: the text the model embeds, the keyword text, and the text hash. */
-export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: string[]; keywordTexts: string[]; langs: string[]; hashes: string[] }> {
-  const texts: string[] = [];
-  const keywordTexts: string[] = [];
-  const langs: string[] = [];
-  for (const page of pages) {
-    for (const section of page.sections) {
-      texts.push(embeddingText(page.title, section.headingPath, section.text));
-      keywordTexts.push(keywordText(section));
-      langs.push(page.lang);
-    }
-  }
-  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
-  const hashes = texts.map(textHash);
-  return { texts, keywordTexts, langs, hashes };
+/**
+ * The site's sections in page order: what the model reads of each (`texts`) and what the keyword
+ * index reads (`keywordTexts`), made when asked (a build holds the pages, not two more copies of
+ * their text), each one's page language and text hash.
+ */
+export function sectionList(pages: readonly Page[]): { texts: TextList; keywordTexts: TextList; langs: string[]; hashes: string[] } {
+  const at = pages.flatMap((page) => page.sections.map((section) => ({ page, section })));
+  if (at.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
+  const list = (text: (entry: (typeof at)[number]) => string): TextList => ({ length: at.length, at: (s) => (at[s] === undefined ? undefined : text(at[s])) });
+  const texts = list(({ page, section }) => embeddingText(page.title, section.headingPath, section.text));
+  return {
+    texts,
+    keywordTexts: list(({ section }) => keywordText(section)),
+    langs: at.map(({ page }) => page.lang),
+    hashes: Array.from({ length: at.length }, (_, s) => textHash(texts.at(s)!)),
+  };
 }
 
 /** The start of the text, cut at a word boundary. */

@@ -367,6 +367,36 @@ function documentLanguages(count: number, codes: readonly string[] | undefined, 
   return { languages, docLanguages: languages.length > 1 ? docLanguages : null, analyzers };
 }
 
+/** (term id, doc, tf) triples appended in blocks of typed arrays: no copying as they grow. */
+class PostingTriples {
+  private static readonly BLOCK = 1 << 16;
+  private readonly blocks: Uint32Array[] = [];
+  private used = PostingTriples.BLOCK;
+
+  push(term: number, doc: number, tf: number): void {
+    if (this.used === PostingTriples.BLOCK) {
+      this.blocks.push(new Uint32Array(3 * PostingTriples.BLOCK));
+      this.used = 0;
+    }
+    const block = this.blocks[this.blocks.length - 1]!;
+    const at = 3 * this.used++;
+    block[at] = term;
+    block[at + 1] = doc;
+    block[at + 2] = tf;
+  }
+
+  /** Visits every triple in order; `release`: frees each block once visited (the last pass). */
+  each(visit: (term: number, doc: number, tf: number) => void, release = false): void {
+    const last = this.blocks.length - 1;
+    for (let b = 0; b <= last; b++) {
+      const block = this.blocks[b]!;
+      const count = b === last ? this.used : PostingTriples.BLOCK;
+      for (let i = 0; i < 3 * count; i += 3) visit(block[i]!, block[i + 1]!, block[i + 2]!);
+      if (release) this.blocks[b] = new Uint32Array(0);
+    }
+  }
+}
+
 export class Bm25Index {
   private readonly scorer: Scorer;
   private typoTable: TypoTable | null = null;
@@ -382,13 +412,24 @@ export class Bm25Index {
 
   /** Index `docs` (one string per document; callers join title and text). Document ids are positions. */
   static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
+    return Bm25Index.buildFrom(docs.length, (doc) => docs[doc]!, options);
+  }
+
+  /**
+   * Index `count` documents whose texts `textOf` makes one at a time (a site build keeps no array
+   * of them). The postings gather in flat typed arrays, (term, doc, tf) triples in document order,
+   * then a counting sort by term: a few bytes a posting, where a list per term cost tens.
+   */
+  static buildFrom(count: number, textOf: (doc: number) => string, options: Bm25BuildOptions = {}): Bm25Index {
     const params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
     const analyzer: AnalyzerOptions = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
-    const { languages, docLanguages, analyzers } = documentLanguages(docs.length, options.languages, analyzer);
-    const postings = new Map<string, { docs: number[]; tfs: number[] }>();
+    const { languages, docLanguages, analyzers } = documentLanguages(count, options.languages, analyzer);
+    const termIds = new Map<string, number>();
+    const triples = new PostingTriples();
     const wordDocs = new Map<string, number>();
-    const docLengths = new Uint32Array(docs.length);
-    docs.forEach((text, doc) => {
+    const docLengths = new Uint32Array(count);
+    for (let doc = 0; doc < count; doc++) {
+      const text = textOf(doc);
       if (typeof text !== 'string') {
         throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
       }
@@ -398,23 +439,28 @@ export class Bm25Index {
       for (const word of new Set(words)) wordDocs.set(word, (wordDocs.get(word) ?? 0) + 1);
       docLengths[doc] = terms.length;
       for (const [term, tf] of counts) {
-        let list = postings.get(term);
-        if (list === undefined) postings.set(term, (list = { docs: [], tfs: [] }));
-        list.docs.push(doc);
-        list.tfs.push(tf);
+        let id = termIds.get(term);
+        if (id === undefined) termIds.set(term, (id = termIds.size));
+        triples.push(id, doc, tf);
       }
-    });
-    const terms = [...postings.keys()].sort(compareStrings);
+    }
+    const terms = [...termIds.keys()].sort(compareStrings);
+    const rank = new Uint32Array(terms.length); // first-seen id -> sorted position
+    terms.forEach((term, position) => (rank[termIds.get(term)!] = position));
+    termIds.clear();
     const offsets = new Uint32Array(terms.length + 1);
-    terms.forEach((term, id) => (offsets[id + 1] = offsets[id]! + postings.get(term)!.docs.length));
+    triples.each((id) => offsets[rank[id]! + 1]!++);
+    for (let t = 0; t < terms.length; t++) offsets[t + 1]! += offsets[t]!;
     const postDocs = new Uint32Array(offsets[terms.length]!);
     const postTfs = new Uint32Array(postDocs.length);
-    terms.forEach((term, id) => {
-      const list = postings.get(term)!;
-      postDocs.set(list.docs, offsets[id]);
-      postTfs.set(list.tfs, offsets[id]);
-    });
-    const docWeights = documentWeights(docs.length, options.weights);
+    const fill = offsets.slice(0, terms.length);
+    // Triples come in document order, so each term's doc ids land ascending.
+    triples.each((id, doc, tf) => {
+      const at = fill[rank[id]!]!++;
+      postDocs[at] = doc;
+      postTfs[at] = tf;
+    }, true);
+    const docWeights = documentWeights(count, options.weights);
     const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages, docWeights };
     return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
   }
