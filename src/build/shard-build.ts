@@ -11,7 +11,8 @@ import { DiskRowStore } from '../index/disk-rows';
 import { gatherRows } from '../index/row-store';
 import { SiteIndexer } from '../index/site-indexer';
 import type { Collected } from '../index/collect-vectors';
-import { sectionList } from '../index/writer';
+import { embeddingTexts, sectionInfo } from '../index/page-source';
+import { textHash } from '../index/writer';
 import { modelSource } from './default-model';
 import { checkInputs, formatBytes, openCache, readPages, type IndexRun } from './site-build';
 
@@ -32,7 +33,7 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
   const out = resolve(run.out);
   await checkInputs(run, out);
   const pages = await readPages(run, out);
-  const { texts, hashes } = sectionList(pages);
+  const { hashes } = await sectionInfo(pages, textHash);
   const mine = shardSections(hashes, shard);
   const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
   try {
@@ -43,7 +44,7 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
     const store = await DiskRowStore.create(`${path}.${process.pid}.rows`, indexer.model.dims, run.rowBlock);
     let written: { collected: Collected; bytes: number };
     try {
-      const collected = await indexer.vectors(mine.map((s) => texts.at(s)!), mine.map((s) => hashes[s]!), {
+      const collected = await indexer.vectors(await embeddingTexts(pages)(mine), mine.map((s) => hashes[s]!), {
         store,
         ...(cache === null ? {} : { known: cache }),
         batchSize: run.batchSize,

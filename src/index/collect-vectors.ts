@@ -49,14 +49,19 @@ export interface Collected {
   reused: number;
 }
 
-/** Texts by position: an array, or made on demand (a site build keeps no array of its sections' texts). */
-export interface TextList {
-  readonly length: number;
-  at(index: number): string | undefined;
+/**
+ * The texts at some positions, asked for in ascending order within and across calls: a site build
+ * reads them from its pages when they are to be embedded (./page-source), keeping no array of them.
+ */
+export type TextSource = (positions: readonly number[]) => Promise<string[]>;
+
+/** The TextSource of texts held in an array. */
+export function textsIn(texts: readonly string[]): TextSource {
+  return async (positions) => positions.map((p) => texts[p]!);
 }
 
 export async function collectVectors(
-  texts: TextList,
+  texts: TextSource,
   hashes: readonly string[],
   embedder: DocumentEmbedder,
   options: CollectOptions = {},
@@ -100,7 +105,7 @@ export async function collectVectors(
   let windowsDone = 0;
   for (let start = 0; start < firsts.length; start += EMBED_SLICE) {
     const slice = firsts.slice(start, start + EMBED_SLICE);
-    const fresh = await embedder.embed(slice.map((s) => texts.at(s)!), 'document', {
+    const fresh = await embedder.embed(await texts(slice), 'document', {
       batchSize: options.batchSize,
       signal: options.signal,
       onProgress: (done, _total, windows) => options.onProgress?.(start + done, firsts.length, { done: windowsDone + windows.done, total: windowsDone + windows.total }),

@@ -9,14 +9,14 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { EmbedOptions } from '../embed/types';
-import { collectVectors, type DocumentEmbedder, type PreviousRows, type TextList } from './collect-vectors';
+import { collectVectors, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
+import { embeddingTexts, keywordTexts, pagesOf, sectionInfo, type PageInput } from './page-source';
 import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
 import type { KnownVectors } from './vector-cache';
-import { Bm25Index, encodeHead } from '../search/bm25';
+import { Bm25Builder, encodeHead } from '../search/bm25';
 import { languageCode, loadLanguages } from '../search/languages';
 import { encodeTypoHead, splitTypoGroups } from '../search/typos';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
-import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
@@ -40,13 +40,13 @@ import {
   type FileRef,
   type Manifest,
   type ModelRef,
-  type SectionTable,
   type TextFile,
   type ShardRef,
 } from './format';
 import type { IndexReader } from './reader';
 
 export type { DocumentEmbedder };
+
 
 
 
@@ -182,16 +182,28 @@ export async function indexFile(stem: string, ext: string, content: Uint8Array, 
   return { ref: await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes), bytes };
 }
 
-/** What a result shows of each section, in buckets of consecutive sections, and the table of buckets. */
-export async function writeSections(pages: readonly Page[], excerptChars: number, add: AddFile): Promise<FileRef> {
-  const rows = pages.flatMap((page, index) => page.sections.map((section) => ({ index, page, section })));
-  const table: SectionTable['buckets'] = [];
+/** What a result shows of each section, in buckets of consecutive sections, and the table of buckets; the pages are read once, in order. */
+export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>, excerptChars: number, add: AddFile): Promise<FileRef> {
+  const table: Array<{ name: string; bytes: number; count: number }> = [];
   let texts = 0;
-  for (let first = 0; first < rows.length; ) {
-    const bucket: BucketFile = { pages: [], sections: [] };
-    let bytes = 0;
-    while (first < rows.length && (bucket.sections.length === 0 || bytes < SECTION_BUCKET_BYTES)) {
-      const { index, page, section } = rows[first++]!;
+  let bucket: BucketFile = { pages: [], sections: [] };
+  let bucketTexts: string[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    const openings = bucket.sections.map((entry) => entry.excerpt);
+    const rests = bucketTexts.map((text, i) => text.slice(textOpening(openings[i]!).length));
+    bucket.texts = await writeTexts(rests, textDictionary(openings), add, texts);
+    texts += bucket.texts.filter((file) => file.name !== undefined).length;
+    const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
+    table.push({ name: ref.name, bytes: ref.bytes, count: bucket.sections.length });
+    bucket = { pages: [], sections: [] };
+    bucketTexts = [];
+    bytes = 0;
+  };
+  let index = 0;
+  for await (const page of pages) {
+    for (const section of page.sections) {
+      if (bucket.sections.length > 0 && bytes >= SECTION_BUCKET_BYTES) await flush();
       if (bucket.pages.at(-1)?.index !== index) {
         bucket.pages.push({ index, url: page.url, title: page.title });
         bytes += page.url.length + page.title.length;
@@ -200,16 +212,13 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
       const ownTitle = path.length > 0 && path[path.length - 1] === section.title;
       const entry = { page: index, anchor: section.anchor, title: section.title, ...(ownTitle ? { up: path.slice(0, -1) } : { path }), excerpt: excerpt(section.text, excerptChars) };
       bucket.sections.push(entry);
+      bucketTexts.push(section.text);
       bytes += entry.anchor.length + entry.title.length + path.join('').length + entry.excerpt.length + 40;
     }
-    const openings = bucket.sections.map((entry) => entry.excerpt);
-    const rests = rows.slice(first - bucket.sections.length, first).map((row, i) => row.section.text.slice(textOpening(openings[i]!).length));
-    bucket.texts = await writeTexts(rests, textDictionary(openings), add, texts);
-    texts += bucket.texts.filter((file) => file.name !== undefined).length;
-    const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
-    table.push({ name: ref.name, bytes: ref.bytes, first: first - bucket.sections.length, count: bucket.sections.length });
+    index++;
   }
-  return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
+  if (bucket.sections.length > 0) await flush();
+  return add('sections', 'json', encodeJson({ buckets: table }), true);
 }
 
 /**
@@ -244,10 +253,12 @@ async function writeTexts(rests: readonly string[], dictionary: Uint8Array, add:
  * `langs`: each section's page `lang`, which picks its analysis (default: all English); `weights`:
  * each section's weight (default: all 1).
  */
-export async function writeKeyword(texts: TextList, add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+export async function writeKeyword(texts: Iterable<string> | AsyncIterable<string>, add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
   const languages = langs?.map(languageCode);
   await loadLanguages(languages ?? []);
-  const index = Bm25Index.buildFrom(texts.length, (doc) => texts.at(doc)!, { languages, weights });
+  const builder = new Bm25Builder({ languages, weights });
+  for await (const text of texts) builder.add(text);
+  const index = builder.finish();
   const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
@@ -265,7 +276,7 @@ export async function writeKeyword(texts: TextList, add: AddFile, langs?: readon
   };
 }
 
-export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
+export async function buildIndex(pages: PageInput, embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   const store = options.store ?? new MemoryRowStore(model.dims);
   try {
@@ -275,13 +286,12 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   }
 }
 
-async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
+async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   if (embedder.dims !== model.dims || store.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims and the row store ${store.dims} but the model ref says ${model.dims}`);
-  const sections = sectionList(pages);
-  const { hashes, langs } = sections;
+  // A pass over the pages for what each section needs later; their texts are read again when needed.
+  const { pages: pageCount, hashes, langs, weights, filters } = await sectionInfo(pages, textHash);
   const sectionCount = hashes.length;
-  const filters = pages.flatMap((page) => page.sections.map((section) => section.filters));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const emit = options.emit ?? (async (name: string, bytes: Uint8Array) => void files.push({ name, bytes }));
   const add: AddFile = async (...file) => {
@@ -292,7 +302,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
 
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
   const previousHashes = sameModel(options.previous, model) ? await options.previous.textHashes().then((old) => asFullHashes(old, hashes), () => null) : null;
-  const collected = await collectVectors(sections.texts, hashes, embedder, {
+  const collected = await collectVectors(embeddingTexts(pages), hashes, embedder, {
     previous: previousRows(options.previous, model, previousHashes),
     known: options.known,
     store,
@@ -301,14 +311,15 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     signal: options.signal,
   });
   const { rowsOf } = collected;
-  rowsOf.forEach((rows, s) => {
-    if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(sections.texts.at(s)!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
-  });
+  const long = rowsOf.findIndex((rows) => rows.length > MAX_WINDOWS);
+  if (long >= 0) {
+    const [text] = await embeddingTexts(pages)([long]);
+    throw new SgptError('INPUT_INVALID', `section ${long} (${JSON.stringify(text!.slice(0, 60))}…) makes ${rowsOf[long]!.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+  }
   // The keyword side first, so its working memory is freed before k-means gathers its sample.
-  const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
+  const sectionsRef = await writeSections(pagesOf(pages), options.excerptChars ?? 240, add);
   const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
-  const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
-  const keywordRefs = await writeKeyword(sections.keywordTexts, add, langs, weights);
+  const keywordRefs = await writeKeyword(keywordTexts(pages), add, langs, weights);
 
   // Row r of the index: window window[r] of section owner[r], its vector at store position position[r].
   const dims = model.dims;
@@ -352,7 +363,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     built: new Date().toISOString(),
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
-    counts: { pages: pages.length, sections: sectionCount, vectors: rowCount },
+    counts: { pages: pageCount, sections: sectionCount, vectors: rowCount },
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, shardCount)),
     sections: sectionsRef,
@@ -392,7 +403,8 @@ function shardMembers(assignment: Int32Array, shardCount: number): Int32Array[] 
 /** A section's text hash: the first 32 hex digits of the sha256 of the text the model embeds (the cache's key; the index keeps its first 16). */
 export function textHash(embedded: string): string {
   // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
-  return createHash('sha256').update(embedded).digest('hex').slice(0, 32);
+  // Only the first 16 bytes made hex: a slice of the full hex string would keep all 64 characters alive.
+  return createHash('sha256').update(embedded).digest().toString('hex', 0, 16);
 }
 
 /**
@@ -403,24 +415,6 @@ function asFullHashes(previous: readonly string[], current: readonly string[]): 
   if (previous.every((hash) => hash.length === 32)) return [...previous];
   const byPrefix = new Map(current.map((hash) => [hash.slice(0, 2 * TEXT_HASH_BYTES), hash]));
   return previous.map((hash) => byPrefix.get(hash) ?? '');
-}
-
-/**
- * The site's sections in page order: what the model reads of each (`texts`) and what the keyword
- * index reads (`keywordTexts`), made when asked (a build holds the pages, not two more copies of
- * their text), each one's page language and text hash.
- */
-export function sectionList(pages: readonly Page[]): { texts: TextList; keywordTexts: TextList; langs: string[]; hashes: string[] } {
-  const at = pages.flatMap((page) => page.sections.map((section) => ({ page, section })));
-  if (at.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
-  const list = (text: (entry: (typeof at)[number]) => string): TextList => ({ length: at.length, at: (s) => (at[s] === undefined ? undefined : text(at[s])) });
-  const texts = list(({ page, section }) => embeddingText(page.title, section.headingPath, section.text));
-  return {
-    texts,
-    keywordTexts: list(({ section }) => keywordText(section)),
-    langs: at.map(({ page }) => page.lang),
-    hashes: Array.from({ length: at.length }, (_, s) => textHash(texts.at(s)!)),
-  };
 }
 
 /** The start of the text, cut at a word boundary. */

@@ -352,10 +352,9 @@ export interface Bm25Split {
 const MAX_LANGUAGES = 255;
 
 /** The distinct languages of the documents, each document's position among them, and each language's analysis. */
-function documentLanguages(count: number, codes: readonly string[] | undefined, english: AnalyzerOptions) {
-  if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
+function documentLanguages(codes: readonly string[] | undefined, english: AnalyzerOptions) {
   const languages: string[] = [];
-  const docLanguages = new Uint8Array(count);
+  const docLanguages = new Uint8Array(codes?.length ?? 0);
   (codes ?? []).forEach((code, doc) => {
     let at = languages.indexOf(code);
     if (at < 0) at = languages.push(code) - 1;
@@ -397,53 +396,52 @@ class PostingTriples {
   }
 }
 
-export class Bm25Index {
-  private readonly scorer: Scorer;
-  private typoTable: TypoTable | null = null;
+/**
+ * Builds a Bm25Index a document at a time (a site build streams its sections' texts; it keeps no
+ * array of them). The postings gather in flat typed arrays, (term, doc, tf) triples in document
+ * order, then a counting sort by term: a few bytes a posting, where a list per term cost tens.
+ */
+export class Bm25Builder {
+  private readonly params: Bm25Params;
+  private readonly analyzer: AnalyzerOptions;
+  private readonly languages: ReturnType<typeof documentLanguages>;
+  private readonly termIds = new Map<string, number>();
+  private readonly triples = new PostingTriples();
+  private readonly wordDocs = new Map<string, number>();
+  private readonly docLengths: number[] = [];
 
-  private constructor(
-    stats: Bm25Stats,
-    private readonly table: TermTable,
-    /** The index's words (before stemming) and the documents holding each: typo correction's vocabulary. */
-    private readonly wordDocs: ReadonlyMap<string, number>,
-  ) {
-    this.scorer = new Scorer(stats);
+  constructor(private readonly options: Bm25BuildOptions = {}) {
+    this.params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
+    this.analyzer = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
+    this.languages = documentLanguages(options.languages, this.analyzer);
   }
 
-  /** Index `docs` (one string per document; callers join title and text). Document ids are positions. */
-  static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
-    return Bm25Index.buildFrom(docs.length, (doc) => docs[doc]!, options);
-  }
-
-  /**
-   * Index `count` documents whose texts `textOf` makes one at a time (a site build keeps no array
-   * of them). The postings gather in flat typed arrays, (term, doc, tf) triples in document order,
-   * then a counting sort by term: a few bytes a posting, where a list per term cost tens.
-   */
-  static buildFrom(count: number, textOf: (doc: number) => string, options: Bm25BuildOptions = {}): Bm25Index {
-    const params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
-    const analyzer: AnalyzerOptions = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
-    const { languages, docLanguages, analyzers } = documentLanguages(count, options.languages, analyzer);
-    const termIds = new Map<string, number>();
-    const triples = new PostingTriples();
-    const wordDocs = new Map<string, number>();
-    const docLengths = new Uint32Array(count);
-    for (let doc = 0; doc < count; doc++) {
-      const text = textOf(doc);
-      if (typeof text !== 'string') {
-        throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
-      }
-      const counts = new Map<string, number>();
-      const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
-      for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
-      for (const word of new Set(words)) wordDocs.set(word, (wordDocs.get(word) ?? 0) + 1);
-      docLengths[doc] = terms.length;
-      for (const [term, tf] of counts) {
-        let id = termIds.get(term);
-        if (id === undefined) termIds.set(term, (id = termIds.size));
-        triples.push(id, doc, tf);
-      }
+  /** The next document (its id is its position). */
+  add(text: string): void {
+    const doc = this.docLengths.length;
+    if (typeof text !== 'string') {
+      throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
     }
+    const { analyzers, docLanguages } = this.languages;
+    const counts = new Map<string, number>();
+    const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
+    for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+    for (const word of new Set(words)) this.wordDocs.set(word, (this.wordDocs.get(word) ?? 0) + 1);
+    this.docLengths.push(terms.length);
+    for (const [term, tf] of counts) {
+      let id = this.termIds.get(term);
+      if (id === undefined) this.termIds.set(term, (id = this.termIds.size));
+      this.triples.push(id, doc, tf);
+    }
+  }
+
+  /** The index of the documents added (the builder is spent). */
+  finish(): Bm25Index {
+    const { params, analyzer, termIds, triples, wordDocs, docLengths } = this;
+    const count = docLengths.length;
+    const codes = this.options.languages;
+    if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
+    const { languages, docLanguages } = this.languages;
     const terms = [...termIds.keys()].sort(compareStrings);
     const rank = new Uint32Array(terms.length); // first-seen id -> sorted position
     terms.forEach((term, position) => (rank[termIds.get(term)!] = position));
@@ -460,9 +458,35 @@ export class Bm25Index {
       postDocs[at] = doc;
       postTfs[at] = tf;
     }, true);
-    const docWeights = documentWeights(count, options.weights);
-    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages, docWeights };
-    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
+    const docWeights = documentWeights(count, this.options.weights);
+    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths: Uint32Array.from(docLengths), languages, docLanguages, docWeights };
+    return Bm25Index.assemble(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
+  }
+}
+
+export class Bm25Index {
+  private readonly scorer: Scorer;
+  private typoTable: TypoTable | null = null;
+
+  private constructor(
+    stats: Bm25Stats,
+    private readonly table: TermTable,
+    /** The index's words (before stemming) and the documents holding each: typo correction's vocabulary. */
+    private readonly wordDocs: ReadonlyMap<string, number>,
+  ) {
+    this.scorer = new Scorer(stats);
+  }
+
+  /** The index a Bm25Builder made. */
+  static assemble(stats: Bm25Stats, table: TermTable, wordDocs: ReadonlyMap<string, number>): Bm25Index {
+    return new Bm25Index(stats, table, wordDocs);
+  }
+
+  /** Index `docs` (one string per document; callers join title and text). Document ids are positions. */
+  static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
+    const builder = new Bm25Builder(options);
+    for (const doc of docs) builder.add(doc);
+    return builder.finish();
   }
 
   /** The typo table's groups (src/search/typos), for shipping. */
