@@ -366,31 +366,46 @@ function documentLanguages(codes: readonly string[] | undefined, english: Analyz
   return { languages, docLanguages: languages.length > 1 ? docLanguages : null, analyzers };
 }
 
-/** (term id, doc, tf) triples appended in blocks of typed arrays: no copying as they grow. */
-class PostingTriples {
+/**
+ * Each document's (term id, tf) pairs, documents in order, appended in blocks of typed arrays: no
+ * copying as they grow, and 8 bytes a posting (the doc id is implied by the order).
+ */
+class PostingLog {
   private static readonly BLOCK = 1 << 16;
   private readonly blocks: Uint32Array[] = [];
-  private used = PostingTriples.BLOCK;
+  private used = PostingLog.BLOCK;
+  /** Per document, its pairs. */
+  private readonly perDoc: number[] = [];
 
-  push(term: number, doc: number, tf: number): void {
-    if (this.used === PostingTriples.BLOCK) {
-      this.blocks.push(new Uint32Array(3 * PostingTriples.BLOCK));
-      this.used = 0;
+  /** The next document's pairs. */
+  add(pairs: Iterable<[number, number]>): void {
+    let count = 0;
+    for (const [term, tf] of pairs) {
+      if (this.used === PostingLog.BLOCK) {
+        this.blocks.push(new Uint32Array(2 * PostingLog.BLOCK));
+        this.used = 0;
+      }
+      const block = this.blocks[this.blocks.length - 1]!;
+      block[2 * this.used] = term;
+      block[2 * this.used++ + 1] = tf;
+      count++;
     }
-    const block = this.blocks[this.blocks.length - 1]!;
-    const at = 3 * this.used++;
-    block[at] = term;
-    block[at + 1] = doc;
-    block[at + 2] = tf;
+    this.perDoc.push(count);
   }
 
-  /** Visits every triple in order; `release`: frees each block once visited (the last pass). */
+  /** Visits every posting in document order; `release`: frees each block once visited (the last pass). */
   each(visit: (term: number, doc: number, tf: number) => void, release = false): void {
+    let doc = 0;
+    let left = this.perDoc[0] ?? 0;
     const last = this.blocks.length - 1;
     for (let b = 0; b <= last; b++) {
       const block = this.blocks[b]!;
-      const count = b === last ? this.used : PostingTriples.BLOCK;
-      for (let i = 0; i < 3 * count; i += 3) visit(block[i]!, block[i + 1]!, block[i + 2]!);
+      const count = b === last ? this.used : PostingLog.BLOCK;
+      for (let i = 0; i < count; i++) {
+        while (left === 0) left = this.perDoc[++doc]!;
+        visit(block[2 * i]!, doc, block[2 * i + 1]!);
+        left--;
+      }
       if (release) this.blocks[b] = new Uint32Array(0);
     }
   }
@@ -398,15 +413,15 @@ class PostingTriples {
 
 /**
  * Builds a Bm25Index a document at a time (a site build streams its sections' texts; it keeps no
- * array of them). The postings gather in flat typed arrays, (term, doc, tf) triples in document
- * order, then a counting sort by term: a few bytes a posting, where a list per term cost tens.
+ * array of them). The postings gather in flat typed arrays (PostingLog), then a counting sort by
+ * term: a few bytes a posting, where a list per term cost tens.
  */
 export class Bm25Builder {
   private readonly params: Bm25Params;
   private readonly analyzer: AnalyzerOptions;
   private readonly languages: ReturnType<typeof documentLanguages>;
   private readonly termIds = new Map<string, number>();
-  private readonly triples = new PostingTriples();
+  private readonly postings = new PostingLog();
   private readonly wordDocs = new Map<string, number>();
   private readonly docLengths: number[] = [];
 
@@ -428,16 +443,17 @@ export class Bm25Builder {
     for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
     for (const word of new Set(words)) this.wordDocs.set(word, (this.wordDocs.get(word) ?? 0) + 1);
     this.docLengths.push(terms.length);
-    for (const [term, tf] of counts) {
-      let id = this.termIds.get(term);
-      if (id === undefined) this.termIds.set(term, (id = this.termIds.size));
-      this.triples.push(id, doc, tf);
-    }
+    const ids = this.termIds;
+    this.postings.add(Array.from(counts, ([term, tf]): [number, number] => {
+      let id = ids.get(term);
+      if (id === undefined) ids.set(term, (id = ids.size));
+      return [id, tf];
+    }));
   }
 
   /** The index of the documents added (the builder is spent). */
   finish(): Bm25Index {
-    const { params, analyzer, termIds, triples, wordDocs, docLengths } = this;
+    const { params, analyzer, termIds, postings, wordDocs, docLengths } = this;
     const count = docLengths.length;
     const codes = this.options.languages;
     if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
@@ -447,13 +463,13 @@ export class Bm25Builder {
     terms.forEach((term, position) => (rank[termIds.get(term)!] = position));
     termIds.clear();
     const offsets = new Uint32Array(terms.length + 1);
-    triples.each((id) => offsets[rank[id]! + 1]!++);
+    postings.each((id) => offsets[rank[id]! + 1]!++);
     for (let t = 0; t < terms.length; t++) offsets[t + 1]! += offsets[t]!;
     const postDocs = new Uint32Array(offsets[terms.length]!);
     const postTfs = new Uint32Array(postDocs.length);
     const fill = offsets.slice(0, terms.length);
-    // Triples come in document order, so each term's doc ids land ascending.
-    triples.each((id, doc, tf) => {
+    // Postings come in document order, so each term's doc ids land ascending.
+    postings.each((id, doc, tf) => {
       const at = fill[rank[id]!]!++;
       postDocs[at] = doc;
       postTfs[at] = tf;
