@@ -316,11 +316,6 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
     const [text] = await embeddingTexts(pages)([long]);
     throw new SgptError('INPUT_INVALID', `section ${long} (${JSON.stringify(text!.slice(0, 60))}…) makes ${rowsOf[long]!.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
   }
-  // The keyword side first, so its working memory is freed before k-means gathers its sample.
-  const sectionsRef = await writeSections(pagesOf(pages), options.excerptChars ?? 240, add);
-  const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
-  const keywordRefs = await writeKeyword(keywordTexts(pages), add, langs, weights);
-
   // Row r of the index: window window[r] of section owner[r], its vector at store position position[r].
   const dims = model.dims;
   const rowCount = rowsOf.reduce((sum, rows) => sum + rows.length, 0);
@@ -356,6 +351,11 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
   }
   const centroidsRef = shardCount > 1 ? await add('centroids', 'bin', encodeCentroids(centroids, shardCount, dims), true) : null;
   const filtersRef = await writeFilters(filters, shardsOf, add);
+  // The keyword side after the shards: its many small allocations collect k-means' sample, where
+  // a sample gathered after the keyword index stacked on that index's uncollected arrays.
+  const sectionsRef = await writeSections(pagesOf(pages), options.excerptChars ?? 240, add);
+  const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
+  const keywordRefs = await writeKeyword(keywordTexts(pages), add, langs, weights);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,
