@@ -17,16 +17,17 @@ export interface ShardAssignment {
 }
 
 /**
- * Rows k-means trains on, about, once a site is big enough: with k ≈ √rows for big sites, 256 per
- * cluster (Faiss' default) made the sample nearly every row, the build's largest allocation (float32,
- * rows × dims) and most of its time. 64 per cluster is still well above the 39 below which Faiss
- * warns; the sample then grows as √rows. Sites up to this many rows train on all of them, as before.
+ * Rows k-means trains on at most while each shard still gets 39 (below which Faiss warns that
+ * k-means lacks points): with k ≈ √rows on big sites, 256 per shard (Faiss' default) made the
+ * sample nearly every row, the build's largest allocation (float32, rows × dims) and most of its
+ * time. Sites up to this many rows train on all of them, as before; up to k = 420 shards (~176k
+ * rows) the sample stays this size, then grows as 39·√rows.
  */
 const SAMPLE_ROWS = 16_384;
 
-/** Training points per cluster: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under 64. */
+/** Training points per shard: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under 39. */
 function samplePerClusterFor(k: number): number {
-  return Math.max(64, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
+  return Math.max(39, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
 }
 
 /**
