@@ -20,8 +20,8 @@ export interface ShardAssignment {
  * Rows k-means trains on at most while each shard still gets 39 (below which Faiss warns that
  * k-means lacks points): with k ≈ √rows on big sites, 256 per shard (Faiss' default) made the
  * sample nearly every row, the build's largest allocation (float32, rows × dims) and most of its
- * time. Sites up to this many rows train on all of them, as before; up to k = 420 shards (~176k
- * rows) the sample stays this size, then grows as 39·√rows.
+ * time. Sites up to about this many rows train on all of them, as before; up to k = 420 shards
+ * (~176k rows) the sample stays this size, then grows as 39·√rows.
  */
 const SAMPLE_ROWS = 16_384;
 
