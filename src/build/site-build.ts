@@ -149,11 +149,15 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   await checkInputs(run, out);
   if (run.runtime) checkRuntime();
   if (run.shipModel) checkShippableModel(source);
+  // The first page before the output folder is touched: an unreadable site or records file fails with nothing written.
+  const extracted = eachPage(run, out);
+  const first = await extracted.next();
   const target = await OutputDir.open(out);
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
   const pages = await target.pageFile();
   try {
-    for await (const page of eachPage(run, out)) await pages.append(page);
+    if (!first.done) await pages.append(first.value);
+    for await (const page of extracted) await pages.append(page);
     return await buildPages(run, source, target, pages, started);
   } finally {
     await pages.close();

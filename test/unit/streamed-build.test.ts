@@ -228,6 +228,12 @@ describe('streamed index build', () => {
     });
   });
 
+  it('a site that cannot be read fails before the output folder (where the pages would spill) is made', async () => {
+    const out = join(work, 'never-made');
+    await expect(buildSiteIndex({ site: join(work, 'no-such-site'), out })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('the CLI build (vectors on disk, files put in place as made) equals itself with one vector held at a time, on the real model', async () => {
     const run = { site: 'test/fixtures/site', shards: 3 };
     await buildSiteIndex({ ...run, out: join(work, 'cli') });
