@@ -125,6 +125,24 @@ async function* eachPage(run: IndexRun, out: string): AsyncGenerator<Page> {
   for (const page of records) yield withPathFilters(page, rules);
 }
 
+/**
+ * The pages a build indexes (eachPage), spilled to the file `open` makes once the first page is
+ * read: an unreadable site or records file fails with nothing written. The caller closes it.
+ */
+export async function spillPages(run: IndexRun, out: string, open: () => Promise<DiskPages>): Promise<DiskPages> {
+  const extracted = eachPage(run, out);
+  const first = await extracted.next();
+  const pages = await open();
+  try {
+    if (!first.done) await pages.append(first.value);
+    for await (const page of extracted) await pages.append(page);
+    return pages;
+  } catch (error) {
+    await pages.close();
+    throw error;
+  }
+}
+
 /** The pages a build indexes (eachPage), all in memory. */
 export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
   const pages: Page[] = [];
@@ -149,16 +167,11 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   await checkInputs(run, out);
   if (run.runtime) checkRuntime();
   if (run.shipModel) checkShippableModel(source);
-  // The first page before the output folder is touched: an unreadable site or records file fails with nothing written.
-  const extracted = eachPage(run, out);
-  const first = await extracted.next();
-  const target = await OutputDir.open(out);
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
-  const pages = await target.pageFile();
+  let target: OutputDir | undefined;
+  const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile());
   try {
-    if (!first.done) await pages.append(first.value);
-    for await (const page of extracted) await pages.append(page);
-    return await buildPages(run, source, target, pages, started);
+    return await buildPages(run, source, target!, pages, started);
   } finally {
     await pages.close();
   }

@@ -55,11 +55,6 @@ export interface Collected {
  */
 export type TextSource = (positions: readonly number[]) => Promise<string[]>;
 
-/** The TextSource of texts held in an array. */
-export function textsIn(texts: readonly string[]): TextSource {
-  return async (positions) => positions.map((p) => texts[p]!);
-}
-
 export async function collectVectors(
   texts: TextSource,
   hashes: readonly string[],

@@ -7,7 +7,7 @@ import { Embedder } from '../embed/embedder';
 import { documentSessions } from '../embed/node-sessions';
 import type { Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
-import { collectVectors, textsIn, type CollectOptions, type Collected, type DocumentEmbedder } from './collect-vectors';
+import { collectVectors, type CollectOptions, type TextSource, type Collected, type DocumentEmbedder } from './collect-vectors';
 import type { ModelRef } from './format';
 import { modelRef } from './model-ref';
 import type { PageInput } from './page-source';
@@ -74,8 +74,8 @@ export class SiteIndexer {
   }
 
   /** The vectors of some texts (their hashes alongside), for a shard build. */
-  vectors(texts: readonly string[], hashes: readonly string[], options: CollectOptions = {}): Promise<Collected> {
-    return collectVectors(textsIn(texts), hashes, this.embedder, options);
+  vectors(texts: TextSource, hashes: readonly string[], options: CollectOptions = {}): Promise<Collected> {
+    return collectVectors(texts, hashes, this.embedder, options);
   }
 
   dispose(): Promise<void> {
