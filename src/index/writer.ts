@@ -3,7 +3,9 @@
  * whose text, model and mode are unchanged since the previous build), quantises to int8, splits
  * the vectors into IVF shards, builds the keyword index, and hands each file to `emit` as it is
  * made (or keeps them), the manifest last. The vectors wait in a RowStore (./row-store), which the
- * caller may put on disk: then the build holds a block of vectors at a time, not all of them.
+ * caller may put on disk: then the build holds a block of vectors at a time, not all of them;
+ * the pages are read in passes (./page-source), from a temporary file when the caller spilled
+ * them there, so it holds a page of text at a time, not the site's.
  * No fs here: the caller writes the files (see ./node-files).
  */
 import { createHash } from 'node:crypto';
