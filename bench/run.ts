@@ -69,7 +69,7 @@ export function table(rows: BenchRow[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-/** Sections a plain `npm run bench` leaves out (an hour or more on a 2-core machine): run them by name. */
+/** Sections a plain `npm run bench` leaves out (10 minutes or more on a 2-core machine): run them by name. */
 const BY_NAME_ONLY = new Set(['scale']);
 
 async function sectionFiles(only: string[]): Promise<string[]> {

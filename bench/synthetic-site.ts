@@ -17,7 +17,8 @@ import { defaultModelSource } from '../src/build/default-model';
 import { readPages } from '../src/build/site-build';
 import { SiteIndexer } from '../src/index/site-indexer';
 import { VectorCache } from '../src/index/vector-cache';
-import { sectionTexts } from '../src/index/writer';
+import { sectionInfo } from '../src/index/page-source';
+import { textHash } from '../src/index/writer';
 import { seededRandom } from '../src/search/kmeans';
 
 const PER_PAGE = 20;
@@ -64,7 +65,7 @@ export async function fillSyntheticCache(site: string, out: string, cacheDir: st
   try {
     const cache = await VectorCache.open(cacheDir, indexer.model);
     if (cache === null) throw new Error(`model ${model} has no content hash: use a local model folder`);
-    const { hashes } = await sectionTexts(await readPages({ site, out, exclude }, out));
+    const { hashes } = await sectionInfo(await readPages({ site, out, exclude }, out), textHash);
     const dims = indexer.model.dims;
     const centres = Array.from({ length: 64 }, (_, c) => unit(seededRandom(1000 + c), dims, null, 0));
     const seen = new Set<string>();

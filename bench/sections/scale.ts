@@ -17,7 +17,7 @@
  * bin/sgpt-search.js of another build, e.g. a checkout from before the build was streamed), that
  * CLI's peak RSS on the same site and cache.
  *
- *   npm run bench -- scale                                   # 100k sections, about an hour here
+ *   npm run bench -- scale                                   # 100k sections, about 10 minutes here (2 cores, load ~8)
  *   SGPT_BENCH_SECTIONS=20000 npm run bench -- scale         # smaller (--quick: 10k)
  *   SGPT_BENCH_SCALE_DIR=/var/tmp/sgpt-scale npm run bench -- scale
  *

@@ -94,10 +94,8 @@ export async function readRecords(path: string): Promise<Page[]> {
   return parseRecords(content, path);
 }
 
-/** Site pages and record pages together; a record page at a site page's url is INPUT_INVALID. */
-export function withRecords(pages: readonly Page[], records: readonly Page[], file: string): Page[] {
-  const urls = new Set(pages.map((p) => p.url));
-  const clash = records.find((p) => urls.has(p.url));
+/** Site pages and record pages go together, but a record page at a site page's url (`siteUrls`) is INPUT_INVALID. */
+export function checkRecords(siteUrls: ReadonlySet<string>, records: readonly Page[], file: string): void {
+  const clash = records.find((p) => siteUrls.has(p.url));
   if (clash) throw new SgptError('INPUT_INVALID', `${file}: records at ${clash.url} clash with the site's page there; give them another url`);
-  return [...pages, ...records];
 }

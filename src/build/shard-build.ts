@@ -7,13 +7,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { shardFileName, shardSections, siteFingerprint, writeShardFile } from '../index/shard-file';
+import { DiskPages } from '../index/disk-pages';
 import { DiskRowStore } from '../index/disk-rows';
 import { gatherRows } from '../index/row-store';
 import { SiteIndexer } from '../index/site-indexer';
 import type { Collected } from '../index/collect-vectors';
-import { sectionTexts } from '../index/writer';
+import { embeddingTexts, sectionInfo } from '../index/page-source';
+import { textHash } from '../index/writer';
 import { modelSource } from './default-model';
-import { checkInputs, formatBytes, openCache, readPages, type IndexRun } from './site-build';
+import { checkInputs, formatBytes, openCache, spillPages, type IndexRun } from './site-build';
 
 export interface ShardSummary {
   path: string;
@@ -31,19 +33,31 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
   const started = performance.now();
   const out = resolve(run.out);
   await checkInputs(run, out);
-  const pages = await readPages(run, out);
-  const { texts, hashes } = await sectionTexts(pages);
+  const path = join(out, shardFileName(shard));
+  // The pages wait on disk beside the shard file, read again for the texts to embed: memory holds a page at a time.
+  const pages = await spillPages(run, out, async () => {
+    await mkdir(out, { recursive: true });
+    return DiskPages.create(`${path}.${process.pid}.pages`);
+  });
+  try {
+    return await buildFromPages(run, shard, pages, path, started);
+  } finally {
+    await pages.close();
+  }
+}
+
+async function buildFromPages(run: IndexRun, shard: { index: number; count: number }, pages: DiskPages, path: string, started: number): Promise<ShardSummary> {
+  const { hashes } = await sectionInfo(pages, textHash);
   const mine = shardSections(hashes, shard);
   const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);
   try {
     const cache = await openCache(run, indexer.model);
-    await mkdir(out, { recursive: true });
-    const path = join(out, shardFileName(shard));
     // The vectors wait on disk beside the shard file until it is written: memory holds a block of them.
     const store = await DiskRowStore.create(`${path}.${process.pid}.rows`, indexer.model.dims, run.rowBlock);
     let written: { collected: Collected; bytes: number };
     try {
-      const collected = await indexer.vectors(mine.map((s) => texts[s]!), mine.map((s) => hashes[s]!), {
+      const texts = embeddingTexts(pages);
+      const collected = await indexer.vectors((positions) => texts(positions.map((i) => mine[i]!)), mine.map((s) => hashes[s]!), {
         store,
         ...(cache === null ? {} : { known: cache }),
         batchSize: run.batchSize,

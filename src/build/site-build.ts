@@ -8,8 +8,9 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
 import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
-import { extractSite } from '../extract/site';
+import { extractPages } from '../extract/site';
 import type { ModelRef } from '../index/format';
+import type { DiskPages } from '../index/disk-pages';
 import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
 import type { MergedShards } from '../index/shard-merge';
 import { SiteIndexer } from '../index/site-indexer';
@@ -19,7 +20,7 @@ import type { Page } from '../extract/html';
 import type { FusionMethod } from '../search/fusion';
 import { modelSource } from './default-model';
 import { writeOfflineScripts } from './offline-site';
-import { readRecords, withRecords } from './records';
+import { checkRecords, readRecords } from './records';
 import { mergeFilters, pathFilters, type PathFilterRule } from '../extract/filters';
 import { checkRuntime, checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from './static-site';
 
@@ -68,12 +69,10 @@ export interface IndexRun {
 }
 
 /** Each section gains the filters `rules` read from its page's path. */
-function withPathFilters(pages: Page[], rules: readonly PathFilterRule[]): Page[] {
-  if (rules.length === 0) return pages;
-  return pages.map((page) => {
-    const fromPath = pathFilters(page.url, rules);
-    return { ...page, sections: page.sections.map((section) => ({ ...section, filters: mergeFilters(section.filters, fromPath) })) };
-  });
+function withPathFilters(page: Page, rules: readonly PathFilterRule[]): Page {
+  if (rules.length === 0) return page;
+  const fromPath = pathFilters(page.url, rules);
+  return { ...page, sections: page.sections.map((section) => ({ ...section, filters: mergeFilters(section.filters, fromPath) })) };
 }
 
 export interface IndexSummary {
@@ -111,11 +110,44 @@ export async function checkInputs(run: IndexRun, out: string): Promise<void> {
   }
 }
 
-/** The pages a build indexes: the site's extracted pages plus the records, with their path filters. A single build and each shard read the same. */
-export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
+/** The pages a build indexes, a page at a time: the site's extracted pages, then the records, with their path filters. A single build and each shard read the same. */
+async function* eachPage(run: IndexRun, out: string): AsyncGenerator<Page> {
   const records = run.records === undefined ? [] : await readRecords(run.records);
-  const extracted = run.site === undefined ? [] : await extractSite(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning });
-  return withPathFilters(withRecords(extracted, records, run.records ?? ''), run.filterFromPath ?? []);
+  const rules = run.filterFromPath ?? [];
+  const siteUrls = new Set<string>();
+  if (run.site !== undefined) {
+    for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning })) {
+      siteUrls.add(page.url);
+      yield withPathFilters(page, rules);
+    }
+  }
+  checkRecords(siteUrls, records, run.records ?? '');
+  for (const page of records) yield withPathFilters(page, rules);
+}
+
+/**
+ * The pages a build indexes (eachPage), spilled to the file `open` makes once the first page is
+ * read: an unreadable site or records file fails with nothing written. The caller closes it.
+ */
+export async function spillPages(run: IndexRun, out: string, open: () => Promise<DiskPages>): Promise<DiskPages> {
+  const extracted = eachPage(run, out);
+  const first = await extracted.next();
+  const pages = await open();
+  try {
+    if (!first.done) await pages.append(first.value);
+    for await (const page of extracted) await pages.append(page);
+    return pages;
+  } catch (error) {
+    await pages.close();
+    throw error;
+  }
+}
+
+/** The pages a build indexes (eachPage), all in memory. */
+export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
+  const pages: Page[] = [];
+  for await (const page of eachPage(run, out)) pages.push(page);
+  return pages;
 }
 
 /** The run's embedding cache (null without --cache-dir, or for a model without a content hash, with a warning). */
@@ -135,11 +167,21 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   await checkInputs(run, out);
   if (run.runtime) checkRuntime();
   if (run.shipModel) checkShippableModel(source);
-  const pages = await readPages(run, out);
-  const target = await OutputDir.open(out);
+  // The pages wait on disk between the build's passes over them: memory holds a page at a time.
+  let target: OutputDir | undefined;
+  const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile());
+  try {
+    return await buildPages(run, source, target!, pages, started);
+  } finally {
+    await pages.close();
+  }
+}
+
+/** buildSiteIndex once the pages are read. */
+async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<IndexSummary> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   try {
-    const previous = await openIndexDir(out).catch(() => null); // no or unreadable previous index: embed everything
+    const previous = await openIndexDir(target.dir).catch(() => null); // no or unreadable previous index: embed everything
     const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
     const cache = await openCache(run, indexer.model);
     const known = run.from?.known ?? cache;
@@ -164,7 +206,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
       onProgress: run.onProgress,
       signal: run.signal,
       batchSize: run.batchSize,
-      root: run.root ?? (run.site === undefined ? undefined : siteRootFrom(out, run.site)),
+      root: run.root ?? (run.site === undefined ? undefined : siteRootFrom(target.dir, run.site)),
       ...(modelUrl === undefined ? {} : { modelUrl }),
     });
     // Everything the manifest names is in place before writeIndexDir swaps the manifest in.

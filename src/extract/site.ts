@@ -111,6 +111,13 @@ export function decodePage(bytes: Uint8Array, warn: (message: string) => void): 
 
 /** Read every HTML page of a built site, in path order, and split each into sections. */
 export async function extractSite(root: string, options: SiteOptions = {}): Promise<Page[]> {
+  const pages: Page[] = [];
+  for await (const page of extractPages(root, options)) pages.push(page);
+  return pages;
+}
+
+/** extractSite a page at a time (a big site's build spills them to disk as they come). */
+export async function* extractPages(root: string, options: SiteOptions = {}): AsyncGenerator<Page> {
   const onWarning = options.onWarning ?? (() => undefined);
   let files: string[];
   try {
@@ -119,7 +126,6 @@ export async function extractSite(root: string, options: SiteOptions = {}): Prom
     throw new SgptError('INPUT_INVALID', `cannot read the site folder ${root}: ${(error as Error).message}`);
   }
   const excluded = excluder(options.exclude);
-  const pages: Page[] = [];
   for (const file of files) {
     if (excluded(file)) continue;
     const warn = (message: string) => onWarning(`${file.split(sep).join('/')}: ${message}`);
@@ -132,7 +138,6 @@ export async function extractSite(root: string, options: SiteOptions = {}): Prom
     const html = decodePage(new Uint8Array(await readFile(path)), warn);
     if (html === null) continue;
     const page = extractPage(html, urlOf(file), warn);
-    if (page.sections.length > 0) pages.push(page);
+    if (page.sections.length > 0) yield page;
   }
-  return pages;
 }

@@ -49,8 +49,14 @@ export interface Collected {
   reused: number;
 }
 
+/**
+ * The texts at some positions, asked for in ascending order within and across calls: a site build
+ * reads them from its pages when they are to be embedded (./page-source), keeping no array of them.
+ */
+export type TextSource = (positions: readonly number[]) => Promise<string[]>;
+
 export async function collectVectors(
-  texts: readonly string[],
+  texts: TextSource,
   hashes: readonly string[],
   embedder: DocumentEmbedder,
   options: CollectOptions = {},
@@ -94,7 +100,7 @@ export async function collectVectors(
   let windowsDone = 0;
   for (let start = 0; start < firsts.length; start += EMBED_SLICE) {
     const slice = firsts.slice(start, start + EMBED_SLICE);
-    const fresh = await embedder.embed(slice.map((s) => texts[s]!), 'document', {
+    const fresh = await embedder.embed(await texts(slice), 'document', {
       batchSize: options.batchSize,
       signal: options.signal,
       onProgress: (done, _total, windows) => options.onProgress?.(start + done, firsts.length, { done: windowsDone + windows.done, total: windowsDone + windows.total }),

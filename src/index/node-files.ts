@@ -11,6 +11,7 @@ import { lstat, mkdir, readFile, realpath, rename, rm, rmdir, writeFile } from '
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { DiskRowStore } from './disk-rows';
+import { DiskPages } from './disk-pages';
 import { checkFileName, decodeJson, encodeJson, fileContent, fileRefFor, gzip, parseManifest, parseOwned, verifyFile } from './format';
 import { IndexReader, MANIFEST, type FileLoader } from './reader';
 import type { BuiltIndex } from './writer';
@@ -75,6 +76,11 @@ export class OutputDir {
   /** A RowStore for the build's vectors in the staging folder (removed by close, or with the folder). */
   rowStore(dims: number, bufferRows?: number): Promise<DiskRowStore> {
     return DiskRowStore.create(join(this.dir, STAGING, 'vectors.f32'), dims, bufferRows);
+  }
+
+  /** A PageSource for the build's pages in the staging folder (removed by close, or with the folder). */
+  pageFile(): Promise<DiskPages> {
+    return DiskPages.create(join(this.dir, STAGING, 'pages.jsonl'));
   }
 
   /** Bytes of the files this build put in place so far (written or already there). */

@@ -22,19 +22,27 @@ export interface RowStore {
 export const DEFAULT_ROW_BLOCK = 4096;
 
 /**
+ * Bytes of unwanted rows a gather reads through rather than start another read: about what one
+ * read call costs. Reading through every gap instead made a build's shard writing quadratic (each
+ * of √n shards read blocks spanning the whole store to pick out its n/√n rows).
+ */
+const GAP_BYTES = 64 * 1024;
+
+/**
  * The rows at `positions` (in that order), contiguous. Read in position order, one span of at most
- * `block` rows per read (skipping gaps wider than that), so rows stored in another order than they
- * are asked for (a rebuild stores them in the previous index's shard order) cost a few large reads,
- * not one per row.
+ * `block` rows per read, a new read past a gap wider than GAP_BYTES, so rows stored in another
+ * order than they are asked for (a rebuild stores them in the previous index's shard order) cost a
+ * few large reads, and rows scattered over the store (a shard's members) cost no more than their bytes.
  */
 export async function gatherRows(store: RowStore, positions: ArrayLike<number>, block = DEFAULT_ROW_BLOCK): Promise<Float32Array> {
   const { dims } = store;
   const out = new Float32Array(positions.length * dims);
   const order = Int32Array.from({ length: positions.length }, (_, i) => i).sort((a, b) => positions[a]! - positions[b]!);
+  const maxGap = Math.max(1, Math.floor(GAP_BYTES / (dims * Float32Array.BYTES_PER_ELEMENT)));
   for (let i = 0; i < order.length; ) {
     const start = positions[order[i]!]!;
     let j = i + 1;
-    while (j < order.length && positions[order[j]!]! < start + block) j++;
+    while (j < order.length && positions[order[j]!]! < start + block && positions[order[j]!]! - positions[order[j - 1]!]! <= maxGap) j++;
     const span = positions[order[j - 1]!]! - start + 1;
     const rows = await store.read(start, span);
     for (let m = i; m < j; m++) {

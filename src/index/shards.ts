@@ -1,9 +1,10 @@
 /**
  * IVF sharding: rows go to the shard of their nearest spherical k-means centroid (the ranking
  * code's kmeans), so a query reads only the shards whose centroids are nearest to it. The rows are
- * read from a RowStore a block at a time: k-means trains on its seeded sample (at most 256 rows
- * per shard, gathered once), then every row is assigned block by block, so memory holds the
- * sample, not the site's vectors. The same rows in any store give the same shards.
+ * read from a RowStore a block at a time: k-means trains on its seeded sample (gathered once; at
+ * most 256 rows per shard, fewer on big sites: samplePerClusterFor), then every row is assigned block
+ * by block, so memory holds the sample, not the site's vectors. The same rows in any store give
+ * the same shards.
  */
 import { assignRows, planKMeans, trainKMeans } from '../search/kmeans';
 import { DEFAULT_ROW_BLOCK, gatherRows, type RowStore } from './row-store';
@@ -16,6 +17,20 @@ export interface ShardAssignment {
 }
 
 /**
+ * Rows k-means trains on at most while each shard still gets 39 (below which Faiss warns that
+ * k-means lacks points): with k ≈ √rows on big sites, 256 per shard (Faiss' default) made the
+ * sample nearly every row, the build's largest allocation (float32, rows × dims) and most of its
+ * time. Sites up to about this many rows train on all of them, as before; up to k = 420 shards
+ * (~176k rows) the sample stays this size, then grows as 39·√rows.
+ */
+const SAMPLE_ROWS = 16_384;
+
+/** Training points per shard: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under 39. */
+function samplePerClusterFor(k: number): number {
+  return Math.max(39, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
+}
+
+/**
  * `positions[r]`: where row r is in `store`. `initial`: centroids to start from (the previous
  * build's, when it had k shards too). `block`: rows read at once when assigning.
  */
@@ -23,7 +38,8 @@ export async function assignShards(store: RowStore, positions: Int32Array, k: nu
   const rows = positions.length;
   const assignment = new Int32Array(rows);
   if (k <= 1) return { assignment, centroids: new Float32Array(0) };
-  const options = initial === undefined ? { k } : { k, initial };
+  const samplePerCluster = samplePerClusterFor(k);
+  const options = initial === undefined ? { k, samplePerCluster } : { k, samplePerCluster, initial };
   const plan = planKMeans(rows, options);
   const { dims } = store;
   const trained = trainKMeans(await gatherRows(store, plan.sample.map((r) => positions[r]!), block), dims, plan, options);

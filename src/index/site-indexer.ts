@@ -6,11 +6,11 @@
 import { Embedder } from '../embed/embedder';
 import { documentSessions } from '../embed/node-sessions';
 import type { Mode } from '../embed/sgpt-settings';
-import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
-import { collectVectors, type CollectOptions, type Collected, type DocumentEmbedder } from './collect-vectors';
+import { collectVectors, type CollectOptions, type TextSource, type Collected, type DocumentEmbedder } from './collect-vectors';
 import type { ModelRef } from './format';
 import { modelRef } from './model-ref';
+import type { PageInput } from './page-source';
 import { readSgptSettings } from '../embed/sgpt-settings';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,12 +69,12 @@ export class SiteIndexer {
   }
 
   /** `modelUrl`: where the build ships the model, relative to the manifest (manifest model.url). */
-  build(pages: readonly Page[], { modelUrl, ...options }: Omit<BuildOptions, 'model'> & { modelUrl?: string } = {}): Promise<BuiltIndex> {
+  build(pages: PageInput, { modelUrl, ...options }: Omit<BuildOptions, 'model'> & { modelUrl?: string } = {}): Promise<BuiltIndex> {
     return buildIndex(pages, this.embedder, { ...options, model: modelUrl === undefined ? this.model : { ...this.model, url: modelUrl } });
   }
 
   /** The vectors of some texts (their hashes alongside), for a shard build. */
-  vectors(texts: readonly string[], hashes: readonly string[], options: CollectOptions = {}): Promise<Collected> {
+  vectors(texts: TextSource, hashes: readonly string[], options: CollectOptions = {}): Promise<Collected> {
     return collectVectors(texts, hashes, this.embedder, options);
   }
 

@@ -3,7 +3,9 @@
  * whose text, model and mode are unchanged since the previous build), quantises to int8, splits
  * the vectors into IVF shards, builds the keyword index, and hands each file to `emit` as it is
  * made (or keeps them), the manifest last. The vectors wait in a RowStore (./row-store), which the
- * caller may put on disk: then the build holds a block of vectors at a time, not all of them.
+ * caller may put on disk: then the build holds a block of vectors at a time, not all of them;
+ * the pages are read in passes (./page-source), from a temporary file when the caller spilled
+ * them there, so it holds a page of text at a time, not the site's.
  * No fs here: the caller writes the files (see ./node-files).
  */
 import { createHash } from 'node:crypto';
@@ -11,13 +13,13 @@ import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { EmbedOptions } from '../embed/types';
 import { collectVectors, type Collected, type DocumentEmbedder, type PreviousRows } from './collect-vectors';
 import { emitKeptVectors, keptVectors, type VectorFiles } from './kept-vectors';
+import { embeddingTexts, keywordTexts, pagesOf, sectionInfo, type PageInput } from './page-source';
 import { DEFAULT_ROW_BLOCK, gatherRows, MemoryRowStore, type RowStore } from './row-store';
 import type { KnownVectors } from './vector-cache';
-import { Bm25Index, encodeHead } from '../search/bm25';
+import { Bm25Builder, encodeHead } from '../search/bm25';
 import { languageCode, loadLanguages } from '../search/languages';
 import { encodeTypoHead, splitTypoGroups } from '../search/typos';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
-import { embeddingText, keywordText } from '../search/texts';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
@@ -41,13 +43,14 @@ import {
   type FileRef,
   type Manifest,
   type ModelRef,
-  type SectionTable,
   type TextFile,
   type ShardRef,
 } from './format';
 import type { IndexReader } from './reader';
 
 export type { DocumentEmbedder };
+
+
 
 
 export interface BuildOptions {
@@ -182,16 +185,28 @@ export async function indexFile(stem: string, ext: string, content: Uint8Array, 
   return { ref: await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes), bytes };
 }
 
-/** What a result shows of each section, in buckets of consecutive sections, and the table of buckets. */
-export async function writeSections(pages: readonly Page[], excerptChars: number, add: AddFile): Promise<FileRef> {
-  const rows = pages.flatMap((page, index) => page.sections.map((section) => ({ index, page, section })));
-  const table: SectionTable['buckets'] = [];
+/** What a result shows of each section, in buckets of consecutive sections, and the table of buckets; the pages are read once, in order. */
+export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>, excerptChars: number, add: AddFile): Promise<FileRef> {
+  const table: Array<{ name: string; bytes: number; count: number }> = [];
   let texts = 0;
-  for (let first = 0; first < rows.length; ) {
-    const bucket: BucketFile = { pages: [], sections: [] };
-    let bytes = 0;
-    while (first < rows.length && (bucket.sections.length === 0 || bytes < SECTION_BUCKET_BYTES)) {
-      const { index, page, section } = rows[first++]!;
+  let bucket: BucketFile = { pages: [], sections: [] };
+  let bucketTexts: string[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    const openings = bucket.sections.map((entry) => entry.excerpt);
+    const rests = bucketTexts.map((text, i) => text.slice(textOpening(openings[i]!).length));
+    bucket.texts = await writeTexts(rests, textDictionary(openings), add, texts);
+    texts += bucket.texts.filter((file) => file.name !== undefined).length;
+    const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
+    table.push({ name: ref.name, bytes: ref.bytes, count: bucket.sections.length });
+    bucket = { pages: [], sections: [] };
+    bucketTexts = [];
+    bytes = 0;
+  };
+  let index = 0;
+  for await (const page of pages) {
+    for (const section of page.sections) {
+      if (bucket.sections.length > 0 && bytes >= SECTION_BUCKET_BYTES) await flush();
       if (bucket.pages.at(-1)?.index !== index) {
         bucket.pages.push({ index, url: page.url, title: page.title });
         bytes += page.url.length + page.title.length;
@@ -200,16 +215,13 @@ export async function writeSections(pages: readonly Page[], excerptChars: number
       const ownTitle = path.length > 0 && path[path.length - 1] === section.title;
       const entry = { page: index, anchor: section.anchor, title: section.title, ...(ownTitle ? { up: path.slice(0, -1) } : { path }), excerpt: excerpt(section.text, excerptChars) };
       bucket.sections.push(entry);
+      bucketTexts.push(section.text);
       bytes += entry.anchor.length + entry.title.length + path.join('').length + entry.excerpt.length + 40;
     }
-    const openings = bucket.sections.map((entry) => entry.excerpt);
-    const rests = rows.slice(first - bucket.sections.length, first).map((row, i) => row.section.text.slice(textOpening(openings[i]!).length));
-    bucket.texts = await writeTexts(rests, textDictionary(openings), add, texts);
-    texts += bucket.texts.filter((file) => file.name !== undefined).length;
-    const ref = await add(`sections-${table.length}`, 'json', encodeJson(bucket), true);
-    table.push({ name: ref.name, bytes: ref.bytes, first: first - bucket.sections.length, count: bucket.sections.length });
+    index++;
   }
-  return add('sections', 'json', encodeJson({ buckets: table.map(({ name, bytes, count }) => ({ name, bytes, count })) }), true);
+  if (bucket.sections.length > 0) await flush();
+  return add('sections', 'json', encodeJson({ buckets: table }), true);
 }
 
 /**
@@ -244,10 +256,12 @@ async function writeTexts(rests: readonly string[], dictionary: Uint8Array, add:
  * `langs`: each section's page `lang`, which picks its analysis (default: all English); `weights`:
  * each section's weight (default: all 1).
  */
-export async function writeKeyword(texts: readonly string[], add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+export async function writeKeyword(texts: Iterable<string> | AsyncIterable<string>, add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
   const languages = langs?.map(languageCode);
   await loadLanguages(languages ?? []);
-  const index = Bm25Index.build(texts, { languages, weights });
+  const builder = new Bm25Builder({ languages, weights });
+  for await (const text of texts) builder.add(text);
+  const index = builder.finish();
   const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];
   for (const [i, chunk] of chunks.entries()) {
@@ -265,7 +279,7 @@ export async function writeKeyword(texts: readonly string[], add: AddFile, langs
   };
 }
 
-export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
+export async function buildIndex(pages: PageInput, embedder: DocumentEmbedder, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   const store = options.store ?? new MemoryRowStore(model.dims);
   try {
@@ -275,12 +289,12 @@ export async function buildIndex(pages: readonly Page[], embedder: DocumentEmbed
   }
 }
 
-async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
+async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: RowStore, options: BuildOptions): Promise<BuiltIndex> {
   const { model } = options;
   if (embedder.dims !== model.dims || store.dims !== model.dims) throw new SgptError('INTERNAL', `embedder has ${embedder.dims} dims and the row store ${store.dims} but the model ref says ${model.dims}`);
-  const { texts, keywordTexts, langs, hashes } = await sectionTexts(pages);
+  // A pass over the pages for what each section needs later; their texts are read again when needed.
+  const { pages: pageCount, hashes, langs, weights, filters } = await sectionInfo(pages, textHash);
   const sectionCount = hashes.length;
-  const filters = pages.flatMap((page) => page.sections.map((section) => section.filters));
   const files: Array<{ name: string; bytes: Uint8Array }> = [];
   const emit = options.emit ?? (async (name: string, bytes: Uint8Array) => void files.push({ name, bytes }));
   const add: AddFile = async (...file) => {
@@ -299,7 +313,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
   const collected =
     kept !== null
       ? null
-      : await collectVectors(texts, hashes, embedder, {
+      : await collectVectors(embeddingTexts(pages), hashes, embedder, {
           previous: previousRows(options.previous, model, previousHashes),
           known: options.known,
           store,
@@ -307,20 +321,20 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
           onProgress: options.onProgress,
           signal: options.signal,
         });
-  collected?.rowsOf.forEach((rows, s) => {
-    if (rows.length > MAX_WINDOWS) throw new SgptError('INPUT_INVALID', `section ${s} (${JSON.stringify(texts[s]!.slice(0, 60))}…) makes ${rows.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
-  });
-  texts.length = 0; // the texts the model reads are not needed past here: free them before the keyword index and k-means
-  // The keyword side first, so its working memory is freed before k-means gathers its sample.
-  const sectionsRef = await writeSections(pages, options.excerptChars ?? 240, add);
-  const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
-  const weights = pages.flatMap((page) => page.sections.map((section) => section.weight ?? 1));
-  const keywordRefs = await writeKeyword(keywordTexts, add, langs, weights);
-  keywordTexts.length = 0;
+  const long = collected === null ? -1 : collected.rowsOf.findIndex((rows) => rows.length > MAX_WINDOWS);
+  if (long >= 0) {
+    const [text] = await embeddingTexts(pages)([long]);
+    throw new SgptError('INPUT_INVALID', `section ${long} (${JSON.stringify(text!.slice(0, 60))}…) makes ${collected!.rowsOf[long]!.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+  }
 
   const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, withFilters, block: options.rowBlock ?? DEFAULT_ROW_BLOCK }, add));
   if (kept !== null) await emitKeptVectors(previous!, kept, emit);
   const filtersRef = await writeFilters(filters, vectors.shardsOf, add);
+  // The keyword side after the shards: its many small allocations collect k-means' sample, where
+  // a sample gathered after the keyword index stacked on that index's uncollected arrays.
+  const sectionsRef = await writeSections(pagesOf(pages), options.excerptChars ?? 240, add);
+  const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
+  const keywordRefs = await writeKeyword(keywordTexts(pages), add, langs, weights);
 
   const manifest: Manifest = {
     format: FORMAT_NAME,
@@ -328,7 +342,7 @@ async function writeIndex(pages: readonly Page[], embedder: DocumentEmbedder, st
     built: new Date().toISOString(),
     model,
     ...(options.root === undefined ? {} : { root: options.root }),
-    counts: { pages: pages.length, sections: sectionCount, vectors: vectors.rows },
+    counts: { pages: pageCount, sections: sectionCount, vectors: vectors.rows },
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
     probe: Math.max(1, Math.min(options.probe ?? 3, vectors.shards.length)),
     sections: sectionsRef,
@@ -415,7 +429,8 @@ function shardMembers(assignment: Int32Array, shardCount: number): Int32Array[] 
 /** A section's text hash: the first 32 hex digits of the sha256 of the text the model embeds (the cache's key; the index keeps its first 16). */
 export function textHash(embedded: string): string {
   // node:crypto, synchronously: WebCrypto's per-call round trip cost more than the hashing of a section.
-  return createHash('sha256').update(embedded).digest('hex').slice(0, 32);
+  // Only the first 16 bytes made hex: a slice of the full hex string would keep all 64 characters alive.
+  return createHash('sha256').update(embedded).digest().toString('hex', 0, 16);
 }
 
 /**
@@ -426,23 +441,6 @@ function asFullHashes(previous: readonly string[], current: readonly string[]): 
   if (previous.every((hash) => hash.length === 32)) return [...previous];
   const byPrefix = new Map(current.map((hash) => [hash.slice(0, 2 * TEXT_HASH_BYTES), hash]));
   return previous.map((hash) => byPrefix.get(hash) ?? '');
-}
-
-/** Per section, in page order: the text the model embeds, the keyword text, and the text hash. */
-export async function sectionTexts(pages: readonly Page[]): Promise<{ texts: string[]; keywordTexts: string[]; langs: string[]; hashes: string[] }> {
-  const texts: string[] = [];
-  const keywordTexts: string[] = [];
-  const langs: string[] = [];
-  for (const page of pages) {
-    for (const section of page.sections) {
-      texts.push(embeddingText(page.title, section.headingPath, section.text));
-      keywordTexts.push(keywordText(section));
-      langs.push(page.lang);
-    }
-  }
-  if (texts.length === 0) throw new SgptError('INPUT_INVALID', 'no sections found: the site has no HTML pages with text (check the folder and any data-sgpt-ignore / --exclude)');
-  const hashes = texts.map(textHash);
-  return { texts, keywordTexts, langs, hashes };
 }
 
 /** The start of the text, cut at a word boundary. */

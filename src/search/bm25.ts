@@ -352,10 +352,9 @@ export interface Bm25Split {
 const MAX_LANGUAGES = 255;
 
 /** The distinct languages of the documents, each document's position among them, and each language's analysis. */
-function documentLanguages(count: number, codes: readonly string[] | undefined, english: AnalyzerOptions) {
-  if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
+function documentLanguages(codes: readonly string[] | undefined, english: AnalyzerOptions) {
   const languages: string[] = [];
-  const docLanguages = new Uint8Array(count);
+  const docLanguages = new Uint8Array(codes?.length ?? 0);
   (codes ?? []).forEach((code, doc) => {
     let at = languages.indexOf(code);
     if (at < 0) at = languages.push(code) - 1;
@@ -365,6 +364,120 @@ function documentLanguages(count: number, codes: readonly string[] | undefined, 
   if (languages.length === 0) languages.push(DEFAULT_LANGUAGE);
   const analyzers = languages.map((code) => (code === DEFAULT_LANGUAGE ? english : { stem: english.stem, language: language(code) }));
   return { languages, docLanguages: languages.length > 1 ? docLanguages : null, analyzers };
+}
+
+/**
+ * Each document's (term id, tf) pairs, documents in order, appended in blocks of typed arrays: no
+ * copying as they grow, and 8 bytes a posting (the doc id is implied by the order).
+ */
+class PostingLog {
+  private static readonly BLOCK = 1 << 16;
+  private readonly blocks: Uint32Array[] = [];
+  private used = PostingLog.BLOCK;
+  /** Per document, its pairs. */
+  private readonly perDoc: number[] = [];
+
+  /** The next document's pairs. */
+  add(pairs: Iterable<[number, number]>): void {
+    let count = 0;
+    for (const [term, tf] of pairs) {
+      if (this.used === PostingLog.BLOCK) {
+        this.blocks.push(new Uint32Array(2 * PostingLog.BLOCK));
+        this.used = 0;
+      }
+      const block = this.blocks[this.blocks.length - 1]!;
+      block[2 * this.used] = term;
+      block[2 * this.used++ + 1] = tf;
+      count++;
+    }
+    this.perDoc.push(count);
+  }
+
+  /** Visits every posting in document order; `release`: frees each block once visited (the last pass). */
+  each(visit: (term: number, doc: number, tf: number) => void, release = false): void {
+    let doc = 0;
+    let left = this.perDoc[0] ?? 0;
+    const last = this.blocks.length - 1;
+    for (let b = 0; b <= last; b++) {
+      const block = this.blocks[b]!;
+      const count = b === last ? this.used : PostingLog.BLOCK;
+      for (let i = 0; i < count; i++) {
+        while (left === 0) left = this.perDoc[++doc]!;
+        visit(block[2 * i]!, doc, block[2 * i + 1]!);
+        left--;
+      }
+      if (release) this.blocks[b] = new Uint32Array(0);
+    }
+  }
+}
+
+/**
+ * Builds a Bm25Index a document at a time (a site build streams its sections' texts; it keeps no
+ * array of them). The postings gather in flat typed arrays (PostingLog), then a counting sort by
+ * term: a few bytes a posting, where a list per term cost tens.
+ */
+export class Bm25Builder {
+  private readonly params: Bm25Params;
+  private readonly analyzer: AnalyzerOptions;
+  private readonly languages: ReturnType<typeof documentLanguages>;
+  private readonly termIds = new Map<string, number>();
+  private readonly postings = new PostingLog();
+  private readonly wordDocs = new Map<string, number>();
+  private readonly docLengths: number[] = [];
+
+  constructor(private readonly options: Bm25BuildOptions = {}) {
+    this.params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
+    this.analyzer = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
+    this.languages = documentLanguages(options.languages, this.analyzer);
+  }
+
+  /** The next document (its id is its position). */
+  add(text: string): void {
+    const doc = this.docLengths.length;
+    if (typeof text !== 'string') {
+      throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
+    }
+    const { analyzers, docLanguages } = this.languages;
+    const counts = new Map<string, number>();
+    const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
+    for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+    for (const word of new Set(words)) this.wordDocs.set(word, (this.wordDocs.get(word) ?? 0) + 1);
+    this.docLengths.push(terms.length);
+    const ids = this.termIds;
+    this.postings.add(Array.from(counts, ([term, tf]): [number, number] => {
+      let id = ids.get(term);
+      if (id === undefined) ids.set(term, (id = ids.size));
+      return [id, tf];
+    }));
+  }
+
+  /** The index of the documents added (the builder is spent). */
+  finish(): Bm25Index {
+    const { params, analyzer, termIds, postings, wordDocs, docLengths } = this;
+    const count = docLengths.length;
+    const codes = this.options.languages;
+    if (codes !== undefined && codes.length !== count) throw new SgptError('INTERNAL', `${codes.length} document languages for ${count} documents`);
+    const { languages, docLanguages } = this.languages;
+    const terms = [...termIds.keys()].sort(compareStrings);
+    const rank = new Uint32Array(terms.length); // first-seen id -> sorted position
+    terms.forEach((term, position) => (rank[termIds.get(term)!] = position));
+    termIds.clear();
+    const offsets = new Uint32Array(terms.length + 1);
+    postings.each((id) => offsets[rank[id]! + 1]!++);
+    for (let t = 0; t < terms.length; t++) offsets[t + 1]! += offsets[t]!;
+    const postDocs = new Uint32Array(offsets[terms.length]!);
+    const postTfs = new Uint32Array(postDocs.length);
+    const fill = offsets.slice(0, terms.length);
+    // Postings come in document order, so each term's doc ids land ascending.
+    postings.each((id, doc, tf) => {
+      const at = fill[rank[id]!]!++;
+      postDocs[at] = doc;
+      postTfs[at] = tf;
+    }, true);
+    const docWeights = documentWeights(count, this.options.weights);
+    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths: Uint32Array.from(docLengths), languages, docLanguages, docWeights };
+    return Bm25Index.assemble(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
+  }
 }
 
 export class Bm25Index {
@@ -380,43 +493,16 @@ export class Bm25Index {
     this.scorer = new Scorer(stats);
   }
 
+  /** The index a Bm25Builder made. */
+  static assemble(stats: Bm25Stats, table: TermTable, wordDocs: ReadonlyMap<string, number>): Bm25Index {
+    return new Bm25Index(stats, table, wordDocs);
+  }
+
   /** Index `docs` (one string per document; callers join title and text). Document ids are positions. */
   static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
-    const params = checkParams({ k1: options.k1 ?? DEFAULT_BM25_PARAMS.k1, b: options.b ?? DEFAULT_BM25_PARAMS.b });
-    const analyzer: AnalyzerOptions = { stem: options.stem ?? true, stopWords: options.stopWords ?? ENGLISH_STOP_WORDS };
-    const { languages, docLanguages, analyzers } = documentLanguages(docs.length, options.languages, analyzer);
-    const postings = new Map<string, { docs: number[]; tfs: number[] }>();
-    const wordDocs = new Map<string, number>();
-    const docLengths = new Uint32Array(docs.length);
-    docs.forEach((text, doc) => {
-      if (typeof text !== 'string') {
-        throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
-      }
-      const counts = new Map<string, number>();
-      const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
-      for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
-      for (const word of new Set(words)) wordDocs.set(word, (wordDocs.get(word) ?? 0) + 1);
-      docLengths[doc] = terms.length;
-      for (const [term, tf] of counts) {
-        let list = postings.get(term);
-        if (list === undefined) postings.set(term, (list = { docs: [], tfs: [] }));
-        list.docs.push(doc);
-        list.tfs.push(tf);
-      }
-    });
-    const terms = [...postings.keys()].sort(compareStrings);
-    const offsets = new Uint32Array(terms.length + 1);
-    terms.forEach((term, id) => (offsets[id + 1] = offsets[id]! + postings.get(term)!.docs.length));
-    const postDocs = new Uint32Array(offsets[terms.length]!);
-    const postTfs = new Uint32Array(postDocs.length);
-    terms.forEach((term, id) => {
-      const list = postings.get(term)!;
-      postDocs.set(list.docs, offsets[id]);
-      postTfs.set(list.tfs, offsets[id]);
-    });
-    const docWeights = documentWeights(docs.length, options.weights);
-    const stats = { params, stem: analyzer.stem!, stopWords: [...analyzer.stopWords!].sort(compareStrings), docLengths, languages, docLanguages, docWeights };
-    return new Bm25Index(stats, new TermTable(terms, offsets, postDocs, postTfs), wordDocs);
+    const builder = new Bm25Builder(options);
+    for (const doc of docs) builder.add(doc);
+    return builder.finish();
   }
 
   /** The typo table's groups (src/search/typos), for shipping. */

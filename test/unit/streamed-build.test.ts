@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex } from '../../src/build/site-build';
 import type { Embeddings } from '../../src/embed/types';
 import type { Page } from '../../src/extract/html';
+import { DiskPages } from '../../src/index/disk-pages';
 import { DiskRowStore } from '../../src/index/disk-rows';
 import { dequantize } from '../../src/index/int8';
 import type { ModelRef } from '../../src/index/format';
@@ -126,6 +127,25 @@ describe('streamed index build', () => {
     expect((await build(changed, { block: 1 }, memory)).all).toEqual(again.all);
   });
 
+  it('pages spilled to a temporary file read back as they went in, and build the same bytes as pages in memory', async () => {
+    const site = pages(300);
+    // Text that tests the file's framing: newlines, quotes, non-ASCII, a lone surrogate, a page far longer than a read.
+    site[7]!.sections[2]!.text = 'line one\nline "two" — naïve 日本語 \ud800 end';
+    site[8]!.sections[0]!.text = 'x'.repeat(3 << 20);
+    const spilled = await DiskPages.create(join(work, 'pages.jsonl'));
+    try {
+      for (const page of site) await spilled.append(page);
+      const back = [];
+      for await (const page of spilled.pages()) back.push(page);
+      expect(back).toEqual(site);
+      const memory = await build(site, null);
+      const streamedBuild = await buildIndex(spilled, embedder, { model: MODEL, shards: 12, store: await DiskRowStore.create(join(work, 'rows-spilled'), DIMS, 97), rowBlock: 97 });
+      expect(filesOf(streamedBuild)).toEqual(memory.all);
+    } finally {
+      await spilled.close();
+    }
+  });
+
   it('an unchanged rebuild keeps the previous clustering without k-means, and a second one writes the same bytes', async () => {
     const site = pages(300);
     const first = await build(site, null);
@@ -214,6 +234,12 @@ describe('streamed index build', () => {
       expect(entry.windows.length).toBe(kept[s] || before[s]!.windows.length);
       entry.windows.forEach((vector, k) => expect(cosine(vector, before[s]!.windows[k]!)).toBeGreaterThan(0.99));
     });
+  });
+
+  it('a site that cannot be read fails before the output folder (where the pages would spill) is made', async () => {
+    const out = join(work, 'never-made');
+    await expect(buildSiteIndex({ site: join(work, 'no-such-site'), out })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('the CLI build (vectors on disk, files put in place as made) equals itself with one vector held at a time, on the real model', async () => {

@@ -7,7 +7,8 @@ import { buildSiteIndex } from '../../src/build/site-build';
 import { extractPage } from '../../src/extract/html';
 import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
-import { sectionTexts, writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
+import { keywordTexts, sectionInfo } from '../../src/index/page-source';
+import { textHash, writeKeyword, writeSections, type AddFile } from '../../src/index/writer';
 import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
 import { DocumentSearch } from '../../src/search/document-search';
 import { promoteExactTitles } from '../../src/search/ranking';
@@ -27,8 +28,8 @@ async function keywordDigest(html: string): Promise<string> {
     hash.update(`${stem}.${ext}:`).update(content);
     return { name: `${stem}.${ext}`, bytes: content.length } as never;
   };
-  const { keywordTexts, langs } = await sectionTexts(pages);
-  await writeKeyword(keywordTexts, add, langs);
+  const { langs } = await sectionInfo(pages, textHash);
+  await writeKeyword(keywordTexts(pages), add, langs);
   await writeSections(pages, 240, add);
   return hash.digest('hex');
 }
