@@ -31,7 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 Q_BR, D_BR, PAD = (58, 60), (90, 92), 50256
 SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx']
 # --bow-freeze: parameter-name prefixes of each part. Trained ln_f and position unit cost the
-# bag-of-words run half of SciFact train (model card, "the position unit and ln_f"), the table did not.
+# bag-of-words run half of SciFact train, the table did not (model card, "the trained
+# bag-of-words table without the collapse").
 BOW_PARTS = {'wpe': ('wpe',), 'ln_f': ('ln_f.',), 'unit': ('h.',)}
 
 
