@@ -59,6 +59,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     models = {m: model_of(m, a.pairs) for m in a.models}
+    scores = {m: {} for m in a.models}
     for name in a.sets.split(','):
         base, split = SELECTION_SETS[name]
         beir = evaluate.load_beir(name, base, split, CACHE)
@@ -68,7 +69,20 @@ def main():
             q = encode(model, beir['query_tokens'], evaluate.Q_BR)
             cos = '' if first is None else f"  mean document cosine vs {a.models[0]}: {float((d * first).sum(1).mean()):.4f}"
             first = d if first is None else first
-            print(f'{name:14s} {spec:40s} dense nDCG@10 {evaluate.metrics(q @ d.T, beir)[0]:.4f}{cos}', flush=True)
+            scores[spec][name] = evaluate.metrics(q @ d.T, beir)[0]
+            print(f'{name:14s} {spec:40s} dense nDCG@10 {scores[spec][name]:.4f}{cos}', flush=True)
+    print_summary(scores)
+
+
+def print_summary(scores):
+    """One row per model: each set, the FAQ dev sets' mean (the selection rule's docs figure)."""
+    sets = list(next(iter(scores.values())))
+    faq = [s for s in sets if s.endswith('-faq')]
+    print('| model | ' + ' | '.join(sets) + (' | FAQ mean |' if faq else ' |'))
+    print('|---' * (len(sets) + 1 + bool(faq)) + '|')
+    for spec, row in scores.items():
+        mean = f' | {np.mean([row[s] for s in faq]):.4f}' if faq else ''
+        print(f'| {spec} | ' + ' | '.join(f'{row[s]:.4f}' for s in sets) + mean + ' |', flush=True)
 
 
 if __name__ == '__main__':

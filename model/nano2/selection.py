@@ -23,13 +23,9 @@ BUILD = os.path.join(HERE, 'build')
 # heldout-pairs from heldout_beir.py
 SELECTION_SETS = {
     'scifact-train': ('/work/shared/data/scifact/beir', 'train'),
-    'sqlite-faq': ('/work/faqsets/sqlite-faq', 'test'),
-    'sphinx-faq': ('/work/faqsets/sphinx-faq', 'test'),
     'heldout-pairs': ('/work/faqsets/heldout-pairs', 'test'),
-    'aiohttp-faq': ('/work/faqsets/aiohttp-faq', 'test'),
-    'celery-faq': ('/work/faqsets/celery-faq', 'test'),
-    'scrapy-faq': ('/work/faqsets/scrapy-faq', 'test'),
-    'sqlalchemy-faq': ('/work/faqsets/sqlalchemy-faq', 'test'),
+    **{f'{site}-faq': (f'/work/faqsets2/{site}-faq', 'test')
+       for site in ('sqlite', 'sphinx', 'aiohttp', 'celery', 'scrapy', 'sqlalchemy', 'lxml')},
 }
 
 

@@ -30,6 +30,10 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 Q_BR, D_BR, PAD = (58, 60), (90, 92), 50256
 SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx']
+# --bow-freeze: parameter-name prefixes of each part. Trained ln_f and position unit cost the
+# bag-of-words run half of SciFact train, the table did not (model card, "the trained
+# bag-of-words table without the collapse").
+BOW_PARTS = {'wpe': ('wpe',), 'ln_f': ('ln_f.',), 'unit': ('h.',)}
 
 
 def gelu_new(x):
@@ -310,6 +314,8 @@ def main():
     ap.add_argument('--train-rows', type=int, default=0, help='only the first R table rows (the most used) are trained; 0: all')
     ap.add_argument('--chunks', type=int, default=1, help='length-sorted pieces per batch side (less padding; 4-8 on a CPU)')
     ap.add_argument('--keep', action='store_true', help='also keep each checkpoint in <out>/step-N/ for selection')
+    ap.add_argument('--bow-only', action='store_true', help='train only the bag-of-words model (the layered one stays at its warm start)')
+    ap.add_argument('--bow-freeze', default='', help=f'bag-of-words parts kept at the warm start: {",".join(BOW_PARTS)}')
     a = ap.parse_args()
     t_start = time.time()
     if a.threads:
@@ -362,10 +368,17 @@ def main():
     def groups(model, table_lr):
         # Adam is scale-free: lr x scale on the scaled table (and wpe, which adds to it) is the
         # same trajectory as lr on unit rows
-        emb = [model.wte, model.wpe]
-        rest = [q for n, q in model.named_parameters() if n not in ('wte', 'wpe')]
+        emb = [q for n, q in model.named_parameters() if n in ('wte', 'wpe') and q.requires_grad]
+        rest = [q for n, q in model.named_parameters() if n not in ('wte', 'wpe') and q.requires_grad]
         return torch.optim.AdamW([{'params': emb, 'lr': table_lr * scale, 'base': table_lr * scale},
                                   {'params': rest, 'lr': a.lr, 'base': a.lr}], betas=(0.9, 0.98), weight_decay=0.0)
+    frozen = set(filter(None, a.bow_freeze.split(',')))
+    if frozen - set(BOW_PARTS):
+        raise SystemExit(f'--bow-freeze: unknown parts {",".join(sorted(frozen - set(BOW_PARTS)))} (choose from {",".join(BOW_PARTS)})')
+    for n, q in bow.named_parameters():
+        if any(n.startswith(pre) for part in frozen for pre in BOW_PARTS[part]):
+            q.requires_grad_(False)
+    meta['bow_frozen'] = sorted(frozen)
     opt_full, opt_bow = groups(full, a.lr_table), groups(bow, a.lr_table)
     step, trained = 0, 0.0
     if a.resume and os.path.exists(a.resume):
@@ -418,35 +431,40 @@ def main():
         for opt in (opt_full, opt_bow):
             for g in opt.param_groups:
                 g['lr'] = g['base'] * sched
-        lf = loss_of(full, True, qidx, didx)
-        opt_full.zero_grad(set_to_none=True)
-        lf.backward()
-        torch.nn.utils.clip_grad_norm_(full.parameters(), 1.0)
-        opt_full.step()
+        lf = None
+        if not a.bow_only:
+            lf = loss_of(full, True, qidx, didx)
+            opt_full.zero_grad(set_to_none=True)
+            lf.backward()
+            torch.nn.utils.clip_grad_norm_(full.parameters(), 1.0)
+            opt_full.step()
         lb = loss_of(bow, False, qidx, didx)
         opt_bow.zero_grad(set_to_none=True)
         lb.backward()
-        torch.nn.utils.clip_grad_norm_(bow.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([q for q in bow.parameters() if q.requires_grad], 1.0)
         opt_bow.step()
         step += 1
-        losses.append((lf.item(), lb.item()) if step % 10 == 0 or a.log_every < 10 else None)
+        current = (float('nan') if lf is None else lf.item(), lb.item())
+        losses.append(current if step % 10 == 0 or a.log_every < 10 else None)
         if step % a.log_every == 0:
-            recent = [x for x in losses[-a.log_every:] if x] or [x for x in losses if x][-5:] or [(lf.item(), lb.item())]
+            recent = [x for x in losses[-a.log_every:] if x] or [x for x in losses if x][-5:] or [current]
             entry = {'step': step, 't': round(time.time() - t0, 1), 'loss_full': round(float(np.mean([x[0] for x in recent])), 4),
                      'loss_bow': round(float(np.mean([x[1] for x in recent])), 4), 'lr_scale': round(sched, 4),
                      'gates': [round(float(b.g_attn), 3) for b in full.h] + [round(float(b.g_mlp), 3) for b in full.h]}
             meta['log'].append(entry)
             print(entry, flush=True)
         if time.time() - last_eval > a.eval_every:
-            meta['evals'].append({'step': step, 't': round(time.time() - t0, 1), 'full': selection(full, True, sel, qs, ds)})
+            which = ('bow', bow, False) if a.bow_only else ('full', full, True)
+            meta['evals'].append({'step': step, 't': round(time.time() - t0, 1), which[0]: selection(which[1], which[2], sel, qs, ds)})
             print('eval', meta['evals'][-1], flush=True)
             last_eval = time.time()
         if time.time() - last_ckpt > a.ckpt_every:
             checkpoint()
             last_ckpt = time.time()
-    final = {'step': step, 't': round(time.time() - t0, 1), 'full': selection(full, True, sel, qs, ds),
-             'full_branches_zeroed': selection(full, False, sel, qs, ds), 'bow': selection(bow, False, sel, qs, ds),
+    final = {'step': step, 't': round(time.time() - t0, 1), 'bow': selection(bow, False, sel, qs, ds),
              'warm_start': meta['evals'][0]['warm_start']}
+    if not a.bow_only:
+        final.update(full=selection(full, True, sel, qs, ds), full_branches_zeroed=selection(full, False, sel, qs, ds))
     meta['evals'].append(final)
     meta['final'] = final
     print('final', json.dumps(final), flush=True)
