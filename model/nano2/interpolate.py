@@ -1,7 +1,7 @@
 """WiSE-FT for the bag-of-words model: weight-space interpolation between the shipped sgpt-nano
 (the warm start, train_gpu.py's step 0) and a trained bag-of-words checkpoint, per part,
-exported the way the shipped file is (4-bit table, codes -7..7, columns 0-2 exact, wpe fp32,
-gather-first), one folder per candidate, for bow_eval.py and `sgpt-search eval`.
+exported the way the shipped file is (4-bit table, codes -7..7 or a --levels schedule with
+--keep-norms, columns 0-2 exact, wpe fp32, gather-first), one folder per candidate, for bow_eval.py and `sgpt-search eval`.
 
     theta = theta_shipped + alpha * (theta_trained - theta_shipped)
 
@@ -88,7 +88,7 @@ def shipped_bow(init, trained):
     return sd
 
 
-def build(trained_dir, init_path, alpha, parts, row_alpha, out):
+def build(trained_dir, init_path, alpha, parts, row_alpha, out, levels='7', keep_norms=False):
     import export  # noqa: E402 (torch and onnx only here)
     init = dict(np.load(init_path))
     trained = dict(np.load(os.path.join(trained_dir, 'bow.npz')))
@@ -99,8 +99,10 @@ def build(trained_dir, init_path, alpha, parts, row_alpha, out):
     with tempfile.TemporaryDirectory() as tmp:
         np.savez(os.path.join(tmp, 'bow.npz'), **mixed)
         model = export.load(tmp, init_path, 'bow', None, False, 6)
-    # the shipped file's export options (model card, "Issue 9/10: the exact, lighter file")
-    return export.export(model, out, 4, 8, exact=tuple(range(EXACT_COLUMNS)), keep=('wpe.weight',), levels=7)
+    # the shipped file's export options (model card, "Issue 9/10: the exact, lighter file"); the
+    # table's levels schedule and norm-keeping scales pass through to the one exporter ("Issue 9: ≤ 5 MB")
+    return export.export(model, out, 4, 8, exact=tuple(range(EXACT_COLUMNS)), keep=('wpe.weight',), levels=levels,
+                         keep_norms=keep_norms)
 
 
 if __name__ == '__main__':
@@ -110,6 +112,9 @@ if __name__ == '__main__':
     ap.add_argument('--alpha', type=float, required=True)
     ap.add_argument('--parts', default=','.join(PARTS), help=f'interpolated parts, the rest shipped: {",".join(PARTS)}')
     ap.add_argument('--row-alpha', type=float, default=0, help='K: table alpha per row x min(1, uses / K)')
+    ap.add_argument('--levels', default='7', help='4-bit levels schedule over the table rows (export.py --levels), '
+                    'e.g. 7,4@12000,2@22000')
+    ap.add_argument('--keep-norms', action='store_true', help='scales that keep each row\'s norm (export.py --keep-norms)')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
     parts = set(filter(None, a.parts.split(',')))
@@ -117,4 +122,4 @@ if __name__ == '__main__':
         sys.exit(f'unknown parts: {",".join(sorted(parts - set(PARTS)))} (choose from {",".join(PARTS)})')
     if not 0.0 <= a.alpha <= 1.0:
         sys.exit(f'--alpha {a.alpha}: must be in [0, 1]')
-    print(json.dumps({'out': a.out, **build(a.trained, a.init, a.alpha, parts, a.row_alpha, a.out)}))
+    print(json.dumps({'out': a.out, **build(a.trained, a.init, a.alpha, parts, a.row_alpha, a.out, a.levels, a.keep_norms)}))
