@@ -57,13 +57,15 @@ async function buildFromPages(run: IndexRun, shard: { index: number; count: numb
     let written: { collected: Collected; bytes: number };
     try {
       const texts = embeddingTexts(pages);
-      const collected = await indexer.vectors((positions) => texts(positions.map((i) => mine[i]!)), mine.map((s) => hashes[s]!), {
-        store,
-        ...(cache === null ? {} : { known: cache }),
-        batchSize: run.batchSize,
-        onProgress: run.onProgress,
-        signal: run.signal,
-      });
+      const collected = await indexer
+        .vectors((positions) => texts(positions.map((i) => mine[i]!)), mine.map((s) => hashes[s]!), {
+          store,
+          ...(cache === null ? {} : { known: cache }),
+          batchSize: run.batchSize,
+          onProgress: run.onProgress,
+          signal: run.signal,
+        })
+        .finally(() => texts.close());
       const { rowsOf } = collected;
       // Each text's rows are read back from the store as its entry is written.
       async function* entries(): AsyncGenerator<[string, Float32Array[]]> {

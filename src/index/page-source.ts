@@ -62,14 +62,18 @@ export async function* keywordTexts(input: PageInput): AsyncGenerator<string> {
   for await (const { section } of sectionsOf(input)) yield keywordText(section);
 }
 
+/** A TextSource over pages read in passes; `close` ends the pass it holds open (a spilled file's handle). */
+export type PageTexts = TextSource & { close(): Promise<void> };
+
 /**
  * What the model reads of the sections asked for: one pass that goes on from where the last call
- * stopped (a build asks in ascending order), started again for a section behind it.
+ * stopped (a build asks in ascending order), started again for a section behind it. Close it when
+ * done: the pass stops wherever the last section asked for was, with its file open.
  */
-export function embeddingTexts(input: PageInput): TextSource {
+export function embeddingTexts(input: PageInput): PageTexts {
   let cursor: AsyncGenerator<{ page: Page; section: Page['sections'][number] }> | null = null;
   let next = 0; // the section `cursor` yields next
-  return async (wanted) => {
+  const source = async (wanted: readonly number[]) => {
     const texts: string[] = [];
     for (const s of wanted) {
       if (cursor === null || s < next) {
@@ -88,4 +92,9 @@ export function embeddingTexts(input: PageInput): TextSource {
     }
     return texts;
   };
+  const close = async () => {
+    await cursor?.return(undefined);
+    cursor = null;
+  };
+  return Object.assign(source, { close });
 }

@@ -310,21 +310,27 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
   // An unchanged site keeps the previous build's vector files as stored (./kept-vectors): nothing to collect, cluster or encode.
   const kept = previous === null ? null : await keptVectors(previous, previousHashes, hashes, shardCount, withFilters);
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
-  const collected =
-    kept !== null
-      ? null
-      : await collectVectors(embeddingTexts(pages), hashes, embedder, {
-          previous: previousRows(options.previous, model, previousHashes),
-          known: options.known,
-          store,
-          batchSize: options.batchSize,
-          onProgress: options.onProgress,
-          signal: options.signal,
-        });
-  const long = collected === null ? -1 : collected.rowsOf.findIndex((rows) => rows.length > MAX_WINDOWS);
-  if (long >= 0) {
-    const [text] = await embeddingTexts(pages)([long]);
-    throw new SgptError('INPUT_INVALID', `section ${long} (${JSON.stringify(text!.slice(0, 60))}…) makes ${collected!.rowsOf[long]!.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+  const texts = embeddingTexts(pages);
+  let collected: Collected | null = null;
+  try {
+    collected =
+      kept !== null
+        ? null
+        : await collectVectors(texts, hashes, embedder, {
+            previous: previousRows(options.previous, model, previousHashes),
+            known: options.known,
+            store,
+            batchSize: options.batchSize,
+            onProgress: options.onProgress,
+            signal: options.signal,
+          });
+    const long = collected === null ? -1 : collected.rowsOf.findIndex((rows) => rows.length > MAX_WINDOWS);
+    if (long >= 0) {
+      const [text] = await texts([long]);
+      throw new SgptError('INPUT_INVALID', `section ${long} (${JSON.stringify(text!.slice(0, 60))}…) makes ${collected!.rowsOf[long]!.length} windows, more than the ${MAX_WINDOWS} an index holds: split the page`);
+    }
+  } finally {
+    await texts.close();
   }
 
   const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, withFilters, block: options.rowBlock ?? DEFAULT_ROW_BLOCK }, add));
