@@ -26,6 +26,11 @@ function isSource(input: PageInput): input is PageSource {
   return !Array.isArray(input);
 }
 
+/** What the model reads of a section: the text its hash is taken of and that is embedded. */
+function sectionEmbeddingText(page: Page, section: Page['sections'][number]): string {
+  return embeddingText(page.title, section.headingPath, section.text);
+}
+
 /** Every section of the pages in page order, with its page. */
 export async function* sectionsOf(input: PageInput): AsyncGenerator<{ page: Page; section: Page['sections'][number] }> {
   for await (const page of pagesOf(input)) for (const section of page.sections) yield { page, section };
@@ -47,7 +52,7 @@ export async function sectionInfo(input: PageInput, hash: (embedded: string) => 
   for await (const page of pagesOf(input)) {
     info.pages++;
     for (const section of page.sections) {
-      info.hashes.push(hash(embeddingText(page.title, section.headingPath, section.text)));
+      info.hashes.push(hash(sectionEmbeddingText(page, section)));
       info.langs.push(page.lang);
       info.weights.push(section.weight ?? 1);
       info.filters.push(section.filters);
@@ -85,7 +90,7 @@ export function embeddingTexts(input: PageInput): PageTexts {
         const { value, done } = await cursor.next();
         if (done) throw new SgptError('INTERNAL', `section ${s} asked for, the pages have ${next}`);
         if (next++ === s) {
-          texts.push(embeddingText(value.page.title, value.section.headingPath, value.section.text));
+          texts.push(sectionEmbeddingText(value.page, value.section));
           break;
         }
       }
