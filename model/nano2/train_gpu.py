@@ -268,6 +268,18 @@ def mine_negatives(P, ds, n_rows, device, seconds, chunk=2048, k=8, k1=0.9, b=0.
         return neg, {'error': repr(e)[:500], 'seconds': round(time.time() - t0, 1)}
 
 
+def hold_unit(block):
+    """Keeps a layered block's position unit (ln_2, MLP hidden unit 0 in and out) at the warm start
+    while its gated branches train: the gradients of those entries are zeroed."""
+    if not bool(block.has_unit):
+        return
+    for q in (block.ln_2.weight, block.ln_2.bias):
+        q.requires_grad_(False)
+    block.mlp.c_fc.weight.register_hook(lambda g: torch.cat([torch.zeros_like(g[:, :1]), g[:, 1:]], 1))
+    block.mlp.c_fc.bias.register_hook(lambda g: torch.cat([torch.zeros_like(g[:1]), g[1:]]))
+    block.mlp.c_proj.weight.register_hook(lambda g: torch.cat([torch.zeros_like(g[:1]), g[1:]]))
+
+
 def save_weights(out, full, bow, meta):
     def dump(name, tensors):
         tmp = os.path.join(out, name + '.tmp.npz')
@@ -316,6 +328,7 @@ def main():
     ap.add_argument('--keep', action='store_true', help='also keep each checkpoint in <out>/step-N/ for selection')
     ap.add_argument('--bow-only', action='store_true', help='train only the bag-of-words model (the layered one stays at its warm start)')
     ap.add_argument('--bow-freeze', default='', help=f'bag-of-words parts kept at the warm start: {",".join(BOW_PARTS)}')
+    ap.add_argument('--full-freeze', default='', help=f'the same for the layered model (its gated branches always train): {",".join(BOW_PARTS)}')
     a = ap.parse_args()
     t_start = time.time()
     if a.threads:
@@ -372,13 +385,22 @@ def main():
         rest = [q for n, q in model.named_parameters() if n not in ('wte', 'wpe') and q.requires_grad]
         return torch.optim.AdamW([{'params': emb, 'lr': table_lr * scale, 'base': table_lr * scale},
                                   {'params': rest, 'lr': a.lr, 'base': a.lr}], betas=(0.9, 0.98), weight_decay=0.0)
-    frozen = set(filter(None, a.bow_freeze.split(',')))
-    if frozen - set(BOW_PARTS):
-        raise SystemExit(f'--bow-freeze: unknown parts {",".join(sorted(frozen - set(BOW_PARTS)))} (choose from {",".join(BOW_PARTS)})')
-    for n, q in bow.named_parameters():
-        if any(n.startswith(pre) for part in frozen for pre in BOW_PARTS[part]):
-            q.requires_grad_(False)
-    meta['bow_frozen'] = sorted(frozen)
+    def freeze(model, option, spec):
+        frozen = set(filter(None, spec.split(',')))
+        if frozen - set(BOW_PARTS):
+            raise SystemExit(f'{option}: unknown parts {",".join(sorted(frozen - set(BOW_PARTS)))} (choose from {",".join(BOW_PARTS)})')
+        # 'unit' names the block holding the position unit; in the layered model only the
+        # unit's own weights (ln_2, MLP column/row 0) are held, by zeroing their gradients
+        for n, q in model.named_parameters():
+            if n.startswith('h.') and 'unit' in frozen and model.blocks:
+                continue
+            if any(n.startswith(pre) for part in frozen for pre in BOW_PARTS[part]):
+                q.requires_grad_(False)
+        if 'unit' in frozen and model.blocks:
+            hold_unit(model.h[-1])
+        return sorted(frozen)
+    meta['bow_frozen'] = freeze(bow, '--bow-freeze', a.bow_freeze)
+    meta['full_frozen'] = freeze(full, '--full-freeze', a.full_freeze)
     opt_full, opt_bow = groups(full, a.lr_table), groups(bow, a.lr_table)
     step, trained = 0, 0.0
     if a.resume and os.path.exists(a.resume):
