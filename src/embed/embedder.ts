@@ -8,6 +8,7 @@
 import { SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, padBatch, planBatches } from './batch';
 import { chunkTokens, chunkWindows } from './chunk';
+import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
 import { weightedMeanPool } from './pooling';
@@ -133,7 +134,7 @@ export class Embedder {
         const batchRows = batches[next++]!;
         // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
         // sees a cancel message before the next batch.
-        if (signal) await yieldToEventLoop();
+        if (signal) await nextTask();
         throwIfAborted(signal);
         const batch = padBatch(
           batchRows.map((row) => sequences[row]!),
@@ -168,10 +169,6 @@ export class Embedder {
   async dispose(): Promise<void> {
     await Promise.all(this.encoders.map((encoder) => encoder.dispose()));
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
