@@ -120,7 +120,7 @@ function liveNote(shape: DecoderShape): string {
   return shape.live.map((b, i) => `block ${i}: ${b.attention ? 'attention, ' : ''}${b.mlpUnits} MLP units`).join('; ');
 }
 
-/** The best configuration of each measurement round, by configuration (rounds before and after the embedding runs). */
+/** Each configuration at its best over the rounds (before and after the embedding runs), and the best of them: the peak. */
 function bestOf(rounds: GraphConfig[][]): { best: GraphConfig; all: GraphConfig[] } {
   const all = rounds[0]!.map((config, i) => ({ ...config, tokensPerSecond: Math.max(...rounds.map((round) => round[i]!.tokensPerSecond)) }));
   return { best: all.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a)), all };
