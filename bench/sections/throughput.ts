@@ -17,7 +17,9 @@
  *     same vectors (checked here), start-up included and excluded (each one's run on an empty
  *     input subtracted);
  *   - the index build's embedding step (in process, model loaded), against the engine's previous
- *     settings (one session on default threads, batches of 16).
+ *     settings (one session on default threads, batches of 16), with --baseline-engine against
+ *     another checkout's engine, and against the graph alone timed just before and after each run
+ *     (the same moment's load on both: the median of those pairs is the robust fraction).
  *
  *   npm run bench -- throughput [--model <folder>] [--quick]
  */
@@ -25,6 +27,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { modelSource } from '../../src/build/default-model';
 import { DEFAULT_BATCH_TOKENS } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
@@ -33,6 +36,7 @@ import type { LoadOptions, EmbedOptions } from '../../src/embed/types';
 import { layerGemms, matmulBound, sequenceFlops, type DecoderShape } from '../roofline/flops';
 import { modelShape } from '../roofline/model-shape';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
+import { graphBatches, graphFeeds, realTokens, runFeeds } from '../roofline/graph-batches';
 import { describeConfig, graphPeak, type GraphConfig } from '../roofline/graph-rate';
 import { pythonSections } from '../python-sections';
 import { median } from '../stats';
@@ -100,6 +104,37 @@ async function embedSeconds(source: string, texts: string[], warm: string[], loa
     }
   }
   return Math.min(...times);
+}
+
+/**
+ * The step against the graph at the same moment: each run of the step (as embedSeconds, once)
+ * between two runs of the graph alone in this thread (1 thread, `batchTokens` per batch; the
+ * better of the two), so the machine's load at that moment weighs on both; each pair's ratio.
+ * The peak row's fraction compares bests taken at different moments, which on a shared machine
+ * can flatter or wrong the step by tens of percent.
+ */
+async function pairedFractions(source: string, texts: string[], warm: string[], sequences: number[][], padId: number, batchTokens: number, runs: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(join(source, 'onnx', 'model.onnx'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const batches = graphBatches(sequences, padId, batchTokens);
+    const feeds = graphFeeds(ort, batches);
+    const tokens = realTokens(batches);
+    const graph = async () => {
+      const started = performance.now();
+      await runFeeds(session, feeds, 1);
+      return tokens / ((performance.now() - started) / 1000);
+    };
+    await graph(); // warm-up
+    const fractions: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const before = await graph();
+      const step = tokens / (await embedSeconds(source, texts, warm, documentSessions(), {}, 1));
+      fractions.push((100 * step) / Math.max(before, await graph()));
+    }
+    return fractions;
+  } finally {
+    await session.release();
+  }
 }
 
 /** What is timed of an embedding engine (this checkout's Embedder, or --baseline-engine's). */
@@ -194,6 +229,9 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     checkout = await embedSeconds(source, texts, warm, sessions, {}, runs, engine);
   }
 
+  log(`${SECTION}: the same step between runs of the graph alone, paired`);
+  const pairs = await pairedFractions(source, texts, warm, sequences, padId, graphRounds[0]!.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a)).batchTokens, quick ? 3 : 5);
+
   // Measured again after the embedding runs: on a shared machine the rate moves with others' load,
   // and a peak taken in a busy moment would flatter every fraction.
   log(`${SECTION}: model-graph peak again`);
@@ -231,6 +269,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     { section: SECTION, name: 'sgpt-search embed, start-up excluded, fraction of the model-graph peak', value: percent(cliSeconds - cliStart), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds - naiveStart) }, note: `${kilo(rate(cliSeconds - cliStart))} vs ${kilo(rate(naiveSeconds - naiveStart))}; start-up (each one's run on an empty input): ${cliStart.toFixed(2)} s vs ${naiveStart.toFixed(2)} s` },
     { section: SECTION, name: "index build's embedding step, fraction of the model-graph peak", value: percent(fast), unit: '%', baseline: { name: 'one session on default threads, batches of 16 (before)', value: percent(before) }, note: `${kilo(rate(fast))} vs ${kilo(rate(before))}; model loaded, warmed on ${warm.length} other sections, best of ${runs}; ${documentSessions().sessions} sessions × 1 thread, ≤ ${DEFAULT_BATCH_TOKENS} padded tokens per batch` },
   );
+  rows.push({ section: SECTION, name: "index build's embedding step, fraction of the graph alone timed around it (median of pairs)", value: median(pairs), unit: '%', note: `each run between two runs of the graph alone in the same thread (the better of the two), 1 thread; pairs: ${pairs.map((p) => p.toFixed(1)).join(', ')} %; the same load weighs on both` });
   if (checkout !== undefined) {
     rows.push({ section: SECTION, name: "index build's embedding step, fraction of the model-graph peak, against --baseline-engine", value: percent(fast), unit: '%', baseline: { name: `the engine of ${ctx.baselineEngine} (its own default settings)`, value: percent(checkout) }, note: `${kilo(rate(fast))} vs ${kilo(rate(checkout))}; same sections, warm-up and runs` });
   }
