@@ -2,7 +2,7 @@
  * Runs the benchmark sections (bench/sections/*.ts, each exporting `run(ctx): Promise<BenchRow[]>`),
  * prints one table and writes bench/results/latest.json.
  *
- *   npm run bench [-- --quick] [-- --model <folder|url>] [-- --baseline-model <folder>] [-- <section> ...]
+ *   npm run bench [-- --quick] [-- --model <folder|url>] [-- --baseline-model <folder>] [-- --baseline-engine <checkout>] [-- <section> ...]
  *
  * Without section names every section runs but `scale` (100k sections: run it by name).
  *
@@ -22,6 +22,7 @@ interface Args {
   quick: boolean;
   model?: string;
   baselineModel?: string;
+  baselineEngine?: string;
   only: string[];
 }
 
@@ -39,7 +40,11 @@ export function parseArgs(argv: string[]): Args {
       const value = argv[++i];
       if (value === undefined) throw new Error('--baseline-model needs a value (a model folder)');
       args.baselineModel = value;
-    } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg} (options: --quick, --model <folder|url>, --baseline-model <folder>, section names)`);
+    } else if (arg === '--baseline-engine') {
+      const value = argv[++i];
+      if (value === undefined) throw new Error('--baseline-engine needs a value (a checkout of this repository)');
+      args.baselineEngine = value;
+    } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg} (options: --quick, --model <folder|url>, --baseline-model <folder>, --baseline-engine <checkout>, section names)`);
     else args.only.push(arg.replace(/\.ts$/, ''));
   }
   return args;
@@ -83,7 +88,7 @@ async function sectionFiles(only: string[]): Promise<string[]> {
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const log = (message: string) => process.stderr.write(`${message}\n`);
-  const ctx: BenchContext = { quick: args.quick, log, ...(args.model === undefined ? {} : { model: args.model }), ...(args.baselineModel === undefined ? {} : { baselineModel: args.baselineModel }) };
+  const ctx: BenchContext = { quick: args.quick, log, ...(args.model === undefined ? {} : { model: args.model }), ...(args.baselineModel === undefined ? {} : { baselineModel: args.baselineModel }), ...(args.baselineEngine === undefined ? {} : { baselineEngine: args.baselineEngine }) };
   const rows: BenchRow[] = [];
   const errors: Array<{ section: string; message: string }> = [];
   const started = new Date();

@@ -15,6 +15,8 @@ export interface BenchContext {
   model?: string;
   /** A model to compare start-up against (e.g. the previous release's folder); sections that time a model's start-up use it as their baseline. */
   baselineModel?: string;
+  /** Another checkout of this repository (its node_modules in place) whose embedding engine a section times beside this one's, in the same run: before and after a change. */
+  baselineEngine?: string;
   /** Fewer repetitions, for smoke runs. */
   quick?: boolean;
   /** Progress lines (stderr); rows are the result. */

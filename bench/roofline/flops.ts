@@ -22,6 +22,15 @@ export interface LiveBlock {
   mlpUnits: number;
 }
 
+/**
+ * Whether the graph's work is matmuls: some block computes attention or an MLP of at least `dims`
+ * units. Then a GEMM at the layer's shapes is its ceiling; otherwise (a pruned graph: a lookup,
+ * layer norms, a few units) the model's own graph is (graph-rate.ts).
+ */
+export function matmulBound(shape: DecoderShape): boolean {
+  return blocks(shape).some((block) => block.attention || block.mlpUnits >= shape.dims);
+}
+
 /** The weight matmuls' [k, n] shapes, one whole layer: what the GEMM peak is measured on. */
 export function layerGemms({ dims }: DecoderShape): Array<[number, number]> {
   return [

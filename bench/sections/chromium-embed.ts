@@ -8,9 +8,10 @@
  * the one WebGPU needs: the baseline), the plain build with 2 threads, and WebGPU only if the
  * browser offers a real adapter (headless Chromium here offers none: reported as n/a).
  *
- * The roofline, in the same page: onnxruntime-web's plain WASM build's matmul rate at the model's
- * GEMM shapes (a plain MatMul graph, bench/roofline) in a worker with 1 and with 2 threads, against
- * onnxruntime-node's single thread, and documents/s as a fraction of it.
+ * The roofline, in the same page: the model-graph peak (the model's own graph on pre-tokenised
+ * batches of Python-docs windows, bench/roofline) in a worker with onnxruntime-web's plain WASM
+ * build, 1 and 2 threads, against onnxruntime-node's single thread, and documents/s in tokens as a
+ * fraction of it; for a model whose work is matmuls also the matmul rate at its GEMM shapes.
  *
  * The model: the bundled default, a folder (under public/ or anywhere: served by the bench's dev
  * server) or a URL.
@@ -24,10 +25,13 @@ import type { Page } from '@playwright/test';
 import type { Plugin } from 'vite';
 import { modelSource } from '../../src/build/default-model';
 import { Embedder } from '../../src/embed/embedder';
-import { sequenceFlops, type DecoderShape } from '../roofline/flops';
+import { matmulBound, sequenceFlops, type DecoderShape } from '../roofline/flops';
+import { graphBatches, type GraphBatch } from '../roofline/graph-batches';
+import { graphRate } from '../roofline/graph-rate';
 import { modelShape } from '../roofline/model-shape';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
-import type { Startup, WasmBenchRequest } from '../roofline/wasm-worker';
+import type { PlainBatch, Startup, WasmBenchRequest } from '../roofline/wasm-worker';
+import { pythonSections } from '../python-sections';
 import { withBenchBrowser } from '../browser';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
@@ -177,16 +181,18 @@ async function measureInPage(page: Page, model: string, configs: Config[], runs:
 }
 
 /**
- * The roofline of the page's runtime, measured in this run: onnxruntime-web's plain WASM build in
- * a worker of the (cross-origin isolated) bench page at the model's GEMM shapes, 1 and 2 threads,
- * against onnxruntime-node's single thread; and the FLOPs of one benchmark document. Null for a
- * model that is not a local folder (its shape is read from config.json).
+ * The roofline of the page's runtime, measured in this run: the model-graph peak (the model's own
+ * graph on pre-padded batches of Python-docs windows, bench/roofline/graph-batches.ts) in a worker
+ * of the (cross-origin isolated) bench page with onnxruntime-web's plain WASM build, 1 and 2
+ * threads, against onnxruntime-node's single thread on the same batches; for a model whose work is
+ * matmuls also the GEMM rate at its shapes. Null for a model that is not a local folder.
  */
 interface Roofline {
-  wasmOne: number;
-  wasmTwo: number;
-  node: number;
-  flopsPerDoc: number;
+  /** Real tokens per second of the model's graph. */
+  graph: { wasmOne: number; wasmTwo: number; node: number; batchTokens: number };
+  /** Real tokens in one benchmark document (its windows). */
+  tokensPerDoc: number;
+  gemm?: { wasmOne: number; wasmTwo: number; node: number; flopsPerDoc: number };
 }
 
 /**
@@ -239,26 +245,44 @@ export function medianStartup(list: Startup[]): Startup {
   };
 }
 
-async function roofline(page: Page, base: string, source: string, quick: boolean): Promise<Roofline | null> {
+/** Sections whose windows the model-graph peak runs, and its batch size (bench/sections/throughput.ts measures the best in Node). */
+const GRAPH_SECTIONS = 100;
+const GRAPH_BATCH_TOKENS = 1024;
+
+async function roofline(page: Page, base: string, source: string, modelUrl: string, quick: boolean): Promise<Roofline | null> {
   if (!existsSync(join(source, 'config.json'))) return null;
   const shape = modelShape(source);
   const embedder = await Embedder.load(source);
-  let flopsPerDoc: number;
+  let lengths: number[];
+  let batches: GraphBatch[];
   try {
-    const lengths = Array.from({ length: 32 }, (_, i) => words(128, i * 3 + 1)).flatMap((text) => embedder.sequences(text, 'document').map((seq) => seq.length));
-    flopsPerDoc = lengths.reduce((sum, length) => sum + sequenceFlops(shape, length), 0) / 32;
+    lengths = Array.from({ length: 32 }, (_, i) => words(128, i * 3 + 1)).flatMap((text) => embedder.sequences(text, 'document').map((seq) => seq.length));
+    const sequences = pythonSections(GRAPH_SECTIONS).flatMap((text) => embedder.sequences(text, 'document'));
+    batches = graphBatches(sequences, embedder.settings.padTokenId, GRAPH_BATCH_TOKENS);
   } finally {
     await embedder.dispose();
   }
-  const reps = quick ? 2 : 5;
+  const plain: PlainBatch[] = batches.map((b) => ({ rows: b.rows, seqLen: b.seqLen, inputIds: Array.from(b.inputIds), attentionMask: Array.from(b.attentionMask) }));
+  const modelFile = new URL('onnx/model.onnx', new URL(modelUrl, base)).href;
+  const reps = quick ? 1 : 3;
   // Interleaved, best of two rounds: other processes' load hits every runtime alike.
-  const best = { wasmOne: 0, wasmTwo: 0, node: 0 };
+  const graph = { wasmOne: 0, wasmTwo: 0, node: 0, batchTokens: GRAPH_BATCH_TOKENS };
+  const wasmGraph = (threads: number) => inWasmWorker<number>(page, { kind: 'graph', ortBase: `${base}/ort/`, threads, model: modelFile, batches: plain, reps });
   for (let round = 0; round < 2; round++) {
-    best.wasmOne = Math.max(best.wasmOne, await wasmGemmRate(page, base, shape, 1, reps));
-    best.wasmTwo = Math.max(best.wasmTwo, await wasmGemmRate(page, base, shape, 2, reps));
-    best.node = Math.max(best.node, await gemmRate(shape, 1, 1, reps));
+    graph.wasmOne = Math.max(graph.wasmOne, await wasmGraph(1));
+    graph.wasmTwo = Math.max(graph.wasmTwo, await wasmGraph(2));
+    graph.node = Math.max(graph.node, await graphRate(join(source, 'onnx', 'model.onnx'), batches, 1, 1, reps));
   }
-  return { ...best, flopsPerDoc };
+  const tokensPerDoc = lengths.reduce((a, b) => a + b, 0) / 32;
+  if (!matmulBound(shape)) return { graph, tokensPerDoc };
+  const gemmReps = quick ? 2 : 5;
+  const gemm = { wasmOne: 0, wasmTwo: 0, node: 0, flopsPerDoc: lengths.reduce((sum, length) => sum + sequenceFlops(shape, length), 0) / 32 };
+  for (let round = 0; round < 2; round++) {
+    gemm.wasmOne = Math.max(gemm.wasmOne, await wasmGemmRate(page, base, shape, 1, gemmReps));
+    gemm.wasmTwo = Math.max(gemm.wasmTwo, await wasmGemmRate(page, base, shape, 2, gemmReps));
+    gemm.node = Math.max(gemm.node, await gemmRate(shape, 1, 1, gemmReps));
+  }
+  return { graph, tokensPerDoc, gemm };
 }
 
 /** Whether this browser would run WebGPU for real (a non-fallback adapter). */
@@ -323,17 +347,29 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
       { section: SECTION, name: "demo query, 2 threads", value: demoTwo.queryMs, unit: 'ms', baseline: { name: '1 thread', value: demoOne.queryMs }, note: demoNote },
       { section: SECTION, name: "demo sections embedded/s, 2 threads", value: demoTwo.docsPerSecond, unit: 'docs/s', baseline: { name: '1 thread', value: demoOne.docsPerSecond }, note: demoNote },
     );
-    log(`${SECTION}: the roofline: WASM GEMM at the model's shapes, 1 and 2 threads, against onnxruntime-node`);
-    const peak = await roofline(page, base, modelSource(ctx.model), ctx.quick ?? false);
+    log(`${SECTION}: the roofline: the model's graph in WASM, 1 and 2 threads, against onnxruntime-node`);
+    const peak = await roofline(page, base, modelSource(ctx.model), model, ctx.quick ?? false);
     if (peak !== null) {
-      const percent = (docsPerSecond: number, rate: number) => (100 * docsPerSecond * peak.flopsPerDoc) / 1e9 / rate;
-      const shapes = `${GEMM_ROWS} rows × the model's four weight GEMMs; best of 2 interleaved rounds`;
+      const { graph, tokensPerDoc, gemm } = peak;
+      const isolation = plain.isolated ? ', cross-origin isolated' : '; NOT cross-origin isolated';
+      const graphNote = `the model's own graph on the windows of ${GRAPH_SECTIONS} Python-docs sections, pre-tokenised, ≤ ${graph.batchTokens} tokens per batch; best of 2 interleaved rounds`;
+      const tokenRate = (docsPerSecond: number) => `${((docsPerSecond * tokensPerDoc) / 1000).toFixed(1)} k tokens/s`;
+      const percent = (docsPerSecond: number, tokensPerSecond: number) => (100 * docsPerSecond * tokensPerDoc) / tokensPerSecond;
       rows.push(
-        { section: SECTION, name: 'matmul peak, WASM plain build, 1 thread', value: peak.wasmOne, unit: 'GFLOP/s', baseline: { name: 'onnxruntime-node, 1 thread', value: peak.node }, note: shapes },
-        { section: SECTION, name: 'matmul peak, WASM plain build, 2 threads', value: peak.wasmTwo, unit: 'GFLOP/s', baseline: { name: '1 thread', value: peak.wasmOne }, note: `${shapes}${plain.isolated ? ', cross-origin isolated' : '; NOT cross-origin isolated'}` },
-        { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM matmul peak', value: percent(plain.docsPerSecond, peak.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond, peak.wasmOne) }, note: `${(peak.flopsPerDoc / 1e6).toPrecision(3)} MFLOP per document; of the native 1-thread peak: ${percent(plain.docsPerSecond, peak.node).toFixed(1)} %` },
-        { section: SECTION, name: 'documents/s, WASM plain build, 2 threads, fraction of the 2-thread WASM peak', value: percent(twoThreads.docsPerSecond, peak.wasmTwo), unit: '%', baseline: { name: '1 thread, of the 1-thread peak', value: percent(plain.docsPerSecond, peak.wasmOne) } },
+        { section: SECTION, name: 'model-graph peak, WASM plain build, 1 thread', value: graph.wasmOne, unit: 'tokens/s', baseline: { name: 'onnxruntime-node, 1 thread', value: graph.node }, note: graphNote },
+        { section: SECTION, name: 'model-graph peak, WASM plain build, 2 threads', value: graph.wasmTwo, unit: 'tokens/s', baseline: { name: '1 thread', value: graph.wasmOne }, note: `${graphNote}${isolation}` },
+        { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM model-graph peak', value: percent(plain.docsPerSecond, graph.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: percent(asyncify.docsPerSecond, graph.wasmOne) }, note: `${tokenRate(plain.docsPerSecond)} vs ${tokenRate(asyncify.docsPerSecond)}; ${tokensPerDoc.toFixed(0)} tokens per document; of the native 1-thread graph: ${percent(plain.docsPerSecond, graph.node).toFixed(1)} %` },
+        { section: SECTION, name: 'documents/s, WASM plain build, 2 threads, fraction of the 2-thread WASM model-graph peak', value: percent(twoThreads.docsPerSecond, graph.wasmTwo), unit: '%', baseline: { name: '1 thread, of the 1-thread peak', value: percent(plain.docsPerSecond, graph.wasmOne) }, note: `${tokenRate(twoThreads.docsPerSecond)} vs ${tokenRate(plain.docsPerSecond)}` },
       );
+      if (gemm !== undefined) {
+        const ofGemm = (docsPerSecond: number, rate: number) => (100 * docsPerSecond * gemm.flopsPerDoc) / 1e9 / rate;
+        const shapes = `${GEMM_ROWS} rows × the model's four weight GEMMs; best of 2 interleaved rounds`;
+        rows.push(
+          { section: SECTION, name: 'matmul peak, WASM plain build, 1 thread', value: gemm.wasmOne, unit: 'GFLOP/s', baseline: { name: 'onnxruntime-node, 1 thread', value: gemm.node }, note: shapes },
+          { section: SECTION, name: 'matmul peak, WASM plain build, 2 threads', value: gemm.wasmTwo, unit: 'GFLOP/s', baseline: { name: '1 thread', value: gemm.wasmOne }, note: `${shapes}${isolation}` },
+          { section: SECTION, name: 'documents/s, WASM plain build, 1 thread, fraction of the WASM matmul peak', value: ofGemm(plain.docsPerSecond, gemm.wasmOne), unit: '%', baseline: { name: 'asyncify build, 1 thread', value: ofGemm(asyncify.docsPerSecond, gemm.wasmOne) }, note: `${(gemm.flopsPerDoc / 1e6).toPrecision(3)} MFLOP per document` },
+        );
+      }
     }
     log(`${SECTION}: the model's start-up in a worker${baseline === undefined ? '' : ', against --baseline-model, interleaved'}`);
     const rounds = ctx.quick ? 2 : 5;

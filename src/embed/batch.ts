@@ -7,10 +7,11 @@ import { SgptError } from '../errors';
 export const DEFAULT_BATCH_SIZE = 16;
 /**
  * Padded tokens per model call: long sequences go in smaller batches, so a call's activations
- * (attention scores grow with rows × length²) stay in cache. Measured on sgpt-nano in
- * `npm run bench -- throughput`.
+ * (attention scores grow with rows × length²; the output alone is tokens × dims floats) stay in
+ * cache. Measured on sgpt-nano in `npm run bench -- throughput`: its graph ran 1.24 × as many
+ * tokens per second at 1,024 as at 2,048 (and fewer at 4,096), the engine ~1.1 ×.
  */
-export const DEFAULT_BATCH_TOKENS = 2048;
+export const DEFAULT_BATCH_TOKENS = 1024;
 
 /**
  * Groups of sequence indices, longest first (ties: lower index first), at most `batchSize` each

@@ -8,7 +8,9 @@
 import { SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, padBatch, planBatches } from './batch';
 import { chunkTokens, chunkWindows } from './chunk';
+import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
+import { pieceEncoder, type Encode } from './piece-memo';
 import { weightedMeanPool } from './pooling';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
@@ -19,9 +21,13 @@ export class Embedder {
 
   private readonly encoder: Encoder;
 
+  /** The tokenizer's bare ids, memoised by piece where the tokenizer allows it (./piece-memo). */
+  private readonly encode: Encode;
+
   private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings) {
     this.encoder = encoders[0]!;
     this.settings = settings;
+    this.encode = pieceEncoder(this.encoder.tokenizer).encode;
   }
 
   /** Load a model (hub id, URL or folder); settings come from its config.json "sgpt" key, then `opts.settings`. */
@@ -55,7 +61,7 @@ export class Embedder {
 
   /** Bare BPE ids of a text: no BOS/EOS, no brackets, no truncation. */
   tokenize(text: string): number[] {
-    return this.encoder.tokenizer.encode(text, { add_special_tokens: false });
+    return this.encode(text);
   }
 
   /** The sequences the model sees for one text: its chunks, each wrapped for the role. */
@@ -128,7 +134,7 @@ export class Embedder {
         const batchRows = batches[next++]!;
         // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
         // sees a cancel message before the next batch.
-        if (signal) await yieldToEventLoop();
+        if (signal) await nextTask();
         throwIfAborted(signal);
         const batch = padBatch(
           batchRows.map((row) => sequences[row]!),
@@ -163,10 +169,6 @@ export class Embedder {
   async dispose(): Promise<void> {
     await Promise.all(this.encoders.map((encoder) => encoder.dispose()));
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

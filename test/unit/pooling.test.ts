@@ -53,6 +53,29 @@ describe('weightedMeanPool', () => {
     }
   });
 
+  it('four tokens per pass gives the plain one-token-at-a-time sum (rows of every length mod 4, padding on both sides)', () => {
+    const [batch, seqLen, dims] = [9, 23, 7];
+    const hidden = Float32Array.from({ length: batch * seqLen * dims }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
+    const mask = Array.from({ length: batch * seqLen }, (_, i) => {
+      const [b, t] = [Math.floor(i / seqLen), i % seqLen];
+      return t >= b % 3 && t < seqLen - b ? 1 : 0;
+    });
+    const plain: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      const sum = new Array<number>(dims).fill(0);
+      let [weight, total] = [0, 0];
+      for (let t = 0; t < seqLen; t++) {
+        if (!mask[b * seqLen + t]) continue;
+        total += ++weight;
+        for (let d = 0; d < dims; d++) sum[d]! += weight * hidden[(b * seqLen + t) * dims + d]!;
+      }
+      const norm = Math.hypot(...sum.map((v) => v / total));
+      plain.push(...sum.map((v) => v / total / norm));
+    }
+    const pooled = weightedMeanPool(hidden, mask, batch, seqLen, dims);
+    plain.forEach((value, i) => expect(Math.abs(pooled[i]! - value)).toBeLessThan(1e-7));
+  });
+
   it('rejects an all-padding row and mismatched shapes', () => {
     expect(() => weightedMeanPool(new Float32Array(4), [0, 0], 1, 2, 2)).toThrow(/no tokens/);
     expect(() => weightedMeanPool(new Float32Array(3), [1, 1], 1, 2, 2)).toThrow(/shapes/);

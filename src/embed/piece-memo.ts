@@ -1,0 +1,73 @@
+/**
+ * Tokenisation at the cost of a map lookup per word, for GPT-2-style byte-level BPE tokenizers.
+ * Such a tokenizer cuts a text into pieces with one fixed rule (its ByteLevel pre-tokenizer's
+ * regex) and encodes each piece on its own, so a text's ids are its pieces' ids end to end. We cut
+ * with the same rule and ask the tokenizer only for pieces not seen before: transformers.js' own
+ * per-piece path (byte mapping, an LRU cache, the merges) costs ~20 × a lookup here, and was most
+ * of an index build's embedding time once the model became a lookup (`npm run bench -- throughput`).
+ * Any other tokenizer, and any text that holds an added token (`<|endoftext|>`), goes to the
+ * tokenizer whole. `test/unit/piece-memo.test.ts` holds the two paths to the same ids.
+ */
+
+/** GPT-2's pre-tokenisation rule, as tokenizer.json's ByteLevel pre-tokenizer applies it (use_regex). */
+const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/** Pieces remembered at most (~100 B each); past it, new pieces are encoded but not kept. */
+const MAX_PIECES = 200_000;
+
+export type Encode = (text: string) => number[];
+
+/** What is read of a tokenizer.json (transformers.js keeps it as `_tokenizerJSON`). */
+interface TokenizerJson {
+  normalizer?: unknown;
+  pre_tokenizer?: { type?: unknown; add_prefix_space?: unknown; use_regex?: unknown } | null;
+  model?: { type?: unknown };
+  added_tokens?: Array<{ content?: unknown }>;
+}
+
+/** A loaded transformers.js tokenizer, as far as this module reads it. */
+export interface TokenizerLike {
+  encode(text: string, options: { add_special_tokens: boolean }): number[];
+  _tokenizerJSON?: unknown;
+  _tokenizerConfig?: unknown;
+}
+
+/**
+ * The added tokens' texts when the tokenizer splits exactly by GPT2_PIECES and nothing else
+ * changes the text first (no normalizer, no prefix space); null otherwise.
+ */
+function byteLevelAddedTokens(tokenizer: TokenizerLike): string[] | null {
+  const json = tokenizer._tokenizerJSON as TokenizerJson | undefined;
+  const config = tokenizer._tokenizerConfig as { add_prefix_space?: unknown; remove_space?: unknown; do_lowercase_and_remove_accent?: unknown } | undefined;
+  const pre = json?.pre_tokenizer;
+  if (json === undefined || json.normalizer !== null || pre?.type !== 'ByteLevel' || pre.use_regex === false || pre.add_prefix_space === true) return null;
+  if (json.model?.type !== 'BPE' || config?.add_prefix_space === true || config?.remove_space === true || config?.do_lowercase_and_remove_accent === true) return null;
+  const added = (json.added_tokens ?? []).map((token) => token.content);
+  return added.every((content): content is string => typeof content === 'string' && content !== '') ? added : null;
+}
+
+/**
+ * Bare ids (no special tokens added) of a text: memoised by piece when the tokenizer allows it
+ * (`memoised` says which), else the tokenizer's own encode.
+ */
+export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memoised: boolean } {
+  const plain: Encode = (text) => tokenizer.encode(text, { add_special_tokens: false });
+  const added = byteLevelAddedTokens(tokenizer);
+  if (added === null) return { encode: plain, memoised: false };
+  const pieces = new Map<string, readonly number[]>();
+  const encode: Encode = (text) => {
+    if (added.some((content) => text.includes(content))) return plain(text);
+    const ids: number[] = [];
+    for (const match of text.matchAll(GPT2_PIECES)) {
+      const piece = match[0];
+      let known = pieces.get(piece);
+      if (known === undefined) {
+        known = plain(piece);
+        if (pieces.size < MAX_PIECES) pieces.set(piece, known);
+      }
+      for (const id of known) ids.push(id);
+    }
+    return ids;
+  };
+  return { encode, memoised: true };
+}
