@@ -1,6 +1,7 @@
 // The memoised tokenisation (src/embed/piece-memo.ts) gives exactly the tokenizer's own ids.
 import { readFileSync } from 'node:fs';
 import { AutoTokenizer } from '@huggingface/transformers';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pieceEncoder, type TokenizerLike } from '../../src/embed/piece-memo';
 
@@ -40,6 +41,26 @@ describe('pieceEncoder', () => {
       for (const text of [...edges, ...demo]) expect(encode(text), JSON.stringify(text.slice(0, 60))).toEqual(plain(text));
     }
     expect(encode('before<|endoftext|>after')).toContain(50256);
+  });
+
+  it('gives the same ids as the tokenizer on arbitrary text (property)', () => {
+    const { encode } = pieceEncoder(tokenizer);
+    const plain = (text: string) => tokenizer.encode(text, { add_special_tokens: false });
+    // words, digits, apostrophes, punctuation, every kind of space and any code point, mixed
+    const part = fc.oneof(
+      fc.constantFrom(' ', '  ', '\n', '\t', '\r\n', '\u00a0', "'s", "'ll", "'", 'é', '½', '٣', '🙂', '<|endoftext|>'),
+      fc.stringMatching(/^[A-Za-z]{1,8}$/),
+      fc.stringMatching(/^[0-9]{1,5}$/),
+      fc.stringMatching(/^[!-\/:-@[-`{-~]{1,3}$/),
+      fc.string({ unit: 'binary', maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 24 }), (parts) => {
+        const text = parts.join('');
+        expect(encode(text)).toEqual(plain(text));
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('leaves any other tokenizer to its own encode', () => {
