@@ -53,11 +53,25 @@ export type { DocumentEmbedder };
 
 
 
+/**
+ * Shards a query reads by default for an index of `shards`: an eighth of them, at least 3 and at
+ * most 8. A fixed 3 read 3 of 110 shards on the Python docs and lost much of the dense half's
+ * gain there (scripts/site-eval.ts); on the docs-question dev sets an eighth keeps ~0.9–0.97 of the
+ * all-shard fused top-10 (3 of 62 kept 0.885 on SQLite's, 8 kept 0.97), and the cap bounds a
+ * query's download at 8 shards (~0.4 MB). Routing by centred or radius-widened centroids and
+ * probing the top keyword hits' shards kept less per byte read (issue 8).
+ */
+export function defaultProbe(shards: number): number {
+  return Math.max(1, Math.min(shards, Math.max(PROBE_FLOOR, Math.min(PROBE_CAP, Math.ceil(shards / 8)))));
+}
+const PROBE_FLOOR = 3;
+const PROBE_CAP = 8;
+
 export interface BuildOptions {
   model: ModelRef;
   /** Number of IVF shards, or 'auto' (one per ~64 KiB of vectors, one for small sites). */
   shards?: number | 'auto';
-  /** Shards a query reads by default. */
+  /** Shards a query reads by default (default: defaultProbe of the shard count). */
   probe?: number;
   /** Semantic weight in the fused ranking (default: DEFAULT_FUSION's). */
   semanticWeight?: number;
@@ -350,7 +364,7 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
     ...(options.root === undefined ? {} : { root: options.root }),
     counts: { pages: pageCount, sections: sectionCount, vectors: vectors.rows },
     fusion: resolveFusion(options.fusionMethod, options.semanticWeight),
-    probe: Math.max(1, Math.min(options.probe ?? 3, vectors.shards.length)),
+    probe: Math.max(1, Math.min(options.probe ?? defaultProbe(vectors.shards.length), vectors.shards.length)),
     sections: sectionsRef,
     hashes: hashesRef,
     keyword: keywordRefs.keyword,
