@@ -25,9 +25,12 @@ export interface ShardAssignment {
  */
 const SAMPLE_ROWS = 16_384;
 
-/** Training points per shard: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under 39. */
+/** The fewest rows per shard k-means trains on (Faiss warns below 39 points per centroid); the writer makes no more shards than rows / MIN_SHARD_ROWS. */
+export const MIN_SHARD_ROWS = 39;
+
+/** Training points per shard: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under MIN_SHARD_ROWS. */
 function samplePerClusterFor(k: number): number {
-  return Math.max(39, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
+  return Math.max(MIN_SHARD_ROWS, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
 }
 
 /**
