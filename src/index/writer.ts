@@ -23,7 +23,7 @@ import { resolveFusion, type FusionMethod } from '../search/fusion';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
-import { assignShards, MIN_SHARD_ROWS, type ShardAssignment } from './shards';
+import { assignShards, maxShards, MIN_SHARD_ROWS, type ShardAssignment } from './shards';
 import { writeFilters } from './filters';
 import {
   FORMAT_NAME,
@@ -132,12 +132,12 @@ const TYPO_FILE_BYTES = 2 * 1024;
 
 /**
  * Shard count for 'auto': about SHARD_TARGET_BYTES each, never fewer than MIN_SHARD_ROWS rows a
- * shard (k-means needs members) nor more than 4·√rows shards (k-means' time grows with rows × k:
- * only sites past ~60k rows get bigger shards).
+ * shard (k-means needs members) nor more than maxShards (k-means' time: sites past ~26k rows at
+ * 256 dims get bigger shards, ~190 rows each at 80k rows).
  */
 export function autoShards(rows: number, dims: number): number {
   const bytes = rows * (dims + 8);
-  return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(rows / MIN_SHARD_ROWS), Math.floor(4 * Math.sqrt(rows))));
+  return Math.max(1, Math.min(Math.round(bytes / SHARD_TARGET_BYTES), Math.floor(rows / MIN_SHARD_ROWS), maxShards(rows)));
 }
 
 /** Whether the previous build used this model and mode, so its vectors (and clusters) carry over. */

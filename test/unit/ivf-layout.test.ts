@@ -12,11 +12,12 @@ describe('defaultProbe', () => {
 });
 
 describe('autoShards', () => {
-  it('makes shards of ~16 KiB of vectors, at least 39 rows each, at most 4·√rows of them', () => {
+  it('makes shards of ~16 KiB of vectors, at least 39 rows each, at most 420 of them (√rows past 176k rows)', () => {
     expect(autoShards(30, 256)).toBe(1);
     expect(autoShards(100, 256)).toBe(2); // 26 KiB, 39 rows each at most
     expect(autoShards(6572, 256)).toBe(106);
-    expect(autoShards(80_000, 256)).toBe(1131); // 1,289 by size: capped at 4·√rows
+    expect(autoShards(80_000, 256)).toBe(420); // 1,289 by size
+    expect(autoShards(250_000, 256)).toBe(500); // √rows
   });
 });
 
