@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   console.log(`keyword only (as you type)\tnDCG@10 ${keyword.toFixed(4)}`);
   const fused = (i: number, probe: number) => search.semanticSearch(data.queries[i]!.text, vectors[i]!, { limit: 10, probe, fusion: DEFAULT_FUSION });
   const exactDense = await Promise.all(vectors.map((v) => search.vectorSearch(v, depth, shards)));
-  const exactFused = await Promise.all(data.queries.map(async (_, i) => new Set((await fused(i, shards)).map((h) => h.url))));
+  const exactFused = await Promise.all(data.queries.map(async (_, i) => new Set((await fused(i, shards)).map((h) => h.section))));
   const kept = (got: readonly { section: number }[], exact: readonly { section: number }[], k: number) => {
     const want = new Set(exact.slice(0, k).map((h) => h.section));
     return want.size === 0 ? 1 : got.slice(0, k).filter((h) => want.has(h.section)).length / want.size;
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         const read = await search.reader.nearestShards(vectors[i]!, probe);
         const dense = await search.vectorSearch(vectors[i]!, depth, probe);
         const hits = await fused(i, probe);
-        const same = hits.filter((h) => exactFused[i]!.has(h.url)).length / Math.max(1, exactFused[i]!.size);
+        const same = hits.filter((h) => exactFused[i]!.has(h.section)).length / Math.max(1, exactFused[i]!.size);
         return { shards: read.length, kb: read.reduce((sum, k) => sum + search.manifest.shards[k]!.bytes, 0) / 1024, r10: kept(dense, exactDense[i]!, 10), r100: kept(dense, exactDense[i]!, depth), same, ndcg: score(hits.map((h) => h.url), q.id) };
       }),
     );

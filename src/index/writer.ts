@@ -69,7 +69,7 @@ const PROBE_CAP = 24;
 
 export interface BuildOptions {
   model: ModelRef;
-  /** Number of IVF shards, or 'auto' (one per ~64 KiB of vectors, one for small sites). */
+  /** Number of IVF shards, or 'auto' (one per ~16 KiB of vectors, one for small sites). */
   shards?: number | 'auto';
   /** Shards a query reads by default (default: defaultProbe of the shard count). */
   probe?: number;
