@@ -49,15 +49,32 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   return out;
 }
 
-/** Version 5: whole texts in gzip text files (one per version 6 file, and for sections without one), whole heading paths, hashes.json (whole hashes), SGV2 vector files (plain codes), not gzipped. */
-export function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
+/** Version 6: version 7 with float32 centroids (SGC1): the values version 7's int8 ones decode to, so the shards' codes are unchanged. */
+export function asVersion6(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
   return rewrite(files, async (manifest, read, put) => {
+    manifest.version = 6;
+    if (!manifest.centroids) return;
+    const { dims } = manifest.model;
+    const k = manifest.shards.length;
+    const values = decodeCentroids('centroids', gunzipSync(read(manifest.centroids.name)), k, dims, 7);
+    const v1 = new Uint8Array(12 + 4 * k * dims);
+    v1.set(new TextEncoder().encode('SGC1'), 0);
+    new DataView(v1.buffer).setUint32(4, k, true);
+    new DataView(v1.buffer).setUint32(8, dims, true);
+    v1.set(new Uint8Array(values.buffer, values.byteOffset, 4 * k * dims), 12);
+    manifest.centroids = await put('centroids', 'bin.gzip', gzipSync(v1));
+  });
+}
+
+/** Version 5: version 6 with whole texts in gzip text files (one per version 6 file, and for sections without one), whole heading paths, hashes.json (whole hashes), SGV2 vector files (plain codes), not gzipped. */
+export async function asVersion5(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
+  return rewrite(await asVersion6(files), async (manifest, read, put) => {
     manifest.version = 5;
     const { dims } = manifest.model;
     const centroids = manifest.centroids ? gunzipSync(read(manifest.centroids.name)) : null;
     for (const [i, ref] of manifest.shards.entries()) {
       // SGV2: the codes as they are, row after row.
-      const centroid = centroids && decodeCentroids('centroids', centroids, manifest.shards.length, dims).subarray(i * dims, (i + 1) * dims);
+      const centroid = centroids && decodeCentroids('centroids', centroids, manifest.shards.length, dims, 6).subarray(i * dims, (i + 1) * dims);
       const shard = decodeShard(ref.name, gunzipSync(read(ref.name)), dims, manifest.counts.sections, 6, centroid);
       const v2 = new Uint8Array(12 + 10 * shard.rows + shard.rows * dims);
       v2.set(new TextEncoder().encode('SGV2'), 0);

@@ -33,7 +33,7 @@ export interface IndexRun {
   /** Model folder, URL or hub id (default: the bundled default model). */
   model?: string;
   mode?: Mode;
-  /** Vector shards (IVF clusters), or 'auto': one per ~64 KiB of vectors. */
+  /** Vector shards (IVF clusters), or 'auto': one per ~16 KiB of vectors (src/index/writer autoShards). */
   shards?: number | 'auto';
   /** Shards a query reads by default. */
   probe?: number;

@@ -20,8 +20,8 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
                        folder, the records alone
   --model <source>     model folder, URL or hub id (default: the bundled default model)
   --mode <mode>        symmetric | asymmetric (default: the model's config)
-  --shards <N|auto>    vector shards (IVF clusters); auto: one per ~64 KiB of vectors (default auto)
-  --probe <N>          shards a query reads by default (default 3)
+  --shards <N|auto>    vector shards (IVF clusters); auto: one per ~16 KiB of vectors (default auto)
+  --probe <N>          shards a query reads by default (default: an eighth of the shards, 3 to 8)
   --fusion <method>    how semantic results fuse the keyword and semantic rankings: adaptive (the
                        semantic share chosen per query), convex (normalised scores at a fixed share)
                        or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})

@@ -1,23 +1,24 @@
 /**
- * The site index format, version 6: the one place that knows the manifest and the file layouts
+ * The site index format, version 7: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
-import { predictedCode, predictionFactor, projectionCoefficient, type Quantized } from './int8';
+import { dequantize, predictedCode, predictionFactor, projectionCoefficient, quantize, type Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 /**
- * Versions this reader reads: 5 is 6 with whole texts in gzip text files, whole heading paths,
+ * Versions this reader reads: 6 is 7 with float32 centroids (SGC1; 7 stores them as int8 codes
+ * and a scale each, SGC2, so four times the shards cost no more centroid bytes); 5 is 6 with whole texts in gzip text files, whole heading paths,
  * whole text hashes (JSON) and plain vector codes, not gzipped; 4 is 5 without section texts and
  * window numbers (excerpts are the sections' starts),
  * 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
  */
-const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, FORMAT_VERSION];
+const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, 6, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -483,7 +484,8 @@ const SHARD_MAGIC_V2 = 'SGV2';
 const SHARD_MAGIC = 'SGV3';
 /** The most windows a section may have: window numbers are uint16. */
 export const MAX_WINDOWS = 65_536;
-const CENTROIDS_MAGIC = 'SGC1';
+const CENTROIDS_MAGIC_V1 = 'SGC1';
+const CENTROIDS_MAGIC = 'SGC2';
 const HEADER = 12;
 
 function header(magic: string, a: number, b: number, total: number): { bytes: Uint8Array; view: DataView } {
@@ -585,19 +587,31 @@ function residualCodes(residuals: Int8Array, coefs: Int8Array, scales: Float32Ar
   return codes;
 }
 
-/** Centroids: 'SGC1', k, dims, then float32 centroid[k*dims] (shard i holds the rows nearest centroid i). */
+/**
+ * Centroids (shard i holds the rows nearest centroid i): 'SGC2', k, dims, float32 scale[k], then
+ * int8 codes[k*dims], centroid i ≈ codes × scale[i] (int8.ts's quantisation). Version 6 wrote
+ * 'SGC1', k, dims, float32 centroid[k*dims]. The writer codes its shards against the decoded
+ * centroids (decodeCentroids of these bytes), so writer and reader predict the same codes.
+ */
 export function encodeCentroids(centroids: Float32Array, k: number, dims: number): Uint8Array {
-  const { bytes } = header(CENTROIDS_MAGIC, k, dims, HEADER + 4 * k * dims);
-  bytes.set(new Uint8Array(centroids.buffer, centroids.byteOffset, 4 * k * dims), HEADER);
+  const { codes, scales } = quantize(centroids.subarray(0, k * dims), dims);
+  const { bytes } = header(CENTROIDS_MAGIC, k, dims, HEADER + 4 * k + k * dims);
+  bytes.set(new Uint8Array(scales.buffer, scales.byteOffset, 4 * k), HEADER);
+  bytes.set(new Uint8Array(codes.buffer, codes.byteOffset, k * dims), HEADER + 4 * k);
   return bytes;
 }
 
-export function decodeCentroids(name: string, input: Uint8Array, expectK: number, expectDims: number): Float32Array {
+/** The centroids a file holds (SGC2; SGC1 in a version 6 or older index), checked against the manifest's k and dims. */
+export function decodeCentroids(name: string, input: Uint8Array, expectK: number, expectDims: number, version = FORMAT_VERSION): Float32Array {
   const bytes = aligned(input);
-  const [k, dims] = readHeader(name, bytes, CENTROIDS_MAGIC);
+  const [k, dims] = readHeader(name, bytes, version >= 7 ? CENTROIDS_MAGIC : CENTROIDS_MAGIC_V1);
   if (k !== expectK || dims !== expectDims) throw invalid(name, `holds ${k} centroids of ${dims} dims, the manifest needs ${expectK} of ${expectDims}`);
-  if (bytes.byteLength !== HEADER + 4 * k * dims) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${HEADER + 4 * k * dims}`);
-  return new Float32Array(bytes.buffer, bytes.byteOffset + HEADER, k * dims);
+  const size = version >= 7 ? HEADER + 4 * k + k * dims : HEADER + 4 * k * dims;
+  if (bytes.byteLength !== size) throw invalid(name, `has ${bytes.byteLength} bytes, expected ${size}`);
+  if (version < 7) return new Float32Array(bytes.buffer, bytes.byteOffset + HEADER, k * dims);
+  const scales = new Float32Array(bytes.buffer, bytes.byteOffset + HEADER, k);
+  if (scales.some((scale) => !Number.isFinite(scale) || scale < 0)) throw invalid(name, 'holds a centroid scale that is not a finite, non-negative number');
+  return dequantize({ codes: new Int8Array(bytes.buffer, bytes.byteOffset + HEADER + 4 * k, k * dims), scales }, dims);
 }
 
 export function encodeJson(value: unknown): Uint8Array {

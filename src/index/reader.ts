@@ -110,7 +110,7 @@ export class IndexReader {
   async centroids(): Promise<Float32Array | null> {
     const { shards, centroids: ref, model } = this.manifest;
     if (shards.length === 1 || ref === null) return null;
-    this.centroidCache ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims);
+    this.centroidCache ??= decodeCentroids(ref.name, await verified(this.load, ref), shards.length, model.dims, this.manifest.version);
     return this.centroidCache;
   }
 

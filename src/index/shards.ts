@@ -25,9 +25,21 @@ export interface ShardAssignment {
  */
 const SAMPLE_ROWS = 16_384;
 
-/** Training points per shard: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under 39. */
+/** The fewest rows per shard k-means trains on (Faiss warns below 39 points per centroid); the writer makes no more shards than rows / MIN_SHARD_ROWS. */
+export const MIN_SHARD_ROWS = 39;
+
+/**
+ * Shards k-means makes at most while its sample stays SAMPLE_ROWS (420); past √rows = 420 (~176k
+ * rows), √rows. A pass costs sample × shards, so this bounds the build's clustering time as the
+ * √rows cap alone did before version 7's finer shards.
+ */
+export function maxShards(rows: number): number {
+  return Math.max(Math.floor(Math.sqrt(rows)), Math.floor(SAMPLE_ROWS / MIN_SHARD_ROWS));
+}
+
+/** Training points per shard: Faiss' 256, fewer when k × 256 would pass SAMPLE_ROWS, never under MIN_SHARD_ROWS. */
 function samplePerClusterFor(k: number): number {
-  return Math.max(39, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
+  return Math.max(MIN_SHARD_ROWS, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
 }
 
 /**

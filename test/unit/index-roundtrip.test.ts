@@ -122,6 +122,10 @@ describe('index round trip on the fixture site', () => {
     const probed = await search.vectorSearch(query, 14); // manifest default: one shard
     expect(probed.length).toBeLessThan(14);
     expect(probed.length).toBeGreaterThan(0);
+    // Without --probe, the writer's policy (at least 12, an eighth of a big index): all 4.
+    const policy = join(work, 'probe-policy');
+    await buildSiteIndex({ site: SITE, out: policy, shards: 4 });
+    expect((await SiteSearch.open(fsLoader(policy))).manifest.probe).toBe(4);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { Embedder } from '../../src/embed/embedder';
-import { inflateWithDictionary, parseBucket, parseTextFile, textDictionary, textOpening } from '../../src/index/format';
+import { FORMAT_VERSION, inflateWithDictionary, parseBucket, parseTextFile, textDictionary, textOpening } from '../../src/index/format';
 import { dequantize } from '../../src/index/int8';
 import { fsLoader } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
@@ -13,7 +13,7 @@ import { SiteSearch } from '../../src/index/site-search';
 import { DocumentSearch } from '../../src/search/document-search';
 import { makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
 import { embeddingText } from '../../src/search/texts';
-import { asVersion4, asVersion5, readIndexDir, writeIndexDir, type IndexFiles } from '../older-formats';
+import { asVersion4, asVersion5, asVersion6, readIndexDir, writeIndexDir, type IndexFiles } from '../older-formats';
 import { sgptRejection, sgptThrow } from '../support';
 
 const MODEL = 'test/fixtures/models/tiny-gpt2';
@@ -106,11 +106,11 @@ describe('Embedder.windows', () => {
   });
 });
 
-describe('a site index of format version 6', () => {
+describe('a site index of format version 6 and later', () => {
   it('shows the start at once and, from the hit\'s text file, the passage with the query\'s words', async () => {
     const { load, read } = recording(out);
     const search = await SiteSearch.open(load);
-    expect(search.manifest.version).toBe(6);
+    expect(search.manifest.version).toBe(FORMAT_VERSION);
     const [quick] = await search.keywordSearch('oolong', 5, undefined, undefined, false);
     expect(quick!.excerpt).toMatch(/^Kettle note 0/);
     expect(quick!.excerpt).not.toContain('Oolong');
@@ -184,7 +184,7 @@ describe('a site index of format version 6', () => {
     // Version 6: no file for sections with nothing after their openings.
     expect(parseBucket(ref.name, bucket([{ count: 1 }]), ref)[0]!.text).toMatchObject({ file: null, index: 0 });
     expect(parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref, 5)[0]!.text).toEqual({ file: { name: v5, bytes: 9, count: 1 }, index: 0, dictionary: null });
-    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref)).message).toMatch(/is not a version 6 text file/);
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref)).message).toMatch(/is not a version 7 text file/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref, 5)).message).toMatch(/is not a version 5 text file/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ count: 1 }]), ref, 5)).code).toBe('INDEX_INVALID');
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 2 }]), ref)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
@@ -278,6 +278,28 @@ describe('a site index of format version 6', () => {
   });
 });
 
+describe('a site index of format version 6', () => {
+  it('is still read: its float32 centroids route as version 7\'s int8 ones, its shards decode to the same vectors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-v6-'));
+    dirs.push(dir);
+    await buildSiteIndex({ site, out: dir, model: MODEL, shards: 3 });
+    const now = await SiteSearch.open(fsLoader(dir));
+    expect(now.manifest.version).toBe(7);
+    await rewriteAs(dir, asVersion6);
+    const search = await SiteSearch.open(fsLoader(dir));
+    expect(search.manifest.version).toBe(6);
+    expect(await search.reader.centroids()).toEqual(await now.reader.centroids());
+    for (let k = 0; k < 3; k++) expect(await search.reader.shard(k)).toEqual(await now.reader.shard(k));
+    const vector = (await embedder.embed([embeddingText('Tea', ['Tea'], LONG)], 'document')).vectors.slice(0, embedder.dims);
+    expect(await search.vectorSearch(vector, 5, 1)).toEqual(await now.vectorSearch(vector, 5, 1));
+    // A version 7 reader refuses SGC1 centroids under a version 7 manifest, naming the file.
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    manifest.version = 7;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    await expect((await SiteSearch.open(fsLoader(dir))).reader.centroids()).rejects.toThrow(/centroids\..*expected magic SGC2/);
+  });
+});
+
 describe('a site index of format version 5', () => {
   it('is still read: the same excerpts at the match from its whole texts, the same vectors', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sgpt-passages-v5-'));
@@ -313,10 +335,10 @@ describe('a site index of format version 4', () => {
     expect((await search.vectorSearch(vector, 1))[0]).toMatchObject({ section: 0, window: null });
     const [fused] = await search.semanticSearch('qqqzz', vector, { limit: 1, windows: finder() });
     expect(fused!.excerpt).toBe(hit!.excerpt);
-    // A rebuild over it reads its vectors (one shard: in order) and writes version 6.
+    // A rebuild over it reads its vectors (one shard: in order) and writes this version.
     const summary = await buildSiteIndex({ site, out: dir, model: MODEL });
     expect(summary.built.reused).toBe(summary.built.sections);
-    expect((await SiteSearch.open(fsLoader(dir))).manifest.version).toBe(6);
+    expect((await SiteSearch.open(fsLoader(dir))).manifest.version).toBe(FORMAT_VERSION);
   });
 
   it('refuses version 5 shards under a version 4 manifest (another layout), naming the file', async () => {
