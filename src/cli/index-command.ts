@@ -21,7 +21,7 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
   --model <source>     model folder, URL or hub id (default: the bundled default model)
   --mode <mode>        symmetric | asymmetric (default: the model's config)
   --shards <N|auto>    vector shards (IVF clusters); auto: one per ~16 KiB of vectors (default auto)
-  --probe <N>          shards a query reads by default (default: an eighth of the shards, 3 to 8)
+  --probe <N>          shards a query reads by default (default: an eighth of the shards, 12 to 24)
   --fusion <method>    how semantic results fuse the keyword and semantic rankings: adaptive (the
                        semantic share chosen per query), convex (normalised scores at a fixed share)
                        or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})
