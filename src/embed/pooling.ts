@@ -27,30 +27,26 @@ export function weightedMeanPool(
   const out = new Float32Array(batch * dims);
   // Accumulate in float64: a 300-token row sums weights up to 45150.
   const sum = new Float64Array(dims);
-  // A row's real tokens: where each starts in `hidden`, and its weight (its cumsum(mask)).
+  // Where each of a row's real tokens starts in `hidden`; the k-th has weight k + 1 (its cumsum(mask)).
   const starts = new Int32Array(seqLen);
-  const weights = new Float64Array(seqLen);
   for (let b = 0; b < batch; b++) {
     let tokens = 0;
-    let weightTotal = 0;
     for (let t = 0; t < seqLen; t++) {
-      if (!mask[b * seqLen + t]) continue;
-      weights[tokens] = tokens + 1;
-      weightTotal += tokens + 1;
-      starts[tokens++] = (b * seqLen + t) * dims;
+      if (mask[b * seqLen + t]) starts[tokens++] = (b * seqLen + t) * dims;
     }
-    if (weightTotal === 0) throw new SgptError('INPUT_INVALID', `row ${b} has no tokens to pool`);
+    if (tokens === 0) throw new SgptError('INPUT_INVALID', `row ${b} has no tokens to pool`);
+    const weightTotal = (tokens * (tokens + 1)) / 2;
     sum.fill(0);
     // Four tokens per pass over the dimensions: a quarter of the loads and stores of `sum`, which
     // were most of the pooling's time (1.8 x faster; the sums differ only in float64 rounding).
     let k = 0;
     for (; k + 4 <= tokens; k += 4) {
-      const [w0, w1, w2, w3] = [weights[k]!, weights[k + 1]!, weights[k + 2]!, weights[k + 3]!];
-      const [o0, o1, o2, o3] = [starts[k]!, starts[k + 1]!, starts[k + 2]!, starts[k + 3]!];
+      const w0 = k + 1, w1 = k + 2, w2 = k + 3, w3 = k + 4;
+      const o0 = starts[k]!, o1 = starts[k + 1]!, o2 = starts[k + 2]!, o3 = starts[k + 3]!;
       for (let d = 0; d < dims; d++) sum[d]! += w0 * hidden[o0 + d]! + w1 * hidden[o1 + d]! + w2 * hidden[o2 + d]! + w3 * hidden[o3 + d]!;
     }
     for (; k < tokens; k++) {
-      const [w, o] = [weights[k]!, starts[k]!];
+      const w = k + 1, o = starts[k]!;
       for (let d = 0; d < dims; d++) sum[d]! += w * hidden[o + d]!;
     }
     let norm = 0;

@@ -51,9 +51,6 @@ import type { IndexReader } from './reader';
 
 export type { DocumentEmbedder };
 
-
-
-
 /**
  * Shards a query reads by default for an index of `shards`: an eighth of them, at least 12 (the
  * bytes of the 3 shards of 64 KiB read before) and at most 24 (twice those bytes, ~0.3 MB). A
