@@ -20,9 +20,9 @@ import { VectorCache } from '../src/index/vector-cache';
 import { sectionInfo } from '../src/index/page-source';
 import { textHash } from '../src/index/writer';
 import { seededRandom } from '../src/search/kmeans';
+import { PYTHON_SECTIONS_FILE } from './python-docs';
 
 const PER_PAGE = 20;
-const POOL = '/work/shared/data/python-docs/sections.jsonl.gz';
 const PAGES_PER_FOLDER = 500;
 
 function escapeHtml(text: string): string {
@@ -31,7 +31,7 @@ function escapeHtml(text: string): string {
 
 /** The pool's headings and sentences (sentences of 30–300 characters). */
 function readPool(): { titles: string[]; sentences: string[] } {
-  const entries = gunzipSync(readFileSync(POOL)).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { title: string; text: string });
+  const entries = gunzipSync(readFileSync(PYTHON_SECTIONS_FILE)).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { title: string; text: string });
   const sentences = entries.flatMap((e) => e.text.split(/(?<=[.!?])\s+/)).filter((s) => s.length >= 30 && s.length <= 300);
   return { titles: entries.map((e) => e.title), sentences };
 }

@@ -31,10 +31,10 @@ import { graphRate } from '../roofline/graph-rate';
 import { modelShape } from '../roofline/model-shape';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
 import type { PlainBatch, Startup, WasmBenchRequest } from '../roofline/wasm-worker';
-import { pythonSections } from '../python-sections';
 import { withBenchBrowser } from '../browser';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
+import { pythonSections } from '../python-docs';
 
 const SECTION = 'chromium-embed';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

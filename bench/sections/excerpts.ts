@@ -13,15 +13,14 @@
  *
  *   npm run bench -- excerpts [--quick]
  */
-import { execFileSync } from 'node:child_process';
 import { SiteSearch } from '../../src/index/site-search';
 import { extractSite } from '../../src/extract/site';
 import { countingLoader, keywordSite } from '../keyword-site';
 import { asVersion4, asVersion5 } from '../../test/older-formats';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'excerpts';
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 const QUERIES = [
   'what is a generator',
   'python dictionary',
@@ -63,10 +62,10 @@ async function coldQuery(files: Files, query: string): Promise<Cold> {
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: index (constant vectors) over ${site}`);
-  const { built, files: v6 } = await keywordSite(await extractSite(site, { exclude: EXCLUDE }));
+  const { built, files: v6 } = await keywordSite(await extractSite(site, { exclude: PYTHON_DOCS_EXCLUDE }));
   const v5 = await asVersion5(v6);
   const v4 = await asVersion4(v6);
   const size = (files: Files, pattern: RegExp) => [...files].filter(([name]) => pattern.test(name)).reduce((a, [, bytes]) => a + bytes.length, 0);

@@ -12,15 +12,14 @@
  *
  *   npm run bench -- filters [--quick]
  */
-import { execFileSync } from 'node:child_process';
 import { parsePathRule, type Filters } from '../../src/extract/filters';
 import { readPages } from '../../src/build/site-build';
 import { SiteSearch } from '../../src/index/site-search';
 import { countingLoader, keywordSite } from '../keyword-site';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'filters';
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 const RULES = ['area=^/([^/]+)/', 'page=^/[^/]+/([^/]+)\\.html$'];
 const QUERIES = ['what is a generator', 'json dumps', 'regular expression groups', 'read a file line by line', 'sort a list of dictionaries', 'asyncio event loop'];
 const FILTER: Filters = { area: ['library'] };
@@ -53,10 +52,10 @@ async function coldFacets(files: ReadonlyMap<string, Uint8Array>, query: string,
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   log(`${SECTION}: keyword index with filters from the path over ${docs}${ctx.quick ? ' (quick: fewer queries)' : ''}`);
   // The index stays in memory: no output folder to skip while reading the site.
-  const run = { site: docs, out: '', exclude: EXCLUDE, filterFromPath: RULES.map(parsePathRule) };
+  const run = { site: docs, out: '', exclude: PYTHON_DOCS_EXCLUDE, filterFromPath: RULES.map(parsePathRule) };
   const pages = await readPages(run, run.out);
   const { built, files } = await keywordSite(pages);
   const queries = ctx.quick ? QUERIES.slice(0, 2) : QUERIES;

@@ -14,7 +14,6 @@
  *   npm run bench -- index-build [--model <folder>]
  *   SGPT_BENCH_CACHE_DIR=<dir> npm run bench -- index-build     # keep the embedding cache between runs
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +25,10 @@ import { routeSite } from '../../test/e2e/site-route';
 import { withBenchBrowser } from '../browser';
 import { keywordPass, rebuildRounds } from '../rebuild-rounds';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'index-build';
 /** Sphinx's generated index pages (lists of every name) are navigation, not content. */
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 const QUERY = 'what is a generator';
 /** Unchanged rebuilds, each against a keyword-only pass in the same round (the load of a shared machine varies). */
 const REBUILD_ROUNDS = 3;
@@ -92,24 +91,24 @@ async function browserRun(browser: Browser, base: string, site: string, index: s
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-index-'));
   // Read as it is (the index goes elsewhere and is served as /pydocs/sgpt/); quick runs take the 17-page tutorial.
   const site = ctx.quick ? join(docs, 'tutorial') : docs;
   const out = join(work, 'sgpt');
   try {
     log(`${SECTION}: keyword-only pass (extract + BM25 + section files) over ${site}`);
-    const keywordOnlySeconds = (await keywordPass(site, out, EXCLUDE)).wall;
+    const keywordOnlySeconds = (await keywordPass(site, out, PYTHON_DOCS_EXCLUDE)).wall;
 
     log(`${SECTION}: full index build (model ${ctx.model ?? 'default'})`);
     // SGPT_BENCH_CACHE_DIR: an embedding cache kept between bench runs (the "full build" then embeds only what it lacks).
     const keptCache = process.env.SGPT_BENCH_CACHE_DIR;
     const cacheDir = keptCache ?? join(work, 'cache');
-    const full = await buildSiteIndex({ site, out, model: ctx.model, exclude: EXCLUDE, cacheDir });
+    const full = await buildSiteIndex({ site, out, model: ctx.model, exclude: PYTHON_DOCS_EXCLUDE, cacheDir });
     log(`${SECTION}: rebuild with nothing changed, ${REBUILD_ROUNDS} rounds against the keyword-only pass`);
-    const rounds = await rebuildRounds(site, out, { exclude: EXCLUDE, model: ctx.model, rounds: REBUILD_ROUNDS, log });
+    const rounds = await rebuildRounds(site, out, { exclude: PYTHON_DOCS_EXCLUDE, model: ctx.model, rounds: REBUILD_ROUNDS, log });
     log(`${SECTION}: build into an empty folder from the embedding cache (a CI job that keeps --cache-dir)`);
-    const cached = await buildSiteIndex({ site, out: join(work, 'from-cache'), model: ctx.model, exclude: EXCLUDE, cacheDir });
+    const cached = await buildSiteIndex({ site, out: join(work, 'from-cache'), model: ctx.model, exclude: PYTHON_DOCS_EXCLUDE, cacheDir });
     const reader = await openIndexDir(out);
     const m = reader.manifest;
     const bytes = await dirBytes(out);
@@ -119,7 +118,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     const upFront = (await dirBytes(out, /^(manifest\.json|keyword\.|terms-|sections[.-])/));
     const float32Vectors = m.counts.vectors * m.model.dims * 4;
     const int8Vectors = m.shards.reduce((a, s) => a + s.bytes, 0);
-    const note = `${m.model.id} (${m.model.dims} dims); ${m.counts.pages} pages (${EXCLUDE.join(', ')} left out), ${m.counts.sections} sections, ${m.counts.vectors} vectors in ${m.shards.length} shards, probe ${m.probe}; keyword index in ${keywordChunks} chunks, sections in ${reader.sectionTable.buckets.length} buckets`;
+    const note = `${m.model.id} (${m.model.dims} dims); ${m.counts.pages} pages (${PYTHON_DOCS_EXCLUDE.join(', ')} left out), ${m.counts.sections} sections, ${m.counts.vectors} vectors in ${m.shards.length} shards, probe ${m.probe}; keyword index in ${keywordChunks} chunks, sections in ${reader.sectionTable.buckets.length} buckets`;
 
     log(`${SECTION}: Chromium, cold page loads (IVF probe ${m.probe}, then every shard)`);
     const { ivf, all } = await withBenchBrowser(async (browser, base) => {

@@ -11,7 +11,6 @@
  * Without SGPT_BENCH_CACHE_DIR the build embeds all 15,021 sections (tens of minutes here); with
  * the cache index-build fills, a minute.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +18,9 @@ import { gzipSync } from 'node:zlib';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { asVersion4, asVersion5, readIndexDir, type IndexFiles } from '../../test/older-formats';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'index-size';
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 
 /** A file's kind: its name without the number and the hash ("text-12.<hash16>.json.dfl" is "text-N .json.dfl"). */
 function kind(name: string): string {
@@ -52,14 +51,14 @@ function total(by: Map<string, Size>): Size {
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   const site = ctx.quick ? join(docs, 'tutorial') : docs;
   const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-size-'));
   try {
     const out = join(work, 'sgpt');
     const cacheDir = process.env.SGPT_BENCH_CACHE_DIR ?? join(work, 'cache');
     log(`${SECTION}: index of ${site} (cache ${cacheDir})`);
-    const built = await buildSiteIndex({ site, out, model: ctx.model, exclude: EXCLUDE, cacheDir });
+    const built = await buildSiteIndex({ site, out, model: ctx.model, exclude: PYTHON_DOCS_EXCLUDE, cacheDir });
     const v6 = await readIndexDir(out);
     const [now, v5, v4] = [sizes(v6), sizes(await asVersion5(v6)), sizes(await asVersion4(v6))];
     const sections = built.built.sections;

@@ -11,7 +11,6 @@
  *   npm run bench -- probe
  *   SGPT_BENCH_CACHE_DIR=<dir> npm run bench -- probe     # keep the embedding cache between runs
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +21,9 @@ import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 import { fusionDepth } from '../../src/search/ranking';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'probe';
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 const QUESTIONS = [
   'how do I read a file line by line',
   'what is the difference between a list and a tuple',
@@ -85,17 +84,17 @@ async function measure(dir: string, vectors: Float32Array[]): Promise<Layout> {
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   const site = ctx.quick ? join(docs, 'tutorial') : docs;
   const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-probe-'));
   const cacheDir = process.env.SGPT_BENCH_CACHE_DIR ?? join(work, 'cache');
   try {
     log(`${SECTION}: index of ${site}, this version's layout`);
-    const now = await buildSiteIndex({ site, out: join(work, 'now'), model: ctx.model, exclude: EXCLUDE, cacheDir, runtime: false, shipModel: false });
+    const now = await buildSiteIndex({ site, out: join(work, 'now'), model: ctx.model, exclude: PYTHON_DOCS_EXCLUDE, cacheDir, runtime: false, shipModel: false });
     const { counts, model } = (await SiteSearch.open(fsLoader(join(work, 'now')))).manifest;
     const [rows, dims] = [counts.vectors, model.dims];
     log(`${SECTION}: the same vectors in version 6's layout (${v6Shards(rows, dims)} shards, probe 3)`);
-    await buildSiteIndex({ site, out: join(work, 'v6'), model: ctx.model, exclude: EXCLUDE, cacheDir, runtime: false, shipModel: false, shards: v6Shards(rows, dims), probe: 3 });
+    await buildSiteIndex({ site, out: join(work, 'v6'), model: ctx.model, exclude: PYTHON_DOCS_EXCLUDE, cacheDir, runtime: false, shipModel: false, shards: v6Shards(rows, dims), probe: 3 });
     const embedder = await Embedder.load(ctx.model ?? defaultModelSource());
     const vectors = await Promise.all(QUESTIONS.map((q) => embedder.embedQuery(q)));
     await embedder.dispose();

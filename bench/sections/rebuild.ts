@@ -9,7 +9,6 @@
  *   npm run bench -- rebuild
  *   SGPT_BENCH_CACHE_DIR=<dir> npm run bench -- rebuild      # the real vectors, kept by index-build
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +17,13 @@ import { modelSource } from '../../src/build/default-model';
 import { rebuildRounds } from '../rebuild-rounds';
 import { fillSyntheticCache } from '../synthetic-site';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'rebuild';
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   const site = ctx.quick ? join(docs, 'tutorial') : docs;
   const work = await mkdtemp(join(tmpdir(), 'sgpt-bench-rebuild-'));
   const out = join(work, 'sgpt');
@@ -33,11 +32,11 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     const cacheDir = kept ?? join(work, 'cache');
     if (kept === undefined) {
       log(`${SECTION}: synthetic vectors for every section of ${site} into an embedding cache`);
-      await fillSyntheticCache(site, out, cacheDir, modelSource(ctx.model), EXCLUDE);
+      await fillSyntheticCache(site, out, cacheDir, modelSource(ctx.model), PYTHON_DOCS_EXCLUDE);
     }
     log(`${SECTION}: first build from the cache`);
-    const first = await buildSiteIndex({ site, out, model: ctx.model, exclude: EXCLUDE, cacheDir });
-    const rounds = await rebuildRounds(site, out, { exclude: EXCLUDE, model: ctx.model, rounds: 3, log });
+    const first = await buildSiteIndex({ site, out, model: ctx.model, exclude: PYTHON_DOCS_EXCLUDE, cacheDir });
+    const rounds = await rebuildRounds(site, out, { exclude: PYTHON_DOCS_EXCLUDE, model: ctx.model, rounds: 3, log });
     const vectors = kept === undefined ? 'synthetic vectors, one per section' : `real vectors from ${kept}`;
     return rounds.map((round, i) => ({
       section: SECTION,

@@ -20,9 +20,9 @@ import { Reranker } from '../../src/rerank/reranker';
 import { withBenchBrowser } from '../browser';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_SECTIONS_FILE } from '../python-docs';
 
 const SECTION = 'rerank';
-const SECTIONS = fileURLToPath(new URL('../../../shared/data/python-docs/sections.jsonl.gz', import.meta.url));
 const QUERY = 'how do I read a file line by line';
 const TOKENS = 200;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,7 +30,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The first `count` sections with at least TOKENS tokens, each cut to the first words reaching TOKENS. */
 async function candidates(reranker: Reranker, count: number): Promise<string[]> {
   const out: string[] = [];
-  const lines = createInterface({ input: createReadStream(resolve(SECTIONS)).pipe(createGunzip()), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(PYTHON_SECTIONS_FILE).pipe(createGunzip()), crlfDelay: Infinity });
   for await (const line of lines) {
     const { title, text } = JSON.parse(line) as { title: string; text: string };
     const words = `${title} ${text}`.split(/\s+/);

@@ -38,9 +38,9 @@ import { modelShape } from '../roofline/model-shape';
 import { GEMM_ROWS, gemmRate } from '../roofline/gemm-rate';
 import { graphBatches, graphFeeds, realTokens, runFeeds } from '../roofline/graph-batches';
 import { describeConfig, graphPeak, type GraphConfig } from '../roofline/graph-rate';
-import { pythonSections } from '../python-sections';
 import { median } from '../stats';
 import type { BenchContext, BenchRow } from '../types';
+import { pythonSections } from '../python-docs';
 
 const SECTION = 'throughput';
 const DOCS = 400;

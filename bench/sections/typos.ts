@@ -12,14 +12,13 @@
  *
  *   npm run bench -- typos [--quick]
  */
-import { execFileSync } from 'node:child_process';
 import { extractSite } from '../../src/extract/site';
 import { SiteSearch } from '../../src/index/site-search';
 import { countingLoader, keywordSite } from '../keyword-site';
 import type { BenchContext, BenchRow } from '../types';
+import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'typos';
-const EXCLUDE = ['genindex*.html', 'py-modindex.html', 'search.html'];
 /** Misspelled queries (one or two typos, as typed) and the query meant. */
 const QUERIES: Array<[string, string]> = [
   ['what is a genrator', 'what is a generator'],
@@ -46,10 +45,10 @@ async function coldQuery(files: ReadonlyMap<string, Uint8Array>, query: string):
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const log = ctx.log ?? (() => undefined);
-  const docs = execFileSync('bash', ['scripts/fetch-python-docs.sh'], { encoding: 'utf8' }).trim();
+  const docs = pythonDocsSite();
   const site = ctx.quick ? `${docs}/tutorial` : docs;
   log(`${SECTION}: keyword index with its typo table over ${site}`);
-  const pages = await extractSite(site, { exclude: EXCLUDE });
+  const pages = await extractSite(site, { exclude: PYTHON_DOCS_EXCLUDE });
   const { built, files } = await keywordSite(pages);
   const size = (pattern: RegExp) => built.files.filter((f) => pattern.test(f.name)).reduce((a, f) => a + f.bytes.length, 0);
   const typoBytes = size(/^typos[.-]/);
