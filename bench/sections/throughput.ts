@@ -155,10 +155,15 @@ function liveNote(shape: DecoderShape): string {
   return shape.live.map((b, i) => `block ${i}: ${b.attention ? 'attention, ' : ''}${b.mlpUnits} MLP units`).join('; ');
 }
 
+/** The configuration with the most tokens per second. */
+function fastest(configs: readonly GraphConfig[]): GraphConfig {
+  return configs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+}
+
 /** Each configuration at its best over the rounds (before and after the embedding runs), and the best of them: the peak. */
 function bestOf(rounds: GraphConfig[][]): { best: GraphConfig; all: GraphConfig[] } {
   const all = rounds[0]!.map((config, i) => ({ ...config, tokensPerSecond: Math.max(...rounds.map((round) => round[i]!.tokensPerSecond)) }));
-  return { best: all.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a)), all };
+  return { best: fastest(all), all };
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
@@ -230,7 +235,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   }
 
   log(`${SECTION}: the same step between runs of the graph alone, paired`);
-  const pairs = await pairedFractions(source, texts, warm, sequences, padId, graphRounds[0]!.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a)).batchTokens, quick ? 3 : 5);
+  const pairs = await pairedFractions(source, texts, warm, sequences, padId, fastest(graphRounds[0]!).batchTokens, quick ? 3 : 5);
 
   // Measured again after the embedding runs: on a shared machine the rate moves with others' load,
   // and a peak taken in a busy moment would flatter every fraction.
@@ -243,7 +248,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const percent = (seconds: number) => (100 * rate(seconds)) / peak;
   const kilo = (tokensPerSecond: number) => `${(tokensPerSecond / 1000).toFixed(0)} k tokens/s`;
   const note = `${probe.modelId}; ${work}`;
-  const oneThread = all.filter((c) => c.sessions === 1 && c.threads === 1).reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+  const oneThread = fastest(all.filter((c) => c.sessions === 1 && c.threads === 1));
   const rows: BenchRow[] = [
     {
       section: SECTION,
