@@ -425,6 +425,15 @@ def main():
             d = pooled(model, ds, didx, D_BR, use_blocks, a.chunks)
         return F.cross_entropy(20.0 * q @ d.T, labels[:len(q)])
 
+    def train_step(model, opt, use_blocks, qidx, didx):
+        loss = loss_of(model, use_blocks, qidx, didx)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        # frozen parameters have no gradient, so clipping over the trainable ones is clipping over all
+        torch.nn.utils.clip_grad_norm_([q for q in model.parameters() if q.requires_grad], 1.0)
+        opt.step()
+        return loss
+
     def checkpoint(final=False):
         meta['step'] = step
         meta['train_seconds'] = round(time.time() - t0, 1)
@@ -453,18 +462,8 @@ def main():
         for opt in (opt_full, opt_bow):
             for g in opt.param_groups:
                 g['lr'] = g['base'] * sched
-        lf = None
-        if not a.bow_only:
-            lf = loss_of(full, True, qidx, didx)
-            opt_full.zero_grad(set_to_none=True)
-            lf.backward()
-            torch.nn.utils.clip_grad_norm_(full.parameters(), 1.0)
-            opt_full.step()
-        lb = loss_of(bow, False, qidx, didx)
-        opt_bow.zero_grad(set_to_none=True)
-        lb.backward()
-        torch.nn.utils.clip_grad_norm_([q for q in bow.parameters() if q.requires_grad], 1.0)
-        opt_bow.step()
+        lf = None if a.bow_only else train_step(full, opt_full, True, qidx, didx)
+        lb = train_step(bow, opt_bow, False, qidx, didx)
         step += 1
         current = (float('nan') if lf is None else lf.item(), lb.item())
         losses.append(current if step % 10 == 0 or a.log_every < 10 else None)
