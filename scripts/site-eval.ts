@@ -26,7 +26,7 @@ import { ndcgAt } from '../src/eval/metrics';
 import { fsLoader } from '../src/index/node-files';
 import { DEFAULT_FUSION } from '../src/search/fusion';
 import { SiteSearch } from '../src/index/site-search';
-import { fusionDepth } from '../src/search/ranking';
+import { exactRankings, probeCost } from '../bench/probe-cost';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -49,7 +49,6 @@ async function main(): Promise<void> {
   const search = await SiteSearch.open(fsLoader(values.index));
   const shards = search.manifest.shards.length;
   const probes = (values.probe ?? `${search.manifest.probe},all`).split(',').map((p) => (p === 'all' ? shards : Number(p)));
-  const depth = fusionDepth(10);
   const embedder = await Embedder.load(model);
   const vectors = await Promise.all(data.queries.map((query) => embedder.embedQuery(query.text)));
   await embedder.dispose();
@@ -64,26 +63,17 @@ async function main(): Promise<void> {
   const keyword = mean(await Promise.all(data.queries.map(async (q) => score((await search.keywordSearch(q.text, 10, undefined, undefined, false)).map((h) => h.url), q.id))));
   console.log(`${values.data}: ${data.queries.length} questions, ${search.manifest.counts.sections} sections in ${shards} shards; this build's fusion (${DEFAULT_FUSION.method})`);
   console.log(`keyword only (as you type)\tnDCG@10 ${keyword.toFixed(4)}`);
-  const fused = (i: number, probe: number) => search.semanticSearch(data.queries[i]!.text, vectors[i]!, { limit: 10, probe, fusion: DEFAULT_FUSION });
-  const exactDense = await Promise.all(vectors.map((v) => search.vectorSearch(v, depth, shards)));
-  const exactFused = await Promise.all(data.queries.map(async (_, i) => new Set((await fused(i, shards)).map((h) => h.section))));
-  const kept = (got: readonly { section: number }[], exact: readonly { section: number }[], k: number) => {
-    const want = new Set(exact.slice(0, k).map((h) => h.section));
-    return want.size === 0 ? 1 : got.slice(0, k).filter((h) => want.has(h.section)).length / want.size;
-  };
+  const exact = await Promise.all(data.queries.map((q, i) => exactRankings(search, q.text, vectors[i]!, DEFAULT_FUSION)));
   console.log('fused at probe\tshards read\tKB per query\tdense recall@10\tdense recall@100\tfused top-10 kept\tnDCG@10');
   for (const probe of probes) {
     const rows = await Promise.all(
       data.queries.map(async (q, i) => {
-        const read = await search.reader.nearestShards(vectors[i]!, probe);
-        const dense = await search.vectorSearch(vectors[i]!, depth, probe);
-        const hits = await fused(i, probe);
-        const same = hits.filter((h) => exactFused[i]!.has(h.section)).length / Math.max(1, exactFused[i]!.size);
-        return { shards: read.length, kb: read.reduce((sum, k) => sum + search.manifest.shards[k]!.bytes, 0) / 1024, r10: kept(dense, exactDense[i]!, 10), r100: kept(dense, exactDense[i]!, depth), same, ndcg: score(hits.map((h) => h.url), q.id) };
+        const cost = await probeCost(search, q.text, vectors[i]!, probe, exact[i]!, DEFAULT_FUSION);
+        return { ...cost, ndcg: score(cost.hits.map((h) => h.url), q.id) };
       }),
     );
     const avg = (f: (row: (typeof rows)[number]) => number) => mean(rows.map(f));
-    console.log(`${probe} of ${shards}${probe === search.manifest.probe ? ' (the index\'s default)' : ''}\t${avg((r) => r.shards).toFixed(1)}\t${avg((r) => r.kb).toFixed(0)}\t${avg((r) => r.r10).toFixed(3)}\t${avg((r) => r.r100).toFixed(3)}\t${avg((r) => r.same).toFixed(3)}\t${avg((r) => r.ndcg).toFixed(4)}`);
+    console.log(`${probe} of ${shards}${probe === search.manifest.probe ? ' (the index\'s default)' : ''}\t${avg((r) => r.shards).toFixed(1)}\t${avg((r) => r.kb).toFixed(0)}\t${avg((r) => r.recall10).toFixed(3)}\t${avg((r) => r.recall100).toFixed(3)}\t${avg((r) => r.kept10).toFixed(3)}\t${avg((r) => r.ndcg).toFixed(4)}`);
   }
   if (missing.size > 0) process.stderr.write(`${missing.size} result urls are not in the set's corpus (e.g. ${[...missing][0]}): index and set differ\n`);
 }

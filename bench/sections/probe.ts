@@ -21,6 +21,7 @@ import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 import { fusionDepth } from '../../src/search/ranking';
 import type { BenchContext, BenchRow } from '../types';
+import { exactRankings, probeCost, type ProbeCost } from '../probe-cost';
 import { PYTHON_DOCS_EXCLUDE, pythonDocsSite } from '../python-docs';
 
 const SECTION = 'probe';
@@ -58,19 +59,10 @@ interface Layout {
 async function measure(dir: string, vectors: Float32Array[]): Promise<Layout> {
   const search = await SiteSearch.open(fsLoader(dir));
   const m = search.manifest;
-  const all = m.shards.length;
   const depth = fusionDepth(10);
-  let kb = 0;
-  let recall = 0;
-  let kept = 0;
-  for (const [i, vector] of vectors.entries()) {
-    const read = await search.reader.nearestShards(vector, m.probe);
-    kb += read.reduce((sum, k) => sum + m.shards[k]!.bytes, 0) / 1024;
-    const exact = new Set((await search.vectorSearch(vector, 10, all)).map((h) => h.section));
-    recall += (await search.vectorSearch(vector, 10)).filter((h) => exact.has(h.section)).length / exact.size;
-    const everyShard = new Set((await search.semanticSearch(QUESTIONS[i]!, vector, { limit: 10, probe: all })).map((h) => h.section));
-    kept += (await search.semanticSearch(QUESTIONS[i]!, vector, { limit: 10 })).filter((h) => everyShard.has(h.section)).length / everyShard.size;
-  }
+  const costs: ProbeCost[] = [];
+  for (const [i, vector] of vectors.entries()) costs.push(await probeCost(search, QUESTIONS[i]!, vector, m.probe, await exactRankings(search, QUESTIONS[i]!, vector)));
+  const avg = (f: (cost: ProbeCost) => number) => costs.reduce((sum, cost) => sum + f(cost), 0) / costs.length;
   // Ms per query of the vector search alone (shards cached: the scoring and routing, not the download): best of 3 rounds.
   let ms = Infinity;
   for (let round = 0; round < 3; round++) {
@@ -78,8 +70,7 @@ async function measure(dir: string, vectors: Float32Array[]): Promise<Layout> {
     for (const vector of vectors) await search.vectorSearch(vector, depth);
     ms = Math.min(ms, (performance.now() - t0) / vectors.length);
   }
-  const n = vectors.length;
-  return { shards: all, probe: m.probe, vectorKb: kb / n, centroidKb: (m.centroids?.bytes ?? 0) / 1024, recall10: recall / n, kept10: kept / n, ms };
+  return { shards: m.shards.length, probe: m.probe, vectorKb: avg((c) => c.kb), centroidKb: (m.centroids?.bytes ?? 0) / 1024, recall10: avg((c) => c.recall10), kept10: avg((c) => c.kept10), ms };
 }
 
 export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
