@@ -1,20 +1,25 @@
 /**
  * Fits adaptive fusion (src/search/fusion.ts) for one embedding model, in one command:
  *
- *   npx tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write]
+ *   npx tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--pairs <beir-dir>] [--model <dir>] [--write]
  *                                 [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]
  *
  * Development sets: the docs sites DEV_FAQ_SETS under --faqsets (docs-question sets built by
  * scripts/faq-sets.sh, see README "Evaluation") and DEV_DATA_SETS under --data (../shared/data),
- * or the --dev (sites) and --always sets given instead. The held-out sets (the Python and Django
- * FAQs, the held-out pairs, Cranfield, SciFact test) are never read here.
+ * or the --dev (sites) and --always sets given instead. --pairs names docs queries that are not
+ * questions (the held-out pairs of model/nano2/heldout_beir.py: a heading, an API name or a link's
+ * text -> its section): without them nothing but SciFact's claims speaks for a query that is not a
+ * question, and a fit left the share of every keyword-style docs query at 0.05 (the pairs' fused
+ * ratio fell from 1.18 to 1.02 ×). The held-out sets (the Python and Django FAQs, Cranfield,
+ * SciFact test) are never read here.
  *
  * For every query it runs the product's two lists (src/eval/methods productLists: keyword search
  * as you type over the product's texts, dense over the product's embedding texts), reads the
  * fusion signals and scores nDCG@10 of the convex fusion at dense shares 0, 0.05, …, 1 (a set's
  * rows are kept in --rows-dir per model, so a refit embeds nothing twice). The objective weighs
  * each docs QUESTION equally: the sites' questions pooled, their summed nDCG@10 relative to their
- * summed BM25 (eval's `bm25` row), minus a steep penalty for any set (the --always sets included)
+ * summed BM25 (eval's `bm25` row); with --pairs, that and the pairs' pooled ratio weigh half each
+ * (two kinds of docs query, however many of each the sets hold); minus a steep penalty for any set (the --always sets included)
  * of FLOOR_MIN_QUERIES or more below FLOOR and a small ridge on the standardised coefficients.
  * Pooled, not a mean of per-site ratios: on a site of 9 questions where BM25 scores 0.05, one
  * question moves the site's ratio by 0.6, and a mean of such ratios swung by 0.09 between dense
@@ -22,8 +27,8 @@
  * CAPACITIES, nested) is chosen by leave-one-site-out cross-validation: each docs site is scored
  * by coefficients fitted on the other sites and the --always sets (SciFact train is no site, and
  * the only keyword-heavy set: left out, nothing would hold the fit to its floor); the capacity
- * with the best pooled CV ratio, minus the same penalty for a site below CV_FLOOR, wins and is
- * refitted on every set.
+ * with the best pooled CV ratio (half and half with the pairs' ratio under the same folds' fits,
+ * when given), minus the same penalty for a site below CV_FLOOR, wins and is refitted on every set.
  *
  * --write rewrites src/search/fusion-fit.ts (the coefficients, the model's hash, the CV figures);
  * the README's figures come from `sgpt-search eval` afterwards, not from here (this interpolates
@@ -71,6 +76,13 @@ interface QueryRow {
   signals: number[];
   /** nDCG@10 at each GRID share. */
   ndcg: number[];
+}
+
+/** The development sets by role: the CV's folds, the docs queries that are not questions, the floor-only sets. */
+interface DevSets {
+  sites: readonly SetRows[];
+  pairs: readonly SetRows[];
+  always: readonly SetRows[];
 }
 
 interface SetRows {
@@ -142,12 +154,18 @@ function pooled(sets: readonly SetRows[], r: readonly number[]): number {
 const shortfall = (sets: readonly SetRows[], r: readonly number[], floor: number) =>
   r.reduce((a, x, i) => a + (sets[i]!.queries.length >= FLOOR_MIN_QUERIES ? Math.max(0, floor - x) : 0), 0);
 
-/** The docs sites' pooled ratio, less the floor's penalty over every set and the ridge. */
-function objective(sites: readonly SetRows[], always: readonly SetRows[], c: readonly number[], scale: readonly number[]): number {
-  const r = ratios(sites, c);
-  const below = shortfall(sites, r, FLOOR) + shortfall(always, ratios(always, c), FLOOR);
+/** The docs questions' pooled ratio, half and half with the pairs' when there are pairs. */
+const halves = (questions: number, pairs: number | undefined) => (pairs === undefined ? questions : (questions + pairs) / 2);
+
+/** The pairs' pooled ratio under coefficients c (undefined without pairs). */
+const pairsRatio = (pairs: readonly SetRows[], c: readonly number[]) => (pairs.length > 0 ? pooled(pairs, ratios(pairs, c)) : undefined);
+
+/** The docs queries' pooled ratio, less the floor's penalty over every set and the ridge. */
+function objective(dev: DevSets, c: readonly number[], scale: readonly number[]): number {
+  const r = ratios(dev.sites, c);
+  const below = shortfall(dev.sites, r, FLOOR) + shortfall(dev.pairs, ratios(dev.pairs, c), FLOOR) + shortfall(dev.always, ratios(dev.always, c), FLOOR);
   const ridge = c.slice(1).reduce((a, ci, i) => a + (ci * scale[i]!) ** 2, 0);
-  return pooled(sites, r) - 20 * below - RIDGE * ridge;
+  return halves(pooled(dev.sites, r), pairsRatio(dev.pairs, c)) - 20 * below - RIDGE * ridge;
 }
 
 /** A small seeded PRNG (mulberry32) and Gaussian steps from it: the fit is reproducible. */
@@ -163,8 +181,8 @@ function gaussian(seed: number): () => number {
 }
 
 /** Random-restart hill climb over the bias and the used signals' standardised coefficients. */
-function fit(sites: readonly SetRows[], always: readonly SetRows[], used: readonly FusionSignal[]): number[] {
-  const all = [...sites, ...always].flatMap((set) => set.queries);
+function fit(dev: DevSets, used: readonly FusionSignal[]): number[] {
+  const all = [...dev.sites, ...dev.pairs, ...dev.always].flatMap((set) => set.queries);
   const scale = FUSION_SIGNALS.map((_, i) => {
     const values = all.map((q) => q.signals[i]!);
     const m = mean(values);
@@ -179,10 +197,10 @@ function fit(sites: readonly SetRows[], always: readonly SetRows[], used: readon
   const starts = [...GRID.slice(1, -1).map((w) => [Math.log(w / (1 - w)), ...FUSION_SIGNALS.map(() => 0)]), ...Array.from({ length: used.length > 0 ? 12 : 0 }, () => free.map((f) => (f ? 2 * normal() : 0)))];
   for (const start of starts) {
     let c = start.map((v, i) => (i === 0 ? v : v / scale[i - 1]!));
-    let s = objective(sites, always, c, scale);
+    let s = objective(dev, c, scale);
     for (let step = 1, it = 0; it < 240; it++) {
       const next = c.map((v, i) => (free[i] ? v + (step * normal()) / (i === 0 ? 1 : scale[i - 1]!) : 0));
-      const ns = objective(sites, always, next, scale);
+      const ns = objective(dev, next, scale);
       if (ns > s) [c, s] = [next, ns];
       if (it % 60 === 59) step /= 2;
     }
@@ -205,22 +223,31 @@ interface Capacity {
   signals: readonly FusionSignal[];
   /** Each site's ratio under coefficients fitted without it. */
   cv: number[];
+  /** The pairs' pooled ratio under each of those folds' coefficients, averaged (undefined without pairs). */
+  pairs: number | undefined;
 }
 
-/** Leave one site out: each site scored by a fit on the other sites and the `always` sets. */
-function crossValidate(sites: readonly SetRows[], always: readonly SetRows[], signals: readonly FusionSignal[]): Capacity {
-  return { signals, cv: sites.map((held, i) => ratios([held], fit(sites.filter((_, j) => j !== i), always, signals))[0]!) };
+/** Leave one site out: each site scored by a fit on the other sites, the pairs and the `always` sets. */
+function crossValidate(dev: DevSets, signals: readonly FusionSignal[]): Capacity {
+  const folds = dev.sites.map((held, i) => {
+    const c = fit({ ...dev, sites: dev.sites.filter((_, j) => j !== i) }, signals);
+    return { site: ratios([held], c)[0]!, pairs: pairsRatio(dev.pairs, c) };
+  });
+  return { signals, cv: folds.map((f) => f.site), pairs: dev.pairs.length > 0 ? mean(folds.map((f) => f.pairs!)) : undefined };
 }
 
-/** The capacity with the best pooled CV ratio, less the fit's penalty for a (large enough) site below CV_FLOOR. */
+/** The capacity with the best CV score (halves with the pairs), less the fit's penalty for a (large enough) site below CV_FLOOR. */
 function choose(sites: readonly SetRows[], capacities: readonly Capacity[]): Capacity {
-  const score = (c: Capacity) => pooled(sites, c.cv) - 20 * shortfall(sites, c.cv, CV_FLOOR);
+  const score = (c: Capacity) => halves(pooled(sites, c.cv), c.pairs) - 20 * shortfall(sites, c.cv, CV_FLOOR);
   return capacities.reduce((a, b) => (score(b) > score(a) ? b : a));
 }
 
 const round = (c: number) => Math.round(c * 1e4) / 1e4;
 
 function fitFile(command: string, model: string, modelHash: string, chosen: Capacity, cvPooled: number, coefficients: readonly number[], sets: readonly SetRows[], inSample: readonly number[]): string {
+  const objective = chosen.pairs === undefined
+    ? "each docs question weighing the same (the sites' nDCG@10 pooled,\n * relative to their BM25"
+    : "the docs questions pooled (each weighing the same) and the docs pairs\n * pooled weighing half each (nDCG@10 relative to BM25";
   const cv = (i: number) => (chosen.cv[i] === undefined ? 'always fitted' : `CV ${chosen.cv[i]!.toFixed(3)} ×`);
   const lines = sets.map((set, i) => ` *   ${set.name.padEnd(16)} ${String(set.queries.length).padStart(4)} queries  ${cv(i).padEnd(13)}  fit ${inSample[i]!.toFixed(3)} ×`);
   return `/**
@@ -229,8 +256,7 @@ function fitFile(command: string, model: string, modelHash: string, chosen: Capa
  *   ${command}
  *
  * Adaptive fusion's coefficients (bias, then FUSION_SIGNALS in order) for ${model}, fitted on
- * the development sets below, each docs question weighing the same (the sites' nDCG@10 pooled,
- * relative to their BM25; convex fusion over the product's lists; the other sets held to a floor).
+ * the development sets below, ${objective}; convex fusion over the product's lists; the other sets held to a floor).
  * Signals chosen by leave-one-site-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
  * CV pooled over the sites ${cvPooled.toFixed(3)} ×, worst site ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that site):
 ${lines.join('\n')}
@@ -251,6 +277,7 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       dev: { type: 'string', multiple: true },
       always: { type: 'string', multiple: true },
+      pairs: { type: 'string', multiple: true },
       'rows-dir': { type: 'string' },
       json: { type: 'string' },
       write: { type: 'boolean', default: false },
@@ -258,7 +285,7 @@ async function main(): Promise<void> {
   });
   const given = values.dev !== undefined || values.always !== undefined;
   if (!given && (!values.faqsets || !values.data)) {
-    throw new Error('usage: tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--model <dir>] [--write] [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]');
+    throw new Error('usage: tsx scripts/fit-fusion.ts --faqsets <dir> --data <dir> [--pairs <beir-dir>] [--model <dir>] [--write] [--dev <beir-dir> … --always <beir-dir>[@split] …] [--rows-dir <dir>] [--json <file>]');
   }
   const siteSpecs = given ? (values.dev ?? []) : DEV_FAQ_SETS.map((name) => join(values.faqsets!, name));
   const alwaysSpecs = given ? (values.always ?? []) : DEV_DATA_SETS.map((name) => join(values.data!, name));
@@ -276,19 +303,19 @@ async function main(): Promise<void> {
     }
     return out;
   };
-  const sites = await rows(siteSpecs);
-  const always = await rows(alwaysSpecs);
-  const sets = [...sites, ...always];
+  const dev: DevSets = { sites: await rows(siteSpecs), pairs: await rows(values.pairs ?? []), always: await rows(alwaysSpecs) };
+  const { sites } = dev;
+  const sets = [...sites, ...dev.pairs, ...dev.always];
 
-  const capacities = CAPACITIES.map((signals) => crossValidate(sites, always, signals));
+  const capacities = CAPACITIES.map((signals) => crossValidate(dev, signals));
   const chosen = choose(sites, capacities);
-  const coefficients = fit(sites, always, chosen.signals).map(round);
+  const coefficients = fit(dev, chosen.signals).map(round);
   const inSample = ratios(sets, coefficients);
 
   const line = (cells: Array<string | number>) => cells.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)).join('\t');
   console.log('leave-one-site-out CV (nDCG@10 / BM25 of each site, fitted without it)');
-  console.log(line(['signals', 'CV pooled', 'CV mean', 'CV worst', ...sites.map((s) => s.name)]));
-  for (const c of capacities) console.log(line([c.signals.join(',') || '(fixed share)', pooled(sites, c.cv), mean(c.cv), Math.min(...c.cv), ...c.cv]));
+  console.log(line(['signals', 'CV pooled', 'CV mean', 'CV worst', ...sites.map((s) => s.name), 'pairs (folds)']));
+  for (const c of capacities) console.log(line([c.signals.join(',') || '(fixed share)', pooled(sites, c.cv), mean(c.cv), Math.min(...c.cv), ...c.cv, c.pairs ?? '-']));
   console.log(`chosen: ${chosen.signals.join(',') || '(fixed share)'}\n`);
   console.log(line(['set', 'queries', 'bm25 nDCG@10', 'best fixed w (hindsight)', 'its ratio', 'CV', 'fit']));
   sets.forEach((set, i) => {
@@ -298,7 +325,7 @@ async function main(): Promise<void> {
   console.log(line(['sites pooled', '', '', '', '', `${pooled(sites, chosen.cv).toFixed(3)}`, pooled(sites, inSample.slice(0, sites.length))]));
   console.log(`coefficients (bias, ${FUSION_SIGNALS.join(', ')}): ${JSON.stringify(coefficients)}`);
   if (values.json) {
-    const cv = capacities.map((c) => ({ signals: c.signals, pooled: pooled(sites, c.cv), mean: mean(c.cv), worst: Math.min(...c.cv), sites: Object.fromEntries(sites.map((s, i) => [s.name, c.cv[i]])) }));
+    const cv = capacities.map((c) => ({ signals: c.signals, pooled: pooled(sites, c.cv), mean: mean(c.cv), worst: Math.min(...c.cv), sites: Object.fromEntries(sites.map((s, i) => [s.name, c.cv[i]])), pairs: c.pairs }));
     const perSet = sets.map((s, i) => ({ set: s.name, queries: s.queries.length, bm25: s.bm25, bestFixed: bestFixed(s), cv: chosen.cv[i], fit: inSample[i] }));
     await writeFile(values.json, JSON.stringify({ model, modelHash, signals: chosen.signals, coefficients, cv, sets: perSet }, null, 2));
   }
