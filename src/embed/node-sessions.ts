@@ -1,16 +1,14 @@
 /**
- * How Node embeds many documents (Node only: reads the core count). One model session per core,
- * each on one onnxruntime thread, fed whole batches: on these small GEMMs one thread per session
- * beats one session spread over the cores (its threads wait on each other), and measured no worse
- * on a busy machine (`npm run bench -- throughput`). An explicit thread count keeps one session.
+ * How Node embeds many documents (Node only: reads the core count, starts worker threads). One
+ * model session on one onnxruntime thread, on the calling thread, with a worker thread that
+ * tokenises the next slices of a call meanwhile (./slice-worker-client): onnxruntime-node's `run`
+ * blocks the thread that calls it, so a second session there never ran at the same time as the
+ * first (it only held a second copy of the weights), and tokenising on that thread was time the
+ * model waited (`npm run bench -- throughput`). An explicit thread count sets the session's threads.
  */
-import { availableParallelism } from 'node:os';
+import { sliceWorker } from './slice-worker-client';
 import type { LoadOptions } from './types';
 
-/** More sessions than this only add memory (each holds its own copy of the weights). */
-const MAX_SESSIONS = 8;
-
-export function documentSessions(threads?: number): Pick<LoadOptions, 'threads' | 'sessions'> {
-  if (threads !== undefined) return { threads, sessions: 1 };
-  return { threads: 1, sessions: Math.max(1, Math.min(availableParallelism(), MAX_SESSIONS)) };
+export function documentSessions(threads = 1): Pick<LoadOptions, 'threads' | 'sessions' | 'sliceHelper'> {
+  return { threads, sessions: 1, sliceHelper: sliceWorker };
 }
