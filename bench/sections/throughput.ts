@@ -35,7 +35,7 @@ import { modelSource } from '../../src/build/default-model';
 import { DEFAULT_BATCH_TOKENS } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
 import { documentSessions } from '../../src/embed/node-sessions';
-import { sliceWorker, WORKER_MIN_CHARS } from '../../src/embed/slice-worker-client';
+import { type sliceWorker, WORKER_MIN_CHARS } from '../../src/embed/slice-worker-client';
 import type { LoadOptions, EmbedOptions } from '../../src/embed/types';
 import { layerGemms, matmulBound, sequenceFlops, type DecoderShape } from '../roofline/flops';
 import { modelShape } from '../roofline/model-shape';
@@ -166,18 +166,22 @@ async function pairedRuns(source: string, texts: string[], warm: string[], seque
 
 /**
  * Where a worker thread starts to pay for a call (the step from a fresh model, start-up included,
- * the first slice worker forced on against every slice in-thread), at growing sizes: the
- * medians of `reps` runs each, milliseconds.
+ * the slice worker forced on against every slice in-thread), at growing sizes: the medians of
+ * `reps` runs each, milliseconds. Needs `npm run build` (as the CLI rows do).
  */
 async function workerThreshold(source: string, texts: string[], sizes: readonly number[], reps: number): Promise<Array<{ texts: number; chars: number; inThread: number; worker: number }>> {
-  const forced: LoadOptions = { threads: 1, sessions: 1, sliceHelper: (tokenizer) => sliceWorker(tokenizer, { minChars: 0 }) };
+  // The compiled engine, as the CLI and the package run it: from TypeScript sources the worker
+  // would compile its modules as it starts.
+  const compiled = (path: string) => import(pathToFileURL(resolve('dist/lib/embed', path)).href);
+  const [{ Embedder: engine }, { sliceWorker: worker }] = (await Promise.all([compiled('embedder.js'), compiled('slice-worker-client.js')])) as [{ Embedder: typeof Embedder }, { sliceWorker: typeof sliceWorker }];
+  const forced: LoadOptions = { threads: 1, sessions: 1, sliceHelper: (tokenizer) => worker(tokenizer, { minChars: 0 }) };
   const out = [];
   for (const size of sizes) {
     const some = texts.slice(0, size);
     const times = { inThread: [] as number[], worker: [] as number[] };
     for (let r = 0; r < reps; r++) {
       for (const [mode, load] of [['inThread', { threads: 1, sessions: 1 }], ['worker', forced]] as const) {
-        const embedder = await Embedder.load(source, load);
+        const embedder = await engine.load(source, load);
         try {
           const started = performance.now();
           await embedder.embed(some, 'document');

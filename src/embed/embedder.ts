@@ -17,9 +17,6 @@ import { callSlices, textSequences, type SliceBatch, type SliceHelper, type Slic
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
 import { textBudget } from './wrap';
 
-/** Batches whose hidden states may wait for pooling at once. */
-const POOLING_AHEAD = 4;
-
 export class Embedder {
   readonly settings: SgptSettings;
 
@@ -144,11 +141,10 @@ export class Embedder {
             if (signal) await nextTask();
             throwIfAborted(signal);
             const hidden = await encoder.run(batch);
+            // Not awaited here: a helper pools while the next batch runs (and bounds what it holds).
             const placed = slices.pool(batch, hidden, dims).then((pooled) => place(batch, pooled));
-            placed.catch(() => undefined); // awaited below; a failure while an earlier one is awaited must not go unhandled
+            placed.catch(() => undefined); // awaited below; a failure before then must not go unhandled
             pooling.push(placed);
-            // Hidden states in flight cost memory (~1.5 MB a batch): wait for the oldest past a few.
-            while (pooling.length > POOLING_AHEAD) await pooling.shift();
           }
         };
         await Promise.all(this.encoders.map(session));

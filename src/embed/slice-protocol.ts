@@ -9,17 +9,18 @@ export interface SliceWorkerData {
 }
 
 export type SliceRequest =
-  /** A new call: its texts, and where the worker's slices begin. */
-  | { type: 'job'; id: number; texts: readonly string[]; start: number; job: SliceJob }
-  /** The call's next slice (null once its texts are done). */
-  | { type: 'next'; id: number }
+  /** A new call: its texts and how they become batches. */
+  | { type: 'job'; id: number; texts: readonly string[]; job: SliceJob }
+  /** The call's slice that begins at text `start`. */
+  | { type: 'next'; id: number; start: number }
   /** A batch's pooled rows from its hidden states and mask (both transferred). */
   | { type: 'pool'; id: number; hidden: Float32Array; mask: Uint8Array; rows: number; seqLen: number; dims: number }
   /** The call is over: drop its texts. */
   | { type: 'close'; id: number };
 
-/** One per request but 'job' and 'close', in the order of the requests. */
+/** One per request but 'job' and 'close', in the order of the requests; and 'ready' once, when the worker has built its tokenizer. */
 export type SliceReply =
+  | { type: 'ready' }
   | { type: 'slice'; id: number; slice: Slice | null }
   | { type: 'pooled'; id: number; vectors: Float32Array }
   | { type: 'error'; id: number; error: SerializedError };

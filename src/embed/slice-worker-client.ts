@@ -4,14 +4,15 @@
  * calling thread (its `run` blocks it), so nothing else on that thread overlaps the graph; the
  * rest done elsewhere leaves that thread to the model.
  * One call at a time (a second one at once is prepared in-thread); the worker starts with the
- * first call big enough to repay its start-up and lives until `dispose`. A worker that throws or
+ * first call big enough to repay its start-up and lives until `dispose`; until it has started,
+ * the calling thread prepares and pools as it would without it. A worker that throws or
  * exits fails the call with WORKER_DIED; the next call starts a fresh one.
  */
 import { Worker } from 'node:worker_threads';
 import { SgptError } from '../errors';
 import type { TokenizerLike } from './piece-memo';
 import type { SliceReply, SliceRequest, SliceWorkerData } from './slice-protocol';
-import type { Slice, SliceHelper, SliceSource } from './slices';
+import { poolInThread, prepareSlice, type Slice, type SliceHelper, type SliceSource } from './slices';
 
 /**
  * Characters left after a call's first slice below which it is tokenised in-thread rather than
@@ -20,6 +21,9 @@ import type { Slice, SliceHelper, SliceSource } from './slices';
  * in `npm run bench -- throughput` (the "slice worker" row).
  */
 export const WORKER_MIN_CHARS = 200_000;
+
+/** Batches the worker may have waiting for pooling; past that the calling thread pools the next itself. */
+const POOLS_QUEUED = 2;
 
 const WORKER_FILE = new URL(`./slice-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
@@ -55,10 +59,18 @@ export function sliceWorker(tokenizer: TokenizerLike, options: SliceWorkerOption
   let waiting: Waiting[] = [];
   let busy = false;
   let calls = 0;
+  /** Whether the worker has built its tokenizer; what the call under way does then. */
+  let ready = false;
+  let whenReady: (() => void) | undefined;
+  /** No worker can start here: every call in-thread. */
+  let unavailable = false;
 
   const fail = (error: SgptError) => {
     const dead = worker;
     worker = null;
+    // A worker that could not even build its tokenizer will not do better next time: stay in-thread.
+    if (!ready) unavailable = true;
+    ready = false;
     void dead?.terminate();
     for (const w of waiting.splice(0)) w.reject(error);
   };
@@ -68,7 +80,13 @@ export function sliceWorker(tokenizer: TokenizerLike, options: SliceWorkerOption
     const w = spawn(url, data);
     w.unref(); // held (ref) only while a request waits: an idle worker never keeps the process alive
     w.on('message', (message: SliceReply) => {
-      if (message.id !== job || w !== worker) return;
+      if (w !== worker) return;
+      if (message.type === 'ready') {
+        ready = true;
+        whenReady?.();
+        return;
+      }
+      if (message.id !== job) return;
       const next = waiting.shift();
       if (waiting.length === 0) w.unref();
       if (message.type === 'error') next?.reject(SgptError.from(message.error));
@@ -97,36 +115,65 @@ export function sliceWorker(tokenizer: TokenizerLike, options: SliceWorkerOption
   };
 
   return {
-    slices(texts, first, sliceJob): SliceSource | null {
+    slices(texts, first, sliceJob, encode): SliceSource | null {
       if (busy) return null;
       if (worker === null) {
+        if (unavailable) return null;
         let chars = 0;
         for (let i = first; i < texts.length && chars < minChars; i++) chars += texts[i]!.length;
         if (chars < minChars) return null;
-        worker = start();
+        try {
+          worker = start();
+        } catch {
+          // No worker threads here (a sandbox, a resource limit): every slice in-thread.
+          unavailable = true;
+          return null;
+        }
       }
       busy = true;
       const id = (job = ++calls);
       waiting = [];
-      worker.postMessage({ type: 'job', id, texts, start: first, job: sliceJob } satisfies SliceRequest);
-      // One slice in preparation ahead of the one the caller runs.
-      let ahead = ask<Slice | null>({ type: 'next', id });
+      worker.postMessage({ type: 'job', id, texts, job: sliceJob } satisfies SliceRequest);
+      let at = first;
+      /** The slice from `at`, asked of the worker while the caller runs the one before. */
+      let ahead: Promise<Slice | null> | null = null;
       let closed = false;
+      let pooling = 0;
+      const askAhead = () => {
+        if (!closed && ahead === null && ready && at < texts.length) ahead = ask<Slice | null>({ type: 'next', id, start: at });
+      };
+      // Until the worker has started, this thread prepares and pools, so its start-up never holds the model up.
+      whenReady = askAhead;
+      askAhead();
       return {
         async next() {
-          if (closed) return null;
-          const slice = await ahead;
-          if (slice !== null) ahead = ask<Slice | null>({ type: 'next', id });
+          if (closed || at >= texts.length) return null;
+          askAhead();
+          let slice: Slice | null;
+          if (ahead === null) slice = prepareSlice(texts, at, encode, sliceJob);
+          else {
+            slice = await ahead;
+            ahead = null;
+          }
+          if (slice === null) return null;
+          at = slice.end;
+          askAhead();
           return slice;
         },
         pool(batch, hidden, dims) {
+          // A worker behind (tokenising cold text is slow) would hold the model up: pool here then.
+          if (!ready || pooling >= POOLS_QUEUED) return poolInThread(batch, hidden, dims);
           const { attentionMask: mask, rows, seqLen } = batch;
-          return ask<Float32Array>({ type: 'pool', id, hidden, mask, rows, seqLen, dims }, [...own(hidden), ...own(mask)]);
+          pooling++;
+          const pooled = ask<Float32Array>({ type: 'pool', id, hidden, mask, rows, seqLen, dims }, [...own(hidden), ...own(mask)]);
+          void pooled.finally(() => pooling--).catch(() => undefined);
+          return pooled;
         },
         close() {
           if (closed) return;
           closed = true;
           busy = false;
+          whenReady = undefined;
           worker?.postMessage({ type: 'close', id } satisfies SliceRequest);
           for (const w of waiting.splice(0)) w.resolve(null);
           worker?.unref();
@@ -136,6 +183,7 @@ export function sliceWorker(tokenizer: TokenizerLike, options: SliceWorkerOption
     async dispose() {
       const w = worker;
       worker = null;
+      ready = false;
       for (const waiter of waiting.splice(0)) waiter.resolve(null);
       await w?.terminate();
     },

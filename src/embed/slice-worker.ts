@@ -2,7 +2,7 @@
  * The worker thread behind ./slice-worker-client (Node only): the model's tokenizer, rebuilt from
  * the JSON the main thread loaded (test/unit/slice-worker.test.ts holds its ids and vectors to the
  * main thread's, bit for bit), with its own piece memo (./piece-memo), preparing one call's
- * slices (./slices) in order, one per 'next' request, and pooling the batches' hidden states, so
+ * slices (./slices), one per 'next' request, and pooling the batches' hidden states, so
  * the main thread only runs the model. Arrays are transferred both ways, not copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,7 +10,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { toSgptError } from '../errors';
 import { pieceEncoder, type TokenizerLike } from './piece-memo';
 import { weightedMeanPool } from './pooling';
-import { prepareSlice, type Slice } from './slices';
+import { prepareSlice } from './slices';
 import type { SliceRequest, SliceReply, SliceWorkerData } from './slice-protocol';
 
 const { tokenizerJSON, tokenizerConfig } = workerData as SliceWorkerData;
@@ -31,19 +31,6 @@ function reply(message: SliceReply, transfer: ArrayBufferLike[] = []): void {
   port.postMessage(message, transfer as ArrayBuffer[]);
 }
 
-/** The call's next slice from where the last one ended; null once its texts are done. */
-function nextSlice(id: number): Slice | null {
-  if (current === null || current.id !== id || current.start >= current.texts.length) return null;
-  try {
-    const slice = prepareSlice(current.texts, current.start, encode, current.job);
-    current.start = slice.end;
-    return slice;
-  } catch (error) {
-    current.start = current.texts.length;
-    throw error;
-  }
-}
-
 port.on('message', (request: SliceRequest) => {
   if (request.type === 'job') current = request;
   else if (request.type === 'close') {
@@ -51,7 +38,7 @@ port.on('message', (request: SliceRequest) => {
   } else {
     try {
       if (request.type === 'next') {
-        const slice = nextSlice(request.id);
+        const slice = current === null || current.id !== request.id ? null : prepareSlice(current.texts, request.start, encode, current.job);
         const transfer = slice === null ? [] : [slice.owner.buffer, ...slice.batches.flatMap((b) => [b.inputIds.buffer, b.attentionMask.buffer, b.windows.buffer])];
         reply({ type: 'slice', id: request.id, slice }, transfer);
       } else {
@@ -63,3 +50,4 @@ port.on('message', (request: SliceRequest) => {
     }
   }
 });
+port.postMessage({ type: 'ready' } satisfies SliceReply);

@@ -79,13 +79,17 @@ export function prepareSlice(texts: readonly string[], start: number, encode: En
 export interface SliceSource {
   /** The next slice; null after the last. */
   next(): Promise<Slice | null>;
-  /** A batch's pooled rows (./pooling) from its hidden states, which it may take (transfer) with the batch's mask. */
+  /**
+   * A batch's pooled rows (./pooling) from its hidden states, which it may take (transfer) with
+   * the batch's mask; it holds few batches' hidden states at once (pooling here past that).
+   */
   pool(batch: SliceBatch, hidden: Float32Array, dims: number): Promise<Float32Array>;
   /** The call is over (finished, failed or aborted): nothing more is prepared for it. */
   close(): void;
 }
 
-async function poolHere(batch: SliceBatch, hidden: Float32Array, dims: number): Promise<Float32Array> {
+/** A batch's pooled rows, on this thread. */
+export async function poolInThread(batch: SliceBatch, hidden: Float32Array, dims: number): Promise<Float32Array> {
   return weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
 }
 
@@ -99,7 +103,7 @@ export function inThreadSlices(texts: readonly string[], encode: Encode, job: Sl
       at = slice.end;
       return slice;
     },
-    pool: poolHere,
+    pool: poolInThread,
     close() {
       at = texts.length;
     },
@@ -111,7 +115,8 @@ export function inThreadSlices(texts: readonly string[], encode: Encode, job: Sl
  * worker thread, ./slice-worker-client), or declines (null) when that would not pay for this call.
  */
 export interface SliceHelper {
-  slices(texts: readonly string[], start: number, job: SliceJob): SliceSource | null;
+  /** `encode`: this thread's tokenizer, for what the helper does not (yet) take. */
+  slices(texts: readonly string[], start: number, job: SliceJob, encode: Encode): SliceSource | null;
   dispose(): Promise<void>;
 }
 
@@ -122,7 +127,7 @@ export interface SliceHelper {
 export function callSlices(texts: readonly string[], encode: Encode, job: SliceJob, helper?: SliceHelper): SliceSource {
   if (texts.length === 0) return inThreadSlices(texts, encode, job);
   const first = prepareSlice(texts, 0, encode, job);
-  const rest = first.end < texts.length ? (helper?.slices(texts, first.end, job) ?? inThreadSlices(texts, encode, job, first.end)) : null;
+  const rest = first.end < texts.length ? (helper?.slices(texts, first.end, job, encode) ?? inThreadSlices(texts, encode, job, first.end)) : null;
   let given = false;
   return {
     async next() {
@@ -132,7 +137,7 @@ export function callSlices(texts: readonly string[], encode: Encode, job: SliceJ
       }
       return rest === null ? null : rest.next();
     },
-    pool: (batch, hidden, dims) => (rest === null ? poolHere(batch, hidden, dims) : rest.pool(batch, hidden, dims)),
+    pool: (batch, hidden, dims) => (rest === null ? poolInThread(batch, hidden, dims) : rest.pool(batch, hidden, dims)),
     close() {
       rest?.close();
     },

@@ -31,8 +31,8 @@ export interface LoadOptions {
   /** onnxruntime threads (wasm: numThreads; Node cpu: intraOpNumThreads). Default: the runtime's choice. */
   threads?: number;
   /**
-   * Model sessions that embed batches at the same time (default 1). In Node each runs on
-   * onnxruntime's own threads, so `sessions` × `threads` should not exceed the cores.
+   * Model sessions that embed batches in turn (default 1): a batch goes to whichever is free. In
+   * Node, onnxruntime-node's `run` blocks the calling thread, so sessions there never overlap.
    */
   sessions?: number;
   /**

@@ -56,6 +56,7 @@ describe('slice worker', () => {
   it('a text the worker cannot embed fails as it does in-thread', async () => {
     const symmetric = await Embedder.load(SHIPPED, { ...forced(), settings: { mode: 'symmetric' } });
     try {
+      await symmetric.embed(demo, 'document'); // the worker has started: the last slice is its
       const error = await sgptRejection(symmetric.embed([...demo, ''], 'document'));
       expect(error.code).toBe('INPUT_INVALID');
       expect(error.message).toContain(`text ${demo.length} is empty`);
@@ -66,19 +67,34 @@ describe('slice worker', () => {
     }
   });
 
+  // Ten times the demo: ~50 slices, so the worker (ready in milliseconds) is asked long before the call could end in-thread.
+  const many = Array.from({ length: 10 }, () => demo).flat();
   for (const [name, what] of [['throws.mjs', 'failed: tokenizer exploded'], ['exits.mjs', 'exited (code 3)']] as const) {
     it(`a worker that ${name === 'throws.mjs' ? 'throws' : 'exits'} fails the call with WORKER_DIED; the next call starts a fresh one`, async () => {
       const embedder = await Embedder.load(SHIPPED, forced({ url: fixture(name) }));
       try {
-        const error = await sgptRejection(embedder.embed(demo, 'document'));
+        const error = await sgptRejection(embedder.embed(many, 'document'));
         expect(error.code).toBe('WORKER_DIED');
         expect(error.message).toContain(what);
-        expect((await sgptRejection(embedder.embed(demo, 'document'))).code).toBe('WORKER_DIED');
+        expect((await sgptRejection(embedder.embed(many, 'document'))).code).toBe('WORKER_DIED');
       } finally {
         await embedder.dispose();
       }
     });
   }
+
+  it('a worker that cannot start leaves every call in-thread, with the same vectors', async () => {
+    const embedder = await Embedder.load(SHIPPED, forced({ url: fixture('never-starts.mjs') }));
+    try {
+      const reference = await plain.embed(demo, 'document');
+      for (let call = 0; call < 2; call++) {
+        const out = await embedder.embed(demo, 'document');
+        expect(Buffer.from(out.vectors.buffer).equals(Buffer.from(reference.vectors.buffer))).toBe(true);
+      }
+    } finally {
+      await embedder.dispose();
+    }
+  });
 
   it('an aborted call stops, and the worker serves the next call', async () => {
     const controller = new AbortController();
@@ -98,8 +114,9 @@ describe('slice worker', () => {
   it("calls too small to repay a worker's start-up stay in-thread; the Node defaults use the worker", async () => {
     const helper = sliceWorker((await AutoTokenizer.from_pretrained(SHIPPED)) as unknown as TokenizerLike);
     const job: SliceJob = { role: 'document', settings: plain.settings, batchSize: 16, batchTokens: 1024 };
-    expect(helper.slices(['a short text', 'another'], 1, job)).toBeNull();
-    expect(helper.slices(['x'.repeat(WORKER_MIN_CHARS - 1)], 0, job)).toBeNull();
+    const encode = (text: string) => plain.tokenize(text);
+    expect(helper.slices(['a short text', 'another'], 1, job, encode)).toBeNull();
+    expect(helper.slices(['x'.repeat(WORKER_MIN_CHARS - 1)], 0, job, encode)).toBeNull();
     expect(documentSessions()).toMatchObject({ threads: 1, sessions: 1, sliceHelper: sliceWorker });
   });
 });
