@@ -9,6 +9,7 @@
 import { SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS } from './batch';
 import { chunkWindows } from './chunk';
+import { concatArrays } from './concat';
 import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
@@ -153,7 +154,7 @@ export class Embedder {
     } finally {
       slices.close();
     }
-    return { vectors: concat(parts.map((p) => p.vectors), Float32Array), dims, rows: windows.total, owner: concat(parts.map((p) => p.owner), Int32Array) };
+    return { vectors: concatArrays(parts.map((p) => p.vectors), Float32Array), dims, rows: windows.total, owner: concatArrays(parts.map((p) => p.owner), Int32Array) };
   }
 
   /** The vector of one query (within the query budget: a longer query is an error, not a silent cut). */
@@ -171,18 +172,6 @@ export class Embedder {
   async dispose(): Promise<void> {
     await Promise.all([...this.encoders.map((encoder) => encoder.dispose()), this.helper?.dispose()]);
   }
-}
-
-/** One typed array of several, in order (a call of one slice: that slice's own array). */
-function concat<T extends Float32Array | Int32Array>(parts: T[], Type: { new (length: number): T }): T {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Type(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
