@@ -4,10 +4,10 @@
  * blocks the thread that calls it, so a second session there never ran at the same time as the
  * first (it only held a second copy of the weights). With more than two cores, a worker thread
  * tokenises the next slices and pools (./slice-worker-client) while the model runs. On the 2-core
- * development machine it did not pay: a second busy thread slowed the model's own ~2 × (a whole
- * Python-docs build took 173 s with it against 94 s without; `npm run bench -- throughput`, the
- * "slice worker" pairs), so there every slice stays in-thread. An explicit thread count sets the
- * session's threads.
+ * development machine (both cores busy with other jobs) it did not pay: a second busy thread
+ * slowed the model's own 1.5–2.2 ×, and it never beat the in-thread path on a fresh model or in
+ * the paired rows of `npm run bench -- throughput` (README, "The slice worker"), so there every
+ * slice stays in-thread. An explicit thread count sets the session's threads.
  */
 import { availableParallelism } from 'node:os';
 import { sliceWorker } from './slice-worker-client';
