@@ -3,6 +3,7 @@
  * skipped, never decoded), a model's metadata (flops.ts reads what the exporter pruned), and field
  * writers (the GEMM graphs of gemm-model.ts). Field numbers are onnx.proto's.
  */
+import { concatArrays } from '../../src/embed/concat';
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -114,11 +115,5 @@ export function varintField(field: number, value: number): Uint8Array {
 
 /** Byte strings end to end. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatArrays(parts, Uint8Array);
 }

@@ -18,8 +18,11 @@
  *     input subtracted);
  *   - the index build's embedding step (in process, model loaded), against the engine's previous
  *     settings (one session on default threads, batches of 16), with --baseline-engine against
- *     another checkout's engine, and against the graph alone timed just before and after each run
- *     (the same moment's load on both: the median of those pairs is the robust fraction).
+ *     another checkout's engine, and, the target row, against the graph alone timed just before
+ *     and after each run (the same moment's load on both: the median of those pairs is the robust
+ *     fraction), this engine, this engine with no slice worker and --baseline-engine alternating;
+ *   - where the slice worker starts to pay: a fresh model's first call, start-up included, with the
+ *     worker forced on against every slice in-thread, at growing sizes.
  *
  *   npm run bench -- throughput [--model <folder>] [--quick]
  */
@@ -32,6 +35,7 @@ import { modelSource } from '../../src/build/default-model';
 import { DEFAULT_BATCH_TOKENS } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
 import { documentSessions } from '../../src/embed/node-sessions';
+import { sliceWorker, WORKER_MIN_CHARS } from '../../src/embed/slice-worker-client';
 import type { LoadOptions, EmbedOptions } from '../../src/embed/types';
 import { layerGemms, matmulBound, sequenceFlops, type DecoderShape } from '../roofline/flops';
 import { modelShape } from '../roofline/model-shape';
@@ -106,14 +110,30 @@ async function embedSeconds(source: string, texts: string[], warm: string[], loa
   return Math.min(...times);
 }
 
+/** An embedding engine and the settings the step loads it with, as a paired measurement times it. */
+interface StepEngine {
+  name: string;
+  engine: Engine;
+  load: LoadOptions;
+}
+
+/** One engine's paired runs: the step's and the graph's rates (tokens/s) and their ratio (%), pair by pair. */
+interface Pairs {
+  step: number[];
+  graph: number[];
+  fraction: number[];
+}
+
 /**
- * The step against the graph at the same moment: each run of the step (as embedSeconds, once)
- * between two runs of the graph alone in this thread (1 thread, `batchTokens` per batch; the
- * better of the two), so the machine's load at that moment weighs on both; each pair's ratio.
- * The peak row's fraction compares bests taken at different moments, which on a shared machine
- * can flatter or wrong the step by tens of percent.
+ * The step against the graph at the same moment: rounds of the graph alone in this thread (1
+ * thread, `batchTokens` per batch), then each engine's step (as embedSeconds, once) followed by
+ * the graph again, so every run of the step sits between two runs of the graph and engines
+ * alternate within a round; each pair's fraction is the step's rate over the better of its two
+ * graph runs, so the machine's load at that moment weighs on both. The peak row compares bests
+ * taken at different moments, which on a shared machine can flatter or wrong the step by tens of
+ * percent.
  */
-async function pairedFractions(source: string, texts: string[], warm: string[], sequences: number[][], padId: number, batchTokens: number, runs: number): Promise<number[]> {
+async function pairedRuns(source: string, texts: string[], warm: string[], sequences: number[][], padId: number, batchTokens: number, engines: readonly StepEngine[], rounds: number): Promise<Pairs[]> {
   const session = await ort.InferenceSession.create(join(source, 'onnx', 'model.onnx'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
   try {
     const batches = graphBatches(sequences, padId, batchTokens);
@@ -125,16 +145,55 @@ async function pairedFractions(source: string, texts: string[], warm: string[], 
       return tokens / ((performance.now() - started) / 1000);
     };
     await graph(); // warm-up
-    const fractions: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const before = await graph();
-      const step = tokens / (await embedSeconds(source, texts, warm, documentSessions(), {}, 1));
-      fractions.push((100 * step) / Math.max(before, await graph()));
+    const pairs = engines.map((): Pairs => ({ step: [], graph: [], fraction: [] }));
+    for (let r = 0; r < rounds; r++) {
+      let before = await graph();
+      for (const [i, { engine, load }] of engines.entries()) {
+        const step = tokens / (await embedSeconds(source, texts, warm, load, {}, 1, engine));
+        const after = await graph();
+        const best = Math.max(before, after);
+        pairs[i]!.step.push(step);
+        pairs[i]!.graph.push(best);
+        pairs[i]!.fraction.push((100 * step) / best);
+        before = after;
+      }
     }
-    return fractions;
+    return pairs;
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Where a worker thread starts to pay for a call (the step from a fresh model, start-up included,
+ * the slice worker forced on against every slice in-thread), at growing sizes: the medians of
+ * `reps` runs each, milliseconds. Needs `npm run build` (as the CLI rows do).
+ */
+async function workerThreshold(source: string, texts: string[], sizes: readonly number[], reps: number): Promise<Array<{ texts: number; chars: number; inThread: number; worker: number }>> {
+  // The compiled engine, as the CLI and the package run it: from TypeScript sources the worker
+  // would compile its modules as it starts.
+  const compiled = (path: string) => import(pathToFileURL(resolve('dist/lib/embed', path)).href);
+  const [{ Embedder: engine }, { sliceWorker: worker }] = (await Promise.all([compiled('embedder.js'), compiled('slice-worker-client.js')])) as [{ Embedder: typeof Embedder }, { sliceWorker: typeof sliceWorker }];
+  const forced: LoadOptions = { threads: 1, sessions: 1, sliceHelper: (tokenizer) => worker(tokenizer, { minChars: 0 }) };
+  const out = [];
+  for (const size of sizes) {
+    const some = texts.slice(0, size);
+    const times = { inThread: [] as number[], worker: [] as number[] };
+    for (let r = 0; r < reps; r++) {
+      for (const [mode, load] of [['inThread', { threads: 1, sessions: 1 }], ['worker', forced]] as const) {
+        const embedder = await engine.load(source, load);
+        try {
+          const started = performance.now();
+          await embedder.embed(some, 'document');
+          times[mode].push(performance.now() - started);
+        } finally {
+          await embedder.dispose();
+        }
+      }
+    }
+    out.push({ texts: size, chars: some.reduce((n, t) => n + t.length, 0), inThread: median(times.inThread), worker: median(times.worker) });
+  }
+  return out;
 }
 
 /** What is timed of an embedding engine (this checkout's Embedder, or --baseline-engine's). */
@@ -143,10 +202,10 @@ interface Engine {
 }
 
 /** --baseline-engine: another checkout's Embedder and its Node session settings. */
-async function baselineEngine(checkout: string): Promise<{ engine: Engine; sessions: LoadOptions }> {
+async function baselineEngine(checkout: string): Promise<StepEngine> {
   const from = (path: string) => import(pathToFileURL(resolve(checkout, path)).href);
   const [{ Embedder: engine }, { documentSessions: sessions }] = await Promise.all([from('src/embed/embedder.ts'), from('src/embed/node-sessions.ts')]);
-  return { engine: engine as Engine, sessions: (sessions as typeof documentSessions)() };
+  return { name: `the engine of ${checkout} (its own default settings)`, engine: engine as Engine, load: (sessions as typeof documentSessions)() };
 }
 
 /** What the graph computes, block by block (bench/roofline/flops.ts). */
@@ -228,14 +287,23 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const fast = await embedSeconds(source, texts, warm, documentSessions(), {}, runs);
   const before = await embedSeconds(source, texts, warm, {}, { batchSize: 16, batchTokens: Infinity }, runs);
   let checkout: number | undefined;
-  if (ctx.baselineEngine !== undefined) {
-    log(`${SECTION}: the same step with the engine of ${ctx.baselineEngine}`);
-    const { engine, sessions } = await baselineEngine(ctx.baselineEngine);
-    checkout = await embedSeconds(source, texts, warm, sessions, {}, runs, engine);
+  const baseline = ctx.baselineEngine === undefined ? undefined : await baselineEngine(ctx.baselineEngine);
+  if (baseline !== undefined) {
+    log(`${SECTION}: the same step with ${baseline.name}`);
+    checkout = await embedSeconds(source, texts, warm, baseline.load, {}, runs, baseline.engine);
   }
 
-  log(`${SECTION}: the same step between runs of the graph alone, paired`);
-  const pairs = await pairedFractions(source, texts, warm, sequences, padId, fastest(graphRounds[0]!).batchTokens, quick ? 3 : 5);
+  const engines: StepEngine[] = [
+    { name: `this engine (${documentSessions().sliceHelper === undefined ? 'every slice in-thread: the default on this machine' : 'with the slice worker: the default here'})`, engine: Embedder, load: documentSessions() },
+    { name: 'this engine with the slice worker forced on', engine: Embedder, load: { threads: 1, sessions: 1, sliceHelper: sliceWorker } },
+    ...(baseline === undefined ? [] : [baseline]),
+  ];
+  const rounds = quick ? 3 : 7;
+  log(`${SECTION}: the same step between runs of the graph alone, paired, ${rounds} rounds of: ${engines.map((e) => e.name).join('; ')}`);
+  const [pairs, worker, checkoutPairs] = await pairedRuns(source, texts, warm, sequences, padId, fastest(graphRounds[0]!).batchTokens, engines, rounds);
+
+  log(`${SECTION}: where the slice worker starts to pay (fresh model, start-up included)`);
+  const threshold = await workerThreshold(source, pythonSections(quick ? 80 : 320, DOCS + WARM_SECTIONS), quick ? [20, 80] : [20, 40, 80, 160, 320], quick ? 1 : 3);
 
   // Measured again after the embedding runs: on a shared machine the rate moves with others' load,
   // and a peak taken in a busy moment would flatter every fraction.
@@ -274,7 +342,26 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     { section: SECTION, name: 'sgpt-search embed, start-up excluded, fraction of the model-graph peak', value: percent(cliSeconds - cliStart), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds - naiveStart) }, note: `${kilo(rate(cliSeconds - cliStart))} vs ${kilo(rate(naiveSeconds - naiveStart))}; start-up (each one's run on an empty input): ${cliStart.toFixed(2)} s vs ${naiveStart.toFixed(2)} s` },
     { section: SECTION, name: "index build's embedding step, fraction of the model-graph peak", value: percent(fast), unit: '%', baseline: { name: 'one session on default threads, batches of 16 (before)', value: percent(before) }, note: `${kilo(rate(fast))} vs ${kilo(rate(before))}; model loaded, warmed on ${warm.length} other sections, best of ${runs}; ${documentSessions().sessions} sessions × 1 thread, ≤ ${DEFAULT_BATCH_TOKENS} padded tokens per batch` },
   );
-  rows.push({ section: SECTION, name: "index build's embedding step, fraction of the graph alone timed around it (median of pairs)", value: median(pairs), unit: '%', note: `each run between two runs of the graph alone in the same thread (the better of the two), 1 thread; pairs: ${pairs.map((p) => p.toFixed(1)).join(', ')} %; the same load weighs on both` });
+  const paired = (p: Pairs) => `step ${kilo(median(p.step))}, graph ${kilo(median(p.graph))} (medians); pairs ${p.fraction.map((f) => f.toFixed(1)).join(', ')} %`;
+  const against = checkoutPairs ?? worker!;
+  rows.push({
+    section: SECTION,
+    name: "index build's embedding step, fraction of the graph alone timed around it (median of pairs)",
+    value: median(pairs!.fraction),
+    unit: '%',
+    baseline: { name: engines[checkoutPairs === undefined ? 1 : 2]!.name, value: median(against.fraction) },
+    note: `the target row (≥ 60 %); ${rounds} rounds, each engine's run between two runs of the graph alone in this thread (the better of the two), 1 thread; this engine: ${paired(pairs!)}; ${checkoutPairs === undefined ? 'slice worker forced on' : 'baseline'}: ${paired(against)}${checkoutPairs === undefined ? '' : `; slice worker forced on: median ${median(worker!.fraction).toFixed(1)} %, ${paired(worker!)}`}`,
+  });
+  // The smallest size from which the worker is faster at every size measured (none: it never paid here).
+  const crossing = threshold.find((_, i) => threshold.slice(i).every((t) => t.worker < t.inThread));
+  rows.push({
+    section: SECTION,
+    name: 'slice worker on a fresh model, start-up included: the smallest call it pays for',
+    value: crossing?.chars ?? Number.NaN,
+    unit: 'chars',
+    baseline: { name: 'WORKER_MIN_CHARS (src/embed/slice-worker-client.ts)', value: WORKER_MIN_CHARS },
+    note: `medians, ms in-thread vs worker: ${threshold.map((t) => `${t.texts} sections (${t.chars} chars) ${t.inThread.toFixed(0)} vs ${t.worker.toFixed(0)}`).join('; ')}`,
+  });
   if (checkout !== undefined) {
     rows.push({ section: SECTION, name: "index build's embedding step, fraction of the model-graph peak, against --baseline-engine", value: percent(fast), unit: '%', baseline: { name: `the engine of ${ctx.baselineEngine} (its own default settings)`, value: percent(checkout) }, note: `${kilo(rate(fast))} vs ${kilo(rate(checkout))}; same sections, warm-up and runs` });
   }

@@ -28,7 +28,7 @@ embed the raw text, so --role only matters in asymmetric mode.
   --max-length <N>     tokens per sequence, brackets included (default: the model's)
   --overlap <N>        tokens shared by neighbouring windows of a long text (default: a quarter)
   --batch-size <N>     sequences per model call (default 16)
-  --threads <N>        onnxruntime threads, in one model session (default: one session per core, one thread each)
+  --threads <N>        onnxruntime threads of the model session (default 1)
   -h, --help           show this help`;
 
 

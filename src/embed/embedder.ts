@@ -2,19 +2,21 @@
  * SGPT bi-encoder embeddings: tokenize the bare text (no BOS), split long texts into token
  * windows within the role's budget, wrap each window in the role's bracket ids, run length-sorted
  * right-padded batches through the decoder, pool with position weights, L2-normalise.
- * Same code in Node and the browser. With several sessions (Node: one per core, each on one
- * thread), batches go to whichever session is free.
+ * Same code in Node and the browser. A call's texts go a slice at a time (./slices); a helper
+ * (Node: a worker thread) may tokenise the next slices while the model runs this one. With several
+ * sessions, batches go to whichever session is free.
  */
 import { SgptError } from '../errors';
-import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, padBatch, planBatches } from './batch';
-import { chunkTokens, chunkWindows } from './chunk';
+import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS } from './batch';
+import { chunkWindows } from './chunk';
+import { concatArrays } from './concat';
 import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
-import { weightedMeanPool } from './pooling';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
+import { callSlices, textSequences, type SliceBatch, type SliceHelper, type SliceJob } from './slices';
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
-import { textBudget, wrapIds } from './wrap';
+import { textBudget } from './wrap';
 
 export class Embedder {
   readonly settings: SgptSettings;
@@ -24,10 +26,14 @@ export class Embedder {
   /** The tokenizer's bare ids, memoised by piece where the tokenizer allows it (./piece-memo). */
   private readonly encode: Encode;
 
-  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings) {
+  /** Prepares a call's slices after its first elsewhere (Node: ./slice-worker-client); none: all in-thread. */
+  private readonly helper: SliceHelper | undefined;
+
+  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings, sliceHelper: LoadOptions['sliceHelper']) {
     this.encoder = encoders[0]!;
     this.settings = settings;
     this.encode = pieceEncoder(this.encoder.tokenizer).encode;
+    this.helper = sliceHelper?.(this.encoder.tokenizer);
   }
 
   /** Load a model (hub id, URL or folder); settings come from its config.json "sgpt" key, then `opts.settings`. */
@@ -38,7 +44,7 @@ export class Embedder {
     try {
       // Every session shares the first one's tokenizer (its JSON is most of a load's time).
       for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts, encoders[0]?.tokenizer));
-      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings));
+      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings), opts.sliceHelper);
     } catch (error) {
       await Promise.all(encoders.map((encoder) => encoder.dispose()));
       throw error;
@@ -66,7 +72,7 @@ export class Embedder {
 
   /** The sequences the model sees for one text: its chunks, each wrapped for the role. */
   sequences(text: string, role: Role, overlap?: number): number[][] {
-    return this.wrapChunks(this.tokenize(text), role, overlap);
+    return textSequences(this.tokenize(text), this.settings, role, overlap);
   }
 
   /**
@@ -83,10 +89,6 @@ export class Embedder {
     return windows.map(([start, end]) => [offset(start), offset(end)]);
   }
 
-  private wrapChunks(ids: number[], role: Role, overlap: number | undefined): number[][] {
-    return chunkTokens(ids, textBudget(this.settings, role), overlap).map((chunk) => wrapIds(chunk, this.settings, role));
-  }
-
   /**
    * One L2-normalised row per chunk; a text within the budget is one row. `owner[row]` is the
    * index of the text a row came from; a text's rows are contiguous and in order.
@@ -100,58 +102,59 @@ export class Embedder {
     }
     const { signal, onProgress } = opts;
     throwIfAborted(signal);
-
-    const sequences: number[][] = [];
-    const ownerList: number[] = [];
-    texts.forEach((text, index) => {
-      const ids = this.tokenize(text);
-      if (ids.length === 0 && this.settings.mode === 'symmetric') {
-        throw new SgptError('INPUT_INVALID', `text ${index} is empty: symmetric mode has no tokens to embed`);
-      }
-      for (const sequence of this.wrapChunks(ids, role, opts.overlap)) {
-        sequences.push(sequence);
-        ownerList.push(index);
-      }
-    });
-    const owner = Int32Array.from(ownerList);
-    const dims = this.dims;
-    const vectors = new Float32Array(sequences.length * dims);
-
-    // A text is done when all of its rows are; count rows left per text.
-    const left = new Int32Array(texts.length);
-    for (const o of owner) left[o]!++;
-    let done = 0;
-    let windows = 0;
-
-    const batches = planBatches(
-      sequences.map((s) => s.length),
-      opts.batchSize ?? DEFAULT_BATCH_SIZE,
-      opts.batchTokens ?? DEFAULT_BATCH_TOKENS,
-    );
-    let next = 0;
-    const session = async (encoder: Encoder) => {
-      while (next < batches.length) {
-        const batchRows = batches[next++]!;
-        // onnxruntime-web can finish a run without returning to the event loop; yield so a worker
-        // sees a cancel message before the next batch.
-        if (signal) await nextTask();
-        throwIfAborted(signal);
-        const batch = padBatch(
-          batchRows.map((row) => sequences[row]!),
-          this.settings.padTokenId,
-        );
-        const hidden = await encoder.run(batch);
-        const pooled = weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
-        batchRows.forEach((row, i) => {
-          vectors.set(pooled.subarray(i * dims, (i + 1) * dims), row * dims);
-          if (--left[owner[row]!]! === 0) done++;
-        });
-        windows += batchRows.length;
-        onProgress?.(done, texts.length, { done: windows, total: sequences.length });
-      }
+    const job: SliceJob = {
+      role,
+      settings: this.settings,
+      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      batchTokens: opts.batchTokens ?? DEFAULT_BATCH_TOKENS,
+      ...(opts.overlap === undefined ? {} : { overlap: opts.overlap }),
     };
-    await Promise.all(this.encoders.map(session));
-    return { vectors, dims, rows: sequences.length, owner };
+    const dims = this.dims;
+    const slices = callSlices(texts, this.encode, job, this.helper);
+    const parts: Array<{ vectors: Float32Array; owner: Int32Array }> = [];
+    let done = 0;
+    const windows = { done: 0, total: 0 };
+    // Batches run, their pooling not yet placed (a helper pools while the next batch runs).
+    const pooling: Array<Promise<void>> = [];
+    try {
+      for (let slice = await slices.next(); slice !== null; slice = await slices.next()) {
+        const { owner, batches, start } = slice;
+        windows.total += owner.length;
+        const vectors = new Float32Array(owner.length * dims);
+        parts.push({ vectors, owner });
+        // A text is done when all of its windows are (a slice holds whole texts); count windows left per text.
+        const left = new Int32Array(slice.end - start);
+        for (const o of owner) left[o - start]!++;
+        const place = (batch: SliceBatch, pooled: Float32Array) => {
+          batch.windows.forEach((window, i) => {
+            vectors.set(pooled.subarray(i * dims, (i + 1) * dims), window * dims);
+            if (--left[owner[window]! - start]! === 0) done++;
+          });
+          windows.done += batch.rows;
+          onProgress?.(done, texts.length, { ...windows });
+        };
+        let next = 0;
+        const session = async (encoder: Encoder) => {
+          while (next < batches.length) {
+            const batch = batches[next++]!;
+            // onnxruntime-web can finish a run without returning to the event loop; yield so a
+            // worker sees a cancel message before the next batch.
+            if (signal) await nextTask();
+            throwIfAborted(signal);
+            const hidden = await encoder.run(batch);
+            // Not awaited here: a helper pools while the next batch runs (and bounds what it holds).
+            const placed = slices.pool(batch, hidden, dims).then((pooled) => place(batch, pooled));
+            placed.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+            pooling.push(placed);
+          }
+        };
+        await Promise.all(this.encoders.map(session));
+      }
+      await Promise.all(pooling);
+    } finally {
+      slices.close();
+    }
+    return { vectors: concatArrays(parts.map((p) => p.vectors), Float32Array), dims, rows: windows.total, owner: concatArrays(parts.map((p) => p.owner), Int32Array) };
   }
 
   /** The vector of one query (within the query budget: a longer query is an error, not a silent cut). */
@@ -167,7 +170,7 @@ export class Embedder {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.encoders.map((encoder) => encoder.dispose()));
+    await Promise.all([...this.encoders.map((encoder) => encoder.dispose()), this.helper?.dispose()]);
   }
 }
 

@@ -1,5 +1,7 @@
 /** Public shapes of the embedding engine (the class itself lives in ./embedder). */
+import type { TokenizerLike } from './piece-memo';
 import type { Role, SgptOverrides } from './sgpt-settings';
+import type { SliceHelper } from './slices';
 
 /** 'auto': WebGPU when the browser gives an adapter and `allowWebGpu` is not false, else wasm; Node: cpu. */
 export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu';
@@ -29,10 +31,15 @@ export interface LoadOptions {
   /** onnxruntime threads (wasm: numThreads; Node cpu: intraOpNumThreads). Default: the runtime's choice. */
   threads?: number;
   /**
-   * Model sessions that embed batches at the same time (default 1). In Node each runs on
-   * onnxruntime's own threads, so `sessions` × `threads` should not exceed the cores.
+   * Model sessions that embed batches in turn (default 1): a batch goes to whichever is free. In
+   * Node, onnxruntime-node's `run` blocks the calling thread, so sessions there never overlap.
    */
   sessions?: number;
+  /**
+   * Node: what prepares a call's slices after its first off the model's thread (`documentSessions`
+   * in ./node-sessions gives a worker thread); none: every slice on the calling thread.
+   */
+  sliceHelper?: (tokenizer: TokenizerLike) => SliceHelper;
   /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Hub-style host for hub ids (default https://huggingface.co/); tests point it at a local server. */
@@ -50,7 +57,8 @@ export interface EmbedOptions {
   signal?: AbortSignal;
   /**
    * Called after each batch with the number of input texts whose chunks are all embedded, and the
-   * chunks (model windows) embedded of all: one long text moves the second while the first waits.
+   * chunks (model windows) embedded of those known so far (texts are tokenised a slice at a time,
+   * so the windows' total grows as the call goes): one long text moves the second while the first waits.
    */
   onProgress?: (done: number, total: number, windows: { done: number; total: number }) => void;
 }

@@ -24,6 +24,7 @@
  * Chunk i holds the terms in [first_i, first_{i+1}).
  */
 import { SgptError } from '../errors';
+import { concatArrays } from '../embed/concat';
 import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
 import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
@@ -929,7 +930,7 @@ export class MergedBm25 {
   private async source(query: string, options: Bm25SearchOptions, more: readonly string[] = []): Promise<TermSource> {
     const sources = await Promise.all(this.parts.map((part) => part.termSource(query, options, more)));
     const shift = (postings: Postings, i: number): Postings => ({ docs: postings.docs.map((doc) => doc + this.starts[i]!), tfs: postings.tfs });
-    const join = (lists: Postings[]): Postings => ({ docs: concat(lists.map((l) => l.docs)), tfs: concat(lists.map((l) => l.tfs)) });
+    const join = (lists: Postings[]): Postings => ({ docs: concatArrays(lists.map((l) => l.docs), Uint32Array), tfs: concatArrays(lists.map((l) => l.tfs), Uint32Array) });
     return {
       postings: (term) => {
         const lists = sources.flatMap((source, i) => {
@@ -949,16 +950,6 @@ export class MergedBm25 {
   }
 }
 
-/** Arrays joined in order. */
-function concat(arrays: readonly Uint32Array[]): Uint32Array {
-  const out = new Uint32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const array of arrays) {
-    out.set(array, at);
-    at += array.length;
-  }
-  return out;
-}
 
 /** First index in sorted `list` whose entry is ≥ `key`. */
 function lowerBound(list: readonly string[], key: string): number {
