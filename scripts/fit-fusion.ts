@@ -157,15 +157,16 @@ const shortfall = (sets: readonly SetRows[], r: readonly number[], floor: number
 /** The docs questions' pooled ratio, half and half with the pairs' when there are pairs. */
 const halves = (questions: number, pairs: number | undefined) => (pairs === undefined ? questions : (questions + pairs) / 2);
 
-/** The pairs' pooled ratio under coefficients c (undefined without pairs). */
-const pairsRatio = (pairs: readonly SetRows[], c: readonly number[]) => (pairs.length > 0 ? pooled(pairs, ratios(pairs, c)) : undefined);
+/** The pairs pooled, from each pairs set's ratio `r[i]` (undefined without pairs). */
+const pairsPooled = (pairs: readonly SetRows[], r: readonly number[]) => (pairs.length > 0 ? pooled(pairs, r) : undefined);
 
 /** The docs queries' pooled ratio, less the floor's penalty over every set and the ridge. */
 function objective(dev: DevSets, c: readonly number[], scale: readonly number[]): number {
   const r = ratios(dev.sites, c);
-  const below = shortfall(dev.sites, r, FLOOR) + shortfall(dev.pairs, ratios(dev.pairs, c), FLOOR) + shortfall(dev.always, ratios(dev.always, c), FLOOR);
+  const p = ratios(dev.pairs, c);
+  const below = shortfall(dev.sites, r, FLOOR) + shortfall(dev.pairs, p, FLOOR) + shortfall(dev.always, ratios(dev.always, c), FLOOR);
   const ridge = c.slice(1).reduce((a, ci, i) => a + (ci * scale[i]!) ** 2, 0);
-  return halves(pooled(dev.sites, r), pairsRatio(dev.pairs, c)) - 20 * below - RIDGE * ridge;
+  return halves(pooled(dev.sites, r), pairsPooled(dev.pairs, p)) - 20 * below - RIDGE * ridge;
 }
 
 /** A small seeded PRNG (mulberry32) and Gaussian steps from it: the fit is reproducible. */
@@ -231,7 +232,7 @@ interface Capacity {
 function crossValidate(dev: DevSets, signals: readonly FusionSignal[]): Capacity {
   const folds = dev.sites.map((held, i) => {
     const c = fit({ ...dev, sites: dev.sites.filter((_, j) => j !== i) }, signals);
-    return { site: ratios([held], c)[0]!, pairs: pairsRatio(dev.pairs, c) };
+    return { site: ratios([held], c)[0]!, pairs: pairsPooled(dev.pairs, ratios(dev.pairs, c)) };
   });
   return { signals, cv: folds.map((f) => f.site), pairs: dev.pairs.length > 0 ? mean(folds.map((f) => f.pairs!)) : undefined };
 }
@@ -245,7 +246,7 @@ function choose(sites: readonly SetRows[], capacities: readonly Capacity[]): Cap
 const round = (c: number) => Math.round(c * 1e4) / 1e4;
 
 function fitFile(command: string, model: string, modelHash: string, chosen: Capacity, cvPooled: number, coefficients: readonly number[], sets: readonly SetRows[], inSample: readonly number[]): string {
-  const objective = chosen.pairs === undefined
+  const weighing = chosen.pairs === undefined
     ? "each docs question weighing the same (the sites' nDCG@10 pooled,\n * relative to their BM25"
     : "the docs questions pooled (each weighing the same) and the docs pairs\n * pooled weighing half each (nDCG@10 relative to BM25";
   const cv = (i: number) => (chosen.cv[i] === undefined ? 'always fitted' : `CV ${chosen.cv[i]!.toFixed(3)} ×`);
@@ -256,7 +257,7 @@ function fitFile(command: string, model: string, modelHash: string, chosen: Capa
  *   ${command}
  *
  * Adaptive fusion's coefficients (bias, then FUSION_SIGNALS in order) for ${model}, fitted on
- * the development sets below, ${objective}; convex fusion over the product's lists; the other sets held to a floor).
+ * the development sets below, ${weighing}; convex fusion over the product's lists; the other sets held to a floor).
  * Signals chosen by leave-one-site-out CV: ${chosen.signals.join(', ') || 'none (a fixed share)'}.
  * CV pooled over the sites ${cvPooled.toFixed(3)} ×, worst site ${Math.min(...chosen.cv).toFixed(3)} ×; per set (CV: fitted without that site):
 ${lines.join('\n')}
