@@ -950,7 +950,6 @@ export class MergedBm25 {
   }
 }
 
-
 /** First index in sorted `list` whose entry is ≥ `key`. */
 function lowerBound(list: readonly string[], key: string): number {
   let lo = 0;
