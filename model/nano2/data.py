@@ -7,7 +7,7 @@ term (<dt>) -> definition (<dd>), link text -> the section it points to, page ti
 paragraph, inverse cloze (a sentence -> its neighbourhood). Documents are deduplicated; each has a
 group (its page section) so a BM25-mined hard negative is never a part of the positive's section.
 
-    /usr/bin/python3 model/nano2/data.py      # writes model/nano2/build/pairs.npz, init.npz
+    /usr/bin/python3 model/nano2/data.py [--d-max 126] [--out model/nano2/build]   # pairs.npz, corpus.pkl
 """
 import collections
 import gzip
@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import docs  # noqa: E402
 
 BUILD = os.path.join(HERE, 'build')
-Q_MAX, D_MAX = 62, 126  # text tokens; brackets make 64 / 128
+Q_MAX, D_MAX = 62, 126  # text tokens; brackets make 64 / 128 (--d-max 298: the engine's 300-token windows)
 V = 50257
 SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx']
 PKG_SOURCE = {'postgresql-doc-15': 'postgresql', 'sqlite3-doc': 'sqlite', 'rust-doc': 'rust',
@@ -50,8 +50,9 @@ def flat(text):
 
 
 class Builder:
-    def __init__(self):
+    def __init__(self, d_max=D_MAX):
         from reference_vectors import GPT2BPE
+        self.d_max = d_max
         self.enc = GPT2BPE()
         self.docs, self.doc_index, self.doc_group, self.doc_src = [], {}, [], []
         self.queries = []
@@ -65,7 +66,7 @@ class Builder:
         return self.groups.setdefault(key, len(self.groups))
 
     def doc(self, text, group, src):
-        toks = tuple(self.enc.encode(text)[:D_MAX])
+        toks = tuple(self.enc.encode(text)[:self.d_max])
         if len(toks) < 4:
             return None
         i = self.doc_index.get(toks)
@@ -197,10 +198,10 @@ def concat(seqs):
     return tok, off
 
 
-def build():
+def build(out=BUILD, d_max=D_MAX):
     t0 = time.time()
-    os.makedirs(BUILD, exist_ok=True)
-    b = Builder()
+    os.makedirs(out, exist_ok=True)
+    b = Builder(d_max)
     b.nano_sources()
     pages = {}
     for pkg in PKG_SOURCE:
@@ -209,7 +210,7 @@ def build():
     dtok, doff = concat(b.docs)
     qtok, qoff = concat(b.queries)
     arr = {k: np.array(v, np.int32).reshape(-1, 4) for k, v in (('train', b.pairs[False]), ('held', b.pairs[True]))}
-    np.savez_compressed(os.path.join(BUILD, 'pairs.npz'), doc_tok=dtok, doc_off=doff,
+    np.savez_compressed(os.path.join(out, 'pairs.npz'), doc_tok=dtok, doc_off=doff,
                         doc_group=np.array(b.doc_group, np.int32), doc_src=np.array(b.doc_src, np.int8),
                         q_tok=qtok, q_off=qoff, train=arr['train'], held=arr['held'])
     versions = {p: docs.fetch(p)[1] for p in list(PKG_SOURCE) + ['wordnet-base', 'dict-jargon']}
@@ -217,14 +218,19 @@ def build():
              'docs': len(b.docs), 'doc_tokens': int(doff[-1]), 'queries': len(b.queries), 'query_tokens': int(qoff[-1]),
              'pairs': {h: {f'{SOURCES[s]}/{KINDS[k]}': c for (s, k), c in sorted(collections.Counter(
                  (int(p[2]), int(p[3])) for p in arr[h]).items())} for h in arr},
-             'n_train': len(arr['train']), 'n_held': len(arr['held']), 'seconds': round(time.time() - t0)}
-    with open(os.path.join(BUILD, 'data-stats.json'), 'w') as f:
+             'n_train': len(arr['train']), 'n_held': len(arr['held']), 'd_max': d_max, 'seconds': round(time.time() - t0)}
+    with open(os.path.join(out, 'data-stats.json'), 'w') as f:
         json.dump(stats, f, indent=1)
-    with open(os.path.join(BUILD, 'corpus.pkl'), 'wb') as f:
+    with open(os.path.join(out, 'corpus.pkl'), 'wb') as f:
         import pickle
         pickle.dump(b.corpus, f, protocol=4)
     print(json.dumps(stats, indent=1))
 
 
 if __name__ == '__main__':
-    build()
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--d-max', type=int, default=D_MAX, help='document text tokens kept (brackets add 2)')
+    ap.add_argument('--out', default=BUILD, help='folder for pairs.npz, data-stats.json, corpus.pkl')
+    a = ap.parse_args()
+    build(a.out, a.d_max)
