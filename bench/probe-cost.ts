@@ -1,6 +1,6 @@
 /**
  * What a probe depth costs and keeps for one query on a site index: the vector shards it reads
- * (count and KB as stored; the centroids file aside, read once a visit), the recall of the exact
+ * (the `probe` nearest and those of the best keyword hits; count and KB as stored; the centroids file aside, read once a visit), the recall of the exact
  * (all-shard) dense top-10 and top-FUSION_DEPTH, and how much of the all-shard fused top-10 the
  * probed ranking keeps. Shared by `npm run bench -- probe` and scripts/site-eval.ts.
  */
@@ -44,8 +44,10 @@ export async function exactRankings(search: SiteSearch, query: string, vector: F
 }
 
 export async function probeCost(search: SiteSearch, query: string, vector: Float32Array, probe: number, exact: ExactRankings, fusion?: HybridFusionSettings): Promise<ProbeCost> {
-  const read = await search.reader.nearestShards(vector, probe);
-  const dense = await search.vectorSearch(vector, fusionDepth(10), probe);
+  // As semanticSearch reads them: the nearest `probe` shards and those of the best keyword hits.
+  const keyword = (await search.keywordSearchWithMatch(query, fusionDepth(10))).hits.map((hit) => hit.index);
+  const read = await search.shardsToRead(vector, probe, null, keyword);
+  const dense = await search.vectorSearch(vector, fusionDepth(10), probe, null, null, keyword);
   const hits = await fusedTop(search, query, vector, probe, fusion);
   return {
     shards: read.length,

@@ -49,9 +49,24 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   return out;
 }
 
-/** Version 6: version 7 with float32 centroids (SGC1): the values version 7's int8 ones decode to, so the shards' codes are unchanged. */
-export function asVersion6(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
+/** Version 7: version 8 without each section's shard list in its bucket entry. */
+export function asVersion7(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
   return rewrite(files, async (manifest, read, put) => {
+    manifest.version = 7;
+    const table = json(gunzipSync(read(manifest.sections.name)));
+    for (const [b, entry] of table.buckets.entries()) {
+      const bucket = json(gunzipSync(read(entry.name))) as BucketFile;
+      bucket.sections = bucket.sections.map(({ shards: _shards, ...section }) => section);
+      const ref = await put(`sections-${b}`, 'json.gzip', gzipJson(bucket));
+      table.buckets[b] = { name: ref.name, bytes: ref.bytes, count: entry.count };
+    }
+    manifest.sections = await put('sections', 'json.gzip', gzipJson(table));
+  });
+}
+
+/** Version 6: version 7 with float32 centroids (SGC1): the values version 7's int8 ones decode to, so the shards' codes are unchanged. */
+export async function asVersion6(files: ReadonlyMap<string, Uint8Array>): Promise<IndexFiles> {
+  return rewrite(await asVersion7(files), async (manifest, read, put) => {
     manifest.version = 6;
     if (!manifest.centroids) return;
     const { dims } = manifest.model;

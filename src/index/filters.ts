@@ -8,15 +8,16 @@ import { SgptError } from '../errors';
 import type { Filters } from '../extract/filters';
 import { encodeJson, encodeSectionList, type FileRef, type FilterTable, type KeyListRef } from './format';
 import { encodeKeyLists } from './filter-lists';
+import type { SectionShards } from './section-shards';
 
 /** The file adder of the writer (src/index/writer). */
 type AddFile = (stem: string, ext: string, content: Uint8Array, compress?: boolean) => Promise<FileRef>;
 
 /**
  * The filter table and its value files; null when no section carries a filter (no file, no
- * manifest field). `filters[s]`: section s's filters; `shardsOf[s]`: the shards holding its vectors.
+ * manifest field). `filters[s]`: section s's filters; `shardsOf.of(s)`: the shards holding its vectors.
  */
-export async function writeFilters(filters: ReadonlyArray<Filters | undefined>, shardsOf: ReadonlyArray<ReadonlySet<number>>, add: AddFile): Promise<FileRef | null> {
+export async function writeFilters(filters: ReadonlyArray<Filters | undefined>, shardsOf: SectionShards, add: AddFile): Promise<FileRef | null> {
   const byKey = new Map<string, Map<string, number[]>>();
   filters.forEach((set, section) => {
     for (const [key, values] of Object.entries(set ?? {})) {
@@ -33,7 +34,7 @@ export async function writeFilters(filters: ReadonlyArray<Filters | undefined>, 
     for (const [value, sections] of sorted) {
       const ref = await add(`filter-${file++}`, 'bin', encodeSectionList(sections), true);
       const shards = new Set<number>();
-      for (const s of sections) for (const shard of shardsOf[s] ?? []) shards.add(shard);
+      for (const s of sections) for (const shard of shardsOf.of(s)) shards.add(shard);
       values.push({ value, count: sections.length, shards: [...shards].sort((a, b) => a - b), name: ref.name, bytes: ref.bytes });
     }
     const lists: KeyListRef[] = [];

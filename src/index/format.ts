@@ -1,5 +1,5 @@
 /**
- * The site index format, version 7: the one place that knows the manifest and the file layouts
+ * The site index format, version 8: the one place that knows the manifest and the file layouts
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
@@ -10,15 +10,16 @@ import { dequantize, predictedCode, predictionFactor, projectionCoefficient, qua
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
 
 export const FORMAT_NAME = 'sgpt-search-index';
-export const FORMAT_VERSION = 7;
+export const FORMAT_VERSION = 8;
 /**
- * Versions this reader reads: 6 is 7 with float32 centroids (SGC1; 7 stores them as int8 codes
+ * Versions this reader reads: 7 is 8 without each section's shards in its bucket (a semantic query
+ * then reads only the shards nearest the query vector); 6 is 7 with float32 centroids (SGC1; 7 stores them as int8 codes
  * and a scale each, SGC2, so four times the shards cost no more centroid bytes); 5 is 6 with whole texts in gzip text files, whole heading paths,
  * whole text hashes (JSON) and plain vector codes, not gzipped; 4 is 5 without section texts and
  * window numbers (excerpts are the sections' starts),
  * 3 is 4 without a filter table, 2 is 3 without a typo table (no corrections).
  */
-const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, 6, FORMAT_VERSION];
+const READABLE_VERSIONS: readonly number[] = [2, 3, 4, 5, 6, 7, FORMAT_VERSION];
 
 /** An immutable file of the index: its name contains the first 16 hex digits of its sha256. */
 export interface FileRef {
@@ -130,6 +131,11 @@ export interface SectionInfo {
   excerpt: string;
   /** Where the section's whole text is (null before version 5). */
   text: TextPlace | null;
+  /**
+   * The vector shards holding the section's windows, ascending (null before version 8): a semantic
+   * query also reads those of its best keyword hits, so they get their dense score (SiteSearch).
+   */
+  shards: number[] | null;
 }
 
 /**
@@ -151,7 +157,7 @@ export interface BucketFile {
    * `path`: the heading path; version 6 writes `up` instead (the enclosing titles) when the path
    * ends with the section's own title, as nearly every one does: the title is not stored twice.
    */
-  sections: Array<{ page: number; anchor: string; title: string; path?: string[]; up?: string[]; excerpt: string }>;
+  sections: Array<{ page: number; anchor: string; title: string; path?: string[]; up?: string[]; excerpt: string; shards?: number[] }>;
   /** The bucket's sections' texts, `count` consecutive sections per file (version 6: no name when all their rests are empty). */
   texts?: Array<{ name?: string; bytes?: number; count: number }>;
 }
@@ -687,8 +693,8 @@ export function chunkRef(file: string, value: Record<string, unknown>, what: str
   return { name, bytes: count(value.bytes, `${what}.bytes`, file) };
 }
 
-/** Check one bucket file against its table entry; returns its sections' info in order. */
-export function parseBucket(name: string, json: unknown, ref: BucketRef, version = FORMAT_VERSION): SectionInfo[] {
+/** Check one bucket file against its table entry (an index of `shardCount` vector shards); returns its sections' info in order. */
+export function parseBucket(name: string, json: unknown, ref: BucketRef, version = FORMAT_VERSION, shardCount = Number.MAX_SAFE_INTEGER): SectionInfo[] {
   if (!isRecord(json) || !Array.isArray(json.pages) || !Array.isArray(json.sections)) throw invalid(name, 'expected { "pages": [...], "sections": [...] }');
   const pages = new Map<number, { url: string; title: string }>();
   json.pages.forEach((p: unknown, i: number) => {
@@ -717,12 +723,23 @@ export function parseBucket(name: string, json: unknown, ref: BucketRef, version
       headingPath: up ? [...(path as string[]), title] : (path as string[]),
       excerpt: text(s.excerpt, `sections[${i}].excerpt`, name),
       text: texts?.[i] ?? null,
+      shards: version >= 8 ? sectionShards(s.shards, shardCount, `sections[${i}].shards`, name) : null,
     };
   });
   // Version 6: one dictionary for the bucket's text files, made from the openings just read.
   const dictionary = version >= 6 && texts !== null ? textDictionary(infos.map((info) => info.excerpt)) : null;
   if (dictionary !== null) for (const info of infos) info.text!.dictionary = dictionary;
   return infos;
+}
+
+/** A section's shard list: distinct shard numbers below `shardCount`, ascending. */
+function sectionShards(value: unknown, shardCount: number, what: string, file: string): number[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid(file, `${what} must be a non-empty array of shard numbers`);
+  value.forEach((shard: unknown, i) => {
+    if (!Number.isInteger(shard) || (shard as number) < 0 || (shard as number) >= shardCount) throw invalid(file, `${what}[${i}] is ${JSON.stringify(shard)}, not a shard number below ${shardCount}`);
+    if (i > 0 && (shard as number) <= value[i - 1]) throw invalid(file, `${what} must be ascending without repeats`);
+  });
+  return value as number[];
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { decodeShardOwners, fileContent, FORMAT_VERSION, type FileRef, type ShardRef } from './format';
 import type { IndexReader } from './reader';
+import { SectionShards } from './section-shards';
 
 /** A build's vector files: the IVF shards and their centroids (null with one shard). */
 export interface VectorFiles {
@@ -18,8 +19,8 @@ export interface VectorFiles {
   rows: number;
   shards: ShardRef[];
   centroids: FileRef | null;
-  /** Per section, the shards holding its rows; empty unless asked for (the filter table needs it). */
-  shardsOf: Array<Set<number>>;
+  /** Per section, the shards holding its rows (for its bucket entry and the filter table). */
+  shardsOf: SectionShards;
 }
 
 /**
@@ -27,23 +28,22 @@ export interface VectorFiles {
  * null when anything differs or a file is missing or damaged (the build then collects its vectors,
  * reusing the rows it can read, and writes the files anew). The caller has checked the model.
  * `previousHashes`: the previous sections' text hashes as this build's (null: unreadable);
- * `shardCount(rows)`: the shards this build makes of that many rows; `withShardsOf`: read each
- * shard's row owners (gunzipped, codes left alone) for the filter table.
+ * `shardCount(rows)`: the shards this build makes of that many rows. Each shard's row owners are
+ * read (gunzipped, codes left alone) for the sections' shard lists.
  */
-export async function keptVectors(previous: IndexReader, previousHashes: readonly string[] | null, hashes: readonly string[], shardCount: (rows: number) => number, withShardsOf: boolean): Promise<VectorFiles | null> {
+export async function keptVectors(previous: IndexReader, previousHashes: readonly string[] | null, hashes: readonly string[], shardCount: (rows: number) => number): Promise<VectorFiles | null> {
   const { manifest } = previous;
   const rows = manifest.counts.vectors;
   if (manifest.version !== FORMAT_VERSION || previousHashes === null || previousHashes.length !== hashes.length) return null;
   if (previousHashes.some((hash, s) => hash !== hashes[s])) return null;
   if (shardCount(rows) !== manifest.shards.length || manifest.shards.reduce((sum, ref) => sum + ref.rows, 0) !== rows) return null;
-  const shardsOf = withShardsOf ? Array.from({ length: hashes.length }, () => new Set<number>()) : [];
+  const shardsOf = new SectionShards(hashes.length);
   try {
     if (manifest.centroids !== null) await previous.storedFile(manifest.centroids);
     for (const [k, ref] of manifest.shards.entries()) {
       const stored = await previous.storedFile(ref);
-      if (!withShardsOf) continue;
       const owners = decodeShardOwners(ref.name, await fileContent(ref.name, stored), manifest.model.dims, hashes.length);
-      for (const section of owners) shardsOf[section]!.add(k);
+      for (const section of owners) shardsOf.add(section, k);
     }
   } catch {
     return null;

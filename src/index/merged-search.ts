@@ -18,7 +18,7 @@ import { TopK } from '../search/topk';
 import { addFacets, type Facets, type FilterScope } from './filters';
 import { modelDifferences, type QueryModel } from './format';
 import type { FileLoader } from './reader';
-import { SiteSearch, passing, rankedHits, type ExcerptSource, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
+import { KEYWORD_HITS_PROBED, SiteSearch, passing, rankedHits, type ExcerptSource, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
 
 export class MergedSiteSearch {
   /** Each index's first section in the merged numbering. */
@@ -94,7 +94,7 @@ export class MergedSiteSearch {
     const scopes = await this.scopes(options.filters);
     const keyword = await this.keyword.searchWithMatch(query, depth, { ...FUSED_KEYWORD_SEARCH, language: options.language, ...passing(this.joined(scopes)) });
     const { code, allowed, analyzer } = await this.keyword.language(options.language);
-    const nearest = denseKnows(code) ? await this.nearest(vector, depth, options.probe, allowed, scopes) : [];
+    const nearest = denseKnows(code) ? await this.nearest(vector, depth, options.probe, allowed, scopes, this.bySite(keyword.hits.slice(0, KEYWORD_HITS_PROBED).map((hit) => hit.index))) : [];
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.id, h.window] as const])));
     const fused = fuseRanking(query, keyword, nearest, options.fusion ?? this.fusion, limit).map((hit) => ({ ...hit, won: won.get(hit.id) }));
     return this.hits(fused, query, { corrections: keyword.corrections, corrected: keyword.corrected, analyzer }, true, { passages: true, windows: options.windows });
@@ -126,6 +126,16 @@ export class MergedSiteSearch {
       }),
     );
     return counts.reduce((sum, facets) => addFacets(sum, facets), {});
+  }
+
+  /** Merged ids as each index's own sections (in their order). */
+  private bySite(ids: readonly number[]): number[][] {
+    const out = this.sites.map((): number[] => []);
+    for (const id of ids) {
+      const { site, section } = this.local(id);
+      out[site]!.push(section);
+    }
+    return out;
   }
 
   /** Which index holds merged section `id`, and its section there. */
@@ -168,9 +178,10 @@ export class MergedSiteSearch {
   /**
    * The `depth` sections nearest `vector` over every index (merged ids, ties to the lower id as in
    * one index, each with the window whose embedding won), each index probing its nearest shards
-   * among those its filter scope allows.
+   * among those its filter scope allows and those holding its sections among the best keyword
+   * hits (`keywordHits[i]`, index i's).
    */
-  private async nearest(vector: Float32Array, depth: number, probe: number | undefined, allowed: ((id: number) => boolean) | null, scopes: FilterScope[] | null): Promise<Array<{ id: number; score: number; window: number | null }>> {
+  private async nearest(vector: Float32Array, depth: number, probe: number | undefined, allowed: ((id: number) => boolean) | null, scopes: FilterScope[] | null, keywordHits: readonly number[][]): Promise<Array<{ id: number; score: number; window: number | null }>> {
     const top = new TopK(depth);
     const windows = new Map<number, number | null>();
     await Promise.all(
@@ -178,7 +189,7 @@ export class MergedSiteSearch {
         const start = this.starts[i]!;
         const scope = scopes?.[i] ?? null;
         if (scope !== null && scope.shards.length === 0) return; // no section of this index passes
-        const hits = await site.vectorSearch(vector, depth, probe ?? site.manifest.probe, allowed && ((s) => allowed(start + s)), scope);
+        const hits = await site.vectorSearch(vector, depth, probe ?? site.manifest.probe, allowed && ((s) => allowed(start + s)), scope, keywordHits[i]);
         for (const hit of hits) {
           top.push(start + hit.section, hit.score);
           windows.set(start + hit.section, hit.window);

@@ -186,7 +186,7 @@ export class IndexReader {
 
   private bucket(b: number): Promise<SectionInfo[]> {
     const ref = this.sectionTable.buckets[b]!;
-    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref, this.manifest.version)));
+    return once(this.bucketCache, b, () => this.chunk(ref).then((bytes) => parseBucket(ref.name, decodeJson(ref.name, bytes), ref, this.manifest.version, this.manifest.shards.length)));
   }
 
   /** The typo table's head, verified and gunzipped (null: the index has none); the caller caches it. */

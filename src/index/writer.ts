@@ -25,6 +25,7 @@ import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
 import { assignShards, maxShards, MIN_SHARD_ROWS, type ShardAssignment } from './shards';
 import { writeFilters } from './filters';
+import { SectionShards } from './section-shards';
 import {
   FORMAT_NAME,
   FORMAT_VERSION,
@@ -207,8 +208,12 @@ export async function indexFile(stem: string, ext: string, content: Uint8Array, 
   return { ref: await fileRefFor(stem, compress ? `${ext}${GZIP_SUFFIX}` : ext, bytes), bytes };
 }
 
-/** What a result shows of each section, in buckets of consecutive sections, and the table of buckets; the pages are read once, in order. */
-export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>, excerptChars: number, add: AddFile): Promise<FileRef> {
+/**
+ * What a result shows of each section, in buckets of consecutive sections, and the table of
+ * buckets; the pages are read once, in order. `shardsOf`: the vector shards of each section, listed
+ * in its entry (absent: a keyword-only pass that writes no vectors).
+ */
+export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>, excerptChars: number, add: AddFile, shardsOf?: SectionShards): Promise<FileRef> {
   const table: Array<{ name: string; bytes: number; count: number }> = [];
   let texts = 0;
   let bucket: BucketFile = { pages: [], sections: [] };
@@ -226,6 +231,7 @@ export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>,
     bytes = 0;
   };
   let index = 0;
+  let sectionIndex = 0;
   for await (const page of pages) {
     for (const section of page.sections) {
       if (bucket.sections.length > 0 && bytes >= SECTION_BUCKET_BYTES) await flush();
@@ -235,7 +241,8 @@ export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>,
       }
       const path = section.headingPath;
       const ownTitle = path.length > 0 && path[path.length - 1] === section.title;
-      const entry = { page: index, anchor: section.anchor, title: section.title, ...(ownTitle ? { up: path.slice(0, -1) } : { path }), excerpt: excerpt(section.text, excerptChars) };
+      const shards = shardsOf?.of(sectionIndex++);
+      const entry = { page: index, anchor: section.anchor, title: section.title, ...(ownTitle ? { up: path.slice(0, -1) } : { path }), excerpt: excerpt(section.text, excerptChars), ...(shards === undefined ? {} : { shards }) };
       bucket.sections.push(entry);
       bucketTexts.push(section.text);
       bytes += entry.anchor.length + entry.title.length + path.join('').length + entry.excerpt.length + 40;
@@ -326,11 +333,10 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
   };
 
   const shardCount = (rows: number) => (options.shards === undefined || options.shards === 'auto' ? autoShards(rows, model.dims) : Math.min(options.shards, rows));
-  const withFilters = filters.some((f) => f !== undefined);
   const previous = sameModel(options.previous, model) ? options.previous : null;
   const previousHashes = previous === null ? null : await previous.textHashes().then((old) => asFullHashes(old, hashes), () => null);
   // An unchanged site keeps the previous build's vector files as stored (./kept-vectors): nothing to collect, cluster or encode.
-  const kept = previous === null ? null : await keptVectors(previous, previousHashes, hashes, shardCount, withFilters);
+  const kept = previous === null ? null : await keptVectors(previous, previousHashes, hashes, shardCount);
   // Vectors: known (cache, shard files), reused by text hash, embedded for the rest.
   const texts = embeddingTexts(pages);
   let collected: Collected | null = null;
@@ -355,12 +361,12 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
     await texts.close();
   }
 
-  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, withFilters, block: options.rowBlock ?? DEFAULT_ROW_BLOCK }, add));
+  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, block: options.rowBlock ?? DEFAULT_ROW_BLOCK }, add));
   if (kept !== null) await emitKeptVectors(previous!, kept, emit);
   const filtersRef = await writeFilters(filters, vectors.shardsOf, add);
   // The keyword side after the shards: its many small allocations collect k-means' sample, where
   // a sample gathered after the keyword index stacked on that index's uncollected arrays.
-  const sectionsRef = await writeSections(pagesOf(pages), options.excerptChars ?? 240, add);
+  const sectionsRef = await writeSections(pagesOf(pages), options.excerptChars ?? 240, add, vectors.shardsOf);
   const hashesRef = await add('hashes', 'bin', encodeTextHashes(hashes));
   const keywordRefs = await writeKeyword(keywordTexts(pages), add, langs, weights);
 
@@ -404,7 +410,7 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
 async function writeShards(
   collected: Collected,
   store: RowStore,
-  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; withFilters: boolean; block: number },
+  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; block: number },
   add: AddFile,
 ): Promise<VectorFiles> {
   const { rowsOf } = collected;
@@ -428,9 +434,8 @@ async function writeShards(
   const { assignment, centroids } =
     (await keptClustering(how.previous, model, how.previousHashes, how.hashes, shardCount, { position, previousShard: collected.previousShard })) ??
     (await assignShards(store, position, shardCount, await previousCentroids(how.previous, model, shardCount), block));
-  // Each section's shards, for the filter table (none without filters: a Set per section is not free).
-  const shardsOf = how.withFilters ? Array.from({ length: rowsOf.length }, () => new Set<number>()) : [];
-  if (shardsOf.length > 0) for (let r = 0; r < rowCount; r++) shardsOf[owner[r]!]!.add(assignment[r]!);
+  const shardsOf = new SectionShards(rowsOf.length);
+  for (let r = 0; r < rowCount; r++) shardsOf.add(owner[r]!, assignment[r]!);
   const members = shardMembers(assignment, shardCount);
   // The centroids as stored (int8): the shards are coded against what the reader will decode.
   const centroidFile = shardCount > 1 ? encodeCentroids(centroids, shardCount, dims) : null;

@@ -233,20 +233,29 @@ class Scorer {
   private readonly avgLength: number;
   /** The largest document weight: a query's ceiling (QueryMatch) allows for it, so strength stays below 1. */
   private readonly maxWeight: number;
+  /** The language most documents are in (its position in stats.languages; ties: the first used). */
+  private readonly mainLanguage: number;
 
   constructor(readonly stats: Bm25Stats) {
     this.maxWeight = stats.docWeights ? stats.docWeights.reduce((max, w) => Math.max(max, w), 1) : 1;
+    const counts = new Array<number>(stats.languages.length).fill(0);
+    for (const at of stats.docLanguages ?? []) counts[at]!++;
+    this.mainLanguage = counts.indexOf(Math.max(...counts));
     this.params = checkParams(stats.params);
     let total = 0;
     for (const length of stats.docLengths) total += length;
     this.avgLength = stats.docLengths.length > 0 ? total / stats.docLengths.length : 0;
   }
 
-  /** The language a query is read in (options.language, when the index holds it; else the index's first). */
+  /**
+   * The language a query is read in: options.language when the index holds it; else the one most of
+   * its documents are in (not the first page's: a site whose paths put `de/` before `en/` would
+   * read an English query as German, and keep the model out of it).
+   */
   queryLanguage(options: Bm25SearchOptions): QueryLanguage {
     const { languages, docLanguages } = this.stats;
     const asked = options.language === undefined ? -1 : languages.indexOf(languageCode(options.language));
-    const code = languages[Math.max(0, asked)]!;
+    const code = languages[asked >= 0 ? asked : this.mainLanguage]!;
     const analyzer = code === DEFAULT_LANGUAGE ? { stem: this.stats.stem, stopWords: new Set(this.stats.stopWords) } : { stem: this.stats.stem, language: language(code) };
     return { code, analyzer, allowed: asked >= 0 && docLanguages ? (doc) => docLanguages[doc] === asked : null };
   }

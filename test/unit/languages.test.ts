@@ -53,9 +53,19 @@ describe('BM25 over pages in several languages', () => {
     expect(index.search('Haus', 10, { language: 'de' }).map((h) => h.index)).toEqual([1]);
     expect(index.search('houses', 10, { language: 'en' }).map((h) => h.index).sort()).toEqual([0, 3]);
     expect(index.search('首都', 10, { language: 'ja-JP' }).map((h) => h.index)).toEqual([2]);
-    // No language, or one the index does not hold: the first language's analysis, every document.
+    // No language, or one the index does not hold: the analysis of the language most documents are in, every document.
     expect(index.search('house', 10).map((h) => h.index).sort()).toEqual([0, 3]);
     expect(index.search('house', 10, { language: 'pt' })).toEqual(index.search('house', 10));
+    expect(index.language(undefined).code).toBe('');
+  });
+
+  it('reads a query without a language in the language most documents are in, not the first page\'s', () => {
+    const germanFirst = Bm25Index.build(['Die Häuser einer Straße', 'The houses of a street', 'A house'], { languages: ['de', '', ''] });
+    expect(germanFirst.language(undefined)).toMatchObject({ code: '', allowed: null });
+    expect(germanFirst.search('houses', 10).map((h) => h.index).sort()).toEqual([1, 2]);
+    expect(germanFirst.language('de').code).toBe('de');
+    // A tie: the first language used.
+    expect(Bm25Index.build(['Die Häuser', 'A house'], { languages: ['de', ''] }).language(undefined).code).toBe('de');
   });
 
   it('ships the languages in the head: the chunked index ranks as the whole one', async () => {

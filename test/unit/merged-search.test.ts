@@ -14,7 +14,7 @@ import { Embedder } from '../../src/embed/embedder';
 import { parsePathRule, type Filters } from '../../src/extract/filters';
 import { MergedSiteSearch } from '../../src/index/merged-search';
 import { fsLoader } from '../../src/index/node-files';
-import { SiteSearch, type SiteHit } from '../../src/index/site-search';
+import { KEYWORD_HITS_PROBED, SiteSearch, type SiteHit } from '../../src/index/site-search';
 import type { FileLoader } from '../../src/index/reader';
 
 const MODEL = 'test/fixtures/models/tiny-gpt2';
@@ -144,6 +144,31 @@ describe('several site indexes on one scale', () => {
     const { hits, facets } = JSON.parse(printed);
     expect(new Set(hits.map((h: { index: string; url: string }) => `${h.index}|${h.url.split('/')[1]}`))).toEqual(new Set([`${out('blog')}|blog`, `${out('docs')}|docs`]));
     expect(facets.area).toEqual({ blog: 2, docs: 3 });
+  });
+
+  it('reads in each index the nearest shards and those holding its sections among the best keyword hits', async () => {
+    const names = ['blog', 'docs'] as const;
+    const sharded = (name: string) => join(dir, name, 'sgpt-sharded');
+    for (const name of names) await buildSiteIndex({ site: join(dir, name), out: sharded(name), model: MODEL, shards: 3, probe: 1, runtime: false, shipModel: false });
+    const reads: string[][] = [[], []];
+    const loaders = names.map((name, i): FileLoader => {
+      const inner = fsLoader(sharded(name));
+      return (file) => (reads[i]!.push(file), inner(file));
+    });
+    const search = await MergedSiteSearch.open(loaders, [...names]);
+    const query = 'encode json'; // the last word whole: the fused keyword list ranks as keywordSearch does
+    const vector = await embedder.embedQuery(query);
+    const best = (await search.keywordSearch(query, KEYWORD_HITS_PROBED)).map((hit) => ({ site: hit.site!, section: hit.section }));
+    reads.forEach((list) => (list.length = 0));
+    await search.semanticSearch(query, vector, { limit: 5 });
+    let beyondProbe = 0;
+    for (const [i, site] of search.sites.entries()) {
+      const mine = best.filter((hit) => hit.site === i).map((hit) => hit.section);
+      const expected = await site.shardsToRead(vector, 1, null, mine);
+      beyondProbe += expected.length - (await site.reader.nearestShards(vector, 1)).length;
+      expect(reads[i]!.filter((file) => file.startsWith('vectors-')).sort()).toEqual(expected.map((k) => site.manifest.shards[k]!.name).sort());
+    }
+    expect(beyondProbe).toBeGreaterThan(0); // the case this is for
   });
 
   it('refuses indexes of different models, naming both', async () => {

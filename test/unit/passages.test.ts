@@ -179,20 +179,20 @@ describe('a site index of format version 6 and later', () => {
     const bucket = (texts: unknown) => ({ pages: [{ index: 0, url: '/a.html', title: 'A' }], sections: [{ page: 0, anchor: '', title: 'A', path: ['A'], excerpt: 'x' }], texts });
     const v6 = 'text-0.0123456789abcdef.json.dfl';
     const v5 = 'text-0.0123456789abcdef.json.gzip';
-    const [info] = parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref);
+    const [info] = parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref, 7);
     expect(info!.text).toEqual({ file: { name: v6, bytes: 9, count: 1 }, index: 0, dictionary: textDictionary(['x']) });
     // Version 6: no file for sections with nothing after their openings.
-    expect(parseBucket(ref.name, bucket([{ count: 1 }]), ref)[0]!.text).toMatchObject({ file: null, index: 0 });
+    expect(parseBucket(ref.name, bucket([{ count: 1 }]), ref, 7)[0]!.text).toMatchObject({ file: null, index: 0 });
     expect(parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref, 5)[0]!.text).toEqual({ file: { name: v5, bytes: 9, count: 1 }, index: 0, dictionary: null });
-    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref)).message).toMatch(/is not a version 7 text file/);
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v5, bytes: 9, count: 1 }]), ref, 7)).message).toMatch(/is not a version 7 text file/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 1 }]), ref, 5)).message).toMatch(/is not a version 5 text file/);
     expect(sgptThrow(() => parseBucket(ref.name, bucket([{ count: 1 }]), ref, 5)).code).toBe('INDEX_INVALID');
-    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 2 }]), ref)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: v6, bytes: 9, count: 2 }]), ref, 7)).message).toMatch(/texts cover 2 sections, the bucket holds 1/);
     // Version 6 stores a heading path that ends with the section's title as the titles above it (`up`).
     const withUp = { ...bucket([{ count: 1 }]), sections: [{ page: 0, anchor: '', title: 'A', up: ['Guide'], excerpt: 'x' }] };
-    expect(parseBucket(ref.name, withUp, ref)[0]!.headingPath).toEqual(['Guide', 'A']);
+    expect(parseBucket(ref.name, withUp, ref, 7)[0]!.headingPath).toEqual(['Guide', 'A']);
     expect(sgptThrow(() => parseBucket(ref.name, { ...withUp, texts: undefined }, ref, 5)).message).toMatch(/sections\[0\]\.path must be an array of strings/);
-    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: '../x.json', bytes: 9, count: 1 }]), ref)).code).toBe('INDEX_INVALID');
+    expect(sgptThrow(() => parseBucket(ref.name, bucket([{ name: '../x.json', bytes: 9, count: 1 }]), ref, 7)).code).toBe('INDEX_INVALID');
     expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: ['a', 'b'] }, 1)).message).toMatch(/holds 2 texts, its bucket lists 1/);
     expect(sgptThrow(() => parseTextFile('text-0.json.gzip', { texts: [1] }, 1)).code).toBe('INDEX_INVALID');
   });
@@ -284,7 +284,7 @@ describe('a site index of format version 6', () => {
     dirs.push(dir);
     await buildSiteIndex({ site, out: dir, model: MODEL, shards: 3 });
     const now = await SiteSearch.open(fsLoader(dir));
-    expect(now.manifest.version).toBe(7);
+    expect(now.manifest.version).toBe(8);
     await rewriteAs(dir, asVersion6);
     const search = await SiteSearch.open(fsLoader(dir));
     expect(search.manifest.version).toBe(6);
@@ -292,7 +292,7 @@ describe('a site index of format version 6', () => {
     for (let k = 0; k < 3; k++) expect(await search.reader.shard(k)).toEqual(await now.reader.shard(k));
     const vector = (await embedder.embed([embeddingText('Tea', ['Tea'], LONG)], 'document')).vectors.slice(0, embedder.dims);
     expect(await search.vectorSearch(vector, 5, 1)).toEqual(await now.vectorSearch(vector, 5, 1));
-    // A version 7 reader refuses SGC1 centroids under a version 7 manifest, naming the file.
+    // SGC1 centroids under a version 7 manifest are refused, naming the file.
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     manifest.version = 7;
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));

@@ -13,7 +13,10 @@ import { Bm25Index } from '../../src/search/bm25';
 import { FUSION_DEPTH } from '../../src/search/fusion';
 import { fuseRanking } from '../../src/search/ranking';
 import { highlightRanges } from '../../src/search/excerpt';
-import { SiteSearch } from '../../src/index/site-search';
+import { KEYWORD_HITS_PROBED, SiteSearch } from '../../src/index/site-search';
+import { FORMAT_VERSION, parseBucket } from '../../src/index/format';
+import type { SgptError } from '../../src/errors';
+import { asVersion7, readIndexDir, writeIndexDir } from '../older-formats';
 
 let out: string;
 let embedder: Embedder;
@@ -84,10 +87,12 @@ describe('SiteSearch', () => {
     const hits = await search.semanticSearch(query, vector, { limit: 5 });
     expect(hits.length).toBe(5);
     expect(hits.every((h) => h.semantic)).toBe(true);
-    expect(read.filter((name) => name.startsWith('vectors-'))).toHaveLength(1);
     // The manifest's fusion over the BM25 (as you type) and cosine scores of each ranking's top FUSION_DEPTH.
     const keyword = await search.keywordSearchWithMatch(query, FUSION_DEPTH);
-    const dense = (await search.vectorSearch(vector, FUSION_DEPTH)).map((h) => ({ id: h.section, score: h.score }));
+    const sections = keyword.hits.map((hit) => hit.index);
+    const shards = await search.shardsToRead(vector, undefined, null, sections);
+    expect(read.filter((name) => name.startsWith('vectors-')).sort()).toEqual(shards.map((k) => search.manifest.shards[k]!.name).sort());
+    const dense = (await search.vectorSearch(vector, FUSION_DEPTH, undefined, null, null, sections)).map((h) => ({ id: h.section, score: h.score }));
     expect(hits.map((h) => [h.section, h.score])).toEqual(fuseRanking(query, keyword, dense, search.manifest.fusion, 5).map((h) => [h.id, h.score]));
     // A page may ask for RRF: its scores are at most 0.3/61 + 0.7/61.
     const rrf = await search.semanticSearch(query, vector, { limit: 5, fusion: { method: 'rrf', semanticWeight: 0.7 } });
@@ -108,6 +113,73 @@ describe('SiteSearch', () => {
       const hits = await search.keywordSearch(query, 5);
       expect(hits.map((h) => [h.section, h.score]), query).toEqual(whole.search(query, 5, { prefix: true }).map((h) => [h.index, h.score]));
       expect(read.filter((name) => name.startsWith('sections-')).length).toBeLessThanOrEqual(hits.length);
+    }
+  });
+
+  it('lists in each section\'s bucket entry the shards that hold its windows', async () => {
+    const search = await SiteSearch.open(fsLoader(out));
+    expect(search.manifest.version).toBe(FORMAT_VERSION);
+    const holders = (await search.reader.allSections()).map(() => new Set<number>());
+    for (let k = 0; k < search.manifest.shards.length; k++) for (const s of (await search.reader.shard(k)).owner) holders[s]!.add(k);
+    expect((await search.reader.allSections()).map((info) => info.shards)).toEqual(holders.map((set) => [...set].sort((a, b) => a - b)));
+  });
+
+  it('reads the shards of the best keyword hits besides the nearest, so those hits fuse with their exact cosine', async () => {
+    const search = await SiteSearch.open(fsLoader(out));
+    const query = 'brew coffee';
+    const vector = await embedder.embedQuery(query);
+    const keyword = (await search.keywordSearchWithMatch(query, FUSION_DEPTH)).hits.map((hit) => hit.index);
+    const nearest = await search.reader.nearestShards(vector, 1);
+    const own = [...(await search.reader.sections(keyword.slice(0, KEYWORD_HITS_PROBED))).values()].flatMap((info) => info.shards!);
+    expect(own.some((shard) => !nearest.includes(shard))).toBe(true); // the case this is for: a top keyword hit outside the probe
+    expect(new Set(await search.shardsToRead(vector, 1, null, keyword))).toEqual(new Set([...nearest, ...own]));
+    const exact = new Map((await search.vectorSearch(vector, 100, search.manifest.shards.length)).map((hit) => [hit.section, hit.score]));
+    const probed = await search.vectorSearch(vector, 100, 1, null, null, keyword);
+    for (const section of keyword.slice(0, KEYWORD_HITS_PROBED)) expect(probed.find((hit) => hit.section === section)?.score).toBe(exact.get(section));
+    // Without keyword hits, the nearest shards alone (as before version 8).
+    expect(await search.shardsToRead(vector, 1)).toEqual(nearest);
+  });
+
+  it('reads a version 7 index (no shard lists): a semantic query reads the nearest shards only', async () => {
+    const old = await mkdtemp(join(tmpdir(), 'sgpt-site-search-v7-'));
+    try {
+      await writeIndexDir(old, await asVersion7(await readIndexDir(out)));
+      const search = await SiteSearch.open(fsLoader(old));
+      expect(search.manifest.version).toBe(7);
+      expect((await search.reader.allSections()).every((info) => info.shards === null)).toBe(true);
+      const query = 'brew coffee';
+      const vector = await embedder.embedQuery(query);
+      const keyword = (await search.keywordSearchWithMatch(query, FUSION_DEPTH)).hits.map((hit) => hit.index);
+      expect(await search.shardsToRead(vector, 1, null, keyword)).toEqual(await search.reader.nearestShards(vector, 1));
+      expect((await search.semanticSearch(query, vector, { limit: 5 })).length).toBe(5);
+    } finally {
+      await rm(old, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bucket whose shard lists are not ascending shard numbers of the index', () => {
+    const ref = { name: 'sections-0.0123456789abcdef.json.gzip', bytes: 1, first: 0, count: 1 };
+    const bucket = (shards: unknown) => ({ pages: [{ index: 0, url: '/a.html', title: 'A' }], sections: [{ page: 0, anchor: '', title: 'A', up: [], excerpt: 'x', shards }], texts: [{ count: 1 }] });
+    expect(parseBucket(ref.name, bucket([0, 2]), ref, 8, 3)[0]!.shards).toEqual([0, 2]);
+    for (const [shards, message] of [
+      [undefined, /sections\[0\]\.shards must be a non-empty array/],
+      [[], /must be a non-empty array/],
+      [[3], /sections\[0\]\.shards\[0\] is 3, not a shard number below 3/],
+      [[-1], /is -1, not a shard number/],
+      [[0.5], /is 0\.5, not a shard number/],
+      [[2, 1], /must be ascending without repeats/],
+      [[1, 1], /must be ascending without repeats/],
+    ] as const) {
+      const error = (() => {
+        try {
+          parseBucket(ref.name, bucket(shards), ref, 8, 3);
+        } catch (e) {
+          return e as SgptError;
+        }
+        throw new Error(`accepted ${JSON.stringify(shards)}`);
+      })();
+      expect(error.code).toBe('INDEX_INVALID');
+      expect(error.message).toMatch(message);
     }
   });
 
