@@ -1,0 +1,158 @@
+// k-means' block scorers: onnxruntime-node's float32 GEMM rounds differently from fastDot, yet the
+// clustering (assignments, centroids bit for bit, iterations) is the plain JS scorer's, because
+// every centroid within the GEMM's error bound of a row's best is rescored exactly. Rows here are
+// built to tie: duplicates, vectors of small integers (exact ties), and those moved by less than
+// the GEMM's error (near-ties).
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gemmRelativeError, gemmScorer } from '../../src/build/gemm-scorer';
+import { assignRows, jsScorer, seededRandom, sphericalKMeans, type BlockScorer } from '../../src/search/kmeans';
+
+const notes: string[] = [];
+const gemm = gemmScorer((line) => notes.push(line));
+afterAll(() => gemm.release());
+
+const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+const norm = (v: ArrayLike<number>, at = 0, dims = v.length) => {
+  let sum = 0;
+  for (let d = 0; d < dims; d++) sum += v[at + d]! ** 2;
+  return Math.sqrt(sum);
+};
+
+/** `rows` unit rows (float32) built to tie with each other and with the centroids k-means makes of them. */
+function tieRows(rows: number, dims: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const out = new Float32Array(rows * dims);
+  const row = new Float64Array(dims);
+  for (let r = 0; r < rows; r++) {
+    const kind = random();
+    if (r > 0 && kind < 0.3) {
+      const from = Math.floor(random() * r); // a duplicate
+      out.copyWithin(r * dims, from * dims, (from + 1) * dims);
+      continue;
+    }
+    // Small integers on a few coordinates: many rows and centroids score exactly alike.
+    for (let d = 0; d < dims; d++) row[d] = kind < 0.8 ? (random() < 4 / dims ? Math.floor(random() * 3) - 1 : 0) : random() - 0.5;
+    if (row.every((x) => x === 0)) row[Math.floor(random() * dims)] = 1;
+    // Near-ties: moved by far less than the GEMM's error bound.
+    if (kind >= 0.55 && kind < 0.8) for (let d = 0; d < dims; d++) row[d]! += (random() - 0.5) * 1e-6;
+    const length = norm(row);
+    for (let d = 0; d < dims; d++) out[r * dims + d] = row[d]! / length;
+  }
+  return out;
+}
+
+describe('k-means through a GEMM', () => {
+  it('clusters exactly as the plain JS scorer: assignments, centroids bit for bit, iterations', async () => {
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 160 }),
+          dims: fc.constantFrom(3, 8, 64, 384),
+          seed: fc.integer({ min: 1, max: 1e9 }),
+          share: fc.double({ min: 0, max: 1, noNaN: true }),
+          sampled: fc.boolean(),
+        }),
+        async ({ rows, dims, seed, share, sampled }) => {
+          const k = Math.max(1, Math.min(rows, Math.ceil(share * rows))); // 1 … rows, past rows / 2 half the time
+          const vectors = tieRows(rows, dims, seed);
+          // A sample of 2 rows per cluster leaves rows for the final assignment; 0 trains on all.
+          const options = { k, seed, samplePerCluster: sampled ? 2 : 0 };
+          const plain = await sphericalKMeans(vectors, dims, { ...options, scorer: jsScorer });
+          const fast = await sphericalKMeans(vectors, dims, { ...options, scorer: gemm });
+          expect(fast.assignments).toEqual(plain.assignments);
+          expect(bytesOf(fast.centroids).equals(bytesOf(plain.centroids))).toBe(true);
+          expect(fast.iterations).toBe(plain.iterations);
+          runs++;
+        },
+      ),
+      { numRuns: 120, seed: 10 },
+    );
+    expect(runs).toBe(120);
+    expect(notes).toEqual([]); // onnxruntime-node ran: no fallback on this machine
+  });
+
+  it("keeps the GEMM's error within the bound it declares, on unit rows of the model's width and wider", async () => {
+    for (const dims of [384, 1024]) {
+      const rows = tieRows(512, dims, dims);
+      const centroids = tieRows(64, dims, dims + 1);
+      const scores = await gemm.against(centroids, 64, dims)(rows, 512);
+      let worst = 0;
+      for (let i = 0; i < 512; i++) {
+        for (let c = 0; c < 64; c++) {
+          let exact = 0;
+          for (let d = 0; d < dims; d++) exact += rows[i * dims + d]! * centroids[c * dims + d]!;
+          worst = Math.max(worst, Math.abs(scores[i * 64 + c]! - exact) / (norm(rows, i * dims, dims) * norm(centroids, c * dims, dims)));
+        }
+      }
+      expect(worst).toBeGreaterThan(0); // it does round: the exact rescoring is needed
+      expect(worst).toBeLessThan(gemmRelativeError(dims));
+    }
+  });
+
+  it('chooses as fastDot does even when a scorer errs by its whole declared bound against the right answer', async () => {
+    const error = 1e-3;
+    // Every wrong centroid scored up by the bound and the true best down by it: a margin of less than 2 × the bound picks wrong.
+    const adversary: BlockScorer = {
+      relativeError: () => error,
+      against: (centroids, k, dims) => async (rows, count) => {
+        const exact = (await jsScorer.against(centroids, k, dims)(rows, count)) as Float64Array;
+        for (let i = 0; i < count; i++) {
+          const row = exact.subarray(i * k, (i + 1) * k);
+          const best = row.indexOf(Math.max(...row));
+          for (let c = 0; c < k; c++) row[c]! += (c === best ? -1 : 1) * error * norm(rows, i * dims, dims) * norm(centroids, c * dims, dims);
+        }
+        return exact;
+      },
+    };
+    const dims = 8;
+    const rows = tieRows(300, dims, 7);
+    // Centroids 1e-4 apart (inside the adversary's margin), duplicates among them (ties go to the lower id).
+    const centroids = new Float32Array(rows.subarray(0, 40 * dims));
+    centroids.copyWithin(5 * dims, 3 * dims, 4 * dims);
+    for (let d = 0; d < dims; d++) centroids[6 * dims + d] = centroids[2 * dims + d]! + 1e-4 * Math.sign(d - 3.5);
+    const want = new Int32Array(300);
+    const got = new Int32Array(300);
+    await assignRows(rows, 300, centroids, dims, want, jsScorer);
+    await assignRows(rows, 300, centroids, dims, got, adversary);
+    expect(got).toEqual(want);
+    const plain = await sphericalKMeans(rows, dims, { k: 40, scorer: jsScorer });
+    const fooled = await sphericalKMeans(rows, dims, { k: 40, scorer: adversary });
+    expect(fooled.assignments).toEqual(plain.assignments);
+    expect(bytesOf(fooled.centroids).equals(bytesOf(plain.centroids))).toBe(true);
+  });
+
+  it('falls back to plain JS with one note when onnxruntime-node cannot load, or when a run fails, and clusters the same', async () => {
+    const vectors = tieRows(400, 16, 3);
+    const want = await sphericalKMeans(vectors, 16, { k: 30, samplePerCluster: 4, scorer: jsScorer });
+    const missing: string[] = [];
+    const unloadable = gemmScorer((line) => missing.push(line), () => Promise.reject(new Error('Cannot find module onnxruntime_binding.node\n(stack)')));
+    const got = await sphericalKMeans(vectors, 16, { k: 30, samplePerCluster: 4, scorer: unloadable });
+    await unloadable.release();
+    expect(got.assignments).toEqual(want.assignments);
+    expect(bytesOf(got.centroids).equals(bytesOf(want.centroids))).toBe(true);
+    expect(missing).toEqual(['k-means: onnxruntime-node is unavailable (Cannot find module onnxruntime_binding.node); clustering in plain JS (the same shards, slower)']);
+
+    const failing: string[] = [];
+    let released = 0;
+    const broken = {
+      Tensor: class {},
+      InferenceSession: {
+        create: async () => ({
+          run: async () => {
+            throw new Error('bad allocation');
+          },
+          release: async () => void released++,
+        }),
+      },
+    } as unknown as typeof import('onnxruntime-node');
+    const breaking = gemmScorer((line) => failing.push(line), async () => broken);
+    const again = await sphericalKMeans(vectors, 16, { k: 30, samplePerCluster: 4, scorer: breaking });
+    await breaking.release();
+    expect(again.assignments).toEqual(want.assignments);
+    expect(failing).toEqual(['k-means: onnxruntime-node is unavailable (bad allocation); clustering in plain JS (the same shards, slower)']);
+    expect(released).toBe(1);
+  });
+});
