@@ -217,18 +217,33 @@ function normalizeRows(data: Float32Array, rows: number, dims: number): void {
   }
 }
 
-/** k-means++ over the sample's rows: the first centre uniformly, then each next one with probability ∝ squared distance (2 − 2·cos). */
-function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number): Float32Array {
+/**
+ * k-means++ over the sample's rows: the first centre uniformly, then each next one with probability
+ * ∝ squared distance (2 − 2·cos). Each new centre is scored against every row by the scorer; only
+ * a row whose distance may fall below its nearest so far (within the scorer's error) is scored
+ * again with fastDot, so the distances, and the draws, are those of a plain fastDot loop.
+ */
+async function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number, scorer: BlockScorer): Promise<Float32Array> {
   const centroids = new Float32Array(k * dims);
   const nearest = new Float64Array(n).fill(Infinity);
+  const relative = scorer.relativeError(dims);
+  const norms = relative === 0 ? null : Float64Array.from({ length: n }, (_, i) => Math.sqrt(dot(sample, i * dims, sample, i * dims, dims)));
   let chosen = Math.floor(random() * n);
   for (let c = 0; c < k; c++) {
     centroids.set(sample.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
     if (c === k - 1) break;
+    const centre = centroids.subarray(c * dims, (c + 1) * dims);
+    const scores = await scorer.against(centre, 1, dims)(sample, n);
+    const error = relative * Math.sqrt(dot(centre, 0, centre, 0, dims));
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const distance = Math.max(0, 2 - 2 * fastDot(sample, i * dims, centroids, c * dims, dims));
-      if (distance < nearest[i]!) nearest[i] = distance;
+      // 2 − 2·(score + error) is at most the distance fastDot gives: a row it leaves at or above its nearest keeps it.
+      // (Written so that NaN scores the row as a plain loop would.)
+      const above = scores[i]! + (norms === null ? 0 : error * norms[i]!);
+      if (!(2 - 2 * above >= nearest[i]!)) {
+        const distance = Math.max(0, 2 - 2 * fastDot(sample, i * dims, centroids, c * dims, dims));
+        if (distance < nearest[i]!) nearest[i] = distance;
+      }
       total += nearest[i]!;
     }
     // All remaining points coincide with a centre: take the next sample point in order.
@@ -301,11 +316,11 @@ export async function trainKMeans(sample: Float32Array, dims: number, plan: KMea
   if (options.initial !== undefined && options.initial.length !== k * dims) {
     throw new SgptError('INPUT_INVALID', `initial centroids have ${options.initial.length} values, not k × dims = ${k * dims}`);
   }
-  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : seedCentroids(sample, n, k, dims, random);
+  const scorer = options.scorer ?? jsScorer;
+  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : await seedCentroids(sample, n, k, dims, random, scorer);
   const labels = new Int32Array(n).fill(-1);
   const next = new Int32Array(n);
   const bounds = new Bounds(sample, n, dims);
-  const scorer = options.scorer ?? jsScorer;
   let iterations = 0;
   while (iterations < maxIterations) {
     await bounds.assign(sample, new Picker(scorer, centroids, k, dims), labels, next);

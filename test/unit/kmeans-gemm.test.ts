@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gemmRelativeError, gemmScorer } from '../../src/build/gemm-scorer';
 import { assignRows, jsScorer, seededRandom, sphericalKMeans, type BlockScorer } from '../../src/search/kmeans';
+import { norm, tieRows } from '../fixtures/tie-rows';
 
 const notes: string[] = [];
 const gemm = gemmScorer((line) => notes.push(line));
@@ -14,34 +15,20 @@ afterAll(() => gemm.release());
 
 const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-const norm = (v: ArrayLike<number>, at = 0, dims = v.length) => {
-  let sum = 0;
-  for (let d = 0; d < dims; d++) sum += v[at + d]! ** 2;
-  return Math.sqrt(sum);
-};
-
-/** `rows` unit rows (float32) built to tie with each other and with the centroids k-means makes of them. */
-function tieRows(rows: number, dims: number, seed: number): Float32Array {
-  const random = seededRandom(seed);
-  const out = new Float32Array(rows * dims);
-  const row = new Float64Array(dims);
-  for (let r = 0; r < rows; r++) {
-    const kind = random();
-    if (r > 0 && kind < 0.3) {
-      const from = Math.floor(random() * r); // a duplicate
-      out.copyWithin(r * dims, from * dims, (from + 1) * dims);
-      continue;
+/** A scorer as wrong as it may be: each row's true best scored down by the whole declared bound, every other centroid up by it. */
+const error = 0.05;
+const adversary: BlockScorer = {
+  relativeError: () => error,
+  against: (centroids, k, dims) => async (rows, count) => {
+    const exact = (await jsScorer.against(centroids, k, dims)(rows, count)) as Float64Array;
+    for (let i = 0; i < count; i++) {
+      const row = exact.subarray(i * k, (i + 1) * k);
+      const best = row.indexOf(Math.max(...row));
+      for (let c = 0; c < k; c++) row[c]! += (c === best ? -1 : 1) * error * norm(rows, i * dims, dims) * norm(centroids, c * dims, dims);
     }
-    // Small integers on a few coordinates: many rows and centroids score exactly alike.
-    for (let d = 0; d < dims; d++) row[d] = kind < 0.8 ? (random() < 4 / dims ? Math.floor(random() * 3) - 1 : 0) : random() - 0.5;
-    if (row.every((x) => x === 0)) row[Math.floor(random() * dims)] = 1;
-    // Near-ties: moved by far less than the GEMM's error bound.
-    if (kind >= 0.55 && kind < 0.8) for (let d = 0; d < dims; d++) row[d]! += (random() - 0.5) * 1e-6;
-    const length = norm(row);
-    for (let d = 0; d < dims; d++) out[r * dims + d] = row[d]! / length;
-  }
-  return out;
-}
+    return exact;
+  },
+};
 
 describe('k-means through a GEMM', () => {
   it('clusters exactly as the plain JS scorer: assignments, centroids bit for bit, iterations', async () => {
@@ -74,6 +61,55 @@ describe('k-means through a GEMM', () => {
     expect(notes).toEqual([]); // onnxruntime-node ran: no fallback on this machine
   });
 
+  it('seeds as a plain k-means++ loop of fastDot does, with any scorer (a scorer only rules rows out)', async () => {
+    // Each new centre's distance 2 − 2·cos to every row, in fastDot's summation order (four partial sums).
+    const plainSeeds = (vectors: Float32Array, dims: number, k: number, seed: number) => {
+      const n = vectors.length / dims;
+      const random = seededRandom(seed);
+      const centres = new Float32Array(k * dims);
+      const nearest = new Float64Array(n).fill(Infinity);
+      let chosen = Math.floor(random() * n);
+      for (let c = 0; c < k; c++) {
+        centres.set(vectors.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
+        if (c === k - 1) break;
+        let total = 0;
+        for (let i = 0; i < n; i++) {
+          const s = [0, 0, 0, 0];
+          for (let d = 0; d < dims; d++) s[d % 4]! += vectors[i * dims + d]! * centres[c * dims + d]!;
+          nearest[i] = Math.min(nearest[i]!, Math.max(0, 2 - 2 * (s[0]! + s[1]! + s[2]! + s[3]!)));
+          total += nearest[i]!;
+        }
+        if (total === 0) {
+          chosen = (c + 1) % n;
+          continue;
+        }
+        let target = random() * total;
+        chosen = n - 1;
+        for (let i = 0; i < n; i++) {
+          if ((target -= nearest[i]!) < 0) {
+            chosen = i;
+            break;
+          }
+        }
+      }
+      return centres;
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 200 }), fc.constantFrom(4, 16, 384), fc.integer({ min: 1, max: 1e9 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(), async (rows, dims, seed, share, scaled) => {
+        const k = Math.max(1, Math.ceil(share * rows));
+        // Some rows off unit length, or zero, when `scaled`: the GEMM's bound scales with the norms.
+        const vectors = tieRows(rows, dims, seed).map((x, j) => (scaled ? x * [1, 1, 0.6, 1.4, 0][Math.floor(j / dims) % 5]! : x));
+        const want = bytesOf(plainSeeds(vectors, dims, k, seed));
+        // No iterations: the centroids are the seeds (samplePerCluster 0: no sample drawn before them).
+        for (const scorer of [jsScorer, gemm, adversary]) {
+          const { centroids } = await sphericalKMeans(vectors, dims, { k, seed, iterations: 0, samplePerCluster: 0, scorer });
+          expect(bytesOf(centroids).equals(want)).toBe(true);
+        }
+      }),
+      { numRuns: 100, seed: 4 },
+    );
+  });
+
   it("keeps the GEMM's error within the bound it declares, on unit rows of the model's width and wider", async () => {
     for (const dims of [384, 1024]) {
       const rows = tieRows(512, dims, dims);
@@ -93,20 +129,6 @@ describe('k-means through a GEMM', () => {
   });
 
   it('chooses as fastDot does even when a scorer errs by its whole declared bound against the right answer', async () => {
-    const error = 1e-3;
-    // Every wrong centroid scored up by the bound and the true best down by it: a margin of less than 2 × the bound picks wrong.
-    const adversary: BlockScorer = {
-      relativeError: () => error,
-      against: (centroids, k, dims) => async (rows, count) => {
-        const exact = (await jsScorer.against(centroids, k, dims)(rows, count)) as Float64Array;
-        for (let i = 0; i < count; i++) {
-          const row = exact.subarray(i * k, (i + 1) * k);
-          const best = row.indexOf(Math.max(...row));
-          for (let c = 0; c < k; c++) row[c]! += (c === best ? -1 : 1) * error * norm(rows, i * dims, dims) * norm(centroids, c * dims, dims);
-        }
-        return exact;
-      },
-    };
     const dims = 8;
     const rows = tieRows(300, dims, 7);
     // Centroids 1e-4 apart (inside the adversary's margin), duplicates among them (ties go to the lower id).
