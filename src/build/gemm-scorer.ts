@@ -38,6 +38,13 @@ function transpose(centroids: Float32Array, k: number, dims: number): Float32Arr
   return out;
 }
 
+/**
+ * onnxruntime threads for the GEMM: on the 2-core development machine under load, 1 thread trained
+ * the Python docs' k-means in 7.1–7.4 s where the default (one per core) took 12.2–13.4 s (its
+ * threads wait on each other when the other core is busy), and seeded in 2.1 s against 3.5–4.1 s.
+ */
+const GEMM_THREADS = 1;
+
 interface Gemm {
   ort: Ort;
   session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
@@ -59,7 +66,7 @@ export function gemmScorer(note: (line: string) => void, load: () => Promise<Ort
   const start = () =>
     (gemm ??= (async () => {
       const ort = await load();
-      return { ort, session: await ort.InferenceSession.create(matmulModel(), { graphOptimizationLevel: 'all' }) };
+      return { ort, session: await ort.InferenceSession.create(matmulModel(), { intraOpNumThreads: GEMM_THREADS, interOpNumThreads: 1 }) };
     })().catch(unavailable));
   return {
     // JS scores (after a fallback) are exact, so they meet this bound too.
