@@ -162,14 +162,10 @@ class Picker {
       const base = i * dims;
       let top = -Infinity;
       for (let c = i * k; c < (i + 1) * k; c++) if (scores[c]! > top) top = scores[c]!;
-      // NaN or infinite scores: no error bound holds, score the row the plain way.
-      if (!Number.isFinite(top)) {
-        each(i, nearest(rows, base, centroids, k, dims, found));
-        continue;
-      }
       const error = this.error === 0 ? 0 : this.error * Math.sqrt(dot(rows, base, rows, base, dims));
       // The exact best scores at least its exact value − error ≥ the top's exact value − error ≥ top − 2·error.
-      const floor = top - 2 * error;
+      // NaN or infinite scores: no error bound holds, every centroid is scored again.
+      const floor = Number.isFinite(top) ? top - 2 * error : -Infinity;
       found.best = 0;
       found.sim = -Infinity;
       found.second = -Infinity;
@@ -193,21 +189,6 @@ class Picker {
   }
 }
 
-/** A row's nearest centroid by fastDot over every centroid (ties: lower id). */
-function nearest(vectors: Float32Array, base: number, centroids: Float32Array, k: number, dims: number, out: Nearest): Nearest {
-  out.best = 0;
-  out.sim = -Infinity;
-  out.second = -Infinity;
-  for (let c = 0; c < k; c++) {
-    const sim = fastDot(vectors, base, centroids, c * dims, dims);
-    if (sim > out.sim) {
-      out.second = out.sim;
-      out.sim = sim;
-      out.best = c;
-    } else if (sim > out.second) out.second = sim;
-  }
-  return out;
-}
 
 /** Scale each centroid to unit length; a zero row stays zero (the caller re-seeds it). */
 function normalizeRows(data: Float32Array, rows: number, dims: number): void {

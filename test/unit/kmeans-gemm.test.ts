@@ -146,6 +146,18 @@ describe('k-means through a GEMM', () => {
     expect(bytesOf(fooled.centroids).equals(bytesOf(plain.centroids))).toBe(true);
   });
 
+  it('scores a row with NaN or infinite values against every centroid, as the plain loop does', async () => {
+    const vectors = tieRows(60, 8, 5);
+    vectors.fill(Number.NaN, 3 * 8, 4 * 8);
+    vectors[10 * 8 + 2] = Infinity;
+    for (const options of [{ k: 5 }, { k: 5, initial: tieRows(5, 8, 6) }]) {
+      const plain = await sphericalKMeans(vectors, 8, { ...options, scorer: jsScorer });
+      const fast = await sphericalKMeans(vectors, 8, { ...options, scorer: gemm });
+      expect(fast.assignments).toEqual(plain.assignments);
+      expect(bytesOf(fast.centroids).equals(bytesOf(plain.centroids))).toBe(true);
+    }
+  });
+
   it('falls back to plain JS with one note when onnxruntime-node cannot load, or when a run fails, and clusters the same', async () => {
     const vectors = tieRows(400, 16, 3);
     const want = await sphericalKMeans(vectors, 16, { k: 30, samplePerCluster: 4, scorer: jsScorer });
