@@ -116,15 +116,57 @@ function checkShape(vectors: Float32Array, dims: number): number {
   return rows;
 }
 
-/** The pure default: fastDot for every pair, so only exact ties are rescored. */
+/** The pure default: fastDot's value for every pair (two centroids at a time), so only exact ties are rescored. */
 export const jsScorer: BlockScorer = {
   relativeError: () => 0,
   against: (centroids, k, dims) => async (rows, count) => {
     const out = new Float64Array(count * k);
-    for (let i = 0; i < count; i++) for (let c = 0; c < k; c++) out[i * k + c] = fastDot(rows, i * dims, centroids, c * dims, dims);
+    for (let i = 0; i < count; i++) {
+      let c = 0;
+      for (; c + 1 < k; c += 2) fastDotPair(rows, i * dims, centroids, c * dims, dims, out, i * k + c);
+      if (c < k) out[i * k + c] = fastDot(rows, i * dims, centroids, c * dims, dims);
+    }
     return out;
   },
 };
+
+/**
+ * fastDot of one row with two consecutive centroids, each pair summed in fastDot's order (so the
+ * same values): the row's values are read once for both, 1.25–1.7 × the speed of two fastDot calls
+ * in V8 (384 dims, 420 centroids). Into out[at] and out[at + 1].
+ */
+function fastDotPair(a: Float32Array, aBase: number, b: Float32Array, bBase: number, dims: number, out: Float64Array, at: number): void {
+  const cBase = bBase + dims;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  let d = 0;
+  for (; d + 3 < dims; d += 4) {
+    const x0 = a[aBase + d]!;
+    const x1 = a[aBase + d + 1]!;
+    const x2 = a[aBase + d + 2]!;
+    const x3 = a[aBase + d + 3]!;
+    s0 += x0 * b[bBase + d]!;
+    s1 += x1 * b[bBase + d + 1]!;
+    s2 += x2 * b[bBase + d + 2]!;
+    s3 += x3 * b[bBase + d + 3]!;
+    t0 += x0 * b[cBase + d]!;
+    t1 += x1 * b[cBase + d + 1]!;
+    t2 += x2 * b[cBase + d + 2]!;
+    t3 += x3 * b[cBase + d + 3]!;
+  }
+  for (; d < dims; d++) {
+    s0 += a[aBase + d]! * b[bBase + d]!;
+    t0 += a[aBase + d]! * b[cBase + d]!;
+  }
+  out[at] = s0 + s1 + s2 + s3;
+  out[at + 1] = t0 + t1 + t2 + t3;
+}
 
 /** Rows a scorer gets at once (a GEMM's m): 1,024 × 384 float32 in, 1,024 × k scores out. */
 const SCORE_BLOCK = 1024;

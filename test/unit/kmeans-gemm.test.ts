@@ -110,6 +110,22 @@ describe('k-means through a GEMM', () => {
     );
   });
 
+  it("gives fastDot's own values from the JS scorer, two centroids at a time, for any width and count", async () => {
+    for (const [dims, k] of [[1, 1], [3, 2], [5, 3], [8, 5], [9, 4], [384, 7]] as const) {
+      const rows = tieRows(6, dims, dims * 10 + k);
+      const centroids = tieRows(k, dims, dims * 10 + k + 1).map((x, j) => x * (1 + j * 1e-3)); // not unit: no exact ties
+      const scores = await jsScorer.against(centroids, k, dims)(rows, 6);
+      for (let i = 0; i < 6; i++) {
+        for (let c = 0; c < k; c++) {
+          const s = [0, 0, 0, 0];
+          const whole = dims - (dims % 4);
+          for (let d = 0; d < dims; d++) s[d < whole ? d % 4 : 0]! += rows[i * dims + d]! * centroids[c * dims + d]!;
+          expect(scores[i * k + c]).toBe(s[0]! + s[1]! + s[2]! + s[3]!);
+        }
+      }
+    }
+  });
+
   it("keeps the GEMM's error within the bound it declares, on unit rows of the model's width and wider", async () => {
     for (const dims of [384, 1024]) {
       const rows = tieRows(512, dims, dims);
