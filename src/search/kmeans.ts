@@ -10,7 +10,7 @@
  *
  * Rows are scored against the centroids a block at a time by a BlockScorer (injected: the Node
  * build runs a GEMM through onnxruntime; the default is plain JS). A scorer may round (float32), so
- * every centroid within its error bound of a row's best is rescored exactly (fastDot) and the
+ * every centroid within twice its error bound of a row's best is rescored exactly (fastDot) and the
  * choice follows the exact scores: any scorer gives the same clustering bit for bit.
  */
 import { SgptError } from '../errors';
@@ -230,7 +230,6 @@ class Picker {
     }
   }
 }
-
 
 /** Scale each centroid to unit length; a zero row stays zero (the caller re-seeds it). */
 function normalizeRows(data: Float32Array, rows: number, dims: number): void {
