@@ -16,7 +16,7 @@ export interface Timed {
   cpu: number;
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<Timed> {
+export async function timed(fn: () => Promise<unknown>): Promise<Timed> {
   const [wall, cpu] = [performance.now(), process.cpuUsage()];
   await fn();
   const used = process.cpuUsage(cpu);

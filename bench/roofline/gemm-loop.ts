@@ -4,7 +4,7 @@
  */
 import type { InferenceSession as Session, Tensor as TensorType } from 'onnxruntime-common';
 import { layerGemms, type DecoderShape } from './flops';
-import { gemmModel } from './gemm-model';
+import { gemmModel } from '../../src/build/onnx-graph';
 
 /** Rows of each GEMM: the padded tokens of one batch (DEFAULT_BATCH_TOKENS). */
 export const GEMM_ROWS = 2048;

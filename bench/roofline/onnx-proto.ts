@@ -1,9 +1,8 @@
 /**
- * Just enough of ONNX's protocol-buffer encoding for the bench: a field scanner (the weights are
- * skipped, never decoded), a model's metadata (flops.ts reads what the exporter pruned), and field
- * writers (the GEMM graphs of gemm-model.ts). Field numbers are onnx.proto's.
+ * Just enough of ONNX's protocol-buffer decoding for the bench: a field scanner (the weights are
+ * skipped, never decoded) and a model's metadata (flops.ts reads what the exporter pruned). The
+ * writer side (the GEMM graphs) is src/build/onnx-graph.ts. Field numbers are onnx.proto's.
  */
-import { concatArrays } from '../../src/embed/concat';
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -79,41 +78,4 @@ export function readMetadata(model: Uint8Array): Map<string, string> {
     entries.set(text(1), text(2));
   }
   return entries;
-}
-
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  out.push(rest);
-  return out;
-}
-
-const utf8Encoder = new TextEncoder();
-
-/** The tag and length of a length-delimited field of `length` bytes. */
-function fieldHead(field: number, length: number): Uint8Array {
-  return Uint8Array.from([...varintBytes(field * 8 + BYTES), ...varintBytes(length)]);
-}
-
-/** A length-delimited field: tag, length, body. */
-export function bytesField(field: number, body: Uint8Array): Uint8Array {
-  return concat([fieldHead(field, body.length), body]);
-}
-
-export function stringField(field: number, text: string): Uint8Array {
-  return bytesField(field, utf8Encoder.encode(text));
-}
-
-/** A varint field (a non-negative integer below 2^53). */
-export function varintField(field: number, value: number): Uint8Array {
-  return Uint8Array.from([...varintBytes(field * 8 + VARINT), ...varintBytes(value)]);
-}
-
-/** Byte strings end to end. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return concatArrays(parts, Uint8Array);
 }

@@ -13,7 +13,7 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import type { DecoderShape } from './flops';
-import { gemmModel } from './gemm-model';
+import { gemmModel } from '../../src/build/onnx-graph';
 import { gemmRateWith } from './gemm-loop';
 import { graphFeeds, realTokens, runFeeds, type GraphBatch } from './graph-batches';
 

@@ -68,7 +68,7 @@ async function measure(rows: number, dims: number, spread: number, queryCount: n
   const queries = Array.from({ length: queryCount }, (_, q) => data.queries.subarray(q * dims, (q + 1) * dims));
   log(`${SECTION}: ${label}: k-means, ${k} clusters`);
   const start = performance.now();
-  const ivf = buildIvf(data.vectors, dims, { k, iterations: 10, samplePerCluster: 40 });
+  const ivf = await buildIvf(data.vectors, dims, { k, iterations: 10, samplePerCluster: 40 });
   const kmeansSeconds = (performance.now() - start) / 1000;
   const store = new VectorStore(data.vectors.slice(), Int32Array.from({ length: rows }, (_, i) => i), dims);
 

@@ -9,7 +9,7 @@
  *     the peak. Every embedding path runs this graph on the same tokens and does more, so no path
  *     can beat it: fractions of it say how much of a path's time is the model;
  *   - for a graph whose work is matmuls (live attention or MLP layers), also the GEMM peak at the
- *     layer's shapes (bench/roofline/gemm-model.ts) and the int8 kernel's rate there; a pruned
+ *     layer's shapes (src/build/onnx-graph.ts) and the int8 kernel's rate there; a pruned
  *     graph (a lookup, layer norms, a few units) has no such rows;
  *   - the model's FLOPs per token (bench/roofline/flops.ts), counted over real tokens only;
  *   - `sgpt-search embed` (the real CLI) on 400 Python-docs sections against a naive loop

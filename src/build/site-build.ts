@@ -18,7 +18,9 @@ import { VectorCache } from '../index/vector-cache';
 import type { BuiltIndex } from '../index/writer';
 import type { Page } from '../extract/html';
 import type { FusionMethod } from '../search/fusion';
+import type { BlockScorer } from '../search/kmeans';
 import { modelSource } from './default-model';
+import { gemmScorer } from './gemm-scorer';
 import { writeOfflineScripts } from './offline-site';
 import { checkRecords, readRecords } from './records';
 import { mergeFilters, pathFilters, type PathFilterRule } from '../extract/filters';
@@ -48,6 +50,8 @@ export interface IndexRun {
   batchSize?: number;
   /** Vectors held in memory at once while writing (default DEFAULT_ROW_BLOCK); the index's bytes do not depend on it. */
   rowBlock?: number;
+  /** How k-means scores rows against its centroids (default: a GEMM through onnxruntime-node, plain JS where that cannot load); the index does not depend on it. */
+  kmeansScorer?: BlockScorer;
   /** Vectors from merged shard files (`sgpt-search merge`): the model is not loaded, nothing is embedded. */
   from?: MergedShards;
   /** The embedding cache's folder, kept between builds (e.g. by CI): vectors by (model hash, text hash). */
@@ -180,6 +184,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
 /** buildSiteIndex once the pages are read. */
 async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<IndexSummary> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
+  const own = run.kmeansScorer === undefined ? gemmScorer((line) => run.onWarning?.(line)) : null;
   try {
     const previous = await openIndexDir(target.dir).catch(() => null); // no or unreadable previous index: embed everything
     const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
@@ -197,6 +202,7 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
       emit,
       store: await target.rowStore(indexer.model.dims, run.rowBlock),
       ...(run.rowBlock === undefined ? {} : { rowBlock: run.rowBlock }),
+      kmeansScorer: own ?? run.kmeansScorer!,
       previous,
       ...(known === null ? {} : { known }),
       shards: run.shards,
@@ -219,6 +225,7 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
     if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, offlineBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
+    await own?.release();
     await indexer.dispose();
   }
 }

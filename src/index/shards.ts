@@ -6,7 +6,7 @@
  * by block, so memory holds the sample, not the site's vectors. The same rows in any store give
  * the same shards.
  */
-import { assignRows, planKMeans, trainKMeans } from '../search/kmeans';
+import { assignRows, planKMeans, trainKMeans, type BlockScorer, type KMeansOptions } from '../search/kmeans';
 import { DEFAULT_ROW_BLOCK, gatherRows, type RowStore } from './row-store';
 
 export interface ShardAssignment {
@@ -42,25 +42,31 @@ function samplePerClusterFor(k: number): number {
   return Math.max(MIN_SHARD_ROWS, Math.min(256, Math.floor(SAMPLE_ROWS / k)));
 }
 
-/**
- * `positions[r]`: where row r is in `store`. `initial`: centroids to start from (the previous
- * build's, when it had k shards too). `block`: rows read at once when assigning.
- */
-export async function assignShards(store: RowStore, positions: Int32Array, k: number, initial?: Float32Array, block = DEFAULT_ROW_BLOCK): Promise<ShardAssignment> {
+/** How assignShards runs: the previous build's centroids to start from, rows read at once, how rows are scored. */
+export interface ShardOptions {
+  /** Centroids to start from (the previous build's, when it had k shards too). */
+  initial?: Float32Array;
+  /** Rows read from the store at once when assigning (default DEFAULT_ROW_BLOCK). */
+  block?: number;
+  /** k-means' block scorer (default: the pure JS one); the shards do not depend on it. */
+  scorer?: BlockScorer;
+}
+
+/** `positions[r]`: where row r is in `store`. */
+export async function assignShards(store: RowStore, positions: Int32Array, k: number, { initial, block = DEFAULT_ROW_BLOCK, scorer }: ShardOptions = {}): Promise<ShardAssignment> {
   const rows = positions.length;
   const assignment = new Int32Array(rows);
   if (k <= 1) return { assignment, centroids: new Float32Array(0) };
-  const samplePerCluster = samplePerClusterFor(k);
-  const options = initial === undefined ? { k, samplePerCluster } : { k, samplePerCluster, initial };
+  const options: KMeansOptions = { k, samplePerCluster: samplePerClusterFor(k), ...(initial === undefined ? {} : { initial }), ...(scorer === undefined ? {} : { scorer }) };
   const plan = planKMeans(rows, options);
   const { dims } = store;
-  const trained = trainKMeans(await gatherRows(store, plan.sample.map((r) => positions[r]!), block), dims, plan, options);
+  const trained = await trainKMeans(await gatherRows(store, plan.sample.map((r) => positions[r]!), block), dims, plan, options);
   // Trained on every row and converged: the last pass already assigned them to these centroids.
   if (plan.sample.length === rows && trained.converged) assignment.set(trained.labels);
   else {
     for (let first = 0; first < rows; first += block) {
       const count = Math.min(block, rows - first);
-      assignRows(await gatherRows(store, positions.subarray(first, first + count), block), count, trained.centroids, dims, assignment.subarray(first, first + count));
+      await assignRows(await gatherRows(store, positions.subarray(first, first + count), block), count, trained.centroids, dims, assignment.subarray(first, first + count), scorer);
     }
   }
   return { assignment, centroids: trained.centroids };

@@ -20,6 +20,7 @@ import { Bm25Builder, encodeHead } from '../search/bm25';
 import { languageCode, loadLanguages } from '../search/languages';
 import { encodeTypoHead, splitTypoGroups } from '../search/typos';
 import { resolveFusion, type FusionMethod } from '../search/fusion';
+import type { BlockScorer } from '../search/kmeans';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import { dequantize, quantize } from './int8';
@@ -89,6 +90,8 @@ export interface BuildOptions {
   store?: RowStore;
   /** Vectors read from the store at once (default DEFAULT_ROW_BLOCK); the output does not depend on it. */
   rowBlock?: number;
+  /** How k-means scores blocks of rows against its centroids (default: plain JS; Node builds inject a GEMM); the output does not depend on it. */
+  kmeansScorer?: BlockScorer;
   /** Receives each file (not the manifest) as soon as it is made; without it the files are kept in `files`. */
   emit?: (name: string, bytes: Uint8Array) => Promise<void>;
   onProgress?: EmbedOptions['onProgress'];
@@ -361,7 +364,7 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
     await texts.close();
   }
 
-  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, block: options.rowBlock ?? DEFAULT_ROW_BLOCK }, add));
+  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, block: options.rowBlock ?? DEFAULT_ROW_BLOCK, scorer: options.kmeansScorer }, add));
   if (kept !== null) await emitKeptVectors(previous!, kept, emit);
   const filtersRef = await writeFilters(filters, vectors.shardsOf, add);
   // The keyword side after the shards: its many small allocations collect k-means' sample, where
@@ -410,7 +413,7 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
 async function writeShards(
   collected: Collected,
   store: RowStore,
-  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; block: number },
+  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; block: number; scorer: BlockScorer | undefined },
   add: AddFile,
 ): Promise<VectorFiles> {
   const { rowsOf } = collected;
@@ -433,7 +436,7 @@ async function writeShards(
   const shardCount = how.shardCount(rowCount);
   const { assignment, centroids } =
     (await keptClustering(how.previous, model, how.previousHashes, how.hashes, shardCount, { position, previousShard: collected.previousShard })) ??
-    (await assignShards(store, position, shardCount, await previousCentroids(how.previous, model, shardCount), block));
+    (await assignShards(store, position, shardCount, { initial: await previousCentroids(how.previous, model, shardCount), block, ...(how.scorer === undefined ? {} : { scorer: how.scorer }) }));
   const shardsOf = new SectionShards(rowsOf.length);
   for (let r = 0; r < rowCount; r++) shardsOf.add(owner[r]!, assignment[r]!);
   const members = shardMembers(assignment, shardCount);

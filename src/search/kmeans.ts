@@ -7,6 +7,11 @@
  * an emptied cluster is re-seeded with the point farthest from its centroid. Training runs on a
  * seeded sample (at most `samplePerCluster` points per cluster, as Faiss does), then every vector
  * is assigned once.
+ *
+ * Rows are scored against the centroids a block at a time by a BlockScorer (injected: the Node
+ * build runs a GEMM through onnxruntime; the default is plain JS). A scorer may round (float32), so
+ * every centroid within twice its error bound of a row's best is rescored exactly (fastDot) and the
+ * choice follows the exact scores: any scorer gives the same clustering bit for bit.
  */
 import { SgptError } from '../errors';
 import { TopK, type Scored } from './topk';
@@ -37,6 +42,20 @@ export interface KMeansOptions {
    * the previous build's, so an unchanged site converges in one or two iterations, not twenty.
    */
   initial?: Float32Array;
+  /** How blocks of rows are scored against the centroids (default jsScorer); the result does not depend on it. */
+  scorer?: BlockScorer;
+}
+
+/**
+ * Scores a block of rows against every centroid at once (a GEMM). Scores may round: each must lie
+ * within relativeError(dims) × |row| × |centroid| of fastDot's, and the centroids within twice that
+ * of a row's top score are rescored with fastDot, so the clustering never depends on the scorer.
+ */
+export interface BlockScorer {
+  /** The bound on |score − fastDot| per unit of |row| × |centroid| (0: the scores are fastDot's own). */
+  relativeError(dims: number): number;
+  /** Scoring against these centroids (k × dims) until they change: `count` rows (count × dims) -> count × k scores, row-major. */
+  against(centroids: Float32Array, k: number, dims: number): (rows: Float32Array, count: number) => Promise<ArrayLike<number>>;
 }
 
 export interface KMeansResult {
@@ -97,32 +116,119 @@ function checkShape(vectors: Float32Array, dims: number): number {
   return rows;
 }
 
-/** A row's nearest centroid (ties: lower id), its cosine with it, and the best cosine with any other. */
+/** The pure default: fastDot's value for every pair (two centroids at a time), so only exact ties are rescored. */
+export const jsScorer: BlockScorer = {
+  relativeError: () => 0,
+  against: (centroids, k, dims) => async (rows, count) => {
+    const out = new Float64Array(count * k);
+    for (let i = 0; i < count; i++) {
+      let c = 0;
+      for (; c + 1 < k; c += 2) fastDotPair(rows, i * dims, centroids, c * dims, dims, out, i * k + c);
+      if (c < k) out[i * k + c] = fastDot(rows, i * dims, centroids, c * dims, dims);
+    }
+    return out;
+  },
+};
+
+/**
+ * fastDot of one row with two consecutive centroids, each pair summed in fastDot's order (so the
+ * same values): the row's values are read once for both, 1.25–1.7 × the speed of two fastDot calls
+ * in V8 (384 dims, 420 centroids). Into out[at] and out[at + 1].
+ */
+function fastDotPair(a: Float32Array, aBase: number, b: Float32Array, bBase: number, dims: number, out: Float64Array, at: number): void {
+  const cBase = bBase + dims;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  let d = 0;
+  for (; d + 3 < dims; d += 4) {
+    const x0 = a[aBase + d]!;
+    const x1 = a[aBase + d + 1]!;
+    const x2 = a[aBase + d + 2]!;
+    const x3 = a[aBase + d + 3]!;
+    s0 += x0 * b[bBase + d]!;
+    s1 += x1 * b[bBase + d + 1]!;
+    s2 += x2 * b[bBase + d + 2]!;
+    s3 += x3 * b[bBase + d + 3]!;
+    t0 += x0 * b[cBase + d]!;
+    t1 += x1 * b[cBase + d + 1]!;
+    t2 += x2 * b[cBase + d + 2]!;
+    t3 += x3 * b[cBase + d + 3]!;
+  }
+  for (; d < dims; d++) {
+    s0 += a[aBase + d]! * b[bBase + d]!;
+    t0 += a[aBase + d]! * b[cBase + d]!;
+  }
+  out[at] = s0 + s1 + s2 + s3;
+  out[at + 1] = t0 + t1 + t2 + t3;
+}
+
+/** Rows a scorer gets at once (a GEMM's m): 1,024 × 384 float32 in, 1,024 × k scores out. */
+const SCORE_BLOCK = 1024;
+
+/**
+ * A row's nearest centroid (ties: lower id) and its fastDot with it; `second` bounds from above
+ * its fastDot with any other centroid (exact when the scorer is).
+ */
 interface Nearest {
   best: number;
   sim: number;
   second: number;
 }
 
-function nearest(vectors: Float32Array, base: number, centroids: Float32Array, k: number, dims: number, out: Nearest): Nearest {
-  out.best = 0;
-  out.sim = -Infinity;
-  out.second = -Infinity;
-  for (let c = 0; c < k; c++) {
-    const sim = fastDot(vectors, base, centroids, c * dims, dims);
-    if (sim > out.sim) {
-      out.second = out.sim;
-      out.sim = sim;
-      out.best = c;
-    } else if (sim > out.second) out.second = sim;
-  }
-  return out;
-}
+/** Picks each row's nearest centroid from a scorer's block scores, as a loop of fastDot over every centroid would. */
+class Picker {
+  private readonly score: (rows: Float32Array, count: number) => Promise<ArrayLike<number>>;
+  /** Bound on |score − fastDot| per unit of row norm: the scorer's relative error × the largest centroid norm. */
+  private readonly error: number;
 
-/** Best cluster of each of `count` contiguous rows (ties: lower id). */
-function assign(vectors: Float32Array, count: number, centroids: Float32Array, k: number, dims: number, out: Int32Array): void {
-  const found: Nearest = { best: 0, sim: 0, second: 0 };
-  for (let i = 0; i < count; i++) out[i] = nearest(vectors, i * dims, centroids, k, dims, found).best;
+  constructor(scorer: BlockScorer, private readonly centroids: Float32Array, private readonly k: number, private readonly dims: number) {
+    this.score = scorer.against(centroids, k, dims);
+    const relative = scorer.relativeError(dims);
+    let largest = 0;
+    if (relative > 0) for (let c = 0; c < k; c++) largest = Math.max(largest, Math.sqrt(dot(centroids, c * dims, centroids, c * dims, dims)));
+    this.error = relative * largest;
+  }
+
+  /** Scores `count` rows (count × dims in `rows`) and calls `each(i, found)` for row i of the block. */
+  async block(rows: Float32Array, count: number, each: (i: number, found: Nearest) => void): Promise<void> {
+    const { k, dims, centroids } = this;
+    const scores = await this.score(rows, count);
+    const found: Nearest = { best: 0, sim: 0, second: 0 };
+    for (let i = 0; i < count; i++) {
+      const base = i * dims;
+      let top = -Infinity;
+      for (let c = i * k; c < (i + 1) * k; c++) if (scores[c]! > top) top = scores[c]!;
+      const error = this.error === 0 ? 0 : this.error * Math.sqrt(dot(rows, base, rows, base, dims));
+      // The exact best scores at least its exact value − error ≥ the top's exact value − error ≥ top − 2·error.
+      // NaN or infinite scores: no error bound holds, every centroid is scored again.
+      const floor = Number.isFinite(top) ? top - 2 * error : -Infinity;
+      found.best = 0;
+      found.sim = -Infinity;
+      found.second = -Infinity;
+      let others = -Infinity;
+      for (let c = 0; c < k; c++) {
+        const score = scores[i * k + c]!;
+        if (score < floor) {
+          if (score > others) others = score;
+          continue;
+        }
+        const sim = fastDot(rows, base, centroids, c * dims, dims);
+        if (sim > found.sim) {
+          found.second = found.sim;
+          found.sim = sim;
+          found.best = c;
+        } else if (sim > found.second) found.second = sim;
+      }
+      if (others + error > found.second) found.second = others + error;
+      each(i, found);
+    }
+  }
 }
 
 /** Scale each centroid to unit length; a zero row stays zero (the caller re-seeds it). */
@@ -133,18 +239,33 @@ function normalizeRows(data: Float32Array, rows: number, dims: number): void {
   }
 }
 
-/** k-means++ over the sample's rows: the first centre uniformly, then each next one with probability ∝ squared distance (2 − 2·cos). */
-function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number): Float32Array {
+/**
+ * k-means++ over the sample's rows: the first centre uniformly, then each next one with probability
+ * ∝ squared distance (2 − 2·cos). Each new centre is scored against every row by the scorer; only
+ * a row whose distance may fall below its nearest so far (within the scorer's error) is scored
+ * again with fastDot, so the distances, and the draws, are those of a plain fastDot loop.
+ */
+async function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number, scorer: BlockScorer): Promise<Float32Array> {
   const centroids = new Float32Array(k * dims);
   const nearest = new Float64Array(n).fill(Infinity);
+  const relative = scorer.relativeError(dims);
+  const norms = relative === 0 ? null : Float64Array.from({ length: n }, (_, i) => Math.sqrt(dot(sample, i * dims, sample, i * dims, dims)));
   let chosen = Math.floor(random() * n);
   for (let c = 0; c < k; c++) {
     centroids.set(sample.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
     if (c === k - 1) break;
+    const centre = centroids.subarray(c * dims, (c + 1) * dims);
+    const scores = await scorer.against(centre, 1, dims)(sample, n);
+    const error = relative * Math.sqrt(dot(centre, 0, centre, 0, dims));
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const distance = Math.max(0, 2 - 2 * fastDot(sample, i * dims, centroids, c * dims, dims));
-      if (distance < nearest[i]!) nearest[i] = distance;
+      // 2 − 2·(score + error) is at most the distance fastDot gives: a row it leaves at or above its nearest keeps it.
+      // (Written so that NaN scores the row as a plain loop would.)
+      const above = scores[i]! + (norms === null ? 0 : error * norms[i]!);
+      if (!(2 - 2 * above >= nearest[i]!)) {
+        const distance = Math.max(0, 2 - 2 * fastDot(sample, i * dims, centroids, c * dims, dims));
+        if (distance < nearest[i]!) nearest[i] = distance;
+      }
       total += nearest[i]!;
     }
     // All remaining points coincide with a centre: take the next sample point in order.
@@ -209,7 +330,7 @@ export interface KMeansTraining {
 }
 
 /** Step two: Lloyd iterations on the plan's sample rows, gathered in sample order (n × dims). */
-export function trainKMeans(sample: Float32Array, dims: number, plan: KMeansPlan, options: KMeansOptions): KMeansTraining {
+export async function trainKMeans(sample: Float32Array, dims: number, plan: KMeansPlan, options: KMeansOptions): Promise<KMeansTraining> {
   const { k, random } = plan;
   const n = plan.sample.length;
   if (sample.length !== n * dims) throw new SgptError('INTERNAL', `k-means sample holds ${sample.length} values, not ${n} rows × ${dims}`);
@@ -217,13 +338,14 @@ export function trainKMeans(sample: Float32Array, dims: number, plan: KMeansPlan
   if (options.initial !== undefined && options.initial.length !== k * dims) {
     throw new SgptError('INPUT_INVALID', `initial centroids have ${options.initial.length} values, not k × dims = ${k * dims}`);
   }
-  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : seedCentroids(sample, n, k, dims, random);
+  const scorer = options.scorer ?? jsScorer;
+  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : await seedCentroids(sample, n, k, dims, random, scorer);
   const labels = new Int32Array(n).fill(-1);
   const next = new Int32Array(n);
   const bounds = new Bounds(sample, n, dims);
   let iterations = 0;
   while (iterations < maxIterations) {
-    bounds.assign(sample, centroids, k, labels, next);
+    await bounds.assign(sample, new Picker(scorer, centroids, k, dims), labels, next);
     iterations++;
     let changed = 0;
     for (let i = 0; i < n; i++) if (next[i] !== labels[i]) changed++;
@@ -261,7 +383,6 @@ class Bounds {
   private readonly sims: Float64Array;
   private shift: Float64Array | null = null;
   private maxShift = 0;
-  private readonly found: Nearest = { best: 0, sim: 0, second: 0 };
 
   constructor(sample: Float32Array, private readonly n: number, private readonly dims: number) {
     this.lower = new Float64Array(n);
@@ -271,9 +392,11 @@ class Bounds {
     this.norms = Float64Array.from({ length: n }, (_, i) => Math.sqrt(dot(sample, i * dims, sample, i * dims, dims)));
   }
 
-  /** Each row's nearest centroid (ties: lower id) into `next`; rows the bounds settle keep `labels`. */
-  assign(sample: Float32Array, centroids: Float32Array, k: number, labels: Int32Array, next: Int32Array): void {
+  /** Each row's nearest centroid (ties: lower id) into `next`; rows the bounds settle keep `labels`, the rest are scored in blocks. */
+  async assign(sample: Float32Array, picker: Picker, labels: Int32Array, next: Int32Array): Promise<void> {
     const { dims, shift } = this;
+    const open = new Int32Array(this.n);
+    let count = 0;
     for (let i = 0; i < this.n; i++) {
       const own = labels[i]!;
       if (shift !== null && own >= 0) {
@@ -285,12 +408,21 @@ class Bounds {
           continue;
         }
       }
-      const { best, sim, second } = nearest(sample, i * dims, centroids, k, dims, this.found);
-      next[i] = best;
-      this.sims[i] = sim;
-      this.lower[i] = sim;
-      this.upper[i] = second;
-      this.exact[i] = 1;
+      open[count++] = i;
+    }
+    const rows = new Float32Array(Math.min(count, SCORE_BLOCK) * dims);
+    for (let first = 0; first < count; first += SCORE_BLOCK) {
+      const ids = open.subarray(first, Math.min(count, first + SCORE_BLOCK));
+      // A run of consecutive rows (every row, on the first pass) is scored in place.
+      const block = ids[ids.length - 1]! - ids[0]! === ids.length - 1 ? sample.subarray(ids[0]! * dims, (ids[0]! + ids.length) * dims) : gatherRows(sample, ids, dims, rows);
+      await picker.block(block, ids.length, (j, { best, sim, second }) => {
+        const i = ids[j]!;
+        next[i] = best;
+        this.sims[i] = sim;
+        this.lower[i] = sim;
+        this.upper[i] = second;
+        this.exact[i] = 1;
+      });
     }
   }
 
@@ -329,28 +461,32 @@ const BOUND_MARGIN = 1e-7;
  * Step three: the nearest centroid of each of `count` contiguous rows (ties: lower id) into `out`.
  * When the sample was every row and training converged, its labels are already this answer.
  */
-export function assignRows(vectors: Float32Array, count: number, centroids: Float32Array, dims: number, out: Int32Array): void {
-  assign(vectors, count, centroids, centroids.length / dims, dims, out);
+export async function assignRows(vectors: Float32Array, count: number, centroids: Float32Array, dims: number, out: Int32Array, scorer: BlockScorer = jsScorer): Promise<void> {
+  const picker = new Picker(scorer, centroids, centroids.length / dims, dims);
+  for (let first = 0; first < count; first += SCORE_BLOCK) {
+    const size = Math.min(SCORE_BLOCK, count - first);
+    await picker.block(vectors.subarray(first * dims, (first + size) * dims), size, (i, found) => (out[first + i] = found.best));
+  }
 }
 
 /** Cluster L2-normalised `vectors` (rows × dims) by cosine. */
-export function sphericalKMeans(vectors: Float32Array, dims: number, options: KMeansOptions): KMeansResult {
+export async function sphericalKMeans(vectors: Float32Array, dims: number, options: KMeansOptions): Promise<KMeansResult> {
   const rows = checkShape(vectors, dims);
   const plan = planKMeans(rows, options);
   const everyRow = plan.sample.length === rows;
   const sample = everyRow ? vectors : gatherRows(vectors, plan.sample, dims);
-  const { centroids, labels, iterations, converged } = trainKMeans(sample, dims, plan, options);
+  const { centroids, labels, iterations, converged } = await trainKMeans(sample, dims, plan, options);
   const assignments = new Int32Array(rows);
   // Trained on every row and converged: the last pass already assigned them to these centroids.
   if (everyRow && converged) assignments.set(labels);
-  else assignRows(vectors, rows, centroids, dims, assignments);
+  else await assignRows(vectors, rows, centroids, dims, assignments, options.scorer);
   return { centroids, k: plan.k, dims, assignments, iterations };
 }
 
-function gatherRows(vectors: Float32Array, ids: Int32Array, dims: number): Float32Array {
-  const out = new Float32Array(ids.length * dims);
+/** Rows `ids` of `vectors`, in that order, into `out` (default: a new array). */
+function gatherRows(vectors: Float32Array, ids: Int32Array, dims: number, out = new Float32Array(ids.length * dims)): Float32Array {
   ids.forEach((row, i) => out.set(vectors.subarray(row * dims, (row + 1) * dims), i * dims));
-  return out;
+  return out.subarray(0, ids.length * dims);
 }
 
 /** Give each empty cluster the sample point worst served by its centroid (lowest cosine; ties: lower position). */
@@ -381,8 +517,8 @@ export function probe(query: Float32Array, centroids: Float32Array, dims: number
 }
 
 /** Cluster `vectors` with spherical k-means and regroup them by cluster. */
-export function buildIvf(vectors: Float32Array, dims: number, options: KMeansOptions): IvfIndex & { iterations: number } {
-  const { centroids, assignments, k, iterations } = sphericalKMeans(vectors, dims, options);
+export async function buildIvf(vectors: Float32Array, dims: number, options: KMeansOptions): Promise<IvfIndex & { iterations: number }> {
+  const { centroids, assignments, k, iterations } = await sphericalKMeans(vectors, dims, options);
   const offsets = new Uint32Array(k + 1);
   for (const c of assignments) offsets[c + 1]!++;
   for (let c = 0; c < k; c++) offsets[c + 1]! += offsets[c]!;

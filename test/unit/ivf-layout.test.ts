@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCentroids, encodeCentroids } from '../../src/index/format';
 import { sphericalKMeans } from '../../src/search/kmeans';
 import { autoShards, defaultProbe } from '../../src/index/writer';
@@ -23,7 +23,10 @@ describe('autoShards', () => {
 
 describe('centroids file (version 7: int8)', () => {
   const dims = 32;
-  const { centroids } = sphericalKMeans(clusteredData(400, 1, dims, { clusters: 8 }).vectors, dims, { k: 8 });
+  let centroids: Float32Array = new Float32Array(0);
+  beforeAll(async () => {
+    ({ centroids } = await sphericalKMeans(clusteredData(400, 1, dims, { clusters: 8 }).vectors, dims, { k: 8 }));
+  });
 
   it('stores a byte per value and a scale per centroid; decoded, each centroid keeps its direction and its nearest rank', () => {
     const bytes = encodeCentroids(centroids, 8, dims);

@@ -17,9 +17,9 @@ describe('seeded PRNG', () => {
 });
 
 describe('spherical k-means', () => {
-  it('finds two groups on the circle with unit-length mean directions', () => {
+  it('finds two groups on the circle with unit-length mean directions', async () => {
     const vectors = Float32Array.from([0, 10, 90, 100].flatMap(unit));
-    const result = sphericalKMeans(vectors, 2, { k: 2 });
+    const result = await sphericalKMeans(vectors, 2, { k: 2 });
     const [a, b, c, d] = result.assignments;
     expect(a).toBe(b);
     expect(c).toBe(d);
@@ -32,19 +32,19 @@ describe('spherical k-means', () => {
     expect(centre(c!)[1]).toBeCloseTo(expected[1]![1]!, 6);
   });
 
-  it('started from its own result (a rebuild of an unchanged site), it stops at once with the same clusters', () => {
+  it('started from its own result (a rebuild of an unchanged site), it stops at once with the same clusters', async () => {
     const { vectors } = clusteredData(500, 0, 16, { clusters: 10 });
-    const first = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
-    const warm = sphericalKMeans(vectors, 16, { k: 8, seed: 3, initial: first.centroids });
+    const first = await sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
+    const warm = await sphericalKMeans(vectors, 16, { k: 8, seed: 3, initial: first.centroids });
     expect(warm.iterations).toBeLessThanOrEqual(2);
     expect(warm.assignments).toEqual(first.assignments);
-    expect(() => sphericalKMeans(vectors, 16, { k: 8, initial: new Float32Array(3) })).toThrow(/initial centroids/);
+    await expect(sphericalKMeans(vectors, 16, { k: 8, initial: new Float32Array(3) })).rejects.toThrow(/initial centroids/);
   });
 
-  it('is deterministic for a seed', () => {
+  it('is deterministic for a seed', async () => {
     const { vectors } = clusteredData(500, 0, 16, { clusters: 10 });
-    const first = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
-    const again = sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
+    const first = await sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
+    const again = await sphericalKMeans(vectors, 16, { k: 8, seed: 3 });
     expect(again.centroids).toEqual(first.centroids);
     expect(again.assignments).toEqual(first.assignments);
     for (let c = 0; c < 8; c++) {
@@ -53,9 +53,9 @@ describe('spherical k-means', () => {
     }
   });
 
-  it('copes with repeated points: finite unit centroids, each point at its best one', () => {
+  it('copes with repeated points: finite unit centroids, each point at its best one', async () => {
     const vectors = Float32Array.from([...unit(0), ...unit(0), ...unit(0), ...unit(0), ...unit(90), ...unit(180)]);
-    const result = sphericalKMeans(vectors, 2, { k: 4 });
+    const result = await sphericalKMeans(vectors, 2, { k: 4 });
     expect(result.centroids.every(Number.isFinite)).toBe(true);
     for (let row = 0; row < 6; row++) {
       const [x, y] = [vectors[row * 2]!, vectors[row * 2 + 1]!];
@@ -66,7 +66,7 @@ describe('spherical k-means', () => {
     expect(new Set(result.assignments).size).toBe(3);
   });
 
-  it('skips rows by its bounds without changing a result: equal to plain Lloyd iterations that score every row', () => {
+  it('skips rows by its bounds without changing a result: equal to plain Lloyd iterations that score every row', async () => {
     // Plain Lloyd from the same start, every row scored every pass, in the same summation order
     // (four partial sums), re-seeding an emptied cluster with the worst-served row.
     const lloyd = (vectors: Float32Array, dims: number, start: Float32Array, iterations: number) => {
@@ -120,16 +120,16 @@ describe('spherical k-means', () => {
     for (const [rows, dims, k, clusters, spread] of [[1500, 16, 8, 20, 1], [1200, 32, 24, 200, 2], [900, 8, 40, 3, 3]] as const) {
       const { vectors } = clusteredData(rows, 0, dims, { clusters, spread, seed: rows });
       const start = Float32Array.from(vectors.subarray(0, k * dims));
-      const got = sphericalKMeans(vectors, dims, { k, initial: start, samplePerCluster: 0 });
+      const got = await sphericalKMeans(vectors, dims, { k, initial: start, samplePerCluster: 0 });
       const want = lloyd(vectors, dims, start, 20);
       expect(got.assignments).toEqual(want.labels);
       expect(got.centroids).toEqual(want.centroids);
     }
   });
 
-  it('rejects a bad k or shape', () => {
-    expect(() => sphericalKMeans(new Float32Array(4), 2, { k: 3 })).toThrow(/k must be an integer in \[1, 2\]/);
-    expect(() => sphericalKMeans(new Float32Array(5), 2, { k: 1 })).toThrow(/do not make rows/);
+  it('rejects a bad k or shape', async () => {
+    await expect(sphericalKMeans(new Float32Array(4), 2, { k: 3 })).rejects.toThrow(/k must be an integer in \[1, 2\]/);
+    await expect(sphericalKMeans(new Float32Array(5), 2, { k: 1 })).rejects.toThrow(/do not make rows/);
   });
 });
 
@@ -140,9 +140,9 @@ describe('IVF probing', () => {
     expect(probe(Float32Array.from(unit(80)), centroids, 2, 10)).toHaveLength(4);
   });
 
-  it('regroups the rows cluster by cluster, keeping their ids', () => {
+  it('regroups the rows cluster by cluster, keeping their ids', async () => {
     const vectors = Float32Array.from([...unit(0), ...unit(90), ...unit(2), ...unit(92), ...unit(1)]);
-    const ivf = buildIvf(vectors, 2, { k: 2 });
+    const ivf = await buildIvf(vectors, 2, { k: 2 });
     const first = ivf.rows[0] === 0 ? [0, 2, 4] : [1, 3];
     const second = first.length === 3 ? [1, 3] : [0, 2, 4];
     expect(Array.from(ivf.rows)).toEqual([...first, ...second]);
@@ -152,11 +152,11 @@ describe('IVF probing', () => {
     });
   });
 
-  it('recall@10 against exact search rises with nprobe and is exact with every cluster', () => {
+  it('recall@10 against exact search rises with nprobe and is exact with every cluster', async () => {
     const dims = 32;
     const k = 40;
     const data = clusteredData(3000, 50, dims, { clusters: 40, spread: 0.8 });
-    const ivf = buildIvf(data.vectors, dims, { k });
+    const ivf = await buildIvf(data.vectors, dims, { k });
     const exact = new VectorStore(data.vectors.slice(), Int32Array.from({ length: 3000 }, (_, i) => i), dims);
     const recall = (nprobe: number) => {
       let found = 0;

@@ -17,7 +17,8 @@ import { IndexReader } from '../../src/index/reader';
 import { MemoryRowStore, gatherRows, type RowStore } from '../../src/index/row-store';
 import { assignShards } from '../../src/index/shards';
 import { buildIndex, type BuiltIndex, type DocumentEmbedder } from '../../src/index/writer';
-import { seededRandom, sphericalKMeans } from '../../src/search/kmeans';
+import { gemmScorer } from '../../src/build/gemm-scorer';
+import { jsScorer, seededRandom, sphericalKMeans, type BlockScorer } from '../../src/search/kmeans';
 import { clusteredData } from '../fixtures/clustered-vectors';
 import { indexFiles } from '../support';
 
@@ -81,7 +82,7 @@ const windowed: DocumentEmbedder = {
 };
 
 /** Build in memory (files kept), or streamed (files emitted, vectors on disk, `block` rows at a time); `missing`: previous files left unreadable. */
-async function build(input: Page[], streamed: { block: number } | null, previous?: BuiltIndex, model: DocumentEmbedder = embedder, missing: readonly string[] = []): Promise<BuiltIndex & { all: Record<string, string> }> {
+async function build(input: Page[], streamed: { block: number } | null, previous?: BuiltIndex, model: DocumentEmbedder = embedder, missing: readonly string[] = [], kmeansScorer: BlockScorer = jsScorer): Promise<BuiltIndex & { all: Record<string, string> }> {
   const reader = previous && (await IndexReader.open(async (name) => (missing.includes(name) ? undefined : previous.files.find((f) => f.name === name)?.bytes) ?? (() => { throw new Error(`${name} missing`); })()));
   const emitted = new Map<string, Uint8Array>();
   const store: RowStore = streamed ? await DiskRowStore.create(join(work, `rows-${Math.random()}`), DIMS, streamed.block) : new MemoryRowStore(DIMS);
@@ -89,6 +90,7 @@ async function build(input: Page[], streamed: { block: number } | null, previous
     model: MODEL,
     shards: 12,
     store,
+    kmeansScorer,
     previous: reader ?? null,
     ...(streamed ? { rowBlock: streamed.block, emit: async (name: string, bytes: Uint8Array) => void emitted.set(name, bytes) } : {}),
   });
@@ -101,13 +103,13 @@ describe('streamed index build', () => {
   it('shards like in-memory k-means when it trains on a sample and assigns the rest block by block, from rows stored in any order', async () => {
     const rows = 3000; // k = 8: a sample of 2048 rows, so 952 are assigned after training
     const { vectors } = clusteredData(rows, 0, DIMS, { clusters: 20, seed: 5 });
-    const expected = sphericalKMeans(vectors, DIMS, { k: 8 });
+    const expected = await sphericalKMeans(vectors, DIMS, { k: 8 });
     const order = Int32Array.from({ length: rows }, (_, r) => r).sort((a, b) => ((a * 7919) % rows) - ((b * 7919) % rows));
     for (const store of [new MemoryRowStore(DIMS), await DiskRowStore.create(join(work, 'kmeans-rows'), DIMS, 5)]) {
       const positions = new Int32Array(rows);
       for (const r of order) positions[r] = await store.append([vectors.subarray(r * DIMS, (r + 1) * DIMS)]);
       expect(await gatherRows(store, positions.subarray(10, 13), 1)).toEqual(vectors.slice(10 * DIMS, 13 * DIMS));
-      const got = await assignShards(store, positions, 8, undefined, 7);
+      const got = await assignShards(store, positions, 8, { block: 7 });
       expect(got.assignment).toEqual(expected.assignments);
       expect(got.centroids).toEqual(expected.centroids);
       await store.close();
@@ -242,11 +244,29 @@ describe('streamed index build', () => {
     await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('the CLI build (vectors on disk, files put in place as made) equals itself with one vector held at a time, on the real model', async () => {
+  it('k-means through onnxruntime-node\'s GEMM writes the bytes of plain JS k-means, first build and rebuild alike', async () => {
+    const notes: string[] = [];
+    const gemm = gemmScorer((line) => notes.push(line));
+    try {
+      const site = pages(300); // k-means trains on a sample, then assigns the other rows
+      const plain = await build(site, null);
+      const fast = await build(site, { block: 64 }, undefined, embedder, [], gemm);
+      expect(fast.all).toEqual(plain.all);
+      const changed = [...site.slice(0, 280), ...pages(30, ' again').slice(10)]; // the rebuild starts from the previous centroids
+      expect((await build(changed, null, fast, embedder, [], gemm)).all).toEqual((await build(changed, null, plain)).all);
+      expect(notes).toEqual([]);
+    } finally {
+      await gemm.release();
+    }
+  });
+
+  it('the CLI build (vectors on disk, files put in place as made; k-means through the GEMM) equals itself with one vector held at a time and with plain JS k-means, on the real model', async () => {
     const run = { site: 'test/fixtures/site', shards: 3 };
     await buildSiteIndex({ ...run, out: join(work, 'cli') });
     await buildSiteIndex({ ...run, out: join(work, 'cli-one'), rowBlock: 1 });
+    await buildSiteIndex({ ...run, out: join(work, 'cli-js'), kmeansScorer: jsScorer });
     expect(await indexFiles(join(work, 'cli-one'))).toEqual(await indexFiles(join(work, 'cli')));
+    expect(await indexFiles(join(work, 'cli-js'))).toEqual(await indexFiles(join(work, 'cli')));
     expect((await readdir(join(work, 'cli'))).filter((name) => name.startsWith('.'))).toEqual([]); // the temporary vector file is gone
   });
 });
