@@ -16,7 +16,7 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir
   --index <dir>        folder with manifest.json (from \`sgpt-search index\`); repeat it to search several
                        sites (built with one model) as one index, rows then naming their "index"
   --limit <N>          results (default 10)
-  --probe <N>          vector shards to read (default: the index's)
+  --probe <N>          nearest vector shards to read (default: the index's), besides those of the best keyword hits
   --lang <tag>         search the pages in this language (their <html lang>, e.g. de, ja), reading the
                        query as they were read (default: the index's first language, every page)
   --filter <key:value> only sections with this filter value (repeatable: values of one key are
