@@ -114,11 +114,7 @@ export class MergedSiteSearch {
     const tables = await Promise.all(this.sites.map((site) => site.filters()));
     this.checkKeys(tables.map((t) => t.table.keys.map((k) => k.key)), filters);
     const all = await this.keyword.searchWithMatch(query, this.keyword.docCount, { ...KEYWORD_SEARCH, language });
-    const matches = this.sites.map((): number[] => []);
-    for (const hit of all.hits) {
-      const { site, section } = this.local(hit.index);
-      matches[site]!.push(section);
-    }
+    const matches = this.bySite(all.hits.map((hit) => hit.index));
     const counts = await Promise.all(
       tables.map((table, i) => {
         const hasAll = Object.keys(filters).every((key) => table.table.keys.some((k) => k.key === key));

@@ -244,11 +244,12 @@ export async function writeSections(pages: Iterable<Page> | AsyncIterable<Page>,
       }
       const path = section.headingPath;
       const ownTitle = path.length > 0 && path[path.length - 1] === section.title;
-      const shards = shardsOf?.of(sectionIndex++);
+      const shards = shardsOf?.of(sectionIndex);
       const entry = { page: index, anchor: section.anchor, title: section.title, ...(ownTitle ? { up: path.slice(0, -1) } : { path }), excerpt: excerpt(section.text, excerptChars), ...(shards === undefined ? {} : { shards }) };
       bucket.sections.push(entry);
       bucketTexts.push(section.text);
       bytes += entry.anchor.length + entry.title.length + path.join('').length + entry.excerpt.length + 40;
+      sectionIndex++;
     }
     index++;
   }
