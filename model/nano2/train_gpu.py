@@ -327,9 +327,12 @@ def main():
     ap.add_argument('--chunks', type=int, default=1, help='length-sorted pieces per batch side (less padding; 4-8 on a CPU)')
     ap.add_argument('--keep', action='store_true', help='also keep each checkpoint in <out>/step-N/ for selection')
     ap.add_argument('--bow-only', action='store_true', help='train only the bag-of-words model (the layered one stays at its warm start)')
+    ap.add_argument('--full-only', action='store_true', help='train only the layered model (the twin stays where it is; e.g. resuming a run past its twin)')
     ap.add_argument('--bow-freeze', default='', help=f'bag-of-words parts kept at the warm start: {",".join(BOW_PARTS)}')
     ap.add_argument('--full-freeze', default='', help=f'the same for the layered model (its gated branches always train): {",".join(BOW_PARTS)}')
     a = ap.parse_args()
+    if a.bow_only and a.full_only:
+        ap.error('--bow-only and --full-only exclude each other')
     t_start = time.time()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -463,9 +466,9 @@ def main():
             for g in opt.param_groups:
                 g['lr'] = g['base'] * sched
         lf = None if a.bow_only else train_step(full, opt_full, True, qidx, didx)
-        lb = train_step(bow, opt_bow, False, qidx, didx)
+        lb = None if a.full_only else train_step(bow, opt_bow, False, qidx, didx)
         step += 1
-        current = (float('nan') if lf is None else lf.item(), lb.item())
+        current = tuple(float('nan') if x is None else x.item() for x in (lf, lb))
         losses.append(current if step % 10 == 0 or a.log_every < 10 else None)
         if step % a.log_every == 0:
             recent = [x for x in losses[-a.log_every:] if x] or [x for x in losses if x][-5:] or [current]
