@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURES = 'test/fixtures/models/quantized-table';
 const NANO = 'public/models/sgpt-nano/onnx/model.onnx';
+/** sgpt-nano's token table as float32: 39,256 rows × 384. */
+const TABLE_FP32_BYTES = 39_256 * 384 * 4;
 
 let scratch: string;
 beforeAll(async () => {
@@ -78,5 +80,7 @@ it('a 4-bit table keeps each row to its levels (model/build_tiny.py: 7, from row
 
 it('sgpt-nano keeps its 4-bit table at session start (a folded table would add 60 MB)', async () => {
   const size = (await stat(NANO)).size;
-  expect(await optimisedBytes(NANO)).toBeLessThan(size + 1_000_000);
+  // Live transformer layers fold their own 4-bit weights to float32 (a 384-wide layer: ~7 MB);
+  // half the folded table is far above that and far below what folding the table would add.
+  expect((await optimisedBytes(NANO)) - size).toBeLessThan(TABLE_FP32_BYTES / 2);
 });
