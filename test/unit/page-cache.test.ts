@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSiteIndex, type IndexRun } from '../../src/build/site-build';
 import { cacheFolder, defaultCacheDir } from '../../src/cli/cache-dir';
+import { indexCommand } from '../../src/cli/index-command';
 import * as html from '../../src/extract/html';
 import { EXTRACTOR_VERSION, PageCache, packName, pageKey } from '../../src/extract/page-cache';
 import { extractSite } from '../../src/extract/site';
@@ -217,6 +218,33 @@ describe('the key', () => {
     expect(await cache.get('0'.repeat(64))).toBeNull();
     await cache.commit();
     expect((await readdir(join(work, 'made', 'pages')))).toEqual(['x.pack']);
+  });
+});
+
+describe('sgpt-search index', () => {
+  const index = (args: string[]) => indexCommand(['--model', TINY, '--no-runtime', '--no-model', ...args]);
+
+  it('keeps the pages in the default cache folder, in --cache-dir when given, and nowhere with --no-cache', async () => {
+    const dir = await site('cli');
+    const home = join(work, 'xdg');
+    vi.stubEnv('XDG_CACHE_HOME', home);
+    vi.spyOn(process.stderr, 'write').mockReturnValue(true);
+    try {
+      await index([dir, '--out', join(work, 'cli-out-1')]);
+      expect(await readdir(join(home, 'sgpt-search', 'pages'))).toEqual([packName(dir, join(work, 'cli-out-1'))]);
+      expect(await parsed(() => index([dir, '--out', join(work, 'cli-out-1')]))).toBe(0);
+
+      const given = join(work, 'cli-cache');
+      await index([dir, '--out', join(work, 'cli-out-2'), '--cache-dir', given]);
+      expect(await readdir(join(given, 'pages'))).toEqual([packName(dir, join(work, 'cli-out-2'))]);
+
+      expect(await parsed(() => index([dir, '--out', join(work, 'cli-out-3'), '--no-cache']))).toBe(6);
+      expect(await readdir(join(home, 'sgpt-search', 'pages'))).toHaveLength(1);
+      expect(await indexFiles(join(work, 'cli-out-3'))).toEqual(await indexFiles(join(work, 'cli-out-1')));
+    } finally {
+      vi.unstubAllEnvs();
+      vi.mocked(process.stderr.write).mockRestore();
+    }
   });
 });
 
