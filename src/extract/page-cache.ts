@@ -86,6 +86,19 @@ function indexProblem(index: unknown, end: number): string | null {
   return Array.isArray(value.entries) && value.entries.every(ok) ? null : 'a damaged index';
 }
 
+/** An entry's bytes as a CachedPage; null when they are not one (bytes that pass their check yet are not: a broken writer's). */
+function parseEntry(bytes: Buffer): CachedPage | null {
+  let value: Partial<CachedPage> | null;
+  try {
+    value = JSON.parse(bytes.toString('utf8')) as Partial<CachedPage> | null;
+  } catch {
+    return null;
+  }
+  const page = value?.page;
+  const pageOk = page === null || (typeof page === 'object' && page !== undefined && Array.isArray(page.sections));
+  return value !== null && typeof value === 'object' && pageOk && Array.isArray(value.warnings) ? (value as CachedPage) : null;
+}
+
 /** The previous generation: its entries by key, read where they lie. */
 class PackReader {
   private constructor(
@@ -184,7 +197,6 @@ class PackWriter {
 
 /** A build's view of its pack: get() what the previous generation holds, put() what was extracted, then commit(). */
 export class PageCache {
-  hits = 0;
   /** Entries that failed their check (extracted again). */
   corrupt = 0;
 
@@ -217,19 +229,11 @@ export class PageCache {
   async get(key: string): Promise<CachedPage | null> {
     const bytes = await this.reader?.read(key);
     if (bytes === undefined) return null;
-    let entry: CachedPage | null = null;
-    if (bytes !== 'corrupt') {
-      try {
-        entry = JSON.parse(bytes.toString('utf8')) as CachedPage;
-      } catch {
-        entry = null; // passed its check yet does not parse: written by a broken build
-      }
-    }
+    const entry = bytes === 'corrupt' ? null : parseEntry(bytes);
     if (entry === null) {
       this.corrupt++;
       return null;
     }
-    this.hits++;
     await this.keep(key, bytes as Buffer);
     return entry;
   }

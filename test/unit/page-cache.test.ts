@@ -11,7 +11,7 @@ import { buildSiteIndex, type IndexRun } from '../../src/build/site-build';
 import { cacheFolder, defaultCacheDir } from '../../src/cli/cache-dir';
 import { indexCommand } from '../../src/cli/index-command';
 import * as html from '../../src/extract/html';
-import { EXTRACTOR_VERSION, PageCache, packName, pageKey } from '../../src/extract/page-cache';
+import { EXTRACTOR_VERSION, PageCache, packName, pageKey, type CachedPage } from '../../src/extract/page-cache';
 import { extractSite } from '../../src/extract/site';
 import { indexFiles, sgptThrow } from '../support';
 
@@ -183,6 +183,19 @@ describe('a cache that cannot be used is a miss and one warning, never a failed 
     expect(await parsed(() => buildSiteIndex(run(dir, out, cache, warnings)))).toBe(6);
     expect(warnings.filter((w) => /page cache/.test(w))).toEqual([expect.stringMatching(/cannot be written \(E\w+\): this build's pages are not kept/)]);
     expect(await indexFiles(out)).toEqual(await fresh(dir, 'unwritable'));
+  });
+
+  it('an entry that passes its check but is not a page (a broken writer) is a miss', async () => {
+    const dir = join(work, 'forged');
+    const key = pageKey('/a.html', new Uint8Array(1));
+    const writing = await PageCache.open(dir, 'x.pack', () => undefined);
+    await writing.put(key, { page: { sections: 'no' }, warnings: [] } as unknown as CachedPage);
+    await writing.commit();
+    const warnings: string[] = [];
+    const reading = await PageCache.open(dir, 'x.pack', (m) => warnings.push(m));
+    expect(await reading.get(key)).toBeNull();
+    await reading.commit();
+    expect(warnings).toEqual([expect.stringMatching(/1 damaged entry was extracted again/)]);
   });
 
   it('a build that stops before the last page leaves the pack as it was', async () => {
