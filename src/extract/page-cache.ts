@@ -162,7 +162,7 @@ class PackWriter {
 
   private constructor(
     private readonly file: FileHandle,
-    readonly temporary: string,
+    private readonly temporary: string,
   ) {}
 
   static async create(path: string): Promise<PackWriter> {
@@ -198,7 +198,7 @@ class PackWriter {
 /** A build's view of its pack: get() what the previous generation holds, put() what was extracted, then commit(). */
 export class PageCache {
   /** Entries that failed their check (extracted again). */
-  corrupt = 0;
+  private corrupt = 0;
 
   private constructor(
     private readonly path: string,
