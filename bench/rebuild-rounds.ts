@@ -1,10 +1,17 @@
 /**
- * An unchanged rebuild against the keyword-only pass over the same pages, in interleaved rounds
- * (keyword pass, then rebuild, each round), so load on a shared machine hits both alike. Wall and
- * CPU time (user + system of this process) of each; the ratio is the row the bench reports.
+ * Rebuilds against the keyword-only pass over the same pages, in interleaved rounds (keyword pass,
+ * then each rebuild, each round), so load on a shared machine hits all alike. Wall and CPU time
+ * (user + system of this process) of each; the ratios are the rows the bench reports.
+ *
+ * Each round: the keyword-only pass; an unchanged rebuild with the page extraction cache, as the
+ * CLI's rebuild runs by default (`pageCache`, filled by the first build); the same without any
+ * cache (`--no-cache`: every page parsed again); and, when `touch` is given, a rebuild with the
+ * page cache after `touch` changed some pages' bytes.
  */
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { buildSiteIndex } from '../src/build/site-build';
-import { extractSite } from '../src/extract/site';
+import { excluder, extractSite, listHtmlFiles } from '../src/extract/site';
 import { indexFile, writeKeyword, writeSections, type AddFile } from '../src/index/writer';
 import { keywordText } from '../src/search/texts';
 
@@ -32,22 +39,58 @@ export function keywordPass(site: string, out: string, exclude: string[] = []): 
   });
 }
 
+/**
+ * Changes the bytes of every `every`-th page of `site` that `exclude` keeps (from the `round`-th on), not its
+ * text: an HTML comment appended, as a site generator's rebuild that stamps its pages does. Returns
+ * how many pages of how many.
+ */
+export async function touchPages(site: string, exclude: string[], every: number, round: number): Promise<{ touched: number; pages: number }> {
+  const excluded = excluder(exclude);
+  const files = (await listHtmlFiles(site)).filter((file) => !excluded(file));
+  const picked = files.filter((_, i) => i % every === round % every);
+  for (const file of picked) await appendFile(join(site, file), `\n<!-- touched in round ${round} -->\n`);
+  return { touched: picked.length, pages: files.length };
+}
+
 export interface Round {
   keyword: Timed;
+  /** Unchanged rebuild with the page cache. */
   rebuild: Timed;
+  /** Unchanged rebuild without any cache. */
+  uncached: Timed;
+  /** Rebuild with the page cache after `touch` (when given). */
+  touched?: Timed & { pages: number };
   reused: number;
   sections: number;
 }
 
-/** `rounds` interleaved keyword passes and unchanged rebuilds of the index in `out` (built before). */
-export async function rebuildRounds(site: string, out: string, options: { exclude?: string[]; model?: string; rounds: number; log?: (message: string) => void }): Promise<Round[]> {
+export interface RoundOptions {
+  exclude?: string[];
+  model?: string;
+  rounds: number;
+  /** The cache folder of the first build (its pages/ holds the page cache). */
+  pageCache: string;
+  /** Changes some pages' bytes before the round's last rebuild; returns how many. */
+  touch?: (round: number) => Promise<number>;
+  log?: (message: string) => void;
+}
+
+/** `rounds` interleaved keyword passes and rebuilds of the index in `out` (built before, with `pageCache`). */
+export async function rebuildRounds(site: string, out: string, options: RoundOptions): Promise<Round[]> {
   const rounds: Round[] = [];
+  const base = { site, out, model: options.model, exclude: options.exclude };
   for (let i = 0; i < options.rounds; i++) {
-    options.log?.(`  round ${i + 1} of ${options.rounds}: keyword-only pass, then an unchanged rebuild`);
+    options.log?.(`  round ${i + 1} of ${options.rounds}: keyword-only pass, unchanged rebuilds with and without the page cache${options.touch ? ', a rebuild after touching pages' : ''}`);
     const keyword = await keywordPass(site, out, options.exclude);
     let summary: Awaited<ReturnType<typeof buildSiteIndex>> | undefined;
-    const rebuild = await timed(async () => (summary = await buildSiteIndex({ site, out, model: options.model, exclude: options.exclude })));
-    rounds.push({ keyword, rebuild, reused: summary!.built.reused, sections: summary!.built.sections });
+    const rebuild = await timed(async () => (summary = await buildSiteIndex({ ...base, pageCache: options.pageCache })));
+    const uncached = await timed(() => buildSiteIndex(base));
+    let touched: Round['touched'];
+    if (options.touch) {
+      const pages = await options.touch(i);
+      touched = { ...(await timed(() => buildSiteIndex({ ...base, pageCache: options.pageCache }))), pages };
+    }
+    rounds.push({ keyword, rebuild, uncached, ...(touched === undefined ? {} : { touched }), reused: summary!.built.reused, sections: summary!.built.sections });
   }
   return rounds;
 }

@@ -38,7 +38,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultModelSource } from '../src/build/default-model';
-import { defaultCacheDir } from '../src/eval/embedding-cache';
+import { defaultCacheDir } from '../src/cli/cache-dir';
 import { productLists } from '../src/eval/methods';
 import { ndcgAt } from '../src/eval/metrics';
 import { openEval } from '../src/eval/runner';

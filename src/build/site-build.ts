@@ -9,6 +9,7 @@ import type { Mode } from '../embed/sgpt-settings';
 import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
 import { extractPages } from '../extract/site';
+import { PageCache, packName } from '../extract/page-cache';
 import type { ModelRef } from '../index/format';
 import type { DiskPages } from '../index/disk-pages';
 import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
@@ -56,6 +57,8 @@ export interface IndexRun {
   from?: MergedShards;
   /** The embedding cache's folder, kept between builds (e.g. by CI): vectors by (model hash, text hash). */
   cacheDir?: string;
+  /** The cache folder whose `pages/` keeps the site's extracted pages between builds (src/extract/page-cache): an unchanged page is not parsed again. Absent: every page is parsed. */
+  pageCache?: string;
   /** The site root relative to where the index is served (manifest root); default: from `site` and `out`. */
   root?: string;
   /** Also write the browser runtime into `out` (default false; the CLI and the Vite plugin turn it on). */
@@ -120,9 +123,16 @@ async function* eachPage(run: IndexRun, out: string): AsyncGenerator<Page> {
   const rules = run.filterFromPath ?? [];
   const siteUrls = new Set<string>();
   if (run.site !== undefined) {
-    for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: run.onWarning })) {
-      siteUrls.add(page.url);
-      yield withPathFilters(page, rules);
+    const warn = run.onWarning ?? (() => undefined);
+    const cache = run.pageCache === undefined ? undefined : await PageCache.open(join(run.pageCache, 'pages'), packName(run.site, out), warn);
+    try {
+      for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, ...(cache === undefined ? {} : { cache }) })) {
+        siteUrls.add(page.url);
+        yield withPathFilters(page, rules);
+      }
+      await cache?.commit();
+    } finally {
+      await cache?.abandon(); // a build stopped before the last page leaves the pack as it was
     }
   }
   checkRecords(siteUrls, records, run.records ?? '');

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Dtype } from '../embed/types';
 import { SgptError } from '../errors';
-import { defaultCacheDir } from '../eval/embedding-cache';
+import { cacheFolder } from './cache-dir';
 import { METHODS } from '../eval/registry';
 import { DEFAULT_EVAL_SETTINGS, DEFAULT_METHODS, formatReport, runEval } from '../eval/runner';
 import { defaultModelSource, defaultRerankModel, modelSource } from '../build/default-model';
@@ -118,7 +118,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       ...(rrfK !== undefined ? { rrfK } : {}),
       ...(rerankK !== undefined ? { rerankK } : {}),
     },
-    cacheDir: values['no-cache'] ? null : defaultCacheDir(),
+    cacheDir: cacheFolder(values),
     log: (message) => process.stderr.write(`${message}\n`),
   });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);

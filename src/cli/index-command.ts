@@ -9,6 +9,7 @@ import { SgptError } from '../errors';
 import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
 import { parseShardSpec } from '../index/shard-file';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, FUSION_METHODS, resolveFusion, type FusionMethod } from '../search/fusion';
+import { cacheFolder } from './cache-dir';
 import { integerFlag, numberFlag, modeFlag } from './flags';
 import { parsePathRule } from '../extract/filters';
 
@@ -36,8 +37,13 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
   --batch <N>          sequences per model call (default: the engine's)
   --shard <i/N>        embed only shard i of N (0-based) and write <out>/shard-<i>-of-<N>.sgpt-shard
                        instead of an index; \`sgpt-search merge\` joins the N files (a CI matrix)
-  --cache-dir <dir>    embedding cache kept between builds (e.g. by CI): a section whose text and model
-                       are unchanged is not embedded again; corrupt entries are detected and recomputed
+  --cache-dir <dir>    the caches kept between builds (e.g. by CI): the extracted pages (a page whose
+                       file, URL and extractor are unchanged is not parsed again) and the embedding
+                       cache (a section whose text and model are unchanged is not embedded again);
+                       damaged entries are detected and made again. Without it the pages are kept in
+                       $XDG_CACHE_HOME/sgpt-search, else node_modules/.cache/sgpt-search, and
+                       nothing is embedded from a cache
+  --no-cache           keep and read no cache at all
   --no-runtime         do not write the browser runtime (sgpt-search.js, chunks/, ort/) into --out
   --no-model           do not copy the model into --out/model/ (set the element's model attribute instead)
   --no-webgpu          leave out onnxruntime-web's asyncify build (27 MB), which only WebGPU uses:
@@ -77,6 +83,8 @@ export const INDEX_OPTIONS = {
   'no-model': { type: 'boolean' },
   'no-webgpu': { type: 'boolean' },
   offline: { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'no-cache': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -91,6 +99,7 @@ export function runFromFlags(values: IndexFlags, site: string | undefined, comma
     throw new SgptError('INPUT_INVALID', `--fusion must be ${FUSION_METHODS.join(', ')}, got ${JSON.stringify(fusion)}`);
   }
   resolveFusion(fusion as FusionMethod | undefined, weight); // refuses --fusion adaptive with --weight before any work
+  const cache = cacheFolder(values);
   return {
     site,
     records: values.records,
@@ -106,6 +115,7 @@ export function runFromFlags(values: IndexFlags, site: string | undefined, comma
     shipModel: !values['no-model'],
     webgpu: !values['no-webgpu'],
     offline: values.offline ?? false,
+    ...(cache === null ? {} : { pageCache: cache }),
     onProgress: progressBar(process.stderr),
     onWarning: (message) => process.stderr.write(`sgpt-search ${command}: warning: ${message}\n`),
   };
@@ -119,7 +129,6 @@ export async function indexCommand(argv: string[]): Promise<number> {
       ...INDEX_OPTIONS,
       mode: { type: 'string' },
       batch: { type: 'string' },
-      'cache-dir': { type: 'string' },
       shard: { type: 'string' },
     },
   });

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Embeddings } from '../embed/types';
 
 const MAGIC = 'SGPTEMB1';
@@ -20,11 +20,6 @@ export interface CacheKeyParts {
   /** Anything else the vectors depend on (SGPT settings, dtype, chunk overlap). */
   settings: unknown;
   texts: readonly string[];
-}
-
-/** $XDG_CACHE_HOME/sgpt-search, else node_modules/.cache/sgpt-search under the working directory. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'sgpt-search') : resolve(cwd, 'node_modules', '.cache', 'sgpt-search');
 }
 
 export function cacheKey(parts: CacheKeyParts): string {

@@ -6,6 +6,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { extractPage, type Page } from './html';
+import { pageKey, type CachedPage, type PageCache } from './page-cache';
 
 export interface SiteOptions {
   /** Site-relative path patterns to skip; '*' matches within a path segment, '**' across them. */
@@ -14,6 +15,8 @@ export interface SiteOptions {
   skipDirs?: readonly string[];
   /** Pages skipped or read with a fallback, said in words (the build goes on). */
   onWarning?: (message: string) => void;
+  /** Pages extracted before from the same inputs come from here, and fresh ones are kept in it (./page-cache). */
+  cache?: PageCache;
 }
 
 /** Pages larger than this are skipped (with a warning): no built page of documentation comes near it. */
@@ -109,6 +112,25 @@ export function decodePage(bytes: Uint8Array, warn: (message: string) => void): 
   }
 }
 
+/** A page's file -> its extraction, with the warnings it says kept (a cache replays them). */
+function extractBytes(bytes: Uint8Array, url: string): CachedPage {
+  const warnings: string[] = [];
+  const warn = (message: string) => void warnings.push(message);
+  const html = decodePage(bytes, warn);
+  return { page: html === null ? null : extractPage(html, url, warn), warnings };
+}
+
+/** extractBytes, from `cache` when it holds the page's inputs (kept there otherwise). */
+async function extractCached(bytes: Uint8Array, url: string, cache: PageCache | undefined): Promise<CachedPage> {
+  if (cache === undefined) return extractBytes(bytes, url);
+  const key = pageKey(url, bytes);
+  const cached = await cache.get(key);
+  if (cached !== null) return cached;
+  const extracted = extractBytes(bytes, url);
+  await cache.put(key, extracted);
+  return extracted;
+}
+
 /** Read every HTML page of a built site, in path order, and split each into sections. */
 export async function extractSite(root: string, options: SiteOptions = {}): Promise<Page[]> {
   const pages: Page[] = [];
@@ -135,9 +157,8 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
       warn(`skipped, ${size} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
       continue;
     }
-    const html = decodePage(new Uint8Array(await readFile(path)), warn);
-    if (html === null) continue;
-    const page = extractPage(html, urlOf(file), warn);
-    if (page.sections.length > 0) yield page;
+    const { page, warnings } = await extractCached(new Uint8Array(await readFile(path)), urlOf(file), options.cache);
+    for (const message of warnings) warn(message);
+    if (page !== null && page.sections.length > 0) yield page;
   }
 }

@@ -7,7 +7,8 @@
  *
  * `vite build`: after the bundle is written (closeBundle), the built HTML in outDir is indexed
  * into outDir/<out>/ (incrementally, against a copy kept in Vite's cacheDir, since outDir is
- * emptied by each build), with the prebuilt browser runtime and the model next to it, as
+ * emptied by each build; the extracted pages kept there too, so an unchanged page is not parsed
+ * again), with the prebuilt browser runtime and the model next to it, as
  * `sgpt-search index` writes them (`runtime: false` / `model: false` leave them out; a site that
  * imports 'sgpt-search/element' bundles its own copy of the element and needs no runtime). `vite` (dev): the pages are read as the dev server serves them
  * (transformIndexHtml), indexed in memory, served under /<out>/, and re-indexed (debounced) when
@@ -70,6 +71,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           fusion: options.fusion,
           exclude: options.exclude,
           root: siteRootFrom(join(outDir, out), outDir),
+          pageCache: join(config.cacheDir, 'sgpt-search'), // unchanged pages are not parsed again by the next `vite build`
           runtime: options.runtime ?? true,
           webgpu: options.webgpu ?? true,
           shipModel: options.copyModel ?? true,

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheKey, defaultCacheDir, readCached, writeCached } from '../../src/eval/embedding-cache';
+import { cacheKey, readCached, writeCached } from '../../src/eval/embedding-cache';
 
 const dir = mkdtempSync(join(tmpdir(), 'emb-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,10 +41,5 @@ describe('embedding cache', () => {
     expect(await readCached(dir, 'k2', 2)).toBeNull();
     writeFileSync(path, 'something else');
     expect(await readCached(dir, 'k2', 2)).toBeNull();
-  });
-
-  it('lives under $XDG_CACHE_HOME, else node_modules/.cache', () => {
-    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, '/repo')).toBe(join('/x', 'sgpt-search'));
-    expect(defaultCacheDir({}, '/repo')).toBe(join('/repo', 'node_modules', '.cache', 'sgpt-search'));
   });
 });

@@ -1,0 +1,273 @@
+// The page extraction cache (src/extract/page-cache): a rebuild that takes unchanged pages from the
+// cache writes the index a fresh build without it writes, byte for byte; a damaged, foreign or
+// unwritable cache is a warning and a miss, never a failed or wrong build; and the extractor's
+// output for the fixture sites is tied to EXTRACTOR_VERSION, so a change to it cannot reuse old pages.
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildSiteIndex, type IndexRun } from '../../src/build/site-build';
+import { cacheFolder, defaultCacheDir } from '../../src/cli/cache-dir';
+import { indexCommand } from '../../src/cli/index-command';
+import * as html from '../../src/extract/html';
+import { EXTRACTOR_VERSION, PageCache, packName, pageKey, type CachedPage } from '../../src/extract/page-cache';
+import { extractSite } from '../../src/extract/site';
+import { indexFiles, sgptThrow } from '../support';
+
+vi.mock('../../src/extract/html', async (original) => {
+  const actual = await original<typeof import('../../src/extract/html')>();
+  return { ...actual, extractPage: vi.fn(actual.extractPage) };
+});
+
+const TINY = join(process.cwd(), 'test/fixtures/models/tiny-gpt2');
+/**
+ * The fixture's pages for each extractor version: when the extractor's output changes, bump
+ * EXTRACTOR_VERSION and add its line (never edit a line: an old version's pages must not be reused).
+ */
+const EXTRACTED: Record<number, string> = {
+  1: '43c6c7a1aa5180c7c7432160332de8abf4fdbb6df75cc5b35fce341f3915fb14',
+};
+
+let work: string;
+let vectors: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sgpt-page-cache-'));
+  vectors = join(work, 'vectors');
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+afterEach(() => vi.mocked(html.extractPage).mockClear());
+
+/** A copy of the fixture site with a latin-1 page (a warning to replay) and a page of no sections. */
+async function site(name: string): Promise<string> {
+  const dir = join(work, name);
+  await cp('test/fixtures/site', dir, { recursive: true });
+  await writeFile(join(dir, 'latin1.html'), Buffer.from('<h1>Café crème</h1><p>espresso with milk foam</p>', 'latin1'));
+  await writeFile(join(dir, 'empty.html'), '<html><body></body></html>');
+  return dir;
+}
+
+/** The run of a build; the vectors from one embedding cache, so every build embeds each text once. */
+function run(siteDir: string, out: string, pageCache: string | undefined, warnings: string[] = []): IndexRun {
+  return { site: siteDir, out, model: TINY, shards: 2, cacheDir: vectors, ...(pageCache === undefined ? {} : { pageCache }), onWarning: (m) => warnings.push(m) };
+}
+
+/** Pages parsed (not from the cache) by `fn`. */
+async function parsed(fn: () => Promise<unknown>): Promise<number> {
+  vi.mocked(html.extractPage).mockClear();
+  await fn();
+  return vi.mocked(html.extractPage).mock.calls.length;
+}
+
+/** A fresh build of `siteDir` without a page cache: the bytes every cached build must equal. */
+async function fresh(siteDir: string, name: string): Promise<Record<string, string>> {
+  const out = join(work, `fresh-${name}`);
+  await rm(out, { recursive: true, force: true });
+  await buildSiteIndex(run(siteDir, out, undefined));
+  return indexFiles(out);
+}
+
+function packPath(cacheRoot: string, siteDir: string, out: string): string {
+  return join(cacheRoot, 'pages', packName(siteDir, out));
+}
+
+describe('a rebuild with the page cache', () => {
+  it('writes the bytes of a fresh build without it: cold, warm, one page changed, one removed and one added', async () => {
+    const dir = await site('site-a');
+    const out = `${dir}-out`;
+    const cache = join(work, 'cache-a');
+    const warnings: string[] = [];
+
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache, warnings)))).toBe(6); // cold: every page parsed (empty.html too: it has no sections)
+    expect(await indexFiles(out)).toEqual(await fresh(dir, 'a1'));
+
+    const before = warnings.length;
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache, warnings)))).toBe(0); // warm: none
+    expect(await indexFiles(out)).toEqual(await fresh(dir, 'a1'));
+    // The warning a page's extraction said is said again when it comes from the cache.
+    expect(warnings.slice(before).filter((w) => /latin1\.html: not valid UTF-8/.test(w))).toHaveLength(1);
+
+    const faq = join(dir, 'faq.html');
+    await writeFile(faq, (await readFile(faq, 'utf8')).replace('Green tea steeps for two minutes', 'Green tea steeps for three minutes'));
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache)))).toBe(1);
+    expect(await indexFiles(out)).toEqual(await fresh(dir, 'a2'));
+
+    await rm(join(dir, 'guide', 'install.html'));
+    await writeFile(join(dir, 'guide', 'added.html'), '<h1>Added page</h1><p>brand new words about kettles</p>');
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache)))).toBe(1);
+    expect(await indexFiles(out)).toEqual(await fresh(dir, 'a3'));
+
+    // The same bytes under another URL are another page (the URL is in the key).
+    await cp(join(dir, 'guide', 'added.html'), join(dir, 'guide', 'added-too.html'));
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache)))).toBe(1);
+    expect(await indexFiles(out)).toEqual(await fresh(dir, 'a4'));
+  });
+
+  it('keeps only the pages the last build used, in one pack per build target; stale packs and temporary files are pruned', async () => {
+    const dir = await site('site-b');
+    const out = `${dir}-out`;
+    const cache = join(work, 'cache-b');
+    const stale = join(cache, 'pages', 'other.pack');
+    const leftover = join(cache, 'pages', 'x.pack.1.tmp');
+    const recent = join(cache, 'pages', 'recent.pack');
+    await mkdir(join(cache, 'pages'), { recursive: true });
+    for (const path of [stale, leftover, recent]) await writeFile(path, 'x');
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    await utimes(stale, old, old);
+    await utimes(leftover, old, old);
+
+    await buildSiteIndex(run(dir, out, cache));
+    const pack = packPath(cache, dir, out);
+    expect((await readdir(join(cache, 'pages'))).sort()).toEqual([pack.split('/').pop()!, 'recent.pack'].sort());
+    const full = (await stat(pack)).size;
+    await rm(join(dir, 'guide'), { recursive: true });
+    await buildSiteIndex(run(dir, out, cache));
+    expect((await stat(pack)).size).toBeLessThan(full); // the removed pages' entries are gone
+    // Another output folder of the same site is another build target, with its own pack.
+    await buildSiteIndex(run(dir, join(work, 'out-b2'), cache));
+    expect((await readdir(join(cache, 'pages'))).filter((n) => n.endsWith('.pack'))).toHaveLength(3);
+  });
+});
+
+describe('a cache that cannot be used is a miss and one warning, never a failed or wrong build', () => {
+  /** A site built once into `out` with its pack, and the bytes a fresh build writes. */
+  async function built(name: string): Promise<{ dir: string; out: string; cache: string; pack: string; expected: Record<string, string> }> {
+    const dir = await site(name);
+    const out = `${dir}-out`;
+    const cache = join(work, `cache-${name}`);
+    await buildSiteIndex(run(dir, out, cache));
+    return { dir, out, cache, pack: packPath(cache, dir, out), expected: await fresh(dir, name) };
+  }
+
+  it('a damaged entry is extracted again (one line), the others come from the cache', async () => {
+    const { dir, out, cache, pack, expected } = await built('corrupt');
+    const bytes = await readFile(pack);
+    const at = bytes.indexOf('Green tea');
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = 'Q'.charCodeAt(0); // still valid JSON, another text: only the entry's check sees it
+    await writeFile(pack, bytes);
+    const warnings: string[] = [];
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache, warnings)))).toBe(1);
+    expect(warnings.filter((w) => /page cache/.test(w))).toEqual([expect.stringMatching(/1 damaged entry was extracted again and replaced/)]);
+    expect(await indexFiles(out)).toEqual(expected);
+    // Replaced: the next build finds every page whole.
+    const next: string[] = [];
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache, next)))).toBe(0);
+    expect(next.filter((w) => /page cache/.test(w))).toEqual([]);
+  });
+
+  it.each([
+    ['truncated', (b: Buffer) => b.subarray(0, b.length - 100), /truncated/],
+    ['garbage', () => Buffer.from('not a pack at all, but long enough to have a trailer'), /not a page pack/],
+    ['empty', () => Buffer.alloc(0), /truncated/],
+    ['another extractor version', (b: Buffer) => Buffer.from(b.toString('latin1').replace(`"extractor":${EXTRACTOR_VERSION}`, `"extractor":${EXTRACTOR_VERSION + 1}`), 'latin1'), new RegExp(`written by extractor version ${EXTRACTOR_VERSION + 1}, this is ${EXTRACTOR_VERSION}`)],
+  ])('a pack %s: every page is parsed again, one warning, the pack replaced', async (name, damage, reason) => {
+    const { dir, out, cache, pack, expected } = await built(`pack-${name.replace(/ /g, '-')}`);
+    await writeFile(pack, damage(await readFile(pack)));
+    const warnings: string[] = [];
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache, warnings)))).toBe(6);
+    const lines = warnings.filter((w) => /page cache/.test(w));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(reason);
+    expect(await indexFiles(out)).toEqual(expected);
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache)))).toBe(0);
+  });
+
+  it('a cache folder that cannot be written: the build goes on without it, with a note', async () => {
+    const dir = await site('unwritable');
+    const out = `${dir}-out`;
+    const cache = join(work, 'cache-unwritable');
+    await mkdir(cache, { recursive: true });
+    await writeFile(join(cache, 'pages'), 'a file where the folder would be'); // (tests run as root: permissions would not stop a write)
+    const warnings: string[] = [];
+    expect(await parsed(() => buildSiteIndex(run(dir, out, cache, warnings)))).toBe(6);
+    expect(warnings.filter((w) => /page cache/.test(w))).toEqual([expect.stringMatching(/cannot be written \(E\w+\): this build's pages are not kept/)]);
+    expect(await indexFiles(out)).toEqual(await fresh(dir, 'unwritable'));
+  });
+
+  it('an entry that passes its check but is not a page (a broken writer) is a miss', async () => {
+    const dir = join(work, 'forged');
+    const key = pageKey('/a.html', new Uint8Array(1));
+    const writing = await PageCache.open(dir, 'x.pack', () => undefined);
+    await writing.put(key, { page: { sections: 'no' }, warnings: [] } as unknown as CachedPage);
+    await writing.commit();
+    const warnings: string[] = [];
+    const reading = await PageCache.open(dir, 'x.pack', (m) => warnings.push(m));
+    expect(await reading.get(key)).toBeNull();
+    await reading.commit();
+    expect(warnings).toEqual([expect.stringMatching(/1 damaged entry was extracted again/)]);
+  });
+
+  it('a build that stops before the last page leaves the pack as it was', async () => {
+    const { dir, out, cache, pack } = await built('stopped');
+    const before = await readFile(pack);
+    const stopped = await PageCache.open(join(cache, 'pages'), packName(dir, out), () => undefined);
+    await stopped.put(pageKey('/new.html', new Uint8Array(1)), { page: null, warnings: [] });
+    await stopped.abandon();
+    expect(await readFile(pack)).toEqual(before);
+    expect((await readdir(join(cache, 'pages'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('the key', () => {
+  it('changes with the bytes and the URL', () => {
+    const bytes = new TextEncoder().encode('<h1>A</h1>');
+    expect(pageKey('/a.html', bytes)).toMatch(/^[0-9a-f]{64}$/);
+    expect(pageKey('/a.html', bytes)).toBe(pageKey('/a.html', new TextEncoder().encode('<h1>A</h1>')));
+    expect(pageKey('/b.html', bytes)).not.toBe(pageKey('/a.html', bytes));
+    expect(pageKey('/a.html', new TextEncoder().encode('<h1>B</h1>'))).not.toBe(pageKey('/a.html', bytes));
+  });
+
+  it("is tied to the extractor's output: the fixture sites' pages for this EXTRACTOR_VERSION", async () => {
+    const pages = [...(await extractSite('test/fixtures/site')), ...(await extractSite('test/fixtures/site-i18n'))];
+    const hash = createHash('sha256').update(JSON.stringify(pages)).digest('hex');
+    // A failure here: the extractor's output changed. Bump EXTRACTOR_VERSION (src/extract/page-cache.ts) and add its line to EXTRACTED.
+    expect(`${EXTRACTOR_VERSION}: ${hash}`).toBe(`${EXTRACTOR_VERSION}: ${EXTRACTED[EXTRACTOR_VERSION]}`);
+    expect(new Set(Object.values(EXTRACTED)).size).toBe(Object.keys(EXTRACTED).length);
+  });
+
+  it('PageCache.open never throws: a missing folder is made', async () => {
+    const cache = await PageCache.open(join(work, 'made', 'pages'), 'x.pack', () => undefined);
+    expect(await cache.get('0'.repeat(64))).toBeNull();
+    await cache.commit();
+    expect((await readdir(join(work, 'made', 'pages')))).toEqual(['x.pack']);
+  });
+});
+
+describe('sgpt-search index', () => {
+  const index = (args: string[]) => indexCommand(['--model', TINY, '--no-runtime', '--no-model', ...args]);
+
+  it('keeps the pages in the default cache folder, in --cache-dir when given, and nowhere with --no-cache', async () => {
+    const dir = await site('cli');
+    const home = join(work, 'xdg');
+    vi.stubEnv('XDG_CACHE_HOME', home);
+    vi.spyOn(process.stderr, 'write').mockReturnValue(true);
+    try {
+      await index([dir, '--out', join(work, 'cli-out-1')]);
+      expect(await readdir(join(home, 'sgpt-search', 'pages'))).toEqual([packName(dir, join(work, 'cli-out-1'))]);
+      expect(await parsed(() => index([dir, '--out', join(work, 'cli-out-1')]))).toBe(0);
+
+      const given = join(work, 'cli-cache');
+      await index([dir, '--out', join(work, 'cli-out-2'), '--cache-dir', given]);
+      expect(await readdir(join(given, 'pages'))).toEqual([packName(dir, join(work, 'cli-out-2'))]);
+
+      expect(await parsed(() => index([dir, '--out', join(work, 'cli-out-3'), '--no-cache']))).toBe(6);
+      expect(await readdir(join(home, 'sgpt-search', 'pages'))).toHaveLength(1);
+      expect(await indexFiles(join(work, 'cli-out-3'))).toEqual(await indexFiles(join(work, 'cli-out-1')));
+    } finally {
+      vi.unstubAllEnvs();
+      vi.mocked(process.stderr.write).mockRestore();
+    }
+  });
+});
+
+describe('the cache folder (src/cli/cache-dir)', () => {
+  it('is --cache-dir, else $XDG_CACHE_HOME/sgpt-search, else node_modules/.cache/sgpt-search; none with --no-cache', () => {
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, '/repo')).toBe(join('/x', 'sgpt-search'));
+    expect(defaultCacheDir({}, '/repo')).toBe(join('/repo', 'node_modules', '.cache', 'sgpt-search'));
+    expect(cacheFolder({ 'cache-dir': '/c' }, {}, '/repo')).toBe('/c');
+    expect(cacheFolder({}, {}, '/repo')).toBe(join('/repo', 'node_modules', '.cache', 'sgpt-search'));
+    expect(cacheFolder({ 'no-cache': true }, {}, '/repo')).toBeNull();
+    expect(sgptThrow(() => cacheFolder({ 'no-cache': true, 'cache-dir': '/c' })).message).toMatch(/--cache-dir and --no-cache/);
+  });
+});
