@@ -91,6 +91,8 @@ export interface IndexSummary {
   modelBytes: number;
   /** Bytes of the scripts a page opened from disk reads (0 without `offline`). */
   offlineBytes: number;
+  /** Site pages taken from the page cache instead of being parsed (0 without `pageCache`). */
+  pagesFromCache: number;
   seconds: number;
 }
 
@@ -117,8 +119,14 @@ export async function checkInputs(run: IndexRun, out: string): Promise<void> {
   }
 }
 
+/** What reading a build's pages found besides the pages (for the summary). */
+export interface PagesRead {
+  /** Site pages taken from the page cache instead of being parsed. */
+  fromCache: number;
+}
+
 /** The pages a build indexes, a page at a time: the site's extracted pages, then the records, with their path filters. A single build and each shard read the same. */
-async function* eachPage(run: IndexRun, out: string): AsyncGenerator<Page> {
+async function* eachPage(run: IndexRun, out: string, read?: PagesRead): AsyncGenerator<Page> {
   const records = run.records === undefined ? [] : await readRecords(run.records);
   const rules = run.filterFromPath ?? [];
   const siteUrls = new Set<string>();
@@ -131,6 +139,7 @@ async function* eachPage(run: IndexRun, out: string): AsyncGenerator<Page> {
         yield withPathFilters(page, rules);
       }
       await cache?.commit();
+      if (read !== undefined && cache !== undefined) read.fromCache += cache.reused;
     } finally {
       await cache?.abandon(); // a build stopped before the last page leaves the pack as it was
     }
@@ -143,8 +152,8 @@ async function* eachPage(run: IndexRun, out: string): AsyncGenerator<Page> {
  * The pages a build indexes (eachPage), spilled to the file `open` makes once the first page is
  * read: an unreadable site or records file fails with nothing written. The caller closes it.
  */
-export async function spillPages(run: IndexRun, out: string, open: () => Promise<DiskPages>): Promise<DiskPages> {
-  const extracted = eachPage(run, out);
+export async function spillPages(run: IndexRun, out: string, open: () => Promise<DiskPages>, read?: PagesRead): Promise<DiskPages> {
+  const extracted = eachPage(run, out, read);
   const first = await extracted.next();
   const pages = await open();
   try {
@@ -183,16 +192,17 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   if (run.shipModel) checkShippableModel(source);
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
   let target: OutputDir | undefined;
-  const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile());
+  const read: PagesRead = { fromCache: 0 };
+  const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile(), read);
   try {
-    return await buildPages(run, source, target!, pages, started);
+    return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache };
   } finally {
     await pages.close();
   }
 }
 
 /** buildSiteIndex once the pages are read. */
-async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<IndexSummary> {
+async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache'>> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   const own = run.kmeansScorer === undefined ? gemmScorer((line) => run.onWarning?.(line)) : null;
   try {
@@ -252,5 +262,6 @@ export function summaryLine(summary: IndexSummary): string {
     ...(summary.modelBytes > 0 ? [`model ${formatBytes(summary.modelBytes)}`] : []),
     ...(summary.offlineBytes > 0 ? [`offline scripts ${formatBytes(summary.offlineBytes)}`] : []),
   ];
-  return `indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
+  const fromCache = summary.pagesFromCache > 0 ? ` (${summary.pagesFromCache} from the page cache)` : '';
+  return `indexed ${s.pages} pages${fromCache}, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
 }

@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildSiteIndex, type IndexRun } from '../../src/build/site-build';
+import { buildSiteIndex, summaryLine, type IndexRun } from '../../src/build/site-build';
 import { cacheFolder, defaultCacheDir } from '../../src/cli/cache-dir';
 import { indexCommand } from '../../src/cli/index-command';
 import * as html from '../../src/extract/html';
@@ -101,6 +101,21 @@ describe('a rebuild with the page cache', () => {
     await cp(join(dir, 'guide', 'added.html'), join(dir, 'guide', 'added-too.html'));
     expect(await parsed(() => buildSiteIndex(run(dir, out, cache)))).toBe(1);
     expect(await indexFiles(out)).toEqual(await fresh(dir, 'a4'));
+  });
+
+  it('the summary says how many of the indexed pages came from the cache', async () => {
+    const dir = await site('site-summary');
+    const out = `${dir}-out`;
+    const cache = join(work, 'cache-summary');
+    const cold = await buildSiteIndex(run(dir, out, cache));
+    expect(cold.pagesFromCache).toBe(0);
+    expect(summaryLine(cold)).toMatch(/^indexed 5 pages, /);
+    await writeFile(join(dir, 'faq.html'), (await readFile(join(dir, 'faq.html'), 'utf8')).replace('Green tea', 'Black tea'));
+    const warm = await buildSiteIndex(run(dir, out, cache));
+    // 6 files, empty.html without sections: 5 pages indexed, the changed one parsed again.
+    expect(warm.pagesFromCache).toBe(4);
+    expect(summaryLine(warm)).toMatch(/^indexed 5 pages \(4 from the page cache\), /);
+    expect((await buildSiteIndex(run(dir, `${out}-2`, undefined))).pagesFromCache).toBe(0);
   });
 
   it('keeps only the pages the last build used, in one pack per build target; stale packs and temporary files are pruned', async () => {
