@@ -111,14 +111,17 @@ describe('slice worker', () => {
     expect(Buffer.from(again.vectors.buffer).equals(Buffer.from(reference.vectors.buffer))).toBe(true);
   });
 
-  it("calls too small to repay a worker's start-up stay in-thread; the Node defaults use the worker from 3 cores on", async () => {
+  it("calls too small to repay a worker's start-up stay in-thread; the Node defaults use the worker from 3 cores on, and on 2 when the machine is otherwise idle", async () => {
     const helper = sliceWorker((await AutoTokenizer.from_pretrained(SHIPPED)) as unknown as TokenizerLike);
     const job: SliceJob = { role: 'document', settings: plain.settings, batchSize: 16, batchTokens: 1024 };
     const encode = (text: string) => plain.tokenize(text);
     expect(helper.slices(['a short text', 'another'], 1, job, encode)).toBeNull();
     expect(helper.slices(['x'.repeat(WORKER_MIN_CHARS - 1)], 0, job, encode)).toBeNull();
-    expect(documentSessions(1, 4)).toEqual({ threads: 1, sessions: 1, sliceHelper: sliceWorker });
-    expect(documentSessions(1, 2)).toEqual({ threads: 1, sessions: 1 });
-    expect(documentSessions(2, 2)).toEqual({ threads: 2, sessions: 1 });
+    expect(documentSessions(1, 4, 9)).toEqual({ threads: 1, sessions: 1, sliceHelper: sliceWorker });
+    expect(documentSessions(1, 2, 4)).toEqual({ threads: 1, sessions: 1 }); // both cores busy
+    expect(documentSessions(1, 2, 1.6)).toEqual({ threads: 1, sessions: 1 });
+    expect(documentSessions(1, 2, 1)).toEqual({ threads: 1, sessions: 1, sliceHelper: sliceWorker }); // the second core free
+    expect(documentSessions(1, 1, 0)).toEqual({ threads: 1, sessions: 1 });
+    expect(documentSessions(2, 2, 4)).toEqual({ threads: 2, sessions: 1 });
   });
 });
