@@ -22,7 +22,7 @@ export interface SearchOptions {
   limit?: number;
   /** Vector shards to read (default: the index's). */
   probe?: number;
-  /** The language searched (a `lang` value; default: the index's first language, every page). */
+  /** The language searched (a `lang` value; default: every page, the query read in the language most sections are in). */
   lang?: string;
   /** Only sections with one of these values for every key (src/extract/filters). */
   filters?: Filters;

@@ -18,7 +18,8 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir
   --limit <N>          results (default 10)
   --probe <N>          nearest vector shards to read (default: the index's), besides those of the best keyword hits
   --lang <tag>         search the pages in this language (their <html lang>, e.g. de, ja), reading the
-                       query as they were read (default: the index's first language, every page)
+                       query as they were read (default: every page, the query read in the language most
+                       sections are in)
   --filter <key:value> only sections with this filter value (repeatable: values of one key are
                        alternatives, different keys must all match), e.g. --filter version:3.11
   --facets             print {"hits": [...], "facets": {key: {value: count}}}: per filter value, the

@@ -54,7 +54,7 @@ export class SiteSource implements SearchSource {
    *   separated by whitespace, searched as one (built with one model, else INDEX_MODEL_MISMATCH)
    * @param model resolves with the worker's loaded model (waits while it loads)
    * @param semanticWeight the page's fusion weight, read at each query (undefined: the manifest's)
-   * @param language the language searched (a `lang` value), read at each query (undefined: the index's first)
+   * @param language the language searched (a `lang` value), read at each query (undefined: every section, read in the language most are in)
    * @param indexFiles the index's files other than by fetch (pages opened from disk)
    * @param filters the page's filters, read at each query (may throw INPUT_INVALID for a malformed attribute)
    * @param onFacets hears a query's facet counts after its keyword results (only for an index with filters)

@@ -130,7 +130,7 @@ export class SiteSearch {
   /**
    * BM25 over the sections, the last word as a prefix (search as you type). `language` (a `lang`
    * value): the query is read as that language's pages were, and only their sections are
-   * returned, when the index has pages in it; else every section, read as the index's first language.
+   * returned, when the index has pages in it; else every section, the query read in the language most sections are in.
    * `passages`: excerpts at the match (the hits' text files fetched); false: the sections' starts,
    * which need no more files (a page shows those first).
    */

@@ -79,8 +79,8 @@ export interface Bm25SearchOptions {
   typos?: boolean;
   /**
    * The query's language (a `lang` value): the query is analysed as that language's documents
-   * were, and only documents in it are returned. One the index does not hold: its first
-   * language, every document. Default: the index's first language, every document.
+   * were, and only documents in it are returned. One the index does not hold, or none: every
+   * document, the query read in the language most of them are in (queryLanguage).
    */
   language?: string;
 }
@@ -768,7 +768,7 @@ export class ChunkedBm25 {
   }
 
   /**
-   * The language a query in `lang` is read in (the index's first when it holds none in `lang`)
+   * The language a query in `lang` is read in (the one most documents are in when it holds none in `lang`)
    * and the documents it may return (null: all), as `search` with `language: lang` uses them.
    */
   async language(lang: string | undefined): Promise<QueryLanguage> {
