@@ -126,7 +126,7 @@ export interface PagesRead {
 }
 
 /** The pages a build indexes, a page at a time: the site's extracted pages, then the records, with their path filters. A single build and each shard read the same. */
-async function* eachPage(run: IndexRun, out: string, read?: PagesRead): AsyncGenerator<Page> {
+async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0 }): AsyncGenerator<Page> {
   const records = run.records === undefined ? [] : await readRecords(run.records);
   const rules = run.filterFromPath ?? [];
   const siteUrls = new Set<string>();
@@ -134,12 +134,12 @@ async function* eachPage(run: IndexRun, out: string, read?: PagesRead): AsyncGen
     const warn = run.onWarning ?? (() => undefined);
     const cache = run.pageCache === undefined ? undefined : await PageCache.open(join(run.pageCache, 'pages'), packName(run.site, out), warn);
     try {
-      for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, ...(cache === undefined ? {} : { cache }) })) {
+      const onCachedPage = () => void read.fromCache++;
+      for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
         siteUrls.add(page.url);
         yield withPathFilters(page, rules);
       }
       await cache?.commit();
-      if (read !== undefined && cache !== undefined) read.fromCache += cache.reused;
     } finally {
       await cache?.abandon(); // a build stopped before the last page leaves the pack as it was
     }

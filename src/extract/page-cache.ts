@@ -200,9 +200,6 @@ export class PageCache {
   /** Entries that failed their check (extracted again). */
   private corrupt = 0;
 
-  /** Pages with sections (those a build indexes) this build took from the cache instead of parsing them. */
-  private hits = 0;
-
   private constructor(
     private readonly path: string,
     private reader: PackReader | null,
@@ -238,13 +235,7 @@ export class PageCache {
       return null;
     }
     await this.keep(key, bytes as Buffer);
-    if (entry.page !== null && entry.page.sections.length > 0) this.hits++;
     return entry;
-  }
-
-  /** Pages with sections served from the cache so far. */
-  get reused(): number {
-    return this.hits;
   }
 
   /** Keeps a freshly extracted page for the next build. */

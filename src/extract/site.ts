@@ -17,6 +17,8 @@ export interface SiteOptions {
   onWarning?: (message: string) => void;
   /** Pages extracted before from the same inputs come from here, and fresh ones are kept in it (./page-cache). */
   cache?: PageCache;
+  /** Called for each page yielded from `cache` rather than parsed (a build's summary counts them). */
+  onCachedPage?: () => void;
 }
 
 /** Pages larger than this are skipped (with a warning): no built page of documentation comes near it. */
@@ -120,15 +122,15 @@ function extractBytes(bytes: Uint8Array, url: string): CachedPage {
   return { page: html === null ? null : extractPage(html, url, warn), warnings };
 }
 
-/** extractBytes, from `cache` when it holds the page's inputs (kept there otherwise). */
-async function extractCached(bytes: Uint8Array, url: string, cache: PageCache | undefined): Promise<CachedPage> {
-  if (cache === undefined) return extractBytes(bytes, url);
+/** extractBytes, from `cache` when it holds the page's inputs (kept there otherwise); `cached`: it came from there. */
+async function extractCached(bytes: Uint8Array, url: string, cache: PageCache | undefined): Promise<CachedPage & { cached: boolean }> {
+  if (cache === undefined) return { ...extractBytes(bytes, url), cached: false };
   const key = pageKey(url, bytes);
   const cached = await cache.get(key);
-  if (cached !== null) return cached;
+  if (cached !== null) return { ...cached, cached: true };
   const extracted = extractBytes(bytes, url);
   await cache.put(key, extracted);
-  return extracted;
+  return { ...extracted, cached: false };
 }
 
 /** Read every HTML page of a built site, in path order, and split each into sections. */
@@ -157,8 +159,10 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
       warn(`skipped, ${size} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
       continue;
     }
-    const { page, warnings } = await extractCached(new Uint8Array(await readFile(path)), urlOf(file), options.cache);
+    const { page, warnings, cached } = await extractCached(new Uint8Array(await readFile(path)), urlOf(file), options.cache);
     for (const message of warnings) warn(message);
-    if (page !== null && page.sections.length > 0) yield page;
+    if (page === null || page.sections.length === 0) continue;
+    if (cached) options.onCachedPage?.();
+    yield page;
   }
 }
