@@ -21,21 +21,22 @@
  *     another checkout's engine, and, the target row, against the graph alone timed just before
  *     and after each run (the same moment's load on both: the median of those pairs is the robust
  *     fraction), this engine, this engine with no slice worker and --baseline-engine alternating;
- *   - where the slice worker starts to pay: a fresh model's first call, start-up included, with the
- *     worker forced on against every slice in-thread, at growing sizes.
+ *   - where a worker thread starts to pay: a fresh model's first call, start-up included, with one
+ *     worker thread forced on against every slice in-thread, at growing sizes.
  *
  *   npm run bench -- throughput [--model <folder>] [--quick]
  */
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { modelSource } from '../../src/build/default-model';
 import { DEFAULT_BATCH_TOKENS } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
-import { documentSessions } from '../../src/embed/node-sessions';
-import { sliceWorker, WORKER_MIN_CHARS } from '../../src/embed/slice-worker-client';
+import { embedWorkers } from '../../src/embed/embed-workers';
+import { documentSessions, documentWorkers } from '../../src/embed/node-sessions';
+import { SLICE_CHARS } from '../../src/embed/slices';
 import type { LoadOptions, EmbedOptions } from '../../src/embed/types';
 import { layerGemms, matmulBound, sequenceFlops, type DecoderShape } from '../roofline/flops';
 import { modelShape } from '../roofline/model-shape';
@@ -166,15 +167,15 @@ async function pairedRuns(source: string, texts: string[], warm: string[], seque
 
 /**
  * Where a worker thread starts to pay for a call (the step from a fresh model, start-up included,
- * the slice worker forced on against every slice in-thread), at growing sizes: the medians of
+ * one worker thread forced on against every slice in-thread), at growing sizes: the medians of
  * `reps` runs each, milliseconds. Needs `npm run build` (as the CLI rows do).
  */
 async function workerThreshold(source: string, texts: string[], sizes: readonly number[], reps: number): Promise<Array<{ texts: number; chars: number; inThread: number; worker: number }>> {
   // The compiled engine, as the CLI and the package run it: from TypeScript sources the worker
   // would compile its modules as it starts.
   const compiled = (path: string) => import(pathToFileURL(resolve('dist/lib/embed', path)).href);
-  const [{ Embedder: engine }, { sliceWorker: worker }] = (await Promise.all([compiled('embedder.js'), compiled('slice-worker-client.js')])) as [{ Embedder: typeof Embedder }, { sliceWorker: typeof sliceWorker }];
-  const forced: LoadOptions = { threads: 1, sessions: 1, sliceHelper: (tokenizer) => worker(tokenizer, { minChars: 0 }) };
+  const [{ Embedder: engine }, { embedWorkers: workers }] = (await Promise.all([compiled('embedder.js'), compiled('embed-workers.js')])) as [{ Embedder: typeof Embedder }, { embedWorkers: typeof embedWorkers }];
+  const forced: LoadOptions = { threads: 1, sessions: 1, sliceWorkers: workers(1) };
   const out = [];
   for (const size of sizes) {
     const some = texts.slice(0, size);
@@ -194,6 +195,17 @@ async function workerThreshold(source: string, texts: string[], sizes: readonly 
     out.push({ texts: size, chars: some.reduce((n, t) => n + t.length, 0), inThread: median(times.inThread), worker: median(times.worker) });
   }
   return out;
+}
+
+/**
+ * Wait (up to `maxSeconds`) until the 1-minute load average is below `below`: the CLI picks its
+ * worker threads by the load (./node-sessions), and the bench's own graph runs just before would
+ * otherwise count as other jobs. Returns the load it saw last.
+ */
+async function quiet(below: number, maxSeconds: number): Promise<number> {
+  const until = performance.now() + maxSeconds * 1000;
+  while (loadavg()[0]! >= below && performance.now() < until) await new Promise((done) => setTimeout(done, 2000));
+  return loadavg()[0]!;
 }
 
 /** What is timed of an embedding engine (this checkout's Embedder, or --baseline-engine's). */
@@ -270,8 +282,10 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const cliArgs = [BIN, 'embed', '--role', 'document', '--model', source];
   const naiveArgs = ['--import', 'tsx', NAIVE, source];
   let agreement = 1;
+  const loads: number[] = [];
   for (let round = 0; round < (quick ? 1 : 2); round++) {
     const naive = await timed(naiveArgs, input);
+    loads.push(await quiet(1, quick ? 10 : 90));
     const cli = await timed(cliArgs, input);
     times.naive.push(naive.seconds);
     times.cli.push(cli.seconds);
@@ -293,16 +307,17 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     checkout = await embedSeconds(source, texts, warm, baseline.load, {}, runs, baseline.engine);
   }
 
+  const defaultWorkers = documentWorkers();
   const engines: StepEngine[] = [
-    { name: `this engine (${documentSessions().sliceHelper === undefined ? 'every slice in-thread: the default on this machine' : 'with the slice worker: the default here'})`, engine: Embedder, load: documentSessions() },
-    { name: 'this engine with the slice worker forced on', engine: Embedder, load: { threads: 1, sessions: 1, sliceHelper: sliceWorker } },
+    { name: `this engine (${defaultWorkers === 0 ? 'every slice in-thread: the default at this load' : `with ${defaultWorkers} worker thread${defaultWorkers === 1 ? '' : 's'}: the default at this load`})`, engine: Embedder, load: documentSessions() },
+    { name: 'this engine with one worker thread forced on', engine: Embedder, load: { threads: 1, sessions: 1, sliceWorkers: embedWorkers(1) } },
     ...(baseline === undefined ? [] : [baseline]),
   ];
   const rounds = quick ? 3 : 7;
   log(`${SECTION}: the same step between runs of the graph alone, paired, ${rounds} rounds of: ${engines.map((e) => e.name).join('; ')}`);
   const [pairs, worker, checkoutPairs] = await pairedRuns(source, texts, warm, sequences, padId, fastest(graphRounds[0]!).batchTokens, engines, rounds);
 
-  log(`${SECTION}: where the slice worker starts to pay (fresh model, start-up included)`);
+  log(`${SECTION}: where a worker thread starts to pay (fresh model, start-up included)`);
   const threshold = await workerThreshold(source, pythonSections(quick ? 80 : 320, DOCS + WARM_SECTIONS), quick ? [20, 80] : [20, 40, 80, 160, 320], quick ? 1 : 3);
 
   // Measured again after the embedding runs: on a shared machine the rate moves with others' load,
@@ -337,10 +352,10 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   }
   rows.push(
     { section: SECTION, name: 'model FLOPs per token (real tokens), the live graph', value: flops / tokens / 1e6, unit: 'MFLOP', baseline: { name: 'every block whole', value: wholeFlops / tokens / 1e6 }, note: `${shape.layers} layers × ${shape.dims}; ${liveNote(shape)}; weight matmuls and attention at the windows' own lengths${matmul ? '' : '; not matmul-bound, so no GEMM peak: the model graph above is the ceiling'}` },
-    { section: SECTION, name: `sgpt-search embed, ${texts.length} Python-docs sections, start-up included`, value: texts.length / cliSeconds, unit: 'docs/s', baseline: { name: 'naive loop (onnxruntime-node, one window per run)', value: texts.length / naiveSeconds }, note: `${cliSeconds.toFixed(2)} s vs ${naiveSeconds.toFixed(2)} s; same vectors (min cosine ${agreement.toFixed(6)}); ${note}` },
+    { section: SECTION, name: `sgpt-search embed, ${texts.length} Python-docs sections, start-up included`, value: texts.length / cliSeconds, unit: 'docs/s', baseline: { name: 'naive loop (onnxruntime-node, one window per run)', value: texts.length / naiveSeconds }, note: `${cliSeconds.toFixed(2)} s vs ${naiveSeconds.toFixed(2)} s; same vectors (min cosine ${agreement.toFixed(6)}); 1-minute load before each CLI run ${loads.map((l) => l.toFixed(2)).join(', ')} (the CLI's worker threads follow it; waited for < 1, up to 90 s); ${note}` },
     { section: SECTION, name: 'sgpt-search embed, start-up included, fraction of the model-graph peak', value: percent(cliSeconds), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds) }, note: `${kilo(rate(cliSeconds))} vs ${kilo(rate(naiveSeconds))}` },
     { section: SECTION, name: 'sgpt-search embed, start-up excluded, fraction of the model-graph peak', value: percent(cliSeconds - cliStart), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds - naiveStart) }, note: `${kilo(rate(cliSeconds - cliStart))} vs ${kilo(rate(naiveSeconds - naiveStart))}; start-up (each one's run on an empty input): ${cliStart.toFixed(2)} s vs ${naiveStart.toFixed(2)} s` },
-    { section: SECTION, name: "index build's embedding step, fraction of the model-graph peak", value: percent(fast), unit: '%', baseline: { name: 'one session on default threads, batches of 16 (before)', value: percent(before) }, note: `${kilo(rate(fast))} vs ${kilo(rate(before))}; model loaded, warmed on ${warm.length} other sections, best of ${runs}; ${documentSessions().sessions} sessions × 1 thread, ≤ ${DEFAULT_BATCH_TOKENS} padded tokens per batch` },
+    { section: SECTION, name: "index build's embedding step, fraction of the model-graph peak", value: percent(fast), unit: '%', baseline: { name: 'one session on default threads, batches of 16 (before)', value: percent(before) }, note: `${kilo(rate(fast))} vs ${kilo(rate(before))}; model loaded, warmed on ${warm.length} other sections, best of ${runs}; 1 session × 1 thread on this thread and ${documentWorkers()} worker thread(s) at this load, ≤ ${DEFAULT_BATCH_TOKENS} padded tokens per batch` },
   );
   const paired = (p: Pairs) => `step ${kilo(median(p.step))}, graph ${kilo(median(p.graph))} (medians); pairs ${p.fraction.map((f) => f.toFixed(1)).join(', ')} %`;
   const against = checkoutPairs ?? worker!;
@@ -350,16 +365,16 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     value: median(pairs!.fraction),
     unit: '%',
     baseline: { name: engines[checkoutPairs === undefined ? 1 : 2]!.name, value: median(against.fraction) },
-    note: `the target row (≥ 60 %); ${rounds} rounds, each engine's run between two runs of the graph alone in this thread (the better of the two), 1 thread; this engine: ${paired(pairs!)}; ${checkoutPairs === undefined ? 'slice worker forced on' : 'baseline'}: ${paired(against)}${checkoutPairs === undefined ? '' : `; slice worker forced on: median ${median(worker!.fraction).toFixed(1)} %, ${paired(worker!)}`}`,
+    note: `the target row (≥ 60 %); ${rounds} rounds, each engine's run between two runs of the graph alone in this thread (the better of the two), 1 thread; this engine: ${paired(pairs!)}; ${checkoutPairs === undefined ? 'one worker thread forced on' : 'baseline'}: ${paired(against)}${checkoutPairs === undefined ? '' : `; one worker thread forced on: median ${median(worker!.fraction).toFixed(1)} %, ${paired(worker!)}`}`,
   });
   // The smallest size from which the worker is faster at every size measured (none: it never paid here).
   const crossing = threshold.find((_, i) => threshold.slice(i).every((t) => t.worker < t.inThread));
   rows.push({
     section: SECTION,
-    name: 'slice worker on a fresh model, start-up included: the smallest call it pays for',
+    name: 'one worker thread on a fresh model, start-up included: the smallest call it pays for',
     value: crossing?.chars ?? Number.NaN,
     unit: 'chars',
-    baseline: { name: 'WORKER_MIN_CHARS (src/embed/slice-worker-client.ts)', value: WORKER_MIN_CHARS },
+    baseline: { name: 'the smallest call that starts one: two slices (SLICE_CHARS + 1, src/embed/slices.ts)', value: SLICE_CHARS + 1 },
     note: `medians, ms in-thread vs worker: ${threshold.map((t) => `${t.texts} sections (${t.chars} chars) ${t.inThread.toFixed(0)} vs ${t.worker.toFixed(0)}`).join('; ')}`,
   });
   if (checkout !== undefined) {

@@ -2,9 +2,9 @@
  * SGPT bi-encoder embeddings: tokenize the bare text (no BOS), split long texts into token
  * windows within the role's budget, wrap each window in the role's bracket ids, run length-sorted
  * right-padded batches through the decoder, pool with position weights, L2-normalise.
- * Same code in Node and the browser. A call's texts go a slice at a time (./slices); a helper
- * (Node: a worker thread) may tokenise the next slices while the model runs this one. With several
- * sessions, batches go to whichever session is free.
+ * Same code in Node and the browser. A call's texts go a slice at a time (./slices); in Node,
+ * worker threads (./embed-workers) may embed some of the slices while this thread embeds others.
+ * With several sessions here, a slice's batches go to whichever session is free.
  */
 import { SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS } from './batch';
@@ -14,7 +14,7 @@ import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
-import { callSlices, textSequences, type SliceBatch, type SliceHelper, type SliceJob } from './slices';
+import { embedSlice, prepareSlice, sliceBounds, textSequences, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
 import { textBudget } from './wrap';
 
@@ -26,27 +26,29 @@ export class Embedder {
   /** The tokenizer's bare ids, memoised by piece where the tokenizer allows it (./piece-memo). */
   private readonly encode: Encode;
 
-  /** Prepares a call's slices after its first elsewhere (Node: ./slice-worker-client); none: all in-thread. */
-  private readonly helper: SliceHelper | undefined;
+  /** Threads that embed some of a call's slices (Node: ./embed-workers); none: all on this one. */
+  private readonly workers: SliceWorkers | undefined;
 
-  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings, sliceHelper: LoadOptions['sliceHelper']) {
+  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings, workers: SliceWorkers | undefined) {
     this.encoder = encoders[0]!;
     this.settings = settings;
     this.encode = pieceEncoder(this.encoder.tokenizer).encode;
-    this.helper = sliceHelper?.(this.encoder.tokenizer);
+    this.workers = workers;
   }
 
   /** Load a model (hub id, URL or folder); settings come from its config.json "sgpt" key, then `opts.settings`. */
   static async load(source: string, opts: LoadOptions = {}): Promise<Embedder> {
     const sessions = opts.sessions ?? 1;
     if (!Number.isInteger(sessions) || sessions < 1) throw new SgptError('INPUT_INVALID', `sessions must be a positive integer, got ${sessions}`);
+    const { threads, dtype, remoteHost } = opts;
+    const workers = opts.sliceWorkers?.(source, { ...(threads === undefined ? {} : { threads }), ...(dtype === undefined ? {} : { dtype }), ...(remoteHost === undefined ? {} : { remoteHost }) });
     const encoders: Encoder[] = [];
     try {
       // Every session shares the first one's tokenizer (its JSON is most of a load's time).
       for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts, encoders[0]?.tokenizer));
-      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings), opts.sliceHelper);
+      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings), workers);
     } catch (error) {
-      await Promise.all(encoders.map((encoder) => encoder.dispose()));
+      await Promise.all([...encoders.map((encoder) => encoder.dispose()), workers?.dispose()]);
       throw error;
     }
   }
@@ -110,51 +112,80 @@ export class Embedder {
       ...(opts.overlap === undefined ? {} : { overlap: opts.overlap }),
     };
     const dims = this.dims;
-    const slices = callSlices(texts, this.encode, job, this.helper);
-    const parts: Array<{ vectors: Float32Array; owner: Int32Array }> = [];
-    let done = 0;
+    const bounds = sliceBounds(texts);
+    const results: SliceVectors[] = new Array(bounds.length);
     const windows = { done: 0, total: 0 };
-    // Batches run, their pooling not yet placed (a helper pools while the next batch runs).
-    const pooling: Array<Promise<void>> = [];
-    try {
-      for (let slice = await slices.next(); slice !== null; slice = await slices.next()) {
-        const { owner, batches, start } = slice;
-        windows.total += owner.length;
-        const vectors = new Float32Array(owner.length * dims);
-        parts.push({ vectors, owner });
-        // A text is done when all of its windows are (a slice holds whole texts); count windows left per text.
-        const left = new Int32Array(slice.end - start);
-        for (const o of owner) left[o - start]!++;
-        const place = (batch: SliceBatch, pooled: Float32Array) => {
-          batch.windows.forEach((window, i) => {
-            vectors.set(pooled.subarray(i * dims, (i + 1) * dims), window * dims);
-            if (--left[owner[window]! - start]! === 0) done++;
-          });
-          windows.done += batch.rows;
-          onProgress?.(done, texts.length, { ...windows });
-        };
-        let next = 0;
-        const session = async (encoder: Encoder) => {
-          while (next < batches.length) {
-            const batch = batches[next++]!;
+    let done = 0;
+    const report = () => onProgress?.(done, texts.length, { ...windows });
+    let next = 0;
+    /** The first failure anywhere (a cancel, a bad text, a worker that died): no thread takes another slice. */
+    let failure: { error: unknown } | null = null;
+    const take = () => (failure !== null || next >= bounds.length ? -1 : next++);
+    const runs = this.encoders.map((encoder) => (batch: SliceBatch) => encoder.run(batch));
+    const here = async () => {
+      for (let k = take(); k !== -1; k = take()) {
+        const [start, end] = bounds[k]!;
+        const slice = prepareSlice(texts.slice(start, end), this.encode, job, start);
+        windows.total += slice.owner.length;
+        // A text is done when all of its windows are; count windows left per text.
+        const left = new Int32Array(end - start);
+        for (const o of slice.owner) left[o]!++;
+        results[k] = await embedSlice(slice, runs, dims, {
+          beforeBatch: async () => {
             // onnxruntime-web can finish a run without returning to the event loop; yield so a
             // worker sees a cancel message before the next batch.
             if (signal) await nextTask();
             throwIfAborted(signal);
-            const hidden = await encoder.run(batch);
-            // Not awaited here: a helper pools while the next batch runs (and bounds what it holds).
-            const placed = slices.pool(batch, hidden, dims).then((pooled) => place(batch, pooled));
-            placed.catch(() => undefined); // awaited below; a failure before then must not go unhandled
-            pooling.push(placed);
-          }
-        };
-        await Promise.all(this.encoders.map(session));
+            if (failure !== null) throw failure.error;
+          },
+          afterBatch: (batch) => {
+            for (const window of batch.windows) if (--left[slice.owner[window]!]! === 0) done++;
+            windows.done += batch.rows;
+            report();
+          },
+        });
       }
-      await Promise.all(pooling);
+    };
+    const away = async (runner: SliceRunner) => {
+      for (let k = take(); k !== -1; k = take()) {
+        throwIfAborted(signal);
+        const [start, end] = bounds[k]!;
+        const out = await runner.embed(texts.slice(start, end), start, job);
+        results[k] = out;
+        done += end - start;
+        windows.total += out.owner.length;
+        windows.done += out.owner.length;
+        report();
+      }
+    };
+    const settle = async (work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        failure ??= { error };
+      }
+    };
+    let ended = () => {};
+    const hereEnded = new Promise<null>((resolve) => (ended = () => resolve(null)));
+    // A thread still starting when this one has taken the last slice is not waited for.
+    const helpers = (this.workers?.runners(bounds.length) ?? []).map((ready) =>
+      settle(async () => {
+        const runner = await Promise.race([ready, hereEnded]);
+        if (runner !== null) await away(runner);
+      }),
+    );
+    try {
+      await Promise.all([settle(here).finally(ended), ...helpers]);
     } finally {
-      slices.close();
+      this.workers?.idle();
     }
-    return { vectors: concatArrays(parts.map((p) => p.vectors), Float32Array), dims, rows: windows.total, owner: concatArrays(parts.map((p) => p.owner), Int32Array) };
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    return {
+      vectors: concatArrays(results.map((r) => r.vectors), Float32Array),
+      dims,
+      rows: windows.total,
+      owner: concatArrays(results.map((r, k) => r.owner.map((o) => o + bounds[k]![0])), Int32Array),
+    };
   }
 
   /** The vector of one query (within the query budget: a longer query is an error, not a silent cut). */
@@ -170,7 +201,7 @@ export class Embedder {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.encoders.map((encoder) => encoder.dispose()), this.helper?.dispose()]);
+    await Promise.all([...this.encoders.map((encoder) => encoder.dispose()), this.workers?.dispose()]);
   }
 }
 

@@ -1,10 +1,10 @@
 /**
- * An embed call's work, a slice at a time: consecutive whole texts until their windows hold
- * SLICE_TOKENS tokens, each slice tokenised, chunked, wrapped, length-sorted and padded into
- * batches on its own. Slices let the next texts be tokenised, and the last batch pooled, (in Node,
- * by a worker thread: ./slice-worker-client) while the model runs this slice's next batch. The plan is a function of
- * the texts alone, so whichever thread prepares a slice makes the same batches and the vectors
- * are the same bit for bit. Pure: no DOM, no Node.
+ * An embed call's work, a slice at a time: consecutive whole texts up to SLICE_CHARS characters,
+ * each slice tokenised, chunked, wrapped, length-sorted, padded into batches, run and pooled on its
+ * own. Slices are cut from the texts' lengths alone, before any tokenising, so several threads (in
+ * Node, the worker threads of ./embed-workers) can each take the next slice at once; a slice's
+ * batches are a function of its texts alone, so whichever thread embeds it gives the same vectors
+ * bit for bit. Pure: no DOM, no Node.
  */
 import { SgptError } from '../errors';
 import { padBatch, planBatches, type PaddedBatch } from './batch';
@@ -15,11 +15,12 @@ import type { Role, SgptSettings } from './sgpt-settings';
 import { textBudget, wrapIds } from './wrap';
 
 /**
- * Tokens a slice holds at least (but its last text's): 16 batches of DEFAULT_BATCH_TOKENS. Small
- * enough that the first slice, which nothing overlaps, is a few percent of a build's step; large
- * enough that sorting within a slice pads little more than sorting the whole call.
+ * Characters a slice holds at most (a longer text is a slice alone): ~16 k tokens of English, 16
+ * batches of DEFAULT_BATCH_TOKENS. Small enough that threads sharing a call finish close together
+ * (the last slice is a few percent of a build's step); large enough that sorting within a slice
+ * pads little more than sorting the whole call.
  */
-export const SLICE_TOKENS = 16_384;
+export const SLICE_CHARS = 65_536;
 
 /** How a call's texts become batches (everything but the texts and the tokenizer). */
 export interface SliceJob {
@@ -36,12 +37,15 @@ export interface SliceBatch extends PaddedBatch {
 }
 
 export interface Slice {
-  /** Texts [start, end) of the call. */
-  start: number;
-  end: number;
-  /** Each window's text, as an index into the call's texts. */
+  /** Each window's text, as an index into the slice's texts. */
   owner: Int32Array;
   batches: SliceBatch[];
+}
+
+/** A slice's pooled rows, in window order, and each row's text (an index into the slice's texts). */
+export interface SliceVectors {
+  owner: Int32Array;
+  vectors: Float32Array;
 }
 
 /** The sequences the model sees for one text's bare ids: its windows, each wrapped for the role. */
@@ -49,97 +53,91 @@ export function textSequences(ids: readonly number[], settings: SgptSettings, ro
   return chunkTokens(ids, textBudget(settings, role), overlap).map((chunk) => wrapIds(chunk, settings, role));
 }
 
-/** The slice that begins at text `start` (< texts.length). */
-export function prepareSlice(texts: readonly string[], start: number, encode: Encode, job: SliceJob): Slice {
+/** [start, end) of each slice of `texts`: whole texts, in order, until the next would pass SLICE_CHARS. */
+export function sliceBounds(texts: readonly string[], maxChars = SLICE_CHARS): Array<[number, number]> {
+  const bounds: Array<[number, number]> = [];
+  let start = 0;
+  let chars = 0;
+  texts.forEach((text, i) => {
+    if (i > start && chars + text.length > maxChars) {
+      bounds.push([start, i]);
+      start = i;
+      chars = 0;
+    }
+    chars += text.length;
+  });
+  if (start < texts.length) bounds.push([start, texts.length]);
+  return bounds;
+}
+
+/**
+ * A slice's batches. `first` is the call's index of texts[0], for error messages (a text that
+ * cannot be embedded is named by its place in the call).
+ */
+export function prepareSlice(texts: readonly string[], encode: Encode, job: SliceJob, first = 0): Slice {
   const sequences: number[][] = [];
   const owner: number[] = [];
-  let tokens = 0;
-  let end = start;
-  while (end < texts.length && (end === start || tokens < SLICE_TOKENS)) {
-    const ids = encode(texts[end]!);
+  texts.forEach((text, i) => {
+    const ids = encode(text);
     if (ids.length === 0 && job.settings.mode === 'symmetric') {
-      throw new SgptError('INPUT_INVALID', `text ${end} is empty: symmetric mode has no tokens to embed`);
+      throw new SgptError('INPUT_INVALID', `text ${first + i} is empty: symmetric mode has no tokens to embed`);
     }
     for (const sequence of textSequences(ids, job.settings, job.role, job.overlap)) {
       sequences.push(sequence);
-      owner.push(end);
-      tokens += sequence.length;
+      owner.push(i);
     }
-    end++;
-  }
+  });
   const plan = planBatches(sequences.map((s) => s.length), job.batchSize, job.batchTokens);
   const batches = plan.map((rows) => ({
     ...padBatch(rows.map((row) => sequences[row]!), job.settings.padTokenId),
     windows: Int32Array.from(rows),
   }));
-  return { start, end, owner: Int32Array.from(owner), batches };
+  return { owner: Int32Array.from(owner), batches };
 }
 
-/** What prepares a call's slices, in order, and pools their batches' hidden states. */
-export interface SliceSource {
-  /** The next slice; null after the last. */
-  next(): Promise<Slice | null>;
-  /**
-   * A batch's pooled rows (./pooling) from its hidden states, which it may take (transfer) with
-   * the batch's mask; it holds few batches' hidden states at once (pooling here past that).
-   */
-  pool(batch: SliceBatch, hidden: Float32Array, dims: number): Promise<Float32Array>;
-  /** The call is over (finished, failed or aborted): nothing more is prepared for it. */
-  close(): void;
-}
+/** Runs a batch through the model: last_hidden_state, flat [rows, seqLen, dims]. */
+export type RunBatch = (batch: SliceBatch) => Promise<Float32Array>;
 
-/** A batch's pooled rows, on this thread. */
-export async function poolInThread(batch: SliceBatch, hidden: Float32Array, dims: number): Promise<Float32Array> {
-  return weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
-}
-
-/** Every slice from text `start` on, prepared on the calling thread when asked for. */
-export function inThreadSlices(texts: readonly string[], encode: Encode, job: SliceJob, start = 0): SliceSource {
-  let at = start;
-  return {
-    async next() {
-      if (at >= texts.length) return null;
-      const slice = prepareSlice(texts, at, encode, job);
-      at = slice.end;
-      return slice;
-    },
-    pool: poolInThread,
-    close() {
-      at = texts.length;
-    },
+/**
+ * Run a slice's batches, each through whichever of `runs` (model sessions) is free, and pool them.
+ * `beforeBatch` may throw to stop (a cancelled call); `afterBatch` hears of each batch placed.
+ */
+export async function embedSlice(
+  slice: Slice,
+  runs: readonly RunBatch[],
+  dims: number,
+  hooks: { beforeBatch?: () => Promise<void>; afterBatch?: (batch: SliceBatch) => void } = {},
+): Promise<SliceVectors> {
+  const vectors = new Float32Array(slice.owner.length * dims);
+  let next = 0;
+  const session = async (run: RunBatch) => {
+    while (next < slice.batches.length) {
+      const batch = slice.batches[next++]!;
+      await hooks.beforeBatch?.();
+      const hidden = await run(batch);
+      const pooled = weightedMeanPool(hidden, batch.attentionMask, batch.rows, batch.seqLen, dims);
+      batch.windows.forEach((window, i) => vectors.set(pooled.subarray(i * dims, (i + 1) * dims), window * dims));
+      hooks.afterBatch?.(batch);
+    }
   };
+  await Promise.all(runs.map(session));
+  return { owner: slice.owner, vectors };
 }
 
 /**
- * Prepares a call's slices after its first, and pools all of its batches, somewhere else (Node: a
- * worker thread, ./slice-worker-client), or declines (null) when that would not pay for this call.
+ * Threads besides the caller's that embed whole slices (Node: ./embed-workers); the browser has
+ * none. Each slot's promise settles once its thread can take slices: the runner, or null when it
+ * never will (it could not start).
  */
-export interface SliceHelper {
-  /** `encode`: this thread's tokenizer, for what the helper does not (yet) take. */
-  slices(texts: readonly string[], start: number, job: SliceJob, encode: Encode): SliceSource | null;
+export interface SliceWorkers {
+  /** Threads for a call of `slices` slices (those not needed are not started). */
+  runners(slices: number): Array<Promise<SliceRunner | null>>;
+  /** A call ended: threads idle from now may be let go after a while. */
+  idle(): void;
   dispose(): Promise<void>;
 }
 
-/**
- * A call's slices: the first prepared here at once (nothing could overlap it, and a helper starts
- * meanwhile), the rest by `helper` when it takes them, else here.
- */
-export function callSlices(texts: readonly string[], encode: Encode, job: SliceJob, helper?: SliceHelper): SliceSource {
-  if (texts.length === 0) return inThreadSlices(texts, encode, job);
-  const first = prepareSlice(texts, 0, encode, job);
-  const rest = first.end < texts.length ? (helper?.slices(texts, first.end, job, encode) ?? inThreadSlices(texts, encode, job, first.end)) : null;
-  let given = false;
-  return {
-    async next() {
-      if (!given) {
-        given = true;
-        return first;
-      }
-      return rest === null ? null : rest.next();
-    },
-    pool: (batch, hidden, dims) => (rest === null ? poolInThread(batch, hidden, dims) : rest.pool(batch, hidden, dims)),
-    close() {
-      rest?.close();
-    },
-  };
+export interface SliceRunner {
+  /** The slice of `texts` (the call's texts from its index `first`), embedded on that thread. */
+  embed(texts: readonly string[], first: number, job: SliceJob): Promise<SliceVectors>;
 }

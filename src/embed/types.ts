@@ -1,7 +1,6 @@
 /** Public shapes of the embedding engine (the class itself lives in ./embedder). */
-import type { TokenizerLike } from './piece-memo';
 import type { Role, SgptOverrides } from './sgpt-settings';
-import type { SliceHelper } from './slices';
+import type { SliceWorkers } from './slices';
 
 /** 'auto': WebGPU when the browser gives an adapter and `allowWebGpu` is not false, else wasm; Node: cpu. */
 export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu';
@@ -36,15 +35,19 @@ export interface LoadOptions {
    */
   sessions?: number;
   /**
-   * Node: what prepares a call's slices after its first off the model's thread (`documentSessions`
-   * in ./node-sessions gives a worker thread); none: every slice on the calling thread.
+   * Node: threads besides the caller's that embed some of a call's slices, each with its own
+   * session of the same model (`documentSessions` in ./node-sessions gives worker threads as
+   * the machine's free cores allow); none: every slice on the calling thread.
    */
-  sliceHelper?: (tokenizer: TokenizerLike) => SliceHelper;
+  sliceWorkers?: (source: string, load: WorkerLoad) => SliceWorkers;
   /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Hub-style host for hub ids (default https://huggingface.co/); tests point it at a local server. */
   remoteHost?: string;
 }
+
+/** What a worker thread loads its session with: the caller's options that shape the model's outputs. */
+export type WorkerLoad = Pick<LoadOptions, 'threads' | 'dtype' | 'remoteHost'>;
 
 export interface EmbedOptions {
   /** Sequences per model call (default 16). */
@@ -56,9 +59,10 @@ export interface EmbedOptions {
   /** Aborts between batches with SgptError('ABORTED'). */
   signal?: AbortSignal;
   /**
-   * Called after each batch with the number of input texts whose chunks are all embedded, and the
-   * chunks (model windows) embedded of those known so far (texts are tokenised a slice at a time,
-   * so the windows' total grows as the call goes): one long text moves the second while the first waits.
+   * Called after each batch (and each slice a worker thread embeds) with the number of input texts
+   * whose chunks are all embedded, and the chunks (model windows) embedded of those known so far
+   * (texts are tokenised a slice at a time, so the windows' total grows as the call goes): one long
+   * text moves the second while the first waits.
    */
   onProgress?: (done: number, total: number, windows: { done: number; total: number }) => void;
 }

@@ -1,0 +1,19 @@
+/** Messages between ./embed-workers and ./embed-worker (Node worker threads). */
+import type { SerializedError } from '../errors';
+import type { SliceJob } from './slices';
+import type { WorkerLoad } from './types';
+
+export interface EmbedWorkerData {
+  /** The model, as the calling thread loaded it (folder, URL or hub id). */
+  source: string;
+  load: WorkerLoad;
+}
+
+/** One slice: the call's texts from its index `first` (error messages name texts by that). */
+export type EmbedRequest = { type: 'slice'; id: number; texts: readonly string[]; first: number; job: SliceJob };
+
+/** 'ready' once, when the session is loaded; then one answer per request, in order. */
+export type EmbedReply =
+  | { type: 'ready' }
+  | { type: 'embedded'; id: number; owner: Int32Array; vectors: Float32Array }
+  | { type: 'error'; id: number; error: SerializedError };

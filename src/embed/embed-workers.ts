@@ -1,0 +1,135 @@
+/**
+ * Node only: worker threads that each embed whole slices of a call (./embed-worker) while the
+ * calling thread embeds others. onnxruntime-node runs a session on the thread that calls `run`
+ * and blocks it, so a second session on the same thread never ran at the same time as the first;
+ * one per thread does. A call starts the threads it can use (one fewer than its slices, up to the
+ * pool's size; a call of one slice starts none), which load while the calling thread embeds and
+ * join the call when ready. They stay for the next call, and are let go after IDLE_MS without one. A worker that fails before it is ready (it could not load the
+ * model) leaves every call to the calling thread from then on; one that throws or exits during a
+ * call fails that call with WORKER_DIED, and the next call starts a fresh one.
+ */
+import { Worker } from 'node:worker_threads';
+import { SgptError } from '../errors';
+import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker-protocol';
+import type { SliceRunner, SliceVectors, SliceWorkers } from './slices';
+import type { WorkerLoad } from './types';
+
+/** Without a call for this long, the threads (each holding a session) are let go. */
+export const IDLE_MS = 30_000;
+
+const WORKER_FILE = new URL(`./embed-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+
+export interface EmbedWorkersOptions {
+  /** The worker's module (tests: one that fails). */
+  url?: URL;
+  idleMs?: number;
+}
+
+/** A worker thread for `url`; from TypeScript sources (tsx, vitest) it registers tsx first, as worker threads do not inherit a loader. */
+function spawn(url: URL, workerData: EmbedWorkerData): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+interface Thread {
+  worker: Worker;
+  ready: Promise<SliceRunner | null>;
+  /** Let go on purpose (idle, dispose): its exit is no failure. */
+  leaving: boolean;
+}
+
+/** Up to `size` worker threads, each with its own session of the model the Embedder loads. */
+export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (source: string, load: WorkerLoad) => SliceWorkers {
+  return (source, load) => {
+    const url = options.url ?? WORKER_FILE;
+    const threads: Thread[] = [];
+    /** A worker could not load the model: none will. */
+    let unavailable = false;
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    let requests = 0;
+
+    const start = (): Thread => {
+      const worker = spawn(url, { source, load });
+      worker.unref(); // held (ref) only while a request waits: an idle worker never keeps the process alive
+      let waiting: { id: number; resolve(out: SliceVectors): void; reject(error: SgptError): void } | null = null;
+      let isReady = false;
+      let becameReady: (runner: SliceRunner | null) => void = () => {};
+      const thread: Thread = { worker, ready: new Promise((resolve) => (becameReady = resolve)), leaving: false };
+      const end = (error: SgptError) => {
+        const at = threads.indexOf(thread);
+        if (at !== -1) threads.splice(at, 1);
+        // It could not load what the calling thread loaded: the next would not either.
+        if (!isReady && !thread.leaving) unavailable = true;
+        becameReady(null);
+        void worker.terminate();
+        const pending = waiting;
+        waiting = null;
+        pending?.reject(error);
+      };
+      const runner: SliceRunner = {
+        embed(texts, first, job) {
+          const id = ++requests;
+          return new Promise<SliceVectors>((resolve, reject) => {
+            if (!threads.includes(thread)) {
+              reject(new SgptError('WORKER_DIED', 'the worker thread that embeds texts is gone'));
+              return;
+            }
+            waiting = { id, resolve, reject };
+            worker.ref();
+            worker.postMessage({ type: 'slice', id, texts, first, job } satisfies EmbedRequest);
+          });
+        },
+      };
+      worker.on('message', (message: EmbedReply) => {
+        if (message.type === 'ready') {
+          isReady = true;
+          becameReady(runner);
+          return;
+        }
+        const pending = waiting;
+        if (pending === null || pending.id !== message.id) return;
+        waiting = null;
+        worker.unref();
+        if (message.type === 'error') pending.reject(SgptError.from(message.error));
+        else pending.resolve({ owner: message.owner, vectors: message.vectors });
+      });
+      worker.on('error', (error: Error) => end(new SgptError('WORKER_DIED', `the worker thread that embeds texts failed: ${error.message}`, { cause: error })));
+      worker.on('exit', (code) => end(new SgptError('WORKER_DIED', `the worker thread that embeds texts exited (code ${code}) before it was done`)));
+      return thread;
+    };
+
+    const letGo = async () => {
+      clearTimeout(idleTimer);
+      const all = threads.splice(0);
+      for (const thread of all) thread.leaving = true;
+      await Promise.all(all.map((thread) => thread.worker.terminate()));
+    };
+
+    /** Threads up to `wanted`, started now. */
+    const fill = (wanted: number) => {
+      while (!unavailable && threads.length < wanted) {
+        try {
+          threads.push(start());
+        } catch {
+          // No worker threads here (a sandbox, a resource limit): every slice on the calling thread.
+          unavailable = true;
+        }
+      }
+    };
+    return {
+      runners(slices) {
+        clearTimeout(idleTimer);
+        const wanted = Math.min(size, slices - 1);
+        fill(wanted);
+        return threads.slice(0, Math.max(0, wanted)).map((thread) => thread.ready);
+      },
+      idle() {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => void letGo(), options.idleMs ?? IDLE_MS);
+        idleTimer.unref();
+      },
+      dispose: letGo,
+    };
+  };
+}

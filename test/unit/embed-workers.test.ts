@@ -1,0 +1,199 @@
+// Worker threads that embed whole slices (src/embed/embed-workers.ts): the calling thread's vectors
+// bit for bit, in order; a worker that fails is a coded error, not a hang; one that cannot start
+// leaves every call in-thread; idle threads are let go and come back.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Embedder } from '../../src/embed/embedder';
+import { embedWorkers, type EmbedWorkersOptions } from '../../src/embed/embed-workers';
+import { documentSessions, documentWorkers, MAX_EMBED_WORKERS } from '../../src/embed/node-sessions';
+import { SLICE_CHARS, sliceBounds, type SliceJob, type SliceWorkers } from '../../src/embed/slices';
+import type { Embeddings, LoadOptions } from '../../src/embed/types';
+import { sgptRejection } from '../support';
+
+const SHIPPED = 'public/models/sgpt-nano';
+const demo = (JSON.parse(readFileSync('demo/data/python-docs.json', 'utf8')) as Array<{ title: string; text: string }>).map(({ title, text }) => `${title}. ${text}`);
+const huge = demo.slice(0, 60).join(' ');
+const texts = [
+  '',
+  ...demo.slice(0, 120),
+  huge,
+  '日本語のテキスト 中文 한국어 🙂👍🏽 e\u0301 café',
+  'before<|endoftext|>after',
+  ' ',
+  ...demo.slice(120),
+  'lone surrogate \ud800 here',
+  '',
+];
+// Ten times the demo: ~50 slices, so a worker (ready in well under a second) takes many of them.
+const many = Array.from({ length: 10 }, () => demo).flat();
+const fixture = (name: string) => new URL(`../fixtures/workers/${name}`, import.meta.url);
+
+/** Load options with `size` worker threads whatever the machine, counting the slices they embed. */
+function counted(size: number, options: EmbedWorkersOptions = {}): { load: LoadOptions; slices: () => number; starts: () => number } {
+  let slices = 0;
+  const seen = new Set<Promise<unknown>>();
+  const sliceWorkers: LoadOptions['sliceWorkers'] = (source, load) => {
+    const pool = embedWorkers(size, options)(source, load);
+    const spy: SliceWorkers = {
+      ...pool,
+      runners: (n) =>
+        pool.runners(n).map((ready) => {
+          seen.add(ready);
+          return ready.then((runner) => runner && { embed: (...args: Parameters<typeof runner.embed>) => (slices++, runner.embed(...args)) });
+        }),
+    };
+    return spy;
+  };
+  return { load: { threads: 1, sessions: 1, sliceWorkers }, slices: () => slices, starts: () => seen.size };
+}
+
+const bytes = (out: Embeddings) => Buffer.from(out.vectors.buffer, out.vectors.byteOffset, out.vectors.byteLength);
+
+let plain: Embedder;
+beforeAll(async () => {
+  plain = await Embedder.load(SHIPPED, { threads: 1, sessions: 1 });
+});
+afterAll(async () => {
+  await plain?.dispose();
+});
+
+describe('embedding worker threads', () => {
+  it('give the in-thread vectors bit for bit, in order, over many slices (empty, huge and non-ASCII texts), with one and two threads', async () => {
+    expect(sliceBounds(texts).length).toBeGreaterThan(4);
+    for (const size of [1, 2]) {
+      const spied = counted(size);
+      const piped = await Embedder.load(SHIPPED, spied.load);
+      try {
+        for (const role of ['document', 'query'] as const) {
+          const reference = await plain.embed(texts, role);
+          for (let call = 0; call < 2; call++) {
+            const progress: number[] = [];
+            const out = await piped.embed(texts, role, { onProgress: (done) => progress.push(done) });
+            expect(out.rows).toBe(reference.rows);
+            expect([...out.owner]).toEqual([...reference.owner]);
+            expect(bytes(out).equals(bytes(reference))).toBe(true);
+            expect(progress.at(-1)).toBe(texts.length);
+            expect(progress.every((done, i) => i === 0 || done >= progress[i - 1]!)).toBe(true);
+          }
+        }
+        expect(spied.slices()).toBeGreaterThan(0); // the threads did embed some of it
+      } finally {
+        await piped.dispose();
+      }
+    }
+  });
+
+  it('a text a worker cannot embed fails as it does in-thread, named by its place in the call', async () => {
+    const workers = embedWorkers(1)(SHIPPED, { threads: 1 });
+    try {
+      const runner = await workers.runners(2)[0]!;
+      expect(runner).not.toBeNull();
+      const job: SliceJob = { role: 'document', settings: { ...plain.settings, mode: 'symmetric' }, batchSize: 16, batchTokens: 1024 };
+      const error = await sgptRejection(runner!.embed(['a text', ''], 100, job));
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toContain('text 101 is empty');
+      // The thread is still there for the next slice.
+      const out = await runner!.embed(['a text'], 0, job);
+      const reference = await plain.embed(['a text'], 'document');
+      expect(out.vectors.length).toBe(reference.vectors.length);
+    } finally {
+      await workers.dispose();
+    }
+  });
+
+  for (const [name, what] of [['throws.mjs', 'failed: model exploded'], ['exits.mjs', 'exited (code 3)']] as const) {
+    it(`a worker that ${name === 'throws.mjs' ? 'throws' : 'exits'} fails the call with WORKER_DIED; the next call starts a fresh one`, async () => {
+      const embedder = await Embedder.load(SHIPPED, counted(1, { url: fixture(name) }).load);
+      try {
+        const error = await sgptRejection(embedder.embed(many, 'document'));
+        expect(error.code).toBe('WORKER_DIED');
+        expect(error.message).toContain(what);
+        expect((await sgptRejection(embedder.embed(many, 'document'))).code).toBe('WORKER_DIED');
+      } finally {
+        await embedder.dispose();
+      }
+    });
+  }
+
+  it('a worker that cannot start (it could not load the model) leaves every call in-thread, with the same vectors', async () => {
+    const spied = counted(1, { url: fixture('never-starts.mjs') });
+    const embedder = await Embedder.load(SHIPPED, spied.load);
+    try {
+      const reference = await plain.embed(demo, 'document');
+      for (let call = 0; call < 2; call++) expect(bytes(await embedder.embed(demo, 'document')).equals(bytes(reference))).toBe(true);
+      expect(spied.slices()).toBe(0);
+      expect(spied.starts()).toBe(1); // tried once, never again
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('an aborted call stops, and the threads serve the next call', async () => {
+    const spied = counted(1);
+    const embedder = await Embedder.load(SHIPPED, spied.load);
+    try {
+      await embedder.embed(demo, 'document'); // the thread has started
+      const controller = new AbortController();
+      let batches = 0;
+      const aborted = embedder.embed(many, 'document', {
+        signal: controller.signal,
+        onProgress: () => {
+          if (++batches === 3) controller.abort();
+        },
+      });
+      expect((await sgptRejection(aborted)).code).toBe('ABORTED');
+      const reference = await plain.embed(demo, 'document');
+      expect(bytes(await embedder.embed(demo, 'document')).equals(bytes(reference))).toBe(true);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('idle threads are let go, and the next call starts them again', async () => {
+    const spied = counted(1, { idleMs: 50 });
+    const embedder = await Embedder.load(SHIPPED, spied.load);
+    try {
+      const reference = await plain.embed(demo, 'document');
+      expect(bytes(await embedder.embed(demo, 'document')).equals(bytes(reference))).toBe(true);
+      expect(spied.starts()).toBe(1);
+      await new Promise((done) => setTimeout(done, 300));
+      expect(bytes(await embedder.embed(demo, 'document')).equals(bytes(reference))).toBe(true);
+      expect(spied.starts()).toBe(2);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('a call of one slice starts no thread; the Node defaults take one per free core, as the load average leaves them', async () => {
+    const spied = counted(2);
+    const embedder = await Embedder.load(SHIPPED, spied.load);
+    try {
+      expect(sliceBounds(['x'.repeat(SLICE_CHARS)]).length).toBe(1);
+      await embedder.embed(demo.slice(0, 5), 'document');
+      expect(spied.starts()).toBe(0);
+    } finally {
+      await embedder.dispose();
+    }
+    expect(documentWorkers(1, 4, 0.5)).toBe(3);
+    expect(documentWorkers(1, 4, 2.2)).toBe(2); // one other busy job
+    expect(documentWorkers(1, 4, 9)).toBe(0);
+    expect(documentWorkers(1, 2, 4)).toBe(0); // both cores busy
+    expect(documentWorkers(1, 2, 1.6)).toBe(0);
+    expect(documentWorkers(1, 2, 1)).toBe(1); // the second core free
+    expect(documentWorkers(1, 1, 0)).toBe(0);
+    expect(documentWorkers(2, 2, 0)).toBe(0); // a 2-thread session fills both
+    expect(documentWorkers(2, 8, 0)).toBe(3);
+    expect(documentWorkers(1, 64, 0)).toBe(MAX_EMBED_WORKERS);
+    expect(documentSessions(1, 2, 4)).toEqual({ threads: 1, sessions: 1 });
+    expect(documentSessions(1, 2, 1).sliceWorkers).toBeTypeOf('function');
+  });
+});
+
+describe('slices', () => {
+  it('cut whole texts, in order, up to SLICE_CHARS characters (a longer text alone)', () => {
+    expect(sliceBounds([])).toEqual([]);
+    expect(sliceBounds(['a', 'b', 'c'], 2)).toEqual([[0, 2], [2, 3]]);
+    expect(sliceBounds(['aaa', 'b', 'cc', 'dddd'], 3)).toEqual([[0, 1], [1, 3], [3, 4]]);
+    expect(sliceBounds(['', '', ''], 1)).toEqual([[0, 3]]);
+  });
+});
