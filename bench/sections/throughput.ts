@@ -34,9 +34,8 @@ import * as ort from 'onnxruntime-node';
 import { modelSource } from '../../src/build/default-model';
 import { DEFAULT_BATCH_TOKENS } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
-import { embedWorkers } from '../../src/embed/embed-workers';
+import { CHARS_PER_WORKER, embedWorkers } from '../../src/embed/embed-workers';
 import { documentSessions, documentWorkers } from '../../src/embed/node-sessions';
-import { SLICE_CHARS } from '../../src/embed/slices';
 import type { LoadOptions, EmbedOptions } from '../../src/embed/types';
 import { layerGemms, matmulBound, sequenceFlops, type DecoderShape } from '../roofline/flops';
 import { modelShape } from '../roofline/model-shape';
@@ -175,7 +174,7 @@ async function workerThreshold(source: string, texts: string[], sizes: readonly 
   // would compile its modules as it starts.
   const compiled = (path: string) => import(pathToFileURL(resolve('dist/lib/embed', path)).href);
   const [{ Embedder: engine }, { embedWorkers: workers }] = (await Promise.all([compiled('embedder.js'), compiled('embed-workers.js')])) as [{ Embedder: typeof Embedder }, { embedWorkers: typeof embedWorkers }];
-  const forced: LoadOptions = { threads: 1, sessions: 1, sliceWorkers: workers(1) };
+  const forced: LoadOptions = { threads: 1, sessions: 1, sliceWorkers: workers(1, { charsPerWorker: 0 }) };
   const out = [];
   for (const size of sizes) {
     const some = texts.slice(0, size);
@@ -310,7 +309,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const defaultWorkers = documentWorkers();
   const engines: StepEngine[] = [
     { name: `this engine (${defaultWorkers === 0 ? 'every slice in-thread: the default at this load' : `with ${defaultWorkers} worker thread${defaultWorkers === 1 ? '' : 's'}: the default at this load`})`, engine: Embedder, load: documentSessions() },
-    { name: 'this engine with one worker thread forced on', engine: Embedder, load: { threads: 1, sessions: 1, sliceWorkers: embedWorkers(1) } },
+    { name: 'this engine with one worker thread forced on', engine: Embedder, load: { threads: 1, sessions: 1, sliceWorkers: embedWorkers(1, { charsPerWorker: 0 }) } },
     ...(baseline === undefined ? [] : [baseline]),
   ];
   const rounds = quick ? 3 : 7;
@@ -318,7 +317,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   const [pairs, worker, checkoutPairs] = await pairedRuns(source, texts, warm, sequences, padId, fastest(graphRounds[0]!).batchTokens, engines, rounds);
 
   log(`${SECTION}: where a worker thread starts to pay (fresh model, start-up included)`);
-  const threshold = await workerThreshold(source, pythonSections(quick ? 80 : 320, DOCS + WARM_SECTIONS), quick ? [20, 80] : [20, 40, 80, 160, 320], quick ? 1 : 3);
+  const threshold = await workerThreshold(source, pythonSections(quick ? 80 : 1280, DOCS + WARM_SECTIONS), quick ? [20, 80] : [40, 160, 320, 640, 1280], quick ? 1 : 3);
 
   // Measured again after the embedding runs: on a shared machine the rate moves with others' load,
   // and a peak taken in a busy moment would flatter every fraction.
@@ -374,7 +373,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     name: 'one worker thread on a fresh model, start-up included: the smallest call it pays for',
     value: crossing?.chars ?? Number.NaN,
     unit: 'chars',
-    baseline: { name: 'the smallest call that starts one: two slices (SLICE_CHARS + 1, src/embed/slices.ts)', value: SLICE_CHARS + 1 },
+    baseline: { name: 'the smallest call that starts one: CHARS_PER_WORKER (src/embed/embed-workers.ts)', value: CHARS_PER_WORKER },
     note: `medians, ms in-thread vs worker: ${threshold.map((t) => `${t.texts} sections (${t.chars} chars) ${t.inThread.toFixed(0)} vs ${t.worker.toFixed(0)}`).join('; ')}`,
   });
   if (checkout !== undefined) {

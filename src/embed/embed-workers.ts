@@ -2,8 +2,8 @@
  * Node only: worker threads that each embed whole slices of a call (./embed-worker) while the
  * calling thread embeds others. onnxruntime-node runs a session on the thread that calls `run`
  * and blocks it, so a second session on the same thread never ran at the same time as the first;
- * one per thread does. A call starts the threads it can use (one fewer than its slices, up to the
- * pool's size; a call of one slice starts none), which load while the calling thread embeds and
+ * one per thread does. A call starts the threads it can use (one per CHARS_PER_WORKER of its text,
+ * fewer than its slices, up to the pool's size), which load while the calling thread embeds and
  * join the call when ready. They stay for the next call, and are let go after IDLE_MS without one. A worker that fails before it is ready (it could not load the
  * model) leaves every call to the calling thread from then on; one that throws or exits during a
  * call fails that call with WORKER_DIED, and the next call starts a fresh one.
@@ -17,12 +17,22 @@ import type { WorkerLoad } from './types';
 /** Without a call for this long, the threads (each holding a session) are let go. */
 export const IDLE_MS = 30_000;
 
+/**
+ * Characters of a call per thread it starts: a thread's start-up (its own session, ~0.5 s of a
+ * core) must be repaid by the slices it takes. Measured on a fresh model, start-up included, one
+ * worker against none on 2 idle cores (README, "Worker threads that embed"): 11–12 % slower at
+ * 625 k and 982 k characters, even at 864 k, 12 % faster at 1.13 M and 17–30 % from 1.7 M on.
+ */
+export const CHARS_PER_WORKER = 1_000_000;
+
 const WORKER_FILE = new URL(`./embed-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
 export interface EmbedWorkersOptions {
   /** The worker's module (tests: one that fails). */
   url?: URL;
   idleMs?: number;
+  /** Characters of a call per thread it starts (tests: 0, every call with two slices starts one). */
+  charsPerWorker?: number;
 }
 
 /** A worker thread for `url`; from TypeScript sources (tsx, vitest) it registers tsx first, as worker threads do not inherit a loader. */
@@ -118,9 +128,10 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
       }
     };
     return {
-      runners(slices) {
+      runners({ slices, chars }) {
         clearTimeout(idleTimer);
-        const wanted = Math.min(size, slices - 1);
+        const per = options.charsPerWorker ?? CHARS_PER_WORKER;
+        const wanted = Math.min(size, slices - 1, per > 0 ? Math.floor(chars / per) : Infinity);
         fill(wanted);
         return threads.slice(0, Math.max(0, wanted)).map((thread) => thread.ready);
       },

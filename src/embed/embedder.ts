@@ -168,7 +168,8 @@ export class Embedder {
     let ended = () => {};
     const hereEnded = new Promise<null>((resolve) => (ended = () => resolve(null)));
     // A thread still starting when this one has taken the last slice is not waited for.
-    const helpers = (this.workers?.runners(bounds.length) ?? []).map((ready) =>
+    const chars = texts.reduce((n, text) => n + text.length, 0);
+    const helpers = (this.workers?.runners({ slices: bounds.length, chars }) ?? []).map((ready) =>
       settle(async () => {
         const runner = await Promise.race([ready, hereEnded]);
         if (runner !== null) await away(runner);

@@ -130,8 +130,8 @@ export async function embedSlice(
  * never will (it could not start).
  */
 export interface SliceWorkers {
-  /** Threads for a call of `slices` slices (those not needed are not started). */
-  runners(slices: number): Array<Promise<SliceRunner | null>>;
+  /** Threads for a call of `slices` slices and `chars` characters (those it cannot use are not started). */
+  runners(work: { slices: number; chars: number }): Array<Promise<SliceRunner | null>>;
   /** A call ended: threads idle from now may be let go after a while. */
   idle(): void;
   dispose(): Promise<void>;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
-import { embedWorkers, type EmbedWorkersOptions } from '../../src/embed/embed-workers';
+import { CHARS_PER_WORKER, embedWorkers, type EmbedWorkersOptions } from '../../src/embed/embed-workers';
 import { documentSessions, documentWorkers, MAX_EMBED_WORKERS } from '../../src/embed/node-sessions';
 import { SLICE_CHARS, sliceBounds, type SliceJob, type SliceWorkers } from '../../src/embed/slices';
 import type { Embeddings, LoadOptions } from '../../src/embed/types';
@@ -33,7 +33,7 @@ function counted(size: number, options: EmbedWorkersOptions = {}): { load: LoadO
   let slices = 0;
   const seen = new Set<Promise<unknown>>();
   const sliceWorkers: LoadOptions['sliceWorkers'] = (source, load) => {
-    const pool = embedWorkers(size, options)(source, load);
+    const pool = embedWorkers(size, { charsPerWorker: 0, ...options })(source, load);
     const spy: SliceWorkers = {
       ...pool,
       runners: (n) =>
@@ -84,9 +84,9 @@ describe('embedding worker threads', () => {
   });
 
   it('a text a worker cannot embed fails as it does in-thread, named by its place in the call', async () => {
-    const workers = embedWorkers(1)(SHIPPED, { threads: 1 });
+    const workers = embedWorkers(1, { charsPerWorker: 0 })(SHIPPED, { threads: 1 });
     try {
-      const runner = await workers.runners(2)[0]!;
+      const runner = await workers.runners({ slices: 2, chars: 0 })[0]!;
       expect(runner).not.toBeNull();
       const job: SliceJob = { role: 'document', settings: { ...plain.settings, mode: 'symmetric' }, batchSize: 16, batchTokens: 1024 };
       const error = await sgptRejection(runner!.embed(['a text', ''], 100, job));
@@ -164,13 +164,19 @@ describe('embedding worker threads', () => {
     }
   });
 
-  it('a call of one slice starts no thread; the Node defaults take one per free core, as the load average leaves them', async () => {
-    const spied = counted(2);
+  it('a call starts one thread per CHARS_PER_WORKER characters, fewer than its slices; the Node defaults take one per free core, as the load average leaves them', async () => {
+    const spied = counted(2, { charsPerWorker: CHARS_PER_WORKER });
     const embedder = await Embedder.load(SHIPPED, spied.load);
     try {
-      expect(sliceBounds(['x'.repeat(SLICE_CHARS)]).length).toBe(1);
-      await embedder.embed(demo.slice(0, 5), 'document');
+      await embedder.embed(demo.slice(0, 5), 'document'); // one slice
+      const short = demo.slice(0, 100);
+      expect(sliceBounds(short).length).toBeGreaterThan(1);
+      expect(short.join('').length).toBeLessThan(CHARS_PER_WORKER);
+      await embedder.embed(short, 'document');
       expect(spied.starts()).toBe(0);
+      const long = Array.from({ length: Math.ceil(CHARS_PER_WORKER / demo.join('').length) }, () => demo).flat();
+      await embedder.embed(long, 'document');
+      expect(spied.starts()).toBe(1);
     } finally {
       await embedder.dispose();
     }
@@ -195,5 +201,6 @@ describe('slices', () => {
     expect(sliceBounds(['a', 'b', 'c'], 2)).toEqual([[0, 2], [2, 3]]);
     expect(sliceBounds(['aaa', 'b', 'cc', 'dddd'], 3)).toEqual([[0, 1], [1, 3], [3, 4]]);
     expect(sliceBounds(['', '', ''], 1)).toEqual([[0, 3]]);
+    expect(sliceBounds(['x'.repeat(SLICE_CHARS), 'y', 'z'.repeat(SLICE_CHARS - 1)])).toEqual([[0, 1], [1, 3]]);
   });
 });
