@@ -2,9 +2,9 @@
  * Node only: worker threads that each embed whole slices of a call (./embed-worker) while the
  * calling thread embeds others. onnxruntime-node runs a session on the thread that calls `run`
  * and blocks it, so a second session on the same thread never ran at the same time as the first;
- * one per thread does. A call starts the threads it can use (one per CHARS_PER_WORKER of its text,
- * fewer than its slices, up to the pool's size), which load while the calling thread embeds and
- * join the call when ready. They stay for the next call, and are let go after IDLE_MS without one. A worker that fails before it is ready (it could not load the
+ * one per thread does. A call starts threads for its text (one per CHARS_PER_WORKER, fewer than
+ * its slices, up to the pool's size), which load while the calling thread embeds and join the call
+ * when ready; threads already there help any call of two slices or more. They stay for the next call, and are let go after IDLE_MS without one. A worker that fails before it is ready (it could not load the
  * model) leaves every call to the calling thread from then on; one that throws or exits during a
  * call fails that call with WORKER_DIED, and the next call starts a fresh one.
  */
@@ -131,9 +131,10 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
       runners({ slices, chars }) {
         clearTimeout(idleTimer);
         const per = options.charsPerWorker ?? CHARS_PER_WORKER;
-        const wanted = Math.min(size, slices - 1, per > 0 ? Math.floor(chars / per) : Infinity);
-        fill(wanted);
-        return threads.slice(0, Math.max(0, wanted)).map((thread) => thread.ready);
+        const usable = Math.max(0, Math.min(size, slices - 1));
+        // New threads only where the call repays their start-up; threads already there help any call.
+        fill(Math.min(usable, per > 0 ? Math.floor(chars / per) : Infinity));
+        return threads.slice(0, usable).map((thread) => thread.ready);
       },
       idle() {
         clearTimeout(idleTimer);

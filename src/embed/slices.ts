@@ -130,7 +130,7 @@ export async function embedSlice(
  * never will (it could not start).
  */
 export interface SliceWorkers {
-  /** Threads for a call of `slices` slices and `chars` characters (those it cannot use are not started). */
+  /** Threads for a call of `slices` slices and `chars` characters: those there, and those worth starting for it. */
   runners(work: { slices: number; chars: number }): Array<Promise<SliceRunner | null>>;
   /** A call ended: threads idle from now may be let go after a while. */
   idle(): void;

@@ -164,7 +164,7 @@ describe('embedding worker threads', () => {
     }
   });
 
-  it('a call starts one thread per CHARS_PER_WORKER characters, fewer than its slices; the Node defaults take one per free core, as the load average leaves them', async () => {
+  it('a call starts one thread per CHARS_PER_WORKER characters, fewer than its slices, and uses those already there; the Node defaults take one per free core, as the load average leaves them', async () => {
     const spied = counted(2, { charsPerWorker: CHARS_PER_WORKER });
     const embedder = await Embedder.load(SHIPPED, spied.load);
     try {
@@ -177,6 +177,10 @@ describe('embedding worker threads', () => {
       const long = Array.from({ length: Math.ceil(CHARS_PER_WORKER / demo.join('').length) }, () => demo).flat();
       await embedder.embed(long, 'document');
       expect(spied.starts()).toBe(1);
+      // The thread started, a short call uses it too (its start-up is paid).
+      const before = spied.slices();
+      await embedder.embed(short, 'document');
+      expect(spied.slices()).toBeGreaterThan(before);
     } finally {
       await embedder.dispose();
     }
