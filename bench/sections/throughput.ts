@@ -301,6 +301,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   log(`${SECTION}: the index build's embedding step, this engine vs its previous settings`);
   const runs = quick ? 2 : 3;
   const warm = pythonSections(WARM_SECTIONS, DOCS);
+  const fastWorkers = documentWorkers();
   const fast = await embedSeconds(source, texts, warm, documentSessions(), {}, runs);
   const before = await embedSeconds(source, texts, warm, {}, { batchSize: 16, batchTokens: Infinity }, runs);
   let checkout: number | undefined;
@@ -358,7 +359,7 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     { section: SECTION, name: `sgpt-search embed, ${texts.length} Python-docs sections, start-up included`, value: texts.length / cliSeconds, unit: 'docs/s', baseline: { name: 'naive loop (onnxruntime-node, one window per run)', value: texts.length / naiveSeconds }, note: `${cliSeconds.toFixed(2)} s vs ${naiveSeconds.toFixed(2)} s; same vectors (min cosine ${agreement.toFixed(6)}); 1-minute load before each CLI run ${loads.map((l) => l.toFixed(2)).join(', ')} (the CLI's worker threads follow it; waited for < 1, up to 90 s); ${note}` },
     { section: SECTION, name: 'sgpt-search embed, start-up included, fraction of the model-graph peak', value: percent(cliSeconds), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds) }, note: `${kilo(rate(cliSeconds))} vs ${kilo(rate(naiveSeconds))}` },
     { section: SECTION, name: 'sgpt-search embed, start-up excluded, fraction of the model-graph peak', value: percent(cliSeconds - cliStart), unit: '%', baseline: { name: 'naive loop', value: percent(naiveSeconds - naiveStart) }, note: `${kilo(rate(cliSeconds - cliStart))} vs ${kilo(rate(naiveSeconds - naiveStart))}; start-up (each one's run on an empty input): ${cliStart.toFixed(2)} s vs ${naiveStart.toFixed(2)} s` },
-    { section: SECTION, name: "index build's embedding step, fraction of the model-graph peak", value: percent(fast), unit: '%', baseline: { name: 'one session on default threads, batches of 16 (before)', value: percent(before) }, note: `${kilo(rate(fast))} vs ${kilo(rate(before))}; model loaded, warmed on ${warm.length} other sections, best of ${runs}; 1 session × 1 thread on this thread and ${documentWorkers()} worker thread(s) at this load, ≤ ${DEFAULT_BATCH_TOKENS} padded tokens per batch` },
+    { section: SECTION, name: "index build's embedding step, fraction of the model-graph peak", value: percent(fast), unit: '%', baseline: { name: 'one session on default threads, batches of 16 (before)', value: percent(before) }, note: `${kilo(rate(fast))} vs ${kilo(rate(before))}; model loaded, warmed on ${warm.length} other sections, best of ${runs}; 1 session × 1 thread on this thread and ${fastWorkers} worker thread(s) at this load, ≤ ${DEFAULT_BATCH_TOKENS} padded tokens per batch` },
   );
   const paired = (p: Pairs) => `step ${kilo(median(p.step))}, graph ${kilo(median(p.graph))} (medians); pairs ${p.fraction.map((f) => f.toFixed(1)).join(', ')} %`;
   const against = checkoutPairs ?? worker!;

@@ -28,7 +28,8 @@ embed the raw text, so --role only matters in asymmetric mode.
   --max-length <N>     tokens per sequence, brackets included (default: the model's)
   --overlap <N>        tokens shared by neighbouring windows of a long text (default: a quarter)
   --batch-size <N>     sequences per model call (default 16)
-  --threads <N>        onnxruntime threads of the model session (default 1)
+  --threads <N>        onnxruntime threads of each model session (default 1; a long input is
+                       also embedded by worker threads, one per free core that N leaves)
   -h, --help           show this help`;
 
 
