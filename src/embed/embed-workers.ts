@@ -127,6 +127,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
         }
       }
     };
+
     return {
       runners({ slices, chars }) {
         clearTimeout(idleTimer);
