@@ -35,6 +35,28 @@ describe('sgpt-search facade', () => {
     await embedder.dispose();
   });
 
+  it('embeds with worker threads when asked, the same vectors bit for bit (the @example of loadEmbedder); a bad count is INPUT_INVALID', async () => {
+    const texts = Array.from({ length: 3000 }, (_, i) => `Note ${i}. ${'Reading a file line by line with open(). '.repeat(20)}`);
+    const plain = await loadEmbedder();
+    const expected = await plain.embed(texts, 'document');
+    await plain.dispose();
+    for (const workers of [2, 'auto'] as const) {
+      const embedder = await loadEmbedder({ workers });
+      try {
+        const got = await embedder.embed(texts, 'document');
+        expect([got.rows, got.dims]).toEqual([3000, 384]);
+        expect(Buffer.from(got.vectors.buffer).equals(Buffer.from(expected.vectors.buffer))).toBe(true);
+      } finally {
+        await embedder.dispose();
+      }
+    }
+    for (const workers of [-1, 1.5, 'all'] as const) {
+      const error = await loadEmbedder({ workers: workers as number }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(SgptError);
+      expect((error as SgptError).code).toBe('INPUT_INVALID');
+    }
+  });
+
   it('opens an index folder and ranks as the CLI query does, keyword-only too', async () => {
     const index = await openSiteIndex(out, { model: TINY });
     try {
