@@ -4,7 +4,7 @@
  * so worker threads (./embed-workers), each with its own session, embed some of a call's slices
  * while the calling thread embeds others, one per free core. A core counts as free when the
  * 1-minute load average leaves it so: on 2 cores busy with other jobs (load 4–7.5) a second busy
- * thread slowed the model's own 1.5–2.2 × and never paid (README, "Worker threads"); on an idle
+ * thread slowed the model's own 1.5–2.2 × and never paid (README, "The slice worker"); on an idle
  * machine each core embeds. An explicit thread count sets each session's threads, and the
  * workers are as many as fit beside it.
  */
@@ -12,7 +12,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { embedWorkers } from './embed-workers';
 import type { LoadOptions } from './types';
 
-/** Worker threads at most: each holds a session (~N MB, README), and a build's other steps need memory too. */
+/** Worker threads at most: each holds a session (50–75 MB for sgpt-nano: README, "Worker threads that embed"), and a build's other steps need memory too. */
 export const MAX_EMBED_WORKERS = 7;
 
 /**
