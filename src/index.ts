@@ -72,7 +72,7 @@ export interface ModelOptions {
 export async function loadEmbedder(options: ModelOptions = {}): Promise<Embedder> {
   const { model, mode, workers, ...load } = options;
   if (workers !== undefined && workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0)) {
-    throw new SgptError('INPUT_INVALID', `workers must be 'auto' or a whole number of threads, got ${JSON.stringify(workers)}`);
+    throw new SgptError('INPUT_INVALID', `workers must be 'auto' or a whole number of threads, got ${typeof workers === 'string' ? JSON.stringify(workers) : String(workers)}`);
   }
   const threads = load.threads ?? 1;
   const sessions = workers === 'auto' ? documentSessions(threads) : workers ? { threads, sliceWorkers: embedWorkers(workers) } : {};

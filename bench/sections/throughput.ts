@@ -301,8 +301,9 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
   log(`${SECTION}: the index build's embedding step, this engine vs its previous settings`);
   const runs = quick ? 2 : 3;
   const warm = pythonSections(WARM_SECTIONS, DOCS);
-  const fastWorkers = documentWorkers();
-  const fast = await embedSeconds(source, texts, warm, documentSessions(), {}, runs);
+  const fastLoad = loadavg()[0]!;
+  const fastWorkers = documentWorkers(1, cores, fastLoad);
+  const fast = await embedSeconds(source, texts, warm, documentSessions(1, cores, fastLoad), {}, runs);
   const before = await embedSeconds(source, texts, warm, {}, { batchSize: 16, batchTokens: Infinity }, runs);
   let checkout: number | undefined;
   const baseline = ctx.baselineEngine === undefined ? undefined : await baselineEngine(ctx.baselineEngine);
@@ -311,9 +312,11 @@ export async function run(ctx: BenchContext = {}): Promise<BenchRow[]> {
     checkout = await embedSeconds(source, texts, warm, baseline.load, {}, runs, baseline.engine);
   }
 
-  const defaultWorkers = documentWorkers();
+  // One reading of the load for the label and the settings alike.
+  const load = loadavg()[0]!;
+  const defaultWorkers = documentWorkers(1, cores, load);
   const engines: StepEngine[] = [
-    { name: `this engine (${defaultWorkers === 0 ? 'every slice in-thread: the default at this load' : `with ${defaultWorkers} worker thread${defaultWorkers === 1 ? '' : 's'}: the default at this load`})`, engine: Embedder, load: documentSessions() },
+    { name: `this engine (${defaultWorkers === 0 ? 'every slice in-thread: the default at this load' : `with ${defaultWorkers} worker thread${defaultWorkers === 1 ? '' : 's'}: the default at this load`})`, engine: Embedder, load: documentSessions(1, cores, load) },
     { name: 'this engine with one worker thread forced on', engine: Embedder, load: { threads: 1, sessions: 1, sliceWorkers: embedWorkers(1, { charsPerWorker: 0 }) } },
     ...(baseline === undefined ? [] : [baseline]),
   ];

@@ -1,13 +1,14 @@
 /**
  * The worker thread behind ./embed-workers (Node only): its own session of the caller's model,
  * loaded by the same code (./model), and its own piece memo (./piece-memo); it embeds whole slices
- * (./slices) and transfers their pooled rows back. test/unit/embed-workers.test.ts holds its vectors
- * to the calling thread's, bit for bit.
+ * (./slices), one at a time in the order asked, and transfers their pooled rows back.
+ * test/unit/embed-workers.test.ts holds its vectors to the calling thread's, bit for bit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { toSgptError } from '../errors';
+import { SgptError, toSgptError } from '../errors';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker-protocol';
 import { loadEncoder } from './model';
+import { nextTask } from './next-task';
 import { pieceEncoder } from './piece-memo';
 import { embedSlice, prepareSlice } from './slices';
 
@@ -17,23 +18,45 @@ const port = parentPort!;
 const encoder = await loadEncoder(source, load);
 const { encode } = pieceEncoder(encoder.tokenizer);
 const run = encoder.run.bind(encoder);
+/** Slices asked and not yet answered, and those of them cancelled. */
+const asked = new Set<number>();
+const cancelled = new Set<number>();
 
-async function answer(request: EmbedRequest): Promise<EmbedReply> {
+async function answer(request: EmbedRequest & { type: 'slice' }): Promise<EmbedReply> {
+  const { id } = request;
   try {
+    const stopped = () => {
+      if (cancelled.has(id)) throw new SgptError('ABORTED', 'embedding was cancelled');
+    };
+    stopped();
     const slice = prepareSlice(request.texts, encode, request.job, request.first);
-    const { owner, vectors } = await embedSlice(slice, [run], encoder.dims);
-    return { type: 'embedded', id: request.id, owner, vectors };
+    // Between batches, let a cancel message in (onnxruntime's run settles without a task of its own).
+    const { owner, vectors } = await embedSlice(slice, [run], encoder.dims, { beforeBatch: async () => (await nextTask(), stopped()) });
+    return { type: 'embedded', id, owner, vectors };
   } catch (error) {
-    return { type: 'error', id: request.id, error: toSgptError(error).toJSON() };
+    return { type: 'error', id, error: toSgptError(error).toJSON() };
+  } finally {
+    asked.delete(id);
+    cancelled.delete(id);
   }
 }
 
-// One request at a time, answered in order.
+// Slices one at a time, answered in order; a cancel acts at once, a close after what was asked.
 let queue = Promise.resolve();
 port.on('message', (request: EmbedRequest) => {
-  queue = queue.then(async () => {
-    const reply = await answer(request);
-    port.postMessage(reply, reply.type === 'embedded' ? [reply.owner.buffer as ArrayBuffer, reply.vectors.buffer as ArrayBuffer] : []);
-  });
+  if (request.type === 'cancel') {
+    if (asked.has(request.id)) cancelled.add(request.id);
+  } else if (request.type === 'close') {
+    queue = queue.then(async () => {
+      await encoder.dispose();
+      port.close();
+    });
+  } else {
+    asked.add(request.id);
+    queue = queue.then(async () => {
+      const reply = await answer(request);
+      port.postMessage(reply, reply.type === 'embedded' ? [reply.owner.buffer as ArrayBuffer, reply.vectors.buffer as ArrayBuffer] : []);
+    });
+  }
 });
 port.postMessage({ type: 'ready' } satisfies EmbedReply);

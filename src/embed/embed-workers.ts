@@ -4,9 +4,12 @@
  * and blocks it, so a second session on the same thread never ran at the same time as the first;
  * one per thread does. A call starts threads for its text (one per CHARS_PER_WORKER, fewer than
  * its slices, up to the pool's size), which load while the calling thread embeds and join the call
- * when ready; threads already there help any call of two slices or more. They stay for the next call, and are let go after IDLE_MS without one. A worker that fails before it is ready (it could not load the
- * model) leaves every call to the calling thread from then on; one that throws or exits during a
- * call fails that call with WORKER_DIED, and the next call starts a fresh one.
+ * when ready; threads already there help any call of two slices or more, overlapping calls too
+ * (a thread answers its slices in order). They are let go IDLE_MS after the last call ends, each
+ * once it has answered what it was asked. A worker that fails before it is ready (it could not
+ * load the model) leaves every call to the calling thread from then on; one that throws or exits
+ * during a call fails that call with WORKER_DIED, and a later call that starts threads starts a
+ * fresh one.
  */
 import { Worker } from 'node:worker_threads';
 import { SgptError } from '../errors';
@@ -47,6 +50,8 @@ interface Thread {
   ready: Promise<SliceRunner | null>;
   /** Let go on purpose (idle, dispose): its exit is no failure. */
   leaving: boolean;
+  /** Its exit, once it has happened. */
+  exited: Promise<void>;
 }
 
 /** Up to `size` worker threads, each with its own session of the model the Embedder loads. */
@@ -56,16 +61,26 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
     const threads: Thread[] = [];
     /** A worker could not load the model: none will. */
     let unavailable = false;
+    let disposed = false;
+    /** Calls under way: threads are let go only IDLE_MS after the last one ends. */
+    let calls = 0;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     let requests = 0;
 
     const start = (): Thread => {
       const worker = spawn(url, { source, load });
       worker.unref(); // held (ref) only while a request waits: an idle worker never keeps the process alive
-      let waiting: { id: number; resolve(out: SliceVectors): void; reject(error: SgptError): void } | null = null;
+      /** Its slices asked and not yet answered (it answers in order, one at a time). */
+      const waiting = new Map<number, { resolve(out: SliceVectors): void; reject(error: SgptError): void }>();
       let isReady = false;
       let becameReady: (runner: SliceRunner | null) => void = () => {};
-      const thread: Thread = { worker, ready: new Promise((resolve) => (becameReady = resolve)), leaving: false };
+      let exited: () => void = () => {};
+      const thread: Thread = {
+        worker,
+        ready: new Promise((resolve) => (becameReady = resolve)),
+        leaving: false,
+        exited: new Promise((resolve) => (exited = resolve)),
+      };
       const end = (error: SgptError) => {
         const at = threads.indexOf(thread);
         if (at !== -1) threads.splice(at, 1);
@@ -73,19 +88,32 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
         if (!isReady && !thread.leaving) unavailable = true;
         becameReady(null);
         void worker.terminate();
-        const pending = waiting;
-        waiting = null;
-        pending?.reject(error);
+        for (const pending of waiting.values()) pending.reject(error);
+        waiting.clear();
       };
       const runner: SliceRunner = {
-        embed(texts, first, job) {
+        embed(texts, first, job, stop) {
           const id = ++requests;
           return new Promise<SliceVectors>((resolve, reject) => {
             if (!threads.includes(thread)) {
               reject(new SgptError('WORKER_DIED', 'the worker thread that embeds texts is gone'));
               return;
             }
-            waiting = { id, resolve, reject };
+            if (stop.aborted) {
+              reject(new SgptError('ABORTED', 'embedding was cancelled'));
+              return;
+            }
+            const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies EmbedRequest);
+            stop.addEventListener('abort', cancel, { once: true });
+            const settled = () => {
+              stop.removeEventListener('abort', cancel);
+              waiting.delete(id);
+              if (waiting.size === 0) worker.unref();
+            };
+            waiting.set(id, {
+              resolve: (out) => (settled(), resolve(out)),
+              reject: (error) => (settled(), reject(error)),
+            });
             worker.ref();
             worker.postMessage({ type: 'slice', id, texts, first, job } satisfies EmbedRequest);
           });
@@ -97,28 +125,35 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
           becameReady(runner);
           return;
         }
-        const pending = waiting;
-        if (pending === null || pending.id !== message.id) return;
-        waiting = null;
-        worker.unref();
-        if (message.type === 'error') pending.reject(SgptError.from(message.error));
-        else pending.resolve({ owner: message.owner, vectors: message.vectors });
+        const pending = waiting.get(message.id);
+        if (message.type === 'error') pending?.reject(SgptError.from(message.error));
+        else pending?.resolve({ owner: message.owner, vectors: message.vectors });
       });
       worker.on('error', (error: Error) => end(new SgptError('WORKER_DIED', `the worker thread that embeds texts failed: ${error.message}`, { cause: error })));
-      worker.on('exit', (code) => end(new SgptError('WORKER_DIED', `the worker thread that embeds texts exited (code ${code}) before it was done`)));
+      worker.on('exit', (code) => {
+        exited();
+        end(new SgptError('WORKER_DIED', `the worker thread that embeds texts exited (code ${code}) before it was done`));
+      });
       return thread;
     };
 
+    /**
+     * Ask every thread to end once it has answered what it was asked. Never `terminate()` one:
+     * a thread stopped inside onnxruntime's run aborts the whole process (a native exception).
+     */
     const letGo = async () => {
       clearTimeout(idleTimer);
       const all = threads.splice(0);
-      for (const thread of all) thread.leaving = true;
-      await Promise.all(all.map((thread) => thread.worker.terminate()));
+      for (const thread of all) {
+        thread.leaving = true;
+        thread.worker.postMessage({ type: 'close' } satisfies EmbedRequest);
+      }
+      await Promise.all(all.map((thread) => thread.exited));
     };
 
     /** Threads up to `wanted`, started now. */
     const fill = (wanted: number) => {
-      while (!unavailable && threads.length < wanted) {
+      while (!unavailable && !disposed && threads.length < wanted) {
         try {
           threads.push(start());
         } catch {
@@ -130,19 +165,25 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
 
     return {
       runners({ slices, chars }) {
+        calls++;
         clearTimeout(idleTimer);
         const per = options.charsPerWorker ?? CHARS_PER_WORKER;
-        const usable = Math.max(0, Math.min(size, slices - 1));
+        const usable = disposed ? 0 : Math.max(0, Math.min(size, slices - 1));
         // New threads only where the call repays their start-up; threads already there help any call.
         fill(Math.min(usable, per > 0 ? Math.floor(chars / per) : Infinity));
         return threads.slice(0, usable).map((thread) => thread.ready);
       },
       idle() {
+        calls = Math.max(0, calls - 1);
+        if (calls > 0 || disposed) return;
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => void letGo(), options.idleMs ?? IDLE_MS);
         idleTimer.unref();
       },
-      dispose: letGo,
+      dispose() {
+        disposed = true;
+        return letGo();
+      },
     };
   };
 }

@@ -118,69 +118,79 @@ export class Embedder {
     let done = 0;
     const report = () => onProgress?.(done, texts.length, { ...windows });
     let next = 0;
-    /** The first failure anywhere (a cancel, a bad text, a worker that died): no thread takes another slice. */
-    let failure: { error: unknown } | null = null;
-    const take = () => (failure !== null || next >= bounds.length ? -1 : next++);
+    // The first failure anywhere (a bad text, a worker that died, a cancel) stops every thread
+    // taking slices and cancels the slices under way; of those that happened, the earliest
+    // slice's is thrown (a cancel by `signal` before any).
+    const failures: Array<{ error: unknown; slice: number }> = [];
+    const stop = new AbortController();
+    const fail = (error: unknown, slice: number) => {
+      failures.push({ error, slice });
+      stop.abort();
+    };
+    const cancelled = () => fail(new SgptError('ABORTED', 'embedding was cancelled'), -1);
+    signal?.addEventListener('abort', cancelled, { once: true });
+    const take = () => (stop.signal.aborted || next >= bounds.length ? -1 : next++);
     const runs = this.encoders.map((encoder) => (batch: SliceBatch) => encoder.run(batch));
     const here = async () => {
       for (let k = take(); k !== -1; k = take()) {
         const [start, end] = bounds[k]!;
-        const slice = prepareSlice(texts.slice(start, end), this.encode, job, start);
-        windows.total += slice.owner.length;
-        // A text is done when all of its windows are; count windows left per text.
-        const left = new Int32Array(end - start);
-        for (const o of slice.owner) left[o]!++;
-        results[k] = await embedSlice(slice, runs, dims, {
-          beforeBatch: async () => {
-            // onnxruntime-web can finish a run without returning to the event loop; yield so a
-            // worker sees a cancel message before the next batch.
-            if (signal) await nextTask();
-            throwIfAborted(signal);
-            if (failure !== null) throw failure.error;
-          },
-          afterBatch: (batch) => {
-            for (const window of batch.windows) if (--left[slice.owner[window]!]! === 0) done++;
-            windows.done += batch.rows;
-            report();
-          },
-        });
+        try {
+          const slice = prepareSlice(texts.slice(start, end), this.encode, job, start);
+          windows.total += slice.owner.length;
+          // A text is done when all of its windows are; count windows left per text.
+          const left = new Int32Array(end - start);
+          for (const o of slice.owner) left[o]!++;
+          results[k] = await embedSlice(slice, runs, dims, {
+            beforeBatch: async () => {
+              // onnxruntime-web can finish a run without returning to the event loop; yield so a
+              // worker sees a cancel message before the next batch.
+              if (signal) await nextTask();
+              if (stop.signal.aborted) throw STOPPED;
+            },
+            afterBatch: (batch) => {
+              for (const window of batch.windows) if (--left[slice.owner[window]!]! === 0) done++;
+              windows.done += batch.rows;
+              report();
+            },
+          });
+        } catch (error) {
+          if (error !== STOPPED) fail(error, k);
+          return;
+        }
       }
     };
     const away = async (runner: SliceRunner) => {
       for (let k = take(); k !== -1; k = take()) {
-        throwIfAborted(signal);
         const [start, end] = bounds[k]!;
-        const out = await runner.embed(texts.slice(start, end), start, job);
-        results[k] = out;
-        done += end - start;
-        windows.total += out.owner.length;
-        windows.done += out.owner.length;
-        report();
-      }
-    };
-    const settle = async (work: () => Promise<void>) => {
-      try {
-        await work();
-      } catch (error) {
-        failure ??= { error };
+        try {
+          const out = await runner.embed(texts.slice(start, end), start, job, stop.signal);
+          results[k] = out;
+          done += end - start;
+          windows.total += out.owner.length;
+          windows.done += out.owner.length;
+          report();
+        } catch (error) {
+          // A slice cancelled because another failed is not a failure of its own.
+          if (!(stop.signal.aborted && error instanceof SgptError && error.code === 'ABORTED')) fail(error, k);
+          return;
+        }
       }
     };
     let ended = () => {};
     const hereEnded = new Promise<null>((resolve) => (ended = () => resolve(null)));
-    // A thread still starting when this one has taken the last slice is not waited for.
+    // A thread still starting when this one has finished its last slice is not waited for.
     const chars = texts.reduce((n, text) => n + text.length, 0);
-    const helpers = (this.workers?.runners({ slices: bounds.length, chars }) ?? []).map((ready) =>
-      settle(async () => {
-        const runner = await Promise.race([ready, hereEnded]);
-        if (runner !== null) await away(runner);
-      }),
-    );
+    const helpers = (this.workers?.runners({ slices: bounds.length, chars }) ?? []).map(async (ready) => {
+      const runner = await Promise.race([ready, hereEnded]);
+      if (runner !== null) await away(runner);
+    });
     try {
-      await Promise.all([settle(here).finally(ended), ...helpers]);
+      await Promise.all([here().finally(ended), ...helpers]);
     } finally {
+      signal?.removeEventListener('abort', cancelled);
       this.workers?.idle();
     }
-    if (failure !== null) throw (failure as { error: unknown }).error;
+    if (failures.length > 0) throw failures.reduce((a, b) => (b.slice < a.slice ? b : a)).error;
     return {
       vectors: concatArrays(results.map((r) => r.vectors), Float32Array),
       dims,
@@ -205,6 +215,9 @@ export class Embedder {
     await Promise.all([...this.encoders.map((encoder) => encoder.dispose()), this.workers?.dispose()]);
   }
 }
+
+/** Thrown inside a slice on this thread when another failure has stopped the call. */
+const STOPPED = Symbol('stopped');
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SgptError('ABORTED', 'embedding was cancelled');

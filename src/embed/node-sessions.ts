@@ -23,7 +23,7 @@ export const MAX_EMBED_WORKERS = 7;
 export function documentWorkers(threads = 1, cores = availableParallelism(), load = loadavg()[0]!): number {
   const busy = Math.max(0, Math.round(load - 1));
   const free = cores - 1 - busy;
-  return Math.max(0, Math.min(MAX_EMBED_WORKERS, Math.floor(free / threads)));
+  return Math.max(0, Math.min(MAX_EMBED_WORKERS, Math.floor(free / Math.max(1, threads))));
 }
 
 export function documentSessions(threads = 1, cores = availableParallelism(), load = loadavg()[0]!): Pick<LoadOptions, 'threads' | 'sessions' | 'sliceWorkers'> {

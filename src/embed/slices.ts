@@ -130,14 +130,21 @@ export async function embedSlice(
  * never will (it could not start).
  */
 export interface SliceWorkers {
-  /** Threads for a call of `slices` slices and `chars` characters: those there, and those worth starting for it. */
+  /**
+   * A call begins: the threads for its `slices` slices and `chars` characters (those there, and
+   * those worth starting for it). Each call's runners() is followed by one idle() when it ends.
+   */
   runners(work: { slices: number; chars: number }): Array<Promise<SliceRunner | null>>;
-  /** A call ended: threads idle from now may be let go after a while. */
+  /** A call ended: once none is under way, idle threads may be let go after a while. */
   idle(): void;
+  /** Let every thread go once it has answered what it was asked. */
   dispose(): Promise<void>;
 }
 
 export interface SliceRunner {
-  /** The slice of `texts` (the call's texts from its index `first`), embedded on that thread. */
-  embed(texts: readonly string[], first: number, job: SliceJob): Promise<SliceVectors>;
+  /**
+   * The slice of `texts` (the call's texts from its index `first`), embedded on that thread;
+   * `stop` cancels it between batches (SgptError ABORTED).
+   */
+  embed(texts: readonly string[], first: number, job: SliceJob, stop: AbortSignal): Promise<SliceVectors>;
 }

@@ -89,11 +89,12 @@ describe('embedding worker threads', () => {
       const runner = await workers.runners({ slices: 2, chars: 0 })[0]!;
       expect(runner).not.toBeNull();
       const job: SliceJob = { role: 'document', settings: { ...plain.settings, mode: 'symmetric' }, batchSize: 16, batchTokens: 1024 };
-      const error = await sgptRejection(runner!.embed(['a text', ''], 100, job));
+      const go = new AbortController().signal;
+      const error = await sgptRejection(runner!.embed(['a text', ''], 100, job, go));
       expect(error.code).toBe('INPUT_INVALID');
       expect(error.message).toContain('text 101 is empty');
       // The thread is still there for the next slice.
-      const out = await runner!.embed(['a text'], 0, job);
+      const out = await runner!.embed(['a text'], 0, job, go);
       const reference = await plain.embed(['a text'], 'document');
       expect(out.vectors.length).toBe(reference.vectors.length);
     } finally {
@@ -149,6 +150,60 @@ describe('embedding worker threads', () => {
     }
   });
 
+  it('overlapping calls share the threads and each gets its own vectors; one ending never lets go of threads another uses', async () => {
+    const spied = counted(1, { idleMs: 20 });
+    const embedder = await Embedder.load(SHIPPED, spied.load);
+    try {
+      const [a, b] = [await plain.embed(many.slice(0, 900), 'document'), await plain.embed(demo, 'document')];
+      await embedder.embed(demo, 'document'); // the thread has started
+      const long = embedder.embed(many.slice(0, 900), 'document');
+      // Short calls end (each would start the idle timer) while the long one runs.
+      const short = await embedder.embed(demo, 'document');
+      for (let i = 0; i < 3; i++) {
+        await embedder.embedQuery('how do I read a file');
+        await new Promise((done) => setTimeout(done, 40));
+      }
+      expect(bytes(short).equals(bytes(b))).toBe(true);
+      expect(bytes(await long).equals(bytes(a))).toBe(true);
+      expect(spied.starts()).toBe(1);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it('a slice on a worker stops at its next batch when cancelled, and the thread takes the next', async () => {
+    const workers = embedWorkers(1, { charsPerWorker: 0 })(SHIPPED, { threads: 1 });
+    try {
+      const runner = (await workers.runners({ slices: 2, chars: 0 })[0])!;
+      const job: SliceJob = { role: 'document', settings: plain.settings, batchSize: 16, batchTokens: 1024 };
+      const stop = new AbortController();
+      const huge = Array.from({ length: 40 }, () => demo.join(' ')).join(' '); // ~13 M characters, hundreds of batches
+      const started = performance.now();
+      const cancelled = runner.embed([huge], 0, job, stop.signal);
+      stop.abort();
+      expect((await sgptRejection(cancelled)).code).toBe('ABORTED');
+      const reference = await plain.embed(demo.slice(0, 20), 'document');
+      const out = await runner.embed(demo.slice(0, 20), 0, job, new AbortController().signal);
+      expect(Buffer.from(out.vectors.buffer).equals(bytes(reference))).toBe(true);
+      // Tokenising the text is most of that time; embedding all of it would take tens of seconds.
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      workers.dispose();
+    }
+  });
+
+  it('dispose during a call lets each thread finish what it was asked: the call settles, the process lives', async () => {
+    const embedder = await Embedder.load(SHIPPED, counted(1).load);
+    await embedder.embed(demo, 'document'); // the thread has started
+    const call = embedder.embed(many, 'document').then(
+      () => 'done',
+      () => 'failed',
+    );
+    await new Promise((done) => setTimeout(done, 150));
+    await embedder.dispose();
+    expect(['done', 'failed']).toContain(await call);
+  });
+
   it('idle threads are let go, and the next call starts them again', async () => {
     const spied = counted(1, { idleMs: 50 });
     const embedder = await Embedder.load(SHIPPED, spied.load);
@@ -194,6 +249,7 @@ describe('embedding worker threads', () => {
     expect(documentWorkers(2, 2, 0)).toBe(0); // a 2-thread session fills both
     expect(documentWorkers(2, 8, 0)).toBe(3);
     expect(documentWorkers(1, 64, 0)).toBe(MAX_EMBED_WORKERS);
+    expect(documentWorkers(0, 2, 0)).toBe(1); // 0 threads (the runtime's choice) counts as 1
     expect(documentSessions(1, 2, 4)).toEqual({ threads: 1, sessions: 1 });
     expect(documentSessions(1, 2, 1).sliceWorkers).toBeTypeOf('function');
   });
