@@ -20,6 +20,9 @@ import type { WorkerLoad } from './types';
 /** Without a call for this long, the threads (each holding a session) are let go. */
 export const IDLE_MS = 30_000;
 
+/** How long letting go waits for the threads to end. */
+const CLOSE_WAIT_MS = 5_000;
+
 /**
  * Characters of a call per thread it starts: a thread's start-up (its own session, ~0.5 s of a
  * core) must be repaid by the slices it takes. Measured on a fresh model, start-up included, one
@@ -148,7 +151,12 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
         thread.leaving = true;
         thread.worker.postMessage({ type: 'close' } satisfies EmbedRequest);
       }
-      await Promise.all(all.map((thread) => thread.exited));
+      // A thread still loading (a slow download) closes once loaded; waiting for it is bounded,
+      // and an unref'd thread never keeps the process alive.
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<void>((resolve) => (waited = setTimeout(resolve, CLOSE_WAIT_MS)));
+      await Promise.race([Promise.all(all.map((thread) => thread.exited)), bound]);
+      clearTimeout(waited);
     };
 
     /** Threads up to `wanted`, started now. */
