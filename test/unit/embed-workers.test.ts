@@ -29,7 +29,7 @@ const many = Array.from({ length: 10 }, () => demo).flat();
 const fixture = (name: string) => new URL(`../fixtures/workers/${name}`, import.meta.url);
 
 /** Load options with `size` worker threads whatever the machine, counting the slices they embed. */
-function counted(size: number, options: EmbedWorkersOptions = {}): { load: LoadOptions; slices: () => number; starts: () => number } {
+function counted(size: number, options: EmbedWorkersOptions = {}): { load: LoadOptions; slices: () => number; starts: () => number; loaded: () => Promise<unknown> } {
   let slices = 0;
   const seen = new Set<Promise<unknown>>();
   const sliceWorkers: LoadOptions['sliceWorkers'] = (source, load) => {
@@ -44,7 +44,7 @@ function counted(size: number, options: EmbedWorkersOptions = {}): { load: LoadO
     };
     return spy;
   };
-  return { load: { threads: 1, sessions: 1, sliceWorkers }, slices: () => slices, starts: () => seen.size };
+  return { load: { threads: 1, sessions: 1, sliceWorkers }, slices: () => slices, starts: () => seen.size, loaded: () => Promise.all(seen) };
 }
 
 const bytes = (out: Embeddings) => Buffer.from(out.vectors.buffer, out.vectors.byteOffset, out.vectors.byteLength);
@@ -233,6 +233,7 @@ describe('embedding worker threads', () => {
       await embedder.embed(long, 'document');
       expect(spied.starts()).toBe(1);
       // The thread started, a short call uses it too (its start-up is paid).
+      await spied.loaded();
       const before = spied.slices();
       await embedder.embed(short, 'document');
       expect(spied.slices()).toBeGreaterThan(before);
