@@ -20,7 +20,8 @@
  *     settings (one session on default threads, batches of 16), with --baseline-engine against
  *     another checkout's engine, and, the target row, against the graph alone timed just before
  *     and after each run (the same moment's load on both: the median of those pairs is the robust
- *     fraction), this engine, this engine with no slice worker and --baseline-engine alternating;
+ *     fraction), this engine (its default at this load), this engine with one worker thread forced on and
+ *     --baseline-engine alternating;
  *   - where a worker thread starts to pay: a fresh model's first call, start-up included, with one
  *     worker thread forced on against every slice in-thread, at growing sizes.
  *
