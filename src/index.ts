@@ -32,7 +32,7 @@ export interface ModelOptions {
   device?: Device;
   /** Weights to load (default: the model's config, else fp32). */
   dtype?: Dtype;
-  /** onnxruntime threads of each session (default: the runtime's choice; 1 with worker threads). */
+  /** onnxruntime threads of each session (default: the runtime's choice; 1 when `workers` is given). */
   threads?: number;
   /**
    * Worker threads that embed long inputs beside this one, each with its own session (a call
@@ -128,7 +128,7 @@ export function openSiteIndex(dir: string | readonly string[], options: { model?
  * await Promise.all([index.dispose(), reranker.dispose()]);
  * ```
  */
-export function loadReranker(model: string, options: Omit<ModelOptions, 'model' | 'mode'> = {}): Promise<Reranker> {
+export function loadReranker(model: string, options: Omit<ModelOptions, 'model' | 'mode' | 'workers'> = {}): Promise<Reranker> {
   return Reranker.load(modelSource(model), options);
 }
 

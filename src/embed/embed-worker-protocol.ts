@@ -12,12 +12,12 @@ export interface EmbedWorkerData {
 export type EmbedRequest =
   /** One slice: the call's texts from its index `first` (error messages name texts by that). */
   | { type: 'slice'; id: number; texts: readonly string[]; first: number; job: SliceJob }
-  /** Stop slice `id` before its next batch (it is answered ABORTED), or drop it if not begun. */
+  /** Stop slice `id` before its next batch, or at once if not begun: it is answered ABORTED. */
   | { type: 'cancel'; id: number }
   /** Answer what was asked, then end the thread (never terminated inside onnxruntime's run). */
   | { type: 'close' };
 
-/** 'ready' once, when the session is loaded; then one answer per slice, in order. */
+/** 'ready' once, when the session is loaded; then one answer per slice (by id: a cancelled one may come first). */
 export type EmbedReply =
   | { type: 'ready' }
   | { type: 'embedded'; id: number; owner: Int32Array; vectors: Float32Array }

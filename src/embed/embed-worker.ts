@@ -1,7 +1,8 @@
 /**
  * The worker thread behind ./embed-workers (Node only): its own session of the caller's model,
  * loaded by the same code (./model), and its own piece memo (./piece-memo); it embeds whole slices
- * (./slices), one at a time in the order asked, and transfers their pooled rows back.
+ * (./slices), one at a time in the order asked, and transfers their pooled rows back (a cancelled
+ * slice not yet begun is answered at once).
  * test/unit/embed-workers.test.ts holds its vectors to the calling thread's, bit for bit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -18,12 +19,14 @@ const port = parentPort!;
 const encoder = await loadEncoder(source, load);
 const { encode } = pieceEncoder(encoder.tokenizer);
 const run = encoder.run.bind(encoder);
-/** Slices asked and not yet answered, and those of them cancelled. */
+/** Slices asked and not yet answered; of them, those begun, and those cancelled while under way. */
 const asked = new Set<number>();
+const begun = new Set<number>();
 const cancelled = new Set<number>();
 
 async function answer(request: EmbedRequest & { type: 'slice' }): Promise<EmbedReply> {
   const { id } = request;
+  begun.add(id);
   try {
     const stopped = () => {
       if (cancelled.has(id)) throw new SgptError('ABORTED', 'embedding was cancelled');
@@ -37,15 +40,21 @@ async function answer(request: EmbedRequest & { type: 'slice' }): Promise<EmbedR
     return { type: 'error', id, error: toSgptError(error).toJSON() };
   } finally {
     asked.delete(id);
+    begun.delete(id);
     cancelled.delete(id);
   }
 }
 
-// Slices one at a time, answered in order; a cancel acts at once, a close after what was asked.
+// Slices one at a time, in the order asked; a cancel acts at once, a close after what was asked.
 let queue = Promise.resolve();
 port.on('message', (request: EmbedRequest) => {
   if (request.type === 'cancel') {
-    if (asked.has(request.id)) cancelled.add(request.id);
+    const { id } = request;
+    if (begun.has(id)) cancelled.add(id);
+    else if (asked.delete(id)) {
+      // Not begun (behind another call's slice): answered now, and skipped when its turn comes.
+      port.postMessage({ type: 'error', id, error: new SgptError('ABORTED', 'embedding was cancelled').toJSON() } satisfies EmbedReply);
+    }
   } else if (request.type === 'close') {
     queue = queue.then(async () => {
       await encoder.dispose();
@@ -54,6 +63,7 @@ port.on('message', (request: EmbedRequest) => {
   } else {
     asked.add(request.id);
     queue = queue.then(async () => {
+      if (!asked.has(request.id)) return;
       const reply = await answer(request);
       port.postMessage(reply, reply.type === 'embedded' ? [reply.owner.buffer as ArrayBuffer, reply.vectors.buffer as ArrayBuffer] : []);
     });

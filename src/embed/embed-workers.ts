@@ -20,7 +20,7 @@ import type { WorkerLoad } from './types';
 /** Without a call for this long, the threads (each holding a session) are let go. */
 export const IDLE_MS = 30_000;
 
-/** How long letting go waits for the threads to end. */
+/** How long letting go waits for a thread still loading its session to end. */
 const CLOSE_WAIT_MS = 5_000;
 
 /**
@@ -53,6 +53,10 @@ interface Thread {
   ready: Promise<SliceRunner | null>;
   /** Let go on purpose (idle, dispose): its exit is no failure. */
   leaving: boolean;
+  /** Whether it has loaded its session (only then can it be inside onnxruntime's run). */
+  loaded: () => boolean;
+  /** Cancel every slice it was asked and has not answered. */
+  cancelAll: () => void;
   /** Its exit, once it has happened. */
   exited: Promise<void>;
 }
@@ -62,6 +66,8 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
   return (source, load) => {
     const url = options.url ?? WORKER_FILE;
     const threads: Thread[] = [];
+    /** Threads let go and not yet ended (dispose waits for them too). */
+    const closing = new Set<Thread>();
     /** A worker could not load the model: none will. */
     let unavailable = false;
     let disposed = false;
@@ -82,6 +88,10 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
         worker,
         ready: new Promise((resolve) => (becameReady = resolve)),
         leaving: false,
+        loaded: () => isReady,
+        cancelAll: () => {
+          for (const id of waiting.keys()) worker.postMessage({ type: 'cancel', id } satisfies EmbedRequest);
+        },
         exited: new Promise((resolve) => (exited = resolve)),
       };
       const end = (error: SgptError) => {
@@ -134,6 +144,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
       });
       worker.on('error', (error: Error) => end(new SgptError('WORKER_DIED', `the worker thread that embeds texts failed: ${error.message}`, { cause: error })));
       worker.on('exit', (code) => {
+        closing.delete(thread);
         exited();
         end(new SgptError('WORKER_DIED', `the worker thread that embeds texts exited (code ${code}) before it was done`));
       });
@@ -141,21 +152,25 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
     };
 
     /**
-     * Ask every thread to end once it has answered what it was asked. Never `terminate()` one:
-     * a thread stopped inside onnxruntime's run aborts the whole process (a native exception).
+     * Ask every thread to end once it has answered what it was asked, its unanswered slices
+     * cancelled (they stop before their next batch). Never `terminate()` one: a thread stopped
+     * inside onnxruntime's run aborts the whole process (a native exception), so the wait for a
+     * loaded thread has no limit (it is about one batch). A thread still loading (a slow
+     * download) ends once loaded; that wait is bounded, and an unref'd thread never keeps the
+     * process alive.
      */
     const letGo = async () => {
       clearTimeout(idleTimer);
-      const all = threads.splice(0);
-      for (const thread of all) {
+      for (const thread of threads.splice(0)) {
         thread.leaving = true;
+        closing.add(thread);
+        thread.cancelAll();
         thread.worker.postMessage({ type: 'close' } satisfies EmbedRequest);
       }
-      // A thread still loading (a slow download) closes once loaded; waiting for it is bounded,
-      // and an unref'd thread never keeps the process alive.
+      const all = [...closing];
       let waited: ReturnType<typeof setTimeout> | undefined;
       const bound = new Promise<void>((resolve) => (waited = setTimeout(resolve, CLOSE_WAIT_MS)));
-      await Promise.race([Promise.all(all.map((thread) => thread.exited)), bound]);
+      await Promise.all(all.map((thread) => (thread.loaded() ? thread.exited : Promise.race([thread.exited, bound]))));
       clearTimeout(waited);
     };
 

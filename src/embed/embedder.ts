@@ -120,7 +120,9 @@ export class Embedder {
     let next = 0;
     // The first failure anywhere (a bad text, a worker that died, a cancel) stops every thread
     // taking slices and cancels the slices under way; of those that happened, the earliest
-    // slice's is thrown (a cancel by `signal` before any).
+    // slice's is thrown (a cancel by `signal` before any). A slice cancelled before it reached a
+    // bad text of its own does not report it, so with several bad texts the one named may be a
+    // later one than a single thread would name.
     const failures: Array<{ error: unknown; slice: number }> = [];
     const stop = new AbortController();
     const fail = (error: unknown, slice: number) => {

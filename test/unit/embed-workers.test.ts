@@ -192,6 +192,28 @@ describe('embedding worker threads', () => {
     }
   });
 
+  it('a cancelled slice waiting behind another is answered at once; dispose cancels what a thread was asked and waits for it to end', async () => {
+    const workers = embedWorkers(1, { charsPerWorker: 0 })(SHIPPED, { threads: 1 });
+    const runner = (await workers.runners({ slices: 2, chars: 0 })[0])!;
+    const job: SliceJob = { role: 'document', settings: plain.settings, batchSize: 16, batchTokens: 1024 };
+    const huge = Array.from({ length: 40 }, () => demo.join(' ')).join(' ');
+    const order: string[] = [];
+    const long = runner.embed([huge], 0, job, new AbortController().signal).then(
+      () => order.push('long done'),
+      (error: { code?: string }) => order.push(`long ${error.code}`),
+    );
+    const stop = new AbortController();
+    const queued = runner.embed(demo.slice(0, 5), 0, job, stop.signal).catch((error: { code?: string }) => order.push(`queued ${error.code}`));
+    await new Promise((done) => setTimeout(done, 200)); // the long slice is under way
+    stop.abort();
+    await queued;
+    expect(order).toEqual(['queued ABORTED']); // before the long one, which is still running
+    await workers.dispose();
+    expect(order).toEqual(['queued ABORTED', 'long ABORTED']); // answered before the thread ended
+    await long;
+    expect(workers.runners({ slices: 2, chars: 0 })).toEqual([]); // none after dispose
+  });
+
   it('dispose during a call lets each thread finish what it was asked: the call settles, the process lives', async () => {
     const embedder = await Embedder.load(SHIPPED, counted(1).load);
     await embedder.embed(demo, 'document'); // the thread has started
