@@ -6,12 +6,12 @@
  * test/unit/embed-workers.test.ts holds its vectors to the calling thread's, bit for bit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SgptError, toSgptError } from '../errors';
+import { toSgptError } from '../errors';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker-protocol';
 import { loadEncoder } from './model';
 import { nextTask } from './next-task';
 import { pieceEncoder } from './piece-memo';
-import { embedSlice, prepareSlice } from './slices';
+import { embeddingCancelled, embedSlice, prepareSlice } from './slices';
 
 const { source, load } = workerData as EmbedWorkerData;
 const port = parentPort!;
@@ -29,7 +29,7 @@ async function answer(request: EmbedRequest & { type: 'slice' }): Promise<EmbedR
   begun.add(id);
   try {
     const stopped = () => {
-      if (cancelled.has(id)) throw new SgptError('ABORTED', 'embedding was cancelled');
+      if (cancelled.has(id)) throw embeddingCancelled();
     };
     stopped();
     const slice = prepareSlice(request.texts, encode, request.job, request.first);
@@ -53,7 +53,7 @@ port.on('message', (request: EmbedRequest) => {
     if (begun.has(id)) cancelled.add(id);
     else if (asked.delete(id)) {
       // Not begun (behind another call's slice): answered now, and skipped when its turn comes.
-      port.postMessage({ type: 'error', id, error: new SgptError('ABORTED', 'embedding was cancelled').toJSON() } satisfies EmbedReply);
+      port.postMessage({ type: 'error', id, error: embeddingCancelled().toJSON() } satisfies EmbedReply);
     }
   } else if (request.type === 'close') {
     queue = queue.then(async () => {

@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { SgptError } from '../errors';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker-protocol';
-import type { SliceRunner, SliceVectors, SliceWorkers } from './slices';
+import { embeddingCancelled, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
 import type { WorkerLoad } from './types';
 
 /** Without a call for this long, the threads (each holding a session) are let go. */
@@ -53,8 +53,8 @@ interface Thread {
   ready: Promise<SliceRunner | null>;
   /** Let go on purpose (idle, dispose): its exit is no failure. */
   leaving: boolean;
-  /** Whether it has loaded its session (only then can it be inside onnxruntime's run). */
-  loaded: () => boolean;
+  /** It has loaded its session (only then can it be inside onnxruntime's run). */
+  loaded: boolean;
   /** Cancel every slice it was asked and has not answered. */
   cancelAll: () => void;
   /** Its exit, once it has happened. */
@@ -79,16 +79,15 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
     const start = (): Thread => {
       const worker = spawn(url, { source, load });
       worker.unref(); // held (ref) only while a request waits: an idle worker never keeps the process alive
-      /** Its slices asked and not yet answered (it answers in order, one at a time). */
+      /** Its slices asked and not yet answered (by id: a cancelled one not yet begun is answered first). */
       const waiting = new Map<number, { resolve(out: SliceVectors): void; reject(error: SgptError): void }>();
-      let isReady = false;
       let becameReady: (runner: SliceRunner | null) => void = () => {};
       let exited: () => void = () => {};
       const thread: Thread = {
         worker,
         ready: new Promise((resolve) => (becameReady = resolve)),
         leaving: false,
-        loaded: () => isReady,
+        loaded: false,
         cancelAll: () => {
           for (const id of waiting.keys()) worker.postMessage({ type: 'cancel', id } satisfies EmbedRequest);
         },
@@ -98,7 +97,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
         const at = threads.indexOf(thread);
         if (at !== -1) threads.splice(at, 1);
         // It could not load what the calling thread loaded: the next would not either.
-        if (!isReady && !thread.leaving) unavailable = true;
+        if (!thread.loaded && !thread.leaving) unavailable = true;
         becameReady(null);
         void worker.terminate();
         for (const pending of waiting.values()) pending.reject(error);
@@ -113,7 +112,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
               return;
             }
             if (stop.aborted) {
-              reject(new SgptError('ABORTED', 'embedding was cancelled'));
+              reject(embeddingCancelled());
               return;
             }
             const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies EmbedRequest);
@@ -134,7 +133,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
       };
       worker.on('message', (message: EmbedReply) => {
         if (message.type === 'ready') {
-          isReady = true;
+          thread.loaded = true;
           becameReady(runner);
           return;
         }
@@ -170,7 +169,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
       const all = [...closing];
       let waited: ReturnType<typeof setTimeout> | undefined;
       const bound = new Promise<void>((resolve) => (waited = setTimeout(resolve, CLOSE_WAIT_MS)));
-      await Promise.all(all.map((thread) => (thread.loaded() ? thread.exited : Promise.race([thread.exited, bound]))));
+      await Promise.all(all.map((thread) => (thread.loaded ? thread.exited : Promise.race([thread.exited, bound]))));
       clearTimeout(waited);
     };
 

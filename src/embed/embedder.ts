@@ -6,7 +6,7 @@
  * worker threads (./embed-workers) may embed some of the slices while this thread embeds others.
  * With several sessions here, a slice's batches go to whichever session is free.
  */
-import { SgptError } from '../errors';
+import { isAbort, SgptError } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS } from './batch';
 import { chunkWindows } from './chunk';
 import { concatArrays } from './concat';
@@ -14,7 +14,7 @@ import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
-import { embedSlice, prepareSlice, sliceBounds, textSequences, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
+import { embeddingCancelled, embedSlice, prepareSlice, sliceBounds, textSequences, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
 import { textBudget } from './wrap';
 
@@ -129,7 +129,7 @@ export class Embedder {
       failures.push({ error, slice });
       stop.abort();
     };
-    const cancelled = () => fail(new SgptError('ABORTED', 'embedding was cancelled'), -1);
+    const cancelled = () => fail(embeddingCancelled(), -1);
     signal?.addEventListener('abort', cancelled, { once: true });
     const take = () => (stop.signal.aborted || next >= bounds.length ? -1 : next++);
     const runs = this.encoders.map((encoder) => (batch: SliceBatch) => encoder.run(batch));
@@ -173,7 +173,7 @@ export class Embedder {
           report();
         } catch (error) {
           // A slice cancelled because another failed is not a failure of its own.
-          if (!(stop.signal.aborted && error instanceof SgptError && error.code === 'ABORTED')) fail(error, k);
+          if (!(stop.signal.aborted && isAbort(error))) fail(error, k);
           return;
         }
       }
@@ -222,5 +222,5 @@ export class Embedder {
 const STOPPED = Symbol('stopped');
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new SgptError('ABORTED', 'embedding was cancelled');
+  if (signal?.aborted) throw embeddingCancelled();
 }

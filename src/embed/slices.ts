@@ -95,6 +95,11 @@ export function prepareSlice(texts: readonly string[], encode: Encode, job: Slic
   return { owner: Int32Array.from(owner), batches };
 }
 
+/** The error of a cancelled embedding, wherever the slice ran. */
+export function embeddingCancelled(): SgptError {
+  return new SgptError('ABORTED', 'embedding was cancelled');
+}
+
 /** Runs a batch through the model: last_hidden_state, flat [rows, seqLen, dims]. */
 export type RunBatch = (batch: SliceBatch) => Promise<Float32Array>;
 
