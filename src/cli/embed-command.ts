@@ -82,13 +82,16 @@ export async function embedCommand(argv: string[]): Promise<number> {
     throw new SgptError('INPUT_INVALID', '--documents embeds as the browser does: --max-length and --overlap would make vectors the browser cannot check');
   }
   const source = modelSource(values.model);
-  // The model loads while stdin is read (start-up counts for a short input).
+  // The model loads while stdin is read (start-up counts for a short input); worker threads for a
+  // long input start as soon as it is read, beside the load.
+  const reading = values.documents !== undefined ? Promise.resolve([]) : readStdin().then(inputLines);
   const loading = Embedder.load(source, {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...documentSessions(threads),
+    upcoming: reading,
   });
   loading.catch(() => undefined); // a load error is thrown below, once stdin is read
-  const texts = values.documents !== undefined ? [] : await readStdin().then(inputLines, async (error: unknown) => {
+  const texts = await reading.catch(async (error: unknown) => {
     await loading.then((embedder) => embedder.dispose(), () => undefined);
     throw error;
   });

@@ -14,7 +14,7 @@ import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
-import { embeddingCancelled, embedSlice, prepareSlice, sliceBounds, textSequences, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
+import { embeddingCancelled, embedSlice, prepareSlice, sliceBounds, textSequences, workSize, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
 import { textBudget } from './wrap';
 
@@ -42,6 +42,7 @@ export class Embedder {
     if (!Number.isInteger(sessions) || sessions < 1) throw new SgptError('INPUT_INVALID', `sessions must be a positive integer, got ${sessions}`);
     const { threads, dtype, remoteHost } = opts;
     const workers = opts.sliceWorkers?.(source, { ...(threads === undefined ? {} : { threads }), ...(dtype === undefined ? {} : { dtype }), ...(remoteHost === undefined ? {} : { remoteHost }) });
+    opts.upcoming?.then((texts) => workers?.warm(workSize(texts)), () => undefined);
     const encoders: Encoder[] = [];
     try {
       // Every session shares the first one's tokenizer (its JSON is most of a load's time).
@@ -181,8 +182,7 @@ export class Embedder {
     let ended = () => {};
     const hereEnded = new Promise<null>((resolve) => (ended = () => resolve(null)));
     // A thread still starting when this one has finished its last slice is not waited for.
-    const chars = texts.reduce((n, text) => n + text.length, 0);
-    const helpers = (this.workers?.runners({ slices: bounds.length, chars }) ?? []).map(async (ready) => {
+    const helpers = (this.workers?.runners(workSize(texts, bounds)) ?? []).map(async (ready) => {
       const runner = await Promise.race([ready, hereEnded]);
       if (runner !== null) await away(runner);
     });

@@ -70,6 +70,11 @@ export function sliceBounds(texts: readonly string[], maxChars = SLICE_CHARS): A
   return bounds;
 }
 
+/** How much work a call's texts are, for deciding how many threads it is worth. */
+export function workSize(texts: readonly string[], bounds = sliceBounds(texts)): SliceWork {
+  return { slices: bounds.length, chars: texts.reduce((n, text) => n + text.length, 0) };
+}
+
 /**
  * A slice's batches. `first` is the call's index of texts[0], for error messages (a text that
  * cannot be embedded is named by its place in the call).
@@ -134,12 +139,19 @@ export async function embedSlice(
  * none. Each slot's promise settles once its thread can take slices: the runner, or null when it
  * never will (it could not start).
  */
+export interface SliceWork {
+  slices: number;
+  chars: number;
+}
+
 export interface SliceWorkers {
   /**
    * A call begins: the threads for its `slices` slices and `chars` characters (those there, and
    * those worth starting for it). Each call's runners() is followed by one idle() when it ends.
    */
-  runners(work: { slices: number; chars: number }): Array<Promise<SliceRunner | null>>;
+  runners(work: SliceWork): Array<Promise<SliceRunner | null>>;
+  /** A call of this size is coming (it is not under way yet): start the threads worth starting ahead of it. */
+  warm(work: SliceWork): void;
   /** A call ended: once none is under way, idle threads may be let go after a while. */
   idle(): void;
   /** Let every thread go once it has answered what it was asked. */

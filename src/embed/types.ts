@@ -40,6 +40,12 @@ export interface LoadOptions {
    * the machine's free cores allow); none: every slice on the calling thread.
    */
   sliceWorkers?: (source: string, load: WorkerLoad) => SliceWorkers;
+  /**
+   * The texts a first call will embed, once known (the CLI: stdin, read while the model loads).
+   * With `sliceWorkers`, the threads they are worth start then, so their start-up overlaps this
+   * load instead of the call.
+   */
+  upcoming?: Promise<readonly string[]>;
   /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Hub-style host for hub ids (default https://huggingface.co/); tests point it at a local server. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
-import { CHARS_PER_WORKER, embedWorkers, type EmbedWorkersOptions } from '../../src/embed/embed-workers';
+import { CHARS_PER_WORKER, embedWorkers, WARM_CHARS_PER_WORKER, type EmbedWorkersOptions } from '../../src/embed/embed-workers';
 import { documentSessions, documentWorkers, MAX_EMBED_WORKERS } from '../../src/embed/node-sessions';
 import { SLICE_CHARS, sliceBounds, type SliceJob, type SliceWorkers } from '../../src/embed/slices';
 import type { Embeddings, LoadOptions } from '../../src/embed/types';
@@ -275,6 +275,53 @@ describe('embedding worker threads', () => {
     expect(documentWorkers(0, 2, 0)).toBe(1); // 0 threads (the runtime's choice) counts as 1
     expect(documentSessions(1, 2, 4)).toEqual({ threads: 1, sessions: 1 });
     expect(documentSessions(1, 2, 1).sliceWorkers).toBeTypeOf('function');
+  });
+});
+
+describe('threads started ahead of a call', () => {
+  const repeat = (chars: number) => Array.from({ length: Math.ceil(chars / demo.join('').length) }, () => demo).flat();
+
+  it('an announced call (`upcoming`, read while the model loads) starts one thread per WARM_CHARS_PER_WORKER characters, which that call uses; a short one starts none', async () => {
+    const middling = repeat(WARM_CHARS_PER_WORKER);
+    const chars = middling.join('').length;
+    expect(chars).toBeGreaterThanOrEqual(WARM_CHARS_PER_WORKER);
+    expect(chars).toBeLessThan(CHARS_PER_WORKER); // a call alone would start none
+    for (const [announced, threads] of [[middling, 1], [demo, 0]] as const) {
+      const spied = counted(2, { charsPerWorker: CHARS_PER_WORKER });
+      const embedder = await Embedder.load(SHIPPED, { ...spied.load, upcoming: Promise.resolve(announced) });
+      try {
+        const reference = await plain.embed(announced, 'document');
+        expect(bytes(await embedder.embed(announced, 'document')).equals(bytes(reference))).toBe(true);
+        expect(spied.starts()).toBe(threads);
+        if (threads > 0) expect(spied.slices()).toBeGreaterThan(0);
+      } finally {
+        await embedder.dispose();
+      }
+    }
+  });
+
+  it('threads warmed for a call that never comes are let go once idle; an upcoming that fails changes nothing', async () => {
+    const pool = embedWorkers(1, { idleMs: 50 })(SHIPPED, { threads: 1 });
+    try {
+      pool.warm({ slices: 10, chars: WARM_CHARS_PER_WORKER });
+      const [ready] = pool.runners({ slices: 2, chars: 0 }); // the warmed thread, though this call starts none
+      expect(await ready).not.toBeNull();
+      pool.idle();
+      await new Promise((done) => setTimeout(done, 300));
+      expect(pool.runners({ slices: 2, chars: 0 })).toEqual([]); // let go, and none started again
+      pool.idle();
+      pool.warm({ slices: 1, chars: 10 * WARM_CHARS_PER_WORKER }); // one slice: nothing to share
+      expect(pool.runners({ slices: 2, chars: 0 })).toEqual([]);
+      pool.idle();
+    } finally {
+      await pool.dispose();
+    }
+    const embedder = await Embedder.load(SHIPPED, { ...counted(1).load, upcoming: Promise.reject(new Error('stdin broke')) });
+    try {
+      expect((await embedder.embed(['a text'], 'document')).rows).toBe(1);
+    } finally {
+      await embedder.dispose();
+    }
   });
 });
 
