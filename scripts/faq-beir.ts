@@ -2,8 +2,10 @@
  * A documentation-question set in BEIR layout, built from a docs site's FAQ pages: each FAQ
  * question becomes a query, the docs sections its answer links to are its relevant documents
  * (the first link gain 2, later ones gain 1), and the corpus is every section of the site except
- * the FAQ pages themselves, sectioned by the same extractor as `sgpt-search index` (each record
- * keeps its section's `url` as the index links it, so scripts/site-eval.ts can score a site index).
+ * the FAQ pages themselves, sectioned by the same extractor as `sgpt-search index`, each record
+ * read as the site index reads its section (src/eval/site-corpus: its own title for the keyword
+ * index, page title and heading path for the model, the `url` the index links it by, so
+ * scripts/site-eval.ts can score a site index): eval's `default` row is the site search's ranking.
  *
  *   tsx scripts/faq-beir.ts <site-root> --faq <page>[,<page>…] --out <dir> [--exclude <glob>,…] [--all-headings]
  *
@@ -23,6 +25,7 @@ import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { extractSite, urlOf } from '../src/extract/site';
 import { contentRoot, type Page } from '../src/extract/html';
+import { sectionRecord, type SectionRecord } from '../src/eval/site-corpus';
 
 type Element = T.Element;
 type Node = T.ChildNode | T.Document | T.Element;
@@ -119,14 +122,13 @@ async function main(): Promise<void> {
   const exclude = [...faqFiles, ...(values.exclude?.split(',') ?? [])];
   const pages = await extractSite(root, { exclude });
   const ids = new Map<string, string>(); // url#anchor -> corpus id
-  const corpus: Array<{ _id: string; title: string; text: string; url: string }> = [];
+  const corpus: SectionRecord[] = [];
   const pageOf = new Map(pages.map((page) => [page.url, page]));
   for (const page of pages) {
     for (const section of page.sections) {
       const id = `s${corpus.length}`;
       ids.set(`${page.url}#${section.anchor}`, id);
-      const path = section.headingPath[0] === page.title ? section.headingPath : [page.title, ...section.headingPath];
-      corpus.push({ _id: id, title: path.filter(Boolean).join(' › '), text: section.text, url: section.anchor ? `${page.url}#${encodeURIComponent(section.anchor)}` : page.url });
+      corpus.push(sectionRecord(id, page, section));
     }
   }
   const anchorMaps = new Map<string, Map<string, string>>();

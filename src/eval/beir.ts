@@ -1,6 +1,9 @@
 /**
  * Reads a BEIR-layout data set (Node only):
- *   corpus.jsonl[.gz]   lines {"_id", "title"?, "text"}
+ *   corpus.jsonl[.gz]   lines {"_id", "title"?, "text"}; a site's section may also carry where it
+ *                       sits and its ranking hints, as scripts/faq-beir.ts writes them ("page_title",
+ *                       "heading_path", "keywords", "weight"), so that the product reads it as the
+ *                       site index does
  *   queries.jsonl[.gz]  lines {"_id", "text"}
  *   qrels/<split>.tsv   header "query-id<TAB>corpus-id<TAB>score", then one judgement a line
  * Problems are INPUT_INVALID errors that name the file and line.
@@ -11,12 +14,19 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { SgptError } from '../errors';
+import { checkWeight } from '../extract/weights';
+import { documentEmbeddingText, embeddingText, sectionPath } from '../search/texts';
 import type { Qrels } from './metrics';
 
 export interface BeirDoc {
   id: string;
   title: string;
   text: string;
+  /** A site section's page title and heading path (src/extract's): the model reads them before its text, as in a site index. */
+  place?: { pageTitle: string; headingPath: string[] };
+  /** A site section's aliases and keyword weight (src/extract/weights). */
+  keywords?: string[];
+  weight?: number;
 }
 
 export interface BeirQuery {
@@ -69,6 +79,26 @@ function field(record: Record<string, unknown>, name: string, where: string, req
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && name === '_id') return String(value);
   throw invalid(`${where}: "${name}" must be a string, got ${JSON.stringify(value)}`);
+}
+
+/** A list of strings, or absent. */
+function strings(record: Record<string, unknown>, name: string, where: string): string[] | undefined {
+  const value = record[name];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
+  throw invalid(`${where}: "${name}" must be a list of strings, got ${JSON.stringify(value)}`);
+}
+
+/** A site section's extra fields (see the top of this file), checked. */
+function sectionFields(record: Record<string, unknown>, where: string): Pick<BeirDoc, 'place' | 'keywords' | 'weight'> {
+  const headingPath = strings(record, 'heading_path', where);
+  const keywords = strings(record, 'keywords', where);
+  if (headingPath === undefined && record.page_title !== undefined) throw invalid(`${where}: "page_title" needs "heading_path"`);
+  return {
+    ...(headingPath === undefined ? {} : { place: { pageTitle: field(record, 'page_title', where, true), headingPath } }),
+    ...(keywords === undefined ? {} : { keywords }),
+    ...(record.weight === undefined ? {} : { weight: checkWeight(record.weight, where) }),
+  };
 }
 
 async function readJsonl<T>(path: string, make: (record: Record<string, unknown>, where: string) => T & { id: string }): Promise<T[]> {
@@ -124,6 +154,7 @@ export async function loadBeir(dir: string, options: BeirLoadOptions = {}): Prom
       id: field(record, '_id', where, true),
       title: field(record, 'title', where, false),
       text: field(record, 'text', where, true),
+      ...sectionFields(record, where),
     })),
     readJsonl<BeirQuery>(findFile(dir, 'queries.jsonl'), (record, where) => ({
       id: field(record, '_id', where, true),
@@ -142,7 +173,16 @@ export async function loadBeir(dir: string, options: BeirLoadOptions = {}): Prom
   return { dir, split, corpus, queries: allQueries.filter((query) => qrels.has(query.id)), qrels, unknownDocs };
 }
 
-/** What the keyword index and the model see of a document: title and text joined, as BEIR does. */
+/**
+ * What the baselines (bm25, dense, their fixed-weight fusions) read of a document: title and text
+ * joined, as BEIR does; a site section's title is where it sits (page › headings).
+ */
 export function documentText(doc: BeirDoc): string {
-  return doc.title ? `${doc.title} ${doc.text}` : doc.text;
+  const title = doc.place ? sectionPath(doc.place.pageTitle, doc.place.headingPath) : doc.title;
+  return title ? `${title} ${doc.text}` : doc.text;
+}
+
+/** What the product's model reads of a document: a site section's place and text, as the site index embeds it; else a one-section page's. */
+export function productEmbeddingText(doc: BeirDoc): string {
+  return doc.place ? embeddingText(doc.place.pageTitle, doc.place.headingPath, doc.text) : documentEmbeddingText(doc);
 }

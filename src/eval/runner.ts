@@ -12,9 +12,8 @@ import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
 import { DEFAULT_BM25_PARAMS } from '../search/bm25';
 import { DEFAULT_FIXED_WEIGHT, DEFAULT_FUSION, DEFAULT_RRF_K } from '../search/fusion';
-import { documentEmbeddingText } from '../search/texts';
 import { VectorStore } from '../search/vector-store';
-import { documentText, loadBeir, type BeirDataset } from './beir';
+import { documentText, loadBeir, productEmbeddingText, type BeirDataset } from './beir';
 import { cacheKey, readCached, writeCached } from './embedding-cache';
 import { HYBRID_METHODS, type EvalContext, type EvalMethod, type EvalSettings, type ScoredRun } from './methods';
 import { findMethod } from './registry';
@@ -216,7 +215,7 @@ async function embedCorpus(
   log: (message: string) => void,
 ): Promise<VectorStore> {
   const embedder = await load();
-  const texts = dataset.corpus.map(policy === 'beir' ? documentText : documentEmbeddingText);
+  const texts = dataset.corpus.map(policy === 'beir' ? documentText : productEmbeddingText);
   const ids = dataset.corpus.map((doc) => doc.id);
   const key =
     options.cacheDir === null

@@ -8,7 +8,7 @@
  * embedder differ.
  */
 import { SgptError } from '../errors';
-import { checkModel, chunkRef, type QueryModel, type SectionInfo } from './format';
+import { checkModel, chunkRef, sectionUrl, type QueryModel, type SectionInfo } from './format';
 import { dotAll } from './int8';
 import { IndexReader, fetchLoader, once, type FileLoader } from './reader';
 import type { AnalyzerOptions } from '../search/analyzer';
@@ -276,7 +276,7 @@ function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: 
     return {
       section: hit.section,
       ...(hit.site === undefined ? {} : { site: hit.site }),
-      url: entry.anchor ? `${entry.url}#${encodeURIComponent(entry.anchor)}` : entry.url,
+      url: sectionUrl(entry),
       title: entry.title,
       pageTitle: entry.pageTitle,
       headingPath: entry.headingPath,

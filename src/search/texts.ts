@@ -3,10 +3,15 @@
  * index, the in-page search and eval's `default` row rank the same text the same way.
  */
 
+/** Where a section sits: its page title, then its headings ("Page › Heading › Subheading"). */
+export function sectionPath(pageTitle: string, headingPath: readonly string[]): string {
+  const path = headingPath[0] === pageTitle ? [...headingPath] : [pageTitle, ...headingPath];
+  return path.filter(Boolean).join(' › ');
+}
+
 /** What the model reads for a section: where it sits (page, headings) and what it says. */
 export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
-  const path = headingPath[0] === pageTitle ? [...headingPath] : [pageTitle, ...headingPath];
-  return `${path.filter(Boolean).join(' › ')}\n${text}`.trim();
+  return `${sectionPath(pageTitle, headingPath)}\n${text}`.trim();
 }
 
 /**

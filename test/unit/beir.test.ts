@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { documentText, loadBeir } from '../../src/eval/beir';
+import { documentText, loadBeir, productEmbeddingText } from '../../src/eval/beir';
 
 const mini = resolve(import.meta.dirname, '../fixtures/beir-mini');
 const scratch = mkdtempSync(join(tmpdir(), 'beir-test-'));
@@ -49,6 +49,30 @@ describe('BEIR loader', () => {
     expect(data.qrels.get('q1')).toEqual(new Map([['7', 2], ['gone', 1]]));
     expect(data.unknownDocs).toBe(1);
     expect(documentText(data.corpus[1]!)).toBe('two');
+  });
+
+  it("reads a site section's place and hints: the baselines read its path as its title, the product reads it as the site index does", async () => {
+    const section = { _id: 's1', title: 'Locks', text: 'Take the lock.', url: '/t.html#locks', page_title: 'Threading', heading_path: ['Threading', 'Locks'], keywords: ['mutex'], weight: 2 };
+    const lead = { _id: 's0', title: 'Threading', text: 'Threads.', page_title: 'Threading', heading_path: [] };
+    const dir = dataset({ 'corpus.jsonl': `${JSON.stringify(section)}\n${JSON.stringify(lead)}\n`, 'queries.jsonl': queries, 'qrels/test.tsv': 'query-id\tcorpus-id\tscore\nq1\ts1\t1\n' });
+    const [doc, top] = (await loadBeir(dir)).corpus;
+    expect(doc).toEqual({ id: 's1', title: 'Locks', text: 'Take the lock.', place: { pageTitle: 'Threading', headingPath: ['Threading', 'Locks'] }, keywords: ['mutex'], weight: 2 });
+    expect(documentText(doc!)).toBe('Threading › Locks Take the lock.');
+    expect(productEmbeddingText(doc!)).toBe('Threading › Locks\nTake the lock.');
+    expect(documentText(top!)).toBe('Threading Threads.');
+    expect(productEmbeddingText(top!)).toBe('Threading\nThreads.');
+    // Without a place, a document is a one-section page.
+    expect(productEmbeddingText({ id: 'd', title: 'T', text: 'x' })).toBe('T\nx');
+    const bad: [string, RegExp][] = [
+      ['{"_id": "d", "text": "x", "heading_path": "A › B"}', /line 1: "heading_path" must be a list of strings, got "A › B"/],
+      ['{"_id": "d", "text": "x", "heading_path": ["A"]}', /line 1: "page_title" must be a string, got undefined/],
+      ['{"_id": "d", "text": "x", "page_title": "A"}', /line 1: "page_title" needs "heading_path"/],
+      ['{"_id": "d", "text": "x", "keywords": [1]}', /line 1: "keywords" must be a list of strings/],
+      ['{"_id": "d", "text": "x", "weight": 0}', /line 1: weight 0 must be a number > 0/],
+    ];
+    for (const [line, message] of bad) {
+      await expect(loadBeir(dataset({ 'corpus.jsonl': `${line}\n`, 'queries.jsonl': queries, 'qrels/test.tsv': qrels })), String(message)).rejects.toThrow(message);
+    }
   });
 
   it('reads another split', async () => {
