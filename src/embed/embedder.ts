@@ -42,7 +42,14 @@ export class Embedder {
     if (!Number.isInteger(sessions) || sessions < 1) throw new SgptError('INPUT_INVALID', `sessions must be a positive integer, got ${sessions}`);
     const { threads, dtype, remoteHost } = opts;
     const workers = opts.sliceWorkers?.(source, { ...(threads === undefined ? {} : { threads }), ...(dtype === undefined ? {} : { dtype }), ...(remoteHost === undefined ? {} : { remoteHost }) });
-    opts.upcoming?.then((texts) => workers?.warm(workSize(texts)), () => undefined);
+    // A hint, taken only while this load runs (a thread's start-up then overlaps it, which is what
+    // makes it worth warming); a bad or failed one is ignored.
+    let loading = true;
+    opts.upcoming
+      ?.then((texts) => {
+        if (loading && Array.isArray(texts)) workers?.warm(workSize(texts));
+      })
+      .catch(() => undefined);
     const encoders: Encoder[] = [];
     try {
       // Every session shares the first one's tokenizer (its JSON is most of a load's time).
@@ -51,6 +58,8 @@ export class Embedder {
     } catch (error) {
       await Promise.all([...encoders.map((encoder) => encoder.dispose()), workers?.dispose()]);
       throw error;
+    } finally {
+      loading = false;
     }
   }
 

@@ -42,8 +42,8 @@ export interface LoadOptions {
   sliceWorkers?: (source: string, load: WorkerLoad) => SliceWorkers;
   /**
    * The texts a first call will embed, once known (the CLI: stdin, read while the model loads).
-   * With `sliceWorkers`, the threads they are worth start then, so their start-up overlaps this
-   * load instead of the call.
+   * With `sliceWorkers`, the threads they are worth start then, if this load is still under way,
+   * so their start-up overlaps it instead of the call.
    */
   upcoming?: Promise<readonly string[]>;
   /** Download progress over all model files, in bytes (totalBytes is 0 while unknown). */

@@ -1,9 +1,9 @@
 /**
  * Reads a BEIR-layout data set (Node only):
  *   corpus.jsonl[.gz]   lines {"_id", "title"?, "text"}; a site's section may also carry where it
- *                       sits and its ranking hints, as scripts/faq-beir.ts writes them ("page_title",
- *                       "heading_path", "keywords", "weight"), so that the product reads it as the
- *                       site index does
+ *                       sits, its ranking hints and its page's language, as scripts/faq-beir.ts
+ *                       writes them ("page_title", "heading_path", "keywords", "weight", "lang"), so
+ *                       that the product reads it as the site index does
  *   queries.jsonl[.gz]  lines {"_id", "text"}
  *   qrels/<split>.tsv   header "query-id<TAB>corpus-id<TAB>score", then one judgement a line
  * Problems are INPUT_INVALID errors that name the file and line.
@@ -27,6 +27,8 @@ export interface BeirDoc {
   /** A site section's aliases and keyword weight (src/extract/weights). */
   keywords?: string[];
   weight?: number;
+  /** A site section's page language (`<html lang>`): it picks the keyword analysis, and whether the dense list is fused (src/search/ranking). */
+  lang?: string;
 }
 
 export interface BeirQuery {
@@ -90,14 +92,16 @@ function strings(record: Record<string, unknown>, name: string, where: string): 
 }
 
 /** A site section's extra fields (see the top of this file), checked. */
-function sectionFields(record: Record<string, unknown>, where: string): Pick<BeirDoc, 'place' | 'keywords' | 'weight'> {
+function sectionFields(record: Record<string, unknown>, where: string): Pick<BeirDoc, 'place' | 'keywords' | 'weight' | 'lang'> {
   const headingPath = strings(record, 'heading_path', where);
   const keywords = strings(record, 'keywords', where);
   if (headingPath === undefined && record.page_title !== undefined) throw invalid(`${where}: "page_title" needs "heading_path"`);
+  if (headingPath !== undefined && record.page_title === undefined) throw invalid(`${where}: "heading_path" needs "page_title"`);
   return {
     ...(headingPath === undefined ? {} : { place: { pageTitle: field(record, 'page_title', where, true), headingPath } }),
     ...(keywords === undefined ? {} : { keywords }),
     ...(record.weight === undefined ? {} : { weight: checkWeight(record.weight, where) }),
+    ...(record.lang === undefined ? {} : { lang: field(record, 'lang', where, true) }),
   };
 }
 

@@ -139,7 +139,7 @@ async function denseRun(ctx: EvalContext, store: VectorStore): Promise<ScoredRun
  */
 export function productLists(ctx: EvalContext): Promise<{ search: DocumentSearch; dense: ScoredRun }> {
   return ctx.once('product-lists', async () => {
-    const search = new DocumentSearch(ctx.dataset.corpus);
+    const search = await DocumentSearch.open(ctx.dataset.corpus); // the analyses of the corpus's languages loaded
     return { search, dense: await denseRun(ctx, await ctx.documentVectors('product')) };
   });
 }

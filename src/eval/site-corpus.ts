@@ -1,7 +1,7 @@
 /**
  * A built site's sections as BEIR corpus records, read by `loadBeir` as the site index reads the
  * sections: the section's own title for the keyword index, its page title and heading path for
- * the model, its aliases and weight, and the url#anchor a site hit links to. So eval's `default`
+ * the model, its aliases and weight, its page's language, and the url#anchor a site hit links to. So eval's `default`
  * row over such a corpus is the site search's ranking (scripts/faq-beir.ts, test/unit/one-ranking).
  */
 import type { Page, Section } from '../extract/html';
@@ -16,6 +16,7 @@ export interface SectionRecord {
   heading_path: string[];
   keywords?: string[];
   weight?: number;
+  lang?: string;
 }
 
 /** One section as a corpus record with id `id`. */
@@ -29,5 +30,6 @@ export function sectionRecord(id: string, page: Page, section: Section): Section
     heading_path: section.headingPath,
     ...(section.keywords === undefined ? {} : { keywords: section.keywords }),
     ...(section.weight === undefined ? {} : { weight: section.weight }),
+    ...(page.lang === '' ? {} : { lang: page.lang }),
   };
 }

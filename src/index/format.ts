@@ -116,12 +116,12 @@ export interface SectionTable {
   buckets: BucketRef[];
 }
 
-/** What a result shows of a section; a bucket file holds these for consecutive sections. */
 /** The link a site hit gives a section: its page, then its anchor when it has one. */
 export function sectionUrl(section: Pick<SectionInfo, 'url' | 'anchor'>): string {
   return section.anchor ? `${section.url}#${encodeURIComponent(section.anchor)}` : section.url;
 }
 
+/** What a result shows of a section; a bucket file holds these for consecutive sections. */
 export interface SectionInfo {
   /** Index of the page in the site (pages in path order). */
   page: number;

@@ -300,6 +300,37 @@ describe('threads started ahead of a call', () => {
     }
   });
 
+  it('a thread warmed for a call that never comes is let go by the idle timer warm() starts', async () => {
+    const pool = embedWorkers(1, { idleMs: 50 })(SHIPPED, { threads: 1 });
+    try {
+      pool.warm({ slices: 10, chars: WARM_CHARS_PER_WORKER });
+      await new Promise((done) => setTimeout(done, 2500)); // loaded, then past idleMs, with no call in between
+      expect(pool.runners({ slices: 2, chars: 0 })).toEqual([]);
+      pool.idle();
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('texts announced after the load ended, or not texts at all, start nothing and throw nothing', async () => {
+    const middling = repeat(WARM_CHARS_PER_WORKER);
+    let announce: (texts: readonly string[]) => void = () => {};
+    const late = counted(1, { charsPerWorker: CHARS_PER_WORKER });
+    const embedder = await Embedder.load(SHIPPED, { ...late.load, upcoming: new Promise((resolve) => (announce = resolve)) });
+    try {
+      announce(middling); // the load is over: a thread started now would start with the call, which does not repay it
+      await new Promise((done) => setTimeout(done, 50));
+      await embedder.embed(middling.slice(0, 3), 'document');
+      expect(late.starts()).toBe(0);
+    } finally {
+      await embedder.dispose();
+    }
+    for (const upcoming of [Promise.resolve(null), Promise.resolve({ texts: 3 }), Promise.resolve([null])]) {
+      const odd = await Embedder.load(SHIPPED, { ...counted(1).load, upcoming: upcoming as unknown as Promise<readonly string[]> });
+      await odd.dispose();
+    }
+  });
+
   it('threads warmed for a call that never comes are let go once idle; an upcoming that fails changes nothing', async () => {
     const pool = embedWorkers(1, { idleMs: 50 })(SHIPPED, { threads: 1 });
     try {

@@ -66,7 +66,7 @@ describe('one ranking: eval default, CLI query, in-page search', () => {
 });
 
 /** Pages whose sections share headings ("Locks" on two pages), so the page a section sits on is what tells them apart. */
-const PAGES: Record<string, { title: string; sections: Record<string, string> }> = {
+const PAGES: Record<string, { title: string; lang?: string; sections: Record<string, string> }> = {
   'threading.html': {
     title: 'Threading: threads in one process',
     sections: {
@@ -91,6 +91,16 @@ const PAGES: Record<string, { title: string; sections: Record<string, string> }>
       Locks: 'Advisory file locks coordinate writers: take the lock before writing and the other writers wait.',
     },
   },
+  // A page in a language the model was not trained on: its sections are read with German analysis
+  // and rank by keyword alone, in eval as in the site index.
+  'dateien.html': {
+    title: 'Dateien lesen und schreiben',
+    lang: 'de',
+    sections: {
+      Sperren: 'Eine Dateisperre hält andere Schreiber auf, bis die Sperre wieder freigegeben ist.',
+      Kodierungen: 'Textdateien werden mit einer Kodierung gelesen; geben Sie encoding="utf-8" an.',
+    },
+  },
 };
 
 describe('one ranking: a site with many sections a page, as eval reads it and as the site index ranks it', () => {
@@ -102,11 +112,11 @@ describe('one ranking: a site with many sections a page, as eval reads it and as
     await mkdir(site, { recursive: true });
     for (const [file, page] of Object.entries(PAGES)) {
       const body = Object.entries(page.sections).map(([heading, text]) => `<h2 id="${heading.toLowerCase()}">${heading}</h2><p>${text}</p>`).join('');
-      await writeFile(join(site, file), `<!doctype html><html><head><title>${page.title}</title></head><body><main><h1>${page.title}</h1><p>${page.title}.</p>${body}</main></body></html>`);
+      await writeFile(join(site, file), `<!doctype html><html lang="${page.lang ?? 'en'}"><head><title>${page.title}</title></head><body><main><h1>${page.title}</h1><p>${page.title}.</p>${body}</main></body></html>`);
     }
     await buildSiteIndex({ site, out: join(site, 'sgpt'), model, runtime: false, shipModel: false });
     const records = (await extractSite(site, { exclude: ['sgpt/**'] })).flatMap((page) => page.sections.map((section) => ({ page, section }))).map(({ page, section }, i) => sectionRecord(`s${i}`, page, section));
-    const queries = ['threading locks', 'how do I lock a file for writing', 'process pool', 'signal another thread', 'text encoding of files', 'locks'];
+    const queries = ['threading locks', 'how do I lock a file for writing', 'process pool', 'signal another thread', 'text encoding of files', 'locks', 'Dateien sperren', 'Kodierung der Textdateien'];
     const data = join(tmp, 'beir');
     await mkdir(join(data, 'qrels'), { recursive: true });
     await writeFile(join(data, 'corpus.jsonl'), records.map((record) => JSON.stringify(record)).join('\n'));
@@ -118,6 +128,7 @@ describe('one ranking: a site with many sections a page, as eval reads it and as
   it("gives every query the site search's top 10 in eval's default row, sections told apart by their page", async () => {
     const data = await loadBeir(join(tmp, 'beir'));
     expect(data.corpus.some((doc) => doc.place !== undefined && doc.place.headingPath.length > 1)).toBe(true);
+    expect(data.corpus.filter((doc) => doc.lang === 'de')).toHaveLength(3);
     const open = await openEval({ data: join(tmp, 'beir'), model, cacheDir: null });
     const evalRun = await open.ctx.run('default').finally(() => open.dispose());
     const byUrl = new Map(
