@@ -33,6 +33,9 @@ embed the raw text, so --role only matters in asymmetric mode.
   -h, --help           show this help`;
 
 
+/** How long the model's load waits for stdin to end (a 1 MB file is read in a few ms). */
+const STDIN_HEAD_START_MS = 50;
+
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
   for await (const part of process.stdin) parts.push(part as Buffer);
@@ -82,9 +85,12 @@ export async function embedCommand(argv: string[]): Promise<number> {
     throw new SgptError('INPUT_INVALID', '--documents embeds as the browser does: --max-length and --overlap would make vectors the browser cannot check');
   }
   const source = modelSource(values.model);
-  // The model loads while stdin is read (start-up counts for a short input); worker threads for a
-  // long input start as soon as it is read, beside the load.
+  // Stdin gets a moment's head start: the model's load keeps the event loop busy, so stdin would
+  // be read only after it, but a file or a fast pipe is read within the moment, and then worker
+  // threads for a long input start beside the load (`upcoming`). A slow source is read while the
+  // model loads, as before.
   const reading = values.documents !== undefined ? Promise.resolve([]) : readStdin().then(inputLines);
+  await Promise.race([reading, new Promise((done) => setTimeout(done, STDIN_HEAD_START_MS))]).catch(() => undefined);
   const loading = Embedder.load(source, {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...documentSessions(threads),
