@@ -43,7 +43,8 @@ describe('eval method "rerank"', () => {
 
     const run = await findMethod('rerank').run(ctx);
 
-    const texts = ['Tatooine A desert world with twin suns.', 'Mars The red planet has two moons.', 'Neptune is the farthest planet from the Sun.'];
+    // Each document as the element reads one given in the page: title, newline, text.
+    const texts = ['Tatooine\nA desert world with twin suns.', 'Mars\nThe red planet has two moons.', 'Neptune is the farthest planet from the Sun.'];
     const scores = await reranker.score('which planet is farthest?', texts);
     const expected = [0, 1, 2].sort((x, y) => scores[y]! - scores[x]! || x - y).map((i) => hybrid[i]);
     expect(run.get('q')).toEqual([...expected, 'd']);
