@@ -90,7 +90,9 @@ export async function embedCommand(argv: string[]): Promise<number> {
   // threads for a long input start beside the load (`upcoming`). A slow source is read while the
   // model loads, as before.
   const reading = values.documents !== undefined ? Promise.resolve([]) : readStdin().then(inputLines);
-  await Promise.race([reading, new Promise((done) => setTimeout(done, STDIN_HEAD_START_MS))]).catch(() => undefined);
+  let headStart: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([reading, new Promise((done) => (headStart = setTimeout(done, STDIN_HEAD_START_MS)))]).catch(() => undefined);
+  clearTimeout(headStart);
   const loading = Embedder.load(source, {
     settings: { ...(mode ? { mode } : {}), ...(maxLength ? { maxLength } : {}) },
     ...documentSessions(threads),

@@ -33,8 +33,8 @@ export const CHARS_PER_WORKER = 1_000_000;
 
 /**
  * The same, for a thread started ahead of a call (`warm`), whose start-up overlaps the caller's
- * own model load: measured with the model loaded while stdin is read (README, "Worker threads that
- * embed"): level at 236 k characters, 7 % faster at 554 k, 21 % at 982 k.
+ * own model load: measured with a thread started beside the Embedder's load, whole runs (README,
+ * "Worker threads that embed"): level at 236 k characters, 7 % faster at 554 k, 21 % at 982 k.
  */
 export const WARM_CHARS_PER_WORKER = 500_000;
 

@@ -134,16 +134,17 @@ export async function embedSlice(
   return { owner: slice.owner, vectors };
 }
 
-/**
- * Threads besides the caller's that embed whole slices (Node: ./embed-workers); the browser has
- * none. Each slot's promise settles once its thread can take slices: the runner, or null when it
- * never will (it could not start).
- */
+/** How much a call asks: its slices and characters (what decides the threads it is worth). */
 export interface SliceWork {
   slices: number;
   chars: number;
 }
 
+/**
+ * Threads besides the caller's that embed whole slices (Node: ./embed-workers); the browser has
+ * none. Each slot's promise settles once its thread can take slices: the runner, or null when it
+ * never will (it could not start).
+ */
 export interface SliceWorkers {
   /**
    * A call begins: the threads for its `slices` slices and `chars` characters (those there, and
