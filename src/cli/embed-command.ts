@@ -111,13 +111,25 @@ export async function embedCommand(argv: string[]): Promise<number> {
       if (values.out === undefined) process.stdout.write(text);
       return 0;
     }
-    const out = await embedder.embed(texts, role as Role, {
+    // Each text's line is made as its slice is done, while other slices are embedded (turning
+    // numbers into text was a twentieth of the call, with the other threads idle); written at the end.
+    const lines: string[] = new Array<string>(texts.length);
+    const line = (chunks: number[][]) => JSON.stringify(chunks.length === 1 ? chunks[0] : chunks);
+    await embedder.embed(texts, role as Role, {
       ...(batchSize ? { batchSize } : {}),
       ...(overlap !== undefined ? { overlap } : {}),
+      onRows: ({ owner, vectors }) => {
+        const { dims } = embedder;
+        let chunks: number[][] = [];
+        owner.forEach((text, r) => {
+          chunks.push(Array.from(vectors.subarray(r * dims, (r + 1) * dims)));
+          if (owner[r + 1] !== text) {
+            lines[text] = line(chunks);
+            chunks = [];
+          }
+        });
+      },
     });
-    const rows: number[][][] = texts.map(() => []);
-    for (let r = 0; r < out.rows; r++) rows[out.owner[r]!]!.push(Array.from(out.vectors.subarray(r * out.dims, (r + 1) * out.dims)));
-    const lines = rows.map((chunks) => JSON.stringify(chunks.length === 1 ? chunks[0] : chunks));
     process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
   } finally {
     await embedder.dispose();

@@ -1,6 +1,6 @@
 /** Messages between ./embed-workers and ./embed-worker (Node worker threads). */
 import type { SerializedError } from '../errors';
-import type { SliceJob } from './slices';
+import type { SliceJob, SliceTokens } from './slices';
 import type { WorkerLoad } from './types';
 
 export interface EmbedWorkerData {
@@ -10,8 +10,8 @@ export interface EmbedWorkerData {
 }
 
 export type EmbedRequest =
-  /** One slice: the call's texts from its index `first` (error messages name texts by that). */
-  | { type: 'slice'; id: number; texts: readonly string[]; first: number; job: SliceJob }
+  /** One slice: the call's texts from its index `first` (error messages name texts by that), as ids. */
+  | { type: 'slice'; id: number; tokens: SliceTokens; first: number; job: SliceJob }
   /** Stop slice `id` before its next batch, or at once if not begun: it is answered ABORTED. */
   | { type: 'cancel'; id: number }
   /** Answer what was asked, then end the thread (never terminated inside onnxruntime's run). */

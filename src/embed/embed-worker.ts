@@ -1,6 +1,7 @@
 /**
  * The worker thread behind ./embed-workers (Node only): its own session of the caller's model,
- * loaded by the same code (./model), and its own piece memo (./piece-memo); it embeds whole slices
+ * loaded by the same code (./model) but without the tokenizer (the calling thread sends each
+ * slice's ids: a tokenizer's load was a third of a thread's start-up); it embeds whole slices
  * (./slices), one at a time in the order asked, and transfers their pooled rows back (a cancelled
  * slice not yet begun is answered at once).
  * test/unit/embed-workers.test.ts holds its vectors to the calling thread's, bit for bit.
@@ -8,16 +9,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toSgptError } from '../errors';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker-protocol';
-import { loadEncoder } from './model';
+import { loadHiddenStates } from './model';
 import { nextTask } from './next-task';
-import { pieceEncoder } from './piece-memo';
 import { embeddingCancelled, embedSlice, prepareSlice } from './slices';
 
 const { source, load } = workerData as EmbedWorkerData;
 const port = parentPort!;
 // A load that fails throws here: the pool sees the worker fail before 'ready' and starts no more.
-const encoder = await loadEncoder(source, load);
-const { encode } = pieceEncoder(encoder.tokenizer);
+const encoder = await loadHiddenStates(source, load);
 const run = encoder.run.bind(encoder);
 /** Slices asked and not yet answered; of them, those begun, and those cancelled while under way. */
 const asked = new Set<number>();
@@ -32,7 +31,7 @@ async function answer(request: EmbedRequest & { type: 'slice' }): Promise<EmbedR
       if (cancelled.has(id)) throw embeddingCancelled();
     };
     stopped();
-    const slice = prepareSlice(request.texts, encode, request.job, request.first);
+    const slice = prepareSlice(request.tokens, request.job, request.first);
     // Between batches, let a cancel message in (onnxruntime's run settles without a task of its own).
     const { owner, vectors } = await embedSlice(slice, [run], encoder.dims, { beforeBatch: async () => (await nextTask(), stopped()) });
     return { type: 'embedded', id, owner, vectors };

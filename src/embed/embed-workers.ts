@@ -113,7 +113,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
         waiting.clear();
       };
       const runner: SliceRunner = {
-        embed(texts, first, job, stop) {
+        embed(tokens, first, job, stop) {
           const id = ++requests;
           return new Promise<SliceVectors>((resolve, reject) => {
             if (!threads.includes(thread)) {
@@ -136,7 +136,7 @@ export function embedWorkers(size: number, options: EmbedWorkersOptions = {}): (
               reject: (error) => (settled(), reject(error)),
             });
             worker.ref();
-            worker.postMessage({ type: 'slice', id, texts, first, job } satisfies EmbedRequest);
+            worker.postMessage({ type: 'slice', id, tokens, first, job } satisfies EmbedRequest, [tokens.ids.buffer as ArrayBuffer, tokens.ends.buffer as ArrayBuffer]);
           });
         },
       };

@@ -14,7 +14,7 @@ import { nextTask } from './next-task';
 import { loadEncoder, type Backend, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
-import { embeddingCancelled, embedSlice, prepareSlice, sliceBounds, textSequences, workSize, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
+import { embeddingCancelled, embedSlice, prepareSlice, sliceBounds, textSequences, tokenizeSlice, workSize, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
 import type { EmbedOptions, Embeddings, LoadOptions } from './types';
 import { textBudget } from './wrap';
 
@@ -112,7 +112,7 @@ export class Embedder {
     if (role !== 'query' && role !== 'document') {
       throw new SgptError('INPUT_INVALID', `role must be "query" or "document", got ${JSON.stringify(role)}`);
     }
-    const { signal, onProgress } = opts;
+    const { signal, onProgress, onRows } = opts;
     throwIfAborted(signal);
     const job: SliceJob = {
       role,
@@ -127,6 +127,7 @@ export class Embedder {
     const windows = { done: 0, total: 0 };
     let done = 0;
     const report = () => onProgress?.(done, texts.length, { ...windows });
+    const embedded = (k: number) => onRows?.({ owner: results[k]!.owner.map((o) => o + bounds[k]![0]), vectors: results[k]!.vectors });
     let next = 0;
     // The first failure anywhere (a bad text, a worker that died, a cancel) stops every thread
     // taking slices and cancels the slices under way; of those that happened, the earliest
@@ -147,7 +148,7 @@ export class Embedder {
       for (let k = take(); k !== -1; k = take()) {
         const [start, end] = bounds[k]!;
         try {
-          const slice = prepareSlice(texts.slice(start, end), this.encode, job, start);
+          const slice = prepareSlice(tokenizeSlice(texts.slice(start, end), this.encode), job, start);
           windows.total += slice.owner.length;
           // A text is done when all of its windows are; count windows left per text.
           const left = new Int32Array(end - start);
@@ -165,35 +166,46 @@ export class Embedder {
               report();
             },
           });
+          embedded(k);
         } catch (error) {
           if (error !== STOPPED) fail(error, k);
           return;
         }
       }
     };
-    const away = async (runner: SliceRunner) => {
-      for (let k = take(); k !== -1; k = take()) {
-        const [start, end] = bounds[k]!;
-        try {
-          const out = await runner.embed(texts.slice(start, end), start, job, stop.signal);
-          results[k] = out;
-          done += end - start;
-          windows.total += out.owner.length;
-          windows.done += out.owner.length;
-          report();
-        } catch (error) {
-          // A slice cancelled because another failed is not a failure of its own.
-          if (!(stop.signal.aborted && isAbort(error))) fail(error, k);
-          return;
+    // A thread holds no tokenizer: this one tokenises its slices, between its own batches. So that
+    // the thread never waits for that, it is sent its next slice while it embeds one; near the end
+    // (fewer slices left than a second round for every thread), one at a time, so that the last
+    // slices spread over every thread.
+    const away = async (runner: SliceRunner, threads: number) => {
+      const send = async (ahead: boolean) => {
+        const more = () => (ahead && bounds.length - next < 2 * (threads + 1) ? -1 : take());
+        for (let k = more(); k !== -1; k = more()) {
+          const [start, end] = bounds[k]!;
+          try {
+            const out = await runner.embed(tokenizeSlice(texts.slice(start, end), this.encode), start, job, stop.signal);
+            results[k] = out;
+            done += end - start;
+            windows.total += out.owner.length;
+            windows.done += out.owner.length;
+            report();
+            embedded(k);
+          } catch (error) {
+            // A slice cancelled because another failed is not a failure of its own.
+            if (!(stop.signal.aborted && isAbort(error))) fail(error, k);
+            return;
+          }
         }
-      }
+      };
+      await Promise.all([send(false), send(true)]);
     };
     let ended = () => {};
     const hereEnded = new Promise<null>((resolve) => (ended = () => resolve(null)));
     // A thread still starting when this one has finished its last slice is not waited for.
-    const helpers = (this.workers?.runners(workSize(texts, bounds)) ?? []).map(async (ready) => {
+    const slots = this.workers?.runners(workSize(texts, bounds)) ?? [];
+    const helpers = slots.map(async (ready) => {
       const runner = await Promise.race([ready, hereEnded]);
-      if (runner !== null) await away(runner);
+      if (runner !== null) await away(runner, slots.length);
     });
     try {
       await Promise.all([here().finally(ended), ...helpers]);

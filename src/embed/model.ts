@@ -316,14 +316,17 @@ export interface LoadedPretrained<M> {
 /**
  * Load config, tokenizer and ONNX weights of a source with one model class. Shared by the
  * embedder (AutoModel) and the reranker (AutoModelForCausalLM). Failures are SgptErrors.
+ * `loadedTokenizer`: the source's tokenizer when already loaded (another session of the same
+ * model), not read again; null: none wanted (a worker thread, which is sent ids).
  */
+export async function loadPretrained<M>(modelClass: PretrainedClass<M>, sourceText: string, opts?: LoadOptions, loadedTokenizer?: PreTrainedTokenizer): Promise<LoadedPretrained<M>>;
+export async function loadPretrained<M>(modelClass: PretrainedClass<M>, sourceText: string, opts: LoadOptions, loadedTokenizer: null): Promise<Omit<LoadedPretrained<M>, 'tokenizer'>>;
 export async function loadPretrained<M>(
   modelClass: PretrainedClass<M>,
   sourceText: string,
   opts: LoadOptions = {},
-  /** The source's tokenizer when already loaded (another session of the same model): not read again. */
-  loadedTokenizer?: PreTrainedTokenizer,
-): Promise<LoadedPretrained<M>> {
+  loadedTokenizer?: PreTrainedTokenizer | null,
+): Promise<Omit<LoadedPretrained<M>, 'tokenizer'> & { tokenizer?: PreTrainedTokenizer }> {
   const node = isNodeRuntime();
   const base = (globalThis as { location?: { href: string } }).location?.href;
   const source = resolveSource(sourceText, { node, ...(base === undefined ? {} : { base }) });
@@ -351,7 +354,7 @@ export async function loadPretrained<M>(
     // Both at once: the tokenizer's JSON is parsed while the runtime compiles its WASM (off the
     // thread in a browser) and the model file is read; a repeat visit's start-up is these two.
     const [tokenizer, model] = await Promise.allSettled([
-      loadedTokenizer ?? step('tokenizer', () => AutoTokenizer.from_pretrained(source.modelId, common)),
+      loadedTokenizer === null ? undefined : (loadedTokenizer ?? step('tokenizer', () => AutoTokenizer.from_pretrained(source.modelId, common))),
       step('model', () =>
         modelClass.from_pretrained(source.modelId, {
           ...common,
@@ -367,7 +370,7 @@ export async function loadPretrained<M>(
       throw tokenizer.reason;
     }
     if (model.status === 'rejected') throw model.reason;
-    return { model: model.value, tokenizer: tokenizer.value, config, backend, modelId: where };
+    return { model: model.value, ...(tokenizer.value === undefined ? {} : { tokenizer: tokenizer.value }), config, backend, modelId: where };
   });
 }
 
@@ -375,9 +378,8 @@ function isDtype(value: unknown): value is Dtype {
   return value === 'fp32' || value === 'q8' || value === 'fp16';
 }
 
-/** The decoder as the embedder sees it: ids in, last hidden states out. */
-export interface Encoder {
-  readonly tokenizer: PreTrainedTokenizer;
+/** The decoder as a worker thread sees it: padded ids in, last hidden states out. */
+export interface HiddenStates {
   readonly config: Record<string, unknown>;
   readonly dims: number;
   readonly backend: Backend;
@@ -385,6 +387,11 @@ export interface Encoder {
   /** last_hidden_state for a right-padded batch, flat [rows, seqLen, dims] float32. */
   run(batch: PaddedBatch): Promise<Float32Array>;
   dispose(): Promise<void>;
+}
+
+/** The decoder as the embedder sees it: its tokenizer too. */
+export interface Encoder extends HiddenStates {
+  readonly tokenizer: PreTrainedTokenizer;
 }
 
 interface FeatureModel {
@@ -399,10 +406,18 @@ export function int64(data: ArrayLike<number>, dims: number[]): Tensor {
   return new Tensor('int64', out, dims);
 }
 
-/** Load a model whose ONNX graph outputs last_hidden_state (GPT2Model / GPTNeoModel exports). */
+/** Load a model whose ONNX graph outputs last_hidden_state (GPT2Model / GPTNeoModel exports), and its tokenizer. */
 export async function loadEncoder(source: string, opts: LoadOptions = {}, sharedTokenizer?: PreTrainedTokenizer): Promise<Encoder> {
   const loaded = await loadPretrained(AutoModel as unknown as PretrainedClass<FeatureModel>, source, opts, sharedTokenizer);
-  const { model, tokenizer, config, backend, modelId } = loaded;
+  return { ...(await hiddenStates(loaded)), tokenizer: loaded.tokenizer };
+}
+
+/** The same model without its tokenizer, for a thread that is sent ids. */
+export async function loadHiddenStates(source: string, opts: LoadOptions = {}): Promise<HiddenStates> {
+  return hiddenStates(await loadPretrained(AutoModel as unknown as PretrainedClass<FeatureModel>, source, opts, null));
+}
+
+async function hiddenStates({ model, config, backend, modelId }: Omit<LoadedPretrained<FeatureModel>, 'tokenizer'>): Promise<HiddenStates> {
   const session = model.sessions.model;
   if (!session?.outputNames.includes('last_hidden_state')) {
     await model.dispose();
@@ -417,7 +432,6 @@ export async function loadEncoder(source: string, opts: LoadOptions = {}, shared
     throw new SgptError('MODEL_INVALID', `config.json of "${modelId}" states no hidden size (n_embd or hidden_size)`);
   }
   return {
-    tokenizer,
     config,
     dims,
     backend,

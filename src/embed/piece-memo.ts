@@ -9,6 +9,8 @@
  * tokenizer whole. `test/unit/piece-memo.test.ts` holds the two paths to the same ids.
  */
 
+import { byteLevelBpe, type BpeModelJson } from './byte-level-bpe';
+
 /** GPT-2's pre-tokenisation rule, as tokenizer.json's ByteLevel pre-tokenizer applies it (use_regex). */
 const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
@@ -21,7 +23,7 @@ export type Encode = (text: string) => number[];
 interface TokenizerJson {
   normalizer?: unknown;
   pre_tokenizer?: { type?: unknown; add_prefix_space?: unknown; use_regex?: unknown } | null;
-  model?: { type?: unknown };
+  model?: BpeModelJson;
   added_tokens?: Array<{ content?: unknown }>;
 }
 
@@ -55,6 +57,7 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
   const added = byteLevelAddedTokens(tokenizer);
   if (added === null) return { encode: plain, memoised: false };
   const pieces = new Map<string, readonly number[]>();
+  const merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
   const encode: Encode = (text) => {
     if (added.some((content) => text.includes(content))) return plain(text);
     const ids: number[] = [];
@@ -62,7 +65,7 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
       const piece = match[0];
       let known = pieces.get(piece);
       if (known === undefined) {
-        known = plain(piece);
+        known = merge?.(piece) ?? plain(piece);
         if (pieces.size < MAX_PIECES) pieces.set(piece, known);
       }
       for (const id of known) ids.push(id);

@@ -1,10 +1,11 @@
 /**
  * An embed call's work, a slice at a time: consecutive whole texts up to SLICE_CHARS characters,
- * each slice tokenised, chunked, wrapped, length-sorted, padded into batches, run and pooled on its
- * own. Slices are cut from the texts' lengths alone, before any tokenising, so several threads (in
- * Node, the worker threads of ./embed-workers) can each take the next slice at once; a slice's
- * batches are a function of its texts alone, so whichever thread embeds it gives the same vectors
- * bit for bit. Pure: no DOM, no Node.
+ * each slice tokenised (always on the calling thread, whose piece memo every slice then shares),
+ * chunked, wrapped, length-sorted, padded into batches, run and pooled on its own. Slices are cut
+ * from the texts' lengths alone, before any tokenising, so several threads (in Node, the worker
+ * threads of ./embed-workers, which hold no tokenizer) can each take the next slice at once; a
+ * slice's batches are a function of its texts' ids alone, so whichever thread embeds it gives the
+ * same vectors bit for bit. Pure: no DOM, no Node.
  */
 import { SgptError } from '../errors';
 import { padBatch, planBatches, type PaddedBatch } from './batch';
@@ -48,6 +49,23 @@ export interface SliceVectors {
   vectors: Float32Array;
 }
 
+/** A slice's texts as bare ids: every text's ids end to end, and where each text's end (transferable to a worker thread). */
+export interface SliceTokens {
+  ids: Int32Array;
+  ends: Int32Array;
+}
+
+/** The bare ids of a slice's texts. */
+export function tokenizeSlice(texts: readonly string[], encode: Encode): SliceTokens {
+  const each = texts.map(encode);
+  const ends = new Int32Array(each.length);
+  let length = 0;
+  each.forEach((ids, i) => (ends[i] = length += ids.length));
+  const ids = new Int32Array(length);
+  each.forEach((part, i) => ids.set(part, i === 0 ? 0 : ends[i - 1]));
+  return { ids, ends };
+}
+
 /** The sequences the model sees for one text's bare ids: its windows, each wrapped for the role. */
 export function textSequences(ids: readonly number[], settings: SgptSettings, role: Role, overlap?: number): number[][] {
   return chunkTokens(ids, textBudget(settings, role), overlap).map((chunk) => wrapIds(chunk, settings, role));
@@ -76,14 +94,14 @@ export function workSize(texts: readonly string[], bounds = sliceBounds(texts)):
 }
 
 /**
- * A slice's batches. `first` is the call's index of texts[0], for error messages (a text that
- * cannot be embedded is named by its place in the call).
+ * A slice's batches. `first` is the call's index of its first text, for error messages (a text
+ * that cannot be embedded is named by its place in the call).
  */
-export function prepareSlice(texts: readonly string[], encode: Encode, job: SliceJob, first = 0): Slice {
+export function prepareSlice(tokens: SliceTokens, job: SliceJob, first = 0): Slice {
   const sequences: number[][] = [];
   const owner: number[] = [];
-  texts.forEach((text, i) => {
-    const ids = encode(text);
+  tokens.ends.forEach((end, i) => {
+    const ids = Array.from(tokens.ids.subarray(i === 0 ? 0 : tokens.ends[i - 1], end));
     if (ids.length === 0 && job.settings.mode === 'symmetric') {
       throw new SgptError('INPUT_INVALID', `text ${first + i} is empty: symmetric mode has no tokens to embed`);
     }
@@ -161,8 +179,9 @@ export interface SliceWorkers {
 
 export interface SliceRunner {
   /**
-   * The slice of `texts` (the call's texts from its index `first`), embedded on that thread;
-   * `stop` cancels it between batches (SgptError ABORTED).
+   * A slice (the call's texts from its index `first`, as their ids), embedded on that thread;
+   * `stop` cancels it between batches (SgptError ABORTED). `tokens` may be transferred: the
+   * caller does not read it again.
    */
-  embed(texts: readonly string[], first: number, job: SliceJob, stop: AbortSignal): Promise<SliceVectors>;
+  embed(tokens: SliceTokens, first: number, job: SliceJob, stop: AbortSignal): Promise<SliceVectors>;
 }

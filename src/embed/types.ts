@@ -71,6 +71,13 @@ export interface EmbedOptions {
    * text moves the second while the first waits.
    */
   onProgress?: (done: number, total: number, windows: { done: number; total: number }) => void;
+  /**
+   * Called as soon as some consecutive texts are all embedded (a slice of the call; slices end in
+   * any order), with their rows: `owner[i]` is the call's index of the text row i belongs to, a
+   * text's rows contiguous and in order. The call still returns every row at its end; this lets a
+   * caller use rows (print them, store them) while the rest are embedded.
+   */
+  onRows?: (rows: { owner: Int32Array; vectors: Float32Array }) => void;
 }
 
 export interface Embeddings {

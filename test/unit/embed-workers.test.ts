@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
 import { CHARS_PER_WORKER, embedWorkers, WARM_CHARS_PER_WORKER, type EmbedWorkersOptions } from '../../src/embed/embed-workers';
 import { documentSessions, documentWorkers, MAX_EMBED_WORKERS } from '../../src/embed/node-sessions';
-import { SLICE_CHARS, sliceBounds, type SliceJob, type SliceWorkers } from '../../src/embed/slices';
+import { SLICE_CHARS, sliceBounds, tokenizeSlice, type SliceJob, type SliceTokens, type SliceWorkers } from '../../src/embed/slices';
 import type { Embeddings, LoadOptions } from '../../src/embed/types';
 import { sgptRejection } from '../support';
 
@@ -50,6 +50,8 @@ function counted(size: number, options: EmbedWorkersOptions = {}): { load: LoadO
 const bytes = (out: Embeddings) => Buffer.from(out.vectors.buffer, out.vectors.byteOffset, out.vectors.byteLength);
 
 let plain: Embedder;
+/** A slice's texts as a worker is sent them: their ids, tokenised on this thread. */
+const tokens = (texts: readonly string[]): SliceTokens => tokenizeSlice(texts, (text) => plain.tokenize(text));
 beforeAll(async () => {
   plain = await Embedder.load(SHIPPED, { threads: 1, sessions: 1 });
 });
@@ -68,10 +70,26 @@ describe('embedding worker threads', () => {
           const reference = await plain.embed(texts, role);
           for (let call = 0; call < 2; call++) {
             const progress: number[] = [];
-            const out = await piped.embed(texts, role, { onProgress: (done) => progress.push(done) });
+            const delivered: Array<{ owner: Int32Array; vectors: Float32Array }> = [];
+            const out = await piped.embed(texts, role, { onProgress: (done) => progress.push(done), onRows: (rows) => delivered.push(rows) });
             expect(out.rows).toBe(reference.rows);
             expect([...out.owner]).toEqual([...reference.owner]);
             expect(bytes(out).equals(bytes(reference))).toBe(true);
+            // onRows gave every text's rows once, as the call returns them, a slice at a time
+            expect(delivered.length).toBe(sliceBounds(texts).length);
+            const firstRow = new Map<number, number>();
+            out.owner.forEach((text, row) => firstRow.has(text) || firstRow.set(text, row));
+            const assembled = new Float32Array(out.vectors.length);
+            const texts_ = new Set<number>();
+            for (const { owner, vectors } of delivered) {
+              owner.forEach((text, i) => {
+                if (i === 0 || owner[i - 1] !== text) expect(texts_.has(text)).toBe(false), texts_.add(text);
+                const row = firstRow.get(text)! + (i - owner.indexOf(text));
+                assembled.set(vectors.subarray(i * out.dims, (i + 1) * out.dims), row * out.dims);
+              });
+            }
+            expect(texts_.size).toBe(texts.length);
+            expect(Buffer.from(assembled.buffer).equals(bytes(out))).toBe(true);
             expect(progress.at(-1)).toBe(texts.length);
             expect(progress.every((done, i) => i === 0 || done >= progress[i - 1]!)).toBe(true);
           }
@@ -90,11 +108,11 @@ describe('embedding worker threads', () => {
       expect(runner).not.toBeNull();
       const job: SliceJob = { role: 'document', settings: { ...plain.settings, mode: 'symmetric' }, batchSize: 16, batchTokens: 1024 };
       const go = new AbortController().signal;
-      const error = await sgptRejection(runner!.embed(['a text', ''], 100, job, go));
+      const error = await sgptRejection(runner!.embed(tokens(['a text', '']), 100, job, go));
       expect(error.code).toBe('INPUT_INVALID');
       expect(error.message).toContain('text 101 is empty');
       // The thread is still there for the next slice.
-      const out = await runner!.embed(['a text'], 0, job, go);
+      const out = await runner!.embed(tokens(['a text']), 0, job, go);
       const reference = await plain.embed(['a text'], 'document');
       expect(out.vectors.length).toBe(reference.vectors.length);
     } finally {
@@ -178,14 +196,15 @@ describe('embedding worker threads', () => {
       const job: SliceJob = { role: 'document', settings: plain.settings, batchSize: 16, batchTokens: 1024 };
       const stop = new AbortController();
       const huge = Array.from({ length: 40 }, () => demo.join(' ')).join(' '); // ~13 M characters, hundreds of batches
+      const slice = tokens([huge]);
       const started = performance.now();
-      const cancelled = runner.embed([huge], 0, job, stop.signal);
+      const cancelled = runner.embed(slice, 0, job, stop.signal);
       stop.abort();
       expect((await sgptRejection(cancelled)).code).toBe('ABORTED');
       const reference = await plain.embed(demo.slice(0, 20), 'document');
-      const out = await runner.embed(demo.slice(0, 20), 0, job, new AbortController().signal);
+      const out = await runner.embed(tokens(demo.slice(0, 20)), 0, job, new AbortController().signal);
       expect(Buffer.from(out.vectors.buffer).equals(bytes(reference))).toBe(true);
-      // Tokenising the text is most of that time; embedding all of it would take tens of seconds.
+      // Embedding all of it would take tens of seconds.
       expect(performance.now() - started).toBeLessThan(15_000);
     } finally {
       workers.dispose();
@@ -198,12 +217,12 @@ describe('embedding worker threads', () => {
     const job: SliceJob = { role: 'document', settings: plain.settings, batchSize: 16, batchTokens: 1024 };
     const huge = Array.from({ length: 40 }, () => demo.join(' ')).join(' ');
     const order: string[] = [];
-    const long = runner.embed([huge], 0, job, new AbortController().signal).then(
+    const long = runner.embed(tokens([huge]), 0, job, new AbortController().signal).then(
       () => order.push('long done'),
       (error: { code?: string }) => order.push(`long ${error.code}`),
     );
     const stop = new AbortController();
-    const queued = runner.embed(demo.slice(0, 5), 0, job, stop.signal).catch((error: { code?: string }) => order.push(`queued ${error.code}`));
+    const queued = runner.embed(tokens(demo.slice(0, 5)), 0, job, stop.signal).catch((error: { code?: string }) => order.push(`queued ${error.code}`));
     await new Promise((done) => setTimeout(done, 200)); // the long slice is under way
     stop.abort();
     await queued;

@@ -1,6 +1,6 @@
 // Loading through src/embed/model.ts: every fixture signature, every source kind (folder, hub id,
 // URL) against the real code paths, and the error codes a person sees when a model is broken.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { AutoModel, Tensor } from '@huggingface/transformers';
 import { padBatch } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
-import { describeSource, loadEncoder, resolveBackend, resolveSource } from '../../src/embed/model';
+import { describeSource, loadEncoder, loadHiddenStates, resolveBackend, resolveSource } from '../../src/embed/model';
 import { cosine, sgptRejection } from '../support';
 
 const FIXTURES = path.resolve('test/fixtures/models');
@@ -139,6 +139,26 @@ describe('fixture signatures', () => {
     expect(embedder.settings.mode).toBe('symmetric');
     expect(embedder.settings.maxLength).toEqual({ query: 75, document: 75 });
     await embedder.dispose();
+  });
+
+  it('a worker thread\'s load (loadHiddenStates) reads no tokenizer, and gives the same hidden states', async () => {
+    const dir = path.join(FIXTURES, 'tiny-gpt2');
+    const bare = mkdtempSync(path.join(tmpdir(), 'sgpt-no-tokenizer-'));
+    try {
+      cpSync(dir, bare, { recursive: true });
+      rmSync(path.join(bare, 'tokenizer.json'));
+      expect((await sgptRejection(loadEncoder(bare))).code).toBe('MODEL_NOT_FOUND');
+      const [encoder, states] = [await loadEncoder(dir), await loadHiddenStates(bare)];
+      try {
+        expect('tokenizer' in states).toBe(false);
+        const batch = padBatch([[90, 15496, 995, 92], [90, 92]], 50256);
+        expect(await states.run(batch)).toEqual(await encoder.run(batch));
+      } finally {
+        await Promise.all([encoder.dispose(), states.dispose()]);
+      }
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it('an LM export without last_hidden_state is MODEL_INVALID', async () => {
