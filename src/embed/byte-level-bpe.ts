@@ -5,7 +5,7 @@
  * tokenisation (its first sight of each of a slice's pieces; piece-memo.ts remembers them after).
  * The merge rule is the same (the lowest-ranked adjacent pair, the leftmost of equal ranks, one
  * merge at a time: transformers.js' and Hugging Face tokenizers' order), on a plain array.
- * `test/unit/piece-memo.test.ts` holds it to the tokenizer's own ids.
+ * `test/unit/byte-level-bpe.test.ts` holds it to the tokenizer's own ids (and piece-memo's tests, whole texts).
  */
 
 /** Longest piece (in bytes) merged here; a longer one (a run of `=` or spaces) goes to the tokenizer, whose heap is O(n log n). */
@@ -33,8 +33,8 @@ function byteCharacters(): string[] {
 }
 
 /**
- * The merges' ranks in an open-addressing table keyed by the pair's two ids (each < 2^16): a
- * lookup hashes one integer, not a string.
+ * The merges' ranks in an open-addressing table keyed by the pair's two ids (each < 0xffff, so
+ * that no pair's key is the empty slot's -1): a lookup hashes one integer, not a string.
  */
 class RankTable {
   private readonly keys: Int32Array;
@@ -73,8 +73,9 @@ class RankTable {
  * A piece's ids, or null where this path does not decide them (a piece over MAX_PIECE_BYTES, or
  * one that merges into a token the vocabulary lacks or gives another token's id: the tokenizer's
  * own rules apply). Null from the factory when the model is not a plain BPE this path reproduces:
- * suffixes, ignore_merges, an unreadable vocabulary or merge list, a byte or merged token with no
- * id under 2^16, or two of them sharing one (a pair is looked up by its tokens' ids).
+ * suffixes, ignore_merges, an unreadable vocabulary or merge list (or one mixing "a b" strings and
+ * [a, b] pairs: transformers.js reads every entry as the first one is written), a byte or merged
+ * token with no id under 0xffff, or two of them sharing one (a pair is looked up by its tokens' ids).
  */
 export function byteLevelBpe(model: BpeModelJson | undefined): ((piece: string) => number[] | null) | null {
   if (model?.type !== 'BPE' || model.end_of_word_suffix || model.continuing_subword_suffix || model.ignore_merges) return null;
@@ -86,7 +87,7 @@ export function byteLevelBpe(model: BpeModelJson | undefined): ((piece: string) 
   const tokenOf = new Array<string | undefined>(0x10000).fill(undefined);
   const idOf = (token: string): number => {
     const id = entries[token];
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffff) return -1;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= 0xffff) return -1;
     const known = tokenOf[id];
     if (known === undefined) tokenOf[id] = token;
     else if (known !== token) return -1;
@@ -94,13 +95,15 @@ export function byteLevelBpe(model: BpeModelJson | undefined): ((piece: string) 
   };
   const byteIds = byteCharacters().map(idOf);
   if (byteIds.includes(-1)) return null;
+  const pairs = Array.isArray(merges[0]);
   const ranks = new RankTable(merges.length);
   // A repeated merge keeps its last rank, as transformers.js' Map does.
   for (let rank = 0; rank < merges.length; rank++) {
     const merge: unknown = merges[rank];
     let first: unknown, second: unknown;
-    if (Array.isArray(merge) && merge.length === 2) [first, second] = merge as unknown[];
-    else if (typeof merge === 'string') {
+    if (pairs) {
+      if (Array.isArray(merge) && merge.length === 2) [first, second] = merge as unknown[];
+    } else if (typeof merge === 'string') {
       // transformers.js reads "a b c" as ["a", "b"]
       const space = merge.indexOf(' ');
       const end = merge.indexOf(' ', space + 1);

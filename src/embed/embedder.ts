@@ -127,7 +127,7 @@ export class Embedder {
     const windows = { done: 0, total: 0 };
     let done = 0;
     const report = () => onProgress?.(done, texts.length, { ...windows });
-    const embedded = (k: number) => onRows?.({ owner: results[k]!.owner.map((o) => o + bounds[k]![0]), vectors: results[k]!.vectors });
+    const embedded = (k: number) => onRows?.({ owner: results[k]!.owner.map((o) => o + bounds[k]![0]), vectors: results[k]!.vectors.slice() });
     let next = 0;
     // The first failure anywhere (a bad text, a worker that died, a cancel) stops every thread
     // taking slices and cancels the slices under way; of those that happened, the earliest

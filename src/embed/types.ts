@@ -75,7 +75,8 @@ export interface EmbedOptions {
    * Called as soon as some consecutive texts are all embedded (a slice of the call; slices end in
    * any order), with their rows: `owner[i]` is the call's index of the text row i belongs to, a
    * text's rows contiguous and in order. The call still returns every row at its end; this lets a
-   * caller use rows (print them, store them) while the rest are embedded.
+   * caller use rows (print them, store them) while the rest are embedded. The arrays are the
+   * caller's own copies (changing or transferring them leaves the call's result alone).
    */
   onRows?: (rows: { owner: Int32Array; vectors: Float32Array }) => void;
 }

@@ -68,6 +68,9 @@ describe('byteLevelBpe', () => {
       { vocab: null },
       { merges: 'Ġ t' },
       { merges: [...model.merges.slice(0, 10), 7] },
+      { merges: [...model.merges.slice(0, 10), ['Ġ', 't']] }, // strings, then a pair: transformers.js reads all as the first
+      { merges: [['Ġ', 't'], ...model.merges.slice(1, 10)] }, // the reverse
+      { vocab: { ...model.vocab, Ġ: 0xffff } }, // 0xffff with itself would key a pair as -1, the table's empty slot
       { merges: [...model.merges.slice(0, 10), 'Ġ zzzznotatoken'] }, // a merge of a token the vocabulary lacks
       { vocab: { ...model.vocab, Ġ: 70000 } }, // an id past 2^16
       { vocab: { ...model.vocab, Ġt: model.vocab.a! } }, // two tokens sharing an id

@@ -128,6 +128,22 @@ describe('Embedder (tiny-gpt2)', () => {
     ]);
   });
 
+  it('onRows hands over each text\'s rows once, as copies the caller may change or transfer', async () => {
+    const texts = ['one', tokens(700), 'three three three'];
+    const reference = await embedder.embed(texts, 'document');
+    const owners: number[] = [];
+    const out = await embedder.embed(texts, 'document', {
+      onRows: ({ owner, vectors }) => {
+        expect(vectors.length).toBe(owner.length * embedder.dims);
+        owners.push(...owner);
+        vectors.fill(0);
+        structuredClone(vectors, { transfer: [vectors.buffer] }); // detaches it
+      },
+    });
+    expect(owners).toEqual([...reference.owner]);
+    expect(Buffer.from(out.vectors.buffer).equals(Buffer.from(reference.vectors.buffer))).toBe(true);
+  });
+
   it('a long text counts as done only when all its chunks are; the window count moves meanwhile', async () => {
     const calls: Array<[number, number, number]> = [];
     await embedder.embed([tokens(700), 'x'], 'document', { batchSize: 1, onProgress: (done, _total, windows) => calls.push([done, windows.done, windows.total]) });
