@@ -8,8 +8,11 @@
  * `test/unit/byte-level-bpe.test.ts` holds it to the tokenizer's own ids (and piece-memo's tests, whole texts).
  */
 
-/** Longest piece (in bytes) merged here; a longer one (a run of `=` or spaces) goes to the tokenizer, whose heap is O(n log n). */
-const MAX_PIECE_BYTES = 64;
+/**
+ * Longest piece (in bytes) merged here: the loop below is quadratic in it (~0.1 ms at 128 bytes);
+ * a longer one (a run of `=` or spaces, a blob) goes to the tokenizer, whose heap is O(n log n).
+ */
+export const MAX_PIECE_BYTES = 256;
 
 /** What is read of tokenizer.json's `model`. */
 export interface BpeModelJson {

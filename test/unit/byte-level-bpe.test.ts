@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { AutoTokenizer } from '@huggingface/transformers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { byteLevelBpe, type BpeModelJson } from '../../src/embed/byte-level-bpe';
+import { byteLevelBpe, MAX_PIECE_BYTES, type BpeModelJson } from '../../src/embed/byte-level-bpe';
 
 const SHIPPED = 'public/models/sgpt-nano';
 const json = JSON.parse(readFileSync(`${SHIPPED}/tokenizer.json`, 'utf8')) as { model: BpeModelJson & { vocab: Record<string, number>; merges: string[] } };
@@ -27,21 +27,27 @@ describe('byteLevelBpe', () => {
     expect(merge('')).toEqual([]);
   });
 
-  it('gives the tokenizer\'s ids for every piece of the demo sections it decides, and leaves pieces over 64 bytes to it', () => {
+  it('gives the tokenizer\'s ids for every piece of the demo sections it decides, and leaves pieces over MAX_PIECE_BYTES to it', () => {
     const pieces = new Set(demo.flatMap((text) => [...text.matchAll(PIECES)].map((match) => match[0])));
     let decided = 0;
     for (const piece of pieces) {
       const ids = merge(piece);
-      if (new TextEncoder().encode(piece).length > 64) expect(ids).toBeNull();
+      if (new TextEncoder().encode(piece).length > MAX_PIECE_BYTES) expect(ids).toBeNull();
       else {
         expect(ids, JSON.stringify(piece)).toEqual(plain(piece));
         decided++;
       }
     }
     expect(decided).toBeGreaterThan(5000);
+    // at the limit, and past it
+    for (const unit of ['=', ' ', 'ab', 'é', '🙂']) {
+      const longest = unit.repeat(Math.floor(MAX_PIECE_BYTES / new TextEncoder().encode(unit).length));
+      expect(merge(longest), unit).toEqual(plain(longest));
+      expect(merge(longest + unit), unit).toBeNull();
+    }
   });
 
-  it('gives the tokenizer\'s ids for any piece of up to 64 bytes (property: letters, digits, marks, any code point)', () => {
+  it('gives the tokenizer\'s ids for any short piece (property: letters, digits, marks, any code point)', () => {
     const piece = fc.oneof(
       fc.stringMatching(/^ ?[A-Za-zÀ-ÿ]{1,20}$/),
       fc.stringMatching(/^ ?[0-9]{1,12}$/),
