@@ -36,7 +36,7 @@ export interface ModelOptions {
   threads?: number;
   /**
    * Worker threads that embed long inputs beside this one, each with its own session (a call
-   * starts one per million characters of text, and they are let go after 30 s without a call):
+   * starts one per 600,000 characters of text, and they are let go after 30 s without a call):
    * a number, or 'auto' for one per core the load average leaves free, as the CLI's `embed` and
    * `index` do. Default: none.
    */

@@ -24,12 +24,13 @@ export const IDLE_MS = 30_000;
 const CLOSE_WAIT_MS = 5_000;
 
 /**
- * Characters of a call per thread it starts: a thread's start-up (its own session, ~0.5 s of a
+ * Characters of a call per thread it starts: a thread's start-up (its own session, ~0.4 s of a
  * core) must be repaid by the slices it takes. Measured on a fresh model, start-up included, one
- * worker against none on 2 idle cores (README, "Worker threads that embed"): 11–12 % slower at
- * 625 k and 982 k characters, even at 864 k, 12 % faster at 1.13 M and 17–30 % from 1.7 M on.
+ * worker against none on 2 idle cores (`npm run bench -- throughput`, "where a worker thread
+ * starts to pay"), since the thread loads no tokenizer: level at 387 k characters (−8 % to +5 %
+ * in three runs), 23–27 % faster at 808 k, 34–38 % at 1.8 M.
  */
-export const CHARS_PER_WORKER = 1_000_000;
+export const CHARS_PER_WORKER = 600_000;
 
 /**
  * The same, for a thread started ahead of a call (`warm`), whose start-up overlaps the caller's
