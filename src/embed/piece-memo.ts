@@ -14,6 +14,13 @@ import { byteLevelBpe, type BpeModelJson } from './byte-level-bpe';
 /** GPT-2's pre-tokenisation rule, as tokenizer.json's ByteLevel pre-tokenizer applies it (use_regex). */
 const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
+/**
+ * New pieces the tokenizer itself encodes (~30 µs each) before ./byte-level-bpe's merge table is
+ * built (~40 ms): a query, or a page's worker that only ever embeds queries, never pays for the
+ * table; a call of documents builds it within its first slice (or at once: `bulk`).
+ */
+const PIECES_BEFORE_MERGE_TABLE = 256;
+
 /** Pieces remembered at most (~100 B each); past it, new pieces are encoded but not kept. */
 const MAX_PIECES = 200_000;
 
@@ -50,14 +57,17 @@ function byteLevelAddedTokens(tokenizer: TokenizerLike): string[] | null {
 
 /**
  * Bare ids (no special tokens added) of a text: memoised by piece when the tokenizer allows it
- * (`memoised` says which), else the tokenizer's own encode.
+ * (`memoised` says which), else the tokenizer's own encode. `bulk`: many texts are known to be
+ * coming, so the merge table is built now (while a caller loads, not in its first call).
  */
-export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memoised: boolean } {
+export function pieceEncoder(tokenizer: TokenizerLike, options: { bulk?: boolean } = {}): { encode: Encode; memoised: boolean } {
   const plain: Encode = (text) => tokenizer.encode(text, { add_special_tokens: false });
   const added = byteLevelAddedTokens(tokenizer);
   if (added === null) return { encode: plain, memoised: false };
   const pieces = new Map<string, readonly number[]>();
-  const merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
+  const table = () => byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
+  let merge = options.bulk ? table() : undefined;
+  let fresh = 0;
   const encode: Encode = (text) => {
     if (added.some((content) => text.includes(content))) return plain(text);
     const ids: number[] = [];
@@ -65,6 +75,7 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
       const piece = match[0];
       let known = pieces.get(piece);
       if (known === undefined) {
+        if (merge === undefined && ++fresh > PIECES_BEFORE_MERGE_TABLE) merge = table();
         known = merge?.(piece) ?? plain(piece);
         if (pieces.size < MAX_PIECES) pieces.set(piece, known);
       }
