@@ -93,6 +93,8 @@ export interface IndexSummary {
   offlineBytes: number;
   /** Site pages taken from the page cache instead of being parsed (0 without `pageCache`). */
   pagesFromCache: number;
+  /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
+  chromeBlocks: number;
   seconds: number;
 }
 
@@ -123,10 +125,12 @@ export async function checkInputs(run: IndexRun, out: string): Promise<void> {
 export interface PagesRead {
   /** Site pages taken from the page cache instead of being parsed. */
   fromCache: number;
+  /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
+  chrome: number;
 }
 
 /** The pages a build indexes, a page at a time: the site's extracted pages, then the records, with their path filters. A single build and each shard read the same. */
-async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0 }): AsyncGenerator<Page> {
+async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0, chrome: 0 }): AsyncGenerator<Page> {
   const records = run.records === undefined ? [] : await readRecords(run.records);
   const rules = run.filterFromPath ?? [];
   const siteUrls = new Set<string>();
@@ -135,7 +139,8 @@ async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCac
     const cache = run.pageCache === undefined ? undefined : await PageCache.open(join(run.pageCache, 'pages'), packName(run.site, out), warn);
     try {
       const onCachedPage = () => void read.fromCache++;
-      for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
+      const onTemplate = (template: ReadonlySet<string>) => void (read.chrome = template.size);
+      for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, onTemplate, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
         siteUrls.add(page.url);
         yield withPathFilters(page, rules);
       }
@@ -192,17 +197,17 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   if (run.shipModel) checkShippableModel(source);
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
   let target: OutputDir | undefined;
-  const read: PagesRead = { fromCache: 0 };
+  const read: PagesRead = { fromCache: 0, chrome: 0 };
   const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile(), read);
   try {
-    return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache };
+    return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, chromeBlocks: read.chrome };
   } finally {
     await pages.close();
   }
 }
 
 /** buildSiteIndex once the pages are read. */
-async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache'>> {
+async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'chromeBlocks'>> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   const own = run.kmeansScorer === undefined ? gemmScorer((line) => run.onWarning?.(line)) : null;
   try {
@@ -263,5 +268,6 @@ export function summaryLine(summary: IndexSummary): string {
     ...(summary.offlineBytes > 0 ? [`offline scripts ${formatBytes(summary.offlineBytes)}`] : []),
   ];
   const fromCache = summary.pagesFromCache > 0 ? ` (${summary.pagesFromCache} from the page cache)` : '';
-  return `indexed ${s.pages} pages${fromCache}, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
+  const chrome = summary.chromeBlocks > 0 ? `; ${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out` : '';
+  return `indexed ${s.pages} pages${fromCache}, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}${chrome}`;
 }

@@ -71,6 +71,24 @@ function collapse(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * Where one block of a section's text ends and the next begins (a paragraph, a list item, a
+ * cell): a section's blocks are compared with the site's template (./template). NUL never
+ * reaches a text node (the HTML parser drops or replaces it), so it cannot be confused with text.
+ */
+const BLOCK = '\u0000';
+
+/** A section's text as its blocks, each with its whitespace collapsed; empty blocks left out. */
+function blocksOf(parts: readonly string[]): string[] {
+  return parts
+    .join('')
+    .split(BLOCK)
+    .map(collapse)
+    .filter((block) => block !== '');
+}
+
+const NO_TEMPLATE: ReadonlySet<string> = new Set();
+
 /** Depth-first search in document order. */
 function find(node: Node, test: (element: Element) => boolean): Element | undefined {
   const children = 'childNodes' in node ? node.childNodes : [];
@@ -270,8 +288,33 @@ interface OpenSection {
  * definition list whose term has an id (Sphinx's API entries, `<dt id="json.dumps">`, glossary
  * terms). An entry holds its term and definition; text after the list belongs to the enclosing
  * section again, and the entry's heading path runs through the enclosing headings and entries.
+ * On a page read whole (no content element: contentRoot), blocks of text in `template` (the
+ * site's repeated chrome: ./template) are left out.
  */
-export function extractPage(html: string, url: string, warn: (message: string) => void = () => undefined): Page {
+export function extractPage(html: string, url: string, warn: (message: string) => void = () => undefined, template: ReadonlySet<string> = NO_TEMPLATE): Page {
+  return extract(html, url, warn, template).page;
+}
+
+/**
+ * The distinct blocks of a page's section texts (paragraphs, list items, cells, each as one
+ * string), for finding the blocks a site repeats on most of its pages (./template); none for a
+ * page whose content root is an element (<main>, role=main, <article>, data-sgpt-body): its
+ * chrome is outside that already, and what repeats inside is the author's.
+ */
+export function pageBlocks(html: string, url: string): Set<string> {
+  // Most pages of most sites have one: such a page is not parsed (a build samples pages at every
+  // run, the page cache's rebuild included). A mention in a script or comment is taken as one too:
+  // the page then only does not count towards the template.
+  if (CONTENT_ELEMENT.test(html)) return new Set();
+  return extract(html, url, () => undefined, NO_TEMPLATE).blocks;
+}
+
+/** What contentRoot looks for, as raw markup (over-matching: see pageBlocks). */
+const CONTENT_ELEMENT = /<(?:main|article)[\s>]|\srole\s*=\s*["']?main\b|\sdata-sgpt-body\b/i;
+
+/** extractPage, and the blocks its sections held before the template's were left out. */
+function extract(html: string, url: string, warn: (message: string) => void, template: ReadonlySet<string>): { page: Page; blocks: Set<string> } {
+  const blocks = new Set<string>();
   const document = parse(html);
   if (flattenDeep(document)) warn(`elements nested deeper than ${MAX_DEPTH} levels: their content is read as plain text`);
   const { root, isBody } = contentRoot(document);
@@ -284,8 +327,12 @@ export function extractPage(html: string, url: string, warn: (message: string) =
   const open = (anchor: string, title: string, path: string[], own = weight, adopts = false): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [], weight: own, keywords: [], adopts });
   let current = open('', '', []);
 
+  // Only a page read whole has the site's chrome in its text (see pageBlocks).
+  const chrome = isBody ? template : NO_TEMPLATE;
   const close = (section: OpenSection): void => {
-    const text = collapse(section.parts.join(''));
+    const own = blocksOf(section.parts);
+    if (isBody) for (const block of own) blocks.add(block);
+    const text = own.filter((block) => !chrome.has(block)).join(' ');
     if (text || section.title) {
       slots[section.slot] = {
         url,
@@ -314,7 +361,7 @@ export function extractPage(html: string, url: string, warn: (message: string) =
       current = outer;
       outer = null;
     };
-    current.parts.push(' ');
+    current.parts.push(BLOCK);
     for (const child of list.childNodes) {
       if (!isElement(child) || ignored(child, isBody)) {
         walk(child);
@@ -337,7 +384,7 @@ export function extractPage(html: string, url: string, warn: (message: string) =
       walk(child);
     }
     end();
-    current.parts.push(' ');
+    current.parts.push(BLOCK);
   };
 
   const walk = (node: Node): void => {
@@ -383,10 +430,13 @@ export function extractPage(html: string, url: string, warn: (message: string) =
         return;
       }
     }
-    const block = isElement(node) && !INLINE.has(node.tagName);
-    if (block || node.nodeName === 'br') current.parts.push(' ');
+    // A line break parts words, not blocks (SQLite's tagline: "Small. Fast. Reliable.<br>Choose any three.").
+    const br = node.nodeName === 'br';
+    const block = isElement(node) && !INLINE.has(node.tagName) && !br;
+    if (block) current.parts.push(BLOCK);
+    else if (br) current.parts.push(' ');
     for (const child of (node as Element).childNodes) walk(child);
-    if (block) current.parts.push(' ');
+    if (block) current.parts.push(BLOCK);
     weight = outer;
   };
 
@@ -396,7 +446,7 @@ export function extractPage(html: string, url: string, warn: (message: string) =
   const sections = slots.filter((s): s is Section => s !== null).map((s) => (Object.keys(filters).length > 0 ? { ...s, filters } : s));
   // The page's own aliases belong to its first section, the one a search for the page should find.
   if (hints.keywords.length > 0 && sections.length > 0) sections[0] = { ...sections[0]!, keywords: [...hints.keywords, ...(sections[0]!.keywords ?? [])] };
-  return { url, title: pageTitle, lang: pageLang(document), sections };
+  return { page: { url, title: pageTitle, lang: pageLang(document), sections }, blocks };
 }
 
 /**

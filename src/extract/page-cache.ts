@@ -4,7 +4,8 @@
  *
  * The key (pageKey, the one place that owns it) hashes everything that decides a page's extraction:
  * EXTRACTOR_VERSION, the HTML parser's version, the runtime's ICU (the charsets a page may
- * declare), the page's site URL and its file's bytes. What picks pages (exclude, skipped folders)
+ * declare), the site's template (the blocks left out as chrome: ./template), the page's site URL
+ * and its file's bytes. What picks pages (exclude, skipped folders)
  * and what is applied after (filters read from the path, records) is not in it.
  *
  * One pack file per build target (site folder + output folder) under `<dir>/`: the entries, then
@@ -61,10 +62,10 @@ function parserVersion(): string {
 
 let keyPrefix: string | undefined;
 
-/** The cache key of a page: a hash over everything that decides its extraction (see the module comment). */
-export function pageKey(url: string, bytes: Uint8Array): string {
+/** The cache key of a page: a hash over everything that decides its extraction (see the module comment); `template`: the site template's digest (./template). */
+export function pageKey(url: string, bytes: Uint8Array, template = ''): string {
   keyPrefix ??= `sgpt-page\0extractor ${EXTRACTOR_VERSION}\0parse5 ${parserVersion()}\0icu ${process.versions.icu ?? ''}\0`;
-  return createHash('sha256').update(keyPrefix).update(`${url}\0${bytes.byteLength}\0`).update(bytes).digest('hex');
+  return createHash('sha256').update(keyPrefix).update(`template ${template}\0${url}\0${bytes.byteLength}\0`).update(bytes).digest('hex');
 }
 
 /** The pack of a build target: the site folder and the output folder, resolved. */

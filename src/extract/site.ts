@@ -5,8 +5,9 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
-import { extractPage, type Page } from './html';
+import { extractPage, pageBlocks, type Page } from './html';
 import { pageKey, type CachedPage, type PageCache } from './page-cache';
+import { findTemplate, templateDigest } from './template';
 
 export interface SiteOptions {
   /** Site-relative path patterns to skip; '*' matches within a path segment, '**' across them. */
@@ -19,6 +20,8 @@ export interface SiteOptions {
   cache?: PageCache;
   /** Called for each page yielded from `cache` rather than parsed (a build's summary counts them). */
   onCachedPage?: () => void;
+  /** Told the site's template (./template): the blocks left out of every page as site chrome, before the first page. */
+  onTemplate?: (template: ReadonlySet<string>) => void;
 }
 
 /** Pages larger than this are skipped (with a warning): no built page of documentation comes near it. */
@@ -115,20 +118,20 @@ export function decodePage(bytes: Uint8Array, warn: (message: string) => void): 
 }
 
 /** A page's file -> its extraction, with the warnings it says kept (a cache replays them). */
-function extractBytes(bytes: Uint8Array, url: string): CachedPage {
+function extractBytes(bytes: Uint8Array, url: string, template: ReadonlySet<string>): CachedPage {
   const warnings: string[] = [];
   const warn = (message: string) => void warnings.push(message);
   const html = decodePage(bytes, warn);
-  return { page: html === null ? null : extractPage(html, url, warn), warnings };
+  return { page: html === null ? null : extractPage(html, url, warn, template), warnings };
 }
 
 /** extractBytes, from `cache` when it holds the page's inputs (kept there otherwise); `cached`: it came from there. */
-async function extractCached(bytes: Uint8Array, url: string, cache: PageCache | undefined): Promise<CachedPage & { cached: boolean }> {
-  if (cache === undefined) return { ...extractBytes(bytes, url), cached: false };
-  const key = pageKey(url, bytes);
+async function extractCached(bytes: Uint8Array, url: string, template: { blocks: ReadonlySet<string>; digest: string }, cache: PageCache | undefined): Promise<CachedPage & { cached: boolean }> {
+  if (cache === undefined) return { ...extractBytes(bytes, url, template.blocks), cached: false };
+  const key = pageKey(url, bytes, template.digest);
   const cached = await cache.get(key);
   if (cached !== null) return { ...cached, cached: true };
-  const extracted = extractBytes(bytes, url);
+  const extracted = extractBytes(bytes, url, template.blocks);
   await cache.put(key, extracted);
   return { ...extracted, cached: false };
 }
@@ -150,8 +153,11 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
     throw new SgptError('INPUT_INVALID', `cannot read the site folder ${root}: ${(error as Error).message}`);
   }
   const excluded = excluder(options.exclude);
-  for (const file of files) {
-    if (excluded(file)) continue;
+  const pages = files.filter((file) => !excluded(file));
+  const blocks = await findTemplate(pages, (file) => pageBlocksOf(root, file));
+  const template = { blocks, digest: templateDigest(blocks) };
+  options.onTemplate?.(blocks);
+  for (const file of pages) {
     const warn = (message: string) => onWarning(`${file.split(sep).join('/')}: ${message}`);
     const path = join(root, file);
     const size = (await stat(path)).size;
@@ -159,10 +165,18 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
       warn(`skipped, ${size} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
       continue;
     }
-    const { page, warnings, cached } = await extractCached(new Uint8Array(await readFile(path)), urlOf(file), options.cache);
+    const { page, warnings, cached } = await extractCached(new Uint8Array(await readFile(path)), urlOf(file), template, options.cache);
     for (const message of warnings) warn(message);
     if (page === null || page.sections.length === 0) continue;
     if (cached) options.onCachedPage?.();
     yield page;
   }
+}
+
+/** A sampled page's blocks for the site's template; none for a page the build skips (too big, binary), whose warnings it says then. */
+async function pageBlocksOf(root: string, file: string): Promise<Set<string>> {
+  const path = join(root, file);
+  if ((await stat(path)).size > MAX_PAGE_BYTES) return new Set();
+  const html = decodePage(new Uint8Array(await readFile(path)), () => undefined);
+  return html === null ? new Set() : pageBlocks(html, urlOf(file));
 }

@@ -21,8 +21,9 @@ import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build'
 import { modelSource } from '../build/default-model';
 import { siteRootFrom } from '../build/static-site';
 import { toSgptError } from '../errors';
-import { extractPage, type Page } from '../extract/html';
+import { extractPage, pageBlocks, type Page } from '../extract/html';
 import { excluder, listHtmlFiles, urlOf } from '../extract/site';
+import { findTemplate } from '../extract/template';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 
@@ -161,12 +162,13 @@ class DevIndex {
     const root = this.server.config.root;
     const skip = [resolve(root, this.server.config.build.outDir), this.server.config.publicDir].filter(Boolean);
     const excluded = excluder(this.options.exclude);
+    const files = (await listHtmlFiles(root, skip)).filter((file) => !excluded(file));
+    const html = async (file: string) => this.server.transformIndexHtml(urlOf(file), await readFile(join(root, file), 'utf8'));
+    // The site's chrome is left out as a build leaves it out (src/extract/template).
+    const template = await findTemplate(files, async (file) => pageBlocks(await html(file), urlOf(file)));
     const pages: Page[] = [];
-    for (const file of await listHtmlFiles(root, skip)) {
-      if (excluded(file)) continue;
-      const url = urlOf(file);
-      const raw = await readFile(join(root, file), 'utf8');
-      const page = extractPage(await this.server.transformIndexHtml(url, raw), url);
+    for (const file of files) {
+      const page = extractPage(await html(file), urlOf(file), undefined, template);
       if (page.sections.length > 0) pages.push(page);
     }
     return pages;
