@@ -19,7 +19,8 @@
  * writes: FAQ questions are for evaluation only.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
@@ -134,7 +135,8 @@ async function main(): Promise<void> {
   const anchorMaps = new Map<string, Map<string, string>>();
   const resolveLink = async (href: string, base: URL): Promise<string | undefined> => {
     const target = new URL(href, base);
-    const rootPath = new URL(`file://${join(root, '/')}`).pathname;
+    // resolved: a relative root would read as the URL's host (file://.cache/…)
+    const rootPath = pathToFileURL(join(resolve(root), '/')).pathname;
     if (target.protocol !== 'file:' || !target.pathname.startsWith(rootPath)) return undefined;
     const url = urlOf(decodeURIComponent(target.pathname).slice(rootPath.length));
     const page = pageOf.get(url);
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
   let asked = 0;
   for (const file of faqFiles) {
     const path = join(root, file);
-    const base = new URL(`file://${path}`);
+    const base = pathToFileURL(resolve(path));
     for (const question of faqQuestions(await readFile(path, 'utf8'), values['all-headings'])) {
       asked++;
       const relevant: string[] = [];
