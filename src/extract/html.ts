@@ -72,19 +72,42 @@ function collapse(text: string): string {
 }
 
 /**
- * Where one block of a section's text ends and the next begins (a paragraph, a list item, a
- * cell): a section's blocks are compared with the site's template (./template). NUL never
- * reaches a text node (the HTML parser drops or replaces it), so it cannot be confused with text.
+ * Elements that start a block of text of their own (a paragraph, a list item, a cell), for the
+ * site's template (./template). Any other element not in INLINE still parts words, as before, but
+ * not blocks: an old inline tag (<tt>, <font>) or a custom element does not cut a sentence.
+ */
+const BLOCKS = new Set(['address', 'article', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'legend', 'li', 'main', 'menu', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul']);
+
+/**
+ * In a section's parts, BLOCK + the path of the block element whose text follows + PATH_END: a
+ * block is known by its text and where it stands (the tag and classes of its block ancestors),
+ * so that a menu entry "Buffer" is not a table cell "Buffer". NUL never reaches a text node (the
+ * parser drops or replaces it); U+0001 may, but never a path (blockPath strips it), and every
+ * chunk between two BLOCKs starts with its path, so the chunk's first PATH_END ends the path.
  */
 const BLOCK = '\u0000';
+const PATH_END = '\u0001';
 
-/** A section's text as its blocks, each with its whitespace collapsed; empty blocks left out. */
+/** A section's blocks, "path\u0001text" each, whitespace collapsed; empty ones left out. */
 function blocksOf(parts: readonly string[]): string[] {
-  return parts
-    .join('')
-    .split(BLOCK)
-    .map(collapse)
-    .filter((block) => block !== '');
+  const blocks: string[] = [];
+  for (const chunk of parts.join('').split(BLOCK)) {
+    const end = chunk.indexOf(PATH_END); // -1 only for the empty chunk before a section's first mark
+    const text = collapse(chunk.slice(end + 1));
+    if (text !== '') blocks.push(`${chunk.slice(0, Math.max(end, 0))}${PATH_END}${text}`);
+  }
+  return blocks;
+}
+
+/** A block's text, without where it stands. */
+export function blockText(block: string): string {
+  return block.slice(block.indexOf(PATH_END) + 1);
+}
+
+/** The path of a block element inside `parent`'s: its tag and classes ("div.menu"). */
+function blockPath(parent: string, element: Element): string {
+  const classes = (attr(element, 'class') ?? '').trim().split(/\s+/).filter(Boolean);
+  return `${parent}/${[element.tagName, ...classes].join('.').replace(/[\u0000\u0001]/g, '')}`;
 }
 
 const NO_TEMPLATE: ReadonlySet<string> = new Set();
@@ -292,25 +315,32 @@ interface OpenSection {
  * site's repeated chrome: ./template) are left out.
  */
 export function extractPage(html: string, url: string, warn: (message: string) => void = () => undefined, template: ReadonlySet<string> = NO_TEMPLATE): Page {
-  return extract(html, url, warn, template).page;
+  return extract(html, url, warn, readWhole(html) ? template : NO_TEMPLATE).page;
 }
 
 /**
- * The distinct blocks of a page's section texts (paragraphs, list items, cells, each as one
- * string), for finding the blocks a site repeats on most of its pages (./template); none for a
- * page whose content root is an element (<main>, role=main, <article>, data-sgpt-body): its
- * chrome is outside that already, and what repeats inside is the author's.
+ * The distinct blocks of a page's section texts (a paragraph, a list item, a cell: "path\u0001text"
+ * each, blockText gives the text), for finding the blocks a site repeats on most of its pages
+ * (./template); none for a page not read whole (readWhole).
  */
 export function pageBlocks(html: string, url: string): Set<string> {
-  // Most pages of most sites have one: such a page is not parsed (a build samples pages at every
-  // run, the page cache's rebuild included). A mention in a script or comment is taken as one too:
-  // the page then only does not count towards the template.
-  if (CONTENT_ELEMENT.test(html)) return new Set();
-  return extract(html, url, () => undefined, NO_TEMPLATE).blocks;
+  return readWhole(html) ? extract(html, url, () => undefined, NO_TEMPLATE).blocks : new Set();
 }
 
-/** What contentRoot looks for, as raw markup (over-matching: see pageBlocks). */
+/** What contentRoot looks for, as raw markup. */
 const CONTENT_ELEMENT = /<(?:main|article)[\s>]|\srole\s*=\s*["']?main\b|\sdata-sgpt-body\b/i;
+
+/**
+ * Whether a page is read whole, so that the site's template applies to it: its markup names no
+ * content element (<main>, <article>, role=main, data-sgpt-body), whose chrome would be outside it
+ * already and what repeats inside it the author's. Told from the raw markup, unparsed: most pages
+ * of most sites have one, and a build samples pages at every run. A mention in a script or a
+ * comment counts too: such a page is then left as it is. The page cache keys only these pages by
+ * the template.
+ */
+export function readWhole(html: string): boolean {
+  return !CONTENT_ELEMENT.test(html);
+}
 
 /** extractPage, and the blocks its sections held before the template's were left out. */
 function extract(html: string, url: string, warn: (message: string) => void, template: ReadonlySet<string>): { page: Page; blocks: Set<string> } {
@@ -324,15 +354,19 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
   const hints = pageHints(document, root, url);
   // The weight of the innermost element with data-sgpt-weight around where a section starts.
   let weight = hints.weight;
-  const open = (anchor: string, title: string, path: string[], own = weight, adopts = false): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [], weight: own, keywords: [], adopts });
+  // The path of the block element the walk is in (blockPath), from the content root.
+  let where = '';
+  const mark = (path: string) => `${BLOCK}${path}${PATH_END}`;
+  const open = (anchor: string, title: string, path: string[], own = weight, adopts = false): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [mark(where)], weight: own, keywords: [], adopts });
   let current = open('', '', []);
 
-  // Only a page read whole has the site's chrome in its text (see pageBlocks).
-  const chrome = isBody ? template : NO_TEMPLATE;
   const close = (section: OpenSection): void => {
     const own = blocksOf(section.parts);
-    if (isBody) for (const block of own) blocks.add(block);
-    const text = own.filter((block) => !chrome.has(block)).join(' ');
+    for (const block of own) blocks.add(block);
+    const text = own
+      .filter((block) => !template.has(block))
+      .map(blockText)
+      .join(' ');
     if (text || section.title) {
       slots[section.slot] = {
         url,
@@ -361,7 +395,9 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
       current = outer;
       outer = null;
     };
-    current.parts.push(BLOCK);
+    const outerPath = where;
+    where = blockPath(outerPath, list);
+    current.parts.push(mark(where));
     for (const child of list.childNodes) {
       if (!isElement(child) || ignored(child, isBody)) {
         walk(child);
@@ -384,7 +420,8 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
       walk(child);
     }
     end();
-    current.parts.push(BLOCK);
+    where = outerPath;
+    current.parts.push(mark(where));
   };
 
   const walk = (node: Node): void => {
@@ -430,13 +467,16 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
         return;
       }
     }
-    // A line break parts words, not blocks (SQLite's tagline: "Small. Fast. Reliable.<br>Choose any three.").
-    const br = node.nodeName === 'br';
-    const block = isElement(node) && !INLINE.has(node.tagName) && !br;
-    if (block) current.parts.push(BLOCK);
-    else if (br) current.parts.push(' ');
+    // Other elements that are not inline (<br>, <tt>, <font>, a custom element) part words, not blocks.
+    const block = isElement(node) && BLOCKS.has(node.tagName);
+    const spaced = isElement(node) && !block && !INLINE.has(node.tagName);
+    const outerPath = where;
+    if (block) current.parts.push(mark((where = blockPath(outerPath, node))));
+    else if (spaced) current.parts.push(' ');
     for (const child of (node as Element).childNodes) walk(child);
-    if (block) current.parts.push(BLOCK);
+    where = outerPath;
+    if (block) current.parts.push(mark(where));
+    else if (spaced) current.parts.push(' ');
     weight = outer;
   };
 

@@ -1,31 +1,36 @@
-// A site's template (src/extract/template): the blocks of text that stand on most of its pages are
-// site chrome and are left out of every section's text, on pages without landmarks (SQLite's docs:
-// a header and menu before every page's content). Exact blocks only, from a sample of enough pages;
-// the page cache keys its pages by the template they were extracted with.
+// A site's template (src/extract/template): the blocks of text that stand on nearly every page read
+// whole (no <main>: SQLite's docs, a header and menu before every page's content) are site chrome and
+// are left out of those pages' section texts. A block is its text and where it stands; old inline tags
+// do not cut blocks; a page with a content element is left as it is, and keeps its page-cache entry.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex, summaryLine } from '../../src/build/site-build';
-import { extractPage, pageBlocks } from '../../src/extract/html';
+import { blockText, extractPage, pageBlocks, readWhole } from '../../src/extract/html';
 import { PageCache } from '../../src/extract/page-cache';
 import { extractSite } from '../../src/extract/site';
-import { MIN_TEMPLATE_PAGES, siteTemplate, TEMPLATE_SAMPLE, templateDigest, templateSample } from '../../src/extract/template';
+import { BlockCounter, MIN_TEMPLATE_PAGES, TEMPLATE_SAMPLE, templateDigest, templateSample } from '../../src/extract/template';
 
 const TINY = join(process.cwd(), 'test/fixtures/models/tiny-gpt2');
 
-/** A page with SQLite-like chrome: no <main>, <nav> or roles, so the whole body is read. */
-function chromePage(i: number, chrome = true): string {
-  const header = chrome
-    ? `<div class="top"><div class="tagline">Small. Fast.<br>Reliable.</div><ul><li><a href="/">Home</a></li><li><a href="/about.html">About</a></li></ul></div>`
-    : '';
-  return `<!doctype html><html><head><title>Page ${i}</title></head><body>${header}<h1>Page ${i}</h1><p>Home of topic ${i}: how widget ${i} works.</p><ul><li>About</li><li>Step ${i}</li></ul><p>Small. Fast.<br>Reliable.</p></body></html>`;
+/**
+ * A page with SQLite-like chrome (a header and menu, no <main>, <nav> or roles, so the whole body is
+ * read); page 0 also lists "About" and "Home" in its content, the menu's words somewhere else.
+ */
+function chromePage(i: number, header = true): string {
+  const top = header ? `<div class="top"><div class="tagline">Small. Fast.<br>Reliable.</div><ul><li><a href="/">Home</a></li><li><a href="/about.html">About</a></li></ul></div>` : '';
+  const list = i === 0 ? '<ul><li>About</li><li>Home</li></ul>' : '';
+  return `<!doctype html><html><head><title>Page ${i}</title></head><body>${top}<h1>Page ${i}</h1><p>Home of topic ${i}: how widget ${i} works.</p>${list}<p>Step <tt>${i}</tt> and <tt>more</tt>.</p></body></html>`;
 }
 
-async function site(dir: string, pages: number, chrome = true): Promise<string> {
+const CHROME = ['Small. Fast. Reliable.', 'Home', 'About'];
+const texts = (template: ReadonlySet<string> | undefined) => [...(template ?? [])].map(blockText).sort();
+
+async function site(dir: string, pages: number, header = true): Promise<string> {
   const root = await mkdtemp(join(dir, 'site-'));
-  for (let i = 0; i < pages; i++) await writeFile(join(root, `p${String(i).padStart(3, '0')}.html`), chromePage(i, chrome));
+  for (let i = 0; i < pages; i++) await writeFile(join(root, `p${String(i).padStart(3, '0')}.html`), chromePage(i, header));
   return root;
 }
 
@@ -45,7 +50,7 @@ describe('templateSample', () => {
     expect(big.at(-1)).toBe(10 * (TEMPLATE_SAMPLE - 1));
   });
 
-  it('is a strictly increasing, duplicate-free choice of the pages, the same for the same list', () => {
+  it('is a strictly increasing choice of the pages, the same for the same list', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2000 }), (n) => {
         const pages = Array.from({ length: n }, (_, i) => i);
@@ -58,22 +63,29 @@ describe('templateSample', () => {
   });
 });
 
-describe('siteTemplate', () => {
-  const pages = (n: number, withBlock: number) => Array.from({ length: n }, (_, i) => new Set(i < withBlock ? ['Home', `page ${i}`] : [`page ${i}`]));
+describe('BlockCounter', () => {
+  const template = (n: number, withBlock: number, empty = 0) => {
+    const counter = new BlockCounter();
+    for (let i = 0; i < n; i++) counter.add(new Set(i < withBlock ? ['Home', `page ${i}`] : [`page ${i}`]));
+    for (let i = 0; i < empty; i++) counter.add(new Set());
+    return counter.template();
+  };
 
-  it('takes the blocks on at least half of the pages, and none from fewer than MIN_TEMPLATE_PAGES', () => {
-    expect(siteTemplate(pages(8, 4))).toEqual(new Set(['Home']));
-    expect(siteTemplate(pages(8, 3))).toEqual(new Set());
-    expect(siteTemplate(pages(9, 5))).toEqual(new Set(['Home']));
-    expect(siteTemplate(pages(9, 4))).toEqual(new Set());
-    expect(siteTemplate(pages(MIN_TEMPLATE_PAGES - 1, MIN_TEMPLATE_PAGES - 1))).toEqual(new Set());
+  it('takes the blocks on nine pages in ten or more, none from fewer than MIN_TEMPLATE_PAGES pages, and empty pages do not count', () => {
+    expect(template(10, 9)).toEqual(new Set(['Home']));
+    expect(template(10, 8)).toEqual(new Set());
+    expect(template(20, 18, 30)).toEqual(new Set(['Home']));
+    expect(template(MIN_TEMPLATE_PAGES - 1, MIN_TEMPLATE_PAGES - 1, 5)).toEqual(new Set());
   });
 
   it('does not depend on the order of the pages', () => {
     fc.assert(
-      fc.property(fc.array(fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e')), { minLength: 8, maxLength: 20 }), (blocks) => {
-        const sets = blocks.map((page) => new Set(page));
-        expect(siteTemplate([...sets].reverse())).toEqual(siteTemplate(sets));
+      fc.property(fc.array(fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e')), { minLength: 8, maxLength: 20 }), (pages) => {
+        const forwards = new BlockCounter();
+        const backwards = new BlockCounter();
+        pages.forEach((page) => forwards.add(new Set(page)));
+        [...pages].reverse().forEach((page) => backwards.add(new Set(page)));
+        expect(backwards.template()).toEqual(forwards.template());
       }),
     );
   });
@@ -86,17 +98,29 @@ describe('siteTemplate', () => {
 });
 
 describe('a page extracted with a template', () => {
-  const page = chromePage(1);
-  const template = new Set(['Small. Fast. Reliable.', 'Home', 'About']);
+  const template = new Set([...pageBlocks(chromePage(1), '/p1.html')].filter((block) => CHROME.includes(blockText(block))));
 
-  it('lists its blocks: block elements part them, inline ones and <br> do not', () => {
-    expect(pageBlocks(page, '/p.html')).toEqual(new Set(['Small. Fast. Reliable.', 'Home', 'About', 'Home of topic 1: how widget 1 works.', 'Step 1']));
+  it('lists its blocks with where they stand: block elements part them, inline ones, <tt> and <br> do not', () => {
+    expect([...pageBlocks(chromePage(1), '/p1.html')]).toEqual([
+      '/div.top/div.tagline\u0001Small. Fast. Reliable.',
+      '/div.top/ul/li\u0001Home',
+      '/div.top/ul/li\u0001About',
+      '/p\u0001Home of topic 1: how widget 1 works.',
+      '/p\u0001Step 1 and more .',
+    ]);
   });
 
-  it('leaves out exactly the template blocks, wherever they stand, and keeps a block that only contains one', () => {
+  it('leaves out exactly the template blocks, not the same words elsewhere on the page', () => {
     // The header stands before the first heading: without the template it is a section of its own.
-    expect(extractPage(page, '/p.html').sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 1: how widget 1 works. About Step 1 Small. Fast. Reliable.']);
-    expect(extractPage(page, '/p.html', () => undefined, template).sections.map((s) => s.text)).toEqual(['Home of topic 1: how widget 1 works. Step 1']);
+    expect(extractPage(chromePage(0), '/p0.html').sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 0: how widget 0 works. About Home Step 0 and more .']);
+    expect(extractPage(chromePage(0), '/p0.html', () => undefined, template).sections.map((s) => s.text)).toEqual(['Home of topic 0: how widget 0 works. About Home Step 0 and more .']);
+  });
+
+  it('leaves a page with a content element as it is', () => {
+    const main = chromePage(1).replace('<h1>', '<main><h1>').replace('</body>', '</main></body>');
+    expect(readWhole(main)).toBe(false);
+    expect(pageBlocks(main, '/p1.html').size).toBe(0);
+    expect(extractPage(main.replace('<main>', '<main>' + chromePage(2).slice(chromePage(2).indexOf('<div'), chromePage(2).indexOf('<h1>'))), '/p1.html', () => undefined, template).sections[0]!.text).toBe('Small. Fast. Reliable. Home About');
   });
 });
 
@@ -105,16 +129,16 @@ describe('extractSite', () => {
     const root = await site(work, 10);
     let said: ReadonlySet<string> | undefined;
     const pages = await extractSite(root, { onTemplate: (template) => (said = template) });
-    expect(said).toEqual(new Set(['Small. Fast. Reliable.', 'Home', 'About']));
+    expect(texts(said)).toEqual([...CHROME].sort());
     expect(pages).toHaveLength(10);
-    for (const [i, page] of pages.entries()) expect(page.sections.map((s) => s.text)).toEqual([`Home of topic ${i}: how widget ${i} works. Step ${i}`]);
+    for (const [i, page] of pages.entries()) expect(page.sections.map((s) => s.text)).toEqual([`Home of topic ${i}: how widget ${i} works.${i === 0 ? ' About Home' : ''} Step ${i} and more .`]);
   });
 
   it('finds no template on pages with a content element: what repeats inside <main> is the author\'s', async () => {
     const root = await mkdtemp(join(work, 'main-'));
-    for (let i = 0; i < 10; i++) await writeFile(join(root, `p${i}.html`), chromePage(i).replace('<h1>', '<main><h1>').replace('</body>', '</main></body>'));
+    for (let i = 0; i < 10; i++) await writeFile(join(root, `p${i}.html`), chromePage(i).replace('<div class="top">', '<main><div class="top">').replace('</body>', '</main></body>'));
     const pages = await extractSite(root, { onTemplate: (template) => expect(template.size).toBe(0) });
-    expect(pages[3]!.sections.map((s) => s.text)).toEqual(['Home of topic 3: how widget 3 works. About Step 3 Small. Fast. Reliable.']);
+    expect(pages[3]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 3: how widget 3 works. Step 3 and more .']);
   });
 
   it('keeps every block of a site with fewer pages than a template needs', async () => {
@@ -123,26 +147,31 @@ describe('extractSite', () => {
     expect(pages[0]!.sections[0]!.text).toBe('Small. Fast. Reliable. Home About');
   });
 
-  it('takes a page from the cache only when it was extracted with the same template', async () => {
+  it('takes a page read whole from the cache only when it was extracted with the same template, and any other page whatever the template', async () => {
     const root = await site(work, 10);
+    await writeFile(join(root, 'main.html'), '<html><body><div class="top">Home</div><main><h1>Main</h1><p>Kept as it is.</p></main></body></html>');
     const dir = join(work, 'cache');
     const read = async () => {
       const cache = await PageCache.open(dir, 'pack', () => undefined);
       let cached = 0;
-      const pages = await extractSite(root, { cache, onCachedPage: () => void cached++ });
+      let template: ReadonlySet<string> = new Set();
+      const pages = await extractSite(root, { cache, onCachedPage: () => void cached++, onTemplate: (found) => (template = found) });
       await cache.commit();
-      return { pages, cached };
+      return { pages, cached, template };
     };
     const first = await read();
+    expect(texts(first.template)).toEqual([...CHROME].sort());
     const again = await read();
-    expect(again.cached).toBe(10);
+    expect(again.cached).toBe(11);
     expect(again.pages).toEqual(first.pages);
-    // Twenty more pages without the header: the menu's "Home" now stands on a third of them (the
-    // tagline and "About" are in every page's body too), so the template and the first ten pages' texts change.
+    // Twenty more pages without the header: it stands on a third of them, so there is no template,
+    // and the first ten pages' texts change; the page with <main> does not depend on it.
     for (let i = 10; i < 30; i++) await writeFile(join(root, `p${String(i).padStart(3, '0')}.html`), chromePage(i, false));
     const changed = await read();
-    expect(changed.cached).toBe(0);
-    expect(changed.pages[0]!.sections.map((s) => s.text)).toEqual(['Home', 'Home of topic 0: how widget 0 works. Step 0']);
+    expect(changed.template.size).toBe(0);
+    expect(changed.cached).toBe(1);
+    expect(changed.pages[0]!.sections.map((s) => s.text)).toEqual(['Kept as it is.']);
+    expect(changed.pages[1]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 0: how widget 0 works. About Home Step 0 and more .']);
   });
 });
 
