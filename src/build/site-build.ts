@@ -267,7 +267,10 @@ export function summaryLine(summary: IndexSummary): string {
     ...(summary.modelBytes > 0 ? [`model ${formatBytes(summary.modelBytes)}`] : []),
     ...(summary.offlineBytes > 0 ? [`offline scripts ${formatBytes(summary.offlineBytes)}`] : []),
   ];
-  const fromCache = summary.pagesFromCache > 0 ? ` (${summary.pagesFromCache} from the page cache)` : '';
-  const chrome = summary.chromeBlocks > 0 ? `; ${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out` : '';
-  return `indexed ${s.pages} pages${fromCache}, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}${chrome}`;
+  const notes = [
+    ...(summary.pagesFromCache > 0 ? [`${summary.pagesFromCache} from the page cache`] : []),
+    ...(summary.chromeBlocks > 0 ? [`${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out`] : []),
+  ];
+  const pageNotes = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+  return `indexed ${s.pages} pages${pageNotes}, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;
 }
