@@ -164,11 +164,18 @@ class DevIndex {
     const excluded = excluder(this.options.exclude);
     const files = (await listHtmlFiles(root, skip)).filter((file) => !excluded(file));
     const html = async (file: string) => this.server.transformIndexHtml(urlOf(file), await readFile(join(root, file), 'utf8'));
-    // The site's chrome is left out as a build leaves it out (src/extract/template).
-    const template = await findTemplate(files, async (file) => pageBlocks(await html(file), urlOf(file)));
+    // The site's chrome is left out as a build leaves it out (src/extract/template); the sampled
+    // pages are read and transformed once.
+    const sampled = new Map<string, string>();
+    const template = await findTemplate(files, async (file) => {
+      const text = await html(file);
+      sampled.set(file, text);
+      return pageBlocks(text, urlOf(file));
+    });
     const pages: Page[] = [];
     for (const file of files) {
-      const page = extractPage(await html(file), urlOf(file), undefined, template);
+      const page = extractPage(sampled.get(file) ?? (await html(file)), urlOf(file), undefined, template);
+      sampled.delete(file);
       if (page.sections.length > 0) pages.push(page);
     }
     return pages;
