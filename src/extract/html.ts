@@ -43,8 +43,11 @@ export interface Page {
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'aside', 'footer', 'svg', 'math', 'iframe', 'object', 'button', 'select', 'textarea', 'head']);
 /** Landmark roles of site chrome. */
 const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search', 'complementary']);
-/** Elements that do not break words apart; everything else is separated by whitespace. */
-const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'dfn', 'em', 'i', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'wbr', 'ins', 'del', 'label']);
+/**
+ * Elements that do not break words apart; everything else is separated by whitespace. With the
+ * old inline tags docutils and hand-written pages still use (<tt>, <font>, …): "<tt>f</tt>()" reads "f()".
+ */
+const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'dfn', 'em', 'i', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'wbr', 'ins', 'del', 'label', 'tt', 'font', 'big', 'strike', 'acronym', 'nobr']);
 const HEADING = /^h([1-6])$/;
 
 type Node = T.ChildNode | T.Document;
@@ -73,8 +76,8 @@ function collapse(text: string): string {
 
 /**
  * Elements that start a block of text of their own (a paragraph, a list item, a cell), for the
- * site's template (./template). Any other element not in INLINE still parts words, as before, but
- * not blocks: an old inline tag (<tt>, <font>) or a custom element does not cut a sentence.
+ * site's template (./template). Any other element not in INLINE still parts words, but not
+ * blocks: a custom element does not cut a sentence.
  */
 const BLOCKS = new Set(['address', 'article', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'legend', 'li', 'main', 'menu', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul']);
 
@@ -478,7 +481,7 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
         return;
       }
     }
-    // Other elements that are not inline (<br>, <tt>, <font>, a custom element) part words, not blocks.
+    // Other elements that are not inline (<br>, <img>, a custom element) part words, not blocks.
     const block = isElement(node) && BLOCKS.has(node.tagName);
     const spaced = isElement(node) && !block && !INLINE.has(node.tagName);
     const outerPath = where;

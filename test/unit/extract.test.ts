@@ -162,6 +162,8 @@ describe('extractSite', () => {
     const generators = pages.find((p) => p.url === '/guide/generators.html')!;
     expect(generators.sections.map((s) => s.anchor)).toEqual(['', 'yield-expressions', 'send-method', '']);
     expect(generators.sections.map((s) => s.text).join(' ')).not.toContain('Advertisement');
+    // Old inline tags (<tt>, <font>) do not part words: "<tt>coro</tt>.close()" reads "coro.close()".
+    expect(generators.sections.at(-1)!.text).toContain('keep words whole: coro.close() and restart.');
     expect((await extractSite(root, { exclude: ['guide/**'] })).map((p) => p.url)).toEqual(['/faq.html', '/']);
   });
 });

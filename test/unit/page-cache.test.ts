@@ -27,6 +27,7 @@ const TINY = join(process.cwd(), 'test/fixtures/models/tiny-gpt2');
  */
 const EXTRACTED: Record<number, string> = {
   1: '43c6c7a1aa5180c7c7432160332de8abf4fdbb6df75cc5b35fce341f3915fb14',
+  2: 'efb9d53ffdf57d355113a398468f5b309cb3295cbedbcb97d4b0c11af3922027',
 };
 
 let work: string;

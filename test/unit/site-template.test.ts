@@ -106,14 +106,14 @@ describe('a page extracted with a template', () => {
       '/div.top/ul/li\u0001Home',
       '/div.top/ul/li\u0001About',
       '/p\u0001Home of topic 1: how widget 1 works.',
-      '/p\u0001Step 1 and more .',
+      '/p\u0001Step 1 and more.',
     ]);
   });
 
   it('leaves out exactly the template blocks, not the same words elsewhere on the page', () => {
     // The header stands before the first heading: without the template it is a section of its own.
-    expect(extractPage(chromePage(0), '/p0.html').sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 0: how widget 0 works. About Home Step 0 and more .']);
-    expect(extractPage(chromePage(0), '/p0.html', () => undefined, template).sections.map((s) => s.text)).toEqual(['Home of topic 0: how widget 0 works. About Home Step 0 and more .']);
+    expect(extractPage(chromePage(0), '/p0.html').sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 0: how widget 0 works. About Home Step 0 and more.']);
+    expect(extractPage(chromePage(0), '/p0.html', () => undefined, template).sections.map((s) => s.text)).toEqual(['Home of topic 0: how widget 0 works. About Home Step 0 and more.']);
   });
 
   it('leaves a page with a content element as it is', () => {
@@ -131,14 +131,14 @@ describe('extractSite', () => {
     const pages = await extractSite(root, { onTemplate: (template) => (said = template) });
     expect(texts(said)).toEqual([...CHROME].sort());
     expect(pages).toHaveLength(10);
-    for (const [i, page] of pages.entries()) expect(page.sections.map((s) => s.text)).toEqual([`Home of topic ${i}: how widget ${i} works.${i === 0 ? ' About Home' : ''} Step ${i} and more .`]);
+    for (const [i, page] of pages.entries()) expect(page.sections.map((s) => s.text)).toEqual([`Home of topic ${i}: how widget ${i} works.${i === 0 ? ' About Home' : ''} Step ${i} and more.`]);
   });
 
   it('finds no template on pages with a content element: what repeats inside <main> is the author\'s', async () => {
     const root = await mkdtemp(join(work, 'main-'));
     for (let i = 0; i < 10; i++) await writeFile(join(root, `p${i}.html`), chromePage(i).replace('<div class="top">', '<main><div class="top">').replace('</body>', '</main></body>'));
     const pages = await extractSite(root, { onTemplate: (template) => expect(template.size).toBe(0) });
-    expect(pages[3]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 3: how widget 3 works. Step 3 and more .']);
+    expect(pages[3]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 3: how widget 3 works. Step 3 and more.']);
   });
 
   it('keeps every block of a site with fewer pages than a template needs', async () => {
@@ -171,7 +171,7 @@ describe('extractSite', () => {
     expect(changed.template.size).toBe(0);
     expect(changed.cached).toBe(1);
     expect(changed.pages[0]!.sections.map((s) => s.text)).toEqual(['Kept as it is.']);
-    expect(changed.pages[1]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 0: how widget 0 works. About Home Step 0 and more .']);
+    expect(changed.pages[1]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 0: how widget 0 works. About Home Step 0 and more.']);
   });
 });
 
