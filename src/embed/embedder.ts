@@ -29,10 +29,10 @@ export class Embedder {
   /** Threads that embed some of a call's slices (Node: ./embed-workers); none: all on this one. */
   private readonly workers: SliceWorkers | undefined;
 
-  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings, workers: SliceWorkers | undefined, bulk: boolean) {
+  private constructor(private readonly encoders: readonly Encoder[], settings: SgptSettings, workers: SliceWorkers | undefined) {
     this.encoder = encoders[0]!;
     this.settings = settings;
-    this.encode = pieceEncoder(this.encoder.tokenizer, { bulk }).encode;
+    this.encode = pieceEncoder(this.encoder.tokenizer).encode;
     this.workers = workers;
   }
 
@@ -54,8 +54,7 @@ export class Embedder {
     try {
       // Every session shares the first one's tokenizer (its JSON is most of a load's time).
       for (let i = 0; i < sessions; i++) encoders.push(await loadEncoder(source, opts, encoders[0]?.tokenizer));
-      // Texts announced (`upcoming`): a call of documents is coming, so tokenising's tables are built during the load.
-      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings), workers, opts.upcoming !== undefined);
+      return new Embedder(encoders, readSgptSettings(encoders[0]!.config, opts.settings), workers);
     } catch (error) {
       await Promise.all([...encoders.map((encoder) => encoder.dispose()), workers?.dispose()]);
       throw error;

@@ -14,11 +14,13 @@ import {
   AutoModel,
   AutoTokenizer,
   env,
+  GPT2Tokenizer,
+  PreTrainedTokenizer,
   Tensor,
-  type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type { PaddedBatch } from './batch';
+import { byteLevelAddedTokens } from './piece-memo';
 import type { Device, Dtype, LoadOptions, OrtWasmFiles } from './types';
 
 export type Backend = 'cpu' | 'wasm' | 'webgpu';
@@ -354,7 +356,7 @@ export async function loadPretrained<M>(
     // Both at once: the tokenizer's JSON is parsed while the runtime compiles its WASM (off the
     // thread in a browser) and the model file is read; a repeat visit's start-up is these two.
     const [tokenizer, model] = await Promise.allSettled([
-      loadedTokenizer === null ? undefined : (loadedTokenizer ?? step('tokenizer', () => AutoTokenizer.from_pretrained(source.modelId, common))),
+      loadedTokenizer === null ? undefined : (loadedTokenizer ?? step('tokenizer', () => loadTokenizer(source.modelId, common, (error) => loadError(error, 'tokenizer', where, backend)))),
       step('model', () =>
         modelClass.from_pretrained(source.modelId, {
           ...common,
@@ -371,6 +373,45 @@ export async function loadPretrained<M>(
     }
     if (model.status === 'rejected') throw model.reason;
     return { model: model.value, ...(tokenizer.value === undefined ? {} : { tokenizer: tokenizer.value }), config, backend, modelId: where };
+  });
+}
+
+/**
+ * A source's tokenizer, its files fetched as transformers.js fetches them (its env, caches and
+ * progress events). Built only when first used where ./piece-memo tokenises from its JSON alone
+ * (GPT-2's tokenizer class, byte-level: every SGPT model's), since building it takes ~115 ms
+ * (maps of 50 k tokens and merges) and transformers.js' own encode is then asked only for a text
+ * holding an added token, its decode for excerpt offsets; any other tokenizer is built now, so
+ * that a broken one fails the load. `failed` turns a later build's error into the load's.
+ */
+async function loadTokenizer(id: string, options: Record<string, unknown>, failed: (error: unknown) => Error): Promise<PreTrainedTokenizer> {
+  let files: ConstructorParameters<typeof PreTrainedTokenizer> | undefined;
+  // from_pretrained fetches tokenizer.json and tokenizer_config.json and returns `new this(json,
+  // config)`: with a `this` that only keeps them, nothing is built.
+  const keep = function (this: unknown, ...read: ConstructorParameters<typeof PreTrainedTokenizer>) {
+    files = read;
+  };
+  await (PreTrainedTokenizer.from_pretrained as (this: unknown, id: string, options: Record<string, unknown>) => Promise<unknown>).call(keep, id, options);
+  const [json, config] = files ?? [];
+  if (json === undefined || config === undefined || String(config.tokenizer_class).replace(/Fast$/, '') !== 'GPT2Tokenizer') return AutoTokenizer.from_pretrained(id, options);
+  if (byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
+  let built: PreTrainedTokenizer | undefined;
+  const tokenizer = (): PreTrainedTokenizer => {
+    try {
+      return (built ??= new GPT2Tokenizer(json, config));
+    } catch (error) {
+      throw failed(error);
+    }
+  };
+  // The JSON is read without building; anything else builds it, and methods run on it.
+  return new Proxy({} as PreTrainedTokenizer, {
+    get(_, key) {
+      if (key === '_tokenizerJSON') return json;
+      if (key === '_tokenizerConfig') return config;
+      if (key === 'then') return undefined; // awaited as a load's result, it is no thenable (and is not built)
+      const value: unknown = Reflect.get(tokenizer(), key);
+      return typeof value === 'function' ? value.bind(tokenizer()) : value;
+    },
   });
 }
 

@@ -14,13 +14,6 @@ import { byteLevelBpe, type BpeModelJson } from './byte-level-bpe';
 /** GPT-2's pre-tokenisation rule, as tokenizer.json's ByteLevel pre-tokenizer applies it (use_regex). */
 const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
-/**
- * New pieces the tokenizer itself encodes (~30 µs each) before ./byte-level-bpe's merge table is
- * built (~40 ms): a query, or a page's worker that only ever embeds queries, never pays for the
- * table; a call of documents builds it within its first slice (or at once: `bulk`).
- */
-const PIECES_BEFORE_MERGE_TABLE = 256;
-
 /** Pieces remembered at most (~100 B each); past it, new pieces are encoded but not kept. */
 const MAX_PIECES = 200_000;
 
@@ -42,12 +35,13 @@ export interface TokenizerLike {
 }
 
 /**
- * The added tokens' texts when the tokenizer splits exactly by GPT2_PIECES and nothing else
- * changes the text first (no normalizer, no prefix space); null otherwise.
+ * The added tokens' texts when a tokenizer (its tokenizer.json and tokenizer_config.json) splits
+ * exactly by GPT2_PIECES and nothing else changes the text first (no normalizer, no prefix
+ * space): this module encodes its texts; null otherwise.
  */
-function byteLevelAddedTokens(tokenizer: TokenizerLike): string[] | null {
-  const json = tokenizer._tokenizerJSON as TokenizerJson | undefined;
-  const config = tokenizer._tokenizerConfig as { add_prefix_space?: unknown; remove_space?: unknown; do_lowercase_and_remove_accent?: unknown } | undefined;
+export function byteLevelAddedTokens(tokenizerJson: unknown, tokenizerConfig: unknown): string[] | null {
+  const json = tokenizerJson as TokenizerJson | undefined;
+  const config = tokenizerConfig as { add_prefix_space?: unknown; remove_space?: unknown; do_lowercase_and_remove_accent?: unknown } | undefined;
   const pre = json?.pre_tokenizer;
   if (json === undefined || json.normalizer !== null || pre?.type !== 'ByteLevel' || pre.use_regex === false || pre.add_prefix_space === true) return null;
   if (json.model?.type !== 'BPE' || config?.add_prefix_space === true || config?.remove_space === true || config?.do_lowercase_and_remove_accent === true) return null;
@@ -57,17 +51,16 @@ function byteLevelAddedTokens(tokenizer: TokenizerLike): string[] | null {
 
 /**
  * Bare ids (no special tokens added) of a text: memoised by piece when the tokenizer allows it
- * (`memoised` says which), else the tokenizer's own encode. `bulk`: many texts are known to be
- * coming, so the merge table is built now (while a caller loads, not in its first call).
+ * (`memoised` says which), else the tokenizer's own encode. ./byte-level-bpe's merge table
+ * (~40 ms) is built for the first new piece: transformers.js' own tokenizer, which ./model
+ * builds only when something asks for it, costs ~115 ms more to build, and ~30 µs a new piece.
  */
-export function pieceEncoder(tokenizer: TokenizerLike, options: { bulk?: boolean } = {}): { encode: Encode; memoised: boolean } {
+export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memoised: boolean } {
   const plain: Encode = (text) => tokenizer.encode(text, { add_special_tokens: false });
-  const added = byteLevelAddedTokens(tokenizer);
+  const added = byteLevelAddedTokens(tokenizer._tokenizerJSON, tokenizer._tokenizerConfig);
   if (added === null) return { encode: plain, memoised: false };
   const pieces = new Map<string, readonly number[]>();
-  const table = () => byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
-  let merge = options.bulk ? table() : undefined;
-  let fresh = 0;
+  let merge: ReturnType<typeof byteLevelBpe> | undefined;
   const encode: Encode = (text) => {
     if (added.some((content) => text.includes(content))) return plain(text);
     const ids: number[] = [];
@@ -75,7 +68,7 @@ export function pieceEncoder(tokenizer: TokenizerLike, options: { bulk?: boolean
       const piece = match[0];
       let known = pieces.get(piece);
       if (known === undefined) {
-        if (merge === undefined && ++fresh > PIECES_BEFORE_MERGE_TABLE) merge = table();
+        if (merge === undefined) merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
         known = merge?.(piece) ?? plain(piece);
         if (pieces.size < MAX_PIECES) pieces.set(piece, known);
       }

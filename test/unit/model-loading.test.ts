@@ -6,11 +6,24 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AutoModel, Tensor } from '@huggingface/transformers';
+import { AutoModel, AutoTokenizer, Tensor } from '@huggingface/transformers';
 import { padBatch } from '../../src/embed/batch';
 import { Embedder } from '../../src/embed/embedder';
 import { describeSource, loadEncoder, loadHiddenStates, resolveBackend, resolveSource } from '../../src/embed/model';
 import { cosine, sgptRejection } from '../support';
+
+/** GPT-2 tokenizers src/embed/model.ts has built (transformers.js' own AutoTokenizer builds its own class: not counted). */
+const built = vi.hoisted(() => ({ tokenizers: 0 }));
+vi.mock('@huggingface/transformers', async (original) => {
+  const actual = await original<typeof import('@huggingface/transformers')>();
+  class CountedGPT2Tokenizer extends actual.GPT2Tokenizer {
+    constructor(...args: ConstructorParameters<typeof actual.GPT2Tokenizer>) {
+      super(...args);
+      built.tokenizers++;
+    }
+  }
+  return { ...actual, GPT2Tokenizer: CountedGPT2Tokenizer };
+});
 
 const FIXTURES = path.resolve('test/fixtures/models');
 const TINY = path.resolve('test/fixtures/models/tiny-gpt2');
@@ -161,6 +174,29 @@ describe('fixture signatures', () => {
     }
   });
 
+  it("a byte-level GPT-2 tokenizer is built only when asked for more than its JSON, then encodes and decodes as transformers.js' own", async () => {
+    built.tokenizers = 0;
+    const embedder = await Embedder.load(TINY);
+    try {
+      const long = 'Kettles boil water for tea, and a watched pot never boils. '.repeat(40);
+      await embedder.embed(['plain words, no added token', long], 'document');
+      expect(built.tokenizers).toBe(0);
+      const own = await AutoTokenizer.from_pretrained(TINY);
+      const text = 'an <|endoftext|> inside';
+      expect(embedder.tokenize(text)).toEqual(own.encode(text, { add_special_tokens: false }));
+      expect(built.tokenizers).toBe(1);
+      // Excerpt offsets decode windows' tokens: the same tokenizer, built once.
+      const windows = embedder.windows(long, 'document');
+      expect(windows.length).toBeGreaterThan(1);
+      expect(windows[0]![0]).toBe(0);
+      expect(windows.at(-1)![1]).toBe(long.length);
+      for (const [start, end] of windows) expect(start).toBeLessThan(end);
+      expect(built.tokenizers).toBe(1);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
   it('an LM export without last_hidden_state is MODEL_INVALID', async () => {
     const error = await sgptRejection(loadEncoder(path.join(FIXTURES, 'gpt2-lm')));
     expect(error.code).toBe('MODEL_INVALID');
@@ -205,6 +241,13 @@ describe('broken model folders', () => {
     const error = await sgptRejection(Embedder.load(dir));
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.message).toContain('tokenizer.json');
+  });
+
+  it('a tokenizer.json that is JSON but no tokenizer fails the load, naming the tokenizer', async () => {
+    const dir = variant('not-a-tokenizer', (d) => writeFileSync(path.join(d, 'tokenizer.json'), '{"model": {"type": "BPE"}}'));
+    const error = await sgptRejection(Embedder.load(dir));
+    expect(['MODEL_INVALID', 'MODEL_LOAD_FAILED']).toContain(error.code);
+    expect(error.message).toMatch(/tokenizer/);
   });
 
   it('a config.json that is not JSON is MODEL_INVALID', async () => {
