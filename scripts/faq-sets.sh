@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the docs-question DEVELOPMENT sets that scripts/fit-fusion.ts fits adaptive fusion on
 # (README "Evaluation"): each Debian -doc package is downloaded with apt-get, unpacked with
-# dpkg-deb, and scripts/faq-beir.ts turns its FAQ into a BEIR set over the whole site.
+# dpkg-deb, and scripts/faq-beir.ts turns its FAQ into a BEIR set over the whole site; then
+# scripts/heading-beir.ts makes a set of keyword-style queries (headings) of five of those sites.
 #
 #   bash scripts/faq-sets.sh <out-dir> [<debs-dir>]      # then: tsx scripts/fit-fusion.ts --faqsets <out-dir> …
 #
@@ -38,3 +39,8 @@ set_of lxml-faq python-lxml-doc python-lxml/html FAQ.html --exclude "$skip"
 unpack python-sqlalchemy-doc
 sqlalchemy_faq=$(cd "$debs/python-sqlalchemy-doc/root/usr/share/doc/python-sqlalchemy-doc/html" && ls faq/*.html | paste -sd,)
 set_of sqlalchemy-faq python-sqlalchemy-doc python-sqlalchemy-doc/html "$sqlalchemy_faq" --exclude "$skip" --all-headings
+# Keyword-style queries on the dev sites sgpt-nano never trained on: each section's own heading ->
+# its section (README "How the fusion was chosen").
+for site in scrapy sqlalchemy celery aiohttp lxml; do
+  (cd "$here" && npx tsx scripts/heading-beir.ts "$out/$site-faq" --out "$out/$site-headings")
+done
