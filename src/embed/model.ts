@@ -381,8 +381,8 @@ export async function loadPretrained<M>(
  * progress events). Built only when first used where ./piece-memo tokenises from its JSON alone
  * (GPT-2's tokenizer class, byte-level: every SGPT model's), since building it takes ~115 ms
  * (maps of 50 k tokens and merges) and transformers.js' own encode is then asked only for a text
- * holding an added token, its decode for excerpt offsets; any other tokenizer is built now, so
- * that a broken one fails the load. `failed` turns a later build's error into the load's.
+ * holding an added token, its decode for excerpt offsets; any other tokenizer is built now. Either
+ * way a broken one fails the load. `failed` turns a later build's error into the load's.
  */
 async function loadTokenizer(id: string, options: Record<string, unknown>, failed: (error: unknown) => Error): Promise<PreTrainedTokenizer> {
   let files: ConstructorParameters<typeof PreTrainedTokenizer> | undefined;
@@ -394,14 +394,24 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, faile
   await (PreTrainedTokenizer.from_pretrained as (this: unknown, id: string, options: Record<string, unknown>) => Promise<unknown>).call(keep, id, options);
   const [json, config] = files ?? [];
   if (json === undefined || config === undefined || String(config.tokenizer_class).replace(/Fast$/, '') !== 'GPT2Tokenizer') return AutoTokenizer.from_pretrained(id, options);
-  if (byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
-  let built: PreTrainedTokenizer | undefined;
+  const model = json.model as { vocab?: unknown; merges?: unknown } | undefined;
+  const listed = typeof model?.vocab === 'object' && model.vocab !== null && Array.isArray(model.merges);
+  if (!listed || byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
+  // Built now on an empty vocabulary (~0.1 ms), it checks all the rest (normalizer, pre-tokenizer,
+  // decoder, post-processor, added tokens, the config's special tokens): a broken tokenizer fails
+  // the load, as when it was built whole here.
+  new GPT2Tokenizer({ ...json, model: { ...model, vocab: {}, merges: [] } }, config);
+  let built: PreTrainedTokenizer | Error | undefined;
   const tokenizer = (): PreTrainedTokenizer => {
-    try {
-      return (built ??= new GPT2Tokenizer(json, config));
-    } catch (error) {
-      throw failed(error);
+    if (built === undefined) {
+      try {
+        built = new GPT2Tokenizer(json, config);
+      } catch (error) {
+        built = failed(error);
+      }
     }
+    if (built instanceof Error) throw built;
+    return built;
   };
   // The JSON is read without building; anything else builds it, and methods run on it.
   return new Proxy({} as PreTrainedTokenizer, {

@@ -12,14 +12,17 @@ import { Embedder } from '../../src/embed/embedder';
 import { describeSource, loadEncoder, loadHiddenStates, resolveBackend, resolveSource } from '../../src/embed/model';
 import { cosine, sgptRejection } from '../support';
 
-/** GPT-2 tokenizers src/embed/model.ts has built (transformers.js' own AutoTokenizer builds its own class: not counted). */
+/**
+ * GPT-2 tokenizers src/embed/model.ts has built with their vocabulary (its load's check on an
+ * empty one is not counted, nor what transformers.js' own AutoTokenizer builds: its own class).
+ */
 const built = vi.hoisted(() => ({ tokenizers: 0 }));
 vi.mock('@huggingface/transformers', async (original) => {
   const actual = await original<typeof import('@huggingface/transformers')>();
   class CountedGPT2Tokenizer extends actual.GPT2Tokenizer {
     constructor(...args: ConstructorParameters<typeof actual.GPT2Tokenizer>) {
       super(...args);
-      built.tokenizers++;
+      if (Object.keys((args[0] as { model: { vocab: object } }).model.vocab).length > 0) built.tokenizers++;
     }
   }
   return { ...actual, GPT2Tokenizer: CountedGPT2Tokenizer };
@@ -248,6 +251,20 @@ describe('broken model folders', () => {
     const error = await sgptRejection(Embedder.load(dir));
     expect(['MODEL_INVALID', 'MODEL_LOAD_FAILED']).toContain(error.code);
     expect(error.message).toMatch(/tokenizer/);
+  });
+
+  it('a byte-level tokenizer broken past its vocabulary fails the load too, though it is built only when needed', async () => {
+    const json = JSON.parse(readFileSync(path.join(FIXTURES, 'gpt2-plain', 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    const broken: Array<[string, Record<string, unknown>]> = [
+      ['bad-decoder', { ...json, decoder: { type: 'Bogus' } }],
+      ['no-added-tokens', Object.fromEntries(Object.entries(json).filter(([key]) => key !== 'added_tokens'))],
+    ];
+    for (const [name, tokenizer] of broken) {
+      const dir = variant(name, (d) => writeFileSync(path.join(d, 'tokenizer.json'), JSON.stringify(tokenizer)));
+      const error = await sgptRejection(Embedder.load(dir));
+      expect(error.code, name).toBe('MODEL_LOAD_FAILED');
+      expect(error.message, name).toMatch(/loading the tokenizer of model/);
+    }
   });
 
   it('a config.json that is not JSON is MODEL_INVALID', async () => {
