@@ -2,9 +2,11 @@
  * Keyword-style docs queries in BEIR layout, from a set scripts/faq-beir.ts built: each section's
  * own heading is a query and that section its one relevant document, over the same site's
  * sections with every record's title, heading path and page title left out (as the held-out docs
- * pairs' documents: the query's words must be found in the text, not the heading they are).
- * What a reader types into a docs search box that is not a question, on a site of one's choosing
- * (README "How the fusion was chosen": the dev sites the model never trained on, and Django).
+ * pairs' documents). Two kinds of query come out: a heading proper ("Manual routing"), whose words
+ * must then be found in the text, and an API or glossary entry's term (a `<dt>`, which the
+ * extractor reads as the start of its section's text: "sqlalchemy.orm.undefer"), which still opens
+ * its text — about half of each dev site's set. What a reader types into a docs search box that is
+ * not a question, on a site of one's choosing (README "Evaluation", footnote ⁴).
  *
  *   tsx scripts/heading-beir.ts <faq-beir set> --out <dir> [--queries 300]
  *
