@@ -397,7 +397,7 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, faile
   const model = json.model as { vocab?: unknown; merges?: unknown } | undefined;
   const listed = typeof model?.vocab === 'object' && model.vocab !== null && Array.isArray(model.merges);
   if (!listed || byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
-  // Built now on an empty vocabulary (~0.1 ms), it checks all the rest (normalizer, pre-tokenizer,
+  // Built now on an empty vocabulary (~1 ms), it checks all the rest (normalizer, pre-tokenizer,
   // decoder, post-processor, added tokens, the config's special tokens): a broken tokenizer fails
   // the load, as when it was built whole here.
   new GPT2Tokenizer({ ...json, model: { ...model, vocab: {}, merges: [] } }, config);
