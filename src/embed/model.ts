@@ -20,7 +20,7 @@ import {
 } from '@huggingface/transformers';
 import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type { PaddedBatch } from './batch';
-import { byteLevelAddedTokens } from './piece-memo';
+import { byteLevelAddedTokens, DEFERRED_BUILD } from './piece-memo';
 import type { Device, Dtype, LoadOptions, OrtWasmFiles } from './types';
 
 export type Backend = 'cpu' | 'wasm' | 'webgpu';
@@ -356,7 +356,7 @@ export async function loadPretrained<M>(
     // Both at once: the tokenizer's JSON is parsed while the runtime compiles its WASM (off the
     // thread in a browser) and the model file is read; a repeat visit's start-up is these two.
     const [tokenizer, model] = await Promise.allSettled([
-      loadedTokenizer === null ? undefined : (loadedTokenizer ?? step('tokenizer', () => loadTokenizer(source.modelId, common, (error) => loadError(error, 'tokenizer', where, backend)))),
+      loadedTokenizer === null ? undefined : (loadedTokenizer ?? step('tokenizer', () => loadTokenizer(source.modelId, common, node, (error) => loadError(error, 'tokenizer', where, backend)))),
       step('model', () =>
         modelClass.from_pretrained(source.modelId, {
           ...common,
@@ -378,13 +378,15 @@ export async function loadPretrained<M>(
 
 /**
  * A source's tokenizer, its files fetched as transformers.js fetches them (its env, caches and
- * progress events). Built only when first used where ./piece-memo tokenises from its JSON alone
- * (GPT-2's tokenizer class, byte-level: every SGPT model's), since building it takes ~115 ms
- * (maps of 50 k tokens and merges) and transformers.js' own encode is then asked only for a text
- * holding an added token, its decode for excerpt offsets; any other tokenizer is built now. Either
- * way a broken one fails the load. `failed` turns a later build's error into the load's.
+ * progress events). With `defer` (Node: a CLI call or a build, whose start-up is on the clock),
+ * built only when first used where ./piece-memo tokenises from its JSON alone (GPT-2's tokenizer
+ * class, byte-level: every SGPT model's), since building it takes ~115 ms (maps of 50 k tokens
+ * and merges) and transformers.js' own encode is then asked only for a text holding an added
+ * token, its decode for excerpt offsets. Otherwise built now: a page's worker loads ahead of the
+ * reader's query, whose excerpts would otherwise pay for it. Either way a broken one fails the
+ * load. `failed` turns a later build's error into the load's.
  */
-async function loadTokenizer(id: string, options: Record<string, unknown>, failed: (error: unknown) => Error): Promise<PreTrainedTokenizer> {
+async function loadTokenizer(id: string, options: Record<string, unknown>, defer: boolean, failed: (error: unknown) => Error): Promise<PreTrainedTokenizer> {
   let files: ConstructorParameters<typeof PreTrainedTokenizer> | undefined;
   // from_pretrained fetches tokenizer.json and tokenizer_config.json and returns `new this(json,
   // config)`: with a `this` that only keeps them, nothing is built.
@@ -396,7 +398,7 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, faile
   if (json === undefined || config === undefined || String(config.tokenizer_class).replace(/Fast$/, '') !== 'GPT2Tokenizer') return AutoTokenizer.from_pretrained(id, options);
   const model = json.model as { vocab?: unknown; merges?: unknown } | undefined;
   const listed = typeof model?.vocab === 'object' && model.vocab !== null && Array.isArray(model.merges);
-  if (!listed || byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
+  if (!defer || !listed || byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
   // Built now on an empty vocabulary (~1 ms), it checks all the rest (normalizer, pre-tokenizer,
   // decoder, post-processor, added tokens, the config's special tokens): a broken tokenizer fails
   // the load, as when it was built whole here.
@@ -419,6 +421,7 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, faile
       if (key === '_tokenizerJSON') return json;
       if (key === '_tokenizerConfig') return config;
       if (key === 'then') return undefined; // awaited as a load's result, it is no thenable (and is not built)
+      if (key === DEFERRED_BUILD) return built === undefined;
       const value: unknown = Reflect.get(tokenizer(), key);
       return typeof value === 'function' ? value.bind(tokenizer()) : value;
     },

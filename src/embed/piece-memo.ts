@@ -14,6 +14,19 @@ import { byteLevelBpe, type BpeModelJson } from './byte-level-bpe';
 /** GPT-2's pre-tokenisation rule, as tokenizer.json's ByteLevel pre-tokenizer applies it (use_regex). */
 const GPT2_PIECES = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
+/**
+ * New pieces a tokenizer already built encodes itself (~30 µs each) before ./byte-level-bpe's
+ * merge table is built (~40 ms): a browser's first queries never pay for the table.
+ */
+const PIECES_BEFORE_MERGE_TABLE = 256;
+
+/**
+ * True on a tokenizer whose transformers.js build is deferred until something needs it (./model,
+ * in Node): its own encode would first cost that build (~115 ms), so new pieces go to the merge
+ * table at once.
+ */
+export const DEFERRED_BUILD = Symbol('sgpt-search: tokenizer not yet built');
+
 /** Pieces remembered at most (~100 B each); past it, new pieces are encoded but not kept. */
 const MAX_PIECES = 200_000;
 
@@ -51,9 +64,9 @@ export function byteLevelAddedTokens(tokenizerJson: unknown, tokenizerConfig: un
 
 /**
  * Bare ids (no special tokens added) of a text: memoised by piece when the tokenizer allows it
- * (`memoised` says which), else the tokenizer's own encode. ./byte-level-bpe's merge table
- * (~40 ms) is built for the first new piece: transformers.js' own tokenizer, which ./model
- * builds only when something asks for it, costs ~115 ms more to build, and ~30 µs a new piece.
+ * (`memoised` says which), else the tokenizer's own encode. A new piece is merged by
+ * ./byte-level-bpe's table, built for the first one when the tokenizer's own build is deferred
+ * (DEFERRED_BUILD), else after PIECES_BEFORE_MERGE_TABLE.
  */
 export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memoised: boolean } {
   const plain: Encode = (text) => tokenizer.encode(text, { add_special_tokens: false });
@@ -61,6 +74,7 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
   if (added === null) return { encode: plain, memoised: false };
   const pieces = new Map<string, readonly number[]>();
   let merge: ReturnType<typeof byteLevelBpe> | undefined;
+  let fresh = (tokenizer as { [DEFERRED_BUILD]?: boolean })[DEFERRED_BUILD] === true ? PIECES_BEFORE_MERGE_TABLE : 0;
   const encode: Encode = (text) => {
     if (added.some((content) => text.includes(content))) return plain(text);
     const ids: number[] = [];
@@ -68,7 +82,7 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
       const piece = match[0];
       let known = pieces.get(piece);
       if (known === undefined) {
-        if (merge === undefined) merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
+        if (merge === undefined && ++fresh > PIECES_BEFORE_MERGE_TABLE) merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
         known = merge?.(piece) ?? plain(piece);
         if (pieces.size < MAX_PIECES) pieces.set(piece, known);
       }

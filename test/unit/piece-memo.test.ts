@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { AutoTokenizer } from '@huggingface/transformers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pieceEncoder, type TokenizerLike } from '../../src/embed/piece-memo';
+import { DEFERRED_BUILD, pieceEncoder, type TokenizerLike } from '../../src/embed/piece-memo';
 
 const SHIPPED = 'public/models/sgpt-nano';
 const demo = (JSON.parse(readFileSync('demo/data/python-docs.json', 'utf8')) as Array<{ title: string; text: string }>).flatMap(({ title, text }) => [title, text]);
@@ -41,6 +41,22 @@ describe('pieceEncoder', () => {
       for (const text of [...edges, ...demo]) expect(encode(text), JSON.stringify(text.slice(0, 60))).toEqual(plain(text));
     }
     expect(encode('before<|endoftext|>after')).toContain(50256);
+  });
+
+  it('merges new pieces itself from the first when the tokenizer is not built yet (DEFERRED_BUILD), after 256 a built one encodes', () => {
+    const plain = (text: string) => tokenizer.encode(text, { add_special_tokens: false });
+    for (const deferred of [true, false]) {
+      let asked = 0;
+      const counting: TokenizerLike = {
+        _tokenizerJSON: tokenizer._tokenizerJSON,
+        _tokenizerConfig: tokenizer._tokenizerConfig,
+        encode: (text, options) => (asked++, tokenizer.encode(text, options)),
+        ...(deferred ? { [DEFERRED_BUILD]: true } : {}),
+      };
+      const { encode } = pieceEncoder(counting);
+      for (const text of demo.slice(0, 40)) expect(encode(text)).toEqual(plain(text));
+      expect(asked, deferred ? 'deferred' : 'built').toBe(deferred ? 0 : 256);
+    }
   });
 
   it('gives the same ids as the tokenizer on arbitrary text (property)', () => {
