@@ -397,7 +397,12 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, defer
   const [json, config] = files ?? [];
   if (json === undefined || config === undefined || String(config.tokenizer_class).replace(/Fast$/, '') !== 'GPT2Tokenizer') return AutoTokenizer.from_pretrained(id, options);
   const model = json.model as { vocab?: unknown; merges?: unknown } | undefined;
-  const listed = typeof model?.vocab === 'object' && model.vocab !== null && Array.isArray(model.merges);
+  // The check below empties the vocabulary and merges, so their shape is checked here: every merge
+  // written as the first is ("a b", or ["a", "b"]), as transformers.js reads them all.
+  const merges = Array.isArray(model?.merges) ? (model.merges as unknown[]) : undefined;
+  const pair = (merge: unknown) => Array.isArray(merge) && merge.length === 2 && merge.every((part) => typeof part === 'string');
+  const mergeOk = typeof merges?.[0] === 'string' ? (merge: unknown) => typeof merge === 'string' : pair;
+  const listed = typeof model?.vocab === 'object' && model.vocab !== null && merges !== undefined && merges.every(mergeOk);
   if (!defer || !listed || byteLevelAddedTokens(json, config) === null) return new GPT2Tokenizer(json, config);
   // Built now on an empty vocabulary (~1 ms), it checks all the rest (normalizer, pre-tokenizer,
   // decoder, post-processor, added tokens, the config's special tokens): a broken tokenizer fails

@@ -258,6 +258,7 @@ describe('broken model folders', () => {
     const broken: Array<[string, Record<string, unknown>]> = [
       ['bad-decoder', { ...json, decoder: { type: 'Bogus' } }],
       ['no-added-tokens', Object.fromEntries(Object.entries(json).filter(([key]) => key !== 'added_tokens'))],
+      ['null-merge', { ...json, model: { ...(json.model as object), merges: [...((json.model as { merges: unknown[] }).merges.slice(0, 100)), null] } }],
     ];
     for (const [name, tokenizer] of broken) {
       const dir = variant(name, (d) => writeFileSync(path.join(d, 'tokenizer.json'), JSON.stringify(tokenizer)));
