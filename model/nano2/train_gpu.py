@@ -319,7 +319,7 @@ def main():
     ap.add_argument('--subset', type=int, default=0, help='smoke test: use only this many training pairs')
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--resume', default='', help='checkpoint to resume from and to keep writing (default <out>/ckpt.pt)')
+    ap.add_argument('--resume', default=os.path.join(HERE, 'ckpt.pt'))
     ap.add_argument('--bundle', default=HERE, help='folder with pairs.npz (and init.npz)')
     ap.add_argument('--init', default='', help='warm start (default <bundle>/init.npz; warm_shipped.py writes the shipped sgpt-nano as one)')
     ap.add_argument('--q-len', type=int, default=64, help='max query tokens, brackets included')
@@ -343,8 +343,6 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     os.makedirs(a.out, exist_ok=True)
-    # Beside the weights, not beside this script: a run without --resume had written 257 MB into the source tree.
-    a.resume = a.resume or os.path.join(a.out, 'ckpt.pt')
     P = dict(np.load(os.path.join(a.bundle, 'pairs.npz')))
     init = dict(np.load(a.init or os.path.join(a.bundle, 'init.npz')))
     rng = np.random.default_rng(a.seed)
