@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   }
   const records = (await readFile(join(source, 'corpus.jsonl'), 'utf8')).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as SectionRecord);
   const titles = new Map<string, number>();
-  for (const record of records) titles.set(record.title.trim().toLowerCase(), (titles.get(record.title.trim().toLowerCase()) ?? 0) + 1);
+  for (const record of records) {
+    const title = record.title.trim().toLowerCase();
+    titles.set(title, (titles.get(title) ?? 0) + 1);
+  }
   const hash = (id: string) => createHash('sha256').update(id).digest('hex');
   const chosen = records
     .filter((r) => {

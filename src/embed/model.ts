@@ -427,8 +427,9 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, defer
       if (key === '_tokenizerConfig') return config;
       if (key === 'then') return undefined; // awaited as a load's result, it is no thenable (and is not built)
       if (key === DEFERRED_BUILD) return built === undefined;
-      const value: unknown = Reflect.get(tokenizer(), key);
-      return typeof value === 'function' ? value.bind(tokenizer()) : value;
+      const real = tokenizer();
+      const value: unknown = Reflect.get(real, key);
+      return typeof value === 'function' ? value.bind(real) : value;
     },
   });
 }

@@ -74,7 +74,8 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
   if (added === null) return { encode: plain, memoised: false };
   const pieces = new Map<string, readonly number[]>();
   let merge: ReturnType<typeof byteLevelBpe> | undefined;
-  let fresh = (tokenizer as { [DEFERRED_BUILD]?: boolean })[DEFERRED_BUILD] === true ? PIECES_BEFORE_MERGE_TABLE : 0;
+  const beforeTable = (tokenizer as { [DEFERRED_BUILD]?: boolean })[DEFERRED_BUILD] === true ? 0 : PIECES_BEFORE_MERGE_TABLE;
+  let fresh = 0;
   const encode: Encode = (text) => {
     if (added.some((content) => text.includes(content))) return plain(text);
     const ids: number[] = [];
@@ -82,7 +83,7 @@ export function pieceEncoder(tokenizer: TokenizerLike): { encode: Encode; memois
       const piece = match[0];
       let known = pieces.get(piece);
       if (known === undefined) {
-        if (merge === undefined && ++fresh > PIECES_BEFORE_MERGE_TABLE) merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
+        if (merge === undefined && ++fresh > beforeTable) merge = byteLevelBpe((tokenizer._tokenizerJSON as TokenizerJson).model);
         known = merge?.(piece) ?? plain(piece);
         if (pieces.size < MAX_PIECES) pieces.set(piece, known);
       }
