@@ -129,6 +129,14 @@ export class SearchController {
   private embeddingKeys: string[] | null = null;
   private generation = 0;
   private readyFired = false;
+  /** The worker died before the model and documents were in: the next search starts the load over. */
+  private restartWanted = false;
+  /**
+   * Settles once the worker has been handed the searched documents for the current model: the
+   * dense list waits for it, since until then the worker would answer from the set before (whose
+   * ids may name other documents of the new set).
+   */
+  private handover = newHandover();
   /**
    * A kept model warming up before intent (load="intent"): resolve with the documents' fetch at
    * intent; the load waits for it before it takes documents, announces anything or shows progress.
@@ -198,8 +206,15 @@ export class SearchController {
     // Without a model attribute the index names the model, so a new index may mean a new model.
     const reload = changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !settings.model);
     const documents = changed.has('src') && settings.src ? this.fetchDocuments(settings.src) : Promise.resolve();
-    if (reload) void documents.then(() => this.loadModel());
-    if (changed.has('limit')) this.rerun();
+    // Results of another index, weight or limit must not stay on screen: search again at once
+    // (after a reload has begun, so that the query's model is the new one).
+    const again = changed.has('index') || changed.has('fusionWeight') || changed.has('limit') || changed.has('rerank') || changed.has('rerankModel');
+    if (reload) {
+      void documents.then(() => {
+        void this.loadModel();
+        if (again) this.rerun();
+      });
+    } else if (again) this.rerun();
   }
 
   /** Search the current query again (something the source reads at each query, e.g. its filters, changed). */
@@ -256,8 +271,8 @@ export class SearchController {
     if (this.settings.index) {
       const site = this.makeSource() as SiteSourceLike;
       this.source = site;
-      keyword = site.site.catch(() => undefined);
-      void keyword.then(() => this.loadModel());
+      // An index that cannot be read loads no model (its first search says why).
+      void site.site.then(() => this.loadModel(), () => undefined);
       return;
     }
     if (this.settings.src) keyword = this.fetchDocuments(this.settings.src);
@@ -287,11 +302,24 @@ export class SearchController {
     return this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
   }
 
+  /** Resolves once the worker has the model and the searched documents (rejects if either failed). */
+  private async denseReady(): Promise<void> {
+    await this.currentModel();
+    await this.handover.promise;
+  }
+
+  /** A new handover (new documents, or a new model whose worker starts empty); whoever waits on the old one waits on it. */
+  private renewHandover(): void {
+    const next = newHandover();
+    this.handover.resolve(next.promise);
+    this.handover = next;
+  }
+
   private documentSource(): DocumentSource {
     return new DocumentSource(
       this.deps.client,
       () => this.documentSearch,
-      () => this.currentModel(),
+      () => this.denseReady(),
       () => {
         const weight = this.validFusionWeight();
         return weight === undefined ? DEFAULT_FUSION : fixedWeight(DEFAULT_FUSION, weight);
@@ -339,6 +367,8 @@ export class SearchController {
     this.embeddedDocuments = null;
     this.readyFired = false;
     this.loadError = null;
+    this.restartWanted = false;
+    this.renewHandover();
     // A new model clears the old model's error, not the documents' (they were fetched first).
     const documentsError = this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
     if (!warm) this.setState({ error: documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
@@ -372,6 +402,7 @@ export class SearchController {
         return;
       }
       this.loadError = toSgptError(error).toJSON();
+      this.restartWanted = this.loadError.code === 'WORKER_DIED';
       this.fail(error);
     }
   }
@@ -419,6 +450,7 @@ export class SearchController {
     this.goodHashes.catch(() => undefined); // awaited, and its failure reported, by knownVectors
     this.shipped = file.shipped;
     this.documentSearch = search;
+    this.renewHandover();
     if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
     if (this.loaded !== null) void this.syncDocuments(this.generation);
     // Keyword results need no model: answer a waiting query with the new documents now.
@@ -456,15 +488,22 @@ export class SearchController {
         const { vectors, keys } = await this.knownVectors(documents, loaded);
         if (generation !== this.generation || documents !== this.goodDocuments) return;
         this.embeddingKeys = keys;
-        await this.deps.client.setDocuments(documents, vectors);
+        const set = this.deps.client.setDocuments(documents, vectors);
+        // Posted: the worker answers a later search from this set (src/worker/handler).
+        this.handover.resolve();
+        await set;
       } catch (error) {
-        if (generation === this.generation && !isAbort(error)) this.fail(error);
+        if (generation === this.generation && !isAbort(error)) {
+          this.handover.reject(error);
+          this.restartWanted = toSgptError(error).code === 'WORKER_DIED';
+          this.fail(error);
+        }
         return;
       }
       if (generation !== this.generation || documents !== this.goodDocuments) return;
       this.embeddedDocuments = documents;
       if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
-    }
+    } else this.handover.resolve(); // nothing new to hand over
     this.setState({ phase: 'ready', progress: null });
     if (!this.readyFired && loaded !== null) {
       this.readyFired = true;
@@ -500,13 +539,14 @@ export class SearchController {
   private async runSearch(): Promise<void> {
     const query = this.query;
     if (query.trim() === '' || !this.started) return;
+    // The worker died before the model and documents were in: start over rather than wait forever
+    // (a worker that dies later is restarted by the client, with both).
+    if (this.restartWanted) void this.loadModel();
     // Keyword results need no model: documents in the page answer once they are valid, a site
     // index once its keyword index is read (also after the model failed to load).
     const searchable = Boolean(this.settings.index) || this.documentSearch !== null;
     if (!searchable) {
       this.searchWanted = true; // runs when the documents come
-      // The worker died before it was ready: start over rather than wait forever.
-      if (this.error?.code === 'WORKER_DIED') void this.loadModel();
       return;
     }
     this.searchWanted = false;
@@ -526,8 +566,10 @@ export class SearchController {
         first = false;
         const show = () => {
           if (controller.signal.aborted) return;
-          // A failed model load stays in view beside the keyword results (the same error is not announced again).
-          if (this.error !== this.loadError) this.setState({ error: this.loadError });
+          // Results replace a passing error (a worker that died and restarted); what still holds
+          // stays in view beside them, unannounced again: a failed model load, refused documents.
+          const standing = this.error !== null && STANDING_ERRORS.has(this.error.code) ? this.error : this.loadError;
+          if (this.error !== standing) this.setState({ error: standing });
           this.view.results(query, results, stage, later);
         };
         if (later && this.pointerInList) this.heldStage = show;
@@ -558,7 +600,28 @@ export class SearchController {
   fail(error: unknown): void {
     const { code, message } = this.deps.describe(error);
     if (this.error?.code === code && this.error.message === message) return;
-    this.setState({ error: { code, message }, ...(code !== 'DOCUMENTS_INVALID' && code !== 'WORKER_DIED' ? { progress: null } : {}) });
+    // Documents refused leave the load of the set before going on; any other failure stops what the bar showed.
+    this.setState({ error: { code, message }, ...(code !== 'DOCUMENTS_INVALID' ? { progress: null } : {}) });
     this.view.error({ code, message });
   }
+}
+
+/** The page's documents were refused (the set before is searched): that holds until it gives others, so new results do not clear it. */
+const STANDING_ERRORS: ReadonlySet<string> = new Set(['DOCUMENTS_INVALID', 'DOCUMENTS_FETCH_FAILED']);
+
+interface Handover {
+  promise: Promise<void>;
+  resolve(value?: PromiseLike<void>): void;
+  reject(error: unknown): void;
+}
+
+function newHandover(): Handover {
+  let resolve!: Handover['resolve'];
+  let reject!: Handover['reject'];
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // a search that waits on it hears the failure; nobody else must
+  return { promise, resolve, reject };
 }

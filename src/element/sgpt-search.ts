@@ -502,6 +502,9 @@ export class SgptSearch extends LitElement {
 
   private onKeydown(event: KeyboardEvent): void {
     this.controller.intent();
+    // A key that is part of an input method's composition (Enter confirming kana → kanji, arrows
+    // choosing a candidate) belongs to the input method, not to the list (Safari reports 229).
+    if (event.isComposing || event.keyCode === 229) return;
     const count = this.shown.length;
     switch (event.key) {
       case 'ArrowDown':

@@ -77,14 +77,11 @@ export class SiteSource implements SearchSource {
 
   /**
    * The model folder the index build copied next to the manifest (manifest model.url), as an
-   * absolute URL; undefined when the index ships no model or cannot be read (the first search
-   * reports why).
+   * absolute URL; undefined when the index ships no model. Rejects with the index's error when it
+   * cannot be read: no model (the default one least of all) loads for an index that failed.
    */
   async modelUrl(): Promise<string | undefined> {
-    const url = await this.site.then(
-      (site) => site.first.manifest.model.url,
-      () => undefined,
-    );
+    const url = (await this.site).first.manifest.model.url;
     return url === undefined ? undefined : new URL(url, this.manifestUrls[0]).href;
   }
 

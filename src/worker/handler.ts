@@ -70,6 +70,11 @@ export class WorkerHandler {
    * previous left, and a model switch never lands in the middle of an embedding.
    */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Settles once the newest document set received is the corpus (or has failed): a search waits
+   * for it, so that the set before never answers for the new one (the page maps hits by id).
+   */
+  private corpusSwitch: Promise<unknown> = Promise.resolve();
   private readonly controllers = new Map<number, AbortController>();
 
   constructor(
@@ -112,10 +117,15 @@ export class WorkerHandler {
     switch (request.type) {
       case 'load':
         return this.enqueue(() => this.load(request));
-      case 'setDocuments':
-        return this.enqueue(() => this.setDocuments(request, signal));
+      case 'setDocuments': {
+        let switched!: () => void;
+        this.corpusSwitch = new Promise<void>((resolve) => (switched = resolve));
+        const done = this.enqueue(() => this.setDocuments(request, signal, switched));
+        done.then(switched, switched);
+        return done;
+      }
       case 'search':
-        return this.search(request, signal);
+        return this.corpusSwitch.then(() => this.search(request, signal));
       case 'embedQuery':
         return this.embedQuery(request, signal);
       case 'windows':
@@ -155,7 +165,8 @@ export class WorkerHandler {
     return this.embedder;
   }
 
-  private async setDocuments(request: SetDocumentsRequest, signal: AbortSignal): Promise<SetDocumentsResult> {
+  /** `published`: called once the set is the corpus (its reused and given vectors searchable, the rest to come). */
+  private async setDocuments(request: SetDocumentsRequest, signal: AbortSignal, published: () => void): Promise<SetDocumentsResult> {
     const embedder = this.requireEmbedder();
     const documents = validateDocuments(request.documents);
     const previous = this.corpus.embedded;
@@ -173,6 +184,7 @@ export class WorkerHandler {
     if (signal.aborted) throw aborted();
     const publish = () => (this.corpus = { documents, embedded: new Map(embedded), store: buildStore(documents, embedded, embedder.dims) });
     publish();
+    published();
     if (changed.length > 0) this.progress(request.id, { phase: 'embed', done: 0, total: changed.length });
     for (let from = 0; from < changed.length; from += SLICE) {
       const slice = changed.slice(from, from + SLICE);

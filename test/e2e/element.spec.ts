@@ -21,6 +21,11 @@ test('Enter follows the active result\'s link', async ({ page }) => {
   const input = page.locator('sgpt-search#search').getByRole('combobox');
   await input.press('ArrowDown');
   await input.press('ArrowDown');
+  // Enter that confirms an input method's composition (kana → kanji) belongs to it, not to the list.
+  await input.dispatchEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, composed: true });
+  await input.dispatchEvent('keydown', { key: 'ArrowDown', isComposing: true, bubbles: true, composed: true });
+  await page.waitForTimeout(100);
+  expect(page.url()).toMatch(/\/minimal\.html$/);
   await input.press('Enter');
   await expect(page).toHaveURL(new RegExp(`/minimal\\.html#${hits[1]!.id}$`));
 });
@@ -114,6 +119,30 @@ test('a worker that dies shows an error, and the next query restarts it', async 
   const last = (await events(page, 'sgpt-results', 'search')).at(-1)!;
   expect(last.detail.query).toBe('rainbow');
   expect(last.detail.results).toHaveLength(3);
+  await expect(page.locator('sgpt-search#search [part="error"]')).toHaveCount(0);
+});
+
+test('a worker that dies while embedding: the next query loads the model again and embeds what is left', async ({ page }) => {
+  await openMinimal(page);
+  const before = (await events(page, 'sgpt-progress', 'search')).length;
+  await page.evaluate(() => {
+    document.querySelector('sgpt-search')!.documents = Array.from({ length: 300 }, (_, i) => ({ id: `note-${i}`, title: `Note ${i}`, text: `Note ${i}: rainbows, light and drops of water. `.repeat(30) }));
+  });
+  await expect.poll(async () => (await events(page, 'sgpt-progress', 'search')).slice(before).some((e) => e.detail.phase === 'embed' && e.detail.done > 0)).toBe(true);
+  const worker = page.workers().find((w) => w.url().includes('worker'));
+  await worker!.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('simulated crash');
+    });
+  });
+  expect((await waitForEvent(page, 'sgpt-error', 'search')).detail.code).toBe('WORKER_DIED');
+  await expect(page.locator('sgpt-search#search [part="progress"]')).toHaveCount(0); // nothing is loading until the next query
+  await query(page, 'rainbows');
+  await waitForEvent(page, 'sgpt-ready', 'search', 2, 90_000);
+  await query(page, 'drops of water');
+  const last = (await events(page, 'sgpt-results', 'search')).at(-1)!;
+  expect(last.detail.stage).toBe('semantic');
+  expect((last.detail.results as Array<{ id: string }>).every((hit) => hit.id.startsWith('note-'))).toBe(true);
   await expect(page.locator('sgpt-search#search [part="error"]')).toHaveCount(0);
 });
 

@@ -39,6 +39,8 @@ class FakeClient {
   readonly loads: Array<{ model: string; runtime: RuntimeOptions | undefined; answer: ReturnType<typeof deferred<LoadResult>> }> = [];
   readonly setCalls: Array<{ documents: SearchDocument[]; vectors: Array<Float32Array | null> | undefined; answer: ReturnType<typeof deferred<SetDocumentsResult>> }> = [];
   readonly searches: string[] = [];
+  /** For each search, how many document sets had been posted before it. */
+  readonly setsBeforeSearch: number[] = [];
   disposed = 0;
 
   load(model: string, options?: { runtime?: RuntimeOptions }): Promise<LoadResult> {
@@ -53,6 +55,7 @@ class FakeClient {
   }
   async search(query: string): Promise<SearchResult> {
     this.searches.push(query);
+    this.setsBeforeSearch.push(this.setCalls.length);
     return { query, hits: [{ id: 'coffee', score: 0.9, chunk: 0, chunks: 1 }], embedded: 2, total: 2, ms: 1 };
   }
   async embedQuery(): Promise<never> {
@@ -77,7 +80,7 @@ function settings(patch: Partial<ControllerSettings> = {}): ControllerSettings {
   return { model: '/models/m/', limit: 8, device: 'auto', rerank: false, rerankModel: '', load: 'intent', ...patch };
 }
 
-function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; json?: () => Promise<unknown>; offline?: OfflineTransport; stored?: string[] } = {}) {
+function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; sites?: Record<string, SiteSourceLike>; json?: () => Promise<unknown>; offline?: OfflineTransport; stored?: string[] } = {}) {
   const client = new FakeClient();
   const shown: Array<{ query: string; stage: string; ids: Array<string | number> }> = [];
   const events: Array<{ type: string; detail: unknown }> = [];
@@ -85,8 +88,9 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   const warnings: string[] = [];
   const idle: Array<() => void> = [];
   const progressed: unknown[] = [];
+  const states: Array<{ error: string | null; progress: boolean }> = [];
   const view: ControllerView = {
-    state: () => undefined,
+    state: ({ error, progress }) => states.push({ error: error?.code ?? null, progress: progress !== null }),
     results: (query, results, stage) => shown.push({ query, stage, ids: results.map((hit) => hit.id) }),
     ready: (detail) => events.push({ type: 'ready', detail }),
     progress: (progress) => progressed.push(progress),
@@ -101,9 +105,10 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
       fetched.push(url);
       return options.json ? options.json() : DOCS;
     },
-    openSite: () => {
-      if (!options.site) throw new Error('no site in this test');
-      return options.site;
+    openSite: (url) => {
+      const site = options.sites?.[url] ?? options.site;
+      if (!site) throw new Error('no site in this test');
+      return site;
     },
     openVectors: async () => vectors,
     ...(options.stored ? { isStored: async (url: string) => options.stored!.includes(url) } : {}),
@@ -118,7 +123,7 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   const controller = new SearchController(view, deps, settings(patch));
   // As the element's first update: every setting is new.
   controller.configure(settings(patch), new Set(Object.keys(settings(patch)) as Array<keyof ControllerSettings>));
-  return { controller, client, shown, events, fetched, warnings, idle, vectors, progressed };
+  return { controller, client, shown, events, fetched, warnings, idle, vectors, progressed, states };
 }
 
 describe('from disk (an offline transport)', () => {
@@ -462,5 +467,136 @@ describe('vectors across visits', () => {
     await vi.waitFor(() => expect(other.client.setCalls).toHaveLength(1));
     expect(other.client.setCalls[0]!.vectors!.every((v) => v === null)).toBe(true);
     expect(other.warnings[0]).toMatch(/made by another model \(model hash cccccccccccc… vs aaaaaaaaaaaa…\)/);
+  });
+});
+
+describe('failures and changes', () => {
+  const died = () => new SgptError('WORKER_DIED', 'the search worker crashed; it restarts on the next search');
+
+  it('a worker that dies while the model loads: the next search loads it again, and its results are semantic', async () => {
+    const { controller, client, shown, events, states } = setup();
+    controller.acceptDocuments(DOCS);
+    controller.intent();
+    await settle();
+    client.loads[0]!.answer.reject(died());
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['error']);
+    expect(states.at(-1)).toEqual({ error: 'WORKER_DIED', progress: false }); // no bar left loading beside it
+    controller.input('coffee');
+    await settle();
+    expect(client.loads).toHaveLength(2);
+    client.loads[1]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['error', 'ready']);
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', stage: 'semantic' });
+    expect(states.at(-1)!.error).toBeNull();
+  });
+
+  it('a worker that dies while embedding: the next search loads again and hands the documents over with the vectors kept so far', async () => {
+    const { controller, client, events, vectors } = setup();
+    controller.acceptDocuments(DOCS);
+    controller.intent();
+    await settle();
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    // The first document's vector came with progress before the worker died.
+    controller.onProgress({ phase: 'embed', done: 1, total: 2, vectors: [{ index: 0, rows: new Float32Array([1, 0]) }] });
+    await settle();
+    client.setCalls[0]!.answer.reject(died());
+    await settle();
+    controller.input('coffee');
+    await settle();
+    expect(client.loads).toHaveLength(2);
+    client.loads[1]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(2));
+    expect(client.setCalls[1]!.vectors!.map((v) => v && Array.from(v))).toEqual([[1, 0], null]);
+    client.setCalls[1]!.answer.resolve({ count: 2, embedded: 1, vectors: [] });
+    await settle();
+    expect(events.filter((e) => e.type === 'ready')).toHaveLength(1);
+    expect((await vectors.get([`${modelKey(loadResult('m'))} ${await contentHash(DOCS[0]!)}`]))[0]).not.toBeNull();
+  });
+
+  it("new documents: the dense list is asked for only once the worker has them, never from the set before (whose ids may name others)", async () => {
+    // Reading kept vectors (IndexedDB) takes a while; the query comes meanwhile.
+    const memory = memoryVectorCache();
+    let reads = 0;
+    const second = deferred<void>();
+    const slow: VectorCache = {
+      kind: 'memory',
+      put: (entries) => memory.put(entries),
+      get: async (keys) => {
+        if (++reads === 2) await second.promise;
+        return memory.get(keys);
+      },
+    };
+    const { controller, client } = setup({}, { vectors: slow });
+    controller.acceptDocuments(DOCS);
+    controller.intent();
+    await settle();
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    controller.acceptDocuments([{ id: 'tea', title: 'Taxes', text: 'File the tax return.' }, DOCS[1]!]);
+    controller.input('coffee');
+    await settle();
+    expect(client.searches).toEqual([]);
+    second.resolve();
+    await vi.waitFor(() => expect(client.searches).toHaveLength(1));
+    expect(client.setsBeforeSearch).toEqual([2]);
+  });
+
+  it('another index (the model set by the page) searches again at once: no results of the site before stay', async () => {
+    const site = (name: string): SiteSourceLike => ({
+      site: Promise.resolve(),
+      modelUrl: async () => undefined,
+      async *search(query): AsyncIterable<SearchStage> {
+        yield { stage: 'keyword', results: [{ id: name, title: query, excerpt: '', score: 1 }] };
+      },
+    });
+    const { controller, shown } = setup({ index: '/a/manifest.json' }, { sites: { '/a/manifest.json': site('a'), '/b/manifest.json': site('b') } });
+    controller.input('kettle');
+    await settle();
+    expect(shown.map((s) => s.ids)).toEqual([['a']]);
+    controller.configure(settings({ index: '/b/manifest.json' }), new Set(['index']));
+    await settle();
+    expect(shown.map((s) => s.ids)).toEqual([['a'], ['b']]);
+  });
+
+  it('an index that cannot be read loads no model (the default least of all)', async () => {
+    const broken: SiteSourceLike = {
+      site: Promise.reject(new SgptError('INDEX_INVALID', 'manifest.json: not JSON')),
+      modelUrl: () => Promise.reject(new SgptError('INDEX_INVALID', 'manifest.json: not JSON')),
+      async *search(): AsyncIterable<SearchStage> {
+        throw new SgptError('INDEX_INVALID', 'manifest.json: not JSON');
+      },
+    };
+    broken.site.catch(() => undefined);
+    const { controller, client, events } = setup({ index: '/a/manifest.json' }, { site: broken });
+    controller.input('kettle');
+    await settle();
+    expect(client.loads).toHaveLength(0);
+    expect(events).toEqual([{ type: 'error', detail: { code: 'INDEX_INVALID', message: 'manifest.json: not JSON' } }]);
+  });
+
+  it('refused documents stay in view beside the results of the set before, until good ones come', async () => {
+    let answer: unknown = DOCS;
+    const { controller, states, shown } = setup({ src: '/docs.json' }, { json: async () => answer });
+    controller.intent();
+    await settle();
+    answer = { not: 'documents' };
+    controller.configure(settings({ src: '/other.json' }), new Set(['src']));
+    await settle();
+    expect(states.at(-1)!.error).toBe('DOCUMENTS_INVALID');
+    controller.input('coffee');
+    await settle();
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', ids: ['coffee'] });
+    expect(states.at(-1)!.error).toBe('DOCUMENTS_INVALID');
+    answer = DOCS;
+    controller.configure(settings({ src: '/docs.json' }), new Set(['src']));
+    await settle();
+    expect(states.at(-1)!.error).toBeNull();
   });
 });

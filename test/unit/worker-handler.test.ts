@@ -121,6 +121,23 @@ describe('WorkerHandler', () => {
     expect(result.hits).toHaveLength(64);
   });
 
+  it('a search sent after a new document set answers from that set, never from the set still embedding before it', async () => {
+    const fresh: Response[] = [];
+    const h = new WorkerHandler((r) => fresh.push(structuredClone(r)), { loadEmbedder: (request) => Embedder.load(request.model).then((embedder) => ({ embedder, hash: '' })) });
+    await h.handle({ id: 1, type: 'load', model: MODEL });
+    const older = Array.from({ length: 40 }, (_, i) => ({ id: `old${i}`, title: `Water ${i}`, text: `water and tea ${i} `.repeat(10) }));
+    const embedding = h.handle({ id: 2, type: 'setDocuments', documents: older });
+    const replacing = h.handle({ id: 3, type: 'setDocuments', documents: DOCS });
+    await h.handle({ id: 4, type: 'search', query: 'water', limit: 10 });
+    const answer = (fresh.filter((r) => r.id === 4).at(-1) as Extract<Response, { type: 'result' }>).result as { hits: Array<{ id: string }>; total: number };
+    // The new set, none of it embedded yet (the page ranks it by keyword meanwhile), not the old one's 40.
+    expect(answer).toMatchObject({ total: 3, hits: [] });
+    await Promise.all([embedding, replacing]);
+    await h.handle({ id: 5, type: 'search', query: 'water', limit: 10 });
+    const after = (fresh.filter((r) => r.id === 5).at(-1) as Extract<Response, { type: 'result' }>).result as { hits: Array<{ id: string }> };
+    expect(after.hits.map((hit) => hit.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('refuses documents and searches before a model is loaded', async () => {
     const fresh: Response[] = [];
     const idle = new WorkerHandler((r) => fresh.push(r), { loadEmbedder: () => Promise.reject(new Error('unused')) });
