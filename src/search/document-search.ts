@@ -9,7 +9,7 @@
  */
 import type { AnalyzerOptions } from './analyzer';
 import { Bm25Index, type Bm25Result } from './bm25';
-import { highlightRanges, makeExcerpt, nearWords, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
+import { highlightRanges, makeExcerpt, nearWords, scannedText, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
@@ -134,7 +134,9 @@ export class DocumentSearch {
     const items = ranked.map(({ doc }) => {
       const document = this.documents[doc]!;
       const { chunk, chunks } = won.get(doc) ?? {};
-      return { text: document.text, embedded: documentEmbeddingText(document), chunk, chunks };
+      // What excerpts read of a huge document (its first windows are the whole one's).
+      const text = scannedText(document.text);
+      return { text, embedded: documentEmbeddingText({ title: document.title, text }), chunk, chunks };
     });
     return this.hits(ranked, query, corrections, analyzer, true, await winningWindows(items, nearWords(query, corrections), windows, analyzer));
   }

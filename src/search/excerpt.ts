@@ -11,6 +11,17 @@ const MATCHABLE = /[\p{L}\p{N}\p{M}]+/gu;
 const MIN_PREFIX = 2;
 
 /**
+ * Excerpts look for their passage in a text's first this many characters: a document of megabytes
+ * given in the page would otherwise be analysed whole at every keystroke, on the main thread.
+ */
+export const EXCERPT_SCAN = 100_000;
+
+/** The part of `text` that excerpts read. */
+export function scannedText(text: string): string {
+  return text.length > EXCERPT_SCAN ? text.slice(0, EXCERPT_SCAN) : text;
+}
+
+/**
  * Where the best-matching passage of `text` starts: of the windows of `span` characters that begin
  * at a matched word, the one holding the most distinct query terms, then the most matches, then
  * the earliest. -1 when no word matches.
@@ -59,9 +70,12 @@ export interface ExcerptOptions {
  * Up to `max` characters of `text` around its best-matching passage (./bestPassage: the query's
  * words as the keyword index matches them); when no word matches and the model ranked the text by
  * one of its windows (`window`), around that window's centre of weight; else from the start. Cut
- * at word boundaries, with '…' where cut.
+ * at word boundaries, with '…' where cut. Only the first EXCERPT_SCAN characters are read.
  */
-export function makeExcerpt(text: string, query: string, { max = 160, window = null, analyzer = {} }: ExcerptOptions = {}): string {
+export function makeExcerpt(whole: string, query: string, { max = 160, window = null, analyzer = {} }: ExcerptOptions = {}): string {
+  const text = scannedText(whole);
+  const cut = text.length < whole.length;
+  if (window !== null && window[0] >= text.length) window = null; // a window past what is read
   const flat = flatten(text);
   if (flat.length <= max) return flat;
   const context = Math.floor(max / 4);
@@ -83,7 +97,7 @@ export function makeExcerpt(text: string, query: string, { max = 160, window = n
     const space = flat.lastIndexOf(' ', end);
     if (space > start) end = space;
   }
-  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`;
+  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length || cut ? '…' : ''}`;
 }
 
 /** Runs of whitespace as one space, trimmed (the end kept when `whole` is false: a prefix's length in the flat text). */

@@ -11,7 +11,7 @@ import { fsLoader } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
 import { SiteSearch } from '../../src/index/site-search';
 import { DocumentSearch } from '../../src/search/document-search';
-import { makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
+import { EXCERPT_SCAN, makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
 import { embeddingText } from '../../src/search/texts';
 import { asVersion4, asVersion5, asVersion6, readIndexDir, writeIndexDir, type IndexFiles } from '../older-formats';
 import { sgptRejection, sgptThrow } from '../support';
@@ -67,6 +67,21 @@ describe('makeExcerpt and winningWindows (pure)', () => {
     expect(makeExcerpt(text, 'zzz', { max: 60 })).toMatch(/^alpha/);
     // The query's words win over the window.
     expect(makeExcerpt(text, 'omega', { max: 60, window: [0, 100] })).toMatch(/^…words here omega/);
+  });
+
+  it('reads only the first EXCERPT_SCAN characters of a huge text: a match there is found, one past it is not, a window past it is ignored', () => {
+    const filler = 'plain filler words. '.repeat(Math.ceil((EXCERPT_SCAN * 3) / 20));
+    const huge = `${filler.slice(0, 5_000)} the kettle boils ${filler.slice(0, EXCERPT_SCAN)} the samovar hums ${filler}`;
+    expect(huge.length).toBeGreaterThan(3 * EXCERPT_SCAN);
+    const early = makeExcerpt(huge, 'kettle', { max: 60 });
+    expect(early).toContain('the kettle boils');
+    expect(early.startsWith('…') && early.endsWith('…')).toBe(true);
+    expect(makeExcerpt(huge, 'kettle', { max: 60 })).toBe(`${makeExcerpt(huge.slice(0, EXCERPT_SCAN), 'kettle', { max: 60 })}`);
+    // Past the scan: the start, as for a text without the word (and never a window beyond what is read).
+    expect(makeExcerpt(huge, 'samovar', { max: 60 })).toMatch(/^plain filler words\..*…$/);
+    expect(makeExcerpt(huge, 'samovar', { max: 60, window: [2 * EXCERPT_SCAN, 2 * EXCERPT_SCAN + 900] })).toMatch(/^plain filler words\..*…$/);
+    // A text just within the scan ends without a cut mark when its end is shown.
+    expect(makeExcerpt('short text, no cut', 'text')).toBe('short text, no cut');
   });
 
   it('asks the finder only about texts the model ranked, of several windows, without the query words', async () => {
