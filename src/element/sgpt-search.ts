@@ -182,6 +182,21 @@ export class SgptSearch extends LitElement {
     focused: { state: true },
   };
 
+  /**
+   * `lang` is the element's own (HTMLElement's), not a reactive property: watched here, so that a
+   * change runs the shown query again in that language and renders the text in it.
+   */
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'lang'];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name !== 'lang' || old === value) return;
+    this.requestUpdate();
+    this.controller.rerun();
+  }
+
   /** Model folder URL; empty: the index's model, else the default (./defaults). */
   declare model: string;
   declare src: string | undefined;

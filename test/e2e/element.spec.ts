@@ -185,6 +185,13 @@ test('in-page documents: each lang picks its analysis and the element searches i
   expect(await ids('pip')).toEqual(['de']); // the element's lang: German documents only
   await box.fill('venv');
   expect(await ids('venv')).toEqual(['de-venv', 'de-env']); // the alias, and a weight below 1
+  // Another lang at runtime: the shown query runs again over that language's documents, the text follows it.
+  await box.fill('pip');
+  expect(await ids('pip')).toEqual(['de']);
+  const before = (await events(page, 'sgpt-results', 'i18n')).length;
+  await page.evaluate(() => document.querySelector('sgpt-search#i18n')!.setAttribute('lang', 'en'));
+  await expect.poll(async () => (await events(page, 'sgpt-results', 'i18n')).slice(before).map((e) => (e.detail.results as Array<{ id: string }>).map((h) => h.id))[0]).toEqual(['en']);
+  await expect(box).toHaveAttribute('placeholder', 'Search');
   await page.evaluate(() => {
     document.querySelector<HTMLElement & { documents: unknown }>('sgpt-search#i18n')!.documents = [{ id: 'x', title: 'X', text: 'x', weight: -1 }];
   });
