@@ -8,7 +8,7 @@
  * match like its title words.
  */
 import type { AnalyzerOptions } from './analyzer';
-import { Bm25Index, type Bm25Result } from './bm25';
+import { Bm25Builder, Bm25Index, type Bm25BuildOptions, type Bm25Result } from './bm25';
 import { highlightRanges, makeExcerpt, nearWords, scannedText, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
@@ -52,21 +52,29 @@ export class DocumentSearch {
   private readonly keyword: Bm25Index;
   private readonly positions: Map<DocumentId, number>;
 
-  /** Their languages' analyses must be loaded (`open` sees to it; English needs none). */
-  constructor(readonly documents: readonly TextDocument[]) {
-    const codes = documents.map((doc) => languageCode(doc.lang));
-    const weights = documents.map((doc) => doc.weight ?? 1);
-    this.keyword = Bm25Index.build(documents.map(keywordText), {
-      ...(codes.some((code) => code !== DEFAULT_LANGUAGE) ? { languages: codes } : {}),
-      ...(weights.some((w) => w !== 1) ? { weights } : {}),
-    });
+  /**
+   * Their languages' analyses must be loaded (`open` sees to it; English needs none). `keyword`:
+   * their keyword index when built already (`open` builds a big set's in slices).
+   */
+  constructor(
+    readonly documents: readonly TextDocument[],
+    keyword?: Bm25Index,
+  ) {
+    this.keyword = keyword ?? Bm25Index.build(documents.map(keywordText), keywordOptions(documents));
     this.positions = new Map(documents.map((doc, i) => [doc.id, i]));
   }
 
-  /** The search over `documents`: at once when their languages' analyses are in (always for English), else once they are fetched. */
+  /**
+   * The search over `documents`: at once when their languages' analyses are in (always for
+   * English) and they are not many, else once the analyses are fetched and a big set is indexed
+   * in slices of SLICE_MS, the page's main thread free between them (20,000 documents took one
+   * block of 3 s).
+   */
   static open(documents: readonly TextDocument[]): DocumentSearch | Promise<DocumentSearch> {
     const codes = new Set(documents.map((doc) => languageCode(doc.lang)));
-    return languagesLoaded(codes) ? new DocumentSearch(documents) : loadLanguages(codes).then(() => new DocumentSearch(documents));
+    const big = documents.reduce((sum, doc) => sum + doc.text.length, 0) > SLICED_CHARS;
+    if (languagesLoaded(codes) && !big) return new DocumentSearch(documents);
+    return (languagesLoaded(codes) ? Promise.resolve() : loadLanguages(codes)).then(async () => new DocumentSearch(documents, big ? await slicedIndex(documents) : undefined));
   }
 
   /**
@@ -150,3 +158,31 @@ export class DocumentSearch {
   }
 }
 
+/** A set with more text than this (characters) is indexed in slices: one block of its size would freeze the page for a second or more. */
+export const SLICED_CHARS = 2_000_000;
+/** How long one slice of that indexing may hold the main thread. */
+const SLICE_MS = 25;
+
+/** How the keyword index reads `documents`: each one's language and keyword weight, where any differs from the default. */
+function keywordOptions(documents: readonly TextDocument[]): Bm25BuildOptions {
+  const codes = documents.map((doc) => languageCode(doc.lang));
+  const weights = documents.map((doc) => doc.weight ?? 1);
+  return {
+    ...(codes.some((code) => code !== DEFAULT_LANGUAGE) ? { languages: codes } : {}),
+    ...(weights.some((w) => w !== 1) ? { weights } : {}),
+  };
+}
+
+/** The keyword index of `documents`, as Bm25Index.build makes it, giving the event loop a turn every SLICE_MS. */
+async function slicedIndex(documents: readonly TextDocument[]): Promise<Bm25Index> {
+  const builder = new Bm25Builder(keywordOptions(documents));
+  let since = performance.now();
+  for (const doc of documents) {
+    builder.add(keywordText(doc));
+    if (performance.now() - since > SLICE_MS) {
+      await new Promise((done) => setTimeout(done, 0));
+      since = performance.now();
+    }
+  }
+  return builder.finish();
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { documentText, validateDocuments } from '../../src/worker/documents';
 import { bestPassage, makeExcerpt } from '../../src/search/excerpt';
 import { sgptThrow } from '../support';
-import { DocumentSearch, type TextDocument } from '../../src/search/document-search';
+import { DocumentSearch, SLICED_CHARS, type TextDocument } from '../../src/search/document-search';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
 
 function problem(value: unknown): string {
@@ -70,6 +70,20 @@ describe('in-page documents: languages, weights and aliases', () => {
     expect(search.keywordSearch('pip', 5).map((h) => docs[h.doc]!.id).sort()).toEqual(['de-install', 'en-install']); // no language: every document
     // English only: built at once.
     expect(DocumentSearch.open(docs.filter((d) => d.lang === undefined))).toBeInstanceOf(DocumentSearch);
+  });
+
+  it('indexes a big set in slices, the event loop turning between them, into the same index as at once', async () => {
+    const many = Array.from({ length: 4_000 }, (_, i) => ({ id: i, title: `Note ${i}`, text: `note ${i} on kettles, cups and water number ${i % 97} `.repeat(12), ...(i % 3 === 0 ? { weight: 2 } : {}) }));
+    expect(many.reduce((sum, doc) => sum + doc.text.length, 0)).toBeGreaterThan(SLICED_CHARS);
+    let turned = false;
+    setTimeout(() => (turned = true), 0);
+    const opened = DocumentSearch.open(many);
+    expect(opened).toBeInstanceOf(Promise);
+    const sliced = await (opened as Promise<DocumentSearch>).then((ready) => (expect(turned).toBe(true), ready));
+    const whole = new DocumentSearch(many);
+    for (const query of ['kettles number 42', 'note 3999', 'cups water']) {
+      expect(sliced.keywordSearch(query, 10)).toEqual(whole.keywordSearch(query, 10));
+    }
   });
 
   it('fuses only the query language\'s documents, and leaves the dense list out for a language the model does not know', async () => {
