@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { SiteSearch } from '../../src/index/site-search';
 import { DocumentSearch } from '../../src/search/document-search';
 import { EXCERPT_SCAN, makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
 import { embeddingText } from '../../src/search/texts';
+import { chunkWindows } from '../../src/embed/chunk';
+import { textBudget } from '../../src/embed/wrap';
 import { asVersion4, asVersion5, asVersion6, readIndexDir, writeIndexDir, type IndexFiles } from '../older-formats';
 import { sgptRejection, sgptThrow } from '../support';
 
@@ -118,6 +121,23 @@ describe('Embedder.windows', () => {
     const ids = embedder.tokenize(text);
     expect(embedder.tokenize(text.slice(0, windows[1]![0])).length).toBeLessThanOrEqual(ids.length);
     expect(embedder.windows('short text', 'document')).toEqual([[0, 10]]);
+  });
+
+  it('puts each edge where the decoded prefix ends (characters split between tokens included), without decoding every prefix', () => {
+    const text = Array.from({ length: 150 }, (_, i) => `Tee ${i}: 茶を淹れる 🍵 — ça chauffe, Ωmega ${'ü'.repeat(i % 5)}𝔘.`).join(' ');
+    const ids = embedder.tokenize(text);
+    const decode = vi.spyOn(PreTrainedTokenizer.prototype, 'decode');
+    const windows = embedder.windows(text, 'document');
+    const decodedTokens = decode.mock.calls.reduce((sum, [part]) => sum + (part as number[]).length, 0);
+    const tokenizer = decode.mock.contexts[0] as PreTrainedTokenizer;
+    decode.mockRestore();
+    // The reference: each edge's whole prefix decoded (what windows did before: quadratic).
+    const options = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
+    const prefix = (n: number) => (n === 0 ? 0 : Math.min(text.length, tokenizer.decode(ids.slice(0, n), options).length));
+    const edges = chunkWindows(ids.length, textBudget(embedder.settings, 'document'));
+    expect(edges.length).toBeGreaterThan(3);
+    expect(windows).toEqual(edges.map(([start, end]) => [prefix(start), prefix(end)]));
+    expect(decodedTokens).toBeLessThan(3 * ids.length);
   });
 });
 
