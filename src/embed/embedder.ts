@@ -23,6 +23,8 @@ const SPLIT_CONTEXT = 4;
 
 export class Embedder {
   readonly settings: SgptSettings;
+  /** Set by dispose: its sessions are gone (onnxruntime's own error would dump the inputs to the console). */
+  private disposed = false;
 
   private readonly encoder: Encoder;
 
@@ -122,6 +124,7 @@ export class Embedder {
    * index of the text a row came from; a text's rows are contiguous and in order.
    */
   async embed(texts: readonly string[], role: Role, opts: EmbedOptions = {}): Promise<Embeddings> {
+    if (this.disposed) throw new SgptError('INPUT_INVALID', 'this Embedder was disposed: load another to embed');
     if (!Array.isArray(texts)) throw new SgptError('INPUT_INVALID', 'embed expects an array of strings');
     const bad = texts.findIndex((text) => typeof text !== 'string');
     if (bad !== -1) throw new SgptError('INPUT_INVALID', `text ${bad} is not a string (${typeof texts[bad]})`);
@@ -251,6 +254,7 @@ export class Embedder {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     await Promise.all([...this.encoders.map((encoder) => encoder.dispose()), this.workers?.dispose()]);
   }
 }

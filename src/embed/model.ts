@@ -260,13 +260,7 @@ function loadError(error: unknown, phase: Phase, where: string, backend: Backend
   if (/Content Security Policy/i.test(message)) {
     return cspBlocked(/unsafe-eval|WebAssembly/i.test(message) ? "script-src (without 'wasm-unsafe-eval')" : 'script-src or connect-src', `loading model "${where}": ${message}`);
   }
-  if (name === 'ModelFileNotFoundError' || /\b404\b|ENOENT/.test(message)) {
-    const file = quotedFile(message);
-    return fail(
-      'MODEL_NOT_FOUND',
-      `model file not found${file ? `: ${file}` : ''} (model "${where}"). A model folder needs config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx.`,
-    );
-  }
+  if (name === 'ModelFileNotFoundError' || /\b404\b|ENOENT/.test(message)) return modelFileMissing(quotedFile(message), where, error);
   if (error instanceof SyntaxError || /JSON/.test(message)) {
     const file = phase === 'config' ? 'config.json' : phase === 'tokenizer' ? 'tokenizer.json / tokenizer_config.json' : 'a JSON file';
     return fail('MODEL_INVALID', `${file} of model "${where}" is not valid JSON: ${message}`);
@@ -281,6 +275,14 @@ function loadError(error: unknown, phase: Phase, where: string, backend: Backend
     return fail('MODEL_INVALID', `onnx model of "${where}" could not be read: ${message}`);
   }
   return fail('MODEL_LOAD_FAILED', `loading the ${phase} of model "${where}" failed: ${message}`);
+}
+
+function modelFileMissing(file: string | null | undefined, where: string, cause?: unknown): SgptError {
+  return new SgptError(
+    'MODEL_NOT_FOUND',
+    `model file not found${file ? `: ${file}` : ''} (model "${where}"). A model folder needs config.json, tokenizer.json, tokenizer_config.json and onnx/model.onnx.`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** Progress over all files: transformers.js reports per file; we sum them. */
@@ -395,6 +397,8 @@ async function loadTokenizer(id: string, options: Record<string, unknown>, defer
   };
   await (PreTrainedTokenizer.from_pretrained as (this: unknown, id: string, options: Record<string, unknown>) => Promise<unknown>).call(keep, id, options);
   const [json, config] = files ?? [];
+  // transformers.js reads a missing tokenizer_config.json as none (and then fails on a property of it).
+  if (files !== undefined && (config === undefined || config === null)) throw modelFileMissing('tokenizer_config.json', id);
   if (json === undefined || config === undefined || String(config.tokenizer_class).replace(/Fast$/, '') !== 'GPT2Tokenizer') return AutoTokenizer.from_pretrained(id, options);
   const model = json.model as { vocab?: unknown; merges?: unknown } | undefined;
   // The check below empties the vocabulary and merges, so their shape is checked here: every merge

@@ -216,6 +216,11 @@ function count(value: unknown, what: string, file: string): number {
   return value;
 }
 
+function atLeastOne(value: unknown, what: string, file: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(file, `${what} must be an integer of at least 1, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function text(value: unknown, what: string, file: string): string {
   if (typeof value !== 'string') throw invalid(file, `${what} must be a string, got ${JSON.stringify(value)}`);
   return value;
@@ -324,7 +329,7 @@ export function parseManifest(json: unknown): Manifest {
       vectors: count(counts.vectors, 'counts.vectors', file),
     },
     fusion,
-    probe: count(json.probe, 'probe', file),
+    probe: atLeastOne(json.probe, 'probe', file),
     ...(json.root === undefined ? {} : { root: siteRoot(json.root) }),
     sections: fileRef(json.sections, 'sections'),
     hashes: fileRef(json.hashes, 'hashes'),
@@ -335,7 +340,6 @@ export function parseManifest(json: unknown): Manifest {
     shards,
     ...(json.owned === undefined ? {} : { owned: fileRef(json.owned, 'owned') }),
   };
-  if (manifest.probe < 1) throw invalid(file, 'probe must be at least 1');
   const rows = shards.reduce((sum, s) => sum + s.rows, 0);
   if (rows !== manifest.counts.vectors) throw invalid(file, `shards hold ${rows} vectors but counts.vectors is ${manifest.counts.vectors}`);
   return manifest;

@@ -108,7 +108,7 @@ function invalid(path: string, why: string): SgptError {
 function checkHeader(path: string, value: unknown): ShardHeader {
   const h = value as ShardHeader;
   if (typeof h !== 'object' || h === null || h.format !== SHARD_FORMAT) throw invalid(path, `its header is not a ${SHARD_FORMAT} header`);
-  if (h.version !== SHARD_VERSION) throw new SgptError('INDEX_VERSION', `shard file ${basename(path)} is version ${h.version}; this sgpt-search reads version ${SHARD_VERSION}: build the shards with the same version as the merge`);
+  if (h.version !== SHARD_VERSION) throw new SgptError('INDEX_VERSION', `shard file ${basename(path)} is version ${JSON.stringify(h.version)}; this sgpt-search reads version ${SHARD_VERSION}: build the shards with the same version as the merge`);
   const m = h.model;
   const ok =
     typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.hash === 'string' && Number.isInteger(m.dims) && m.dims > 0 && m.dims <= 65536 &&

@@ -29,7 +29,7 @@ export function checkShardSet(files: ReadonlyArray<{ path: string; header: Shard
   for (const file of rest) {
     const [a, b] = [first!.header.model, file.header.model];
     if (a.id !== b.id || a.hash !== b.hash || a.dims !== b.dims || a.mode !== b.mode) {
-      throw new SgptError('INDEX_MODEL_MISMATCH', `shard ${name(file.path)} was built with model ${b.id} (${b.mode}, hash ${b.hash.slice(0, 12)}…) but ${name(first!.path)} with ${a.id} (${a.mode}, hash ${a.hash.slice(0, 12)}…): build every shard with the same model`);
+      throw new SgptError('INDEX_MODEL_MISMATCH', `shard ${name(file.path)} was built with model ${b.id} (${b.mode}, ${b.dims} dims, hash ${b.hash.slice(0, 12)}…) but ${name(first!.path)} with ${a.id} (${a.mode}, ${a.dims} dims, hash ${a.hash.slice(0, 12)}…): build every shard with the same model`);
     }
     if (file.header.shard.count !== first!.header.shard.count) {
       throw new SgptError('INPUT_INVALID', `shard ${name(file.path)} is ${label(file.header)} but ${name(first!.path)} is ${label(first!.header)}: every shard of one build needs the same N`);

@@ -5,7 +5,7 @@
  * computes from the files it loads.
  */
 import { execFile } from 'node:child_process';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,5 +121,11 @@ describe('sgpt-search embed --documents', () => {
     expect(bad?.stderr).toMatch(/document 0 \(id "a"\): text must be a string/);
     const options = await run(['--documents', join(dir, 'docs.json'), '--model', TINY, '--max-length', '20']);
     expect(options?.stderr).toMatch(/--max-length and --overlap would make vectors the browser cannot check/);
+    // An --out that cannot be written is refused before any embedding, naming it, and leaves nothing behind.
+    const folder = await run(['--documents', join(dir, 'docs.json'), '--model', TINY, '--out', dir]);
+    expect(folder?.stderr).toMatch(new RegExp(`INPUT_INVALID.*--out ${dir} is a folder`));
+    const missing = await run(['--documents', join(dir, 'docs.json'), '--model', TINY, '--out', join(dir, 'nowhere', 'out.json')]);
+    expect(missing?.stderr).toMatch(/INPUT_INVALID.*the folder .*nowhere does not exist/);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -96,6 +96,9 @@ describe('Embedder (tiny-gpt2)', () => {
     } finally {
       await symmetric.dispose();
     }
+    // Used after dispose: a clear error, not the runtime's (which prints the input tensors).
+    const error = await sgptRejection(symmetric.embed(['same text'], 'query'));
+    expect([error.code, error.message]).toEqual(['INPUT_INVALID', 'this Embedder was disposed: load another to embed']);
   });
 
   it('a maxLength override changes the chunking; overlap is configurable', async () => {

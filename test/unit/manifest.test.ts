@@ -129,6 +129,7 @@ describe('manifest validation', () => {
     expect(() => parseManifest({ ...manifest, shards: [] })).toThrow(/shards must be a non-empty array/);
     expect(() => parseManifest({ ...manifest, sections: { ...manifest.sections, name: '../etc/passwd' } })).toThrow(/not a plain file name/);
     expect(() => parseManifest({ ...manifest, counts: { ...manifest.counts, vectors: 99 } })).toThrow(/shards hold 14 vectors but counts.vectors is 99/);
+    for (const probe of [0, -1, 1.5, '3']) expect(() => parseManifest({ ...manifest, probe })).toThrow(`probe must be an integer of at least 1, got ${JSON.stringify(probe)}`);
   });
 
   it('names a truncated file', async () => {

@@ -246,6 +246,13 @@ describe('broken model folders', () => {
     expect(error.message).toContain('tokenizer.json');
   });
 
+  it('a missing tokenizer_config.json is MODEL_NOT_FOUND naming it', async () => {
+    const dir = variant('no-tokenizer-config', (d) => rmSync(path.join(d, 'tokenizer_config.json')));
+    const error = await sgptRejection(Embedder.load(dir));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.message).toContain('model file not found: tokenizer_config.json');
+  });
+
   it('a tokenizer.json that is JSON but no tokenizer fails the load, naming the tokenizer', async () => {
     const dir = variant('not-a-tokenizer', (d) => writeFileSync(path.join(d, 'tokenizer.json'), '{"model": {"type": "BPE"}}'));
     const error = await sgptRejection(Embedder.load(dir));

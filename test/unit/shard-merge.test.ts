@@ -116,6 +116,8 @@ describe('index --shard i/N and merge', () => {
     };
     expect(message([header(0, 2), header(1, 2)])).toBe('no error');
     expect(message([header(0, 2), header(1, 2, { model: { id: 'tiny-gpt2', hash: 'b'.repeat(64), dims: 64, mode: 'asymmetric' } })])).toMatch(/^INDEX_MODEL_MISMATCH: .*tiny-gpt2.*sgpt-nano/);
+    // Only the width differs: the message says so.
+    expect(message([header(0, 2), header(1, 2, { model: { id: 'sgpt-nano', hash: 'a'.repeat(64), dims: 256, mode: 'asymmetric' } })])).toMatch(/^INDEX_MODEL_MISMATCH: .*256 dims.* 384 dims/);
     expect(message([header(0, 2), header(1, 3)])).toMatch(/^INPUT_INVALID: shard s1\.sgpt-shard is 1\/3 but s0\.sgpt-shard is 0\/2/);
     expect(message([header(0, 2), header(1, 2, { site: { sections: 15, fingerprint: 'g' } })])).toMatch(/different versions of the site/);
     expect(message([])).toMatch(/no shard files given/);
