@@ -62,7 +62,10 @@ export async function listHtmlFiles(root: string, skipDirs: readonly string[] = 
 
 /** Whether a site-relative file path matches one of the exclude patterns. */
 export function excluder(patterns: readonly string[] = []): (file: string) => boolean {
-  const res = patterns.map(globToRegExp);
+  // An empty pattern is ignored, not refused: it comes from an empty shell variable
+  // (`--exclude "$DRAFTS"`), meaning nothing to leave out, while as a glob it would match the
+  // root page's URL '' and silently drop index.html.
+  const res = patterns.filter((pattern) => pattern !== '').map(globToRegExp);
   return (file) => {
     const path = file.split(sep).join('/');
     const url = sitePath(file).slice(1);

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { indexCommand } from '../../src/cli/index-command';
 import { querySiteIndex } from '../../src/build/site-query';
+import { excluder, extractSite } from '../../src/extract/site';
 import { queryCommand } from '../../src/cli/query-command';
 import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
@@ -202,4 +203,14 @@ describe('8. lesser: bounded, warned, never a stack trace', () => {
     await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
     expect((await sgptRejection(openIndexDir(out))).message).toMatch(/model.dims must be from 1 to 65536/);
   });
+});
+
+describe('9. the site folder as found: --out inside it, odd names, folder links, empty excludes', () => {
+  it('keeps the root page with an empty --exclude (an empty shell variable)', async () => {
+    const pages = await extractSite(SITE, { exclude: [''] });
+    expect(pages.map((page) => page.url)).toContain('/');
+    expect(excluder(['', 'faq.html'])('index.html')).toBe(false);
+    expect(excluder(['', 'faq.html'])('faq.html')).toBe(true);
+  });
+
 });
