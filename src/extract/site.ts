@@ -81,7 +81,14 @@ interface Walk {
 }
 
 async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (dir === walk.root) throw error; // the site folder itself: the caller refuses the build
+    walk.onWarning(`${relative(walk.root, dir).split(sep).join('/')}/: skipped, a folder that cannot be read (${unreadable(error, dir)})`);
+    return;
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable order → stable index bytes
   for (const entry of entries) {
     const path = join(dir, entry.name);
@@ -97,6 +104,16 @@ async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> 
       else walk.onWarning(`${relative(walk.root, path)}: skipped, a link ${target === null ? 'to nothing' : inside ? 'to a folder' : 'out of the site'}`);
     }
   }
+}
+
+/** Why a file or folder listed a moment ago cannot be read, in words. */
+function unreadable(error: unknown, path: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  // readdir decodes a name that is not UTF-8 with U+FFFD, and no file has the decoded name.
+  if (code === 'ENOENT' && path.includes('\uFFFD')) return 'its name is not valid UTF-8: rename it';
+  if (code === 'ENOENT') return 'it was removed while the site was read';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return code ?? (error as Error).message;
 }
 
 /** A page's text: UTF-8, else the charset its <meta> declares, else windows-1252 (with a warning); null for binary files. */
@@ -165,13 +182,13 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
   options.onTemplate?.(blocks);
   for (const file of pages) {
     const warn = (message: string) => onWarning(`${file.split(sep).join('/')}: ${message}`);
-    const path = join(root, file);
-    const size = (await stat(path)).size;
-    if (size > MAX_PAGE_BYTES) {
-      warn(`skipped, ${size} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
+    const bytes = await readPage(join(root, file)).catch((error: unknown) => void warn(`skipped, cannot be read (${unreadable(error, file)})`));
+    if (bytes === undefined) continue;
+    if (typeof bytes === 'number') {
+      warn(`skipped, ${bytes} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
       continue;
     }
-    const { page, warnings, cached } = await extractCached(new Uint8Array(await readFile(path)), urlOf(file), template, options.cache);
+    const { page, warnings, cached } = await extractCached(bytes, urlOf(file), template, options.cache);
     for (const message of warnings) warn(message);
     if (page === null || page.sections.length === 0) continue;
     if (cached) options.onCachedPage?.();
@@ -181,8 +198,13 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
 
 /** A sampled page's blocks for the site's template; none for a page the build skips (too big, binary), whose warnings it says then. */
 async function pageBlocksOf(root: string, file: string): Promise<Set<string>> {
-  const path = join(root, file);
-  if ((await stat(path)).size > MAX_PAGE_BYTES) return new Set();
-  const html = decodePage(new Uint8Array(await readFile(path)), () => undefined);
+  const bytes = await readPage(join(root, file)).catch(() => null); // unreadable: the read for the index says so
+  const html = bytes === null || typeof bytes === 'number' ? null : decodePage(bytes, () => undefined);
   return html === null ? new Set() : pageBlocks(html, urlOf(file));
+}
+
+/** A page file's bytes, or its size when that is more than MAX_PAGE_BYTES. Rejects as the file system does (gone, no permission). */
+async function readPage(path: string): Promise<Uint8Array | number> {
+  const { size } = await stat(path);
+  return size > MAX_PAGE_BYTES ? size : new Uint8Array(await readFile(path));
 }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
@@ -211,6 +211,22 @@ describe('9. the site folder as found: --out inside it, odd names, folder links,
     expect(pages.map((page) => page.url)).toContain('/');
     expect(excluder(['', 'faq.html'])('index.html')).toBe(false);
     expect(excluder(['', 'faq.html'])('faq.html')).toBe(true);
+  });
+
+  it('skips a page whose name is not UTF-8, or that went between listing and reading, with a warning; the rest is indexed', async () => {
+    const site = await copySite();
+    await writeFile(Buffer.concat([Buffer.from(`${site}/bad`), Buffer.from([0xff]), Buffer.from('name.html')]), '<h1>Bad name</h1><p>kettle</p>');
+    await mkdir(Buffer.concat([Buffer.from(`${site}/dir`), Buffer.from([0xfe])]));
+    const warnings: string[] = [];
+    const summary = await buildSiteIndex({ site, out: join(work, 'out'), model: TINY, onWarning: (m) => warnings.push(m) });
+    expect(summary.built.pages).toBe(4);
+    expect(warnings).toContain('bad\uFFFDname.html: skipped, cannot be read (its name is not valid UTF-8: rename it)');
+    expect(warnings).toContain('dir\uFFFD/: skipped, a folder that cannot be read (its name is not valid UTF-8: rename it)');
+    // A page removed once the site is listed (the template is found after the listing, before the reads).
+    const seen: string[] = [];
+    const pages = await extractSite(site, { onWarning: (m) => seen.push(m), onTemplate: () => void rmSync(join(site, 'faq.html')) });
+    expect(pages.map((page) => page.url)).toEqual(['/guide/generators.html', '/guide/install.html', '/']);
+    expect(seen).toContain('faq.html: skipped, cannot be read (it was removed while the site was read)');
   });
 
 });
