@@ -52,7 +52,8 @@ export function globToRegExp(pattern: string): RegExp {
 
 /**
  * HTML files under `root`, relative to it, in path order (skipping dot folders, node_modules and
- * `skipDirs`). A link to a page inside the site counts; a link out of it, or to a folder, is skipped with a warning.
+ * `skipDirs`). A link to a page inside the site counts; a link out of it, or to a folder (links to
+ * folders are not followed), and a folder that cannot be read are skipped with a warning.
  */
 export async function listHtmlFiles(root: string, skipDirs: readonly string[] = [], onWarning: (message: string) => void = () => undefined): Promise<string[]> {
   const files: string[] = [];
@@ -80,13 +81,19 @@ interface Walk {
   onWarning: (message: string) => void;
 }
 
+/** Folders the walk never enters, links to them included (no warning for those). */
+function skippedName(name: string): boolean {
+  return name === 'node_modules' || name.startsWith('.');
+}
+
 async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> {
+  const site = (path: string) => relative(walk.root, path).split(sep).join('/');
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if (dir === walk.root) throw error; // the site folder itself: the caller refuses the build
-    walk.onWarning(`${relative(walk.root, dir).split(sep).join('/')}/: skipped, a folder that cannot be read (${unreadable(error, dir)})`);
+    walk.onWarning(`${site(dir)}/: skipped, a folder that cannot be read (${unreadable(error, dir)})`);
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable order → stable index bytes
@@ -94,14 +101,21 @@ async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> 
     const path = join(dir, entry.name);
     const html = /\.html?$/i.test(entry.name);
     if (entry.isDirectory()) {
-      if (!walk.skip.has(resolve(path)) && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await htmlFiles(walk, path, out);
+      if (!walk.skip.has(resolve(path)) && !skippedName(entry.name)) await htmlFiles(walk, path, out);
     } else if (entry.isFile() && html) {
       out.push(relative(walk.root, path));
     } else if (entry.isSymbolicLink() && html) {
       const target = await realpath(path).catch(() => null);
       const inside = target !== null && target.startsWith(`${walk.realRoot}${sep}`);
       if (inside && (await stat(target)).isFile()) out.push(relative(walk.root, path));
-      else walk.onWarning(`${relative(walk.root, path)}: skipped, a link ${target === null ? 'to nothing' : inside ? 'to a folder' : 'out of the site'}`);
+      else walk.onWarning(`${site(path)}: skipped, a link ${target === null ? 'to nothing' : inside ? 'to a folder' : 'out of the site'}`);
+    } else if (entry.isSymbolicLink() && !skippedName(entry.name)) {
+      // A link to a folder is not followed (it could loop, or index pages twice): said once per link.
+      const target = await realpath(path).catch(() => null);
+      if (target === null || walk.skip.has(target) || !(await stat(target).then((s) => s.isDirectory(), () => false))) continue;
+      const inside = target === walk.realRoot || target.startsWith(`${walk.realRoot}${sep}`);
+      const where = `/${relative(walk.realRoot, target).split(sep).join('/')}`;
+      walk.onWarning(`${site(path)}: skipped, a link ${inside ? `to a folder (${where})` : 'out of the site'}: links to folders are not followed`);
     }
   }
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { indexCommand } from '../../src/cli/index-command';
 import { querySiteIndex } from '../../src/build/site-query';
-import { excluder, extractSite } from '../../src/extract/site';
+import { excluder, extractSite, listHtmlFiles } from '../../src/extract/site';
 import { queryCommand } from '../../src/cli/query-command';
 import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
 import { fsLoader, openIndexDir } from '../../src/index/node-files';
@@ -229,4 +229,19 @@ describe('9. the site folder as found: --out inside it, odd names, folder links,
     expect(seen).toContain('faq.html: skipped, cannot be read (it was removed while the site was read)');
   });
 
+  it('warns once per link to a folder, inside the site or out of it, naming it and why', async () => {
+    const site = await copySite();
+    await mkdir(join(work, 'elsewhere'));
+    await put(join(work, 'elsewhere/page.html'), '<h1>Elsewhere</h1>');
+    await symlink('guide', join(site, 'latest'));
+    await symlink(join(work, 'elsewhere'), join(site, 'external'));
+    await symlink(join(site, 'faq.html'), join(site, 'faq-link.txt')); // a link to a file that is no page: nothing to say
+    const warnings: string[] = [];
+    const files = await listHtmlFiles(site, [], (m) => warnings.push(m));
+    expect(files).toEqual(['faq.html', 'guide/generators.html', 'guide/install.html', 'index.html']);
+    expect(warnings).toEqual([
+      'external: skipped, a link out of the site: links to folders are not followed',
+      'latest: skipped, a link to a folder (/guide): links to folders are not followed',
+    ]);
+  });
 });
