@@ -50,14 +50,21 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^/?${body}$`);
 }
 
+/** A path with its links resolved, or resolved as written when it does not exist (yet). */
+export async function realPath(path: string): Promise<string> {
+  return realpath(path).catch(() => resolve(path));
+}
+
 /**
  * HTML files under `root`, relative to it, in path order (skipping dot folders, node_modules and
- * `skipDirs`). A link to a page inside the site counts; a link out of it, or to a folder (links to
- * folders are not followed), and a folder that cannot be read are skipped with a warning.
+ * `skipDirs`, compared by real path: a skip folder named through a link is still skipped). A link
+ * to a page inside the site counts; a link out of it, or to a folder (links to folders are not
+ * followed), and a folder that cannot be read are skipped with a warning.
  */
 export async function listHtmlFiles(root: string, skipDirs: readonly string[] = [], onWarning: (message: string) => void = () => undefined): Promise<string[]> {
   const files: string[] = [];
-  await htmlFiles({ root, realRoot: await realpath(root), skip: new Set(skipDirs.map((d) => resolve(d))), onWarning }, root, files);
+  const realRoot = await realpath(root);
+  await htmlFiles({ root, realRoot, skip: new Set(await Promise.all(skipDirs.map(realPath))), onWarning }, root, realRoot, files);
   return files;
 }
 
@@ -86,7 +93,8 @@ function skippedName(name: string): boolean {
   return name === 'node_modules' || name.startsWith('.');
 }
 
-async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> {
+/** `dir` is read; `realDir` is its real path (the walk enters no link, so it is realRoot + the names below it). */
+async function htmlFiles(walk: Walk, dir: string, realDir: string, out: string[]): Promise<void> {
   const site = (path: string) => relative(walk.root, path).split(sep).join('/');
   let entries;
   try {
@@ -101,7 +109,8 @@ async function htmlFiles(walk: Walk, dir: string, out: string[]): Promise<void> 
     const path = join(dir, entry.name);
     const html = /\.html?$/i.test(entry.name);
     if (entry.isDirectory()) {
-      if (!walk.skip.has(resolve(path)) && !skippedName(entry.name)) await htmlFiles(walk, path, out);
+      const real = join(realDir, entry.name);
+      if (!walk.skip.has(real) && !skippedName(entry.name)) await htmlFiles(walk, path, real, out);
     } else if (entry.isFile() && html) {
       out.push(relative(walk.root, path));
     } else if (entry.isSymbolicLink() && html) {

@@ -244,4 +244,10 @@ describe('9. the site folder as found: --out inside it, odd names, folder links,
       'latest: skipped, a link to a folder (/guide): links to folders are not followed',
     ]);
   });
+  it('skips a folder named through a link as the real folder (real paths, as --out is checked)', async () => {
+    const site = await copySite();
+    await symlink(site, join(work, 'link-to-site'));
+    expect(await listHtmlFiles(site, [join(work, 'link-to-site', 'guide')])).toEqual(['faq.html', 'index.html']);
+  });
+
 });
