@@ -3,12 +3,12 @@
  * browser runs, and write the index (docs/INDEX-FORMAT.md), plus the browser runtime and the model
  * when asked. The one build service the CLI's `index` and the Vite plugin both call.
  */
-import { realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
 import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
-import { extractPages } from '../extract/site';
+import { excluder, extractPages, listHtmlFiles, realPath } from '../extract/site';
 import { PageCache, packName } from '../extract/page-cache';
 import type { ModelRef } from '../index/format';
 import type { DiskPages } from '../index/disk-pages';
@@ -101,21 +101,34 @@ export interface IndexSummary {
 
 /**
  * Refuse an output folder that is the site or holds it: a build there would mix its files with the
- * site's own. An index inside the site (`<site>/sgpt`) is the normal case.
+ * site's own. An index inside the site (`<site>/sgpt`) is the normal case, and its folder is not
+ * read as pages; so a folder of the site that already holds pages (not left out by `exclude`) is
+ * refused too, as they would be silently missing from the index. Paths compare as real paths, as
+ * listHtmlFiles compares the folder it skips.
  */
-export async function checkOut(site: string, out: string): Promise<void> {
-  const real = async (path: string) => realpath(path).catch(() => resolve(path));
-  const [siteDir, outDir] = [await real(site), await real(out)];
+export async function checkOut(site: string, out: string, exclude: readonly string[] = []): Promise<void> {
+  const [siteDir, outDir] = [await realPath(site), await realPath(out)];
   const up = relative(outDir, siteDir);
   if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
     throw new SgptError('INPUT_INVALID', `--out ${out} is the site folder or holds it (${site}): write the index into a folder of its own, e.g. --out ${join(site, 'sgpt')}`);
+  }
+  const down = relative(siteDir, outDir);
+  if (down.startsWith('..') || isAbsolute(down) || !(await stat(outDir).then((s) => s.isDirectory(), () => false))) return;
+  const excluded = excluder(exclude);
+  const pages = (await listHtmlFiles(outDir).catch(() => [])).map((file) => join(down, file)).filter((file) => !excluded(file));
+  if (pages.length > 0) {
+    const named = pages.slice(0, 3).map((file) => file.split(sep).join('/')).join(', ');
+    throw new SgptError(
+      'INPUT_INVALID',
+      `--out ${out} holds ${pages.length} page${pages.length === 1 ? '' : 's'} of the site (${named}${pages.length > 3 ? ', …' : ''}), which the index would leave out: choose another folder for the index, e.g. --out ${join(site, outDir === join(siteDir, 'sgpt') ? 'sgpt-index' : 'sgpt')}`,
+    );
   }
 }
 
 /** Check what a build reads and where it writes, before minutes of embedding (a site, records or both; --out not the site). */
 export async function checkInputs(run: IndexRun, out: string): Promise<void> {
   if (run.site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
-  if (run.site !== undefined) await checkOut(run.site, out);
+  if (run.site !== undefined) await checkOut(run.site, out, run.exclude);
   if (run.offline && !(run.runtime && run.shipModel)) {
     throw new SgptError('INPUT_INVALID', '--offline needs the runtime and the model beside the index (a page opened from disk cannot load them from elsewhere): drop --no-runtime and --no-model');
   }

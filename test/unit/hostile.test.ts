@@ -250,4 +250,20 @@ describe('9. the site folder as found: --out inside it, odd names, folder links,
     expect(await listHtmlFiles(site, [join(work, 'link-to-site', 'guide')])).toEqual(['faq.html', 'index.html']);
   });
 
+  it('refuses an --out inside the site that holds its pages, naming them; an empty or index-only folder builds', async () => {
+    const site = await copySite();
+    await symlink(site, join(work, 'link-to-site'));
+    for (const out of [join(site, 'guide'), join(work, 'link-to-site', 'guide')]) {
+      const error = await sgptRejection(buildSiteIndex({ site, out, model: TINY }));
+      expect(error.code, out).toBe('INPUT_INVALID');
+      expect(error.message).toMatch(/holds 2 pages of the site \(guide\/generators\.html, guide\/install\.html\).*choose another folder/);
+    }
+    expect(existsSync(join(site, 'guide/manifest.json'))).toBe(false);
+    // Pages the build leaves out anyway are not lost.
+    await buildSiteIndex({ site, out: join(site, 'guide'), exclude: ['guide/**'], model: TINY });
+    const out = join(site, 'sgpt');
+    await mkdir(out);
+    for (let build = 0; build < 2; build++) expect((await buildSiteIndex({ site, out, model: TINY })).built.pages, `build ${build}`).toBe(4);
+  });
+
 });
