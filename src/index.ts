@@ -107,7 +107,10 @@ export async function embed(texts: readonly string[], role: Role, options: Model
  * await index.dispose();
  * ```
  */
-export function openSiteIndex(dir: string | readonly string[], options: { model?: string } = {}): Promise<SiteIndex> {
+export async function openSiteIndex(dir: string | readonly string[], options: { model?: string } = {}): Promise<SiteIndex> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new SgptError('INPUT_INVALID', `openSiteIndex's options must be an object such as { model }, got ${String(options)}`);
+  }
   return SiteIndex.open(dir, options.model);
 }
 

@@ -3,6 +3,7 @@
  * runs, read from a folder. The CLI's `query` and the package's facade (`openSiteIndex`) call it.
  */
 import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Embedder } from '../embed/embedder';
 import { SgptError } from '../errors';
@@ -16,6 +17,7 @@ import type { Filters } from '../extract/filters';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
+import { MAX_INTEGER_FLAG } from '../cli/flags';
 
 export interface SearchOptions {
   /** Results (default 10). */
@@ -48,6 +50,78 @@ export async function rerankHits(reranker: Reranker, query: string, hits: readon
   return items.map((hit, i) => (scores[i] === undefined ? hit : { ...hit, rerankScore: scores[i] }));
 }
 
+/*
+ * Argument checks of the public entry points (SiteIndex.open, query, facets: the facade's
+ * openSiteIndex and the CLI's query come through them), once, before anything is read: a wrong
+ * type or value is INPUT_INVALID naming the argument as the caller wrote it, never a TypeError
+ * from deep inside the search or a silently odd result.
+ */
+
+function invalid(message: string): SgptError {
+  return new SgptError('INPUT_INVALID', message);
+}
+
+/** A value as an error message shows it: strings quoted, so that "3" and 3 differ. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
+}
+
+function checkObject(value: unknown, name: string): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw invalid(`${name} must be an object, got ${shown(value)}`);
+}
+
+/** A count (results, shards): an integer from 1 to MAX_INTEGER_FLAG, as the CLI's --limit and --probe. */
+function checkCount(value: unknown, name: string): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_INTEGER_FLAG)) {
+    throw invalid(`${name} must be an integer from 1 to ${MAX_INTEGER_FLAG}, got ${shown(value)}`);
+  }
+}
+
+/** A language tag as a page's <html lang> holds it ('de', 'pt-BR', 'zh_Hant'); the CLI checks --lang with it. */
+export function checkLang(value: unknown, name = 'lang'): void {
+  if (value !== undefined && !(typeof value === 'string' && value.length <= 64 && /^[a-z]{1,8}(?:[-_][a-z0-9]{1,8})*$/i.test(value))) {
+    throw invalid(`${name} must be a language tag such as "de" or "pt-BR" (as a page's <html lang>), got ${shown(value)}${value === '' ? ': leave it out to search every page' : ''}`);
+  }
+}
+
+function checkQuery(query: unknown): void {
+  if (typeof query !== 'string') throw invalid(`the query must be a string, got ${shown(query)}`);
+}
+
+function checkSearch(options: unknown): void {
+  checkObject(options, 'options');
+  const o = (options ?? {}) as Record<string, unknown>;
+  checkCount(o.limit, 'limit');
+  checkCount(o.probe, 'probe');
+  checkLang(o.lang);
+  checkObject(o.filters, 'filters');
+  for (const [key, values] of Object.entries((o.filters ?? {}) as Record<string, unknown>)) {
+    if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) {
+      throw invalid(`filters.${key} must be an array of strings (the values asked for), got ${shown(values)}`);
+    }
+  }
+  checkObject(o.rerank, 'rerank');
+  const rerank = (o.rerank ?? {}) as Record<string, unknown>;
+  checkCount(rerank.k, 'rerank.k');
+  if (rerank.model !== undefined && (typeof rerank.model !== 'string' || rerank.model === '')) throw invalid(`rerank.model must be a model folder, URL or hub id, got ${shown(rerank.model)}`);
+}
+
+/** The index folders asked for: one or more non-empty paths, no folder twice (its hits would all come twice). */
+async function checkDirs(dir: unknown): Promise<string[]> {
+  const dirs = typeof dir === 'string' ? [dir] : Array.isArray(dir) ? [...(dir as unknown[])] : null;
+  if (dirs === null || dirs.length === 0 || !dirs.every((d): d is string => typeof d === 'string' && d !== '')) {
+    throw invalid(`give an index folder (the --out of \`sgpt-search index\`) or an array of them, got ${dirs === null ? shown(dir) : dirs.length === 0 ? 'none' : `[${dirs.map(shown).join(', ')}]`}`);
+  }
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    const real = await realpath(d).catch(() => resolve(d));
+    const before = seen.get(real);
+    if (before !== undefined) throw invalid(`the index folder ${before}${before === d ? '' : ` (also as ${d})`} is given twice: every hit would come twice; give each index once`);
+    seen.set(real, d);
+  }
+  return dirs;
+}
+
 /**
  * A site index opened from a folder, or several searched as one (a docs site and its blog: one
  * ranking on one scale, hits naming their index by `site`, its position in `dirs`); the model is
@@ -66,7 +140,8 @@ export class SiteIndex {
 
   /** Indexes built with different models are refused (INDEX_MODEL_MISMATCH naming both). */
   static async open(dir: string | readonly string[], model?: string): Promise<SiteIndex> {
-    const dirs = typeof dir === 'string' ? [dir] : [...dir];
+    const dirs = await checkDirs(dir);
+    if (model !== undefined && (typeof model !== 'string' || model === '')) throw invalid(`model must be a model folder, URL or hub id, got ${shown(model)}`);
     const search = await MergedSiteSearch.open(dirs.map((d) => fsLoader(d)), dirs);
     return new SiteIndex(search, dirs, model === undefined ? indexModel(dirs[0]!, search.first.manifest) : modelSource(model));
   }
@@ -78,6 +153,8 @@ export class SiteIndex {
 
   /** Ranked hits: keyword-only, or embedded and fused as in the browser; with `rerank`, then reordered by SGPT-CE. */
   async query(query: string, options: SearchOptions = {}): Promise<QueryHit[]> {
+    checkQuery(query);
+    checkSearch(options);
     const limit = options.limit ?? 10;
     const embedder = options.keywordOnly ? null : await this.loadEmbedder();
     const hits =
@@ -94,7 +171,9 @@ export class SiteIndex {
   }
 
   /** Facet counts of the query's keyword matches (src/index/filters), each key counted under the other keys' filters. */
-  facets(query: string, options: Pick<SearchOptions, 'filters' | 'lang'> = {}): Promise<Facets> {
+  async facets(query: string, options: Pick<SearchOptions, 'filters' | 'lang'> = {}): Promise<Facets> {
+    checkQuery(query);
+    checkSearch(options);
     return this.search.facets(query, options.filters, options.lang);
   }
 

@@ -3,7 +3,7 @@
  * same site-search code, as a JSON array on stdout.
  */
 import { parseArgs } from 'node:util';
-import { querySiteIndex } from '../build/site-query';
+import { checkLang, querySiteIndex } from '../build/site-query';
 import { SgptError } from '../errors';
 import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { integerFlag } from './flags';
@@ -62,6 +62,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     throw new SgptError('INPUT_INVALID', `give --index and one query text\n${QUERY_USAGE}`);
   }
   const indexes = values.index;
+  checkLang(values.lang, '--lang');
   const run = {
     index: indexes,
     query: positionals[0]!,

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { querySiteIndex } from '../../src/build/site-query';
 import { Embedder } from '../../src/embed/embedder';
+import { queryCommand } from '../../src/cli/query-command';
+import { sgptRejection } from '../support';
 import { DEFAULT_RERANK_K, embed, hitText, loadEmbedder, loadReranker, openSiteIndex, rerankHits, SgptError } from '../../src/index';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -85,6 +87,42 @@ describe('sgpt-search facade', () => {
       await expect(loadReranker(join(out, 'no-such-lm'))).rejects.toBeInstanceOf(SgptError);
     } finally {
       await Promise.all([index.dispose(), reranker.dispose()]);
+    }
+  });
+
+  it('refuses bad arguments at the entry points with INPUT_INVALID naming them, never a TypeError or silently odd hits', async () => {
+    const index = await openSiteIndex(out, { model: TINY });
+    try {
+      const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+        ['lang 5', () => index.query('kettle', { keywordOnly: true, lang: 5 as never }), /^lang must be a language tag .*got 5$/],
+        ['lang !!', () => index.query('kettle', { keywordOnly: true, lang: '!!' }), /^lang must be a language tag .*got "!!"$/],
+        ['facets(null)', () => index.facets(null as never), /^the query must be a string, got null$/],
+        ['query(null)', () => index.query(null as never), /^the query must be a string/],
+        ['options null', () => index.query('kettle', null as never), /^options must be an object, got null/],
+        ['limit -1', () => index.query('kettle', { keywordOnly: true, limit: -1 }), /^limit must be an integer from 1 to 1000000, got -1$/],
+        ['limit 1.5', () => index.query('kettle', { keywordOnly: true, limit: 1.5 }), /^limit must be .*got 1\.5$/],
+        ['limit "3"', () => index.query('kettle', { keywordOnly: true, limit: '3' as never }), /^limit must be .*got "3"$/],
+        ['limit NaN', () => index.query('kettle', { keywordOnly: true, limit: NaN }), /^limit must be .*got NaN$/],
+        ...[0, -3, NaN, 1e9].map((probe): [string, () => Promise<unknown>, RegExp] => [`probe ${probe}`, () => index.query('kettle', { probe }), /^probe must be an integer from 1 to 1000000/]),
+        ['filters 5', () => index.query('kettle', { keywordOnly: true, filters: 5 as never }), /^filters must be an object/],
+        ['filters {a: "x"}', () => index.query('kettle', { keywordOnly: true, filters: { a: 'x' } as never }), /^filters\.a must be an array of strings/],
+        ['openSiteIndex(null)', () => openSiteIndex(null as never), /^give an index folder .*got null$/],
+        ['openSiteIndex([])', () => openSiteIndex([]), /^give an index folder .*got none$/],
+        ['openSiteIndex(d, null)', () => openSiteIndex(out, null as never), /options must be an object/],
+        ['openSiteIndex([d, d])', () => openSiteIndex([out, `${out}/`]), /is given twice: every hit would come twice/],
+        ['--index d --index d', () => queryCommand(['--index', out, '--index', out, '--keyword-only', 'kettle']), /is given twice/],
+        ['--lang !!', () => queryCommand(['--index', out, '--keyword-only', '--lang', '!!', 'kettle']), /^--lang must be a language tag .*got "!!"$/],
+      ];
+      for (const [name, call, message] of cases) {
+        const error = await sgptRejection(call());
+        expect([name, error.code]).toEqual([name, 'INPUT_INVALID']);
+        expect(error.message, name).toMatch(message);
+      }
+      // The valid forms still search: a region subtag, the documented defaults.
+      expect((await index.query('kettle', { keywordOnly: true, lang: 'en-GB', limit: 1 })).length).toBe(1);
+      expect(await index.facets('kettle', { lang: 'en' })).toEqual({});
+    } finally {
+      await index.dispose();
     }
   });
 });
