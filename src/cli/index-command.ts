@@ -15,7 +15,8 @@ import { parsePathRule } from '../extract/filters';
 
 export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--records <file.jsonl>] --out <dir> [options]
 
-  --out <dir>          where to write manifest.json and the index files (reuses unchanged vectors there)
+  --out <dir>          where to write manifest.json and the index files (reuses unchanged vectors there);
+                       inside the site, a folder of its own (e.g. <site>/sgpt): one holding pages is refused
   --records <file>     also index records that are not HTML: one JSON object a line,
                        {"url": "/path#anchor", "title": …, "text": …, "lang"?: …, "filters"?: {"key": "value"}, "weight"?: 2}; with no site
                        folder, the records alone
@@ -28,7 +29,7 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
                        or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})
   --weight <w>         a fixed semantic share of the fused ranking, 0..1, for convex or rrf
                        (default ${DEFAULT_FIXED_WEIGHT})
-  --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'
+  --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'; an empty one is ignored
   --filter-from-path <key=regex>  a filter from each page's path (repeatable): the first capture
                        group of the regex on the decoded path is the value, e.g.
                        'version=^/(\\d+\\.\\d+)/' gives /3.11/library/json.html version 3.11; pages
