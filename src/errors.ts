@@ -61,3 +61,9 @@ export function cspBlocked(directive: string, what: string): SgptError {
     `the page's Content Security Policy directive ${directive} blocked ${what}. sgpt-search needs script-src 'self' 'wasm-unsafe-eval', worker-src 'self' and connect-src 'self' (and with Trusted Types: trusted-types sgpt-search lit-html)`,
   );
 }
+
+/**
+ * The largest count (results, shards, batch, threads, …) a CLI flag or an API option may ask for:
+ * no real request is anywhere near it, so larger is a typo, not a request for gigabytes.
+ */
+export const MAX_COUNT = 1_000_000;

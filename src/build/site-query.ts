@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Embedder } from '../embed/embedder';
-import { SgptError } from '../errors';
+import { MAX_COUNT, SgptError } from '../errors';
 import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import type { Manifest } from '../index/format';
@@ -17,7 +17,6 @@ import type { Filters } from '../extract/filters';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
-import { MAX_INTEGER_FLAG } from '../cli/flags';
 
 export interface SearchOptions {
   /** Results (default 10). */
@@ -70,10 +69,10 @@ function checkObject(value: unknown, name: string): void {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw invalid(`${name} must be an object, got ${shown(value)}`);
 }
 
-/** A count (results, shards): an integer from 1 to MAX_INTEGER_FLAG, as the CLI's --limit and --probe. */
+/** A count (results, shards): an integer from 1 to MAX_COUNT, as the CLI's --limit and --probe. */
 function checkCount(value: unknown, name: string): void {
-  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_INTEGER_FLAG)) {
-    throw invalid(`${name} must be an integer from 1 to ${MAX_INTEGER_FLAG}, got ${shown(value)}`);
+  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_COUNT)) {
+    throw invalid(`${name} must be an integer from 1 to ${MAX_COUNT}, got ${shown(value)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /** Checks on CLI flag values, shared by every command: one wording per kind of mistake. */
 import { isMode, type Mode } from '../embed/sgpt-settings';
-import { SgptError } from '../errors';
+import { MAX_COUNT, SgptError } from '../errors';
 
 /** A number that passes `check` (described by `what` in the error), or undefined when the flag is absent. */
 export function numberFlag(value: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
@@ -11,12 +11,9 @@ export function numberFlag(value: string | undefined, flag: string, check: (n: n
   return n;
 }
 
-/** No count a command takes (results, shards, batch, threads, …) is anywhere near this: larger is a typo, not a request for gigabytes. */
-export const MAX_INTEGER_FLAG = 1_000_000;
-
-/** An integer in [min (default 1), MAX_INTEGER_FLAG], or undefined when the flag is absent. */
+/** An integer in [min (default 1), MAX_COUNT], or undefined when the flag is absent. */
 export function integerFlag(value: string | undefined, flag: string, min = 1): number | undefined {
-  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min && n <= MAX_INTEGER_FLAG, `an integer from ${min} to ${MAX_INTEGER_FLAG}`);
+  return numberFlag(value, flag, (n) => Number.isInteger(n) && n >= min && n <= MAX_COUNT, `an integer from ${min} to ${MAX_COUNT}`);
 }
 
 export function modeFlag(value: string | undefined): Mode | undefined {
