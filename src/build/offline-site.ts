@@ -5,13 +5,10 @@
  * onnxruntime-web's plain WASM build, plus the list of them and the classic runtime
  * (sgpt-search.offline.js). The HTTP files stay as they are, so the same folder serves both.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { OutputDir } from '../index/node-files';
 import { MANIFEST } from '../index/reader';
 import { FILE_LIST, scriptPath, scriptText } from '../index/script-files';
 import { encodeJson, type Manifest } from '../index/format';
-import { listFiles } from './static-site';
 
 /** onnxruntime-web's plain build, as the runtime ships it (ort/). */
 const ORT_FILES = ['ort/ort-wasm-simd-threaded.mjs', 'ort/ort-wasm-simd-threaded.wasm'];
@@ -23,7 +20,7 @@ function script(path: string, bytes: Uint8Array): Uint8Array {
 /**
  * Write the scripts into `out` for the index `built` (its files, read back from `out` one at a
  * time), the model at `modelUrl` (relative to the folder) and the runtime's WASM files, all already
- * written there. Returns the scripts' bytes.
+ * put there (staged or in place). Returns the scripts' bytes.
  */
 export async function writeOfflineScripts(out: OutputDir, built: { manifest: Manifest; names: readonly string[] }, modelUrl: string): Promise<number> {
   const before = out.total;
@@ -34,8 +31,8 @@ export async function writeOfflineScripts(out: OutputDir, built: { manifest: Man
   };
   // The manifest as built: the copy written last also names the files the build owns, which a reader ignores.
   await put(MANIFEST, encodeJson(built.manifest));
-  const fromDisk = [...built.names, ...(await listFiles(join(out.dir, modelUrl))).map((file) => `${modelUrl}${file}`), ...ORT_FILES];
-  for (const path of fromDisk) await put(path, new Uint8Array(await readFile(join(out.dir, ...path.split('/')))));
+  const fromDisk = [...built.names, ...out.paths().filter((path) => path.startsWith(modelUrl)).sort(), ...ORT_FILES];
+  for (const path of fromDisk) await put(path, await out.read(path));
   await out.put(scriptPath(FILE_LIST), script(FILE_LIST, encodeJson(paths.sort())));
   return out.total - before;
 }

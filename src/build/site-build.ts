@@ -4,7 +4,7 @@
  * when asked. The one build service the CLI's `index` and the Vite plugin both call.
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
 import type { EmbedOptions } from '../embed/types';
 import { SgptError } from '../errors';
@@ -106,11 +106,11 @@ export interface IndexSummary {
  * refused too, as they would be silently missing from the index. Paths compare as real paths, as
  * listHtmlFiles compares the folder it skips.
  */
-export async function checkOut(site: string, out: string, exclude: readonly string[] = []): Promise<void> {
+export async function checkOut(site: string, out: string, exclude: readonly string[] = [], what = 'the site folder'): Promise<void> {
   const [siteDir, outDir] = [await realPath(site), await realPath(out)];
   const up = relative(outDir, siteDir);
   if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
-    throw new SgptError('INPUT_INVALID', `--out ${out} is the site folder or holds it (${site}): write the index into a folder of its own, e.g. --out ${join(site, 'sgpt')}`);
+    throw new SgptError('INPUT_INVALID', `--out ${out} is ${what} or holds it (${site}): write the index into a folder of its own, e.g. --out ${join(site, 'sgpt')}`);
   }
   const down = relative(siteDir, outDir);
   if (down.startsWith('..') || isAbsolute(down) || !(await stat(outDir).then((s) => s.isDirectory(), () => false))) return;
@@ -129,6 +129,8 @@ export async function checkOut(site: string, out: string, exclude: readonly stri
 export async function checkInputs(run: IndexRun, out: string): Promise<void> {
   if (run.site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
   if (run.site !== undefined) await checkOut(run.site, out, run.exclude);
+  // Records alone: the folder they are read from stands for the site (no --out of /, or of the project).
+  else await checkOut(dirname(resolve(run.records!)), out, [], 'the records file\'s folder');
   if (run.offline && !(run.runtime && run.shipModel)) {
     throw new SgptError('INPUT_INVALID', '--offline needs the runtime and the model beside the index (a page opened from disk cannot load them from elsewhere): drop --no-runtime and --no-model');
   }
@@ -211,11 +213,16 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
   let target: OutputDir | undefined;
   const read: PagesRead = { fromCache: 0, chrome: 0 };
-  const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile(), read);
   try {
-    return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, chromeBlocks: read.chrome };
-  } finally {
-    await pages.close();
+    const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile(), read);
+    try {
+      return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, chromeBlocks: read.chrome };
+    } finally {
+      await pages.close();
+    }
+  } catch (error) {
+    await target?.abort(); // the folder as it was: nothing staged left, the lock released
+    throw error;
   }
 }
 
@@ -228,7 +235,12 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
     const modelUrl = run.shipModel ? await shippedModelUrl(source, indexer.model.id) : undefined;
     const cache = await openCache(run, indexer.model);
     const known = run.from?.known ?? cache;
-    // Index files go into place as they are made, and the vectors wait on disk: memory holds a block of them.
+    // The model and the runtime are staged first: a file of someone else's at one of their names fails the build before minutes of embedding.
+    const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
+    const runtimeBytes = run.runtime
+      ? await writeRuntime(target, { webgpu: run.webgpu ?? true, offline: run.offline ?? false, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) })
+      : 0;
+    // Index files are staged as they are made, and the vectors wait on disk: memory holds a block of them.
     const names: string[] = [];
     let bytes = 0;
     const emit = async (name: string, content: Uint8Array) => {
@@ -253,11 +265,7 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
       root: run.root ?? (run.site === undefined ? undefined : siteRootFrom(target.dir, run.site)),
       ...(modelUrl === undefined ? {} : { modelUrl }),
     });
-    // Everything the manifest names is in place before writeIndexDir swaps the manifest in.
-    const modelBytes = modelUrl === undefined ? 0 : await writeModel(source, target, modelUrl);
-    const runtimeBytes = run.runtime
-      ? await writeRuntime(target, { webgpu: run.webgpu ?? true, offline: run.offline ?? false, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) })
-      : 0;
+    // Everything the manifest names is staged before writeIndexDir puts the manifest and commits.
     const offlineBytes = run.offline && modelUrl !== undefined ? await writeOfflineScripts(target, { manifest: built.manifest, names }, modelUrl) : 0;
     bytes += await writeIndexDir(target, built);
     if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);

@@ -75,6 +75,74 @@ describe('1. index writes only what it owns', () => {
   });
 });
 
+describe('1b. index replaces no file of anyone else in --out (audit)', () => {
+  it("refuses a web app's manifest.json and its own sgpt-search.js, replacing neither", async () => {
+    const pub = join(work, 'pub');
+    await put(join(pub, 'manifest.json'), '{"name":"My PWA"}');
+    await put(join(pub, 'sgpt-search.js'), 'mine');
+    let error = await sgptRejection(buildSiteIndex({ site: SITE, out: pub, model: TINY, runtime: true, webgpu: false }));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toMatch(/manifest\.json is not an sgpt-search index manifest/);
+    await rm(join(pub, 'manifest.json'));
+    error = await sgptRejection(buildSiteIndex({ site: SITE, out: pub, model: TINY, runtime: true, webgpu: false }));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain(`${join(pub, 'sgpt-search.js')} is not a file of the sgpt-search index there`);
+    expect(await readdir(pub)).toEqual(['sgpt-search.js']); // nothing written, the staging folder and the lock gone
+    expect(await readFile(join(pub, 'sgpt-search.js'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses an --out beside (or above) the records file of a records-only build, as it does for a site', async () => {
+    await put(join(work, 'data/records.jsonl'), JSON.stringify({ url: '/a', title: 'A', text: 'a kettle' }));
+    for (const out of [join(work, 'data'), work]) {
+      const error = await sgptRejection(buildSiteIndex({ records: join(work, 'data/records.jsonl'), out, model: TINY }));
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toMatch(/is the records file's folder or holds it/);
+    }
+    expect(await readdir(join(work, 'data'))).toEqual(['records.jsonl']);
+  });
+
+  it('never writes through a link in --out to a folder outside it', async () => {
+    const out = join(work, 'so');
+    const victim = join(work, 'victim');
+    await mkdir(out);
+    await mkdir(victim);
+    await symlink(victim, join(out, 'ort'));
+    const error = await sgptRejection(buildSiteIndex({ site: SITE, out, model: TINY, runtime: true, webgpu: false }));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain(`${join(out, 'ort')} is a link to ${victim}`);
+    expect(await readdir(victim)).toEqual([]);
+    expect(await readdir(out)).toEqual(['ort']);
+  });
+
+  it('two builds into one --out: the second fails at once, the first builds', async () => {
+    const out = join(work, 'out');
+    const results = await Promise.allSettled([0, 1].map(() => buildSiteIndex({ site: SITE, out, model: TINY })));
+    const failed = results.filter((result) => result.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as PromiseRejectedResult).reason.message).toMatch(/another sgpt-search build \(pid \d+\) is writing/);
+    const hits = await querySiteIndex({ index: out, query: 'install the kettle', limit: 3, keywordOnly: true });
+    expect(hits.length).toBeGreaterThan(0);
+    expect((await readdir(out)).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('a failed build (empty site, broken model) leaves --out as it found it', async () => {
+    const empty = join(work, 'empty-site');
+    await mkdir(empty);
+    const broken = join(work, 'broken-model');
+    await put(join(broken, 'config.json'), '{"model_type":"nothing"}');
+    for (const run of [{ site: empty, model: TINY }, { site: SITE, model: broken }]) {
+      const made = join(work, 'made');
+      await expect(buildSiteIndex({ ...run, out: made })).rejects.toThrow();
+      expect(existsSync(made)).toBe(false);
+      const there = join(work, 'there');
+      await mkdir(there, { recursive: true });
+      await expect(buildSiteIndex({ ...run, out: there })).rejects.toThrow();
+      expect(await readdir(there)).toEqual([]);
+    }
+    await buildSiteIndex({ site: SITE, out: join(work, 'there'), model: TINY }); // no lock left behind
+  });
+});
+
 describe('3. a rebuild repairs a damaged index', () => {
   it('rebuilds what is missing instead of asking for the command that just failed', async () => {
     const out = join(work, 'out');

@@ -1,0 +1,192 @@
+/**
+ * OutputDir (src/index/node-files.ts), the folder a build writes: it replaces only files it owns,
+ * one build at a time, never through a link out of the folder, and a failed build leaves the folder
+ * as it found it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeJson, type Manifest } from '../../src/index/format';
+import { LOCK, OutputDir, STAGING } from '../../src/index/node-files';
+import type { BuiltIndex } from '../../src/index/writer';
+import { sgptRejection } from '../support';
+
+let work: string;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sgpt-output-dir-'));
+});
+afterEach(() => rm(work, { recursive: true, force: true }));
+
+async function put(path: string, text: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, text);
+}
+
+const SHA = 'a'.repeat(64);
+const ref = (stem: string) => ({ name: `${stem}.${SHA.slice(0, 16)}.bin`, bytes: 1, sha256: SHA });
+/** A manifest that parses (its index files are not there: only the ownership list matters here). */
+const MANIFEST: Manifest = {
+  format: 'sgpt-search-index',
+  version: 2,
+  built: '',
+  model: { id: 'm', hash: '', dims: 1, mode: 'symmetric' },
+  counts: { pages: 0, sections: 0, vectors: 1 },
+  fusion: { method: 'convex', semanticWeight: 0.1 },
+  probe: 1,
+  sections: ref('sections'),
+  hashes: ref('hashes'),
+  keyword: ref('keyword'),
+  centroids: null,
+  shards: [{ ...ref('vectors-0'), rows: 1 }],
+};
+const BUILT = { manifest: MANIFEST, files: [], stats: {} as BuiltIndex['stats'] };
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** One build into `out` putting `files` (path → text). */
+async function build(out: string, files: Record<string, string>): Promise<void> {
+  const dir = await OutputDir.open(out);
+  for (const [path, text] of Object.entries(files)) await dir.put(path, bytes(text));
+  await dir.commit(BUILT);
+}
+
+/** Every path under `dir`, '/'-separated, with its text. */
+async function contents(dir: string): Promise<Record<string, string>> {
+  const all: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) all[join(entry.parentPath, entry.name).slice(dir.length + 1)] = await readFile(join(entry.parentPath, entry.name), 'utf8');
+  }
+  return all;
+}
+
+describe('OutputDir replaces only files it owns', () => {
+  it("refuses a manifest.json that is not an sgpt-search index's, before anything", async () => {
+    const out = join(work, 'pub');
+    await put(join(out, 'manifest.json'), '{"name":"My PWA"}');
+    const error = await sgptRejection(OutputDir.open(out));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain(join(out, 'manifest.json'));
+    expect(error.message).toMatch(/not an sgpt-search index manifest.*Move or remove that file, or give --out an empty folder/);
+    expect(await readdir(out)).toEqual(['manifest.json']);
+  });
+
+  it('refuses a file it does not own at a path it writes, with nothing replaced, even the files put before', async () => {
+    const out = join(work, 'pub');
+    const theirs = { 'sgpt-search.js': 'mine', 'chunks/worker-ABC.js': 'mine too', 'same.js': 'same bytes' };
+    for (const [path, text] of Object.entries(theirs)) await put(join(out, path), text);
+    const dir = await OutputDir.open(out);
+    await dir.put('index.0123456789abcdef.bin', bytes('index'));
+    await dir.put('same.js', bytes('same bytes')); // already there: left as it is
+    for (const path of ['chunks/worker-ABC.js', 'sgpt-search.js']) {
+      const error = await sgptRejection(dir.put(path, bytes('runtime')));
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toContain(join(out, path));
+      expect(error.message).toMatch(/is not a file of the sgpt-search index there.*nothing was changed/);
+    }
+    await dir.abort();
+    expect(await contents(out)).toEqual(theirs);
+    expect(existsSync(join(out, STAGING)) || existsSync(join(out, LOCK))).toBe(false);
+  });
+
+  it('replaces what the previous build owned, build after build', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'sgpt-search.js': 'v1', 'chunks/a.js': 'a1' });
+    await build(out, { 'sgpt-search.js': 'v2', 'chunks/b.js': 'b2' });
+    const files = await contents(out);
+    expect(files['sgpt-search.js']).toBe('v2');
+    expect(files['chunks/b.js']).toBe('b2');
+    expect(files['chunks/a.js']).toBeUndefined(); // owned by the first build, not written by the second
+    expect(JSON.parse(files['manifest.json']!).format).toBe('sgpt-search-index');
+    expect(existsSync(join(out, LOCK))).toBe(false);
+  });
+
+  it('rebuilds an index of a build before the ownership list, replacing its files and removing nothing', async () => {
+    const out = join(work, 'out');
+    await put(join(out, 'manifest.json'), new TextDecoder().decode(encodeJson(MANIFEST))); // no "owned"
+    await put(join(out, 'sgpt-search.js'), 'older runtime');
+    await put(join(out, 'chunks/old.js'), 'older chunk');
+    await build(out, { 'sgpt-search.js': 'new runtime' });
+    const files = await contents(out);
+    expect(files['sgpt-search.js']).toBe('new runtime');
+    expect(files['chunks/old.js']).toBe('older chunk');
+    expect(JSON.parse(files['manifest.json']!).owned).toBeDefined();
+  });
+
+  it('a file added beside an index with an ownership list is not its own', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'sgpt-search.js': 'v1' });
+    await put(join(out, 'chunks/a.js'), 'added by hand');
+    const dir = await OutputDir.open(out);
+    expect((await sgptRejection(dir.put('chunks/a.js', bytes('a chunk')))).message).toContain(join(out, 'chunks/a.js'));
+    await dir.abort();
+    expect((await contents(out))['chunks/a.js']).toBe('added by hand');
+  });
+});
+
+describe('OutputDir writes only inside the folder', () => {
+  it('refuses to write through a link to a folder outside it, naming the link', async () => {
+    const out = join(work, 'so');
+    const victim = join(work, 'victim');
+    await mkdir(out);
+    await mkdir(victim);
+    await symlink(victim, join(out, 'ort'));
+    const dir = await OutputDir.open(out);
+    for (const path of ['ort/ort-wasm.wasm', 'ort/deeper/file.js']) {
+      const error = await sgptRejection(dir.put(path, bytes('wasm')));
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toContain(`${join(out, 'ort')} is a link to ${victim}, outside --out`);
+    }
+    await dir.abort();
+    expect(await readdir(victim)).toEqual([]);
+  });
+
+  it('writes through a link that stays inside it', async () => {
+    const out = join(work, 'out');
+    await mkdir(join(out, 'real-ort'), { recursive: true });
+    await symlink(join(out, 'real-ort'), join(out, 'ort'));
+    await build(out, { 'ort/x.wasm': 'wasm' });
+    expect(await readFile(join(out, 'real-ort/x.wasm'), 'utf8')).toBe('wasm');
+  });
+});
+
+describe('OutputDir is written by one build at a time', () => {
+  it('refuses a second build while one holds the folder, and lets the next one in after commit or abort', async () => {
+    const out = join(work, 'out');
+    const first = await OutputDir.open(out);
+    await first.put('a.js', bytes('first'));
+    const error = await sgptRejection(OutputDir.open(out));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain(`another sgpt-search build (pid ${process.pid}) is writing ${out}; wait for it`);
+    await first.commit(BUILT); // the second build did not touch the first's staged files
+    expect(await readFile(join(out, 'a.js'), 'utf8')).toBe('first');
+    const second = await OutputDir.open(out);
+    await second.abort();
+    await build(out, { 'a.js': 'third' });
+    expect(await readFile(join(out, 'a.js'), 'utf8')).toBe('third');
+  });
+
+  it('takes over the lock of a build that was killed', async () => {
+    const out = join(work, 'out');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    await put(join(out, LOCK), `${dead}\n`);
+    await put(join(out, STAGING, '1'), 'left by the killed build');
+    await build(out, { 'a.js': 'a' });
+    expect((await readdir(out)).sort()).toEqual(['a.js', 'manifest.json', expect.stringMatching(/^owned\./)]);
+  });
+});
+
+describe('a failed build leaves the folder as it found it', () => {
+  it('removes the folder it made, and only its own files from one that was there', async () => {
+    const made = join(work, 'new/out');
+    await (await OutputDir.open(made)).abort();
+    expect(existsSync(made)).toBe(false);
+    const there = join(work, 'there');
+    await mkdir(there);
+    const dir = await OutputDir.open(there);
+    await dir.put('a.js', bytes('a'));
+    await dir.abort();
+    expect(await readdir(there)).toEqual([]);
+  });
+});
