@@ -11,7 +11,7 @@
  * keyword results never wait for the model or share the network with its download.
  */
 import type { Mode } from '../embed/sgpt-settings';
-import { SgptError, isAbort, toSgptError, type SerializedError } from '../errors';
+import { SgptError, isAbort, type SerializedError } from '../errors';
 import { hitText } from '../rerank/hit-text';
 import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fixedWeight } from '../search/fusion';
@@ -25,6 +25,9 @@ import { DocumentSource, type SearchSource } from './source';
 import type { VectorCache } from './vector-cache';
 
 export const DEBOUNCE_MS = 120;
+
+/** Loads started over after the worker died before ready, in a row: a transient crash is survived, a worker that cannot run is not retried at every keystroke. */
+export const MAX_RESTARTS = 2;
 
 /** When the model and the documents load: on the reader's intent (default), when the page is idle, or at once. */
 export type LoadPolicy = 'intent' | 'idle' | 'eager';
@@ -131,6 +134,8 @@ export class SearchController {
   private readyFired = false;
   /** The worker died before the model and documents were in: the next search starts the load over. */
   private restartWanted = false;
+  /** Such deaths since the last ready: a worker that dies at every load is not started again at every keystroke. */
+  private earlyDeaths = 0;
   /**
    * Settles once the worker has been handed the searched documents for the current model: the
    * dense list waits for it, since until then the worker would answer from the set before (whose
@@ -210,6 +215,7 @@ export class SearchController {
     // (after a reload has begun, so that the query's model is the new one).
     const again = changed.has('index') || changed.has('fusionWeight') || changed.has('limit') || changed.has('rerank') || changed.has('rerankModel');
     if (reload) {
+      this.earlyDeaths = 0;
       void documents.then(() => {
         void this.loadModel();
         if (again) this.rerun();
@@ -360,18 +366,19 @@ export class SearchController {
   }
 
   /** Load the model, then hand it the documents once `documentsIn` (their fetch) has settled; `warm`: before intent (./warm). */
-  private async loadModel(documentsIn: Promise<unknown> = Promise.resolve(), warm = false): Promise<void> {
+  /** `restart`: after a worker died early; the error stays shown (and unannounced again) until the load gets through. */
+  private async loadModel(documentsIn: Promise<unknown> = Promise.resolve(), warm = false, restart = false): Promise<void> {
     if (!this.started && !warm) return;
     const generation = ++this.generation;
     this.loaded = null;
     this.embeddedDocuments = null;
     this.readyFired = false;
-    this.loadError = null;
+    if (!restart) this.loadError = null;
     this.restartWanted = false;
     this.renewHandover();
     // A new model clears the old model's error, not the documents' (they were fetched first).
     const documentsError = this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
-    if (!warm) this.setState({ error: documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
+    if (!warm) this.setState({ error: restart || documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
     try {
       const { mode, device } = this.settings;
       const options = {
@@ -401,10 +408,16 @@ export class SearchController {
         this.warming = null;
         return;
       }
-      this.loadError = toSgptError(error).toJSON();
-      this.restartWanted = this.loadError.code === 'WORKER_DIED';
+      // As shown: a worker the page's policy refused (CSP_BLOCKED) is not restarted.
+      this.loadError = this.deps.describe(error);
+      this.restartWanted = this.diedEarly(this.loadError);
       this.fail(error);
     }
+  }
+
+  /** Whether `shown` is a worker's death to start over from: at most MAX_RESTARTS in a row without a ready between. */
+  private diedEarly(shown: SerializedError): boolean {
+    return shown.code === 'WORKER_DIED' && ++this.earlyDeaths <= MAX_RESTARTS;
   }
 
   /** The `model` setting, else the model the site index ships (its manifest's model.url), else the default. */
@@ -423,24 +436,32 @@ export class SearchController {
       this.fail(new SgptError('DOCUMENTS_FETCH_FAILED', `could not load documents from ${url}: ${error instanceof Error ? error.message : String(error)}`));
       return;
     }
-    if (url === this.settings.src) this.acceptDocuments(data);
+    // Their keyword search too: a big set is indexed in slices, and the model takes the documents once they are in.
+    if (url === this.settings.src) await this.acceptDocuments(data);
   }
 
-  /** New documents (a documents file's content, or the `documents` property). */
-  acceptDocuments(value: unknown): void {
+  /** New documents (a documents file's content, or the `documents` property); settles once they are searched (or refused). */
+  acceptDocuments(value: unknown): Promise<void> {
     let file: DocumentFile;
     try {
       file = parseDocumentFile(value);
     } catch (error) {
       // The previous good set stays searchable.
       this.fail(error);
-      return;
+      return Promise.resolve();
     }
-    // Documents in a language not analysed yet wait for its stemmer (fetched once); English is at once.
+    // Documents in a language not analysed yet wait for its stemmer (fetched once), a big set for
+    // its keyword index (built in slices); a small English set is searched at once.
     const search = DocumentSearch.open(file.documents);
     this.pendingDocuments = file;
-    if (search instanceof DocumentSearch) this.useDocuments(file, search);
-    else search.then((ready) => this.pendingDocuments === file && this.useDocuments(file, ready), (error) => this.fail(error));
+    if (search instanceof DocumentSearch) {
+      this.useDocuments(file, search);
+      return Promise.resolve();
+    }
+    return search.then(
+      (ready) => void (this.pendingDocuments === file && this.useDocuments(file, ready)),
+      (error) => this.fail(error),
+    );
   }
 
   /** The newest documents (with their keyword search) become the searched set. */
@@ -495,7 +516,7 @@ export class SearchController {
       } catch (error) {
         if (generation === this.generation && !isAbort(error)) {
           this.handover.reject(error);
-          this.restartWanted = toSgptError(error).code === 'WORKER_DIED';
+          this.restartWanted = this.diedEarly(this.deps.describe(error));
           this.fail(error);
         }
         return;
@@ -504,6 +525,12 @@ export class SearchController {
       this.embeddedDocuments = documents;
       if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
     } else this.handover.resolve(); // nothing new to hand over
+    this.earlyDeaths = 0;
+    if (this.loadError !== null) {
+      // A restart got through: its worker's death is over.
+      if (this.error?.code === this.loadError.code && this.error.message === this.loadError.message) this.setState({ error: null });
+      this.loadError = null;
+    }
     this.setState({ phase: 'ready', progress: null });
     if (!this.readyFired && loaded !== null) {
       this.readyFired = true;
@@ -541,7 +568,7 @@ export class SearchController {
     if (query.trim() === '' || !this.started) return;
     // The worker died before the model and documents were in: start over rather than wait forever
     // (a worker that dies later is restarted by the client, with both).
-    if (this.restartWanted) void this.loadModel();
+    if (this.restartWanted) void this.loadModel(undefined, false, true);
     // Keyword results need no model: documents in the page answer once they are valid, a site
     // index once its keyword index is read (also after the model failed to load).
     const searchable = Boolean(this.settings.index) || this.documentSearch !== null;

@@ -144,7 +144,7 @@ export class DocumentSearch {
       const { chunk, chunks } = won.get(doc) ?? {};
       // What excerpts read of a huge document (its first windows are the whole one's).
       const text = scannedText(document.text);
-      return { text, embedded: documentEmbeddingText({ title: document.title, text }), chunk, chunks };
+      return { text, embedded: documentEmbeddingText({ title: document.title, text }), chunk, chunks, cut: text.length < document.text.length };
     });
     return this.hits(ranked, query, corrections, analyzer, true, await winningWindows(items, nearWords(query, corrections), windows, analyzer));
   }

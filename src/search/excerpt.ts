@@ -16,9 +16,11 @@ const MIN_PREFIX = 2;
  */
 export const EXCERPT_SCAN = 100_000;
 
-/** The part of `text` that excerpts read. */
+/** The part of `text` that excerpts read (never half of a surrogate pair). */
 export function scannedText(text: string): string {
-  return text.length > EXCERPT_SCAN ? text.slice(0, EXCERPT_SCAN) : text;
+  if (text.length <= EXCERPT_SCAN) return text;
+  const last = text.charCodeAt(EXCERPT_SCAN - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? EXCERPT_SCAN - 1 : EXCERPT_SCAN);
 }
 
 /**
@@ -85,7 +87,8 @@ export function makeExcerpt(whole: string, query: string, { max = 160, window = 
     // SGPT weights the i-th token of a window by i, so its embedding leans to the window's end:
     // the weights' centre lies two thirds in.
     const centre = flatten(text.slice(0, Math.round(window[0] + ((window[1] - window[0]) * 2) / 3)), false).length;
-    hit = Math.max(0, centre - Math.floor(max / 2) + context);
+    // Never so near the end that fewer than `max` characters follow (a window past a cut text's end).
+    hit = Math.max(0, Math.min(centre - Math.floor(max / 2), flat.length - max) + context);
   }
   let start = hit <= context ? 0 : hit - context;
   if (start > 0) {
@@ -143,6 +146,11 @@ export interface WindowedText {
   chunk?: number;
   /** How many windows the text has, when known. */
   chunks?: number;
+  /**
+   * `text` is the start of a longer one (scannedText): its windows are the whole text's but the
+   * last, which chunking lines up with the cut instead.
+   */
+  cut?: boolean;
 }
 
 /**
@@ -156,8 +164,9 @@ export async function winningWindows(items: readonly WindowedText[], near: strin
   if (need.length === 0 || find === null) return out;
   const found = await find(need.map((i) => items[i]!.embedded));
   need.forEach((i, k) => {
-    const { text, embedded, chunk } = items[i]!;
+    const { text, embedded, chunk, cut } = items[i]!;
     const windows = found[k] ?? [];
+    if (cut && chunk === windows.length - 1) return;
     // The text is the embedded text's tail (after title and headings): shift the window into it.
     const body = text.trim();
     const shift = embedded.lastIndexOf(body) - text.indexOf(body);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { SgptError, toSgptError } from '../../src/errors';
-import { SearchController, type ControllerDeps, type ControllerSettings, type ControllerView, type SiteSourceLike } from '../../src/element/controller';
+import { MAX_RESTARTS, SearchController, type ControllerDeps, type ControllerSettings, type ControllerView, type SiteSourceLike } from '../../src/element/controller';
 import type { SearchStage } from '../../src/element/source';
 import type { OfflineTransport } from '../../src/element/defaults';
 import { memoryVectorCache, type VectorCache } from '../../src/element/vector-cache';
@@ -517,6 +517,47 @@ describe('failures and changes', () => {
     expect(events.filter((e) => e.type === 'ready')).toHaveLength(1);
     expect((await vectors.get([`${modelKey(loadResult('m'))} ${await contentHash(DOCS[0]!)}`]))[0]).not.toBeNull();
   });
+
+  it('a worker that dies at every load is started over at most MAX_RESTARTS times in a row, its error announced once; a worker the page refuses (CSP) is not', async () => {
+    const { controller, client, events } = setup();
+    controller.acceptDocuments(DOCS);
+    controller.intent();
+    await settle();
+    client.loads[0]!.answer.reject(died());
+    await settle();
+    for (const query of ['c', 'co', 'cof', 'coff']) {
+      controller.input(query);
+      await settle();
+      if (client.loads.at(-1)!.answer) client.loads.at(-1)!.answer.reject(died());
+      await settle();
+    }
+    expect(client.loads).toHaveLength(1 + MAX_RESTARTS);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+
+    const refused = setup({}, {});
+    refused.controller.acceptDocuments(DOCS);
+    refused.controller.intent();
+    await settle();
+    refused.client.loads[0]!.answer.reject(new SgptError('CSP_BLOCKED', "the page's Content Security Policy directive worker-src blocked the search worker"));
+    await settle();
+    refused.controller.input('coffee');
+    await settle();
+    expect(refused.client.loads).toHaveLength(1);
+  });
+
+  it('sgpt-ready waits for a documents file whose keyword index is built in slices, and the worker gets the set', async () => {
+    const big = Array.from({ length: 20_000 }, (_, i) => ({ id: `d${i}`, title: `Note ${i}`, text: `note ${i} on kettles, cups and water number ${i % 97} `.repeat(3) }));
+    const { controller, client, events } = setup({ src: '/docs.json' }, { json: async () => big });
+    controller.intent();
+    await vi.waitFor(() => expect(client.loads).toHaveLength(1), { interval: 1 });
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await new Promise((done) => setTimeout(done, 5));
+    expect(events).toEqual([]); // not ready: the set is still being indexed
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1), { timeout: 20_000 });
+    expect(client.setCalls[0]!.documents).toHaveLength(20_000);
+    client.setCalls[0]!.answer.resolve({ count: 20_000, embedded: 20_000, vectors: [] });
+    await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(['ready']));
+  }, 30_000);
 
   it("new documents: the dense list is asked for only once the worker has them, never from the set before (whose ids may name others)", async () => {
     // Reading kept vectors (IndexedDB) takes a while; the query comes meanwhile.

@@ -12,7 +12,7 @@ import { fsLoader } from '../../src/index/node-files';
 import type { FileLoader } from '../../src/index/reader';
 import { SiteSearch } from '../../src/index/site-search';
 import { DocumentSearch } from '../../src/search/document-search';
-import { EXCERPT_SCAN, makeExcerpt, winningWindows, type WindowFinder } from '../../src/search/excerpt';
+import { EXCERPT_SCAN, makeExcerpt, scannedText, winningWindows, type WindowFinder } from '../../src/search/excerpt';
 import { embeddingText } from '../../src/search/texts';
 import { chunkWindows } from '../../src/embed/chunk';
 import { textBudget } from '../../src/embed/wrap';
@@ -85,6 +85,18 @@ describe('makeExcerpt and winningWindows (pure)', () => {
     expect(makeExcerpt(huge, 'samovar', { max: 60, window: [2 * EXCERPT_SCAN, 2 * EXCERPT_SCAN + 900] })).toMatch(/^plain filler words\..*…$/);
     // A text just within the scan ends without a cut mark when its end is shown.
     expect(makeExcerpt('short text, no cut', 'text')).toBe('short text, no cut');
+    // A window across the cut: a whole excerpt, ending at the cut.
+    const across = makeExcerpt(filler, 'samovar', { max: 160, window: [EXCERPT_SCAN - 2_000, EXCERPT_SCAN + 8_000] });
+    expect(across.length).toBeGreaterThan(140);
+    expect(across.endsWith('…')).toBe(true);
+    // Never half of a surrogate pair at the cut.
+    expect(scannedText(`${'a'.repeat(EXCERPT_SCAN - 1)}🍵 and more`)).toBe('a'.repeat(EXCERPT_SCAN - 1));
+  });
+
+  it("a cut text's last window is not the whole text's: the model's window there is not used", async () => {
+    const find: WindowFinder = async (texts) => texts.map(() => [[0, 40], [30, 70], [40, 80]]);
+    const item = (cut: boolean) => ({ text: 'x'.repeat(80), embedded: `T\n${'x'.repeat(80)}`, chunk: 2, chunks: 9, cut });
+    expect(await winningWindows([item(false), item(true)], 'kettle', find)).toEqual([[38, 78], null]);
   });
 
   it('asks the finder only about texts the model ranked, of several windows, without the query words', async () => {

@@ -1,6 +1,6 @@
 /** WorkerHandler in Node with the real tiny model: answers, progress order, malformed messages, cancellation. */
 import { resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Embedder } from '../../src/embed/embedder';
 import { SgptError } from '../../src/errors';
 import { WorkerHandler } from '../../src/worker/handler';
@@ -127,6 +127,8 @@ describe('WorkerHandler', () => {
     await h.handle({ id: 1, type: 'load', model: MODEL });
     const older = Array.from({ length: 40 }, (_, i) => ({ id: `old${i}`, title: `Water ${i}`, text: `water and tea ${i} `.repeat(10) }));
     const embedding = h.handle({ id: 2, type: 'setDocuments', documents: older });
+    // The old set is the corpus (its embedding under way) when the new one and the search come.
+    await vi.waitFor(() => expect(fresh.some((r) => r.id === 2 && r.type === 'progress')).toBe(true), { interval: 1 });
     const replacing = h.handle({ id: 3, type: 'setDocuments', documents: DOCS });
     await h.handle({ id: 4, type: 'search', query: 'water', limit: 10 });
     const answer = (fresh.filter((r) => r.id === 4).at(-1) as Extract<Response, { type: 'result' }>).result as { hits: Array<{ id: string }>; total: number };
