@@ -1,20 +1,23 @@
 /**
  * The Node edge of the index: read an index folder through the same reader the browser uses, and
  * write a build into an output folder that may hold other people's files. A build writes only
- * what it owns: one build at a time holds the folder (a lock), every file is checked and staged
- * as it is made (never written through a link out of the folder; a file there that the previous
- * index does not own and that has other bytes fails the build with nothing changed), and when the
- * build commits the files are renamed into place (an existing file with the same bytes is left as
- * it is), the manifest last; only then are the files that the previous manifest's ownership list
+ * what it owns: one build at a time holds the folder (a lock, ./out-lock), every file is checked
+ * and staged as it is made (never written through a link out of the folder; a file there that the
+ * previous index does not own and that has other bytes, or anything there but a regular file,
+ * fails the build with nothing changed), and when the build commits the files are checked again,
+ * listed as pending and renamed into place (an existing file with the same bytes is left as it
+ * is), the manifest last; only then are the files that the previous manifest's ownership list
  * names, and this build no longer writes, removed. A killed build therefore leaves the previous
- * index working, and the next one repairs it; a failed one leaves the folder as it found it.
+ * index working, and the next one repairs it (the pending list names what a killed commit placed);
+ * a failed one leaves the folder as it found it.
  */
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { lstat, mkdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { DiskRowStore } from './disk-rows';
 import { DiskPages } from './disk-pages';
+import { LOCK, OutLock } from './out-lock';
 import { checkFileName, decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile } from './format';
 import { IndexReader, MANIFEST, type FileLoader } from './reader';
 import type { BuiltIndex } from './writer';
@@ -36,11 +39,22 @@ export function openIndexDir(dir: string): Promise<IndexReader> {
   return IndexReader.open(fsLoader(dir));
 }
 
-/** Files are written here first, then renamed into place when the build commits; removed at the start and end of each build. */
+/**
+ * Each build writes its files into its own staging folder, `.sgpt-staging-<lock token>`, then
+ * renames them into place at commit; its own, so two builds that both believe they hold the lock
+ * never rename each other's bytes. Removed at the end of each build, and by the next build's open.
+ */
 export const STAGING = '.sgpt-staging';
 
-/** Held while a build writes the folder: the pid of the build, so a second build fails at once. */
-export const LOCK = '.sgpt-lock';
+/**
+ * The paths a commit is about to place or remove, written (atomically) before its first rename and
+ * removed after its last removal. A build killed or failed in between leaves it: the next build
+ * counts those paths as its own (replaces them, removes those it does not write), so it repairs the
+ * folder instead of refusing files that no ownership list names yet.
+ */
+export const PENDING = '.sgpt-pending.json';
+
+export { LOCK };
 
 /** The files (paths relative to the folder, '/'-separated) the index in `dir` owns, by its manifest's ownership list; none when unreadable. */
 export async function ownedFiles(dir: string): Promise<Set<string>> {
@@ -71,53 +85,32 @@ async function previousIndex(dir: string): Promise<{ manifest: 'none' | 'index' 
   }
 }
 
-/** Whether the process `pid` runs (EPERM: it does, as another user). */
-function alive(pid: number): boolean {
+/** The paths of a pending list left in `dir` by a commit that did not finish (none: none, or unreadable). */
+async function pendingFiles(dir: string): Promise<string[]> {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return parseOwned(PENDING, JSON.parse(await readFile(join(dir, PENDING), 'utf8')));
+  } catch {
+    return [];
   }
 }
 
-/**
- * Take the folder's lock: created exclusively with this process's pid. One left by a build that
- * was killed (its pid runs no more) is taken over; two builds starting at the same instant over
- * such a lock could both take it, which the lock does not try to prevent.
- */
-async function lock(dir: string): Promise<void> {
-  const path = join(dir, LOCK);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SgptError('INPUT_INVALID', `cannot write into --out ${dir}: ${(error as Error).message}`);
-    }
-    const text = await readFile(path, 'utf8').catch(() => null); // null: released just now
-    const pid = text !== null && /^\d+\n$/.test(text) ? Number(text) : NaN; // no pid yet: a build is writing it this moment
-    if (attempt < 2 && (text === null || (Number.isSafeInteger(pid) && !alive(pid)))) {
-      if (text !== null) await rm(path, { force: true });
-      continue;
-    }
-    throw new SgptError(
-      'INPUT_INVALID',
-      `another sgpt-search build (pid ${Number.isNaN(pid) ? 'unknown' : pid}) is writing ${dir}; wait for it to finish, or give this build another --out (remove ${path} if no build is running)`,
-    );
-  }
+/** A staged file: where it waits, and whether something (a file the build may replace) was at its path when put. */
+interface Staged {
+  file: string;
+  existed: boolean;
 }
 
 /**
  * An output folder being written by one build, which holds its lock. Nothing in the folder changes
- * before commit: each file is checked and staged as it is put, and commit renames them all into
- * place. So a build that fails, here or anywhere before commit, has replaced nothing (abort).
+ * before commit: each file is checked and staged as it is put, and commit checks them all again and
+ * renames them into place. So a build that fails, here or anywhere before commit, has replaced
+ * nothing (abort).
  */
 export class OutputDir {
   /** Paths this build wrote (or found already in place with the same bytes). */
   private readonly written = new Set<string>();
   /** Staged files by path, in the order they were put: the order commit renames them in. */
-  private readonly staged = new Map<string, string>();
+  private readonly staged = new Map<string, Staged>();
   /** Folders (absolute) found to lead nowhere outside the output folder. */
   private readonly inside = new Set<string>();
   private bytes = 0;
@@ -129,46 +122,57 @@ export class OutputDir {
     readonly dir: string,
     /** The output folder's real path, to tell a link out of it. */
     private readonly real: string,
-    /** What the previous index owns (null: an sgpt-search index without a readable list; see mayReplace). */
-    private readonly previous: Set<string> | null,
-    /** Whether this build made the folder (a failed build then removes it when it is empty). */
-    private readonly created: boolean,
+    private readonly lock: OutLock,
+    /** This build's staging folder. */
+    private readonly staging: string,
+    /** What the previous index owns, and the paths of a pending list a killed commit left (null: an sgpt-search index without a readable list; see mayReplace). */
+    private readonly owned: Set<string> | null,
+    /** Paths of that pending list (removed at commit when this build does not write them, even when `owned` is null). */
+    private readonly pending: readonly string[],
+    /** The topmost folder this build made for --out (a failed build removes those it made, when empty). */
+    private readonly created: string | undefined,
   ) {}
 
   /**
-   * Creates the folder (refusing a file), takes its lock, clears a staging folder left by a killed
-   * build, reads what the previous build owned. A manifest.json that is not an sgpt-search index's
-   * is refused here, before any work, as every build replaces manifest.json.
+   * Creates the folder (refusing a file), takes its lock, reads what the previous build owned and
+   * what a killed commit left pending, and clears the staging folders of builds that hold the lock
+   * no more (once this build holds it, no other build may write). A manifest.json that is not an
+   * sgpt-search index's is refused here, before any work, as every build replaces manifest.json.
    */
   static async open(dir: string): Promise<OutputDir> {
     const out = resolve(dir);
-    let created: boolean;
+    let created: string | undefined;
     try {
-      created = (await mkdir(out, { recursive: true })) !== undefined;
+      created = await mkdir(out, { recursive: true });
     } catch (error) {
       throw new SgptError('INPUT_INVALID', `--out ${dir} cannot be a folder: ${(error as Error).message}`);
     }
-    await lock(out);
+    let lock: OutLock | undefined;
     try {
+      lock = await OutLock.take(out);
       const previous = await previousIndex(out);
       if (previous.manifest === 'foreign') throw inTheWay(join(out, MANIFEST), dir, 'is not an sgpt-search index manifest');
-      await rm(join(out, STAGING), { recursive: true, force: true });
-      await mkdir(join(out, STAGING));
-      return new OutputDir(out, await realpath(out), previous.owned, created);
+      const pending = await pendingFiles(out);
+      for (const name of await readdir(out)) if (name.startsWith(STAGING)) await rm(join(out, name), { recursive: true, force: true });
+      const staging = join(out, `${STAGING}-${lock.token}`);
+      await mkdir(staging);
+      const owned = previous.owned === null ? null : new Set([...previous.owned, ...pending]);
+      return new OutputDir(out, await realpath(out), lock, staging, owned, pending, created);
     } catch (error) {
-      await rm(join(out, LOCK), { force: true });
+      await lock?.release();
+      await removeMade(out, created);
       throw error;
     }
   }
 
   /** A RowStore for the build's vectors in the staging folder (removed by close, or with the folder). */
   rowStore(dims: number, bufferRows?: number): Promise<DiskRowStore> {
-    return DiskRowStore.create(join(this.dir, STAGING, 'vectors.f32'), dims, bufferRows);
+    return DiskRowStore.create(join(this.staging, 'vectors.f32'), dims, bufferRows);
   }
 
   /** A PageSource for the build's pages in the staging folder (removed by close, or with the folder). */
   pageFile(): Promise<DiskPages> {
-    return DiskPages.create(join(this.dir, STAGING, 'pages.jsonl'));
+    return DiskPages.create(join(this.staging, 'pages.jsonl'));
   }
 
   /** Bytes of the files this build put so far (staged or already there). */
@@ -183,13 +187,16 @@ export class OutputDir {
 
   /** The bytes put at `path` (staged, or already in place). */
   async read(path: string): Promise<Uint8Array> {
-    return new Uint8Array(await readFile(this.staged.get(path) ?? join(this.dir, ...path.split('/'))));
+    return new Uint8Array(await readFile(this.staged.get(path)?.file ?? join(this.dir, ...path.split('/'))));
   }
 
   /**
    * Put `bytes` at `path` (relative, '/'-separated): unchanged when the same bytes are there, else
-   * staged for commit. Refused (INPUT_INVALID) when its folder leads out of the output folder
-   * through a link, or when something else is there that this build may not replace.
+   * staged for commit, which places files in the order they were put (a path put again moves to
+   * the end). Refused (INPUT_INVALID) when its folder leads out of the output folder through a
+   * link, or when something else is there that this build may not replace: a file it does not own,
+   * or anything but a regular file (a folder, a link, a socket), whoever owns it, which a rename
+   * could not replace or should not.
    */
   async put(path: string, bytes: Uint8Array): Promise<void> {
     const target = join(this.dir, ...path.split('/'));
@@ -198,29 +205,30 @@ export class OutputDir {
     this.bytes += bytes.byteLength;
     this.staged.delete(path);
     if (sameBytes(target, bytes)) return;
-    if (!this.mayReplace(path) && lstatSync(target, { throwIfNoEntry: false }) !== undefined) {
-      throw inTheWay(target, this.dir, 'is not a file of the sgpt-search index there');
-    }
-    const staged = join(this.dir, STAGING, `${++this.count}`);
+    const there = lstatSync(target, { throwIfNoEntry: false });
+    if (there !== undefined && !there.isFile()) throw inTheWay(target, this.dir, 'is not a regular file');
+    if (there !== undefined && !this.mayReplace(path)) throw inTheWay(target, this.dir, 'is not a file of the sgpt-search index there');
+    const file = join(this.staging, `${++this.count}`);
     try {
-      await writeFile(staged, bytes);
+      await writeFile(file, bytes);
     } catch (error) {
-      throw new SgptError('INPUT_INVALID', `cannot write ${staged}: ${(error as Error).message}`);
+      throw new SgptError('INPUT_INVALID', `cannot write ${file}: ${(error as Error).message}`);
     }
-    this.staged.set(path, staged);
+    this.staged.set(path, { file, existed: there !== undefined });
   }
 
   /**
    * Whether the build may replace what is at `path`. Files the previous index's ownership list
-   * names, yes. An sgpt-search index without the list (built before it existed, or whose list is
-   * damaged): everything the build writes, since those builds wrote exactly these names (the same
-   * runtime names, content-hashed index and model/<hash>/ names) into a folder given to them; a
-   * file of someone else's at one of them would have been replaced by that build already. No
-   * index (no manifest.json): only a file with the same bytes is left in place, anything else there is refused.
+   * names (or a killed commit's pending list), yes. An sgpt-search index without the list (built
+   * before it existed, or whose list is damaged): everything the build writes, since those builds
+   * wrote exactly these names (the same runtime names, content-hashed index and model/<hash>/
+   * names) into a folder given to them; a file of someone else's at one of them would have been
+   * replaced by that build already. No index (no manifest.json): only a file with the same bytes is
+   * left in place, anything else there is refused.
    */
   private mayReplace(path: string): boolean {
     // manifest.json: open refused one that is not an sgpt-search index's.
-    return path === MANIFEST || this.previous === null || this.previous.has(path);
+    return path === MANIFEST || this.owned === null || this.owned.has(path);
   }
 
   /** Refuses a target whose folder (or the nearest that exists) resolves outside the output folder, or is not a folder. */
@@ -245,43 +253,88 @@ export class OutputDir {
   }
 
   /**
+   * What put saw at each staged path must still hold when commit places it (the model and the
+   * runtime are put before minutes of embedding): nothing where nothing was, a regular file where
+   * the build's own was, every folder still inside the output folder. Else refused, nothing changed.
+   */
+  private checkAgain(): void {
+    this.inside.clear();
+    for (const [path, { existed }] of this.staged) {
+      const target = join(this.dir, ...path.split('/'));
+      this.checkFolder(target, path);
+      const there = lstatSync(target, { throwIfNoEntry: false });
+      if (there === undefined || (existed && there.isFile())) continue;
+      throw inTheWay(target, this.dir, existed ? 'is no longer a regular file' : 'appeared while the build ran');
+    }
+  }
+
+  /** Fails (touching nothing) when another build took the folder's lock over from this one. */
+  private async stillLocked(): Promise<void> {
+    if (!(await this.lock.holds())) {
+      throw new SgptError('INPUT_INVALID', `another sgpt-search build took --out ${this.dir} over while this one ran (its lock ${this.lock.path} no longer names this build): this build changed nothing there`);
+    }
+  }
+
+  /**
    * Make the build live: the ownership list and the manifest are put last, every staged file is
-   * renamed into place in the order put (the manifest's rename makes the build live), then what
-   * the previous build owned and this one did not write is removed, the staging folder and the lock.
+   * checked again, the pending list written, and the files renamed into place in the order put
+   * (the manifest's rename makes the build live); then what the previous build owned (or a killed
+   * commit left pending) and this one did not write is removed, the pending list, the staging
+   * folder and the lock.
    */
   async commit(built: BuiltIndex): Promise<void> {
+    await this.stillLocked();
     const listed = [...this.written].sort();
     const content = await gzip(encodeJson(listed));
     const owned = await fileRefFor('owned', 'json.gzip', content);
     await this.put(owned.name, content);
     await this.put(MANIFEST, encodeJson({ ...built.manifest, owned }));
-    for (const [path, staged] of this.staged) {
+    this.checkAgain();
+    const leaving = [...new Set([...(this.owned ?? []), ...this.pending])].filter((path) => !this.written.has(path));
+    const list = join(this.staging, 'pending.json');
+    await writeFile(list, encodeJson([...this.staged.keys(), ...leaving]));
+    await rename(list, join(this.dir, PENDING));
+    let placed = 0;
+    for (const [path, { file }] of this.staged) {
       const target = join(this.dir, ...path.split('/'));
       try {
         await mkdir(dirname(target), { recursive: true });
-        await rename(staged, target);
+        await rename(file, target);
+        placed++;
       } catch (error) {
-        throw new SgptError('INPUT_INVALID', `cannot write ${target}: ${(error as Error).message}`);
+        // Not foreseen by checkAgain (a full disk, a change made this instant): the files placed
+        // so far are named by the pending list, so the next build replaces or removes them.
+        throw new SgptError(
+          'INPUT_INVALID',
+          `cannot write ${target}: ${(error as Error).message}. ${placed} of the build's ${this.staged.size} new files were placed, the previous manifest.json still in use: run the build again, which repairs ${this.dir} (see ${PENDING} there)`,
+        );
       }
     }
-    for (const path of this.previous ?? []) if (!this.written.has(path)) await this.remove(path);
+    await this.stillLocked();
+    for (const path of leaving) await this.remove(path);
+    await rm(join(this.dir, PENDING), { force: true });
     await this.close();
   }
 
   /**
-   * A failed build: the folder is left as it was found. The staged files and the lock go, and the
-   * folder too when this build made it and it is empty. Nothing after commit.
+   * A failed build: the folder is left as it was found. The staging folder goes (its own: no other
+   * build's), then, if this build still holds the lock, the lock, and the folders this build made
+   * for --out when they are empty. Nothing after commit.
    */
   async abort(): Promise<void> {
     if (this.closed) return;
-    await this.close();
-    if (this.created) await rmdir(this.dir).catch(() => undefined); // not empty: someone else's now
+    this.closed = true;
+    await rm(this.staging, { recursive: true, force: true });
+    const ours = await this.lock.holds(); // if not, the folder is another build's now: leave the rest
+    await this.lock.release();
+    if (ours) await removeMade(this.dir, this.created);
   }
 
   private async close(): Promise<void> {
+    await this.stillLocked();
     this.closed = true;
-    await rm(join(this.dir, STAGING), { recursive: true, force: true });
-    await rm(join(this.dir, LOCK), { force: true });
+    await rm(this.staging, { recursive: true, force: true });
+    await this.lock.release();
   }
 
   /** Remove a previously owned file, and the folders it leaves empty; never through a link out of the folder. */
@@ -296,6 +349,14 @@ export class OutputDir {
     } catch {
       // gone already, not a file, or a folder that still holds something: leave it
     }
+  }
+}
+
+/** Remove `dir` and the folders above it up to `made` (the topmost a build made), deepest first, each only when empty. */
+async function removeMade(dir: string, made: string | undefined): Promise<void> {
+  if (made === undefined) return;
+  for (let folder = dir; ; folder = dirname(folder)) {
+    if (!(await rmdir(folder).then(() => true, () => false)) || folder === made || folder === dirname(folder)) return; // not empty: someone else's now
   }
 }
 

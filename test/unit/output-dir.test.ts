@@ -3,11 +3,11 @@
  * one build at a time, never through a link out of the folder, and a failed build leaves the folder
  * as it found it.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readlinkSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeJson, type Manifest } from '../../src/index/format';
 import { LOCK, OutputDir, STAGING } from '../../src/index/node-files';
@@ -52,6 +52,25 @@ async function build(out: string, files: Record<string, string>): Promise<void> 
   await dir.commit(BUILT);
 }
 
+/** The folder's entries that a build keeps while it runs (lock, staging, pending list). */
+async function leftovers(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.startsWith('.sgpt-'));
+}
+
+/** The lock file's record, as out-lock writes it, with `fields` changed. */
+function lockText(fields: Record<string, unknown>): string {
+  let pidns = '';
+  try {
+    pidns = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    // not Linux
+  }
+  return `${JSON.stringify({ pid: process.pid, host: hostname(), pidns, started: new Date().toISOString(), token: 'feedfeedfeedfeed', ...fields })}\n`;
+}
+
+/** A pid that runs no more. */
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
 /** Every path under `dir`, '/'-separated, with its text. */
 async function contents(dir: string): Promise<Record<string, string>> {
   const all: Record<string, string> = {};
@@ -87,7 +106,7 @@ describe('OutputDir replaces only files it owns', () => {
     }
     await dir.abort();
     expect(await contents(out)).toEqual(theirs);
-    expect(existsSync(join(out, STAGING)) || existsSync(join(out, LOCK))).toBe(false);
+    expect(await leftovers(out)).toEqual([]);
   });
 
   it('replaces what the previous build owned, build after build', async () => {
@@ -151,6 +170,50 @@ describe('OutputDir writes only inside the folder', () => {
   });
 });
 
+describe('OutputDir checks again at commit what it checked at put', () => {
+  it('refuses, with nothing changed, a file that appeared at a path after the build put its own there', async () => {
+    const out = join(work, 'out');
+    const dir = await OutputDir.open(out);
+    await dir.put('index.bin', bytes('index'));
+    await dir.put('sgpt-search.js', bytes('runtime'));
+    await put(join(out, 'sgpt-search.js'), 'mine, written while the build embedded');
+    const error = await sgptRejection(dir.commit(BUILT));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain(`${join(out, 'sgpt-search.js')} appeared while the build ran`);
+    await dir.abort();
+    expect(await contents(out)).toEqual({ 'sgpt-search.js': 'mine, written while the build embedded' });
+    expect(await leftovers(out)).toEqual([]);
+  });
+
+  it('refuses, with nothing changed, a folder that became a link out of --out after the build put a file in it', async () => {
+    const out = join(work, 'out');
+    const victim = join(work, 'victim');
+    await mkdir(join(out, 'ort'), { recursive: true });
+    await mkdir(victim);
+    const dir = await OutputDir.open(out);
+    await dir.put('index.bin', bytes('index'));
+    await dir.put('ort/x.wasm', bytes('wasm'));
+    await rm(join(out, 'ort'), { recursive: true });
+    await symlink(victim, join(out, 'ort'));
+    const error = await sgptRejection(dir.commit(BUILT));
+    expect(error.message).toContain(`${join(out, 'ort')} is a link to ${victim}, outside --out`);
+    await dir.abort();
+    expect(await readdir(victim)).toEqual([]);
+    expect((await readdir(out)).sort()).toEqual(['ort']);
+  });
+
+  it('refuses at put anything but a regular file at a path it writes, even one the previous index owns', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'chunks/a.js': 'a' });
+    await rm(join(out, 'chunks/a.js'));
+    await mkdir(join(out, 'chunks/a.js'));
+    const dir = await OutputDir.open(out);
+    const error = await sgptRejection(dir.put('chunks/a.js', bytes('a chunk')));
+    expect(error.message).toContain(`${join(out, 'chunks/a.js')} is not a regular file`);
+    await dir.abort();
+  });
+});
+
 describe('OutputDir is written by one build at a time', () => {
   it('refuses a second build while one holds the folder, and lets the next one in after commit or abort', async () => {
     const out = join(work, 'out');
@@ -167,21 +230,85 @@ describe('OutputDir is written by one build at a time', () => {
     expect(await readFile(join(out, 'a.js'), 'utf8')).toBe('third');
   });
 
-  it('takes over the lock of a build that was killed', async () => {
+  it('takes over the lock of a build that was killed, and clears its staging folder', async () => {
     const out = join(work, 'out');
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-    await put(join(out, LOCK), `${dead}\n`);
-    await put(join(out, STAGING, '1'), 'left by the killed build');
+    await put(join(out, LOCK), lockText({ pid: deadPid() }));
+    await put(join(out, `${STAGING}-0123456789abcdef`, '1'), 'left by the killed build');
+    await put(join(out, STAGING, '1'), 'left by a build before staging folders had tokens');
     await build(out, { 'a.js': 'a' });
     expect((await readdir(out)).sort()).toEqual(['a.js', 'manifest.json', expect.stringMatching(/^owned\./)]);
+  });
+
+  it("a build whose lock was taken over (another pid namespace saw its pid as dead) commits nothing, and never another's bytes", async () => {
+    const out = join(work, 'out');
+    const first = await OutputDir.open(out);
+    await first.put('a.js', bytes('first'));
+    // What a build in another pid namespace reads: the pid of `first` runs nowhere it can see.
+    const record = JSON.parse(await readFile(join(out, LOCK), 'utf8'));
+    await writeFile(join(out, LOCK), lockText({ ...record, pid: deadPid() }));
+    const second = await OutputDir.open(out);
+    await second.put('a.js', bytes('second'));
+    await second.put('b.js', bytes('second'));
+    const error = await sgptRejection(first.commit(BUILT));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toMatch(/another sgpt-search build took --out .* over while this one ran.*changed nothing/);
+    await first.abort(); // as buildSiteIndex does: the lock and the folder stay the second build's
+    expect((await readdir(out)).sort()).toEqual([LOCK, expect.stringMatching(/^\.sgpt-staging-/)]);
+    await second.commit(BUILT);
+    expect(await readFile(join(out, 'a.js'), 'utf8')).toBe('second');
+    expect(await leftovers(out)).toEqual([]);
+  });
+
+  it("takes over a lock naming this process's pid that this process did not take (node is pid 1 in a container, every run)", async () => {
+    const out = join(work, 'out');
+    await put(join(out, LOCK), lockText({ pid: process.pid }));
+    await build(out, { 'a.js': 'a' });
+    expect(await leftovers(out)).toEqual([]);
+  });
+
+  it('takes over a lock untouched for over 10 minutes, whatever pid it names (a reused pid: pid 1 runs)', async () => {
+    const out = join(work, 'out');
+    await put(join(out, LOCK), lockText({ pid: 1 }));
+    const held = await sgptRejection(OutputDir.open(out));
+    expect(held.message).toContain('another sgpt-search build (pid 1) is writing');
+    const old = new Date(Date.now() - 11 * 60_000);
+    await utimes(join(out, LOCK), old, old);
+    await build(out, { 'a.js': 'a' });
+    expect(await leftovers(out)).toEqual([]);
+  });
+
+  it("holds a lock from another host while it is touched, naming the host and how to remove it", async () => {
+    const out = join(work, 'out');
+    await put(join(out, LOCK), lockText({ host: 'ci-runner-7', pid: deadPid() }));
+    const error = await sgptRejection(OutputDir.open(out));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain(`another sgpt-search build (pid`);
+    expect(error.message).toContain('on host ci-runner-7');
+    expect(error.message).toContain(`remove ${join(out, LOCK)} if no build is running there`);
+  });
+
+  it('a running build touches its lock every 30 s, so it never looks stale', async () => {
+    const out = join(work, 'out');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dir = await OutputDir.open(out);
+      const old = new Date(Date.now() - 11 * 60_000);
+      await utimes(join(out, LOCK), old, old);
+      vi.advanceTimersByTime(30_000);
+      await vi.waitFor(() => expect(Date.now() - statSync(join(out, LOCK)).mtimeMs).toBeLessThan(60_000));
+      expect((await sgptRejection(OutputDir.open(out))).message).toContain(`(pid ${process.pid}) is writing`);
+      await dir.abort();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
 describe('a failed build leaves the folder as it found it', () => {
-  it('removes the folder it made, and only its own files from one that was there', async () => {
-    const made = join(work, 'new/out');
+  it('removes the folders it made (all of them), and only its own files from one that was there', async () => {
+    const made = join(work, 'new/deeper/out');
     await (await OutputDir.open(made)).abort();
-    expect(existsSync(made)).toBe(false);
+    expect(await readdir(work)).toEqual([]);
     const there = join(work, 'there');
     await mkdir(there);
     const dir = await OutputDir.open(there);
