@@ -29,10 +29,13 @@ export async function writeOfflineScripts(out: OutputDir, built: { manifest: Man
     paths.push(path);
     await out.put(scriptPath(path), script(path, bytes));
   };
-  // The manifest as built: the copy written last also names the files the build owns, which a reader ignores.
-  await put(MANIFEST, encodeJson(built.manifest));
   const fromDisk = [...built.names, ...out.paths().filter((path) => path.startsWith(modelUrl)).sort(), ...ORT_FILES];
   for (const path of fromDisk) await put(path, await out.read(path));
+  // The scripts that name the others are put last, so commit (which places files in the order put)
+  // places them after the scripts they name: a build killed during commit never leaves an offline
+  // index naming scripts that are not there. The manifest as built: the copy written last also
+  // names the files the build owns, which a reader ignores.
+  await put(MANIFEST, encodeJson(built.manifest));
   await out.put(scriptPath(FILE_LIST), script(FILE_LIST, encodeJson(paths.sort())));
   return out.total - before;
 }

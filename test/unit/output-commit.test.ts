@@ -1,7 +1,7 @@
 /**
  * OutputDir.commit (src/index/node-files.ts) when it does not finish: it writes the pending list
  * before its first rename, so a commit that fails (or is killed) part-way is repaired by the next
- * build.
+ * build; and the order it places files in (the order put), which the offline scripts rely on.
  * node:fs/promises' rename is wrapped to record each rename and fail one on demand.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeOfflineScripts } from '../../src/build/offline-site';
 import type { Manifest } from '../../src/index/format';
 import { OutputDir, PENDING } from '../../src/index/node-files';
 import type { BuiltIndex } from '../../src/index/writer';
@@ -82,5 +83,20 @@ describe('a commit that fails part-way', () => {
     expect(await readFile(join(out, 'new/d.js'), 'utf8')).toBe('d3');
     expect((await readdir(out)).sort()).toEqual(['a.js', 'manifest.json', 'new', expect.stringMatching(/^owned\./)]);
     expect(existsSync(join(out, PENDING))).toBe(false);
+  });
+});
+
+describe('the offline scripts', () => {
+  it('places offline/manifest.json.js and offline/files.json.js after every script they name, just before manifest.json', async () => {
+    const out = join(work, 'out');
+    const dir = await OutputDir.open(out);
+    const files = ['index.bin', 'model/0123/m/config.json', 'ort/ort-wasm-simd-threaded.mjs', 'ort/ort-wasm-simd-threaded.wasm'];
+    for (const path of files) await dir.put(path, bytes(path));
+    await writeOfflineScripts(dir, { manifest: MANIFEST, names: ['index.bin'] }, 'model/0123/m/');
+    renamed = [];
+    await dir.commit(BUILT);
+    const placed = renamed.map((path) => path.slice('out/'.length)).filter((path) => path !== PENDING);
+    expect(placed.slice(-4)).toEqual(['offline/manifest.json.js', 'offline/files.json.js', expect.stringMatching(/^owned\./), 'manifest.json']);
+    expect(placed.filter((path) => path.startsWith('offline/'))).toHaveLength(files.length + 2);
   });
 });
