@@ -125,12 +125,26 @@ export async function checkOut(site: string, out: string, exclude: readonly stri
   }
 }
 
+/**
+ * Records alone: refuse an --out that is the filesystem root or strictly holds the records file's
+ * folder (the project, say), whose unrelated files would sit among the index's. The records file's
+ * own folder is fine (`--records idx/records.jsonl --out idx`): the build replaces no file it does
+ * not own, so the records file stays as it is.
+ */
+async function checkRecordsOut(records: string, out: string): Promise<void> {
+  const [folder, outDir] = [await realPath(dirname(resolve(records))), await realPath(out)];
+  const down = relative(outDir, folder);
+  if (outDir === dirname(outDir) || (down !== '' && !down.startsWith('..') && !isAbsolute(down))) {
+    const what = outDir === dirname(outDir) ? 'is the filesystem root' : `holds the records file's folder (${dirname(records)})`;
+    throw new SgptError('INPUT_INVALID', `--out ${out} ${what}: write the index into a folder of its own, e.g. --out ${join(dirname(records), 'sgpt')}`);
+  }
+}
+
 /** Check what a build reads and where it writes, before minutes of embedding (a site, records or both; --out not the site). */
 export async function checkInputs(run: IndexRun, out: string): Promise<void> {
   if (run.site === undefined && run.records === undefined) throw new SgptError('INPUT_INVALID', 'give a site folder, --records, or both');
   if (run.site !== undefined) await checkOut(run.site, out, run.exclude);
-  // Records alone: the folder they are read from stands for the site (no --out of /, or of the project).
-  else await checkOut(dirname(resolve(run.records!)), out, [], 'the records file\'s folder');
+  else await checkRecordsOut(run.records!, out);
   if (run.offline && !(run.runtime && run.shipModel)) {
     throw new SgptError('INPUT_INVALID', '--offline needs the runtime and the model beside the index (a page opened from disk cannot load them from elsewhere): drop --no-runtime and --no-model');
   }

@@ -91,14 +91,19 @@ describe('1b. index replaces no file of anyone else in --out (audit)', () => {
     expect(await readFile(join(pub, 'sgpt-search.js'), 'utf8')).toBe('mine');
   });
 
-  it('refuses an --out beside (or above) the records file of a records-only build, as it does for a site', async () => {
-    await put(join(work, 'data/records.jsonl'), JSON.stringify({ url: '/a', title: 'A', text: 'a kettle' }));
-    for (const out of [join(work, 'data'), work]) {
-      const error = await sgptRejection(buildSiteIndex({ records: join(work, 'data/records.jsonl'), out, model: TINY }));
+  it("builds records alone into the records file's own folder, and refuses an --out above it or the filesystem root", async () => {
+    const records = join(work, 'data/idx/records.jsonl');
+    await put(records, JSON.stringify({ url: '/a', title: 'A', text: 'a kettle' }));
+    for (const out of [join(work, 'data'), '/']) {
+      const error = await sgptRejection(buildSiteIndex({ records, out, model: TINY }));
       expect(error.code).toBe('INPUT_INVALID');
-      expect(error.message).toMatch(/is the records file's folder or holds it/);
+      expect(error.message).toMatch(/holds the records file's folder|is the filesystem root/);
     }
-    expect(await readdir(join(work, 'data'))).toEqual(['records.jsonl']);
+    expect(await readdir(join(work, 'data'))).toEqual(['idx']);
+    await buildSiteIndex({ records, out: join(work, 'data/idx'), model: TINY }); // as before: the records file is not the index's, so it stays
+    expect(await readFile(records, 'utf8')).toContain('a kettle');
+    const hits = await querySiteIndex({ index: join(work, 'data/idx'), query: 'kettle', limit: 3, keywordOnly: true });
+    expect(hits[0]!.url).toBe('/a');
   });
 
   it('never writes through a link in --out to a folder outside it', async () => {
