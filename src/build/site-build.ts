@@ -170,6 +170,7 @@ async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCac
       const onCachedPage = () => void read.fromCache++;
       const onTemplate = (template: ReadonlySet<string>) => void (read.chrome = template.size);
       for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, onTemplate, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
+        run.signal?.throwIfAborted();
         siteUrls.add(page.url);
         yield withPathFilters(page, rules);
       }
@@ -254,10 +255,12 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
     const runtimeBytes = run.runtime
       ? await writeRuntime(target, { webgpu: run.webgpu ?? true, offline: run.offline ?? false, ...(run.onWarning === undefined ? {} : { onWarning: run.onWarning }) })
       : 0;
+    run.signal?.throwIfAborted();
     // Index files are staged as they are made, and the vectors wait on disk: memory holds a block of them.
     const names: string[] = [];
     let bytes = 0;
     const emit = async (name: string, content: Uint8Array) => {
+      run.signal?.throwIfAborted();
       names.push(name);
       bytes += content.byteLength;
       await target.put(name, content);
@@ -279,8 +282,11 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
       root: run.root ?? (run.site === undefined ? undefined : siteRootFrom(target.dir, run.site)),
       ...(modelUrl === undefined ? {} : { modelUrl }),
     });
-    // Everything the manifest names is staged before writeIndexDir puts the manifest and commits.
+    // Everything the manifest names is staged before writeIndexDir puts the manifest and commits;
+    // a build stopped (`signal`) before that fails as any other, so abort leaves --out as it was.
+    run.signal?.throwIfAborted();
     const offlineBytes = run.offline && modelUrl !== undefined ? await writeOfflineScripts(target, { manifest: built.manifest, names }, modelUrl) : 0;
+    run.signal?.throwIfAborted();
     bytes += await writeIndexDir(target, built);
     if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, offlineBytes, seconds: (performance.now() - started) / 1000 };

@@ -146,13 +146,45 @@ export async function indexCommand(argv: string[]): Promise<number> {
     batchSize: integerFlag(values.batch, '--batch'),
     ...(values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] }),
   };
-  if (values.shard !== undefined) {
-    const { buildShard, shardLine } = await import('../build/shard-build');
-    const shard = await buildShard(run, parseShardSpec(values.shard));
-    process.stderr.write(`${shardLine(shard)}\n`);
+  const shardSpec = values.shard === undefined ? undefined : parseShardSpec(values.shard);
+  return stoppable(async (signal) => {
+    if (shardSpec !== undefined) {
+      const { buildShard, shardLine } = await import('../build/shard-build');
+      const shard = await buildShard({ ...run, signal }, shardSpec);
+      process.stderr.write(`${shardLine(shard)}\n`);
+      return 0;
+    }
+    const summary = await buildSiteIndex({ ...run, signal });
+    process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);
     return 0;
+  });
+}
+
+/** The exit status of a command stopped by Ctrl-C (128 + SIGINT), as a shell reports it. */
+export const STOPPED_STATUS = 130;
+
+/**
+ * Run `build` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts: the build then fails as any
+ * failed build does (its abort releases the lock and removes the staging folder, leaving --out as
+ * it was) and the command exits STOPPED_STATUS. Node's default, dying at once, would leave both
+ * behind. A second Ctrl-C exits at once.
+ */
+export async function stoppable(build: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => {
+    if (controller.signal.aborted) process.exit(STOPPED_STATUS);
+    process.stderr.write('\nsgpt-search: stopping, leaving --out as it was (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    return await build(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) return STOPPED_STATUS;
+    throw error;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
-  const summary = await buildSiteIndex(run);
-  process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);
-  return 0;
 }

@@ -13,7 +13,7 @@ import { SHARD_SUFFIX } from '../index/shard-file';
 import { mergeShardFiles } from '../index/shard-merge';
 import { modelSource } from '../build/default-model';
 import { buildSiteIndex, summaryLine } from '../build/site-build';
-import { INDEX_OPTIONS, runFromFlags } from './index-command';
+import { INDEX_OPTIONS, runFromFlags, stoppable } from './index-command';
 
 export const MERGE_USAGE = `usage: sgpt-search merge <built-site-dir> <shard-file|folder>... --out <dir> [options]
 
@@ -55,19 +55,21 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (positionals.length < 2 || !values.out) throw new SgptError('INPUT_INVALID', `give the built-site folder, the shard files and --out\n${MERGE_USAGE}`);
   const run = runFromFlags(values, positionals[0]!, 'merge');
   const merged = await mergeShardFiles(await shardPaths(positionals.slice(1)));
-  let summary;
-  try {
-    if (run.shipModel) {
-      const source = modelSource(run.model);
-      const hash = await modelFolderHash(source);
-      if (hash !== merged.model.hash) {
-        throw new SgptError('INDEX_MODEL_MISMATCH', `--model ${source} is not the model the shards were built with (${merged.model.id}, hash ${merged.model.hash.slice(0, 12)}…): give that folder, or --no-model`);
+  return stoppable(async (signal) => {
+    let summary;
+    try {
+      if (run.shipModel) {
+        const source = modelSource(run.model);
+        const hash = await modelFolderHash(source);
+        if (hash !== merged.model.hash) {
+          throw new SgptError('INDEX_MODEL_MISMATCH', `--model ${source} is not the model the shards were built with (${merged.model.id}, hash ${merged.model.hash.slice(0, 12)}…): give that folder, or --no-model`);
+        }
       }
+      summary = await buildSiteIndex({ ...run, from: merged, signal });
+    } finally {
+      await merged.close();
     }
-    summary = await buildSiteIndex({ ...run, from: merged });
-  } finally {
-    await merged.close();
-  }
-  process.stderr.write(`merged ${merged.count} shards: ${summaryLine(summary)} written to ${values.out}\n`);
-  return 0;
+    process.stderr.write(`merged ${merged.count} shards: ${summaryLine(summary)} written to ${values.out}\n`);
+    return 0;
+  });
 }

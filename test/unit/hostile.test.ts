@@ -2,7 +2,7 @@
  * Issue 11, one test per problem found by hostile use of the CLI and the index reader (the
  * browser's share is in test/e2e/hostile.spec.ts, the random inputs in test/unit/fuzz.test.ts).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { querySiteIndex } from '../../src/build/site-query';
 import { excluder, extractSite, listHtmlFiles } from '../../src/extract/site';
 import { queryCommand } from '../../src/cli/query-command';
 import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
-import { fsLoader, openIndexDir } from '../../src/index/node-files';
+import { fsLoader, openIndexDir, OutputDir } from '../../src/index/node-files';
 import { decodeHead, encodeHead } from '../../src/search/bm25';
 import { SiteSearch } from '../../src/index/site-search';
 import { sgptRejection } from '../support';
@@ -104,6 +104,34 @@ describe('1b. index replaces no file of anyone else in --out (audit)', () => {
     expect(await readFile(records, 'utf8')).toContain('a kettle');
     const hits = await querySiteIndex({ index: join(work, 'data/idx'), query: 'kettle', limit: 3, keywordOnly: true });
     expect(hits[0]!.url).toBe('/a');
+  });
+
+  it('Ctrl-C (SIGINT) during `index` stops the build, leaving --out as it was, and exits 130; a second one exits at once', async () => {
+    const out = join(work, 'stopped');
+    const open = OutputDir.open.bind(OutputDir);
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const opened = vi.spyOn(OutputDir, 'open').mockImplementation(async (dir) => {
+      const dirOpened = await open(dir);
+      process.emit('SIGINT', 'SIGINT'); // with the lock taken and the staging folder made
+      return dirOpened;
+    });
+    try {
+      expect(await indexCommand([SITE, '--out', out, '--model', TINY, '--no-runtime', '--no-model', '--no-cache'])).toBe(130);
+      expect(existsSync(out)).toBe(false); // the build made it: gone, with the lock and the staging folder
+      expect(exit).not.toHaveBeenCalled();
+      opened.mockImplementation(async (dir) => {
+        const dirOpened = await open(dir);
+        process.emit('SIGINT', 'SIGINT');
+        process.emit('SIGINT', 'SIGINT');
+        return dirOpened;
+      });
+      await indexCommand([SITE, '--out', out, '--model', TINY, '--no-runtime', '--no-model', '--no-cache']);
+      expect(exit).toHaveBeenCalledWith(130);
+    } finally {
+      opened.mockRestore();
+      exit.mockRestore();
+    }
+    expect(process.listeners('SIGINT')).toEqual([]);
   });
 
   it('never writes through a link in --out to a folder outside it', async () => {
