@@ -5,7 +5,7 @@
  * onnxruntime-web's plain WASM build, plus the list of them and the classic runtime
  * (sgpt-search.offline.js). The HTTP files stay as they are, so the same folder serves both.
  */
-import type { OutputDir } from '../index/node-files';
+import type { OutputDir } from '../index/output-dir';
 import { MANIFEST } from '../index/reader';
 import { FILE_LIST, scriptPath, scriptText } from '../index/script-files';
 import { encodeJson, type Manifest } from '../index/format';

@@ -12,7 +12,8 @@ import { excluder, extractPages, listHtmlFiles, realPath } from '../extract/site
 import { PageCache, packName } from '../extract/page-cache';
 import type { ModelRef } from '../index/format';
 import type { DiskPages } from '../index/disk-pages';
-import { OutputDir, openIndexDir, writeIndexDir } from '../index/node-files';
+import { openIndexDir } from '../index/node-files';
+import { OutputDir, writeIndexDir } from '../index/output-dir';
 import type { MergedShards } from '../index/shard-merge';
 import { SiteIndexer } from '../index/site-indexer';
 import { VectorCache } from '../index/vector-cache';

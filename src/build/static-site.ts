@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
-import type { OutputDir } from '../index/node-files';
+import type { OutputDir } from '../index/output-dir';
 import { PACKAGE_ROOT, packageFile } from './package-files';
 
 /** The prebuilt runtime, relative to this file: the same place in this repo and in the installed package. */

@@ -6,7 +6,7 @@
  * caller may put on disk: then the build holds a block of vectors at a time, not all of them;
  * the pages are read in passes (./page-source), from a temporary file when the caller spilled
  * them there, so it holds a page of text at a time, not the site's.
- * No fs here: the caller writes the files (see ./node-files).
+ * No fs here: the caller writes the files (see ./output-dir).
  */
 import { createHash } from 'node:crypto';
 import { deflateRawSync, gzipSync } from 'node:zlib';

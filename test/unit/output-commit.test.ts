@@ -1,5 +1,5 @@
 /**
- * OutputDir.commit (src/index/node-files.ts) when it does not finish: it writes the pending list
+ * OutputDir.commit (src/index/output-dir.ts) when it does not finish: it writes the pending list
  * before its first rename, so a commit that fails (or is killed) part-way is repaired by the next
  * build; and the order it places files in (the order put), which the offline scripts rely on.
  * node:fs/promises' rename is wrapped to record each rename and fail one on demand.
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeOfflineScripts } from '../../src/build/offline-site';
 import type { Manifest } from '../../src/index/format';
-import { OutputDir, PENDING } from '../../src/index/node-files';
+import { OutputDir, PENDING } from '../../src/index/output-dir';
 import type { BuiltIndex } from '../../src/index/writer';
 import { sgptRejection } from '../support';
 

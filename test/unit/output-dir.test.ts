@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } fro
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeJson, type Manifest } from '../../src/index/format';
-import { LOCK, OutputDir, STAGING } from '../../src/index/node-files';
+import { LOCK, OutputDir, STAGING } from '../../src/index/output-dir';
 import type { BuiltIndex } from '../../src/index/writer';
 import { sgptRejection } from '../support';
 

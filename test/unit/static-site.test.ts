@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from '../../src/build/static-site';
 import { parseManifest, type Manifest } from '../../src/index/format';
-import { OutputDir } from '../../src/index/node-files';
+import { OutputDir } from '../../src/index/output-dir';
 import type { BuiltIndex } from '../../src/index/writer';
 
 let work: string;
