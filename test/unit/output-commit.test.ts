@@ -10,9 +10,8 @@ import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeOfflineScripts } from '../../src/build/offline-site';
-import type { Manifest } from '../../src/index/format';
 import { OutputDir, PENDING } from '../../src/index/output-dir';
-import type { BuiltIndex } from '../../src/index/writer';
+import { STUB_BUILT as BUILT, textBytes as bytes } from '../stub-index';
 import { sgptRejection } from '../support';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -37,24 +36,6 @@ beforeEach(async () => {
 });
 afterEach(() => rm(work, { recursive: true, force: true }));
 
-const SHA = 'a'.repeat(64);
-const ref = (stem: string) => ({ name: `${stem}.${SHA.slice(0, 16)}.bin`, bytes: 1, sha256: SHA });
-const MANIFEST: Manifest = {
-  format: 'sgpt-search-index',
-  version: 2,
-  built: '',
-  model: { id: 'm', hash: '', dims: 1, mode: 'symmetric' },
-  counts: { pages: 0, sections: 0, vectors: 1 },
-  fusion: { method: 'convex', semanticWeight: 0.1 },
-  probe: 1,
-  sections: ref('sections'),
-  hashes: ref('hashes'),
-  keyword: ref('keyword'),
-  centroids: null,
-  shards: [{ ...ref('vectors-0'), rows: 1 }],
-};
-const BUILT = { manifest: MANIFEST, files: [], stats: {} as BuiltIndex['stats'] };
-const bytes = (text: string) => new TextEncoder().encode(text);
 
 async function build(out: string, files: Record<string, string>): Promise<void> {
   const dir = await OutputDir.open(out);
@@ -92,7 +73,7 @@ describe('the offline scripts', () => {
     const dir = await OutputDir.open(out);
     const files = ['index.bin', 'model/0123/m/config.json', 'ort/ort-wasm-simd-threaded.mjs', 'ort/ort-wasm-simd-threaded.wasm'];
     for (const path of files) await dir.put(path, bytes(path));
-    await writeOfflineScripts(dir, { manifest: MANIFEST, names: ['index.bin'] }, 'model/0123/m/');
+    await writeOfflineScripts(dir, { manifest: BUILT.manifest, names: ['index.bin'] }, 'model/0123/m/');
     renamed = [];
     await dir.commit(BUILT);
     const placed = renamed.map((path) => path.slice('out/'.length)).filter((path) => path !== PENDING);

@@ -9,9 +9,9 @@ import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeJson, type Manifest } from '../../src/index/format';
+import { encodeJson } from '../../src/index/format';
 import { LOCK, OutputDir, STAGING } from '../../src/index/output-dir';
-import type { BuiltIndex } from '../../src/index/writer';
+import { STUB_BUILT as BUILT, buildFiles as build, textBytes as bytes } from '../stub-index';
 import { sgptRejection } from '../support';
 
 let work: string;
@@ -25,32 +25,6 @@ async function put(path: string, text: string): Promise<void> {
   await writeFile(path, text);
 }
 
-const SHA = 'a'.repeat(64);
-const ref = (stem: string) => ({ name: `${stem}.${SHA.slice(0, 16)}.bin`, bytes: 1, sha256: SHA });
-/** A manifest that parses (its index files are not there: only the ownership list matters here). */
-const MANIFEST: Manifest = {
-  format: 'sgpt-search-index',
-  version: 2,
-  built: '',
-  model: { id: 'm', hash: '', dims: 1, mode: 'symmetric' },
-  counts: { pages: 0, sections: 0, vectors: 1 },
-  fusion: { method: 'convex', semanticWeight: 0.1 },
-  probe: 1,
-  sections: ref('sections'),
-  hashes: ref('hashes'),
-  keyword: ref('keyword'),
-  centroids: null,
-  shards: [{ ...ref('vectors-0'), rows: 1 }],
-};
-const BUILT = { manifest: MANIFEST, files: [], stats: {} as BuiltIndex['stats'] };
-const bytes = (text: string) => new TextEncoder().encode(text);
-
-/** One build into `out` putting `files` (path → text). */
-async function build(out: string, files: Record<string, string>): Promise<void> {
-  const dir = await OutputDir.open(out);
-  for (const [path, text] of Object.entries(files)) await dir.put(path, bytes(text));
-  await dir.commit(BUILT);
-}
 
 /** The folder's entries that a build keeps while it runs (lock, staging, pending list). */
 async function leftovers(dir: string): Promise<string[]> {
@@ -123,7 +97,7 @@ describe('OutputDir replaces only files it owns', () => {
 
   it('rebuilds an index of a build before the ownership list, replacing its files and removing nothing', async () => {
     const out = join(work, 'out');
-    await put(join(out, 'manifest.json'), new TextDecoder().decode(encodeJson(MANIFEST))); // no "owned"
+    await put(join(out, 'manifest.json'), new TextDecoder().decode(encodeJson(BUILT.manifest))); // no "owned"
     await put(join(out, 'sgpt-search.js'), 'older runtime');
     await put(join(out, 'chunks/old.js'), 'older chunk');
     await build(out, { 'sgpt-search.js': 'new runtime' });

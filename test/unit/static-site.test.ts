@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { checkShippableModel, shippedModelUrl, siteRootFrom, writeModel, writeRuntime } from '../../src/build/static-site';
-import { parseManifest, type Manifest } from '../../src/index/format';
+import { parseManifest } from '../../src/index/format';
 import { OutputDir } from '../../src/index/output-dir';
-import type { BuiltIndex } from '../../src/index/writer';
+import { STUB_BUILT } from '../stub-index';
 
 let work: string;
 beforeEach(async () => {
@@ -30,29 +30,12 @@ describe('siteRootFrom', () => {
   });
 });
 
-const SHA = 'a'.repeat(64);
-const ref = (stem: string) => ({ name: `${stem}.${SHA.slice(0, 16)}.bin`, bytes: 1, sha256: SHA });
-/** A manifest that parses (its index files are not there: only the ownership list matters here). */
-const MANIFEST: Manifest = {
-  format: 'sgpt-search-index',
-  version: 2,
-  built: '',
-  model: { id: 'm', hash: '', dims: 1, mode: 'symmetric' },
-  counts: { pages: 0, sections: 0, vectors: 1 },
-  fusion: { method: 'convex', semanticWeight: 0.1 },
-  probe: 1,
-  sections: ref('sections'),
-  hashes: ref('hashes'),
-  keyword: ref('keyword'),
-  centroids: null,
-  shards: [{ ...ref('vectors-0'), rows: 1 }],
-};
 
 /** Run `write` against an output folder and make the build live. */
 async function build(out: string, write: (dir: OutputDir) => Promise<number>): Promise<number> {
   const dir = await OutputDir.open(out);
   const bytes = await write(dir);
-  await dir.commit({ manifest: MANIFEST, files: [], stats: {} as BuiltIndex['stats'] });
+  await dir.commit(STUB_BUILT);
   return bytes;
 }
 
