@@ -3,7 +3,7 @@
  * runs, read from a folder. The CLI's `query` and the package's facade (`openSiteIndex`) call it.
  */
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Embedder } from '../embed/embedder';
 import { MAX_COUNT, SgptError } from '../errors';
@@ -113,6 +113,8 @@ async function checkDirs(dir: unknown): Promise<string[]> {
   }
   const seen = new Map<string, string>();
   for (const d of dirs) {
+    // A folder that is not there says so (not "manifest.json missing: incomplete index").
+    if (!(await stat(d).then((found) => found.isDirectory(), () => false))) throw invalid(`the index folder ${d} does not exist or is not a folder (give the --out of \`sgpt-search index\`)`);
     const real = await realpath(d).catch(() => resolve(d));
     const before = seen.get(real);
     if (before !== undefined) throw invalid(`the index folder ${before}${before === d ? '' : ` (also as ${d})`} is given twice: every hit would come twice; give each index once`);

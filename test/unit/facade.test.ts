@@ -110,6 +110,7 @@ describe('sgpt-search facade', () => {
         ['openSiteIndex([])', () => openSiteIndex([]), /^give an index folder .*got none$/],
         ['openSiteIndex(d, null)', () => openSiteIndex(out, null as never), /options must be an object/],
         ['openSiteIndex([d, d])', () => openSiteIndex([out, `${out}/`]), /is given twice: every hit would come twice/],
+        ['openSiteIndex(no folder)', () => openSiteIndex(`${out}-nowhere`), /^the index folder .*-nowhere does not exist or is not a folder/],
         ['--index d --index d', () => queryCommand(['--index', out, '--index', out, '--keyword-only', 'kettle']), /is given twice/],
         ['--lang !!', () => queryCommand(['--index', out, '--keyword-only', '--lang', '!!', 'kettle']), /^--lang must be a language tag .*got "!!"$/],
       ];
