@@ -91,6 +91,8 @@ function safeHref(url: string | undefined): string | undefined {
   try {
     const parsed = new URL(url, document.baseURI);
     const fromDisk = parsed.protocol === 'file:' && location.protocol === 'file:';
+    // On disk a folder is a directory listing, not its index.html as a server would answer.
+    if (fromDisk && parsed.pathname.endsWith('/')) parsed.pathname += 'index.html';
     return parsed.protocol === 'http:' || parsed.protocol === 'https:' || fromDisk ? parsed.href : undefined;
   } catch {
     return undefined;

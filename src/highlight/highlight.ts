@@ -51,7 +51,12 @@ export function markQuery(root: Element, query: string, analyzer: AnalyzerOption
 
 /** The mark to show first: the first inside or after the linked section (the URL's fragment), else the first. */
 function firstMark(marks: HTMLElement[], doc: Document): HTMLElement | undefined {
-  const id = decodeURIComponent(doc.location.hash.slice(1));
+  let id: string;
+  try {
+    id = decodeURIComponent(doc.location.hash.slice(1));
+  } catch {
+    id = ''; // a malformed fragment (a cut %-escape): no section to scroll to
+  }
   const target = id ? doc.getElementById(id) : null;
   if (target !== null) {
     const after = marks.find((mark) => target.contains(mark) || (target.compareDocumentPosition(mark) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);

@@ -4,17 +4,26 @@
  */
 export const HIGHLIGHT_PARAM = 'sgpt-highlight';
 
-/** `href` (absolute) with the query added, the fragment kept last where it belongs. */
+/**
+ * Characters of a query the highlight script reads: a link may carry anything, and marking costs
+ * the page's text times the query (a 54 KB value froze a 3,000-section page for 80 s).
+ */
+export const MAX_HIGHLIGHT_CHARS = 200;
+
+/**
+ * `href` (absolute) with the query added, the fragment kept last where it belongs; unchanged for
+ * a page on disk (file:), where the highlight script, a module, cannot load.
+ */
 export function withHighlight(href: string, query: string): string {
-  const text = query.trim();
-  if (text === '') return href;
+  const text = query.trim().slice(0, MAX_HIGHLIGHT_CHARS);
   const url = new URL(href);
+  if (text === '' || url.protocol === 'file:') return href;
   url.searchParams.set(HIGHLIGHT_PARAM, text);
   return url.href;
 }
 
-/** The query a page's address carries, or null. */
+/** The query a page's address carries (its first MAX_HIGHLIGHT_CHARS characters), or null. */
 export function highlightQuery(search: string): string | null {
-  const value = new URLSearchParams(search).get(HIGHLIGHT_PARAM);
-  return value === null || value.trim() === '' ? null : value;
+  const value = new URLSearchParams(search).get(HIGHLIGHT_PARAM)?.slice(0, MAX_HIGHLIGHT_CHARS);
+  return value === undefined || value.trim() === '' ? null : value;
 }

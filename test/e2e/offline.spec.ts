@@ -59,7 +59,7 @@ async function search(page: Page, url: string): Promise<{ keyword: Hit[]; semant
 }
 
 /** Results without the page's own location (file:…/ or http://…/), to compare the two. */
-const sitePaths = (hits: Hit[], base: string) => hits.map((hit) => ({ title: hit.title, path: hit.url.slice(base.length), semantic: hit.semantic ?? false }));
+const sitePaths = (hits: Hit[], base: string) => hits.map((hit) => ({ title: hit.title, path: hit.url.slice(base.length).replace(/(^|\/)index\.html(?=#|$)/, '$1'), semantic: hit.semantic ?? false }));
 
 test('opened from disk: keyword then semantic results, only file: requests, the same results as over HTTP', async ({ page, context }) => {
   test.setTimeout(150_000);
@@ -73,6 +73,10 @@ test('opened from disk: keyword then semantic results, only file: requests, the 
   expect(fromDisk.semantic.length).toBeGreaterThan(0);
   expect(fromDisk.semantic.every((hit) => hit.semantic === true)).toBe(true);
   expect(await events(page, 'sgpt-error')).toEqual([]);
+  // A folder's page links to its index.html: on disk a folder opens as a directory listing.
+  const urls = [...fromDisk.keyword, ...fromDisk.semantic].map((hit) => hit.url);
+  expect(urls.some((url) => url.startsWith(`${fileBase}index.html#`))).toBe(true);
+  expect(urls.filter((url) => /\/(#|$)/.test(url))).toEqual([]);
   // Nothing but the files beside the page, and the worker's blob (no fetch, no XHR, no network).
   const other = requests.filter((url) => !url.startsWith('file:') && !url.startsWith('blob:'));
   expect(other).toEqual([]);

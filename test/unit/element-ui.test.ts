@@ -4,7 +4,7 @@ import { displayOrder, groupByPage } from '../../src/element/groups';
 import { MAX_RECENT, RecentSearches, type StorageLike } from '../../src/element/recent';
 import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
 import { ENGLISH, TRANSLATIONS, fill, isRightToLeft, parseStrings, resolveStrings, resultCount } from '../../src/element/strings';
-import { HIGHLIGHT_PARAM, highlightQuery, withHighlight } from '../../src/highlight/link';
+import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
 import type { SearchHit } from '../../src/worker/protocol';
 
 describe('strings', () => {
@@ -168,5 +168,8 @@ describe('highlight link', () => {
     expect(withHighlight('https://x.org/a?b=1', ' ')).toBe('https://x.org/a?b=1');
     expect(highlightQuery('?other=1')).toBeNull();
     expect(highlightQuery(`?${HIGHLIGHT_PARAM}=%20`)).toBeNull();
+    // A link may carry anything: the script reads a bounded query; a page on disk gets none (the module cannot load there).
+    expect(highlightQuery(`?${HIGHLIGHT_PARAM}=${'files+'.repeat(9000)}`)).toHaveLength(MAX_HIGHLIGHT_CHARS);
+    expect(withHighlight('file:///site/guide/a.html#usage', 'read a file')).toBe('file:///site/guide/a.html#usage');
   });
 });
