@@ -373,3 +373,25 @@ export async function writeIndexDir(out: OutputDir, built: BuiltIndex): Promise<
   await out.commit(built);
   return bytes;
 }
+
+/**
+ * Place the finished index in `from` (its manifest and every file its ownership list names) into
+ * `to` as a build would write it there: the same lock, ownership rules and commit, so nothing that
+ * is not the index's is replaced and the files of an index there before that this one no longer
+ * has are removed. (The Vite plugin builds in its cache folder, since Vite empties outDir at each
+ * build, then places the index in outDir.)
+ */
+export async function placeIndex(from: string, to: string): Promise<void> {
+  const manifest = parseManifest(decodeJson(MANIFEST, await readFile(join(from, MANIFEST))));
+  const files = [...(await ownedFiles(from))].filter((path) => path !== manifest.owned?.name);
+  if (manifest.owned === undefined || files.length === 0) throw new SgptError('INDEX_INVALID', `${from}: its manifest lists no files to place`);
+  const out = await OutputDir.open(to);
+  try {
+    for (const path of files) await out.put(path, new Uint8Array(await readFile(join(from, ...path.split('/')))));
+    const { owned: _listed, ...placed } = manifest; // commit lists what it placed
+    await out.commit({ manifest: placed, files: [], stats: {} as BuiltIndex['stats'] });
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+}

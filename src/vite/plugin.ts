@@ -7,23 +7,24 @@
  *
  * `vite build`: after the bundle is written (closeBundle), the built HTML in outDir is indexed
  * into outDir/<out>/ (incrementally, against a copy kept in Vite's cacheDir, since outDir is
- * emptied by each build; the extracted pages kept there too, so an unchanged page is not parsed
+ * emptied by each build, then placed by the rules a build writes by: output-dir's placeIndex; the extracted pages kept there too, so an unchanged page is not parsed
  * again), with the prebuilt browser runtime and the model next to it, as
  * `sgpt-search index` writes them (`runtime: false` / `model: false` leave them out; a site that
  * imports 'sgpt-search/element' bundles its own copy of the element and needs no runtime). `vite` (dev): the pages are read as the dev server serves them
  * (transformIndexHtml), indexed in memory, served under /<out>/, and re-indexed (debounced) when
  * an HTML file changes; unchanged sections keep their vectors.
  */
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
 import { modelSource } from '../build/default-model';
 import { siteRootFrom } from '../build/static-site';
-import { toSgptError } from '../errors';
+import { SgptError, toSgptError } from '../errors';
 import { extractPage, pageBlocks, type Page } from '../extract/html';
 import { excluder, listHtmlFiles, urlOf } from '../extract/site';
 import { findTemplate } from '../extract/template';
+import { placeIndex } from '../index/output-dir';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 
@@ -44,6 +45,11 @@ const CONTENT_TYPES: Record<string, string> = { json: 'application/json', bin: '
 
 export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugin {
   const out = (options.out ?? 'sgpt').replace(/^\/+|\/+$/g, '');
+  // A folder of its own inside the site: '' or '.' would put the index over the site's root
+  // (its own manifest.json), '..' out of outDir.
+  if (out.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new SgptError('INPUT_INVALID', `sgpt-search/vite: out must be a folder inside the site, such as 'sgpt', got ${JSON.stringify(options.out)}`);
+  }
   let config: ResolvedConfig;
   let built = false;
 
@@ -52,6 +58,11 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
 
     configResolved(resolved) {
       config = resolved;
+    },
+
+    // `vite build --watch`: each rebuild empties outDir, so each indexes again.
+    watchChange() {
+      built = false;
     },
 
     async closeBundle() {
@@ -78,8 +89,8 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           shipModel: options.copyModel ?? true,
           onWarning: (message) => config.logger.warn(`sgpt-search: ${message}`),
         });
-        await mkdir(join(outDir, out), { recursive: true });
-        await cp(cache, join(outDir, out), { recursive: true });
+        // As a build writes: never over a file of the site's own (public/<out>/…), an index before it replaced whole.
+        await placeIndex(cache, join(outDir, out));
         config.logger.info(`sgpt-search: ${summaryLine(summary)} in ${relative(config.root, join(outDir, out))}/`);
       } catch (error) {
         const { code, message } = toSgptError(error);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, createServer } from 'vite';
@@ -44,6 +44,32 @@ describe('sgpt-search/vite', () => {
     expect(files).toEqual(expect.arrayContaining(['sgpt-search.js', 'chunks', 'ort', 'model']));
     expect(manifest.root).toBe('../');
     expect(await readdir(join(outDir, 'sgpt', manifest.model.url))).toContain('config.json');
+  });
+
+  it("never replaces the site's own files in outDir/sgpt, and a rebuild into a kept outDir leaves no files of the index before", async () => {
+    const own = join(work, 'own');
+    await cp(site, own, { recursive: true });
+    await mkdir(join(own, 'public', 'sgpt'), { recursive: true });
+    await writeFile(join(own, 'public', 'sgpt', 'manifest.json'), '{"name":"my app"}');
+    const outDir = join(work, 'dist-own');
+    const run = (emptyOutDir: boolean) =>
+      build({ root: own, configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache-own'), plugins: [sgptSearch()], build: { outDir, emptyOutDir, rollupOptions: { input: inputs(own) } } });
+    await expect(run(true)).rejects.toThrow(/manifest\.json is not an sgpt-search index manifest.*nothing was changed/);
+    expect(await readFile(join(outDir, 'sgpt', 'manifest.json'), 'utf8')).toBe('{"name":"my app"}');
+
+    await rm(join(own, 'public'), { recursive: true });
+    await run(true);
+    const sections = async () => (await readdir(join(outDir, 'sgpt'))).filter((name) => name.startsWith('sections.'));
+    const before = await sections();
+    await writeFile(join(own, 'faq.html'), (await readFile(join(own, 'faq.html'), 'utf8')).replace('<table>', '<h2 id="more">More</h2><p>Kettles whistle when the water boils.</p><table>'));
+    await run(false);
+    const after = await sections();
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+  });
+
+  it('refuses an out that is not a folder inside the site', () => {
+    for (const out of ['', '.', '../escaped', 'a/../b']) expect(() => sgptSearch({ out })).toThrow(/out must be a folder inside the site/);
   });
 
   it('serves an index of the dev pages and re-indexes when a page changes', async () => {
