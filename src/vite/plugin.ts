@@ -106,7 +106,13 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
         dev
           .file(path.slice(out.length + 2))
           .then((bytes) => {
-            if (bytes === undefined) return next();
+            if (bytes === undefined && path === `/${out}/${MANIFEST}`) {
+              // No index yet (its build failed): say so, not Vite's HTML fallback page.
+              res.statusCode = 503;
+              res.end('sgpt-search: the dev index is not built; the terminal says why');
+              return;
+            }
+            if (bytes === undefined) return next(); // a file of the site's own under /<out>/
             const ext = path.slice(path.lastIndexOf('.') + 1);
             res.setHeader('Content-Type', CONTENT_TYPES[ext] ?? 'application/octet-stream');
             res.setHeader('Cache-Control', 'no-cache');
@@ -174,19 +180,30 @@ class DevIndex {
     const skip = [resolve(root, this.server.config.build.outDir), this.server.config.publicDir].filter(Boolean);
     const excluded = excluder(this.options.exclude);
     const files = (await listHtmlFiles(root, skip)).filter((file) => !excluded(file));
-    const html = async (file: string) => this.server.transformIndexHtml(urlOf(file), await readFile(join(root, file), 'utf8'));
+    // A page that cannot be read or transformed (another plugin threw) is left out with a warning
+    // naming it, as a build skips a page it cannot read: the rest of the site stays searchable.
+    const html = async (file: string): Promise<string | null> => {
+      try {
+        return await this.server.transformIndexHtml(urlOf(file), await readFile(join(root, file), 'utf8'));
+      } catch (error) {
+        this.server.config.logger.warn(`sgpt-search: ${file}: left out of the dev index: ${error instanceof Error ? error.message : String(error)}`, { timestamp: true });
+        return null;
+      }
+    };
     // The site's chrome is left out as a build leaves it out (src/extract/template); the sampled
     // pages are read and transformed once.
-    const sampled = new Map<string, string>();
+    const sampled = new Map<string, string | null>();
     const template = await findTemplate(files, async (file) => {
       const text = await html(file);
       sampled.set(file, text);
-      return pageBlocks(text, urlOf(file));
+      return text === null ? new Set<string>() : pageBlocks(text, urlOf(file));
     });
     const pages: Page[] = [];
     for (const file of files) {
-      const page = extractPage(sampled.get(file) ?? (await html(file)), urlOf(file), undefined, template);
+      const text = sampled.has(file) ? sampled.get(file)! : await html(file);
       sampled.delete(file);
+      if (text === null) continue;
+      const page = extractPage(text, urlOf(file), undefined, template);
       if (page.sections.length > 0) pages.push(page);
     }
     return pages;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, createServer } from 'vite';
+import { build, createServer, type PluginOption } from 'vite';
 import sgptSearch from '../../src/vite/plugin';
 import { fetchLoader } from '../../src/index/reader';
 import { SiteSearch } from '../../src/index/site-search';
@@ -70,6 +70,35 @@ describe('sgpt-search/vite', () => {
 
   it('refuses an out that is not a folder inside the site', () => {
     for (const out of ['', '.', '../escaped', 'a/../b']) expect(() => sgptSearch({ out })).toThrow(/out must be a folder inside the site/);
+  });
+
+  it('dev: a page another plugin fails to transform is left out with a warning, the rest indexed; no index at all is a 503', async () => {
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (message: string) => warnings.push(message), warnOnce: () => undefined, error: () => undefined, clearScreen: () => undefined, hasErrorLogged: () => false, hasWarned: false };
+    const breaking = { name: 'breaks-faq', transformIndexHtml: (html: string, context: { path: string }) => {
+      if (context.path.endsWith('faq.html')) throw new Error('boom');
+      return html;
+    } };
+    const serve = (plugins: PluginOption[]) => createServer({ root: site, configFile: false, customLogger: logger, cacheDir: join(work, 'cache'), plugins, server: { port: 0, host: '127.0.0.1' } });
+    const server = await serve([breaking, sgptSearch({ debounceMs: 50 })]);
+    await server.listen();
+    try {
+      const address = server.httpServer!.address() as { port: number };
+      const search = await SiteSearch.open(fetchLoader(`http://127.0.0.1:${address.port}/sgpt/manifest.json`));
+      expect(search.manifest.counts.pages).toBe(3);
+      expect(warnings.some((message) => /faq\.html: left out of the dev index: boom/.test(message))).toBe(true);
+    } finally {
+      await server.close();
+    }
+    const broken = await serve([sgptSearch({ debounceMs: 50, model: join(work, 'no-such-model') })]);
+    await broken.listen();
+    try {
+      const address = broken.httpServer!.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${address.port}/sgpt/manifest.json`);
+      expect([response.status, await response.text()]).toEqual([503, 'sgpt-search: the dev index is not built; the terminal says why']);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('serves an index of the dev pages and re-indexes when a page changes', async () => {
