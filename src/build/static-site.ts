@@ -129,7 +129,8 @@ export function checkShippableModel(source: string): void {
 }
 
 /** The model folder's browser files: top-level .json files and onnx/, as the model ships them (int8 or fp32). */
-async function modelFiles(source: string): Promise<string[]> {
+/** The model folder's files a browser reads (its JSON files and onnx/), relative and '/'-separated; refuses a model that is not a local folder. */
+export async function modelFiles(source: string): Promise<string[]> {
   checkShippableModel(source);
   return (await listFiles(source)).filter((file) => /^[^/]+\.json$/.test(file) || file.startsWith('onnx/'));
 }

@@ -19,7 +19,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
 import { modelSource } from '../build/default-model';
-import { siteRootFrom } from '../build/static-site';
+import { modelFiles, shippedModelUrl, siteRootFrom } from '../build/static-site';
 import { SgptError, toSgptError } from '../errors';
 import { extractPage, pageBlocks, type Page } from '../extract/html';
 import { excluder, listHtmlFiles, urlOf } from '../extract/site';
@@ -37,7 +37,7 @@ export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode'
   runtime?: boolean;
   /** Build: with `runtime`, ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
   webgpu?: boolean;
-  /** Build: copy the model next to the index, where a page without a `model` attribute finds it (default true). */
+  /** Copy (build) or serve (dev) the model next to the index, where a page without a `model` attribute finds it (default true). */
   copyModel?: boolean;
 }
 
@@ -100,13 +100,15 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
 
     configureServer(server) {
       const dev = new DevIndex(server, out, options);
+      // Under the site's base (`base: '/docs/'` serves the index at /docs/sgpt/).
+      const prefix = `${server.config.base.startsWith('/') ? server.config.base.replace(/\/?$/, '/') : '/'}${out}/`;
       server.middlewares.use((req, res, next) => {
         const path = req.url?.split('?')[0] ?? '';
-        if (!path.startsWith(`/${out}/`)) return next();
+        if (!path.startsWith(prefix)) return next();
         dev
-          .file(path.slice(out.length + 2))
+          .file(path.slice(prefix.length))
           .then((bytes) => {
-            if (bytes === undefined && path === `/${out}/${MANIFEST}`) {
+            if (bytes === undefined && path === `${prefix}${MANIFEST}`) {
               // No index yet (its build failed): say so, not Vite's HTML fallback page.
               res.statusCode = 503;
               res.end('sgpt-search: the dev index is not built; the terminal says why');
@@ -140,6 +142,12 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
 /** The dev server's in-memory index of its own pages. */
 class DevIndex {
   private files = new Map<string, Uint8Array>();
+  /**
+   * The model as a build ships it next to the index (manifest model.url), served from its folder:
+   * a page without a `model` attribute finds it, as after `vite build`. Null: not shipped
+   * (`copyModel: false`, or a hub id or URL, which the page then names itself).
+   */
+  private model: Promise<{ url: string; source: string; files: ReadonlySet<string> } | null> | null = null;
   private indexer: Promise<SiteIndexer> | null = null;
   /** Rebuilds run one after another. */
   private chain: Promise<void> = Promise.resolve();
@@ -167,6 +175,10 @@ class DevIndex {
 
   async file(name: string): Promise<Uint8Array | undefined> {
     await this.ready;
+    const model = await this.model?.catch(() => null);
+    if (model && name.startsWith(model.url) && model.files.has(name.slice(model.url.length))) {
+      return new Uint8Array(await readFile(join(model.source, ...name.slice(model.url.length).split('/'))));
+    }
     return this.files.get(name);
   }
 
@@ -209,11 +221,23 @@ class DevIndex {
     return pages;
   }
 
+  private async shippedModel(id: string): Promise<{ url: string; source: string; files: ReadonlySet<string> } | null> {
+    if (this.options.copyModel === false) return null;
+    const source = modelSource(this.options.model);
+    try {
+      return { url: await shippedModelUrl(source, id), source, files: new Set(await modelFiles(source)) };
+    } catch {
+      return null; // not a local folder: nothing to serve
+    }
+  }
+
   private async rebuild(): Promise<void> {
     const logger = this.server.config.logger;
     try {
       this.indexer ??= SiteIndexer.load(modelSource(this.options.model), this.options.mode);
       const indexer = await this.indexer;
+      this.model ??= this.shippedModel(indexer.model.id);
+      const model = await this.model;
       const files = this.files;
       const previous = files.has(MANIFEST)
         ? await IndexReader.open(async (name) => {
@@ -223,8 +247,12 @@ class DevIndex {
           }).catch(() => null)
         : null;
       const started = performance.now();
+      const root = this.server.config.root;
       const built = await indexer.build(await this.pages(), {
         previous,
+        // Page urls from the site root, as a build writes them (under the site's base in the browser).
+        root: siteRootFrom(join(root, this.out), root),
+        ...(model === null ? {} : { modelUrl: model.url }),
         shards: this.options.shards,
         probe: this.options.probe,
         semanticWeight: this.options.weight,

@@ -101,6 +101,22 @@ describe('sgpt-search/vite', () => {
     }
   });
 
+  it("dev: under the site's base, with page urls from the site root and the model served where the manifest names it", async () => {
+    const server = await createServer({ root: site, base: '/docs/', configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache'), plugins: [sgptSearch({ debounceMs: 50 })], server: { port: 0, host: '127.0.0.1' } });
+    await server.listen();
+    try {
+      const address = server.httpServer!.address() as { port: number };
+      const index = `http://127.0.0.1:${address.port}/docs/sgpt/`;
+      const search = await SiteSearch.open(fetchLoader(`${index}manifest.json`));
+      expect(search.manifest.root).toBe('../');
+      expect(search.manifest.model.url).toMatch(/^model\/[0-9a-f]{16}\/sgpt-nano\/$/);
+      const config = await fetch(`${index}${search.manifest.model.url}config.json`);
+      expect([config.status, (await config.json()).model_type]).toEqual([200, 'gpt2']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('serves an index of the dev pages and re-indexes when a page changes', async () => {
     const server = await createServer({
       root: site,
