@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,11 @@ const inputs = (root: string) => ({
   install: join(root, 'guide/install.html'),
   generators: join(root, 'guide/generators.html'),
 });
+
+/** What the test uses of the watcher `vite build --watch` returns (Rollup's or Rolldown's). */
+interface Watcher {
+  close(): Promise<void>;
+}
 
 describe('sgpt-search/vite', () => {
   it('writes the index of the built pages into outDir/sgpt after vite build', async () => {
@@ -67,6 +72,28 @@ describe('sgpt-search/vite', () => {
     expect(after).toHaveLength(1);
     expect(after).not.toEqual(before);
   });
+
+  it('vite build --watch indexes again at each rebuild (each empties outDir)', async () => {
+    const watched = join(work, 'watched');
+    await cp(site, watched, { recursive: true });
+    const outDir = join(work, 'dist-watch');
+    const watcher = (await build({ root: watched, configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache-watch'), plugins: [sgptSearch()], build: { outDir, emptyOutDir: true, watch: {}, rollupOptions: { input: inputs(watched) } } })) as unknown as Watcher;
+    const sections = async () => JSON.parse(await readFile(join(outDir, 'sgpt/manifest.json'), 'utf8').catch(() => '{}')).counts?.sections as number | undefined;
+    try {
+      await vi.waitFor(async () => expect(await sections()).toBeGreaterThan(0), { timeout: 60_000, interval: 200 });
+      const first = (await sections())!;
+      const page = join(watched, 'faq.html');
+      const edited = (await readFile(page, 'utf8')).replace('<table>', '<h2 id="whistle">Whistles</h2><p>Kettles whistle when the water boils.</p><table>');
+      // The watcher may not see an edit made the moment the first build ends: write again until a rebuild comes.
+      for (let attempt = 0; attempt < 6 && (await sections()) !== first + 1; attempt++) {
+        await writeFile(page, `${edited}${'\n'.repeat(attempt)}`);
+        await vi.waitFor(async () => expect(await sections()).toBe(first + 1), { timeout: 10_000, interval: 200 }).catch(() => undefined);
+      }
+      expect(await sections()).toBe(first + 1);
+    } finally {
+      await watcher.close();
+    }
+  }, 150_000);
 
   it('refuses an out that is not a folder inside the site', () => {
     for (const out of ['', '.', '../escaped', 'a/../b']) expect(() => sgptSearch({ out })).toThrow(/out must be a folder inside the site/);
