@@ -31,7 +31,8 @@ ${METHODS.map((m) => `  ${m.name.padEnd(9)} ${m.description}`).join('\n')}
   --k1 <x> --b <x>        BM25 parameters (default ${DEFAULT_EVAL_SETTINGS.k1}, ${DEFAULT_EVAL_SETTINGS.b})
   --fusion-weight <w>     fixed dense share of hybrid / hybrid-cc, 0..1 (default ${DEFAULT_EVAL_SETTINGS.fusionWeight});
                           a list (0.3,0.5,0.7) gives a row <method>@w per weight for each
-                          fixed-weight fusion method run (adaptive and default choose per query)
+                          fixed-weight fusion method run, or for the product's fusion method
+                          when --methods has none (adaptive and default choose per query)
   --rrf-k <N>             rank constant of hybrid's reciprocal-rank fusion (default ${DEFAULT_EVAL_SETTINGS.rrfK})
   --limit-queries <N>     evaluate only the first N judged queries
   --batch-size <N>        sequences per model call (default 16)

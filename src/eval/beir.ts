@@ -171,9 +171,14 @@ export async function loadBeir(dir: string, options: BeirLoadOptions = {}): Prom
   if (missing.length > 0) {
     throw invalid(`${qrelsPath}: ${missing.length} judged query id(s) are not in queries.jsonl, e.g. ${JSON.stringify(missing[0])}`);
   }
+  // Scores would be zeros that look like results: refuse a set with nothing to find.
+  const relevant = [...qrels.values()].flatMap((judgements) => [...judgements].filter(([, score]) => score > 0).map(([doc]) => doc));
+  if (relevant.length === 0) throw invalid(`${qrelsPath}: no query has a relevant document (a score above 0)`);
   const docIds = new Set(corpus.map((doc) => doc.id));
   let unknownDocs = 0;
   for (const judgements of qrels.values()) for (const doc of judgements.keys()) if (!docIds.has(doc)) unknownDocs++;
+  const found = relevant.find((doc) => docIds.has(doc));
+  if (found === undefined) throw invalid(`${qrelsPath}: none of the ${relevant.length} relevant documents is in corpus.jsonl (${corpus.length} documents), e.g. ${JSON.stringify(relevant[0])}`);
   return { dir, split, corpus, queries: allQueries.filter((query) => qrels.has(query.id)), qrels, unknownDocs };
 }
 

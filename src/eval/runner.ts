@@ -21,6 +21,7 @@ import { evaluateRun, type Run, type Scores } from './metrics';
 
 /** First stages, the fixed-weight fusions, adaptive fusion, and the product's ranking as shipped (`default`). */
 export const DEFAULT_METHODS: readonly string[] = ['bm25', 'dense', 'hybrid', 'hybrid-cc', 'adaptive', 'default'];
+
 /** The fusion method a --fusion-weight list sweeps when no fixed-weight method is chosen. */
 const SWEPT = HYBRID_METHODS[DEFAULT_FUSION.method === 'adaptive' ? 'convex' : DEFAULT_FUSION.method];
 
@@ -102,6 +103,7 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
   const settings: EvalSettings = { ...DEFAULT_EVAL_SETTINGS, ...options.settings };
   const dataset = limitQueries(await loadBeir(options.data, options.split ? { split: options.split } : {}), options.limitQueries);
   log(`${options.data}: ${dataset.corpus.length} documents, ${dataset.queries.length} queries (${dataset.split})`);
+  if (dataset.unknownDocs > 0) log(`warning: ${dataset.unknownDocs} judgement(s) of ${dataset.split} name documents not in corpus.jsonl; they count as never found`);
 
   let embedder: Promise<Embedder> | undefined;
   let reranker: Promise<Reranker> | undefined;

@@ -101,6 +101,10 @@ describe('BEIR loader', () => {
       [{ 'qrels/test.tsv': `${qrels}q1\td2\thigh\n` }, /test\.tsv line 3: score must be an integer, got "high"/],
       [{ 'qrels/test.tsv': `${qrels}q9\td2\t1\n` }, /1 judged query id\(s\) are not in queries\.jsonl, e\.g\. "q9"/],
       [{ 'qrels/test.tsv': '' }, /test\.tsv: empty/],
+      // Nothing to find: every score would be a zero that looks like a result.
+      [{ 'qrels/test.tsv': 'query-id\tcorpus-id\tscore\nq1\td1\t0\n' }, /test\.tsv: no query has a relevant document \(a score above 0\)/],
+      [{ 'qrels/test.tsv': 'query-id\tcorpus-id\tscore\nq1\tnope\t1\n' }, /test\.tsv: none of the 1 relevant documents is in corpus\.jsonl \(2 documents\), e\.g\. "nope"/],
+      [{ 'corpus.jsonl': '' }, /none of the 1 relevant documents is in corpus\.jsonl \(0 documents\)/],
     ];
     for (const [override, message] of cases) {
       const dir = dataset({ 'corpus.jsonl': corpus, 'queries.jsonl': queries, 'qrels/test.tsv': qrels, ...override });

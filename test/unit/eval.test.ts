@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -46,6 +46,19 @@ describe('eval runner', () => {
     expect(report.queries).toBe(3);
     expect(report.results[0]!.queries).toBe(3);
     await expect(runEval({ data: mini, methods: ['nope'], cacheDir: null })).rejects.toThrow(/unknown eval method "nope"; choose from bm25, dense, hybrid, hybrid-cc/);
+  });
+
+  it('warns of judgements naming documents the corpus lacks (they count as never found)', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'eval-unknown-'));
+    try {
+      cpSync(mini, copy, { recursive: true });
+      appendFileSync(join(copy, 'qrels', 'test.tsv'), `${readFileSync(join(mini, 'qrels', 'test.tsv'), 'utf8').split('\n')[1]!.split('\t')[0]}\tno-such-doc\t1\n`);
+      const logged: string[] = [];
+      await runEval({ data: copy, methods: ['bm25'], cacheDir: null, log: (line) => logged.push(line) });
+      expect(logged).toContain('warning: 1 judgement(s) of test name documents not in corpus.jsonl; they count as never found');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 
