@@ -4,6 +4,8 @@
  * sandboxed frame) or an entry another script garbled reads as empty: never an error for the reader.
  */
 export const MAX_RECENT = 5;
+/** A search longer than this is not kept (nor shown when found stored). */
+export const MAX_RECENT_CHARS = 200;
 const KEY_PREFIX = 'sgpt-search:recent:';
 
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -22,7 +24,8 @@ export class RecentSearches {
   list(): string[] {
     try {
       const data: unknown = JSON.parse(this.storage?.getItem(this.key) ?? '[]');
-      return Array.isArray(data) ? data.filter((item): item is string => typeof item === 'string' && item.trim() !== '').slice(0, MAX_RECENT) : [];
+      // Only what add() would have stored: a value someone else wrote there may be anything.
+      return Array.isArray(data) ? data.filter((item): item is string => typeof item === 'string' && item.trim() !== '' && item.length <= MAX_RECENT_CHARS).slice(0, MAX_RECENT) : [];
     } catch {
       return [];
     }
@@ -31,7 +34,7 @@ export class RecentSearches {
   /** Keep `query` as the newest; returns the list as stored. */
   add(query: string): string[] {
     const text = query.trim();
-    if (text === '') return this.list();
+    if (text === '' || text.length > MAX_RECENT_CHARS) return this.list();
     const next = [text, ...this.list().filter((item) => item.toLowerCase() !== text.toLowerCase())].slice(0, MAX_RECENT);
     this.write(() => this.storage?.setItem(this.key, JSON.stringify(next)));
     return this.list();

@@ -3,6 +3,7 @@
  * the worker's SGPT-CE reranker and yields it again as stage 'reranked'. The inner stages show at
  * once; the reranked order follows when the LM is done, or never if a newer query aborts it.
  */
+import { SgptError } from '../errors';
 import type { SearchSource, SearchStage } from './source';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import type { RerankResult, SearchHit } from '../worker/protocol';
@@ -38,10 +39,18 @@ export class RerankingSource implements SearchSource {
     const k = this.options.k ?? DEFAULT_RERANK_K;
     const head = last.results.slice(0, k);
     const text = this.options.text ?? hitText;
-    const { order, scores } = await this.client.rerank(this.options.model, query, head.map(text), signal);
+    const { order, scores } = await this.client.rerank(this.options.model, query, head.map(text), signal).catch((error: unknown) => {
+      throw rerankFailure(error, this.options.model);
+    });
     yield {
       stage: 'reranked',
       results: [...order.map((i) => ({ ...head[i]!, rerankScore: scores[i]! })), ...last.results.slice(k)],
     };
   }
+}
+
+/** A reranker that cannot load names the `rerank` attribute and `rerank-model`, as the CLI names its flags. */
+function rerankFailure(error: unknown, model: string): unknown {
+  if (!(error instanceof SgptError) || !['MODEL_NOT_FOUND', 'MODEL_INVALID'].includes(error.code)) return error;
+  return new SgptError(error.code, `rerank needs a causal LM at ${model} (set rerank-model, or put the model's "-lm" sibling next to it): ${error.message}`, { cause: error });
 }

@@ -359,7 +359,12 @@ export class SgptSearch extends LitElement {
 
   /** The filters queries use: the `filters` property, else the `filter` attribute parsed. */
   private activeFilters(): Filters {
-    return this.filters ?? parseFilterList(this.filter, 'the filter attribute');
+    if (this.filters !== undefined && this.filters !== null) {
+      const ok = typeof this.filters === 'object' && !Array.isArray(this.filters) && Object.values(this.filters).every((values) => Array.isArray(values) && values.every((v) => typeof v === 'string'));
+      if (!ok) throw new SgptError('INPUT_INVALID', 'the filters property must be an object of keys to arrays of values, e.g. {version: ["3.11"]}');
+      return this.filters;
+    }
+    return parseFilterList(this.filter, 'the filter attribute');
   }
 
   /** A facet button: add the value to its key's filter, or take it out. */
@@ -644,11 +649,16 @@ export class SgptSearch extends LitElement {
     } catch {
       active = {};
     }
+    // A value none of the query's matches carries is no choice (an index may have hundreds of
+    // values); one in use stays, to be undone. A key with none left is not shown.
+    const groups = Object.entries(shown.facets)
+      .map(([key, values]) => [key, Object.entries(values).filter(([value, count]) => count > 0 || (active[key]?.includes(value) ?? false))] as const)
+      .filter(([, values]) => values.length > 0);
     return html`<div class="facets" part="facets" @mousedown=${(event: Event) => event.preventDefault()}>
-      ${Object.entries(shown.facets).map(
+      ${groups.map(
         ([key, values]) => html`<div role="group" aria-label=${key} part="facet-group">
           <span class="facet-key" part="facet-key">${key}</span>
-          ${Object.entries(values).map(([value, count]) => {
+          ${values.map(([value, count]) => {
             const pressed = active[key]?.includes(value) ?? false;
             return html`<button type="button" part=${pressed ? 'facet facet-active' : 'facet'} aria-pressed=${pressed ? 'true' : 'false'} @click=${() => this.toggleFilter(key, value)}>
               ${value} <span class="count" part="facet-count">${count}</span>

@@ -33,12 +33,15 @@ export function mergeFilters(...sets: ReadonlyArray<Filters | undefined>): Filte
 
 /**
  * `"version:3.11, type:api"`: comma-separated `key:value` pairs (the key ends at the first ':', so
- * a value may hold ':'), as `data-sgpt-filter`, `<meta name="sgpt-filter" content>`, the element's
- * `filter` attribute and `sgpt-search query --filter` write them. `where` names the source in errors.
+ * a value may hold ':'; a comma in a value is written `\,`, a backslash `\\`: a value read from a
+ * path or a record may hold one), as `data-sgpt-filter`, `<meta name="sgpt-filter" content>`, the
+ * element's `filter` attribute and `sgpt-search query --filter` write them. `where` names the
+ * source in errors.
  */
 export function parseFilterList(text: string, where: string): Filters {
   const out: Filters = {};
-  for (const pair of text.split(',')) {
+  for (const escaped of text.split(/(?<!(?:^|[^\\])(?:\\\\)*\\),/)) {
+    const pair = escaped.replace(/\\([\\,])/g, '$1');
     if (pair.trim() === '') continue;
     const colon = pair.indexOf(':');
     if (colon < 0) throw new SgptError('INPUT_INVALID', `${where}: ${JSON.stringify(pair.trim())} is not a filter; write key:value, e.g. "version:3.11"`);

@@ -55,6 +55,9 @@ test('the filter attribute keeps keyword and semantic hits in the version; facet
   });
   const v311 = tab.locator('sgpt-search#search').getByRole('button', { name: /^3\.11/ });
   await expect(v311).toHaveAttribute('aria-pressed', 'false');
+  // A value no match carries (api: 0) is no button; the event still counts it.
+  await expect(tab.locator('sgpt-search#search').getByRole('button', { name: /^api/ })).toHaveCount(0);
+  await expect(tab.locator('sgpt-search#search').getByRole('button', { name: /^guide/ })).toHaveCount(1);
   await expect(tab.locator('sgpt-search#search').getByRole('button', { name: /^3\.12/ })).toHaveAttribute('aria-pressed', 'true');
   await v311.click();
   await expect(v311).toHaveAttribute('aria-pressed', 'true');
@@ -74,9 +77,11 @@ test('the filter attribute keeps keyword and semantic hits in the version; facet
     .toEqual(['/f/3.11/json.html', '/f/3.12/json.html']);
 });
 
-test('a filter key the index does not have is an sgpt-error naming the keys it has', async ({ page: tab }) => {
+test('a filter key the index does not have is an sgpt-error naming the keys it has; a filters property that is not an object says so', async ({ page: tab }) => {
   await routeSite(tab, '/f/', site, { attributes: 'filter="release:1"' });
   await tab.goto('/f/search.html');
   await tab.locator('sgpt-search#search').getByRole('combobox').fill('json');
   await expect.poll(async () => (await events(tab, 'sgpt-error', 'search')).at(-1)?.detail.message).toMatch(/filter key "release" is not in the index \(it has "type", "version"\)/);
+  await tab.locator('sgpt-search#search').evaluate((el) => ((el as unknown as { filters: unknown }).filters = 'garbage'));
+  await expect.poll(async () => (await events(tab, 'sgpt-error', 'search')).at(-1)?.detail.message).toMatch(/the filters property must be an object of keys to arrays of values/);
 });

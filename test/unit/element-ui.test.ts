@@ -1,7 +1,7 @@
 /** The element's pure UI logic: strings and translations, grouping by page, the shortcut, recent searches, the highlight link. */
 import { describe, expect, it } from 'vitest';
 import { displayOrder, groupByPage } from '../../src/element/groups';
-import { MAX_RECENT, RecentSearches, type StorageLike } from '../../src/element/recent';
+import { MAX_RECENT, MAX_RECENT_CHARS, RecentSearches, type StorageLike } from '../../src/element/recent';
 import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
 import { ENGLISH, TRANSLATIONS, fill, isRightToLeft, parseStrings, resolveStrings, resultCount } from '../../src/element/strings';
 import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
@@ -140,8 +140,9 @@ describe('RecentSearches', () => {
     const storage = memory();
     storage.data.set('sgpt-search:recent:s', '{not json');
     expect(new RecentSearches(storage, 's').list()).toEqual([]);
-    storage.data.set('sgpt-search:recent:s', JSON.stringify(['ok', 3, null, '']));
+    storage.data.set('sgpt-search:recent:s', JSON.stringify(['ok', 3, null, '', 'x'.repeat(MAX_RECENT_CHARS + 1)]));
     expect(new RecentSearches(storage, 's').list()).toEqual(['ok']);
+    expect(new RecentSearches(storage, 's').add('y'.repeat(MAX_RECENT_CHARS + 1))).toEqual(['ok']); // not kept either
     const refusing: StorageLike = {
       getItem: () => {
         throw new Error('SecurityError');

@@ -16,6 +16,9 @@ const MODEL = 'test/fixtures/models/tiny-gpt2';
 describe('filter forms', () => {
   it('parses key:value lists, merges them, and refuses what is not a filter', () => {
     expect(parseFilterList('version:3.11, type: api ,, url:http://x', 'here')).toEqual({ version: ['3.11'], type: ['api'], url: ['http://x'] });
+    // A value holding a comma (a folder "a,b" under --filter-from-path) is written \, ; a backslash \\.
+    expect(parseFilterList('ver:a\\,b, type:api', 'x')).toEqual({ ver: ['a,b'], type: ['api'] });
+    expect(parseFilterList('ver:a\\\\,type:b', 'x')).toEqual({ ver: ['a\\'], type: ['b'] });
     expect(mergeFilters({ v: ['1'] }, { v: ['1', '2'], t: ['a'] }, undefined)).toEqual({ v: ['1', '2'], t: ['a'] });
     expect(() => parseFilterList('version', 'page.html: data-sgpt-filter')).toThrow(/page\.html: data-sgpt-filter: "version" is not a filter; write key:value/);
     expect(() => parseFilterList(':3.11', 'x')).toThrow(/a filter's key must be 1 to 128 characters/);
