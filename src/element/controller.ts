@@ -111,6 +111,8 @@ export class SearchController {
   private error: SerializedError | null = null;
 
   private goodDocuments: SearchDocument[] | null = null;
+  /** Whether goodDocuments came from `src` (taking `src` away then takes them away). */
+  private documentsFromSrc = false;
   /** Content hashes of goodDocuments (the keys of their kept vectors), computed while the model loads. */
   private goodHashes: Promise<string[]> | null = null;
   /** Vectors shipped with the documents (sgpt-search embed --documents), used once the model is known to match. */
@@ -210,6 +212,8 @@ export class SearchController {
     if (changed.has('index')) this.source = this.makeSource();
     // Without a model attribute the index names the model, so a new index may mean a new model.
     const reload = changed.has('model') || changed.has('mode') || changed.has('device') || (changed.has('index') && !settings.model);
+    // `src` taken away: the documents it gave go with it (documents given as the property stay).
+    if (changed.has('src') && !settings.src && this.documentsFromSrc) void this.acceptDocuments([]);
     const documents = changed.has('src') && settings.src ? this.fetchDocuments(settings.src) : Promise.resolve();
     // Results of another index, weight or limit must not stay on screen: search again at once
     // (after a reload has begun, so that the query's model is the new one).
@@ -437,11 +441,11 @@ export class SearchController {
       return;
     }
     // Their keyword search too: a big set is indexed in slices, and the model takes the documents once they are in.
-    if (url === this.settings.src) await this.acceptDocuments(data);
+    if (url === this.settings.src) await this.acceptDocuments(data, true);
   }
 
   /** New documents (a documents file's content, or the `documents` property); settles once they are searched (or refused). */
-  acceptDocuments(value: unknown): Promise<void> {
+  acceptDocuments(value: unknown, fromSrc = false): Promise<void> {
     let file: DocumentFile;
     try {
       file = parseDocumentFile(value);
@@ -455,18 +459,19 @@ export class SearchController {
     const search = DocumentSearch.open(file.documents);
     this.pendingDocuments = file;
     if (search instanceof DocumentSearch) {
-      this.useDocuments(file, search);
+      this.useDocuments(file, search, fromSrc);
       return Promise.resolve();
     }
     return search.then(
-      (ready) => void (this.pendingDocuments === file && this.useDocuments(file, ready)),
+      (ready) => void (this.pendingDocuments === file && this.useDocuments(file, ready, fromSrc)),
       (error) => this.fail(error),
     );
   }
 
   /** The newest documents (with their keyword search) become the searched set. */
-  private useDocuments(file: DocumentFile, search: DocumentSearch): void {
+  private useDocuments(file: DocumentFile, search: DocumentSearch, fromSrc: boolean): void {
     this.goodDocuments = file.documents;
+    this.documentsFromSrc = fromSrc;
     this.goodHashes = Promise.all(file.documents.map(contentHash));
     this.goodHashes.catch(() => undefined); // awaited, and its failure reported, by knownVectors
     this.shipped = file.shipped;

@@ -622,6 +622,28 @@ describe('failures and changes', () => {
     expect(events).toEqual([{ type: 'error', detail: { code: 'INDEX_INVALID', message: 'manifest.json: not JSON' } }]);
   });
 
+  it('taking src away takes its documents away (documents set as the property stay when src goes)', async () => {
+    const { controller, shown, events } = setup({ src: '/docs.json' });
+    controller.intent();
+    await settle();
+    controller.input('coffee');
+    await settle();
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', ids: ['coffee'] });
+    controller.configure(settings({}), new Set(['src']));
+    await settle();
+    expect(controller.documents).toEqual([]);
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', stage: 'keyword', ids: [] });
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+
+    const given = setup({ src: '/docs.json' });
+    given.controller.intent();
+    await settle();
+    await given.controller.acceptDocuments(DOCS.slice(0, 1));
+    given.controller.configure(settings({}), new Set(['src']));
+    await settle();
+    expect(given.controller.documents).toEqual(DOCS.slice(0, 1));
+  });
+
   it('refused documents stay in view beside the results of the set before, until good ones come', async () => {
     let answer: unknown = DOCS;
     const { controller, states, shown } = setup({ src: '/docs.json' }, { json: async () => answer });
