@@ -126,7 +126,7 @@ test('a worker that dies while embedding: the next query loads the model again a
   await openMinimal(page);
   const before = (await events(page, 'sgpt-progress', 'search')).length;
   await page.evaluate(() => {
-    document.querySelector('sgpt-search')!.documents = Array.from({ length: 300 }, (_, i) => ({ id: `note-${i}`, title: `Note ${i}`, text: `Note ${i}: rainbows, light and drops of water. `.repeat(30) }));
+    document.querySelector('sgpt-search')!.documents = Array.from({ length: 1000 }, (_, i) => ({ id: `note-${i}`, title: `Note ${i}`, text: `Note ${i}: rainbows, light and drops of water. `.repeat(30) }));
   });
   await expect.poll(async () => (await events(page, 'sgpt-progress', 'search')).slice(before).some((e) => e.detail.phase === 'embed' && Number(e.detail.done) > 0)).toBe(true);
   const worker = page.workers().find((w) => w.url().includes('worker'));
