@@ -369,8 +369,11 @@ export class SearchController {
     this.view.progress(progress);
   }
 
-  /** Load the model, then hand it the documents once `documentsIn` (their fetch) has settled; `warm`: before intent (./warm). */
-  /** `restart`: after a worker died early; the error stays shown (and unannounced again) until the load gets through. */
+  /**
+   * Load the model, then hand it the documents once `documentsIn` (their fetch) has settled; `warm`:
+   * before intent (./warm); `restart`: after a worker died early, the error staying shown (and
+   * unannounced again) until the load gets through.
+   */
   private async loadModel(documentsIn: Promise<unknown> = Promise.resolve(), warm = false, restart = false): Promise<void> {
     if (!this.started && !warm) return;
     const generation = ++this.generation;
@@ -381,8 +384,7 @@ export class SearchController {
     this.restartWanted = false;
     this.renewHandover();
     // A new model clears the old model's error, not the documents' (they were fetched first).
-    const documentsError = this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
-    if (!warm) this.setState({ error: restart || documentsError ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
+    if (!warm) this.setState({ error: restart || this.documentsRefused() ? this.error : null, phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
     try {
       const { mode, device } = this.settings;
       const options = {
@@ -417,6 +419,11 @@ export class SearchController {
       this.restartWanted = this.diedEarly(this.loadError);
       this.fail(error);
     }
+  }
+
+  /** Whether the error shown is the page's documents refused (the set before is searched): that holds until it gives others, so new results do not clear it. */
+  private documentsRefused(): boolean {
+    return this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED';
   }
 
   /** Whether `shown` is a worker's death to start over from: at most MAX_RESTARTS in a row without a ready between. */
@@ -477,7 +484,7 @@ export class SearchController {
     this.shipped = file.shipped;
     this.documentSearch = search;
     this.renewHandover();
-    if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
+    if (this.documentsRefused()) this.setState({ error: null });
     if (this.loaded !== null) void this.syncDocuments(this.generation);
     // Keyword results need no model: answer a waiting query with the new documents now.
     if (!this.settings.index && this.query.trim() !== '') void this.runSearch();
@@ -528,12 +535,12 @@ export class SearchController {
       }
       if (generation !== this.generation || documents !== this.goodDocuments) return;
       this.embeddedDocuments = documents;
-      if (this.error?.code === 'DOCUMENTS_INVALID' || this.error?.code === 'DOCUMENTS_FETCH_FAILED') this.setState({ error: null });
+      if (this.documentsRefused()) this.setState({ error: null });
     } else this.handover.resolve(); // nothing new to hand over
     this.earlyDeaths = 0;
     if (this.loadError !== null) {
       // A restart got through: its worker's death is over.
-      if (this.error?.code === this.loadError.code && this.error.message === this.loadError.message) this.setState({ error: null });
+      if (sameError(this.error, this.loadError)) this.setState({ error: null });
       this.loadError = null;
     }
     this.setState({ phase: 'ready', progress: null });
@@ -600,7 +607,7 @@ export class SearchController {
           if (controller.signal.aborted) return;
           // Results replace a passing error (a worker that died and restarted); what still holds
           // stays in view beside them, unannounced again: a failed model load, refused documents.
-          const standing = this.error !== null && STANDING_ERRORS.has(this.error.code) ? this.error : this.loadError;
+          const standing = this.documentsRefused() ? this.error : this.loadError;
           if (this.error !== standing) this.setState({ error: standing });
           this.view.results(query, results, stage, later);
         };
@@ -631,15 +638,17 @@ export class SearchController {
   /** Show and announce a failure (once: one failure can arrive twice, from the client's death notice and the request it broke). */
   fail(error: unknown): void {
     const { code, message } = this.deps.describe(error);
-    if (this.error?.code === code && this.error.message === message) return;
+    if (sameError(this.error, { code, message })) return;
     // Documents refused leave the load of the set before going on; any other failure stops what the bar showed.
     this.setState({ error: { code, message }, ...(code !== 'DOCUMENTS_INVALID' ? { progress: null } : {}) });
     this.view.error({ code, message });
   }
 }
 
-/** The page's documents were refused (the set before is searched): that holds until it gives others, so new results do not clear it. */
-const STANDING_ERRORS: ReadonlySet<string> = new Set(['DOCUMENTS_INVALID', 'DOCUMENTS_FETCH_FAILED']);
+/** The same failure (one can arrive twice: the client's death notice and the request it broke). */
+function sameError(a: SerializedError | null, b: SerializedError): boolean {
+  return a?.code === b.code && a.message === b.message;
+}
 
 interface Handover {
   promise: Promise<void>;
