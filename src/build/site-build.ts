@@ -3,7 +3,6 @@
  * browser runs, and write the index (docs/INDEX-FORMAT.md), plus the browser runtime and the model
  * when asked. The one build service the CLI's `index` and the Vite plugin both call.
  */
-import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Mode } from '../embed/sgpt-settings';
 import type { EmbedOptions } from '../embed/types';
@@ -109,14 +108,13 @@ export interface IndexSummary {
  */
 export async function checkOut(site: string, out: string, exclude: readonly string[] = [], what = 'the site folder'): Promise<void> {
   const [siteDir, outDir] = [await realPath(site), await realPath(out)];
-  const up = relative(outDir, siteDir);
-  if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
+  if (outDir === siteDir || holds(outDir, siteDir)) {
     throw new SgptError('INPUT_INVALID', `--out ${out} is ${what} or holds it (${site}): write the index into a folder of its own, e.g. --out ${join(site, 'sgpt')}`);
   }
-  const down = relative(siteDir, outDir);
-  if (down.startsWith('..') || isAbsolute(down) || !(await stat(outDir).then((s) => s.isDirectory(), () => false))) return;
+  if (!holds(siteDir, outDir)) return;
+  // A folder not there yet (or a file) lists nothing.
   const excluded = excluder(exclude);
-  const pages = (await listHtmlFiles(outDir).catch(() => [])).map((file) => join(down, file)).filter((file) => !excluded(file));
+  const pages = (await listHtmlFiles(outDir).catch(() => [])).map((file) => join(relative(siteDir, outDir), file)).filter((file) => !excluded(file));
   if (pages.length > 0) {
     const named = pages.slice(0, 3).map((file) => file.split(sep).join('/')).join(', ');
     throw new SgptError(
@@ -134,11 +132,16 @@ export async function checkOut(site: string, out: string, exclude: readonly stri
  */
 async function checkRecordsOut(records: string, out: string): Promise<void> {
   const [folder, outDir] = [await realPath(dirname(resolve(records))), await realPath(out)];
-  const down = relative(outDir, folder);
-  if (outDir === dirname(outDir) || (down !== '' && !down.startsWith('..') && !isAbsolute(down))) {
+  if (outDir === dirname(outDir) || holds(outDir, folder)) {
     const what = outDir === dirname(outDir) ? 'is the filesystem root' : `holds the records file's folder (${dirname(records)})`;
     throw new SgptError('INPUT_INVALID', `--out ${out} ${what}: write the index into a folder of its own, e.g. --out ${join(dirname(records), 'sgpt')}`);
   }
+}
+
+/** Whether `inner` lies strictly inside `outer` (both resolved paths). */
+function holds(outer: string, inner: string): boolean {
+  const down = relative(outer, inner);
+  return down !== '' && !down.startsWith('..') && !isAbsolute(down);
 }
 
 /** Check what a build reads and where it writes, before minutes of embedding (a site, records or both; --out not the site). */
