@@ -4,7 +4,7 @@
  * `sgpt-search/vite`; everything else is internal and may change between versions.
  */
 import { defaultModelSource, modelSource } from './build/default-model';
-import { SiteIndex } from './build/site-query';
+import { SiteIndex, checkObject } from './build/site-query';
 import { Embedder } from './embed/embedder';
 import { SgptError } from './errors';
 import { embedWorkers } from './embed/embed-workers';
@@ -108,9 +108,7 @@ export async function embed(texts: readonly string[], role: Role, options: Model
  * ```
  */
 export async function openSiteIndex(dir: string | readonly string[], options: { model?: string } = {}): Promise<SiteIndex> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new SgptError('INPUT_INVALID', `openSiteIndex's options must be an object such as { model }, got ${String(options)}`);
-  }
+  checkObject(options, "openSiteIndex's options");
   return SiteIndex.open(dir, options.model);
 }
 

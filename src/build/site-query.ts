@@ -65,7 +65,8 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
 }
 
-function checkObject(value: unknown, name: string): void {
+/** An options object, or nothing (the defaults); the facade's openSiteIndex checks its own with it. */
+export function checkObject(value: unknown, name: string): void {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw invalid(`${name} must be an object, got ${shown(value)}`);
 }
 
@@ -115,7 +116,7 @@ async function checkDirs(dir: unknown): Promise<string[]> {
   for (const d of dirs) {
     // A folder that is not there says so (not "manifest.json missing: incomplete index").
     if (!(await stat(d).then((found) => found.isDirectory(), () => false))) throw invalid(`the index folder ${d} does not exist or is not a folder (give the --out of \`sgpt-search index\`)`);
-    const real = await realpath(d).catch(() => resolve(d));
+    const real = await realpath(d);
     const before = seen.get(real);
     if (before !== undefined) throw invalid(`the index folder ${before}${before === d ? '' : ` (also as ${d})`} is given twice: every hit would come twice; give each index once`);
     seen.set(real, d);
