@@ -7,12 +7,14 @@
  *
  * `vite build`: after the bundle is written (closeBundle), the built HTML in outDir is indexed
  * into outDir/<out>/ (incrementally, against a copy kept in Vite's cacheDir, since outDir is
- * emptied by each build, then placed by the rules a build writes by: output-dir's placeIndex; the extracted pages kept there too, so an unchanged page is not parsed
- * again), with the prebuilt browser runtime and the model next to it, as
- * `sgpt-search index` writes them (`runtime: false` / `model: false` leave them out; a site that
- * imports 'sgpt-search/element' bundles its own copy of the element and needs no runtime). `vite` (dev): the pages are read as the dev server serves them
- * (transformIndexHtml), indexed in memory, served under /<out>/, and re-indexed (debounced) when
- * an HTML file changes; unchanged sections keep their vectors.
+ * emptied by each build, then placed by the rules a build writes by, output-dir's placeIndex; the
+ * extracted pages kept there too, so an unchanged page is not parsed again), with the prebuilt
+ * browser runtime and the model next to it, as `sgpt-search index` writes them (`runtime: false` /
+ * `copyModel: false` leave them out; a site that imports 'sgpt-search/element' bundles its own copy of
+ * the element and needs no runtime). `vite` (dev): the pages are read as the dev server serves
+ * them (transformIndexHtml), indexed in memory, served with the model under the site's base
+ * (<base><out>/), and re-indexed (debounced) when an HTML file changes; unchanged sections keep
+ * their vectors.
  */
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -139,6 +141,13 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
   };
 }
 
+/** The model folder the dev index names (its manifest's model.url) and serves: its files, read from `source`. */
+interface ServedModel {
+  url: string;
+  source: string;
+  files: ReadonlySet<string>;
+}
+
 /** The dev server's in-memory index of its own pages. */
 class DevIndex {
   private files = new Map<string, Uint8Array>();
@@ -147,7 +156,7 @@ class DevIndex {
    * a page without a `model` attribute finds it, as after `vite build`. Null: not shipped
    * (`copyModel: false`, or a hub id or URL, which the page then names itself).
    */
-  private model: Promise<{ url: string; source: string; files: ReadonlySet<string> } | null> | null = null;
+  private model: Promise<ServedModel | null> | null = null;
   private indexer: Promise<SiteIndexer> | null = null;
   /** Rebuilds run one after another. */
   private chain: Promise<void> = Promise.resolve();
@@ -175,7 +184,7 @@ class DevIndex {
 
   async file(name: string): Promise<Uint8Array | undefined> {
     await this.ready;
-    const model = await this.model?.catch(() => null);
+    const model = await this.model;
     if (model && name.startsWith(model.url) && model.files.has(name.slice(model.url.length))) {
       return new Uint8Array(await readFile(join(model.source, ...name.slice(model.url.length).split('/'))));
     }
@@ -221,7 +230,7 @@ class DevIndex {
     return pages;
   }
 
-  private async shippedModel(id: string): Promise<{ url: string; source: string; files: ReadonlySet<string> } | null> {
+  private async shippedModel(id: string): Promise<ServedModel | null> {
     if (this.options.copyModel === false) return null;
     const source = modelSource(this.options.model);
     try {
