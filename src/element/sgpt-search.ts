@@ -185,8 +185,9 @@ export class SgptSearch extends LitElement {
   };
 
   /**
-   * `lang` is the element's own (HTMLElement's), not a reactive property: watched here, so that a
-   * change runs the shown query again in that language and renders the text in it.
+   * `lang` is the element's own (HTMLElement's), not a reactive property: watched here, and on every
+   * ancestor (a site's language switcher sets `<html lang>` after load), so that a change of the
+   * language searched runs the shown query again in it and renders the text in it.
    */
   static override get observedAttributes(): string[] {
     return [...super.observedAttributes, 'lang'];
@@ -194,7 +195,17 @@ export class SgptSearch extends LitElement {
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     super.attributeChangedCallback(name, old, value);
-    if (name !== 'lang' || old === value) return;
+    if (name === 'lang' && old !== value) this.languageChanged();
+  }
+
+  /** The language searched as last seen: an ancestor's `lang` change under the element's own changes nothing. */
+  private language: string | undefined;
+  private readonly ancestorLang = new MutationObserver(() => this.languageChanged());
+
+  private languageChanged(): void {
+    const language = this.searchLanguage();
+    if (language === this.language) return;
+    this.language = language;
     this.requestUpdate();
     this.controller.rerun();
   }
@@ -413,10 +424,14 @@ export class SgptSearch extends LitElement {
       this.controller.acceptDocuments(value);
     }
     if (this.hasUpdated) this.controller.connect();
+    // The ancestors are fixed while connected: moving the element (or one above) reconnects it.
+    for (let node = this.parentElement; node !== null; node = node.parentElement) this.ancestorLang.observe(node, { attributeFilter: ['lang'] });
+    this.languageChanged();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.ancestorLang.disconnect();
     document.removeEventListener('securitypolicyviolation', this.onViolation);
     document.removeEventListener('keydown', this.onShortcut);
     this.controller.disconnect();

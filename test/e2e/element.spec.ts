@@ -197,3 +197,41 @@ test('in-page documents: each lang picks its analysis and the element searches i
   });
   await expect.poll(async () => (await events(page, 'sgpt-error', 'i18n')).at(-1)?.detail).toMatchObject({ code: 'DOCUMENTS_INVALID', message: expect.stringMatching(/document 0 \(id "x"\): weight -1 must be a number > 0/) });
 });
+
+test("an ancestor's lang changed after load (a site's language switcher) is searched and rendered in, unless the element's own lang wins", async ({ page }) => {
+  await openMinimal(page);
+  await page.evaluate(() => {
+    const section = document.createElement('section');
+    const element = document.createElement('sgpt-search');
+    element.id = 'switched';
+    section.append(element);
+    document.body.append(section);
+    element.documents = [
+      { id: 'en', title: 'Installing packages', text: 'Install packages with pip.' },
+      { id: 'de', title: 'Pakete installieren', text: 'Installieren Sie die Pakete mit pip.', lang: 'de' },
+    ];
+  });
+  const box = page.locator('sgpt-search#switched').getByRole('combobox');
+  const ids = (e: { detail: Record<string, unknown> }) => (e.detail.results as Array<{ id: string }>).map((h) => h.id);
+  /** The ids of the last fused (final) results for 'pip' after `change`, once they are `expected`. */
+  const after = async (change: () => void, expected: string[]): Promise<void> => {
+    const before = (await events(page, 'sgpt-results', 'switched')).length;
+    await page.evaluate(change);
+    await expect.poll(async () => (await events(page, 'sgpt-results', 'switched')).slice(before).filter((e) => e.detail.stage === 'semantic').map(ids).at(-1)).toEqual(expected);
+  };
+  await box.fill('pip');
+  expect(ids(await waitForResults(page, 'switched', 'pip'))).toEqual(['en']);
+  // The page's <html lang> switched to German: German documents, German text.
+  await after(() => (document.documentElement.lang = 'de'), ['de']);
+  await expect(box).toHaveAttribute('placeholder', 'Suchen');
+  // A nearer ancestor's lang wins over the page's, and is watched too.
+  await after(() => document.querySelector('sgpt-search#switched')!.parentElement!.setAttribute('lang', 'en'), ['en']);
+  await expect(box).toHaveAttribute('placeholder', 'Search');
+  // Under the element's own lang, an ancestor's change changes nothing: no search runs again.
+  await page.evaluate(() => document.querySelector('sgpt-search#switched')!.setAttribute('lang', 'en'));
+  const settled = (await events(page, 'sgpt-results', 'switched')).length;
+  await page.evaluate(() => document.querySelector('sgpt-search#switched')!.parentElement!.setAttribute('lang', 'de'));
+  await page.waitForTimeout(300);
+  expect((await events(page, 'sgpt-results', 'switched')).length).toBe(settled);
+  await expect(box).toHaveAttribute('placeholder', 'Search');
+});
