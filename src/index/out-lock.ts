@@ -14,12 +14,15 @@
  *   - one naming this process's pid is stale unless this process took it (an earlier process with
  *     the same pid wrote it); one naming another pid is stale when that pid runs no more;
  *   - one that cannot be read yet is held (a build is writing it this moment) until it is old.
- * Two builds taking over one stale lock at the same instant could both believe they hold it; the
- * token check makes the first of them fail at commit with nothing changed.
+ * Two builds may find one stale lock at the same moment: each moves it aside to a name of its own
+ * before its exclusive create, and of two renames of one file one succeeds; a build that moved
+ * another's new lock instead (it judged the stale one, the other took over first) puts it back.
+ * So exactly one takes it; the token check stays for what no lock can see (a lock put back where a
+ * third build's now is, or on a folder without hard links: that build fails at commit, changing nothing).
  */
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
-import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SgptError } from '../errors';
@@ -71,12 +74,27 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Why the lock at `path` holds the folder, or null when it is stale (see the top of this file). */
-async function holder(path: string, dir: string): Promise<string | null> {
-  const [text, info] = await Promise.all([readFile(path, 'utf8').catch(() => null), stat(path).catch(() => null)]);
-  if (text === null || info === null) return null; // released just now
-  if (Date.now() - info.mtimeMs > LOCK_STALE_MS) return null;
-  const lock = parse(text);
+/** A lock file as read: its text and last touch, from one open file (so both are the same file's). */
+export interface Seen {
+  text: string;
+  mtimeMs: number;
+}
+
+async function see(path: string): Promise<Seen | null> {
+  const file = await open(path, 'r').catch(() => null);
+  if (file === null) return null;
+  try {
+    const [text, info] = await Promise.all([file.readFile('utf8'), file.stat()]);
+    return { text, mtimeMs: info.mtimeMs };
+  } finally {
+    await file.close();
+  }
+}
+
+/** Why the lock `seen` at `path` holds the folder, or null when it is stale (see the top of this file). */
+function holder(seen: Seen, path: string, dir: string): string | null {
+  if (Date.now() - seen.mtimeMs > LOCK_STALE_MS) return null;
+  const lock = parse(seen.text);
   const remove = `remove ${path} if no build is running`;
   if (lock === null) return `another sgpt-search build is writing ${dir}; wait for it to finish, or give this build another --out (${remove})`;
   const { host, pidns } = here();
@@ -86,6 +104,24 @@ async function holder(path: string, dir: string): Promise<string | null> {
   }
   if (lock.pid === process.pid ? !mine.has(lock.token) : !alive(lock.pid)) return null;
   return `another sgpt-search build (pid ${lock.pid}) is writing ${dir}; wait for it to finish, or give this build another --out (${remove})`;
+}
+
+/**
+ * Remove the stale lock `seen` from `path`, and no other: moved aside to `aside` first, then checked
+ * to be the lock judged (the text names its build's token; an unreadable one is old, a new one is not).
+ */
+export async function removeStale(path: string, seen: Seen, aside: string): Promise<void> {
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another build moved it first
+    throw error;
+  }
+  const moved = await see(aside);
+  // Another build's new lock: back where it was, unless a third's is there now (a link never replaces).
+  const judged = moved !== null && moved.text === seen.text && moved.mtimeMs === seen.mtimeMs;
+  if (!judged) await link(aside, path).catch(() => undefined);
+  await rm(aside, { force: true });
 }
 
 /** The lock a build holds on its output folder. */
@@ -109,9 +145,10 @@ export class OutLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SgptError('INPUT_INVALID', `cannot write into --out ${dir}: ${(error as Error).message}`);
       }
-      const held = await holder(path, dir);
+      const seen = await see(path);
+      const held = seen === null ? null : holder(seen, path, dir); // null: released just now
       if (held !== null || attempt >= 2) throw new SgptError('INPUT_INVALID', held ?? `cannot take the lock ${path}: other builds keep taking it`);
-      await rm(path, { force: true });
+      if (seen !== null) await removeStale(path, seen, `${path}-${token}`);
     }
     mine.add(token);
     const touch = () => {

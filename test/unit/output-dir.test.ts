@@ -11,6 +11,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeJson } from '../../src/index/format';
 import { LOCK, OutputDir, STAGING } from '../../src/index/output-dir';
+import { OutLock, removeStale } from '../../src/index/out-lock';
+import type { SgptError } from '../../src/errors';
 import { STUB_BUILT as BUILT, buildFiles as build, textBytes as bytes } from '../stub-index';
 import { sgptRejection } from '../support';
 
@@ -231,6 +233,38 @@ describe('OutputDir is written by one build at a time', () => {
     await second.commit(BUILT);
     expect(await readFile(join(out, 'a.js'), 'utf8')).toBe('second');
     expect(await leftovers(out)).toEqual([]);
+  });
+
+  it('two builds taking over one stale lock at the same moment: exactly one gets it, the other is told it is held', async () => {
+    const out = join(work, 'out');
+    await mkdir(out);
+    const dead = deadPid();
+    /** `n` turns of the event loop: the second build starts that much later, so its steps fall between the first's. */
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((done) => setImmediate(done));
+    };
+    for (let round = 0; round < 100; round++) {
+      await writeFile(join(out, LOCK), lockText({ pid: dead, token: `stale${round}` }));
+      const taken = await Promise.allSettled([OutLock.take(out), turns(round % 25).then(() => OutLock.take(out))]);
+      const won = taken.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      expect(won, `round ${round}`).toHaveLength(1);
+      const lost = taken.find((result) => result.status === 'rejected')!.reason as SgptError;
+      expect(lost.message).toMatch(/another sgpt-search build (\(pid \d+\) )?is writing|other builds keep taking it/);
+      expect(await won[0]!.holds()).toBe(true);
+      await won[0]!.release();
+      expect(await readdir(out)).toEqual([]);
+    }
+  });
+
+  it('a build that judged a lock stale after another took it over leaves the new lock where it is', async () => {
+    const out = join(work, 'out');
+    await put(join(out, LOCK), lockText({ pid: deadPid() }));
+    const seen = { text: await readFile(join(out, LOCK), 'utf8'), mtimeMs: statSync(join(out, LOCK)).mtimeMs };
+    const first = await OutLock.take(out);
+    await removeStale(join(out, LOCK), seen, join(out, `${LOCK}-late`)); // the second build, late
+    expect(await first.holds()).toBe(true);
+    expect(await readdir(out)).toEqual([LOCK]);
+    await first.release();
   });
 
   it("takes over a lock naming this process's pid that this process did not take (node is pid 1 in a container, every run)", async () => {
