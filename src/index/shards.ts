@@ -50,14 +50,16 @@ export interface ShardOptions {
   block?: number;
   /** k-means' block scorer (default: the pure JS one); the shards do not depend on it. */
   scorer?: BlockScorer;
+  /** Stops the clustering between iterations (KMeansOptions) and between blocks of rows assigned. */
+  signal?: AbortSignal;
 }
 
 /** `positions[r]`: where row r is in `store`. */
-export async function assignShards(store: RowStore, positions: Int32Array, k: number, { initial, block = DEFAULT_ROW_BLOCK, scorer }: ShardOptions = {}): Promise<ShardAssignment> {
+export async function assignShards(store: RowStore, positions: Int32Array, k: number, { initial, block = DEFAULT_ROW_BLOCK, scorer, signal }: ShardOptions = {}): Promise<ShardAssignment> {
   const rows = positions.length;
   const assignment = new Int32Array(rows);
   if (k <= 1) return { assignment, centroids: new Float32Array(0) };
-  const options: KMeansOptions = { k, samplePerCluster: samplePerClusterFor(k), ...(initial === undefined ? {} : { initial }), ...(scorer === undefined ? {} : { scorer }) };
+  const options: KMeansOptions = { k, samplePerCluster: samplePerClusterFor(k), ...(initial === undefined ? {} : { initial }), ...(scorer === undefined ? {} : { scorer }), ...(signal === undefined ? {} : { signal }) };
   const plan = planKMeans(rows, options);
   const { dims } = store;
   const trained = await trainKMeans(await gatherRows(store, plan.sample.map((r) => positions[r]!), block), dims, plan, options);
@@ -65,6 +67,7 @@ export async function assignShards(store: RowStore, positions: Int32Array, k: nu
   if (plan.sample.length === rows && trained.converged) assignment.set(trained.labels);
   else {
     for (let first = 0; first < rows; first += block) {
+      signal?.throwIfAborted();
       const count = Math.min(block, rows - first);
       await assignRows(await gatherRows(store, positions.subarray(first, first + count), block), count, trained.centroids, dims, assignment.subarray(first, first + count), scorer);
     }

@@ -365,7 +365,7 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
     await texts.close();
   }
 
-  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, block: options.rowBlock ?? DEFAULT_ROW_BLOCK, scorer: options.kmeansScorer }, add));
+  const vectors = kept ?? (await writeShards(collected!, store, { previous: options.previous, model, previousHashes, hashes, shardCount, block: options.rowBlock ?? DEFAULT_ROW_BLOCK, scorer: options.kmeansScorer, signal: options.signal }, add));
   if (kept !== null) await emitKeptVectors(previous!, kept, emit);
   const filtersRef = await writeFilters(filters, vectors.shardsOf, add);
   // The keyword side after the shards: its many small allocations collect k-means' sample, where
@@ -414,7 +414,7 @@ async function writeIndex(pages: PageInput, embedder: DocumentEmbedder, store: R
 async function writeShards(
   collected: Collected,
   store: RowStore,
-  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; block: number; scorer: BlockScorer | undefined },
+  how: { previous: IndexReader | null | undefined; model: ModelRef; previousHashes: readonly string[] | null; hashes: readonly string[]; shardCount: (rows: number) => number; block: number; scorer: BlockScorer | undefined; signal: AbortSignal | undefined },
   add: AddFile,
 ): Promise<VectorFiles> {
   const { rowsOf } = collected;
@@ -437,7 +437,7 @@ async function writeShards(
   const shardCount = how.shardCount(rowCount);
   const { assignment, centroids } =
     (await keptClustering(how.previous, model, how.previousHashes, how.hashes, shardCount, { position, previousShard: collected.previousShard })) ??
-    (await assignShards(store, position, shardCount, { initial: await previousCentroids(how.previous, model, shardCount), block, ...(how.scorer === undefined ? {} : { scorer: how.scorer }) }));
+    (await assignShards(store, position, shardCount, { initial: await previousCentroids(how.previous, model, shardCount), block, ...(how.scorer === undefined ? {} : { scorer: how.scorer }), ...(how.signal === undefined ? {} : { signal: how.signal }) }));
   const shardsOf = new SectionShards(rowsOf.length);
   for (let r = 0; r < rowCount; r++) shardsOf.add(owner[r]!, assignment[r]!);
   const members = shardMembers(assignment, shardCount);

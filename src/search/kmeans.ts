@@ -44,6 +44,8 @@ export interface KMeansOptions {
   initial?: Float32Array;
   /** How blocks of rows are scored against the centroids (default jsScorer); the result does not depend on it. */
   scorer?: BlockScorer;
+  /** Stops training (its reason thrown) between k-means++ centres and between iterations: a stopped build waits for one, not twenty. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -245,7 +247,7 @@ function normalizeRows(data: Float32Array, rows: number, dims: number): void {
  * a row whose distance may fall below its nearest so far (within the scorer's error) is scored
  * again with fastDot, so the distances, and the draws, are those of a plain fastDot loop.
  */
-async function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number, scorer: BlockScorer): Promise<Float32Array> {
+async function seedCentroids(sample: Float32Array, n: number, k: number, dims: number, random: () => number, scorer: BlockScorer, signal: AbortSignal | undefined): Promise<Float32Array> {
   const centroids = new Float32Array(k * dims);
   const nearest = new Float64Array(n).fill(Infinity);
   const relative = scorer.relativeError(dims);
@@ -254,6 +256,7 @@ async function seedCentroids(sample: Float32Array, n: number, k: number, dims: n
   for (let c = 0; c < k; c++) {
     centroids.set(sample.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
     if (c === k - 1) break;
+    signal?.throwIfAborted();
     const centre = centroids.subarray(c * dims, (c + 1) * dims);
     const scores = await scorer.against(centre, 1, dims)(sample, n);
     const error = relative * Math.sqrt(dot(centre, 0, centre, 0, dims));
@@ -339,12 +342,13 @@ export async function trainKMeans(sample: Float32Array, dims: number, plan: KMea
     throw new SgptError('INPUT_INVALID', `initial centroids have ${options.initial.length} values, not k × dims = ${k * dims}`);
   }
   const scorer = options.scorer ?? jsScorer;
-  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : await seedCentroids(sample, n, k, dims, random, scorer);
+  const centroids = options.initial !== undefined ? Float32Array.from(options.initial) : await seedCentroids(sample, n, k, dims, random, scorer, options.signal);
   const labels = new Int32Array(n).fill(-1);
   const next = new Int32Array(n);
   const bounds = new Bounds(sample, n, dims);
   let iterations = 0;
   while (iterations < maxIterations) {
+    options.signal?.throwIfAborted();
     await bounds.assign(sample, new Picker(scorer, centroids, k, dims), labels, next);
     iterations++;
     let changed = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIvf, ivfSearch, probe, seededRandom, sphericalKMeans } from '../../src/search/kmeans';
+import { buildIvf, ivfSearch, jsScorer, probe, seededRandom, sphericalKMeans, type BlockScorer } from '../../src/search/kmeans';
 import { VectorStore } from '../../src/search/vector-store';
 import { clusteredData } from '../fixtures/clustered-vectors';
 
@@ -30,6 +30,26 @@ describe('spherical k-means', () => {
     expect(centre(a!)[1]).toBeCloseTo(expected[0]![1]!, 6);
     expect(centre(c!)[0]).toBeCloseTo(expected[1]![0]!, 6);
     expect(centre(c!)[1]).toBeCloseTo(expected[1]![1]!, 6);
+  });
+
+  it('a signal aborted during an iteration stops training before the next, from k-means++ seeding or from given centroids', async () => {
+    const { vectors } = clusteredData(500, 0, 16, { clusters: 10 });
+    const far = await sphericalKMeans(vectors, 16, { k: 8, seed: 3, iterations: 1 }); // a start that needs more iterations
+    for (const initial of [undefined, far.centroids]) {
+      const stop = new AbortController();
+      let scored = 0;
+      // Blocks scored after the abort: the seeding's next centre, or the next iteration, would score more.
+      const scorer: BlockScorer = {
+        relativeError: (dims) => jsScorer.relativeError(dims),
+        against: (centroids, k, dims) => (rows, count) => {
+          scored++;
+          stop.abort();
+          return jsScorer.against(centroids, k, dims)(rows, count);
+        },
+      };
+      await expect(sphericalKMeans(vectors, 16, { k: 8, seed: 3, scorer, signal: stop.signal, ...(initial === undefined ? {} : { initial }) })).rejects.toMatchObject({ name: 'AbortError' });
+      expect(scored).toBe(1);
+    }
   });
 
   it('started from its own result (a rebuild of an unchanged site), it stops at once with the same clusters', async () => {

@@ -2,7 +2,7 @@
 // handed out as they are made) writes the same bytes as the build that holds everything in memory,
 // whatever the block size: a site big enough that k-means trains on a sample and assigns the
 // other rows block by block, a rebuild over the previous index, and the real model on the fixture.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,15 @@ function pages(count: number, salt = ''): Page[] {
       return { url: `/p${p}.html`, anchor: `s${s}`, title: `Section ${s}`, pageTitle: `Page ${p}`, headingPath: [`Section ${s}`], text, filters: { part: [`${p % 3}`] } };
     }),
   }));
+}
+
+/** Every file under `dir` (dot files too) with its bytes. */
+async function everyFile(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[join(entry.parentPath, entry.name).slice(dir.length + 1)] = (await readFile(join(entry.parentPath, entry.name))).toString('base64');
+  }
+  return files;
 }
 
 /** The files of a build by name (the manifest without its time); `emitted` adds those handed to `emit`. */
@@ -268,5 +277,29 @@ describe('streamed index build', () => {
     expect(await indexFiles(join(work, 'cli-one'))).toEqual(await indexFiles(join(work, 'cli')));
     expect(await indexFiles(join(work, 'cli-js'))).toEqual(await indexFiles(join(work, 'cli')));
     expect((await readdir(join(work, 'cli'))).filter((name) => name.startsWith('.'))).toEqual([]); // the temporary vector file is gone
+  });
+
+  it('a build stopped during k-means stops before the next k-means++ centre or iteration, leaving --out as it found it', async () => {
+    const out = join(work, 'stopped');
+    await buildSiteIndex({ site: 'test/fixtures/site', out, shards: 2 });
+    const before = await everyFile(out);
+    const stop = new AbortController();
+    let scored = 0;
+    // Real k-means scoring; the first block scored (the first k-means++ centre's) is when the reader presses Ctrl-C.
+    const stopping: BlockScorer = {
+      relativeError: (dims) => jsScorer.relativeError(dims),
+      against(centroids, k, dims) {
+        const score = jsScorer.against(centroids, k, dims);
+        return (rows, count) => {
+          scored++;
+          stop.abort();
+          return score(rows, count);
+        };
+      },
+    };
+    // Three shards where the folder has two: no clustering kept, k-means runs from k-means++ seeding.
+    await expect(buildSiteIndex({ site: 'test/fixtures/site', out, shards: 3, kmeansScorer: stopping, signal: stop.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(scored).toBe(1);
+    expect(await everyFile(out)).toEqual(before);
   });
 });
