@@ -15,9 +15,11 @@ export const MAX_HIGHLIGHT_CHARS = 200;
  * a page on disk (file:), where the highlight script, a module, cannot load.
  */
 export function withHighlight(href: string, query: string): string {
-  const text = query.trim().slice(0, MAX_HIGHLIGHT_CHARS);
+  // A space after the last word stays: it closes the word, so the page marks that word only, as the
+  // result list did, not every word it begins (the partly typed last word of search as you type).
+  const text = query.trimStart().slice(0, MAX_HIGHLIGHT_CHARS).replace(/\s+$/, ' ');
   const url = new URL(href);
-  if (text === '' || url.protocol === 'file:') return href;
+  if (text.trim() === '' || url.protocol === 'file:') return href;
   url.searchParams.set(HIGHLIGHT_PARAM, text);
   return url.href;
 }

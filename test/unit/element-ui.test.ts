@@ -5,6 +5,7 @@ import { MAX_RECENT, MAX_RECENT_CHARS, RecentSearches, type StorageLike } from '
 import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
 import { ENGLISH, TRANSLATIONS, fill, isRightToLeft, parseStrings, resolveStrings, resultCount } from '../../src/element/strings';
 import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
+import { highlightRanges } from '../../src/search/excerpt';
 import type { SearchHit } from '../../src/worker/protocol';
 
 describe('strings', () => {
@@ -172,5 +173,15 @@ describe('highlight link', () => {
     // A link may carry anything: the script reads a bounded query; a page on disk gets none (the module cannot load there).
     expect(highlightQuery(`?${HIGHLIGHT_PARAM}=${'files+'.repeat(9000)}`)).toHaveLength(MAX_HIGHLIGHT_CHARS);
     expect(withHighlight('file:///site/guide/a.html#usage', 'read a file')).toBe('file:///site/guide/a.html#usage');
+  });
+
+  it('the page marks what the result list marked: a finished last word as a word, a partly typed one as a prefix', () => {
+    const page = 'Pass --with-milk for dairy support; milky or milking is another matter.';
+    // What the highlight script marks for a link's query (markQuery: highlightRanges of each text node).
+    const onPage = (query: string) => highlightRanges(page, highlightQuery(new URL(withHighlight('https://x.org/a.html', query)).search)!);
+    const marked = (ranges: Array<[number, number]>) => ranges.map(([start, end]) => page.slice(start, end));
+    for (const query of ['dairy milk ', 'dairy milk', 'dairy mil', '  dairy   milk  ']) expect(marked(onPage(query)), JSON.stringify(query)).toEqual(marked(highlightRanges(page, query)));
+    expect(marked(onPage('dairy milk '))).toEqual(['milk', 'dairy', 'milking']); // the stem, not "milky"
+    expect(marked(onPage('dairy mil'))).toEqual(['milk', 'dairy', 'milky', 'milking']);
   });
 });
