@@ -67,3 +67,8 @@ export function cspBlocked(directive: string, what: string): SgptError {
  * no real request is anywhere near it, so larger is a typo, not a request for gigabytes.
  */
 export const MAX_COUNT = 1_000_000;
+
+/** A value as an error message shows it: strings quoted, so that "3" and 3 differ. */
+export function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
+}

@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Embedder } from '../embed/embedder';
-import { MAX_COUNT, SgptError } from '../errors';
+import { MAX_COUNT, SgptError, shown } from '../errors';
 import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import type { Manifest } from '../index/format';
 import { MergedSiteSearch } from '../index/merged-search';
 import type { SiteHit } from '../index/site-search';
 import type { Facets } from '../index/filters';
-import type { Filters } from '../extract/filters';
+import { checkFilters, type Filters } from '../extract/filters';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
@@ -60,11 +60,6 @@ function invalid(message: string): SgptError {
   return new SgptError('INPUT_INVALID', message);
 }
 
-/** A value as an error message shows it: strings quoted, so that "3" and 3 differ. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
-}
-
 /** An options object, or nothing (the defaults); the facade's openSiteIndex checks its own with it. */
 export function checkObject(value: unknown, name: string): void {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw invalid(`${name} must be an object, got ${shown(value)}`);
@@ -94,12 +89,7 @@ function checkSearch(options: unknown): void {
   checkCount(o.limit, 'limit');
   checkCount(o.probe, 'probe');
   checkLang(o.lang);
-  checkObject(o.filters, 'filters');
-  for (const [key, values] of Object.entries((o.filters ?? {}) as Record<string, unknown>)) {
-    if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) {
-      throw invalid(`filters.${key} must be an array of strings (the values asked for), got ${shown(values)}`);
-    }
-  }
+  if (o.filters !== undefined) checkFilters(o.filters);
   checkObject(o.rerank, 'rerank');
   const rerank = (o.rerank ?? {}) as Record<string, unknown>;
   checkCount(rerank.k, 'rerank.k');

@@ -54,7 +54,7 @@ import { RecentSearches, type StorageLike } from './recent';
 import { isSearchShortcut, shortcutKeys, shortcutLabel } from './shortcut';
 import { fill, isRightToLeft, parseStrings, resolveStrings, resultCount, type Strings } from './strings';
 import { SiteSource } from './site-source';
-import { parseFilterList, type Filters } from '../extract/filters';
+import { checkFilters, parseFilterList, type Filters } from '../extract/filters';
 import type { Facets } from '../index/filters';
 import { styles } from './styles';
 import { openVectorCache } from './vector-cache';
@@ -370,11 +370,7 @@ export class SgptSearch extends LitElement {
 
   /** The filters queries use: the `filters` property, else the `filter` attribute parsed. */
   private activeFilters(): Filters {
-    if (this.filters !== undefined && this.filters !== null) {
-      const ok = typeof this.filters === 'object' && !Array.isArray(this.filters) && Object.values(this.filters).every((values) => Array.isArray(values) && values.every((v) => typeof v === 'string'));
-      if (!ok) throw new SgptError('INPUT_INVALID', 'the filters property must be an object of keys to arrays of values, e.g. {version: ["3.11"]}');
-      return this.filters;
-    }
+    if (this.filters !== undefined && this.filters !== null) return checkFilters(this.filters);
     return parseFilterList(this.filter, 'the filter attribute');
   }
 

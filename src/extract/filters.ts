@@ -4,7 +4,7 @@
  * record's `filters`. A query's filters keep sections holding one of the asked values of every
  * asked key. The one place that parses their written forms.
  */
-import { SgptError } from '../errors';
+import { SgptError, shown } from '../errors';
 
 /** Key → values (a section may hold several values of one key, e.g. versions a page applies to). */
 export type Filters = Record<string, string[]>;
@@ -62,6 +62,22 @@ export function parseFilterObject(value: unknown, where: string): Filters {
     }
   }
   return out;
+}
+
+/**
+ * Filters asked for as an object, `{key: [values]}` of strings: the one check of the API's `filters`
+ * option and the element's `filters` property, so both refuse the same input with the same words.
+ */
+export function checkFilters(value: unknown): Filters {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SgptError('INPUT_INVALID', `filters must be an object of keys to arrays of values, e.g. {version: ["3.11"]}, got ${shown(value)}`);
+  }
+  for (const [key, values] of Object.entries(value)) {
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) {
+      throw new SgptError('INPUT_INVALID', `filters.${key} must be an array of strings (the values asked for), got ${shown(values)}`);
+    }
+  }
+  return value as Filters;
 }
 
 /** A `--filter-from-path` rule: the key, and a pattern whose first capture group is the value. */

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { parsePathRule } from '../../src/extract/filters';
+import type { SgptError } from '../../src/errors';
+import { openSiteIndex } from '../../src/index';
 import { test, expect, events, waitForResults } from './fixtures';
 import { routeSite } from './site-route';
 
@@ -77,11 +79,18 @@ test('the filter attribute keeps keyword and semantic hits in the version; facet
     .toEqual(['/f/3.11/json.html', '/f/3.12/json.html']);
 });
 
-test('a filter key the index does not have is an sgpt-error naming the keys it has; a filters property that is not an object says so', async ({ page: tab }) => {
+test('a filter key the index does not have is an sgpt-error naming the keys it has; a filters property the API would refuse is refused in its words', async ({ page: tab }) => {
   await routeSite(tab, '/f/', site, { attributes: 'filter="release:1"' });
   await tab.goto('/f/search.html');
   await tab.locator('sgpt-search#search').getByRole('combobox').fill('json');
   await expect.poll(async () => (await events(tab, 'sgpt-error', 'search')).at(-1)?.detail.message).toMatch(/filter key "release" is not in the index \(it has "type", "version"\)/);
-  await tab.locator('sgpt-search#search').evaluate((el) => ((el as unknown as { filters: unknown }).filters = 'garbage'));
-  await expect.poll(async () => (await events(tab, 'sgpt-error', 'search')).at(-1)?.detail.message).toMatch(/the filters property must be an object of keys to arrays of values/);
+  const index = await openSiteIndex(join(site, 'sgpt'));
+  for (const filters of ['garbage', [], { version: '3.12' }, { version: ['3.12', 3] }]) {
+    const api = await index.query('json', { keywordOnly: true, filters: filters as never }).then(() => null, (error: SgptError) => error.toJSON());
+    expect(api?.code).toBe('INPUT_INVALID');
+    const before = (await events(tab, 'sgpt-error', 'search')).length;
+    await tab.locator('sgpt-search#search').evaluate((el, value) => ((el as unknown as { filters: unknown }).filters = value), filters);
+    await expect.poll(async () => (await events(tab, 'sgpt-error', 'search')).slice(before).at(-1)?.detail).toEqual(api);
+  }
+  await index.dispose();
 });
