@@ -17,7 +17,7 @@ import { SgptError } from '../errors';
 import { DiskRowStore } from './disk-rows';
 import { DiskPages } from './disk-pages';
 import { LOCK, OutLock } from './out-lock';
-import { decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile } from './format';
+import { decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile, type Manifest } from './format';
 import { MANIFEST } from './reader';
 import type { BuiltIndex } from './writer';
 
@@ -56,14 +56,25 @@ async function previousIndex(dir: string): Promise<{ manifest: 'none' | 'index' 
     return { manifest: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'foreign', owned: new Set() };
   }
   if (typeof json !== 'object' || json === null || (json as { format?: unknown }).format !== FORMAT_NAME) return { manifest: 'foreign', owned: new Set() };
+  let manifest: Manifest;
   try {
-    const ref = parseManifest(json).owned;
-    if (ref === undefined) return { manifest: 'index', owned: null };
-    const bytes = new Uint8Array(await readFile(join(dir, ref.name)));
-    await verifyFile(ref, bytes);
-    return { manifest: 'index', owned: new Set([...parseOwned(ref.name, decodeJson(ref.name, await fileContent(ref.name, bytes))), ref.name]) };
+    manifest = parseManifest(json);
   } catch {
     return { manifest: 'index', owned: null }; // damage: replace what the build writes, remove nothing
+  }
+  return { manifest: 'index', owned: await listedFiles(dir, manifest) };
+}
+
+/** The files the ownership list of the index `manifest` in `dir` names, the list included (null: no list, or a damaged one). */
+async function listedFiles(dir: string, manifest: Manifest): Promise<Set<string> | null> {
+  const ref = manifest.owned;
+  if (ref === undefined) return null;
+  try {
+    const bytes = new Uint8Array(await readFile(join(dir, ref.name)));
+    await verifyFile(ref, bytes);
+    return new Set([...parseOwned(ref.name, decodeJson(ref.name, await fileContent(ref.name, bytes))), ref.name]);
+  } catch {
+    return null;
   }
 }
 
@@ -383,7 +394,7 @@ export async function writeIndexDir(out: OutputDir, built: BuiltIndex): Promise<
  */
 export async function placeIndex(from: string, to: string): Promise<void> {
   const manifest = parseManifest(decodeJson(MANIFEST, await readFile(join(from, MANIFEST))));
-  const files = [...(await ownedFiles(from))].filter((path) => path !== manifest.owned?.name);
+  const files = [...((await listedFiles(from, manifest)) ?? [])].filter((path) => path !== manifest.owned?.name);
   if (manifest.owned === undefined || files.length === 0) throw new SgptError('INDEX_INVALID', `${from}: its manifest lists no files to place`);
   const out = await OutputDir.open(to);
   try {
