@@ -72,3 +72,16 @@ export const MAX_COUNT = 1_000_000;
 export function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
 }
+
+/**
+ * An options object, or nothing (the defaults), whose keys are all in `known`: a misspelt option
+ * (`{ limt: 3 }`) is INPUT_INVALID naming it, not silently the default.
+ */
+export function checkOptions(value: unknown, name: string, known: readonly string[]): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SgptError('INPUT_INVALID', `${name} must be an object, got ${shown(value)}`);
+  const unknown = Object.keys(value).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new SgptError('INPUT_INVALID', `${name} has no option ${unknown.map(shown).join(', ')}: it takes ${known.join(', ')}`);
+  }
+}

@@ -4,9 +4,9 @@
  * `sgpt-search/vite`; everything else is internal and may change between versions.
  */
 import { defaultModelSource, modelSource } from './build/default-model';
-import { SiteIndex, checkObject } from './build/site-query';
+import { SiteIndex } from './build/site-query';
 import { Embedder } from './embed/embedder';
-import { SgptError } from './errors';
+import { SgptError, checkOptions } from './errors';
 import { embedWorkers } from './embed/embed-workers';
 import { documentSessions } from './embed/node-sessions';
 import type { Mode, Role } from './embed/sgpt-settings';
@@ -43,6 +43,8 @@ export interface ModelOptions {
   workers?: number | 'auto';
 }
 
+const MODEL_OPTIONS = ['model', 'mode', 'device', 'dtype', 'threads', 'workers'] as const satisfies ReadonlyArray<keyof ModelOptions>;
+
 /**
  * Load an SGPT embedder: texts in, L2-normalised vectors out (dot product = cosine).
  *
@@ -70,6 +72,7 @@ export interface ModelOptions {
  * ```
  */
 export async function loadEmbedder(options: ModelOptions = {}): Promise<Embedder> {
+  checkOptions(options, 'options', MODEL_OPTIONS);
   const { model, mode, workers, ...load } = options;
   if (workers !== undefined && workers !== 'auto' && !(Number.isInteger(workers) && workers >= 0)) {
     throw new SgptError('INPUT_INVALID', `workers must be 'auto' or a whole number of threads, got ${typeof workers === 'string' ? JSON.stringify(workers) : String(workers)}`);
@@ -108,7 +111,7 @@ export async function embed(texts: readonly string[], role: Role, options: Model
  * ```
  */
 export async function openSiteIndex(dir: string | readonly string[], options: { model?: string } = {}): Promise<SiteIndex> {
-  checkObject(options, "openSiteIndex's options");
+  checkOptions(options, "openSiteIndex's options", ['model']);
   return SiteIndex.open(dir, options.model);
 }
 
@@ -129,7 +132,8 @@ export async function openSiteIndex(dir: string | readonly string[], options: { 
  * await Promise.all([index.dispose(), reranker.dispose()]);
  * ```
  */
-export function loadReranker(model: string, options: Omit<ModelOptions, 'model' | 'mode' | 'workers'> = {}): Promise<Reranker> {
+export async function loadReranker(model: string, options: Omit<ModelOptions, 'model' | 'mode' | 'workers'> = {}): Promise<Reranker> {
+  checkOptions(options, "loadReranker's options", ['device', 'dtype', 'threads']);
   return Reranker.load(modelSource(model), options);
 }
 

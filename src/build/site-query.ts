@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Embedder } from '../embed/embedder';
-import { MAX_COUNT, SgptError, shown } from '../errors';
+import { MAX_COUNT, SgptError, checkOptions, shown } from '../errors';
 import { modelRef } from '../index/model-ref';
 import { fsLoader } from '../index/node-files';
 import type { Manifest } from '../index/format';
@@ -60,11 +60,6 @@ function invalid(message: string): SgptError {
   return new SgptError('INPUT_INVALID', message);
 }
 
-/** An options object, or nothing (the defaults); the facade's openSiteIndex checks its own with it. */
-export function checkObject(value: unknown, name: string): void {
-  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw invalid(`${name} must be an object, got ${shown(value)}`);
-}
-
 /** A count (results, shards): an integer from 1 to MAX_COUNT, as the CLI's --limit and --probe. */
 function checkCount(value: unknown, name: string): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_COUNT)) {
@@ -83,14 +78,18 @@ function checkQuery(query: unknown): void {
   if (typeof query !== 'string') throw invalid(`the query must be a string, got ${shown(query)}`);
 }
 
-function checkSearch(options: unknown): void {
-  checkObject(options, 'options');
+const SEARCH_OPTIONS = ['limit', 'probe', 'lang', 'filters', 'keywordOnly', 'rerank'] as const satisfies ReadonlyArray<keyof SearchOptions>;
+const FACETS_OPTIONS = ['filters', 'lang'] as const satisfies ReadonlyArray<keyof SearchOptions>;
+
+function checkSearch(options: unknown, known: readonly string[]): void {
+  checkOptions(options, 'options', known);
   const o = (options ?? {}) as Record<string, unknown>;
   checkCount(o.limit, 'limit');
   checkCount(o.probe, 'probe');
   checkLang(o.lang);
   if (o.filters !== undefined) checkFilters(o.filters);
-  checkObject(o.rerank, 'rerank');
+  if (o.keywordOnly !== undefined && typeof o.keywordOnly !== 'boolean') throw invalid(`keywordOnly must be true or false, got ${shown(o.keywordOnly)}`);
+  checkOptions(o.rerank, 'rerank', ['model', 'k']);
   const rerank = (o.rerank ?? {}) as Record<string, unknown>;
   checkCount(rerank.k, 'rerank.k');
   if (rerank.model !== undefined && (typeof rerank.model !== 'string' || rerank.model === '')) throw invalid(`rerank.model must be a model folder, URL or hub id, got ${shown(rerank.model)}`);
@@ -146,7 +145,7 @@ export class SiteIndex {
   /** Ranked hits: keyword-only, or embedded and fused as in the browser; with `rerank`, then reordered by SGPT-CE. */
   async query(query: string, options: SearchOptions = {}): Promise<QueryHit[]> {
     checkQuery(query);
-    checkSearch(options);
+    checkSearch(options, SEARCH_OPTIONS);
     const limit = options.limit ?? 10;
     const embedder = options.keywordOnly ? null : await this.loadEmbedder();
     const hits =
@@ -165,7 +164,7 @@ export class SiteIndex {
   /** Facet counts of the query's keyword matches (src/index/filters), each key counted under the other keys' filters. */
   async facets(query: string, options: Pick<SearchOptions, 'filters' | 'lang'> = {}): Promise<Facets> {
     checkQuery(query);
-    checkSearch(options);
+    checkSearch(options, FACETS_OPTIONS);
     return this.search.facets(query, options.filters, options.lang);
   }
 
@@ -213,10 +212,13 @@ export class SiteIndex {
 export async function querySiteIndex(run: QueryRun & { facets: true }): Promise<{ hits: QueryHit[]; facets: Facets }>;
 export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]>;
 export async function querySiteIndex(run: QueryRun & { facets?: boolean }): Promise<QueryHit[] | { hits: QueryHit[]; facets: Facets }> {
-  const index = await SiteIndex.open(run.index, run.model);
+  const { index: dirs, query, model, facets, ...search } = run;
+  const index = await SiteIndex.open(dirs, model);
   try {
-    const hits = await index.query(run.query, run);
-    return run.facets ? { hits, facets: await index.facets(run.query, run) } : hits;
+    const hits = await index.query(query, search);
+    if (!facets) return hits;
+    const { filters, lang } = search;
+    return { hits, facets: await index.facets(query, { ...(filters === undefined ? {} : { filters }), ...(lang === undefined ? {} : { lang }) }) };
   } finally {
     await index.dispose();
   }
