@@ -1,5 +1,5 @@
 """Build test/fixtures/models/tiny-gpt2-lm: tiny-gpt2's own weights exported as a causal LM (the tied
-head, logits = last hidden state x wte^T), the reranker's offline default (SGPT-CE, SGPT.md §2).
+head, logits = last hidden state x wte^T), the reranker's offline default (SGPT-CE, ../shared/design/SGPT.md §2).
 
     /usr/bin/python3 model/build_tiny_lm.py
 

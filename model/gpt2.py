@@ -405,7 +405,7 @@ def _neo_attention_types(layers: List[str]) -> list:
 
 def write_config(out_dir: str, hp: HParams, sgpt_settings: Optional[dict],
                  model_type: str = "gpt2", kind: str = "features") -> str:
-    """Write out_dir/config.json; sgpt_settings is the TEAM.md "sgpt" object (or None to leave
+    """Write out_dir/config.json; sgpt_settings is config.json's "sgpt" object (README, "Models") (or None to leave
     the key out); kind "lm" only changes "architectures"."""
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "config.json")
@@ -416,7 +416,7 @@ def write_config(out_dir: str, hp: HParams, sgpt_settings: Optional[dict],
 
 
 def sgpt_settings(mode: str) -> dict:
-    """The "sgpt" config object of TEAM.md for a mode, with the SGPT paper's defaults."""
+    """The "sgpt" config object (README, "Models") for a mode, with the SGPT paper's defaults."""
     if mode == "asymmetric":
         return {"mode": "asymmetric", "pooling": "weightedmean", "pad_token_id": ENDOFTEXT_ID,
                 "query_brackets": [58, 60], "document_brackets": [90, 92],

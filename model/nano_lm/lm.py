@@ -1,4 +1,4 @@
-"""sgpt-nano-lm: a small GPT-2 causal LM for SGPT-CE reranking (SGPT.md §2), trained on the sgpt-nano
+"""sgpt-nano-lm: a small GPT-2 causal LM for SGPT-CE reranking (../shared/design/SGPT.md §2), trained on the sgpt-nano
 recipe's Debian text (model/nano/data.py: WordNet, Jargon File, Python 3.11 docs without faq/).
 
     /usr/bin/python3 model/nano_lm/lm.py [--minutes 25] [--threads 2]

@@ -1,5 +1,5 @@
 /**
- * SGPT-CE prompt assembly (SGPT.md §2), token for token as the reference code
+ * SGPT-CE prompt assembly (../shared/design/SGPT.md §2, the team's notes, not in this repo), token for token as the reference code
  * (Muennighoff/sgpt, crossencoder/beir/sgptce.py) builds it:
  *
  *   context = tokenize(template with the document formatted in)   -- ONE string, so BPE sees the
