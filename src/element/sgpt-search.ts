@@ -11,7 +11,9 @@
  * index (URL of a prebuilt site index's manifest.json, from `sgpt-search index` or the Vite plugin:
  * keyword results while the model loads, then semantic ones; replaces src/documents; several URLs
  * separated by spaces are searched as one index on one scale), fusion-weight
- * (semantic share 0..1 of the fused ranking for a site index; default the index's).
+ * (a fixed semantic share 0..1 of the fused ranking, for a site index and for in-page documents
+ * alike; default: the index's fusion, and for in-page documents the adaptive per-query share;
+ * a value outside 0..1 is ignored).
  * load (intent|idle|eager: nothing heavy is fetched until the reader focuses, points at or types
  * in the box or presses "/" or Ctrl+K, unless 'idle' or 'eager' says otherwise).
  * filter (a site index's filters, "version:3.11, type:api": only sections with one of the values
@@ -22,7 +24,7 @@
  * keyword matches carrying it (event sgpt-facets {query, facets}), above the box (the results
  * popup opens below it); a button toggles that value.
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
- * stage}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
+ * stage, empty}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
  * {phase: 'embed', done, total (documents being embedded)}.
  * Reranking (off by default): the `rerank` attribute reorders the top 10 with SGPT-CE (a causal LM's
  * log-probability of the query given each document; `rerank-model`, default the model's "-lm"
