@@ -383,7 +383,7 @@ export async function loadPretrained<M>(
  * progress events). With `defer` (Node: a CLI call or a build, whose start-up is on the clock),
  * built only when first used where ./piece-memo tokenises from its JSON alone (GPT-2's tokenizer
  * class, byte-level: every SGPT model's), since building it takes ~115 ms (maps of 50 k tokens
- * and merges) and transformers.js' own encode is then asked only for a text holding an added
+ * and merges; ~155 ms with reading the JSON: README, twelfth-session throughput row, 2026-12-02) and transformers.js' own encode is then asked only for a text holding an added
  * token, its decode for excerpt offsets. Otherwise built now: a page's worker loads ahead of the
  * reader's query, whose excerpts would otherwise pay for it. Either way a broken one fails the
  * load. `failed` turns a later build's error into the load's.
