@@ -44,7 +44,7 @@ CHECK_TEXTS = ['what similarity laws must be obeyed when constructing aeroelasti
                'How do I create an index concurrently in PostgreSQL?']
 
 
-def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n_head=4):
+def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n_head=4, branch_scale=1.0):
     w = {}
     for f in sorted(os.listdir(weights_dir)):
         if f.endswith('.npz') and (f == which + '.npz' or f.startswith(which + '_')):
@@ -67,8 +67,9 @@ def load(weights_dir, init_path, which='full', rows=None, zero_branches=False, n
             for name, t in blk.state_dict().items():
                 sd[p + name] = torch.ones_like(t) if name.endswith('ln_1.weight') or name.endswith('ln_2.weight') else torch.zeros_like(t)
             continue
-        g_attn = 0.0 if zero_branches else float(w[p + 'g_attn'])
-        g_mlp = 0.0 if zero_branches else float(w[p + 'g_mlp'])
+        scale = 0.0 if zero_branches else branch_scale
+        g_attn = scale * float(w[p + 'g_attn'])
+        g_mlp = scale * float(w[p + 'g_mlp'])
         for name in ('ln_1.weight', 'ln_1.bias', 'ln_2.weight', 'ln_2.bias', 'attn.c_attn.weight', 'attn.c_attn.bias',
                      'mlp.c_fc.weight', 'mlp.c_fc.bias'):
             sd[p + name] = w[p + name]
@@ -170,6 +171,8 @@ if __name__ == '__main__':
     ap.add_argument('--rows', type=int, default=0)
     ap.add_argument('--heads', type=int, default=4)
     ap.add_argument('--zero-branches', action='store_true')
+    ap.add_argument('--branch-scale', type=float, default=1.0, help='every gate times this (WiSE-FT between the '
+                    'branches zeroed, 0, and as trained, 1)')
     ap.add_argument('--table-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--layer-bits', type=int, default=8, choices=[4, 8])
     ap.add_argument('--group', type=int, default=0, help='4-bit group size (0: per row / column)')
@@ -185,7 +188,7 @@ if __name__ == '__main__':
         m = load_folder(a.from_model, a.pairs, a.rows or None)
     else:
         m = load(a.weights, a.init or os.path.join(ROOT, '.gpu-bundle', 'init.npz'), a.which, a.rows or None,
-                 a.zero_branches, a.heads)
+                 a.zero_branches, a.heads, a.branch_scale)
     exact = [int(c) for c in a.exact_columns.split(',') if c]
     print(json.dumps(export(m, a.out, a.table_bits, a.layer_bits, a.group, exact, tuple(filter(None, a.keep.split(','))), a.levels,
                             a.keep_norms)))
