@@ -46,6 +46,8 @@ export interface IndexRun {
   fusion?: FusionMethod;
   /** Site paths to leave out, e.g. ['drafts/**']. */
   exclude?: string[];
+  /** The only pages of `site` read (SiteOptions.pages); absent: every HTML file. */
+  pages?: ReadonlySet<string>;
   /** Filters read from each page's path (`--filter-from-path`), added to those its HTML or record gives. */
   filterFromPath?: PathFilterRule[];
   batchSize?: number;
@@ -173,7 +175,7 @@ async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCac
     try {
       const onCachedPage = () => void read.fromCache++;
       const onTemplate = (template: ReadonlySet<string>) => void (read.chrome = template.size);
-      for await (const page of extractPages(run.site, { exclude: run.exclude, skipDirs: [out], onWarning: warn, onTemplate, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
+      for await (const page of extractPages(run.site, { exclude: run.exclude, pages: run.pages, skipDirs: [out], onWarning: warn, onTemplate, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
         run.signal?.throwIfAborted();
         siteUrls.add(page.url);
         yield withPathFilters(page, rules);

@@ -79,17 +79,6 @@ export async function listFiles(dir: string, base = dir): Promise<string[]> {
   return files.sort();
 }
 
-/** Copy `files` (relative to `from`) to `to` (relative to the output folder) through it. Returns bytes. */
-async function copyAll(from: string, out: OutputDir, to: string, files: string[]): Promise<number> {
-  let bytes = 0;
-  for (const file of files) {
-    const content = new Uint8Array(await readFile(join(from, file)));
-    await out.put(`${to}${file}`, content);
-    bytes += content.byteLength;
-  }
-  return bytes;
-}
-
 /** Fails before any work is done when the runtime was not built, saying how to build it. */
 export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
   if (!existsSync(join(runtimeDir, RUNTIME_ENTRY))) {
@@ -101,21 +90,40 @@ export function checkRuntime(runtimeDir = RUNTIME_DIR): void {
 }
 
 /**
- * Put the runtime into the output folder (sgpt-search.js, chunks/, ort/), the entry last so it
- * never names chunks that are not there yet. Files of an older runtime go when the build is made
- * live, if the previous build owned them. Returns bytes.
+ * The runtime's files as writeRuntime writes them (sgpt-search.js, chunks/, ort/): path in the
+ * output folder -> the file it is copied from, the entry last. The Vite dev server serves the same.
  */
-export async function writeRuntime(out: OutputDir, { webgpu = true, runtimeDir = RUNTIME_DIR, ortDir = installedOrtDir(), onWarning, offline = false }: RuntimeOptions = {}): Promise<number> {
+export async function runtimeFiles({ webgpu = true, runtimeDir = RUNTIME_DIR, ortDir = installedOrtDir(), onWarning, offline = false }: RuntimeOptions = {}): Promise<Map<string, string>> {
   checkRuntime(runtimeDir);
-  let bytes = 0;
+  const files = new Map<string, string>();
   if (webgpu) {
     const problem = await webGpuFiles(runtimeDir, ortDir);
-    if (problem === null) bytes += await copyAll(ortDir!, out, 'ort/', ASYNCIFY_FILES);
+    if (problem === null) for (const file of ASYNCIFY_FILES) files.set(`ort/${file}`, join(ortDir!, file));
     else onWarning?.(`WebGPU's runtime (onnxruntime-web's asyncify build) left out, the element will run on WASM: ${problem}`);
   }
-  const files = (await listFiles(runtimeDir)).filter((file) => !ASYNCIFY.test(file) && (offline || file !== OFFLINE_RUNTIME));
-  const entryLast = [...files.filter((file) => file !== RUNTIME_ENTRY), RUNTIME_ENTRY];
-  return bytes + (await copyAll(runtimeDir, out, '', entryLast));
+  const runtime = (await listFiles(runtimeDir)).filter((file) => !ASYNCIFY.test(file) && (offline || file !== OFFLINE_RUNTIME));
+  for (const file of [...runtime.filter((file) => file !== RUNTIME_ENTRY), RUNTIME_ENTRY]) files.set(file, join(runtimeDir, file));
+  return files;
+}
+
+/** Copy `files` (path in the output folder -> source file) through it, in their order. Returns bytes. */
+async function copyAll(out: OutputDir, files: ReadonlyMap<string, string>): Promise<number> {
+  let bytes = 0;
+  for (const [to, from] of files) {
+    const content = new Uint8Array(await readFile(from));
+    await out.put(to, content);
+    bytes += content.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Put the runtime into the output folder (runtimeFiles), the entry last so it never names chunks
+ * that are not there yet. Files of an older runtime go when the build is made live, if the
+ * previous build owned them. Returns bytes.
+ */
+export async function writeRuntime(out: OutputDir, options: RuntimeOptions = {}): Promise<number> {
+  return copyAll(out, await runtimeFiles(options));
 }
 
 /** A model source the browser can be given a copy of: a local folder with config.json. */
@@ -151,5 +159,5 @@ export async function shippedModelUrl(source: string, id: string): Promise<strin
 
 /** Copy the model's browser files to `url` (from shippedModelUrl) in the output folder. Returns bytes. */
 export async function writeModel(source: string, out: OutputDir, url: string): Promise<number> {
-  return copyAll(source, out, url, await modelFiles(source));
+  return copyAll(out, new Map((await modelFiles(source)).map((file) => [`${url}${file}`, join(source, file)])));
 }

@@ -12,6 +12,8 @@ import { findTemplate, templateDigest } from './template';
 export interface SiteOptions {
   /** Site-relative path patterns to skip; '*' matches within a path segment, '**' across them. */
   exclude?: readonly string[];
+  /** The only pages read, by path relative to the site (as listHtmlFiles gives them); absent: every HTML file (the Vite plugin: the pages its build emits, src/vite/pages). */
+  pages?: ReadonlySet<string>;
   /** Folders never read (an index written into the site, dependencies). */
   skipDirs?: readonly string[];
   /** Pages skipped or read with a fallback, said in words (the build goes on). */
@@ -199,7 +201,7 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
     throw new SgptError('INPUT_INVALID', `cannot read the site folder ${root}: ${(error as Error).message}`);
   }
   const excluded = excluder(options.exclude);
-  const pages = files.filter((file) => !excluded(file));
+  const pages = files.filter((file) => (options.pages?.has(file) ?? true) && !excluded(file));
   const blocks = await findTemplate(pages, (file) => pageBlocksOf(root, file));
   const template = { blocks, digest: templateDigest(blocks) };
   options.onTemplate?.(blocks);

@@ -44,6 +44,14 @@ export async function ownedFiles(dir: string): Promise<Set<string>> {
 }
 
 /**
+ * Whether `dir` holds no manifest.json, an sgpt-search index's, or someone else's, which a build
+ * into `dir` refuses to replace (OutputDir.open). The Vite dev server refuses the same way.
+ */
+export async function manifestThere(dir: string): Promise<'none' | 'index' | 'foreign'> {
+  return (await previousIndex(dir)).manifest;
+}
+
+/**
  * What the folder holds already: whether its manifest.json is an sgpt-search index's ("format"
  * says so, whatever the version or damage; absent: none is there), and the files that index owns
  * by its ownership list (null: an sgpt-search manifest without a readable list).

@@ -11,39 +11,45 @@
  * extracted pages kept there too, so an unchanged page is not parsed again), with the prebuilt
  * browser runtime and the model next to it, as `sgpt-search index` writes them (`runtime: false` /
  * `copyModel: false` leave them out; a site that imports 'sgpt-search/element' bundles its own copy of
- * the element and needs no runtime). `vite` (dev): the pages are read as the dev server serves
- * them (transformIndexHtml), indexed in memory, served with the model under the site's base
- * (<base><out>/), and re-indexed (debounced) when an HTML file changes; unchanged sections keep
- * their vectors.
+ * the element and needs no runtime). `vite` (dev): the same pages (./pages: the build's HTML inputs
+ * and publicDir's pages) are read as the dev server serves them (transformIndexHtml), indexed in
+ * memory, served with the model and the runtime under the site's base (<base><out>/), as the
+ * build writes them, and re-indexed (debounced) when an HTML file changes; unchanged sections
+ * keep their vectors.
  */
 import { readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
 import { modelSource } from '../build/default-model';
-import { modelFiles, shippedModelUrl, siteRootFrom } from '../build/static-site';
+import { modelFiles, runtimeFiles, shippedModelUrl, siteRootFrom } from '../build/static-site';
 import { SgptError, toSgptError } from '../errors';
 import { extractPage, pageBlocks, type Page } from '../extract/html';
-import { excluder, listHtmlFiles, urlOf } from '../extract/site';
+import { decodePage, excluder, urlOf } from '../extract/site';
 import { findTemplate } from '../extract/template';
-import { placeIndex } from '../index/output-dir';
+import { manifestThere, placeIndex } from '../index/output-dir';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
+import { sitePages, type SitePage } from './pages';
 
 export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'fusion' | 'exclude'> {
   /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
   out?: string;
   /** Dev: quiet time after the last HTML change before re-indexing (default 400 ms). */
   debounceMs?: number;
-  /** Build: write the prebuilt browser runtime next to the index (default true). */
+  /**
+   * Write (build) or serve (dev) the prebuilt browser runtime next to the index, for a page that loads
+   * `<out>/sgpt-search.js` (default true). A site that imports 'sgpt-search/element' has the element in
+   * its own bundle: `false` leaves out 42 MB it never loads (15 MB with `webgpu: false`).
+   */
   runtime?: boolean;
-  /** Build: with `runtime`, ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
+  /** With `runtime`, ship onnxruntime-web's asyncify build (27 MB) that only WebGPU uses (default true). */
   webgpu?: boolean;
   /** Copy (build) or serve (dev) the model next to the index, where a page without a `model` attribute finds it (default true). */
   copyModel?: boolean;
 }
 
-const CONTENT_TYPES: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', bm25: 'application/octet-stream' };
+const CONTENT_TYPES: Record<string, string> = { json: 'application/json', js: 'text/javascript', mjs: 'text/javascript', wasm: 'application/wasm' };
 
 export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugin {
   const out = (options.out ?? 'sgpt').replace(/^\/+|\/+$/g, '');
@@ -84,6 +90,8 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           weight: options.weight,
           fusion: options.fusion,
           exclude: options.exclude,
+          // Only outDir's HTML that this build wrote as a page (./pages, which dev indexes too): not, e.g., one an earlier build left in a kept outDir.
+          pages: new Set((await sitePages(config)).map((page) => page.path)),
           root: siteRootFrom(join(outDir, out), outDir),
           pageCache: join(config.cacheDir, 'sgpt-search'), // unchanged pages are not parsed again by the next `vite build`
           runtime: options.runtime ?? true,
@@ -102,15 +110,13 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
 
     configureServer(server) {
       const dev = new DevIndex(server, out, options);
-      // Under the site's base (`base: '/docs/'` serves the index at /docs/sgpt/).
-      const prefix = `${server.config.base.startsWith('/') ? server.config.base.replace(/\/?$/, '/') : '/'}${out}/`;
       server.middlewares.use((req, res, next) => {
         const path = req.url?.split('?')[0] ?? '';
-        if (!path.startsWith(prefix)) return next();
+        if (!path.startsWith(dev.prefix)) return next();
         dev
-          .file(path.slice(prefix.length))
+          .file(path.slice(dev.prefix.length))
           .then((bytes) => {
-            if (bytes === undefined && path === `${prefix}${MANIFEST}`) {
+            if (bytes === undefined && path === `${dev.prefix}${MANIFEST}`) {
               // No index yet (its build failed): say so, not Vite's HTML fallback page.
               res.statusCode = 503;
               res.end('sgpt-search: the dev index is not built; the terminal says why');
@@ -130,7 +136,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           });
       });
       const onChange = (file: string) => {
-        if (/\.html?$/i.test(file)) dev.schedule();
+        if (/\.html?$/i.test(file) || dev.inPublicOut(file)) dev.schedule();
       };
       server.watcher.on('change', onChange);
       server.watcher.on('add', onChange);
@@ -150,6 +156,8 @@ interface ServedModel {
 
 /** The dev server's in-memory index of its own pages. */
 class DevIndex {
+  /** Where the index is served: under the site's base (`base: '/docs/'` serves it at /docs/sgpt/). */
+  readonly prefix: string;
   private files = new Map<string, Uint8Array>();
   /**
    * The model as a build ships it next to the index (manifest model.url), served from its folder:
@@ -157,6 +165,10 @@ class DevIndex {
    * (`copyModel: false`, or a hub id or URL, which the page then names itself).
    */
   private model: Promise<ServedModel | null> | null = null;
+  /** The runtime as a build writes it next to the index (none with `runtime: false`): path -> the file served. */
+  private runtime: Promise<ReadonlyMap<string, string>> | null = null;
+  /** Set while the site's own manifest.json is in the index's way (publicDir/<out>/): nothing is served, as the build writes nothing. */
+  private refused: SgptError | null = null;
   private indexer: Promise<SiteIndexer> | null = null;
   /** Rebuilds run one after another. */
   private chain: Promise<void> = Promise.resolve();
@@ -169,7 +181,10 @@ class DevIndex {
     private readonly server: ViteDevServer,
     private readonly out: string,
     private readonly options: SgptSearchPluginOptions,
-  ) {}
+  ) {
+    const base = server.config.base;
+    this.prefix = `${base.startsWith('/') ? base.replace(/\/?$/, '/') : '/'}${out}/`;
+  }
 
   /** Re-index after a quiet period; requests meanwhile wait for the new index. */
   schedule(delay = this.options.debounceMs ?? 400): void {
@@ -184,11 +199,20 @@ class DevIndex {
 
   async file(name: string): Promise<Uint8Array | undefined> {
     await this.ready;
+    if (this.refused !== null) throw this.refused;
     const model = await this.model;
     if (model && name.startsWith(model.url) && model.files.has(name.slice(model.url.length))) {
       return new Uint8Array(await readFile(join(model.source, ...name.slice(model.url.length).split('/'))));
     }
+    const runtime = (await this.runtime)?.get(name);
+    if (runtime !== undefined) return new Uint8Array(await readFile(runtime));
     return this.files.get(name);
+  }
+
+  /** Whether `file` is in publicDir/<out>/, where a file of the site's own may stand in the index's way. */
+  inPublicOut(file: string): boolean {
+    const folder = this.publicOut();
+    return folder !== null && file.startsWith(`${folder}${sep}`);
   }
 
   async dispose(): Promise<void> {
@@ -196,38 +220,56 @@ class DevIndex {
     await (await this.indexer?.catch(() => null))?.dispose();
   }
 
+  /** publicDir/<out>/, which a build copies under the index (null: publicDir is not copied). */
+  private publicOut(): string | null {
+    const { build, publicDir } = this.server.config;
+    return build.copyPublicDir && publicDir ? join(publicDir, this.out) : null;
+  }
+
+  /** The build's refusal (OutputDir.open) of a manifest.json of the site's own where the index goes, or null. */
+  private async inTheWay(): Promise<SgptError | null> {
+    const folder = this.publicOut();
+    if (folder === null || (await manifestThere(folder)) !== 'foreign') return null;
+    return new SgptError(
+      'INPUT_INVALID',
+      `${join(folder, MANIFEST)} is not an sgpt-search index manifest, and sgpt-search replaces only files it wrote: \`vite build\` fails on it, and the dev server serves no index at ${this.prefix}. Move or remove that file, or give the plugin another \`out\` folder`,
+    );
+  }
+
   private async pages(): Promise<Page[]> {
-    const root = this.server.config.root;
-    const skip = [resolve(root, this.server.config.build.outDir), this.server.config.publicDir].filter(Boolean);
     const excluded = excluder(this.options.exclude);
-    const files = (await listHtmlFiles(root, skip)).filter((file) => !excluded(file));
-    // A page that cannot be read or transformed (another plugin threw) is left out with a warning
-    // naming it, as a build skips a page it cannot read: the rest of the site stays searchable.
-    const html = async (file: string): Promise<string | null> => {
+    const pages = (await sitePages(this.server.config)).filter((page) => !excluded(page.path));
+    // Each page as the dev server serves it: an input through transformIndexHtml, a public page as
+    // it is (decoded as a build reads it). A page that cannot be read or transformed (another
+    // plugin threw) is left out with a warning naming it, as a build skips a page it cannot read:
+    // the rest of the site stays searchable.
+    const html = async ({ path, file, public: asIs }: SitePage): Promise<string | null> => {
+      const warn = (message: string) => this.server.config.logger.warn(`sgpt-search: ${path}: ${message}`, { timestamp: true });
       try {
-        return await this.server.transformIndexHtml(urlOf(file), await readFile(join(root, file), 'utf8'));
+        if (asIs) return decodePage(new Uint8Array(await readFile(file)), warn);
+        return await this.server.transformIndexHtml(urlOf(path), await readFile(file, 'utf8'));
       } catch (error) {
-        this.server.config.logger.warn(`sgpt-search: ${file}: left out of the dev index: ${error instanceof Error ? error.message : String(error)}`, { timestamp: true });
+        warn(`left out of the dev index: ${error instanceof Error ? error.message : String(error)}`);
         return null;
       }
     };
     // The site's chrome is left out as a build leaves it out (src/extract/template); the sampled
     // pages are read and transformed once.
-    const sampled = new Map<string, string | null>();
-    const template = await findTemplate(files, async (file) => {
-      const text = await html(file);
-      sampled.set(file, text);
-      return text === null ? new Set<string>() : pageBlocks(text, urlOf(file));
+    const sampled = new Map<SitePage, string | null>();
+    const template = await findTemplate(pages, async (page) => {
+      const text = await html(page);
+      sampled.set(page, text);
+      return text === null ? new Set<string>() : pageBlocks(text, urlOf(page.path));
     });
-    const pages: Page[] = [];
-    for (const file of files) {
-      const text = sampled.has(file) ? sampled.get(file)! : await html(file);
-      sampled.delete(file);
+    const extracted: Page[] = [];
+    for (const page of pages) {
+      const text = sampled.has(page) ? sampled.get(page)! : await html(page);
+      sampled.delete(page);
       if (text === null) continue;
-      const page = extractPage(text, urlOf(file), undefined, template);
-      if (page.sections.length > 0) pages.push(page);
+      const extract = extractPage(text, urlOf(page.path), undefined, template);
+      if (extract.sections.length > 0) extracted.push(extract);
     }
-    return pages;
+    return extracted;
   }
 
   private async shippedModel(id: string): Promise<ServedModel | null> {
@@ -243,6 +285,11 @@ class DevIndex {
   private async rebuild(): Promise<void> {
     const logger = this.server.config.logger;
     try {
+      this.refused = await this.inTheWay();
+      if (this.refused !== null) throw this.refused;
+      // A runtime that is not built fails the dev index as it fails `vite build`.
+      this.runtime ??= this.options.runtime === false ? Promise.resolve(new Map()) : runtimeFiles({ webgpu: this.options.webgpu ?? true, onWarning: (message) => logger.warn(`sgpt-search: ${message}`) });
+      await this.runtime;
       this.indexer ??= SiteIndexer.load(modelSource(this.options.model), this.options.mode);
       const indexer = await this.indexer;
       this.model ??= this.shippedModel(indexer.model.id);
@@ -269,10 +316,13 @@ class DevIndex {
       });
       this.files = new Map(built.files.map((f) => [f.name, f.bytes]));
       const s = built.stats;
-      logger.info(`sgpt-search: /${this.out}/ indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded) in ${((performance.now() - started) / 1000).toFixed(1)} s`, { timestamp: true });
+      logger.info(`sgpt-search: ${this.prefix} indexed ${s.pages} pages, ${s.sections} sections (${s.embedded} embedded) in ${((performance.now() - started) / 1000).toFixed(1)} s`, { timestamp: true });
     } catch (error) {
       const { code, message } = toSgptError(error);
-      logger.error(`sgpt-search: dev index not rebuilt: ${code}: ${message}`, { timestamp: true });
+      const text = `sgpt-search: dev index not rebuilt: ${code}: ${message}`;
+      logger.error(text, { timestamp: true });
+      // On the page too (Vite's error overlay): its search box would fail with no word why.
+      this.server.ws.send({ type: 'error', err: { message: text, stack: '' } });
     }
   }
 }

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, createServer, type PluginOption } from 'vite';
+import { build, createServer, type InlineConfig, type PluginOption } from 'vite';
 import sgptSearch from '../../src/vite/plugin';
-import { fetchLoader } from '../../src/index/reader';
+import { listFiles } from '../../src/build/static-site';
+import { fetchLoader, IndexReader, type FileLoader } from '../../src/index/reader';
 import { SiteSearch } from '../../src/index/site-search';
 
 let work: string;
@@ -24,6 +25,18 @@ const inputs = (root: string) => ({
   install: join(root, 'guide/install.html'),
   generators: join(root, 'guide/generators.html'),
 });
+
+/** The page urls an index holds, in its order. */
+async function pageUrls(load: FileLoader): Promise<string[]> {
+  return [...new Set((await (await IndexReader.open(load)).allSections()).map((section) => section.url))];
+}
+
+/** A dev server of `config` on a free port, and its origin. */
+async function devServer(config: InlineConfig): Promise<{ server: Awaited<ReturnType<typeof createServer>>; origin: string }> {
+  const server = await createServer({ configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' }, ...config });
+  await server.listen();
+  return { server, origin: `http://127.0.0.1:${(server.httpServer!.address() as { port: number }).port}` };
+}
 
 /** What the test uses of the watcher `vite build --watch` returns (Rollup's or Rolldown's). */
 interface Watcher {
@@ -106,7 +119,7 @@ describe('sgpt-search/vite', () => {
       if (context.path.endsWith('faq.html')) throw new Error('boom');
       return html;
     } };
-    const serve = (plugins: PluginOption[]) => createServer({ root: site, configFile: false, customLogger: logger, cacheDir: join(work, 'cache'), plugins, server: { port: 0, host: '127.0.0.1' } });
+    const serve = (plugins: PluginOption[]) => createServer({ root: site, configFile: false, customLogger: logger, cacheDir: join(work, 'cache'), plugins, server: { port: 0, host: '127.0.0.1' }, build: { rollupOptions: { input: inputs(site) } } });
     const server = await serve([breaking, sgptSearch({ debounceMs: 50 })]);
     await server.listen();
     try {
@@ -129,7 +142,7 @@ describe('sgpt-search/vite', () => {
   });
 
   it("dev: under the site's base, with page urls from the site root and the model served where the manifest names it", async () => {
-    const server = await createServer({ root: site, base: '/docs/', configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache'), plugins: [sgptSearch({ debounceMs: 50 })], server: { port: 0, host: '127.0.0.1' } });
+    const server = await createServer({ root: site, base: '/docs/', configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache'), plugins: [sgptSearch({ debounceMs: 50 })], server: { port: 0, host: '127.0.0.1' }, build: { rollupOptions: { input: inputs(site) } } });
     await server.listen();
     try {
       const address = server.httpServer!.address() as { port: number };
@@ -152,6 +165,7 @@ describe('sgpt-search/vite', () => {
       cacheDir: join(work, 'cache'),
       plugins: [sgptSearch({ debounceMs: 50 })],
       server: { port: 0, host: '127.0.0.1' },
+      build: { rollupOptions: { input: inputs(site) } },
     });
     await server.listen();
     try {
@@ -169,6 +183,85 @@ describe('sgpt-search/vite', () => {
       expect(after.manifest.counts.sections).toBe(15);
       const [hit] = await after.keywordSearch('samovar', 3);
       expect(hit!.url).toBe('/faq.html#samovar');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("dev indexes the pages the build writes, under the same urls: the build's HTML inputs and publicDir's pages, not other HTML under the root", async () => {
+    const root = join(work, 'pages');
+    await cp(site, root, { recursive: true });
+    await mkdir(join(root, 'static'), { recursive: true });
+    await writeFile(join(root, 'static', 'legacy.html'), '<html><head><title>Legacy</title><body><h1 id=legacy>Legacy kettles</h1><p>Old kettles whistle on the stove.</p></body></html>');
+    // A custom publicDir, a base, an outDir outside the root; faq.html and guide/generators.html are not inputs.
+    const config = {
+      root,
+      base: '/sub/',
+      publicDir: 'static',
+      cacheDir: join(work, 'cache-pages'),
+      build: { outDir: join(work, 'dist-pages'), emptyOutDir: false, rollupOptions: { input: { home: join(root, 'index.html'), install: join(root, 'guide/install.html') } } },
+    } satisfies InlineConfig;
+    // A page an earlier build left in the kept outDir is no page of this build's.
+    await mkdir(config.build.outDir, { recursive: true });
+    await cp(join(root, 'faq.html'), join(config.build.outDir, 'old.html'));
+    await build({ ...config, configFile: false, logLevel: 'silent', plugins: [sgptSearch({ runtime: false, copyModel: false })] });
+    const built = await pageUrls(async (name) => new Uint8Array(await readFile(join(config.build.outDir, 'sgpt', name))));
+    expect(built).toEqual(['/guide/install.html', '/', '/legacy.html']);
+    const { server, origin } = await devServer({ ...config, plugins: [sgptSearch({ debounceMs: 50, runtime: false, copyModel: false })] });
+    try {
+      expect(await pageUrls(fetchLoader(`${origin}/sub/sgpt/manifest.json`))).toEqual(built);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('dev serves the runtime under <base><out>/ as the build writes it, and none with runtime: false', async () => {
+    const outDir = join(work, 'dist-runtime');
+    const config = { root: site, base: '/sub/', cacheDir: join(work, 'cache'), build: { outDir, emptyOutDir: true, rollupOptions: { input: inputs(site) } } } satisfies InlineConfig;
+    await build({ ...config, configFile: false, logLevel: 'silent', plugins: [sgptSearch({ copyModel: false })] });
+    const runtime = (await listFiles(join(outDir, 'sgpt'))).filter((file) => file === 'sgpt-search.js' || file.startsWith('chunks/') || file.startsWith('ort/'));
+    expect(runtime).toEqual(expect.arrayContaining(['sgpt-search.js', 'ort/ort-wasm-simd-threaded.wasm']));
+    const { server, origin } = await devServer({ ...config, plugins: [sgptSearch({ debounceMs: 50, copyModel: false })] });
+    try {
+      for (const file of runtime) {
+        const response = await fetch(`${origin}/sub/sgpt/${file}`);
+        expect([file, response.status]).toEqual([file, 200]);
+        expect(Buffer.from(await response.arrayBuffer()).equals(await readFile(join(outDir, 'sgpt', file))), file).toBe(true);
+      }
+      expect((await fetch(`${origin}/sub/sgpt/sgpt-search.js`)).headers.get('content-type')).toBe('text/javascript');
+    } finally {
+      await server.close();
+    }
+    const off = await devServer({ ...config, plugins: [sgptSearch({ debounceMs: 50, copyModel: false, runtime: false })] });
+    try {
+      expect((await fetch(`${off.origin}/sub/sgpt/manifest.json`)).status).toBe(200);
+      // Not ours: Vite's own answer (its SPA fallback page).
+      expect((await fetch(`${off.origin}/sub/sgpt/sgpt-search.js`)).headers.get('content-type')).toMatch(/^text\/html/);
+    } finally {
+      await off.server.close();
+    }
+  }, 120_000);
+
+  it("dev refuses a manifest.json of the site's own in publicDir/<out>/ as the build does: an error in the log, the overlay and the response", async () => {
+    const own = join(work, 'own-dev');
+    await cp(site, own, { recursive: true });
+    const theirs = join(own, 'public', 'sgpt', 'manifest.json');
+    await mkdir(join(own, 'public', 'sgpt'), { recursive: true });
+    await writeFile(theirs, '{"name":"my app"}');
+    const errors: string[] = [];
+    const customLogger = { info: () => undefined, warn: () => undefined, warnOnce: () => undefined, error: (message: string) => errors.push(message), clearScreen: () => undefined, hasErrorLogged: () => false, hasWarned: false };
+    const { server, origin } = await devServer({ root: own, customLogger, cacheDir: join(work, 'cache'), plugins: [sgptSearch({ debounceMs: 50 })], build: { rollupOptions: { input: inputs(own) } } });
+    try {
+      const overlay = vi.spyOn(server.ws, 'send');
+      server.watcher.emit('change', theirs); // a rebuild seen by the spy
+      const refused = await fetch(`${origin}/sgpt/manifest.json`);
+      expect(refused.status).toBe(500);
+      expect(await refused.text()).toMatch(/public\/sgpt\/manifest\.json is not an sgpt-search index manifest.*`vite build` fails on it/);
+      expect(errors.some((message) => /dev index not rebuilt: INPUT_INVALID: .*manifest\.json is not an sgpt-search index manifest/.test(message))).toBe(true);
+      expect(overlay).toHaveBeenCalledWith({ type: 'error', err: expect.objectContaining({ message: expect.stringMatching(/is not an sgpt-search index manifest/) }) });
+      await rm(theirs);
+      server.watcher.emit('unlink', theirs);
+      expect((await SiteSearch.open(fetchLoader(`${origin}/sgpt/manifest.json`))).manifest.counts.pages).toBe(4);
     } finally {
       await server.close();
     }
