@@ -3,6 +3,7 @@
  * (described for people in docs/INDEX-FORMAT.md). Pure: no fs, no fetch; both the Node writer and
  * the browser reader go through these functions.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
@@ -381,11 +382,15 @@ export function checkModel(index: ModelRef, query: QueryModel): void {
   }
 }
 
-/** sha256 as lowercase hex, with Web Crypto (browsers and Node 20 alike). */
+/**
+ * sha256 as lowercase hex: the one hash of the browser path (index files, the model, documents).
+ * Web Crypto where there is one (Node, https and localhost pages: ~5× faster), else @noble/hashes:
+ * `crypto.subtle` exists only in secure contexts, and a docs site on plain http is not one.
+ */
 export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-  const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
-  return hex(new Uint8Array(digest));
+  const subtle = globalThis.crypto?.subtle as SubtleCrypto | undefined;
+  return hex(subtle ? new Uint8Array(await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>)) : sha256(data));
 }
 
 /** Bytes as lowercase hex, two digits a byte. */
