@@ -8,7 +8,7 @@
  *   bar, which a plain server answers with the whole file, then again for the body.
  * - Once per browser: files go into the Cache API (by full URL), so a repeat visit reads them from
  *   disk (after a conditional request, when the server gave an ETag or Last-Modified); two workers on one page (two elements) take a Web Lock per URL, so the second waits for
- *   the first's copy instead of downloading its own.
+ *   the first's copy instead of downloading its own (where the browser grants locks: see exclusive).
  * - A cache that refuses (quota, private mode) only costs the next visit a download: said once
  *   on the console, never an error.
  * - The WASM runtime is compiled as it streams (`fetchStreamed`): its Response, not its bytes (the
@@ -44,10 +44,24 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
-/** One holder of `url` at a time across this origin's workers and pages, where Web Locks exist. */
+/**
+ * One holder of `url` at a time across this origin's workers and pages, where Web Locks work.
+ * They are missing on plain http and refused (SecurityError) where the browser blocks site data:
+ * then the task runs unlocked, since the lock only saves a second tab its own download.
+ */
 async function exclusive<T>(url: string, task: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  return locks ? locks.request(`sgpt-search:${url}`, task) : task();
+  if (!locks) return task();
+  let started = false;
+  try {
+    return await locks.request(`sgpt-search:${url}`, () => {
+      started = true;
+      return task();
+    });
+  } catch (error) {
+    if (started) throw error;
+    return task();
+  }
 }
 
 async function readBody(response: Response, onProgress: ByteProgress | undefined): Promise<Uint8Array> {

@@ -102,3 +102,31 @@ describe('fetchStreamed: the WASM runtime as a Response, for a streaming (code-c
     expect((await fetchStreamed(`${URL_}.gone`)).status).toBe(404);
   });
 });
+
+describe('Web Locks, which only dedupe downloads across tabs', () => {
+  const URL_ = 'https://sgpt-search.invalid/ort/ort-wasm-simd-threaded.wasm';
+
+  it('a refused lock (a browser that blocks site data: SecurityError) still fetches the file, unlocked', async () => {
+    const request = vi.fn(async () => {
+      throw new DOMException('The request was denied.', 'SecurityError');
+    });
+    vi.stubGlobal('navigator', { locks: { request } });
+    vi.stubGlobal('caches', memoryCaches().caches);
+    const fetch = vi.fn(async () => new Response('wasm', { headers: { 'content-type': 'application/wasm', etag: '"w"' } }));
+    vi.stubGlobal('fetch', fetch);
+    expect(await (await fetchStreamed(URL_)).text()).toBe('wasm');
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('a failure inside the lock is the caller’s, not a reason to run it again unlocked', async () => {
+    vi.stubGlobal('navigator', { locks: { request: async (_name: string, task: () => Promise<unknown>) => task() } });
+    vi.stubGlobal('caches', memoryCaches().caches);
+    const fetch = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    vi.stubGlobal('fetch', fetch);
+    await expect(fetchStreamed(URL_)).rejects.toThrow('Failed to fetch');
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+});
