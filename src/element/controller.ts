@@ -392,6 +392,9 @@ export class SearchController {
         device: device || 'auto',
         runtime: ortRuntime(this.deps.defaults(), (url) => this.deps.resolve(url)),
       };
+      // Documents' kept vectors are read once the model is in: their database opens beside its
+      // download, so an open that hangs (given up after 3 s) does not delay semantic results.
+      if (!this.settings.index) this.vectors ??= this.deps.openVectors();
       this.modelLoad = this.modelUrl().then(async (model) => {
         // A newer load started while the index's manifest was read: it loads its own model.
         if (generation !== this.generation) throw new SgptError('ABORTED', 'superseded by a newer model load');

@@ -80,7 +80,7 @@ function settings(patch: Partial<ControllerSettings> = {}): ControllerSettings {
   return { model: '/models/m/', limit: 8, device: 'auto', rerank: false, rerankModel: '', load: 'intent', ...patch };
 }
 
-function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; site?: SiteSourceLike; sites?: Record<string, SiteSourceLike>; json?: () => Promise<unknown>; offline?: OfflineTransport; stored?: string[] } = {}) {
+function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; openVectors?: () => Promise<VectorCache>; site?: SiteSourceLike; sites?: Record<string, SiteSourceLike>; json?: () => Promise<unknown>; offline?: OfflineTransport; stored?: string[] } = {}) {
   const client = new FakeClient();
   const shown: Array<{ query: string; stage: string; ids: Array<string | number> }> = [];
   const events: Array<{ type: string; detail: unknown }> = [];
@@ -110,7 +110,7 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
       if (!site) throw new Error('no site in this test');
       return site;
     },
-    openVectors: async () => vectors,
+    openVectors: options.openVectors ?? (async () => vectors),
     ...(options.stored ? { isStored: async (url: string) => options.stored!.includes(url) } : {}),
     whenIdle: (task) => {
       idle.push(task);
@@ -445,6 +445,28 @@ describe('vectors across visits', () => {
     const unknown = memoryVectorCache();
     await visit(unknown, DOCS, '');
     expect((await unknown.get([`${modelKey(loadResult('http://site.test/models/m'))} ${await contentHash(DOCS[0]!)}`]))[0]).toBeNull();
+  });
+
+  it('their database opens beside the model download, so an open that hangs is given up meanwhile; a site index opens none', async () => {
+    const opened = deferred<VectorCache>();
+    const openVectors = vi.fn(() => opened.promise);
+    const { controller, client } = setup({ src: '/docs.json' }, { openVectors });
+    controller.intent();
+    await settle();
+    expect(client.loads).toHaveLength(1);
+    expect(openVectors).toHaveBeenCalledTimes(1); // the model is still downloading
+    opened.resolve(memoryVectorCache()); // as openVectorCache does when the open times out
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    expect(openVectors).toHaveBeenCalledTimes(1);
+
+    const site: SiteSourceLike = { site: Promise.resolve(), modelUrl: async () => undefined, async *search() {} };
+    const indexed = vi.fn(() => opened.promise);
+    const run = setup({ index: '/a/manifest.json' }, { site, openVectors: indexed });
+    run.controller.intent();
+    await settle();
+    expect(run.client.loads).toHaveLength(1);
+    expect(indexed).not.toHaveBeenCalled();
   });
 
   it('shipped vectors are used when the model matches, and ignored with a note when it does not', async () => {
