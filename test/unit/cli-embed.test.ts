@@ -95,6 +95,28 @@ describe('sgpt-search embed', () => {
     expect(embedHelp.stdout).toMatch(/one JSON line per input line[\s\S]*--role <role>/);
   });
 
+  it('stops quietly with status 0 when the reader of its output goes away (`| head -1`)', async () => {
+    // 300 lines of 64 numbers: ~400 kB, far more than a pipe holds, so the CLI is still writing
+    // when the reader closes after its first chunk.
+    const texts = Array.from({ length: 300 }, (_, i) => `line ${i} about teapots`).join('\n');
+    const run = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'embed', '--role', 'document', '--model', TINY], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.once('data', (d) => {
+        stdout += d;
+        child.stdout.destroy();
+      });
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(texts);
+    });
+    expect(run.stdout).toMatch(/^\[-?\d/);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
   it('a bad --role exits 1 naming the flag', async () => {
     const run = await cli(['embed', '--role', 'passage'], 'x\n');
     expect(run.code).toBe(1);
