@@ -58,9 +58,10 @@ export async function queryCommand(argv: string[]): Promise<number> {
   if (!values.rerank && (values['rerank-model'] !== undefined || values['rerank-k'] !== undefined)) {
     throw new SgptError('INPUT_INVALID', `--rerank-model and --rerank-k need --rerank\n${QUERY_USAGE}`);
   }
-  if (!values.index?.length || positionals.length !== 1 || positionals[0]!.trim() === '') {
+  if (!values.index?.length || positionals.length !== 1) {
     throw new SgptError('INPUT_INVALID', `give --index and one query text\n${QUERY_USAGE}`);
   }
+  if (positionals[0]!.trim() === '') throw new SgptError('INPUT_INVALID', 'the query text is empty: give the words to search for');
   const indexes = values.index;
   checkLang(values.lang, '--lang');
   const run = {

@@ -305,6 +305,15 @@ describe('8. lesser: bounded, warned, never a stack trace', () => {
     await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest));
     expect((await sgptRejection(openIndexDir(out))).message).toMatch(/model.dims must be from 1 to 65536/);
   });
+
+  it('says that an empty query text is empty, not that the query is missing', async () => {
+    for (const text of ['', ' \t']) {
+      const error = await sgptRejection(queryCommand(['--index', join(work, 'no-index'), text]));
+      expect(error.code).toBe('INPUT_INVALID');
+      expect(error.message).toBe('the query text is empty: give the words to search for');
+    }
+    expect((await sgptRejection(queryCommand(['kettle']))).message).toMatch(/^give --index and one query text/);
+  });
 });
 
 describe('9. the site folder as found: --out inside it, odd names, folder links, empty excludes', () => {
