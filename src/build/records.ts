@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SgptError } from '../errors';
+import { utf8Input } from '../extract/encoding';
 import type { Page } from '../extract/html';
 import { parseFilterObject } from '../extract/filters';
 import { checkWeight } from '../extract/weights';
@@ -85,13 +86,13 @@ export function parseRecords(content: string, file: string): Page[] {
 
 /** The pages of a JSONL records file. */
 export async function readRecords(path: string): Promise<Page[]> {
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new SgptError('INPUT_INVALID', `--records ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return parseRecords(content, path);
+  return parseRecords(utf8Input(bytes, path), path);
 }
 
 /** Site pages and record pages go together, but a record page at a site page's url (`siteUrls`) is INPUT_INVALID. */

@@ -7,6 +7,7 @@ import { documentSessions } from '../embed/node-sessions';
 import type { Role } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
 import { modelSource } from '../build/default-model';
+import { utf8Input } from '../extract/encoding';
 import { integerFlag, modeFlag } from './flags';
 
 export const EMBED_USAGE = `usage: sgpt-search embed --role query|document [options] < texts.txt
@@ -39,7 +40,7 @@ const STDIN_HEAD_START_MS = 50;
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
   for await (const part of process.stdin) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+  return utf8Input(Buffer.concat(parts), 'stdin');
 }
 
 /** Lines of stdin; a final newline does not start another (empty) text. */

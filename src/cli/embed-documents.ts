@@ -8,6 +8,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Embedder } from '../embed/embedder';
 import { SgptError } from '../errors';
+import { utf8Input } from '../extract/encoding';
 import { modelName } from '../index/format';
 import { modelFolderHash } from '../index/model-ref';
 import { documentFile, parseDocumentFile } from '../worker/document-vectors';
@@ -22,8 +23,9 @@ export async function embedDocuments(embedder: Embedder, source: string, input: 
   }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(input, 'utf8'));
+    json = JSON.parse(utf8Input(await readFile(input), input));
   } catch (error) {
+    if (error instanceof SgptError) throw error;
     throw new SgptError('DOCUMENTS_INVALID', `could not read the documents file ${input}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const { documents } = parseDocumentFile(json);

@@ -5,6 +5,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
+import { decodeUtf8 } from './encoding';
 import { extractPage, pageBlocks, readWhole, type Page } from './html';
 import { pageKey, type CachedPage, type PageCache } from './page-cache';
 import { findTemplate, templateDigest } from './template';
@@ -141,25 +142,23 @@ function unreadable(error: unknown, path: string): string {
   return code ?? (error as Error).message;
 }
 
-/** A page's text: UTF-8, else the charset its <meta> declares, else windows-1252 (with a warning); null for binary files. */
+/** A page's text: UTF-8, else the charset its <meta> declares, else windows-1252 (with a warning); null for binary and UTF-16 files. */
 export function decodePage(bytes: Uint8Array, warn: (message: string) => void): string | null {
-  if (bytes.subarray(0, 8192).includes(0)) {
-    warn('skipped, binary data (NUL bytes) in an .html file');
+  const utf8 = decodeUtf8(bytes);
+  if ('text' in utf8) return utf8.text;
+  if (utf8.problem !== 'invalid') {
+    warn(utf8.problem === 'nul' ? 'skipped, binary data (NUL bytes) in an .html file' : 'skipped, UTF-16 (a UTF-16 byte order mark): save it as UTF-8');
     return null;
   }
+  const head = new TextDecoder('windows-1252').decode(bytes.subarray(0, 1024));
+  const declared = /<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)/i.exec(head)?.[1];
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (declared && !/^utf-?8$/i.test(declared)) return new TextDecoder(declared).decode(bytes);
   } catch {
-    const head = new TextDecoder('windows-1252').decode(bytes.subarray(0, 1024));
-    const declared = /<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)/i.exec(head)?.[1];
-    try {
-      if (declared && !/^utf-?8$/i.test(declared)) return new TextDecoder(declared).decode(bytes);
-    } catch {
-      // an encoding this runtime does not know: fall through
-    }
-    warn(`not valid UTF-8${declared ? ` (declares ${declared})` : ' and declares no charset'}: read as windows-1252`);
-    return new TextDecoder('windows-1252').decode(bytes);
+    // an encoding this runtime does not know: fall through
   }
+  warn(`not valid UTF-8${declared ? ` (declares ${declared})` : ' and declares no charset'}: read as windows-1252`);
+  return new TextDecoder('windows-1252').decode(bytes);
 }
 
 /** A page's file -> its extraction, with the warnings it says kept (a cache replays them). */

@@ -17,7 +17,7 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], stdin = '', cwd = process.cwd()): Promise<Run> {
+function cli(args: string[], stdin: string | Buffer = '', cwd = process.cwd()): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -93,6 +93,29 @@ describe('sgpt-search embed', () => {
     expect(help.stdout).toMatch(/commands:[\s\S]*embed/);
     expect(embedHelp.code).toBe(0);
     expect(embedHelp.stdout).toMatch(/one JSON line per input line[\s\S]*--role <role>/);
+  });
+
+  it('drops a UTF-8 byte order mark; refuses UTF-16 and bytes that are not UTF-8, naming the line', async () => {
+    const embed = (stdin: Buffer) => cli(['embed', '--role', 'document', '--model', TINY], stdin);
+    const [plain, bom, latin1, utf16, utf16Bare] = await Promise.all([
+      embed(Buffer.from('hello world\nsecond line\n')),
+      embed(Buffer.from('\uFEFFhello world\nsecond line\n')),
+      embed(Buffer.concat([Buffer.from('hello world\n'), Buffer.from('café crème\n', 'latin1')])),
+      embed(Buffer.from('\uFEFFhello world\n', 'utf16le')),
+      embed(Buffer.from('hello world\n', 'utf16le')),
+    ]);
+    expect(plain.code).toBe(0);
+    expect(bom.code).toBe(0);
+    expect(bom.stdout).toBe(plain.stdout);
+    for (const [run, message] of [
+      [latin1, 'INPUT_INVALID: stdin:2: not valid UTF-8'],
+      [utf16, 'INPUT_INVALID: stdin: UTF-16 (it starts with a UTF-16 byte order mark)'],
+      [utf16Bare, 'INPUT_INVALID: stdin:1: NUL bytes'],
+    ] as const) {
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(message);
+    }
   });
 
   it('stops quietly with status 0 when the reader of its output goes away (`| head -1`)', async () => {

@@ -127,5 +127,12 @@ describe('sgpt-search embed --documents', () => {
     const missing = await run(['--documents', join(dir, 'docs.json'), '--model', TINY, '--out', join(dir, 'nowhere', 'out.json')]);
     expect(missing?.stderr).toMatch(/INPUT_INVALID.*the folder .*nowhere does not exist/);
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    // A UTF-8 byte order mark is dropped (JSON.parse refused it); bytes that are not UTF-8 are refused, naming the file and line.
+    await writeFile(join(dir, 'bom.json'), `\uFEFF${JSON.stringify([{ id: 'a', title: 'A', text: 'x' }])}`);
+    expect(await run(['--documents', join(dir, 'bom.json'), '--model', TINY])).toBeNull();
+    await writeFile(join(dir, 'latin1.json'), Buffer.from(`[\n${JSON.stringify({ id: 'a', title: 'Café', text: 'x' })}]`, 'latin1'));
+    const latin1 = await run(['--documents', join(dir, 'latin1.json'), '--model', TINY]);
+    expect(latin1?.code).toBe(1);
+    expect(latin1?.stderr).toContain(`INPUT_INVALID: ${join(dir, 'latin1.json')}:2: not valid UTF-8`);
   });
 });

@@ -269,6 +269,7 @@ describe('8. lesser: bounded, warned, never a stack trace', () => {
     await put(join(site, 'deep.html'), `<h1>Deep</h1>${'<div>'.repeat(5000)}buried teapot words${'</div>'.repeat(5000)}`);
     await put(join(site, 'binary.html'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 1, 2, 3]));
     await put(join(site, 'latin1.html'), Buffer.from('<h1>Café crème</h1><p>espresso</p>', 'latin1'));
+    await put(join(site, 'utf16.html'), Buffer.from('\uFEFF<h1>Wide</h1><p>kettle</p>', 'utf16le'));
     await put(join(work, 'outside.html'), '<h1>Outside</h1><p>not the site</p>');
     await symlink(join(site, 'faq.html'), join(site, 'faq-link.html'));
     await symlink(join(work, 'outside.html'), join(site, 'outside.html'));
@@ -277,6 +278,7 @@ describe('8. lesser: bounded, warned, never a stack trace', () => {
     expect(warnings.join('\n')).toMatch(/deep\.html: elements nested deeper than 256/);
     expect(warnings.join('\n')).toMatch(/binary\.html: skipped, binary data/);
     expect(warnings.join('\n')).toMatch(/latin1\.html: not valid UTF-8 and declares no charset: read as windows-1252/);
+    expect(warnings.join('\n')).toMatch(/utf16\.html: skipped, UTF-16 \(a UTF-16 byte order mark\): save it as UTF-8/);
     expect(warnings.join('\n')).toMatch(/outside\.html: skipped, a link out of the site/);
     const index = join(site, 'sgpt');
     expect((await querySiteIndex({ index, query: 'buried teapot', limit: 1, keywordOnly: true }))[0]!.url).toBe('/deep.html');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRecords } from '../../src/build/records';
+import { parseRecords, readRecords } from '../../src/build/records';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { SgptError } from '../../src/errors';
 import { fsLoader } from '../../src/index/node-files';
@@ -82,6 +82,14 @@ describe('an index of records, alone and with a site', () => {
     );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads a file with a UTF-8 byte order mark; refuses one that is not UTF-8, naming the line', async () => {
+    const record = line({ url: '/a', title: 'Café', text: 'crème' });
+    await writeFile(join(dir, 'bom.jsonl'), `\uFEFF${record}\n`);
+    expect((await readRecords(join(dir, 'bom.jsonl')))[0]!.title).toBe('Café');
+    await writeFile(join(dir, 'latin1.jsonl'), Buffer.from(`${line({ url: '/b', title: 'B', text: 'x' })}\n${record}\n`, 'latin1'));
+    await expect(readRecords(join(dir, 'latin1.jsonl'))).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/latin1\.jsonl:2: not valid UTF-8/) });
+  });
 
   it('indexes records alone: searchable, linking to their url and anchor', async () => {
     const out = join(dir, 'alone');
