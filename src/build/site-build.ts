@@ -95,6 +95,8 @@ export interface IndexSummary {
   offlineBytes: number;
   /** Site pages taken from the page cache instead of being parsed (0 without `pageCache`). */
   pagesFromCache: number;
+  /** Site pages left out because their <head> asks not to be indexed (robots noindex: src/extract/html). */
+  noindexPages: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chromeBlocks: number;
   seconds: number;
@@ -160,12 +162,14 @@ export async function checkInputs(run: IndexRun, out: string): Promise<void> {
 export interface PagesRead {
   /** Site pages taken from the page cache instead of being parsed. */
   fromCache: number;
+  /** Site pages left out as their robots meta asks (noindex). */
+  noindex: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chrome: number;
 }
 
 /** The pages a build indexes, a page at a time: the site's extracted pages, then the records, with their path filters. A single build and each shard read the same. */
-async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0, chrome: 0 }): AsyncGenerator<Page> {
+async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0, noindex: 0, chrome: 0 }): AsyncGenerator<Page> {
   const records = run.records === undefined ? [] : await readRecords(run.records);
   const rules = run.filterFromPath ?? [];
   const siteUrls = new Set<string>();
@@ -174,8 +178,9 @@ async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCac
     const cache = run.pageCache === undefined ? undefined : await PageCache.open(join(run.pageCache, 'pages'), packName(run.site, out), warn);
     try {
       const onCachedPage = () => void read.fromCache++;
+      const onNoindexPage = () => void read.noindex++;
       const onTemplate = (template: ReadonlySet<string>) => void (read.chrome = template.size);
-      for await (const page of extractPages(run.site, { exclude: run.exclude, pages: run.pages, skipDirs: [out], onWarning: warn, onTemplate, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
+      for await (const page of extractPages(run.site, { exclude: run.exclude, pages: run.pages, skipDirs: [out], onWarning: warn, onTemplate, onNoindexPage, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
         run.signal?.throwIfAborted();
         siteUrls.add(page.url);
         yield withPathFilters(page, rules);
@@ -233,11 +238,11 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   if (run.shipModel) checkShippableModel(source);
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
   let target: OutputDir | undefined;
-  const read: PagesRead = { fromCache: 0, chrome: 0 };
+  const read: PagesRead = { fromCache: 0, noindex: 0, chrome: 0 };
   try {
     const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile(), read);
     try {
-      return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, chromeBlocks: read.chrome };
+      return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, noindexPages: read.noindex, chromeBlocks: read.chrome };
     } finally {
       await pages.close();
     }
@@ -248,7 +253,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
 }
 
 /** buildSiteIndex once the pages are read. */
-async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'chromeBlocks'>> {
+async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'noindexPages' | 'chromeBlocks'>> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   const own = run.kmeansScorer === undefined ? gemmScorer((line) => run.onWarning?.(line)) : null;
   try {
@@ -316,6 +321,7 @@ export function summaryLine(summary: IndexSummary): string {
   ];
   const notes = [
     ...(summary.pagesFromCache > 0 ? [`${summary.pagesFromCache} from the page cache`] : []),
+    ...(summary.noindexPages > 0 ? [`${summary.noindexPages} marked noindex left out`] : []),
     ...(summary.chromeBlocks > 0 ? [`${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out`] : []),
   ];
   const pageNotes = notes.length > 0 ? ` (${notes.join('; ')})` : '';

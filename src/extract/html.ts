@@ -37,6 +37,8 @@ export interface Page {
   /** The page's language as `<html lang>` (or `xml:lang`) says, trimmed; '' when it says none. */
   lang: string;
   sections: Section[];
+  /** Its <head> asks not to be indexed (isNoindex): it has no sections, and a build counts it apart. */
+  noindex?: true;
 }
 
 /** Elements whose content is never page text. */
@@ -235,6 +237,28 @@ function pageLang(document: T.Document): string {
   return ((html && (attr(html, 'lang') ?? attr(html, 'xml:lang'))) ?? '').trim();
 }
 
+/**
+ * Whether the page's <head> says `noindex` (or `none`) to every robot, `<meta name="robots">`, or
+ * to this one, `<meta name="sgpt-search">` (a robot's own name, as `googlebot`; another robot's
+ * is not ours). `<meta name="sgpt-search" content="index">` takes in a page robots leave out.
+ */
+function isNoindex(document: T.Document): boolean {
+  const head = find(document, (e) => e.tagName === 'head'); // parse5 always makes one, first in <html>
+  const said = { robots: false, ours: false, oursIndex: false };
+  for (const meta of head?.childNodes ?? []) {
+    if (!isElement(meta) || meta.tagName !== 'meta') continue;
+    const name = attr(meta, 'name')?.trim().toLowerCase();
+    const words = (attr(meta, 'content') ?? '').toLowerCase().split(',').map((word) => word.trim());
+    const noindex = words.includes('noindex') || words.includes('none');
+    if (name === 'robots') said.robots ||= noindex;
+    if (name === 'sgpt-search') {
+      said.ours ||= noindex;
+      said.oursIndex ||= words.includes('index');
+    }
+  }
+  return said.ours || (said.robots && !said.oursIndex);
+}
+
 /** The page's title: its first <h1> in the content, else <title>, else ''. */
 function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
   const h1 = find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody));
@@ -354,6 +378,7 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
   const blocks = new Set<string>();
   const blocky = wantBlocks || template.size > 0;
   const document = parse(html);
+  if (isNoindex(document)) return { page: { url, title: '', lang: '', sections: [], noindex: true }, blocks };
   if (flattenDeep(document)) warn(`elements nested deeper than ${MAX_DEPTH} levels: their content is read as plain text`);
   const { root, isBody } = contentRoot(document);
   const pageTitle = pageTitleOf(document, root, isBody);

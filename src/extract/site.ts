@@ -23,6 +23,8 @@ export interface SiteOptions {
   cache?: PageCache;
   /** Called for each page yielded from `cache` rather than parsed (a build's summary counts them). */
   onCachedPage?: () => void;
+  /** Called for each page left out because its <head> asks not to be indexed (Page.noindex; a build's summary counts them). */
+  onNoindexPage?: () => void;
   /** Told the site's template (./template): the blocks left out of every page as site chrome, before the first page. */
   onTemplate?: (template: ReadonlySet<string>) => void;
 }
@@ -214,6 +216,7 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
     }
     const { page, warnings, cached } = await extractCached(bytes, urlOf(file), template, options.cache);
     for (const message of warnings) warn(message);
+    if (page?.noindex) options.onNoindexPage?.();
     if (page === null || page.sections.length === 0) continue;
     if (cached) options.onCachedPage?.();
     yield page;
