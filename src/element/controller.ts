@@ -125,14 +125,18 @@ export class SearchController {
   private loaded: LoadResult | null = null;
   /** Why the latest model load failed: shown beside the keyword results still given. */
   private loadError: SerializedError | null = null;
-  /** The latest model load, for semantic stages to wait on. */
+  /** The latest model load, for semantic stages to wait on (null: none yet, or the element left the page since). */
   private modelLoad: Promise<LoadResult> | null = null;
+  /** Asked for while modelLoad is null: settles as the next load does (the first waits for the keyword half). */
+  private modelComing: Deferred<LoadResult> | null = null;
   /** The model folder URL of the latest load (for the reranker's "-lm" sibling). */
   private modelHref: string | null = null;
   private vectors: Promise<VectorCache> | null = null;
   /** The keys of the document set the worker is embedding (null: none, or nothing is kept for this model). */
   private embeddingKeys: string[] | null = null;
   private generation = 0;
+  /** Out of the page (disconnected): nothing loads, so no worker starts, until it is connected again. */
+  private detached = false;
   private readyFired = false;
   /** The worker died before the model and documents were in: the next search starts the load over. */
   private restartWanted = false;
@@ -143,7 +147,7 @@ export class SearchController {
    * dense list waits for it, since until then the worker would answer from the set before (whose
    * ids may name other documents of the new set).
    */
-  private handover = newHandover();
+  private handover = newDeferred<void>();
   /**
    * A kept model warming up before intent (load="intent"): resolve with the documents' fetch at
    * intent; the load waits for it before it takes documents, announces anything or shows progress.
@@ -181,6 +185,7 @@ export class SearchController {
 
   /** The element is in the page: start now, when idle, or on intent, as the policy says; a reconnect reloads. */
   connect(): void {
+    this.detached = false;
     if (this.started) {
       void this.loadModel();
       return;
@@ -194,7 +199,12 @@ export class SearchController {
     this.cancelIdle = null;
     this.warming = null;
     this.searchController?.abort();
+    this.detached = true;
+    // Loads that wait (for the documents, the index, the browser's cache) see a newer generation
+    // and drop; semantic stages wait for the load of the next connect.
     this.generation++;
+    this.modelLoad = null;
+    this.restartWanted = false;
     this.loaded = null;
     this.embeddedDocuments = null;
     this.deps.client.dispose();
@@ -220,10 +230,9 @@ export class SearchController {
     const again = changed.has('index') || changed.has('fusionWeight') || changed.has('limit') || changed.has('rerank') || changed.has('rerankModel');
     if (reload) {
       this.earlyDeaths = 0;
-      void documents.then(() => {
-        void this.loadModel();
-        if (again) this.rerun();
-      });
+      this.loadAfter(documents);
+      // Called after loadAfter's, so it runs once the reload has begun.
+      if (again) void documents.then(() => this.rerun());
     } else if (again) this.rerun();
   }
 
@@ -256,7 +265,7 @@ export class SearchController {
     this.cancelIdle = null;
     if (this.started || this.settings.index) return;
     const stored = await this.modelStored();
-    if (!stored || this.started || this.warming !== null) return;
+    if (!stored || this.started || this.warming !== null || this.detached) return;
     let intent: (documentsIn: Promise<unknown>) => void = () => undefined;
     const documentsIn = new Promise<Promise<unknown>>((resolve) => (intent = resolve));
     this.warming = { intent };
@@ -282,7 +291,7 @@ export class SearchController {
       const site = this.makeSource() as SiteSourceLike;
       this.source = site;
       // An index that cannot be read loads no model (its first search says why).
-      void site.site.then(() => this.loadModel(), () => undefined);
+      this.loadAfter(site.site);
       return;
     }
     if (this.settings.src) keyword = this.fetchDocuments(this.settings.src);
@@ -293,7 +302,22 @@ export class SearchController {
       if (this.loaded === null && this.error === null) this.setState({ phase: 'loading', progress: { phase: 'model', loaded: 0, total: 0 } });
       return;
     }
-    void this.modelStored().then((stored) => (stored ? this.loadModel(keyword) : keyword.then(() => this.loadModel())));
+    this.loadAfter(this.modelStored().then((stored) => (stored ? undefined : keyword)), keyword);
+  }
+
+  /**
+   * Load the model once `after` has settled (dropped if it rejects), unless a newer load began or
+   * the element left the page meanwhile (its connect loads again): a worker started then would
+   * never be stopped.
+   */
+  private loadAfter(after: Promise<unknown>, documentsIn?: Promise<unknown>): void {
+    const generation = this.generation;
+    void after.then(
+      () => {
+        if (generation === this.generation) void this.loadModel(documentsIn);
+      },
+      () => undefined,
+    );
   }
 
   /** Whether the model's files are kept in this browser (its config.json, stored with them on the load that fetched them). */
@@ -308,8 +332,9 @@ export class SearchController {
     return index ? this.deps.openSite(index, () => this.currentModel(), () => this.validFusionWeight()) : this.documentSource();
   }
 
+  /** The latest model load, or the one coming: a search typed at once reaches its semantic stage before the load begins (it waits for the keyword half). */
   private currentModel(): Promise<LoadResult> {
-    return this.modelLoad ?? Promise.reject(new SgptError('MODEL_LOAD_FAILED', 'no model is loading'));
+    return this.modelLoad ?? (this.modelComing ??= newDeferred<LoadResult>()).promise;
   }
 
   /** Resolves once the worker has the model and the searched documents (rejects if either failed). */
@@ -320,7 +345,7 @@ export class SearchController {
 
   /** A new handover (new documents, or a new model whose worker starts empty); whoever waits on the old one waits on it. */
   private renewHandover(): void {
-    const next = newHandover();
+    const next = newDeferred<void>();
     this.handover.resolve(next.promise);
     this.handover = next;
   }
@@ -375,7 +400,7 @@ export class SearchController {
    * unannounced again) until the load gets through.
    */
   private async loadModel(documentsIn: Promise<unknown> = Promise.resolve(), warm = false, restart = false): Promise<void> {
-    if (!this.started && !warm) return;
+    if (this.detached || (!this.started && !warm)) return;
     const generation = ++this.generation;
     this.loaded = null;
     this.embeddedDocuments = null;
@@ -405,6 +430,8 @@ export class SearchController {
         const prepared = await offline.prepareLoad(model, options.runtime);
         return this.deps.client.load(prepared.model, { ...options, runtime: prepared.runtime });
       });
+      this.modelComing?.resolve(this.modelLoad);
+      this.modelComing = null;
       const loaded = await this.modelLoad;
       await documentsIn;
       if (generation !== this.generation) return;
@@ -653,16 +680,16 @@ function sameError(a: SerializedError | null, b: SerializedError): boolean {
   return a?.code === b.code && a.message === b.message;
 }
 
-interface Handover {
-  promise: Promise<void>;
-  resolve(value?: PromiseLike<void>): void;
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T | PromiseLike<T>): void;
   reject(error: unknown): void;
 }
 
-function newHandover(): Handover {
-  let resolve!: Handover['resolve'];
-  let reject!: Handover['reject'];
-  const promise = new Promise<void>((res, rej) => {
+function newDeferred<T>(): Deferred<T> {
+  let resolve!: Deferred<T>['resolve'];
+  let reject!: Deferred<T>['reject'];
+  const promise = new Promise<T>((res, rej) => {
     resolve = res;
     reject = rej;
   });

@@ -210,6 +210,9 @@ test('vectors persist in IndexedDB: a reload embeds nothing, an edited document 
   expect((await embedProgress(page)).at(-1), 'every document embedded again for another model').toEqual({ phase: 'embed', done: documents, total: documents });
 });
 
+/** What the test's route for `/__late-docs__.json` answers. */
+const LATE_DOCUMENTS = JSON.stringify([{ id: 'a', title: 'Kettles', text: 'A kettle boils water for tea.' }, { id: 'b', title: 'Cats', text: 'Cats purr.' }]);
+
 /** A second element on the page, with its documents from `src` (served by the test's route). */
 async function addSrcElement(page: Page): Promise<void> {
   await page.evaluate(() => {
@@ -228,7 +231,7 @@ test('a repeat visit warms the kept model up before intent, showing nothing; a f
   await page.route('**/__late-docs__.json', async (route) => {
     asked++;
     await held;
-    await route.fulfill({ contentType: 'application/json', body: JSON.stringify([{ id: 'a', title: 'Kettles', text: 'A kettle boils water for tea.' }, { id: 'b', title: 'Cats', text: 'Cats purr.' }]) });
+    await route.fulfill({ contentType: 'application/json', body: LATE_DOCUMENTS });
   });
   const modelProgress = async () => (await events(page, 'sgpt-progress', 'late')).filter((e) => e.detail.phase === 'model').length;
   const visit = async (kept: boolean) => {
@@ -261,6 +264,66 @@ test('a repeat visit warms the kept model up before intent, showing nothing; a f
   };
   await visit(false);
   await visit(true);
+});
+
+/** The route for `/__late-docs__.json` answers once `release` is called (a slow network). */
+async function lateDocuments(page: Page): Promise<() => void> {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/__late-docs__.json', async (route) => {
+    await held;
+    await route.fulfill({ contentType: 'application/json', body: LATE_DOCUMENTS });
+  });
+  return release;
+}
+
+test('a first visit, typing at once: the semantic stage waits for the model that follows the documents, with no error', async ({ page }) => {
+  const release = await lateDocuments(page);
+  await page.goto('/minimal.html');
+  await addSrcElement(page);
+  await page.locator('sgpt-search#late').getByRole('combobox').pressSequentially('boil water', { delay: 30 });
+  release();
+  await waitForResults(page, 'late', 'boil water');
+  expect(await events(page, 'sgpt-error')).toEqual([]);
+});
+
+test('taken out of the page while its documents load, no worker ever starts; put back, it loads and searches; out and in again after ready, the worker stops and starts again', async ({ page }) => {
+  const release = await lateDocuments(page);
+  const live = new Set<unknown>();
+  let started = 0;
+  page.on('worker', (worker) => {
+    started++;
+    live.add(worker);
+    worker.on('close', () => live.delete(worker));
+  });
+  await page.goto('/minimal.html');
+  await addSrcElement(page);
+  await intent(page, 'late');
+  await page.evaluate(() => {
+    const element = document.querySelector('sgpt-search#late')!;
+    (window as unknown as { removed: Element }).removed = element;
+    element.remove();
+  });
+  release();
+  await page.waitForTimeout(2_500);
+  expect(started, 'no worker for an element out of the page').toBe(0);
+  expect(await events(page, 'sgpt-progress', 'late')).toEqual([]);
+
+  const putBack = () => page.evaluate(() => document.body.append((window as unknown as { removed: Element }).removed));
+  await putBack();
+  await waitForEvent(page, 'sgpt-ready', 'late');
+  await page.locator('sgpt-search#late').getByRole('combobox').fill('boil water');
+  await waitForResults(page, 'late', 'boil water');
+  expect(live.size).toBe(1);
+
+  await page.evaluate(() => (window as unknown as { removed: Element }).removed.remove());
+  await expect.poll(() => live.size, { message: 'the worker stops with the element' }).toBe(0);
+  await putBack();
+  await waitForEvent(page, 'sgpt-ready', 'late', 2);
+  await page.locator('sgpt-search#late').getByRole('combobox').fill('purring cats');
+  await waitForResults(page, 'late', 'purring cats');
+  expect(live.size).toBe(1);
+  expect(await events(page, 'sgpt-error')).toEqual([]);
 });
 
 for (const failure of [

@@ -293,6 +293,24 @@ describe('load policy', () => {
 });
 
 describe('races', () => {
+  it('a query typed at once on a first visit: its semantic stage waits for the load that follows the documents, no error', async () => {
+    const documents = deferred<unknown>();
+    const { controller, client, shown, events, states } = setup({ src: '/docs.json' }, { json: () => documents.promise });
+    controller.input('coffee');
+    await settle();
+    documents.resolve(DOCS);
+    await settle();
+    expect(shown.map((s) => s.stage)).toEqual(['keyword']);
+    expect(client.loads).toHaveLength(1);
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['ready']);
+    expect(states.every((s) => s.error === null)).toBe(true);
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', stage: 'semantic' });
+  });
+
   it('a model switched during a load: the old load is ignored, the new one embeds and fires ready once', async () => {
     const { controller, client, events } = setup({}, {});
     controller.acceptDocuments(DOCS);
@@ -365,6 +383,66 @@ describe('races', () => {
     expect(shown.map((s) => s.stage)).toEqual(['keyword']);
     controller.pointerOverList(false);
     expect(shown.map((s) => s.stage)).toEqual(['keyword', 'semantic']);
+  });
+
+  it('taken out of the page while the documents or the index load: nothing loads after it, and put back it loads', async () => {
+    const documents = deferred<unknown>();
+    const bySrc = setup({ src: '/docs.json' }, { json: () => documents.promise });
+    bySrc.controller.intent();
+    await settle();
+    bySrc.controller.disconnect();
+    documents.resolve(DOCS);
+    await settle();
+    expect(bySrc.client.loads).toHaveLength(0);
+    bySrc.controller.connect();
+    await settle();
+    expect(bySrc.client.loads).toHaveLength(1);
+
+    const opened = deferred<void>();
+    const site: SiteSourceLike = {
+      site: opened.promise,
+      modelUrl: async () => undefined,
+      async *search(): AsyncIterable<SearchStage> {},
+    };
+    const byIndex = setup({ index: '/sgpt/manifest.json' }, { site });
+    byIndex.controller.intent();
+    await settle();
+    byIndex.controller.disconnect();
+    opened.resolve();
+    await settle();
+    expect(byIndex.client.loads).toHaveLength(0);
+    // A setting changed while out of the page loads nothing either; connect loads once.
+    byIndex.controller.configure(settings({ index: '/sgpt/manifest.json', model: '/models/new/' }), new Set(['model']));
+    await settle();
+    expect(byIndex.client.loads).toHaveLength(0);
+    byIndex.controller.connect();
+    await settle();
+    expect(byIndex.client.loads.map((l) => l.model)).toEqual(['http://site.test/models/new/']);
+  });
+
+  it('put back after it was ready: the model loads again, ready fires again, and the query is searched semantically; a search while out of the page asks nothing of the worker', async () => {
+    const { controller, client, events, shown } = setup({ load: 'eager' });
+    controller.acceptDocuments(DOCS);
+    await settle();
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    await settle();
+    controller.disconnect();
+    controller.input('coffee');
+    await settle();
+    expect(shown.map((s) => s.stage)).toEqual(['keyword']);
+    expect(client.searches).toEqual([]);
+    expect(client.loads).toHaveLength(1);
+    controller.connect();
+    await settle();
+    expect(client.loads).toHaveLength(2);
+    client.loads[1]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(2));
+    client.setCalls[1]!.answer.resolve({ count: 2, embedded: 0, vectors: [] });
+    await settle();
+    expect(events.map((e) => e.type)).toEqual(['ready', 'ready']);
+    expect(shown.at(-1)).toMatchObject({ query: 'coffee', stage: 'semantic' });
   });
 
   it('disconnect disposes the client, and an answer arriving after it changes nothing', async () => {
