@@ -49,12 +49,13 @@ import { SearchClient, type ClientOptions } from '../worker/client';
 import { isStored } from '../worker/file-store';
 import type { DeviceChoice, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { withHighlight } from '../highlight/link';
+import { Announcer } from './announcer';
 import { SearchController, loadPolicy, type ControllerSettings, type LoadPolicy, type Phase, type ReadyDetail } from './controller';
 import { elementDefaults } from './defaults';
 import { displayOrder, groupByPage, type GroupedHit, type PageGroup } from './groups';
 import { RecentSearches, type StorageLike } from './recent';
 import { isSearchShortcut, shortcutKeys, shortcutLabel } from './shortcut';
-import { fill, isRightToLeft, parseStrings, resolveStrings, resultCount, type Strings } from './strings';
+import { fill, isRightToLeft, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement, type Strings } from './strings';
 import { SiteSource } from './site-source';
 import { checkFilters, parseFilterList, type Filters } from '../extract/filters';
 import type { Facets } from '../index/filters';
@@ -261,6 +262,8 @@ export class SgptSearch extends LitElement {
   private shown: GroupedHit[] = [];
   private stage = '';
   private overrides: Partial<Strings> = {};
+  /** Says what a search found in the live region once typing and the stages settle. */
+  private readonly announcer = new Announcer((text) => (this.announcement = text));
   private recentStore: RecentSearches | null = null;
   /** The page's last Content Security Policy refusal of something we need, to name it when a load or the worker fails. */
   private violation: SecurityPolicyViolationEvent | null = null;
@@ -475,8 +478,8 @@ export class SgptSearch extends LitElement {
       this.shown = [];
       this.open = false;
       this.active = -1;
-      this.announcement = '';
-    }
+      this.announcer.clear();
+    } else this.announcer.cancel();
     this.controller.input(this.query);
   }
 
@@ -489,7 +492,7 @@ export class SgptSearch extends LitElement {
     this.shown = displayOrder(this.groups);
     this.active = activeId === undefined ? -1 : this.shown.findIndex((entry) => entry.hit.id === activeId);
     this.open = true;
-    this.announcement = resultCount(this.text, results.length, query);
+    this.announcer.later(resultsAnnouncement(this.text, query, this.shown.map((entry) => entry.hit)));
     this.emit<ResultsDetail>('sgpt-results', { query, results, stage, empty: results.length === 0 });
   }
 
@@ -734,7 +737,7 @@ export class SgptSearch extends LitElement {
           </div>
           ${empty
             ? html`<div class="empty" part="empty">
-                <p part="empty-title">${fill(text.noResults, { query: this.query.trim() })}</p>
+                <p part="empty-title">${noResultsLine(text, this.query)}</p>
                 <p part="empty-hint">${text.noResultsHint}</p>
               </div>`
             : nothing}

@@ -1,7 +1,7 @@
 /**
  * Every visible string and ARIA label of <sgpt-search>, its shipped translations, and the lookup:
  * the page's `lang` picks a translation, the `strings` attribute/property (JSON) overrides any key.
- * Templates name their values in braces: {query}, {count}, {loaded}, {total}, {done}.
+ * Templates name their values in braces: {query}, {count}, {results}, {title}, {loaded}, {total}, {done}.
  */
 import { SgptError } from '../errors';
 
@@ -16,6 +16,7 @@ export interface Strings {
   noResultsHint: string;
   resultsOne: string;
   resultsMany: string;
+  resultsFirst: string;
   recentTitle: string;
   recentClear: string;
   loadingModel: string;
@@ -34,6 +35,7 @@ export const ENGLISH: Strings = {
   noResultsHint: 'Try fewer or different words.',
   resultsOne: '1 result',
   resultsMany: '{count} results',
+  resultsFirst: '{results}. First: {title}',
   recentTitle: 'Recent searches',
   recentClear: 'Clear recent searches',
   loadingModel: 'Loading the search model…',
@@ -44,17 +46,17 @@ export const ENGLISH: Strings = {
 /** Shipped translations by primary language subtag, each complete (the type says so). */
 export const TRANSLATIONS: Readonly<Record<string, Strings>> = {
   en: ENGLISH,
-  de: { placeholder: 'Suchen', inputLabel: 'Suchen', resultsLabel: 'Suchergebnisse', trigger: 'Suchen', dialogLabel: 'Diese Website durchsuchen', close: 'Schließen', noResults: 'Keine Ergebnisse für „{query}“', noResultsHint: 'Versuchen Sie weniger oder andere Wörter.', resultsOne: '1 Ergebnis', resultsMany: '{count} Ergebnisse', recentTitle: 'Letzte Suchen', recentClear: 'Letzte Suchen löschen', loadingModel: 'Suchmodell wird geladen…', loadingModelBytes: 'Suchmodell wird geladen… {loaded} / {total} MB', preparing: 'Dokumente werden vorbereitet… {done} / {total}' },
-  fr: { placeholder: 'Rechercher', inputLabel: 'Rechercher', resultsLabel: 'Résultats de recherche', trigger: 'Rechercher', dialogLabel: 'Rechercher sur ce site', close: 'Fermer', noResults: 'Aucun résultat pour « {query} »', noResultsHint: 'Essayez avec moins de mots ou d’autres mots.', resultsOne: '1 résultat', resultsMany: '{count} résultats', recentTitle: 'Recherches récentes', recentClear: 'Effacer les recherches récentes', loadingModel: 'Chargement du modèle de recherche…', loadingModelBytes: 'Chargement du modèle de recherche… {loaded} / {total} Mo', preparing: 'Préparation des documents… {done} / {total}' },
-  es: { placeholder: 'Buscar', inputLabel: 'Buscar', resultsLabel: 'Resultados de búsqueda', trigger: 'Buscar', dialogLabel: 'Buscar en este sitio', close: 'Cerrar', noResults: 'Sin resultados para «{query}»', noResultsHint: 'Pruebe con menos palabras o con otras.', resultsOne: '1 resultado', resultsMany: '{count} resultados', recentTitle: 'Búsquedas recientes', recentClear: 'Borrar búsquedas recientes', loadingModel: 'Cargando el modelo de búsqueda…', loadingModelBytes: 'Cargando el modelo de búsqueda… {loaded} / {total} MB', preparing: 'Preparando los documentos… {done} / {total}' },
-  it: { placeholder: 'Cerca', inputLabel: 'Cerca', resultsLabel: 'Risultati della ricerca', trigger: 'Cerca', dialogLabel: 'Cerca in questo sito', close: 'Chiudi', noResults: 'Nessun risultato per «{query}»', noResultsHint: 'Prova con meno parole o parole diverse.', resultsOne: '1 risultato', resultsMany: '{count} risultati', recentTitle: 'Ricerche recenti', recentClear: 'Cancella le ricerche recenti', loadingModel: 'Caricamento del modello di ricerca…', loadingModelBytes: 'Caricamento del modello di ricerca… {loaded} / {total} MB', preparing: 'Preparazione dei documenti… {done} / {total}' },
-  pt: { placeholder: 'Pesquisar', inputLabel: 'Pesquisar', resultsLabel: 'Resultados da pesquisa', trigger: 'Pesquisar', dialogLabel: 'Pesquisar neste site', close: 'Fechar', noResults: 'Nenhum resultado para “{query}”', noResultsHint: 'Tente menos palavras ou palavras diferentes.', resultsOne: '1 resultado', resultsMany: '{count} resultados', recentTitle: 'Pesquisas recentes', recentClear: 'Limpar pesquisas recentes', loadingModel: 'Carregando o modelo de pesquisa…', loadingModelBytes: 'Carregando o modelo de pesquisa… {loaded} / {total} MB', preparing: 'Preparando os documentos… {done} / {total}' },
-  nl: { placeholder: 'Zoeken', inputLabel: 'Zoeken', resultsLabel: 'Zoekresultaten', trigger: 'Zoeken', dialogLabel: 'Doorzoek deze site', close: 'Sluiten', noResults: 'Geen resultaten voor ‘{query}’', noResultsHint: 'Probeer minder of andere woorden.', resultsOne: '1 resultaat', resultsMany: '{count} resultaten', recentTitle: 'Recente zoekopdrachten', recentClear: 'Recente zoekopdrachten wissen', loadingModel: 'Zoekmodel wordt geladen…', loadingModelBytes: 'Zoekmodel wordt geladen… {loaded} / {total} MB', preparing: 'Documenten worden voorbereid… {done} / {total}' },
-  ru: { placeholder: 'Поиск', inputLabel: 'Поиск', resultsLabel: 'Результаты поиска', trigger: 'Поиск', dialogLabel: 'Поиск по сайту', close: 'Закрыть', noResults: 'По запросу «{query}» ничего не найдено', noResultsHint: 'Попробуйте меньше слов или другие слова.', resultsOne: 'Результатов: 1', resultsMany: 'Результатов: {count}', recentTitle: 'Недавние запросы', recentClear: 'Очистить недавние запросы', loadingModel: 'Загрузка поисковой модели…', loadingModelBytes: 'Загрузка поисковой модели… {loaded} / {total} МБ', preparing: 'Подготовка документов… {done} / {total}' },
-  ja: { placeholder: '検索', inputLabel: '検索', resultsLabel: '検索結果', trigger: '検索', dialogLabel: 'このサイトを検索', close: '閉じる', noResults: '「{query}」の検索結果はありません', noResultsHint: '語を減らすか、別の語をお試しください。', resultsOne: '1 件', resultsMany: '{count} 件', recentTitle: '最近の検索', recentClear: '最近の検索を消去', loadingModel: '検索モデルを読み込み中…', loadingModelBytes: '検索モデルを読み込み中… {loaded} / {total} MB', preparing: 'ドキュメントを準備中… {done} / {total}' },
-  zh: { placeholder: '搜索', inputLabel: '搜索', resultsLabel: '搜索结果', trigger: '搜索', dialogLabel: '搜索本站', close: '关闭', noResults: '没有找到“{query}”的结果', noResultsHint: '请尝试减少或更换关键词。', resultsOne: '1 个结果', resultsMany: '{count} 个结果', recentTitle: '最近搜索', recentClear: '清除最近搜索', loadingModel: '正在加载搜索模型…', loadingModelBytes: '正在加载搜索模型… {loaded} / {total} MB', preparing: '正在准备文档… {done} / {total}' },
-  ar: { placeholder: 'بحث', inputLabel: 'بحث', resultsLabel: 'نتائج البحث', trigger: 'بحث', dialogLabel: 'البحث في هذا الموقع', close: 'إغلاق', noResults: 'لا نتائج لـ «{query}»', noResultsHint: 'جرّب كلمات أقل أو كلمات مختلفة.', resultsOne: 'نتيجة واحدة', resultsMany: 'عدد النتائج: {count}', recentTitle: 'عمليات البحث الأخيرة', recentClear: 'مسح عمليات البحث الأخيرة', loadingModel: 'جارٍ تحميل نموذج البحث…', loadingModelBytes: 'جارٍ تحميل نموذج البحث… {loaded} / {total} ميغابايت', preparing: 'جارٍ تجهيز المستندات… {done} / {total}' },
-  he: { placeholder: 'חיפוש', inputLabel: 'חיפוש', resultsLabel: 'תוצאות חיפוש', trigger: 'חיפוש', dialogLabel: 'חיפוש באתר', close: 'סגירה', noResults: 'אין תוצאות עבור „{query}”', noResultsHint: 'נסו פחות מילים או מילים אחרות.', resultsOne: 'תוצאה אחת', resultsMany: '{count} תוצאות', recentTitle: 'חיפושים אחרונים', recentClear: 'ניקוי חיפושים אחרונים', loadingModel: 'טוען את מודל החיפוש…', loadingModelBytes: 'טוען את מודל החיפוש… {loaded} / {total} MB', preparing: 'מכין מסמכים… {done} / {total}' },
+  de: { placeholder: 'Suchen', inputLabel: 'Suchen', resultsLabel: 'Suchergebnisse', trigger: 'Suchen', dialogLabel: 'Diese Website durchsuchen', close: 'Schließen', noResults: 'Keine Ergebnisse für „{query}“', noResultsHint: 'Versuchen Sie weniger oder andere Wörter.', resultsOne: '1 Ergebnis', resultsMany: '{count} Ergebnisse', resultsFirst: '{results}. Erstes: {title}', recentTitle: 'Letzte Suchen', recentClear: 'Letzte Suchen löschen', loadingModel: 'Suchmodell wird geladen…', loadingModelBytes: 'Suchmodell wird geladen… {loaded} / {total} MB', preparing: 'Dokumente werden vorbereitet… {done} / {total}' },
+  fr: { placeholder: 'Rechercher', inputLabel: 'Rechercher', resultsLabel: 'Résultats de recherche', trigger: 'Rechercher', dialogLabel: 'Rechercher sur ce site', close: 'Fermer', noResults: 'Aucun résultat pour « {query} »', noResultsHint: 'Essayez avec moins de mots ou d’autres mots.', resultsOne: '1 résultat', resultsMany: '{count} résultats', resultsFirst: '{results}. Premier : {title}', recentTitle: 'Recherches récentes', recentClear: 'Effacer les recherches récentes', loadingModel: 'Chargement du modèle de recherche…', loadingModelBytes: 'Chargement du modèle de recherche… {loaded} / {total} Mo', preparing: 'Préparation des documents… {done} / {total}' },
+  es: { placeholder: 'Buscar', inputLabel: 'Buscar', resultsLabel: 'Resultados de búsqueda', trigger: 'Buscar', dialogLabel: 'Buscar en este sitio', close: 'Cerrar', noResults: 'Sin resultados para «{query}»', noResultsHint: 'Pruebe con menos palabras o con otras.', resultsOne: '1 resultado', resultsMany: '{count} resultados', resultsFirst: '{results}. Primero: {title}', recentTitle: 'Búsquedas recientes', recentClear: 'Borrar búsquedas recientes', loadingModel: 'Cargando el modelo de búsqueda…', loadingModelBytes: 'Cargando el modelo de búsqueda… {loaded} / {total} MB', preparing: 'Preparando los documentos… {done} / {total}' },
+  it: { placeholder: 'Cerca', inputLabel: 'Cerca', resultsLabel: 'Risultati della ricerca', trigger: 'Cerca', dialogLabel: 'Cerca in questo sito', close: 'Chiudi', noResults: 'Nessun risultato per «{query}»', noResultsHint: 'Prova con meno parole o parole diverse.', resultsOne: '1 risultato', resultsMany: '{count} risultati', resultsFirst: '{results}. Primo: {title}', recentTitle: 'Ricerche recenti', recentClear: 'Cancella le ricerche recenti', loadingModel: 'Caricamento del modello di ricerca…', loadingModelBytes: 'Caricamento del modello di ricerca… {loaded} / {total} MB', preparing: 'Preparazione dei documenti… {done} / {total}' },
+  pt: { placeholder: 'Pesquisar', inputLabel: 'Pesquisar', resultsLabel: 'Resultados da pesquisa', trigger: 'Pesquisar', dialogLabel: 'Pesquisar neste site', close: 'Fechar', noResults: 'Nenhum resultado para “{query}”', noResultsHint: 'Tente menos palavras ou palavras diferentes.', resultsOne: '1 resultado', resultsMany: '{count} resultados', resultsFirst: '{results}. Primeiro: {title}', recentTitle: 'Pesquisas recentes', recentClear: 'Limpar pesquisas recentes', loadingModel: 'Carregando o modelo de pesquisa…', loadingModelBytes: 'Carregando o modelo de pesquisa… {loaded} / {total} MB', preparing: 'Preparando os documentos… {done} / {total}' },
+  nl: { placeholder: 'Zoeken', inputLabel: 'Zoeken', resultsLabel: 'Zoekresultaten', trigger: 'Zoeken', dialogLabel: 'Doorzoek deze site', close: 'Sluiten', noResults: 'Geen resultaten voor ‘{query}’', noResultsHint: 'Probeer minder of andere woorden.', resultsOne: '1 resultaat', resultsMany: '{count} resultaten', resultsFirst: '{results}. Eerste: {title}', recentTitle: 'Recente zoekopdrachten', recentClear: 'Recente zoekopdrachten wissen', loadingModel: 'Zoekmodel wordt geladen…', loadingModelBytes: 'Zoekmodel wordt geladen… {loaded} / {total} MB', preparing: 'Documenten worden voorbereid… {done} / {total}' },
+  ru: { placeholder: 'Поиск', inputLabel: 'Поиск', resultsLabel: 'Результаты поиска', trigger: 'Поиск', dialogLabel: 'Поиск по сайту', close: 'Закрыть', noResults: 'По запросу «{query}» ничего не найдено', noResultsHint: 'Попробуйте меньше слов или другие слова.', resultsOne: 'Результатов: 1', resultsMany: 'Результатов: {count}', resultsFirst: '{results}. Первый: {title}', recentTitle: 'Недавние запросы', recentClear: 'Очистить недавние запросы', loadingModel: 'Загрузка поисковой модели…', loadingModelBytes: 'Загрузка поисковой модели… {loaded} / {total} МБ', preparing: 'Подготовка документов… {done} / {total}' },
+  ja: { placeholder: '検索', inputLabel: '検索', resultsLabel: '検索結果', trigger: '検索', dialogLabel: 'このサイトを検索', close: '閉じる', noResults: '「{query}」の検索結果はありません', noResultsHint: '語を減らすか、別の語をお試しください。', resultsOne: '1 件', resultsMany: '{count} 件', resultsFirst: '{results}。最初の結果: {title}', recentTitle: '最近の検索', recentClear: '最近の検索を消去', loadingModel: '検索モデルを読み込み中…', loadingModelBytes: '検索モデルを読み込み中… {loaded} / {total} MB', preparing: 'ドキュメントを準備中… {done} / {total}' },
+  zh: { placeholder: '搜索', inputLabel: '搜索', resultsLabel: '搜索结果', trigger: '搜索', dialogLabel: '搜索本站', close: '关闭', noResults: '没有找到“{query}”的结果', noResultsHint: '请尝试减少或更换关键词。', resultsOne: '1 个结果', resultsMany: '{count} 个结果', resultsFirst: '{results}。第一个: {title}', recentTitle: '最近搜索', recentClear: '清除最近搜索', loadingModel: '正在加载搜索模型…', loadingModelBytes: '正在加载搜索模型… {loaded} / {total} MB', preparing: '正在准备文档… {done} / {total}' },
+  ar: { placeholder: 'بحث', inputLabel: 'بحث', resultsLabel: 'نتائج البحث', trigger: 'بحث', dialogLabel: 'البحث في هذا الموقع', close: 'إغلاق', noResults: 'لا نتائج لـ «{query}»', noResultsHint: 'جرّب كلمات أقل أو كلمات مختلفة.', resultsOne: 'نتيجة واحدة', resultsMany: 'عدد النتائج: {count}', resultsFirst: '{results}. الأولى: {title}', recentTitle: 'عمليات البحث الأخيرة', recentClear: 'مسح عمليات البحث الأخيرة', loadingModel: 'جارٍ تحميل نموذج البحث…', loadingModelBytes: 'جارٍ تحميل نموذج البحث… {loaded} / {total} ميغابايت', preparing: 'جارٍ تجهيز المستندات… {done} / {total}' },
+  he: { placeholder: 'חיפוש', inputLabel: 'חיפוש', resultsLabel: 'תוצאות חיפוש', trigger: 'חיפוש', dialogLabel: 'חיפוש באתר', close: 'סגירה', noResults: 'אין תוצאות עבור „{query}”', noResultsHint: 'נסו פחות מילים או מילים אחרות.', resultsOne: 'תוצאה אחת', resultsMany: '{count} תוצאות', resultsFirst: '{results}. הראשונה: {title}', recentTitle: 'חיפושים אחרונים', recentClear: 'ניקוי חיפושים אחרונים', loadingModel: 'טוען את מודל החיפוש…', loadingModelBytes: 'טוען את מודל החיפוש… {loaded} / {total} MB', preparing: 'מכין מסמכים… {done} / {total}' },
 };
 
 /** Languages written right to left (primary subtags), for a page that sets `lang` but not `dir`. */
@@ -102,8 +104,24 @@ export function fill(template: string, values: Readonly<Record<string, string | 
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-/** The live region's count announcement. */
-export function resultCount(strings: Strings, count: number, query: string): string {
-  if (count === 0) return fill(strings.noResults, { query });
-  return count === 1 ? strings.resultsOne : fill(strings.resultsMany, { count });
+/** The most characters of the reader's query (or a title) said back: a pasted page is not read aloud, or shown whole in the no-results line. */
+export const ECHO_CHARS = 100;
+
+/** `text` cut to ECHO_CHARS characters (whole code points) with an ellipsis. */
+function clip(text: string): string {
+  const chars = [...text];
+  return chars.length <= ECHO_CHARS ? text : `${chars.slice(0, ECHO_CHARS).join('').trimEnd()}…`;
+}
+
+/** "No results for “…”", the query trimmed and clipped. */
+export function noResultsLine(strings: Strings, query: string): string {
+  return fill(strings.noResults, { query: clip(query.trim()) });
+}
+
+/** What the live region says of a search: how many results and the first one's title (`hits` in display order), or the no-results line. */
+export function resultsAnnouncement(strings: Strings, query: string, hits: ReadonlyArray<{ title: string }>): string {
+  const first = hits[0];
+  if (first === undefined) return noResultsLine(strings, query);
+  const results = hits.length === 1 ? strings.resultsOne : fill(strings.resultsMany, { count: hits.length });
+  return fill(strings.resultsFirst, { results, title: clip(first.title) });
 }

@@ -58,6 +58,39 @@ test('titles and text are rendered as text, never as markup', async ({ page }) =
   expect(dialogs).toEqual([]);
 });
 
+test('the live region speaks once typing settles, saying the count and the first title, not at each stage of each key', async ({ page }) => {
+  await openMinimal(page);
+  const search = page.locator('sgpt-search#search');
+  await search.evaluate((element) => {
+    const status = element.shadowRoot!.querySelector('[role="status"]')!;
+    const said: string[] = [];
+    (window as unknown as { said: string[] }).said = said;
+    new MutationObserver(() => said.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+  await search.getByRole('combobox').pressSequentially('cats purr', { delay: 150 });
+  const hits = (await waitForResults(page, 'search', 'cats purr')).detail.results as Array<{ title: string }>;
+  const expected = `${hits.length} results. First: ${hits[0]!.title}`;
+  await expect(search.getByRole('status')).toHaveText(expected);
+  await page.waitForTimeout(1_000);
+  const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
+  // Once (a stage that comes late on a busy machine may add one), not up to twice a keystroke.
+  expect(said.length, said.join(' | ')).toBeLessThanOrEqual(3);
+  expect(said.at(-1)).toBe(expected);
+});
+
+test('a page pasted into the box before the model is in: the no-results line and the announcement echo only its first 100 characters', async ({ page }) => {
+  await page.route('**/onnx/model.onnx', () => undefined); // the model's download never ends: keyword results only
+  await page.goto('/minimal.html');
+  const search = page.locator('sgpt-search#search');
+  const pasted = 'qzx '.repeat(2_500);
+  await search.getByRole('combobox').fill(pasted);
+  expect((await waitForResults(page, 'search', pasted, 'keyword')).detail.empty).toBe(true);
+  const expected = `No results for “${'qzx '.repeat(25).trimEnd()}…”`;
+  await expect(search.locator('[part="empty-title"]')).toHaveText(expected);
+  await expect(search.getByRole('status')).toHaveText(expected);
+  expect((await search.locator('[part="empty"]').boundingBox())!.height).toBeLessThan(200);
+});
+
 test('a model URL that 404s (or a src that does) shows a clear error and fires sgpt-error', async ({ page }) => {
   await openMinimal(page);
   await page.evaluate(() => {

@@ -1,9 +1,10 @@
 /** The element's pure UI logic: strings and translations, grouping by page, the shortcut, recent searches, the highlight link. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ANNOUNCE_MS, Announcer } from '../../src/element/announcer';
 import { displayOrder, groupByPage } from '../../src/element/groups';
 import { MAX_RECENT, MAX_RECENT_CHARS, RecentSearches, type StorageLike } from '../../src/element/recent';
 import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
-import { ENGLISH, TRANSLATIONS, fill, isRightToLeft, parseStrings, resolveStrings, resultCount } from '../../src/element/strings';
+import { ECHO_CHARS, ENGLISH, TRANSLATIONS, fill, isRightToLeft, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement } from '../../src/element/strings';
 import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
 import { highlightRanges } from '../../src/search/excerpt';
 import type { SearchHit } from '../../src/worker/protocol';
@@ -46,11 +47,55 @@ describe('strings', () => {
     expect(() => parseStrings('{"close":3}')).toThrow(/strings.close: expected a string/);
   });
 
-  it('fills templates and counts results', () => {
+  it('fills templates; the announcement says the count and the first title, or what found nothing', () => {
     expect(fill('{a} of {b} {c}', { a: 1, b: 'x' })).toBe('1 of x {c}');
-    expect(resultCount(ENGLISH, 0, 'zebra')).toBe('No results for “zebra”');
-    expect(resultCount(ENGLISH, 1, 'q')).toBe('1 result');
-    expect(resultCount(ENGLISH, 3, 'q')).toBe('3 results');
+    expect(resultsAnnouncement(ENGLISH, ' zebra ', [])).toBe('No results for “zebra”');
+    expect(resultsAnnouncement(ENGLISH, 'q', [{ title: 'Tea' }])).toBe('1 result. First: Tea');
+    expect(resultsAnnouncement(ENGLISH, 'q', [{ title: 'Tea' }, { title: 'Coffee' }, { title: 'Milk' }])).toBe('3 results. First: Tea');
+    expect(resultsAnnouncement(resolveStrings('de'), 'q', [{ title: 'Tee' }, { title: 'Kaffee' }])).toBe('2 Ergebnisse. Erstes: Tee');
+  });
+
+  it('echoes at most ECHO_CHARS characters of a query or title, whole code points, with an ellipsis', () => {
+    const pasted = 'qzx '.repeat(2_500);
+    const line = noResultsLine(ENGLISH, pasted);
+    expect(line).toBe(`No results for “${'qzx '.repeat(25).trimEnd()}…”`);
+    expect(resultsAnnouncement(ENGLISH, pasted, [])).toBe(line);
+    const title = '😀'.repeat(ECHO_CHARS + 1);
+    expect(resultsAnnouncement(ENGLISH, 'q', [{ title }])).toBe(`1 result. First: ${'😀'.repeat(ECHO_CHARS)}…`);
+    expect(noResultsLine(ENGLISH, 'x'.repeat(ECHO_CHARS))).toBe(`No results for “${'x'.repeat(ECHO_CHARS)}”`);
+  });
+});
+
+describe('Announcer', () => {
+  it('speaks once the stages and keys settle, never the same text twice in a row; a keystroke drops what waited; clearing lets a text be said again', () => {
+    vi.useFakeTimers();
+    try {
+      const said: string[] = [];
+      const announcer = new Announcer((text) => said.push(text));
+      // Two stages per keystroke, 20 ms apart, keys 150 ms apart: nothing said while typing.
+      for (const count of [1, 2, 3]) {
+        announcer.later(`${count} results`);
+        vi.advanceTimersByTime(20);
+        announcer.later(`${count + 5} results`);
+        vi.advanceTimersByTime(130);
+      }
+      expect(said).toEqual([]);
+      vi.advanceTimersByTime(ANNOUNCE_MS);
+      expect(said).toEqual(['8 results']);
+      announcer.later('8 results'); // the same results for the next query: nothing new to say
+      vi.advanceTimersByTime(ANNOUNCE_MS);
+      expect(said).toEqual(['8 results']);
+      announcer.later('2 results');
+      announcer.cancel(); // a key typed: the query it was about is gone
+      vi.advanceTimersByTime(ANNOUNCE_MS);
+      expect(said).toEqual(['8 results']);
+      announcer.clear();
+      announcer.later('8 results');
+      vi.advanceTimersByTime(ANNOUNCE_MS);
+      expect(said).toEqual(['8 results', '', '8 results']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
