@@ -723,10 +723,13 @@ export class SgptSearch extends LitElement {
               this.active = -1;
             }}
           />
+          <!-- tabindex -1: Chromium makes a list that scrolls a tab stop, and Tab from the box would
+               land on it just as the box's blur hides it (focus lost to the page); the box's arrows walk it. -->
           <div
             id="sgpt-listbox"
             role="listbox"
             part="listbox"
+            tabindex="-1"
             aria-label=${text.resultsLabel}
             ?hidden=${!expanded}
             @mousedown=${(event: Event) => event.preventDefault()}

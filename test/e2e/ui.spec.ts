@@ -25,6 +25,9 @@ const PAGES = Object.fromEntries(
     'rtl.html': `<div lang="ar" dir="rtl">${element('')}</div>`,
     'strings.html': element(`presentation="dialog" strings='{"trigger":"Find it","noResultsHint":"Fewer words, please."}'`),
     'no-recent.html': element('no-recent'),
+    // A list shorter than its results: Chromium makes such a scroller keyboard-focusable.
+    'tab.html': `${element('style="--sgpt-max-height: 4em"')}<a id="after" href="#after">after</a>`,
+    'tab-dialog.html': element('presentation="dialog" style="--sgpt-max-height: 4em"'),
   }).map(([name, snippet]) => [name, `<div role="search">${snippet}</div>`]),
 );
 
@@ -247,6 +250,26 @@ test('axe: zero violations on the inline box, the open dialog with grouped resul
   await search(page).getByRole('combobox').fill('kettle');
   await waitForResults(page, 'search', 'kettle', 'keyword');
   await audit(page, 'rtl, results');
+});
+
+test('Tab from the box goes to the next stop, also while a list that scrolls is shown (Chromium makes such a list a tab stop)', async ({ page }) => {
+  await page.goto(url('tab.html'));
+  const input = search(page).getByRole('combobox');
+  const listbox = search(page).getByRole('listbox');
+  await input.fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await expect(listbox).toBeVisible();
+  expect(await listbox.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await input.press('Tab');
+  await expect(page.locator('#after')).toBeFocused();
+
+  await page.goto(url('tab-dialog.html'));
+  await search(page).locator('[part="trigger"]').click();
+  await input.fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  expect(await listbox.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await input.press('Tab');
+  await expect(search(page).getByRole('button', { name: 'Close' })).toBeFocused();
 });
 
 test('the excerpt is centred on the matching passage of a long document, its words marked as text', async ({ page }) => {
