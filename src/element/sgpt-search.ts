@@ -260,6 +260,11 @@ export class SgptSearch extends LitElement {
   /** The results grouped by page, and in the order the options show (the keyboard's order). */
   private groups: PageGroup[] = [];
   private shown: GroupedHit[] = [];
+  /**
+   * The reader closed the list (Escape) or left the box: results that arrive for the same query (a
+   * later stage, the rerun once the model is in) leave it closed until they type or come back.
+   */
+  private dismissed = false;
   private stage = '';
   private overrides: Partial<Strings> = {};
   /** Says what a search found in the live region once typing and the stages settle. */
@@ -471,6 +476,7 @@ export class SgptSearch extends LitElement {
 
   private search(query: string): void {
     this.query = query;
+    this.dismissed = false;
     if (this.query.trim() === '') {
       this.results = [];
       this.facets = null;
@@ -491,7 +497,7 @@ export class SgptSearch extends LitElement {
     this.groups = groupByPage(results);
     this.shown = displayOrder(this.groups);
     this.active = activeId === undefined ? -1 : this.shown.findIndex((entry) => entry.hit.id === activeId);
-    this.open = true;
+    if (!this.dismissed) this.open = true;
     this.announcer.later(resultsAnnouncement(this.text, query, this.shown.map((entry) => entry.hit)));
     this.emit<ResultsDetail>('sgpt-results', { query, results, stage, empty: results.length === 0 });
   }
@@ -563,17 +569,20 @@ export class SgptSearch extends LitElement {
         this.follow(this.active >= 0 ? this.active : 0);
         break;
       }
-      case 'Escape':
-        event.preventDefault();
+      case 'Escape': {
+        const input = event.target as HTMLInputElement;
         if (this.isDialog) this.dialog?.close();
-        else if (this.open) {
+        else if (this.open && this.query.trim() !== '') {
           this.open = false;
           this.active = -1;
-        } else {
-          (event.target as HTMLInputElement).value = '';
+          this.dismissed = true;
+        } else if (input.value !== '') {
+          input.value = '';
           this.search('');
-        }
+        } else return; // nothing of ours to close: the key is the page's (its own dialog or menu closes)
+        event.preventDefault();
         break;
+      }
     }
   }
 
@@ -717,10 +726,12 @@ export class SgptSearch extends LitElement {
             @focus=${() => {
               this.controller.intent();
               this.open = this.results.length > 0;
+              this.dismissed = false;
             }}
             @blur=${() => {
               this.open = false;
               this.active = -1;
+              this.dismissed = true;
             }}
           />
           <!-- tabindex -1: Chromium makes a list that scrolls a tab stop, and Tab from the box would

@@ -28,6 +28,8 @@ const PAGES = Object.fromEntries(
     // A list shorter than its results: Chromium makes such a scroller keyboard-focusable.
     'tab.html': `${element('style="--sgpt-max-height: 4em"')}<a id="after" href="#after">after</a>`,
     'tab-dialog.html': element('presentation="dialog" style="--sgpt-max-height: 4em"'),
+    // The box inside the site's own modal (a mobile menu), which Escape must still be able to close.
+    'host-dialog.html': `<dialog id="nav">${element('')}</dialog>`,
   }).map(([name, snippet]) => [name, `<div role="search">${snippet}</div>`]),
 );
 
@@ -270,6 +272,33 @@ test('Tab from the box goes to the next stop, also while a list that scrolls is 
   expect(await listbox.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
   await input.press('Tab');
   await expect(search(page).getByRole('button', { name: 'Close' })).toBeFocused();
+});
+
+test('Escape is the box\'s only when it closes the list or clears the text; otherwise the site\'s own dialog gets it', async ({ page }) => {
+  await page.goto(url('host-dialog.html'));
+  const nav = page.locator('#nav');
+  const showNav = () => page.evaluate(() => (document.getElementById('nav') as HTMLDialogElement).showModal());
+  const input = search(page).getByRole('combobox');
+  await showNav();
+  await input.focus();
+  await page.keyboard.press('Escape');
+  await expect(nav).toBeHidden();
+
+  await showNav();
+  await input.fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await expect(search(page).getByRole('listbox')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(search(page).getByRole('listbox', { includeHidden: true })).toBeHidden();
+  // A later stage of the same query does not open the list the reader closed.
+  await waitForResults(page, 'search', 'kettle');
+  await expect(search(page).getByRole('listbox', { includeHidden: true })).toBeHidden();
+  await expect(nav).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(input).toHaveValue('');
+  await expect(nav).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(nav).toBeHidden();
 });
 
 test('the excerpt is centred on the matching passage of a long document, its words marked as text', async ({ page }) => {
