@@ -143,6 +143,14 @@ function inTextField(event: KeyboardEvent): boolean {
   return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target instanceof HTMLElement && target.isContentEditable);
 }
 
+/**
+ * The page's first <sgpt-search> that is rendered, the one the shortcut opens: a copy in a hidden
+ * container (a mobile header on a wide screen, display: none) has no boxes and cannot take focus.
+ */
+function firstRendered(): Element | undefined {
+  return [...document.querySelectorAll('sgpt-search')].find((element) => element.getClientRects().length > 0);
+}
+
 /** localStorage, or null where the page may not use it (sandboxed frame, storage off). */
 function localStore(): StorageLike | null {
   try {
@@ -277,7 +285,7 @@ export class SgptSearch extends LitElement {
   };
   private readonly onShortcut = (event: KeyboardEvent) => {
     const press = { key: event.key, ctrlKey: event.ctrlKey, metaKey: event.metaKey, altKey: event.altKey, defaultPrevented: event.defaultPrevented, inTextField: inTextField(event) };
-    if (!isSearchShortcut(press) || document.querySelector('sgpt-search') !== this) return;
+    if (!isSearchShortcut(press) || firstRendered() !== this) return;
     event.preventDefault();
     this.controller.intent();
     if (this.isDialog) this.openDialog();

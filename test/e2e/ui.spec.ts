@@ -30,6 +30,8 @@ const PAGES = Object.fromEntries(
     'tab-dialog.html': element('presentation="dialog" style="--sgpt-max-height: 4em"'),
     // The box inside the site's own modal (a mobile menu), which Escape must still be able to close.
     'host-dialog.html': `<dialog id="nav">${element('')}</dialog>`,
+    // A mobile-only copy first, hidden on this screen: the rendered one answers the shortcut.
+    'hidden-first.html': `<div style="display: none">${SCRIPT}<sgpt-search id="mobile" index="sgpt/manifest.json"></sgpt-search></div>${element('')}`,
   }).map(([name, snippet]) => [name, `<div role="search">${snippet}</div>`]),
 );
 
@@ -299,6 +301,23 @@ test('Escape is the box\'s only when it closes the list or clears the text; othe
   await expect(nav).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(nav).toBeHidden();
+});
+
+test('the shortcut goes to the first box the page renders, past a hidden copy; with none rendered the key is the browser\'s', async ({ page }) => {
+  await page.goto(url('hidden-first.html'));
+  await page.evaluate(() => window.addEventListener('keydown', (event) => document.body.setAttribute('data-prevented', String(event.defaultPrevented))));
+  const input = search(page).getByRole('combobox');
+  await page.keyboard.press('/');
+  await expect(input).toBeFocused();
+  await expect(input).toHaveValue('');
+  await input.blur();
+  await page.keyboard.press('Control+k');
+  await expect(input).toBeFocused();
+  await expect(page.locator('body')).toHaveAttribute('data-prevented', 'true');
+  await input.blur();
+  await search(page).evaluate((el) => (el.style.display = 'none'));
+  await page.keyboard.press('Control+k');
+  await expect(page.locator('body')).toHaveAttribute('data-prevented', 'false');
 });
 
 test('the excerpt is centred on the matching passage of a long document, its words marked as text', async ({ page }) => {
