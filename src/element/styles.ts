@@ -16,7 +16,9 @@ export const styles = css`
     --_bg: var(--sgpt-background, Canvas);
     --_border: var(--sgpt-border-color, #8a8f98);
     --_accent: var(--sgpt-accent, #2f6fde);
-    --_muted: var(--sgpt-muted, #5d6470);
+    /* Text and background mixed, so secondary text follows a dark page as they do (a fixed grey read
+       3.1:1 on a dark Canvas); ≥ 4.5:1 on Canvas and on the active option, light or dark. */
+    --_muted: var(--sgpt-muted, color-mix(in srgb, CanvasText 62%, Canvas));
     --_radius: var(--sgpt-radius, 6px);
   }
   :host([hidden]) {

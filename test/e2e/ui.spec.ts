@@ -32,6 +32,8 @@ const PAGES = Object.fromEntries(
     'host-dialog.html': `<dialog id="nav">${element('')}</dialog>`,
     // A mobile-only copy first, hidden on this screen: the rendered one answers the shortcut.
     'hidden-first.html': `<div style="display: none">${SCRIPT}<sgpt-search id="mobile" index="sgpt/manifest.json"></sgpt-search></div>${element('')}`,
+    'dark-inline.html': `<style>:root { color-scheme: light dark }</style>${element('')}`,
+    'dark-dialog.html': `<style>:root { color-scheme: light dark }</style>${element('presentation="dialog"')}`,
   }).map(([name, snippet]) => [name, `<div role="search">${snippet}</div>`]),
 );
 
@@ -59,12 +61,14 @@ test.afterAll(async () => {
 const url = (page: string) => `${server.origin}${PREFIX}${page}`;
 const search = (page: Page) => page.locator('sgpt-search#search');
 
-async function audit(page: Page, what: string): Promise<void> {
+/** axe over the page, or over `only` (a selector) where the page's own content is not under test. */
+async function audit(page: Page, what: string, only?: string): Promise<void> {
   await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe.run(document);
+  const violations = await page.evaluate(async (only) => {
+    const axe = (window as unknown as { axe: { run(context: Document | { include: string[] }): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    const result = await axe.run(only === undefined ? document : { include: [only] });
     return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
+  }, only);
   expect(violations, `axe violations (${what})`).toEqual([]);
 }
 
@@ -254,6 +258,27 @@ test('axe: zero violations on the inline box, the open dialog with grouped resul
   await search(page).getByRole('combobox').fill('kettle');
   await waitForResults(page, 'search', 'kettle', 'keyword');
   await audit(page, 'rtl, results');
+});
+
+test('axe: zero violations in dark mode (a page that follows the system colour scheme)', async ({ page }) => {
+  // The element only: the fixture page's own links keep the browser's dark-mode link colour, not ours to judge.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(url('dark-inline.html'));
+  await search(page).getByRole('combobox').fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await search(page).getByRole('combobox').press('ArrowDown');
+  await audit(page, 'dark, inline results', 'sgpt-search');
+
+  await page.goto(url('dark-dialog.html'));
+  await audit(page, 'dark, dialog trigger', 'sgpt-search');
+  await search(page).locator('[part="trigger"]').click();
+  await search(page).getByRole('combobox').fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await search(page).getByRole('combobox').press('ArrowDown');
+  await audit(page, 'dark, dialog, grouped results', 'sgpt-search');
+  await search(page).getByRole('combobox').fill('zzqxv');
+  await waitForResults(page, 'search', 'zzqxv', 'keyword');
+  await audit(page, 'dark, dialog, no results', 'sgpt-search');
 });
 
 test('Tab from the box goes to the next stop, also while a list that scrolls is shown (Chromium makes such a list a tab stop)', async ({ page }) => {
