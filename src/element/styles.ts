@@ -228,13 +228,23 @@ export const styles = css`
   dialog::backdrop {
     background: var(--sgpt-backdrop, rgb(0 0 0 / 0.4));
   }
+  /* Open, the dialog is a column down to the list, which takes the height left and is the one
+     thing that scrolls (200 % zoom, a short screen: the box and the close button stay in view), and
+     the column is as wide as the dialog whatever a URL's unbroken line needs (a 360 px phone). */
+  dialog[open],
+  .dialog-body,
+  dialog .search,
+  dialog .field {
+    display: flex;
+    flex-direction: column;
+    min-height: 0;
+  }
   .dialog-body {
-    display: grid;
     gap: 0.5em;
     padding: 0.8em;
   }
   .close {
-    justify-self: end;
+    align-self: end;
     padding: 0.3em 0.8em;
     font: inherit;
     font-size: 0.85em;

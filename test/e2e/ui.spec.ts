@@ -345,6 +345,42 @@ test('the shortcut goes to the first box the page renders, past a hidden copy; w
   await expect(page.locator('body')).toHaveAttribute('data-prevented', 'false');
 });
 
+test('dialog on a phone-sized screen (360 px): nothing is wider than the dialog', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(url('dialog.html'));
+  await page.keyboard.press('Control+k');
+  await search(page).getByRole('combobox').fill('kettle');
+  await waitForResults(page, 'search', 'kettle', 'keyword');
+  await expect(search(page).getByRole('option').first()).toBeVisible();
+  const overflow = await search(page).locator('dialog').evaluate((dialog) => {
+    const right = dialog.getBoundingClientRect().right;
+    const wider = [...dialog.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > right + 0.5);
+    return { scroll: dialog.scrollWidth - dialog.clientWidth, wider: wider.map((el) => el.getAttribute('part') ?? el.tagName) };
+  });
+  expect(overflow).toEqual({ scroll: 0, wider: [] });
+});
+
+test('dialog at 200 % zoom (640 × 400): the list scrolls inside the dialog, the box and the close button stay in view', async ({ page }) => {
+  await page.setViewportSize({ width: 640, height: 400 });
+  await page.goto(url('dialog.html'));
+  await page.keyboard.press('Control+k');
+  const input = search(page).getByRole('combobox');
+  await input.fill('kettle');
+  // The semantic stage: the list at its full length for this query.
+  await waitForResults(page, 'search', 'kettle');
+  await input.press('ArrowUp'); // to the last option
+  await expect(input).toHaveAttribute('aria-activedescendant', /sgpt-option-/);
+  const state = await search(page).locator('dialog').evaluate((dialog) => {
+    const box = dialog.getBoundingClientRect();
+    const inView = (selector: string) => {
+      const rect = dialog.querySelector(selector)!.getBoundingClientRect();
+      return rect.top >= box.top - 0.5 && rect.bottom <= box.bottom + 0.5;
+    };
+    return { dialogScrolled: dialog.scrollTop, input: inView('input'), close: inView('.close'), listScrolled: dialog.querySelector('[role="listbox"]')!.scrollTop > 0 };
+  });
+  expect(state).toEqual({ dialogScrolled: 0, input: true, close: true, listScrolled: true });
+});
+
 test('the excerpt is centred on the matching passage of a long document, its words marked as text', async ({ page }) => {
   await page.goto('/minimal.html');
   await page.evaluate(() => {
