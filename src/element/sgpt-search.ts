@@ -637,12 +637,15 @@ export class SgptSearch extends LitElement {
     const selected = option === this.active;
     const page = !grouped && hit.pageTitle && hit.pageTitle !== hit.title ? hit.pageTitle : undefined;
     // No link inside the option (an interactive element in an option breaks the listbox pattern): the option opens its url.
+    // The index's text is isolated in its own direction (<bdi>: an English excerpt on an RTL page keeps
+    // its full stop at its end) and lines up on the page's side; the trail's separators run in the
+    // element's direction, so on an RTL page the path reads right to left and › shows mirrored (‹).
     return html`<div id="sgpt-option-${option}" role="option" part=${selected ? 'option option-active' : 'option'} aria-selected=${selected ? 'true' : 'false'} @click=${(event: MouseEvent) => this.select(entry, event.ctrlKey || event.metaKey || event.shiftKey)}>
-      ${entry.trail.length > 0 ? html`<span class="trail" part="option-trail">${entry.trail.join(' › ')}</span>` : nothing}
-      <span class="title" part="option-title">${hit.title}</span>
-      ${page ? html`<span class="page" part="option-page">${page}</span>` : nothing}
-      ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt">${highlighted(hit.excerpt, hit.highlights)}</span>` : nothing}
-      ${hit.url ? html`<span class="url" part="option-url">${hit.url}</span>` : nothing}
+      ${entry.trail.length > 0 ? html`<span class="trail" part="option-trail">${entry.trail.map((heading, i) => html`${i > 0 ? ' › ' : ''}<bdi>${heading}</bdi>`)}</span>` : nothing}
+      <span class="title" part="option-title"><bdi>${hit.title}</bdi></span>
+      ${page ? html`<span class="page" part="option-page"><bdi>${page}</bdi></span>` : nothing}
+      ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt"><bdi>${highlighted(hit.excerpt, hit.highlights)}</bdi></span>` : nothing}
+      ${hit.url ? html`<span class="url" part="option-url"><bdi>${hit.url}</bdi></span>` : nothing}
     </div>`;
   }
 
@@ -651,16 +654,17 @@ export class SgptSearch extends LitElement {
     const titled = group.hits.some((entry) => entry.hit.pageTitle !== undefined);
     if (!titled) return repeat(group.hits, (entry) => entry.hit.id, (entry) => this.renderOption(entry, false));
     return html`<div role="group" part="group" aria-labelledby="sgpt-group-${index}">
-      <div id="sgpt-group-${index}" class="group-title" part="group-title" role="presentation">${group.title}</div>
+      <div id="sgpt-group-${index}" class="group-title" part="group-title" role="presentation"><bdi>${group.title}</bdi></div>
       ${repeat(group.hits, (entry) => entry.hit.id, (entry) => this.renderOption(entry, true))}
     </div>`;
   }
 
   private renderRecent(text: Strings) {
     if (this.noRecent || this.recent.length === 0 || this.query.trim() !== '' || !this.focused) return nothing;
-    return html`<section class="recent" part="recent" aria-labelledby="sgpt-recent-title" @mousedown=${(event: Event) => event.preventDefault()}>
-      <h2 id="sgpt-recent-title" class="recent-title" part="recent-title">${text.recentTitle}</h2>
-      <ul>
+    // The list is labelled, not headed: a heading (or a named section, a landmark) would join the host page's outline.
+    return html`<div class="recent" part="recent" @mousedown=${(event: Event) => event.preventDefault()}>
+      <div id="sgpt-recent-title" class="recent-title" part="recent-title">${text.recentTitle}</div>
+      <ul aria-labelledby="sgpt-recent-title">
         ${this.recent.map(
           (query) => html`<li><button type="button" part="recent-item" @click=${() => {
             this.search(query);
@@ -669,7 +673,7 @@ export class SgptSearch extends LitElement {
         )}
       </ul>
       <button type="button" class="recent-clear" part="recent-clear" @click=${() => this.clearRecent()}>${text.recentClear}</button>
-    </section>`;
+    </div>`;
   }
 
   /** The facet bar: per key, each value with its count for the query, pressed when it filters. */

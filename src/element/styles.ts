@@ -168,6 +168,7 @@ export const styles = css`
   .recent-title {
     margin: 0.2em 0;
     font-size: 0.8em;
+    font-weight: 700;
     color: var(--_muted);
   }
   .recent ul {

@@ -10,6 +10,12 @@ export const HIGHLIGHT_PARAM = 'sgpt-highlight';
  */
 export const MAX_HIGHLIGHT_CHARS = 200;
 
+/** The first `max` UTF-16 units of `text`, one fewer where the cut would split a surrogate pair (an emoji). */
+function cut(text: string, max: number): string {
+  const high = text.length > max && /[\uD800-\uDBFF]/.test(text.charAt(max - 1));
+  return text.slice(0, high ? max - 1 : max);
+}
+
 /**
  * `href` (absolute) with the query added, the fragment kept last where it belongs; unchanged for
  * a page on disk (file:), where the highlight script, a module, cannot load.
@@ -17,7 +23,7 @@ export const MAX_HIGHLIGHT_CHARS = 200;
 export function withHighlight(href: string, query: string): string {
   // A space after the last word stays: it closes the word, so the page marks that word only, as the
   // result list did, not every word it begins (the partly typed last word of search as you type).
-  const text = query.trimStart().slice(0, MAX_HIGHLIGHT_CHARS).replace(/\s+$/, ' ');
+  const text = cut(query.trimStart(), MAX_HIGHLIGHT_CHARS).replace(/\s+$/, ' ');
   const url = new URL(href);
   if (text.trim() === '' || url.protocol === 'file:') return href;
   url.searchParams.set(HIGHLIGHT_PARAM, text);
@@ -26,6 +32,8 @@ export function withHighlight(href: string, query: string): string {
 
 /** The query a page's address carries (its first MAX_HIGHLIGHT_CHARS characters), or null. */
 export function highlightQuery(search: string): string | null {
-  const value = new URLSearchParams(search).get(HIGHLIGHT_PARAM)?.slice(0, MAX_HIGHLIGHT_CHARS);
-  return value === undefined || value.trim() === '' ? null : value;
+  const value = new URLSearchParams(search).get(HIGHLIGHT_PARAM);
+  if (value === null) return null;
+  const text = cut(value, MAX_HIGHLIGHT_CHARS);
+  return text.trim() === '' ? null : text;
 }

@@ -43,7 +43,9 @@ let server: StaticServer;
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   work = await mkdtemp(join(tmpdir(), 'sgpt-ui-'));
-  const site = await buildFixtureSite(work, PAGES);
+  // A section three headings deep (a trail of two) for the breadcrumb's order in RTL.
+  const deep = '<!doctype html><html lang="en"><meta charset="utf-8"><title>Brewing</title><body><main><h1>Brewing</h1><p>About brewing.</p><h2 id="vessels">Vessels</h2><p>Pots.</p><h3 id="clay">Clay pots</h3><p>Unglazed clay.</p><h4 id="glazes">Glazes</h4><p>A celadon glaze seals the pot.</p></main></body></html>';
+  const site = await buildFixtureSite(work, PAGES, [], { 'brewing.html': deep });
   // The page results link to opts in to highlight on arrival.
   const target = join(site, 'guide/install.html');
   const html = await readFile(target, 'utf8');
@@ -143,6 +145,9 @@ test('grouped by page with the heading path; the keyboard walks sections; sgpt-s
   await expect(input).toHaveValue('kettle');
   await input.fill('');
   await expect(search(page).locator('[part="recent-item"]')).toHaveText(['kettle']);
+  // Labelled as a list, not by a heading that would join the host page's outline.
+  await expect(search(page).getByRole('list', { name: 'Recent searches' })).toBeVisible();
+  await expect(search(page).getByRole('heading')).toHaveCount(0);
   await search(page).locator('[part="recent-item"]').click();
   await expect(input).toHaveValue('kettle');
   await expect(search(page).getByRole('option').first()).toBeVisible();
@@ -220,6 +225,49 @@ test('translated by the page lang, strings override, and right to left under dir
   const right = optionBox!.x + optionBox!.width - (titleBox!.x + titleBox!.width);
   const left = titleBox!.x - optionBox!.x;
   expect(right).toBeGreaterThan(left + 4);
+  // An English excerpt keeps its full stop at its end (the right), not where the RTL page would put it …
+  const excerpt = await search(page).locator('[part="option-excerpt"]').first().evaluate((el) => {
+    const texts: Text[] = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) if (node.textContent !== '') texts.push(node as Text);
+    const at = (node: Text, offset: number) => {
+      const range = document.createRange();
+      range.setStart(node, offset);
+      range.setEnd(node, offset + 1);
+      return range.getBoundingClientRect().left;
+    };
+    const last = texts.at(-1)!;
+    return { text: el.textContent, first: at(texts[0]!, 0), last: at(last, last.length - 1) };
+  });
+  expect(excerpt.text).toMatch(/^\w.*\.$/);
+  expect(excerpt.last).toBeGreaterThan(excerpt.first);
+  // … and the title still lines up on the page's side.
+  const title = await option.locator('[part="option-title"]').evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return { text: range.getBoundingClientRect().right, box: el.getBoundingClientRect().right };
+  });
+  expect(title.box - title.text).toBeLessThan(1);
+  // The breadcrumb runs in the page's direction whatever its headings' language: the outer heading on the right.
+  await input.fill('celadon');
+  await waitForResults(page, 'search', 'celadon', 'keyword');
+  const trail = search(page).locator('[part="option-trail"]').first();
+  await expect(trail).toHaveText('Vessels › Clay pots');
+  const [outer, inner] = await trail.evaluate((el) =>
+    ['Vessels', 'Clay pots'].map((words) => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        const at = node.textContent!.indexOf(words);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + words.length);
+        return range.getBoundingClientRect().left;
+      }
+      throw new Error(`no "${words}" in the trail`);
+    }),
+  );
+  expect(outer).toBeGreaterThan(inner!);
 });
 
 test('no-recent keeps no searches', async ({ page }) => {
@@ -354,8 +402,9 @@ test('dialog on a phone-sized screen (360 px): nothing is wider than the dialog'
   await expect(search(page).getByRole('option').first()).toBeVisible();
   const overflow = await search(page).locator('dialog').evaluate((dialog) => {
     const right = dialog.getBoundingClientRect().right;
-    const wider = [...dialog.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > right + 0.5);
-    return { scroll: dialog.scrollWidth - dialog.clientWidth, wider: wider.map((el) => el.getAttribute('part') ?? el.tagName) };
+    // The parts: what a URL's line holds past its ellipsis is clipped there, not wider.
+    const wider = [...dialog.querySelectorAll('[part]')].filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > right + 0.5);
+    return { scroll: dialog.scrollWidth - dialog.clientWidth, wider: wider.map((el) => el.getAttribute('part')) };
   });
   expect(overflow).toEqual({ scroll: 0, wider: [] });
 });

@@ -218,6 +218,10 @@ describe('highlight link', () => {
     // A link may carry anything: the script reads a bounded query; a page on disk gets none (the module cannot load there).
     expect(highlightQuery(`?${HIGHLIGHT_PARAM}=${'files+'.repeat(9000)}`)).toHaveLength(MAX_HIGHLIGHT_CHARS);
     expect(withHighlight('file:///site/guide/a.html#usage', 'read a file')).toBe('file:///site/guide/a.html#usage');
+    // The cut falls between code points: an emoji across the limit is left out whole, not halved into U+FFFD.
+    const long = `${'a'.repeat(MAX_HIGHLIGHT_CHARS - 1)}😀 more`;
+    expect(highlightQuery(new URL(withHighlight('https://x.org/a', long)).search)).toBe('a'.repeat(MAX_HIGHLIGHT_CHARS - 1));
+    expect(highlightQuery(`?${HIGHLIGHT_PARAM}=${encodeURIComponent(long)}`)).toBe('a'.repeat(MAX_HIGHLIGHT_CHARS - 1));
   });
 
   it('the page marks what the result list marked: a finished last word as a word, a partly typed one as a prefix', () => {
