@@ -649,15 +649,16 @@ describe('failures and changes', () => {
     const big = Array.from({ length: 20_000 }, (_, i) => ({ id: `d${i}`, title: `Note ${i}`, text: `note ${i} on kettles, cups and water number ${i % 97} `.repeat(3) }));
     const { controller, client, events } = setup({ src: '/docs.json' }, { json: async () => big });
     controller.intent();
-    await vi.waitFor(() => expect(client.loads).toHaveLength(1), { interval: 1 });
+    // Generous waits: 20,000 documents are parsed and indexed in slices, seconds on a busy machine.
+    await vi.waitFor(() => expect(client.loads).toHaveLength(1), { interval: 1, timeout: 20_000 });
     client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
     await new Promise((done) => setTimeout(done, 5));
     expect(events).toEqual([]); // not ready: the set is still being indexed
     await vi.waitFor(() => expect(client.setCalls).toHaveLength(1), { timeout: 20_000 });
     expect(client.setCalls[0]!.documents).toHaveLength(20_000);
     client.setCalls[0]!.answer.resolve({ count: 20_000, embedded: 20_000, vectors: [] });
-    await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(['ready']));
-  }, 30_000);
+    await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(['ready']), { timeout: 20_000 });
+  }, 60_000);
 
   it("new documents: the dense list is asked for only once the worker has them, never from the set before (whose ids may name others)", async () => {
     // Reading kept vectors (IndexedDB) takes a while; the query comes meanwhile.
