@@ -11,11 +11,11 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS } from './batch';
 import { chunkWindows } from './chunk';
 import { concatArrays } from './concat';
 import { nextTask } from './next-task';
-import { loadEncoder, type Backend, type Encoder } from './model';
+import { loadEncoder, type Encoder } from './model';
 import { pieceEncoder, type Encode } from './piece-memo';
 import { readSgptSettings, type Role, type SgptSettings } from './sgpt-settings';
 import { embeddingCancelled, embedSlice, prepareSlice, sliceBounds, textSequences, tokenizeSlice, workSize, type SliceBatch, type SliceJob, type SliceRunner, type SliceVectors, type SliceWorkers } from './slices';
-import type { EmbedOptions, Embeddings, LoadOptions } from './types';
+import type { Backend, EmbedOptions, Embeddings, LoadOptions } from './types';
 import { textBudget } from './wrap';
 
 /** Tokens decoded before a window edge when measuring what follows it: more than the bytes of any character (4), at a byte or more each. */

@@ -21,9 +21,7 @@ import {
 import { SgptError, cspBlocked, type ErrorCode } from '../errors';
 import type { PaddedBatch } from './batch';
 import { byteLevelAddedTokens, DEFERRED_BUILD } from './piece-memo';
-import type { Device, Dtype, LoadOptions, OrtWasmFiles } from './types';
-
-export type Backend = 'cpu' | 'wasm' | 'webgpu';
+import type { Backend, Device, Dtype, LoadOptions, OrtWasmFiles } from './types';
 
 export const DEFAULT_REMOTE_HOST = 'https://huggingface.co/';
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';

@@ -6,6 +6,8 @@ import type { SliceWorkers } from './slices';
 export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 /** Weights file to load: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, fp16 = onnx/model_fp16.onnx. */
 export type Dtype = 'fp32' | 'q8' | 'fp16';
+/** Where a model runs. Here, not in ./model: the public declarations must not reach transformers.js's own, which do not type-check under skipLibCheck: false. */
+export type Backend = 'cpu' | 'wasm' | 'webgpu';
 
 /** URLs of one onnxruntime-web WASM build: its JavaScript glue and its binary. */
 export interface OrtWasmFiles {

@@ -1,7 +1,8 @@
 /**
  * The package as a user gets it: `npm pack`, the tarball installed into a scratch project outside
  * the repo (no path back to its sources), and there every export imported in plain Node, a
- * TypeScript consumer checked under nodenext + strict + exactOptionalPropertyTypes, the CLI's
+ * TypeScript consumer checked (strict, exactOptionalPropertyTypes, skipLibCheck false) under bundler,
+ * node16 and nodenext resolution, the CLI's
  * embed, index and query run, and the element loaded in Chromium three ways: the built runtime in
  * a plain HTML page, through Vite, and through esbuild.
  */
@@ -91,14 +92,7 @@ test('plain Node imports the Node exports; the browser exports resolve to shippe
   expect(out.browser).toEqual([true, true, true]);
 });
 
-test('a TypeScript consumer type-checks under nodenext + strict + exactOptionalPropertyTypes', async () => {
-  await writeFile(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], strict: true, exactOptionalPropertyTypes: true, noEmit: true },
-      include: ['consumer.ts', 'wrong.ts'],
-    }),
-  );
+test('a TypeScript consumer type-checks with skipLibCheck false under bundler, node16 and nodenext resolution', async () => {
   await writeFile(
     join(app, 'consumer.ts'),
     `import { embed, loadEmbedder, openSiteIndex, loadReranker, rerankHits, SgptError, DEFAULT_RERANK_K, type QueryHit, type Embeddings } from 'sgpt-search';
@@ -116,13 +110,31 @@ console.log(vectors.dims, query.length, reranked[0]?.rerankScore, sgptSearch({ o
   );
   // The check must be able to fail: this file breaks the API's types on purpose.
   await writeFile(join(app, 'wrong.ts'), `import { openSiteIndex } from 'sgpt-search';\nawait (await openSiteIndex('x')).query('q', { limit: '3' });\n`);
-  const result = await inApp(bin('tsc'), ['-p', '.', '--pretty', 'false']).then(
-    () => '',
-    (error: { stdout: string }) => error.stdout,
-  );
-  // Errors inside other packages' declarations (transformers.js under nodenext) are theirs; ours and the consumer's must be none.
-  const ours = result.split('\n').filter((line) => /^(consumer\.ts|wrong\.ts|node_modules\/sgpt-search\/)/.test(line));
-  expect(ours).toEqual([expect.stringMatching(/^wrong\.ts\(2,\d+\): error TS2322/)]);
+  for (const resolution of ['bundler', 'node16', 'nodenext']) {
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: resolution === 'bundler' ? 'esnext' : resolution,
+          moduleResolution: resolution,
+          target: 'es2022',
+          lib: ['es2023', 'dom'],
+          types: ['node'],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          // Every declaration the package's types reach is checked, as in a project without skipLibCheck.
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        include: ['consumer.ts', 'wrong.ts'],
+      }),
+    );
+    const result = await inApp(bin('tsc'), ['-p', '.', '--pretty', 'false']).then(
+      () => '',
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(result.trim().split('\n'), resolution).toEqual([expect.stringMatching(/^wrong\.ts\(2,\d+\): error TS2322/)]);
+  }
 });
 
 test('the CLI embeds, indexes a built site and queries it', async () => {
