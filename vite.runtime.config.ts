@@ -32,13 +32,19 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
-    modulePreload: false,
     copyPublicDir: false,
+    // Library mode: an app build wraps each dynamic import in Vite's preload helper, which passes
+    // import.meta.url, and webpack writes the build machine's file:// path in its place.
+    lib: {
+      entry: { 'sgpt-search': join(here, 'src/runtime/sgpt-search.ts'), 'sgpt-highlight': join(here, 'src/runtime/highlight.ts') },
+      formats: ['es'],
+    },
     rollupOptions: {
-      input: { 'sgpt-search': join(here, 'src/runtime/sgpt-search.ts'), 'sgpt-highlight': join(here, 'src/runtime/highlight.ts') },
       // The entry's exports (SgptSearch, …) stay importable from the module.
       preserveEntrySignatures: 'exports-only',
-      output: { ...chunkNames, entryFileNames: '[name].js' },
+      // Whitespace and comments dropped, as an app build does (library mode keeps them): the
+      // runtime is also served as is, and a site's Vite must not obey our own @vite-ignore.
+      output: { ...chunkNames, entryFileNames: '[name].js', minify: true, comments: false },
     },
   },
 });

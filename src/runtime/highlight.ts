@@ -6,5 +6,8 @@
  */
 import { highlightOnArrival } from '../highlight/highlight';
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void highlightOnArrival(), { once: true });
-else void highlightOnArrival();
+// Nothing to mark without a page: a server rendering one evaluates its imports too.
+if (typeof document !== 'undefined') {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void highlightOnArrival(), { once: true });
+  else void highlightOnArrival();
+}

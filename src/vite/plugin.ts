@@ -15,7 +15,8 @@
  * and publicDir's pages) are read as the dev server serves them (transformIndexHtml), indexed in
  * memory, served with the model and the runtime under the site's base (<base><out>/), as the
  * build writes them, and re-indexed (debounced) when an HTML file changes; unchanged sections
- * keep their vectors.
+ * keep their vectors. Built pages name that runtime with `<meta name="sgpt-search-runtime">`
+ * (src/runtime/meta.ts), where an element bundled into the page finds WebGPU's onnxruntime build.
  */
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
@@ -31,6 +32,7 @@ import { manifestThere, placeIndex } from '../index/output-dir';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 import { sitePages, type SitePage } from './pages';
+import { RUNTIME_META } from '../runtime/meta';
 
 export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'fusion' | 'exclude'> {
   /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
@@ -66,6 +68,14 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
 
     configResolved(resolved) {
       config = resolved;
+    },
+
+    // A page that bundles the element reads WebGPU's onnxruntime build from the runtime this build
+    // ships next to the index, not from beside its own chunk.
+    transformIndexHtml(_html, { path }) {
+      if (config.command !== 'build' || options.runtime === false) return;
+      const base = config.base === './' || config.base === '' ? '../'.repeat(path.split('/').length - 2) : config.base;
+      return [{ tag: 'meta', attrs: { name: RUNTIME_META, content: `${base}${out}/` }, injectTo: 'head' }];
     },
 
     // `vite build --watch`: each rebuild empties outDir, so each indexes again.

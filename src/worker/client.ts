@@ -77,9 +77,13 @@ interface TrustedTypesLike {
 }
 let policy: { createScriptURL(url: string): unknown } | undefined;
 
-/** The worker script's URL; through our Trusted Types policy where the page has Trusted Types, which lets only this one URL through. */
+/**
+ * The worker script's URL; through our Trusted Types policy where the page has Trusted Types, which
+ * lets only this one URL through. Vite gives it absolute or from the site root, so the page resolves
+ * it: a non-literal `new URL(…, import.meta.url)` is a module request webpack cannot find.
+ */
 function workerScriptUrl(): string {
-  const url = new URL(workerUrl, import.meta.url).href;
+  const url = new URL(workerUrl, location.href).href;
   const trustedTypes = (globalThis as { trustedTypes?: TrustedTypesLike }).trustedTypes;
   if (trustedTypes === undefined) return url;
   try {

@@ -2,17 +2,18 @@
  * The package as a user gets it: `npm pack`, the tarball installed into a scratch project outside
  * the repo (no path back to its sources), and there every export imported in plain Node, a
  * TypeScript consumer checked (strict, exactOptionalPropertyTypes, skipLibCheck false) under bundler,
- * node16 and nodenext resolution, the CLI's
- * embed, index and query run, and the element loaded in Chromium three ways: the built runtime in
- * a plain HTML page, through Vite, and through esbuild.
+ * node16 and nodenext resolution, the CLI's embed, index and query run, and the element loaded in
+ * Chromium: the built runtime in a plain HTML page, through Vite (with the plugin too, on WebGPU),
+ * esbuild and webpack.
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from '@playwright/test';
-import { test, expect, events } from './fixtures';
+import { chromium, type Page } from '@playwright/test';
+import { chromiumLaunch } from '../../playwright.config';
+import { test, expect, events, recordEvents } from './fixtures';
 import { serveFolder, type StaticServer } from './static-server';
 
 const run = promisify(execFile);
@@ -26,9 +27,9 @@ let app: string;
 let pack: { size: number; unpackedSize: number; files: Array<{ path: string }> };
 const servers: StaticServer[] = [];
 
-/** The version this checkout installed, so the scratch install is what the repo tests with (and the npm cache serves it). */
-async function installedVersion(name: string): Promise<string> {
-  return JSON.parse(await readFile(join(repo, 'node_modules', name, 'package.json'), 'utf8')).version;
+/** The version this checkout locks, so the scratch install is what the repo tests with (and the npm cache serves it). */
+async function lockedVersion(name: string): Promise<string> {
+  return JSON.parse(await readFile(join(repo, 'package-lock.json'), 'utf8')).packages[`node_modules/${name}`].version;
 }
 
 /** Runs in the scratch project; ONNXRUNTIME_NODE_INSTALL=skip as the README tells users (no CUDA download). */
@@ -54,7 +55,7 @@ test.beforeAll(async () => {
   app = join(work, 'app');
   await mkdir(app);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  const tools = await Promise.all(['typescript', '@types/node', 'vite', 'esbuild'].map(async (name) => `${name}@${await installedVersion(name)}`));
+  const tools = await Promise.all(['typescript', '@types/node', 'vite', 'esbuild', 'webpack'].map(async (name) => `${name}@${await lockedVersion(name)}`));
   await inApp('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, `sgpt-search-${JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')).version}.tgz`), ...tools]);
   await cp(join(repo, 'test/fixtures/site'), join(app, 'site'), { recursive: true });
 });
@@ -73,15 +74,19 @@ test('the tarball holds what users run and no test models, within 20 MB', () => 
   expect(paths.filter((path) => path.endsWith('tokenizer.json'))).toHaveLength(1);
 });
 
-test('plain Node imports the Node exports; the browser exports resolve to shipped files', async () => {
+test('plain Node imports every export, the browser ones as a server rendering a page does', async () => {
   const script = `
-    import { existsSync } from 'node:fs';
+    import { existsSync, readFileSync } from 'node:fs';
     import { fileURLToPath } from 'node:url';
     const api = await import('sgpt-search');
     const vite = await import('sgpt-search/vite');
     const pkg = await import('sgpt-search/package.json', { with: { type: 'json' } });
-    const browser = ['sgpt-search/element', 'sgpt-search/runtime', 'sgpt-search/runtime/sgpt-search.js'].map((spec) => existsSync(fileURLToPath(import.meta.resolve(spec))));
-    console.log(JSON.stringify({ api: Object.keys(api).sort(), plugin: vite.default().name, version: pkg.default.version, browser }));`;
+    const runtime = fileURLToPath(import.meta.resolve('sgpt-search/runtime/sgpt-search.js'));
+    const names = (module) => Object.keys(module).sort();
+    const server = [names(await import('sgpt-search/element')), names(await import('sgpt-search/runtime')), names(await import('sgpt-search/runtime/sgpt-highlight.js'))];
+    // The browser runtime's own exports, from its closing export statement.
+    const shipped = readFileSync(runtime, 'utf8').match(/export\\s*\\{([^}]*)\\}\\s*;?\\s*$/)[1].split(',').map((entry) => entry.trim().split(/\\s+as\\s+/).at(-1)).sort();
+    console.log(JSON.stringify({ api: names(api), plugin: vite.default().name, version: pkg.default.version, runtime: existsSync(runtime), shipped, server }));`;
   const { stdout } = await inApp(process.execPath, ['--input-type=module', '-e', script]);
   const out = JSON.parse(stdout);
   expect(out.api).toEqual(expect.arrayContaining(['embed', 'loadEmbedder', 'openSiteIndex', 'loadReranker', 'rerankHits', 'SgptError']));
@@ -89,7 +94,10 @@ test('plain Node imports the Node exports; the browser exports resolve to shippe
   expect(out.api).not.toContain('weightedMeanPool');
   expect(out.api).not.toContain('SearchClient');
   expect(out.plugin).toBe('sgpt-search');
-  expect(out.browser).toEqual([true, true, true]);
+  expect(out.runtime).toBe(true);
+  // The element's and the runtime's Node build (export condition "node") has the browser build's names and defines nothing.
+  expect(out.shipped).toContain('SgptSearch');
+  expect(out.server).toEqual([out.shipped, out.shipped, []]);
 });
 
 test('a TypeScript consumer type-checks with skipLibCheck false under bundler, node16 and nodenext resolution', async () => {
@@ -207,4 +215,59 @@ test('the element through esbuild, with the runtime folder copied beside the bun
     await writeFile(join(out, 'index.html'), PAGE('<script type="module" src="./main.js"></script>'));
   });
   expect(await semanticResult(page, `${origin}/`)).toMatch(/\/guide\/install\.html#installing-teapot$/);
+});
+
+test('the element through webpack 5 with no configuration of its own: no warning, no build path in the bundle', async ({ page }) => {
+  const out = join(app, 'webpack-dist');
+  const origin = await bundledPage('webpack-dist', async (entry) => {
+    // webpack's Node API, as `webpack --mode production` with a webpack.config.js that names only the entry and output.
+    const build = `
+      import webpack from 'webpack';
+      webpack({ mode: 'production', entry: ${JSON.stringify(entry)}, output: { path: ${JSON.stringify(out)} }, performance: { hints: false } }, (error, stats) => {
+        if (error) throw error;
+        const { errors, warnings } = stats.toJson({ all: false, errors: true, warnings: true });
+        console.log(JSON.stringify([...errors, ...warnings].map((problem) => problem.message)));
+      });`;
+    const { stdout } = await inApp(process.execPath, ['--input-type=module', '-e', build]);
+    expect(JSON.parse(stdout)).toEqual([]);
+    // webpack's output is a classic script.
+    await writeFile(join(out, 'index.html'), PAGE('<script defer src="./main.js"></script>'));
+  });
+  // webpack writes the build machine's file:// path wherever it meets import.meta.url outside `new URL('literal', import.meta.url)`.
+  const bundle = await readFile(join(out, 'main.js'), 'utf8');
+  expect(bundle).not.toContain('file://');
+  expect(bundle).not.toContain(app);
+  expect(await semanticResult(page, `${origin}/`)).toMatch(/\/guide\/install\.html#installing-teapot$/);
+});
+
+test('the element through Vite with the plugin, on WebGPU: the asyncify build the plugin ships is found', async () => {
+  const root = join(app, 'vite-plugin-src');
+  const out = join(app, 'vite-plugin-dist');
+  await cp(join(repo, 'test/fixtures/site'), root, { recursive: true });
+  await writeFile(join(root, 'main.js'), "import 'sgpt-search/element';\n");
+  const home = join(root, 'index.html');
+  await writeFile(home, (await readFile(home, 'utf8')).replace('<body>', '<body>\n<script type="module" src="./main.js"></script><sgpt-search id="gpu" device="webgpu" load="eager" index="/docs/sgpt/manifest.json"></sgpt-search>'));
+  await writeFile(
+    join(app, 'vite.plugin.config.js'),
+    `import sgptSearch from 'sgpt-search/vite';\nexport default { root: ${JSON.stringify(root)}, base: '/docs/', logLevel: 'warn', build: { outDir: ${JSON.stringify(out)}, emptyOutDir: true }, plugins: [sgptSearch()] };\n`,
+  );
+  await inApp(bin('vite'), ['build', '--config', 'vite.plugin.config.js']);
+  const server = await serveFolder(out, '/docs/');
+  servers.push(server);
+  // Headless Chromium offers a software WebGPU adapter only with this flag (test/e2e/webgpu.spec.ts).
+  const browser = await chromium.launch({ ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-unsafe-webgpu'] });
+  try {
+    const context = await browser.newContext();
+    await recordEvents(context);
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/docs/`);
+    const adapter = await page.evaluate(async () => (await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()) != null);
+    test.skip(!adapter, 'this Chromium offers no WebGPU adapter at all');
+    const settled = async () => [...(await events(page, 'sgpt-ready', 'gpu')), ...(await events(page, 'sgpt-error', 'gpu'))];
+    await expect.poll(async () => (await settled()).length, { timeout: 90_000 }).toBeGreaterThan(0);
+    expect((await settled()).map((e) => [e.type, e.detail.backend ?? e.detail.message])).toEqual([['sgpt-ready', 'webgpu']]);
+    expect(server.requested).toContain('/docs/sgpt/ort/ort-wasm-simd-threaded.asyncify.wasm');
+  } finally {
+    await browser.close();
+  }
 });

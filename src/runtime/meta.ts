@@ -1,0 +1,7 @@
+/**
+ * `<meta name="sgpt-search-runtime" content="sgpt/">`: the runtime folder (dist/runtime's layout,
+ * as `sgpt-search index` writes it), where the element reads the default model and WebGPU's
+ * onnxruntime build, for a page whose bundler moved the runtime away from it. The Vite plugin
+ * writes it into the pages it builds (src/vite/plugin.ts).
+ */
+export const RUNTIME_META = 'sgpt-search-runtime';
