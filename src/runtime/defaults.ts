@@ -6,7 +6,7 @@
  */
 import { setElementDefaults } from '../element/defaults';
 import { DEFAULT_MODEL } from '../embed/default-model';
-import { RUNTIME_META } from './meta';
+import { RUNTIME_META } from '../build/runtime-meta';
 
 // Literal on purpose: they always ship beside the bundle, and a site's bundler that understands
 // `new URL('…', import.meta.url)` (Vite, webpack) emits them along with this module.

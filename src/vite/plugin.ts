@@ -16,7 +16,7 @@
  * memory, served with the model and the runtime under the site's base (<base><out>/), as the
  * build writes them, and re-indexed (debounced) when an HTML file changes; unchanged sections
  * keep their vectors. Built pages name that runtime with `<meta name="sgpt-search-runtime">`
- * (src/runtime/meta.ts), where an element bundled into the page finds WebGPU's onnxruntime build.
+ * (src/build/runtime-meta.ts), where an element bundled into the page finds WebGPU's onnxruntime build.
  */
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
@@ -32,7 +32,7 @@ import { manifestThere, placeIndex } from '../index/output-dir';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 import { sitePages, type SitePage } from './pages';
-import { RUNTIME_META } from '../runtime/meta';
+import { RUNTIME_META } from '../build/runtime-meta';
 
 export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'fusion' | 'exclude'> {
   /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
