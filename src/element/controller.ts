@@ -183,9 +183,14 @@ export class SearchController {
 
   // --- lifecycle and settings ------------------------------------------------------------------
 
+  /** Back in the page before its first render (appended and moved in one task): nothing was scheduled yet, the first settings will; only the detachment ends. */
+  attach(): void {
+    this.detached = false;
+  }
+
   /** The element is in the page: start now, when idle, or on intent, as the policy says; a reconnect reloads. */
   connect(): void {
-    this.detached = false;
+    this.attach();
     if (this.started) {
       void this.loadModel();
       return;

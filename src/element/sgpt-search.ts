@@ -438,6 +438,7 @@ export class SgptSearch extends LitElement {
       this.controller.acceptDocuments(value);
     }
     if (this.hasUpdated) this.controller.connect();
+    else this.controller.attach();
     // The ancestors are fixed while connected: moving the element (or one above) reconnects it.
     for (let node = this.parentElement; node !== null; node = node.parentElement) this.ancestorLang.observe(node, { attributeFilter: ['lang'] });
     this.languageChanged();
@@ -448,6 +449,7 @@ export class SgptSearch extends LitElement {
     this.ancestorLang.disconnect();
     document.removeEventListener('securitypolicyviolation', this.onViolation);
     document.removeEventListener('keydown', this.onShortcut);
+    this.announcer.clear();
     this.controller.disconnect();
   }
 

@@ -326,6 +326,25 @@ test('taken out of the page while its documents load, no worker ever starts; put
   expect(await events(page, 'sgpt-error')).toEqual([]);
 });
 
+test('appended and moved in one task (before its first render), the element still loads and searches', async ({ page }) => {
+  await page.route('**/__moved-docs__.json', (route) => route.fulfill({ contentType: 'application/json', body: LATE_DOCUMENTS }));
+  await page.goto('/minimal.html');
+  await page.evaluate(() => {
+    const element = document.createElement('sgpt-search');
+    element.id = 'moved';
+    element.setAttribute('load', 'eager');
+    element.setAttribute('src', '/__moved-docs__.json');
+    document.body.append(element);
+    const nav = document.createElement('nav');
+    document.body.append(nav);
+    nav.append(element); // a framework reordering nodes: disconnected and connected again, not yet rendered
+  });
+  await waitForEvent(page, 'sgpt-ready', 'moved');
+  await page.locator('sgpt-search#moved').getByRole('combobox').fill('boil water');
+  await waitForResults(page, 'moved', 'boil water');
+  expect(await events(page, 'sgpt-error')).toEqual([]);
+});
+
 for (const failure of [
   {
     name: 'IndexedDB blocked',
