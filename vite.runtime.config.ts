@@ -43,8 +43,9 @@ export default defineConfig({
       // The entry's exports (SgptSearch, …) stay importable from the module.
       preserveEntrySignatures: 'exports-only',
       // Whitespace and comments dropped, as an app build does (library mode keeps them): the
-      // runtime is also served as is, and a site's Vite must not obey our own @vite-ignore.
-      output: { ...chunkNames, entryFileNames: '[name].js', minify: true, comments: false },
+      // runtime is also served as is, and a site's Vite must not obey our own @vite-ignore. The
+      // bundled libraries' licence comments stay: the runtime is copied into sites without NOTICE.md.
+      output: { ...chunkNames, entryFileNames: '[name].js', minify: true, comments: { legal: true, annotation: false, jsdoc: false } },
     },
   },
 });

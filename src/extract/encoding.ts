@@ -9,13 +9,13 @@ import { SgptError } from '../errors';
 /** How bytes are not UTF-8 text: a UTF-16 byte order mark, NUL bytes (UTF-16 without one, or binary data), or other bytes UTF-8 does not allow. */
 export type NotUtf8 = 'utf-16' | 'nul' | 'invalid';
 
-/** Bytes looked at for NUL bytes: text has none, and UTF-16 or binary data shows them at once. */
+/** Bytes of a page looked at for NUL bytes: text has none, and UTF-16 or binary data shows them at once. */
 const NUL_WINDOW = 8192;
 
-/** The text of UTF-8 bytes, a leading byte order mark dropped; or why they are not UTF-8 text. */
-export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: NotUtf8 } {
+/** The text of UTF-8 bytes, a leading byte order mark dropped; or why they are not UTF-8 text (NUL bytes looked for in the first `nulWindow`). */
+export function decodeUtf8(bytes: Uint8Array, nulWindow = NUL_WINDOW): { text: string } | { problem: NotUtf8 } {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return { problem: 'utf-16' };
-  if (bytes.subarray(0, NUL_WINDOW).includes(0)) return { problem: 'nul' };
+  if (bytes.subarray(0, nulWindow).includes(0)) return { problem: 'nul' };
   // TextDecoder drops a leading byte order mark (Buffer#toString would keep it as U+FEFF).
   return isUtf8(bytes) ? { text: new TextDecoder('utf-8').decode(bytes) } : { problem: 'invalid' };
 }
@@ -25,7 +25,8 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: Not
  * dropped; otherwise INPUT_INVALID naming it and the line ("stdin:3: …", as records' errors) and how to convert it.
  */
 export function utf8Input(bytes: Uint8Array, what: string): string {
-  const decoded = decodeUtf8(bytes);
+  // All of it: a NUL anywhere would be embedded or stored as text nobody can see.
+  const decoded = decodeUtf8(bytes, bytes.length);
   if ('text' in decoded) return decoded.text;
   if (decoded.problem === 'utf-16') {
     throw new SgptError('INPUT_INVALID', `${what}: UTF-16 (it starts with a UTF-16 byte order mark): convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8`);

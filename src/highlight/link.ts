@@ -23,7 +23,9 @@ function cut(text: string, max: number): string {
 export function withHighlight(href: string, query: string): string {
   // A space after the last word stays: it closes the word, so the page marks that word only, as the
   // result list did, not every word it begins (the partly typed last word of search as you type).
-  const text = cut(query.trimStart(), MAX_HIGHLIGHT_CHARS).replace(/\s+$/, ' ');
+  // Words that fill the limit may end in a cut word, which only a prefix can match: no space then.
+  const words = query.trim();
+  const text = /\s$/.test(query) && words.length < MAX_HIGHLIGHT_CHARS ? `${words} ` : cut(words, MAX_HIGHLIGHT_CHARS);
   const url = new URL(href);
   if (text.trim() === '' || url.protocol === 'file:') return href;
   url.searchParams.set(HIGHLIGHT_PARAM, text);

@@ -97,12 +97,13 @@ describe('sgpt-search embed', () => {
 
   it('drops a UTF-8 byte order mark; refuses UTF-16 and bytes that are not UTF-8, naming the line', async () => {
     const embed = (stdin: Buffer) => cli(['embed', '--role', 'document', '--model', TINY], stdin);
-    const [plain, bom, latin1, utf16, utf16Bare] = await Promise.all([
+    const [plain, bom, latin1, utf16, utf16Bare, lateNul] = await Promise.all([
       embed(Buffer.from('hello world\nsecond line\n')),
       embed(Buffer.from('\uFEFFhello world\nsecond line\n')),
       embed(Buffer.concat([Buffer.from('hello world\n'), Buffer.from('café crème\n', 'latin1')])),
       embed(Buffer.from('\uFEFFhello world\n', 'utf16le')),
       embed(Buffer.from('hello world\n', 'utf16le')),
+      embed(Buffer.from(`${'hello world\n'.repeat(1000)}a\u0000b\n`)), // past the 8 KB a page is looked at in
     ]);
     expect(plain.code).toBe(0);
     expect(bom.code).toBe(0);
@@ -111,6 +112,7 @@ describe('sgpt-search embed', () => {
       [latin1, 'INPUT_INVALID: stdin:2: not valid UTF-8'],
       [utf16, 'INPUT_INVALID: stdin: UTF-16 (it starts with a UTF-16 byte order mark)'],
       [utf16Bare, 'INPUT_INVALID: stdin:1: NUL bytes'],
+      [lateNul, 'INPUT_INVALID: stdin:1001: NUL bytes'],
     ] as const) {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');

@@ -232,5 +232,10 @@ describe('highlight link', () => {
     for (const query of ['dairy milk ', 'dairy milk', 'dairy mil', '  dairy   milk  ']) expect(marked(onPage(query)), JSON.stringify(query)).toEqual(marked(highlightRanges(page, query)));
     expect(marked(onPage('dairy milk '))).toEqual(['milk', 'dairy', 'milking']); // the stem, not "milky"
     expect(marked(onPage('dairy mil'))).toEqual(['milk', 'dairy', 'milky', 'milking']);
+    // The closing space counts within the limit: words of 199 characters keep it; words that fill
+    // the limit may end in a cut word, which stays a prefix.
+    const words = (length: number) => `${'x'.repeat(length - 5)} milk`;
+    expect(highlightQuery(new URL(withHighlight('https://x.org/a', `${words(MAX_HIGHLIGHT_CHARS - 1)} `)).search)).toBe(`${words(MAX_HIGHLIGHT_CHARS - 1)} `);
+    expect(highlightQuery(new URL(withHighlight('https://x.org/a', `${words(MAX_HIGHLIGHT_CHARS + 1)} `)).search)).toBe(words(MAX_HIGHLIGHT_CHARS + 1).slice(0, MAX_HIGHLIGHT_CHARS));
   });
 });
