@@ -1,6 +1,7 @@
 /**
- * The pages of a Vite site, the one list the plugin indexes in build and in dev: what `vite build`
- * writes into outDir as HTML. That is the build's HTML inputs (build.rollupOptions.input, default
+ * The pages of a Vite site, the list the plugin indexes in dev (a build indexes its bundle's HTML,
+ * which adds pages other plugins emit, and publicDir's pages from here): what `vite build` writes
+ * into outDir as HTML by itself. That is the build's HTML inputs (build.rollupOptions.input, default
  * index.html), each at its path under the root, and the HTML files of publicDir, copied as they are
  * (unless build.copyPublicDir is false). HTML under the root that is not an input is served by the
  * dev server but never built, so a result linking to it would 404 in production.

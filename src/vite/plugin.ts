@@ -62,6 +62,8 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
   }
   let config: ResolvedConfig;
   let built = false;
+  /** The HTML files of the client bundle as writeBundle saw it: the inputs and any page another plugin emitted (an SSG's, emitFile's). */
+  let bundled = new Set<string>();
 
   return {
     name: 'sgpt-search',
@@ -83,6 +85,12 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
       built = false;
     },
 
+    // Every plugin's generateBundle has run by now, so the bundle holds the pages all of them emit.
+    writeBundle(_options, bundle) {
+      if (config.command !== 'build' || config.build.ssr) return;
+      bundled = new Set(Object.keys(bundle).filter((fileName) => /\.html?$/i.test(fileName)).map((fileName) => fileName.split('/').join(sep)));
+    },
+
     async closeBundle() {
       // One index per `vite build`, for the client build only.
       if (config.command !== 'build' || config.build.ssr || built) return;
@@ -100,8 +108,9 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           weight: options.weight,
           fusion: options.fusion,
           exclude: options.exclude,
-          // Only outDir's HTML that this build wrote as a page (./pages, which dev indexes too): not, e.g., one an earlier build left in a kept outDir.
-          pages: new Set((await sitePages(config)).map((page) => page.path)),
+          // Only outDir's HTML that this build wrote: the bundle's pages (writeBundle, so other plugins' too) and
+          // publicDir's; not, e.g., one an earlier build left in a kept outDir.
+          pages: new Set([...bundled, ...(await sitePages(config)).filter((page) => page.public).map((page) => page.path)]),
           root: siteRootFrom(join(outDir, out), outDir),
           pageCache: join(config.cacheDir, 'sgpt-search'), // unchanged pages are not parsed again by the next `vite build`
           runtime: options.runtime ?? true,

@@ -64,6 +64,20 @@ describe('sgpt-search/vite', () => {
     expect(await readdir(join(outDir, 'sgpt', manifest.model.url))).toContain('config.json');
   });
 
+  it('indexes the HTML pages another plugin emits into the bundle (emitFile at generateBundle)', async () => {
+    const outDir = join(work, 'dist-emitted');
+    const emitter: PluginOption = {
+      name: 'emit-html',
+      generateBundle() {
+        const source = '<!doctype html><html lang="en"><head><title>Descaling</title></head><body><h1>Descaling guide</h1><p>Descale the kettle with zeppelin-grade citric acid.</p></body></html>';
+        this.emitFile({ type: 'asset', fileName: 'descaling.html', source });
+      },
+    };
+    await build({ root: site, configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache-emitted'), plugins: [emitter, sgptSearch({ runtime: false, copyModel: false })], build: { outDir, emptyOutDir: true, rollupOptions: { input: inputs(site) } } });
+    const load: FileLoader = async (name) => new Uint8Array(await readFile(join(outDir, 'sgpt', name)));
+    expect(await pageUrls(load)).toContain('/descaling.html');
+  });
+
   it("never replaces the site's own files in outDir/sgpt, and a rebuild into a kept outDir leaves no files of the index before", async () => {
     const own = join(work, 'own');
     await cp(site, own, { recursive: true });
