@@ -14,11 +14,18 @@
  *   - one naming this process's pid is stale unless this process took it (an earlier process with
  *     the same pid wrote it); one naming another pid is stale when that pid runs no more;
  *   - one that cannot be read yet is held (a build is writing it this moment) until it is old.
- * Two builds may find one stale lock at the same moment: each moves it aside to a name of its own
- * before its exclusive create, and of two renames of one file one succeeds; a build that moved
- * another's new lock instead (it judged the stale one, the other took over first) puts it back.
- * So exactly one takes it; the token check stays for what no lock can see (a lock put back where a
- * third build's now is, or on a folder without hard links: that build fails at commit, changing nothing).
+ * Builds may find one stale lock at the same moment. Each replaces it only inside a gate,
+ * `<out>/.sgpt-staging-gate`, made by an exclusive link (so with its record in it), held for a few
+ * file operations: there it checks that the lock is still the one it judged, and renames its own
+ * record over it. A rename replaces in one step, so the lock is never missing and no exclusive
+ * create slips in; inside the gate no other build replaces it: so exactly one takes it over, and
+ * the others, once the gate is free, find its lock held. What no gate sees: a lock judged stale
+ * whose build still runs (untouched for 10 minutes: stopped, suspended) and that releases it in
+ * that instant, or a gate left by a build killed inside it and taken over by two builds at once.
+ * There a build may lose its lock unseen; the token check catches it: it fails at commit, changing
+ * nothing, and OutputDir.open clears staging folders only once its lock is checked to hold.
+ * Files a killed build leaves here (its record on the way in, a gate, a lock moved aside) are
+ * named `.sgpt-staging-…`, which the next build clears with the staging folders.
  */
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
@@ -28,6 +35,9 @@ import { join } from 'node:path';
 import { SgptError } from '../errors';
 
 export const LOCK = '.sgpt-lock';
+/** The prefix of the staging folders, and of the lock's temporary files (see the top of this file): the next build clears them all. */
+export const STAGING = '.sgpt-staging';
+const GATE = `${STAGING}-gate`;
 
 /** How often a running build touches its lock, and how long untouched makes it stale. */
 export const LOCK_REFRESH_MS = 30_000;
@@ -124,6 +134,48 @@ export async function removeStale(path: string, seen: Seen, aside: string): Prom
   await rm(aside, { force: true });
 }
 
+/**
+ * Replace the stale lock `seen` of `dir` with `text` (this build's record), inside the gate (see the
+ * top of this file); false when the gate is another build's or the lock is no longer the one judged.
+ */
+async function takeOver(dir: string, seen: Seen, text: string, token: string): Promise<boolean> {
+  const path = join(dir, LOCK);
+  const gate = join(dir, GATE);
+  const own = join(dir, `${STAGING}-lock-${token}`);
+  try {
+    await writeFile(own, text);
+    try {
+      await link(own, gate).catch(async (error: NodeJS.ErrnoException) => {
+        // A filesystem without hard links: an exclusive create (read empty for an instant: held).
+        if (error.code === 'EPERM' || error.code === 'ENOTSUP' || error.code === 'ENOSYS') await writeFile(gate, text, { flag: 'wx' });
+        else throw error;
+      }); // exclusive, and the gate is never seen empty
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false; // a build that took the lock cleared `own`
+      if (code !== 'EEXIST') throw error;
+      // A gate left by a build killed inside it is stale by the lock's own rules.
+      const there = await see(gate);
+      if (there !== null && holder(there, gate, dir) === null) await removeStale(gate, there, join(dir, `${STAGING}-gate-${token}`));
+      return false;
+    }
+    try {
+      const now = await see(path);
+      if (now === null || now.text !== seen.text || now.mtimeMs !== seen.mtimeMs) return false;
+      await rename(own, path);
+      return true;
+    } finally {
+      // Leave the gate, if it is still ours (one taken over as stale is no longer).
+      if ((await see(gate))?.text === text) await rm(gate, { force: true });
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // cleared by the build that took the lock
+    throw new SgptError('INPUT_INVALID', `cannot write into --out ${dir}: ${(error as Error).message}`);
+  } finally {
+    await rm(own, { force: true });
+  }
+}
+
 /** The lock a build holds on its output folder. */
 export class OutLock {
   private constructor(
@@ -138,19 +190,28 @@ export class OutLock {
     const path = join(dir, LOCK);
     const token = randomBytes(8).toString('hex');
     const record: LockRecord = { pid: process.pid, ...here(), started: new Date().toISOString(), token };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await writeFile(path, `${JSON.stringify(record)}\n`, { flag: 'wx' });
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SgptError('INPUT_INVALID', `cannot write into --out ${dir}: ${(error as Error).message}`);
+    const text = `${JSON.stringify(record)}\n`;
+    mine.add(token); // the gate's record names it too: another take in this process must see it held
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await writeFile(path, text, { flag: 'wx' });
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SgptError('INPUT_INVALID', `cannot write into --out ${dir}: ${(error as Error).message}`);
+        }
+        const seen = await see(path);
+        const held = seen === null ? null : holder(seen, path, dir); // null: released just now
+        if (held !== null) throw new SgptError('INPUT_INVALID', held);
+        if (seen !== null && (await takeOver(dir, seen, text, token))) break;
+        // The gate is another build's (taking it over now), or the lock changed: look again shortly.
+        if (attempt >= 200) throw new SgptError('INPUT_INVALID', `cannot take the lock ${path}: other builds keep taking it`);
+        await new Promise((done) => setTimeout(done, 5 + Math.random() * 10));
       }
-      const seen = await see(path);
-      const held = seen === null ? null : holder(seen, path, dir); // null: released just now
-      if (held !== null || attempt >= 2) throw new SgptError('INPUT_INVALID', held ?? `cannot take the lock ${path}: other builds keep taking it`);
-      if (seen !== null) await removeStale(path, seen, `${path}-${token}`);
+    } catch (error) {
+      mine.delete(token);
+      throw error;
     }
-    mine.add(token);
     const touch = () => {
       const now = new Date();
       utimes(path, now, now).catch(() => undefined);

@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { DiskRowStore } from './disk-rows';
 import { DiskPages } from './disk-pages';
-import { LOCK, OutLock } from './out-lock';
+import { LOCK, OutLock, STAGING } from './out-lock';
 import { decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile, type Manifest } from './format';
 import { MANIFEST } from './reader';
 import type { BuiltIndex } from './writer';
@@ -26,7 +26,7 @@ import type { BuiltIndex } from './writer';
  * renames them into place at commit; its own, so two builds that both believe they hold the lock
  * never rename each other's bytes. Removed at the end of each build, and by the next build's open.
  */
-export const STAGING = '.sgpt-staging';
+export { STAGING };
 
 /**
  * The paths a commit is about to place or remove, written (atomically) before its first rename and
@@ -151,10 +151,13 @@ export class OutputDir {
     let lock: OutLock | undefined;
     try {
       lock = await OutLock.take(out);
+      // Before clearing other builds' staging folders: the lock must still be ours (see out-lock.ts for when it may not be).
+      if (!(await lock.holds())) throw new SgptError('INPUT_INVALID', `another sgpt-search build took --out ${dir} over as this one started: this build changed nothing there`);
       const previous = await previousIndex(out);
       if (previous.manifest === 'foreign') throw inTheWay(join(out, MANIFEST), dir, 'is not an sgpt-search index manifest');
       const pending = await pendingFiles(out);
-      for (const name of await readdir(out)) if (name.startsWith(STAGING)) await rm(join(out, name), { recursive: true, force: true });
+      // `.sgpt-lock-<token>`: a stale lock moved aside by a build killed then, before the lock's temporary files were named `.sgpt-staging-…`.
+      for (const name of await readdir(out)) if (name.startsWith(STAGING) || name.startsWith(`${LOCK}-`)) await rm(join(out, name), { recursive: true, force: true });
       const staging = join(out, `${STAGING}-${lock.token}`);
       await mkdir(staging);
       const owned = previous.owned === null ? null : new Set([...previous.owned, ...pending]);

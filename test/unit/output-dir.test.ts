@@ -256,6 +256,52 @@ describe('OutputDir is written by one build at a time', () => {
     }
   });
 
+  it('four builds taking over one stale lock at the same moment: exactly one gets it, the others are told it is held', async () => {
+    const out = join(work, 'out');
+    await mkdir(out);
+    const dead = deadPid();
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((done) => setImmediate(done));
+    };
+    for (let round = 0; round < 40; round++) {
+      await writeFile(join(out, LOCK), lockText({ pid: dead, token: `stale${round}` }));
+      // Staggered so that each build's steps fall between the others' (one moving the new lock aside, another creating its own, was the old race).
+      const taken = await Promise.allSettled([0, 1, 2, 3].map((i) => turns((round * (i + 1)) % 13).then(() => OutLock.take(out))));
+      const won = taken.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      expect(won, `round ${round}`).toHaveLength(1);
+      for (const result of taken) if (result.status === 'rejected') expect((result.reason as SgptError).message).toMatch(/another sgpt-search build (\(pid \d+\) )?is writing/);
+      expect(await won[0]!.holds()).toBe(true);
+      await won[0]!.release();
+      expect(await readdir(out)).toEqual([]);
+    }
+  });
+
+  it("clears what a build killed while taking over a lock left (its gate, its record, an older version's lock moved aside)", async () => {
+    const out = join(work, 'out');
+    await put(join(out, LOCK), lockText({ pid: deadPid() }));
+    const killed = lockText({ pid: deadPid(), token: '0123456789abcdef' });
+    await put(join(out, `${STAGING}-gate`), killed);
+    await put(join(out, `${STAGING}-lock-0123456789abcdef`), killed);
+    await put(join(out, `${LOCK}-0123456789abcdef`), lockText({ pid: deadPid() }));
+    await build(out, { 'a.js': 'a' });
+    expect(await leftovers(out)).toEqual([]);
+  });
+
+  it("a build whose lock is taken over as it opens fails, touching no other build's staging folder", async () => {
+    const out = join(work, 'out');
+    await put(join(out, `${STAGING}-feedfeedfeedfeed`, '1'), "the other build's");
+    const take = OutLock.take.bind(OutLock);
+    vi.spyOn(OutLock, 'take').mockImplementationOnce(async (dir) => {
+      const lock = await take(dir);
+      await writeFile(join(out, LOCK), lockText({ token: 'feedfeedfeedfeed' })); // what no gate sees (see out-lock.ts)
+      return lock;
+    });
+    const error = await sgptRejection(OutputDir.open(out));
+    expect(error.message).toMatch(/another sgpt-search build took --out .* over as this one started/);
+    expect(await readFile(join(out, `${STAGING}-feedfeedfeedfeed`, '1'), 'utf8')).toBe("the other build's");
+    vi.restoreAllMocks();
+  });
+
   it('a build that judged a lock stale after another took it over leaves the new lock where it is', async () => {
     const out = join(work, 'out');
     await put(join(out, LOCK), lockText({ pid: deadPid() }));
