@@ -216,6 +216,8 @@ export class OutputDir {
     try {
       await writeFile(file, bytes);
     } catch (error) {
+      // A build that took the folder over cleared this one's staging folder: say that, not ENOENT.
+      await this.stillLocked();
       throw new SgptError('INPUT_INVALID', `cannot write ${file}: ${(error as Error).message}`);
     }
     this.staged.set(path, { file, existed: there !== undefined });

@@ -225,6 +225,9 @@ describe('OutputDir is written by one build at a time', () => {
     const second = await OutputDir.open(out);
     await second.put('a.js', bytes('second'));
     await second.put('b.js', bytes('second'));
+    // The second build cleared the first's staging folder: a write says why, not ENOENT.
+    const lost = await sgptRejection(first.put('c.js', bytes('first')));
+    expect(lost.message).toMatch(/another sgpt-search build took --out .* over while this one ran/);
     const error = await sgptRejection(first.commit(BUILT));
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toMatch(/another sgpt-search build took --out .* over while this one ran.*changed nothing/);
