@@ -2,6 +2,8 @@
  * The query a result link carries to its page (`?sgpt-highlight=`), for the highlight script
  * (./highlight) to mark there. One place owns the parameter's name and format.
  */
+import { truncateUnits } from '../search/truncate';
+
 export const HIGHLIGHT_PARAM = 'sgpt-highlight';
 
 /**
@@ -9,12 +11,6 @@ export const HIGHLIGHT_PARAM = 'sgpt-highlight';
  * the page's text times the query (a 54 KB value froze a 3,000-section page for 80 s).
  */
 export const MAX_HIGHLIGHT_CHARS = 200;
-
-/** The first `max` UTF-16 units of `text`, one fewer where the cut would split a surrogate pair (an emoji). */
-function cut(text: string, max: number): string {
-  const high = text.length > max && /[\uD800-\uDBFF]/.test(text.charAt(max - 1));
-  return text.slice(0, high ? max - 1 : max);
-}
 
 /**
  * `href` (absolute) with the query added, the fragment kept last where it belongs; unchanged for
@@ -25,7 +21,7 @@ export function withHighlight(href: string, query: string): string {
   // result list did, not every word it begins (the partly typed last word of search as you type).
   // Words that fill the limit may end in a cut word, which only a prefix can match: no space then.
   const words = query.trim();
-  const text = /\s$/.test(query) && words.length < MAX_HIGHLIGHT_CHARS ? `${words} ` : cut(words, MAX_HIGHLIGHT_CHARS);
+  const text = /\s$/.test(query) && words.length < MAX_HIGHLIGHT_CHARS ? `${words} ` : truncateUnits(words, MAX_HIGHLIGHT_CHARS);
   const url = new URL(href);
   if (text.trim() === '' || url.protocol === 'file:') return href;
   url.searchParams.set(HIGHLIGHT_PARAM, text);
@@ -36,6 +32,6 @@ export function withHighlight(href: string, query: string): string {
 export function highlightQuery(search: string): string | null {
   const value = new URLSearchParams(search).get(HIGHLIGHT_PARAM);
   if (value === null) return null;
-  const text = cut(value, MAX_HIGHLIGHT_CHARS);
+  const text = truncateUnits(value, MAX_HIGHLIGHT_CHARS);
   return text.trim() === '' ? null : text;
 }

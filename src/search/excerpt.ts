@@ -5,6 +5,7 @@
  */
 import { analyze, analyzePartial, termOf, type AnalyzerOptions } from './analyzer';
 import { wordSegments } from './languages';
+import { truncateUnits } from './truncate';
 
 const MATCHABLE = /[\p{L}\p{N}\p{M}]+/gu;
 /** A one-letter prefix would light up half the excerpt. */
@@ -18,9 +19,7 @@ export const EXCERPT_SCAN = 100_000;
 
 /** The part of `text` that excerpts read (never half of a surrogate pair). */
 export function scannedText(text: string): string {
-  if (text.length <= EXCERPT_SCAN) return text;
-  const last = text.charCodeAt(EXCERPT_SCAN - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? EXCERPT_SCAN - 1 : EXCERPT_SCAN);
+  return truncateUnits(text, EXCERPT_SCAN);
 }
 
 /**
