@@ -90,6 +90,11 @@ export interface Seen {
   mtimeMs: number;
 }
 
+/** Whether `now` is the lock file `seen` was (same text, same last touch). */
+function same(now: Seen | null, seen: Seen): boolean {
+  return now !== null && now.text === seen.text && now.mtimeMs === seen.mtimeMs;
+}
+
 async function see(path: string): Promise<Seen | null> {
   const file = await open(path, 'r').catch(() => null);
   if (file === null) return null;
@@ -127,10 +132,8 @@ export async function removeStale(path: string, seen: Seen, aside: string): Prom
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another build moved it first
     throw error;
   }
-  const moved = await see(aside);
   // Another build's new lock: back where it was, unless a third's is there now (a link never replaces).
-  const judged = moved !== null && moved.text === seen.text && moved.mtimeMs === seen.mtimeMs;
-  if (!judged) await link(aside, path).catch(() => undefined);
+  if (!same(await see(aside), seen)) await link(aside, path).catch(() => undefined);
   await rm(aside, { force: true });
 }
 
@@ -160,8 +163,7 @@ async function takeOver(dir: string, seen: Seen, text: string, token: string): P
       return false;
     }
     try {
-      const now = await see(path);
-      if (now === null || now.text !== seen.text || now.mtimeMs !== seen.mtimeMs) return false;
+      if (!same(await see(path), seen)) return false;
       await rename(own, path);
       return true;
     } finally {

@@ -101,6 +101,13 @@ interface Staged {
   existed: boolean;
 }
 
+/** Fails (touching nothing) when another build took the lock of `dir` over from this one (`when`: as it started, while it ran). */
+async function stillHeld(lock: OutLock, dir: string, when: string): Promise<void> {
+  if (!(await lock.holds())) {
+    throw new SgptError('INPUT_INVALID', `another sgpt-search build took --out ${dir} over ${when} (its lock ${lock.path} no longer names this build): this build changed nothing there`);
+  }
+}
+
 /**
  * An output folder being written by one build, which holds its lock. Nothing in the folder changes
  * before commit: each file is checked and staged as it is put, and commit checks them all again and
@@ -152,7 +159,7 @@ export class OutputDir {
     try {
       lock = await OutLock.take(out);
       // Before clearing other builds' staging folders: the lock must still be ours (see out-lock.ts for when it may not be).
-      if (!(await lock.holds())) throw new SgptError('INPUT_INVALID', `another sgpt-search build took --out ${dir} over as this one started: this build changed nothing there`);
+      await stillHeld(lock, dir, 'as this one started');
       const previous = await previousIndex(out);
       if (previous.manifest === 'foreign') throw inTheWay(join(out, MANIFEST), dir, 'is not an sgpt-search index manifest');
       const pending = await pendingFiles(out);
@@ -275,10 +282,8 @@ export class OutputDir {
   }
 
   /** Fails (touching nothing) when another build took the folder's lock over from this one. */
-  private async stillLocked(): Promise<void> {
-    if (!(await this.lock.holds())) {
-      throw new SgptError('INPUT_INVALID', `another sgpt-search build took --out ${this.dir} over while this one ran (its lock ${this.lock.path} no longer names this build): this build changed nothing there`);
-    }
+  private stillLocked(): Promise<void> {
+    return stillHeld(this.lock, this.dir, 'while this one ran');
   }
 
   /**
