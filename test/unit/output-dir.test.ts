@@ -56,6 +56,30 @@ async function contents(dir: string): Promise<Record<string, string>> {
   return all;
 }
 
+/**
+ * `rounds` times over one folder: a stale lock, and `builds` takes of it, build i started
+ * `delay(round, i)` turns of the event loop late. Exactly one wins and holds it; every other is
+ * refused with `refused`; released, the folder is empty again.
+ */
+async function staleTakeovers(builds: number, rounds: number, delay: (round: number, build: number) => number, refused: RegExp): Promise<void> {
+  const out = join(work, 'out');
+  await mkdir(out);
+  const dead = deadPid();
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((done) => setImmediate(done));
+  };
+  for (let round = 0; round < rounds; round++) {
+    await writeFile(join(out, LOCK), lockText({ pid: dead, token: `stale${round}` }));
+    const taken = await Promise.allSettled(Array.from({ length: builds }, (_, build) => turns(delay(round, build)).then(() => OutLock.take(out))));
+    const won = taken.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    expect(won, `round ${round}`).toHaveLength(1);
+    for (const result of taken) if (result.status === 'rejected') expect((result.reason as SgptError).message).toMatch(refused);
+    expect(await won[0]!.holds()).toBe(true);
+    await won[0]!.release();
+    expect(await readdir(out)).toEqual([]);
+  }
+}
+
 describe('OutputDir replaces only files it owns', () => {
   it("refuses a manifest.json that is not an sgpt-search index's, before anything", async () => {
     const out = join(work, 'pub');
@@ -239,44 +263,13 @@ describe('OutputDir is written by one build at a time', () => {
   });
 
   it('two builds taking over one stale lock at the same moment: exactly one gets it, the other is told it is held', async () => {
-    const out = join(work, 'out');
-    await mkdir(out);
-    const dead = deadPid();
-    /** `n` turns of the event loop: the second build starts that much later, so its steps fall between the first's. */
-    const turns = async (n: number) => {
-      for (let i = 0; i < n; i++) await new Promise((done) => setImmediate(done));
-    };
-    for (let round = 0; round < 100; round++) {
-      await writeFile(join(out, LOCK), lockText({ pid: dead, token: `stale${round}` }));
-      const taken = await Promise.allSettled([OutLock.take(out), turns(round % 25).then(() => OutLock.take(out))]);
-      const won = taken.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-      expect(won, `round ${round}`).toHaveLength(1);
-      const lost = taken.find((result) => result.status === 'rejected')!.reason as SgptError;
-      expect(lost.message).toMatch(/another sgpt-search build (\(pid \d+\) )?is writing|other builds keep taking it/);
-      expect(await won[0]!.holds()).toBe(true);
-      await won[0]!.release();
-      expect(await readdir(out)).toEqual([]);
-    }
+    // The second build starts 0-24 turns later, so its steps fall between the first's.
+    await staleTakeovers(2, 100, (round, build) => (build === 0 ? 0 : round % 25), /another sgpt-search build (\(pid \d+\) )?is writing|other builds keep taking it/);
   });
 
   it('four builds taking over one stale lock at the same moment: exactly one gets it, the others are told it is held', async () => {
-    const out = join(work, 'out');
-    await mkdir(out);
-    const dead = deadPid();
-    const turns = async (n: number) => {
-      for (let i = 0; i < n; i++) await new Promise((done) => setImmediate(done));
-    };
-    for (let round = 0; round < 40; round++) {
-      await writeFile(join(out, LOCK), lockText({ pid: dead, token: `stale${round}` }));
-      // Staggered so that each build's steps fall between the others' (one moving the new lock aside, another creating its own, was the old race).
-      const taken = await Promise.allSettled([0, 1, 2, 3].map((i) => turns((round * (i + 1)) % 13).then(() => OutLock.take(out))));
-      const won = taken.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-      expect(won, `round ${round}`).toHaveLength(1);
-      for (const result of taken) if (result.status === 'rejected') expect((result.reason as SgptError).message).toMatch(/another sgpt-search build (\(pid \d+\) )?is writing/);
-      expect(await won[0]!.holds()).toBe(true);
-      await won[0]!.release();
-      expect(await readdir(out)).toEqual([]);
-    }
+    // Staggered so that each build's steps fall between the others' (one moving the new lock aside, another creating its own, was the old race).
+    await staleTakeovers(4, 40, (round, build) => (round * (build + 1)) % 13, /another sgpt-search build (\(pid \d+\) )?is writing/);
   });
 
   it("clears what a build killed while taking over a lock left (its gate, its record, an older version's lock moved aside)", async () => {
