@@ -21,7 +21,7 @@ import { documentText } from '../worker/documents';
 import type { DeviceChoice, LoadResult, Progress, SearchDocument, SearchHit } from '../worker/protocol';
 import { ortRuntime, type ElementDefaults } from './defaults';
 import { RerankingSource } from './reranking-source';
-import { DocumentSource, type SearchSource } from './source';
+import { DocumentSource, type SearchSource, type SearchStage } from './source';
 import type { VectorCache } from './vector-cache';
 
 export const DEBOUNCE_MS = 120;
@@ -63,7 +63,7 @@ export interface ControllerView {
   /** Phase, progress bar or error changed. */
   state(state: { phase: Phase; progress: Progress | null; error: SerializedError | null }): void;
   /** A stage of the current query's results to show (`later`: a later stage of the same query). */
-  results(query: string, results: SearchHit[], stage: string, later: boolean): void;
+  results(query: string, shown: SearchStage, later: boolean): void;
   ready(detail: ReadyDetail): void;
   progress(progress: Progress): void;
   error(error: SerializedError): void;
@@ -634,7 +634,7 @@ export class SearchController {
     let first = true;
     try {
       const limit = this.settings.limit > 0 ? this.settings.limit : 8;
-      for await (const { stage, results } of source.search(query, limit, controller.signal)) {
+      for await (const stage of source.search(query, limit, controller.signal)) {
         if (controller.signal.aborted) return;
         const later = !first;
         first = false;
@@ -644,7 +644,7 @@ export class SearchController {
           // stays in view beside them, unannounced again: a failed model load, refused documents.
           const standing = this.documentsRefused() ? this.error : this.loadError;
           if (this.error !== standing) this.setState({ error: standing });
-          this.view.results(query, results, stage, later);
+          this.view.results(query, stage, later);
         };
         if (later && this.pointerInList) this.heldStage = show;
         else {

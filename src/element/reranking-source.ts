@@ -45,6 +45,7 @@ export class RerankingSource implements SearchSource {
     yield {
       stage: 'reranked',
       results: [...order.map((i) => ({ ...head[i]!, rerankScore: scores[i]! })), ...last.results.slice(k)],
+      keywordMatch: last.keywordMatch,
     };
   }
 }

@@ -24,7 +24,8 @@
  * keyword matches carrying it (event sgpt-facets {query, facets}), above the box (the results
  * popup opens below it); a button toggles that value.
  * Events (bubbling, composed): sgpt-ready {backend, modelId, dims}, sgpt-results {query, results,
- * stage, empty}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
+ * stage, empty, keywordMatch (false: no document holds the query's words, and the results are the
+ * closest in meaning, under a line that says so)}, sgpt-error {code, message}, sgpt-progress {phase: 'model', loaded, total (bytes)} |
  * {phase: 'embed', done, total (documents being embedded)}.
  * Reranking (off by default): the `rerank` attribute reorders the top 10 with SGPT-CE (a causal LM's
  * log-probability of the query given each document; `rerank-model`, default the model's "-lm"
@@ -55,8 +56,9 @@ import { elementDefaults } from './defaults';
 import { displayOrder, groupByPage, type GroupedHit, type PageGroup } from './groups';
 import { RecentSearches, type StorageLike } from './recent';
 import { isSearchShortcut, shortcutKeys, shortcutLabel } from './shortcut';
-import { fill, isRightToLeft, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement, type Strings } from './strings';
+import { fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement, type Strings } from './strings';
 import { SiteSource } from './site-source';
+import type { SearchStage } from './source';
 import { checkFilters, parseFilterList, type Filters } from '../extract/filters';
 import type { Facets } from '../index/filters';
 import { styles } from './styles';
@@ -69,6 +71,12 @@ export interface ResultsDetail {
   stage: string;
   /** True when the search found nothing (for "searches without results" analytics). */
   empty: boolean;
+  /**
+   * False when no document holds the query's words (keyword search, typos and prefixes included,
+   * found nothing): a semantic stage's results are then the closest in meaning, shown under a
+   * line that says so (for "searches without keyword matches" analytics).
+   */
+  keywordMatch: boolean;
 }
 export interface SelectDetail {
   query: string;
@@ -188,6 +196,7 @@ export class SgptSearch extends LitElement {
     error: { state: true },
     query: { state: true },
     results: { state: true },
+    meaningOnly: { state: true },
     open: { state: true },
     active: { state: true },
     announcement: { state: true },
@@ -256,6 +265,8 @@ export class SgptSearch extends LitElement {
   declare protected error: SerializedError | null;
   declare protected query: string;
   declare protected results: SearchHit[];
+  /** The results are the closest in meaning to words no document holds (SearchStage keywordMatch false). */
+  declare protected meaningOnly: boolean;
   declare protected open: boolean;
   declare protected active: number;
   declare protected announcement: string;
@@ -313,6 +324,7 @@ export class SgptSearch extends LitElement {
     this.error = null;
     this.query = '';
     this.results = [];
+    this.meaningOnly = false;
     this.open = false;
     this.active = -1;
     this.announcement = '';
@@ -326,7 +338,7 @@ export class SgptSearch extends LitElement {
           this.progress = progress;
           this.error = error;
         },
-        results: (query, results, stage, later) => this.show(query, results.map(withSafeUrl), stage, later),
+        results: (query, shown, later) => this.show(query, { ...shown, results: shown.results.map(withSafeUrl) }, later),
         ready: (detail) => this.emit<ReadyDetail>('sgpt-ready', detail),
         progress: (progress) => this.emit<Progress>('sgpt-progress', progress),
         error: (error) => this.emit<ErrorDetail>('sgpt-error', error),
@@ -499,17 +511,18 @@ export class SgptSearch extends LitElement {
     this.controller.input(this.query);
   }
 
-  private show(query: string, results: SearchHit[], stage: string, later: boolean): void {
+  private show(query: string, { results, stage, keywordMatch }: SearchStage, later: boolean): void {
     // A later stage of the same query keeps the keyboard on the same document.
     const activeId = later ? this.shown[this.active]?.hit.id : undefined;
     this.results = results;
+    this.meaningOnly = !keywordMatch && results.length > 0;
     this.stage = stage;
     this.groups = groupByPage(results);
     this.shown = displayOrder(this.groups);
     this.active = activeId === undefined ? -1 : this.shown.findIndex((entry) => entry.hit.id === activeId);
     if (!this.dismissed) this.open = true;
-    this.announcer.later(resultsAnnouncement(this.text, query, this.shown.map((entry) => entry.hit)));
-    this.emit<ResultsDetail>('sgpt-results', { query, results, stage, empty: results.length === 0 });
+    this.announcer.later(resultsAnnouncement(this.text, query, this.shown.map((entry) => entry.hit), this.meaningOnly));
+    this.emit<ResultsDetail>('sgpt-results', { query, results, stage, empty: results.length === 0, keywordMatch });
   }
 
   /**
@@ -761,6 +774,7 @@ export class SgptSearch extends LitElement {
             @pointerenter=${() => this.controller.pointerOverList(true)}
             @pointerleave=${() => this.controller.pointerOverList(false)}
           >
+            ${this.meaningOnly ? html`<div class="meaning-only" part="meaning-only" role="presentation"><bdi>${meaningOnlyLine(text, this.query)}</bdi></div>` : nothing}
             ${repeat(this.groups, (group) => group.key, (group, index) => this.renderGroup(group, index))}
           </div>
           ${empty

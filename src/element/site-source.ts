@@ -96,10 +96,11 @@ export class SiteSource implements SearchSource {
     // Each index's page urls resolve against its own site root.
     const roots = site.sites.map(({ manifest }, i) => (manifest.root === undefined ? undefined : new URL(manifest.root, this.manifestUrls[i])));
     const toHits = (hits: SiteHit[]) => hits.map((hit) => toHit(hit, roots[hit.site ?? 0]));
-    yield { stage: 'keyword', results: toHits(quick) };
+    const keywordMatch = quick.length > 0;
+    yield { stage: 'keyword', results: toHits(quick), keywordMatch };
     const keyword = await site.keywordSearch(query, limit, language, filters);
     abortIf(signal);
-    if (keyword.some((hit, i) => hit.excerpt !== quick[i]!.excerpt)) yield { stage: 'keyword', results: toHits(keyword) };
+    if (keyword.some((hit, i) => hit.excerpt !== quick[i]!.excerpt)) yield { stage: 'keyword', results: toHits(keyword), keywordMatch };
     if (site.sites.some(({ manifest }) => manifest.filters)) {
       const facets = await site.facets(query, filters, language);
       abortIf(signal);
@@ -114,6 +115,6 @@ export class SiteSource implements SearchSource {
     const windows = async (texts: string[]) => (await this.client.windows(texts, signal)).windows;
     const fused = await site.semanticSearch(query, vector, { limit, language, filters, windows, ...(weight === undefined ? {} : { fusion: fixedWeight(site.fusion, weight) }) });
     abortIf(signal);
-    yield { stage: 'semantic', results: toHits(fused) };
+    yield { stage: 'semantic', results: toHits(fused), keywordMatch };
   }
 }

@@ -15,6 +15,12 @@ export interface SearchStage {
   /** 'semantic' for the bi-encoder ranking; later stages name themselves. */
   stage: string;
   results: SearchHit[];
+  /**
+   * Whether the keyword search (as you type: prefix, typos) found any document for the query.
+   * False on a later stage: its results are the closest in meaning to words no document holds
+   * (a paraphrase, or nonsense), which the element says above them.
+   */
+  keywordMatch: boolean;
 }
 
 export interface SearchSource {
@@ -51,7 +57,9 @@ export class DocumentSource implements SearchSource {
       return { id: doc.id, title: doc.title, ...(doc.url === undefined ? {} : { url: doc.url }), excerpt: hit.excerpt, highlights: hit.highlights, score: hit.score, semantic: hit.semantic };
     };
     const language = this.language();
-    yield { stage: 'keyword', results: engine.keywordSearch(query, limit, language).map(toHit) };
+    const keyword = engine.keywordSearch(query, limit, language);
+    const keywordMatch = keyword.length > 0;
+    yield { stage: 'keyword', results: keyword.map(toHit), keywordMatch };
     await this.model();
     abortIf(signal);
     const dense = await this.client.search(query, fusionDepth(limit), signal);
@@ -59,7 +67,7 @@ export class DocumentSource implements SearchSource {
     const windows = async (texts: string[]) => (await this.client.windows(texts, signal)).windows;
     const fused = await engine.fusedSearch(query, dense.hits, this.fusion(), limit, language, windows);
     abortIf(signal);
-    yield { stage: 'semantic', results: fused.map(toHit) };
+    yield { stage: 'semantic', results: fused.map(toHit), keywordMatch };
   }
 }
 

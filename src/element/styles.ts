@@ -2,7 +2,7 @@ import { css } from 'lit';
 
 /**
  * Theming: every colour, size and font reads a `--sgpt-*` custom property with a default, and each
- * piece is exposed as a `::part` (input, listbox, group, group-title, option, option-trail,
+ * piece is exposed as a `::part` (input, listbox, meaning-only, group, group-title, option, option-trail,
  * option-title, option-excerpt, option-url, empty, empty-title, empty-hint, recent, recent-title,
  * recent-item, recent-clear, trigger, trigger-label, shortcut, dialog, close, progress, progress-label,
  * error, status, facets, facet-group, facet-key, facet, facet-active, facet-count) for anything the properties do not cover. Logical properties keep RTL correct.
@@ -119,6 +119,14 @@ export const styles = css`
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  .meaning-only {
+    display: block;
+    padding: 0.4em 0.7em;
+    font-size: 0.85em;
+    color: var(--_muted);
+    border-block-end: 1px solid var(--_border);
+    margin-block-end: 4px;
   }
   .group-title {
     padding: 0.5em 0.7em 0.2em;

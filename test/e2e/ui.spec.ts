@@ -180,6 +180,28 @@ test('no results: says what was searched, suggests fewer words, and sgpt-results
   await expect(search(page).getByRole('listbox', { includeHidden: true })).toBeHidden();
 });
 
+test('words no page holds: once the model is in, the nearest in meaning under a line that says so, announced, axe clean; words a page holds show no such line', async ({ page }) => {
+  await page.goto(url('inline.html'));
+  await search(page).getByRole('combobox').fill('zzqxv');
+  const keyword = await waitForResults(page, 'search', 'zzqxv', 'keyword');
+  expect(keyword.detail).toMatchObject({ empty: true, keywordMatch: false });
+  const semantic = await waitForResults(page, 'search', 'zzqxv', 'semantic');
+  expect(semantic.detail.keywordMatch).toBe(false);
+  expect((semantic.detail.results as unknown[]).length).toBeGreaterThan(0);
+  const line = search(page).locator('[part="meaning-only"]');
+  await expect(line).toHaveText('No exact matches for “zzqxv”. Closest in meaning:');
+  // The line heads the list, above the first result.
+  const [lineBox, firstBox] = await Promise.all([line.boundingBox(), search(page).getByRole('option').first().boundingBox()]);
+  expect(lineBox!.y).toBeLessThan(firstBox!.y);
+  await expect(search(page).getByRole('status')).toHaveText(/^No exact matches for “zzqxv”\. Closest in meaning: \d+ results?\. First: /);
+  await audit(page, 'inline, meaning-only results');
+
+  await search(page).getByRole('combobox').fill('kettle');
+  const matched = await waitForResults(page, 'search', 'kettle', 'semantic');
+  expect(matched.detail.keywordMatch).toBe(true);
+  await expect(line).toHaveCount(0);
+});
+
 test('keyboard only: Tab to the trigger, open, search, pick; the target page highlights the words and scrolls to them', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 300 });
   await page.goto(url('dialog.html'));

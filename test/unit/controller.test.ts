@@ -82,7 +82,7 @@ function settings(patch: Partial<ControllerSettings> = {}): ControllerSettings {
 
 function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: VectorCache; openVectors?: () => Promise<VectorCache>; site?: SiteSourceLike; sites?: Record<string, SiteSourceLike>; json?: () => Promise<unknown>; offline?: OfflineTransport; stored?: string[] } = {}) {
   const client = new FakeClient();
-  const shown: Array<{ query: string; stage: string; ids: Array<string | number> }> = [];
+  const shown: Array<{ query: string; stage: string; ids: Array<string | number>; keywordMatch: boolean }> = [];
   const events: Array<{ type: string; detail: unknown }> = [];
   const fetched: string[] = [];
   const warnings: string[] = [];
@@ -91,7 +91,7 @@ function setup(patch: Partial<ControllerSettings> = {}, options: { vectors?: Vec
   const states: Array<{ error: string | null; progress: boolean }> = [];
   const view: ControllerView = {
     state: ({ error, progress }) => states.push({ error: error?.code ?? null, progress: progress !== null }),
-    results: (query, results, stage) => shown.push({ query, stage, ids: results.map((hit) => hit.id) }),
+    results: (query, { results, stage, keywordMatch }) => shown.push({ query, stage, ids: results.map((hit) => hit.id), keywordMatch }),
     ready: (detail) => events.push({ type: 'ready', detail }),
     progress: (progress) => progressed.push(progress),
     error: (detail) => events.push({ type: 'error', detail }),
@@ -286,7 +286,7 @@ describe('load policy', () => {
     controller.acceptDocuments(DOCS);
     controller.input('coffee');
     await settle();
-    expect(shown[0]).toEqual({ query: 'coffee', stage: 'keyword', ids: ['coffee'] });
+    expect(shown[0]).toEqual({ query: 'coffee', stage: 'keyword', ids: ['coffee'], keywordMatch: true });
     expect(client.loads).toHaveLength(1);
     expect(client.searches).toEqual([]); // the semantic stage waits for the model
   });
@@ -309,6 +309,26 @@ describe('races', () => {
     expect(events.map((e) => e.type)).toEqual(['ready']);
     expect(states.every((s) => s.error === null)).toBe(true);
     expect(shown.at(-1)).toMatchObject({ query: 'coffee', stage: 'semantic' });
+  });
+
+  it('words no document holds: the keyword stage finds nothing and says so, the semantic stage shows the nearest in meaning and says so too', async () => {
+    const { controller, client, shown } = setup({ src: '/docs.json', load: 'eager' });
+    await vi.waitFor(() => expect(client.loads).toHaveLength(1));
+    client.loads[0]!.answer.resolve(loadResult('http://site.test/models/m'));
+    await vi.waitFor(() => expect(client.setCalls).toHaveLength(1));
+    client.setCalls[0]!.answer.resolve({ count: 2, embedded: 2, vectors: [] });
+    controller.input('espresso');
+    await vi.waitFor(() => expect(shown.at(-1)?.stage).toBe('semantic'));
+    // (searched again once the documents are embedded: the same two stages)
+    expect(new Set(shown.map((s) => JSON.stringify(s)))).toEqual(
+      new Set([
+        { query: 'espresso', stage: 'keyword', ids: [], keywordMatch: false },
+        { query: 'espresso', stage: 'semantic', ids: ['coffee'], keywordMatch: false },
+      ].map((s) => JSON.stringify(s))),
+    );
+    controller.input('hot water');
+    await vi.waitFor(() => expect(shown.at(-1)).toMatchObject({ query: 'hot water', stage: 'semantic' }));
+    expect(shown.slice(-2).map((s) => s.keywordMatch)).toEqual([true, true]);
   });
 
   it('a model switched during a load: the old load is ignored, the new one embeds and fires ready once', async () => {
@@ -368,9 +388,9 @@ describe('races', () => {
       site: Promise.resolve(),
       modelUrl: async () => undefined,
       async *search(query): AsyncIterable<SearchStage> {
-        yield { stage: 'keyword', results: [{ id: 1, title: query, excerpt: '', score: 1 }] };
+        yield { stage: 'keyword', results: [{ id: 1, title: query, excerpt: '', score: 1 }], keywordMatch: true };
         await stages[0]!.promise;
-        yield { stage: 'semantic', results: [{ id: 2, title: query, excerpt: '', score: 1 }] };
+        yield { stage: 'semantic', results: [{ id: 2, title: query, excerpt: '', score: 1 }], keywordMatch: true };
       },
     };
     const { controller, shown } = setup({ index: '/sgpt/manifest.json' }, { site });
@@ -695,7 +715,7 @@ describe('failures and changes', () => {
       site: Promise.resolve(),
       modelUrl: async () => undefined,
       async *search(query): AsyncIterable<SearchStage> {
-        yield { stage: 'keyword', results: [{ id: name, title: query, excerpt: '', score: 1 }] };
+        yield { stage: 'keyword', results: [{ id: name, title: query, excerpt: '', score: 1 }], keywordMatch: true };
       },
     });
     const { controller, shown } = setup({ index: '/a/manifest.json' }, { sites: { '/a/manifest.json': site('a'), '/b/manifest.json': site('b') } });

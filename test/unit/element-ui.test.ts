@@ -4,7 +4,7 @@ import { ANNOUNCE_MS, Announcer } from '../../src/element/announcer';
 import { displayOrder, groupByPage } from '../../src/element/groups';
 import { MAX_RECENT, MAX_RECENT_CHARS, RecentSearches, type StorageLike } from '../../src/element/recent';
 import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
-import { ECHO_CHARS, ENGLISH, TRANSLATIONS, fill, isRightToLeft, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement } from '../../src/element/strings';
+import { ECHO_CHARS, ENGLISH, TRANSLATIONS, fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement } from '../../src/element/strings';
 import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
 import { highlightRanges } from '../../src/search/excerpt';
 import type { SearchHit } from '../../src/worker/protocol';
@@ -53,6 +53,10 @@ describe('strings', () => {
     expect(resultsAnnouncement(ENGLISH, 'q', [{ title: 'Tea' }])).toBe('1 result. First: Tea');
     expect(resultsAnnouncement(ENGLISH, 'q', [{ title: 'Tea' }, { title: 'Coffee' }, { title: 'Milk' }])).toBe('3 results. First: Tea');
     expect(resultsAnnouncement(resolveStrings('de'), 'q', [{ title: 'Tee' }, { title: 'Kaffee' }])).toBe('2 Ergebnisse. Erstes: Tee');
+    // Results no document holds the words of say so first.
+    expect(resultsAnnouncement(ENGLISH, ' espresso ', [{ title: 'Coffee' }, { title: 'Tea' }], true)).toBe('No exact matches for “espresso”. Closest in meaning: 2 results. First: Coffee');
+    expect(resultsAnnouncement(ENGLISH, 'espresso', [], true)).toBe('No results for “espresso”');
+    expect(meaningOnlyLine(resolveStrings('fr'), 'café')).toBe('Aucune correspondance exacte pour « café ». Les plus proches par le sens :');
   });
 
   it('echoes at most ECHO_CHARS characters of a query or title, whole code points, with an ellipsis', () => {
@@ -63,6 +67,7 @@ describe('strings', () => {
     const title = '😀'.repeat(ECHO_CHARS + 1);
     expect(resultsAnnouncement(ENGLISH, 'q', [{ title }])).toBe(`1 result. First: ${'😀'.repeat(ECHO_CHARS)}…`);
     expect(noResultsLine(ENGLISH, 'x'.repeat(ECHO_CHARS))).toBe(`No results for “${'x'.repeat(ECHO_CHARS)}”`);
+    expect(meaningOnlyLine(ENGLISH, pasted)).toBe(`No exact matches for “${'qzx '.repeat(25).trimEnd()}…”. Closest in meaning:`);
   });
 });
 

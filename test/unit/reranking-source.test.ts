@@ -7,8 +7,8 @@ import type { SearchSource, SearchStage } from '../../src/element/source';
 const hit = (id: string) => ({ id, title: id, excerpt: '', score: 1 });
 const inner: SearchSource = {
   async *search(): AsyncIterable<SearchStage> {
-    yield { stage: 'keyword', results: [hit('a'), hit('b')] };
-    yield { stage: 'semantic', results: [hit('a'), hit('b'), hit('c')] };
+    yield { stage: 'keyword', results: [hit('a'), hit('b')], keywordMatch: true };
+    yield { stage: 'semantic', results: [hit('a'), hit('b'), hit('c')], keywordMatch: true };
   },
 };
 
@@ -22,6 +22,19 @@ describe('RerankingSource', () => {
   it("yields the inner stages, then the top k in the reranker's order", async () => {
     const client = { rerank: async () => ({ query: 'q', order: [2, 0, 1], scores: [0.1, 0.2, 0.9], ms: 1 }) };
     expect(await stages(new RerankingSource(inner, client, { model: '/m-lm/' }))).toEqual(['keyword:ab', 'semantic:abc', 'reranked:cab']);
+  });
+
+  it('the reordered stage says, as the one it reorders does, that no document holds the query\'s words', async () => {
+    const meaningOnly: SearchSource = {
+      async *search(): AsyncIterable<SearchStage> {
+        yield { stage: 'keyword', results: [], keywordMatch: false };
+        yield { stage: 'semantic', results: [hit('a'), hit('b')], keywordMatch: false };
+      },
+    };
+    const client = { rerank: async () => ({ query: 'q', order: [1, 0], scores: [0.1, 0.2], ms: 1 }) };
+    const seen: string[] = [];
+    for await (const stage of new RerankingSource(meaningOnly, client, { model: '/m-lm/' }).search('q', 8, new AbortController().signal)) seen.push(`${stage.stage}:${stage.keywordMatch}`);
+    expect(seen).toEqual(['keyword:false', 'semantic:false', 'reranked:false']);
   });
 
   it('a reranker that cannot load says rerank needs a causal LM and where to name one; the other stages came first', async () => {
