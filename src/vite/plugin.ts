@@ -306,10 +306,12 @@ class DevIndex {
     try {
       this.refused = await this.inTheWay();
       if (this.refused !== null) throw this.refused;
-      // A runtime that is not built fails the dev index as it fails `vite build`.
-      this.runtime ??= this.options.runtime === false ? Promise.resolve(new Map()) : runtimeFiles({ webgpu: this.options.webgpu ?? true, onWarning: (message) => logger.warn(`sgpt-search: ${message}`) });
+      // A runtime that is not built fails the dev index as it fails `vite build`. What failed to
+      // load is tried again at the next change (the runtime built, the model put in place), not
+      // remembered until the server restarts.
+      this.runtime ??= forgotten(this.options.runtime === false ? Promise.resolve(new Map()) : runtimeFiles({ webgpu: this.options.webgpu ?? true, onWarning: (message) => logger.warn(`sgpt-search: ${message}`) }), () => (this.runtime = null));
       await this.runtime;
-      this.indexer ??= SiteIndexer.load(modelSource(this.options.model), this.options.mode);
+      this.indexer ??= forgotten(SiteIndexer.load(modelSource(this.options.model), this.options.mode), () => (this.indexer = null));
       const indexer = await this.indexer;
       this.model ??= this.shippedModel(indexer.model.id);
       const model = await this.model;
@@ -344,4 +346,10 @@ class DevIndex {
       this.server.ws.send({ type: 'error', err: { message: text, stack: '' } });
     }
   }
+}
+
+/** `promise`, with `forget` called once it rejects (the caller then loads it afresh next time). */
+function forgotten<T>(promise: Promise<T>, forget: () => void): Promise<T> {
+  promise.catch(forget);
+  return promise;
 }

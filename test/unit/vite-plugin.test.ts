@@ -126,7 +126,7 @@ describe('sgpt-search/vite', () => {
     for (const out of ['', '.', '../escaped', 'a/../b']) expect(() => sgptSearch({ out })).toThrow(/out must be a folder inside the site/);
   });
 
-  it('dev: a page another plugin fails to transform is left out with a warning, the rest indexed; no index at all is a 503', async () => {
+  it('dev: a page another plugin fails to transform is left out with a warning, the rest indexed; no index at all is a 503, until a change after the model is put in place', async () => {
     const warnings: string[] = [];
     const logger = { info: () => undefined, warn: (message: string) => warnings.push(message), warnOnce: () => undefined, error: () => undefined, clearScreen: () => undefined, hasErrorLogged: () => false, hasWarned: false };
     const breaking = { name: 'breaks-faq', transformIndexHtml: (html: string, context: { path: string }) => {
@@ -144,12 +144,18 @@ describe('sgpt-search/vite', () => {
     } finally {
       await server.close();
     }
-    const broken = await serve([sgptSearch({ debounceMs: 50, model: join(work, 'no-such-model') })]);
+    const later = join(work, 'model-later');
+    const broken = await serve([sgptSearch({ debounceMs: 50, model: later })]);
     await broken.listen();
     try {
       const address = broken.httpServer!.address() as { port: number };
       const response = await fetch(`http://127.0.0.1:${address.port}/sgpt/manifest.json`);
       expect([response.status, await response.text()]).toEqual([503, 'sgpt-search: the dev index is not built; the terminal says why']);
+      // The model put in place, the next change indexes: the failure was not remembered until a restart.
+      await cp('public/models/sgpt-nano', later, { recursive: true });
+      broken.watcher.emit('change', join(site, 'index.html'));
+      const search = await SiteSearch.open(fetchLoader(`http://127.0.0.1:${address.port}/sgpt/manifest.json`));
+      expect(search.manifest.counts.pages).toBe(4);
     } finally {
       await broken.close();
     }
