@@ -325,29 +325,26 @@ class Scorer {
   }
 
   /**
-   * A partial word matches the terms it starts (the most frequent `max` of them), its own stem, and
-   * the longest term it starts with; they score together (addUnion). `direct`: whether any but the
-   * last matched.
+   * A partial word matches its own stem and the terms it starts (the most frequent `max` of them);
+   * they score together (addUnion). Only when it matches none of those, the longest term it starts
+   * with: a word whose stem is shorter than what is typed ("generat" → "gener"). A word that is a
+   * term, or begins one, never takes a shorter term too: "ValueError" joined with "value" (in
+   * thousands of sections) put ValueError's own section 12th. `direct`: whether any but the shorter term matched.
    */
   private prefixPostings(prefix: string, max: number, source: TermSource, analyzer: AnalyzerOptions): { lists: Postings[]; direct: boolean } {
     const matched = new Map<string, Postings>();
     const { own, shorter } = prefixKeys(prefix, analyzer);
     const ownPostings = source.postings(own);
     if (ownPostings) matched.set(own, ownPostings);
-    for (const term of shorter) {
-      const postings = source.postings(term);
-      if (postings) {
-        matched.set(term, postings);
-        break;
-      }
-    }
     const completions = source.startingWith(prefix);
     completions.sort(([ta, a], [tb, b]) => b.docs.length - a.docs.length || compareStrings(ta, tb));
     for (const [term, postings] of completions) {
       if (matched.size >= max) break;
       if (!matched.has(term)) matched.set(term, postings);
     }
-    return { lists: [...matched.values()], direct: ownPostings !== undefined || completions.length > 0 };
+    if (matched.size > 0) return { lists: [...matched.values()], direct: true };
+    const stem = shorter.map((term) => source.postings(term)).find((postings) => postings !== undefined);
+    return { lists: stem ? [stem] : [], direct: false };
   }
 }
 

@@ -148,6 +148,13 @@ describe('BM25 index', () => {
       expect(typed.search('the', 10, { prefix: true }).map((hit) => hit.index)).toEqual([4]); // "theori"
     });
 
+    it('a word that is a term, or begins one, never takes a shorter term too (the stem of a partial word is only for a word that matches nothing)', () => {
+      const exceptions = Bm25Index.build(['ValueError is raised here', 'a value', 'value value value', 'return value']);
+      expect(exceptions.search('ValueError', 10, { prefix: true }).map((hit) => hit.index)).toEqual([0]);
+      expect(exceptions.search('ValueErr', 10, { prefix: true }).map((hit) => hit.index)).toEqual([0]); // begins "valueerror"
+      expect(exceptions.search('valuex', 10, { prefix: true }).map((hit) => hit.index)).toEqual([2, 1, 3]); // matches nothing: its stem "value"
+    });
+
     it('adds finished words normally and a prefix once per document', () => {
       const hits = typed.search('lists gen', 10, { prefix: true });
       expect(hits[0]!.index).toBe(2);
