@@ -65,22 +65,26 @@ async function exclusive<T>(url: string, task: () => Promise<T>): Promise<T> {
 }
 
 async function readBody(response: Response, onProgress: ByteProgress | undefined): Promise<Uint8Array> {
-  // Content-Length is the compressed size when the server compresses: then the total is unknown (0).
-  const encoded = response.headers.get('content-encoding');
-  const length = Number(response.headers.get('content-length') ?? 0);
-  const total = encoded && encoded !== 'identity' ? 0 : length;
   if (response.body === null || onProgress === undefined) return new Uint8Array(await response.arrayBuffer());
   const parts: Uint8Array[] = [];
+  const loaded = await eachChunk(response, onProgress, (part) => parts.push(part));
+  return concatBytes(parts, loaded);
+}
+
+/** Reads `response`'s body to its end, `onProgress` told the bytes so far after each chunk (and `use` given it); the bytes read. */
+async function eachChunk(response: Response, onProgress: ByteProgress, use?: (part: Uint8Array) => void): Promise<number> {
+  // Content-Length is the compressed size when the server compresses: then the total is unknown (0).
+  const encoded = response.headers.get('content-encoding');
+  const total = encoded && encoded !== 'identity' ? 0 : Number(response.headers.get('content-length') ?? 0);
+  const reader = response.body!.getReader();
   let loaded = 0;
-  const reader = response.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
+    if (done) return loaded;
+    use?.(value);
     loaded += value.length;
     onProgress(loaded, Math.max(total, 0));
   }
-  return concatBytes(parts, loaded);
 }
 
 /** Put a copy of `url` into the Cache API; a refusal only costs the next visit a download. */
@@ -205,9 +209,15 @@ export function fetchStreamed(url: string, onProgress?: ByteProgress): Promise<R
       resolve(response);
       if (!response.ok) return;
       // A failed read is the compile's to report: it reads the same body.
+      if (httpReusable(response.headers)) {
+        // The HTTP cache keeps it: its bytes are only counted, for the progress bar (gathering them
+        // cost a 14 MB copy on every page view, thrown away).
+        if (onProgress !== undefined && response.body !== null) await eachChunk(response.clone(), onProgress).catch(() => 0);
+        return;
+      }
       const bytes = await readBody(response.clone(), onProgress).catch(() => null);
       const headers = { 'content-type': response.headers.get('content-type') ?? 'application/wasm', 'content-length': String(bytes?.length ?? 0) };
-      if (bytes !== null && !httpReusable(response.headers)) await keep(cache, url, bytes, headers);
+      if (bytes !== null) await keep(cache, url, bytes, headers);
     }).catch(reject);
   });
 }

@@ -4,7 +4,13 @@
  * fetched, not even a file that a server would have.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as format from '../../src/index/format';
 import { fetchStored, fetchStreamed, httpReusable, provideFiles } from '../../src/worker/file-store';
+
+vi.mock('../../src/index/format', async (original) => {
+  const actual = await original<typeof import('../../src/index/format')>();
+  return { ...actual, concatBytes: vi.fn(actual.concatBytes) };
+});
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -72,6 +78,18 @@ describe('fetchStreamed: the WASM runtime as a Response, for a streaming (code-c
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(body);
     await vi.waitFor(() => expect(progress.at(-1)).toEqual([8, 8]));
     expect(entries.size).toBe(0);
+    // Its bytes were only counted for the progress bar, never gathered (a 14 MB copy a page view).
+    expect(format.concatBytes).not.toHaveBeenCalled();
+  });
+
+  it('reads no second copy of the body when nobody listens for progress and the HTTP cache keeps it', async () => {
+    const { caches } = memoryCaches();
+    vi.stubGlobal('caches', caches);
+    const served = new Response(body, { headers: { 'content-type': 'application/wasm', etag: '"w1"' } });
+    const clone = vi.spyOn(served, 'clone');
+    vi.stubGlobal('fetch', vi.fn(async () => served));
+    expect(new Uint8Array(await (await fetchStreamed(URL_)).arrayBuffer())).toEqual(body);
+    expect(clone).not.toHaveBeenCalled();
   });
 
   it('keeps a copy in the Cache API when the server gives nothing to revalidate, and serves it next time without a request', async () => {
