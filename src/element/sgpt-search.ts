@@ -535,7 +535,8 @@ export class SgptSearch extends LitElement {
     if (this.isDialog) this.dialog?.close();
     const url = entry.hit.url; // withSafeUrl: http(s) or absent
     if (!proceed || url === undefined) return;
-    const href = this.highlight ? withHighlight(url, this.query) : url;
+    // The query as the result's marks read it: the page then marks what the list marked.
+    const href = this.highlight ? withHighlight(url, entry.hit.highlightQuery ?? this.query) : url;
     if (newTab) window.open(href, '_blank', 'noopener');
     else location.assign(href);
   }

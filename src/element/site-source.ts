@@ -28,6 +28,7 @@ function toHit(hit: SiteHit, root: URL | undefined): SearchHit {
     pageTitle: hit.pageTitle,
     headingPath: hit.headingPath,
     highlights: hit.highlights,
+    highlightQuery: hit.highlightQuery,
     semantic: hit.semantic,
   };
 }

@@ -54,7 +54,7 @@ export class DocumentSource implements SearchSource {
     const documents = engine.documents as readonly SearchDocument[];
     const toHit = (hit: DocumentHit): SearchHit => {
       const doc = documents[hit.doc]!;
-      return { id: doc.id, title: doc.title, ...(doc.url === undefined ? {} : { url: doc.url }), excerpt: hit.excerpt, highlights: hit.highlights, score: hit.score, semantic: hit.semantic };
+      return { id: doc.id, title: doc.title, ...(doc.url === undefined ? {} : { url: doc.url }), excerpt: hit.excerpt, highlights: hit.highlights, highlightQuery: hit.highlightQuery, score: hit.score, semantic: hit.semantic };
     };
     const language = this.language();
     const keyword = engine.keywordSearch(query, limit, language);

@@ -18,7 +18,7 @@ import { TopK } from '../search/topk';
 import { addFacets, type Facets, type FilterScope } from './filters';
 import { modelDifferences, type QueryModel } from './format';
 import type { FileLoader } from './reader';
-import { KEYWORD_HITS_PROBED, SiteSearch, passing, rankedHits, type ExcerptSource, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
+import { KEYWORD_HITS_PROBED, SiteSearch, passing, queryMarks, rankedHits, type ExcerptSource, type QueryMarks, type SemanticOptions, type SiteHit } from './site-search';
 
 export class MergedSiteSearch {
   /** Each index's first section in the merged numbering. */
@@ -79,7 +79,7 @@ export class MergedSiteSearch {
     const scopes = await this.scopes(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(this.joined(scopes)) });
     const { analyzer } = await this.keyword.language(language);
-    return this.hits(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), query, { corrections: result.corrections, corrected: result.corrected, analyzer }, false, { passages });
+    return this.hits(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), query, queryMarks(result, analyzer), false, { passages });
   }
 
   /**
@@ -97,7 +97,7 @@ export class MergedSiteSearch {
     const nearest = denseKnows(code) ? await this.nearest(vector, depth, options.probe, allowed, scopes, this.bySite(keyword.hits.slice(0, KEYWORD_HITS_PROBED).map((hit) => hit.index))) : [];
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.id, h.window] as const])));
     const fused = fuseRanking(query, keyword, nearest, options.fusion ?? this.fusion, limit).map((hit) => ({ ...hit, won: won.get(hit.id) }));
-    return this.hits(fused, query, { corrections: keyword.corrections, corrected: keyword.corrected, analyzer }, true, { passages: true, windows: options.windows });
+    return this.hits(fused, query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows });
   }
 
   /** The first index's fusion settings (indexes of one model are built with the same). */

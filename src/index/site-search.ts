@@ -47,6 +47,13 @@ export interface SiteHit {
   excerpt: string;
   /** [start, end) UTF-16 offsets in `excerpt` of words that match the query. */
   highlights: Array<[number, number]>;
+  /**
+   * The query as `highlights` read it: ending in a space when its last word counted as that word
+   * (the fused ranking's reading of a word the index has), as typed when it counted as a prefix
+   * (search as you type). A result link carries this (`?sgpt-highlight=`, src/highlight), so the
+   * page marks what the list marked.
+   */
+  highlightQuery: string;
   /** BM25 score for keyword results; the fused score (per the manifest's fusion) for semantic results. */
   score: number;
   /** True when the ranking used the query's meaning (the fused phase). */
@@ -138,7 +145,7 @@ export class SiteSearch {
     const scope = await this.scope(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
-    return rankedHits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), [this.reader], query, { corrections: result.corrections, corrected: result.corrected, analyzer }, false, { passages });
+    return rankedHits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), [this.reader], query, queryMarks(result, analyzer), false, { passages });
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -234,16 +241,23 @@ export class SiteSearch {
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.section, h.window] as const])));
     const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score, won: won.get(hit.id) }));
-    return rankedHits(fused, [this.reader], query, { corrections: keyword.corrections, corrected: keyword.corrected, analyzer }, true, { passages: true, windows: options.windows });
+    return rankedHits(fused, [this.reader], query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows });
   }
 }
 
-/** How a query was read, for highlighting and the exact-title boost: its corrections, its language's analysis. */
+/** How a query was read, for highlighting and the exact-title boost: its corrections, its last word (whole or a prefix), its language's analysis. */
 export interface QueryMarks {
   corrections: readonly string[];
   /** Each misspelled word with its corrections (Bm25Result's). */
   corrected: ReadonlyMap<string, readonly string[]>;
+  /** The query as the keyword search read it (Bm25Result's `read`): excerpts and highlights read it so. */
+  read: string;
   analyzer: AnalyzerOptions;
+}
+
+/** How the keyword search that ranked the hits read the query (`analyzer`: its language's). */
+export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): QueryMarks {
+  return { corrections: result.corrections, corrected: result.corrected, read: result.read, analyzer };
 }
 
 /**
@@ -256,7 +270,7 @@ export async function rankedHits(ranked: readonly RankedSection[], readers: read
   const infos = await Promise.all(readers.map((reader, i) => reader.sections(ranked.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
   const shown = ranked.map((hit) => infos[hit.site ?? 0]!.get(hit.section)!);
   const texts = source.passages ? await Promise.all(ranked.map(async (hit, i) => (await readers[hit.site ?? 0]!.sectionTexts([shown[i]!]))[0]!)) : shown.map(() => null);
-  const near = nearWords(query, marks.corrections);
+  const near = nearWords(marks.read, marks.corrections);
   const items = ranked.map((hit, i) => {
     const text = texts[i] ?? '';
     return { text, embedded: embeddingText(shown[i]!.pageTitle, shown[i]!.headingPath, text), chunk: texts[i] === null ? undefined : hit.won };
@@ -281,7 +295,8 @@ function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: 
       pageTitle: entry.pageTitle,
       headingPath: entry.headingPath,
       excerpt: entry.excerpt,
-      highlights: highlightRanges(entry.excerpt, query, marks.corrections, marks.analyzer),
+      highlights: highlightRanges(entry.excerpt, marks.read, marks.corrections, marks.analyzer),
+      highlightQuery: marks.read,
       score: hit.score,
       semantic,
     };

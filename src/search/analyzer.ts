@@ -118,6 +118,11 @@ export interface PartialQuery extends AnalyzedWords {
   prefix: string | null;
 }
 
+/** `text` with its last word closed by a space after it (if it was open): analyzePartial reads that word whole, not as a prefix. */
+export function closeLastWord(text: string): string {
+  return /\s$/u.test(text) ? text : `${text} `;
+}
+
 /** Analyse text that is still being typed: the last word, if the text ends inside it, is a prefix. */
 export function analyzePartial(text: string, options: AnalyzerOptions = {}): PartialQuery {
   const { words: list, open } = words(text, options.language);

@@ -25,7 +25,7 @@
  */
 import { SgptError } from '../errors';
 import { concatArrays } from '../embed/concat';
-import { analyze, analyzePartial, analyzeWords, termOf, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
+import { analyze, analyzePartial, analyzeWords, closeLastWord, termOf, ENGLISH_STOP_WORDS, type AnalyzerOptions, type PartialQuery } from './analyzer';
 import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
 import { TypoTable, correctionsIn, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
@@ -218,6 +218,13 @@ export interface Bm25Result {
   corrections: string[];
   /** Each misspelled query word (as tokenised) with the words it was read as (the exact-title boost reads the query so). */
   corrected: Map<string, string[]>;
+  /**
+   * The query as this search read it, for highlighting to read it the same way (src/search/excerpt;
+   * a result link carries it to src/highlight): as given when its last word was matched as a
+   * prefix, else with that word closed (closeLastWord), so that it marks the word, not every word
+   * it begins ("re.sub" in the fused ranking marks "sub", not "substring").
+   */
+  read: string;
 }
 
 /** How a query is read: its language's analysis, and which documents it may return (null: all). */
@@ -298,7 +305,7 @@ class Scorer {
     }
     const { filter } = options;
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
-    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected };
+    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read: partial.prefix === null ? closeLastWord(query) : query };
   }
 
   /** The postings of a word's corrections (their terms, each once). */

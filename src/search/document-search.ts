@@ -38,6 +38,8 @@ export interface DocumentHit {
   /** A plain-text window of the text near the query's words, and the [start, end) offsets to mark in it. */
   excerpt: string;
   highlights: Array<[number, number]>;
+  /** The query as `highlights` read it (its last word a word or a prefix: src/index/site-search SiteHit's). */
+  highlightQuery: string;
   /** True when the ranking used the query's meaning. */
   semantic: boolean;
 }
@@ -85,7 +87,7 @@ export class DocumentSearch {
     const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
     return this.hits(
       this.promoted(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), query, result.corrected),
-      query,
+      result.read,
       result.corrections,
       this.keyword.language(language).analyzer,
       false,
@@ -103,15 +105,16 @@ export class DocumentSearch {
 
   /**
    * `rank`, with the words the keyword half corrected misspelled ones to and how the query was
-   * read. Both lists hold only the query language's documents; in a language the model does not
-   * know (ranking's denseKnows) the dense list is left out, as over a site index.
+   * read (its last word, its language). Both lists hold only the query language's documents; in a
+   * language the model does not know (ranking's denseKnows) the dense list is left out, as over a
+   * site index.
    */
   private ranked(query: string, dense: readonly ScoredItem<DocumentId>[], fusion: HybridFusionSettings, limit: number, language: string | undefined) {
     const keyword = this.keywordRanking(query, fusionDepth(limit), language);
     const { code, allowed, analyzer } = this.keyword.language(language);
     const nearest = denseKnows(code) ? this.densePositions(dense).filter((hit) => allowed === null || allowed(hit.id)) : [];
     const ranked = fuseRanking(query, keyword, nearest, fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
-    return { ranked: this.promoted(ranked, query, keyword.corrected), corrections: keyword.corrections, analyzer };
+    return { ranked: this.promoted(ranked, query, keyword.corrected), corrections: keyword.corrections, read: keyword.read, analyzer };
   }
 
   /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost). */
@@ -137,7 +140,7 @@ export class DocumentSearch {
    * words shows the window whose embedding won (`windows`: where the model's windows lie, the worker's tokenizer).
    */
   async fusedSearch(query: string, dense: readonly DenseHit[], fusion: HybridFusionSettings, limit: number, language?: string, windows: WindowFinder | null = null): Promise<DocumentHit[]> {
-    const { ranked, corrections, analyzer } = this.ranked(query, dense, fusion, limit, language);
+    const { ranked, corrections, read, analyzer } = this.ranked(query, dense, fusion, limit, language);
     const won = new Map(dense.map((hit) => [this.positions.get(hit.id), hit]));
     const items = ranked.map(({ doc }) => {
       const document = this.documents[doc]!;
@@ -146,14 +149,14 @@ export class DocumentSearch {
       const text = scannedText(document.text);
       return { text, embedded: documentEmbeddingText({ title: document.title, text }), chunk, chunks, cut: text.length < document.text.length };
     });
-    return this.hits(ranked, query, corrections, analyzer, true, await winningWindows(items, nearWords(query, corrections), windows, analyzer));
+    return this.hits(ranked, read, corrections, analyzer, true, await winningWindows(items, nearWords(read, corrections), windows, analyzer));
   }
 
-  /** `analyzer`: how the query was read (its language's), for excerpts and highlighting. */
-  private hits(ranked: Array<{ doc: number; score: number }>, query: string, corrections: readonly string[], analyzer: AnalyzerOptions, semantic: boolean, windows: ReadonlyArray<TextWindow | null> = []): DocumentHit[] {
+  /** `read` and `analyzer`: how the query was read (Bm25Result's `read`; its language's analysis), for excerpts and highlighting. */
+  private hits(ranked: Array<{ doc: number; score: number }>, read: string, corrections: readonly string[], analyzer: AnalyzerOptions, semantic: boolean, windows: ReadonlyArray<TextWindow | null> = []): DocumentHit[] {
     return ranked.map(({ doc, score }, i) => {
-      const excerpt = makeExcerpt(this.documents[doc]!.text, nearWords(query, corrections), { window: windows[i] ?? null, analyzer });
-      return { doc, score, excerpt, highlights: highlightRanges(excerpt, query, corrections, analyzer), semantic };
+      const excerpt = makeExcerpt(this.documents[doc]!.text, nearWords(read, corrections), { window: windows[i] ?? null, analyzer });
+      return { doc, score, excerpt, highlights: highlightRanges(excerpt, read, corrections, analyzer), highlightQuery: read, semantic };
     });
   }
 }

@@ -112,7 +112,9 @@ function flatten(text: string, whole = true): string {
  * Offsets of the words in `text` that match the query as the keyword index does (same analyzer:
  * stemmed, stop words dropped; `analyzer`: the query language's), of words starting with a partly
  * typed last word, and of words matching `corrections` (the index's words the keyword search
- * corrected misspelled ones to).
+ * corrected misspelled ones to). A last word with no space after it is a partly typed one: give
+ * the query as the search that ranked the text read it (Bm25Result's `read`: the fused ranking
+ * closes a last word that is a word), so the marks are the words it matched.
  */
 export function highlightRanges(text: string, query: string, corrections: readonly string[] = [], analyzer: AnalyzerOptions = {}): Array<[number, number]> {
   const { terms, prefix } = analyzePartial(query, analyzer);
@@ -177,7 +179,7 @@ export async function winningWindows(items: readonly WindowedText[], near: strin
   return out;
 }
 
-/** The words an excerpt centres on: the query's and those the keyword search corrected misspelled ones to. */
+/** The words an excerpt centres on: the query's (as the search read it, Bm25Result's `read`) and those the keyword search corrected misspelled ones to. */
 export function nearWords(query: string, corrections: readonly string[]): string {
   return [query, ...corrections].join(' ');
 }

@@ -43,6 +43,8 @@ export interface SearchHit {
   headingPath?: string[];
   /** [start, end) offsets in `excerpt` of the query's words (render as text, mark the ranges), */
   highlights?: Array<[number, number]>;
+  /** the query as those marks read it (its last word whole, or a prefix: SiteHit's), for a result link to carry, */
+  highlightQuery?: string;
   /** and whether the query's meaning ranked it (false: keyword results while the model loads). */
   semantic?: boolean;
   /** Stage 'reranked': the SGPT-CE score (summed query log-probability; closer to 0 is better). */

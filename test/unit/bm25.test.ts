@@ -56,6 +56,12 @@ describe('BM25 index', () => {
     expect(words.search('catal', 10, { prefix: 'unknown-only' })).toEqual(words.search('catal', 10, { prefix: true }));
     // A stop word as the last word is a finished word (nothing to expand).
     expect(words.searchWithMatch('fish of', 10, { prefix: 'unknown-only' })).toEqual(words.searchWithMatch('fish of ', 10));
+    // How the last word was read, for highlighting to read it so: closed by a space when whole, as typed when a prefix.
+    expect(words.searchWithMatch('cat', 10, { prefix: 'unknown-only' }).read).toBe('cat ');
+    expect(words.searchWithMatch('catal', 10, { prefix: 'unknown-only' }).read).toBe('catal');
+    expect(words.searchWithMatch('cat', 10, { prefix: true }).read).toBe('cat');
+    expect(words.searchWithMatch('cat', 10).read).toBe('cat ');
+    expect(words.searchWithMatch('cat ', 10, { prefix: true }).read).toBe('cat ');
   });
 
   it('counts a repeated query term once per occurrence, as Lucene does', () => {

@@ -7,6 +7,8 @@ import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/elemen
 import { ECHO_CHARS, ENGLISH, TRANSLATIONS, fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement } from '../../src/element/strings';
 import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
 import { highlightRanges } from '../../src/search/excerpt';
+import { DocumentSearch, type DocumentHit } from '../../src/search/document-search';
+import { DEFAULT_FUSION } from '../../src/search/fusion';
 import type { SearchHit } from '../../src/worker/protocol';
 
 describe('strings', () => {
@@ -242,5 +244,25 @@ describe('highlight link', () => {
     const words = (length: number) => `${'x'.repeat(length - 5)} milk`;
     expect(highlightQuery(new URL(withHighlight('https://x.org/a', `${words(MAX_HIGHLIGHT_CHARS - 1)} `)).search)).toBe(`${words(MAX_HIGHLIGHT_CHARS - 1)} `);
     expect(highlightQuery(new URL(withHighlight('https://x.org/a', `${words(MAX_HIGHLIGHT_CHARS + 1)} `)).search)).toBe(words(MAX_HIGHLIGHT_CHARS + 1).slice(0, MAX_HIGHLIGHT_CHARS));
+  });
+
+  it('a result carries the query as its marks read it: the fused ranking reads a last word the index holds as that word', async () => {
+    const page = 'Pass --with-milk for dairy support; milky or milking is another matter.';
+    const search = new DocumentSearch([{ id: 'install', title: 'Install', text: page }]);
+    // What the list marked, and what the page marks for the link the element makes from the hit.
+    const marked = (hit: DocumentHit) => hit.highlights.map(([start, end]) => hit.excerpt.slice(start, end));
+    const onPage = (hit: DocumentHit) => highlightRanges(hit.excerpt, highlightQuery(new URL(withHighlight('https://x.org/a.html', hit.highlightQuery)).search)!);
+    const [typing] = search.keywordSearch('dairy milk', 5);
+    const [fused] = await search.fusedSearch('dairy milk', [], DEFAULT_FUSION, 5);
+    const [partial] = await search.fusedSearch('dairy mil', [], DEFAULT_FUSION, 5);
+    expect(marked(typing!)).toEqual(['milk', 'dairy', 'milky', 'milking']); // as you type: "milk" may still become "milky"
+    expect(marked(fused!)).toEqual(['milk', 'dairy', 'milking']); // "milk" is a word of the index: the word, stemmed
+    expect(fused!.highlightQuery).toBe('dairy milk ');
+    expect(marked(partial!)).toEqual(['milk', 'dairy', 'milky', 'milking']); // "mil" matches nothing whole: a prefix
+    for (const hit of [typing!, fused!, partial!]) expect(onPage(hit), hit.highlightQuery).toEqual(hit.highlights);
+    // Letters: "a" is a stop word, never marked; "I" is a word the index keeps (and ranks by), marked as one.
+    const letters = new DocumentSearch([{ id: 'io', title: 'IO', text: 'Use a file: %i counts I/O calls, and a is not marked.' }]);
+    const [io] = await letters.fusedSearch('how do I read a', [], DEFAULT_FUSION, 5);
+    expect(marked(io!)).toEqual(['i', 'I']);
   });
 });

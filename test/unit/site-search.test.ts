@@ -13,7 +13,7 @@ import { Bm25Index } from '../../src/search/bm25';
 import { FUSION_DEPTH } from '../../src/search/fusion';
 import { fuseRanking } from '../../src/search/ranking';
 import { highlightRanges } from '../../src/search/excerpt';
-import { KEYWORD_HITS_PROBED, SiteSearch } from '../../src/index/site-search';
+import { KEYWORD_HITS_PROBED, SiteSearch, type SiteHit } from '../../src/index/site-search';
 import { FORMAT_VERSION, parseBucket } from '../../src/index/format';
 import type { SgptError } from '../../src/errors';
 import { asVersion7, readIndexDir, writeIndexDir } from '../older-formats';
@@ -102,6 +102,19 @@ describe('SiteSearch', () => {
       const keywordOnly = await search.semanticSearch(query, vector, { limit: 5, fusion: { method, semanticWeight: 0 } });
       expect(keywordOnly.map((h) => h.section)).toEqual((await search.keywordSearch(query, 5)).map((h) => h.section));
     }
+  });
+
+  it('marks the last word as the ranking read it: a prefix as you type, in the fused ranking the word when the index has it', async () => {
+    const search = await SiteSearch.open(fsLoader(out));
+    const query = 'install tea'; // "tea" is a word of the fixture, and begins "Teapot"
+    const words = (hits: SiteHit[]) => hits.flatMap((hit) => marked(hit.excerpt, hit.highlights).map((word) => word.toLowerCase()));
+    const typing = await search.keywordSearch(query, 5);
+    const fused = await search.semanticSearch(query, await embedder.embedQuery(query), { limit: 5 });
+    expect(words(typing)).toContain('teapot');
+    expect(typing.every((hit) => hit.highlightQuery === query)).toBe(true);
+    expect(words(fused)).toContain('tea');
+    expect(words(fused)).not.toContain('teapot');
+    expect(fused.every((hit) => hit.highlightQuery === 'install tea ')).toBe(true);
   });
 
   it('scores keyword queries exactly as the whole BM25 index does, reading only the section buckets shown', async () => {
