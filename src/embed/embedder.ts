@@ -6,7 +6,7 @@
  * worker threads (./embed-workers) may embed some of the slices while this thread embeds others.
  * With several sessions here, a slice's batches go to whichever session is free.
  */
-import { isAbort, SgptError } from '../errors';
+import { isAbort, SgptError, shown } from '../errors';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS } from './batch';
 import { chunkWindows } from './chunk';
 import { concatArrays } from './concat';
@@ -241,16 +241,17 @@ export class Embedder {
     };
   }
 
-  /** The vector of one query (within the query budget: a longer query is an error, not a silent cut). */
+  /**
+   * The vector of one query, as every search reads it (the element's worker, the CLI's `query`,
+   * SiteIndex): the text trimmed and, past the model's query budget (sgpt-nano's 298 tokens),
+   * read up to it, its first window. A query that long is text pasted in: the keyword half of a
+   * search still reads all of it, and its start says what it is about; refusing it would fail
+   * the search the element answers.
+   */
   async embedQuery(text: string, opts: Omit<EmbedOptions, 'onProgress'> = {}): Promise<Float32Array> {
-    const out = await this.embed([text], 'query', opts);
-    if (out.rows !== 1) {
-      throw new SgptError(
-        'INPUT_INVALID',
-        `query has ${this.tokenize(text).length} tokens, more than the ${textBudget(this.settings, 'query')} a query may have`,
-      );
-    }
-    return out.vectors;
+    if (typeof text !== 'string') throw new SgptError('INPUT_INVALID', `the query must be a string, got ${shown(text)}`);
+    const out = await this.embed([text.trim()], 'query', opts);
+    return out.vectors.slice(0, out.dims);
   }
 
   async dispose(): Promise<void> {

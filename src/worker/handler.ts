@@ -214,9 +214,9 @@ export class WorkerHandler {
   private async embedQuery(request: EmbedQueryRequest, signal: AbortSignal): Promise<EmbedQueryResult> {
     const embedder = this.requireEmbedder();
     const started = performance.now();
-    const out = await embedder.embed([request.query.trim()], 'query', { signal });
+    const vector = await embedder.embedQuery(request.query, { signal });
     if (signal.aborted) throw aborted();
-    return { vector: out.vectors.slice(0, out.dims), ms: performance.now() - started };
+    return { vector, ms: performance.now() - started };
   }
 
   private async rerank(request: RerankRequest, signal: AbortSignal): Promise<RerankResult> {
@@ -252,9 +252,9 @@ export class WorkerHandler {
     const { documents, store } = this.corpus;
     const counts = { embedded: store?.size ?? 0, total: documents.length };
     if (query === '' || store === null) return { query: request.query, hits: [], ...counts, ms: 0 };
-    const out = await embedder.embed([query], 'query', { signal });
+    const vector = await embedder.embedQuery(query, { signal });
     if (signal.aborted) throw aborted();
-    const hits = store.search(out.vectors.subarray(0, out.dims), request.limit).map(({ id, score, chunk, chunks }) => ({ id, score, chunk, chunks }));
+    const hits = store.search(vector, request.limit).map(({ id, score, chunk, chunks }) => ({ id, score, chunk, chunks }));
     return { query: request.query, hits, ...counts, ms: performance.now() - started };
   }
 }

@@ -112,11 +112,16 @@ describe('Embedder (tiny-gpt2)', () => {
     }
   });
 
-  it('embedQuery returns the single query vector and refuses a query over the budget', async () => {
+  it('embedQuery returns the query vector, trimmed, and reads a query over the budget up to it (its first window), as the element does', async () => {
     const vector = await embedder.embedQuery('where is the manual');
     const out = await embedder.embed(['where is the manual'], 'query');
     expect(cosine(vector, out.vectors)).toBeGreaterThan(0.999999);
-    expect(await code(embedder.embedQuery(tokens(299)))).toBe('INPUT_INVALID');
+    expect(await embedder.embedQuery(' where is the manual\n')).toEqual(vector);
+    // 2,001 tokens (the audit's query): the first window's vector, not INPUT_INVALID.
+    const long = await embedder.embed([tokens(2001).trim()], 'query');
+    expect(long.rows).toBeGreaterThan(1);
+    expect(await embedder.embedQuery(tokens(2001))).toEqual(long.vectors.slice(0, long.dims));
+    expect((await sgptRejection(embedder.embedQuery(3 as unknown as string))).message).toBe('the query must be a string, got 3');
   });
 
   it('reports progress per text, after each batch', async () => {

@@ -72,6 +72,22 @@ describe('sgpt-search facade', () => {
     }
   });
 
+  it('reads a query past the model\'s window as the element does: up to the window (its first), the keyword half all of it', async () => {
+    const long = ` ${QUERY} ${'with water from the tap and a kettle '.repeat(250)}`; // ~2,000 tokens (INPUT_INVALID before)
+    const index = await openSiteIndex(out, { model: TINY });
+    const engine = await Embedder.load(TINY);
+    try {
+      // The element's worker: the trimmed query's first window.
+      const windows = await engine.embed([long.trim()], 'query');
+      expect(windows.rows).toBeGreaterThan(1);
+      const hits = await index.query(long, { limit: 5 });
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hits).toEqual(await index.search.semanticSearch(long, windows.vectors.slice(0, windows.dims), { limit: 5, windows: async (texts) => texts.map((text) => engine.windows(text, 'document')) }));
+    } finally {
+      await Promise.all([index.dispose(), engine.dispose()]);
+    }
+  });
+
   it('reranks the top k of hits by hitText, and names a missing LM', async () => {
     const index = await openSiteIndex(out, { model: TINY });
     const reranker = await loadReranker(LM);
