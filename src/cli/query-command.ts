@@ -30,7 +30,12 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir
   --rerank             reorder the top results by SGPT-CE (a causal LM's log-probability of the
                        query given the title and excerpt); rows gain "rerankScore"
   --rerank-model <source>  causal LM (default: the model's "-lm" sibling, e.g. tiny-gpt2-lm)
-  --rerank-k <N>       results reranked (default ${DEFAULT_RERANK_K})`;
+  --rerank-k <N>       results reranked (default ${DEFAULT_RERANK_K})
+
+Prints the hits as a JSON array in rank order: url, title, pageTitle, score (BM25 with
+--keyword-only, else the fused score), semantic, excerpt, highlights ([start, end) offsets in the
+excerpt of the words to mark). The order is the ranking, not the score: a hit whose title is the
+query word for word comes first with its own score.`;
 
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -54,7 +54,12 @@ export interface SiteHit {
    * page marks what the list marked.
    */
   highlightQuery: string;
-  /** BM25 score for keyword results; the fused score (per the manifest's fusion) for semantic results. */
+  /**
+   * BM25 score for keyword results; the fused score (per the manifest's fusion) for semantic
+   * results. Hits come in rank order, which is not always score order: a section whose title is
+   * the query word for word comes first with its own score (the exact-title boost,
+   * src/search/ranking promoteExactTitles).
+   */
   score: number;
   /** True when the ranking used the query's meaning (the fused phase). */
   semantic: boolean;

@@ -33,7 +33,7 @@ export interface TextDocument {
 export interface DocumentHit {
   /** Position of the document in the list the search was built from. */
   doc: number;
-  /** BM25 score (keyword results) or the fused score. */
+  /** BM25 score (keyword results) or the fused score; a document titled as the query comes first with its own (SiteHit's). */
   score: number;
   /** A plain-text window of the text near the query's words, and the [start, end) offsets to mark in it. */
   excerpt: string;

@@ -35,7 +35,12 @@ export interface SearchHit {
   url?: string;
   /** A plain-text window of the document's text near the query's words. */
   excerpt: string;
-  /** Cosine similarity of the query and the document's best chunk. */
+  /**
+   * The ranking's score: BM25 in stage 'keyword', the fused score in 'semantic' (a reranked hit
+   * keeps it). The order of the results is the ranking, not this: a result whose title is the
+   * query, word for word, comes first (the exact-title boost, src/search/ranking) with its own
+   * score, so a score below it may be higher.
+   */
   score: number;
   /** Site-index hits (src/index/site-search): the section's page, */
   pageTitle?: string;
