@@ -16,6 +16,7 @@ import type { Facets } from '../index/filters';
 import { checkFilters, type Filters } from '../extract/filters';
 import { DEFAULT_RERANK_K, hitText } from '../rerank/hit-text';
 import { Reranker } from '../rerank/reranker';
+import { keywordMatched } from '../search/ranking';
 import { defaultModelSource, defaultRerankModel, modelSource } from './default-model';
 
 export interface SearchOptions {
@@ -79,7 +80,8 @@ function checkQuery(query: unknown): void {
 }
 
 const SEARCH_OPTIONS = ['limit', 'probe', 'lang', 'filters', 'keywordOnly', 'rerank'] as const satisfies ReadonlyArray<keyof SearchOptions>;
-const FACETS_OPTIONS = ['filters', 'lang'] as const satisfies ReadonlyArray<keyof SearchOptions>;
+/** What scopes a query without ranking it (facets, keywordMatch). */
+const SCOPE_OPTIONS = ['filters', 'lang'] as const satisfies ReadonlyArray<keyof SearchOptions>;
 
 function checkSearch(options: unknown, known: readonly string[]): void {
   checkOptions(options, 'options', known);
@@ -164,8 +166,20 @@ export class SiteIndex {
   /** Facet counts of the query's keyword matches (src/index/filters), each key counted under the other keys' filters. */
   async facets(query: string, options: Pick<SearchOptions, 'filters' | 'lang'> = {}): Promise<Facets> {
     checkQuery(query);
-    checkSearch(options, FACETS_OPTIONS);
+    checkSearch(options, SCOPE_OPTIONS);
     return this.search.facets(query, options.filters, options.lang);
+  }
+
+  /**
+   * Whether any section holds the query's words, as the element decides it (src/search/ranking
+   * keywordMatched: the keyword search as you type, typos and a last word typed in part included,
+   * in `lang` and under `filters`). False: `query`'s semantic hits are the closest in meaning
+   * alone, and the element and the CLI say so above them.
+   */
+  async keywordMatch(query: string, options: Pick<SearchOptions, 'filters' | 'lang'> = {}): Promise<boolean> {
+    checkQuery(query);
+    checkSearch(options, SCOPE_OPTIONS);
+    return keywordMatched(await this.search.keywordSearch(query, 1, options.lang, options.filters, false));
   }
 
   async dispose(): Promise<void> {
@@ -208,17 +222,35 @@ export class SiteIndex {
   }
 }
 
-/** One query against an index folder, everything loaded and released around it. */
+/** What one query run found, when asked whether any section holds the query's words. */
+export interface QueryRunResult {
+  hits: QueryHit[];
+  /** With `facets`: the query's facet counts (SiteIndex.facets). */
+  facets?: Facets;
+  /** SiteIndex.keywordMatch: false when the hits are the closest in meaning alone. */
+  keywordMatch: boolean;
+}
+
+/**
+ * One query against an index folder, everything loaded and released around it: its hits; with
+ * `facets` or `keywordMatch`, an object with them and what was asked for besides.
+ */
+export async function querySiteIndex(run: QueryRun & { facets?: boolean; keywordMatch: true }): Promise<QueryRunResult>;
 export async function querySiteIndex(run: QueryRun & { facets: true }): Promise<{ hits: QueryHit[]; facets: Facets }>;
 export async function querySiteIndex(run: QueryRun): Promise<QueryHit[]>;
-export async function querySiteIndex(run: QueryRun & { facets?: boolean }): Promise<QueryHit[] | { hits: QueryHit[]; facets: Facets }> {
-  const { index: dirs, query, model, facets, ...search } = run;
+export async function querySiteIndex(run: QueryRun & { facets?: boolean; keywordMatch?: boolean }): Promise<QueryHit[] | { hits: QueryHit[]; facets?: Facets; keywordMatch?: boolean }> {
+  const { index: dirs, query, model, facets, keywordMatch, ...search } = run;
   const index = await SiteIndex.open(dirs, model);
   try {
     const hits = await index.query(query, search);
-    if (!facets) return hits;
+    if (!facets && !keywordMatch) return hits;
     const { filters, lang } = search;
-    return { hits, facets: await index.facets(query, { ...(filters === undefined ? {} : { filters }), ...(lang === undefined ? {} : { lang }) }) };
+    const scope = { ...(filters === undefined ? {} : { filters }), ...(lang === undefined ? {} : { lang }) };
+    return {
+      hits,
+      ...(facets ? { facets: await index.facets(query, scope) } : {}),
+      ...(keywordMatch ? { keywordMatch: await index.keywordMatch(query, scope) } : {}),
+    };
   } finally {
     await index.dispose();
   }

@@ -1,6 +1,7 @@
 /**
  * `sgpt-search query --index <dir> "text"`: what the browser would show for a query, through the
- * same site-search code, as a JSON array on stdout.
+ * same site-search code, as a JSON array on stdout; on stderr, as the element's list says it,
+ * that the hits are the closest in meaning alone when no section holds the query's words.
  */
 import { parseArgs } from 'node:util';
 import { checkLang, querySiteIndex } from '../build/site-query';
@@ -8,6 +9,7 @@ import { SgptError } from '../errors';
 import { DEFAULT_RERANK_K } from '../rerank/hit-text';
 import { integerFlag } from './flags';
 import { mergeFilters, parseFilterList } from '../extract/filters';
+import { echoed } from '../search/truncate';
 
 export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir>]… [--limit N] [--probe N] [--lang <tag>] [--filter key:value]… [--facets]
                           [--model <source>] [--keyword-only]
@@ -22,8 +24,9 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir
                        sections are in)
   --filter <key:value> only sections with this filter value (repeatable: values of one key are
                        alternatives, different keys must all match), e.g. --filter version:3.11
-  --facets             print {"hits": [...], "facets": {key: {value: count}}}: per filter value, the
-                       query's keyword matches carrying it (under the other keys' filters)
+  --facets             print {"hits": [...], "facets": {key: {value: count}}, "keywordMatch": bool}:
+                       per filter value, the query's keyword matches carrying it (under the other
+                       keys' filters); keywordMatch: false when no section holds the query's words
   --model <source>     the index's model (default: the copy in the index folder, else the bundled
                        model the index names, else the default)
   --keyword-only       BM25 results only, as shown while the model loads
@@ -35,7 +38,9 @@ export const QUERY_USAGE = `usage: sgpt-search query --index <dir> [--index <dir
 Prints the hits as a JSON array in rank order: url, title, pageTitle, score (BM25 with
 --keyword-only, else the fused score), semantic, excerpt, highlights ([start, end) offsets in the
 excerpt of the words to mark). The order is the ranking, not the score: a hit whose title is the
-query word for word comes first with its own score.`;
+query word for word comes first with its own score.
+When no section holds the query's words (typos and a last word typed in part included), stderr
+says so, as the element does: "no exact matches for …: the results are the closest in meaning".`;
 
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -82,7 +87,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
       ? { rerank: { model: values['rerank-model'], k: integerFlag(values['rerank-k'], '--rerank-k') } }
       : {}),
   };
-  const { hits, facets } = values.facets ? await querySiteIndex({ ...run, facets: true }) : { hits: await querySiteIndex(run), facets: null };
+  const { hits, facets, keywordMatch } = await querySiteIndex({ ...run, facets: values.facets ?? false, keywordMatch: true });
   const rows = hits.map((h) => ({
     url: h.url,
     title: h.title,
@@ -94,6 +99,8 @@ export async function queryCommand(argv: string[]): Promise<number> {
     ...(h.rerankScore === undefined ? {} : { rerankScore: h.rerankScore }),
     ...(h.site === undefined ? {} : { index: indexes[h.site] }),
   }));
-  process.stdout.write(`${JSON.stringify(facets ? { hits: rows, facets } : rows, null, 2)}\n`);
+  // Found by meaning alone: said as the element's list says it, on stderr (stdout is the JSON).
+  if (!keywordMatch && hits.length > 0) process.stderr.write(`sgpt-search query: no exact matches for “${echoed(run.query.trim())}”: the results are the closest in meaning\n`);
+  process.stdout.write(`${JSON.stringify(facets ? { hits: rows, facets, keywordMatch } : rows, null, 2)}\n`);
   return 0;
 }

@@ -7,6 +7,7 @@
  */
 import { once } from '../index/reader';
 import { fixedWeight } from '../search/fusion';
+import { keywordMatched } from '../search/ranking';
 import type { FileLoader } from '../index/reader';
 import { SiteSearch, openSiteSearch, type SiteHit } from '../index/site-search';
 import { MergedSiteSearch } from '../index/merged-search';
@@ -97,7 +98,7 @@ export class SiteSource implements SearchSource {
     // Each index's page urls resolve against its own site root.
     const roots = site.sites.map(({ manifest }, i) => (manifest.root === undefined ? undefined : new URL(manifest.root, this.manifestUrls[i])));
     const toHits = (hits: SiteHit[]) => hits.map((hit) => toHit(hit, roots[hit.site ?? 0]));
-    const keywordMatch = quick.length > 0;
+    const keywordMatch = keywordMatched(quick);
     yield { stage: 'keyword', results: toHits(quick), keywordMatch };
     const keyword = await site.keywordSearch(query, limit, language, filters);
     abortIf(signal);

@@ -7,7 +7,7 @@
 import { SgptError } from '../errors';
 import type { DocumentHit, DocumentSearch } from '../search/document-search';
 import type { HybridFusionSettings } from '../search/fusion';
-import { fusionDepth } from '../search/ranking';
+import { fusionDepth, keywordMatched } from '../search/ranking';
 import type { SearchClient } from '../worker/client';
 import type { SearchDocument, SearchHit } from '../worker/protocol';
 
@@ -16,9 +16,9 @@ export interface SearchStage {
   stage: string;
   results: SearchHit[];
   /**
-   * Whether the keyword search (as you type: prefix, typos) found any document for the query.
-   * False on a later stage: its results are the closest in meaning to words no document holds
-   * (a paraphrase, or nonsense), which the element says above them.
+   * Whether the keyword search (as you type: prefix, typos) found any document for the query
+   * (src/search/ranking keywordMatched). False on a later stage: its results are the closest in
+   * meaning to words no document holds (a paraphrase, or nonsense), which the element says above them.
    */
   keywordMatch: boolean;
 }
@@ -58,7 +58,7 @@ export class DocumentSource implements SearchSource {
     };
     const language = this.language();
     const keyword = engine.keywordSearch(query, limit, language);
-    const keywordMatch = keyword.length > 0;
+    const keywordMatch = keywordMatched(keyword);
     yield { stage: 'keyword', results: keyword.map(toHit), keywordMatch };
     await this.model();
     abortIf(signal);

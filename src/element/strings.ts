@@ -4,6 +4,7 @@
  * Templates name their values in braces: {query}, {count}, {results}, {title}, {loaded}, {total}, {done}.
  */
 import { SgptError } from '../errors';
+import { echoed } from '../search/truncate';
 
 export interface Strings {
   placeholder: string;
@@ -106,23 +107,14 @@ export function fill(template: string, values: Readonly<Record<string, string | 
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-/** The most characters of the reader's query (or a title) said back: a pasted page is not read aloud, or shown whole in the no-results line. */
-export const ECHO_CHARS = 100;
-
-/** `text` cut to ECHO_CHARS characters (whole code points) with an ellipsis. */
-function clip(text: string): string {
-  const chars = [...text];
-  return chars.length <= ECHO_CHARS ? text : `${chars.slice(0, ECHO_CHARS).join('').trimEnd()}…`;
-}
-
 /** "No results for “…”", the query trimmed and clipped. */
 export function noResultsLine(strings: Strings, query: string): string {
-  return fill(strings.noResults, { query: clip(query.trim()) });
+  return fill(strings.noResults, { query: echoed(query.trim()) });
 }
 
 /** "No exact matches for “…”. Closest in meaning:", above results no document holds the words of, the query trimmed and clipped. */
 export function meaningOnlyLine(strings: Strings, query: string): string {
-  return fill(strings.meaningOnly, { query: clip(query.trim()) });
+  return fill(strings.meaningOnly, { query: echoed(query.trim()) });
 }
 
 /**
@@ -134,6 +126,6 @@ export function resultsAnnouncement(strings: Strings, query: string, hits: Reado
   const first = hits[0];
   if (first === undefined) return noResultsLine(strings, query);
   const results = hits.length === 1 ? strings.resultsOne : fill(strings.resultsMany, { count: hits.length });
-  const said = fill(strings.resultsFirst, { results, title: clip(first.title) });
+  const said = fill(strings.resultsFirst, { results, title: echoed(first.title) });
   return meaningOnly ? `${meaningOnlyLine(strings, query)} ${said}` : said;
 }

@@ -14,6 +14,17 @@ import { FUSION_DEPTH, fuseHybrid, type FusedHit, type HybridFusionSettings, typ
 export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true, typos: true };
 
 /**
+ * Whether any document holds the query's words: the instant keyword search (KEYWORD_SEARCH: a last
+ * word typed in part matches as a prefix, a misspelled word its corrections) found some; `hits`
+ * are its results, in the query's language and filters. When it found none, results ranked by
+ * meaning are the closest in meaning alone, which the element (SearchStage keywordMatch) and the
+ * CLI's `query` say above them.
+ */
+export function keywordMatched(hits: readonly unknown[]): boolean {
+  return hits.length > 0;
+}
+
+/**
  * The keyword half of the fused ranking: a last word that is a word ("role", "arrays") counts as
  * that word, one that matches nothing whole ("generat") as a prefix. Expanding finished words
  * cost 2.6 % nDCG@10 on short docs queries (model/nano2/heldout_beir.py) and nothing on questions.

@@ -4,11 +4,12 @@ import { ANNOUNCE_MS, Announcer } from '../../src/element/announcer';
 import { displayOrder, groupByPage } from '../../src/element/groups';
 import { MAX_RECENT, MAX_RECENT_CHARS, RecentSearches, type StorageLike } from '../../src/element/recent';
 import { isSearchShortcut, shortcutLabel, type KeyPress } from '../../src/element/shortcut';
-import { ECHO_CHARS, ENGLISH, TRANSLATIONS, fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement } from '../../src/element/strings';
+import { ENGLISH, TRANSLATIONS, fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement } from '../../src/element/strings';
 import { HIGHLIGHT_PARAM, MAX_HIGHLIGHT_CHARS, highlightQuery, withHighlight } from '../../src/highlight/link';
 import { highlightRanges } from '../../src/search/excerpt';
 import { DocumentSearch, type DocumentHit } from '../../src/search/document-search';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
+import { ECHO_CHARS } from '../../src/search/truncate';
 import type { SearchHit } from '../../src/worker/protocol';
 
 describe('strings', () => {

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { querySiteIndex } from '../../src/build/site-query';
 import { Embedder } from '../../src/embed/embedder';
@@ -88,6 +88,36 @@ describe('sgpt-search facade', () => {
     }
   });
 
+  it('says when no section holds the query\'s words, as the element does: the CLI on stderr, and in --facets\' object', async () => {
+    const index = await openSiteIndex(out, { model: TINY });
+    try {
+      // As you type: a prefix ("kett") and a typo ("kettel") are matches; "zzqxv" is none, though it has semantic hits.
+      for (const [query, matched] of [['kettle', true], ['kett', true], ['kettel', true], ['zzqxv', false]] as const) expect(await index.keywordMatch(query), query).toBe(matched);
+      expect(await index.keywordMatch('kettle', { lang: 'en', filters: {} })).toBe(true);
+      expect((await index.query('zzqxv', { limit: 3 })).length).toBe(3);
+    } finally {
+      await index.dispose();
+    }
+    const run = async (args: string[]) => {
+      const printed = { stdout: '', stderr: '' };
+      const spies = (['stdout', 'stderr'] as const).map((name) => vi.spyOn(process[name], 'write').mockImplementation((chunk) => ((printed[name] += String(chunk)), true)));
+      try {
+        await queryCommand(['--index', out, '--model', TINY, '--limit', '3', ...args]);
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+      return { ...printed, json: JSON.parse(printed.stdout) };
+    };
+    const nonsense = await run(['zzqxv']);
+    expect(nonsense.stderr).toBe('sgpt-search query: no exact matches for “zzqxv”: the results are the closest in meaning\n');
+    expect(nonsense.json).toHaveLength(3);
+    expect((await run(['--facets', 'zzqxv'])).json).toMatchObject({ facets: {}, keywordMatch: false });
+    const words = await run(['--facets', 'kettle']);
+    expect([words.stderr, words.json.keywordMatch]).toEqual(['', true]);
+    // Nothing found at all says nothing more than the empty list.
+    expect(await run(['--keyword-only', 'zzqxv'])).toEqual({ stdout: '[]\n', stderr: '', json: [] });
+  });
+
   it('reranks the top k of hits by hitText, and names a missing LM', async () => {
     const index = await openSiteIndex(out, { model: TINY });
     const reranker = await loadReranker(LM);
@@ -130,6 +160,8 @@ describe('sgpt-search facade', () => {
         ['keywordOnly "yes"', () => index.query('kettle', { keywordOnly: 'yes' as never }), /^keywordOnly must be true or false, got "yes"$/],
         ['rerank {kk: 3}', () => index.query('kettle', { rerank: { kk: 3 } as never }), /^rerank has no option "kk": it takes model, k$/],
         ['facets {limit: 3}', () => index.facets('kettle', { limit: 3 } as never), /^options has no option "limit": it takes filters, lang$/],
+        ['keywordMatch(null)', () => index.keywordMatch(null as never), /^the query must be a string, got null$/],
+        ['keywordMatch {limit: 3}', () => index.keywordMatch('kettle', { limit: 3 } as never), /^options has no option "limit": it takes filters, lang$/],
         ['openSiteIndex(d, {modle})', () => openSiteIndex(out, { modle: TINY } as never), /^openSiteIndex's options has no option "modle": it takes model$/],
         ['loadEmbedder({modle})', () => loadEmbedder({ modle: TINY } as never), /^options has no option "modle": it takes model, mode, device, dtype, threads, workers$/],
         ['loadEmbedder(null)', () => loadEmbedder(null as never), /^options must be an object, got null$/],
