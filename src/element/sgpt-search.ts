@@ -59,7 +59,7 @@ import { isSearchShortcut, shortcutKeys, shortcutLabel } from './shortcut';
 import { fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, resolveStrings, resultsAnnouncement, type Strings } from './strings';
 import { SiteSource } from './site-source';
 import type { SearchStage } from './source';
-import { checkFilters, parseFilterList, type Filters } from '../extract/filters';
+import { checkFilters, filterValues, keyTable, mergeFilters, parseFilterList, type Filters } from '../extract/filters';
 import type { Facets } from '../index/filters';
 import { styles } from './styles';
 import { openVectorCache } from './vector-cache';
@@ -406,8 +406,8 @@ export class SgptSearch extends LitElement {
 
   /** A facet button: add the value to its key's filter, or take it out. */
   private toggleFilter(key: string, value: string): void {
-    const filters = structuredClone(this.activeFilters());
-    const values = filters[key] ?? [];
+    const filters = mergeFilters(this.activeFilters());
+    const values = filterValues(filters, key);
     filters[key] = values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
     if (filters[key]!.length === 0) delete filters[key];
     this.filters = filters;
@@ -700,19 +700,19 @@ export class SgptSearch extends LitElement {
     try {
       active = this.activeFilters();
     } catch {
-      active = {};
+      active = keyTable();
     }
     // A value none of the query's matches carries is no choice (an index may have hundreds of
     // values); one in use stays, to be undone. A key with none left is not shown.
     const groups = Object.entries(shown.facets)
-      .map(([key, values]) => [key, Object.entries(values).filter(([value, count]) => count > 0 || (active[key]?.includes(value) ?? false))] as const)
+      .map(([key, values]) => [key, Object.entries(values).filter(([value, count]) => count > 0 || filterValues(active, key).includes(value))] as const)
       .filter(([, values]) => values.length > 0);
     return html`<div class="facets" part="facets" @mousedown=${(event: Event) => event.preventDefault()}>
       ${groups.map(
         ([key, values]) => html`<div role="group" aria-label=${key} part="facet-group">
           <span class="facet-key" part="facet-key">${key}</span>
           ${values.map(([value, count]) => {
-            const pressed = active[key]?.includes(value) ?? false;
+            const pressed = filterValues(active, key).includes(value);
             return html`<button type="button" part=${pressed ? 'facet facet-active' : 'facet'} aria-pressed=${pressed ? 'true' : 'false'} @click=${() => this.toggleFilter(key, value)}>
               ${value} <span class="count" part="facet-count">${count}</span>
             </button>`;

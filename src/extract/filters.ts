@@ -18,7 +18,20 @@ function checked(text: string, what: string, where: string): string {
   return value;
 }
 
-/** Adds `value` under `key` (once). */
+/**
+ * An empty key → T table without a prototype: keys are page text, and `constructor`, `toString` or
+ * `__proto__` must be ordinary keys, not Object.prototype's members.
+ */
+export function keyTable<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** The values `filters` holds under `key` (own keys only: a plain object's prototype holds none). */
+export function filterValues(filters: Filters, key: string): readonly string[] {
+  return Object.hasOwn(filters, key) ? filters[key]! : [];
+}
+
+/** Adds `value` under `key` (once) to filters made by keyTable. */
 export function addFilter(filters: Filters, key: string, value: string): void {
   const values = (filters[key] ??= []);
   if (!values.includes(value)) values.push(value);
@@ -26,7 +39,7 @@ export function addFilter(filters: Filters, key: string, value: string): void {
 
 /** Both sets of filters together (values of one key united). */
 export function mergeFilters(...sets: ReadonlyArray<Filters | undefined>): Filters {
-  const out: Filters = {};
+  const out: Filters = keyTable();
   for (const set of sets) for (const [key, values] of Object.entries(set ?? {})) for (const value of values) addFilter(out, key, value);
   return out;
 }
@@ -39,7 +52,7 @@ export function mergeFilters(...sets: ReadonlyArray<Filters | undefined>): Filte
  * source in errors.
  */
 export function parseFilterList(text: string, where: string): Filters {
-  const out: Filters = {};
+  const out: Filters = keyTable();
   for (const escaped of text.split(/(?<!(?:^|[^\\])(?:\\\\)*\\),/)) {
     const pair = escaped.replace(/\\([\\,])/g, '$1');
     if (pair.trim() === '') continue;
@@ -53,7 +66,7 @@ export function parseFilterList(text: string, where: string): Filters {
 /** A record's `filters` field: `{key: value | [values]}` of strings. */
 export function parseFilterObject(value: unknown, where: string): Filters {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SgptError('INPUT_INVALID', `${where}: "filters" must be an object {"key": "value" or ["values"]}`);
-  const out: Filters = {};
+  const out: Filters = keyTable();
   for (const [key, raw] of Object.entries(value)) {
     const values = Array.isArray(raw) ? raw : [raw];
     for (const v of values) {
@@ -67,6 +80,7 @@ export function parseFilterObject(value: unknown, where: string): Filters {
 /**
  * Filters asked for as an object, `{key: [values]}` of strings: the one check of the API's `filters`
  * option and the element's `filters` property, so both refuse the same input with the same words.
+ * Returns them copied into a keyTable.
  */
 export function checkFilters(value: unknown): Filters {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -77,7 +91,7 @@ export function checkFilters(value: unknown): Filters {
       throw new SgptError('INPUT_INVALID', `filters.${key} must be an array of strings (the values asked for), got ${shown(values)}`);
     }
   }
-  return value as Filters;
+  return mergeFilters(value as Filters);
 }
 
 /** A `--filter-from-path` rule: the key, and a pattern whose first capture group is the value. */
@@ -105,7 +119,7 @@ export function parsePathRule(text: string): PathFilterRule {
 
 /** The filters `rules` give a page at `url` (its percent-encoded path). */
 export function pathFilters(url: string, rules: readonly PathFilterRule[]): Filters {
-  const out: Filters = {};
+  const out: Filters = keyTable();
   let path: string;
   try {
     path = decodeURIComponent(url);

@@ -5,7 +5,7 @@
  * alike must pass, and the shards a filtered semantic query may probe.
  */
 import { SgptError } from '../errors';
-import type { Filters } from '../extract/filters';
+import { keyTable, type Filters } from '../extract/filters';
 import { encodeJson, encodeSectionList, type FileRef, type FilterTable, type KeyListRef } from './format';
 import { encodeKeyLists } from './filter-lists';
 import type { SectionShards } from './section-shards';
@@ -65,11 +65,14 @@ export type Facets = Record<string, Record<string, number>>;
 
 /** Two indexes' facet counts as one's (several sites searched together): keys sorted, values in natural order, counts added. */
 export function addFacets(a: Facets, b: Facets): Facets {
-  const out: Facets = {};
+  const out: Facets = keyTable();
+  const own = (facets: Facets, key: string) => (Object.hasOwn(facets, key) ? Object.entries(facets[key]!) : []);
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    const counts = { ...a[key] };
-    for (const [value, n] of Object.entries(b[key] ?? {})) counts[value] = (counts[value] ?? 0) + n;
-    out[key] = Object.fromEntries(Object.entries(counts).sort(([x], [y]) => compareValues(x, y)));
+    const counts = new Map(own(a, key));
+    for (const [value, n] of own(b, key)) counts.set(value, (counts.get(value) ?? 0) + n);
+    const sorted = keyTable<number>();
+    for (const [value, n] of [...counts].sort(([x], [y]) => compareValues(x, y))) sorted[value] = n;
+    out[key] = sorted;
   }
   return out;
 }
@@ -119,13 +122,13 @@ export class SiteFilters {
   async facets(matches: readonly number[], filters: Filters): Promise<Facets> {
     const masks = new Map<string, Uint8Array>();
     for (const [key, wanted] of Object.entries(filters)) masks.set(key, await this.union(this.keyIndex(key), wanted));
-    const out: Facets = {};
+    const out: Facets = keyTable();
     for (const [k, { key, values }] of this.table.keys.entries()) {
       const others = [...masks].filter(([other]) => other !== key).map(([, mask]) => mask);
       const passing = new Uint8Array(this.sectionCount);
       for (const s of matches) if (others.every((mask) => mask[s] === 1)) passing[s] = 1;
       const lists = await this.valueLists(k);
-      const counts: Record<string, number> = {};
+      const counts = keyTable<number>();
       values.forEach(({ value }, v) => (counts[value] = lists[v]!.reduce((n, s) => n + passing[s]!, 0)));
       out[key] = counts;
     }

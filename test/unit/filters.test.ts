@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
 import { SiteIndex } from '../../src/build/site-query';
-import { mergeFilters, parseFilterList, parsePathRule, pathFilters } from '../../src/extract/filters';
+import { checkFilters, filterValues, mergeFilters, parseFilterList, parseFilterObject, parsePathRule, pathFilters } from '../../src/extract/filters';
 import { extractPage } from '../../src/extract/html';
 import { decodeSectionList, encodeSectionList, parseFilterTable, type Manifest } from '../../src/index/format';
 import { decodeKeyList, encodeKeyLists } from '../../src/index/filter-lists';
+import { addFacets } from '../../src/index/filters';
 import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 
@@ -23,6 +24,23 @@ describe('filter forms', () => {
     expect(() => parseFilterList('version', 'page.html: data-sgpt-filter')).toThrow(/page\.html: data-sgpt-filter: "version" is not a filter; write key:value/);
     expect(() => parseFilterList(':3.11', 'x')).toThrow(/a filter's key must be 1 to 128 characters/);
     expect(() => parseFilterList(`v:${'x'.repeat(200)}`, 'x')).toThrow(/a filter's value must be 1 to 128/);
+  });
+
+  it('takes constructor, toString and __proto__ as ordinary keys, never Object.prototype\'s members', () => {
+    const reserved = parseFilterList('constructor:x, toString:y, __proto__:z, __proto__:w', 'x');
+    expect(Object.entries(reserved)).toEqual([['constructor', ['x']], ['toString', ['y']], ['__proto__', ['z', 'w']]]);
+    const record = parseFilterObject(JSON.parse('{"constructor":"x","__proto__":["a","b"],"hasOwnProperty":"h"}'), 'r');
+    expect(Object.entries(record)).toEqual([['constructor', ['x']], ['__proto__', ['a', 'b']], ['hasOwnProperty', ['h']]]);
+    expect(Object.entries(pathFilters('/en/a.html', [parsePathRule('__proto__=^/([a-z]+)/')]))).toEqual([['__proto__', ['en']]]);
+    expect(Object.entries(mergeFilters(reserved, { valueOf: ['v'] }))).toHaveLength(4);
+    // An object given by the API or the element comes back as a table of its own keys only.
+    const asked = checkFilters({ version: ['3.11'] });
+    expect(filterValues(asked, 'toString')).toEqual([]);
+    expect(filterValues(asked, 'version')).toEqual(['3.11']);
+    expect(Object.entries(addFacets({ toString: { constructor: 1 } }, { toString: { constructor: 2, __proto__x: 1 }, valueOf: { a: 1 } }))).toEqual([
+      ['toString', { constructor: 3, __proto__x: 1 }],
+      ['valueOf', { a: 1 }],
+    ]);
   });
 
   it('reads a value from the page path: the first capture group, on the decoded path', () => {
@@ -177,6 +195,29 @@ describe('a filtered site index', () => {
     const filters = await older.filters();
     for (const key of filters.table.keys) delete key.lists;
     expect(await older.facets('json', { kind: ['odd'] })).toEqual(facets);
+  });
+
+  it('builds and queries keys named constructor, toString and __proto__ (meta, data-sgpt-filter, records, --filter-from-path)', async () => {
+    const root = join(dir, 'reserved');
+    await mkdir(join(root, 'en'), { recursive: true });
+    await writeFile(join(root, 'en', 'a.html'), `<html lang="en"><head><title>A</title><meta name="sgpt-filter" content="constructor:x"></head><body><main><h1>Alpha</h1><p data-sgpt-filter="toString:y">Alpha json text.</p></main></body></html>`);
+    await writeFile(join(dir, 'reserved.jsonl'), JSON.stringify({ url: '/r', title: 'R', text: 'Record json text.', filters: { constructor: 'r' } }));
+    const built = join(dir, 'reserved-out');
+    await buildSiteIndex({ site: root, records: join(dir, 'reserved.jsonl'), out: built, model: MODEL, runtime: false, shipModel: false, filterFromPath: [parsePathRule('__proto__=^/([a-z]+)/')] });
+    const index = await SiteSearch.open(fsLoader(built));
+    expect((await index.filters()).keys.map((k) => [k.key, k.values.map((v) => v.value)])).toEqual([
+      ['__proto__', ['en']],
+      ['constructor', ['r', 'x']],
+      ['toString', ['y']],
+    ]);
+    const hits = await index.keywordSearch('json', 10, undefined, parseFilterList('constructor:x', '--filter'));
+    expect(hits.map((hit) => hit.url)).toEqual(['/en/a.html']);
+    const facets = await index.facets('json', parseFilterList('__proto__:en', '--filter'));
+    expect(Object.entries(facets)).toEqual([
+      ['__proto__', { en: 1 }],
+      ['constructor', { r: 0, x: 1 }],
+      ['toString', { y: 1 }],
+    ]);
   });
 
   it('an index without filters answers unfiltered queries as before and names the missing key', async () => {
