@@ -16,6 +16,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { DiskRowStore } from './disk-rows';
 import { DiskPages } from './disk-pages';
+import { readIndexFile } from './node-files';
 import { LOCK, OutLock, STAGING } from './out-lock';
 import { decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile, type Manifest } from './format';
 import { MANIFEST } from './reader';
@@ -59,7 +60,7 @@ export async function manifestThere(dir: string): Promise<'none' | 'index' | 'fo
 async function previousIndex(dir: string): Promise<{ manifest: 'none' | 'index' | 'foreign'; owned: Set<string> | null }> {
   let json: unknown;
   try {
-    json = decodeJson(MANIFEST, await readFile(join(dir, MANIFEST)));
+    json = decodeJson(MANIFEST, await readIndexFile(join(dir, MANIFEST)));
   } catch (error) {
     return { manifest: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'foreign', owned: new Set() };
   }
@@ -78,7 +79,7 @@ async function listedFiles(dir: string, manifest: Manifest): Promise<Set<string>
   const ref = manifest.owned;
   if (ref === undefined) return null;
   try {
-    const bytes = new Uint8Array(await readFile(join(dir, ref.name)));
+    const bytes = await readIndexFile(join(dir, ref.name), ref.bytes);
     await verifyFile(ref, bytes);
     return new Set([...parseOwned(ref.name, decodeJson(ref.name, await fileContent(ref.name, bytes))), ref.name]);
   } catch {
@@ -89,7 +90,7 @@ async function listedFiles(dir: string, manifest: Manifest): Promise<Set<string>
 /** The paths of a pending list left in `dir` by a commit that did not finish (none: none, or unreadable). */
 async function pendingFiles(dir: string): Promise<string[]> {
   try {
-    return parseOwned(PENDING, JSON.parse(await readFile(join(dir, PENDING), 'utf8')));
+    return parseOwned(PENDING, decodeJson(PENDING, await readIndexFile(join(dir, PENDING))));
   } catch {
     return [];
   }
@@ -411,12 +412,12 @@ export async function writeIndexDir(out: OutputDir, built: BuiltIndex): Promise<
  * build, then places the index in outDir.)
  */
 export async function placeIndex(from: string, to: string): Promise<void> {
-  const manifest = parseManifest(decodeJson(MANIFEST, await readFile(join(from, MANIFEST))));
+  const manifest = parseManifest(decodeJson(MANIFEST, await readIndexFile(join(from, MANIFEST))));
   const files = [...((await listedFiles(from, manifest)) ?? [])].filter((path) => path !== manifest.owned?.name);
   if (manifest.owned === undefined || files.length === 0) throw new SgptError('INDEX_INVALID', `${from}: its manifest lists no files to place`);
   const out = await OutputDir.open(to);
   try {
-    for (const path of files) await out.put(path, new Uint8Array(await readFile(join(from, ...path.split('/')))));
+    for (const path of files) await out.put(path, await readIndexFile(join(from, ...path.split('/'))));
     const { owned: _listed, ...placed } = manifest; // commit lists what it placed
     await out.commit({ manifest: placed, files: [], stats: {} as BuiltIndex['stats'] });
   } catch (error) {

@@ -36,8 +36,11 @@ import {
 } from './format';
 
 import { decodeKeyList } from './filter-lists';
-/** Reads one file of the index by its name in the manifest's folder. */
-export type FileLoader = (name: string) => Promise<Uint8Array>;
+/**
+ * Reads one file of the index by its name in the manifest's folder; `bytes`, where the manifest
+ * gives the file's length, lets a loader stop reading past it (one byte more shows it is longer).
+ */
+export type FileLoader = (name: string, bytes?: number) => Promise<Uint8Array>;
 
 /** A loader over HTTP, relative to the manifest's URL. */
 export function fetchLoader(manifestUrl: string | URL, fetchImpl: typeof fetch = fetch): FileLoader {
@@ -88,7 +91,7 @@ export class IndexReader {
 
   /** A listed file's bytes as stored, after its length and the hash in its name are checked. */
   private async verifiedChunk(ref: ChunkRef): Promise<Uint8Array> {
-    const bytes = await this.load(ref.name);
+    const bytes = await this.load(ref.name, ref.bytes);
     await verifyChunk(ref, bytes);
     return bytes;
   }
@@ -259,7 +262,7 @@ async function verified(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
 
 /** The file as stored, after its length and hash are checked against the manifest. */
 async function stored(load: FileLoader, ref: FileRef): Promise<Uint8Array> {
-  const bytes = await load(ref.name);
+  const bytes = await load(ref.name, ref.bytes);
   await verifyFile(ref, bytes);
   return bytes;
 }

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
@@ -13,7 +14,7 @@ import { querySiteIndex } from '../../src/build/site-query';
 import { excluder, extractSite, listHtmlFiles } from '../../src/extract/site';
 import { queryCommand } from '../../src/cli/query-command';
 import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
-import { fsLoader, openIndexDir } from '../../src/index/node-files';
+import { fsLoader, openIndexDir, readIndexFile } from '../../src/index/node-files';
 import { OutputDir } from '../../src/index/output-dir';
 import { decodeHead, encodeHead } from '../../src/search/bm25';
 import { SiteSearch } from '../../src/index/site-search';
@@ -379,4 +380,31 @@ describe('9. the site folder as found: --out inside it, odd names, folder links,
     for (let build = 0; build < 2; build++) expect((await buildSiteIndex({ site, out, model: TINY })).built.pages, `build ${build}`).toBe(4);
   });
 
+});
+
+describe('10. an index file that never ends or blocks (audit)', () => {
+  it('refuses a device or a FIFO as an index file at once, naming it, and reads no more of a file than the manifest gives', async () => {
+    const out = join(work, 'out');
+    await buildSiteIndex({ site: SITE, out, model: TINY, runtime: false, shipModel: false });
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    // A file the manifest lists, as a link to /dev/zero: a query grew to 4.7 GB reading it.
+    const shard = manifest.shards[0].name as string;
+    await rm(join(out, shard));
+    await symlink('/dev/zero', join(out, shard));
+    const zero = await sgptRejection(queryCommand(['--index', out, '--model', TINY, 'kettle']));
+    expect(zero.code).toBe('INDEX_INVALID');
+    expect(zero.message).toMatch(/is a device, not a regular file/);
+    // manifest.json as a FIFO: opening it waited for a writer forever, deaf to SIGTERM.
+    await rm(join(out, 'manifest.json'));
+    execFileSync('mkfifo', [join(out, 'manifest.json')]);
+    const fifo = await sgptRejection(queryCommand(['--index', out, '--model', TINY, 'kettle']));
+    expect(fifo.code).toBe('INDEX_INVALID');
+    expect(fifo.message).toMatch(/manifest\.json: is a FIFO, not a regular file/);
+    // ... and a build into that folder refuses it as not its own manifest, without hanging.
+    expect((await sgptRejection(indexCommand([SITE, '--out', out, '--model', TINY, '--no-runtime', '--no-model']))).code).toBe('INPUT_INVALID');
+    // A file longer than expected is read to one byte past its length, which the length check refuses.
+    await put(join(work, 'long'), 'x'.repeat(1 << 20));
+    expect((await readIndexFile(join(work, 'long'), 10)).byteLength).toBe(11);
+    expect((await readIndexFile(join(work, 'long'))).byteLength).toBe(1 << 20);
+  }, 20_000);
 });
