@@ -4,9 +4,11 @@
  * `<dir>/<model hash 16>-<mode>/<text hash 2>/<text hash>.vec`. Node edge.
  *
  * The text hash is the section hash the index stores (hashes.json: heading path + text), and the
- * model hash covers config.json and the ONNX weights, so a changed model or text never matches. An
- * entry that is unreadable or fails its checksum is counted as corrupt, never used, and replaced
- * when the text is embedded again. Entries are written to a temporary name and renamed, so a killed
+ * model hash covers config.json and the ONNX weights, so a changed model or text never matches.
+ * Each entry is keyed (./vector-entry, "SGE2"): its checksum covers entryKey (cache format, model
+ * hash, mode, dims, text hash), so an entry copied or written under another text's name, or an
+ * entry of the first, unkeyed format, fails it. An entry that is unreadable or fails its checksum is
+ * counted as corrupt, never used, and replaced when the text is embedded again. Entries are written to a temporary name and renamed, so a killed
  * build leaves whole entries or none. Models without a hash (hub ids, URLs) are not cached.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -24,13 +26,21 @@ export interface KnownVectors {
 
 const TEXT_HASH = /^[0-9a-f]{32}$/;
 
+/** The cache's entry format: a change re-embeds every entry written before it. */
+const CACHE_FORMAT = 2;
+
+/** What an entry at `hash` must be the vectors of; its checksum covers it. */
+export function entryKey(model: ModelRef, hash: string): string {
+  return `sgpt-search vector cache ${CACHE_FORMAT}\0${model.hash}\0${model.mode}\0${model.dims}\0${hash}`;
+}
+
 export class VectorCache implements KnownVectors {
   /** Entries found unreadable or corrupt in this build (recomputed). */
   corrupt = 0;
   hits = 0;
   private serial = 0;
 
-  private constructor(private readonly dir: string, private readonly dims: number) {}
+  private constructor(private readonly dir: string, private readonly model: ModelRef) {}
 
   /** The cache for `model` under `dir` (created when missing); null when the model has no hash to key it by. */
   static async open(dir: string, model: ModelRef): Promise<VectorCache | null> {
@@ -41,7 +51,7 @@ export class VectorCache implements KnownVectors {
     } catch (error) {
       throw new SgptError('INPUT_INVALID', `--cache-dir ${dir}: cannot create ${folder}: ${(error as Error).message}`);
     }
-    return new VectorCache(folder, model.dims);
+    return new VectorCache(folder, model);
   }
 
   private path(hash: string): string {
@@ -57,7 +67,7 @@ export class VectorCache implements KnownVectors {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.corrupt++;
       return null;
     }
-    const rows = decodeVectorEntry(bytes, this.dims);
+    const rows = decodeVectorEntry(bytes, this.model.dims, entryKey(this.model, hash));
     if (rows === null) this.corrupt++;
     else this.hits++;
     return rows;
@@ -67,7 +77,7 @@ export class VectorCache implements KnownVectors {
     const path = this.path(hash);
     await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
     const temporary = `${path}.${process.pid}.${this.serial++}.tmp`;
-    await writeFile(temporary, encodeVectorEntry(rows, this.dims));
+    await writeFile(temporary, encodeVectorEntry(rows, this.model.dims, entryKey(this.model, hash)));
     await rename(temporary, path);
   }
 }

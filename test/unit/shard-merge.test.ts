@@ -13,6 +13,7 @@ import { ShardReader, shardSections, writeShardFile, type ShardHeader } from '..
 import { checkShardSet, mergeShardFiles } from '../../src/index/shard-merge';
 import { parsePathRule } from '../../src/extract/filters';
 import { decodeVectorEntry, encodeVectorEntry } from '../../src/index/vector-entry';
+import { entryKey } from '../../src/index/vector-cache';
 import { indexFiles } from '../support';
 
 const SITE = 'test/fixtures/site';
@@ -163,7 +164,31 @@ describe('the embedding cache (--cache-dir)', () => {
     expect(third.built).toMatchObject({ embedded: 1, cached: 13 });
     expect(warnings.join('\n')).toMatch(/1 corrupt entries in the embedding cache .* were embedded again and replaced/);
     expect(await indexFiles(join(work, 'c3'))).toEqual(await indexFiles(single));
-    expect(decodeVectorEntry(new Uint8Array(await readFile(path)), 384)).not.toBeNull();
+    const { model } = JSON.parse(await readFile(join(single, 'manifest.json'), 'utf8'));
+    expect(decodeVectorEntry(new Uint8Array(await readFile(path)), 384, entryKey(model, entry!.slice(0, -4)))).not.toBeNull();
+  });
+
+  it("an entry is bound to its text, model and format: one copied under another text's name, or of the unkeyed format, is embedded again", async () => {
+    const cacheDir = join(work, 'cache'); // filled by the test above
+    const { model } = JSON.parse(await readFile(join(single, 'manifest.json'), 'utf8'));
+    const sub = join(cacheDir, (await readdir(cacheDir))[0]!);
+    const entries = [];
+    for (const bucket of (await readdir(sub)).sort()) for (const name of await readdir(join(sub, bucket))) entries.push({ path: join(sub, bucket, name), hash: name.slice(0, -4) });
+    const [a, b] = entries;
+    // The audit's poisoning: a sound entry of text A under text B's name was used as B's vectors.
+    await copyFile(a!.path, b!.path);
+    const warnings: string[] = [];
+    const poisoned = await buildSiteIndex(run(join(work, 'c4'), { cacheDir, onWarning: (m) => warnings.push(m) }));
+    expect(poisoned.built).toMatchObject({ embedded: 1, cached: 13 });
+    expect(warnings.join('\n')).toMatch(/1 corrupt entries in the embedding cache/);
+    expect(await indexFiles(join(work, 'c4'))).toEqual(await indexFiles(single));
+    // An entry of the first format (its checksum over its own bytes only) is not trusted either.
+    const rows = decodeVectorEntry(new Uint8Array(await readFile(b!.path)), 384, entryKey(model, b!.hash))!;
+    expect(rows).not.toBeNull();
+    await writeFile(b!.path, encodeVectorEntry(rows, 384));
+    expect((await buildSiteIndex(run(join(work, 'c5'), { cacheDir }))).built).toMatchObject({ embedded: 1, cached: 13 });
+    // Nor one keyed for another model, mode or dims.
+    expect(decodeVectorEntry(encodeVectorEntry(rows, 384, entryKey({ ...model, mode: 'symmetric' }, b!.hash)), 384, entryKey(model, b!.hash))).toBeNull();
   });
 
   it('entries: a changed byte, a cut, other dims or a non-finite value are refused', () => {
