@@ -229,7 +229,9 @@ async function embedCorpus(
         });
   if (key !== null) {
     const cached = await readCached(options.cacheDir!, key, texts.length);
-    if (cached !== null && cached.dims === embedder.dims) {
+    if (cached === 'damaged' || (cached !== null && cached.dims !== embedder.dims)) {
+      log(`warning: the cached document embeddings in ${options.cacheDir} are damaged or of an older format: embedding again and replacing them`);
+    } else if (cached !== null) {
       log(`document embeddings from the cache (${options.cacheDir})`);
       return new VectorStore(cached.vectors, cached.owner, cached.dims, ids);
     }
@@ -245,7 +247,14 @@ async function embedCorpus(
       log(`  ${done}/${total} documents, ${((performance.now() - start) / 1000).toFixed(1)} s`);
     },
   });
-  if (key !== null) await writeCached(options.cacheDir!, key, embedded, texts.length);
+  if (key !== null) {
+    try {
+      await writeCached(options.cacheDir!, key, embedded, texts.length);
+    } catch (error) {
+      // The vectors are made: an unusable cache folder costs the next run, not this one.
+      log(`warning: the embedding cache ${options.cacheDir} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): going on uncached`);
+    }
+  }
   return new VectorStore(embedded.vectors, embedded.owner, embedded.dims, ids);
 }
 

@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -160,6 +160,41 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
       expect(byMethod.get('hybrid-cc')!.mrr10).toBeCloseTo(evaluateRun(convex, data.qrels).mrr10, 10);
     } finally {
       await embedder.dispose();
+    }
+  });
+
+  it('recomputes a damaged cache entry with a warning, and goes on uncached when the cache folder is unusable', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'eval-cache-damage-'));
+    try {
+      const logged: string[] = [];
+      const log = (line: string) => logged.push(line);
+      const fresh = await runEval({ data: mini, model, methods: ['dense'], cacheDir: folder, log });
+      const [entry] = readdirSync(join(folder, 'embeddings'));
+      const path = join(folder, 'embeddings', entry!);
+      const bytes = readFileSync(path);
+      // Swap the first two rows (the audit's swap dropped dense nDCG 1.0 to 0.5655): every length and header stays sound.
+      const header = JSON.parse(bytes.subarray(12, 12 + bytes.readUInt32LE(8)).toString('utf8')) as { dims: number };
+      const at = Math.ceil((12 + bytes.readUInt32LE(8)) / 4) * 4;
+      const row = header.dims * 4;
+      const first = Buffer.from(bytes.subarray(at, at + row));
+      bytes.copy(bytes, at, at + row, at + 2 * row);
+      first.copy(bytes, at + row);
+      writeFileSync(path, bytes);
+      logged.length = 0;
+      const again = await runEval({ data: mini, model, methods: ['dense'], cacheDir: folder, log });
+      expect(logged.join('\n')).toMatch(/warning: the cached document embeddings in .* are damaged or of an older format: embedding again and replacing them/);
+      expect(again.results[0]!.ndcg10).toBe(fresh.results[0]!.ndcg10);
+      logged.length = 0;
+      expect((await runEval({ data: mini, model, methods: ['dense'], cacheDir: folder, log })).results[0]!.ndcg10).toBe(fresh.results[0]!.ndcg10);
+      expect(logged.join('\n')).toMatch(/document embeddings from the cache/);
+      // XDG_CACHE_HOME naming a file: ENOTDIR and a stack trace after all the embedding work, before.
+      writeFileSync(join(folder, 'a-file'), 'x');
+      logged.length = 0;
+      const uncached = await runEval({ data: mini, model, methods: ['dense'], cacheDir: join(folder, 'a-file', 'sgpt-search'), log });
+      expect(uncached.results[0]!.ndcg10).toBe(fresh.results[0]!.ndcg10);
+      expect(logged.join('\n')).toMatch(/warning: the embedding cache .*a-file.sgpt-search cannot be written \(ENOTDIR\): going on uncached/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 
