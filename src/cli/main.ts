@@ -36,7 +36,7 @@ export function usage(): string {
   return `usage: sgpt-search <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`sgpt-search <command> --help\` for a command's options.`;
 }
 
-/** parseArgs' own errors (unknown option, missing value) are usage errors. */
+/** parseArgs' own errors (unknown option, an option without its value) are usage errors (2); a missing or bad argument is INPUT_INVALID (1, README). */
 function isUsageError(error: unknown): error is Error {
   const code = (error as { code?: unknown } | null)?.code;
   return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');

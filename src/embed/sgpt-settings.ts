@@ -142,16 +142,16 @@ export function readSgptSettings(config: unknown, overrides: SgptOverrides = {})
 
   const limit = positionLimit(config);
   const minimum = settings.mode === 'asymmetric' ? 3 : 1; // room for the brackets plus one text token
-  for (const role of ['query', 'document'] as const) {
+  for (const [role, texts] of [['query', 'queries'], ['document', 'documents']] as const) {
     const value = settings.maxLength[role];
     const given = overrides.maxLength;
     const fromOverride = typeof given === 'number' || (isRecord(given) && given[role] !== undefined);
     const fail = fromOverride ? invalidInput : invalidModel;
     if (limit !== undefined && value > limit) {
-      throw fail(`max length ${value} for ${role}s exceeds the model's ${limit} positions`);
+      throw fail(`max length ${value} for ${texts} exceeds the model's ${limit} positions`);
     }
     if (value < minimum) {
-      throw fail(`max length ${value} for ${role}s leaves no room for text in ${settings.mode} mode (minimum ${minimum})`);
+      throw fail(`max length ${value} for ${texts} leaves no room for text in ${settings.mode} mode (minimum ${minimum})`);
     }
   }
   return settings;

@@ -160,10 +160,12 @@ export async function loadBeir(dir: string, options: BeirLoadOptions = {}): Prom
       text: field(record, 'text', where, true),
       ...sectionFields(record, where),
     })),
-    readJsonl<BeirQuery>(findFile(dir, 'queries.jsonl'), (record, where) => ({
-      id: field(record, '_id', where, true),
-      text: field(record, 'text', where, true),
-    })),
+    readJsonl<BeirQuery>(findFile(dir, 'queries.jsonl'), (record, where) => {
+      const text = field(record, 'text', where, true);
+      // Scored, an empty query would add a row of zeros (or chance) to every method's mean.
+      if (text.trim() === '') throw invalid(`${where}: the query "text" is empty: give the words to search for, or leave the query out`);
+      return { id: field(record, '_id', where, true), text };
+    }),
     readQrels(qrelsPath),
   ]);
   const queryIds = new Set(allQueries.map((query) => query.id));

@@ -111,6 +111,12 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
   const shared = new Map<string, Promise<unknown>>();
   const runs = new Map<string, Promise<Run>>();
   const scoredRuns = new Map<string, Promise<ScoredRun>>();
+  // A method's ranking and its scores (for a fusion) are two runs of one method: said once.
+  const announced = new Set<string>();
+  const announce = (name: string) => {
+    if (!announced.has(name)) log(`running ${name}`);
+    announced.add(name);
+  };
 
   const loadEmbedder = () => {
     if (options.model === undefined) throw new SgptError('INPUT_INVALID', 'this evaluation needs a model (--model)');
@@ -143,7 +149,7 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
       let run = runs.get(name);
       if (run === undefined) {
         const method = findMethod(name);
-        log(`running ${name}`);
+        announce(name);
         runs.set(name, (run = method.run(ctx)));
       }
       return run;
@@ -153,7 +159,7 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
       if (run === undefined) {
         const method = findMethod(name);
         if (method.scored === undefined) throw new SgptError('INTERNAL', `eval method ${name} has no scores to fuse`);
-        log(`running ${name}`);
+        announce(name);
         scoredRuns.set(name, (run = method.scored(ctx)));
       }
       return run;

@@ -96,6 +96,8 @@ describe('BEIR loader', () => {
       [{ 'corpus.jsonl': '[1, 2]\n' }, /corpus\.jsonl line 1: expected a JSON object/],
       [{ 'corpus.jsonl': `${corpus}{"_id": "d1", "text": "again"}\n` }, /corpus\.jsonl line 3: duplicate _id "d1"/],
       [{ 'queries.jsonl': '{"_id": "q1", "text": 5}\n' }, /queries\.jsonl line 1: "text" must be a string/],
+      // An empty query was scored as one (a row of zeros or chance in every method's mean).
+      [{ 'queries.jsonl': '{"_id": "q1", "text": " "}\n' }, /queries\.jsonl line 1: the query "text" is empty: give the words to search for, or leave the query out/],
       [{ 'qrels/test.tsv': 'q1\td1\t1\n' }, /test\.tsv line 1: expected the header/],
       [{ 'qrels/test.tsv': `${qrels}q1\td2\n` }, /test\.tsv line 3: expected "query-id<TAB>corpus-id<TAB>score"/],
       [{ 'qrels/test.tsv': `${qrels}q1\td2\thigh\n` }, /test\.tsv line 3: score must be an integer, got "high"/],

@@ -111,6 +111,8 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
     const json = await cli(['eval', '--data', mini, '--model', model, '--json', '--methods', 'bm25,dense,hybrid,hybrid-cc', '--fusion-weight', '0.7']);
     expect(json.status, json.err).toBe(0);
     expect(json.err).toMatch(/document embeddings from the cache/);
+    // A method whose ranking and scores are both used (dense: its row and hybrid-cc's input) is announced once.
+    expect(json.err.match(/^running dense$/gm)).toHaveLength(1);
     // BEIR's "title text" (bm25 / dense / hybrid rows) and the product's texts (adaptive / default).
     expect(readdirSync(join(cache, 'sgpt-search', 'embeddings'))).toHaveLength(2);
     const report = JSON.parse(json.out) as EvalReport;

@@ -91,6 +91,9 @@ describe('readSgptSettings', () => {
     );
     expect(codeOf(() => readSgptSettings({ sgpt: { mode: 'asymmetric', max_length: 2 } }))).toBe('MODEL_INVALID');
     expect(readSgptSettings({ sgpt: { mode: 'asymmetric', max_length: 3 } }).maxLength.document).toBe(3);
+    // The role in words ("for querys" before).
+    expect(() => readSgptSettings({ n_positions: 64 }, { maxLength: { query: 100 } })).toThrow(/^max length 100 for queries exceeds the model's 64 positions/);
+    expect(() => readSgptSettings({ sgpt: { mode: 'asymmetric', max_length: 2 } })).toThrow(/max length 2 for queries leaves no room/);
   });
 
   it('rejects token ids outside the vocabulary', () => {
