@@ -15,7 +15,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SgptError } from '../errors';
 import type { ModelRef } from './format';
-import { decodeVectorEntry, encodeVectorEntry } from './vector-entry';
+import { decodeVectorEntry, encodeVectorEntry, isUnkeyedEntry } from './vector-entry';
 
 /** Vectors known before embedding: a text's rows by its hash (./writer asks before it embeds). */
 export interface KnownVectors {
@@ -68,8 +68,9 @@ export class VectorCache implements KnownVectors {
       return null;
     }
     const rows = decodeVectorEntry(bytes, this.model.dims, entryKey(this.model, hash));
-    if (rows === null) this.corrupt++;
-    else this.hits++;
+    // An entry of the format before keys is not damaged, only older: embedded again without a warning.
+    if (rows === null && !isUnkeyedEntry(bytes)) this.corrupt++;
+    else if (rows !== null) this.hits++;
     return rows;
   }
 

@@ -42,6 +42,11 @@ export function encodeVectorEntry(rows: readonly Float32Array[], dims: number, k
   return bytes;
 }
 
+/** Whether `bytes` begin as an unkeyed entry ("SGE1": a shard file's, or a cache entry of the format before keys). */
+export function isUnkeyedEntry(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC;
+}
+
 /**
  * The rows of an entry made with `dims` (and `key`: a keyed entry with the same key), or null when
  * the bytes are not a sound entry of that kind.
