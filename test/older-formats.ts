@@ -4,6 +4,7 @@
  * read against version 4 in the same run). In memory: files by name, the manifest included; the
  * result holds the index's files only (what the manifest and its tables name, and `owned`).
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -41,9 +42,9 @@ async function rewrite(files: ReadonlyMap<string, Uint8Array>, change: (manifest
   for (const [name, bytes] of files) if (name !== 'manifest.json' && !out.has(name) && (listed.has(name) || !/^(vectors-|centroids\.|sections[.-]|text-|hashes\.|owned\.)/.test(name))) out.set(name, bytes);
   for (const name of [...out.keys()]) if (/^(vectors-|centroids\.|sections[.-]|text-)/.test(name) && !listed.has(name)) out.delete(name);
   if (manifest.owned) {
-    const owned = (json(gunzipSync(read(manifest.owned.name))) as string[]).filter((path) => path.includes('/') || out.has(path));
-    const mine = [...out.keys()].filter((name) => !owned.includes(name));
-    manifest.owned = await put('owned', 'json.gzip', gzipJson([...owned, ...mine].sort()));
+    const kept = (json(gunzipSync(read(manifest.owned.name))) as { path: string; sha256: string }[]).filter(({ path }) => path.includes('/') || out.has(path));
+    const listed = new Map([...kept.map(({ path, sha256 }) => [path, sha256] as const), ...[...out].map(([name, bytes]) => [name, createHash('sha256').update(bytes).digest('hex')] as const)]);
+    manifest.owned = await put('owned', 'json.gzip', gzipJson([...listed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, sha256]) => ({ path, sha256 }))));
   }
   out.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)));
   return out;

@@ -240,7 +240,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   let target: OutputDir | undefined;
   const read: PagesRead = { fromCache: 0, noindex: 0, chrome: 0 };
   try {
-    const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out)).pageFile(), read);
+    const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out, run.onWarning)).pageFile(), read);
     try {
       return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, noindexPages: read.noindex, chromeBlocks: read.chrome };
     } finally {

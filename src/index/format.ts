@@ -247,13 +247,25 @@ export function checkFileName(name: string, what: string, file = 'manifest.json'
   if (!FILE_NAME.test(name) || name.length > 255) throw invalid(file, `${what} ${JSON.stringify(name)} is not a plain file name`);
 }
 
-/** The ownership list: relative paths of plain names below the folder (never a parent, an absolute path or a URL). */
-export function parseOwned(name: string, json: unknown): string[] {
+/** One entry of an ownership or pending list: a path and the sha256 of the bytes the build wrote there (null: a list of a version before hashes). */
+export interface OwnedEntry {
+  path: string;
+  sha256: string | null;
+}
+
+/**
+ * The ownership list (and the pending list, same form): relative paths of plain names below the
+ * folder (never a parent, an absolute path or a URL), each `{"path", "sha256"}`; a bare path
+ * string is an entry of a list written before the hashes (sha256 null).
+ */
+export function parseOwned(name: string, json: unknown): OwnedEntry[] {
   if (!Array.isArray(json)) throw invalid(name, 'expected a JSON array of paths');
-  for (const path of json) {
-    if (typeof path !== 'string' || !path.split('/').every((part) => FILE_NAME.test(part))) throw invalid(name, `${JSON.stringify(path)} is not a relative path of plain names`);
-  }
-  return json as string[];
+  return json.map((entry: unknown) => {
+    const { path, sha256 } = typeof entry === 'string' ? { path: entry, sha256: null } : isRecord(entry) ? entry : { path: undefined, sha256: undefined };
+    if (typeof path !== 'string' || !path.split('/').every((part) => FILE_NAME.test(part))) throw invalid(name, `${JSON.stringify(entry)} is not a relative path of plain names`);
+    if (sha256 !== null && (typeof sha256 !== 'string' || !HEX64.test(sha256))) throw invalid(name, `${JSON.stringify(path)}: sha256 must be 64 lowercase hex digits`);
+    return { path, sha256: sha256 as string | null };
+  });
 }
 
 function fileRef(value: unknown, what: string): FileRef {

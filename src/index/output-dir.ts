@@ -2,14 +2,17 @@
  * A build's output folder, which may hold other people's files (the index's Node edge for
  * writing; reading is ./node-files). A build writes only what it owns: one build at a time holds the folder (a lock, ./out-lock), every file is checked
  * and staged as it is made (never written through a link out of the folder; a file there that the
- * previous index does not own and that has other bytes, or anything there but a regular file,
- * fails the build with nothing changed), and when the build commits the files are checked again,
- * listed as pending and renamed into place (an existing file with the same bytes is left as it
- * is), the manifest last; only then are the files that the previous manifest's ownership list
- * names, and this build no longer writes, removed. A killed build therefore leaves the previous
- * index working, and the next one repairs it (the pending list names what a killed commit placed);
- * a failed one leaves the folder as it found it.
+ * previous index does not own, or that is no longer the bytes it wrote, and that has other bytes
+ * than this build's, or anything there but a regular file, fails the build with nothing changed),
+ * and when the build commits the files are checked again, listed as pending and renamed into place
+ * (an existing file with the same bytes is left as it is, and listed as the build's only when it
+ * was already the index's), the manifest last; only then are the files that the previous
+ * manifest's ownership list names, and this build no longer writes, removed, each only while it
+ * still holds the bytes listed (its sha256). A killed build therefore leaves the previous index
+ * working, and the next one repairs it (the pending list names what a killed commit placed, with
+ * the hashes); a failed one leaves the folder as it found it.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -18,7 +21,7 @@ import { DiskRowStore } from './disk-rows';
 import { DiskPages } from './disk-pages';
 import { readIndexFile } from './node-files';
 import { LOCK, OutLock, STAGING } from './out-lock';
-import { decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile, type Manifest } from './format';
+import { decodeJson, encodeJson, fileContent, fileRefFor, FORMAT_NAME, gzip, parseManifest, parseOwned, verifyFile, type Manifest, type OwnedEntry } from './format';
 import { MANIFEST } from './reader';
 import type { BuiltIndex } from './writer';
 
@@ -30,18 +33,26 @@ import type { BuiltIndex } from './writer';
 export { STAGING };
 
 /**
- * The paths a commit is about to place or remove, written (atomically) before its first rename and
- * removed after its last removal. A build killed or failed in between leaves it: the next build
- * counts those paths as its own (replaces them, removes those it does not write), so it repairs the
- * folder instead of refusing files that no ownership list names yet.
+ * The paths a commit is about to place or remove, each with the sha256 of the bytes it places (or
+ * that the previous build listed), written (atomically) before its first rename and removed after
+ * its last removal. A build killed or failed in between leaves it: the next build counts a file at
+ * one of those paths that holds those bytes as its own (replaces it, removes it when it does not
+ * write it), so it repairs the folder instead of refusing files that no ownership list names yet.
  */
 export const PENDING = '.sgpt-pending.json';
 
 export { LOCK };
 
+/**
+ * What a build may replace or remove: by path, the sha256 of each content a build wrote there (a
+ * set: a killed commit's pending list and the previous ownership list may name two), or null for
+ * an entry of a list written before the hashes.
+ */
+type Owned = Map<string, Set<string> | null>;
+
 /** The files (paths relative to the folder, '/'-separated) the index in `dir` owns, by its manifest's ownership list; none when unreadable. */
 export async function ownedFiles(dir: string): Promise<Set<string>> {
-  return (await previousIndex(dir)).owned ?? new Set();
+  return new Set((await previousIndex(dir)).owned?.keys());
 }
 
 /**
@@ -54,52 +65,71 @@ export async function manifestThere(dir: string): Promise<'none' | 'index' | 'fo
 
 /**
  * What the folder holds already: whether its manifest.json is an sgpt-search index's ("format"
- * says so, whatever the version or damage; absent: none is there), and the files that index owns
- * by its ownership list (null: an sgpt-search manifest without a readable list).
+ * says so, whatever the version or damage; absent: none is there), and what that index owns by
+ * its ownership list: null for a valid manifest without one (built before the list existed). A
+ * manifest that does not validate, or whose list is missing or damaged, owns nothing (but its
+ * manifest.json): anyone can write `{"format":"sgpt-search-index"}`, and it must not make the
+ * user's files at the build's names replaceable.
  */
-async function previousIndex(dir: string): Promise<{ manifest: 'none' | 'index' | 'foreign'; owned: Set<string> | null }> {
+async function previousIndex(dir: string): Promise<{ manifest: 'none' | 'index' | 'foreign'; owned: Owned | null }> {
   let json: unknown;
   try {
     json = decodeJson(MANIFEST, await readIndexFile(join(dir, MANIFEST)));
   } catch (error) {
-    return { manifest: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'foreign', owned: new Set() };
+    return { manifest: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'foreign', owned: new Map() };
   }
-  if (typeof json !== 'object' || json === null || (json as { format?: unknown }).format !== FORMAT_NAME) return { manifest: 'foreign', owned: new Set() };
+  if (typeof json !== 'object' || json === null || (json as { format?: unknown }).format !== FORMAT_NAME) return { manifest: 'foreign', owned: new Map() };
   let manifest: Manifest;
   try {
     manifest = parseManifest(json);
   } catch {
-    return { manifest: 'index', owned: null }; // damage: replace what the build writes, remove nothing
+    return { manifest: 'index', owned: new Map() };
   }
-  return { manifest: 'index', owned: await listedFiles(dir, manifest) };
+  if (manifest.owned === undefined) return { manifest: 'index', owned: null };
+  return { manifest: 'index', owned: toOwned((await listedFiles(dir, manifest)) ?? []) };
 }
 
-/** The files the ownership list of the index `manifest` in `dir` names, the list included (null: no list, or a damaged one). */
-async function listedFiles(dir: string, manifest: Manifest): Promise<Set<string> | null> {
+/** The entries of the ownership list of the index `manifest` in `dir`, the list itself included (null: no list, or a damaged one). */
+async function listedFiles(dir: string, manifest: Manifest): Promise<OwnedEntry[] | null> {
   const ref = manifest.owned;
   if (ref === undefined) return null;
   try {
     const bytes = await readIndexFile(join(dir, ref.name), ref.bytes);
     await verifyFile(ref, bytes);
-    return new Set([...parseOwned(ref.name, decodeJson(ref.name, await fileContent(ref.name, bytes))), ref.name]);
+    return [...parseOwned(ref.name, decodeJson(ref.name, await fileContent(ref.name, bytes))), { path: ref.name, sha256: ref.sha256 }];
   } catch {
     return null;
   }
 }
 
-/** The paths of a pending list left in `dir` by a commit that did not finish (none: none, or unreadable). */
-async function pendingFiles(dir: string): Promise<string[]> {
+/** `entries` by path, the hashes of a path's entries together (null: an entry without a hash, see OutputDir.mayReplace). */
+function toOwned(entries: readonly OwnedEntry[], into: Owned = new Map()): Owned {
+  for (const { path, sha256 } of entries) {
+    const hashes = into.has(path) ? into.get(path)! : new Set<string>();
+    if (hashes !== null && sha256 !== null) hashes.add(sha256);
+    into.set(path, sha256 === null ? null : hashes);
+  }
+  return into;
+}
+
+/**
+ * The entries of a pending list left in `dir` by a commit that did not finish (none: none, or
+ * unreadable). An entry without a hash grants nothing: it is a stray list written by hand, or one
+ * of a version before the hashes, and nothing tells a file that version placed from a user's.
+ */
+async function pendingFiles(dir: string): Promise<OwnedEntry[]> {
   try {
-    return parseOwned(PENDING, decodeJson(PENDING, await readIndexFile(join(dir, PENDING))));
+    return parseOwned(PENDING, decodeJson(PENDING, await readIndexFile(join(dir, PENDING)))).filter((entry) => entry.sha256 !== null);
   } catch {
     return [];
   }
 }
 
-/** A staged file: where it waits, and whether something (a file the build may replace) was at its path when put. */
+/** A staged file: where it waits, its sha256, and what was at its path when put (false: nothing; else the sha256 of the file the build may replace there). */
 interface Staged {
   file: string;
-  existed: boolean;
+  sha256: string;
+  existed: false | string;
 }
 
 /** Fails (touching nothing) when another build took the lock of `dir` over from this one (`when`: as it started, while it ran). */
@@ -116,8 +146,10 @@ async function stillHeld(lock: OutLock, dir: string, when: string): Promise<void
  * nothing (abort).
  */
 export class OutputDir {
-  /** Paths this build wrote (or found already in place with the same bytes). */
-  private readonly written = new Set<string>();
+  /** Paths this build wrote (or found already in place with the same bytes), with the sha256 of those bytes. */
+  private readonly written = new Map<string, string>();
+  /** Of those, the ones found in place that were not the previous index's: a user's file with the build's bytes stays the user's. */
+  private readonly notOurs = new Set<string>();
   /** Staged files by path, in the order they were put: the order commit renames them in. */
   private readonly staged = new Map<string, Staged>();
   /** Folders (absolute) found to lead nowhere outside the output folder. */
@@ -134,10 +166,12 @@ export class OutputDir {
     private readonly lock: OutLock,
     /** This build's staging folder. */
     private readonly staging: string,
-    /** What the previous index owns, and the paths of a pending list a killed commit left (null: an sgpt-search index without a readable list; see mayReplace). */
-    private readonly owned: Set<string> | null,
-    /** Paths of that pending list (removed at commit when this build does not write them, even when `owned` is null). */
-    private readonly pending: readonly string[],
+    /** What the previous index owns, and what a pending list a killed commit left names (see mayReplace). */
+    private readonly owned: Owned,
+    /** Whether the previous index has no ownership list (built before it existed; see mayReplace). */
+    private readonly unlisted: boolean,
+    /** Said once, after commit, of files a build listed that it left in place (changed since, or listed without a hash). */
+    private readonly onNote: (line: string) => void,
     /** The topmost folder this build made for --out (a failed build removes those it made, when empty). */
     private readonly created: string | undefined,
   ) {}
@@ -148,7 +182,7 @@ export class OutputDir {
    * no more (once this build holds it, no other build may write). A manifest.json that is not an
    * sgpt-search index's is refused here, before any work, as every build replaces manifest.json.
    */
-  static async open(dir: string): Promise<OutputDir> {
+  static async open(dir: string, onNote: (line: string) => void = () => undefined): Promise<OutputDir> {
     const out = resolve(dir);
     let created: string | undefined;
     try {
@@ -168,8 +202,8 @@ export class OutputDir {
       for (const name of await readdir(out)) if (name.startsWith(STAGING) || name.startsWith(`${LOCK}-`)) await rm(join(out, name), { recursive: true, force: true });
       const staging = join(out, `${STAGING}-${lock.token}`);
       await mkdir(staging);
-      const owned = previous.owned === null ? null : new Set([...previous.owned, ...pending]);
-      return new OutputDir(out, await realpath(out), lock, staging, owned, pending, created);
+      const owned = toOwned(pending, previous.owned ?? new Map());
+      return new OutputDir(out, await realpath(out), lock, staging, owned, previous.owned === null, onNote, created);
     } catch (error) {
       await lock?.release();
       await removeMade(out, created);
@@ -194,7 +228,7 @@ export class OutputDir {
 
   /** Paths put so far, in order. */
   paths(): string[] {
-    return [...this.written];
+    return [...this.written.keys()];
   }
 
   /** The bytes put at `path` (staged, or already in place). */
@@ -213,13 +247,19 @@ export class OutputDir {
   async put(path: string, bytes: Uint8Array): Promise<void> {
     const target = join(this.dir, ...path.split('/'));
     this.checkFolder(target, path);
-    this.written.add(path);
+    const sha256 = sha256Of(bytes);
+    this.written.set(path, sha256);
     this.bytes += bytes.byteLength;
     this.staged.delete(path);
-    if (sameBytes(target, bytes)) return;
+    this.notOurs.delete(path);
+    if (sameBytes(target, bytes)) {
+      if (!this.mayReplace(path, sha256)) this.notOurs.add(path);
+      return;
+    }
     const there = lstatSync(target, { throwIfNoEntry: false });
     if (there !== undefined && !there.isFile()) throw inTheWay(target, this.dir, 'is not a regular file');
-    if (there !== undefined && !this.mayReplace(path)) throw inTheWay(target, this.dir, 'is not a file of the sgpt-search index there');
+    const was = there === undefined ? false : fileSha256(target);
+    if (was !== false && !this.mayReplace(path, was)) throw inTheWay(target, this.dir, this.owned.has(path) ? 'has changed since sgpt-search wrote it' : 'is not a file of the sgpt-search index there');
     const file = join(this.staging, `${++this.count}`);
     try {
       await writeFile(file, bytes);
@@ -228,21 +268,26 @@ export class OutputDir {
       await this.stillLocked();
       throw new SgptError('INPUT_INVALID', `cannot write ${file}: ${(error as Error).message}`);
     }
-    this.staged.set(path, { file, existed: there !== undefined });
+    this.staged.set(path, { file, sha256, existed: was });
   }
 
   /**
-   * Whether the build may replace what is at `path`. Files the previous index's ownership list
-   * names (or a killed commit's pending list), yes. An sgpt-search index without the list (built
-   * before it existed, or whose list is damaged): everything the build writes, since those builds
-   * wrote exactly these names (the same runtime names, content-hashed index and model/<hash>/
-   * names) into a folder given to them; a file of someone else's at one of them would have been
-   * replaced by that build already. No index (no manifest.json): only a file with the same bytes is
-   * left in place, anything else there is refused.
+   * Whether the build may replace the file at `path`, which holds bytes of sha256 `sha256` (and
+   * count it as its own). A file the previous index's ownership list (or a killed commit's pending
+   * list) names with those bytes, yes: it still is what a build wrote. Named with other bytes, no:
+   * someone changed it since. Named by a list of a version before the hashes (null), yes, as by
+   * name alone before: those builds wrote exactly these names, and such a list is read only once,
+   * by the build that replaces it with a list with hashes. An sgpt-search index without the list
+   * (built before it existed): everything the build writes, since those builds wrote exactly these
+   * names (the same runtime names, content-hashed index and model/<hash>/ names) into a folder
+   * given to them; a file of someone else's at one of them would have been replaced by that build
+   * already. Else (no index, or one whose manifest or list does not validate), no.
    */
-  private mayReplace(path: string): boolean {
+  private mayReplace(path: string, sha256: string): boolean {
     // manifest.json: open refused one that is not an sgpt-search index's.
-    return path === MANIFEST || this.owned === null || this.owned.has(path);
+    if (path === MANIFEST) return true;
+    const hashes = this.owned.get(path);
+    return hashes === undefined ? this.unlisted : hashes === null || hashes.has(sha256);
   }
 
   /** Refuses a target whose folder (or the nearest that exists) resolves outside the output folder, or is not a folder. */
@@ -269,7 +314,8 @@ export class OutputDir {
   /**
    * What put saw at each staged path must still hold when commit places it (the model and the
    * runtime are put before minutes of embedding): nothing where nothing was, a regular file where
-   * the build's own was, every folder still inside the output folder. Else refused, nothing changed.
+   * the build's own was, with the same bytes, every folder still inside the output folder. Else
+   * refused, nothing changed.
    */
   private checkAgain(): void {
     this.inside.clear();
@@ -277,8 +323,10 @@ export class OutputDir {
       const target = join(this.dir, ...path.split('/'));
       this.checkFolder(target, path);
       const there = lstatSync(target, { throwIfNoEntry: false });
-      if (there === undefined || (existed && there.isFile())) continue;
-      throw inTheWay(target, this.dir, existed ? 'is no longer a regular file' : 'appeared while the build ran');
+      if (there === undefined) continue;
+      if (existed === false) throw inTheWay(target, this.dir, 'appeared while the build ran');
+      if (!there.isFile()) throw inTheWay(target, this.dir, 'is no longer a regular file');
+      if (fileSha256(target) !== existed) throw inTheWay(target, this.dir, 'changed while the build ran');
     }
   }
 
@@ -296,15 +344,19 @@ export class OutputDir {
    */
   async commit(built: BuiltIndex): Promise<void> {
     await this.stillLocked();
-    const listed = [...this.written].sort();
+    const listed: OwnedEntry[] = [...this.written].filter(([path]) => !this.notOurs.has(path)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, sha256]) => ({ path, sha256 }));
     const content = await gzip(encodeJson(listed));
     const owned = await fileRefFor('owned', 'json.gzip', content);
     await this.put(owned.name, content);
     await this.put(MANIFEST, encodeJson({ ...built.manifest, owned }));
     this.checkAgain();
-    const leaving = [...new Set([...(this.owned ?? []), ...this.pending])].filter((path) => !this.written.has(path));
+    const leaving = [...this.owned].filter(([path]) => !this.written.has(path));
+    const pending: OwnedEntry[] = [
+      ...[...this.staged].map(([path, { sha256 }]) => ({ path, sha256 })),
+      ...leaving.flatMap(([path, hashes]) => [...(hashes ?? [])].map((sha256) => ({ path, sha256 }))),
+    ];
     const list = join(this.staging, 'pending.json');
-    await writeFile(list, encodeJson([...this.staged.keys(), ...leaving]));
+    await writeFile(list, encodeJson(pending));
     await rename(list, join(this.dir, PENDING));
     let placed = 0;
     for (const [path, { file }] of this.staged) {
@@ -323,9 +375,14 @@ export class OutputDir {
       }
     }
     await this.stillLocked();
-    for (const path of leaving) await this.remove(path);
+    const kept: string[] = [];
+    for (const [path, hashes] of leaving) if (!(await this.remove(path, hashes))) kept.push(path);
     await rm(join(this.dir, PENDING), { force: true });
     await this.close();
+    if (kept.length > 0) {
+      const shown = kept.slice(0, 5).join(', ') + (kept.length > 5 ? `, and ${kept.length - 5} more` : '');
+      this.onNote(`left in ${this.dir} ${kept.length} file${kept.length === 1 ? '' : 's'} the previous build listed as its own but this one does not write, as ${kept.length === 1 ? 'it is' : 'they are'} no longer the bytes that build wrote (or were listed without a hash by an older sgpt-search): ${shown}. Remove them if nothing uses them`);
+    }
   }
 
   /**
@@ -349,18 +406,24 @@ export class OutputDir {
     await this.lock.release();
   }
 
-  /** Remove a previously owned file, and the folders it leaves empty; never through a link out of the folder. */
-  private async remove(path: string): Promise<void> {
+  /**
+   * Remove a previously owned file, and the folders it leaves empty, only while it holds bytes a
+   * build listed there (`hashes`; null, a list without hashes: never); never through a link out of
+   * the folder. False when a file is left there that the build would have removed.
+   */
+  private async remove(path: string, hashes: ReadonlySet<string> | null): Promise<boolean> {
     const target = join(this.dir, ...path.split('/'));
     try {
       const parent = await realpath(dirname(target));
-      if (parent !== this.real && !parent.startsWith(`${this.real}${sep}`)) return;
-      if (!(await lstat(target)).isFile()) return;
+      if (parent !== this.real && !parent.startsWith(`${this.real}${sep}`)) return true;
+      if (!(await lstat(target)).isFile()) return true;
+      if (hashes === null || !hashes.has(fileSha256(target))) return false;
       await rm(target);
       for (let folder = dirname(target); relative(this.dir, folder) !== ''; folder = dirname(folder)) await rmdir(folder);
     } catch {
       // gone already, not a file, or a folder that still holds something: leave it
     }
+    return true;
   }
 }
 
@@ -395,6 +458,16 @@ function sameBytes(path: string, bytes: Uint8Array): boolean {
   }
 }
 
+/** The sha256 (hex) of `bytes`: what an ownership or pending list records of a file (the hash of the index's file names). */
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The sha256 of the file at `path` (synchronous, as sameBytes). */
+function fileSha256(path: string): string {
+  return sha256Of(readFileSync(path));
+}
+
 /** Write the index files of `built` and make it live (see OutputDir). Returns the index's bytes. */
 export async function writeIndexDir(out: OutputDir, built: BuiltIndex): Promise<number> {
   const before = out.total;
@@ -411,11 +484,11 @@ export async function writeIndexDir(out: OutputDir, built: BuiltIndex): Promise<
  * has are removed. (The Vite plugin builds in its cache folder, since Vite empties outDir at each
  * build, then places the index in outDir.)
  */
-export async function placeIndex(from: string, to: string): Promise<void> {
+export async function placeIndex(from: string, to: string, onNote?: (line: string) => void): Promise<void> {
   const manifest = parseManifest(decodeJson(MANIFEST, await readIndexFile(join(from, MANIFEST))));
-  const files = [...((await listedFiles(from, manifest)) ?? [])].filter((path) => path !== manifest.owned?.name);
+  const files = ((await listedFiles(from, manifest)) ?? []).map(({ path }) => path).filter((path) => path !== manifest.owned?.name);
   if (manifest.owned === undefined || files.length === 0) throw new SgptError('INDEX_INVALID', `${from}: its manifest lists no files to place`);
-  const out = await OutputDir.open(to);
+  const out = await OutputDir.open(to, onNote);
   try {
     for (const path of files) await out.put(path, await readIndexFile(join(from, ...path.split('/'))));
     const { owned: _listed, ...placed } = manifest; // commit lists what it placed

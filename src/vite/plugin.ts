@@ -119,7 +119,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           onWarning: (message) => config.logger.warn(`sgpt-search: ${message}`),
         });
         // As a build writes: never over a file of the site's own (public/<out>/…), an index before it replaced whole.
-        await placeIndex(cache, join(outDir, out));
+        await placeIndex(cache, join(outDir, out), (line) => config.logger.warn(`sgpt-search: ${line}`));
         config.logger.info(`sgpt-search: ${summaryLine(summary)} in ${relative(config.root, join(outDir, out))}/`);
       } catch (error) {
         const { code, message } = toSgptError(error);

@@ -169,7 +169,7 @@ describe('decoders on random and mutated bytes', () => {
         await readsOrRefuses(() => parseBucket('bucket', json, { ...ref, count }));
         await readsOrRefuses(() => decodeTextHashes('hashes', h, manifest.counts.sections));
         const paths = await readsOrRefuses(() => parseOwned('owned', decodeJson('owned', o)));
-        for (const path of paths ?? []) expect(path.split('/').every((part) => part !== '..' && part !== '' && !part.includes('\\'))).toBe(true);
+        for (const { path } of paths ?? []) expect(path.split('/').every((part) => part !== '..' && part !== '' && !part.includes('\\'))).toBe(true);
       }),
       RUNS,
     );

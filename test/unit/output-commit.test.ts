@@ -56,7 +56,9 @@ describe('a commit that fails part-way', () => {
     expect(error.message).toMatch(/cannot write .*e\.js: EIO.* 3 of the build's 6 new files were placed, the previous manifest\.json still in use: run the build again/);
     await dir.abort(); // as buildSiteIndex does
     expect(renamed[0]).toBe(`out/${PENDING}`);
-    expect(JSON.parse(await readFile(join(out, PENDING), 'utf8'))).toEqual(expect.arrayContaining(['a.js', 'new/d.js', 'f.js', 'e.js', 'c.js', 'manifest.json']));
+    const pending = JSON.parse(await readFile(join(out, PENDING), 'utf8')) as { path: string; sha256: string }[];
+    expect(pending.map((entry) => entry.path)).toEqual(expect.arrayContaining(['a.js', 'new/d.js', 'f.js', 'e.js', 'c.js', 'manifest.json']));
+    expect(pending.every((entry) => /^[0-9a-f]{64}$/.test(entry.sha256))).toBe(true);
     expect(await readFile(join(out, 'new/d.js'), 'utf8')).toBe('d2'); // placed, and named by no ownership list
     failAt = 0;
     // The next build replaces what the failed commit placed, and removes what it does not write itself.

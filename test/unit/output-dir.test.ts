@@ -9,8 +9,8 @@ import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeJson } from '../../src/index/format';
-import { LOCK, OutputDir, STAGING } from '../../src/index/output-dir';
+import { encodeJson, fileRefFor, gzip } from '../../src/index/format';
+import { LOCK, OutputDir, ownedFiles, PENDING, STAGING } from '../../src/index/output-dir';
 import { OutLock, removeStale } from '../../src/index/out-lock';
 import type { SgptError } from '../../src/errors';
 import { STUB_BUILT as BUILT, buildFiles as build, textBytes as bytes } from '../stub-index';
@@ -141,6 +141,110 @@ describe('OutputDir replaces only files it owns', () => {
     expect((await sgptRejection(dir.put('chunks/a.js', bytes('a chunk')))).message).toContain(join(out, 'chunks/a.js'));
     await dir.abort();
     expect((await contents(out))['chunks/a.js']).toBe('added by hand');
+  });
+});
+
+describe('OutputDir replaces and removes a file only while it holds the bytes a build wrote', () => {
+  /** The paths the ownership list of the index in `out` names. */
+  const listed = async (out: string) => [...(await ownedFiles(out))].sort();
+
+  it("leaves a user's file with the bytes it writes as the user's: not listed, so a later build that does not write it leaves it", async () => {
+    const out = join(work, 'appout');
+    await put(join(out, 'app.js'), 'app');
+    await put(join(out, 'chunks/c.js'), 'chunk'); // copied from the runtime by the user (the README's bundler recipe)
+    await build(out, { 'sgpt-search.js': 'runtime', 'chunks/c.js': 'chunk' });
+    expect(await listed(out)).toEqual([expect.stringMatching(/^owned\./), 'sgpt-search.js']);
+    await build(out, { 'index.0123456789abcdef.bin': 'index' }); // --no-runtime
+    const files = await contents(out);
+    expect(files['chunks/c.js']).toBe('chunk');
+    expect(files['app.js']).toBe('app');
+    expect(files['sgpt-search.js']).toBeUndefined(); // the build's own
+  });
+
+  it('counts as its own a file with its bytes that the previous build wrote', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'chunks/c.js': 'chunk' });
+    await build(out, { 'chunks/c.js': 'chunk' });
+    await build(out, {});
+    expect((await contents(out))['chunks/c.js']).toBeUndefined();
+  });
+
+  it("a stray pending list (paths alone, or with hashes of other bytes) grants nothing: the user's files stay", async () => {
+    const out = join(work, 'up');
+    await put(join(out, 'a.txt'), 'precious');
+    await put(join(out, 'sub/b.html'), 'x');
+    await put(join(out, 'sgpt-search.js'), 'mine');
+    await put(join(out, PENDING), JSON.stringify(['a.txt', 'sub/b.html', { path: 'sgpt-search.js', sha256: 'b'.repeat(64) }]));
+    const dir = await OutputDir.open(out);
+    expect((await sgptRejection(dir.put('sgpt-search.js', bytes('runtime')))).message).toMatch(/sgpt-search\.js has changed since sgpt-search wrote it/);
+    await dir.put('index.0123456789abcdef.bin', bytes('index'));
+    await dir.commit(BUILT);
+    const files = await contents(out);
+    expect(files['a.txt']).toBe('precious');
+    expect(files['sub/b.html']).toBe('x');
+    expect(files['sgpt-search.js']).toBe('mine');
+  });
+
+  it('a file the previous build listed that changed since is neither replaced nor removed, and a removal left is said once', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'sgpt-search.js': 'v1', 'chunks/a.js': 'a1', 'chunks/b.js': 'b1' });
+    await writeFile(join(out, 'sgpt-search.js'), 'edited by hand');
+    await writeFile(join(out, 'chunks/a.js'), 'edited by hand');
+    const refused = await OutputDir.open(out);
+    expect((await sgptRejection(refused.put('sgpt-search.js', bytes('v2')))).message).toContain(`${join(out, 'sgpt-search.js')} has changed since sgpt-search wrote it`);
+    await refused.abort();
+    const notes: string[] = [];
+    const dir = await OutputDir.open(out, (line) => notes.push(line));
+    await dir.put('index.0123456789abcdef.bin', bytes('index'));
+    await dir.commit(BUILT);
+    const files = await contents(out);
+    expect(files['sgpt-search.js']).toBe('edited by hand');
+    expect(files['chunks/a.js']).toBe('edited by hand');
+    expect(files['chunks/b.js']).toBeUndefined(); // still the build's bytes: removed
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/left in .* 2 files the previous build listed .*no longer the bytes that build wrote.*: chunks\/a\.js, sgpt-search\.js/);
+  });
+
+  it('a file changed after the build checked it, before commit, fails the commit with nothing changed', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'sgpt-search.js': 'v1' });
+    const dir = await OutputDir.open(out);
+    await dir.put('sgpt-search.js', bytes('v2'));
+    await writeFile(join(out, 'sgpt-search.js'), 'edited by hand');
+    expect((await sgptRejection(dir.commit(BUILT))).message).toMatch(/sgpt-search\.js changed while the build ran.*nothing was changed/);
+    await dir.abort();
+    expect((await contents(out))['sgpt-search.js']).toBe('edited by hand');
+  });
+
+  it('an ownership list without hashes (an older version) replaces by name but removes nothing', async () => {
+    const out = join(work, 'out');
+    await build(out, { 'sgpt-search.js': 'v1' });
+    const list = await gzip(encodeJson(['sgpt-search.js', 'a.txt'])); // as an older sgpt-search wrote it; a.txt: the user's
+    const owned = await fileRefFor('owned', 'json.gzip', list);
+    await writeFile(join(out, owned.name), list);
+    await writeFile(join(out, 'manifest.json'), encodeJson({ ...BUILT.manifest, owned }));
+    await put(join(out, 'a.txt'), 'precious');
+    const notes: string[] = [];
+    const dir = await OutputDir.open(out, (line) => notes.push(line));
+    await dir.put('sgpt-search.js', bytes('v2'));
+    await dir.commit(BUILT);
+    const files = await contents(out);
+    expect(files['sgpt-search.js']).toBe('v2');
+    expect(files['a.txt']).toBe('precious');
+    expect(notes).toEqual([expect.stringMatching(/1 file .*listed without a hash.*: a\.txt/)]);
+  });
+
+  it('a manifest that does not validate owns nothing but manifest.json', async () => {
+    const out = join(work, 'fj2');
+    await put(join(out, 'sgpt-search.js'), 'mine');
+    await put(join(out, 'manifest.json'), '{"format":"sgpt-search-index"}');
+    const dir = await OutputDir.open(out);
+    expect((await sgptRejection(dir.put('sgpt-search.js', bytes('runtime')))).message).toMatch(/sgpt-search\.js is not a file of the sgpt-search index there/);
+    await dir.put('index.0123456789abcdef.bin', bytes('index'));
+    await dir.commit(BUILT);
+    const files = await contents(out);
+    expect(files['sgpt-search.js']).toBe('mine');
+    expect(JSON.parse(files['manifest.json']!).owned).toBeDefined();
   });
 });
 
