@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { shardFileName, shardSections, siteFingerprint, writeShardFile } from '../index/shard-file';
+import { checkShardTarget, shardFileName, shardSections, siteFingerprint, writeShardFile } from '../index/shard-file';
 import { DiskPages } from '../index/disk-pages';
 import { DiskRowStore } from '../index/disk-rows';
 import { gatherRows } from '../index/row-store';
@@ -34,6 +34,7 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
   const out = resolve(run.out);
   await checkInputs(run, out);
   const path = join(out, shardFileName(shard));
+  await checkShardTarget(path); // before minutes of embedding
   // The pages wait on disk beside the shard file, read again for the texts to embed: memory holds a page at a time.
   const pages = await spillPages(run, out, async () => {
     await mkdir(out, { recursive: true });

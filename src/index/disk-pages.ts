@@ -7,6 +7,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
 import type { PageSource } from './page-source';
+import { writeAll } from './write-all';
 
 /** Bytes of appended pages buffered before a write, and read at once. */
 const BUFFER_BYTES = 1 << 20;
@@ -78,10 +79,6 @@ export class DiskPages implements PageSource {
     const text = this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
-    try {
-      await this.file.write(text);
-    } catch (error) {
-      throw new SgptError('INPUT_INVALID', `cannot write the temporary pages file ${this.path} (disk full?): ${(error as Error).message}`);
-    }
+    await writeAll(this.file, Buffer.from(text), null, `the temporary pages file ${this.path}`);
   }
 }

@@ -6,6 +6,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { SgptError } from '../errors';
 import type { RowStore } from './row-store';
+import { writeAll } from './write-all';
 
 export class DiskRowStore implements RowStore {
   private count = 0;
@@ -63,13 +64,7 @@ export class DiskRowStore implements RowStore {
   private async flush(): Promise<void> {
     if (this.pendingRows === 0) return;
     const bytes = new Uint8Array(this.pending.buffer, 0, this.pendingRows * this.dims * 4);
-    const written = await this.file.write(bytes, 0, bytes.length, this.flushed * this.dims * 4).then(
-      (result) => result.bytesWritten,
-      (error: unknown) => {
-        throw new SgptError('INPUT_INVALID', `cannot write the temporary vector file ${this.path} (disk full?): ${(error as Error).message}`);
-      },
-    );
-    if (written !== bytes.length) throw new SgptError('INPUT_INVALID', `temporary vector file ${this.path}: wrote ${written} of ${bytes.length} bytes (disk full?)`);
+    await writeAll(this.file, bytes, this.flushed * this.dims * 4, `the temporary vector file ${this.path}`);
     this.flushed += this.pendingRows;
     this.pendingRows = 0;
   }

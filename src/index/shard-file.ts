@@ -12,11 +12,12 @@
  * same site.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SgptError } from '../errors';
 import type { ModelRef } from './format';
 import { decodeVectorEntry, encodeVectorEntry } from './vector-entry';
+import { writeAll } from './write-all';
 
 export const SHARD_FORMAT = 'sgpt-search-shard';
 export const SHARD_VERSION = 1;
@@ -76,29 +77,63 @@ export async function writeShardFile(path: string, header: Omit<ShardHeader, 'fo
   new DataView(head.buffer).setUint32(0, MAGIC, true);
   new DataView(head.buffer).setUint32(4, json.length, true);
   const temporary = `${path}.${process.pid}.tmp`;
-  const file = await open(temporary, 'w');
+  const file = await open(temporary, 'w').catch((error: Error) => {
+    throw new SgptError('INPUT_INVALID', `cannot create the shard file ${temporary}: ${error.message}`);
+  });
   let bytes = 0;
   const write = async (part: Uint8Array) => {
-    await file.write(part);
+    await writeAll(file, part, null, `the shard file ${temporary}`);
     bytes += part.length;
   };
   try {
-    await write(head);
-    await write(json);
-    for await (const [hash, rows] of vectors) {
-      if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
-      const entry = encodeVectorEntry(rows, header.model.dims);
-      const prefix = new Uint8Array(20);
-      prefix.set(Buffer.from(hash, 'hex'), 0);
-      new DataView(prefix.buffer).setUint32(16, entry.length, true);
-      await write(prefix);
-      await write(entry);
+    try {
+      await write(head);
+      await write(json);
+      for await (const [hash, rows] of vectors) {
+        if (!TEXT_HASH.test(hash)) throw new SgptError('INTERNAL', `not a text hash: ${hash}`);
+        const entry = encodeVectorEntry(rows, header.model.dims);
+        const prefix = new Uint8Array(20);
+        prefix.set(Buffer.from(hash, 'hex'), 0);
+        new DataView(prefix.buffer).setUint32(16, entry.length, true);
+        await write(prefix);
+        await write(entry);
+      }
+    } finally {
+      await file.close();
     }
-  } finally {
-    await file.close();
+    await checkShardTarget(path); // again: a file may have been put there while the shard was embedded
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }); // a failed write (a full disk) leaves nothing behind
+    throw error;
   }
-  await rename(temporary, path);
   return bytes;
+}
+
+/**
+ * Refuses (INPUT_INVALID) a `path` that holds something other than a shard file (by its magic),
+ * which writing the shard there would replace: --out may hold files of the user's. Nothing there,
+ * or a shard file (an earlier run's), is fine.
+ */
+export async function checkShardTarget(path: string): Promise<void> {
+  const there = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw new SgptError('INPUT_INVALID', `cannot check ${path}: ${error.message}`);
+  });
+  if (there === null) return;
+  let magic = -1;
+  if (there.isFile()) {
+    const file = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      if ((await file.read(head, 0, 4, 0)).bytesRead === 4) magic = head.readUInt32LE(0);
+    } finally {
+      await file.close();
+    }
+  }
+  if (magic !== MAGIC) {
+    throw new SgptError('INPUT_INVALID', `${path} is ${there.isFile() ? 'not a shard file' : 'not a regular file'}, and sgpt-search replaces only shard files it wrote there: nothing was changed. Move or remove it, or give --out another folder`);
+  }
 }
 
 function invalid(path: string, why: string): SgptError {
