@@ -75,6 +75,8 @@ export interface IndexRun {
   /** Pages skipped or read with a fallback (binary, badly encoded, too deep, too large, links out of the site). */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /** Called as the build starts to put its output in place (after its last look at `signal`): a stop from then on no longer stops it. */
+  onCommit?: () => void;
 }
 
 /** Each section gains the filters `rules` read from its page's path. */
@@ -298,6 +300,7 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
     run.signal?.throwIfAborted();
     const offlineBytes = run.offline && modelUrl !== undefined ? await writeOfflineScripts(target, { manifest: built.manifest, names }, modelUrl) : 0;
     run.signal?.throwIfAborted();
+    run.onCommit?.(); // no await between: a stop is either seen above or told the commit finishes
     bytes += await writeIndexDir(target, built);
     if (cache !== null && cache.corrupt > 0) run.onWarning?.(`${cache.corrupt} corrupt entries in the embedding cache ${run.cacheDir} were embedded again and replaced`);
     return { built: built.stats, bytes, runtimeBytes, modelBytes, offlineBytes, seconds: (performance.now() - started) / 1000 };

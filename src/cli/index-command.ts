@@ -147,14 +147,14 @@ export async function indexCommand(argv: string[]): Promise<number> {
     ...(values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] }),
   };
   const shardSpec = values.shard === undefined ? undefined : parseShardSpec(values.shard);
-  return stoppable(async (signal) => {
+  return stoppable(async (signal, onCommit) => {
     if (shardSpec !== undefined) {
       const { buildShard, shardLine } = await import('../build/shard-build');
       const shard = await buildShard({ ...run, signal }, shardSpec);
       process.stderr.write(`${shardLine(shard)}\n`);
       return 0;
     }
-    const summary = await buildSiteIndex({ ...run, signal });
+    const summary = await buildSiteIndex({ ...run, signal, onCommit });
     process.stderr.write(`${summaryLine(summary)} written to ${values.out}\n`);
     return 0;
   });
@@ -167,21 +167,28 @@ export const STOPPED_STATUS = 130;
  * Run `build` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts: the build then fails as any
  * failed build does (its abort releases the lock and removes the staging folder, leaving --out as
  * it was) and the command exits STOPPED_STATUS. Node's default, dying at once, would leave both
- * behind. A second Ctrl-C exits at once.
+ * behind. A second Ctrl-C exits at once. Once the build calls `onCommit` (its output starts to go
+ * live, which a stop no longer stops), a stop says the commit finishes, and the build's own status
+ * stands.
  */
-export async function stoppable(build: (signal: AbortSignal) => Promise<number>): Promise<number> {
+export async function stoppable(build: (signal: AbortSignal, onCommit: () => void) => Promise<number>): Promise<number> {
   const controller = new AbortController();
+  let committing = false;
   const stop = () => {
     if (controller.signal.aborted) process.exit(STOPPED_STATUS);
-    process.stderr.write('\nsgpt-search: stopping, leaving --out as it was (Ctrl-C again to quit at once)\n');
+    process.stderr.write(
+      committing
+        ? '\nsgpt-search: the new index is being put in place: finishing that, then stopping (Ctrl-C again to quit at once; the next build repairs --out)\n'
+        : '\nsgpt-search: stopping, leaving --out as it was (Ctrl-C again to quit at once)\n',
+    );
     controller.abort();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    return await build(controller.signal);
+    return await build(controller.signal, () => void (committing = true));
   } catch (error) {
-    if (controller.signal.aborted) return STOPPED_STATUS;
+    if (controller.signal.aborted && !committing) return STOPPED_STATUS; // a commit that fails says why
     throw error;
   } finally {
     process.off('SIGINT', stop);

@@ -55,7 +55,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (positionals.length < 2 || !values.out) throw new SgptError('INPUT_INVALID', `give the built-site folder, the shard files and --out\n${MERGE_USAGE}`);
   const run = runFromFlags(values, positionals[0]!, 'merge');
   const merged = await mergeShardFiles(await shardPaths(positionals.slice(1)));
-  return stoppable(async (signal) => {
+  return stoppable(async (signal, onCommit) => {
     let summary;
     try {
       if (run.shipModel) {
@@ -65,7 +65,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
           throw new SgptError('INDEX_MODEL_MISMATCH', `--model ${source} is not the model the shards were built with (${merged.model.id}, hash ${merged.model.hash.slice(0, 12)}…): give that folder, or --no-model`);
         }
       }
-      summary = await buildSiteIndex({ ...run, from: merged, signal });
+      summary = await buildSiteIndex({ ...run, from: merged, signal, onCommit });
     } finally {
       await merged.close();
     }

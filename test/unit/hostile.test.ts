@@ -136,6 +136,27 @@ describe('1b. index replaces no file of anyone else in --out (audit)', () => {
     expect(process.listeners('SIGINT')).toEqual([]);
   });
 
+  it('Ctrl-C during the commit says the commit finishes, and it does: the new index, exit 0', async () => {
+    const out = join(work, 'committed');
+    const commit = OutputDir.prototype.commit;
+    const committing = vi.spyOn(OutputDir.prototype, 'commit').mockImplementation(function (this: OutputDir, built) {
+      process.emit('SIGINT', 'SIGINT');
+      return commit.call(this, built);
+    });
+    const said: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(((text: string) => said.push(text) > 0) as never);
+    try {
+      expect(await indexCommand([SITE, '--out', out, '--model', TINY, '--no-runtime', '--no-model', '--no-cache'])).toBe(0);
+    } finally {
+      stderr.mockRestore();
+      committing.mockRestore();
+    }
+    expect(said.join('')).toMatch(/the new index is being put in place: finishing that, then stopping/);
+    expect(said.join('')).not.toMatch(/leaving --out as it was/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+    expect(process.listeners('SIGINT')).toEqual([]);
+  });
+
   it('never writes through a link in --out to a folder outside it', async () => {
     const out = join(work, 'so');
     const victim = join(work, 'victim');
