@@ -29,7 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
-import { link, open, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { link, lstat, open, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SgptError } from '../errors';
@@ -95,7 +95,15 @@ function same(now: Seen | null, seen: Seen): boolean {
   return now !== null && now.text === seen.text && now.mtimeMs === seen.mtimeMs;
 }
 
+/**
+ * The lock file (or gate) at `path` as it is now (null: none). Anything there but a regular file is
+ * refused (INPUT_INVALID), never opened: a folder would fail the read (EISDIR), a FIFO would block.
+ */
 async function see(path: string): Promise<Seen | null> {
+  const there = await lstat(path).catch(() => null);
+  if (there !== null && !there.isFile()) {
+    throw new SgptError('INPUT_INVALID', `${path} is not a regular file, and sgpt-search keeps the lock of --out there (one build at a time): remove it, or give this build another --out`);
+  }
   const file = await open(path, 'r').catch(() => null);
   if (file === null) return null;
   try {

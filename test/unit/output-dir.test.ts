@@ -334,6 +334,15 @@ describe('OutputDir is written by one build at a time', () => {
     expect(await readFile(join(out, 'a.js'), 'utf8')).toBe('third');
   });
 
+  it('refuses a folder where its lock goes, naming it, with nothing changed', async () => {
+    const out = join(work, 'out');
+    await mkdir(join(out, LOCK), { recursive: true });
+    const error = await sgptRejection(OutputDir.open(out));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toBe(`${join(out, LOCK)} is not a regular file, and sgpt-search keeps the lock of --out there (one build at a time): remove it, or give this build another --out`);
+    expect(await readdir(out)).toEqual([LOCK]);
+  });
+
   it('takes over the lock of a build that was killed, and clears its staging folder', async () => {
     const out = join(work, 'out');
     await put(join(out, LOCK), lockText({ pid: deadPid() }));
