@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { DiskRowStore } from './disk-rows';
 import { DiskPages } from './disk-pages';
@@ -248,18 +248,20 @@ export class OutputDir {
     const target = join(this.dir, ...path.split('/'));
     this.checkFolder(target, path);
     const sha256 = sha256Of(bytes);
-    this.written.set(path, sha256);
-    this.bytes += bytes.byteLength;
     this.staged.delete(path);
     this.notOurs.delete(path);
     if (sameBytes(target, bytes)) {
       if (!this.mayReplace(path, sha256)) this.notOurs.add(path);
+      this.written.set(path, sha256);
+      this.bytes += bytes.byteLength;
       return;
     }
     const there = lstatSync(target, { throwIfNoEntry: false });
     if (there !== undefined && !there.isFile()) throw inTheWay(target, this.dir, 'is not a regular file');
     const was = there === undefined ? false : fileSha256(target);
-    if (was !== false && !this.mayReplace(path, was)) throw inTheWay(target, this.dir, this.owned.has(path) ? 'has changed since sgpt-search wrote it' : 'is not a file of the sgpt-search index there');
+    if (was !== false && !this.mayReplace(path, was) && !this.restores(path, sha256)) throw inTheWay(target, this.dir, this.owned.has(path) ? 'has changed since sgpt-search wrote it' : 'is not a file of the sgpt-search index there');
+    this.written.set(path, sha256); // only once it may go there: a refused path is never listed
+    this.bytes += bytes.byteLength;
     const file = join(this.staging, `${++this.count}`);
     try {
       await writeFile(file, bytes);
@@ -288,6 +290,18 @@ export class OutputDir {
     if (path === MANIFEST) return true;
     const hashes = this.owned.get(path);
     return hashes === undefined ? this.unlisted : hashes === null || hashes.has(sha256);
+  }
+
+  /**
+   * Whether putting bytes of sha256 `sha256` at `path` writes again a damaged index file of the
+   * previous build: the list names `path` with exactly those bytes, and its name carries their hash
+   * (`stem.<first 16 hex of sha256>.ext`, ./format's fileRefFor), so whatever else is there is
+   * damage to the build's own file, not a file of anyone's (a rebuild repairs a damaged index).
+   * Runtime and model files carry no such hash: one changed since is refused, named.
+   */
+  private restores(path: string, sha256: string): boolean {
+    const hashes = this.owned.get(path);
+    return hashes !== undefined && hashes !== null && hashes.has(sha256) && basename(path).includes(`.${sha256.slice(0, 16)}.`);
   }
 
   /** Refuses a target whose folder (or the nearest that exists) resolves outside the output folder, or is not a folder. */

@@ -205,6 +205,22 @@ describe('OutputDir replaces and removes a file only while it holds the bytes a 
     expect(notes[0]).toMatch(/left in .* 2 files the previous build listed .*no longer the bytes that build wrote.*: chunks\/a\.js, sgpt-search\.js/);
   });
 
+  it('writes again a damaged index file of the previous build (its name carries the hash of what it held)', async () => {
+    const out = join(work, 'out');
+    const index = await fileRefFor('vectors-0', 'bin', bytes('vectors'));
+    await build(out, { [index.name]: 'vectors', 'sgpt-search.js': 'v1' });
+    await writeFile(join(out, index.name), 'vectorz'); // damage
+    await writeFile(join(out, 'sgpt-search.js'), 'v1, damaged');
+    const dir = await OutputDir.open(out);
+    await dir.put(index.name, bytes('vectors'));
+    expect((await sgptRejection(dir.put('sgpt-search.js', bytes('v1')))).message).toContain('sgpt-search.js has changed since sgpt-search wrote it'); // no hash in its name: not the build's to judge
+    await dir.commit(BUILT);
+    const files = await contents(out);
+    expect(files[index.name]).toBe('vectors');
+    expect(files['sgpt-search.js']).toBe('v1, damaged');
+    expect(await ownedFiles(out)).not.toContain('sgpt-search.js'); // refused, so not listed
+  });
+
   it('a file changed after the build checked it, before commit, fails the commit with nothing changed', async () => {
     const out = join(work, 'out');
     await build(out, { 'sgpt-search.js': 'v1' });

@@ -41,12 +41,14 @@ describe('writeAll', () => {
 
   it('the pages spill says the disk is full on a short write, not that the file ends inside a page', async () => {
     const pages = await DiskPages.create(join(work, 'pages.jsonl'));
-    (pages as unknown as { file: Pick<FileHandle, 'write'> }).file = fullDisk(5);
+    const inner = pages as unknown as { file: Pick<FileHandle, 'write' | 'close'> };
+    const real = inner.file;
+    inner.file = { ...fullDisk(5), close: async () => undefined };
     await pages.append({ url: '/a.html', title: 'A', sections: [] } as unknown as Page);
     const pass = pages.pages();
     const error = await sgptRejection(pass.next());
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toMatch(/cannot write the temporary pages file .*pages\.jsonl: wrote 5 of \d+ bytes \(disk full\?\)/);
-    await rm(join(work, 'pages.jsonl'));
+    await real.close();
   });
 });
