@@ -17,7 +17,7 @@ import type { MergedShards } from '../index/shard-merge';
 import { SiteIndexer } from '../index/site-indexer';
 import { VectorCache } from '../index/vector-cache';
 import type { BuiltIndex } from '../index/writer';
-import type { Page } from '../extract/html';
+import type { LeftOut, Page } from '../extract/html';
 import type { FusionMethod } from '../search/fusion';
 import type { BlockScorer } from '../search/kmeans';
 import { modelSource } from './default-model';
@@ -99,6 +99,8 @@ export interface IndexSummary {
   pagesFromCache: number;
   /** Site pages left out because their <head> asks not to be indexed (robots noindex: src/extract/html). */
   noindexPages: number;
+  /** Site pages left out as the site's generated index or search pages (Sphinx's genindex, py-modindex, search: src/extract/html). */
+  listingPages: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chromeBlocks: number;
   seconds: number;
@@ -166,12 +168,14 @@ export interface PagesRead {
   fromCache: number;
   /** Site pages left out as their robots meta asks (noindex). */
   noindex: number;
+  /** Site pages left out as generated index or search pages. */
+  listing: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chrome: number;
 }
 
 /** The pages a build indexes, a page at a time: the site's extracted pages, then the records, with their path filters. A single build and each shard read the same. */
-async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0, noindex: 0, chrome: 0 }): AsyncGenerator<Page> {
+async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCache: 0, noindex: 0, listing: 0, chrome: 0 }): AsyncGenerator<Page> {
   const records = run.records === undefined ? [] : await readRecords(run.records);
   const rules = run.filterFromPath ?? [];
   const siteUrls = new Set<string>();
@@ -180,9 +184,9 @@ async function* eachPage(run: IndexRun, out: string, read: PagesRead = { fromCac
     const cache = run.pageCache === undefined ? undefined : await PageCache.open(join(run.pageCache, 'pages'), packName(run.site, out), warn);
     try {
       const onCachedPage = () => void read.fromCache++;
-      const onNoindexPage = () => void read.noindex++;
+      const onLeftOutPage = (why: LeftOut) => void read[why]++;
       const onTemplate = (template: ReadonlySet<string>) => void (read.chrome = template.size);
-      for await (const page of extractPages(run.site, { exclude: run.exclude, pages: run.pages, skipDirs: [out], onWarning: warn, onTemplate, onNoindexPage, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
+      for await (const page of extractPages(run.site, { exclude: run.exclude, pages: run.pages, skipDirs: [out], onWarning: warn, onTemplate, onLeftOutPage, ...(cache === undefined ? {} : { cache, onCachedPage }) })) {
         run.signal?.throwIfAborted();
         siteUrls.add(page.url);
         yield withPathFilters(page, rules);
@@ -240,11 +244,11 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   if (run.shipModel) checkShippableModel(source);
   // The pages wait on disk between the build's passes over them: memory holds a page at a time.
   let target: OutputDir | undefined;
-  const read: PagesRead = { fromCache: 0, noindex: 0, chrome: 0 };
+  const read: PagesRead = { fromCache: 0, noindex: 0, listing: 0, chrome: 0 };
   try {
     const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out, run.onWarning)).pageFile(), read);
     try {
-      return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, noindexPages: read.noindex, chromeBlocks: read.chrome };
+      return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, noindexPages: read.noindex, listingPages: read.listing, chromeBlocks: read.chrome };
     } finally {
       await pages.close();
     }
@@ -255,7 +259,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
 }
 
 /** buildSiteIndex once the pages are read. */
-async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'noindexPages' | 'chromeBlocks'>> {
+async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'noindexPages' | 'listingPages' | 'chromeBlocks'>> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   const own = run.kmeansScorer === undefined ? gemmScorer((line) => run.onWarning?.(line)) : null;
   try {
@@ -325,6 +329,7 @@ export function summaryLine(summary: IndexSummary): string {
   const notes = [
     ...(summary.pagesFromCache > 0 ? [`${summary.pagesFromCache} from the page cache`] : []),
     ...(summary.noindexPages > 0 ? [`${summary.noindexPages} marked noindex left out`] : []),
+    ...(summary.listingPages > 0 ? [`${summary.listingPages} index or search page${summary.listingPages === 1 ? '' : 's'} left out`] : []),
     ...(summary.chromeBlocks > 0 ? [`${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out`] : []),
   ];
   const pageNotes = notes.length > 0 ? ` (${notes.join('; ')})` : '';

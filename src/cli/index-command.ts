@@ -29,7 +29,7 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
                        or rrf (reciprocal ranks) (default ${DEFAULT_FUSION.method})
   --weight <w>         a fixed semantic share of the fused ranking, 0..1, for convex or rrf
                        (default ${DEFAULT_FIXED_WEIGHT})
-  --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'genindex*.html'; an empty one is ignored
+  --exclude <glob>     skip pages whose site path matches (repeatable), e.g. 'drafts/**'; an empty one is ignored
   --filter-from-path <key=regex>  a filter from each page's path (repeatable): the first capture
                        group of the regex on the decoded path is the value, e.g.
                        'version=^/(\\d+\\.\\d+)/' gives /3.11/library/json.html version 3.11; pages

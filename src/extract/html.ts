@@ -37,9 +37,15 @@ export interface Page {
   /** The page's language as `<html lang>` (or `xml:lang`) says, trimmed; '' when it says none. */
   lang: string;
   sections: Section[];
-  /** Its <head> asks not to be indexed (isNoindex): it has no sections, and a build counts it apart. */
-  noindex?: true;
+  /** Why it is left out of the index (it then has no sections, and a build counts it apart): see LeftOut. */
+  leftOut?: LeftOut;
 }
+
+/**
+ * Why a page is left out: `noindex`, its <head> asks not to be indexed (robotsSay); `listing`, it is
+ * the site's generated index or search page, a list of links to the pages indexed (isListing).
+ */
+export type LeftOut = 'noindex' | 'listing';
 
 /** Elements whose content is never page text. */
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'aside', 'footer', 'svg', 'math', 'iframe', 'object', 'button', 'select', 'textarea', 'head']);
@@ -237,15 +243,20 @@ function pageLang(document: T.Document): string {
   return ((html && (attr(html, 'lang') ?? attr(html, 'xml:lang'))) ?? '').trim();
 }
 
+/** The page's <head>: parse5 always makes one, first in <html>. */
+function headOf(document: T.Document): Element | undefined {
+  return find(document, (e) => e.tagName === 'head');
+}
+
 /**
- * Whether the page's <head> says `noindex` (or `none`) to every robot, `<meta name="robots">`, or
- * to this one, `<meta name="sgpt-search">` (a robot's own name, as `googlebot`; another robot's
- * is not ours). `<meta name="sgpt-search" content="index">` takes in a page robots leave out.
+ * What the page's <head> says to robots. `noindex`: it says `noindex` (or `none`) to every robot,
+ * `<meta name="robots">`, or to this one, `<meta name="sgpt-search">` (a robot's own name, as
+ * `googlebot`; another robot's is not ours). `index`: `<meta name="sgpt-search" content="index">`,
+ * which takes in a page robots leave out, or a listing (isListing).
  */
-function isNoindex(document: T.Document): boolean {
-  const head = find(document, (e) => e.tagName === 'head'); // parse5 always makes one, first in <html>
+function robotsSay(document: T.Document): { noindex: boolean; index: boolean } {
   const said = { robots: false, ours: false, oursIndex: false };
-  for (const meta of head?.childNodes ?? []) {
+  for (const meta of headOf(document)?.childNodes ?? []) {
     if (!isElement(meta) || meta.tagName !== 'meta') continue;
     const name = attr(meta, 'name')?.trim().toLowerCase();
     const words = (attr(meta, 'content') ?? '').toLowerCase().split(',').map((word) => word.trim());
@@ -256,7 +267,36 @@ function isNoindex(document: T.Document): boolean {
       said.oursIndex ||= words.includes('index');
     }
   }
-  return said.ours || (said.robots && !said.oursIndex);
+  return { noindex: said.ours || (said.robots && !said.oursIndex), index: said.oursIndex };
+}
+
+/**
+ * Whether the page is one its generator lists the site on, not documentation: its <head> names it
+ * the site's index or search page (`<link rel="index">` or `<link rel="search">` to the page itself:
+ * Sphinx's genindex.html and search.html), or its content holds an index table (Sphinx's
+ * `table.indextable`: the general index's letter pages, genindex-all.html, py-modindex.html and the
+ * other domains' indexes). Sphinx's own search leaves them out too; indexed, every API name matched
+ * them (`-m`: all 10 first keyword hits on the Python docs were general-index pages).
+ */
+function isListing(document: T.Document, root: Node, url: string): boolean {
+  for (const link of headOf(document)?.childNodes ?? []) {
+    if (!isElement(link) || link.tagName !== 'link') continue;
+    const rel = (attr(link, 'rel') ?? '').toLowerCase().split(/\s+/);
+    if ((rel.includes('index') || rel.includes('search')) && linksTo(attr(link, 'href'), url)) return true;
+  }
+  return find(root, (e) => e.tagName === 'table' && hasClass(e, 'indextable')) !== undefined;
+}
+
+/** Whether `href`, read on the page at the site URL `url`, is that page ("#", "", its own file name). */
+function linksTo(href: string | undefined, url: string): boolean {
+  if (href === undefined) return false;
+  const page = (path: string) => path.replace(/\/index\.html?$/i, '/');
+  try {
+    const here = new URL(url, 'http://site.invalid');
+    return page(new URL(href.trim(), here).pathname) === page(here.pathname);
+  } catch {
+    return false; // an href no URL parser reads is no link to this page
+  }
 }
 
 /** The page's title: its first <h1> in the content, else <title>, else ''. */
@@ -378,9 +418,12 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
   const blocks = new Set<string>();
   const blocky = wantBlocks || template.size > 0;
   const document = parse(html);
-  if (isNoindex(document)) return { page: { url, title: '', lang: '', sections: [], noindex: true }, blocks };
+  const leftOut = (why: LeftOut) => ({ page: { url, title: '', lang: '', sections: [], leftOut: why }, blocks });
+  const robots = robotsSay(document);
+  if (robots.noindex) return leftOut('noindex');
   if (flattenDeep(document)) warn(`elements nested deeper than ${MAX_DEPTH} levels: their content is read as plain text`);
   const { root, isBody } = contentRoot(document);
+  if (!robots.index && isListing(document, root, url)) return leftOut('listing');
   const pageTitle = pageTitleOf(document, root, isBody);
   const slots: Array<Section | null> = [];
   const stack: Array<{ level: number; title: string }> = [];

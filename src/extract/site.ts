@@ -6,7 +6,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { decodeUtf8 } from './encoding';
-import { extractPage, pageBlocks, readWhole, type Page } from './html';
+import { extractPage, pageBlocks, readWhole, type LeftOut, type Page } from './html';
 import { pageKey, type CachedPage, type PageCache } from './page-cache';
 import { findTemplate, templateDigest } from './template';
 
@@ -23,8 +23,8 @@ export interface SiteOptions {
   cache?: PageCache;
   /** Called for each page yielded from `cache` rather than parsed (a build's summary counts them). */
   onCachedPage?: () => void;
-  /** Called for each page left out because its <head> asks not to be indexed (Page.noindex; a build's summary counts them). */
-  onNoindexPage?: () => void;
+  /** Called for each page left out, with why (Page.leftOut: noindex, or the site's index or search page; a build's summary counts them). */
+  onLeftOutPage?: (why: LeftOut) => void;
   /** Told the site's template (./template): the blocks left out of every page as site chrome, before the first page. */
   onTemplate?: (template: ReadonlySet<string>) => void;
 }
@@ -216,7 +216,7 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
     }
     const { page, warnings, cached } = await extractCached(bytes, urlOf(file), template, options.cache);
     for (const message of warnings) warn(message);
-    if (page?.noindex) options.onNoindexPage?.();
+    if (page?.leftOut !== undefined) options.onLeftOutPage?.(page.leftOut);
     if (page === null || page.sections.length === 0) continue;
     if (cached) options.onCachedPage?.();
     yield page;

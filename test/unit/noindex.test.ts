@@ -1,6 +1,7 @@
 // Pages whose <head> asks not to be indexed (robots noindex or none, or sgpt-search's own name) are
 // left out of the index and counted in the build's summary; a page another robot is told to skip,
-// or that sgpt-search is told to index, is indexed.
+// or that sgpt-search is told to index, is indexed. So are a site's generated index and search
+// pages (Sphinx's genindex, py-modindex, search), unless they ask to be indexed.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +33,41 @@ describe('robots noindex', () => {
 
   it('reads the meta in <head> only, and the dev server drops such a page too (no sections)', () => {
     const page = (head: string, body = '<h1>T</h1><p>x</p>') => extractPage(`<html><head>${head}</head><body>${body}</body></html>`, '/p.html');
-    expect(page('<meta name="robots" content="noindex">')).toEqual({ url: '/p.html', title: '', lang: '', sections: [], noindex: true });
-    expect(page('<meta name=" ROBOTS " content=" NoIndex ,follow">').noindex).toBe(true);
+    expect(page('<meta name="robots" content="noindex">')).toEqual({ url: '/p.html', title: '', lang: '', sections: [], leftOut: 'noindex' });
+    expect(page('<meta name=" ROBOTS " content=" NoIndex ,follow">').leftOut).toBe('noindex');
     expect(page('<meta name="robots" content="noarchive, nosnippet">').sections).toHaveLength(1);
-    expect(page('<meta name="bingbot" content="none">').noindex).toBeUndefined();
-    expect(page('<meta name="sgpt-search" content="none">').noindex).toBe(true);
+    expect(page('<meta name="bingbot" content="none">').leftOut).toBeUndefined();
+    expect(page('<meta name="sgpt-search" content="none">').leftOut).toBe('noindex');
     expect(page('', '<h1>T</h1><p>x</p><div><meta name="robots" content="noindex"></div>').sections).toHaveLength(1);
+  });
+});
+
+describe("a site's generated index and search pages", () => {
+  it("leaves out Sphinx's general index, its letter pages, the module index and the search page, counts them, and keeps a page that asks to be indexed", async () => {
+    const out = join(work, 'sphinx');
+    const summary = await buildSiteIndex({ site: 'test/fixtures/site-sphinx', out, model: TINY });
+    const urls = new Set((await (await openIndexDir(out)).allSections()).map((s) => s.url));
+    expect([...urls].sort()).toEqual(['/brewing.html', '/glossary-index.html']);
+    expect(summary.listingPages).toBe(4);
+    expect(summaryLine(summary)).toMatch(/^indexed 2 pages \(4 index or search pages left out\), /);
+    const hits = await querySiteIndex({ index: out, query: 'steep', keywordOnly: true });
+    expect(hits.map((h) => h.url)).toEqual(['/brewing.html#teapot.Pot.steep']);
+    expect(hits[0]!.title).toBe('steep');
+  });
+
+  it('knows a listing by a <link rel="index"> or rel="search" to the page itself, or an index table in its content', () => {
+    const page = (head: string, body = '<h1>T</h1><p>x</p>', url = '/dir/p.html') => extractPage(`<html><head>${head}</head><body>${body}</body></html>`, url);
+    for (const href of ['#', '', 'p.html', './p.html#top', '/dir/p.html', '../dir/p.html']) expect(page(`<link rel="index" href="${href}">`).leftOut, href).toBe('listing');
+    expect(page('<link rel="Search Help" href="#">').leftOut).toBe('listing');
+    expect(page('<link rel="index" href="./">', '<h1>T</h1>', '/dir/').leftOut).toBe('listing');
+    expect(page('<link rel="index" href="index.html">', '<h1>T</h1>', '/dir/').leftOut).toBe('listing');
+    // Links to another page, an OpenSearch description, other relations: an ordinary page.
+    for (const head of ['<link rel="index" href="genindex.html">', '<link rel="search" type="application/opensearchdescription+xml" href="os.xml">', '<link rel="canonical" href="#">', '<link rel="index">', '<link rel="index" href="http://[bad">']) {
+      expect(page(head).leftOut, head).toBeUndefined();
+    }
+    expect(page('', '<h1>I</h1><table class="indextable"><tr><td>a</td></tr></table>').leftOut).toBe('listing');
+    expect(page('', '<main><h1>I</h1><p>x</p></main><div><table class="indextable"><tr><td>a</td></tr></table></div>').leftOut).toBeUndefined();
+    expect(page('<meta name="sgpt-search" content="index"><link rel="index" href="#">').sections).toHaveLength(1);
+    expect(page('<meta name="robots" content="noindex"><link rel="index" href="#">').leftOut).toBe('noindex');
   });
 });
