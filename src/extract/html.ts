@@ -314,22 +314,48 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
 
 /**
  * The name an entry of a definition list is known by: Sphinx's signature name with its prefix
- * ("json." + "dumps"), else the term's whole text (a glossary term).
+ * ("json." + "dumps"), else the term's whole text (a glossary term). A member documented inside
+ * its class's entry shows its bare name ("get"): qualifiedName adds the class. What follows the
+ * last name is not part of it: Sphinx writes a command-line option's argument as a "prefix" after
+ * its names ("-m" + " <module-name>", "-A" + ", " + "--app" + " <app>"), and its search lists the
+ * option as "-m".
  */
 function entryTitle(term: Element, isBody: boolean): string {
-  const parts: string[] = [];
+  const parts: Array<{ name: boolean; text: string }> = [];
   const names = (node: Element): void => {
     for (const child of node.childNodes) {
       if (!isElement(child)) continue;
-      if (hasClass(child, 'sig-prename') || hasClass(child, 'sig-name')) textOf(child, parts, isBody);
-      else names(child);
+      const name = hasClass(child, 'sig-name');
+      if (!name && !hasClass(child, 'sig-prename')) names(child);
+      else {
+        const text: string[] = [];
+        textOf(child, text, isBody);
+        parts.push({ name, text: text.join('') });
+      }
     }
   };
   names(term);
-  const name = collapse(parts.join(''));
+  const name = collapse(parts.slice(0, parts.findLastIndex((part) => part.name) + 1 || parts.length).map((part) => part.text).join(''));
   if (name) return name;
-  textOf(term, parts, isBody);
-  return collapse(parts.join(''));
+  const text: string[] = [];
+  textOf(term, text, isBody);
+  return collapse(text.join(''));
+}
+
+/**
+ * The title of an entry named `name` with the id `id`, inside the definition of `outer`: a member
+ * whose id is one of its enclosing entry's ids + "." + its name (Sphinx writes `<dt id="dict.get">get(…)`
+ * inside `<dt id="dict">`'s definition) is titled by its class and its name, "dict.get", as
+ * readers write it: "close" alone titles 34 entries of the Python docs. The class is that term's
+ * own name, without the module the page may write before it ("Session.flush", not
+ * "sqlalchemy.orm.Session.flush": the module's words in every member's title matched every
+ * question naming the project; the heading path still holds it). Any other id is the author's,
+ * not a name, and leaves the title as the term shows it: C's "c.PyObject_GetAttr" (the domain, not
+ * a qualifier), "cmdoption-m", "envvar-PYTHONPATH", glossary "term-…".
+ */
+function qualifiedName(name: string, id: string, outer: OpenSection): string {
+  const term = name === '' ? undefined : outer.terms?.find((t) => id === `${t.id}.${name}`);
+  return term === undefined ? name : `${term.name.slice(term.name.lastIndexOf('.') + 1)}.${name}`;
 }
 
 /** Elements nested deeper than this keep only their text: the tree walks below stay within the stack. */
@@ -371,6 +397,8 @@ interface OpenSection {
   keywords: string[];
   /** A heading's section without an anchor of its own: it links to the first id met in it (see walk). */
   adopts: boolean;
+  /** A definition-list entry's terms with an id, and the names they show: what a member inside it is qualified with (qualifiedName). */
+  terms?: Array<{ id: string; name: string }>;
 }
 
 /**
@@ -487,15 +515,17 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
       }
       const id = child.tagName === 'dt' ? attr(child, 'id') : undefined;
       if (child.tagName === 'dt' && afterTerm && outer !== null) {
-        const title = id ? entryTitle(child, isBody) : '';
+        const title = id ? qualifiedName(entryTitle(child, isBody), id, outer) : '';
+        if (id && title) current.terms!.push({ id, name: title });
         if (title && !current.title.split(', ').includes(title)) current.title = `${current.title}, ${title}`;
         current.path[current.path.length - 1] = current.title;
       } else if (child.tagName === 'dt') {
         end();
         if (id) {
           outer = current;
-          const title = entryTitle(child, isBody);
+          const title = qualifiedName(entryTitle(child, isBody), id, outer);
           current = open(id, title, [...outer.path, title]);
+          current.terms = title === '' ? [] : [{ id, name: title }];
         }
       }
       afterTerm = child.tagName === 'dt';

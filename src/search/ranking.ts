@@ -56,9 +56,12 @@ export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly 
 
 /**
  * The exact-title boost: a result whose title is the query word for word (case, accents aside and
- * punctuation ignored: "json.dumps" is "JSON dumps") moves to the front of the results, the
+ * punctuation ignored: "json.dumps" is "JSON dumps") moves to the front of the results, then one
+ * whose title is a dotted name ending in the query ("dumps": "json.dumps", "Session.flush"), the
  * others keeping their order. On the FAQ sets (questions) no query is any section's title, so it
- * changes nothing there; it serves the navigational query, a page's name typed whole.
+ * changes nothing there; it serves the navigational query, a page's or an API's name typed whole,
+ * qualified or not (Sphinx's own search ranks an object whose name ends in the query next after
+ * one whose name is the query).
  */
 export const EXACT_TITLE_BOOST = true;
 
@@ -69,9 +72,12 @@ function titleWords(text: string): string[] {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(TITLE_WORDS) ?? [];
 }
 
+/** A title that is a dotted name ("json.dumps", "Session.flush()"): its last part; else undefined. */
+const DOTTED_NAME = /^(?:[\p{L}_][\p{L}\p{N}_]*\.)+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u;
+
 /**
- * `ranked` with the results whose title (`titleOf`) is the query first (EXACT_TITLE_BOOST), each
- * group in its order. The query is read as the keyword search read it: a misspelled word
+ * `ranked` with the results whose title (`titleOf`) is the query first, then those whose dotted
+ * name ends in it (EXACT_TITLE_BOOST), each group in its order. The query is read as the keyword search read it: a misspelled word
  * (`corrected`, Bm25Result's) stands for its first correction (the nearest, most common word: the
  * one most likely meant; the others are looser guesses), so "threding lock" puts "threading.Lock"
  * first as "threading lock" does.
@@ -80,10 +86,12 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, title
   const readAs = new Map([...corrected].flatMap(([word, fixes]) => titleWords(word).map((w) => [w, titleWords(fixes[0] ?? '')] as const)));
   const readings = titleWords(query).map((word) => new Set([word, ...(readAs.get(word) ?? [])]));
   if (!EXACT_TITLE_BOOST || readings.length === 0) return [...ranked];
-  const isExact = (title: string): boolean => {
-    const words = titleWords(title);
+  const isQuery = (text: string): boolean => {
+    const words = titleWords(text);
     return words.length === readings.length && words.every((word, i) => readings[i]!.has(word));
   };
-  const exact = ranked.filter((hit) => isExact(titleOf(hit)));
-  return exact.length === 0 ? [...ranked] : [...exact, ...ranked.filter((hit) => !exact.includes(hit))];
+  const exact = ranked.filter((hit) => isQuery(titleOf(hit)));
+  const named = ranked.filter((hit) => !exact.includes(hit) && isQuery(DOTTED_NAME.exec(titleOf(hit).trim())?.[1] ?? ''));
+  const first = [...exact, ...named];
+  return first.length === 0 ? [...ranked] : [...first, ...ranked.filter((hit) => !first.includes(hit))];
 }

@@ -132,9 +132,50 @@ describe('extractPage', () => {
       { anchor: 'basic', title: 'Basic Usage', path: 'Basic Usage', text: 'Intro. Between. After. no id Stays in the heading section.' },
       { anchor: 'json.dumps', title: 'json.dumps', path: 'Basic Usage / json.dumps', text: 'json.dumps(obj) Serialize obj. Parameters indent – pretty-print' },
       { anchor: 'json.JSONEncoder', title: 'json.JSONEncoder', path: 'Basic Usage / json.JSONEncoder', text: 'class json.JSONEncoder() Encoder. Class text after the method.' },
-      { anchor: 'json.JSONEncoder.encode', title: 'encode', path: 'Basic Usage / json.JSONEncoder / encode', text: 'encode(o) Encode o.' },
+      { anchor: 'json.JSONEncoder.encode', title: 'JSONEncoder.encode', path: 'Basic Usage / json.JSONEncoder / JSONEncoder.encode', text: 'encode(o) Encode o.' },
       { anchor: 'term-generator', title: 'generator', path: 'Basic Usage / generator', text: 'generator A function that yields.' },
       { anchor: 're.I', title: 're.I, re.IGNORECASE', path: 'Basic Usage / re.I, re.IGNORECASE', text: 're.I re.IGNORECASE Ignore case.' },
+    ]);
+  });
+
+  it("titles a member written inside its class's entry by its qualified name, an option by its names, and leaves other ids as the term shows them", () => {
+    const entry = (cls: string, id: string, name: string, body = '') =>
+      `<dl class="${cls}"><dt class="sig sig-object" id="${id}"><span class="sig-name descname"><span class="pre">${name}</span></span><a class="headerlink" href="#${id}">¶</a></dt><dd><p>${name} text.</p>${body}</dd></dl>`;
+    const html = page(
+      '<main><h1>Built-in Types</h1>' +
+        // Sphinx: a method in its class's definition shows "get(key[, default])"; its id is "dict.get".
+        entry('py class', 'dict', 'dict', entry('py method', 'dict.get', 'get') + '<dl class="py method"><dt id="dict.pop"><span class="sig-name">pop</span></dt><dt id="dict.popitem"><span class="sig-name">popitem</span></dt><dd>Remove.</dd></dl>') +
+        // Two classes documented as one entry: a member is qualified by the one its id names.
+        '<dl class="py class"><dt id="set"><span class="sig-name">set</span></dt><dt id="frozenset"><span class="sig-name">frozenset</span></dt><dd>Sets.' +
+        entry('py method', 'frozenset.isdisjoint', 'isdisjoint') + '</dd></dl>' +
+        entry('py exception', 'OSError', 'OSError', entry('py attribute', 'OSError.errno', 'errno') + entry('py attribute', 'strerror-x', 'strerror')) +
+        // C: the id's "c." is the domain; a struct member whose term shows its struct is qualified already.
+        entry('c struct', 'c.PyTypeObject', 'PyTypeObject', entry('c member', 'c.PyTypeObject.tp_name', 'tp_name')) +
+        entry('c function', 'c.PyObject_GetAttr', 'PyObject_GetAttr') +
+        // An option's argument follows its names as a "prefix": the option is known by its names.
+        '<dl class="std cmdoption"><dt class="sig sig-object std" id="cmdoption-m"><span class="sig-name descname">-m</span><span class="sig-prename descclassname"> &lt;module-name&gt;</span></dt><dd>Run a module.</dd></dl>' +
+        '<dl class="std cmdoption"><dt id="cmdoption-A"><span class="sig-name">-A</span><span class="sig-prename">, </span><span class="sig-name">--app</span><span class="sig-prename"> &lt;app&gt;</span></dt><dd>The app.</dd></dl>' +
+        entry('std envvar', 'envvar-PYTHONPATH', 'PYTHONPATH') +
+        '<dl class="glossary"><dt id="term-generator">generator</dt><dd><p>A function.</p></dd></dl>' +
+        '</main>',
+    );
+    expect(extractPage(html, '/stdtypes.html').sections.map((s) => [s.anchor, s.title, s.headingPath.join(' / ')])).toEqual([
+      ['', 'Built-in Types', 'Built-in Types'],
+      ['dict', 'dict', 'Built-in Types / dict'],
+      ['dict.get', 'dict.get', 'Built-in Types / dict / dict.get'],
+      ['dict.pop', 'dict.pop, dict.popitem', 'Built-in Types / dict / dict.pop, dict.popitem'],
+      ['set', 'set, frozenset', 'Built-in Types / set, frozenset'],
+      ['frozenset.isdisjoint', 'frozenset.isdisjoint', 'Built-in Types / set, frozenset / frozenset.isdisjoint'],
+      ['OSError', 'OSError', 'Built-in Types / OSError'],
+      ['OSError.errno', 'OSError.errno', 'Built-in Types / OSError / OSError.errno'],
+      ['strerror-x', 'strerror', 'Built-in Types / OSError / strerror'],
+      ['c.PyTypeObject', 'PyTypeObject', 'Built-in Types / PyTypeObject'],
+      ['c.PyTypeObject.tp_name', 'PyTypeObject.tp_name', 'Built-in Types / PyTypeObject / PyTypeObject.tp_name'],
+      ['c.PyObject_GetAttr', 'PyObject_GetAttr', 'Built-in Types / PyObject_GetAttr'],
+      ['cmdoption-m', '-m', 'Built-in Types / -m'],
+      ['cmdoption-A', '-A, --app', 'Built-in Types / -A, --app'],
+      ['envvar-PYTHONPATH', 'PYTHONPATH', 'Built-in Types / PYTHONPATH'],
+      ['term-generator', 'generator', 'Built-in Types / generator'],
     ]);
   });
 });

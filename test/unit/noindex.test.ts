@@ -52,7 +52,7 @@ describe("a site's generated index and search pages", () => {
     expect(summaryLine(summary)).toMatch(/^indexed 2 pages \(4 index or search pages left out\), /);
     const hits = await querySiteIndex({ index: out, query: 'steep', keywordOnly: true });
     expect(hits.map((h) => h.url)).toEqual(['/brewing.html#teapot.Pot.steep']);
-    expect(hits[0]!.title).toBe('steep');
+    expect(hits[0]!.title).toBe('Pot.steep');
   });
 
   it('knows a listing by a <link rel="index"> or rel="search" to the page itself, or an index table in its content', () => {

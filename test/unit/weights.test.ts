@@ -147,6 +147,17 @@ describe('the exact-title boost', () => {
     expect(promoteExactTitles([{ t: 'json.dumps()' }, { t: 'Café' }], ' cafe ', (h) => h.t).map((h) => h.t)).toEqual(['Café', 'json.dumps()']);
     expect(promoteExactTitles([{ t: 'a' }, { t: 'json.dumps()' }], 'JSON dumps', (h) => h.t).map((h) => h.t)).toEqual(['json.dumps()', 'a']);
   });
+  it("then moves results whose title is a dotted name ending in the query: an API's bare name finds its qualified entry", () => {
+    const api = [{ t: 'Flushing' }, { t: 'Session.flush' }, { t: 'flush' }, { t: 'Connection.flush()' }, { t: 'flush the session' }, { t: 'sqlalchemy.orm.Session.flush' }];
+    expect(promoteExactTitles(api, 'flush', (h) => h.t).map((h) => h.t)).toEqual(['flush', 'Session.flush', 'Connection.flush()', 'sqlalchemy.orm.Session.flush', 'Flushing', 'flush the session']);
+    expect(promoteExactTitles(api, 'Session.flush', (h) => h.t).map((h) => h.t)).toEqual(['Session.flush', 'Flushing', 'flush', 'Connection.flush()', 'flush the session', 'sqlalchemy.orm.Session.flush']);
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'stat_result.st_size' }], 'st_size', (h) => h.t).map((h) => h.t)).toEqual(['stat_result.st_size', 'a']);
+    // Only a title that is a dotted name as a whole: not a version, not a sentence.
+    const prose = [{ t: 'a' }, { t: 'Python 3.11' }, { t: 'Use e.g. pathlib' }, { t: 'os.path and more' }];
+    expect(promoteExactTitles(prose, '11', (h) => h.t)).toEqual(prose);
+    expect(promoteExactTitles(prose, 'pathlib', (h) => h.t)).toEqual(prose);
+    expect(promoteExactTitles(prose, 'more', (h) => h.t)).toEqual(prose);
+  });
   it('leaves the order when no title is the query, or the query has no words', () => {
     expect(promoteExactTitles(hits, 'read json', (h) => h.t)).toEqual(hits);
     expect(promoteExactTitles([{ t: '' }, { t: 'x' }], ' ?! ', (h) => h.t)).toEqual([{ t: '' }, { t: 'x' }]);
