@@ -7,8 +7,9 @@
 #   bash scripts/faq-sets.sh <out-dir> [<debs-dir>]      # then: tsx scripts/fit-fusion.ts --faqsets <out-dir> …
 #
 # The held-out sets (python3.11-doc's FAQ, python-django-doc) are never built here: they must
-# not be selected on. The SQLite and Sphinx sets keep every page of their site (as first built);
-# the newer ones leave out generated pages (highlighted sources, indexes) and release notes.
+# not be selected on. The SQLite and Sphinx sets keep every page of their site (as first built;
+# the extractor leaves index and search pages out of every set); the newer ones leave out
+# generated pages (highlighted sources, indexes) and release notes.
 # Not built: git's gitfaq (git-doc): its answers link whole man pages, whose lead section is the
 # one-line NAME, so no method scores on it (BM25, dense and fused all 0.0 on its 6 questions).
 set -euo pipefail
