@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Embeddings } from '../embed/types';
+import { keyedChecksum } from '../index/vector-entry';
 
 const MAGIC = 'SGPTEMB2';
 const CHECKSUM = 32;
@@ -37,10 +38,6 @@ function pathFor(dir: string, key: string): string {
   return join(dir, 'embeddings', `${key}.bin`);
 }
 
-function checksum(key: string, body: Uint8Array): Buffer {
-  return createHash('sha256').update(key, 'utf8').update(body).digest();
-}
-
 function encode(key: string, embeddings: Embeddings, texts: number): Uint8Array {
   const header = Buffer.from(JSON.stringify({ rows: embeddings.rows, dims: embeddings.dims, texts }), 'utf8');
   const start = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4;
@@ -51,14 +48,14 @@ function encode(key: string, embeddings: Embeddings, texts: number): Uint8Array 
   out.set(header, MAGIC.length + 4);
   out.set(new Uint8Array(embeddings.vectors.buffer, embeddings.vectors.byteOffset, embeddings.vectors.byteLength), start);
   out.set(new Uint8Array(embeddings.owner.buffer, embeddings.owner.byteOffset, embeddings.owner.byteLength), start + embeddings.vectors.byteLength);
-  out.set(checksum(key, out.subarray(0, end)), end);
+  out.set(keyedChecksum(out.subarray(0, end), key), end);
   return out;
 }
 
 function decode(key: string, file: Uint8Array, texts: number): Embeddings | null {
   if (file.length < MAGIC.length + 4 + CHECKSUM || Buffer.from(file.subarray(0, MAGIC.length)).toString('latin1') !== MAGIC) return null;
   const data = file.subarray(0, file.length - CHECKSUM);
-  if (!checksum(key, data).equals(file.subarray(data.length))) return null;
+  if (!keyedChecksum(data, key).equals(file.subarray(data.length))) return null;
   const headerLength = new DataView(data.buffer, data.byteOffset).getUint32(MAGIC.length, true);
   let header: { rows?: unknown; dims?: unknown; texts?: unknown };
   try {

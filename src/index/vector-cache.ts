@@ -6,10 +6,11 @@
  * The text hash is the section hash the index stores (hashes.json: heading path + text), and the
  * model hash covers config.json and the ONNX weights, so a changed model or text never matches.
  * Each entry is keyed (./vector-entry, "SGE2"): its checksum covers entryKey (cache format, model
- * hash, mode, dims, text hash), so an entry copied or written under another text's name, or an
- * entry of the first, unkeyed format, fails it. An entry that is unreadable or fails its checksum is
- * counted as corrupt, never used, and replaced when the text is embedded again. Entries are written to a temporary name and renamed, so a killed
- * build leaves whole entries or none. Models without a hash (hub ids, URLs) are not cached.
+ * hash, mode, dims, text hash), so an entry copied or written under another text's name fails it.
+ * An entry that is unreadable or fails its checksum is counted as corrupt, never used, and replaced
+ * when the text is embedded again; one of the first, unkeyed format ("SGE1") is never used either,
+ * but replaced without being counted (older, not damaged). Entries are written to a temporary name
+ * and renamed, so a killed build leaves whole entries or none. Models without a hash (hub ids, URLs) are not cached.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -20,8 +20,11 @@ const KEYED_MAGIC = 0x32454753; // "SGE2"
 const HEADER = 12;
 const CHECKSUM = 32;
 
-/** The checksum of an entry's `body`, bound to `key` when given. */
-function checksum(body: Uint8Array, key: string | undefined): Buffer {
+/**
+ * The checksum of `body`, bound to `key` when given: the sha256 of the key's UTF-8 bytes, then the
+ * body. Only bytes made for that key pass it (also eval's embedding cache, src/eval/embedding-cache).
+ */
+export function keyedChecksum(body: Uint8Array, key?: string): Buffer {
   const hash = createHash('sha256');
   if (key !== undefined) hash.update(key, 'utf8');
   return hash.update(body).digest();
@@ -38,7 +41,7 @@ export function encodeVectorEntry(rows: readonly Float32Array[], dims: number, k
     for (let d = 0; d < dims; d++) view.setFloat32(HEADER + (r * dims + d) * 4, row[d]!, true);
   });
   const body = bytes.subarray(0, bytes.length - CHECKSUM);
-  bytes.set(checksum(body, key), body.length);
+  bytes.set(keyedChecksum(body, key), body.length);
   return bytes;
 }
 
@@ -58,7 +61,7 @@ export function decodeVectorEntry(bytes: Uint8Array, dims: number, key?: string)
   if (view.getUint32(0, true) !== (key === undefined ? MAGIC : KEYED_MAGIC) || view.getUint32(8, true) !== dims || rows < 1) return null;
   if (bytes.length !== HEADER + rows * dims * 4 + CHECKSUM) return null;
   const body = bytes.subarray(0, bytes.length - CHECKSUM);
-  if (!checksum(body, key).equals(bytes.subarray(body.length))) return null;
+  if (!keyedChecksum(body, key).equals(bytes.subarray(body.length))) return null;
   const out: Float32Array[] = [];
   for (let r = 0; r < rows; r++) {
     const row = new Float32Array(dims);
