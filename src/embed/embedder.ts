@@ -123,7 +123,12 @@ export class Embedder {
    * One L2-normalised row per chunk; a text within the budget is one row. `owner[row]` is the
    * index of the text a row came from; a text's rows are contiguous and in order.
    */
-  async embed(texts: readonly string[], role: Role, opts: EmbedOptions = {}): Promise<Embeddings> {
+  embed(texts: readonly string[], role: Role, opts: EmbedOptions = {}): Promise<Embeddings> {
+    return this.embedEncoded(texts, role, opts, this.encode);
+  }
+
+  /** `embed`, each text read as `encode` gives its ids. */
+  private async embedEncoded(texts: readonly string[], role: Role, opts: EmbedOptions, encode: Encode): Promise<Embeddings> {
     if (this.disposed) throw new SgptError('INPUT_INVALID', 'this Embedder was disposed: load another to embed');
     if (!Array.isArray(texts)) throw new SgptError('INPUT_INVALID', 'embed expects an array of strings');
     const bad = texts.findIndex((text) => typeof text !== 'string');
@@ -167,7 +172,7 @@ export class Embedder {
       for (let k = take(); k !== -1; k = take()) {
         const [start, end] = bounds[k]!;
         try {
-          const slice = prepareSlice(tokenizeSlice(texts.slice(start, end), this.encode), job, start);
+          const slice = prepareSlice(tokenizeSlice(texts.slice(start, end), encode), job, start);
           windows.total += slice.owner.length;
           // A text is done when all of its windows are; count windows left per text.
           const left = new Int32Array(end - start);
@@ -202,7 +207,7 @@ export class Embedder {
         for (let k = more(); k !== -1; k = more()) {
           const [start, end] = bounds[k]!;
           try {
-            const out = await runner.embed(tokenizeSlice(texts.slice(start, end), this.encode), start, job, stop.signal);
+            const out = await runner.embed(tokenizeSlice(texts.slice(start, end), encode), start, job, stop.signal);
             results[k] = out;
             done += end - start;
             windows.total += out.owner.length;
@@ -246,11 +251,13 @@ export class Embedder {
    * SiteIndex): the text trimmed and, past the model's query budget (sgpt-nano's 298 tokens),
    * read up to it, its first window. A query that long is text pasted in: the keyword half of a
    * search still reads all of it, and its start says what it is about; refusing it would fail
-   * the search the element answers.
+   * the search the element answers. Only that window is run: the rest of the ids are cut before
+   * chunking (a window is a run of ids, so this is the first row `embed` would give).
    */
   async embedQuery(text: string, opts: Omit<EmbedOptions, 'onProgress'> = {}): Promise<Float32Array> {
     if (typeof text !== 'string') throw new SgptError('INPUT_INVALID', `the query must be a string, got ${shown(text)}`);
-    const out = await this.embed([text.trim()], 'query', opts);
+    const budget = textBudget(this.settings, 'query');
+    const out = await this.embedEncoded([text.trim()], 'query', opts, (t) => this.encode(t).slice(0, budget));
     return out.vectors.slice(0, out.dims);
   }
 

@@ -120,7 +120,9 @@ describe('Embedder (tiny-gpt2)', () => {
     // 2,001 tokens (the audit's query): the first window's vector, not INPUT_INVALID.
     const long = await embedder.embed([tokens(2001).trim()], 'query');
     expect(long.rows).toBeGreaterThan(1);
-    expect(await embedder.embedQuery(tokens(2001))).toEqual(long.vectors.slice(0, long.dims));
+    const rows: number[] = [];
+    expect(await embedder.embedQuery(tokens(2001), { onRows: ({ owner }) => rows.push(owner.length) })).toEqual(long.vectors.slice(0, long.dims));
+    expect(rows).toEqual([1]); // only the first window is run
     expect((await sgptRejection(embedder.embedQuery(3 as unknown as string))).message).toBe('the query must be a string, got 3');
   });
 
