@@ -15,7 +15,7 @@ import type { AnalyzerOptions } from '../search/analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from '../search/bm25';
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
 import { highlightRanges, makeExcerpt, nearWords, winningWindows, type WindowFinder } from '../search/excerpt';
-import { embeddingText } from '../search/texts';
+import { embeddingText, isPageTop } from '../search/texts';
 import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from '../search/ranking';
 import { TopK } from '../search/topk';
@@ -290,7 +290,8 @@ export async function rankedHits(ranked: readonly RankedSection[], readers: read
 
 /** Ranked sections (`info`: each one's entry) as hits: exact titles first, `url#anchor`, the query's words highlighted. */
 function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: T) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
-  return promoteExactTitles(ranked, query, (hit) => info(hit).title, marks.corrected).map((hit) => {
+  const seen = (hit: T) => ({ title: info(hit).title, pageTop: isPageTop(info(hit).headingPath) });
+  return promoteExactTitles(ranked, query, seen, marks.corrected).map((hit) => {
     const entry = info(hit);
     return {
       section: hit.section,

@@ -12,8 +12,8 @@ import { Bm25Builder, Bm25Index, type Bm25BuildOptions, type Bm25Result } from '
 import { highlightRanges, makeExcerpt, nearWords, scannedText, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from './ranking';
-import { documentEmbeddingText, keywordText } from './texts';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles, type TitledHit } from './ranking';
+import { documentEmbeddingText, isPageTop, keywordText } from './texts';
 
 export type DocumentId = string | number;
 
@@ -28,6 +28,8 @@ export interface TextDocument {
   weight?: number;
   /** Aliases that match like its title's words. */
   keywords?: readonly string[];
+  /** Where a site section sits (eval's site corpora): the exact-title boost puts a page's top section before deeper ones. Absent: a page. */
+  place?: { headingPath: readonly string[] };
 }
 
 export interface DocumentHit {
@@ -119,7 +121,7 @@ export class DocumentSearch {
 
   /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost). */
   private promoted(ranked: Array<{ doc: number; score: number }>, query: string, corrected: Bm25Result['corrected']): Array<{ doc: number; score: number }> {
-    return promoteExactTitles(ranked, query, (hit) => this.documents[hit.doc]!.title, corrected);
+    return promoteExactTitles(ranked, query, (hit) => titled(this.documents[hit.doc]!), corrected);
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
@@ -188,4 +190,9 @@ async function slicedIndex(documents: readonly TextDocument[]): Promise<Bm25Inde
     }
   }
   return builder.finish();
+}
+
+/** How the exact-title boost sees a document. */
+function titled(doc: TextDocument): TitledHit {
+  return { title: doc.title, pageTop: isPageTop(doc.place?.headingPath ?? []) };
 }

@@ -55,11 +55,15 @@ export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly 
 }
 
 /**
- * The exact-title boost: a result whose title is the query word for word (case, accents aside and
- * punctuation ignored: "json.dumps" is "JSON dumps") moves to the front of the results, then one
- * whose title is a dotted name ending in the query ("dumps": "json.dumps", "Session.flush"), the
- * others keeping their order. On the FAQ sets (questions) no query is any section's title, so it
- * changes nothing there; it serves the navigational query, a page's or an API's name typed whole,
+ * The exact-title boost: a result whose title names the query word for word (case, accents aside
+ * and punctuation ignored: "json.dumps" is "JSON dumps") moves to the front of the results, then
+ * one whose title is a dotted name ending in the query ("dumps": "json.dumps", "Session.flush"),
+ * the others keeping their order. A title "name — what it is" names its name (Sphinx's module
+ * pages, "json — JSON encoder and decoder"; PostgreSQL's "CREATE TABLE — define a new table").
+ * Among titles that name the query, a page's own (its top section) comes before a section's
+ * deeper in a page: "json" is the json module's page before the "json" sections of every
+ * "What's New". On the FAQ sets (questions) no query is any section's title, so it changes
+ * nothing there; it serves the navigational query, a page's or an API's name typed whole,
  * qualified or not (Sphinx's own search ranks an object whose name ends in the query next after
  * one whose name is the query).
  */
@@ -75,14 +79,25 @@ function titleWords(text: string): string[] {
 /** A title that is a dotted name ("json.dumps", "Session.flush()"): its last part; else undefined. */
 const DOTTED_NAME = /^(?:[\p{L}_][\p{L}\p{N}_]*\.)+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u;
 
+/** What a title "name — what it is" (an em or en dash between spaces) names; the title itself otherwise. */
+function titleName(title: string): string {
+  return title.split(/\s[—–]\s/u, 1)[0]!.trim();
+}
+
+/** How a hit is seen by the boost: its title, and whether it is its page's top section (a document given in the page is one). */
+export interface TitledHit {
+  title: string;
+  pageTop: boolean;
+}
+
 /**
- * `ranked` with the results whose title (`titleOf`) is the query first, then those whose dotted
- * name ends in it (EXACT_TITLE_BOOST), each group in its order. The query is read as the keyword search read it: a misspelled word
- * (`corrected`, Bm25Result's) stands for its first correction (the nearest, most common word: the
- * one most likely meant; the others are looser guesses), so "threding lock" puts "threading.Lock"
- * first as "threading lock" does.
+ * `ranked` with the results whose title names the query first (pages' top sections, then the
+ * rest), then those whose dotted name ends in it (EXACT_TITLE_BOOST), each group in its order.
+ * The query is read as the keyword search read it: a misspelled word (`corrected`, Bm25Result's)
+ * stands for its first correction (the nearest, most common word: the one most likely meant; the
+ * others are looser guesses), so "threding lock" puts "threading.Lock" first as "threading lock" does.
  */
-export function promoteExactTitles<T>(ranked: readonly T[], query: string, titleOf: (hit: T) => string, corrected: ReadonlyMap<string, readonly string[]> = new Map()): T[] {
+export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen: (hit: T) => TitledHit, corrected: ReadonlyMap<string, readonly string[]> = new Map()): T[] {
   const readAs = new Map([...corrected].flatMap(([word, fixes]) => titleWords(word).map((w) => [w, titleWords(fixes[0] ?? '')] as const)));
   const readings = titleWords(query).map((word) => new Set([word, ...(readAs.get(word) ?? [])]));
   if (!EXACT_TITLE_BOOST || readings.length === 0) return [...ranked];
@@ -90,8 +105,13 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, title
     const words = titleWords(text);
     return words.length === readings.length && words.every((word, i) => readings[i]!.has(word));
   };
-  const exact = ranked.filter((hit) => isQuery(titleOf(hit)));
-  const named = ranked.filter((hit) => !exact.includes(hit) && isQuery(DOTTED_NAME.exec(titleOf(hit).trim())?.[1] ?? ''));
-  const first = [...exact, ...named];
-  return first.length === 0 ? [...ranked] : [...first, ...ranked.filter((hit) => !first.includes(hit))];
+  // 0: a page named as the query, 1: a section so named, 2: a dotted name ending in it, 3: the rest.
+  const tier = (hit: T): number => {
+    const { title, pageTop } = seen(hit);
+    const name = titleName(title);
+    if (isQuery(title) || isQuery(name)) return pageTop ? 0 : 1;
+    return isQuery(DOTTED_NAME.exec(name)?.[1] ?? '') ? 2 : 3;
+  };
+  const tiers = ranked.map(tier);
+  return ranked.map((hit, i) => ({ hit, tier: tiers[i]!, i })).sort((a, b) => a.tier - b.tier || a.i - b.i).map(({ hit }) => hit);
 }

@@ -9,6 +9,11 @@ export function sectionPath(pageTitle: string, headingPath: readonly string[]): 
   return path.filter(Boolean).join(' › ');
 }
 
+/** Whether a section is its page's top: its untitled start or its first heading (a path of one title at most). */
+export function isPageTop(headingPath: readonly string[]): boolean {
+  return headingPath.length <= 1;
+}
+
 /** What the model reads for a section: where it sits (page, headings) and what it says. */
 export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
   return `${sectionPath(pageTitle, headingPath)}\n${text}`.trim();

@@ -141,26 +141,44 @@ describe('a weighted alias in a built site', () => {
 });
 
 describe('the exact-title boost', () => {
+  const page = (h: { t: string }) => ({ title: h.t, pageTop: true });
+  const section = (h: { t: string }) => ({ title: h.t, pageTop: false });
   const hits = [{ t: 'Reading files' }, { t: 'json — JSON encoder' }, { t: 'JSON' }, { t: 'Json!' }];
   it('moves results titled as the query, word for word, to the front in their order', () => {
-    expect(promoteExactTitles(hits, 'json', (h) => h.t).map((h) => h.t)).toEqual(['JSON', 'Json!', 'Reading files', 'json — JSON encoder']);
-    expect(promoteExactTitles([{ t: 'json.dumps()' }, { t: 'Café' }], ' cafe ', (h) => h.t).map((h) => h.t)).toEqual(['Café', 'json.dumps()']);
-    expect(promoteExactTitles([{ t: 'a' }, { t: 'json.dumps()' }], 'JSON dumps', (h) => h.t).map((h) => h.t)).toEqual(['json.dumps()', 'a']);
+    expect(promoteExactTitles(hits, 'json', page).map((h) => h.t)).toEqual(['json — JSON encoder', 'JSON', 'Json!', 'Reading files']);
+    expect(promoteExactTitles([{ t: 'json.dumps()' }, { t: 'Café' }], ' cafe ', page).map((h) => h.t)).toEqual(['Café', 'json.dumps()']);
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'json.dumps()' }], 'JSON dumps', page).map((h) => h.t)).toEqual(['json.dumps()', 'a']);
   });
   it("then moves results whose title is a dotted name ending in the query: an API's bare name finds its qualified entry", () => {
     const api = [{ t: 'Flushing' }, { t: 'Session.flush' }, { t: 'flush' }, { t: 'Connection.flush()' }, { t: 'flush the session' }, { t: 'sqlalchemy.orm.Session.flush' }];
-    expect(promoteExactTitles(api, 'flush', (h) => h.t).map((h) => h.t)).toEqual(['flush', 'Session.flush', 'Connection.flush()', 'sqlalchemy.orm.Session.flush', 'Flushing', 'flush the session']);
-    expect(promoteExactTitles(api, 'Session.flush', (h) => h.t).map((h) => h.t)).toEqual(['Session.flush', 'Flushing', 'flush', 'Connection.flush()', 'flush the session', 'sqlalchemy.orm.Session.flush']);
-    expect(promoteExactTitles([{ t: 'a' }, { t: 'stat_result.st_size' }], 'st_size', (h) => h.t).map((h) => h.t)).toEqual(['stat_result.st_size', 'a']);
+    expect(promoteExactTitles(api, 'flush', page).map((h) => h.t)).toEqual(['flush', 'Session.flush', 'Connection.flush()', 'sqlalchemy.orm.Session.flush', 'Flushing', 'flush the session']);
+    expect(promoteExactTitles(api, 'Session.flush', page).map((h) => h.t)).toEqual(['Session.flush', 'Flushing', 'flush', 'Connection.flush()', 'flush the session', 'sqlalchemy.orm.Session.flush']);
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'stat_result.st_size' }], 'st_size', page).map((h) => h.t)).toEqual(['stat_result.st_size', 'a']);
     // Only a title that is a dotted name as a whole: not a version, not a sentence.
     const prose = [{ t: 'a' }, { t: 'Python 3.11' }, { t: 'Use e.g. pathlib' }, { t: 'os.path and more' }];
-    expect(promoteExactTitles(prose, '11', (h) => h.t)).toEqual(prose);
-    expect(promoteExactTitles(prose, 'pathlib', (h) => h.t)).toEqual(prose);
-    expect(promoteExactTitles(prose, 'more', (h) => h.t)).toEqual(prose);
+    expect(promoteExactTitles(prose, '11', page)).toEqual(prose);
+    expect(promoteExactTitles(prose, 'pathlib', page)).toEqual(prose);
+    expect(promoteExactTitles(prose, 'more', page)).toEqual(prose);
+  });
+  it('reads a title "name — what it is" as naming its name, and puts a page so named before sections deeper in pages', () => {
+    // Python's docs: the json module's page, and a "json" section in each What's New.
+    const whatsNew = [{ t: 'Reading files', top: false }, { t: 'json', top: false }, { t: 'json — JSON encoder and decoder', top: true }, { t: 'json', top: false }];
+    const seen = (h: { t: string; top: boolean }) => ({ title: h.t, pageTop: h.top });
+    expect(promoteExactTitles(whatsNew, 'json', seen).map((h) => `${h.t}${h.top ? ' (page)' : ''}`)).toEqual([
+      'json — JSON encoder and decoder (page)', 'json', 'json', 'Reading files',
+    ]);
+    // A section exactly titled is still before one titled otherwise; en dashes too; the name may be dotted.
+    const named = [{ t: 'x' }, { t: 'os.path – Common pathname manipulations' }, { t: 'CREATE TABLE — define a new table' }];
+    expect(promoteExactTitles(named, 'os.path', section).map((h) => h.t)).toEqual(['os.path – Common pathname manipulations', 'x', 'CREATE TABLE — define a new table']);
+    expect(promoteExactTitles(named, 'path', section).map((h) => h.t)).toEqual(['os.path – Common pathname manipulations', 'x', 'CREATE TABLE — define a new table']);
+    expect(promoteExactTitles(named, 'create table', section).map((h) => h.t)).toEqual(['CREATE TABLE — define a new table', 'x', 'os.path – Common pathname manipulations']);
+    // What it is is not its name; a dash inside a word is not the separator.
+    expect(promoteExactTitles(named, 'define a new table', section)).toEqual(named);
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'x—y' }], 'x', section)).toEqual([{ t: 'a' }, { t: 'x—y' }]);
   });
   it('leaves the order when no title is the query, or the query has no words', () => {
-    expect(promoteExactTitles(hits, 'read json', (h) => h.t)).toEqual(hits);
-    expect(promoteExactTitles([{ t: '' }, { t: 'x' }], ' ?! ', (h) => h.t)).toEqual([{ t: '' }, { t: 'x' }]);
+    expect(promoteExactTitles(hits, 'read json', page)).toEqual(hits);
+    expect(promoteExactTitles([{ t: '' }, { t: 'x' }], ' ?! ', page)).toEqual([{ t: '' }, { t: 'x' }]);
   });
   it('ranks an exactly titled document first in the in-page search, past more frequent mentions', () => {
     const search = new DocumentSearch([
@@ -172,10 +190,10 @@ describe('the exact-title boost', () => {
   it('reads a misspelled word as its first correction, as the keyword search read it', () => {
     const titles = [{ t: 'Lock objects' }, { t: 'threading.Lock' }, { t: 'Threads' }];
     const corrected = new Map([['threding', ['threading', 'threaded']]]);
-    expect(promoteExactTitles(titles, 'threding lock', (h) => h.t, corrected).map((h) => h.t)).toEqual(['threading.Lock', 'Lock objects', 'Threads']);
+    expect(promoteExactTitles(titles, 'threding lock', page, corrected).map((h) => h.t)).toEqual(['threading.Lock', 'Lock objects', 'Threads']);
     // Only the first correction stands for the word: the others are looser guesses.
-    expect(promoteExactTitles([{ t: 'a' }, { t: 'threaded lock' }], 'threding lock', (h) => h.t, corrected)).toEqual([{ t: 'a' }, { t: 'threaded lock' }]);
-    expect(promoteExactTitles(titles, 'threding lock', (h) => h.t)).toEqual(titles);
+    expect(promoteExactTitles([{ t: 'a' }, { t: 'threaded lock' }], 'threding lock', page, corrected)).toEqual([{ t: 'a' }, { t: 'threaded lock' }]);
+    expect(promoteExactTitles(titles, 'threding lock', page)).toEqual(titles);
   });
   it('puts the same exactly titled document first for a misspelled query as for the right spelling', () => {
     const search = new DocumentSearch([
