@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { buildSiteIndex } from '../src/build/site-build';
 import { excluder, extractSite, listHtmlFiles } from '../src/extract/site';
 import { indexFile, writeKeyword, writeSections, type AddFile } from '../src/index/writer';
-import { keywordText } from '../src/search/texts';
+import { keywordEntry } from '../src/search/texts';
 
 /** Builds a file's name and bytes as the index writer does, without keeping it. */
 const discard: AddFile = async (...file) => (await indexFile(...file)).ref;
@@ -34,7 +34,7 @@ export async function timed(fn: () => Promise<unknown>): Promise<Timed> {
 export function keywordPass(site: string, out: string, exclude: string[] = []): Promise<Timed> {
   return timed(async () => {
     const pages = await extractSite(site, { exclude, skipDirs: [out] });
-    await writeKeyword(pages.flatMap((p) => p.sections.map(keywordText)), discard);
+    await writeKeyword(pages.flatMap((p) => p.sections.map((s) => keywordEntry(s, s.headingPath))), discard);
     await writeSections(pages, 240, discard);
   });
 }

@@ -13,7 +13,7 @@ import { SgptError } from '../errors';
 import type { Filters } from '../extract/filters';
 import { MergedBm25 } from '../search/bm25';
 import type { HybridFusionSettings } from '../search/fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth } from '../search/ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fusedTop, fusionDepth, withNamed } from '../search/ranking';
 import { TopK } from '../search/topk';
 import { addFacets, type Facets, type FilterScope } from './filters';
 import { modelDifferences, type QueryModel } from './format';
@@ -79,7 +79,8 @@ export class MergedSiteSearch {
     const scopes = await this.scopes(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(this.joined(scopes)) });
     const { analyzer } = await this.keyword.language(language);
-    return this.hits(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), query, queryMarks(result, analyzer), false, { passages });
+    const ranked = withNamed(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), result.named, (hit) => hit.id, (hit) => ({ id: hit.index, score: hit.score }));
+    return this.hits(ranked, query, queryMarks(result, analyzer), false, { passages }, limit);
   }
 
   /**
@@ -96,8 +97,10 @@ export class MergedSiteSearch {
     const { code, allowed, analyzer } = await this.keyword.language(options.language);
     const nearest = denseKnows(code) ? await this.nearest(vector, depth, options.probe, allowed, scopes, this.bySite(keyword.hits.slice(0, KEYWORD_HITS_PROBED).map((hit) => hit.index))) : [];
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.id, h.window] as const])));
-    const fused = fuseRanking(query, keyword, nearest, options.fusion ?? this.fusion, limit).map((hit) => ({ ...hit, won: won.get(hit.id) }));
-    return this.hits(fused, query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows });
+    const { top, scoreOf } = fusedTop(query, keyword, nearest, options.fusion ?? this.fusion, limit);
+    const fused = top.map((hit) => ({ id: hit.id, score: hit.score, won: won.get(hit.id) }));
+    const ranked = withNamed(fused, keyword.named, (hit) => hit.id, (hit) => ({ id: hit.index, score: scoreOf(hit.index), won: won.get(hit.index) }));
+    return this.hits(ranked, query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows }, limit);
   }
 
   /** The first index's fusion settings (indexes of one model are built with the same). */
@@ -196,9 +199,9 @@ export class MergedSiteSearch {
   }
 
   /** Merged ids as hits of their own indexes, excerpts cut from each index's own files (SiteSearch's rankedHits). */
-  private hits(ranked: ReadonlyArray<{ id: number; score: number; won?: number | undefined }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
+  private hits(ranked: ReadonlyArray<{ id: number; score: number; won?: number | undefined }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit: number): Promise<SiteHit[]> {
     const located = ranked.map((hit) => ({ ...this.local(hit.id), score: hit.score, won: hit.won }));
-    return rankedHits(located, this.sites.map((site) => site.reader), query, marks, semantic, source);
+    return rankedHits(located, this.sites.map((site) => site.reader), query, marks, semantic, source, limit);
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Filters } from '../extract/filters';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
-import { embeddingText, keywordText } from '../search/texts';
+import { embeddingText, keywordEntry, type KeywordEntry } from '../search/texts';
 import type { TextSource } from './collect-vectors';
 
 /** Pages, in order, each time they are asked for. */
@@ -63,8 +63,8 @@ export async function sectionInfo(input: PageInput, hash: (embedded: string) => 
 }
 
 /** What the keyword index reads of each section, in page order. */
-export async function* keywordTexts(input: PageInput): AsyncGenerator<string> {
-  for await (const { section } of sectionsOf(input)) yield keywordText(section);
+export async function* keywordTexts(input: PageInput): AsyncGenerator<KeywordEntry> {
+  for await (const { section } of sectionsOf(input)) yield keywordEntry(section, section.headingPath);
 }
 
 /** A TextSource over pages read in passes; `close` ends the pass it holds open (a spilled file's handle). */

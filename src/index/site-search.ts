@@ -17,7 +17,7 @@ import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type 
 import { highlightRanges, makeExcerpt, nearWords, winningWindows, type WindowFinder } from '../search/excerpt';
 import { embeddingText, isPageTop } from '../search/texts';
 import type { HybridFusionSettings } from '../search/fusion';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles } from '../search/ranking';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fusedTop, fusionDepth, promoteExactTitles, withNamed } from '../search/ranking';
 import { TopK } from '../search/topk';
 import type { Filters } from '../extract/filters';
 import { SiteFilters, type Facets, type FilterScope } from './filters';
@@ -150,7 +150,8 @@ export class SiteSearch {
     const scope = await this.scope(filters);
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
-    return rankedHits(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), [this.reader], query, queryMarks(result, analyzer), false, { passages });
+    const ranked = withNamed(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), result.named, (hit) => hit.section, (hit) => ({ section: hit.index, score: hit.score }));
+    return rankedHits(ranked, [this.reader], query, queryMarks(result, analyzer), false, { passages }, limit);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -245,8 +246,10 @@ export class SiteSearch {
     const nearest = denseKnows(code) ? await this.vectorSearch(vector, depth, options.probe, allowed, scope, keyword.hits.map((hit) => hit.index)) : [];
     const dense = nearest.map((h) => ({ id: h.section, score: h.score }));
     const won = new Map(nearest.flatMap((h) => (h.window === null ? [] : [[h.section, h.window] as const])));
-    const fused = fuseRanking(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit).map((hit) => ({ section: hit.id, score: hit.score, won: won.get(hit.id) }));
-    return rankedHits(fused, [this.reader], query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows });
+    const { top, scoreOf } = fusedTop(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit);
+    const fused = top.map((hit) => ({ section: hit.id, score: hit.score, won: won.get(hit.id) }));
+    const ranked = withNamed<RankedSection>(fused, keyword.named, (hit) => hit.section, (hit) => ({ section: hit.index, score: scoreOf(hit.index), won: won.get(hit.index) }));
+    return rankedHits(ranked, [this.reader], query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows }, limit);
   }
 }
 
@@ -266,14 +269,17 @@ export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): Query
 }
 
 /**
- * Ranked sections as hits, each read from its own index (`readers[hit.site ?? 0]`: its bucket, and
- * with `source.passages` its text file, each file fetched once) with its excerpt cut at the match,
- * or for a hit the model ranked by meaning alone around the window that won. `marks`: how the
- * query was read, for excerpts and highlighting (its corrections, its language's analysis).
+ * Ranked sections as hits, those titled as the query first (src/search/ranking's exact-title
+ * boost), the first `limit` kept, each read from its own index (`readers[hit.site ?? 0]`: its
+ * bucket, and with `source.passages` its text file, each file fetched once) with its excerpt cut
+ * at the match, or for a hit the model ranked by meaning alone around the window that won.
+ * `marks`: how the query was read, for excerpts and highlighting (its corrections, its language's analysis).
  */
-export async function rankedHits(ranked: readonly RankedSection[], readers: readonly IndexReader[], query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource): Promise<SiteHit[]> {
-  const infos = await Promise.all(readers.map((reader, i) => reader.sections(ranked.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
-  const shown = ranked.map((hit) => infos[hit.site ?? 0]!.get(hit.section)!);
+export async function rankedHits(all: readonly RankedSection[], readers: readonly IndexReader[], query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit = all.length): Promise<SiteHit[]> {
+  const infos = await Promise.all(readers.map((reader, i) => reader.sections(all.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
+  const info = (hit: RankedSection) => infos[hit.site ?? 0]!.get(hit.section)!;
+  const ranked = promoteExactTitles(all, query, (hit) => ({ title: info(hit).title, pageTop: isPageTop(info(hit).headingPath) }), marks.corrected).slice(0, limit);
+  const shown = ranked.map(info);
   const texts = source.passages ? await Promise.all(ranked.map(async (hit, i) => (await readers[hit.site ?? 0]!.sectionTexts([shown[i]!]))[0]!)) : shown.map(() => null);
   const near = nearWords(marks.read, marks.corrections);
   const items = ranked.map((hit, i) => {
@@ -285,13 +291,12 @@ export async function rankedHits(ranked: readonly RankedSection[], readers: read
     const text = texts[i] ?? null;
     return [hit, { ...shown[i]!, excerpt: text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer }) }];
   }));
-  return sectionHits(ranked, (hit) => entries.get(hit)!, query, marks, semantic);
+  return sectionHits(ranked, (hit) => entries.get(hit)!, marks, semantic);
 }
 
-/** Ranked sections (`info`: each one's entry) as hits: exact titles first, `url#anchor`, the query's words highlighted. */
-function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: T) => SectionInfo, query: string, marks: QueryMarks, semantic: boolean): SiteHit[] {
-  const seen = (hit: T) => ({ title: info(hit).title, pageTop: isPageTop(info(hit).headingPath) });
-  return promoteExactTitles(ranked, query, seen, marks.corrected).map((hit) => {
+/** Ranked sections (`info`: each one's entry) as hits: `url#anchor`, the query's words highlighted. */
+function sectionHits<T extends RankedSection>(ranked: readonly T[], info: (hit: T) => SectionInfo, marks: QueryMarks, semantic: boolean): SiteHit[] {
+  return ranked.map((hit) => {
     const entry = info(hit);
     return {
       section: hit.section,

@@ -27,6 +27,7 @@ import { dequantize, quantize } from './int8';
 import { assignShards, maxShards, MIN_SHARD_ROWS, type ShardAssignment } from './shards';
 import { writeFilters } from './filters';
 import { SectionShards } from './section-shards';
+import type { KeywordEntry } from '../search/texts';
 import {
   FORMAT_NAME,
   FORMAT_VERSION,
@@ -284,16 +285,16 @@ async function writeTexts(rests: readonly string[], dictionary: Uint8Array, add:
 }
 
 /**
- * The keyword index over `texts` (one per section): term-range chunks, then the head that lists
+ * The keyword index over `texts` (one per section, with its title's name keys): term-range chunks, then the head that lists
  * them; and its typo table (src/search/typos): files of word groups, then the head that lists them.
  * `langs`: each section's page `lang`, which picks its analysis (default: all English); `weights`:
  * each section's weight (default: all 1).
  */
-export async function writeKeyword(texts: Iterable<string> | AsyncIterable<string>, add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
+export async function writeKeyword(texts: Iterable<KeywordEntry> | AsyncIterable<KeywordEntry>, add: AddFile, langs?: readonly string[], weights?: readonly number[]): Promise<{ keyword: FileRef; typos: FileRef }> {
   const languages = langs?.map(languageCode);
   await loadLanguages(languages ?? []);
   const builder = new Bm25Builder({ languages, weights });
-  for await (const text of texts) builder.add(text);
+  for await (const { text, names } of texts) builder.add(text, names);
   const index = builder.finish();
   const { stats, chunks } = index.split(KEYWORD_CHUNK_BYTES);
   const entries = [];

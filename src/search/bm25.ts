@@ -30,6 +30,7 @@ import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
 import { TypoTable, correctionsIn, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
 import { isWeight, MAX_WEIGHT } from '../extract/weights';
+import { NAME_MARKS, isNameKey, queryNameKeys, queryReadings } from './title-names';
 import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
 export interface Bm25Params {
@@ -83,7 +84,15 @@ export interface Bm25SearchOptions {
    * document, the query read in the language most of them are in (queryLanguage).
    */
   language?: string;
+  /**
+   * Also return the documents whose title names the query (Bm25Result.named; src/search/title-names:
+   * name keys indexed with Bm25Builder.add), however they rank by BM25. Default false.
+   */
+  names?: boolean;
 }
+
+/** Most documents Bm25Result.named holds: a page of results. */
+export const MAX_NAMED = 10;
 
 const HEAD_MAGIC = [0x42, 0x4d, 0x32, 0x48]; // "BM2H"
 const CHUNK_MAGIC = [0x42, 0x4d, 0x32, 0x54]; // "BM2T"
@@ -149,10 +158,12 @@ export class TermTable {
     return id === undefined ? undefined : this.postingsOf(id);
   }
 
-  /** Terms starting with `prefix`, in sorted order. */
+  /** Terms starting with `prefix`, in sorted order (name keys are not words: never one). */
   startingWith(prefix: string): Array<[string, Postings]> {
     const out: Array<[string, Postings]> = [];
-    for (let id = lowerBound(this.terms, prefix); id < this.terms.length && this.terms[id]!.startsWith(prefix); id++) out.push([this.terms[id]!, this.postingsOf(id)]);
+    for (let id = lowerBound(this.terms, prefix); id < this.terms.length && this.terms[id]!.startsWith(prefix); id++) {
+      if (!isNameKey(this.terms[id]!)) out.push([this.terms[id]!, this.postingsOf(id)]);
+    }
     return out;
   }
 
@@ -225,6 +236,12 @@ export interface Bm25Result {
    * it begins ("re.sub" in the fused ranking marks "sub", not "substring").
    */
   read: string;
+  /**
+   * With `names`: the documents whose title names the query (as typed, or with its corrections),
+   * those passing the language and filter, at most MAX_NAMED: a page's own title first, then a
+   * section's, then a dotted name's last part, each by score; [] without.
+   */
+  named: Scored[];
 }
 
 /** How a query is read: its language's analysis, and which documents it may return (null: all). */
@@ -305,7 +322,8 @@ class Scorer {
     }
     const { filter } = options;
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
-    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read: partial.prefix === null ? closeLastWord(query) : query };
+    const named = options.names ? namedDocs(nameKeysOf(query, corrected), source, scores, accept) : [];
+    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read: partial.prefix === null ? closeLastWord(query) : query, named };
   }
 
   /** The postings of a word's corrections (their terms, each once). */
@@ -353,6 +371,27 @@ class Scorer {
     const stem = shorter.map((term) => source.postings(term)).find((postings) => postings !== undefined);
     return { lists: stem ? [stem] : [], direct: false };
   }
+}
+
+/** The name keys a query looks up (src/search/title-names), its misspelled words also read as `corrected`. */
+function nameKeysOf(query: string, corrected: ReadonlyMap<string, readonly string[]> = new Map()): string[] {
+  return queryNameKeys(queryReadings(query, corrected));
+}
+
+/** Bm25Result.named: the documents under `keys` (in the keys' order of marks, each by score), those `accept`ed, at most MAX_NAMED. */
+function namedDocs(keys: readonly string[], source: TermSource, scores: Accumulator, accept: ((doc: number) => boolean) | null): Scored[] {
+  const out: Scored[] = [];
+  const seen = new Set<number>();
+  for (const mark of NAME_MARKS) {
+    const docs = new Set(keys.filter((key) => key.endsWith(mark)).flatMap((key) => [...(source.postings(key)?.docs ?? [])]));
+    const found = [...docs].filter((doc) => !seen.has(doc) && (accept === null || accept(doc))).map((index) => ({ index, score: scores.scoreOf(index) }));
+    for (const hit of found.sort((a, b) => b.score - a.score || a.index - b.index)) {
+      if (out.length === MAX_NAMED) return out;
+      seen.add(hit.index);
+      out.push(hit);
+    }
+  }
+  return out;
 }
 
 /** The index split for shipping: a head (statistics and chunk list) and term-range chunks. */
@@ -445,8 +484,12 @@ export class Bm25Builder {
     this.languages = documentLanguages(options.languages, this.analyzer);
   }
 
-  /** The next document (its id is its position). */
-  add(text: string): void {
+  /**
+   * The next document (its id is its position); `names`: its title's name keys
+   * (src/search/title-names nameKeys), indexed as terms that no query term can be and that do not
+   * count in its length.
+   */
+  add(text: string, names: readonly string[] = []): void {
     const doc = this.docLengths.length;
     if (typeof text !== 'string') {
       throw new SgptError('DOCUMENTS_INVALID', `document ${doc} is ${text === null ? 'null' : typeof text}, expected a string`);
@@ -455,6 +498,7 @@ export class Bm25Builder {
     const counts = new Map<string, number>();
     const { terms, words } = analyzeWords(text, analyzers[docLanguages?.[doc] ?? 0]);
     for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+    for (const name of names) counts.set(name, 1);
     for (const word of new Set(words)) this.wordDocs.set(word, (this.wordDocs.get(word) ?? 0) + 1);
     this.docLengths.push(terms.length);
     const ids = this.termIds;
@@ -512,10 +556,10 @@ export class Bm25Index {
     return new Bm25Index(stats, table, wordDocs);
   }
 
-  /** Index `docs` (one string per document; callers join title and text). Document ids are positions. */
-  static build(docs: readonly string[], options: Bm25BuildOptions = {}): Bm25Index {
+  /** Index `docs` (one string per document; callers join title and text), with their name keys (Bm25Builder.add). Document ids are positions. */
+  static build(docs: readonly string[], options: Bm25BuildOptions = {}, names: ReadonlyArray<readonly string[]> = []): Bm25Index {
     const builder = new Bm25Builder(options);
-    for (const doc of docs) builder.add(doc);
+    docs.forEach((doc, i) => builder.add(doc, names[i]));
     return builder.finish();
   }
 
@@ -794,6 +838,7 @@ export class ChunkedBm25 {
     const fixes = new Map(await Promise.all(unknown.map(async (word) => [word, await this.typos!.corrections(word)] as const)));
     const { analyzer } = this.scorer.queryLanguage(options);
     const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, analyzer));
+    if (options.names) terms.push(...nameKeysOf(query, fixes));
     const more = new Set(terms.map((term) => this.chunkOf(term)).filter((i) => i >= 0));
     return this.scorer.search(query, k, options, await this.source(more, tables), (word) => fixes.get(word) ?? []);
   }
@@ -839,6 +884,7 @@ export class ChunkedBm25 {
       const from = Math.max(0, this.chunkOf(partial.prefix));
       for (let i = from; i < this.firsts.length && this.firsts[i]! < partial.prefix + END; i++) needed.add(i);
     }
+    if (options.names) terms.push(...nameKeysOf(query));
     for (const term of terms) {
       const i = this.chunkOf(term);
       if (i >= 0) needed.add(i);
@@ -929,6 +975,7 @@ export class MergedBm25 {
     const fixes = new Map(await Promise.all(unknown.map(async (word) => [word, correctionsIn(word, await Promise.all(this.parts.map((part) => part.typoGroups(word))))] as const)));
     const { analyzer } = this.scorer.queryLanguage(options);
     const terms = [...fixes.values()].flat().flatMap((word) => analyze(word, analyzer));
+    if (options.names) terms.push(...nameKeysOf(query, fixes));
     return this.scorer.search(query, k, options, await this.source(query, options, terms), (word) => fixes.get(word) ?? []);
   }
 
@@ -1006,6 +1053,11 @@ class Accumulator {
       if (this.scores[doc] === 0) this.touched.push(doc);
       this.scores[doc]! += (weight * tf) / (tf + norm);
     }
+  }
+
+  /** A document's score (weighted; 0 when it holds no query term). */
+  scoreOf(doc: number): number {
+    return (this.scores[doc] as number) * (this.weights?.[doc] ?? 1);
   }
 
   /** The best `k` of the documents `allowed` (null: all). */

@@ -12,8 +12,9 @@ import { Bm25Builder, Bm25Index, type Bm25BuildOptions, type Bm25Result } from '
 import { highlightRanges, makeExcerpt, nearWords, scannedText, winningWindows, type TextWindow, type WindowFinder } from './excerpt';
 import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
-import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fuseRanking, fusionDepth, promoteExactTitles, type TitledHit } from './ranking';
-import { documentEmbeddingText, isPageTop, keywordText } from './texts';
+import type { Scored } from './topk';
+import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fusedTop, fusionDepth, titledFirst, type TitledHit } from './ranking';
+import { documentEmbeddingText, isPageTop, keywordEntry, type KeywordEntry } from './texts';
 
 export type DocumentId = string | number;
 
@@ -64,7 +65,8 @@ export class DocumentSearch {
     readonly documents: readonly TextDocument[],
     keyword?: Bm25Index,
   ) {
-    this.keyword = keyword ?? Bm25Index.build(documents.map(keywordText), keywordOptions(documents));
+    const entries = keyword ? [] : documents.map(documentEntry);
+    this.keyword = keyword ?? Bm25Index.build(entries.map((e) => e.text), keywordOptions(documents), entries.map((e) => e.names));
     this.positions = new Map(documents.map((doc, i) => [doc.id, i]));
   }
 
@@ -88,7 +90,7 @@ export class DocumentSearch {
   keywordSearch(query: string, limit: number, language?: string): DocumentHit[] {
     const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
     return this.hits(
-      this.promoted(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), query, result.corrected),
+      this.titled(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), result, query, limit, (hit) => hit.score),
       result.read,
       result.corrections,
       this.keyword.language(language).analyzer,
@@ -115,13 +117,14 @@ export class DocumentSearch {
     const keyword = this.keywordRanking(query, fusionDepth(limit), language);
     const { code, allowed, analyzer } = this.keyword.language(language);
     const nearest = denseKnows(code) ? this.densePositions(dense).filter((hit) => allowed === null || allowed(hit.id)) : [];
-    const ranked = fuseRanking(query, keyword, nearest, fusion, limit).map((hit) => ({ doc: hit.id, score: hit.score }));
-    return { ranked: this.promoted(ranked, query, keyword.corrected), corrections: keyword.corrections, read: keyword.read, analyzer };
+    const { top, scoreOf } = fusedTop(query, keyword, nearest, fusion, limit);
+    const ranked = top.map((hit) => ({ doc: hit.id, score: hit.score }));
+    return { ranked: this.titled(ranked, keyword, query, limit, (hit) => scoreOf(hit.index)), corrections: keyword.corrections, read: keyword.read, analyzer };
   }
 
-  /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost). */
-  private promoted(ranked: Array<{ doc: number; score: number }>, query: string, corrected: Bm25Result['corrected']): Array<{ doc: number; score: number }> {
-    return promoteExactTitles(ranked, query, (hit) => titled(this.documents[hit.doc]!), corrected);
+  /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost); `score` gives one the ranking lacked its score. */
+  private titled(ranked: Array<{ doc: number; score: number }>, keyword: Bm25Result, query: string, limit: number, score: (hit: Scored) => number): Array<{ doc: number; score: number }> {
+    return titledFirst(ranked, keyword, query, limit, { seen: (hit) => titled(this.documents[hit.doc]!), idOf: (hit) => hit.doc, extra: (hit) => ({ doc: hit.index, score: score(hit) }) });
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
@@ -183,13 +186,19 @@ async function slicedIndex(documents: readonly TextDocument[]): Promise<Bm25Inde
   const builder = new Bm25Builder(keywordOptions(documents));
   let since = performance.now();
   for (const doc of documents) {
-    builder.add(keywordText(doc));
+    const { text, names } = documentEntry(doc);
+    builder.add(text, names);
     if (performance.now() - since > SLICE_MS) {
       await new Promise((done) => setTimeout(done, 0));
       since = performance.now();
     }
   }
   return builder.finish();
+}
+
+/** What the keyword index reads of a document, and its title's name keys. */
+function documentEntry(doc: TextDocument): KeywordEntry {
+  return keywordEntry(doc, doc.place?.headingPath);
 }
 
 /** How the exact-title boost sees a document. */

@@ -4,14 +4,16 @@
  * keyword and dense top FUSION_DEPTH fused as the fusion settings say.
  */
 import type { Bm25Result, Bm25SearchOptions } from './bm25';
+import type { Scored } from './topk';
 import { DEFAULT_LANGUAGE } from './languages';
 import { FUSION_DEPTH, fuseHybrid, type FusedHit, type HybridFusionSettings, type ScoredItem } from './fusion';
+import { dottedLast, queryReadings, titleName, titleWords } from './title-names';
 
 /**
  * The instant keyword results: search as you type, the last word, while it is typed, matches as a
  * prefix; a word that matches nothing is corrected (typos).
  */
-export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true, typos: true };
+export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true, typos: true, names: true };
 
 /**
  * Whether any document holds the query's words: the instant keyword search (KEYWORD_SEARCH: a last
@@ -29,7 +31,7 @@ export function keywordMatched(hits: readonly unknown[]): boolean {
  * that word, one that matches nothing whole ("generat") as a prefix. Expanding finished words
  * cost 2.6 % nDCG@10 on short docs queries (model/nano2/heldout_beir.py) and nothing on questions.
  */
-export const FUSED_KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: 'unknown-only', typos: true };
+export const FUSED_KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: 'unknown-only', typos: true, names: true };
 
 /**
  * The languages (src/search/languages codes) the shipped models were trained on: English. A query
@@ -46,6 +48,17 @@ export function denseKnows(code: string): boolean {
 /** Candidates each list contributes for `limit` results. */
 export function fusionDepth(limit: number): number {
   return Math.max(FUSION_DEPTH, limit);
+}
+
+/**
+ * The fused ranking's top `limit`, and the fused score of every candidate (a document titled as the
+ * query past the top `limit` keeps its own when it comes first: titledFirst; one that was no
+ * candidate has none).
+ */
+export function fusedTop(query: string, keyword: Bm25Result, dense: readonly ScoredItem<number>[], fusion: HybridFusionSettings, limit: number): { top: FusedHit<number>[]; scoreOf: (id: number) => number } {
+  const all = fuseRanking(query, keyword, dense, fusion, fusionDepth(limit));
+  const scores = new Map(all.map((hit) => [hit.id, hit.score]));
+  return { top: all.slice(0, limit), scoreOf: (id) => scores.get(id) ?? 0 };
 }
 
 /** The keyword result (document positions) and the dense list (position, cosine) fused into the top `limit`. */
@@ -69,21 +82,6 @@ export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly 
  */
 export const EXACT_TITLE_BOOST = true;
 
-const TITLE_WORDS = /[\p{L}\p{N}]+/gu;
-
-/** The words of a title or query, for comparing them whole. */
-function titleWords(text: string): string[] {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(TITLE_WORDS) ?? [];
-}
-
-/** A title that is a dotted name ("json.dumps", "Session.flush()"): its last part; else undefined. */
-const DOTTED_NAME = /^(?:[\p{L}_][\p{L}\p{N}_]*\.)+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u;
-
-/** What a title "name — what it is" (an em or en dash between spaces) names; the title itself otherwise. */
-function titleName(title: string): string {
-  return title.split(/\s[—–]\s/u, 1)[0]!.trim();
-}
-
 /** How a hit is seen by the boost: its title, and whether it is its page's top section (a document given in the page is one). */
 export interface TitledHit {
   title: string;
@@ -93,13 +91,11 @@ export interface TitledHit {
 /**
  * `ranked` with the results whose title names the query first (pages' top sections, then the
  * rest), then those whose dotted name ends in it (EXACT_TITLE_BOOST), each group in its order.
- * The query is read as the keyword search read it: a misspelled word (`corrected`, Bm25Result's)
- * stands for its first correction (the nearest, most common word: the one most likely meant; the
- * others are looser guesses), so "threding lock" puts "threading.Lock" first as "threading lock" does.
+ * The query is read as the keyword search read it (queryReadings: a misspelled word also as its
+ * first correction), so "threding lock" puts "threading.Lock" first as "threading lock" does.
  */
 export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen: (hit: T) => TitledHit, corrected: ReadonlyMap<string, readonly string[]> = new Map()): T[] {
-  const readAs = new Map([...corrected].flatMap(([word, fixes]) => titleWords(word).map((w) => [w, titleWords(fixes[0] ?? '')] as const)));
-  const readings = titleWords(query).map((word) => new Set([word, ...(readAs.get(word) ?? [])]));
+  const readings = queryReadings(query, corrected);
   if (!EXACT_TITLE_BOOST || readings.length === 0) return [...ranked];
   const isQuery = (text: string): boolean => {
     const words = titleWords(text);
@@ -110,8 +106,33 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen:
     const { title, pageTop } = seen(hit);
     const name = titleName(title);
     if (isQuery(title) || isQuery(name)) return pageTop ? 0 : 1;
-    return isQuery(DOTTED_NAME.exec(name)?.[1] ?? '') ? 2 : 3;
+    return isQuery(dottedLast(name)) ? 2 : 3;
   };
   const tiers = ranked.map(tier);
   return ranked.map((hit, i) => ({ hit, tier: tiers[i]!, i })).sort((a, b) => a.tier - b.tier || a.i - b.i).map(({ hit }) => hit);
+}
+
+/** How titledFirst reads a ranking's entries. */
+export interface TitledRanking<T> {
+  /** The boost's view of an entry (promoteExactTitles). */
+  seen: (hit: T) => TitledHit;
+  /** An entry's document (a keyword hit's `index`). */
+  idOf: (hit: T) => number;
+  /** The entry of a document the keyword search found titled as the query (Bm25Result.named) that the ranking lacks. */
+  extra: (hit: Scored) => T;
+}
+
+/**
+ * The results shown: `ranked` with the documents titled as the query that it lacks (`keyword.named`:
+ * however low BM25 ranked them, "pathlib" finds the pathlib module's page), those titled as the
+ * query first (promoteExactTitles), the first `limit` kept.
+ */
+export function titledFirst<T>(ranked: readonly T[], keyword: Pick<Bm25Result, 'named' | 'corrected'>, query: string, limit: number, how: TitledRanking<T>): T[] {
+  return promoteExactTitles(withNamed(ranked, keyword.named, how.idOf, how.extra), query, how.seen, keyword.corrected).slice(0, limit);
+}
+
+/** `ranked` and after it the documents of `named` (Bm25Result.named) it lacks, as `extra` makes their entries. */
+export function withNamed<T>(ranked: readonly T[], named: readonly Scored[], idOf: (hit: T) => number, extra: (hit: Scored) => T): T[] {
+  const present = new Set(ranked.map(idOf));
+  return [...ranked, ...named.filter((hit) => !present.has(hit.index)).map(extra)];
 }

@@ -3,6 +3,8 @@
  * index, the in-page search and eval's `default` row rank the same text the same way.
  */
 
+import { nameKeys } from './title-names';
+
 /** Where a section sits: its page title, then its headings ("Page › Heading › Subheading"). */
 export function sectionPath(pageTitle: string, headingPath: readonly string[]): string {
   const path = headingPath[0] === pageTitle ? [...headingPath] : [pageTitle, ...headingPath];
@@ -27,6 +29,17 @@ export function embeddingText(pageTitle: string, headingPath: readonly string[],
 export function keywordText(section: { title: string; text: string; keywords?: readonly string[] }): string {
   const aliases = section.keywords?.join(' ') ?? '';
   return aliases === '' ? `${section.title} ${section.title} ${section.text}` : `${section.title} ${section.title} ${aliases} ${aliases} ${section.text}`;
+}
+
+/** What the keyword index reads for a section, and the keys its title names (src/search/title-names). */
+export interface KeywordEntry {
+  text: string;
+  names: readonly string[];
+}
+
+/** A section's keyword text and name keys, `headingPath` where it sits (none: a document given alone, a page). */
+export function keywordEntry(section: { title: string; text: string; keywords?: readonly string[] }, headingPath: readonly string[] = []): KeywordEntry {
+  return { text: keywordText(section), names: nameKeys(section.title, isPageTop(headingPath)) };
 }
 
 /** What the model reads for a document given in the page: a one-section page, so the section's policy ("title\ntext"). */
