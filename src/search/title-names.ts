@@ -26,9 +26,15 @@ export function titleWords(text: string): string[] {
 /** A title that is a dotted name ("json.dumps", "Session.flush()"): its last part. */
 const DOTTED_NAME = /^(?:[\p{L}_][\p{L}\p{N}_]*\.)+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u;
 
-/** What a title "name — what it is" (an em or en dash between spaces) names; the title itself otherwise. */
+/** A section number before a title ("5.5. ", "8. "; Sphinx's numbered sections): not part of its name. */
+const SECTION_NUMBER = /^\d+(?:\.\d+)*\.\s+(?=\S)/u;
+
+/**
+ * What a title names: for "name — what it is" (an em or en dash between spaces) the name, else the
+ * title itself, without a section number before it ("5.5. Dictionaries" names "Dictionaries").
+ */
 export function titleName(title: string): string {
-  return title.split(/\s[—–]\s/u, 1)[0]!.trim();
+  return title.split(/\s[—–]\s/u, 1)[0]!.trim().replace(SECTION_NUMBER, '');
 }
 
 /** The last part of a dotted name ("flush" of "Session.flush()"); "" when `name` is not one. */

@@ -23,6 +23,11 @@ describe('name keys', () => {
     expect(nameKeys('os.path – Common pathname manipulations', false)).toEqual(['os path common pathname manipulations\u0002', 'os path\u0002', 'path\u0003']);
     expect(nameKeys('Session.flush()', false)).toEqual(['session flush\u0002', 'flush\u0003']);
     expect(nameKeys('Café', true)).toEqual(['cafe\u0001']);
+    // A section number is not part of the name; a version or a count is.
+    expect(nameKeys('5.5. Dictionaries', false)).toEqual(['5 5 dictionaries\u0002', 'dictionaries\u0002']);
+    expect(nameKeys('8. Errors and Exceptions', true)).toEqual(['8 errors and exceptions\u0001', 'errors and exceptions\u0001']);
+    expect(nameKeys('Python 3.11', true)).toEqual(['python 3 11\u0001']);
+    expect(nameKeys('3 ways', true)).toEqual(['3 ways\u0001']);
     // A sentence is no name; nor is a title without words.
     expect(nameKeys('How to read a file line by line in Python', false)).toEqual([]);
     expect(nameKeys('?!', true)).toEqual([]);
