@@ -82,6 +82,9 @@ export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly 
  */
 export const EXACT_TITLE_BOOST = true;
 
+/** Most sections deeper in a page titled as the query that move first (pages so titled and dotted names have no limit). */
+export const TITLED_SECTIONS_FIRST = 3;
+
 /** How a hit is seen by the boost: its title, and whether it is its page's top section (a document given in the page is one). */
 export interface TitledHit {
   title: string;
@@ -90,7 +93,8 @@ export interface TitledHit {
 
 /**
  * `ranked` with the results whose title names the query first (pages' top sections, then the
- * rest), then those whose dotted name ends in it (EXACT_TITLE_BOOST), each group in its order.
+ * first TITLED_SECTIONS_FIRST others), then those whose dotted name ends in it (EXACT_TITLE_BOOST),
+ * each group in its order.
  * The query is read as the keyword search read it (queryReadings: a misspelled word also as its
  * first correction), so "threding lock" puts "threading.Lock" first as "threading lock" does.
  */
@@ -108,7 +112,10 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen:
     if (isQuery(title) || isQuery(name)) return pageTop ? 0 : 1;
     return isQuery(dottedLast(name)) ? 2 : 3;
   };
-  const tiers = ranked.map(tier);
+  let sections = 0;
+  // Past the first few, a section titled as the query keeps its place: Python's "pathlib" is the
+  // module's page, then the "pathlib" of three What's New pages, not of all nine.
+  const tiers = ranked.map(tier).map((t) => (t === 1 && ++sections > TITLED_SECTIONS_FIRST ? 3 : t));
   return ranked.map((hit, i) => ({ hit, tier: tiers[i]!, i })).sort((a, b) => a.tier - b.tier || a.i - b.i).map(({ hit }) => hit);
 }
 

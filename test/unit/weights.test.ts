@@ -172,6 +172,11 @@ describe('the exact-title boost', () => {
     expect(promoteExactTitles(whatsNew, 'json', seen).map((h) => `${h.t}${h.top ? ' (page)' : ''}`)).toEqual([
       'json — JSON encoder and decoder (page)', 'json', 'json', 'Reading files',
     ]);
+    // Past TITLED_SECTIONS_FIRST, sections titled as the query keep their places; pages so titled do not.
+    const many = [{ t: 'other', top: false }, ...Array.from({ length: 5 }, () => ({ t: 'json', top: false })), { t: 'json', top: true }];
+    expect(promoteExactTitles(many, 'json', seen).map((h) => `${h.t}${h.top ? ' (page)' : ''}`)).toEqual([
+      'json (page)', 'json', 'json', 'json', 'other', 'json', 'json',
+    ]);
     // A section exactly titled is still before one titled otherwise; en dashes too; the name may be dotted.
     const named = [{ t: 'x' }, { t: 'os.path – Common pathname manipulations' }, { t: 'CREATE TABLE — define a new table' }];
     expect(promoteExactTitles(named, 'os.path', section).map((h) => h.t)).toEqual(['os.path – Common pathname manipulations', 'x', 'CREATE TABLE — define a new table']);
