@@ -30,6 +30,7 @@ import { TopK, type Scored } from './topk';
 import { DEFAULT_LANGUAGE, language, languageCode, loadLanguages } from './languages';
 import { TypoTable, correctionsIn, typoGroups, type ChunkedTypos, type TypoGroup } from './typos';
 import { isWeight, MAX_WEIGHT } from '../extract/weights';
+import { QUESTION_WORDS, isQuestion } from './questions';
 import { NAME_MARKS, isNameKey, queryNameKeys, queryReadings } from './title-names';
 import { ByteReader, ByteWriter, readFrontCoded, readMagic, readString, writeFrontCoded, writeMagic, writeString } from './varint';
 
@@ -89,6 +90,11 @@ export interface Bm25SearchOptions {
    * name keys indexed with Bm25Builder.add), however they rank by BM25. Default false.
    */
   names?: boolean;
+  /**
+   * A question (src/search/questions isQuestion) in English is read without the words that only
+   * make it one ("how do I read a file" as "read file"), when any other word is left. Default false.
+   */
+  question?: boolean;
 }
 
 /** Most documents Bm25Result.named holds: a page of results. */
@@ -200,9 +206,18 @@ function isPrefix(options: Bm25SearchOptions): boolean {
   return options.prefix === true || options.prefix === 'unknown-only';
 }
 
-/** The query's finished terms and words and, with `prefix`, its partial last word. */
-function parseQuery(query: string, analyzer: AnalyzerOptions, prefix: boolean): PartialQuery {
-  return prefix ? analyzePartial(query, analyzer) : { ...analyzeWords(query, analyzer), prefix: null };
+/**
+ * The query's finished terms and words and, with `prefix`, its partial last word; with
+ * `options.question`, an English question without its question words (QUESTION_WORDS).
+ */
+function parseQuery(query: string, analyzer: AnalyzerOptions, options: Bm25SearchOptions, code: string): PartialQuery {
+  const partial = isPrefix(options) ? analyzePartial(query, analyzer) : { ...analyzeWords(query, analyzer), prefix: null };
+  if (!options.question || code !== DEFAULT_LANGUAGE || !isQuestion(query)) return partial;
+  const asked = (word: string) => !QUESTION_WORDS.has(word.toLowerCase());
+  const keep = partial.words.map(asked);
+  const prefix = partial.prefix !== null && asked(partial.prefix) ? partial.prefix : null;
+  if (!keep.includes(true) && prefix === null) return partial;
+  return { terms: partial.terms.filter((_, i) => keep[i]), words: partial.words.filter((_, i) => keep[i]), prefix };
 }
 
 /** The corrections of a word (src/search/typos), as words of the index. */
@@ -288,8 +303,8 @@ class Scorer {
   search(query: string, k: number, options: Bm25SearchOptions, source: TermSource, correct?: Corrector): Bm25Result {
     const params = checkParams({ ...this.params, ...options.params });
     const scores = new Accumulator(this.stats.docLengths.length, params, this.stats.docLengths, this.avgLength, this.stats.docWeights, this.maxWeight);
-    const { analyzer, allowed } = this.queryLanguage(options);
-    const partial = parseQuery(query, analyzer, isPrefix(options));
+    const { analyzer, allowed, code } = this.queryLanguage(options);
+    const partial = parseQuery(query, analyzer, options, code);
     const corrections: string[] = [];
     const corrected = new Map<string, string[]>();
     const fix: Corrector | undefined =
@@ -874,8 +889,8 @@ export class ChunkedBm25 {
 
   /** The chunks a query reads: those of its terms, and for a partial last word the range of its completions. */
   chunksFor(query: string, options: Bm25SearchOptions = {}): Set<number> {
-    const { analyzer } = this.scorer.queryLanguage(options);
-    const partial = parseQuery(query, analyzer, isPrefix(options));
+    const { analyzer, code } = this.scorer.queryLanguage(options);
+    const partial = parseQuery(query, analyzer, options, code);
     const terms = [...partial.terms];
     const needed = new Set<number>();
     if (partial.prefix !== null) {

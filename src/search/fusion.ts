@@ -35,6 +35,7 @@
  */
 import { SgptError } from '../errors';
 import type { QueryMatch } from './bm25';
+import { isQuestion } from './questions';
 import { FITTED_FUSION } from './fusion-fit';
 
 export const DEFAULT_RRF_K = 60;
@@ -69,8 +70,6 @@ export const FUSION_DEPTH = 100;
 export const FUSION_SIGNALS = ['coverage', 'strength', 'agreement', 'denseTop', 'denseMargin', 'keywordMargin', 'question', 'length'] as const;
 export type FusionSignal = (typeof FUSION_SIGNALS)[number];
 
-/** Interrogative openings of a question (English); a trailing '?' counts too. */
-const QUESTION = /^(how|what|why|when|where|which|who|whom|whose|can|could|does|do|did|is|are|was|should|would|will|may|must|shall|am)\b/i;
 const WORDS = /[\p{L}\p{N}]+/gu;
 /** The top of each list that `agreement` and the margins look at. */
 const SIGNAL_TOP = 10;
@@ -96,7 +95,7 @@ export function fusionSignals<Id>(keyword: readonly ScoredItem<Id>[], dense: rea
     denseTop: dense.length > 0 ? at(dense, 0) : 0,
     denseMargin: dense.length > 0 ? at(dense, 0) - at(dense, SIGNAL_TOP - 1) : 0,
     keywordMargin: keyword.length > 0 && at(keyword, 0) > 0 ? (at(keyword, 0) - at(keyword, SIGNAL_TOP - 1)) / at(keyword, 0) : 0,
-    question: QUESTION.test(trimmed) || trimmed.endsWith('?') ? 1 : 0,
+    question: isQuestion(trimmed) ? 1 : 0,
     length: Math.log1p(trimmed.match(WORDS)?.length ?? 0),
   };
 }

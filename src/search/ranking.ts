@@ -13,7 +13,7 @@ import { dottedLast, queryReadings, titleName, titleWords } from './title-names'
  * The instant keyword results: search as you type, the last word, while it is typed, matches as a
  * prefix; a word that matches nothing is corrected (typos).
  */
-export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true, typos: true, names: true };
+export const KEYWORD_SEARCH: Readonly<Bm25SearchOptions> = { prefix: true, typos: true, names: true, question: true };
 
 /**
  * Whether any document holds the query's words: the instant keyword search (KEYWORD_SEARCH: a last
