@@ -144,6 +144,18 @@ export function productLists(ctx: EvalContext): Promise<{ search: DocumentSearch
   });
 }
 
+/** The instant keyword results (DocumentSearch.keywordSearch: search as you type, before the model is in), what the element shows first. */
+export const instant: EvalMethod = {
+  name: 'instant',
+  description: "the product's instant keyword results (search as you type, before the model: what the element shows first)",
+  needsModel: false,
+  async run(ctx) {
+    const search = await DocumentSearch.open(ctx.dataset.corpus);
+    const { corpus } = ctx.dataset;
+    return new Map(ctx.dataset.queries.map((query) => [query.id, search.instantRanking(query.text, ctx.settings.depth).ranked.map((hit) => corpus[hit.doc]!.id)]));
+  },
+};
+
 /** The product's ranking with `fusion` (src/search/document-search, as the element and site index rank). */
 function productMethod(name: string, description: string, fusion: () => HybridFusionSettings): EvalMethod {
   return {

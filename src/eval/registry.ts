@@ -4,9 +4,9 @@
  */
 import { SgptError } from '../errors';
 import { rerankMethod } from './rerank-method';
-import { adaptive, bm25, dense, hybrid, hybridCc, productDefault, type EvalMethod } from './methods';
+import { adaptive, bm25, dense, hybrid, hybridCc, instant, productDefault, type EvalMethod } from './methods';
 
-export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, adaptive, productDefault, rerankMethod];
+export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, adaptive, productDefault, instant, rerankMethod];
 
 export function findMethod(name: string): EvalMethod {
   const method = METHODS.find((candidate) => candidate.name === name);

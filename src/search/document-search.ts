@@ -88,14 +88,20 @@ export class DocumentSearch {
    * language's documents were and only they are returned, when there are any; else every document.
    */
   keywordSearch(query: string, limit: number, language?: string): DocumentHit[] {
-    const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
+    const { ranked, result } = this.instantRanking(query, limit, language);
     return this.hits(
-      this.titled(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), result, query, limit, (hit) => hit.score),
+      ranked,
       result.read,
       result.corrections,
       this.keyword.language(language).analyzer,
       false,
     );
+  }
+
+  /** keywordSearch's ranking (positions and BM25 scores, best first), with the keyword result it came from. */
+  instantRanking(query: string, limit: number, language?: string): { ranked: Array<{ doc: number; score: number }>; result: Bm25Result } {
+    const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
+    return { ranked: this.titled(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), result, query, limit, (hit) => hit.score), result };
   }
 
   /**

@@ -5,9 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main } from '../../src/cli/main';
 import { Embedder } from '../../src/embed/embedder';
 import { documentText, loadBeir, type BeirDataset } from '../../src/eval/beir';
-import { evaluateRun } from '../../src/eval/metrics';
+import { evaluateRun, ndcgAt } from '../../src/eval/metrics';
 import { DEFAULT_METHODS, runEval, type EvalReport } from '../../src/eval/runner';
 import { Bm25Index } from '../../src/search/bm25';
+import { DocumentSearch } from '../../src/search/document-search';
 import { DEFAULT_FUSION, hybridConvexFusion, hybridFusion } from '../../src/search/fusion';
 import { HYBRID_METHODS } from '../../src/eval/methods';
 
@@ -39,6 +40,17 @@ describe('eval runner', () => {
     const q5 = (2 + 1 / Math.log2(5)) / (2 + 1 / Math.log2(3));
     expect(bm25).toMatchObject({ method: 'bm25', recall100: 1, mrr10: 1, queries: 10 });
     expect(bm25!.ndcg10).toBeCloseTo((9 + q5) / 10, 12);
+  });
+
+  it("instant scores the product's instant keyword results, with no model", async () => {
+    const report = await runEval({ data: mini, methods: ['instant'], cacheDir: null });
+    expect(report.model).toBeNull();
+    const data = await loadBeir(mini);
+    const search = await DocumentSearch.open(data.corpus);
+    const judged = data.queries.filter((q) => [...(data.qrels.get(q.id)?.values() ?? [])].some((grade) => grade > 0));
+    const expected = judged.reduce((sum, q) => sum + ndcgAt(search.keywordSearch(q.text, 100).map((h) => data.corpus[h.doc]!.id), data.qrels.get(q.id)!, 10), 0) / judged.length;
+    expect(report.results[0]).toMatchObject({ method: 'instant', queries: judged.length });
+    expect(report.results[0]!.ndcg10).toBeCloseTo(expected, 12);
   });
 
   it('limits queries and rejects unknown methods', async () => {
