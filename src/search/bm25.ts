@@ -210,14 +210,20 @@ function isPrefix(options: Bm25SearchOptions): boolean {
  * The query's finished terms and words and, with `prefix`, its partial last word; with
  * `options.question`, an English question without its question words (QUESTION_WORDS).
  */
-function parseQuery(query: string, analyzer: AnalyzerOptions, options: Bm25SearchOptions, code: string): PartialQuery {
+function parseQuery(query: string, analyzer: AnalyzerOptions, options: Bm25SearchOptions, code: string): PartialQuery & { dropped?: true } {
   const partial = isPrefix(options) ? analyzePartial(query, analyzer) : { ...analyzeWords(query, analyzer), prefix: null };
   if (!options.question || code !== DEFAULT_LANGUAGE || !isQuestion(query)) return partial;
   const asked = (word: string) => !QUESTION_WORDS.has(word.toLowerCase());
   const keep = partial.words.map(asked);
   const prefix = partial.prefix !== null && asked(partial.prefix) ? partial.prefix : null;
   if (!keep.includes(true) && prefix === null) return partial;
-  return { terms: partial.terms.filter((_, i) => keep[i]), words: partial.words.filter((_, i) => keep[i]), prefix };
+  return { terms: partial.terms.filter((_, i) => keep[i]), words: partial.words.filter((_, i) => keep[i]), prefix, dropped: true };
+}
+
+/** Bm25Result.read: the query, its last word closed unless read as a prefix; a question without its question words as its words read. */
+function readAs(query: string, partial: PartialQuery & { dropped?: true }): string {
+  if (partial.dropped) return partial.prefix === null ? `${partial.words.join(' ')} ` : [...partial.words, partial.prefix].join(' ');
+  return partial.prefix === null ? closeLastWord(query) : query;
 }
 
 /** The corrections of a word (src/search/typos), as words of the index. */
@@ -338,7 +344,7 @@ class Scorer {
     const { filter } = options;
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
     const named = options.names ? namedDocs(nameKeysOf(query, corrected), source, scores, accept) : [];
-    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read: partial.prefix === null ? closeLastWord(query) : query, named };
+    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read: readAs(query, partial), named };
   }
 
   /** The postings of a word's corrections (their terms, each once). */

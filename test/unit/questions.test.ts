@@ -23,6 +23,10 @@ describe('a question read without its question words', () => {
     // The last word typed in part is kept unless it is one of them.
     expect(index.search('how do I rea', 3, { question: true, prefix: true }).map((h) => h.index)).toEqual([1]);
     expect(index.searchWithMatch('how do I read', 3, { question: true }).match.terms).toBe(1);
+    // Highlights read it so too: its words, the last one open while it is typed.
+    expect(index.searchWithMatch('how do I read a file?', 3, { question: true }).read).toBe('read file ');
+    expect(index.searchWithMatch('how do I rea', 3, { question: true, prefix: true }).read).toBe('rea');
+    expect(index.searchWithMatch('read a file', 3, { question: true }).read).toBe('read a file ');
   });
 
   it('only in English: another language reads every word', async () => {
