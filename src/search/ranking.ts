@@ -7,7 +7,7 @@ import type { Bm25Result, Bm25SearchOptions } from './bm25';
 import type { Scored } from './topk';
 import { DEFAULT_LANGUAGE } from './languages';
 import { FUSION_DEPTH, fuseHybrid, type FusedHit, type HybridFusionSettings, type ScoredItem } from './fusion';
-import { dottedLast, queryReadings, titleName, titleWords } from './title-names';
+import { dottedLast, queryReadings, titleNames, titleWords } from './title-names';
 
 /**
  * The instant keyword results: search as you type, the last word, while it is typed, matches as a
@@ -108,9 +108,9 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen:
   // 0: a page named as the query, 1: a section so named, 2: a dotted name ending in it, 3: the rest.
   const tier = (hit: T): number => {
     const { title, pageTop } = seen(hit);
-    const name = titleName(title);
-    if (isQuery(title) || isQuery(name)) return pageTop ? 0 : 1;
-    return isQuery(dottedLast(name)) ? 2 : 3;
+    const names = titleNames(title);
+    if (isQuery(title) || names.some(isQuery)) return pageTop ? 0 : 1;
+    return names.some((name) => isQuery(dottedLast(name))) ? 2 : 3;
   };
   let sections = 0;
   // Past the first few, a section titled as the query keeps its place: Python's "pathlib" is the

@@ -37,6 +37,16 @@ export function titleName(title: string): string {
   return title.split(/\s[—–]\s/u, 1)[0]!.trim().replace(SECTION_NUMBER, '');
 }
 
+/**
+ * The names a title gives: its name (titleName), or each of a list of names without spaces
+ * ("os.execl, os.execle, os.execv": a definition's aliases, which the extractor titles so).
+ */
+export function titleNames(title: string): string[] {
+  const name = titleName(title);
+  const parts = name.split(/,\s+/u);
+  return parts.length > 1 && parts.every((part) => /^[^\s,]+$/u.test(part)) ? parts : [name];
+}
+
 /** The last part of a dotted name ("flush" of "Session.flush()"); "" when `name` is not one. */
 export function dottedLast(name: string): string {
   return DOTTED_NAME.exec(name)?.[1] ?? '';
@@ -49,15 +59,17 @@ function key(words: readonly string[], mark: string): string {
 
 /**
  * The name keys of a section titled `title` (`pageTop`: its page's top section): its title's words
- * and its name's, then its dotted name's last part, each at most MAX_NAME_WORDS words.
+ * and its names' (titleNames), then their dotted names' last parts, each at most MAX_NAME_WORDS words.
  */
 export function nameKeys(title: string, pageTop: boolean): string[] {
-  const name = titleName(title);
+  const names = titleNames(title);
   const own = NAME_MARKS[pageTop ? 0 : 1];
   const keys = new Set<string>();
-  for (const words of [titleWords(title), titleWords(name)]) if (words.length > 0 && words.length <= MAX_NAME_WORDS) keys.add(key(words, own));
-  const last = titleWords(dottedLast(name));
-  if (last.length > 0) keys.add(key(last, NAME_MARKS[2]));
+  for (const words of [titleWords(title), ...names.map(titleWords)]) if (words.length > 0 && words.length <= MAX_NAME_WORDS) keys.add(key(words, own));
+  for (const name of names) {
+    const last = titleWords(dottedLast(name));
+    if (last.length > 0) keys.add(key(last, NAME_MARKS[2]));
+  }
   return [...keys];
 }
 

@@ -22,6 +22,9 @@ describe('name keys', () => {
     expect(nameKeys('json — JSON encoder and decoder', true)).toEqual(['json json encoder and decoder\u0001', 'json\u0001']);
     expect(nameKeys('os.path – Common pathname manipulations', false)).toEqual(['os path common pathname manipulations\u0002', 'os path\u0002', 'path\u0003']);
     expect(nameKeys('Session.flush()', false)).toEqual(['session flush\u0002', 'flush\u0003']);
+    // A definition's aliases: each name; a list with spaces in its parts is a phrase, not names.
+    expect(nameKeys('os.execl, os.execv', false)).toEqual(['os execl os execv\u0002', 'os execl\u0002', 'os execv\u0002', 'execl\u0003', 'execv\u0003']);
+    expect(nameKeys('Lists, tuples and sets', true)).toEqual(['lists tuples and sets\u0001']);
     expect(nameKeys('Café', true)).toEqual(['cafe\u0001']);
     // A section number is not part of the name; a version or a count is.
     expect(nameKeys('5.5. Dictionaries', false)).toEqual(['5 5 dictionaries\u0002', 'dictionaries\u0002']);

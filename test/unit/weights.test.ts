@@ -184,6 +184,10 @@ describe('the exact-title boost', () => {
     expect(promoteExactTitles(named, 'create table', section).map((h) => h.t)).toEqual(['CREATE TABLE — define a new table', 'x', 'os.path – Common pathname manipulations']);
     // What it is is not its name; a dash inside a word is not the separator.
     expect(promoteExactTitles(named, 'define a new table', section)).toEqual(named);
+    // Each of a definition's aliases names it.
+    const aliases = [{ t: 'x' }, { t: 'winreg.OpenKey, winreg.OpenKeyEx' }];
+    expect(promoteExactTitles(aliases, 'winreg.OpenKeyEx', section).map((h) => h.t)).toEqual(['winreg.OpenKey, winreg.OpenKeyEx', 'x']);
+    expect(promoteExactTitles(aliases, 'OpenKeyEx', section).map((h) => h.t)).toEqual(['winreg.OpenKey, winreg.OpenKeyEx', 'x']);
     expect(promoteExactTitles([{ t: 'a' }, { t: 'x—y' }], 'x', section)).toEqual([{ t: 'a' }, { t: 'x—y' }]);
   });
   it('leaves the order when no title is the query, or the query has no words', () => {
