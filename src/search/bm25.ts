@@ -1085,8 +1085,7 @@ class Accumulator {
   top(k: number, allowed: ((doc: number) => boolean) | null = null): Scored[] {
     const docs = allowed ? this.touched.filter(allowed) : this.touched;
     const top = new TopK(Math.min(k, docs.length));
-    const weights = this.weights;
-    for (const doc of docs) top.push(doc, weights ? (this.scores[doc] as number) * weights[doc]! : (this.scores[doc] as number));
+    for (const doc of docs) top.push(doc, this.scoreOf(doc));
     return top.result();
   }
 }

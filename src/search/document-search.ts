@@ -130,7 +130,7 @@ export class DocumentSearch {
 
   /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost); `score` gives one the ranking lacked its score. */
   private titled(ranked: Array<{ doc: number; score: number }>, keyword: Bm25Result, query: string, limit: number, score: (hit: Scored) => number): Array<{ doc: number; score: number }> {
-    return titledFirst(ranked, keyword, query, limit, { seen: (hit) => titled(this.documents[hit.doc]!), idOf: (hit) => hit.doc, extra: (hit) => ({ doc: hit.index, score: score(hit) }) });
+    return titledFirst(ranked, keyword, query, limit, { seen: (hit) => boostView(this.documents[hit.doc]!), idOf: (hit) => hit.doc, extra: (hit) => ({ doc: hit.index, score: score(hit) }) });
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */
@@ -208,6 +208,6 @@ function documentEntry(doc: TextDocument): KeywordEntry {
 }
 
 /** How the exact-title boost sees a document. */
-function titled(doc: TextDocument): TitledHit {
+function boostView(doc: TextDocument): TitledHit {
   return { title: doc.title, pageTop: isPageTop(doc.place?.headingPath ?? []) };
 }

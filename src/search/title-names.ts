@@ -33,7 +33,7 @@ const SECTION_NUMBER = /^\d+(?:\.\d+)*\.\s+(?=\S)/u;
  * What a title names: for "name — what it is" (an em or en dash between spaces) the name, else the
  * title itself, without a section number before it ("5.5. Dictionaries" names "Dictionaries").
  */
-export function titleName(title: string): string {
+function titleName(title: string): string {
   return title.split(/\s[—–]\s/u, 1)[0]!.trim().replace(SECTION_NUMBER, '');
 }
 
