@@ -16,6 +16,9 @@ export const NAME_MARKS = ['\u0001', '\u0002', '\u0003'] as const;
 /** Longest name (in words) that gets a key: names and headings, not sentences. */
 export const MAX_NAME_WORDS = 6;
 
+/** Most names a list title gives ("os.execl, os.execle, …"): a longer list (a page's heading of thousands) is one phrase, so a title cannot add thousands of keys. */
+export const MAX_TITLE_NAMES = 16;
+
 const TITLE_WORDS = /[\p{L}\p{N}]+/gu;
 
 /** The words of a title or query, for comparing them whole. */
@@ -44,7 +47,7 @@ function titleName(title: string): string {
 export function titleNames(title: string): string[] {
   const name = titleName(title);
   const parts = name.split(/,\s+/u);
-  return parts.length > 1 && parts.every((part) => /^[^\s,]+$/u.test(part)) ? parts : [name];
+  return parts.length > 1 && parts.length <= MAX_TITLE_NAMES && parts.every((part) => /^[^\s,]+$/u.test(part)) ? parts : [name];
 }
 
 /** The last part of a dotted name ("flush" of "Session.flush()"); "" when `name` is not one. */

@@ -15,7 +15,7 @@ import { Bm25Index, ChunkedBm25, MAX_NAMED, decodeChunk, decodeHead, encodeHead 
 import { DocumentSearch } from '../../src/search/document-search';
 import { DEFAULT_FUSION } from '../../src/search/fusion';
 import { KEYWORD_SEARCH } from '../../src/search/ranking';
-import { isNameKey, nameKeys, queryNameKeys, queryReadings } from '../../src/search/title-names';
+import { MAX_TITLE_NAMES, isNameKey, nameKeys, queryNameKeys, queryReadings } from '../../src/search/title-names';
 
 describe('name keys', () => {
   it("a title's words, its name before a dash, and a dotted name's last part, each marked by how it names", () => {
@@ -25,6 +25,9 @@ describe('name keys', () => {
     // A definition's aliases: each name; a list with spaces in its parts is a phrase, not names.
     expect(nameKeys('os.execl, os.execv', false)).toEqual(['os execl os execv\u0002', 'os execl\u0002', 'os execv\u0002', 'execl\u0003', 'execv\u0003']);
     expect(nameKeys('Lists, tuples and sets', true)).toEqual(['lists tuples and sets\u0001']);
+    // A hostile heading of thousands of names adds no more keys than a sentence.
+    expect(nameKeys(Array.from({ length: 5000 }, (_, i) => `n${i}`).join(', '), false)).toEqual([]);
+    expect(nameKeys(Array.from({ length: MAX_TITLE_NAMES }, (_, i) => `n${i}`).join(', '), false)).toHaveLength(MAX_TITLE_NAMES);
     expect(nameKeys('Café', true)).toEqual(['cafe\u0001']);
     // A section number is not part of the name; a version or a count is.
     expect(nameKeys('5.5. Dictionaries', false)).toEqual(['5 5 dictionaries\u0002', 'dictionaries\u0002']);
