@@ -60,6 +60,7 @@ import { fill, isRightToLeft, meaningOnlyLine, noResultsLine, parseStrings, reso
 import { SiteSource } from './site-source';
 import type { SearchStage } from './source';
 import { checkFilters, filterValues, keyTable, mergeFilters, parseFilterList, type Filters } from '../extract/filters';
+import { shownUrl } from '../extract/text-fragment';
 import type { Facets } from '../index/filters';
 import { styles } from './styles';
 import { openVectorCache } from './vector-cache';
@@ -661,7 +662,7 @@ export class SgptSearch extends LitElement {
       <span class="title" part="option-title"><bdi>${hit.title}</bdi></span>
       ${page ? html`<span class="page" part="option-page"><bdi>${page}</bdi></span>` : nothing}
       ${hit.excerpt ? html`<span class="excerpt" part="option-excerpt"><bdi>${highlighted(hit.excerpt, hit.highlights)}</bdi></span>` : nothing}
-      ${hit.url ? html`<span class="url" part="option-url"><bdi>${hit.url}</bdi></span>` : nothing}
+      ${hit.url ? html`<span class="url" part="option-url"><bdi>${shownUrl(hit.url)}</bdi></span>` : nothing}
     </div>`;
   }
 

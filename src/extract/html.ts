@@ -9,12 +9,13 @@
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { mergeFilters, parseFilterList, type Filters } from './filters';
+import { textAnchor } from './text-fragment';
 import { parseKeywords, parseWeight } from './weights';
 
 export interface Section {
   /** Site-relative URL of the page, e.g. '/library/functions.html'. */
   url: string;
-  /** Fragment id that scrolls to the section ('' = top of the page). */
+  /** Fragment id that scrolls to the section ('' = top of the page), or a text directive for a heading with none (./text-fragment). */
   anchor: string;
   /** The heading's text ('' for text before the first heading). */
   title: string;
@@ -395,7 +396,7 @@ interface OpenSection {
   parts: string[];
   weight: number;
   keywords: string[];
-  /** A heading's section without an anchor of its own: it links to the first id met in it (see walk). */
+  /** A heading's section without an anchor of its own: it links to the first id met in it (see walk), else to its heading's text. */
   adopts: boolean;
   /** A definition-list entry's terms with an id, and the names they show: what a member inside it is qualified with (qualifiedName). */
   terms?: Array<{ id: string; name: string }>;
@@ -480,7 +481,8 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
     if (text || section.title) {
       slots[section.slot] = {
         url,
-        anchor: section.anchor,
+        // A heading that found no id to link to is found by its text (./text-fragment), not the page top.
+        anchor: section.adopts && section.title ? textAnchor(section.title) : section.anchor,
         title: section.title || pageTitle,
         pageTitle,
         headingPath: section.path,
@@ -563,7 +565,7 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
       }
       // A heading with no anchor (Doxygen's "Member Function Documentation" label, DocBook's
       // "Synopsis") links to the nearest real anchor below it, the first id in its section,
-      // rather than to the top of the page; never an invented one.
+      // rather than to the top of the page; never an invented one (with none, close links its text).
       const id = heading ? undefined : attr(node, 'id') || (node.tagName === 'a' ? attr(node, 'name') : undefined);
       if (current.adopts && id) {
         current.anchor = id;

@@ -5,6 +5,7 @@
  * in the linked section.
  * Nothing happens on a page without the parameter. Text only: the page's markup is never parsed.
  */
+import { textDirective } from '../extract/text-fragment';
 import type { AnalyzerOptions } from '../search/analyzer';
 import { highlightRanges } from '../search/excerpt';
 import { language, languageCode, loadLanguages } from '../search/languages';
@@ -49,15 +50,38 @@ export function markQuery(root: Element, query: string, analyzer: AnalyzerOption
   return marks;
 }
 
-/** The mark to show first: the first inside or after the linked section (the URL's fragment), else the first. */
-function firstMark(marks: HTMLElement[], doc: Document): HTMLElement | undefined {
+const collapse = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * The heading a text directive names (src/extract/text-fragment: a link to a heading with no id):
+ * the first whose text begins with it, as the browser's own scroll found it.
+ */
+function headingOf(text: string, doc: Document): Element | null {
+  const wanted = collapse(text).toLowerCase();
+  for (const heading of doc.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (collapse(heading.textContent ?? '').toLowerCase().startsWith(wanted)) return heading;
+  }
+  return null;
+}
+
+/** The element the page's address links to: its fragment's id, else the heading its text directive names. */
+function linkedElement(doc: Document): Element | null {
   let id: string;
   try {
     id = decodeURIComponent(doc.location.hash.slice(1));
   } catch {
     id = ''; // a malformed fragment (a cut %-escape): no section to scroll to
   }
-  const target = id ? doc.getElementById(id) : null;
+  if (id) return doc.getElementById(id);
+  // The browser hides a text directive from location.hash; the navigation entry keeps the address whole.
+  const entry = doc.defaultView?.performance.getEntriesByType('navigation')[0];
+  const text = entry === undefined ? null : textDirective(entry.name);
+  return text === null ? null : headingOf(text, doc);
+}
+
+/** The mark to show first: the first inside or after the linked section (linkedElement), else the first. */
+function firstMark(marks: HTMLElement[], doc: Document): HTMLElement | undefined {
+  const target = linkedElement(doc);
   if (target !== null) {
     const after = marks.find((mark) => target.contains(mark) || (target.compareDocumentPosition(mark) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
     if (after !== undefined) return after;

@@ -6,6 +6,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { isMode, type Mode } from '../embed/sgpt-settings';
 import { SgptError } from '../errors';
+import { anchorFragment } from '../extract/text-fragment';
 import { FUSION_METHODS, checkCoefficients, type FusionMethod, type HybridFusionSettings } from '../search/fusion';
 import { dequantize, predictedCode, predictionFactor, projectionCoefficient, quantize, type Quantized } from './int8';
 import { ByteReader, ByteWriter, readMagic, writeMagic } from '../search/varint';
@@ -117,9 +118,9 @@ export interface SectionTable {
   buckets: BucketRef[];
 }
 
-/** The link a site hit gives a section: its page, then its anchor when it has one. */
+/** The link a site hit gives a section: its page, then its anchor (an id, or its heading's text) when it has one. */
 export function sectionUrl(section: Pick<SectionInfo, 'url' | 'anchor'>): string {
-  return section.anchor ? `${section.url}#${encodeURIComponent(section.anchor)}` : section.url;
+  return `${section.url}${anchorFragment(section.anchor)}`;
 }
 
 /** What a result shows of a section; a bucket file holds these for consecutive sections. */

@@ -9,9 +9,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { test, expect, events, waitForEvent, waitForResults } from './fixtures';
 import { buildFixtureSite, serveFolder, type StaticServer } from './static-server';
+import { chromiumLaunch } from '../../playwright.config';
 
 const PREFIX = '/docs/';
 const SCRIPT = '<script type="module" src="sgpt/sgpt-search.js"></script>';
@@ -45,7 +46,13 @@ test.beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sgpt-ui-'));
   // A section three headings deep (a trail of two) for the breadcrumb's order in RTL.
   const deep = '<!doctype html><html lang="en"><meta charset="utf-8"><title>Brewing</title><body><main><h1>Brewing</h1><p>About brewing.</p><h2 id="vessels">Vessels</h2><p>Pots.</p><h3 id="clay">Clay pots</h3><p>Unglazed clay.</p><h4 id="glazes">Glazes</h4><p>A celadon glaze seals the pot.</p></main></body></html>';
-  const site = await buildFixtureSite(work, PAGES, [], { 'brewing.html': deep });
+  // A page whose headings have no id (SQLite's docs are written so): its second section links to its heading's text.
+  const filler = (n: number) => Array.from({ length: n }, (_, i) => `<p>Note ${i}: rinse the pot well after each use.</p>`).join('');
+  const care =
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Limescale guide</title><body><main><h1>Limescale guide</h1><p>Citric acid is one remedy for limescale; see below.</p>' +
+    `${filler(40)}<h2>Descaling with citric acid</h2><p>Boil a citric solution to dissolve the scale.</p>${filler(40)}` +
+    '<script type="module" src="sgpt/sgpt-highlight.js"></script></main></body></html>';
+  const site = await buildFixtureSite(work, PAGES, [], { 'brewing.html': deep, 'care.html': care });
   // The page results link to opts in to highlight on arrival.
   const target = join(site, 'guide/install.html');
   const html = await readFile(target, 'utf8');
@@ -226,6 +233,35 @@ test('keyboard only: Tab to the trigger, open, search, pick; the target page hig
   // German stemming: "Katzen" marks "Katze" (English analysis would not: no shared stem, not a prefix).
   await page.goto(url('de-target.html?sgpt-highlight=Katzen'));
   await expect(marks).toHaveText(['Katze']);
+});
+
+test('a heading with no id: its result links to its text, the browser shows it, and so does the highlight where the browser cannot', async ({ page }) => {
+  await page.setViewportSize({ width: 800, height: 300 });
+  await page.goto(url('dialog.html'));
+  await search(page).locator('[part="trigger"]').click();
+  await search(page).getByRole('combobox').fill('citric descaling');
+  await waitForResults(page, 'search', 'citric descaling', 'keyword');
+  const option = search(page).getByRole('option').filter({ hasText: 'Descaling with citric acid' });
+  // The address it shows is the page's: the directive only repeats the title.
+  await expect(option.locator('[part="option-url"]')).toHaveText(/\/care\.html$/);
+  await option.click();
+  await page.waitForURL(/\/care\.html\?sgpt-highlight=citric\+descaling#:~:text=Descaling%20with%20citric%20acid$/);
+  // The first mark of the page is in its opening paragraph; the one shown is the linked heading's.
+  const marks = page.locator('mark.sgpt-highlight');
+  await expect(marks.first()).toHaveText('Citric');
+  await expect(page.getByRole('heading', { name: 'Descaling with citric acid' })).toBeInViewport();
+  await expect(marks.first()).not.toBeInViewport();
+  // A browser without text fragments stays at the top: the highlight script, which reads the
+  // directive the browser hides from location.hash, shows the heading's marks all the same.
+  const plain = await chromium.launch({ ...chromiumLaunch, args: [...chromiumLaunch.args, '--disable-blink-features=TextFragmentIdentifiers'] });
+  try {
+    const other = await plain.newPage({ viewport: { width: 800, height: 300 } });
+    await other.goto(page.url());
+    await expect(other.locator('mark.sgpt-highlight').first()).toHaveText('Citric');
+    await expect(other.getByRole('heading', { name: 'Descaling with citric acid' })).toBeInViewport();
+  } finally {
+    await plain.close();
+  }
 });
 
 test('translated by the page lang, strings override, and right to left under dir="rtl"', async ({ page }) => {

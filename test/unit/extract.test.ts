@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { extractPage } from '../../src/extract/html';
 import { extractSite, globToRegExp, urlOf } from '../../src/extract/site';
+import { isTextAnchor } from '../../src/extract/text-fragment';
 
 const page = (body: string, head = '<title>T</title>') => `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;
 const brief = (html: string) => extractPage(html, '/p.html').sections.map((s) => ({ anchor: s.anchor, title: s.title, text: s.text }));
@@ -35,7 +36,7 @@ describe('extractPage', () => {
 
   it('does not give a heading the id of an element that another heading opens', () => {
     const html = page('<main><div id="content"><h2 id="first">First</h2><p>a</p><h2>Second</h2><p>b</p></div></main>');
-    expect(brief(html).map((s) => s.anchor)).toEqual(['first', '']);
+    expect(brief(html).map((s) => s.anchor)).toEqual(['first', ':~:text=Second']);
   });
 
   it("reads an admonition's heading (DocBook's <div class=\"note\"><h3>Note</h3>) as text of the enclosing section", () => {
@@ -45,7 +46,7 @@ describe('extractPage', () => {
 
   it('falls back to a headerlink or a named anchor inside the heading', () => {
     const html = page('<main><h2>Plain<a class="headerlink" href="#plain-x">¶</a></h2>p<h2><a name="old"></a>Old</h2>q<h2>None</h2>r</main>');
-    expect(brief(html).map((s) => s.anchor)).toEqual(['plain-x', 'old', '']);
+    expect(brief(html).map((s) => s.anchor)).toEqual(['plain-x', 'old', ':~:text=None']);
   });
 
   it("takes Doxygen's permalink and the empty anchor right before a heading", () => {
@@ -60,7 +61,8 @@ describe('extractPage', () => {
         '<h2>Synopsis</h2><pre>x</pre><p id="later">y</p><h2>Bare</h2>z</main>',
     );
     // The page's first section stays at the top of the page.
-    expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['', 'Json::Value'], ['a35d', 'Member Function Documentation'], ['a35d', 'asString()'], ['later', 'Synopsis'], ['', 'Bare']]);
+    // A heading with no id anywhere in its section is found by its text (./text-fragment).
+    expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['', 'Json::Value'], ['a35d', 'Member Function Documentation'], ['a35d', 'asString()'], ['later', 'Synopsis'], [':~:text=Bare', 'Bare']]);
   });
 
   it('prefers data-sgpt-body, then <main>, role=main, <article>, <body>', () => {
@@ -189,19 +191,22 @@ describe('extractSite', () => {
     expect(globToRegExp('**/secret.html').test('a/b/secret.html')).toBe(true);
   });
 
-  it('reads the fixture site: every anchor exists in its page', async () => {
+  it('reads the fixture site: every anchor exists in its page, or its heading does', async () => {
     const root = 'test/fixtures/site';
     const pages = await extractSite(root);
     expect(pages.map((p) => p.url)).toEqual(['/faq.html', '/guide/generators.html', '/guide/install.html', '/']);
     for (const p of pages) {
       const file = p.url.endsWith('/') ? `${p.url}index.html` : p.url;
       const html = readFileSync(`${root}${file}`, 'utf8');
-      for (const s of p.sections) if (s.anchor) expect(html, `${p.url}#${s.anchor}`).toMatch(new RegExp(`(id|name)="?${s.anchor}[" >]`));
+      for (const s of p.sections) {
+        if (isTextAnchor(s.anchor)) expect(html, `${p.url}#${s.anchor}`).toMatch(new RegExp(`<h[1-6]>${s.title}</h`));
+        else if (s.anchor) expect(html, `${p.url}#${s.anchor}`).toMatch(new RegExp(`(id|name)="?${s.anchor}[" >]`));
+      }
     }
     const install = pages.find((p) => p.url === '/guide/install.html')!;
     expect(install.sections.map((s) => s.anchor)).toEqual(['installing-teapot', 'requirements', 'from-source', 'configure-options']);
     const generators = pages.find((p) => p.url === '/guide/generators.html')!;
-    expect(generators.sections.map((s) => s.anchor)).toEqual(['', 'yield-expressions', 'send-method', '']);
+    expect(generators.sections.map((s) => s.anchor)).toEqual(['', 'yield-expressions', 'send-method', ':~:text=Untitled anchorless part']);
     expect(generators.sections.map((s) => s.text).join(' ')).not.toContain('Advertisement');
     // Old inline tags (<tt>, <font>) do not part words: "<tt>coro</tt>.close()" reads "coro.close()".
     expect(generators.sections.at(-1)!.text).toContain('keep words whole: coro.close() and restart.');
