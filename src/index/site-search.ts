@@ -15,7 +15,7 @@ import type { AnalyzerOptions } from '../search/analyzer';
 import { ChunkedBm25, decodeChunk, decodeHead, type Bm25Result, type TermTable } from '../search/bm25';
 import { ChunkedTypos, decodeTypoFile, decodeTypoHead, type TypoFileEntry, type TypoGroup } from '../search/typos';
 import { highlightRanges, makeExcerpt, nearWords, winningWindows, type WindowFinder } from '../search/excerpt';
-import { embeddingText, isPageTop } from '../search/texts';
+import { embeddingText, isPageHead } from '../search/texts';
 import type { HybridFusionSettings } from '../search/fusion';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fusedTop, fusionDepth, promoteExactTitles, withNamed } from '../search/ranking';
 import { TopK } from '../search/topk';
@@ -278,7 +278,7 @@ export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): Query
 export async function rankedHits(all: readonly RankedSection[], readers: readonly IndexReader[], query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit = all.length): Promise<SiteHit[]> {
   const infos = await Promise.all(readers.map((reader, i) => reader.sections(all.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
   const info = (hit: RankedSection) => infos[hit.site ?? 0]!.get(hit.section)!;
-  const ranked = promoteExactTitles(all, query, (hit) => ({ title: info(hit).title, pageTop: isPageTop(info(hit).headingPath) }), marks.corrected).slice(0, limit);
+  const ranked = promoteExactTitles(all, query, (hit) => ({ title: info(hit).title, pageHead: isPageHead(info(hit).title, info(hit).pageTitle, info(hit).headingPath) }), marks.corrected).slice(0, limit);
   const shown = ranked.map(info);
   const texts = source.passages ? await Promise.all(ranked.map(async (hit, i) => (await readers[hit.site ?? 0]!.sectionTexts([shown[i]!]))[0]!)) : shown.map(() => null);
   const near = nearWords(marks.read, marks.corrections);

@@ -14,7 +14,7 @@ import type { HybridFusionSettings, ScoredItem } from './fusion';
 import { DEFAULT_LANGUAGE, languageCode, languagesLoaded, loadLanguages } from './languages';
 import type { Scored } from './topk';
 import { FUSED_KEYWORD_SEARCH, KEYWORD_SEARCH, denseKnows, fusedTop, fusionDepth, titledFirst, type TitledHit } from './ranking';
-import { documentEmbeddingText, isPageTop, keywordEntry, type KeywordEntry } from './texts';
+import { documentEmbeddingText, isPageHead, keywordEntry, type KeywordEntry } from './texts';
 
 export type DocumentId = string | number;
 
@@ -29,8 +29,8 @@ export interface TextDocument {
   weight?: number;
   /** Aliases that match like its title's words. */
   keywords?: readonly string[];
-  /** Where a site section sits (eval's site corpora): the exact-title boost puts a page's top section before deeper ones. Absent: a page. */
-  place?: { headingPath: readonly string[] };
+  /** Where a site section sits (eval's site corpora): the exact-title boost puts the section titled as its page before others. Absent: a page. */
+  place?: { pageTitle: string; headingPath: readonly string[] };
 }
 
 export interface DocumentHit {
@@ -209,5 +209,5 @@ function documentEntry(doc: TextDocument): KeywordEntry {
 
 /** How the exact-title boost sees a document. */
 function boostView(doc: TextDocument): TitledHit {
-  return { title: doc.title, pageTop: isPageTop(doc.place?.headingPath ?? []) };
+  return { title: doc.title, pageHead: doc.place === undefined || isPageHead(doc.title, doc.place.pageTitle, doc.place.headingPath) };
 }

@@ -73,22 +73,23 @@ export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly 
  * one whose title is a dotted name ending in the query ("dumps": "json.dumps", "Session.flush"),
  * the others keeping their order. A title "name — what it is" names its name (Sphinx's module
  * pages, "json — JSON encoder and decoder"; PostgreSQL's "CREATE TABLE — define a new table").
- * Among titles that name the query, a page's own (its top section) comes before a section's
- * deeper in a page: "json" is the json module's page before the "json" sections of every
- * "What's New". On the FAQ sets (questions) no query is any section's title, so it changes
+ * Among titles that name the query, a page's own (its top section, titled as the page) comes
+ * before other sections: "json" is the json module's page before the "json" sections of every
+ * "What's New", and a heading that many pages share above their own titles (SQLite's "SQLite C
+ * Interface" on 255) is a section: the first few of them come first, not all. On the FAQ sets (questions) no query is any section's title, so it changes
  * nothing there; it serves the navigational query, a page's or an API's name typed whole,
  * qualified or not (Sphinx's own search ranks an object whose name ends in the query next after
  * one whose name is the query).
  */
 export const EXACT_TITLE_BOOST = true;
 
-/** Most sections deeper in a page titled as the query that move first (pages so titled and dotted names have no limit). */
+/** Most sections titled as the query, other than pages' own (isPageHead), that move first (pages so titled and dotted names have no limit). */
 export const TITLED_SECTIONS_FIRST = 3;
 
-/** How a hit is seen by the boost: its title, and whether it is its page's top section (a document given in the page is one). */
+/** How a hit is seen by the boost: its title, and whether it stands for its page (src/search/texts' isPageHead; a document given in the page does). */
 export interface TitledHit {
   title: string;
-  pageTop: boolean;
+  pageHead: boolean;
 }
 
 /**
@@ -107,9 +108,9 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen:
   };
   // 0: a page named as the query, 1: a section so named, 2: a dotted name ending in it, 3: the rest.
   const tier = (hit: T): number => {
-    const { title, pageTop } = seen(hit);
+    const { title, pageHead } = seen(hit);
     const names = titleNames(title);
-    if (isQuery(title) || names.some(isQuery)) return pageTop ? 0 : 1;
+    if (isQuery(title) || names.some(isQuery)) return pageHead ? 0 : 1;
     return names.some((name) => isQuery(dottedLast(name))) ? 2 : 3;
   };
   let sections = 0;

@@ -16,6 +16,20 @@ export function isPageTop(headingPath: readonly string[]): boolean {
   return headingPath.length <= 1;
 }
 
+/**
+ * Whether a section stands for its page, as a search for the page's name should find it: a top
+ * section titled as the page. Not a heading the page shares with its siblings (SQLite's
+ * "SQLite C Interface", on 255 pages above each one's own title), nor the second of a page's
+ * top-level headings when it has no <h1>.
+ *
+ * @example
+ * isPageHead('Obtain Aggregate Function Context', 'Obtain Aggregate Function Context', ['Obtain Aggregate Function Context']) // true
+ * isPageHead('SQLite C Interface', 'Obtain Aggregate Function Context', ['SQLite C Interface'])                            // false
+ */
+export function isPageHead(title: string, pageTitle: string, headingPath: readonly string[]): boolean {
+  return isPageTop(headingPath) && title === pageTitle;
+}
+
 /** What the model reads for a section: where it sits (page, headings) and what it says. */
 export function embeddingText(pageTitle: string, headingPath: readonly string[], text: string): string {
   return `${sectionPath(pageTitle, headingPath)}\n${text}`.trim();

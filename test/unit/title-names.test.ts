@@ -135,7 +135,7 @@ describe('a section titled as the query comes first, however low BM25 ranks it',
     expect(fused).toHaveLength(5);
 
     const docs = (await import('../../src/extract/site')).extractSite(join(dir, 'site'));
-    const sections = (await docs).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { headingPath: s.headingPath } })));
+    const sections = (await docs).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { pageTitle: s.pageTitle, headingPath: s.headingPath } })));
     const inPage = await DocumentSearch.open(sections);
     expect(sections[inPage.keywordSearch('pathlib', 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
     expect(sections[inPage.rank('pathlib', [], DEFAULT_FUSION, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');

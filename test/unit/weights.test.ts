@@ -12,6 +12,7 @@ import { textHash, writeKeyword, writeSections, type AddFile } from '../../src/i
 import { Bm25Index, ChunkedBm25, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
 import { DocumentSearch } from '../../src/search/document-search';
 import { promoteExactTitles } from '../../src/search/ranking';
+import { isPageHead } from '../../src/search/texts';
 import { keywordText } from '../../src/search/texts';
 
 const PLAIN = `<!doctype html><html lang="en"><head><title>Guide</title></head><body><main>
@@ -146,8 +147,8 @@ describe('a weighted alias in a built site', () => {
 });
 
 describe('the exact-title boost', () => {
-  const page = (h: { t: string }) => ({ title: h.t, pageTop: true });
-  const section = (h: { t: string }) => ({ title: h.t, pageTop: false });
+  const page = (h: { t: string }) => ({ title: h.t, pageHead: true });
+  const section = (h: { t: string }) => ({ title: h.t, pageHead: false });
   const hits = [{ t: 'Reading files' }, { t: 'json — JSON encoder' }, { t: 'JSON' }, { t: 'Json!' }];
   it('moves results titled as the query, word for word, to the front in their order', () => {
     expect(promoteExactTitles(hits, 'json', page).map((h) => h.t)).toEqual(['json — JSON encoder', 'JSON', 'Json!', 'Reading files']);
@@ -168,7 +169,7 @@ describe('the exact-title boost', () => {
   it('reads a title "name — what it is" as naming its name, and puts a page so named before sections deeper in pages', () => {
     // Python's docs: the json module's page, and a "json" section in each What's New.
     const whatsNew = [{ t: 'Reading files', top: false }, { t: 'json', top: false }, { t: 'json — JSON encoder and decoder', top: true }, { t: 'json', top: false }];
-    const seen = (h: { t: string; top: boolean }) => ({ title: h.t, pageTop: h.top });
+    const seen = (h: { t: string; top: boolean }) => ({ title: h.t, pageHead: h.top });
     expect(promoteExactTitles(whatsNew, 'json', seen).map((h) => `${h.t}${h.top ? ' (page)' : ''}`)).toEqual([
       'json — JSON encoder and decoder (page)', 'json', 'json', 'Reading files',
     ]);
@@ -200,6 +201,29 @@ describe('the exact-title boost', () => {
       { id: 'b', title: 'Logging', text: 'The module that writes logs.' },
     ]);
     expect(search.keywordSearch('logging', 2).map((h) => h.doc)).toEqual([1, 0]);
+  });
+  it("takes a page's top section for the page only when it is titled as the page: a heading many pages share is a section", () => {
+    // SQLite's C reference: each page opens with the shared <h2>SQLite C Interface</h2> (no text),
+    // then its own title. Ranked below the page that introduces the interface, only the first
+    // TITLED_SECTIONS_FIRST (3) of them move before it, not all 255.
+    const section = (title: string, pageTitle: string, headingPath = [title]) => ({ title, pageTitle, headingPath });
+    const ranked = [section('Introduction', 'Introduction'), ...Array.from({ length: 5 }, (_, i) => section('SQLite C Interface', `Function ${i}`)), section('Function 4', 'Function 4')];
+    const seen = (hit: (typeof ranked)[number]) => ({ title: hit.title, pageHead: isPageHead(hit.title, hit.pageTitle, hit.headingPath) });
+    const shown = (query: string) => promoteExactTitles(ranked, query, seen).map((hit) => `${hit.title} (${hit.pageTitle})`);
+    expect(shown('SQLite C Interface')).toEqual([
+      'SQLite C Interface (Function 0)', 'SQLite C Interface (Function 1)', 'SQLite C Interface (Function 2)', 'Introduction (Introduction)',
+      'SQLite C Interface (Function 3)', 'SQLite C Interface (Function 4)', 'Function 4 (Function 4)',
+    ]);
+    // A page titled as the query is the page: first, however low it ranked.
+    expect(shown('function 4')[0]).toBe('Function 4 (Function 4)');
+    expect(isPageHead('Function 4', 'Function 4', ['Function 4', 'Details'])).toBe(false);
+    // In the in-page search a document is a page; a site section (eval's corpora) is one only when titled as its page.
+    const search = new DocumentSearch([
+      { id: 'label', title: 'Interface', text: 'interface', place: { pageTitle: 'Function 0', headingPath: ['Interface'] } },
+      { id: 'x', title: 'Notes', text: 'interface interface' },
+      { id: 'page', title: 'Interface', text: 'about it', place: { pageTitle: 'Interface', headingPath: ['Interface'] } },
+    ]);
+    expect(search.keywordSearch('interface', 3).map((h) => h.doc)[0]).toBe(2);
   });
   it('reads a misspelled word as its first correction, as the keyword search read it', () => {
     const titles = [{ t: 'Lock objects' }, { t: 'threading.Lock' }, { t: 'Threads' }];
