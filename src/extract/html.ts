@@ -597,10 +597,29 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
   for (const child of (root as Element).childNodes) walk(child);
   close(current);
   const filters = pageFilters(document, url);
-  const sections = slots.filter((s): s is Section => s !== null).map((s) => (Object.keys(filters).length > 0 ? { ...s, filters } : s));
+  const sections = withoutBanner(slots.filter((s): s is Section => s !== null), pageTitle).map((s) => (Object.keys(filters).length > 0 ? { ...s, filters } : s));
   // The page's own aliases belong to its first section, the one a search for the page should find.
   if (hints.keywords.length > 0 && sections.length > 0) sections[0] = { ...sections[0]!, keywords: [...hints.keywords, ...(sections[0]!.keywords ?? [])] };
   return { page: { url, title: pageTitle, lang: pageLang(document), sections }, blocks };
+}
+
+/**
+ * A page's sections without a banner: a first heading, not the page's title, with nothing under
+ * it (no text, no aliases, no heading below it: the next is its sibling or above it). SQLite's C
+ * reference opens each of 255 pages with `<h2>SQLite C Interface</h2>` then an `<h2>` of the
+ * page's own; as a section it was a blank result that a search for the interface found 255 times.
+ * A heading the page's sections sit under (Sphinx's `<h1>` above its `<h2>`s) is not one, nor a
+ * page's title; an empty heading further down (Python's `distutils.log`, a module with no text)
+ * stays a section: only a banner stands first.
+ */
+function withoutBanner(sections: Section[], pageTitle: string): Section[] {
+  const at = sections.findIndex((section) => section.headingPath.length > 0); // past text before any heading
+  const first = sections[at];
+  const next = sections[at + 1];
+  if (first === undefined || next === undefined) return sections;
+  const under = next.headingPath.length > first.headingPath.length && first.headingPath.every((title, i) => next.headingPath[i] === title);
+  const banner = first.text === '' && first.keywords === undefined && first.title !== pageTitle && !under;
+  return banner ? sections.filter((section) => section !== first) : sections;
 }
 
 /**

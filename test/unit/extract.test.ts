@@ -105,6 +105,25 @@ describe('extractPage', () => {
     ]);
   });
 
+  it("leaves out a banner: a first heading, not the page's title, with nothing under it (SQLite's C reference)", () => {
+    const titles = (body: string, title = 'Obtain Aggregate Function Context') => extractPage(page(body, `<title>${title}</title>`), '/c3ref/a.html').sections.map((s) => s.title);
+    const own = '<h2>Obtain Aggregate Function Context</h2><p>Implementations of aggregate SQL functions use this routine.</p>';
+    expect(titles(`<h2>SQLite C Interface</h2>${own}`)).toEqual(['Obtain Aggregate Function Context']);
+    // Also past text before any heading (a menu the site's template did not take).
+    expect(titles(`<p>Home</p><h2>SQLite C Interface</h2>${own}`)).toEqual(['Obtain Aggregate Function Context', 'Obtain Aggregate Function Context']);
+    // Not a heading with text, or aliases, of its own; not one the page's sections sit under.
+    expect(titles(`<h2>SQLite C Interface</h2><p>Reference.</p>${own}`)).toEqual(['SQLite C Interface', 'Obtain Aggregate Function Context']);
+    expect(titles(`<h2 data-sgpt-keywords="capi">SQLite C Interface</h2>${own}`)).toEqual(['SQLite C Interface', 'Obtain Aggregate Function Context']);
+    expect(titles(`<h1>SQLite C Interface</h1>${own}`)).toEqual(['SQLite C Interface', 'Obtain Aggregate Function Context']);
+    // The heading after it need not be the page's title (SQLite's "List Of Constants:" under <title>List Of SQLite Constants).
+    expect(titles(`<h2>SQLite C Interface</h2>${own.replace(/Obtain/g, 'Get')}`)).toEqual(['Get Aggregate Function Context']);
+    // A page whose first heading is its title keeps it, text or not (a page that opens with subsections).
+    expect(titles('<h1>Guide</h1><h2>Install</h2><p>x</p>', 'Guide')).toEqual(['Guide', 'Install']);
+    // Only the first heading can be a banner: an empty one further down is a section (Python's distutils.log), as is a page's only heading.
+    expect(titles('<h2>distutils.dir_util</h2><p>x</p><h2>distutils.log</h2><h2>distutils.spawn</h2><p>y</p>', 'API')).toEqual(['distutils.dir_util', 'distutils.log', 'distutils.spawn']);
+    expect(titles('<h2>Moved</h2>', 'Old page')).toEqual(['Moved']);
+  });
+
   it('keeps text before the first heading under the page title, and uses <title> without an <h1>', () => {
     const { title, sections } = extractPage(page('<main><p>intro</p><h2 id="s">S</h2><p>x</p></main>', '<title>Doc &amp; Title</title>'), '/d.html');
     expect(title).toBe('Doc & Title');
