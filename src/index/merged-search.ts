@@ -80,7 +80,7 @@ export class MergedSiteSearch {
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(this.joined(scopes)) });
     const { analyzer } = await this.keyword.language(language);
     const ranked = withNamed(result.hits.map((hit) => ({ id: hit.index, score: hit.score })), result.named, (hit) => hit.id, (hit) => ({ id: hit.index, score: hit.score }));
-    return this.hits(ranked, query, queryMarks(result, analyzer), false, { passages }, limit);
+    return this.hits(ranked, queryMarks(result, analyzer), false, { passages }, limit);
   }
 
   /**
@@ -100,7 +100,7 @@ export class MergedSiteSearch {
     const { top, scoreOf } = fusedTop(query, keyword, nearest, options.fusion ?? this.fusion, limit);
     const fused = top.map((hit) => ({ id: hit.id, score: hit.score, won: won.get(hit.id) }));
     const ranked = withNamed(fused, keyword.named, (hit) => hit.id, (hit) => ({ id: hit.index, score: scoreOf(hit.index), won: won.get(hit.index) }));
-    return this.hits(ranked, query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows }, limit);
+    return this.hits(ranked, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows }, limit);
   }
 
   /** The first index's fusion settings (indexes of one model are built with the same). */
@@ -199,9 +199,9 @@ export class MergedSiteSearch {
   }
 
   /** Merged ids as hits of their own indexes, excerpts cut from each index's own files (SiteSearch's rankedHits). */
-  private hits(ranked: ReadonlyArray<{ id: number; score: number; won?: number | undefined }>, query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit: number): Promise<SiteHit[]> {
+  private hits(ranked: ReadonlyArray<{ id: number; score: number; won?: number | undefined }>, marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit: number): Promise<SiteHit[]> {
     const located = ranked.map((hit) => ({ ...this.local(hit.id), score: hit.score, won: hit.won }));
-    return rankedHits(located, this.sites.map((site) => site.reader), query, marks, semantic, source, limit);
+    return rankedHits(located, this.sites.map((site) => site.reader), marks, semantic, source, limit);
   }
 }
 

@@ -151,7 +151,7 @@ export class SiteSearch {
     const result = await this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language, ...passing(scope) });
     const { analyzer } = await this.keyword.language(language);
     const ranked = withNamed(result.hits.map((hit) => ({ section: hit.index, score: hit.score })), result.named, (hit) => hit.section, (hit) => ({ section: hit.index, score: hit.score }));
-    return rankedHits(ranked, [this.reader], query, queryMarks(result, analyzer), false, { passages }, limit);
+    return rankedHits(ranked, [this.reader], queryMarks(result, analyzer), false, { passages }, limit);
   }
 
   /** The keyword half of the fused ranking: section positions and BM25 scores, with how well the query matched. */
@@ -249,7 +249,7 @@ export class SiteSearch {
     const { top, scoreOf } = fusedTop(query, keyword, dense, options.fusion ?? this.manifest.fusion, limit);
     const fused = top.map((hit) => ({ section: hit.id, score: hit.score, won: won.get(hit.id) }));
     const ranked = withNamed<RankedSection>(fused, keyword.named, (hit) => hit.section, (hit) => ({ section: hit.index, score: scoreOf(hit.index), won: won.get(hit.index) }));
-    return rankedHits(ranked, [this.reader], query, queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows }, limit);
+    return rankedHits(ranked, [this.reader], queryMarks(keyword, analyzer), true, { passages: true, windows: options.windows }, limit);
   }
 }
 
@@ -260,12 +260,15 @@ export interface QueryMarks {
   corrected: ReadonlyMap<string, readonly string[]>;
   /** The query as the keyword search read it (Bm25Result's `read`): excerpts and highlights read it so. */
   read: string;
+  /** The query as the exact-title boost reads it, and whether as a question (Bm25Result's `titled`, `question`). */
+  titled: string;
+  question: boolean;
   analyzer: AnalyzerOptions;
 }
 
 /** How the keyword search that ranked the hits read the query (`analyzer`: its language's). */
 export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): QueryMarks {
-  return { corrections: result.corrections, corrected: result.corrected, read: result.read, analyzer };
+  return { corrections: result.corrections, corrected: result.corrected, read: result.read, titled: result.titled, question: result.question, analyzer };
 }
 
 /**
@@ -275,10 +278,10 @@ export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): Query
  * at the match, or for a hit the model ranked by meaning alone around the window that won.
  * `marks`: how the query was read, for excerpts and highlighting (its corrections, its language's analysis).
  */
-export async function rankedHits(all: readonly RankedSection[], readers: readonly IndexReader[], query: string, marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit = all.length): Promise<SiteHit[]> {
+export async function rankedHits(all: readonly RankedSection[], readers: readonly IndexReader[], marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit = all.length): Promise<SiteHit[]> {
   const infos = await Promise.all(readers.map((reader, i) => reader.sections(all.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
   const info = (hit: RankedSection) => infos[hit.site ?? 0]!.get(hit.section)!;
-  const ranked = promoteExactTitles(all, query, (hit) => ({ title: info(hit).title, pageHead: isPageHead(info(hit).title, info(hit).pageTitle, info(hit).headingPath) }), marks.corrected).slice(0, limit);
+  const ranked = promoteExactTitles(all, marks.titled, (hit) => ({ title: info(hit).title, pageHead: isPageHead(info(hit).title, info(hit).pageTitle, info(hit).headingPath) }), marks.corrected, marks.question).slice(0, limit);
   const shown = ranked.map(info);
   const texts = source.passages ? await Promise.all(ranked.map(async (hit, i) => (await readers[hit.site ?? 0]!.sectionTexts([shown[i]!]))[0]!)) : shown.map(() => null);
   const near = nearWords(marks.read, marks.corrections);

@@ -226,6 +226,17 @@ function readAs(query: string, partial: PartialQuery & { dropped?: true }): stri
   return partial.prefix === null ? closeLastWord(query) : query;
 }
 
+/**
+ * What a question asks about, as the exact-title boost and the name keys read it (Bm25Result.titled):
+ * the question without its question words whether or not the scoring drops them (the fused
+ * ranking's keyword half keeps them), so "what is a generator?" names the glossary's "generator"
+ * in the keyword results and the fused ones alike; null for a query that is no question.
+ */
+function questionSubject(query: string, analyzer: AnalyzerOptions, options: Bm25SearchOptions, code: string): string | null {
+  const partial = parseQuery(query, analyzer, { ...options, question: true }, code);
+  return partial.dropped ? readAs(query, partial) : null;
+}
+
 /** The corrections of a word (src/search/typos), as words of the index. */
 type Corrector = (word: string) => readonly string[];
 
@@ -257,6 +268,10 @@ export interface Bm25Result {
    * it begins ("re.sub" in the fused ranking marks "sub", not "substring").
    */
   read: string;
+  /** The query as the exact-title boost reads it: `read`, but a question always without its question words (questionSubject). */
+  titled: string;
+  /** Whether the query is a question (English) that `titled` reads without its question words: the boost then moves only titles that name it whole. */
+  question: boolean;
   /**
    * With `names`: the documents whose title names the query (as typed, or with its corrections),
    * those passing the language and filter, at most MAX_NAMED: a page's own title first, then a
@@ -343,8 +358,10 @@ class Scorer {
     }
     const { filter } = options;
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
-    const named = options.names ? namedDocs(nameKeysOf(query, corrected), source, scores, accept) : [];
-    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read: readAs(query, partial), named };
+    const read = readAs(query, partial);
+    const subject = questionSubject(query, analyzer, options, code);
+    const named = options.names ? namedDocs(nameKeysOf(subject ?? read, corrected), source, scores, accept) : [];
+    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read, titled: subject ?? read, question: subject !== null, named };
   }
 
   /** The postings of a word's corrections (their terms, each once). */
@@ -905,7 +922,7 @@ export class ChunkedBm25 {
       const from = Math.max(0, this.chunkOf(partial.prefix));
       for (let i = from; i < this.firsts.length && this.firsts[i]! < partial.prefix + END; i++) needed.add(i);
     }
-    if (options.names) terms.push(...nameKeysOf(query));
+    if (options.names) terms.push(...nameKeysOf(questionSubject(query, analyzer, options, code) ?? query));
     for (const term of terms) {
       const i = this.chunkOf(term);
       if (i >= 0) needed.add(i);

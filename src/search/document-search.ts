@@ -101,7 +101,7 @@ export class DocumentSearch {
   /** keywordSearch's ranking (positions and BM25 scores, best first), with the keyword result it came from. */
   instantRanking(query: string, limit: number, language?: string): { ranked: Array<{ doc: number; score: number }>; result: Bm25Result } {
     const result = this.keyword.searchWithMatch(query, limit, { ...KEYWORD_SEARCH, language });
-    return { ranked: this.titled(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), result, query, limit, (hit) => hit.score), result };
+    return { ranked: this.titled(result.hits.map((hit) => ({ doc: hit.index, score: hit.score })), result, limit, (hit) => hit.score), result };
   }
 
   /**
@@ -125,12 +125,12 @@ export class DocumentSearch {
     const nearest = denseKnows(code) ? this.densePositions(dense).filter((hit) => allowed === null || allowed(hit.id)) : [];
     const { top, scoreOf } = fusedTop(query, keyword, nearest, fusion, limit);
     const ranked = top.map((hit) => ({ doc: hit.id, score: hit.score }));
-    return { ranked: this.titled(ranked, keyword, query, limit, (hit) => scoreOf(hit.index)), corrections: keyword.corrections, read: keyword.read, analyzer };
+    return { ranked: this.titled(ranked, keyword, limit, (hit) => scoreOf(hit.index)), corrections: keyword.corrections, read: keyword.read, analyzer };
   }
 
   /** Ranked documents with those titled as the query first (src/search/ranking's exact-title boost); `score` gives one the ranking lacked its score. */
-  private titled(ranked: Array<{ doc: number; score: number }>, keyword: Bm25Result, query: string, limit: number, score: (hit: Scored) => number): Array<{ doc: number; score: number }> {
-    return titledFirst(ranked, keyword, query, limit, { seen: (hit) => boostView(this.documents[hit.doc]!), idOf: (hit) => hit.doc, extra: (hit) => ({ doc: hit.index, score: score(hit) }) });
+  private titled(ranked: Array<{ doc: number; score: number }>, keyword: Bm25Result, limit: number, score: (hit: Scored) => number): Array<{ doc: number; score: number }> {
+    return titledFirst(ranked, keyword, limit, { seen: (hit) => boostView(this.documents[hit.doc]!), idOf: (hit) => hit.doc, extra: (hit) => ({ doc: hit.index, score: score(hit) }) });
   }
 
   /** The keyword half of the fused ranking: positions and BM25 scores, with how well the query matched. */

@@ -98,8 +98,11 @@ export interface TitledHit {
  * each group in its order.
  * The query is read as the keyword search read it (queryReadings: a misspelled word also as its
  * first correction), so "threding lock" puts "threading.Lock" first as "threading lock" does.
+ * A question is read as what it asks about (Bm25Result.titled: "what is a generator?" names the
+ * glossary's "generator"), and `question` keeps dotted names out: "how do I copy a file?" is not
+ * a question about `distutils.file_util.copy_file`.
  */
-export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen: (hit: T) => TitledHit, corrected: ReadonlyMap<string, readonly string[]> = new Map()): T[] {
+export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen: (hit: T) => TitledHit, corrected: ReadonlyMap<string, readonly string[]> = new Map(), question = false): T[] {
   const readings = queryReadings(query, corrected);
   if (!EXACT_TITLE_BOOST || readings.length === 0) return [...ranked];
   const isQuery = (text: string): boolean => {
@@ -111,7 +114,7 @@ export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen:
     const { title, pageHead } = seen(hit);
     const names = titleNames(title);
     if (isQuery(title) || names.some(isQuery)) return pageHead ? 0 : 1;
-    return names.some((name) => isQuery(dottedLast(name))) ? 2 : 3;
+    return !question && names.some((name) => isQuery(dottedLast(name))) ? 2 : 3;
   };
   let sections = 0;
   // Past the first few, a section titled as the query keeps its place: Python's "pathlib" is the
@@ -135,8 +138,8 @@ export interface TitledRanking<T> {
  * however low BM25 ranked them, "pathlib" finds the pathlib module's page), those titled as the
  * query first (promoteExactTitles), the first `limit` kept.
  */
-export function titledFirst<T>(ranked: readonly T[], keyword: Pick<Bm25Result, 'named' | 'corrected'>, query: string, limit: number, how: TitledRanking<T>): T[] {
-  return promoteExactTitles(withNamed(ranked, keyword.named, how.idOf, how.extra), query, how.seen, keyword.corrected).slice(0, limit);
+export function titledFirst<T>(ranked: readonly T[], keyword: Pick<Bm25Result, 'named' | 'corrected' | 'titled' | 'question'>, limit: number, how: TitledRanking<T>): T[] {
+  return promoteExactTitles(withNamed(ranked, keyword.named, how.idOf, how.extra), keyword.titled, how.seen, keyword.corrected, keyword.question).slice(0, limit);
 }
 
 /** `ranked` and after it the documents of `named` (Bm25Result.named) it lacks, as `extra` makes their entries. */

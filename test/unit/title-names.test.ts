@@ -140,4 +140,20 @@ describe('a section titled as the query comes first, however low BM25 ranks it',
     expect(sections[inPage.keywordSearch('pathlib', 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
     expect(sections[inPage.rank('pathlib', [], DEFAULT_FUSION, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
   });
+
+  it('reads a question as what it asks about, on every path: "what is pathlib?" names the module\'s page', async () => {
+    const question = 'What is pathlib?';
+    const site = await SiteSearch.open(fsLoader(join(dir, 'out')));
+    expect((await site.keywordSearch(question, 5))[0]!.url).toBe('/pathlib.html');
+    const vector = new Float32Array(site.manifest.model.dims).fill(0);
+    vector[0] = 1;
+    expect((await site.semanticSearch(question, vector, { limit: 5, fusion: DEFAULT_FUSION }))[0]!.url).toBe('/pathlib.html');
+    const docs = (await import('../../src/extract/site')).extractSite(join(dir, 'site'));
+    const sections = (await docs).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { pageTitle: s.pageTitle, headingPath: s.headingPath } })));
+    const inPage = await DocumentSearch.open(sections);
+    expect(sections[inPage.keywordSearch(question, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
+    expect(sections[inPage.rank(question, [], DEFAULT_FUSION, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
+    // A statement is read whole: "pathlib is" names nothing.
+    expect((await site.keywordSearch('pathlib is here', 5))[0]!.url).not.toBe('/pathlib.html');
+  });
 });

@@ -159,6 +159,8 @@ describe('the exact-title boost', () => {
     const api = [{ t: 'Flushing' }, { t: 'Session.flush' }, { t: 'flush' }, { t: 'Connection.flush()' }, { t: 'flush the session' }, { t: 'sqlalchemy.orm.Session.flush' }];
     expect(promoteExactTitles(api, 'flush', page).map((h) => h.t)).toEqual(['flush', 'Session.flush', 'Connection.flush()', 'sqlalchemy.orm.Session.flush', 'Flushing', 'flush the session']);
     expect(promoteExactTitles(api, 'Session.flush', page).map((h) => h.t)).toEqual(['Session.flush', 'Flushing', 'flush', 'Connection.flush()', 'flush the session', 'sqlalchemy.orm.Session.flush']);
+    // Not for a question: "how do I copy a file?" asks about copying, not about distutils' copy_file().
+    expect(promoteExactTitles(api, 'flush', page, new Map(), true).map((h) => h.t)).toEqual(['flush', 'Flushing', 'Session.flush', 'Connection.flush()', 'flush the session', 'sqlalchemy.orm.Session.flush']);
     expect(promoteExactTitles([{ t: 'a' }, { t: 'stat_result.st_size' }], 'st_size', page).map((h) => h.t)).toEqual(['stat_result.st_size', 'a']);
     // Only a title that is a dotted name as a whole: not a version, not a sentence.
     const prose = [{ t: 'a' }, { t: 'Python 3.11' }, { t: 'Use e.g. pathlib' }, { t: 'os.path and more' }];
