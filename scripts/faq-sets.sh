@@ -41,7 +41,7 @@ unpack python-sqlalchemy-doc
 sqlalchemy_faq=$(cd "$debs/python-sqlalchemy-doc/root/usr/share/doc/python-sqlalchemy-doc/html" && ls faq/*.html | paste -sd,)
 set_of sqlalchemy-faq python-sqlalchemy-doc python-sqlalchemy-doc/html "$sqlalchemy_faq" --exclude "$skip" --all-headings
 # Keyword-style queries on the dev sites sgpt-nano never trained on: each section's own heading ->
-# its section (README "How the fusion was chosen").
+# its section (docs/FUSION.md, "How the fusion was chosen").
 for site in scrapy sqlalchemy celery aiohttp lxml; do
   (cd "$here" && npx tsx scripts/heading-beir.ts "$out/$site-faq" --out "$out/$site-headings")
 done

@@ -31,7 +31,7 @@
  * set. The pairs do not choose: every fold fits them, so their ratio there is in sample and only
  * grows with the signals (printed, as "pairs (fitted)"); a choice that counted it took every
  * signal, which lost the sites' questions out of sample and scored 0.61–0.85 × BM25 on the
- * headings of sites the model never saw (README "How the fusion was chosen").
+ * headings of sites the model never saw (docs/FUSION.md, "How the fusion was chosen").
  *
  * --write rewrites src/search/fusion-fit.ts (the coefficients, the model's hash, the CV figures);
  * the README's figures come from `sgpt-search eval` afterwards, not from here (this interpolates

@@ -26,7 +26,7 @@ import { SiteFilters, type Facets, type FilterScope } from './filters';
  * Best keyword hits whose shards a semantic query reads besides the nearest ones. A probe misses
  * the shards of some sections the keyword list ranks high, and fusion then has no dense score for
  * them; reading their shards gives them the one exact search would. Chosen on the docs-question dev
- * sites (scripts/site-eval.ts, README "Site search: what a query reads"): per byte read, they keep
+ * sites (scripts/site-eval.ts, docs/FUSION.md, "Site search: what a query reads"): per byte read, they keep
  * more of the all-shard ranking than more nearest shards do, for 3, 5 and 10 hits; with 5 every dev
  * site keeps ≥ 0.965 of the all-shard top 10, for ~9 % more bytes than the probe alone.
  */
