@@ -64,6 +64,8 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
   let built = false;
   /** The HTML files of the client bundle as writeBundle saw it: the inputs and any page another plugin emitted (an SSG's, emitFile's). */
   let bundled = new Set<string>();
+  /** `vite build --watch`: the index build in flight, stopped when a rebuild starts (it would index an outDir being emptied). */
+  let indexing: { stop: AbortController; done: Promise<void> } | undefined;
 
   return {
     name: 'sgpt-search',
@@ -83,6 +85,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
     // `vite build --watch`: each rebuild empties outDir, so each indexes again.
     watchChange() {
       built = false;
+      indexing?.stop.abort();
     },
 
     // Every plugin's generateBundle has run by now, so the bundle holds the pages all of them emit.
@@ -97,8 +100,14 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
       built = true;
       const outDir = resolve(config.root, config.build.outDir);
       const cache = join(config.cacheDir, 'sgpt-search-index');
+      // One index build at a time into the cache folder: a stopped one lets go of it first.
+      await indexing?.done;
+      const stop = new AbortController();
+      let finish = () => {};
+      indexing = { stop, done: new Promise((resolve) => (finish = resolve)) };
       try {
         const summary = await buildSiteIndex({
+          signal: stop.signal,
           site: outDir,
           out: cache,
           model: options.model,
@@ -118,12 +127,19 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           shipModel: options.copyModel ?? true,
           onWarning: (message) => config.logger.warn(`sgpt-search: ${message}`),
         });
+        if (stop.signal.aborted) return; // a rebuild started: its own index replaces this one
         // As a build writes: never over a file of the site's own (public/<out>/…), an index before it replaced whole.
         await placeIndex(cache, join(outDir, out), (line) => config.logger.warn(`sgpt-search: ${line}`));
         config.logger.info(`sgpt-search: ${summaryLine(summary)} in ${relative(config.root, join(outDir, out))}/`);
       } catch (error) {
+        if (stop.signal.aborted) return;
         const { code, message } = toSgptError(error);
-        this.error(`sgpt-search: could not index the built site: ${code}: ${message}`);
+        const line = `sgpt-search: could not index the built site: ${code}: ${message}`;
+        // A watch calls closeBundle without awaiting it: thrown, this would end the watching process; the next rebuild tries again.
+        if (config.build.watch) config.logger.error(line);
+        else this.error(line);
+      } finally {
+        finish();
       }
     },
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, createServer, type InlineConfig, type PluginOption } from 'vite';
+import { build, createLogger, createServer, type InlineConfig, type PluginOption } from 'vite';
 import sgptSearch from '../../src/vite/plugin';
 import { listFiles } from '../../src/build/static-site';
 import { fetchLoader, IndexReader, type FileLoader } from '../../src/index/reader';
@@ -40,6 +40,7 @@ async function devServer(config: InlineConfig): Promise<{ server: Awaited<Return
 
 /** What the test uses of the watcher `vite build --watch` returns (Rollup's or Rolldown's). */
 interface Watcher {
+  on(event: 'event', listener: (event: { code: string }) => void): unknown;
   close(): Promise<void>;
 }
 
@@ -104,23 +105,52 @@ describe('sgpt-search/vite', () => {
     const watched = join(work, 'watched');
     await cp(site, watched, { recursive: true });
     const outDir = join(work, 'dist-watch');
-    const watcher = (await build({ root: watched, configFile: false, logLevel: 'silent', cacheDir: join(work, 'cache-watch'), plugins: [sgptSearch()], build: { outDir, emptyOutDir: true, watch: {}, rollupOptions: { input: inputs(watched) } } })) as unknown as Watcher;
+    const errors: string[] = [];
+    const customLogger = { ...createLogger('silent'), error: (message: string) => void errors.push(message) };
+    const watcher = (await build({ root: watched, configFile: false, customLogger, cacheDir: join(work, 'cache-watch'), plugins: [sgptSearch()], build: { outDir, emptyOutDir: true, watch: {}, rollupOptions: { input: inputs(watched) } } })) as unknown as Watcher;
     const sections = async () => JSON.parse(await readFile(join(outDir, 'sgpt/manifest.json'), 'utf8').catch(() => '{}')).counts?.sections as number | undefined;
+    let starts = 0;
+    let ends = 0;
+    watcher.on('event', ({ code }) => {
+      if (code === 'START') starts++;
+      else if (code === 'END' || code === 'ERROR') ends++;
+    });
     try {
       await vi.waitFor(async () => expect(await sections()).toBeGreaterThan(0), { timeout: 60_000, interval: 200 });
       const first = (await sections())!;
       const page = join(watched, 'faq.html');
       const edited = (await readFile(page, 'utf8')).replace('<table>', '<h2 id="whistle">Whistles</h2><p>Kettles whistle when the water boils.</p><table>');
-      // The watcher may not see an edit made the moment the first build ends: write again until a rebuild comes.
-      for (let attempt = 0; attempt < 6 && (await sections()) !== first + 1; attempt++) {
+      // The watcher may not see an edit made the moment the first build ends: write again until a
+      // rebuild starts. One write may start two (truncate, then write): the second empties outDir
+      // under the first's index build, which then stops without a word; the last one indexes.
+      const before = starts;
+      for (let attempt = 0; attempt < 6 && starts === before; attempt++) {
         await writeFile(page, `${edited}${'\n'.repeat(attempt)}`);
-        await vi.waitFor(async () => expect(await sections()).toBe(first + 1), { timeout: 10_000, interval: 200 }).catch(() => undefined);
+        await vi.waitFor(() => expect(starts).toBeGreaterThan(before), { timeout: 10_000, interval: 100 }).catch(() => undefined);
       }
-      expect(await sections()).toBe(first + 1);
+      await vi.waitFor(async () => {
+        expect(ends).toBe(starts);
+        expect(await sections()).toBe(first + 1);
+      }, { timeout: 90_000, interval: 200 });
+      expect(errors).toEqual([]);
     } finally {
       await watcher.close();
     }
   }, 150_000);
+
+  it('vite build --watch: an index build that fails is logged and the watch goes on (thrown, it ended the process)', async () => {
+    const broken = join(work, 'broken-model');
+    await mkdir(broken, { recursive: true });
+    await writeFile(join(broken, 'config.json'), '{"model_type":"nothing"}');
+    const errors: string[] = [];
+    const customLogger = { ...createLogger('silent'), error: (message: string) => void errors.push(message) };
+    const watcher = (await build({ root: site, configFile: false, customLogger, cacheDir: join(work, 'cache-broken'), plugins: [sgptSearch({ model: broken, runtime: false })], build: { outDir: join(work, 'dist-broken'), emptyOutDir: true, watch: {}, rollupOptions: { input: inputs(site) } } })) as unknown as Watcher;
+    try {
+      await vi.waitFor(() => expect(errors).toEqual([expect.stringMatching(/^sgpt-search: could not index the built site: MODEL_/)]), { timeout: 60_000, interval: 100 });
+    } finally {
+      await watcher.close();
+    }
+  }, 90_000);
 
   it('refuses an out that is not a folder inside the site', () => {
     for (const out of ['', '.', '../escaped', 'a/../b']) expect(() => sgptSearch({ out })).toThrow(/out must be a folder inside the site/);
