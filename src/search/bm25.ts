@@ -232,9 +232,10 @@ function readAs(query: string, partial: PartialQuery & { dropped?: true }): stri
  * ranking's keyword half keeps them), so "what is a generator?" names the glossary's "generator"
  * in the keyword results and the fused ones alike; null for a query that is no question.
  */
-function questionSubject(query: string, analyzer: AnalyzerOptions, options: Bm25SearchOptions, code: string): string | null {
-  const partial = parseQuery(query, analyzer, { ...options, question: true }, code);
-  return partial.dropped ? readAs(query, partial) : null;
+function questionSubject(query: string, parsed: PartialQuery & { dropped?: true }, analyzer: AnalyzerOptions, options: Bm25SearchOptions, code: string): string | null {
+  // `parsed` is the search's own reading of the query: a question's already, when the scoring drops its question words.
+  const asked = options.question ? parsed : parseQuery(query, analyzer, { ...options, question: true }, code);
+  return asked.dropped ? readAs(query, asked) : null;
 }
 
 /** The corrections of a word (src/search/typos), as words of the index. */
@@ -359,7 +360,7 @@ class Scorer {
     const { filter } = options;
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
     const read = readAs(query, partial);
-    const subject = questionSubject(query, analyzer, options, code);
+    const subject = questionSubject(query, partial, analyzer, options, code);
     const named = options.names ? namedDocs(nameKeysOf(subject ?? read, corrected), source, scores, accept) : [];
     return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read, titled: subject ?? read, question: subject !== null, named };
   }
@@ -922,7 +923,7 @@ export class ChunkedBm25 {
       const from = Math.max(0, this.chunkOf(partial.prefix));
       for (let i = from; i < this.firsts.length && this.firsts[i]! < partial.prefix + END; i++) needed.add(i);
     }
-    if (options.names) terms.push(...nameKeysOf(questionSubject(query, analyzer, options, code) ?? query));
+    if (options.names) terms.push(...nameKeysOf(questionSubject(query, partial, analyzer, options, code) ?? query));
     for (const term of terms) {
       const i = this.chunkOf(term);
       if (i >= 0) needed.add(i);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex } from '../../src/build/site-build';
+import { extractSite } from '../../src/extract/site';
 import { fsLoader } from '../../src/index/node-files';
 import { SiteSearch } from '../../src/index/site-search';
 import { Bm25Index, ChunkedBm25, MAX_NAMED, decodeChunk, decodeHead, encodeHead } from '../../src/search/bm25';
@@ -119,38 +120,37 @@ describe('a section titled as the query comes first, however low BM25 ranks it',
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('as you type, in the fused ranking, and in the in-page search', async () => {
+  /** The three paths over the site: its index (with a query vector that matches nothing in particular) and the in-page search of its sections. */
+  async function paths() {
     const site = await SiteSearch.open(fsLoader(join(dir, 'out')));
+    const vector = new Float32Array(site.manifest.model.dims).fill(0);
+    vector[0] = 1;
+    const sections = (await extractSite(join(dir, 'site'))).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { pageTitle: s.pageTitle, headingPath: s.headingPath } })));
+    return { site, vector, sections, inPage: await DocumentSearch.open(sections) };
+  }
+
+  it('as you type, in the fused ranking, and in the in-page search', async () => {
+    const { site, vector, sections, inPage } = await paths();
     const keyword = await site.keywordSearch('pathlib', 5);
     expect(keyword.map((h) => h.title)).toEqual(['pathlib — Object-oriented filesystem paths', 'pathlib', 'pathlib', 'pathlib', 'pathlib']);
     expect(keyword[0]!.url).toBe('/pathlib.html');
     expect(keyword).toHaveLength(5);
     // The page is not among BM25's first 20.
     expect((await site.keyword.search('pathlib', 20)).map((h) => h.index)).not.toContain(keyword[0]!.section);
-    const vector = new Float32Array(site.manifest.model.dims).fill(0);
-    vector[0] = 1;
     const fused = await site.semanticSearch('pathlib', vector, { limit: 5, fusion: DEFAULT_FUSION });
     expect(fused[0]!.url).toBe('/pathlib.html');
     expect(fused[0]!.score).toBeGreaterThan(0); // a fused candidate past the first 5 keeps its fused score
     expect(fused).toHaveLength(5);
 
-    const docs = (await import('../../src/extract/site')).extractSite(join(dir, 'site'));
-    const sections = (await docs).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { pageTitle: s.pageTitle, headingPath: s.headingPath } })));
-    const inPage = await DocumentSearch.open(sections);
     expect(sections[inPage.keywordSearch('pathlib', 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
     expect(sections[inPage.rank('pathlib', [], DEFAULT_FUSION, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
   });
 
   it('reads a question as what it asks about, on every path: "what is pathlib?" names the module\'s page', async () => {
     const question = 'What is pathlib?';
-    const site = await SiteSearch.open(fsLoader(join(dir, 'out')));
+    const { site, vector, sections, inPage } = await paths();
     expect((await site.keywordSearch(question, 5))[0]!.url).toBe('/pathlib.html');
-    const vector = new Float32Array(site.manifest.model.dims).fill(0);
-    vector[0] = 1;
     expect((await site.semanticSearch(question, vector, { limit: 5, fusion: DEFAULT_FUSION }))[0]!.url).toBe('/pathlib.html');
-    const docs = (await import('../../src/extract/site')).extractSite(join(dir, 'site'));
-    const sections = (await docs).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { pageTitle: s.pageTitle, headingPath: s.headingPath } })));
-    const inPage = await DocumentSearch.open(sections);
     expect(sections[inPage.keywordSearch(question, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
     expect(sections[inPage.rank(question, [], DEFAULT_FUSION, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
     // A statement is read whole: "pathlib is" names nothing.

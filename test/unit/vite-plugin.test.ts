@@ -38,6 +38,12 @@ async function devServer(config: InlineConfig): Promise<{ server: Awaited<Return
   return { server, origin: `http://127.0.0.1:${(server.httpServer!.address() as { port: number }).port}` };
 }
 
+/** A silent Vite logger that keeps the errors it is given. */
+function errorLog(): { errors: string[]; customLogger: ReturnType<typeof createLogger> } {
+  const errors: string[] = [];
+  return { errors, customLogger: { ...createLogger('silent'), error: (message: string) => void errors.push(message) } };
+}
+
 /** What the test uses of the watcher `vite build --watch` returns (Rollup's or Rolldown's). */
 interface Watcher {
   on(event: 'event', listener: (event: { code: string }) => void): unknown;
@@ -105,8 +111,7 @@ describe('sgpt-search/vite', () => {
     const watched = join(work, 'watched');
     await cp(site, watched, { recursive: true });
     const outDir = join(work, 'dist-watch');
-    const errors: string[] = [];
-    const customLogger = { ...createLogger('silent'), error: (message: string) => void errors.push(message) };
+    const { errors, customLogger } = errorLog();
     const watcher = (await build({ root: watched, configFile: false, customLogger, cacheDir: join(work, 'cache-watch'), plugins: [sgptSearch()], build: { outDir, emptyOutDir: true, watch: {}, rollupOptions: { input: inputs(watched) } } })) as unknown as Watcher;
     const sections = async () => JSON.parse(await readFile(join(outDir, 'sgpt/manifest.json'), 'utf8').catch(() => '{}')).counts?.sections as number | undefined;
     let starts = 0;
@@ -142,8 +147,7 @@ describe('sgpt-search/vite', () => {
     const broken = join(work, 'broken-model');
     await mkdir(broken, { recursive: true });
     await writeFile(join(broken, 'config.json'), '{"model_type":"nothing"}');
-    const errors: string[] = [];
-    const customLogger = { ...createLogger('silent'), error: (message: string) => void errors.push(message) };
+    const { errors, customLogger } = errorLog();
     const watcher = (await build({ root: site, configFile: false, customLogger, cacheDir: join(work, 'cache-broken'), plugins: [sgptSearch({ model: broken, runtime: false })], build: { outDir: join(work, 'dist-broken'), emptyOutDir: true, watch: {}, rollupOptions: { input: inputs(site) } } })) as unknown as Watcher;
     try {
       await vi.waitFor(() => expect(errors).toEqual([expect.stringMatching(/^sgpt-search: could not index the built site: MODEL_/)]), { timeout: 60_000, interval: 100 });
