@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, createLogger, createServer, type InlineConfig, type PluginOption } from 'vite';
+import { build, createLogger, createServer, resolveConfig, type InlineConfig, type Plugin, type PluginOption, type ResolvedConfig } from 'vite';
 import sgptSearch from '../../src/vite/plugin';
 import { listFiles } from '../../src/build/static-site';
 import { fetchLoader, IndexReader, type FileLoader } from '../../src/index/reader';
@@ -142,6 +143,49 @@ describe('sgpt-search/vite', () => {
       await watcher.close();
     }
   }, 150_000);
+
+  it('vite build --watch: a rebuild stops the index build in flight, which places and logs nothing; the rebuild indexes once it has let go', async () => {
+    // The hooks driven by hand, in the order a watch calls them when an edit lands while the index
+    // of the build before is still being made (the rebuild test above meets it only sometimes).
+    const root = join(work, 'stopped');
+    await cp(site, root, { recursive: true });
+    const outDir = join(work, 'dist-stopped');
+    const cacheDir = join(work, 'cache-stopped');
+    const infos: string[] = [];
+    const { errors, customLogger } = errorLog();
+    const config = await resolveConfig(
+      { root, configFile: false, cacheDir, customLogger: { ...customLogger, info: (message: string) => void infos.push(message) }, build: { outDir, watch: {}, rollupOptions: { input: inputs(root) } } },
+      'build',
+    );
+    const plugin = sgptSearch({ runtime: false, copyModel: false }) as Plugin;
+    const hook = <F extends (...args: never[]) => unknown>(name: keyof Plugin) => plugin[name] as unknown as F;
+    hook<(config: ResolvedConfig) => void>('configResolved')(config);
+    const thrown: string[] = [];
+    const context = { error: (message: string) => void thrown.push(message) };
+    const closeBundle = () => hook<(this: typeof context) => Promise<void>>('closeBundle').call(context);
+    const writeSite = async (extra: string) => {
+      await rm(outDir, { recursive: true, force: true });
+      await cp(root, outDir, { recursive: true });
+      await writeFile(join(outDir, 'faq.html'), (await readFile(join(root, 'faq.html'), 'utf8')).replace('<table>', `${extra}<table>`));
+      hook<(options: object, bundle: object) => void>('writeBundle')({}, { 'index.html': {}, 'faq.html': {}, 'guide/install.html': {}, 'guide/generators.html': {} });
+    };
+
+    await writeSite('');
+    const first = closeBundle();
+    // Its index build has taken the cache folder's lock: it is under way.
+    await vi.waitFor(() => expect(existsSync(join(cacheDir, 'sgpt-search-index', '.sgpt-lock'))).toBe(true), { timeout: 30_000, interval: 5 });
+    hook<() => void>('watchChange')();
+    // As the rebuild does: outDir emptied and written again under the stopped build, with one more section.
+    await writeSite('<h2 id="whistle">Whistles</h2><p>Kettles whistle when the water boils.</p>');
+    const second = closeBundle();
+    await Promise.all([first, second]);
+
+    expect({ thrown, errors }).toEqual({ thrown: [], errors: [] });
+    // (A stop that comes after the stopped build's last look at its signal still places nothing.)
+    expect(infos).toEqual([expect.stringMatching(/^sgpt-search: indexed 4 pages( \([^)]*\))?, 15 sections /)]);
+    const manifest = JSON.parse(await readFile(join(outDir, 'sgpt/manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ pages: 4, sections: 15 });
+  }, 90_000);
 
   it('vite build --watch: an index build that fails is logged and the watch goes on (thrown, it ended the process)', async () => {
     const broken = join(work, 'broken-model');
