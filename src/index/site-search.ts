@@ -290,11 +290,35 @@ export async function rankedHits(all: readonly RankedSection[], readers: readonl
     return { text, embedded: embeddingText(shown[i]!.pageTitle, shown[i]!.headingPath, text), chunk: texts[i] === null ? undefined : hit.won };
   });
   const windows = await winningWindows(items, near, source.windows ?? null, marks.analyzer);
-  const entries = new Map(ranked.map((hit, i) => {
+  const excerpts = ranked.map((hit, i) => {
     const text = texts[i] ?? null;
-    return [hit, { ...shown[i]!, excerpt: text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer }) }];
-  }));
+    return text === null ? shown[i]!.excerpt : makeExcerpt(text, near, { window: windows[i], analyzer: marks.analyzer });
+  });
+  const leads = await subsectionLeads(ranked, shown, excerpts, readers);
+  const entries = new Map(ranked.map((hit, i) => [hit, { ...shown[i]!, excerpt: excerpts[i] || (leads[i] ?? '') }]));
   return sectionHits(ranked, (hit) => entries.get(hit)!, marks, semantic);
+}
+
+/**
+ * For each hit with no text of its own (a heading whose content is all subsections, as a Sphinx
+ * heading over API entries: "Sleeping" over `asyncio.sleep`), the opening of its first
+ * subsection, what a reader sees under that heading on the page; unless that subsection is itself
+ * a hit (its result shows the same words). Sections are numbered in page order, so the first
+ * subsection is the next section when it sits under this one.
+ */
+async function subsectionLeads(ranked: readonly RankedSection[], shown: readonly SectionInfo[], excerpts: readonly string[], readers: readonly IndexReader[]): Promise<Array<string | null>> {
+  const hits = new Set(ranked.map((hit) => `${hit.site ?? 0}:${hit.section}`));
+  return Promise.all(
+    ranked.map(async (hit, i) => {
+      const reader = readers[hit.site ?? 0]!;
+      const next = hit.section + 1;
+      if (excerpts[i] !== '' || next >= reader.manifest.counts.sections || hits.has(`${hit.site ?? 0}:${next}`)) return null;
+      const own = shown[i]!;
+      const child = (await reader.sections([next])).get(next)!;
+      const under = child.page === own.page && child.headingPath.length > own.headingPath.length && own.headingPath.every((title, k) => child.headingPath[k] === title);
+      return under ? child.excerpt : null;
+    }),
+  );
 }
 
 /** Ranked sections (`info`: each one's entry) as hits: `url#anchor`, the query's words highlighted. */

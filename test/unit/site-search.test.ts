@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSiteIndex } from '../../src/build/site-build';
@@ -199,5 +199,36 @@ describe('SiteSearch', () => {
   it('refuses a query vector of the wrong size', async () => {
     const search = await SiteSearch.open(fsLoader(out));
     await expect(search.vectorSearch(new Float32Array(3), 5)).rejects.toMatchObject({ code: 'INDEX_MODEL_MISMATCH' });
+  });
+
+  it("shows a heading with no text of its own by its first subsection's opening, unless that subsection is a hit too", async () => {
+    const site = await mkdtemp(join(tmpdir(), 'sgpt-heading-only-site-'));
+    const index = await mkdtemp(join(tmpdir(), 'sgpt-heading-only-'));
+    try {
+      // A Sphinx-like page: "Sleeping" holds only an API entry; "Waiting" closes the page with nothing under it.
+      await writeFile(join(site, 'tasks.html'), `<!doctype html><html lang="en"><head><title>Tasks</title></head><body><main>
+<h1 id="tasks">Tasks</h1><p>Run coroutines concurrently.</p>
+<h2 id="sleeping">Sleeping</h2><h3 id="sleep">sleep()</h3><p>Block for delay seconds, then return the result.</p>
+<h2 id="waiting">Waiting</h2></main></body></html>`);
+      await writeFile(join(site, 'zebra.html'), '<!doctype html><html lang="en"><head><title>Zebra</title></head><body><main><h1>Zebra</h1><p>Stripes for waiting.</p></main></body></html>');
+      await buildSiteIndex({ site, out: index, model: 'test/fixtures/models/tiny-gpt2' });
+      const search = await SiteSearch.open(fsLoader(index));
+      for (const passages of [true, false]) {
+        const [sleeping] = await search.keywordSearch('sleeping ', 1, undefined, undefined, passages);
+        expect(sleeping).toMatchObject({ title: 'Sleeping', excerpt: 'Block for delay seconds, then return the result.' });
+        expect(marked(sleeping!.excerpt, sleeping!.highlights)).toEqual([]);
+        // The subsection is a hit of its own: the heading keeps its (empty) text rather than repeat it.
+        const both = await search.keywordSearch('sleeping block delay ', 5, undefined, undefined, passages);
+        expect(both.map((hit) => [hit.title, hit.excerpt])).toEqual(
+          expect.arrayContaining([['sleep()', 'Block for delay seconds, then return the result.'], ['Sleeping', '']]),
+        );
+        // The next section is another page's: nothing to borrow.
+        const [waiting] = await search.keywordSearch('waiting ', 1, undefined, undefined, passages);
+        expect(waiting).toMatchObject({ title: 'Waiting', excerpt: '' });
+      }
+    } finally {
+      await rm(site, { recursive: true, force: true });
+      await rm(index, { recursive: true, force: true });
+    }
   });
 });
