@@ -276,8 +276,9 @@ function robotsSay(document: T.Document): { noindex: boolean; index: boolean } {
  * the site's index or search page (`<link rel="index">` or `<link rel="search">` to the page itself:
  * Sphinx's genindex.html and search.html), or its content holds an index table (Sphinx's
  * `table.indextable`: the general index's letter pages, genindex-all.html, py-modindex.html and the
- * other domains' indexes). Sphinx's own search leaves them out too; indexed, every API name matched
- * them (`-m`: all 10 first keyword hits on the Python docs were general-index pages).
+ * other domains' indexes), or a back-of-book index (DocBook's `div.indexdiv` letter groups:
+ * PostgreSQL's bookindex.html). Sphinx's own search leaves them out too; indexed, every API name
+ * matched them (`-m`: all 10 first keyword hits on the Python docs were general-index pages).
  */
 function isListing(document: T.Document, root: Node, url: string): boolean {
   for (const link of headOf(document)?.childNodes ?? []) {
@@ -285,7 +286,7 @@ function isListing(document: T.Document, root: Node, url: string): boolean {
     const rel = (attr(link, 'rel') ?? '').toLowerCase().split(/\s+/);
     if ((rel.includes('index') || rel.includes('search')) && linksTo(attr(link, 'href'), url)) return true;
   }
-  return find(root, (e) => e.tagName === 'table' && hasClass(e, 'indextable')) !== undefined;
+  return find(root, (e) => (e.tagName === 'table' && hasClass(e, 'indextable')) || (e.tagName === 'div' && hasClass(e, 'indexdiv'))) !== undefined;
 }
 
 /** Whether `href`, read on the page at the site URL `url`, is that page ("#", "", its own file name). */

@@ -55,6 +55,14 @@ describe("a site's generated index and search pages", () => {
     expect(hits[0]!.title).toBe('Pot.steep');
   });
 
+  it("leaves out DocBook's back-of-book index and keeps the pages it lists", async () => {
+    const out = join(work, 'docbook');
+    const summary = await buildSiteIndex({ site: 'test/fixtures/site-docbook', out, model: TINY });
+    expect(summary.listingPages).toBe(1);
+    const hits = await querySiteIndex({ index: out, query: 'teapot', keywordOnly: true });
+    expect(hits.map((h) => h.url)).toEqual(['/steep.html#STEEP-POT']);
+  });
+
   it('knows a listing by a <link rel="index"> or rel="search" to the page itself, or an index table in its content', () => {
     const page = (head: string, body = '<h1>T</h1><p>x</p>', url = '/dir/p.html') => extractPage(`<html><head>${head}</head><body>${body}</body></html>`, url);
     for (const href of ['#', '', 'p.html', './p.html#top', '/dir/p.html', '../dir/p.html']) expect(page(`<link rel="index" href="${href}">`).leftOut, href).toBe('listing');
@@ -67,6 +75,9 @@ describe("a site's generated index and search pages", () => {
     }
     expect(page('', '<h1>I</h1><table class="indextable"><tr><td>a</td></tr></table>').leftOut).toBe('listing');
     expect(page('', '<main><h1>I</h1><p>x</p></main><div><table class="indextable"><tr><td>a</td></tr></table></div>').leftOut).toBeUndefined();
+    // DocBook's back-of-book index (PostgreSQL's bookindex.html): its letter groups.
+    expect(page('', '<div class="index"><h1>Index</h1><div class="indexdiv"><h3>A</h3><dl><dt>abort</dt></dl></div></div>').leftOut).toBe('listing');
+    expect(page('', '<main><h1>I</h1><p>x</p></main><div class="indexdiv"><h3>A</h3></div>').leftOut).toBeUndefined();
     expect(page('<meta name="sgpt-search" content="index"><link rel="index" href="#">').sections).toHaveLength(1);
     expect(page('<meta name="robots" content="noindex"><link rel="index" href="#">').leftOut).toBe('noindex');
   });
