@@ -276,17 +276,26 @@ function robotsSay(document: T.Document): { noindex: boolean; index: boolean } {
  * the site's index or search page (`<link rel="index">` or `<link rel="search">` to the page itself:
  * Sphinx's genindex.html and search.html), or its content holds an index table (Sphinx's
  * `table.indextable`: the general index's letter pages, genindex-all.html, py-modindex.html and the
- * other domains' indexes), or a back-of-book index (DocBook's `div.indexdiv` letter groups:
- * PostgreSQL's bookindex.html). Sphinx's own search leaves them out too; indexed, every API name
- * matched them (`-m`: all 10 first keyword hits on the Python docs were general-index pages).
+ * other domains' indexes), a back-of-book index (DocBook's `div.indexdiv` letter groups:
+ * PostgreSQL's bookindex.html), or one of Doxygen's lists (its `table.directory`: the class, file,
+ * namespace and page lists, each class's member list; its member indexes' `a#index_x` letter
+ * anchors: functions_*.html, globals.html). Sphinx's and Doxygen's own searches leave them out too;
+ * indexed, every API name matched them (`-m`: all 10 first keyword hits on the Python docs were
+ * general-index pages).
  */
 function isListing(document: T.Document, root: Node, url: string): boolean {
-  for (const link of headOf(document)?.childNodes ?? []) {
+  const head = headOf(document)?.childNodes ?? [];
+  for (const link of head) {
     if (!isElement(link) || link.tagName !== 'link') continue;
     const rel = (attr(link, 'rel') ?? '').toLowerCase().split(/\s+/);
     if ((rel.includes('index') || rel.includes('search')) && linksTo(attr(link, 'href'), url)) return true;
   }
-  return find(root, (e) => (e.tagName === 'table' && hasClass(e, 'indextable')) || (e.tagName === 'div' && hasClass(e, 'indexdiv'))) !== undefined;
+  const doxygen = head.some((meta) => isElement(meta) && meta.tagName === 'meta' && attr(meta, 'name')?.toLowerCase() === 'generator' && /^doxygen\b/i.test(attr(meta, 'content') ?? ''));
+  const listing = (e: Element) =>
+    (e.tagName === 'table' && hasClass(e, 'indextable')) ||
+    (e.tagName === 'div' && hasClass(e, 'indexdiv')) ||
+    (doxygen && ((e.tagName === 'table' && hasClass(e, 'directory')) || (e.tagName === 'a' && /^index_/.test(attr(e, 'id') ?? ''))));
+  return find(root, listing) !== undefined;
 }
 
 /** Whether `href`, read on the page at the site URL `url`, is that page ("#", "", its own file name). */

@@ -63,6 +63,14 @@ describe("a site's generated index and search pages", () => {
     expect(hits.map((h) => h.url)).toEqual(['/steep.html#STEEP-POT']);
   });
 
+  it("leaves out Doxygen's class list and member index and keeps the class page", async () => {
+    const out = join(work, 'doxygen');
+    const summary = await buildSiteIndex({ site: 'test/fixtures/site-doxygen', out, model: TINY });
+    expect(summary.listingPages).toBe(2);
+    const urls = new Set((await (await openIndexDir(out)).allSections()).map((s) => s.url));
+    expect([...urls]).toEqual(['/class_teapot.html']);
+  });
+
   it('knows a listing by a <link rel="index"> or rel="search" to the page itself, or an index table in its content', () => {
     const page = (head: string, body = '<h1>T</h1><p>x</p>', url = '/dir/p.html') => extractPage(`<html><head>${head}</head><body>${body}</body></html>`, url);
     for (const href of ['#', '', 'p.html', './p.html#top', '/dir/p.html', '../dir/p.html']) expect(page(`<link rel="index" href="${href}">`).leftOut, href).toBe('listing');
@@ -78,6 +86,12 @@ describe("a site's generated index and search pages", () => {
     // DocBook's back-of-book index (PostgreSQL's bookindex.html): its letter groups.
     expect(page('', '<div class="index"><h1>Index</h1><div class="indexdiv"><h3>A</h3><dl><dt>abort</dt></dl></div></div>').leftOut).toBe('listing');
     expect(page('', '<main><h1>I</h1><p>x</p></main><div class="indexdiv"><h3>A</h3></div>').leftOut).toBeUndefined();
+    // Doxygen's lists, only on a page Doxygen generated: a directory table, a member index's letter anchors.
+    const doxygen = '<meta name="generator" content="Doxygen 1.9.1">';
+    expect(page(doxygen, '<div class="contents"><table class="directory"><tr><td>Teapot</td></tr></table></div>').leftOut).toBe('listing');
+    expect(page(doxygen, '<div class="contents"><h3><a id="index_s"></a>- s -</h3><ul><li>steep()</li></ul></div>').leftOut).toBe('listing');
+    expect(page('', '<h1>T</h1><table class="directory"><tr><td>a</td></tr></table><p><a id="index_s">s</a></p>').leftOut).toBeUndefined();
+    expect(page('<meta name="generator" content="Sphinx 5.3">', '<h1>T</h1><table class="directory"><tr><td>a</td></tr></table>').leftOut).toBeUndefined();
     expect(page('<meta name="sgpt-search" content="index"><link rel="index" href="#">').sections).toHaveLength(1);
     expect(page('<meta name="robots" content="noindex"><link rel="index" href="#">').leftOut).toBe('noindex');
   });
