@@ -369,6 +369,27 @@ function qualifiedName(name: string, id: string, outer: OpenSection): string {
   return term === undefined ? name : `${term.name.slice(term.name.lastIndexOf('.') + 1)}.${name}`;
 }
 
+/** The classes rustdoc gives a member's name in its heading: a method or function (`fnname` before rustdoc 1.7x, `fn` after), an associated type or constant. */
+const RUSTDOC_NAMES = ['fnname', 'fn', 'associatedtype', 'constant'];
+
+/**
+ * A rustdoc member's heading (`<h4 class="code-header">pub fn <a class="fnname">unwrap_or</a>(self,
+ * default: T) -> T</h4>` on the page "Enum std::option::Option") titled as Rust names it and readers
+ * search it, "Option::unwrap_or", not by its signature (every method's title began "pub fn"); the
+ * owner is the last name of the page's title ("Primitive Type slice" gives "slice::sort"). Undefined
+ * for any other heading.
+ */
+function rustdocMember(heading: Element, isBody: boolean, pageTitle: string): string | undefined {
+  if (!hasClass(heading, 'code-header')) return undefined;
+  const link = find(heading, (e) => e.tagName === 'a' && RUSTDOC_NAMES.some((name) => hasClass(e, name)));
+  if (link === undefined) return undefined;
+  const parts: string[] = [];
+  textOf(link, parts, isBody);
+  const name = collapse(parts.join(''));
+  const owner = pageTitle.split('::').pop()!.trim().split(/\s+/).pop() ?? '';
+  return name === '' ? undefined : owner === '' ? name : `${owner}::${name}`;
+}
+
 /** Elements nested deeper than this keep only their text: the tree walks below stay within the stack. */
 export const MAX_DEPTH = 256;
 
@@ -565,12 +586,16 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
         close(current);
         const parts: string[] = [];
         textOf(node, parts, isBody);
-        const title = collapse(parts.join(''));
+        const signature = collapse(parts.join(''));
+        const member = rustdocMember(node, isBody, pageTitle);
+        const title = member ?? signature;
         while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
         stack.push({ level, title });
         const anchor = headingAnchor(node, root);
         // The page's first section belongs at the top of the page: it adopts nothing.
         current = open(anchor, title, stack.map((h) => h.title), weight, anchor === '' && slots.some((s) => s !== null));
+        // A member titled by its name keeps its signature as its text's first words.
+        if (member !== undefined) current.parts.push(signature, mark(where));
         weight = outer;
       }
       // A heading with no anchor (Doxygen's "Member Function Documentation" label, DocBook's

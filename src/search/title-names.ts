@@ -26,8 +26,8 @@ export function titleWords(text: string): string[] {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(TITLE_WORDS) ?? [];
 }
 
-/** A title that is a dotted name ("json.dumps", "Session.flush()"): its last part. */
-const DOTTED_NAME = /^(?:[\p{L}_][\p{L}\p{N}_]*\.)+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u;
+/** A title that is a dotted name ("json.dumps", "Session.flush()"), or a Rust path ("Option::unwrap_or"): its last part. */
+const DOTTED_NAME = /^(?:[\p{L}_][\p{L}\p{N}_]*(?:\.|::))+([\p{L}_][\p{L}\p{N}_]*)(?:\(\))?$/u;
 
 /** A section number before a title ("5.5. ", "8. "; Sphinx's numbered sections): not part of its name. */
 const SECTION_NUMBER = /^\d+(?:\.\d+)*\.\s+(?=\S)/u;

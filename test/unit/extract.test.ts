@@ -201,6 +201,33 @@ describe('extractPage', () => {
   });
 });
 
+describe('extractPage on rustdoc', () => {
+  it("titles a member by its owner and name, \"Option::unwrap_or\", with its signature as its text's first words", () => {
+    const member = (id: string, kind: string, name: string, rest: string, doc: string) =>
+      `<details class="rustdoc-toggle method-toggle" open><summary><section id="${id}" class="method has-srclink"><a href="#${id}" class="anchor"></a>` +
+      `<h4 class="code-header">pub fn <a href="#${id}" class="${kind}">${name}</a>${rest}</h4></section></summary><div class="docblock"><p>${doc}</p></div></details>`;
+    const html = (title: string, body: string) =>
+      page(`<main><section id="main-content" class="content"><h1 class="fqn"><span class="in-band">${title}</span></h1>${body}</section></main>`, '<meta name="generator" content="rustdoc"><title>T</title>');
+    const option = extractPage(
+      html(
+        'Enum <a href="../index.html">std</a>::<wbr><a href="index.html">option</a>::<wbr><a class="enum" href="#">Option</a>',
+        '<h2 id="implementations" class="small-section-header">Implementations</h2><h3 class="code-header in-band">impl&lt;T&gt; Option&lt;T&gt;</h3>' +
+          member('method.unwrap_or', 'fnname', 'unwrap_or', '(self, default: T) -&gt; T', 'Returns the contained value or a default.') +
+          member('method.map', 'fn', 'map', '&lt;U, F&gt;(self, f: F) -&gt; Option&lt;U&gt;', 'Maps the value.'),
+      ),
+      '/option/enum.Option.html',
+    );
+    expect(option.sections.slice(-2).map((s) => [s.anchor, s.title, s.headingPath.join(' / '), s.text])).toEqual([
+      ['method.unwrap_or', 'Option::unwrap_or', 'Enum std::option::Option / Implementations / impl<T> Option<T> / Option::unwrap_or', 'pub fn unwrap_or(self, default: T) -> T Returns the contained value or a default.'],
+      ['method.map', 'Option::map', 'Enum std::option::Option / Implementations / impl<T> Option<T> / Option::map', 'pub fn map<U, F>(self, f: F) -> Option<U> Maps the value.'],
+    ]);
+    // A primitive's page names its type last; a heading that is no member's keeps its text.
+    const slice = extractPage(html('Primitive Type slice', member('method.sort', 'fnname', 'sort', '(&amp;mut self)', 'Sorts the slice.')), '/primitive.slice.html');
+    expect(slice.sections.at(-1)).toMatchObject({ title: 'slice::sort', text: 'pub fn sort(&mut self) Sorts the slice.' });
+    expect(option.sections.find((s) => s.title.startsWith('impl'))?.title).toBe('impl<T> Option<T>');
+  });
+});
+
 describe('extractSite', () => {
   it('maps files to site URLs and applies excludes', () => {
     expect(urlOf('library/functions.html')).toBe('/library/functions.html');

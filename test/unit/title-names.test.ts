@@ -23,6 +23,7 @@ describe('name keys', () => {
     expect(nameKeys('json — JSON encoder and decoder', true)).toEqual(['json json encoder and decoder\u0001', 'json\u0001']);
     expect(nameKeys('os.path – Common pathname manipulations', false)).toEqual(['os path common pathname manipulations\u0002', 'os path\u0002', 'path\u0003']);
     expect(nameKeys('Session.flush()', false)).toEqual(['session flush\u0002', 'flush\u0003']);
+    expect(nameKeys('Option::unwrap_or', false)).toEqual(['option unwrap or\u0002', 'unwrap or\u0003']);
     // A definition's aliases: each name; a list with spaces in its parts is a phrase, not names.
     expect(nameKeys('os.execl, os.execv', false)).toEqual(['os execl os execv\u0002', 'os execl\u0002', 'os execv\u0002', 'execl\u0003', 'execv\u0003']);
     expect(nameKeys('Lists, tuples and sets', true)).toEqual(['lists tuples and sets\u0001']);
@@ -155,5 +156,28 @@ describe('a section titled as the query comes first, however low BM25 ranks it',
     expect(sections[inPage.rank(question, [], DEFAULT_FUSION, 5)[0]!.doc]!.title).toBe('pathlib — Object-oriented filesystem paths');
     // A statement is read whole: "pathlib is" names nothing.
     expect((await site.keywordSearch('pathlib is here', 5))[0]!.url).not.toBe('/pathlib.html');
+  });
+});
+
+describe('rustdoc members, titled as Rust names them', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'title-names-rustdoc-'));
+    await buildSiteIndex({ site: 'test/fixtures/site-rustdoc', out: dir, model: 'test/fixtures/models/tiny-gpt2', runtime: false, shipModel: false });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds "Option::unwrap_or" by its type and name, and every unwrap_or by the name', async () => {
+    const site = await SiteSearch.open(fsLoader(dir));
+    expect((await site.keywordSearch('Option unwrap_or', 2)).map((h) => [h.title, h.url])).toEqual([
+      ['Option::unwrap_or', '/option/enum.Option.html#method.unwrap_or'],
+      ['Option::unwrap', '/option/enum.Option.html#method.unwrap'],
+    ]);
+    expect((await site.keywordSearch('unwrap_or', 2)).map((h) => h.title).sort()).toEqual(['Option::unwrap_or', 'Result::unwrap_or']);
+    const [hit] = await site.keywordSearch('unwrap_or_else', 1);
+    expect(hit).toMatchObject({ title: 'Option::unwrap_or_else' });
+    expect(hit!.excerpt).toMatch(/^pub fn unwrap_or_else<F>\(self, f: F\) -> T Returns/);
   });
 });
