@@ -163,9 +163,19 @@ function ignored(element: Element, isBody: boolean): boolean {
   return role !== undefined && CHROME_ROLES.has(role);
 }
 
-/** A heading's permalink: Sphinx's <a class="headerlink">¶</a>, Doxygen's <span class="permalink"><a>◆</a></span>. */
+/** What a permalink shows instead of words: "#", "¶", "§", a link or anchor sign. */
+const PERMALINK_SIGNS = new Set(['#', '¶', '§', '🔗', '⚓', '⚓︎']);
+
+/**
+ * A heading's permalink: Sphinx's <a class="headerlink">¶</a>, Doxygen's <span class="permalink"><a>◆</a></span>,
+ * or any link to an anchor whose whole text is a permalink sign (Node.js's `<a class="mark" href="#x">#</a>`,
+ * Docusaurus' hash links), which would otherwise end every title with "#".
+ */
 function isPermalink(element: Element): boolean {
-  return hasClass(element, 'headerlink') || hasClass(element, 'permalink') || (element.parentNode !== null && isElement(element.parentNode as Node) && hasClass(element.parentNode as Element, 'permalink'));
+  if (hasClass(element, 'headerlink') || hasClass(element, 'permalink') || (element.parentNode !== null && isElement(element.parentNode as Node) && hasClass(element.parentNode as Element, 'permalink'))) return true;
+  if (element.tagName !== 'a' || !(attr(element, 'href') ?? '').startsWith('#')) return false;
+  const only = element.childNodes.length === 1 ? element.childNodes[0]! : undefined;
+  return only?.nodeName === '#text' && PERMALINK_SIGNS.has((only as T.TextNode).value.trim());
 }
 
 /** Text of a subtree as a reader sees it; permalinks ("¶", "◆") are chrome, not text. */

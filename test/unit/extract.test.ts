@@ -49,6 +49,14 @@ describe('extractPage', () => {
     expect(brief(html).map((s) => s.anchor)).toEqual(['plain-x', 'old', ':~:text=None']);
   });
 
+  it('leaves a permalink sign out of the title wherever the link to its anchor is (Node.js: <a class="mark" href="#x">#</a>)', () => {
+    const html = page(
+      '<main><h3>Promise example<span><a class="mark" href="#promise-example" id="promise-example">#</a></span><a aria-hidden="true" class="legacy" id="fs_promise_example"></a></h3><p>Promises.</p>' +
+        '<h3 id="h">Hash link<a class="hash-link" href="#h">§</a></h3><p>x</p><h3 id="c">C# and F#<a href="#c">C#</a></h3><p>y</p></main>',
+    );
+    expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['promise-example', 'Promise example'], ['h', 'Hash link'], ['c', 'C# and F#C#']]);
+  });
+
   it("takes Doxygen's permalink and the empty anchor right before a heading", () => {
     const html = page('<main><a id="details"></a><h2 class="groupheader">Detailed Description</h2>d<h2 class="memtitle"><span class="permalink"><a href="#a5f">◆&nbsp;</a></span>asString()</h2>m</main>');
     expect(brief(html).map((s) => [s.anchor, s.title])).toEqual([['details', 'Detailed Description'], ['a5f', 'asString()']]);
