@@ -260,15 +260,16 @@ export interface QueryMarks {
   corrected: ReadonlyMap<string, readonly string[]>;
   /** The query as the keyword search read it (Bm25Result's `read`): excerpts and highlights read it so. */
   read: string;
-  /** The query as the exact-title boost reads it, and whether as a question (Bm25Result's `titled`, `question`). */
+  /** The query as the exact-title boost reads it, a question as asked, and whether it is one (Bm25Result's `titled`, `asked`, `question`). */
   titled: string;
+  asked: string;
   question: boolean;
   analyzer: AnalyzerOptions;
 }
 
 /** How the keyword search that ranked the hits read the query (`analyzer`: its language's). */
 export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): QueryMarks {
-  return { corrections: result.corrections, corrected: result.corrected, read: result.read, titled: result.titled, question: result.question, analyzer };
+  return { corrections: result.corrections, corrected: result.corrected, read: result.read, titled: result.titled, asked: result.asked, question: result.question, analyzer };
 }
 
 /**
@@ -281,7 +282,7 @@ export function queryMarks(result: Bm25Result, analyzer: AnalyzerOptions): Query
 export async function rankedHits(all: readonly RankedSection[], readers: readonly IndexReader[], marks: QueryMarks, semantic: boolean, source: ExcerptSource, limit = all.length): Promise<SiteHit[]> {
   const infos = await Promise.all(readers.map((reader, i) => reader.sections(all.filter((hit) => (hit.site ?? 0) === i).map((hit) => hit.section))));
   const info = (hit: RankedSection) => infos[hit.site ?? 0]!.get(hit.section)!;
-  const ranked = promoteExactTitles(all, marks.titled, (hit) => ({ title: info(hit).title, pageHead: isPageHead(info(hit).title, info(hit).pageTitle, info(hit).headingPath) }), marks.corrected, marks.question).slice(0, limit);
+  const ranked = promoteExactTitles(all, marks.titled, (hit) => ({ title: info(hit).title, pageHead: isPageHead(info(hit).title, info(hit).pageTitle, info(hit).headingPath) }), marks.corrected, marks.question, marks.asked).slice(0, limit);
   const shown = ranked.map(info);
   const texts = source.passages ? await Promise.all(ranked.map(async (hit, i) => (await readers[hit.site ?? 0]!.sectionTexts([shown[i]!]))[0]!)) : shown.map(() => null);
   const near = nearWords(marks.read, marks.corrections);

@@ -271,6 +271,8 @@ export interface Bm25Result {
   read: string;
   /** The query as the exact-title boost reads it: `read`, but a question always without its question words (questionSubject). */
   titled: string;
+  /** A question as asked, question words and all (a heading "What Is Ownership?" names it whole); else `titled`. */
+  asked: string;
   /** Whether the query is a question (English) that `titled` reads without its question words: the boost then moves only titles that name it whole. */
   question: boolean;
   /**
@@ -361,8 +363,10 @@ class Scorer {
     const accept = filter && allowed ? (doc: number) => allowed(doc) && filter(doc) : (filter ?? allowed);
     const read = readAs(query, partial);
     const subject = questionSubject(query, partial, analyzer, options, code);
-    const named = options.names ? namedDocs(nameKeysOf(subject ?? read, corrected), source, scores, accept) : [];
-    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read, titled: subject ?? read, question: subject !== null, named };
+    const asked = subject === null ? read : closeLastWord(query);
+    const keys = subject === null ? nameKeysOf(read, corrected) : [...nameKeysOf(asked, corrected), ...nameKeysOf(subject, corrected)];
+    const named = options.names ? namedDocs(keys, source, scores, accept) : [];
+    return { hits: scores.top(k, accept), match: scores.match, corrections, corrected, read, titled: subject ?? read, asked, question: subject !== null, named };
   }
 
   /** The postings of a word's corrections (their terms, each once). */

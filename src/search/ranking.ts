@@ -100,26 +100,32 @@ export interface TitledHit {
  * first correction), so "threding lock" puts "threading.Lock" first as "threading lock" does.
  * A question is read as what it asks about (Bm25Result.titled: "what is a generator?" names the
  * glossary's "generator"), and `question` keeps dotted names out: "how do I copy a file?" is not
- * a question about `distutils.file_util.copy_file`.
+ * a question about `distutils.file_util.copy_file`. A title that is the question as `asked`
+ * (Bm25Result.asked: the Rust book's "What Is Ownership?") comes before those.
  */
-export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen: (hit: T) => TitledHit, corrected: ReadonlyMap<string, readonly string[]> = new Map(), question = false): T[] {
+export function promoteExactTitles<T>(ranked: readonly T[], query: string, seen: (hit: T) => TitledHit, corrected: ReadonlyMap<string, readonly string[]> = new Map(), question = false, asked = query): T[] {
   const readings = queryReadings(query, corrected);
   if (!EXACT_TITLE_BOOST || readings.length === 0) return [...ranked];
-  const isQuery = (text: string): boolean => {
-    const words = titleWords(text);
-    return words.length === readings.length && words.every((word, i) => readings[i]!.has(word));
+  const reads = (words: readonly Set<string>[]) => (text: string): boolean => {
+    const own = titleWords(text);
+    return own.length === words.length && own.every((word, i) => words[i]!.has(word));
   };
-  // 0: a page named as the query, 1: a section so named, 2: a dotted name ending in it, 3: the rest.
+  const isQuery = reads(readings);
+  const isAsked = question ? reads(queryReadings(asked, corrected)) : () => false;
+  // 0: a page named as the question asked ("What Is Ownership?"), 1: a section so named, 2: a page
+  // named as the query (a question: what it asks about), 3: a section so named, 4: a dotted name
+  // ending in it, 5: the rest.
   const tier = (hit: T): number => {
     const { title, pageHead } = seen(hit);
     const names = titleNames(title);
-    if (isQuery(title) || names.some(isQuery)) return pageHead ? 0 : 1;
-    return !question && names.some((name) => isQuery(dottedLast(name))) ? 2 : 3;
+    if (isAsked(title)) return pageHead ? 0 : 1;
+    if (isQuery(title) || names.some(isQuery)) return pageHead ? 2 : 3;
+    return !question && names.some((name) => isQuery(dottedLast(name))) ? 4 : 5;
   };
   let sections = 0;
   // Past the first few, a section titled as the query keeps its place: Python's "pathlib" is the
   // module's page, then the "pathlib" of three What's New pages, not of all nine.
-  const tiers = ranked.map(tier).map((t) => (t === 1 && ++sections > TITLED_SECTIONS_FIRST ? 3 : t));
+  const tiers = ranked.map(tier).map((t) => ((t === 1 || t === 3) && ++sections > TITLED_SECTIONS_FIRST ? 5 : t));
   return ranked.map((hit, i) => ({ hit, tier: tiers[i]!, i })).sort((a, b) => a.tier - b.tier || a.i - b.i).map(({ hit }) => hit);
 }
 
@@ -138,8 +144,8 @@ export interface TitledRanking<T> {
  * however low BM25 ranked them, "pathlib" finds the pathlib module's page), those titled as the
  * query first (promoteExactTitles), the first `limit` kept.
  */
-export function titledFirst<T>(ranked: readonly T[], keyword: Pick<Bm25Result, 'named' | 'corrected' | 'titled' | 'question'>, limit: number, how: TitledRanking<T>): T[] {
-  return promoteExactTitles(withNamed(ranked, keyword.named, how.idOf, how.extra), keyword.titled, how.seen, keyword.corrected, keyword.question).slice(0, limit);
+export function titledFirst<T>(ranked: readonly T[], keyword: Pick<Bm25Result, 'named' | 'corrected' | 'titled' | 'asked' | 'question'>, limit: number, how: TitledRanking<T>): T[] {
+  return promoteExactTitles(withNamed(ranked, keyword.named, how.idOf, how.extra), keyword.titled, how.seen, keyword.corrected, keyword.question, keyword.asked).slice(0, limit);
 }
 
 /** `ranked` and after it the documents of `named` (Bm25Result.named) it lacks, as `extra` makes their entries. */

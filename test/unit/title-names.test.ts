@@ -159,6 +159,35 @@ describe('a section titled as the query comes first, however low BM25 ranks it',
   });
 });
 
+describe('a heading that is the question as asked comes before the title naming what it asks about', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'title-names-asked-'));
+    await mkdir(join(dir, 'site'), { recursive: true });
+    const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`;
+    for (let i = 0; i < 20; i++) await writeFile(join(dir, 'site', `ch${i}.html`), page(`Chapter ${i}`, `<p>Ownership ownership ownership: chapter ${i} moves ownership around.</p>`));
+    await writeFile(join(dir, 'site', 'ownership.html'), page('Ownership', '<p>The first edition of the book is no longer distributed.</p>'));
+    await writeFile(join(dir, 'site', 'book.html'), page('Understanding Ownership', '<p>Intro.</p><h2 id="what">What Is Ownership?</h2><p>A set of rules that govern how a program manages memory, with a good deal more prose after it.</p>'));
+    await buildSiteIndex({ site: join(dir, 'site'), out: join(dir, 'out'), model: 'test/fixtures/models/tiny-gpt2', runtime: false, shipModel: false });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('on every path: "what is ownership?" gives "What Is Ownership?", then the page "Ownership"', async () => {
+    const question = 'what is ownership?';
+    const site = await SiteSearch.open(fsLoader(join(dir, 'out')));
+    const vector = new Float32Array(site.manifest.model.dims).fill(0);
+    vector[0] = 1;
+    expect((await site.keywordSearch(question, 2)).map((h) => h.title)).toEqual(['What Is Ownership?', 'Ownership']);
+    expect((await site.semanticSearch(question, vector, { limit: 2, fusion: DEFAULT_FUSION })).map((h) => h.title)).toEqual(['What Is Ownership?', 'Ownership']);
+    const sections = (await extractSite(join(dir, 'site'))).flatMap((p) => p.sections.map((s, i) => ({ id: `${p.url}#${i}`, title: s.title, text: s.text, place: { pageTitle: s.pageTitle, headingPath: s.headingPath } })));
+    const inPage = await DocumentSearch.open(sections);
+    expect(inPage.keywordSearch(question, 2).map((h) => sections[h.doc]!.title)).toEqual(['What Is Ownership?', 'Ownership']);
+    expect(inPage.rank(question, [], DEFAULT_FUSION, 2).map((h) => sections[h.doc]!.title)).toEqual(['What Is Ownership?', 'Ownership']);
+  });
+});
+
 describe('rustdoc members, titled as Rust names them', () => {
   let dir: string;
   beforeAll(async () => {

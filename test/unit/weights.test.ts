@@ -193,6 +193,16 @@ describe('the exact-title boost', () => {
     expect(promoteExactTitles(aliases, 'OpenKeyEx', section).map((h) => h.t)).toEqual(['winreg.OpenKey, winreg.OpenKeyEx', 'x']);
     expect(promoteExactTitles([{ t: 'a' }, { t: 'x—y' }], 'x', section)).toEqual([{ t: 'a' }, { t: 'x—y' }]);
   });
+  it('puts a title that is the question as asked before those naming what it asks about', () => {
+    // The Rust book: "What Is Ownership?" is a chapter; "Ownership" the first edition's stub page.
+    const book = [{ t: 'Ownership', top: true }, { t: 'Return Values and Scope', top: false }, { t: 'What Is Ownership?', top: false }];
+    const seen = (h: { t: string; top: boolean }) => ({ title: h.t, pageHead: h.top });
+    expect(promoteExactTitles(book, 'ownership', seen, new Map(), true, 'what is ownership').map((h) => h.t)).toEqual(['What Is Ownership?', 'Ownership', 'Return Values and Scope']);
+    // Without the question as asked (or for a query that is no question) the subject alone decides.
+    expect(promoteExactTitles(book, 'ownership', seen, new Map(), true).map((h) => h.t)).toEqual(['Ownership', 'Return Values and Scope', 'What Is Ownership?']);
+    expect(promoteExactTitles(book, 'what is ownership', seen).map((h) => h.t)).toEqual(['What Is Ownership?', 'Ownership', 'Return Values and Scope']);
+  });
+
   it('leaves the order when no title is the query, or the query has no words', () => {
     expect(promoteExactTitles(hits, 'read json', page)).toEqual(hits);
     expect(promoteExactTitles([{ t: '' }, { t: 'x' }], ' ?! ', page)).toEqual([{ t: '' }, { t: 'x' }]);
