@@ -105,17 +105,25 @@ describe('the keyword index and name keys', () => {
   });
 });
 
+/** A folder with `site/` (each page: file name -> [title, body]) and its index in `out/`, built with the tiny model. */
+async function indexedSite(prefix: string, pages: Record<string, [string, string]>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await mkdir(join(dir, 'site'), { recursive: true });
+  for (const [file, [title, body]] of Object.entries(pages)) {
+    await writeFile(join(dir, 'site', file), `<!doctype html><html lang="en"><head><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`);
+  }
+  await buildSiteIndex({ site: join(dir, 'site'), out: join(dir, 'out'), model: 'test/fixtures/models/tiny-gpt2', runtime: false, shipModel: false });
+  return dir;
+}
+
 describe('a section titled as the query comes first, however low BM25 ranks it', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'title-names-'));
-    await mkdir(join(dir, 'site'), { recursive: true });
-    const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`;
-    for (let i = 0; i < 25; i++) {
-      await writeFile(join(dir, 'site', `whatsnew${i}.html`), page(`What's new ${i}`, `<h2 id="pathlib">pathlib</h2><p>pathlib pathlib pathlib: Path gained a method in release ${i}.</p>`));
-    }
-    await writeFile(join(dir, 'site', 'pathlib.html'), page('pathlib — Object-oriented filesystem paths', '<p>This module offers classes representing filesystem paths with semantics appropriate for different operating systems, and a great deal more prose that makes the section long.</p>'));
-    await buildSiteIndex({ site: join(dir, 'site'), out: join(dir, 'out'), model: 'test/fixtures/models/tiny-gpt2', runtime: false, shipModel: false });
+    const whatsNew = Array.from({ length: 25 }, (_, i): [string, [string, string]] => [`whatsnew${i}.html`, [`What's new ${i}`, `<h2 id="pathlib">pathlib</h2><p>pathlib pathlib pathlib: Path gained a method in release ${i}.</p>`]]);
+    dir = await indexedSite('title-names-', {
+      ...Object.fromEntries(whatsNew),
+      'pathlib.html': ['pathlib — Object-oriented filesystem paths', '<p>This module offers classes representing filesystem paths with semantics appropriate for different operating systems, and a great deal more prose that makes the section long.</p>'],
+    });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -162,13 +170,12 @@ describe('a section titled as the query comes first, however low BM25 ranks it',
 describe('a heading that is the question as asked comes before the title naming what it asks about', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'title-names-asked-'));
-    await mkdir(join(dir, 'site'), { recursive: true });
-    const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`;
-    for (let i = 0; i < 20; i++) await writeFile(join(dir, 'site', `ch${i}.html`), page(`Chapter ${i}`, `<p>Ownership ownership ownership: chapter ${i} moves ownership around.</p>`));
-    await writeFile(join(dir, 'site', 'ownership.html'), page('Ownership', '<p>The first edition of the book is no longer distributed.</p>'));
-    await writeFile(join(dir, 'site', 'book.html'), page('Understanding Ownership', '<p>Intro.</p><h2 id="what">What Is Ownership?</h2><p>A set of rules that govern how a program manages memory, with a good deal more prose after it.</p>'));
-    await buildSiteIndex({ site: join(dir, 'site'), out: join(dir, 'out'), model: 'test/fixtures/models/tiny-gpt2', runtime: false, shipModel: false });
+    const chapters = Array.from({ length: 20 }, (_, i): [string, [string, string]] => [`ch${i}.html`, [`Chapter ${i}`, `<p>Ownership ownership ownership: chapter ${i} moves ownership around.</p>`]]);
+    dir = await indexedSite('title-names-asked-', {
+      ...Object.fromEntries(chapters),
+      'ownership.html': ['Ownership', '<p>The first edition of the book is no longer distributed.</p>'],
+      'book.html': ['Understanding Ownership', '<p>Intro.</p><h2 id="what">What Is Ownership?</h2><p>A set of rules that govern how a program manages memory, with a good deal more prose after it.</p>'],
+    });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
