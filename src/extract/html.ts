@@ -320,17 +320,22 @@ function linksTo(href: string | undefined, url: string): boolean {
   }
 }
 
-/** The page's title: its first <h1> in the content, else <title>, else ''. */
+/**
+ * The page's title: its first <h1> in the content, else <title>, else Doxygen's header title (`div.headertitle`,
+ * where a project's own HTML header left <title> out: all of libjsoncpp's pages), else ''.
+ */
 function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
-  const h1 = find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody));
-  if (h1) {
+  const shown = (element: Element | undefined): string => {
+    if (element === undefined) return '';
     const parts: string[] = [];
-    textOf(h1, parts, isBody);
-    const text = collapse(parts.join(''));
-    if (text) return text;
-  }
+    textOf(element, parts, isBody);
+    return collapse(parts.join(''));
+  };
+  const h1 = shown(find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody)));
+  if (h1) return h1;
   const title = find(document, (e) => e.tagName === 'title');
-  return title ? collapse(title.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
+  const head = title ? collapse(title.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
+  return head || shown(find(root, (e) => hasClass(e, 'headertitle')));
 }
 
 /**

@@ -63,12 +63,15 @@ describe("a site's generated index and search pages", () => {
     expect(hits.map((h) => h.url)).toEqual(['/steep.html#STEEP-POT']);
   });
 
-  it("leaves out Doxygen's class list and member index and keeps the class page", async () => {
+  it("leaves out Doxygen's class list and member index, keeps the class pages, and titles one whose header left <title> out by Doxygen's header title", async () => {
     const out = join(work, 'doxygen');
     const summary = await buildSiteIndex({ site: 'test/fixtures/site-doxygen', out, model: TINY });
     expect(summary.listingPages).toBe(2);
     const urls = new Set((await (await openIndexDir(out)).allSections()).map((s) => s.url));
-    expect([...urls]).toEqual(['/class_teapot.html']);
+    expect([...urls].sort()).toEqual(['/class_kettle.html', '/class_teapot.html']);
+    // A project's own header may leave <title> out: the page is titled by Doxygen's header title.
+    const kettle = (await (await openIndexDir(out)).allSections()).filter((s) => s.url === '/class_kettle.html');
+    expect(kettle.map((s) => [s.pageTitle, s.title])).toEqual([['Kettle Class Reference', 'Kettle Class Reference'], ['Kettle Class Reference', 'Detailed Description']]);
   });
 
   it('knows a listing by a <link rel="index"> or rel="search" to the page itself, or an index table in its content', () => {
