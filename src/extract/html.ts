@@ -335,7 +335,12 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
   if (h1) return h1;
   const title = find(document, (e) => e.tagName === 'title');
   const head = title ? collapse(title.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
-  return head || shown(find(root, (e) => hasClass(e, 'headertitle')));
+  if (head) return head;
+  // Its own words, not the labels after them ("Json::StreamWriter Class Reference" + <span class="mlabels">abstract</span>).
+  const header = find(root, (e) => hasClass(e, 'headertitle'));
+  const line = header && (find(header, (e) => hasClass(e, 'title')) ?? header);
+  const own = line ? collapse(line.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
+  return own || shown(header);
 }
 
 /**
