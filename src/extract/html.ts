@@ -331,16 +331,15 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
     textOf(element, parts, isBody);
     return collapse(parts.join(''));
   };
+  // The text directly in an element, not in its children.
+  const own = (element: Element | undefined): string => (element ? collapse(element.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '');
   const h1 = shown(find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody)));
   if (h1) return h1;
-  const title = find(document, (e) => e.tagName === 'title');
-  const head = title ? collapse(title.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
+  const head = own(find(document, (e) => e.tagName === 'title'));
   if (head) return head;
   // Its own words, not the labels after them ("Json::StreamWriter Class Reference" + <span class="mlabels">abstract</span>).
   const header = find(root, (e) => hasClass(e, 'headertitle'));
-  const line = header && (find(header, (e) => hasClass(e, 'title')) ?? header);
-  const own = line ? collapse(line.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '';
-  return own || shown(header);
+  return own(header && (find(header, (e) => hasClass(e, 'title')) ?? header)) || shown(header);
 }
 
 /**
