@@ -192,6 +192,13 @@ function textOf(node: Node, parts: string[], isBody: boolean): void {
   if (block) parts.push(' ');
 }
 
+/** A subtree's text as a reader sees it (textOf), whitespace collapsed: a heading's, a title's. */
+function shownText(node: Node, isBody: boolean): string {
+  const parts: string[] = [];
+  textOf(node, parts, isBody);
+  return collapse(parts.join(''));
+}
+
 /** Boxes whose heading is a label of the text around it, not a section (DocBook's <div class="note"><h3>Note</h3>). */
 const ADMONITIONS = ['note', 'tip', 'warning', 'caution', 'important', 'admonition'];
 
@@ -325,12 +332,7 @@ function linksTo(href: string | undefined, url: string): boolean {
  * where a project's own HTML header left <title> out: all of libjsoncpp's pages), else ''.
  */
 function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
-  const shown = (element: Element | undefined): string => {
-    if (element === undefined) return '';
-    const parts: string[] = [];
-    textOf(element, parts, isBody);
-    return collapse(parts.join(''));
-  };
+  const shown = (element: Element | undefined): string => (element ? shownText(element, isBody) : '');
   // The text directly in an element, not in its children.
   const own = (element: Element | undefined): string => (element ? collapse(element.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '');
   const h1 = shown(find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody)));
@@ -366,10 +368,7 @@ function entryTitle(term: Element, isBody: boolean): string {
   };
   names(term);
   const name = collapse(parts.slice(0, parts.findLastIndex((part) => part.name) + 1 || parts.length).map((part) => part.text).join(''));
-  if (name) return name;
-  const text: string[] = [];
-  textOf(term, text, isBody);
-  return collapse(text.join(''));
+  return name || shownText(term, isBody);
 }
 
 /**
@@ -402,9 +401,7 @@ function rustdocMember(heading: Element, isBody: boolean, pageTitle: string): st
   if (!hasClass(heading, 'code-header')) return undefined;
   const link = find(heading, (e) => e.tagName === 'a' && RUSTDOC_NAMES.some((name) => hasClass(e, name)));
   if (link === undefined) return undefined;
-  const parts: string[] = [];
-  textOf(link, parts, isBody);
-  const name = collapse(parts.join(''));
+  const name = shownText(link, isBody);
   const owner = pageTitle.split('::').pop()!.trim().split(/\s+/).pop() ?? '';
   return name === '' ? undefined : owner === '' ? name : `${owner}::${name}`;
 }
@@ -603,9 +600,7 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
       const heading = level > 0 && !admonitionTitle(node);
       if (heading) {
         close(current);
-        const parts: string[] = [];
-        textOf(node, parts, isBody);
-        const signature = collapse(parts.join(''));
+        const signature = shownText(node, isBody);
         const member = rustdocMember(node, isBody, pageTitle);
         const title = member ?? signature;
         while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
