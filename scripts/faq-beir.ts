@@ -2,7 +2,7 @@
  * A documentation-question set in BEIR layout, built from a docs site's FAQ pages: each FAQ
  * question becomes a query, the docs sections its answer links to are its relevant documents
  * (the first link gain 2, later ones gain 1), and the corpus is every section of the site except
- * the FAQ pages themselves, sectioned by the same extractor as `sgpt-search index`, each record
+ * the FAQ pages themselves and the sections pages repeat, sectioned by the same extractor as `sgpt-search index`, each record
  * read as the site index reads its section (src/eval/site-corpus: its own title for the keyword
  * index, page title and heading path for the model, the `url` the index links it by, so
  * scripts/site-eval.ts can score a site index): eval's `default` row is the site search's ranking.
@@ -27,6 +27,7 @@ import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { extractSite, urlOf } from '../src/extract/site';
 import { contentRoot, type Page } from '../src/extract/html';
 import { sectionRecord, type SectionRecord } from '../src/eval/site-corpus';
+import { findCopies } from '../src/extract/copies';
 
 type Element = T.Element;
 type Node = T.ChildNode | T.Document | T.Element;
@@ -122,16 +123,20 @@ async function main(): Promise<void> {
   const faqFiles = values.faq.split(',');
   const exclude = [...faqFiles, ...(values.exclude?.split(',') ?? [])];
   const pages = await extractSite(root, { exclude });
-  const ids = new Map<string, string>(); // url#anchor -> corpus id
+  // The corpus is what the index holds: without the sections pages repeat (src/extract/copies); a
+  // link to a section left out judges the copy kept.
+  const { dropped } = await findCopies(() => pages);
+  const places = pages.flatMap((page) => page.sections.map((section) => ({ page, section })));
+  const idAt = new Map<number, string>(); // place in the site -> corpus id
   const corpus: SectionRecord[] = [];
-  const pageOf = new Map(pages.map((page) => [page.url, page]));
-  for (const page of pages) {
-    for (const section of page.sections) {
-      const id = `s${corpus.length}`;
-      ids.set(`${page.url}#${section.anchor}`, id);
-      corpus.push(sectionRecord(id, page, section));
-    }
+  for (const [place, { page, section }] of places.entries()) {
+    if (dropped.has(place)) continue;
+    const id = `s${corpus.length}`;
+    idAt.set(place, id);
+    corpus.push(sectionRecord(id, page, section));
   }
+  const ids = new Map(places.map(({ page, section }, place) => [`${page.url}#${section.anchor}`, idAt.get(dropped.get(place) ?? place)!])); // url#anchor -> corpus id
+  const pageOf = new Map(pages.map((page) => [page.url, page]));
   const anchorMaps = new Map<string, Map<string, string>>();
   const resolveLink = async (href: string, base: URL): Promise<string | undefined> => {
     const target = new URL(href, base);

@@ -15,7 +15,7 @@ import type { Collected } from '../index/collect-vectors';
 import { embeddingTexts, sectionInfo } from '../index/page-source';
 import { textHash } from '../index/writer';
 import { modelSource } from './default-model';
-import { checkInputs, formatBytes, openCache, spillPages, type IndexRun } from './site-build';
+import { checkInputs, formatBytes, indexedPages, openCache, spillPages, type IndexRun } from './site-build';
 
 export interface ShardSummary {
   path: string;
@@ -47,7 +47,9 @@ export async function buildShard(run: IndexRun, shard: { index: number; count: n
   }
 }
 
-async function buildFromPages(run: IndexRun, shard: { index: number; count: number }, pages: DiskPages, path: string, started: number): Promise<ShardSummary> {
+async function buildFromPages(run: IndexRun, shard: { index: number; count: number }, spilled: DiskPages, path: string, started: number): Promise<ShardSummary> {
+  // Every shard leaves out the same copies as the merged build will: the site's hashes agree.
+  const { pages } = await indexedPages(run, spilled);
   const { hashes } = await sectionInfo(pages, textHash);
   const mine = shardSections(hashes, shard);
   const indexer = await SiteIndexer.load(modelSource(run.model), run.mode);

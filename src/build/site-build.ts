@@ -13,6 +13,7 @@ import type { ModelRef } from '../index/format';
 import type { DiskPages } from '../index/disk-pages';
 import { openIndexDir } from '../index/node-files';
 import { OutputDir, writeIndexDir } from '../index/output-dir';
+import { withoutCopies, type PageInput } from '../index/page-source';
 import type { MergedShards } from '../index/shard-merge';
 import { SiteIndexer } from '../index/site-indexer';
 import { VectorCache } from '../index/vector-cache';
@@ -50,6 +51,8 @@ export interface IndexRun {
   pages?: ReadonlySet<string>;
   /** Filters read from each page's path (`--filter-from-path`), added to those its HTML or record gives. */
   filterFromPath?: PathFilterRule[];
+  /** Keep the sections a page repeats from other pages (default false: left out, src/extract/copies). */
+  keepCopies?: boolean;
   batchSize?: number;
   /** Vectors held in memory at once while writing (default DEFAULT_ROW_BLOCK); the index's bytes do not depend on it. */
   rowBlock?: number;
@@ -103,6 +106,8 @@ export interface IndexSummary {
   listingPages: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chromeBlocks: number;
+  /** Sections left out as copies of sections on other pages (src/extract/copies), and pages left with none. */
+  copies: { sections: number; pages: number };
   seconds: number;
 }
 
@@ -225,6 +230,13 @@ export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
   return pages;
 }
 
+/** What a build indexes of the pages it read: without the sections they repeat, unless the run keeps them. */
+export async function indexedPages(run: Pick<IndexRun, 'keepCopies'>, pages: PageInput): Promise<{ pages: PageInput; copies: IndexSummary['copies'] }> {
+  if (run.keepCopies) return { pages, copies: { sections: 0, pages: 0 } };
+  const { pages: kept, copies } = await withoutCopies(pages);
+  return { pages: kept, copies: { sections: copies.dropped.size, pages: copies.pagesEmptied } };
+}
+
 /** The run's embedding cache (null without --cache-dir, or for a model without a content hash, with a warning). */
 export async function openCache(run: IndexRun, model: ModelRef): Promise<VectorCache | null> {
   if (run.cacheDir === undefined) return null;
@@ -248,7 +260,8 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
   try {
     const pages = await spillPages(run, out, async () => (target = await OutputDir.open(out, run.onWarning)).pageFile(), read);
     try {
-      return { ...(await buildPages(run, source, target!, pages, started)), pagesFromCache: read.fromCache, noindexPages: read.noindex, listingPages: read.listing, chromeBlocks: read.chrome };
+      const { pages: kept, copies } = await indexedPages(run, pages);
+      return { ...(await buildPages(run, source, target!, kept, started)), pagesFromCache: read.fromCache, noindexPages: read.noindex, listingPages: read.listing, chromeBlocks: read.chrome, copies };
     } finally {
       await pages.close();
     }
@@ -259,7 +272,7 @@ export async function buildSiteIndex(run: IndexRun): Promise<IndexSummary> {
 }
 
 /** buildSiteIndex once the pages are read. */
-async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: DiskPages, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'noindexPages' | 'listingPages' | 'chromeBlocks'>> {
+async function buildPages(run: IndexRun, source: string, target: OutputDir, pages: PageInput, started: number): Promise<Omit<IndexSummary, 'pagesFromCache' | 'noindexPages' | 'listingPages' | 'chromeBlocks' | 'copies'>> {
   const indexer = run.from ? SiteIndexer.prebuilt(run.from.model) : await SiteIndexer.load(source, run.mode);
   const own = run.kmeansScorer === undefined ? gemmScorer((line) => run.onWarning?.(line)) : null;
   try {
@@ -314,6 +327,12 @@ async function buildPages(run: IndexRun, source: string, target: OutputDir, page
   }
 }
 
+/** "3 sections repeating other pages (1 page all copies)". */
+function copiesNote({ sections, pages }: IndexSummary['copies']): string {
+  const whole = pages > 0 ? ` (${pages} page${pages === 1 ? '' : 's'} all copies)` : '';
+  return `${sections} section${sections === 1 ? '' : 's'} repeating other pages${whole}`;
+}
+
 export function formatBytes(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
@@ -331,6 +350,7 @@ export function summaryLine(summary: IndexSummary): string {
     ...(summary.noindexPages > 0 ? [`${summary.noindexPages} marked noindex left out`] : []),
     ...(summary.listingPages > 0 ? [`${summary.listingPages} index or search page${summary.listingPages === 1 ? '' : 's'} left out`] : []),
     ...(summary.chromeBlocks > 0 ? [`${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out`] : []),
+    ...(summary.copies.sections > 0 ? [`${copiesNote(summary.copies)} left out`] : []),
   ];
   const pageNotes = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   return `indexed ${s.pages} pages${pageNotes}, ${s.sections} sections (${s.embedded} embedded, ${s.reused} reused${s.cached > 0 ? `, ${s.cached} from the cache` : ''}; ${s.vectors} vectors in ${s.shards} shard${s.shards === 1 ? '' : 's'}) in ${summary.seconds.toFixed(1)} s; index ${formatBytes(summary.bytes)}${extras.length > 0 ? ` + ${extras.join(' + ')}` : ''}`;

@@ -35,6 +35,9 @@ export const INDEX_USAGE = `usage: sgpt-search index [<built-site-dir>] [--recor
                        'version=^/(\\d+\\.\\d+)/' gives /3.11/library/json.html version 3.11; pages
                        also take filters from data-sgpt-filter="key:value" and
                        <meta name="sgpt-filter" content="key:value">, records from "filters"
+  --keep-copies        keep the sections a page repeats from other pages (default: left out where most
+                       of a page repeats others, e.g. an all-in-one page of the API, keeping the copy
+                       on the page about that one thing)
   --batch <N>          sequences per model call (default: the engine's)
   --shard <i/N>        embed only shard i of N (0-based) and write <out>/shard-<i>-of-<N>.sgpt-shard
                        instead of an index; \`sgpt-search merge\` joins the N files (a CI matrix)
@@ -80,6 +83,7 @@ export const INDEX_OPTIONS = {
   fusion: { type: 'string' },
   exclude: { type: 'string', multiple: true },
   'filter-from-path': { type: 'string', multiple: true },
+  'keep-copies': { type: 'boolean' },
   'no-runtime': { type: 'boolean' },
   'no-model': { type: 'boolean' },
   'no-webgpu': { type: 'boolean' },
@@ -112,6 +116,7 @@ export function runFromFlags(values: IndexFlags, site: string | undefined, comma
     fusion: fusion as FusionMethod | undefined,
     exclude: values.exclude,
     filterFromPath: (values['filter-from-path'] ?? []).map(parsePathRule),
+    keepCopies: values['keep-copies'] ?? false,
     runtime: !values['no-runtime'],
     shipModel: !values['no-model'],
     webgpu: !values['no-webgpu'],

@@ -29,6 +29,7 @@ Shards built with another model, another N or another site, a missing or a repea
   --filter-from-path <key=regex>  filters from each page's path, as for index (repeatable; the
                        shards do not need them: filters are read from the pages at merge)
   --records <file>     the same --records the shards were built with
+  --keep-copies        as the shards were built: with it, or without it
   --cache-dir <dir>    where the site's extracted pages are kept between builds, as for index
                        (default $XDG_CACHE_HOME/sgpt-search, else node_modules/.cache/sgpt-search)
   --no-cache           keep and read no cache

@@ -4,6 +4,7 @@
  * what each section needs past it (its text hash, language, weight, filters), never its text.
  * No fs here.
  */
+import { findCopies, pageWithout, type Copies } from '../extract/copies';
 import type { Filters } from '../extract/filters';
 import type { Page } from '../extract/html';
 import { SgptError } from '../errors';
@@ -24,6 +25,31 @@ export function pagesOf(input: PageInput): AsyncIterable<Page> | Iterable<Page> 
 
 function isSource(input: PageInput): input is PageSource {
   return !Array.isArray(input);
+}
+
+/**
+ * The pages without the sections the site repeats (src/extract/copies: reads `input` twice), and
+ * what was left out. An array stays an array; a source reads its pages again for each pass.
+ */
+export async function withoutCopies(input: readonly Page[]): Promise<{ pages: readonly Page[]; copies: Copies }>;
+export async function withoutCopies(input: PageInput): Promise<{ pages: PageInput; copies: Copies }>;
+export async function withoutCopies(input: PageInput): Promise<{ pages: PageInput; copies: Copies }> {
+  const copies = await findCopies(() => pagesOf(input));
+  if (copies.dropped.size === 0) return { pages: input, copies };
+  if (isSource(input)) return { pages: { pages: () => keptPages(input.pages(), copies.dropped) }, copies };
+  const kept: Page[] = [];
+  for await (const page of keptPages(input, copies.dropped)) kept.push(page);
+  return { pages: kept, copies };
+}
+
+/** Each page without the sections `dropped` names (by place in the site), pages left empty skipped. */
+async function* keptPages(pages: AsyncIterable<Page> | Iterable<Page>, dropped: ReadonlyMap<number, number>): AsyncGenerator<Page> {
+  let first = 0;
+  for await (const page of pages) {
+    const kept = pageWithout(page, first, dropped);
+    first += page.sections.length;
+    if (kept !== null) yield kept;
+  }
 }
 
 /** What the model reads of a section: the text its hash is taken of and that is embedded. */

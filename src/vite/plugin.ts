@@ -29,12 +29,13 @@ import { extractPage, pageBlocks, type Page } from '../extract/html';
 import { decodePage, excluder, urlOf } from '../extract/site';
 import { findTemplate } from '../extract/template';
 import { manifestThere, placeIndex } from '../index/output-dir';
+import { withoutCopies } from '../index/page-source';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 import { sitePages, type SitePage } from './pages';
 import { RUNTIME_META } from '../build/runtime-meta';
 
-export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'fusion' | 'exclude'> {
+export interface SgptSearchPluginOptions extends Pick<IndexRun, 'model' | 'mode' | 'shards' | 'probe' | 'weight' | 'fusion' | 'exclude' | 'keepCopies'> {
   /** Folder of the index under the site root (default 'sgpt': index="/sgpt/manifest.json"). */
   out?: string;
   /** Dev: quiet time after the last HTML change before re-indexing (default 400 ms). */
@@ -117,6 +118,7 @@ export default function sgptSearch(options: SgptSearchPluginOptions = {}): Plugi
           weight: options.weight,
           fusion: options.fusion,
           exclude: options.exclude,
+          keepCopies: options.keepCopies ?? false,
           // Only outDir's HTML that this build wrote: the bundle's pages (writeBundle, so other plugins' too) and
           // publicDir's; not, e.g., one an earlier build left in a kept outDir.
           pages: new Set([...bundled, ...(await sitePages(config)).filter((page) => page.public).map((page) => page.path)]),
@@ -271,7 +273,7 @@ class DevIndex {
     );
   }
 
-  private async pages(): Promise<Page[]> {
+  private async pages(): Promise<readonly Page[]> {
     const excluded = excluder(this.options.exclude);
     const pages = (await sitePages(this.server.config)).filter((page) => !excluded(page.path));
     // Each page as the dev server serves it: an input through transformIndexHtml, a public page as
@@ -304,7 +306,7 @@ class DevIndex {
       const extract = extractPage(text, urlOf(page.path), undefined, template);
       if (extract.sections.length > 0) extracted.push(extract);
     }
-    return extracted;
+    return this.options.keepCopies ? extracted : (await withoutCopies(extracted)).pages;
   }
 
   private async shippedModel(id: string): Promise<ServedModel | null> {

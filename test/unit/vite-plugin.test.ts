@@ -313,6 +313,25 @@ describe('sgpt-search/vite', () => {
     }
   });
 
+  it('dev and build leave out the sections a page repeats from others alike (keepCopies: both keep them)', async () => {
+    const root = join(work, 'copies');
+    await cp('test/fixtures/site-copies', root, { recursive: true });
+    const input = Object.fromEntries(['all', 'fs', 'path', 'streams'].map((name) => [name, join(root, `${name}.html`)]));
+    const sections = async (load: FileLoader) => (await (await IndexReader.open(load)).allSections()).map((section) => `${section.url}#${section.anchor}`);
+    for (const keepCopies of [false, true]) {
+      const config = { root, cacheDir: join(work, `cache-copies-${keepCopies}`), build: { outDir: join(work, `dist-copies-${keepCopies}`), rollupOptions: { input } } } satisfies InlineConfig;
+      await build({ ...config, configFile: false, logLevel: 'silent', plugins: [sgptSearch({ runtime: false, copyModel: false, keepCopies })] });
+      const built = await sections(async (name) => new Uint8Array(await readFile(join(config.build.outDir, 'sgpt', name))));
+      expect(built.filter((section) => section.startsWith('/all.html#'))).toEqual(keepCopies ? ['/all.html#', '/all.html#fs-readfile', '/all.html#fs-watch', '/all.html#path-join'] : ['/all.html#']);
+      const { server, origin } = await devServer({ ...config, plugins: [sgptSearch({ debounceMs: 50, runtime: false, copyModel: false, keepCopies })] });
+      try {
+        expect(await sections(fetchLoader(`${origin}/sgpt/manifest.json`))).toEqual(built);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   it('dev serves the runtime under <base><out>/ as the build writes it, and none with runtime: false', async () => {
     const outDir = join(work, 'dist-runtime');
     const config = { root: site, base: '/sub/', cacheDir: join(work, 'cache'), build: { outDir, emptyOutDir: true, rollupOptions: { input: inputs(site) } } } satisfies InlineConfig;
