@@ -124,13 +124,13 @@ function blockPath(parent: string, element: Element): string {
 
 const NO_TEMPLATE: ReadonlySet<string> = new Set();
 
-/** Depth-first search in document order. */
-function find(node: Node, test: (element: Element) => boolean): Element | undefined {
+/** Depth-first search in document order, not into an element `skip` says to pass by. */
+function find(node: Node, test: (element: Element) => boolean, skip: (element: Element) => boolean = () => false): Element | undefined {
   const children = 'childNodes' in node ? node.childNodes : [];
   for (const child of children) {
-    if (!isElement(child)) continue;
+    if (!isElement(child) || skip(child)) continue;
     if (test(child)) return child;
-    const inner = find(child, test);
+    const inner = find(child, test, skip);
     if (inner) return inner;
   }
   return undefined;
@@ -160,7 +160,24 @@ function ignored(element: Element, isBody: boolean): boolean {
   if (attr(element, 'data-sgpt-ignore') !== undefined || attr(element, 'hidden') !== undefined) return true;
   if (attr(element, 'aria-hidden') === 'true') return true;
   const role = attr(element, 'role');
-  return role !== undefined && CHROME_ROLES.has(role);
+  return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element);
+}
+
+/**
+ * A page's own table of contents (`id="toc"` or class `toc`, every link to an anchor of the page:
+ * Node.js's `<details id="toc">`): it names every heading below it, so its section matched every
+ * query about the page, and each heading is a section of its own. A table of contents linking to
+ * other pages (DocBook's chapter pages) is the page's content.
+ */
+function isPageContents(element: Element): boolean {
+  if (attr(element, 'id') !== 'toc' && !hasClass(element, 'toc')) return false;
+  let links = 0;
+  const outward = find(element, (e) => {
+    if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
+    links++;
+    return !/^#./.test(attr(e, 'href')!);
+  });
+  return outward === undefined && links >= 3;
 }
 
 /** What a permalink shows instead of words: "#", "¶", "§", a link or anchor sign. */
@@ -335,7 +352,7 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
   const shown = (element: Element | undefined): string => (element ? shownText(element, isBody) : '');
   // The text directly in an element, not in its children.
   const own = (element: Element | undefined): string => (element ? collapse(element.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '');
-  const h1 = shown(find(root, (e) => e.tagName === 'h1' && !ignored(e, isBody)));
+  const h1 = shown(find(root, (e) => e.tagName === 'h1', (e) => ignored(e, isBody)));
   if (h1) return h1;
   const head = own(find(document, (e) => e.tagName === 'title'));
   if (head) return head;

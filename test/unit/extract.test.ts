@@ -90,6 +90,24 @@ describe('extractPage', () => {
     expect(brief(html)).toEqual([{ anchor: 't', title: 'Title', text: 'kept' }]);
   });
 
+  it("takes the page's title from <title> when the only <h1> is in the site header (Node.js), not from the header", () => {
+    const html = page('<div id="column1"><header class="header"><h1>Node.js v18.20.4 documentation</h1></header><div id="apicontent"><h2 id="wt">Worker threads</h2><p>Threads.</p></div></div>', '<title>Worker threads | Node.js v18.20.4 Documentation</title>');
+    const extracted = extractPage(html, '/worker_threads.html');
+    expect(extracted.title).toBe('Worker threads | Node.js v18.20.4 Documentation');
+    expect(brief(html)).toEqual([{ anchor: 'wt', title: 'Worker threads', text: 'Threads.' }]);
+  });
+
+  it("leaves out a page's own table of contents (id or class toc, every link to an anchor of the page), not one linking to other pages", () => {
+    const toc = '<details id="toc" open><summary>Table of contents</summary><ul><li><a href="#wt">Worker threads</a><ul><li><a href="#port">worker.parentPort</a></li><li><a href="#id">worker.threadId</a></li></ul></li></ul></details>';
+    const body = '<h2 id="wt">Worker threads</h2><p>Threads.</p><h3 id="port">worker.parentPort</h3><p>A port.</p><h3 id="id">worker.threadId</h3><p>An id.</p>';
+    expect(brief(page(`<main>${toc}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    // A chapter's table of contents, linking to its pages (DocBook), is what the page holds.
+    const chapter = '<div class="toc"><p>Table of Contents</p><dl class="toc"><dt><a href="install-binaries.html">16. Installation from Binaries</a></dt><dt><a href="installation.html">17. Installation from Source Code</a></dt><dt><a href="upgrading.html#x">18. Upgrading</a></dt></dl></div>';
+    expect(brief(page(`<main><h1 id="admin">Server Administration</h1>${chapter}</main>`))[0]!.text).toBe('Table of Contents 16. Installation from Binaries 17. Installation from Source Code 18. Upgrading');
+    // A list of a few same-page links that is not marked as contents stays (a method flowchart).
+    expect(brief(page('<main><h1 id="v">View</h1><ol><li><a href="#a">setup()</a></li><li><a href="#b">dispatch()</a></li><li><a href="#c">get()</a></li></ol></main>'))[0]!.text).toBe('setup() dispatch() get()');
+  });
+
   it('keeps an <article> header (it holds the title) but drops the permalink sign', () => {
     const html = page('<article><header><h1 id="x">Post<a class="headerlink" href="#x">¶</a></h1></header><p>body</p></article>');
     expect(brief(html)).toEqual([{ anchor: 'x', title: 'Post', text: 'body' }]);
