@@ -4,22 +4,23 @@
  * hit twice. A section is a copy of one on another page when both have the same title, language,
  * filters, weight and aliases and the same words (a section of fewer than COPY_MIN_WORDS words)
  * or near enough (word 3-shingles' Jaccard ≥ COPY_MIN_JACCARD: a page's footer line or a link
- * list may differ). A copy is left out only from a page most of whose sections are copies
- * (REPEAT_SHARE), and only where a copy stays: the one on the page with the fewest sections
- * (the page about that one thing), the first such page in path order on a tie. A page that merely
- * shares a few sections with another (two classes documenting the same method) keeps them.
+ * list may differ). Of each set of copies, the one on the page with the fewest sections (the page
+ * about that one thing; the first in path order on a tie) stays; the others are left out of pages
+ * at least REPEAT_SHARE of whose sections are such later copies. A page that merely shares a few
+ * sections with another (two classes documenting the same method) keeps them.
  *
  * Two passes over the pages, a page at a time: the first keeps a number per section (the hash of
  * its title and first words), the second reads only the sections whose number another page's
  * section shares. Pure: no fs.
  */
+import { SgptError } from '../errors';
 import type { Page, Section } from './html';
 
 /** Fewer words than this (title and text): a copy only when the words are the same. */
 export const COPY_MIN_WORDS = 20;
 /** Longer sections are copies when their word 3-shingles' Jaccard similarity is at least this. */
 export const COPY_MIN_JACCARD = 0.8;
-/** A page copies when at least this share of its sections are copies of sections elsewhere. */
+/** A page repeats others when at least this share of its sections are copies of sections on pages kept before it. */
 export const REPEAT_SHARE = 0.5;
 /** Text words (after the title's) the first pass's number reads. */
 const LEAD_WORDS = 8;
@@ -145,7 +146,7 @@ export async function findCopies(passes: PagePasses): Promise<Copies> {
     }
     p++;
   }
-  if (s !== keys.length) throw new Error(`the pages changed between passes: ${keys.length} sections, then ${s}`);
+  if (s !== keys.length) throw new SgptError('INTERNAL', `the pages changed between passes: ${keys.length} sections, then ${s}`);
   // Pages in the order copies are kept: fewest sections first, then path order. A section is
   // left out when a page before its own holds a copy and most of its page's sections are so.
   const before = (a: number, b: number) => pageSections[a]! < pageSections[b]! || (pageSections[a] === pageSections[b] && a < b);
