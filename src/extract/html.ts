@@ -163,14 +163,18 @@ function ignored(element: Element, isBody: boolean): boolean {
   return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element);
 }
 
+/** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`). */
+const TOC_NAME = /(?:^|[-_])toc(?:$|[-_])/i;
+
 /**
- * A page's own table of contents (`id="toc"` or class `toc`, every link to an anchor of the page:
- * Node.js's `<details id="toc">`): it names every heading below it, so its section matched every
- * query about the page, and each heading is a section of its own. A table of contents linking to
- * other pages (DocBook's chapter pages) is the page's content.
+ * A page's own table of contents (an id or class naming one, every link to an anchor of the page:
+ * Node.js's `<details id="toc">`, SQLite's `<div class="fancy_toc">`): it names every heading
+ * below it, so its section matched every query about the page, and each heading is a section of
+ * its own. A table of contents linking to other pages (DocBook's chapter pages) is the page's content.
  */
 function isPageContents(element: Element): boolean {
-  if (attr(element, 'id') !== 'toc' && !hasClass(element, 'toc')) return false;
+  const names = [attr(element, 'id') ?? '', ...(attr(element, 'class') ?? '').split(/\s+/)];
+  if (!names.some((name) => TOC_NAME.test(name))) return false;
   let links = 0;
   const outward = find(element, (e) => {
     if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
@@ -346,16 +350,22 @@ function linksTo(href: string | undefined, url: string): boolean {
 
 /**
  * The page's title: its first <h1> in the content, else <title>, else Doxygen's header title (`div.headertitle`,
- * where a project's own HTML header left <title> out: all of libjsoncpp's pages), else ''.
+ * where a project's own HTML header left <title> out: all of libjsoncpp's pages), else ''. A page
+ * whose content has several <h1> is titled by <title> unless that begins with the first: its <h1>
+ * are its sections' (SQLite's "1. Introduction", "2. Concepts" under "The Session Extension") or
+ * one is the site's name (Django's "Django 3.2.25 documentation" above each page's own).
  */
 function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
   const shown = (element: Element | undefined): string => (element ? shownText(element, isBody) : '');
   // The text directly in an element, not in its children.
   const own = (element: Element | undefined): string => (element ? collapse(element.childNodes.map((c) => (c.nodeName === '#text' ? (c as T.TextNode).value : '')).join('')) : '');
-  const h1 = shown(find(root, (e) => e.tagName === 'h1', (e) => ignored(e, isBody)));
-  if (h1) return h1;
+  const h1s: Element[] = [];
+  find(root, (e) => e.tagName === 'h1' && h1s.push(e) === 2, (e) => ignored(e, isBody));
+  const h1 = shown(h1s[0]);
   const head = own(find(document, (e) => e.tagName === 'title'));
+  if (h1 && (h1s.length === 1 || head === '' || head.toLowerCase().startsWith(h1.toLowerCase()))) return h1;
   if (head) return head;
+  if (h1) return h1;
   // Its own words, not the labels after them ("Json::StreamWriter Class Reference" + <span class="mlabels">abstract</span>).
   const header = find(root, (e) => hasClass(e, 'headertitle'));
   return own(header && (find(header, (e) => hasClass(e, 'title')) ?? header)) || shown(header);

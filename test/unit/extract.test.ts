@@ -97,10 +97,22 @@ describe('extractPage', () => {
     expect(brief(html)).toEqual([{ anchor: 'wt', title: 'Worker threads', text: 'Threads.' }]);
   });
 
+  it('titles a page whose content has several <h1> by <title>, unless <title> begins with the first (SQLite: "1. Introduction", "2. Concepts")', () => {
+    const numbered = '<main><h1 id="introduction">1. Introduction</h1><p>Changes.</p><h1 id="concepts">2. Concepts</h1><p>Changesets.</p></main>';
+    expect(extractPage(page(numbered, '<title>The Session Extension</title>'), '/s.html').title).toBe('The Session Extension');
+    const named = '<main><h1 id="floats">Floating Point Objects</h1><p>PyFloatObject.</p><h1 id="pack">Pack and Unpack functions</h1><p>Packing.</p></main>';
+    expect(extractPage(page(named, '<title>Floating Point Objects — Python 3.11.2 documentation</title>'), '/f.html').title).toBe('Floating Point Objects');
+    expect(extractPage(page(numbered, ''), '/s.html').title).toBe('1. Introduction'); // no <title>: the first <h1>
+    expect(extractPage(page('<main><h1 id="one">1. Overview</h1><p>x</p></main>', '<title>Other</title>'), '/o.html').title).toBe('1. Overview'); // one <h1>: the title
+  });
+
   it("leaves out a page's own table of contents (id or class toc, every link to an anchor of the page), not one linking to other pages", () => {
     const toc = '<details id="toc" open><summary>Table of contents</summary><ul><li><a href="#wt">Worker threads</a><ul><li><a href="#port">worker.parentPort</a></li><li><a href="#id">worker.threadId</a></li></ul></li></ul></details>';
     const body = '<h2 id="wt">Worker threads</h2><p>Threads.</p><h3 id="port">worker.parentPort</h3><p>A port.</p><h3 id="id">worker.threadId</h3><p>An id.</p>';
     expect(brief(page(`<main>${toc}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    // SQLite's: a class and an id with "toc" as a part of their names.
+    const fancy = '<div class="fancy_toc"><a onclick="toggle_toc()">Table Of Contents</a><div id="toc_sub"><div class="fancy-toc1"><a href="#wt">Worker threads</a></div><div class="fancy-toc2"><a href="#port">worker.parentPort</a></div><div class="fancy-toc2"><a href="#id">worker.threadId</a></div></div></div>';
+    expect(brief(page(`<main>${fancy}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
     // A chapter's table of contents, linking to its pages (DocBook), is what the page holds.
     const chapter = '<div class="toc"><p>Table of Contents</p><dl class="toc"><dt><a href="install-binaries.html">16. Installation from Binaries</a></dt><dt><a href="installation.html">17. Installation from Source Code</a></dt><dt><a href="upgrading.html#x">18. Upgrading</a></dt></dl></div>';
     expect(brief(page(`<main><h1 id="admin">Server Administration</h1>${chapter}</main>`))[0]!.text).toBe('Table of Contents 16. Installation from Binaries 17. Installation from Source Code 18. Upgrading');
