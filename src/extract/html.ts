@@ -163,25 +163,35 @@ function ignored(element: Element, isBody: boolean): boolean {
   return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element);
 }
 
-/** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`). */
-const TOC_NAME = /(?:^|[-_])toc(?:$|[-_])/i;
+/** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
+const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;
+/** The share of a table of contents' letters that its links hold, at least; or all but a caption's ("Table of contents"). */
+const TOC_LINK_SHARE = 0.8;
+const TOC_CAPTION_LETTERS = 40;
 
 /**
- * A page's own table of contents (an id or class naming one, every link to an anchor of the page:
- * Node.js's `<details id="toc">`, SQLite's `<div class="fancy_toc">`): it names every heading
- * below it, so its section matched every query about the page, and each heading is a section of
- * its own. A table of contents linking to other pages (DocBook's chapter pages) is the page's content.
+ * A page's own table of contents (an id or class naming one; at least 3 links, every one to an
+ * anchor of the page, holding all its letters but a caption's or a fifth: Node.js's `<details id="toc">`, SQLite's `<div
+ * class="fancy_toc">`, docutils' `<div class="contents topic">`): it names every heading below it,
+ * so its section matched every query about the page, and each heading is a section of its own. A
+ * table of contents linking to other pages (DocBook's chapter pages) is the page's content, as is
+ * an element so named that holds more than links and a caption.
  */
 function isPageContents(element: Element): boolean {
   const names = [attr(element, 'id') ?? '', ...(attr(element, 'class') ?? '').split(/\s+/)];
   if (!names.some((name) => TOC_NAME.test(name))) return false;
-  let links = 0;
+  const links: Element[] = [];
   const outward = find(element, (e) => {
     if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
-    links++;
+    links.push(e);
     return !/^#./.test(attr(e, 'href')!);
   });
-  return outward === undefined && links >= 3;
+  if (outward !== undefined || links.length < 3) return false;
+  // Letters of the text as written (what it shows is decided by this very test).
+  const letters = (node: Node): number =>
+    node.nodeName === '#text' ? (node as T.TextNode).value.replace(/[\s\d.]/g, '').length : isElement(node) && SKIPPED.has(node.tagName) ? 0 : 'childNodes' in node ? node.childNodes.reduce((sum, child) => sum + letters(child as Node), 0) : 0;
+  const all = letters(element);
+  return all - links.reduce((sum, link) => sum + letters(link), 0) <= Math.max(TOC_CAPTION_LETTERS, (1 - TOC_LINK_SHARE) * all);
 }
 
 /** What a permalink shows instead of words: "#", "¶", "§", a link or anchor sign. */

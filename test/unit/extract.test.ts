@@ -106,13 +106,19 @@ describe('extractPage', () => {
     expect(extractPage(page('<main><h1 id="one">1. Overview</h1><p>x</p></main>', '<title>Other</title>'), '/o.html').title).toBe('1. Overview'); // one <h1>: the title
   });
 
-  it("leaves out a page's own table of contents (id or class toc, every link to an anchor of the page), not one linking to other pages", () => {
+  it("leaves out a page's own table of contents (named so, every link to an anchor of the page, little else), not one linking to other pages", () => {
     const toc = '<details id="toc" open><summary>Table of contents</summary><ul><li><a href="#wt">Worker threads</a><ul><li><a href="#port">worker.parentPort</a></li><li><a href="#id">worker.threadId</a></li></ul></li></ul></details>';
     const body = '<h2 id="wt">Worker threads</h2><p>Threads.</p><h3 id="port">worker.parentPort</h3><p>A port.</p><h3 id="id">worker.threadId</h3><p>An id.</p>';
     expect(brief(page(`<main>${toc}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
     // SQLite's: a class and an id with "toc" as a part of their names.
     const fancy = '<div class="fancy_toc"><a onclick="toggle_toc()">Table Of Contents</a><div id="toc_sub"><div class="fancy-toc1"><a href="#wt">Worker threads</a></div><div class="fancy-toc2"><a href="#port">worker.parentPort</a></div><div class="fancy-toc2"><a href="#id">worker.threadId</a></div></div></div>';
     expect(brief(page(`<main>${fancy}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    // docutils' `.. contents::`, captioned.
+    const docutils = '<div class="contents topic" id="contents"><p class="topic-title">Contents</p><ul class="simple"><li><a class="reference internal" href="#wt">Worker threads</a></li><li><a href="#port">worker.parentPort</a></li><li><a href="#id">worker.threadId</a></li></ul></div>';
+    expect(brief(page(`<main>${docutils}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    // An element so named that holds more than links and a caption is content: a page's body in <div id="contents">.
+    const wrapper = '<div id="contents"><h1 id="t">Threads</h1><p>Threads run JavaScript in parallel; see <a href="#a">workers</a>, <a href="#b">ports</a> and <a href="#c">channels</a> below, each with its own events and limits.</p></div>';
+    expect(brief(page(`<main>${wrapper}</main>`))[0]!.text).toBe('Threads run JavaScript in parallel; see workers, ports and channels below, each with its own events and limits.');
     // A chapter's table of contents, linking to its pages (DocBook), is what the page holds.
     const chapter = '<div class="toc"><p>Table of Contents</p><dl class="toc"><dt><a href="install-binaries.html">16. Installation from Binaries</a></dt><dt><a href="installation.html">17. Installation from Source Code</a></dt><dt><a href="upgrading.html#x">18. Upgrading</a></dt></dl></div>';
     expect(brief(page(`<main><h1 id="admin">Server Administration</h1>${chapter}</main>`))[0]!.text).toBe('Table of Contents 16. Installation from Binaries 17. Installation from Source Code 18. Upgrading');
