@@ -160,8 +160,16 @@ function ignored(element: Element, isBody: boolean): boolean {
   if (attr(element, 'data-sgpt-ignore') !== undefined || attr(element, 'hidden') !== undefined) return true;
   if (attr(element, 'aria-hidden') === 'true') return true;
   const role = attr(element, 'role');
-  return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element);
+  return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element) || hasClass(element, SPHINX_TOCTREE);
 }
+
+/**
+ * Sphinx's toctree: the titles of other pages, as links, where a page lists its children (aiohttp's
+ * "Table Of Contents" on its home page was among the first ten hits of every one of its FAQ
+ * questions). The pages it lists are indexed themselves; a hand-written list of them with
+ * descriptions (Scrapy's "First steps") is content.
+ */
+const SPHINX_TOCTREE = 'toctree-wrapper';
 
 /** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
 const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;

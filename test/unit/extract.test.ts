@@ -119,6 +119,9 @@ describe('extractPage', () => {
     // An element so named that holds more than links and a caption is content: a page's body in <div id="contents">.
     const wrapper = '<div id="contents"><h1 id="t">Threads</h1><p>Threads run JavaScript in parallel; see <a href="#a">workers</a>, <a href="#b">ports</a> and <a href="#c">channels</a> below, each with its own events and limits.</p></div>';
     expect(brief(page(`<main>${wrapper}</main>`))[0]!.text).toBe('Threads run JavaScript in parallel; see workers, ports and channels below, each with its own events and limits.');
+    // Sphinx's toctree lists other pages' titles: navigation, the pages themselves indexed.
+    const toctree = '<div class="toctree-wrapper compound"><p class="caption"><span class="caption-text">Table Of Contents</span></p><ul><li class="toctree-l1"><a class="reference internal" href="client.html">Client</a></li><li class="toctree-l1"><a class="reference internal" href="web.html">Server</a></li></ul></div>';
+    expect(brief(page(`<main><h1 id="aiohttp">Welcome to AIOHTTP</h1><p>Asynchronous HTTP.</p>${toctree}</main>`))[0]!.text).toBe('Asynchronous HTTP.');
     // A chapter's table of contents, linking to its pages (DocBook), is what the page holds.
     const chapter = '<div class="toc"><p>Table of Contents</p><dl class="toc"><dt><a href="install-binaries.html">16. Installation from Binaries</a></dt><dt><a href="installation.html">17. Installation from Source Code</a></dt><dt><a href="upgrading.html#x">18. Upgrading</a></dt></dl></div>';
     expect(brief(page(`<main><h1 id="admin">Server Administration</h1>${chapter}</main>`))[0]!.text).toBe('Table of Contents 16. Installation from Binaries 17. Installation from Source Code 18. Upgrading');
