@@ -61,14 +61,10 @@ export function fusedTop(query: string, keyword: Bm25Result, dense: readonly Sco
   return { top: all.slice(0, limit), scoreOf: (id) => scores.get(id) ?? 0 };
 }
 
-/**
- * The keyword result (document positions) and the dense list (position, cosine) fused into the top
- * `limit`, the depth both were asked for (fusionDepth): a keyword result shorter than that holds
- * every match, so the rest score BM25's 0 (FusionOptions.keywordFloor).
- */
+/** The keyword result (document positions) and the dense list (position, cosine) fused into the top `limit`. */
 export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly ScoredItem<number>[], fusion: HybridFusionSettings, limit: number): FusedHit<number>[] {
   const scored = keyword.hits.map((hit) => ({ id: hit.index, score: hit.score }));
-  return fuseHybrid(scored, dense, fusion, { limit, query: { query, match: keyword.match }, ...(scored.length < limit ? { keywordFloor: 0 } : {}) });
+  return fuseHybrid(scored, dense, fusion, { limit, query: { query, match: keyword.match } });
 }
 
 /**
