@@ -179,11 +179,11 @@ const TOC_CAPTION_LETTERS = 40;
 
 /**
  * A page's own table of contents (an id or class naming one; at least 3 links, every one to an
- * anchor of the page, holding all its letters but a caption's or a fifth: Node.js's `<details id="toc">`, SQLite's `<div
- * class="fancy_toc">`, docutils' `<div class="contents topic">`): it names every heading below it,
- * so its section matched every query about the page, and each heading is a section of its own. A
- * table of contents linking to other pages (DocBook's chapter pages) is the page's content, as is
- * an element so named that holds more than links and a caption.
+ * anchor of the page, holding all its letters but a caption's or a fifth: Node.js's `<details
+ * id="toc">`, SQLite's `<div class="fancy_toc">`, docutils' `<div class="contents topic">`): it
+ * names every heading below it, so its section matched every query about the page, and each
+ * heading is a section of its own. A table of contents linking to other pages (DocBook's chapter
+ * pages) is the page's content, as is an element so named that holds more than links and a caption.
  */
 function isPageContents(element: Element): boolean {
   const names = [attr(element, 'id') ?? '', ...(attr(element, 'class') ?? '').split(/\s+/)];
