@@ -160,16 +160,18 @@ function ignored(element: Element, isBody: boolean): boolean {
   if (attr(element, 'data-sgpt-ignore') !== undefined || attr(element, 'hidden') !== undefined) return true;
   if (attr(element, 'aria-hidden') === 'true') return true;
   const role = attr(element, 'role');
-  return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element) || hasClass(element, SPHINX_TOCTREE);
+  return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element) || GENERATOR_CHROME.some((name) => hasClass(element, name));
 }
 
 /**
- * Sphinx's toctree: the titles of other pages, as links, where a page lists its children (aiohttp's
- * "Table Of Contents" on its home page was among the first ten hits of every one of its FAQ
- * questions). The pages it lists are indexed themselves; a hand-written list of them with
- * descriptions (Scrapy's "First steps") is content.
+ * Classes generators give their own chrome inside the content. Sphinx's toctree (`toctree-wrapper`):
+ * the titles of other pages, as links, where a page lists its children (aiohttp's "Table Of
+ * Contents" on its home page was among the first ten hits of every one of its FAQ questions); the
+ * pages it lists are indexed themselves, and a hand-written list of them with descriptions (Scrapy's
+ * "First steps") is content. rustdoc's box beside a member's heading (`rightside`: "1.0.0 ·
+ * source"), which stands before the heading and so ended the previous member's text.
  */
-const SPHINX_TOCTREE = 'toctree-wrapper';
+const GENERATOR_CHROME = ['toctree-wrapper', 'rightside'];
 
 /** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
 const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;

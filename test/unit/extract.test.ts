@@ -273,6 +273,15 @@ describe('extractPage on rustdoc', () => {
     expect(slice.sections.at(-1)).toMatchObject({ title: 'slice::sort', text: 'pub fn sort(&mut self) Sorts the slice.' });
     expect(option.sections.find((s) => s.title.startsWith('impl'))?.title).toBe('impl<T> Option<T>');
   });
+
+  it("leaves out rustdoc's box beside a member's heading (\"1.0.0 · source\"), which ended every member's text", () => {
+    const rightside = '<span class="rightside"><span class="since" title="Stable since Rust version 1.0.0">1.0.0</span> · <a class="srclink" href="../../src/core/option.rs.html#796-798">source</a></span>';
+    const member = (id: string, doc: string) =>
+      `<details class="rustdoc-toggle method-toggle" open><summary><section id="${id}" class="method has-srclink">${rightside}<a href="#${id}" class="anchor"></a>` +
+      `<h4 class="code-header">pub fn <a href="#${id}" class="fnname">${id.slice(7)}</a>(self)</h4></section></summary><div class="docblock"><p>${doc}</p></div></details>`;
+    const html = page(`<main><section id="main-content" class="content"><h1 class="fqn"><span class="in-band">Enum std::option::Option</span></h1>${member('method.is_some', 'True if Some.')}${member('method.is_none', 'True if None.')}</section></main>`, '<meta name="generator" content="rustdoc"><title>T</title>');
+    expect(extractPage(html, '/option/enum.Option.html').sections.map((s) => s.text)).toEqual(['', 'pub fn is_some(self) True if Some.', 'pub fn is_none(self) True if None.']);
+  });
 });
 
 describe('extractSite', () => {
