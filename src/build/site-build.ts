@@ -230,7 +230,9 @@ export async function readPages(run: IndexRun, out: string): Promise<Page[]> {
   return pages;
 }
 
-/** What a build indexes of the pages it read: without the sections they repeat, unless the run keeps them. */
+/** What a build (a shard, the dev server) indexes of the pages it read: without the sections they repeat, unless the run keeps them. */
+export async function indexedPages(run: Pick<IndexRun, 'keepCopies'>, pages: readonly Page[]): Promise<{ pages: readonly Page[]; copies: IndexSummary['copies'] }>;
+export async function indexedPages(run: Pick<IndexRun, 'keepCopies'>, pages: PageInput): Promise<{ pages: PageInput; copies: IndexSummary['copies'] }>;
 export async function indexedPages(run: Pick<IndexRun, 'keepCopies'>, pages: PageInput): Promise<{ pages: PageInput; copies: IndexSummary['copies'] }> {
   if (run.keepCopies) return { pages, copies: { sections: 0, pages: 0 } };
   const { pages: kept, copies } = await withoutCopies(pages);

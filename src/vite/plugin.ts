@@ -21,7 +21,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
-import { buildSiteIndex, summaryLine, type IndexRun } from '../build/site-build';
+import { buildSiteIndex, indexedPages, summaryLine, type IndexRun } from '../build/site-build';
 import { modelSource } from '../build/default-model';
 import { modelFiles, runtimeFiles, shippedModelUrl, siteRootFrom } from '../build/static-site';
 import { SgptError, toSgptError } from '../errors';
@@ -29,7 +29,6 @@ import { extractPage, pageBlocks, type Page } from '../extract/html';
 import { decodePage, excluder, urlOf } from '../extract/site';
 import { findTemplate } from '../extract/template';
 import { manifestThere, placeIndex } from '../index/output-dir';
-import { withoutCopies } from '../index/page-source';
 import { IndexReader, MANIFEST } from '../index/reader';
 import { SiteIndexer } from '../index/site-indexer';
 import { sitePages, type SitePage } from './pages';
@@ -306,7 +305,7 @@ class DevIndex {
       const extract = extractPage(text, urlOf(page.path), undefined, template);
       if (extract.sections.length > 0) extracted.push(extract);
     }
-    return this.options.keepCopies ? extracted : (await withoutCopies(extracted)).pages;
+    return (await indexedPages(this.options, extracted)).pages;
   }
 
   private async shippedModel(id: string): Promise<ServedModel | null> {
