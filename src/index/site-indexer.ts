@@ -63,7 +63,7 @@ export class SiteIndexer {
   /** An indexer whose vectors all come from elsewhere (merged shard files): asking it to embed is an error. */
   static prebuilt(model: ModelRef): SiteIndexer {
     const refuse = async (texts: string[]): Promise<never> => {
-      throw new SgptError('INPUT_INVALID', `${texts.length} section text${texts.length === 1 ? '' : 's'} of the site (the first: ${JSON.stringify(texts[0]!.slice(0, 60))}) are in none of the shard files: the site differs from the one the shards were built from; build the shards again from this site`);
+      throw new SgptError('INPUT_INVALID', `${texts.length} section text${texts.length === 1 ? '' : 's'} of the site (the first: ${JSON.stringify(texts[0]!.slice(0, 60))}) are in none of the shard files: the site differs from the one the shards were built from, or was read with other --exclude, --records or --keep-copies; build the shards again from this site, or merge with the shards' options`);
     };
     return new SiteIndexer({ dims: model.dims, embed: refuse, dispose: async () => undefined }, model);
   }

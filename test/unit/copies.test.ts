@@ -158,5 +158,8 @@ describe('a build of a site with an all-in-one page (test/fixtures/site-copies)'
     const merged = await mergeShardFiles(['shard-0-of-2.sgpt-shard', 'shard-1-of-2.sgpt-shard'].map((name) => join(work, 'shards', name)));
     await buildSiteIndex({ ...run('merged'), from: merged }).finally(() => merged.close());
     expect(await indexFiles(join(work, 'merged'))).toEqual(await indexFiles(join(work, 'single')));
+    // Merged with --keep-copies, the copies' texts are in no shard: refused, naming the option.
+    const again = await mergeShardFiles(['shard-0-of-2.sgpt-shard', 'shard-1-of-2.sgpt-shard'].map((name) => join(work, 'shards', name)));
+    await expect(buildSiteIndex({ ...run('merged-kept', { keepCopies: true }), from: again }).finally(() => again.close())).rejects.toThrow(/in none of the shard files.*--keep-copies/);
   });
 });
