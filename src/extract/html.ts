@@ -169,9 +169,14 @@ function ignored(element: Element, isBody: boolean): boolean {
  * Contents" on its home page was among the first ten hits of every one of its FAQ questions); the
  * pages it lists are indexed themselves, and a hand-written list of them with descriptions (Scrapy's
  * "First steps") is content. rustdoc's box beside a member's heading (`rightside`: "1.0.0 ·
- * source"), which stands before the heading and so ended the previous member's text.
+ * source"), which stands before the heading and so ended the previous member's text, and its
+ * like at the top of a page (`out-of-band`: "1.0.0 · source · [−]", which opened every page's
+ * first section); its toggle's caption (`hideme`: "Expand description", shown only when closed);
+ * the "Run" link of each example (`test-arrow`) and the tooltip of a return type's notable traits
+ * (`notable-traits`: "ⓘ Notable traits for Vec<u8, A> impl<A: Allocator> Write for …", repeated
+ * in the signature of every member that returns one).
  */
-const GENERATOR_CHROME = ['toctree-wrapper', 'rightside'];
+const GENERATOR_CHROME = ['toctree-wrapper', 'rightside', 'out-of-band', 'hideme', 'test-arrow', 'notable-traits'];
 
 /** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
 const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;

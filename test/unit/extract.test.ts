@@ -282,6 +282,19 @@ describe('extractPage on rustdoc', () => {
     const html = page(`<main><section id="main-content" class="content"><h1 class="fqn"><span class="in-band">Enum std::option::Option</span></h1>${member('method.is_some', 'True if Some.')}${member('method.is_none', 'True if None.')}</section></main>`, '<meta name="generator" content="rustdoc"><title>T</title>');
     expect(extractPage(html, '/option/enum.Option.html').sections.map((s) => s.text)).toEqual(['', 'pub fn is_some(self) True if Some.', 'pub fn is_none(self) True if None.']);
   });
+
+  it("leaves out rustdoc's page-top box (\"1.0.0 · source · [−]\"), its toggle's caption, examples' \"Run\" and notable traits' tooltips", () => {
+    const outOfBand = '<span class="out-of-band"><span class="since" title="Stable since Rust version 1.0.0">1.0.0</span> · <a class="srclink" href="../../src/core/option.rs.html#518-527">source</a> · <a id="toggle-all-docs" href="javascript:void(0)">[<span class="inner">&#x2212;</span>]</a></span>';
+    const notable = '<span class="notable-traits"><span class="notable-traits-tooltip">ⓘ<span class="notable-traits-tooltiptext"><span class="docblock"><span class="notable">Notable traits for Vec&lt;u8, A&gt;</span><code class="content">impl&lt;A&gt; Write for Vec&lt;u8, A&gt;</code></span></span></span></span>';
+    const html = page(
+      `<main><section id="main-content" class="content"><div class="main-heading"><h1 class="fqn"><span class="in-band">Struct std::vec::Vec</span></h1>${outOfBand}</div>` +
+        '<details class="rustdoc-toggle top-doc" open><summary class="hideme"><span>Expand description</span></summary><div class="docblock"><p>A growable array.</p>' +
+        '<div class="example-wrap"><pre class="rust rust-example-rendered"><code>let v = Vec::new();</code></pre><a class="test-arrow" target="_blank" href="https://play.rust-lang.org/?code=x">Run</a></div></div></details>' +
+        `<details class="rustdoc-toggle method-toggle" open><summary><section id="method.new" class="method has-srclink"><a href="#method.new" class="anchor"></a><h4 class="code-header">pub const fn <a href="#method.new" class="fnname">new</a>() -&gt; Vec&lt;T&gt;${notable}</h4></section></summary><div class="docblock"><p>Constructs a new, empty Vec.</p></div></details></section></main>`,
+      '<meta name="generator" content="rustdoc"><title>T</title>',
+    );
+    expect(extractPage(html, '/vec/struct.Vec.html').sections.map((s) => s.text)).toEqual(['A growable array. let v = Vec::new();', 'pub const fn new() -> Vec<T> Constructs a new, empty Vec.']);
+  });
 });
 
 describe('extractSite', () => {
