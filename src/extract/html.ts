@@ -378,7 +378,8 @@ function linksTo(href: string | undefined, url: string): boolean {
  * where a project's own HTML header left <title> out: all of libjsoncpp's pages), else ''. A page
  * whose content has several <h1> is titled by <title> unless that begins with the first: its <h1>
  * are its sections' (SQLite's "1. Introduction", "2. Concepts" under "The Session Extension") or
- * one is the site's name (Django's "Django 3.2.25 documentation" above each page's own).
+ * one is the site's name (Django's "Django 3.2.25 documentation" above each page's own). A page with
+ * no <h1> in its content is titled by <title> without the site's name after its first heading.
  */
 function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
   const shown = (element: Element | undefined): string => (element ? shownText(element, isBody) : '');
@@ -389,11 +390,25 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
   const h1 = shown(h1s[0]);
   const head = own(find(document, (e) => e.tagName === 'title'));
   if (h1 && (h1s.length === 1 || head === '' || head.toLowerCase().startsWith(h1.toLowerCase()))) return h1;
-  if (head) return head;
+  if (head) return h1 ? head : withoutSiteName(head, shown(find(root, (e) => headingLevel(e) > 0, (e) => ignored(e, isBody))));
   if (h1) return h1;
   // Its own words, not the labels after them ("Json::StreamWriter Class Reference" + <span class="mlabels">abstract</span>).
   const header = find(root, (e) => hasClass(e, 'headertitle'));
   return own(header && (find(header, (e) => hasClass(e, 'title')) ?? header)) || shown(header);
+}
+
+/** What a `<title>` puts between a page's name and its site's: " | ", " - ", " — ", " · ", " :: ". */
+const SITE_NAME_SEPARATOR = /^\s+(?:[|\-–—·]|::)\s+\S/;
+
+/**
+ * A `<title>` without the site's name after the page's own: "Worker threads | Node.js v18.20.4
+ * Documentation" is "Worker threads" when that is the first heading of the content (Node.js, whose
+ * only `<h1>` is the site header's; mdBook's "Installation - The Rust Programming Language", whose
+ * `<h1>` is its menu bar's). Every result of such a site was grouped under a title ending in the
+ * site's name. Without such a heading the whole `<title>` stays: which part names the site is not known.
+ */
+function withoutSiteName(head: string, heading: string): string {
+  return heading !== '' && head.toLowerCase().startsWith(heading.toLowerCase()) && SITE_NAME_SEPARATOR.test(head.slice(heading.length)) ? heading : head;
 }
 
 /**

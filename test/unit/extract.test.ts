@@ -90,11 +90,22 @@ describe('extractPage', () => {
     expect(brief(html)).toEqual([{ anchor: 't', title: 'Title', text: 'kept' }]);
   });
 
-  it("takes the page's title from <title> when the only <h1> is in the site header (Node.js), not from the header", () => {
+  it("takes the page's title from <title> when the only <h1> is in the site header (Node.js), not from the header, without the site's name after the first heading", () => {
     const html = page('<div id="column1"><header class="header"><h1>Node.js v18.20.4 documentation</h1></header><div id="apicontent"><h2 id="wt">Worker threads</h2><p>Threads.</p></div></div>', '<title>Worker threads | Node.js v18.20.4 Documentation</title>');
     const extracted = extractPage(html, '/worker_threads.html');
-    expect(extracted.title).toBe('Worker threads | Node.js v18.20.4 Documentation');
+    expect(extracted.title).toBe('Worker threads');
     expect(brief(html)).toEqual([{ anchor: 'wt', title: 'Worker threads', text: 'Threads.' }]);
+    const titled = (body: string, title: string) => extractPage(page(body, `<title>${title}</title>`), '/p.html').title;
+    // mdBook: its <h1> is the menu bar's, the chapter's heading an <h2>.
+    const mdBook = (heading: string) => `<div id="menu-bar" role="navigation"><h1 class="menu-title">The Rust Programming Language</h1></div><main><h2 id="h">${heading}</h2><p>x</p></main>`;
+    expect(titled(mdBook('Installation'), 'Installation - The Rust Programming Language')).toBe('Installation');
+    expect(titled(mdBook('Hello, World!'), 'Hello, World! · Book')).toBe('Hello, World!');
+    expect(titled(mdBook('Traits'), 'Traits :: Book')).toBe('Traits');
+    // Not after the first heading, or no separator there: the whole <title>.
+    expect(titled(mdBook('Installation'), 'Chapter 1 - Installation')).toBe('Chapter 1 - Installation');
+    expect(titled(mdBook('Install'), 'Installation - The Rust Programming Language')).toBe('Installation - The Rust Programming Language');
+    expect(titled(mdBook('Error'), 'Error-handling - Book')).toBe('Error-handling - Book');
+    expect(titled('<main><p>No heading.</p></main>', 'Home | Site')).toBe('Home | Site');
   });
 
   it('titles a page whose content has several <h1> by <title>, unless <title> begins with the first (SQLite: "1. Introduction", "2. Concepts")', () => {
