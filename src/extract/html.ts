@@ -378,8 +378,8 @@ function linksTo(href: string | undefined, url: string): boolean {
  * where a project's own HTML header left <title> out: all of libjsoncpp's pages), else ''. A page
  * whose content has several <h1> is titled by <title> unless that begins with the first: its <h1>
  * are its sections' (SQLite's "1. Introduction", "2. Concepts" under "The Session Extension") or
- * one is the site's name (Django's "Django 3.2.25 documentation" above each page's own). A page with
- * no <h1> in its content is titled by <title> without the site's name after its first heading.
+ * one is the site's name (Django's "Django 3.2.25 documentation" above each page's own). A <title>
+ * loses the site's name after a page's <h1>, or its first heading when it has none (withoutSiteName).
  */
 function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string {
   const shown = (element: Element | undefined): string => (element ? shownText(element, isBody) : '');
@@ -390,7 +390,7 @@ function pageTitleOf(document: T.Document, root: Node, isBody: boolean): string 
   const h1 = shown(h1s[0]);
   const head = own(find(document, (e) => e.tagName === 'title'));
   if (h1 && (h1s.length === 1 || head === '' || head.toLowerCase().startsWith(h1.toLowerCase()))) return h1;
-  if (head) return h1 ? head : withoutSiteName(head, shown(find(root, (e) => headingLevel(e) > 0, (e) => ignored(e, isBody))));
+  if (head) return withoutSiteName(head, h1 ? h1s.map(shown) : [shown(find(root, (e) => headingLevel(e) > 0, (e) => ignored(e, isBody)))]);
   if (h1) return h1;
   // Its own words, not the labels after them ("Json::StreamWriter Class Reference" + <span class="mlabels">abstract</span>).
   const header = find(root, (e) => hasClass(e, 'headertitle'));
@@ -402,13 +402,16 @@ const SITE_NAME_SEPARATOR = /^\s+(?:[|\-–—·]|::)\s+\S/;
 
 /**
  * A `<title>` without the site's name after the page's own: "Worker threads | Node.js v18.20.4
- * Documentation" is "Worker threads" when that is the first heading of the content (Node.js, whose
- * only `<h1>` is the site header's; mdBook's "Installation - The Rust Programming Language", whose
- * `<h1>` is its menu bar's). Every result of such a site was grouped under a title ending in the
- * site's name. Without such a heading the whole `<title>` stays: which part names the site is not known.
+ * Documentation" is "Worker threads" when that is the first heading of a content with no `<h1>`
+ * (Node.js, whose only `<h1>` is the site header's; mdBook's "Installation - The Rust Programming
+ * Language", whose `<h1>` is its menu bar's), or one of its `<h1>` (Django's "Making queries |
+ * Django documentation | Django" under "Django 3.2.25 documentation"). Every result of such a site
+ * was grouped under a title ending in the site's name. Without such a heading the whole `<title>`
+ * stays: which part names the site is not known.
  */
-function withoutSiteName(head: string, heading: string): string {
-  return heading !== '' && head.toLowerCase().startsWith(heading.toLowerCase()) && SITE_NAME_SEPARATOR.test(head.slice(heading.length)) ? heading : head;
+function withoutSiteName(head: string, headings: readonly string[]): string {
+  const lower = head.toLowerCase();
+  return headings.find((heading) => heading !== '' && lower.startsWith(heading.toLowerCase()) && SITE_NAME_SEPARATOR.test(head.slice(heading.length))) ?? head;
 }
 
 /**

@@ -106,6 +106,10 @@ describe('extractPage', () => {
     expect(titled(mdBook('Install'), 'Installation - The Rust Programming Language')).toBe('Installation - The Rust Programming Language');
     expect(titled(mdBook('Error'), 'Error-handling - Book')).toBe('Error-handling - Book');
     expect(titled('<main><p>No heading.</p></main>', 'Home | Site')).toBe('Home | Site');
+    // Django: the site's <h1> above the page's, <title> the page's and the site's names.
+    const django = '<div id="hd"><h1><a href="../index.html">Django 3.2.25 documentation</a></h1></div><div id="bd"><h1 id="q">Making queries</h1><p>x</p><h1 id="r">Related</h1><p>y</p></div>';
+    expect(titled(django, 'Making queries | Django documentation | Django')).toBe('Making queries');
+    expect(titled(django, 'Source code for x — Django 3.2.25 documentation')).toBe('Source code for x — Django 3.2.25 documentation');
   });
 
   it('titles a page whose content has several <h1> by <title>, unless <title> begins with the first (SQLite: "1. Introduction", "2. Concepts")', () => {
