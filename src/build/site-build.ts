@@ -102,7 +102,7 @@ export interface IndexSummary {
   pagesFromCache: number;
   /** Site pages left out because their <head> asks not to be indexed (robots noindex: src/extract/html). */
   noindexPages: number;
-  /** Site pages left out as the site's generated index or search pages (Sphinx's genindex, py-modindex, search: src/extract/html). */
+  /** Site pages left out as the site's generated index, search or source pages (Sphinx's genindex, py-modindex, search, _modules/: src/extract/html). */
   listingPages: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chromeBlocks: number;
@@ -173,7 +173,7 @@ export interface PagesRead {
   fromCache: number;
   /** Site pages left out as their robots meta asks (noindex). */
   noindex: number;
-  /** Site pages left out as generated index or search pages. */
+  /** Site pages left out as generated index, search or source pages. */
   listing: number;
   /** Blocks of text left out of every page as the site's chrome (src/extract/template). */
   chrome: number;
@@ -350,7 +350,7 @@ export function summaryLine(summary: IndexSummary): string {
   const notes = [
     ...(summary.pagesFromCache > 0 ? [`${summary.pagesFromCache} from the page cache`] : []),
     ...(summary.noindexPages > 0 ? [`${summary.noindexPages} marked noindex left out`] : []),
-    ...(summary.listingPages > 0 ? [`${summary.listingPages} index or search page${summary.listingPages === 1 ? '' : 's'} left out`] : []),
+    ...(summary.listingPages > 0 ? [`${summary.listingPages} index, search or source page${summary.listingPages === 1 ? '' : 's'} left out`] : []),
     ...(summary.chromeBlocks > 0 ? [`${summary.chromeBlocks} block${summary.chromeBlocks === 1 ? '' : 's'} of site chrome left out`] : []),
     ...(summary.copies.sections > 0 ? [`${copiesNote(summary.copies)} left out`] : []),
   ];

@@ -44,7 +44,7 @@ export interface Page {
 
 /**
  * Why a page is left out: `noindex`, its <head> asks not to be indexed (robotsSay); `listing`, it is
- * the site's generated index or search page, a list of links to the pages indexed (isListing).
+ * the site's generated index, search or source page, a list of links to the pages indexed or a module's code (isListing).
  */
 export type LeftOut = 'noindex' | 'listing';
 
@@ -168,7 +168,8 @@ function ignored(element: Element, isBody: boolean): boolean {
  * the titles of other pages, as links, where a page lists its children (aiohttp's "Table Of
  * Contents" on its home page was among the first ten hits of every one of its FAQ questions); the
  * pages it lists are indexed themselves, and a hand-written list of them with descriptions (Scrapy's
- * "First steps") is content. rustdoc's box beside a member's heading (`rightside`: "1.0.0 ·
+ * "First steps") is content. Sphinx's "[source]" after an API entry's signature (`viewcode-link`,
+ * a link to its module's source listing: 1,345 of Celery's sections held it). rustdoc's box beside a member's heading (`rightside`: "1.0.0 ·
  * source"), which stands before the heading and so ended the previous member's text, and its
  * like at the top of a page (`out-of-band`: "1.0.0 · source · [−]", which opened every page's
  * first section); its toggle's caption (`hideme`: "Expand description", shown only when closed);
@@ -176,7 +177,7 @@ function ignored(element: Element, isBody: boolean): boolean {
  * (`notable-traits`: "ⓘ Notable traits for Vec<u8, A> impl<A: Allocator> Write for …", repeated
  * in the signature of every member that returns one).
  */
-const GENERATOR_CHROME = ['toctree-wrapper', 'rightside', 'out-of-band', 'hideme', 'test-arrow', 'notable-traits'];
+const GENERATOR_CHROME = ['toctree-wrapper', 'viewcode-link', 'rightside', 'out-of-band', 'hideme', 'test-arrow', 'notable-traits'];
 
 /** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
 const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;
@@ -342,7 +343,8 @@ function robotsSay(document: T.Document): { noindex: boolean; index: boolean } {
  * other domains' indexes), a back-of-book index (DocBook's `div.indexdiv` letter groups:
  * PostgreSQL's bookindex.html), or one of Doxygen's lists (its `table.directory`: the class, file,
  * namespace and page lists, each class's member list; its member indexes' `a#index_x` letter
- * anchors: functions_*.html, globals.html). Sphinx's and Doxygen's own searches leave them out too;
+ * anchors: functions_*.html, globals.html), or it is Sphinx's source listing of a module
+ * (isSourceListing). Sphinx's and Doxygen's own searches leave them out too;
  * indexed, every API name matched them (`-m`: all 10 first keyword hits on the Python docs were
  * general-index pages).
  */
@@ -353,12 +355,24 @@ function isListing(document: T.Document, root: Node, url: string): boolean {
     const rel = (attr(link, 'rel') ?? '').toLowerCase().split(/\s+/);
     if ((rel.includes('index') || rel.includes('search')) && linksTo(attr(link, 'href'), url)) return true;
   }
+  if (isSourceListing(root, url)) return true;
   const doxygen = head.some((meta) => isElement(meta) && meta.tagName === 'meta' && attr(meta, 'name')?.toLowerCase() === 'generator' && /^doxygen\b/i.test(attr(meta, 'content') ?? ''));
   const listing = (e: Element) =>
     (e.tagName === 'table' && hasClass(e, 'indextable')) ||
     (e.tagName === 'div' && hasClass(e, 'indexdiv')) ||
     (doxygen && ((e.tagName === 'table' && hasClass(e, 'directory')) || (e.tagName === 'a' && /^index_/.test(attr(e, 'id') ?? ''))));
   return find(root, listing) !== undefined;
+}
+
+/**
+ * Sphinx's viewcode pages: `_modules/<module>.html`, a module's source as one highlighted listing
+ * (the "[source]" of its API entries leads there; it links back with "[docs]", `viewcode-back`), and
+ * `_modules/index.html`, the list of them. Code, not documentation: its identifiers matched every
+ * query naming an API, and the entries that document them are indexed.
+ */
+function isSourceListing(root: Node, url: string): boolean {
+  if (!/\/_modules\//.test(url)) return false;
+  return url.endsWith('/_modules/') || find(root, (e) => hasClass(e, 'highlight') || hasClass(e, 'viewcode-back')) !== undefined;
 }
 
 /** Whether `href`, read on the page at the site URL `url`, is that page ("#", "", its own file name). */

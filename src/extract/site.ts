@@ -23,7 +23,7 @@ export interface SiteOptions {
   cache?: PageCache;
   /** Called for each page yielded from `cache` rather than parsed (a build's summary counts them). */
   onCachedPage?: () => void;
-  /** Called for each page left out, with why (Page.leftOut: noindex, or the site's index or search page; a build's summary counts them). */
+  /** Called for each page left out, with why (Page.leftOut: noindex, or the site's index, search or source page; a build's summary counts them). */
   onLeftOutPage?: (why: LeftOut) => void;
   /** Told the site's template (./template): the blocks left out of every page as site chrome, before the first page. */
   onTemplate?: (template: ReadonlySet<string>) => void;

@@ -261,6 +261,14 @@ describe('extractPage', () => {
       ['term-generator', 'generator', 'Built-in Types / generator'],
     ]);
   });
+
+  it("leaves Sphinx's \"[source]\" link (viewcode) out of an entry's text", () => {
+    const html = page(
+      '<div role="main"><h1 id="api">API</h1><dl class="py function"><dt class="sig sig-object py" id="teapot.brew"><span class="sig-prename descclassname"><span class="pre">teapot.</span></span><span class="sig-name descname"><span class="pre">brew</span></span><span class="sig-paren">(</span><span class="sig-paren">)</span>' +
+        '<a class="reference internal" href="_modules/teapot.html#brew"><span class="viewcode-link"><span class="pre">[source]</span></span></a><a class="headerlink" href="#teapot.brew">¶</a></dt><dd><p>Brews.</p></dd></dl></div>',
+    );
+    expect(brief(html).at(-1)).toEqual({ anchor: 'teapot.brew', title: 'teapot.brew', text: 'teapot.brew() Brews.' });
+  });
 });
 
 describe('extractPage on rustdoc', () => {

@@ -43,13 +43,13 @@ describe('robots noindex', () => {
 });
 
 describe("a site's generated index and search pages", () => {
-  it("leaves out Sphinx's general index, its letter pages, the module index and the search page, counts them, and keeps a page that asks to be indexed", async () => {
+  it("leaves out Sphinx's general index, its letter pages, the module index, the search page and the modules' source listings, counts them, and keeps a page that asks to be indexed", async () => {
     const out = join(work, 'sphinx');
     const summary = await buildSiteIndex({ site: 'test/fixtures/site-sphinx', out, model: TINY });
     const urls = new Set((await (await openIndexDir(out)).allSections()).map((s) => s.url));
     expect([...urls].sort()).toEqual(['/brewing.html', '/glossary-index.html']);
-    expect(summary.listingPages).toBe(4);
-    expect(summaryLine(summary)).toMatch(/^indexed 2 pages \(4 index or search pages left out\), /);
+    expect(summary.listingPages).toBe(6);
+    expect(summaryLine(summary)).toMatch(/^indexed 2 pages \(6 index, search or source pages left out\), /);
     const hits = await querySiteIndex({ index: out, query: 'steep', keywordOnly: true });
     expect(hits.map((h) => h.url)).toEqual(['/brewing.html#teapot.Pot.steep']);
     expect(hits[0]!.title).toBe('Pot.steep');
@@ -74,7 +74,7 @@ describe("a site's generated index and search pages", () => {
     expect(kettle.map((s) => [s.pageTitle, s.title])).toEqual([['Kettle Class Reference', 'Kettle Class Reference'], ['Kettle Class Reference', 'Detailed Description']]);
   });
 
-  it('knows a listing by a <link rel="index"> or rel="search" to the page itself, or an index table in its content', () => {
+  it('knows a listing by a <link rel="index"> or rel="search" to the page itself, an index table in its content, or a module\'s source under _modules/', () => {
     const page = (head: string, body = '<h1>T</h1><p>x</p>', url = '/dir/p.html') => extractPage(`<html><head>${head}</head><body>${body}</body></html>`, url);
     for (const href of ['#', '', 'p.html', './p.html#top', '/dir/p.html', '../dir/p.html']) expect(page(`<link rel="index" href="${href}">`).leftOut, href).toBe('listing');
     expect(page('<link rel="Search Help" href="#">').leftOut).toBe('listing');
@@ -95,6 +95,14 @@ describe("a site's generated index and search pages", () => {
     expect(page(doxygen, '<div class="contents"><h3><a id="index_s"></a>- s -</h3><ul><li>steep()</li></ul></div>').leftOut).toBe('listing');
     expect(page('', '<h1>T</h1><table class="directory"><tr><td>a</td></tr></table><p><a id="index_s">s</a></p>').leftOut).toBeUndefined();
     expect(page('<meta name="generator" content="Sphinx 5.3">', '<h1>T</h1><table class="directory"><tr><td>a</td></tr></table>').leftOut).toBeUndefined();
+    // Sphinx's viewcode pages: a module's highlighted source, and the list of them; not a page elsewhere, nor one of prose there.
+    const source = '<h1>Source code for teapot</h1><div class="highlight"><pre><a class="viewcode-back" href="../brewing.html#teapot.Pot">[docs]</a>class Pot: pass</pre></div>';
+    expect(page('', source, '/_modules/teapot.html').leftOut).toBe('listing');
+    expect(page('', source, '/api/_modules/teapot/kettle.html').leftOut).toBe('listing');
+    expect(page('', '<h1>All modules for which code is available</h1><ul><li><a href="teapot.html">teapot</a></li></ul>', '/_modules/').leftOut).toBe('listing');
+    expect(page('', source, '/modules/teapot.html').leftOut).toBeUndefined();
+    expect(page('', '<h1>Modules</h1><p>How modules load.</p>', '/_modules/guide.html').leftOut).toBeUndefined();
+    expect(page('<meta name="sgpt-search" content="index">', source, '/_modules/teapot.html').leftOut).toBeUndefined();
     expect(page('<meta name="sgpt-search" content="index"><link rel="index" href="#">').sections).toHaveLength(1);
     expect(page('<meta name="robots" content="noindex"><link rel="index" href="#">').leftOut).toBe('noindex');
   });
