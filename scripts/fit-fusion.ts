@@ -46,7 +46,8 @@ import { productLists } from '../src/eval/methods';
 import { ndcgAt } from '../src/eval/metrics';
 import { openEval } from '../src/eval/runner';
 import { modelFolderHash } from '../src/index/model-ref';
-import { FUSION_DEPTH, FUSION_SIGNALS, adaptiveShare, fusionSignals, hybridConvexFusion, type FusionSignal } from '../src/search/fusion';
+import { FUSION_DEPTH, FUSION_SIGNALS, adaptiveShare, fusionSignals, type FusionSignal } from '../src/search/fusion';
+import { fuseRanking } from '../src/search/ranking';
 
 /** Docs-question development sets, one per site (scripts/faq-sets.sh), under --faqsets: the folds of the CV. */
 const DEV_FAQ_SETS = ['sqlite-faq', 'sphinx-faq', 'aiohttp-faq', 'celery-faq', 'scrapy-faq', 'lxml-faq', 'sqlalchemy-faq'];
@@ -63,6 +64,8 @@ const CAPACITIES: readonly (readonly FusionSignal[])[] = [
   FUSION_SIGNALS,
 ];
 const GRID = Array.from({ length: 21 }, (_, i) => i / 20);
+/** Bump when what a row holds changes (2: the product's fusion, a complete keyword list from BM25's 0), so --rows-dir's older rows are not read. */
+const ROWS_VERSION = 2;
 /** Fit penalty floor: a margin above the 0.99 × target, since a refit set scores lower out of sample. */
 const FLOOR = 0.995;
 const CV_FLOOR = 0.99;
@@ -110,7 +113,8 @@ async function rowsOf(spec: string, model: string): Promise<SetRows> {
       const keyword = keywordResult.hits.map((hit) => ({ id: hit.index, score: hit.score }));
       const denseList = search.densePositions(dense.get(query.id) ?? []);
       const signals = fusionSignals(keyword, denseList, keywordResult.match, query.text);
-      const ndcg = GRID.map((w) => ndcgAt(hybridConvexFusion(keyword, denseList, w, { limit: 10 }).map((hit) => ids[hit.id]!), judgements, 10));
+      // The product's fusion at each share (fuseRanking: a complete keyword list runs from BM25's 0).
+      const ndcg = GRID.map((w) => ndcgAt(fuseRanking(query.text, keywordResult, denseList, { method: 'convex', semanticWeight: w }, FUSION_DEPTH).slice(0, 10).map((hit) => ids[hit.id]!), judgements, 10));
       return { signals: FUSION_SIGNALS.map((name) => signals[name]), ndcg };
     });
     const folder = basename(data) === 'beir' ? basename(dirname(data)) : basename(data); // shared/data/<set>/beir
@@ -122,7 +126,7 @@ async function rowsOf(spec: string, model: string): Promise<SetRows> {
 
 /** A set's rows from --rows-dir when computed for this model before, else computed and kept there. */
 async function cachedRows(spec: string, model: string, modelHash: string, dir: string): Promise<SetRows> {
-  const file = join(dir, `${spec.replace(/[^\w.@-]+/g, '_')}.${modelHash.slice(0, 16)}.json`);
+  const file = join(dir, `${spec.replace(/[^\w.@-]+/g, '_')}.${modelHash.slice(0, 16)}.v${ROWS_VERSION}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as SetRows;
   } catch {

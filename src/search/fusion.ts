@@ -16,7 +16,11 @@
  *   score(d) = Σ_m  w_m · (s_m(d) − min_m) / (max_m − min_m)
  *
  * with a document missing from list m at that list's floor (0). Unlike RRF it keeps how far
- * apart the scores are, so a confident first hit counts for more than a near tie.
+ * apart the scores are, so a confident first hit counts for more than a near tie. A keyword list
+ * that holds every matching document (fewer than were asked for) runs from BM25's 0 instead
+ * (min_m = 0): its last hit is a match, not the worst of a cut list, and min-max over two hits had
+ * given the second none of the keyword share (lxml's "Is there a tutorial?": its tutorial second
+ * of two keyword hits, 100th fused).
  *
  * Adaptive fusion: a convex combination whose dense share is decided per query,
  *
@@ -155,6 +159,8 @@ export interface ScoredList<Id> {
   items: readonly ScoredItem<Id>[];
   /** Weight of this list (default 1); 0 drops it. */
   weight?: number;
+  /** The score of every document the list lacks, when the list holds every document that scores above it (BM25's 0 when fewer documents match than were asked for): normalisation then runs from it, not from the list's last score. */
+  floor?: number;
 }
 
 export interface FusionOptions {
@@ -162,6 +168,8 @@ export interface FusionOptions {
   k?: number;
   /** Keep only the best `limit` fused results (default: all). */
   limit?: number;
+  /** A convex fusion's keyword list holds every document that matched (fewer than were asked for): the score of the others, BM25's 0 (ScoredList.floor). */
+  keywordFloor?: number;
 }
 
 export interface FusedHit<Id> {
@@ -228,16 +236,17 @@ export function reciprocalRankFusion<Id extends string | number>(
 
 /**
  * Min-max normalisation over one list's first occurrences: the best score maps to 1, the
- * lowest to 0 (the floor a missing document gets). A list whose scores are all equal maps to 1:
- * every item it retrieved beats what it did not.
+ * lowest to 0 (the floor a missing document gets), or `floor` when the list says what a missing
+ * document scores. A list whose scores are all equal (and no lower floor) maps to 1: every item it
+ * retrieved beats what it did not.
  */
-function minMax<Id>(items: readonly ScoredItem<Id>[]): Map<Id, number> {
+function minMax<Id>(items: readonly ScoredItem<Id>[], floor = Infinity): Map<Id, number> {
   const first = new Map<Id, number>();
   for (const { id, score } of items) {
     if (!Number.isFinite(score)) throw new SgptError('INPUT_INVALID', `fusion scores must be finite numbers, got ${score} for ${String(id)}`);
     if (!first.has(id)) first.set(id, score);
   }
-  let min = Infinity;
+  let min = floor;
   let max = -Infinity;
   for (const score of first.values()) {
     min = Math.min(min, score);
@@ -254,7 +263,7 @@ export function convexCombination<Id extends string | number>(
   options: Pick<FusionOptions, 'limit'> = {},
 ): FusedHit<Id>[] {
   return fuse(
-    lists.map((list) => ({ items: [...minMax(list.items)], weight: checkWeight(list.weight ?? 1) })),
+    lists.map((list) => ({ items: [...minMax(list.items, list.floor)], weight: checkWeight(list.weight ?? 1) })),
     ([id]) => id,
     ([, normalised], _rank, weight) => weight * normalised,
     options.limit,
@@ -292,12 +301,12 @@ export function hybridConvexFusion<Id extends string | number>(
   keyword: readonly ScoredItem<Id>[],
   dense: readonly ScoredItem<Id>[],
   weight: number,
-  options: Pick<FusionOptions, 'limit'> = {},
+  options: Pick<FusionOptions, 'limit' | 'keywordFloor'> = {},
 ): FusedHit<Id>[] {
   checkShare(weight);
   return convexCombination(
     [
-      { items: keyword, weight: 1 - weight },
+      { items: keyword, weight: 1 - weight, ...(options.keywordFloor === undefined ? {} : { floor: options.keywordFloor }) },
       { items: dense, weight },
     ],
     options,

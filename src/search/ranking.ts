@@ -61,10 +61,18 @@ export function fusedTop(query: string, keyword: Bm25Result, dense: readonly Sco
   return { top: all.slice(0, limit), scoreOf: (id) => scores.get(id) ?? 0 };
 }
 
-/** The keyword result (document positions) and the dense list (position, cosine) fused into the top `limit`. */
+/**
+ * The keyword result (document positions) and the dense list (position, cosine) fused into the top
+ * `limit`, the depth both were asked for (fusionDepth): a keyword result shorter than that holds
+ * every match, so the rest score BM25's 0 (FusionOptions.keywordFloor), unless a word of the query
+ * matched nothing and was read as its typo corrections: such hits are guesses at what was meant
+ * ("wall clock" in the demo's corpus, where no section says "clock", found "lock" and "click"),
+ * and their list keeps min-max, whose last hit weighs as a miss.
+ */
 export function fuseRanking(query: string, keyword: Bm25Result, dense: readonly ScoredItem<number>[], fusion: HybridFusionSettings, limit: number): FusedHit<number>[] {
   const scored = keyword.hits.map((hit) => ({ id: hit.index, score: hit.score }));
-  return fuseHybrid(scored, dense, fusion, { limit, query: { query, match: keyword.match } });
+  const complete = scored.length < limit && keyword.corrections.length === 0;
+  return fuseHybrid(scored, dense, fusion, { limit, query: { query, match: keyword.match }, ...(complete ? { keywordFloor: 0 } : {}) });
 }
 
 /**

@@ -18,6 +18,8 @@ import {
   reciprocalRankFusion,
   resolveFusion,
 } from '../../src/search/fusion';
+import type { Bm25Result } from '../../src/search/bm25';
+import { fuseRanking } from '../../src/search/ranking';
 
 describe('reciprocal-rank fusion', () => {
   it('sums w / (k + rank) over the lists (hand-computed, k = 60)', () => {
@@ -121,6 +123,68 @@ describe('convex combination', () => {
     ]);
     expect(hybridConvexFusion([{ id: 'k', score: 1 }], [{ id: 'd', score: 1 }], 0)).toEqual([{ id: 'k', score: 1 }]);
     expect(hybridConvexFusion([{ id: 'k', score: 1 }], [{ id: 'd', score: 1 }], 0.5, { limit: 1 })).toEqual([{ id: 'd', score: 0.5 }]);
+  });
+
+  it("runs a list from its floor when it says what a missing document scores: a complete keyword list's last hit keeps its share (hand-computed)", () => {
+    // Two keyword hits, every match (BM25: the rest score 0): a 8 -> 1, b 4 -> 0.5 from the floor 0, not 0 from the list's last.
+    const keyword = [
+      { id: 'a', score: 8 },
+      { id: 'b', score: 4 },
+    ];
+    const dense = [
+      { id: 'c', score: 0.9 },
+      { id: 'd', score: 0.8 },
+      { id: 'b', score: 0.5 },
+    ];
+    // w = 0.45, dense (min-max) c 1, d 0.75, b 0: a 0.55, c 0.45, d 0.3375, b 0.55·0.5 = 0.275.
+    const rounded = (hits: Array<{ id: string; score: number }>) => hits.map((hit) => [hit.id, Number(hit.score.toFixed(12))]);
+    expect(rounded(hybridConvexFusion(keyword, dense, 0.45, { keywordFloor: 0 }))).toEqual([
+      ['a', 0.55],
+      ['c', 0.45],
+      ['d', 0.3375],
+      ['b', 0.275],
+    ]);
+    // Without it b is at the keyword list's own floor, and the dense list's: last, at 0.
+    expect(rounded(hybridConvexFusion(keyword, dense, 0.45))).toEqual([
+      ['a', 0.55],
+      ['c', 0.45],
+      ['d', 0.3375],
+      ['b', 0],
+    ]);
+    // A floor above the list's scores changes nothing: min is the lower of the two.
+    expect(convexCombination([{ items: keyword, floor: 5 }])).toEqual([
+      { id: 'a', score: 1 },
+      { id: 'b', score: 0 },
+    ]);
+    // One hit with a floor under it is a 1, as without.
+    expect(convexCombination([{ items: [{ id: 'a', score: 3 }], floor: 0 }])).toEqual([{ id: 'a', score: 1 }]);
+  });
+
+  it('the product ranking reads a keyword result shorter than the depth it asked for as every match (floor 0), a full one as cut', () => {
+    const keyword = { hits: [{ index: 0, score: 8 }, { index: 1, score: 4 }], corrections: [] } as unknown as Bm25Result;
+    const dense = [
+      { id: 1, score: 0.9 },
+      { id: 2, score: 0.5 },
+    ];
+    const fused = (limit: number) => fuseRanking('q', keyword, dense, { method: 'convex', semanticWeight: 0.45 }, limit).map((hit) => [hit.id, Number(hit.score.toFixed(12))]);
+    // 2 of 100 asked for, complete: 1 is 0.55·0.5 + 0.45·1 = 0.725, before 0 at 0.55.
+    expect(fused(100)).toEqual([
+      [1, 0.725],
+      [0, 0.55],
+      [2, 0],
+    ]);
+    // 2 of 2, maybe cut: 1 at the keyword list's own floor, 0.45.
+    expect(fused(2)).toEqual([
+      [0, 0.55],
+      [1, 0.45],
+    ]);
+    // Hits of a misspelled word's corrections are guesses: min-max, as a cut list.
+    const guessed = { ...keyword, corrections: ['lock'] } as Bm25Result;
+    expect(fuseRanking('q', guessed, dense, { method: 'convex', semanticWeight: 0.45 }, 100).map((hit) => [hit.id, Number(hit.score.toFixed(12))])).toEqual([
+      [0, 0.55],
+      [1, 0.45],
+      [2, 0],
+    ]);
   });
 
   it('rejects bad weights and scores', () => {
