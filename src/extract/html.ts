@@ -160,7 +160,7 @@ function ignored(element: Element, isBody: boolean): boolean {
   if (attr(element, 'data-sgpt-ignore') !== undefined || attr(element, 'hidden') !== undefined) return true;
   if (attr(element, 'aria-hidden') === 'true') return true;
   const role = attr(element, 'role');
-  return (role !== undefined && CHROME_ROLES.has(role)) || isPageContents(element) || GENERATOR_CHROME.some((name) => hasClass(element, name));
+  return (role !== undefined && CHROME_ROLES.has(role)) || isLinkList(element) || GENERATOR_CHROME.some((name) => hasClass(element, name));
 }
 
 /**
@@ -181,33 +181,39 @@ const GENERATOR_CHROME = ['toctree-wrapper', 'viewcode-link', 'rightside', 'out-
 
 /** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
 const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;
-/** The share of a table of contents' letters that its links hold, at least; or all but a caption's ("Table of contents"). */
-const TOC_LINK_SHARE = 0.8;
-const TOC_CAPTION_LETTERS = 40;
+/** An id or class that names a site's menu, as a whole name or a part of one (`sidemenu`, `main-nav`). */
+const MENU_NAME = /(?:^|[-_])(?:menu|sidemenu|sidebar|navbar|nav|navigation|breadcrumbs?)(?:$|[-_])/i;
+/** The share of a list of links' letters that its links hold, at least; or all but a caption's ("Table of contents"). */
+const LINK_SHARE = 0.8;
+const CAPTION_LETTERS = 40;
 
 /**
- * A page's own table of contents (an id or class naming one; at least 3 links, every one to an
- * anchor of the page, holding all its letters but a caption's or a fifth: Node.js's `<details
- * id="toc">`, SQLite's `<div class="fancy_toc">`, docutils' `<div class="contents topic">`): it
- * names every heading below it, so its section matched every query about the page, and each
- * heading is a section of its own. A table of contents linking to other pages (DocBook's chapter
- * pages) is the page's content, as is an element so named that holds more than links and a caption.
+ * Links named as a table of contents or a menu, with little else: a page's own table of contents
+ * (an id or class naming one, every link to an anchor of the page: Node.js's `<details id="toc">`,
+ * SQLite's `<div class="fancy_toc">`, docutils' `<div class="contents topic">`), which names every
+ * heading below it, so its section matched every query about the page while each heading is a
+ * section of its own; or a site's menu that the site's template does not catch because it differs
+ * from page to page (lxml's `<div class="sidemenu">` holds the current page's table of contents,
+ * and was the whole first section of 23 of its pages). At least 3 links holding all the letters but
+ * a caption's or a fifth. A table of contents linking to other pages (DocBook's chapter pages) is
+ * the page's content, as is an element so named that holds more than links and a caption.
  */
-function isPageContents(element: Element): boolean {
+function isLinkList(element: Element): boolean {
   const names = [attr(element, 'id') ?? '', ...(attr(element, 'class') ?? '').split(/\s+/)];
-  if (!names.some((name) => TOC_NAME.test(name))) return false;
+  const toc = names.some((name) => TOC_NAME.test(name));
+  if (!toc && !names.some((name) => MENU_NAME.test(name))) return false;
   const links: Element[] = [];
   const outward = find(element, (e) => {
     if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
     links.push(e);
-    return !/^#./.test(attr(e, 'href')!);
+    return toc && !/^#./.test(attr(e, 'href')!);
   });
   if (outward !== undefined || links.length < 3) return false;
   // Letters of the text as written (what it shows is decided by this very test).
   const letters = (node: Node): number =>
     node.nodeName === '#text' ? (node as T.TextNode).value.replace(/[\s\d.]/g, '').length : isElement(node) && SKIPPED.has(node.tagName) ? 0 : 'childNodes' in node ? node.childNodes.reduce((sum, child) => sum + letters(child as Node), 0) : 0;
   const all = letters(element);
-  return all - links.reduce((sum, link) => sum + letters(link), 0) <= Math.max(TOC_CAPTION_LETTERS, (1 - TOC_LINK_SHARE) * all);
+  return all - links.reduce((sum, link) => sum + letters(link), 0) <= Math.max(CAPTION_LETTERS, (1 - LINK_SHARE) * all);
 }
 
 /** What a permalink shows instead of words: "#", "¶", "§", a link or anchor sign. */

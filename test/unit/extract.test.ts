@@ -121,7 +121,7 @@ describe('extractPage', () => {
     expect(extractPage(page('<main><h1 id="one">1. Overview</h1><p>x</p></main>', '<title>Other</title>'), '/o.html').title).toBe('1. Overview'); // one <h1>: the title
   });
 
-  it("leaves out a page's own table of contents (named so, every link to an anchor of the page, little else), not one linking to other pages", () => {
+  it("leaves out a page's own table of contents (named so, every link to an anchor of the page, little else) and a menu of links, not a table of contents linking to other pages", () => {
     const toc = '<details id="toc" open><summary>Table of contents</summary><ul><li><a href="#wt">Worker threads</a><ul><li><a href="#port">worker.parentPort</a></li><li><a href="#id">worker.threadId</a></li></ul></li></ul></details>';
     const body = '<h2 id="wt">Worker threads</h2><p>Threads.</p><h3 id="port">worker.parentPort</h3><p>A port.</p><h3 id="id">worker.threadId</h3><p>An id.</p>';
     expect(brief(page(`<main>${toc}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
@@ -137,6 +137,12 @@ describe('extractPage', () => {
     // Sphinx's toctree lists other pages' titles: navigation, the pages themselves indexed.
     const toctree = '<div class="toctree-wrapper compound"><p class="caption"><span class="caption-text">Table Of Contents</span></p><ul><li class="toctree-l1"><a class="reference internal" href="client.html">Client</a></li><li class="toctree-l1"><a class="reference internal" href="web.html">Server</a></li></ul></div>';
     expect(brief(page(`<main><h1 id="aiohttp">Welcome to AIOHTTP</h1><p>Asynchronous HTTP.</p>${toctree}</main>`))[0]!.text).toBe('Asynchronous HTTP.');
+    // A site's menu the template misses (it holds the current page's contents, so it differs from page to page: lxml's).
+    const sidemenu = '<div class="sidemenu" id="sidemenu"><div class="menutrigger">Menu</div><div class="menu"><ul><li><span class="section title">lxml</span><ul><li><a href="index.html">Introduction</a></li><li><a href="install.html">Installing lxml</a></li><li><a href="#port">worker.parentPort</a></li></ul></li></ul></div></div>';
+    expect(brief(page(`<main>${sidemenu}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    // A "menu" that is prose with links is content (a restaurant's, say).
+    const prose = '<div class="menu"><p>Our <a href="tea.html">teas</a>, <a href="cake.html">cakes</a> and <a href="soup.html">soups</a> change with the seasons and the markets, and every dish can be made without nuts on request.</p></div>';
+    expect(brief(page(`<main><h1 id="m">Menu</h1>${prose}</main>`))[0]!.text).toBe('Our teas, cakes and soups change with the seasons and the markets, and every dish can be made without nuts on request.');
     // A chapter's table of contents, linking to its pages (DocBook), is what the page holds.
     const chapter = '<div class="toc"><p>Table of Contents</p><dl class="toc"><dt><a href="install-binaries.html">16. Installation from Binaries</a></dt><dt><a href="installation.html">17. Installation from Source Code</a></dt><dt><a href="upgrading.html#x">18. Upgrading</a></dt></dl></div>';
     expect(brief(page(`<main><h1 id="admin">Server Administration</h1>${chapter}</main>`))[0]!.text).toBe('Table of Contents 16. Installation from Binaries 17. Installation from Source Code 18. Upgrading');
