@@ -268,6 +268,12 @@ describe('extractPage', () => {
     ]);
   });
 
+  it('leaves a "[src]" link to the source (Node.js, rustdoc: `srclink`) out of a heading\'s title', () => {
+    const html = page('<div id="apicontent"><h2 id="stream">Stream<a class="srclink" href=https://github.com/nodejs/node/blob/master/lib/stream.js#L54>[src]</a><span><a class="mark" href="#stream">#</a></span></h2><p>Streams.</p></div>', '<title>Stream | Node.js v18.20.4 Documentation</title>');
+    expect(brief(html)).toEqual([{ anchor: 'stream', title: 'Stream', text: 'Streams.' }]);
+    expect(extractPage(html, '/stream.html').title).toBe('Stream');
+  });
+
   it("leaves Sphinx's \"[source]\" link (viewcode) out of an entry's text", () => {
     const html = page(
       '<div role="main"><h1 id="api">API</h1><dl class="py function"><dt class="sig sig-object py" id="teapot.brew"><span class="sig-prename descclassname"><span class="pre">teapot.</span></span><span class="sig-name descname"><span class="pre">brew</span></span><span class="sig-paren">(</span><span class="sig-paren">)</span>' +
