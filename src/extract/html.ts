@@ -171,7 +171,11 @@ function ignored(element: Element, isBody: boolean): boolean {
  * "First steps") is content. Sphinx's "[source]" after an API entry's signature (`viewcode-link`,
  * a link to its module's source listing: 1,345 of Celery's sections held it), and a link to the
  * source by the name rustdoc and Node.js give it (`srclink`: Node.js's "[src]" ended the titles
- * "Stream[src]" and "Class: assert.AssertionError[src]"). rustdoc's box beside a member's heading (`rightside`: "1.0.0 ·
+ * "Stream[src]" and "Class: assert.AssertionError[src]"). DocBook's navigation bars (`navheader`,
+ * `navfooter`: the site's template takes their Prev / Up / Home / Next, but not the titles of this
+ * page, its chapter and its neighbours, which made every PostgreSQL page's first section a second
+ * one titled as the page, "F.2. amcheck Appendix F. Additional Supplied Modules", and ended its last
+ * with its neighbours' titles). rustdoc's box beside a member's heading (`rightside`: "1.0.0 ·
  * source"), which stands before the heading and so ended the previous member's text, and its
  * like at the top of a page (`out-of-band`: "1.0.0 · source · [−]", which opened every page's
  * first section); its toggle's caption (`hideme`: "Expand description", shown only when closed);
@@ -179,7 +183,7 @@ function ignored(element: Element, isBody: boolean): boolean {
  * (`notable-traits`: "ⓘ Notable traits for Vec<u8, A> impl<A: Allocator> Write for …", repeated
  * in the signature of every member that returns one).
  */
-const GENERATOR_CHROME = ['toctree-wrapper', 'viewcode-link', 'srclink', 'rightside', 'out-of-band', 'hideme', 'test-arrow', 'notable-traits'];
+const GENERATOR_CHROME = ['toctree-wrapper', 'viewcode-link', 'srclink', 'navheader', 'navfooter', 'rightside', 'out-of-band', 'hideme', 'test-arrow', 'notable-traits'];
 
 /** An id or class that names a table of contents: `toc`, or `toc` as a part of it (`fancy_toc`, `toc_sub`), or docutils' `contents`. */
 const TOC_NAME = /^contents$|(?:^|[-_])toc(?:$|[-_])/i;

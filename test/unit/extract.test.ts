@@ -274,6 +274,13 @@ describe('extractPage', () => {
     expect(extractPage(html, '/stream.html').title).toBe('Stream');
   });
 
+  it("leaves DocBook's navigation bars out: no second section titled as the page, no neighbours' titles ending the last", () => {
+    const header = '<div class="navheader"><table summary="Navigation header"><tr><th colspan="5">F.2. amcheck</th></tr><tr><td><a accesskey="p" href="adminpack.html">Prev</a></td><td><a accesskey="u" href="contrib.html">Up</a></td><th>Appendix F. Additional Supplied Modules</th><td><a accesskey="h" href="index.html">Home</a></td><td><a accesskey="n" href="auth-delay.html">Next</a></td></tr></table><hr /></div>';
+    const footer = '<div class="navfooter"><hr /><table summary="Navigation footer"><tr><td><a href="adminpack.html">Prev</a></td><td><a href="contrib.html">Up</a></td><td><a href="auth-delay.html">Next</a></td></tr><tr><td>F.1. adminpack</td><td><a href="index.html">Home</a></td><td>F.3. auth_delay</td></tr></table></div>';
+    const html = page(`${header}<div class="sect1" id="AMCHECK"><div class="titlepage"><h2 class="title">F.2. amcheck</h2></div><p>Checks indexes.</p></div>${footer}`, '<meta name="generator" content="DocBook XSL Stylesheets V1.79.2"><title>F.2. amcheck</title>');
+    expect(brief(html)).toEqual([{ anchor: 'AMCHECK', title: 'F.2. amcheck', text: 'Checks indexes.' }]);
+  });
+
   it("leaves Sphinx's \"[source]\" link (viewcode) out of an entry's text", () => {
     const html = page(
       '<div role="main"><h1 id="api">API</h1><dl class="py function"><dt class="sig sig-object py" id="teapot.brew"><span class="sig-prename descclassname"><span class="pre">teapot.</span></span><span class="sig-name descname"><span class="pre">brew</span></span><span class="sig-paren">(</span><span class="sig-paren">)</span>' +
