@@ -195,8 +195,9 @@ const CAPTION_LETTERS = 40;
 
 /**
  * Links named as a table of contents or a menu, with little else: a page's own table of contents
- * (an id or class naming one, every link to an anchor of the page: Node.js's `<details id="toc">`,
- * SQLite's `<div class="fancy_toc">`, docutils' `<div class="contents topic">`), which names every
+ * (an id or class naming one, every link to an anchor of one page, `#x` or `page.html#x` throughout:
+ * Node.js's `<details id="toc">`, SQLite's `<div class="fancy_toc">`, docutils' `<div
+ * class="contents topic">`, DocBook's `<div class="toc">` on a section's page), which names every
  * heading below it, so its section matched every query about the page while each heading is a
  * section of its own; or a site's menu that the site's template does not catch because it differs
  * from page to page (lxml's `<div class="sidemenu">` holds the current page's table of contents,
@@ -209,10 +210,15 @@ function isLinkList(element: Element): boolean {
   const toc = names.some((name) => TOC_NAME.test(name));
   if (!toc && !names.some((name) => MENU_NAME.test(name))) return false;
   const links: Element[] = [];
+  // A page's own table of contents links to its anchors: "#x", or "page.html#x" with one page's name throughout (DocBook's).
+  let page: string | undefined;
   const outward = find(element, (e) => {
     if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
     links.push(e);
-    return toc && !/^#./.test(attr(e, 'href')!);
+    if (!toc) return false;
+    const [, path, anchor] = /^([^#]*)#(.*)$/.exec(attr(e, 'href')!) ?? [];
+    page ??= path;
+    return !anchor || path !== page;
   });
   if (outward !== undefined || links.length < 3) return false;
   // Letters of the text as written (what it shows is decided by this very test).

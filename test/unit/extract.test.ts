@@ -143,6 +143,11 @@ describe('extractPage', () => {
     // A "menu" that is prose with links is content (a restaurant's, say).
     const prose = '<div class="menu"><p>Our <a href="tea.html">teas</a>, <a href="cake.html">cakes</a> and <a href="soup.html">soups</a> change with the seasons and the markets, and every dish can be made without nuts on request.</p></div>';
     expect(brief(page(`<main><h1 id="m">Menu</h1>${prose}</main>`))[0]!.text).toBe('Our teas, cakes and soups change with the seasons and the markets, and every dish can be made without nuts on request.');
+    // A section's page's own table of contents as DocBook writes it, its file's name before each anchor; not one that leaves the page.
+    const own = '<div class="toc"><dl class="toc"><dt><a href="wt.html#port">worker.parentPort</a></dt><dt><a href="wt.html#id">worker.threadId</a></dt><dt><a href="wt.html#wt">Worker threads</a></dt></dl></div>';
+    expect(brief(page(`<main>${own}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    const mixed = own.replace('wt.html#id', 'other.html#id');
+    expect(brief(page(`<main><h1 id="t">T</h1>${mixed}${body}</main>`))[0]!.text).toBe('worker.parentPort worker.threadId Worker threads');
     // A chapter's table of contents, linking to its pages (DocBook), is what the page holds.
     const chapter = '<div class="toc"><p>Table of Contents</p><dl class="toc"><dt><a href="install-binaries.html">16. Installation from Binaries</a></dt><dt><a href="installation.html">17. Installation from Source Code</a></dt><dt><a href="upgrading.html#x">18. Upgrading</a></dt></dl></div>';
     expect(brief(page(`<main><h1 id="admin">Server Administration</h1>${chapter}</main>`))[0]!.text).toBe('Table of Contents 16. Installation from Binaries 17. Installation from Source Code 18. Upgrading');
