@@ -211,14 +211,14 @@ function isLinkList(element: Element): boolean {
   if (!toc && !names.some((name) => MENU_NAME.test(name))) return false;
   const links: Element[] = [];
   // A page's own table of contents links to its anchors: "#x", or "page.html#x" with one page's name throughout (DocBook's).
-  let page: string | undefined;
+  let target: string | undefined;
   const outward = find(element, (e) => {
     if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
     links.push(e);
     if (!toc) return false;
     const [, path, anchor] = /^([^#]*)#(.*)$/.exec(attr(e, 'href')!) ?? [];
-    page ??= path;
-    return !anchor || path !== page;
+    target ??= path;
+    return !anchor || path !== target;
   });
   if (outward !== undefined || links.length < 3) return false;
   // Letters of the text as written (what it shows is decided by this very test).
