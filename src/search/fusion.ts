@@ -16,11 +16,12 @@
  *   score(d) = Σ_m  w_m · (s_m(d) − min_m) / (max_m − min_m)
  *
  * with a document missing from list m at that list's floor (0). Unlike RRF it keeps how far
- * apart the scores are, so a confident first hit counts for more than a near tie. A keyword list
- * that holds every matching document (fewer than were asked for) runs from BM25's 0 instead
- * (min_m = 0): its last hit is a match, not the worst of a cut list, and min-max over two hits had
- * given the second none of the keyword share (lxml's "Is there a tutorial?": its tutorial second
- * of two keyword hits, 100th fused).
+ * apart the scores are, so a confident first hit counts for more than a near tie. A list its caller
+ * knows to hold every document that scores above some floor runs from that floor instead
+ * (ScoredList.floor, FusionOptions.keywordFloor): src/search/ranking gives a complete keyword list
+ * BM25's 0 unless typo corrections made it, for min-max over two hits had given the second none of
+ * the keyword share (lxml's "Is there a tutorial?": its tutorial second of two keyword hits, 100th
+ * fused).
  *
  * Adaptive fusion: a convex combination whose dense share is decided per query,
  *
