@@ -155,12 +155,16 @@ export function contentRoot(document: T.Document): { root: Element | T.Document;
 }
 
 function ignored(element: Element, isBody: boolean): boolean {
+  return isChrome(element) || (isBody && element.tagName === 'header') || isLinkList(element);
+}
+
+/** Chrome by what it is, wherever it stands: a tag, an attribute, a role or a generator's class says so. */
+function isChrome(element: Element): boolean {
   if (SKIPPED.has(element.tagName)) return true;
-  if (isBody && element.tagName === 'header') return true;
   if (attr(element, 'data-sgpt-ignore') !== undefined || attr(element, 'hidden') !== undefined) return true;
   if (attr(element, 'aria-hidden') === 'true') return true;
   const role = attr(element, 'role');
-  return (role !== undefined && CHROME_ROLES.has(role)) || isLinkList(element) || GENERATOR_CHROME.some((name) => hasClass(element, name));
+  return (role !== undefined && CHROME_ROLES.has(role)) || GENERATOR_CHROME.some((name) => hasClass(element, name));
 }
 
 /**
@@ -212,18 +216,24 @@ function isLinkList(element: Element): boolean {
   const links: Element[] = [];
   // A page's own table of contents links to its anchors: "#x", or "page.html#x" with one page's name throughout (DocBook's).
   let target: string | undefined;
-  const outward = find(element, (e) => {
-    if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
-    links.push(e);
-    if (!toc) return false;
-    const [, path, anchor] = /^([^#]*)#(.*)$/.exec(attr(e, 'href')!) ?? [];
-    target ??= path;
-    return !anchor || path !== target;
-  });
+  // What chrome inside it holds is gone whatever this test says (Django's side bar: a
+  // role=navigation menu and, beside it, the date of the build, which is no list of links).
+  const outward = find(
+    element,
+    (e) => {
+      if (e.tagName !== 'a' || attr(e, 'href') === undefined) return false;
+      links.push(e);
+      if (!toc) return false;
+      const [, path, anchor] = /^([^#]*)#(.*)$/.exec(attr(e, 'href')!) ?? [];
+      target ??= path;
+      return !anchor || path !== target;
+    },
+    isChrome,
+  );
   if (outward !== undefined || links.length < 3) return false;
   // Letters of the text as written (what it shows is decided by this very test).
   const letters = (node: Node): number =>
-    node.nodeName === '#text' ? (node as T.TextNode).value.replace(/[\s\d.]/g, '').length : isElement(node) && SKIPPED.has(node.tagName) ? 0 : 'childNodes' in node ? node.childNodes.reduce((sum, child) => sum + letters(child as Node), 0) : 0;
+    node.nodeName === '#text' ? (node as T.TextNode).value.replace(/[\s\d.]/g, '').length : isElement(node) && isChrome(node) ? 0 : 'childNodes' in node ? node.childNodes.reduce((sum, child) => sum + letters(child as Node), 0) : 0;
   const all = letters(element);
   return all - links.reduce((sum, link) => sum + letters(link), 0) <= Math.max(CAPTION_LETTERS, (1 - LINK_SHARE) * all);
 }
@@ -616,17 +626,17 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
   const open = (anchor: string, title: string, path: string[], own = weight, adopts = false): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [mark(where)], weight: own, keywords: [], adopts });
   let current = open('', '', []);
 
-  // A section's text without the template's blocks; its blocks noted.
-  const keptText = (parts: readonly string[]): string => {
+  // A section's text without the template's blocks, its blocks noted; undefined when it had text and all of it was the template's.
+  const keptText = (parts: readonly string[]): string | undefined => {
     const own = blocksOf(parts);
     for (const block of own) blocks.add(block);
-    return own
-      .filter((block) => !template.has(block))
-      .map(blockText)
-      .join(' ');
+    const kept = own.filter((block) => !template.has(block));
+    return own.length > 0 && kept.length === 0 ? undefined : kept.map(blockText).join(' ');
   };
   const close = (section: OpenSection): void => {
     const text = blocky ? keptText(section.parts) : collapse(section.parts.join(''));
+    // A heading over nothing but the template is the template's too (Django's "Last update:" over the build's date).
+    if (text === undefined) return;
     if (text || section.title) {
       slots[section.slot] = {
         url,

@@ -141,6 +141,27 @@ describe('extractSite', () => {
     expect(pages[3]!.sections.map((s) => s.text)).toEqual(['Small. Fast. Reliable. Home About', 'Home of topic 3: how widget 3 works. Step 3 and more.']);
   });
 
+  it("leaves out a heading over nothing but the template, and a side bar's date beside its menu (Django's \"Last update:\")", async () => {
+    // The side bar holds a role=navigation menu (chrome whatever its size) and the build's date.
+    // Most pages' menus are long: were the menu's links counted, the side bar would be a list of
+    // links there, its date on too few pages for the template, and a short page's "Last update:" a section.
+    const root = await mkdtemp(join(work, 'sidebar-'));
+    for (let i = 0; i < 10; i++) {
+      const entries = Array.from({ length: i < 2 ? 1 : 12 }, (_, k) => `<li><a href="#s${k}">Section number ${k} of page ${i}</a></li>`).join('');
+      const sidebar = `<div class="yui-b" id="sidebar"><div class="sphinxsidebar" role="navigation"><ul>${entries}</ul></div><h3>Last update:</h3><p class="topless">Nov 11, 2026</p></div>`;
+      await writeFile(join(root, `p${i}.html`), `<!doctype html><html><head><title>Page ${i}</title></head><body><h1>Page ${i}</h1><p>How widget ${i} works.</p>${sidebar}</body></html>`);
+    }
+    let said: ReadonlySet<string> | undefined;
+    const pages = await extractSite(root, { onTemplate: (template) => (said = template) });
+    expect(texts(said)).toEqual(['Nov 11, 2026']);
+    for (const [i, page] of pages.entries()) expect(page.sections.map((s) => [s.title, s.text])).toEqual([[`Page ${i}`, `How widget ${i} works.`]]);
+    // A heading over no text at all is kept (it may open subsections); one over the template's text is the template's.
+    const template = new Set([...pageBlocks(chromePage(1), '/p1.html')].filter((block) => CHROME.includes(blockText(block))));
+    const headed = chromePage(1).replace('<div class="top">', '<h2>Site</h2><div class="top">').replace('<p>Step', '<h2>Parts</h2><h3>Steps</h3><p>Step');
+    expect(extractPage(headed, '/p1.html').sections.map((s) => s.title)).toEqual(['Site', 'Page 1', 'Parts', 'Steps']);
+    expect(extractPage(headed, '/p1.html', () => undefined, template).sections.map((s) => s.title)).toEqual(['Page 1', 'Parts', 'Steps']);
+  });
+
   it('keeps every block of a site with fewer pages than a template needs', async () => {
     const root = await site(work, MIN_TEMPLATE_PAGES - 1);
     const pages = await extractSite(root, { onTemplate: (template) => expect(template.size).toBe(0) });
