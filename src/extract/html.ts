@@ -452,8 +452,10 @@ const SITE_NAME_SEPARATOR = /^\s+(?:[|\-–—·]|::)\s+\S/;
  * stays: which part names the site is not known.
  */
 function withoutSiteName(head: string, headings: readonly string[]): string {
-  const lower = head.toLowerCase();
-  return headings.find((heading) => heading !== '' && lower.startsWith(heading.toLowerCase()) && SITE_NAME_SEPARATOR.test(head.slice(heading.length))) ?? head;
+  // Markdown's code marks, which some generators leave in <title> ("Modules: `node:module` API | Node.js …").
+  const plain = head.replace(/`/g, '');
+  const lower = plain.toLowerCase();
+  return headings.find((heading) => heading !== '' && lower.startsWith(heading.toLowerCase()) && SITE_NAME_SEPARATOR.test(plain.slice(heading.length))) ?? head;
 }
 
 /**

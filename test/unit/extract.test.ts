@@ -101,6 +101,8 @@ describe('extractPage', () => {
     expect(titled(mdBook('Installation'), 'Installation - The Rust Programming Language')).toBe('Installation');
     expect(titled(mdBook('Hello, World!'), 'Hello, World! · Book')).toBe('Hello, World!');
     expect(titled(mdBook('Traits'), 'Traits :: Book')).toBe('Traits');
+    // Markdown's code marks left in <title> (Node.js's module page), the heading's <code> without them.
+    expect(titled(mdBook('Modules: <code>node:module</code> API'), 'Modules: `node:module` API | Node.js v18.20.4 Documentation')).toBe('Modules: node:module API');
     // Not after the first heading, or no separator there: the whole <title>.
     expect(titled(mdBook('Installation'), 'Chapter 1 - Installation')).toBe('Chapter 1 - Installation');
     expect(titled(mdBook('Install'), 'Installation - The Rust Programming Language')).toBe('Installation - The Rust Programming Language');
