@@ -124,6 +124,18 @@ function blockPath(parent: string, element: Element): string {
 
 const NO_TEMPLATE: ReadonlySet<string> = new Set();
 
+/**
+ * Where the blocks of a page with a content element start ("main/div.deck/p"): a page read whole
+ * has them from its body ("/div.top/ul/li"), so the two kinds of page never share a block and a
+ * site's template holds each kind's apart (./template).
+ */
+const CONTENT_PATH = 'main';
+
+/** Whether a block stands inside a page's content element (<main>, role=main, <article>), not on a page read whole. */
+export function isContentBlock(block: string): boolean {
+  return block.startsWith(CONTENT_PATH);
+}
+
 /** Depth-first search in document order, not into an element `skip` says to pass by. */
 function find(node: Node, test: (element: Element) => boolean, skip: (element: Element) => boolean = () => false): Element | undefined {
   const children = 'childNodes' in node ? node.childNodes : [];
@@ -568,32 +580,33 @@ interface OpenSection {
  * definition list whose term has an id (Sphinx's API entries, `<dt id="json.dumps">`, glossary
  * terms). An entry holds its term and definition; text after the list belongs to the enclosing
  * section again, and the entry's heading path runs through the enclosing headings and entries.
- * On a page read whole (no content element: contentRoot), blocks of text in `template` (the
- * site's repeated chrome: ./template) are left out.
+ * Blocks of text in `template` (the site's repeated chrome: ./template) are left out, those of
+ * pages read whole (no content element: contentRoot) and those inside a content element alike.
  */
 export function extractPage(html: string, url: string, warn: (message: string) => void = () => undefined, template: ReadonlySet<string> = NO_TEMPLATE): Page {
-  return extract(html, url, warn, template.size > 0 && readWhole(html) ? template : NO_TEMPLATE, false).page;
+  // Blocks cost extraction time: only for a page whose kind the template has blocks of.
+  const whole = template.size > 0 && readWhole(html);
+  const applies = template.size > 0 && [...template].some((block) => isContentBlock(block) !== whole);
+  return extract(html, url, warn, applies ? template : NO_TEMPLATE, false).page;
 }
 
 /**
  * The distinct blocks of a page's section texts (a paragraph, a list item, a cell: "path\u0001text"
- * each, blockText gives the text), for finding the blocks a site repeats on most of its pages
- * (./template); none for a page not read whole (readWhole).
+ * each, blockText gives the text; isContentBlock tells a content element's), for finding the
+ * blocks a site repeats on most of its pages (./template).
  */
 export function pageBlocks(html: string, url: string): Set<string> {
-  return readWhole(html) ? extract(html, url, () => undefined, NO_TEMPLATE, true).blocks : new Set();
+  return extract(html, url, () => undefined, NO_TEMPLATE, true).blocks;
 }
 
 /** What contentRoot looks for, as raw markup. */
 const CONTENT_ELEMENT = /<(?:main|article)[\s>]|\srole\s*=\s*["']?main\b|\sdata-sgpt-body\b/i;
 
 /**
- * Whether a page is read whole, so that the site's template applies to it: its markup names no
- * content element (<main>, <article>, role=main, data-sgpt-body), whose chrome would be outside it
- * already and what repeats inside it the author's. Told from the raw markup, unparsed: most pages
- * of most sites have one, and a build samples pages at every run. A mention in a script or a
- * comment counts too: such a page is then left as it is. The page cache keys only these pages by
- * the template.
+ * Whether a page is read whole, so that the blocks of the site's template found on such pages
+ * apply to it: its markup names no content element (<main>, <article>, role=main,
+ * data-sgpt-body). Told from the raw markup, unparsed, to spare the pages of a kind the template
+ * has no blocks of the cost of blocks (extractPage): a mention in a script or a comment counts too.
  */
 export function readWhole(html: string): boolean {
   return !CONTENT_ELEMENT.test(html);
@@ -622,7 +635,7 @@ function extract(html: string, url: string, warn: (message: string) => void, tem
   let weight = hints.weight;
   // The path of the block element the walk is in (blockPath), from the content root. Without
   // blocks a block boundary is a space, as any other non-inline element's.
-  let where = '';
+  let where = isBody ? '' : CONTENT_PATH;
   const enter = (element: Element): string => (blocky ? blockPath(where, element) : '');
   const mark = (path: string): string => (blocky ? `${BLOCK}${path}${PATH_END}` : ' ');
   const open = (anchor: string, title: string, path: string[], own = weight, adopts = false): OpenSection => ({ slot: slots.push(null) - 1, anchor, title, path, parts: [mark(where)], weight: own, keywords: [], adopts });

@@ -6,7 +6,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { decodeUtf8 } from './encoding';
-import { extractPage, pageBlocks, readWhole, type LeftOut, type Page } from './html';
+import { extractPage, pageBlocks, type LeftOut, type Page } from './html';
 import { pageKey, type CachedPage, type PageCache } from './page-cache';
 import { findTemplate, templateDigest } from './template';
 
@@ -174,10 +174,7 @@ function extractBytes(bytes: Uint8Array, url: string, template: ReadonlySet<stri
 /** extractBytes, from `cache` when it holds the page's inputs (kept there otherwise); `cached`: it came from there. */
 async function extractCached(bytes: Uint8Array, url: string, template: { blocks: ReadonlySet<string>; digest: string }, cache: PageCache | undefined): Promise<CachedPage & { cached: boolean }> {
   if (cache === undefined) return { ...extractBytes(bytes, url, template.blocks), cached: false };
-  // Only a page read whole depends on the template: the others keep their entries when it changes.
-  // Its markup is ASCII in every charset decodePage reads, so the bytes as latin-1 tell.
-  const whole = template.digest !== '' && readWhole(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
-  const key = pageKey(url, bytes, whole ? template.digest : '');
+  const key = pageKey(url, bytes, template.digest);
   const cached = await cache.get(key);
   if (cached !== null) return { ...cached, cached: true };
   const extracted = extractBytes(bytes, url, template.blocks);

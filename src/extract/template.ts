@@ -8,14 +8,20 @@
  * Blocks found on nearly all of a sample of the site's pages read whole are site chrome, and the
  * extractor leaves them out of those pages' section texts (./html). A block is its text and where
  * it stands (its block ancestors' tags and classes): a menu entry is not a table cell of the same
- * words. A page with a content element (<main>, role=main, <article>) has its chrome outside it
- * already and is left as it is.
+ * words. A page with a content element (<main>, role=main, <article>) has most of its chrome
+ * outside it, but a theme may put a banner inside: Celery's "This document describes the current
+ * stable version of Celery (5.2). For development docs, go here." opened the content of 347 of its
+ * 350 pages, and was the only text of 216 sections. So the blocks inside content elements are
+ * counted too, apart (./html isContentBlock: the two kinds never share a block), each kind on the
+ * sampled pages of its kind: on a site whose pages are of both kinds, a block on every page read
+ * whole is the template's however few such pages there are, if MIN_TEMPLATE_PAGES are sampled.
  *
  * Which pages to sample, and which blocks they share; the callers (./site, the Vite plugin) read the pages.
  */
 import { createHash } from 'node:crypto';
+import { isContentBlock } from './html';
 
-/** A site with fewer sampled pages read whole than this has no template: a block on most of a handful of pages may well be content. */
+/** A site with fewer sampled pages of a kind (read whole, or with a content element) than this has no template for them: a block on most of a handful of pages may well be content. */
 export const MIN_TEMPLATE_PAGES = 8;
 
 /**
@@ -54,19 +60,25 @@ export function templateSample<T>(pages: readonly T[]): T[] {
  */
 export class BlockCounter {
   private readonly counts = new Map<string, number>();
-  private pages = 0;
+  /** Pages counted of each kind: read whole (false), with a content element (true). */
+  private readonly pages = new Map<boolean, number>();
 
-  /** One page's distinct blocks; an empty set (a page not read whole, or skipped) does not count. */
+  /** One page's distinct blocks (all of one kind); an empty set (a page skipped, or left out) does not count. */
   add(blocks: ReadonlySet<string>): void {
-    if (blocks.size === 0) return;
-    this.pages++;
+    const first = blocks.values().next();
+    if (first.done === true) return;
+    const kind = isContentBlock(first.value);
+    this.pages.set(kind, (this.pages.get(kind) ?? 0) + 1);
     for (const block of blocks) this.counts.set(block, (this.counts.get(block) ?? 0) + 1);
   }
 
-  /** The blocks on at least TEMPLATE_SHARE of the pages counted; none from fewer than MIN_TEMPLATE_PAGES. */
+  /** The blocks on at least TEMPLATE_SHARE of the pages of their kind counted; none of a kind with fewer than MIN_TEMPLATE_PAGES. */
   template(): Set<string> {
-    if (this.pages < MIN_TEMPLATE_PAGES) return new Set();
-    return new Set([...this.counts].filter(([, count]) => count >= TEMPLATE_SHARE * this.pages).map(([block]) => block));
+    const enough = (block: string, count: number): boolean => {
+      const pages = this.pages.get(isContentBlock(block)) ?? 0;
+      return pages >= MIN_TEMPLATE_PAGES && count >= TEMPLATE_SHARE * pages;
+    };
+    return new Set([...this.counts].filter(([block, count]) => enough(block, count)).map(([block]) => block));
   }
 }
 
