@@ -7,7 +7,7 @@ term (<dt>) -> definition (<dd>), link text -> the section it points to, page ti
 paragraph, inverse cloze (a sentence -> its neighbourhood). Documents are deduplicated; each has a
 group (its page section) so a BM25-mined hard negative is never a part of the positive's section.
 
-    /usr/bin/python3 model/nano2/data.py [--d-max 126] [--out model/nano2/build]   # pairs.npz, corpus.pkl
+    /usr/bin/python3 model/nano2/data.py [--d-max 126] [--questions 0] [--out model/nano2/build]   # pairs.npz, corpus.pkl
 """
 import collections
 import gzip
@@ -33,8 +33,16 @@ V = 50257
 SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx']
 PKG_SOURCE = {'postgresql-doc-15': 'postgresql', 'sqlite3-doc': 'sqlite', 'rust-doc': 'rust',
               'nodejs-doc': 'nodejs', 'sphinx-doc': 'sphinx'}
-KINDS = ['heading', 'api', 'term', 'link', 'title', 'ict', 'lemma', 'example', 'first']
+KINDS = ['heading', 'api', 'term', 'link', 'title', 'ict', 'lemma', 'example', 'first', 'question']
 MAX_PER_TARGET = 4  # link pairs per target section (a few API pages are linked thousands of times)
+# --questions: a heading or a term asked as a visitor asks a docs site (no question data is
+# licensed for training here; these teach that the asking words carry little of what is asked)
+QUESTIONS = {
+    'heading': ['How do I use {}?', 'What is {}?', 'How does {} work?', 'What should I know about {}?',
+                'Where is {} explained?', 'Can you explain {}?', 'how to {}', 'Is there a way to do {}?'],
+    'gerund': ['How do I go about {}?', 'What is the right way of {}?', 'Help with {}', 'How is {} done?'],
+    'term': ['What is {}?', 'What does {} mean?', 'What does {} do?', 'How do I use {}?', 'What is {} for?'],
+}
 
 
 def held_out(key):
@@ -50,9 +58,11 @@ def flat(text):
 
 
 class Builder:
-    def __init__(self, d_max=D_MAX):
+    def __init__(self, d_max=D_MAX, questions=0.0):
         from reference_vectors import GPT2BPE
         self.d_max = d_max
+        self.questions = questions
+        self.qrng = random.Random(1)  # its own stream: the other pairs stay those of a bundle without questions
         self.enc = GPT2BPE()
         self.docs, self.doc_index, self.doc_group, self.doc_src = [], {}, [], []
         self.queries = []
@@ -86,6 +96,17 @@ class Builder:
             return
         self.queries.append(q)
         self.pairs[held].append((len(self.queries) - 1, d, SOURCES.index(src), KINDS.index(kind)))
+
+    def question(self, name, dtext, group, src, kind, held):
+        """With probability --questions, also ask for `name` (a heading or a term) as a question."""
+        name = name.strip()
+        if not self.questions or not 2 <= len(name) <= 80 or self.qrng.random() >= self.questions:
+            return
+        if kind == 'heading' and re.match(r'[A-Za-z]{3,}ing\b', name):
+            kind = 'gerund'
+        if self.qrng.random() < 0.5:
+            name = name.lower()
+        self.add(self.qrng.choice(QUESTIONS[kind]).format(name), dtext, group, src, 'question', held)
 
     def text(self, src, text, held):
         toks = self.enc.encode(text)
@@ -123,6 +144,8 @@ class Builder:
                     q = s['heading'] if s['api'] else s['path'].replace(' > ', ', ')
                     if q:
                         self.add(q, s['text'], g, src, kind, held)
+                        if kind == 'heading':
+                            self.question(s['heading'], s['text'], g, src, 'heading', held)
                     if first and r['title']:
                         self.add(r['title'], s['text'].split('\n')[0], g, src, 'title', held)
                     first = False
@@ -130,6 +153,8 @@ class Builder:
             for dt, dd, si, sig in r['terms']:
                 if len(dd) >= 30 and 2 <= len(dt) <= 200:
                     self.add(dt, dd, self.group((pkg, r['page'], si)), src, 'api' if sig else 'term', held)
+                    if not sig:
+                        self.question(dt, dd, self.group((pkg, r['page'], si)), src, 'term', held)
             for text, target, si in r['links']:
                 if not target or len(text) < 3:
                     continue
@@ -185,6 +210,7 @@ class Builder:
             self.text('pydocs', r['heading_path'] + '. ' + text, held)
             g = self.group(('py', key))
             self.add(r['heading_path'].replace(' > ', ', '), text, g, 'pydocs', 'heading', held)
+            self.question(r['heading_path'].split(' > ')[-1], text, g, 'pydocs', 'heading', held)
             sents = sentences(text)
             if len(sents) >= 3:
                 self.add(sents[0], ' '.join(sents[1:]), g, 'pydocs', 'first', held)
@@ -198,10 +224,10 @@ def concat(seqs):
     return tok, off
 
 
-def build(out=BUILD, d_max=D_MAX):
+def build(out=BUILD, d_max=D_MAX, questions=0.0):
     t0 = time.time()
     os.makedirs(out, exist_ok=True)
-    b = Builder(d_max)
+    b = Builder(d_max, questions)
     b.nano_sources()
     pages = {}
     for pkg in PKG_SOURCE:
@@ -218,7 +244,7 @@ def build(out=BUILD, d_max=D_MAX):
              'docs': len(b.docs), 'doc_tokens': int(doff[-1]), 'queries': len(b.queries), 'query_tokens': int(qoff[-1]),
              'pairs': {h: {f'{SOURCES[s]}/{KINDS[k]}': c for (s, k), c in sorted(collections.Counter(
                  (int(p[2]), int(p[3])) for p in arr[h]).items())} for h in arr},
-             'n_train': len(arr['train']), 'n_held': len(arr['held']), 'd_max': d_max, 'seconds': round(time.time() - t0)}
+             'n_train': len(arr['train']), 'n_held': len(arr['held']), 'd_max': d_max, 'questions': questions, 'seconds': round(time.time() - t0)}
     with open(os.path.join(out, 'data-stats.json'), 'w') as f:
         json.dump(stats, f, indent=1)
     with open(os.path.join(out, 'corpus.pkl'), 'wb') as f:
@@ -232,5 +258,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--d-max', type=int, default=D_MAX, help='document text tokens kept (brackets add 2)')
     ap.add_argument('--out', default=BUILD, help='folder for pairs.npz, data-stats.json, corpus.pkl')
+    ap.add_argument('--questions', type=float, default=0.0,
+                    help='share of heading and term pairs also asked as a templated question')
     a = ap.parse_args()
-    build(a.out, a.d_max)
+    build(a.out, a.d_max, a.questions)
