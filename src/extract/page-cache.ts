@@ -35,10 +35,15 @@ const TRAILER_BYTES = 24;
 const PRUNE_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** What a page's extraction gave: the page (null: skipped, e.g. binary) and the warnings it said (without the file name). */
+/**
+ * What a page's extraction gave: the page (null: skipped, e.g. binary) and the warnings it said
+ * (without the file name); or, in an entry of its own (blocksKey), a sampled page's blocks for the
+ * site's template (./template), which a build reads before it knows the template.
+ */
 export interface CachedPage {
   page: Page | null;
   warnings: string[];
+  blocks?: string[];
 }
 
 type IndexEntry = [key: string, offset: number, length: number, sha1: string];
@@ -66,6 +71,11 @@ let keyPrefix: string | undefined;
 export function pageKey(url: string, bytes: Uint8Array, template = ''): string {
   keyPrefix ??= `sgpt-page\0extractor ${EXTRACTOR_VERSION}\0parse5 ${parserVersion()}\0icu ${process.versions.icu ?? ''}\0`;
   return createHash('sha256').update(keyPrefix).update(`template ${template}\0${url}\0${bytes.byteLength}\0`).update(bytes).digest('hex');
+}
+
+/** The cache key of a sampled page's blocks (CachedPage.blocks): its page's inputs but the template, which they decide; never a page's key (a template's digest is hex or ''). */
+export function blocksKey(url: string, bytes: Uint8Array): string {
+  return pageKey(url, bytes, 'blocks');
 }
 
 /** The pack of a build target: the site folder and the output folder, resolved. */
@@ -97,7 +107,8 @@ function parseEntry(bytes: Buffer): CachedPage | null {
   }
   const page = value?.page;
   const pageOk = page === null || (typeof page === 'object' && page !== undefined && Array.isArray(page.sections));
-  return value !== null && typeof value === 'object' && pageOk && Array.isArray(value.warnings) ? (value as CachedPage) : null;
+  const blocksOk = value?.blocks === undefined || Array.isArray(value.blocks);
+  return value !== null && typeof value === 'object' && pageOk && blocksOk && Array.isArray(value.warnings) ? (value as CachedPage) : null;
 }
 
 /** The previous generation: its entries by key, read where they lie. */

@@ -7,7 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { SgptError } from '../errors';
 import { decodeUtf8 } from './encoding';
 import { extractPage, pageBlocks, type LeftOut, type Page } from './html';
-import { pageKey, type CachedPage, type PageCache } from './page-cache';
+import { blocksKey, pageKey, type CachedPage, type PageCache } from './page-cache';
 import { findTemplate, templateDigest } from './template';
 
 export interface SiteOptions {
@@ -200,7 +200,7 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
   }
   const excluded = excluder(options.exclude);
   const pages = files.filter((file) => (options.pages?.has(file) ?? true) && !excluded(file));
-  const blocks = await findTemplate(pages, (file) => pageBlocksOf(root, file));
+  const blocks = await findTemplate(pages, (file) => pageBlocksOf(root, file, options.cache));
   const template = { blocks, digest: templateDigest(blocks) };
   options.onTemplate?.(blocks);
   for (const file of pages) {
@@ -220,11 +220,21 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
   }
 }
 
-/** A sampled page's blocks for the site's template; none for a page the build skips (too big, binary), whose warnings it says then. */
-async function pageBlocksOf(root: string, file: string): Promise<Set<string>> {
+/**
+ * A sampled page's blocks for the site's template, from `cache` when it holds the page's inputs
+ * (kept there otherwise: a rebuild parses no sampled page again); none for a page the build skips
+ * (too big, binary), whose warnings it says then.
+ */
+async function pageBlocksOf(root: string, file: string, cache: PageCache | undefined): Promise<Set<string>> {
   const bytes = await readPage(join(root, file)).catch(() => null); // unreadable: the read for the index says so
-  const html = bytes === null || typeof bytes === 'number' ? null : decodePage(bytes, () => undefined);
-  return html === null ? new Set() : pageBlocks(html, urlOf(file));
+  if (bytes === null || typeof bytes === 'number') return new Set();
+  const key = cache === undefined ? '' : blocksKey(urlOf(file), bytes);
+  const cached = cache === undefined ? null : await cache.get(key);
+  if (cached !== null) return new Set(cached.blocks);
+  const html = decodePage(bytes, () => undefined);
+  const blocks = html === null ? new Set<string>() : pageBlocks(html, urlOf(file));
+  await cache?.put(key, { page: null, warnings: [], blocks: [...blocks] });
+  return blocks;
 }
 
 /** A page file's bytes, or its size when that is more than MAX_PAGE_BYTES. Rejects as the file system does (gone, no permission). */

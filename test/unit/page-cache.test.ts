@@ -17,7 +17,7 @@ import { indexFiles, sgptThrow } from '../support';
 
 vi.mock('../../src/extract/html', async (original) => {
   const actual = await original<typeof import('../../src/extract/html')>();
-  return { ...actual, extractPage: vi.fn(actual.extractPage) };
+  return { ...actual, extractPage: vi.fn(actual.extractPage), pageBlocks: vi.fn(actual.pageBlocks) };
 });
 
 const TINY = join(process.cwd(), 'test/fixtures/models/tiny-gpt2');
@@ -66,7 +66,10 @@ beforeAll(async () => {
   vectors = join(work, 'vectors');
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
-afterEach(() => vi.mocked(html.extractPage).mockClear());
+afterEach(() => {
+  vi.mocked(html.extractPage).mockClear();
+  vi.mocked(html.pageBlocks).mockClear();
+});
 
 /** A copy of the fixture site with a latin-1 page (a warning to replay) and a page of no sections. */
 async function site(name: string): Promise<string> {
@@ -131,6 +134,24 @@ describe('a rebuild with the page cache', () => {
     await cp(join(dir, 'guide', 'added.html'), join(dir, 'guide', 'added-too.html'));
     expect(await parsed(() => buildSiteIndex(run(dir, out, cache)))).toBe(1);
     expect(await indexFiles(out)).toEqual(await fresh(dir, 'a4'));
+  });
+
+  it("keeps the template's sampled pages' blocks too: a warm build parses no page, for the template or the index", async () => {
+    const dir = join(work, 'site-celery');
+    await cp('test/fixtures/site-celery', dir, { recursive: true });
+    const cache = join(work, 'cache-celery');
+    const build = async () => {
+      vi.mocked(html.pageBlocks).mockClear();
+      const pages = await parsed(() => buildSiteIndex(run(dir, `${dir}-out`, cache)));
+      return { pages, blocks: vi.mocked(html.pageBlocks).mock.calls.length };
+    };
+    expect(await build()).toEqual({ pages: 8, blocks: 8 }); // cold: the 8 pages sampled for the template, then extracted
+    expect(await build()).toEqual({ pages: 0, blocks: 0 });
+    expect(await indexFiles(`${dir}-out`)).toEqual(await fresh(dir, 'celery'));
+    const cups = join(dir, 'cups.html');
+    await writeFile(cups, (await readFile(cups, 'utf8')).replace('four of them', 'six of them'));
+    expect(await build()).toEqual({ pages: 1, blocks: 1 });
+    expect(await indexFiles(`${dir}-out`)).toEqual(await fresh(dir, 'celery2'));
   });
 
   it('the summary says how many of the indexed pages came from the cache', async () => {
