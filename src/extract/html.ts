@@ -218,7 +218,8 @@ const CAPTION_LETTERS = 40;
  * section of its own; or a site's menu that the site's template does not catch because it differs
  * from page to page (lxml's `<div class="sidemenu">` holds the current page's table of contents,
  * and was the whole first section of 23 of its pages). At least 3 links holding all the letters but
- * a caption's or a fifth. A table of contents linking to other pages (DocBook's chapter pages) is
+ * a caption's or a fifth; a menu's 2 will do (Doxygen's breadcrumbs "include json", Django's
+ * "« previous | up" on its first and last pages), a table of contents' 2 may be a sentence's. A table of contents linking to other pages (DocBook's chapter pages) is
  * the page's content, as is an element so named that holds more than links and a caption.
  */
 function isLinkList(element: Element): boolean {
@@ -242,7 +243,7 @@ function isLinkList(element: Element): boolean {
     },
     isChrome,
   );
-  if (outward !== undefined || links.length < 3) return false;
+  if (outward !== undefined || links.length < (toc ? 3 : 2)) return false;
   // Letters of the text as written (what it shows is decided by this very test).
   const letters = (node: Node): number =>
     node.nodeName === '#text' ? (node as T.TextNode).value.replace(/[\s\d.]/g, '').length : isElement(node) && isChrome(node) ? 0 : 'childNodes' in node ? node.childNodes.reduce((sum, child) => sum + letters(child as Node), 0) : 0;

@@ -26,7 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Page } from './html';
 
 /** Bump whenever html.ts or site.ts's decodePage change what a page extracts to (test/unit/page-cache.test.ts ties it to the fixture's pages). */
-export const EXTRACTOR_VERSION = 29;
+export const EXTRACTOR_VERSION = 30;
 /** The pack's own layout; bump when it changes. */
 const MAGIC = 'SGPTPGS1';
 const FORMAT = 1;

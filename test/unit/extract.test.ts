@@ -142,6 +142,12 @@ describe('extractPage', () => {
     // A site's menu the template misses (it holds the current page's contents, so it differs from page to page: lxml's).
     const sidemenu = '<div class="sidemenu" id="sidemenu"><div class="menutrigger">Menu</div><div class="menu"><ul><li><span class="section title">lxml</span><ul><li><a href="index.html">Introduction</a></li><li><a href="install.html">Installing lxml</a></li><li><a href="#port">worker.parentPort</a></li></ul></li></ul></div></div>';
     expect(brief(page(`<main>${sidemenu}${body}</main>`)).map((s) => s.title)).toEqual(['Worker threads', 'worker.parentPort', 'worker.threadId']);
+    // Two links named as navigation are a menu too: Doxygen's breadcrumbs, Django's "« previous | up" on its first and last pages.
+    const navpath = '<div id="nav-path" class="navpath"><ul><li class="navelem"><a class="el" href="dir_a.html">include</a></li><li class="navelem"><a class="el" href="dir_b.html">json</a></li></ul></div>';
+    expect(brief(page(`<main><h1 id="w">writer.h File Reference</h1>${navpath}<p>Go to the source code of this file.</p></main>`))[0]!.text).toBe('Go to the source code of this file.');
+    expect(brief(page('<main><h1 id="w">W</h1><div class="nav">&laquo; <a href="a.html">previous</a> | <a href="b.html">up</a></div><p>x</p></main>'))[0]!.text).toBe('x');
+    // A table of contents still needs three: two links to anchors may be a sentence's.
+    expect(brief(page('<main><h1 id="w">W</h1><div class="toc"><a href="#a">setup</a> <a href="#b">teardown</a></div></main>'))[0]!.text).toBe('setup teardown');
     // A "menu" that is prose with links is content (a restaurant's, say).
     const prose = '<div class="menu"><p>Our <a href="tea.html">teas</a>, <a href="cake.html">cakes</a> and <a href="soup.html">soups</a> change with the seasons and the markets, and every dish can be made without nuts on request.</p></div>';
     expect(brief(page(`<main><h1 id="m">Menu</h1>${prose}</main>`))[0]!.text).toBe('Our teas, cakes and soups change with the seasons and the markets, and every dish can be made without nuts on request.');
