@@ -219,8 +219,9 @@ const CAPTION_LETTERS = 40;
  * from page to page (lxml's `<div class="sidemenu">` holds the current page's table of contents,
  * and was the whole first section of 23 of its pages). At least 3 links holding all the letters but
  * a caption's or a fifth; a menu's 2 will do (Doxygen's breadcrumbs "include json", Django's
- * "« previous | up" on its first and last pages), a table of contents' 2 may be a sentence's. A table of contents linking to other pages (DocBook's chapter pages) is
- * the page's content, as is an element so named that holds more than links and a caption.
+ * "« previous | up" on its first and last pages), a table of contents' 2 may be a sentence's. A
+ * table of contents linking to other pages (DocBook's chapter pages) is the page's content, as is
+ * an element so named that holds more than links and a caption.
  */
 function isLinkList(element: Element): boolean {
   const names = [attr(element, 'id') ?? '', ...(attr(element, 'class') ?? '').split(/\s+/)];

@@ -171,15 +171,18 @@ function extractBytes(bytes: Uint8Array, url: string, template: ReadonlySet<stri
   return { page: html === null ? null : extractPage(html, url, warn, template), warnings };
 }
 
-/** extractBytes, from `cache` when it holds the page's inputs (kept there otherwise); `cached`: it came from there. */
-async function extractCached(bytes: Uint8Array, url: string, template: { blocks: ReadonlySet<string>; digest: string }, cache: PageCache | undefined): Promise<CachedPage & { cached: boolean }> {
-  if (cache === undefined) return { ...extractBytes(bytes, url, template.blocks), cached: false };
-  const key = pageKey(url, bytes, template.digest);
-  const cached = await cache.get(key);
-  if (cached !== null) return { ...cached, cached: true };
-  const extracted = extractBytes(bytes, url, template.blocks);
-  await cache.put(key, extracted);
-  return { ...extracted, cached: false };
+/**
+ * `compute`'s entry, from `cache` when it holds `key` (kept there otherwise); `cached`: it came from
+ * there. The key is hashed only when there is a cache (it reads the page's bytes).
+ */
+async function throughCache(cache: PageCache | undefined, key: () => string, compute: () => CachedPage): Promise<CachedPage & { cached: boolean }> {
+  if (cache === undefined) return { ...compute(), cached: false };
+  const hashed = key();
+  const hit = await cache.get(hashed);
+  if (hit !== null) return { ...hit, cached: true };
+  const entry = compute();
+  await cache.put(hashed, entry);
+  return { ...entry, cached: false };
 }
 
 /** Read every HTML page of a built site, in path order, and split each into sections. */
@@ -211,7 +214,8 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
       warn(`skipped, ${bytes} bytes is more than the ${MAX_PAGE_BYTES} a page may have`);
       continue;
     }
-    const { page, warnings, cached } = await extractCached(bytes, urlOf(file), template, options.cache);
+    const url = urlOf(file);
+    const { page, warnings, cached } = await throughCache(options.cache, () => pageKey(url, bytes, template.digest), () => extractBytes(bytes, url, template.blocks));
     for (const message of warnings) warn(message);
     if (page?.leftOut !== undefined) options.onLeftOutPage?.(page.leftOut);
     if (page === null || page.sections.length === 0) continue;
@@ -228,13 +232,12 @@ export async function* extractPages(root: string, options: SiteOptions = {}): As
 async function pageBlocksOf(root: string, file: string, cache: PageCache | undefined): Promise<Set<string>> {
   const bytes = await readPage(join(root, file)).catch(() => null); // unreadable: the read for the index says so
   if (bytes === null || typeof bytes === 'number') return new Set();
-  const key = cache === undefined ? '' : blocksKey(urlOf(file), bytes);
-  const cached = cache === undefined ? null : await cache.get(key);
-  if (cached !== null) return new Set(cached.blocks);
-  const html = decodePage(bytes, () => undefined);
-  const blocks = html === null ? new Set<string>() : pageBlocks(html, urlOf(file));
-  await cache?.put(key, { page: null, warnings: [], blocks: [...blocks] });
-  return blocks;
+  const url = urlOf(file);
+  const { blocks } = await throughCache(cache, () => blocksKey(url, bytes), () => {
+    const html = decodePage(bytes, () => undefined);
+    return { page: null, warnings: [], blocks: html === null ? [] : [...pageBlocks(html, url)] };
+  });
+  return new Set(blocks);
 }
 
 /** A page file's bytes, or its size when that is more than MAX_PAGE_BYTES. Rejects as the file system does (gone, no permission). */

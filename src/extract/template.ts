@@ -11,7 +11,7 @@
  * words. A page with a content element (<main>, role=main, <article>) has most of its chrome
  * outside it, but a theme may put a banner inside: Celery's "This document describes the current
  * stable version of Celery (5.2). For development docs, go here." opened the content of 347 of its
- * 350 pages, and was the only text of 216 sections. So the blocks inside content elements are
+ * 350 pages, and was the only text of 214 sections. So the blocks inside content elements are
  * counted too, apart (./html isContentBlock: the two kinds never share a block), each kind on the
  * sampled pages of its kind: on a site whose pages are of both kinds, a block on every page read
  * whole is the template's however few such pages there are, if MIN_TEMPLATE_PAGES are sampled.
