@@ -7,7 +7,7 @@ term (<dt>) -> definition (<dd>), link text -> the section it points to, page ti
 paragraph, inverse cloze (a sentence -> its neighbourhood). Documents are deduplicated; each has a
 group (its page section) so a BM25-mined hard negative is never a part of the positive's section.
 
-    /usr/bin/python3 model/nano2/data.py [--d-max 126] [--questions 0] [--out model/nano2/build]   # pairs.npz, corpus.pkl
+    /usr/bin/python3 model/nano2/data.py [--d-max 126] [--questions 0] [--more] [--out model/nano2/build]   # pairs.npz, corpus.pkl
 """
 import collections
 import gzip
@@ -30,9 +30,15 @@ import docs  # noqa: E402
 BUILD = os.path.join(HERE, 'build')
 Q_MAX, D_MAX = 62, 126  # text tokens; brackets make 64 / 128 (--d-max 298: the engine's 300-token windows)
 V = 50257
-SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx']
+SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx',
+           'pysci', 'pylibs', 'erlang', 'cmake']
 PKG_SOURCE = {'postgresql-doc-15': 'postgresql', 'sqlite3-doc': 'sqlite', 'rust-doc': 'rust',
               'nodejs-doc': 'nodejs', 'sphinx-doc': 'sphinx'}
+# --more: the packages issue 9's "ten times the documentation" added; a source per family, so
+# that the sampler's per-source weights (train_gpu.py) stay about a kind of text, not a package
+SCIENTIFIC = {'scipy', 'sklearn', 'pandas', 'sympy', 'statsmodels', 'astropy', 'dask', 'xarray', 'h5py', 'mpmath'}
+MORE = {p: ('pysci' if p.split('-')[1] in SCIENTIFIC else 'pylibs') for p in docs.SPHINX_LIBS}
+MORE.update({'erlang-doc': 'erlang', 'cmake-doc': 'cmake'})
 KINDS = ['heading', 'api', 'term', 'link', 'title', 'ict', 'lemma', 'example', 'first', 'question']
 MAX_PER_TARGET = 4  # link pairs per target section (a few API pages are linked thousands of times)
 # --questions: a heading or a term asked as a visitor asks a docs site (no question data is
@@ -126,7 +132,7 @@ class Builder:
                 self.add(sents[i], ' '.join(rest[lo:lo + 8]), group, src, 'ict', held)
 
     def package(self, pkg):
-        src = PKG_SOURCE[pkg]
+        src = {**PKG_SOURCE, **MORE}[pkg]
         recs = list(docs.extract(pkg))
         by_page = {r['page']: r for r in recs}
         per_target = collections.Counter()
@@ -224,13 +230,14 @@ def concat(seqs):
     return tok, off
 
 
-def build(out=BUILD, d_max=D_MAX, questions=0.0):
+def build(out=BUILD, d_max=D_MAX, questions=0.0, more=False):
     t0 = time.time()
     os.makedirs(out, exist_ok=True)
     b = Builder(d_max, questions)
     b.nano_sources()
     pages = {}
-    for pkg in PKG_SOURCE:
+    packages = list(PKG_SOURCE) + (list(MORE) if more else [])
+    for pkg in packages:
         pages[pkg] = b.package(pkg)
         print(pkg, pages[pkg], 'pages', round(time.time() - t0), 's', flush=True)
     dtok, doff = concat(b.docs)
@@ -239,12 +246,12 @@ def build(out=BUILD, d_max=D_MAX, questions=0.0):
     np.savez_compressed(os.path.join(out, 'pairs.npz'), doc_tok=dtok, doc_off=doff,
                         doc_group=np.array(b.doc_group, np.int32), doc_src=np.array(b.doc_src, np.int8),
                         q_tok=qtok, q_off=qoff, train=arr['train'], held=arr['held'])
-    versions = {p: docs.fetch(p)[1] for p in list(PKG_SOURCE) + ['wordnet-base', 'dict-jargon']}
+    versions = {p: docs.fetch(p)[1] for p in packages + ['wordnet-base', 'dict-jargon']}
     stats = {'corpus_tokens': b.corpus_tokens, 'pages': pages, 'versions': versions,
              'docs': len(b.docs), 'doc_tokens': int(doff[-1]), 'queries': len(b.queries), 'query_tokens': int(qoff[-1]),
              'pairs': {h: {f'{SOURCES[s]}/{KINDS[k]}': c for (s, k), c in sorted(collections.Counter(
                  (int(p[2]), int(p[3])) for p in arr[h]).items())} for h in arr},
-             'n_train': len(arr['train']), 'n_held': len(arr['held']), 'd_max': d_max, 'questions': questions, 'seconds': round(time.time() - t0)}
+             'n_train': len(arr['train']), 'n_held': len(arr['held']), 'd_max': d_max, 'questions': questions, 'more': more, 'seconds': round(time.time() - t0)}
     with open(os.path.join(out, 'data-stats.json'), 'w') as f:
         json.dump(stats, f, indent=1)
     with open(os.path.join(out, 'corpus.pkl'), 'wb') as f:
@@ -260,5 +267,6 @@ if __name__ == '__main__':
     ap.add_argument('--out', default=BUILD, help='folder for pairs.npz, data-stats.json, corpus.pkl')
     ap.add_argument('--questions', type=float, default=0.0,
                     help='share of heading and term pairs also asked as a templated question')
+    ap.add_argument('--more', action='store_true', help="also the packages of docs.py's second list (issue 9's ten times the text)")
     a = ap.parse_args()
-    build(a.out, a.d_max, a.questions)
+    build(a.out, a.d_max, a.questions, a.more)

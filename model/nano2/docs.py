@@ -2,8 +2,9 @@
 
 Packages are fetched with `apt-get download` and extracted with `dpkg-deb -x` under DEBS
 (/work/debs/<pkg>/root, outside every repository). FAQ pages are never read (evaluation data),
-nor python-django-doc (the unseen evaluation site). One generic HTML walker covers the five
-generators (DocBook for PostgreSQL, SQLite's own pages, rustdoc + mdBook, Node's doc tool, Sphinx):
+nor python-django-doc (the unseen evaluation site), nor the five dev sites whose FAQs are the
+development question sets (EVALUATION_SITES). One generic HTML walker covers the generators
+(DocBook for PostgreSQL, SQLite's own pages, rustdoc + mdBook, Node's doc tool, Sphinx, Erlang's):
 headings start sections, <dt>/<dd> pairs are API or term entries, <a href> with text are links.
 """
 import glob
@@ -23,7 +24,38 @@ PACKAGES = {
     'rust-doc': 'MIT or Apache-2.0',
     'nodejs-doc': 'MIT',
     'sphinx-doc': 'BSD-2-clause',
+    # issue 9's "ten times the documentation": Sphinx sites of Python libraries (none of them a dev
+    # or held-out evaluation site), Erlang/OTP's and CMake's manuals; each the licence of `Files: *`
+    'python-scipy-doc': 'BSD-3-clause',
+    'python-sklearn-doc': 'BSD-3-clause',
+    'python-pandas-doc': 'BSD-3-clause',
+    'python-sympy-doc': 'BSD-3-clause',
+    'python-statsmodels-doc': 'BSD-3-clause',
+    'python-astropy-doc': 'BSD-3-clause',
+    'python-dask-doc': 'BSD-3-clause',
+    'python-xarray-doc': 'Apache-2.0',
+    'python-h5py-doc': 'BSD-3-clause',
+    'python-mpmath-doc': 'BSD-3-clause',
+    'python-pytest-doc': 'MIT',
+    'python-tornado-doc': 'Apache-2.0',
+    'python-ipython-doc': 'BSD-3-clause',
+    'python-kombu-doc': 'BSD-3-clause',
+    'python-flask-doc': 'BSD-3-clause',
+    'python-werkzeug-doc': 'BSD-3-clause',
+    'python-jinja2-doc': 'BSD-3-clause',
+    'python-requests-doc': 'Apache-2.0',
+    'python-cryptography-doc': 'Apache-2.0',
+    'python-bs4-doc': 'MIT',
+    'python-setuptools-doc': 'MIT',
+    'python-pygments-doc': 'BSD-2-clause',
+    'erlang-doc': 'Apache-2.0',
+    'cmake-doc': 'BSD-3-clause (cmake-data\'s copyright file: cmake-doc links its doc folder there)',
 }
+SPHINX_LIBS = [p for p in PACKAGES if p.startswith('python-')]
+# how the product is evaluated: a site never seen (Django) and the dev sites' questions
+EVALUATION_SITES = {'python-django-doc', 'python-aiohttp-doc', 'python-celery-doc', 'python-scrapy-doc',
+                    'python-sqlalchemy-doc', 'python-lxml-doc'}
+assert not EVALUATION_SITES & set(PACKAGES)
 ROOTS = {
     'postgresql-doc-15': ['usr/share/doc/postgresql-doc-15/html'],
     'sqlite3-doc': ['usr/share/doc/sqlite3'],
@@ -32,12 +64,18 @@ ROOTS = {
                   'rustdoc', 'proc_macro', 'embedded-book')],
     'nodejs-doc': ['usr/share/doc/nodejs/api'],
     'sphinx-doc': ['usr/share/doc/sphinx-doc/html'],
+    **{p: [f'usr/share/doc/{p}/html'] for p in SPHINX_LIBS},
+    'erlang-doc': ['usr/share/doc/erlang-doc'],
+    'cmake-doc': ['usr/share/doc/cmake-data/html'],
 }
 # rustdoc: the intrinsics (std/arch) are tens of thousands of near-identical pages; the
 # "all items" index and source listings carry no prose
 SKIP_PATH = re.compile(r'faq|/std/arch/|/all\.html$|/src/|/_sources/|/_modules/|/genindex|/search\.html$'
                        r'|/py-modindex|/releaselog/|/print\.html$|/implementors/|/sidebar-items'
-                       r'|/rust-by-example/print|/404\.html$|/index-\d|/bookindex', re.I)
+                       r'|/rust-by-example/print|/404\.html$|/index-\d|/bookindex'
+                       r'|/_static/|/_images/|/_downloads/|/lib/wx-|/lib/jinterface-', re.I)
+# a FAQ page under another name is still a FAQ page
+FAQ_TITLE = re.compile(r'\bFAQs?\b|frequently asked', re.I)
 SKIP_TAGS = {'script', 'style', 'head', 'nav', 'header', 'footer', 'noscript', 'svg', 'button', 'form', 'select'}
 SKIP_CLASSES = {'sidebar', 'sphinxsidebar', 'related', 'navheader', 'navfooter', 'sidebar-elems',
                 'rustdoc-breadcrumbs', 'src', 'srclink', 'rightside', 'since', 'headerlink', 'mark',
@@ -217,6 +255,8 @@ def parse(path):
 def page_title(pg):
     t = clean(html.unescape(pg.title))
     t = re.split(r'\s+[-\u2014|:]\s+(?=(PostgreSQL|Rust|Node|Sphinx|SQLite|The Rust))', t)[0]
+    # Sphinx's "<page> — <project> <version> documentation" (or "Manual")
+    t = re.sub(r'\s+[\u2014|]\s+[^\u2014|]*\b(documentation|manual)\b[^\u2014|]*$', '', t, flags=re.I)
     return t.replace(' - Rust', '').strip()
 
 
@@ -230,6 +270,8 @@ def extract(pkg):
             continue
         rel = os.path.relpath(path, root)
         title = page_title(pg)
+        if FAQ_TITLE.search(title):
+            continue
         stack, out, idmap = [], [], {}
         for i, sec in enumerate(pg.sections):
             text = section_text(sec)
@@ -255,10 +297,6 @@ def resolve(path, root, href):
     target, _, frag = href.partition('#')
     target = os.path.normpath(os.path.join(os.path.dirname(path), unquote(target))) if target else path
     return os.path.relpath(target, root), unquote(frag)
-
-
-def licence_files():
-    return {pkg: os.path.join(DEBS, pkg, 'root', 'usr/share/doc', pkg, 'copyright') for pkg in PACKAGES}
 
 
 if __name__ == '__main__':

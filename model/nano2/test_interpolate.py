@@ -1,4 +1,4 @@
-"""Unit tests of interpolate.py's math (numpy only; run by test/unit/interpolate-table.test.ts):
+"""Unit tests of interpolate.py's math (numpy only; run by test/unit/nano2-python.test.ts):
     /usr/bin/python3 -m unittest model/nano2/test_interpolate.py
 """
 import os

@@ -29,7 +29,8 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 Q_BR, D_BR, PAD = (58, 60), (90, 92), 50256
-SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx']
+SOURCES = ['wordnet', 'jargon', 'pydocs', 'postgresql', 'sqlite', 'rust', 'nodejs', 'sphinx',
+           'pysci', 'pylibs', 'erlang', 'cmake']  # data.py's
 # --bow-freeze: parameter-name prefixes of each part. Trained ln_f and position unit cost the
 # bag-of-words run half of SciFact train, the table did not (model card, "the trained
 # bag-of-words table without the collapse"). 'table' held in the layered model with an already
