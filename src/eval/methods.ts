@@ -14,7 +14,7 @@ import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fuseHybrid, resolveFusion, type HybridFusionSettings, type ScoredItem, type WeightedFusion } from '../search/fusion';
 import type { VectorStore } from '../search/vector-store';
 import { documentText, type BeirDataset } from './beir';
-import type { Run } from './metrics';
+import { ndcgAt, type Run } from './metrics';
 
 /** What the runner needs of the engine's Embedder. */
 export interface EvalEncoder {
@@ -178,6 +178,40 @@ export const productDefault = productMethod(
   `the product's ranking as shipped (${DEFAULT_FUSION.method} fusion; the product's texts and search-as-you-type keywords)`,
   () => DEFAULT_FUSION,
 );
+
+/** Dense shares the `oracle` method tries per query: 0, 0.05, …, 1. */
+export const ORACLE_SHARES: readonly number[] = Array.from({ length: 21 }, (_, i) => i / 20);
+
+/**
+ * A bound, not a ranking: per query, the product's ranking (as `default` ranks, title boost and
+ * all) at whichever fixed dense share of ORACLE_SHARES gives the best nDCG@10, chosen with the
+ * judgements (the lowest such share). Adaptive fusion is a convex fusion whose share is chosen
+ * per query, so no fusion of the product's two lists scores much above this row (only a share
+ * between two of these steps could): when it is short of a target, the lists are the limit, not
+ * the fusion. Its R@100 and MRR@10 come along with the chosen share and mean little.
+ */
+export const oracle: EvalMethod = {
+  name: 'oracle',
+  description: "a bound, not a ranking: each query at the fixed dense share (0, 0.05, …, 1) of the product's fusion that its judgements score best",
+  needsModel: true,
+  async run(ctx) {
+    const { search, dense } = await productLists(ctx);
+    const { corpus, qrels } = ctx.dataset;
+    return new Map(
+      ctx.dataset.queries.map((query) => {
+        const judged = qrels.get(query.id) ?? new Map<string, number>();
+        let best: string[] = [];
+        let bestScore = -1;
+        for (const semanticWeight of ORACLE_SHARES) {
+          const ids = search.rank(query.text, dense.get(query.id) ?? [], { method: 'convex', semanticWeight }, ctx.settings.depth).map((hit) => corpus[hit.doc]!.id);
+          const score = ndcgAt(ids, judged, 10);
+          if (score > bestScore) [best, bestScore] = [ids, score];
+        }
+        return [query.id, best];
+      }),
+    );
+  },
+};
 
 /** bm25 and dense fused per query with `fusion` at settings.fusionWeight (the site search's fusion, src/search/fusion). */
 function hybridMethod(name: string, fusion: WeightedFusion['method'], description: string): EvalMethod {

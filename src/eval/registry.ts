@@ -4,9 +4,9 @@
  */
 import { SgptError } from '../errors';
 import { rerankMethod } from './rerank-method';
-import { adaptive, bm25, dense, hybrid, hybridCc, instant, productDefault, type EvalMethod } from './methods';
+import { adaptive, bm25, dense, hybrid, hybridCc, instant, oracle, productDefault, type EvalMethod } from './methods';
 
-export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, adaptive, productDefault, instant, rerankMethod];
+export const METHODS: readonly EvalMethod[] = [bm25, dense, hybrid, hybridCc, adaptive, productDefault, instant, rerankMethod, oracle];
 
 export function findMethod(name: string): EvalMethod {
   const method = METHODS.find((candidate) => candidate.name === name);

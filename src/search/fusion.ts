@@ -32,8 +32,8 @@
  * a question; FUSION_SIGNALS). A keyword-heavy query with a strong BM25 match keeps a small dense
  * share; a question whose words the documents do not use gets a large one. The coefficients are
  * fitted per model by scripts/fit-fusion.ts on development sets (cross-validation across sites
- * decides which signals the model may use; for sgpt-nano none: a bias only) and stored in the
- * index manifest.
+ * decides which signals the model may use; for sgpt-nano only whether the query is a question:
+ * src/search/fusion-fit) and stored in the index manifest.
  *
  * Ties are broken deterministically: higher score, then the better (smaller) best rank over all
  * lists, then the lower id (numbers numerically, strings by code unit).

@@ -4,13 +4,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { Embedder } from '../../src/embed/embedder';
-import { documentText, loadBeir, type BeirDataset } from '../../src/eval/beir';
+import { documentText, loadBeir, productEmbeddingText, type BeirDataset } from '../../src/eval/beir';
 import { evaluateRun, ndcgAt } from '../../src/eval/metrics';
 import { DEFAULT_METHODS, runEval, type EvalReport } from '../../src/eval/runner';
 import { Bm25Index } from '../../src/search/bm25';
 import { DocumentSearch } from '../../src/search/document-search';
 import { DEFAULT_FUSION, hybridConvexFusion, hybridFusion } from '../../src/search/fusion';
-import { HYBRID_METHODS } from '../../src/eval/methods';
+import { HYBRID_METHODS, ORACLE_SHARES } from '../../src/eval/methods';
 
 const root = resolve(import.meta.dirname, '../..');
 const mini = resolve(root, 'test/fixtures/beir-mini');
@@ -172,6 +172,43 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
       );
       expect(byMethod.get('hybrid-cc')!.ndcg10).toBeCloseTo(evaluateRun(convex, data.qrels).ndcg10, 10);
       expect(byMethod.get('hybrid-cc')!.mrr10).toBeCloseTo(evaluateRun(convex, data.qrels).mrr10, 10);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  it("oracle is, per query, the product's ranking at its best fixed dense share by the judgements", async () => {
+    const report = await runEval({ data: mini, model, methods: ['default', 'oracle'], cacheDir: null });
+    const rows = new Map(report.results.map((r) => [r.method, r]));
+    // The same bound by hand: the product's lists (its texts embedded, its keyword search), each share ranked.
+    const embedder = await Embedder.load(model);
+    try {
+      const docs = await embedder.embed(data.corpus.map(productEmbeddingText), 'document');
+      const queries = await embedder.embed(data.queries.map((q) => q.text), 'query');
+      const search = await DocumentSearch.open(data.corpus);
+      const judged = data.queries.filter((q) => [...(data.qrels.get(q.id)?.values() ?? [])].some((grade) => grade > 0));
+      let sum = 0;
+      for (const query of judged) {
+        const q = data.queries.indexOf(query);
+        const cosine = data.corpus.map((doc, i) => {
+          let best = -Infinity;
+          for (let row = 0; row < docs.rows; row++) {
+            if (docs.owner[row] !== i) continue;
+            let dot = 0;
+            for (let d = 0; d < docs.dims; d++) dot += docs.vectors[row * docs.dims + d]! * queries.vectors[q * queries.dims + d]!;
+            best = Math.max(best, dot);
+          }
+          return { id: doc.id, score: best };
+        });
+        cosine.sort((a, b) => b.score - a.score);
+        const scores = ORACLE_SHARES.map((semanticWeight) =>
+          ndcgAt(search.rank(query.text, cosine, { method: 'convex', semanticWeight }, 100).map((hit) => data.corpus[hit.doc]!.id), data.qrels.get(query.id)!, 10),
+        );
+        sum += Math.max(...scores);
+      }
+      expect(rows.get('oracle')!.ndcg10).toBeCloseTo(sum / judged.length, 6);
+      // Adaptive fusion is one of those shares per query (up to the steps between them).
+      expect(rows.get('oracle')!.ndcg10).toBeGreaterThanOrEqual(rows.get('default')!.ndcg10 - 1e-9);
     } finally {
       await embedder.dispose();
     }
