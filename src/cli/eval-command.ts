@@ -35,6 +35,9 @@ ${METHODS.map((m) => `  ${m.name.padEnd(9)} ${m.description}`).join('\n')}
                           when --methods has none (adaptive and default choose per query)
   --rrf-k <N>             rank constant of hybrid's reciprocal-rank fusion (default ${DEFAULT_EVAL_SETTINGS.rrfK})
   --limit-queries <N>     evaluate only the first N judged queries
+  --by-page               score pages, not sections, as the element groups a site's results: a
+                          ranking is read as the pages it reaches in order, a page judged as its
+                          best judged section (needs each corpus record's "url", as faq-beir writes)
   --batch-size <N>        sequences per model call (default 16)
   --threads <N>           onnxruntime threads (default: the runtime's choice)
   --no-cache              do not read or write cached document embeddings
@@ -65,6 +68,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       'fusion-weight': { type: 'string' },
       'rrf-k': { type: 'string' },
       'limit-queries': { type: 'string' },
+      'by-page': { type: 'boolean' },
       'batch-size': { type: 'string' },
       threads: { type: 'string' },
       'no-cache': { type: 'boolean' },
@@ -111,6 +115,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ...(threads ? { threads } : {}),
     ...(batchSize ? { batchSize } : {}),
     ...(limitQueries ? { limitQueries } : {}),
+    ...(values['by-page'] ? { unit: 'page' as const } : {}),
     ...(sweepWeights.length > 0 ? { sweepWeights } : {}),
     settings: {
       ...(k1 !== undefined ? { k1 } : {}),

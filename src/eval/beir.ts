@@ -1,8 +1,8 @@
 /**
  * Reads a BEIR-layout data set (Node only):
  *   corpus.jsonl[.gz]   lines {"_id", "title"?, "text"}; a site's section may also carry where it
- *                       sits, its ranking hints and its page's language, as scripts/faq-beir.ts
- *                       writes them ("page_title", "heading_path", "keywords", "weight", "lang"), so
+ *                       sits, its ranking hints, its page's language and its link, as scripts/faq-beir.ts
+ *                       writes them ("page_title", "heading_path", "keywords", "weight", "lang", "url"), so
  *                       that the product reads it as the site index does
  *   queries.jsonl[.gz]  lines {"_id", "text"}
  *   qrels/<split>.tsv   header "query-id<TAB>corpus-id<TAB>score", then one judgement a line
@@ -29,6 +29,8 @@ export interface BeirDoc {
   weight?: number;
   /** A site section's page language (`<html lang>`): it picks the keyword analysis, and whether the dense list is fused (src/search/ranking). */
   lang?: string;
+  /** A site section's link ("page#anchor"): scoring by page (./scoring) reads its page from it. */
+  url?: string;
 }
 
 export interface BeirQuery {
@@ -92,7 +94,7 @@ function strings(record: Record<string, unknown>, name: string, where: string): 
 }
 
 /** A site section's extra fields (see the top of this file), checked. */
-function sectionFields(record: Record<string, unknown>, where: string): Pick<BeirDoc, 'place' | 'keywords' | 'weight' | 'lang'> {
+function sectionFields(record: Record<string, unknown>, where: string): Pick<BeirDoc, 'place' | 'keywords' | 'weight' | 'lang' | 'url'> {
   const headingPath = strings(record, 'heading_path', where);
   const keywords = strings(record, 'keywords', where);
   if (headingPath === undefined && record.page_title !== undefined) throw invalid(`${where}: "page_title" needs "heading_path"`);
@@ -102,6 +104,7 @@ function sectionFields(record: Record<string, unknown>, where: string): Pick<Bei
     ...(keywords === undefined ? {} : { keywords }),
     ...(record.weight === undefined ? {} : { weight: checkWeight(record.weight, where) }),
     ...(record.lang === undefined ? {} : { lang: field(record, 'lang', where, true) }),
+    ...(record.url === undefined ? {} : { url: field(record, 'url', where, true) }),
   };
 }
 

@@ -14,7 +14,7 @@ import { DocumentSearch } from '../search/document-search';
 import { DEFAULT_FUSION, fuseHybrid, resolveFusion, type HybridFusionSettings, type ScoredItem, type WeightedFusion } from '../search/fusion';
 import type { VectorStore } from '../search/vector-store';
 import { documentText, type BeirDataset } from './beir';
-import { ndcgAt, type Run } from './metrics';
+import type { Run } from './metrics';
 
 /** What the runner needs of the engine's Embedder. */
 export interface EvalEncoder {
@@ -52,6 +52,8 @@ export interface EvalContext {
   reranker(): Promise<Reranker>;
   /** Another method's run, computed once per evaluation. */
   run(method: string): Promise<Run>;
+  /** nDCG@10 of a query's ranking (document ids, best first) as this evaluation scores it (by document, or by page: ./scoring). */
+  judge(query: string, ranking: readonly string[]): number;
   /** The scored run of a method that has scores (see `EvalMethod.scored`), computed once per evaluation. */
   scored(method: string): Promise<ScoredRun>;
   /** Progress for a person watching (stderr in the CLI). */
@@ -184,8 +186,8 @@ export const ORACLE_SHARES: readonly number[] = Array.from({ length: 21 }, (_, i
 
 /**
  * A bound, not a ranking: per query, the product's ranking (as `default` ranks, title boost and
- * all) at whichever fixed dense share of ORACLE_SHARES gives the best nDCG@10, chosen with the
- * judgements (the lowest such share). Adaptive fusion is a convex fusion whose share is chosen
+ * all) at whichever fixed dense share of ORACLE_SHARES gives the best nDCG@10 as the evaluation
+ * scores it (by document or by page), chosen with the judgements (the lowest such share). Adaptive fusion is a convex fusion whose share is chosen
  * per query, so no fusion of the product's two lists scores much above this row (only a share
  * between two of these steps could): when it is short of a target, the lists are the limit, not
  * the fusion. Its R@100 and MRR@10 come along with the chosen share and mean little.
@@ -196,15 +198,14 @@ export const oracle: EvalMethod = {
   needsModel: true,
   async run(ctx) {
     const { search, dense } = await productLists(ctx);
-    const { corpus, qrels } = ctx.dataset;
+    const { corpus } = ctx.dataset;
     return new Map(
       ctx.dataset.queries.map((query) => {
-        const judged = qrels.get(query.id) ?? new Map<string, number>();
         let best: string[] = [];
         let bestScore = -1;
         for (const semanticWeight of ORACLE_SHARES) {
           const ids = search.rank(query.text, dense.get(query.id) ?? [], { method: 'convex', semanticWeight }, ctx.settings.depth).map((hit) => corpus[hit.doc]!.id);
-          const score = ndcgAt(ids, judged, 10);
+          const score = ctx.judge(query.id, ids);
           if (score > bestScore) [best, bestScore] = [ids, score];
         }
         return [query.id, best];

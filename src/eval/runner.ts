@@ -17,7 +17,8 @@ import { documentText, loadBeir, productEmbeddingText, type BeirDataset } from '
 import { cacheKey, readCached, writeCached } from './embedding-cache';
 import { HYBRID_METHODS, type EvalContext, type EvalMethod, type EvalSettings, type ScoredRun } from './methods';
 import { findMethod } from './registry';
-import { evaluateRun, type Run, type Scores } from './metrics';
+import { evaluateRun, ndcgAt, type Run, type Scores } from './metrics';
+import { scoredRun, scoringOf, type Scoring, type ScoringUnit } from './scoring';
 
 /** First stages, the fixed-weight fusions, adaptive fusion, and the product's ranking as shipped (`default`). */
 export const DEFAULT_METHODS: readonly string[] = ['bm25', 'dense', 'hybrid', 'hybrid-cc', 'adaptive', 'default'];
@@ -52,6 +53,8 @@ export interface EvalOptions {
   settings?: Partial<EvalSettings>;
   /** Evaluate only the first N judged queries. */
   limitQueries?: number;
+  /** What a ranking is scored as: its documents (default), or the pages they are on (./scoring; each record needs its "url"). */
+  unit?: ScoringUnit;
   /**
    * Dense shares to score the fusion methods with (a sweep for choosing an index's fusion
    * weight): rows "<method>@w" replace each fusion method's row (hybrid, hybrid-cc; the default
@@ -76,6 +79,8 @@ export interface EvalReport {
   documents: number;
   /** Queries run (after --limit-queries). */
   queries: number;
+  /** What the rankings were scored as (./scoring). */
+  unit: ScoringUnit;
   model: string | null;
   results: MethodScores[];
 }
@@ -93,6 +98,8 @@ export interface OpenEval {
   ctx: EvalContext;
   dataset: BeirDataset;
   settings: EvalSettings;
+  /** What rankings are scored as. */
+  scoring: Scoring;
   /** The embedder's model id, loading it if no method has. */
   modelId(): Promise<string>;
   dispose(): Promise<void>;
@@ -103,6 +110,7 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
   const settings: EvalSettings = { ...DEFAULT_EVAL_SETTINGS, ...options.settings };
   const dataset = limitQueries(await loadBeir(options.data, options.split ? { split: options.split } : {}), options.limitQueries);
   log(`${options.data}: ${dataset.corpus.length} documents, ${dataset.queries.length} queries (${dataset.split})`);
+  const scoring = scoringOf(dataset, options.unit ?? 'document');
   if (dataset.unknownDocs > 0) log(`warning: ${dataset.unknownDocs} judgement(s) of ${dataset.split} name documents not in corpus.jsonl; they count as never found`);
 
   let embedder: Promise<Embedder> | undefined;
@@ -164,6 +172,7 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
       }
       return run;
     },
+    judge: (query, ranking) => ndcgAt(scoring.ranking(ranking), scoring.qrels.get(query) ?? new Map<string, number>(), 10),
     log,
   };
 
@@ -171,6 +180,7 @@ export async function openEval(options: Omit<EvalOptions, 'methods' | 'sweepWeig
     ctx,
     dataset,
     settings,
+    scoring,
     modelId: async () => (await loadEmbedder()).modelId,
     dispose: async () => {
       await Promise.allSettled([embedder?.then((e) => e.dispose()), reranker?.then((r) => r.dispose())]);
@@ -184,12 +194,12 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const methods = methodNames.map(findMethod);
   const needsModel = methods.some((method) => method.needsModel) || (options.sweepWeights?.length ?? 0) > 0;
   if (needsModel && options.model === undefined) throw new SgptError('INPUT_INVALID', `methods ${methodNames.join(', ')} need a model`);
-  const { ctx, dataset, settings, modelId, dispose } = await openEval(options);
+  const { ctx, dataset, settings, scoring, modelId, dispose } = await openEval(options);
   try {
     const results: MethodScores[] = [];
     const timed = async (name: string, run: () => Promise<Run>) => {
       const start = performance.now();
-      const scores = evaluateRun(await run(), dataset.qrels);
+      const scores = evaluateRun(scoredRun(await run(), scoring), scoring.qrels);
       results.push({ method: name, ...scores, seconds: (performance.now() - start) / 1000 });
     };
     const sweep = options.sweepWeights ?? [];
@@ -206,6 +216,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       split: dataset.split,
       documents: dataset.corpus.length,
       queries: dataset.queries.length,
+      unit: scoring.unit,
       model: needsModel ? await modelId() : null,
       results,
     };
@@ -270,6 +281,6 @@ export function formatReport(report: EvalReport): string {
   const rows = report.results.map((r) => [r.method, r.ndcg10.toFixed(4), r.recall100.toFixed(4), r.mrr10.toFixed(4), String(r.queries), r.seconds.toFixed(1)]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  const about = `${report.data} (${report.split}): ${report.documents} documents, ${report.queries} queries${report.model ? `; model ${report.model}` : ''}`;
+  const about = `${report.data} (${report.split}): ${report.documents} documents, ${report.queries} queries${report.unit === 'page' ? ', scored by page' : ''}${report.model ? `; model ${report.model}` : ''}`;
   return [about, line(header), ...rows.map(line)].join('\n');
 }

@@ -56,7 +56,7 @@ describe('BEIR loader', () => {
     const lead = { _id: 's0', title: 'Threading', text: 'Threads.', page_title: 'Threading', heading_path: [] };
     const dir = dataset({ 'corpus.jsonl': `${JSON.stringify(section)}\n${JSON.stringify(lead)}\n`, 'queries.jsonl': queries, 'qrels/test.tsv': 'query-id\tcorpus-id\tscore\nq1\ts1\t1\n' });
     const [doc, top] = (await loadBeir(dir)).corpus;
-    expect(doc).toEqual({ id: 's1', title: 'Locks', text: 'Take the lock.', place: { pageTitle: 'Threading', headingPath: ['Threading', 'Locks'] }, keywords: ['mutex'], weight: 2, lang: 'en-GB' });
+    expect(doc).toEqual({ id: 's1', title: 'Locks', text: 'Take the lock.', place: { pageTitle: 'Threading', headingPath: ['Threading', 'Locks'] }, keywords: ['mutex'], weight: 2, lang: 'en-GB', url: '/t.html#locks' });
     expect(documentText(doc!)).toBe('Threading › Locks Take the lock.');
     expect(productEmbeddingText(doc!)).toBe('Threading › Locks\nTake the lock.');
     expect(documentText(top!)).toBe('Threading Threads.');
@@ -68,6 +68,7 @@ describe('BEIR loader', () => {
       ['{"_id": "d", "text": "x", "heading_path": ["A"]}', /line 1: "heading_path" needs "page_title"/],
       ['{"_id": "d", "text": "x", "page_title": 3, "heading_path": ["A"]}', /line 1: "page_title" must be a string, got 3/],
       ['{"_id": "d", "text": "x", "lang": 7}', /line 1: "lang" must be a string, got 7/],
+      ['{"_id": "d", "text": "x", "url": ["/a.html"]}', /line 1: "url" must be a string, got \["\/a.html"\]/],
       ['{"_id": "d", "text": "x", "page_title": "A"}', /line 1: "page_title" needs "heading_path"/],
       ['{"_id": "d", "text": "x", "keywords": [1]}', /line 1: "keywords" must be a list of strings/],
       ['{"_id": "d", "text": "x", "weight": 0}', /line 1: weight 0 must be a number > 0/],

@@ -72,7 +72,52 @@ describe('eval runner', () => {
       rmSync(copy, { recursive: true, force: true });
     }
   });
+
+  it('--by-page scores the pages a ranking reaches, a page judged as its best section; a record without a url is refused', async () => {
+    const paged = withPages();
+    try {
+      const table = await cli(['eval', '--data', paged, '--methods', 'bm25', '--by-page', '--no-cache']);
+      expect(table.status, table.err).toBe(0);
+      expect(table.out).toMatch(/12 documents, 11 queries, scored by page/);
+      const report = await runEval({ data: paged, methods: ['bm25'], unit: 'page', cacheDir: null });
+      expect(report.unit).toBe('page');
+      // By hand: BM25's ranking with each page kept once, where it first appears; judgements by page.
+      const data = await loadBeir(paged);
+      const page = (id: string) => `p${Number(id.slice(1)) % 5}`;
+      const index = Bm25Index.build(data.corpus.map(documentText));
+      const run = new Map(data.queries.map((q) => [q.id, [...new Set(index.search(q.text, 100).map((hit) => page(data.corpus[hit.index]!.id)))]]));
+      const qrels = new Map(
+        [...data.qrels].map(([q, judged]) => {
+          const pages = new Map<string, number>();
+          for (const [id, grade] of judged) pages.set(page(id), Math.max(pages.get(page(id)) ?? 0, grade));
+          return [q, pages];
+        }),
+      );
+      const expected = evaluateRun(run, qrels);
+      expect(report.results[0]).toMatchObject({ ndcg10: expected.ndcg10, recall100: expected.recall100, mrr10: expected.mrr10 });
+      // q5's BM25 ranking d8 d1 d11 d9: d1 and d11 share p1, so its grade-1 d9 comes third by page, fourth by document.
+      const byDocument = (await runEval({ data: paged, methods: ['bm25'], cacheDir: null })).results[0]!;
+      expect(report.results[0]!.ndcg10).not.toBeCloseTo(byDocument.ndcg10, 6);
+      await expect(runEval({ data: mini, methods: ['bm25'], unit: 'page', cacheDir: null })).rejects.toThrow(/scoring by page needs each corpus record's "url"; .*beir-mini: record "d1" has none/);
+    } finally {
+      rmSync(paged, { recursive: true, force: true });
+    }
+  });
 });
+
+/** A copy of beir-mini whose documents share pages: dN at p(N mod 5)#N (d1, d6 and d11 on p1, …). */
+function withPages(): string {
+  const copy = mkdtempSync(join(tmpdir(), 'eval-pages-'));
+  cpSync(mini, copy, { recursive: true });
+  const lines = readFileSync(join(mini, 'corpus.jsonl'), 'utf8').trim().split('\n');
+  const paged = lines.map((line) => {
+    const record = JSON.parse(line) as { _id: string };
+    const n = Number(record._id.slice(1));
+    return JSON.stringify({ ...record, url: `p${n % 5}#${n}` });
+  });
+  writeFileSync(join(copy, 'corpus.jsonl'), `${paged.join('\n')}\n`);
+  return copy;
+}
 
 describe('fusion-weight sweep', () => {
   it('gives a <method>@w row per weight for each fusion method: 0 is bm25 alone, 1 is dense alone', async () => {
@@ -209,6 +254,14 @@ describe('sgpt-search eval (tiny-gpt2, end to end)', () => {
       expect(rows.get('oracle')!.ndcg10).toBeCloseTo(sum / judged.length, 6);
       // Adaptive fusion is one of those shares per query (up to the steps between them).
       expect(rows.get('oracle')!.ndcg10).toBeGreaterThanOrEqual(rows.get('default')!.ndcg10 - 1e-9);
+      // Scored by page, the share is chosen by page too.
+      const paged = withPages();
+      try {
+        const byPage = new Map((await runEval({ data: paged, model, methods: ['default', 'oracle'], unit: 'page', cacheDir: null })).results.map((r) => [r.method, r]));
+        expect(byPage.get('oracle')!.ndcg10).toBeGreaterThanOrEqual(byPage.get('default')!.ndcg10 - 1e-9);
+      } finally {
+        rmSync(paged, { recursive: true, force: true });
+      }
     } finally {
       await embedder.dispose();
     }
