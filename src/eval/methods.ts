@@ -187,10 +187,11 @@ export const ORACLE_SHARES: readonly number[] = Array.from({ length: 21 }, (_, i
 /**
  * A bound, not a ranking: per query, the product's ranking (as `default` ranks, title boost and
  * all) at whichever fixed dense share of ORACLE_SHARES gives the best nDCG@10 as the evaluation
- * scores it (by document or by page), chosen with the judgements (the lowest such share). Adaptive fusion is a convex fusion whose share is chosen
- * per query, so no fusion of the product's two lists scores much above this row (only a share
- * between two of these steps could): when it is short of a target, the lists are the limit, not
- * the fusion. Its R@100 and MRR@10 come along with the chosen share and mean little.
+ * scores it (by document or by page), chosen with the judgements (the lowest such share).
+ * Adaptive fusion is a convex fusion whose share is chosen per query, so no fusion of the
+ * product's two lists scores much above this row (only a share between two of these steps
+ * could): when it is short of a target, the lists are the limit, not the fusion. Its R@100 and
+ * MRR@10 come along with the chosen share and mean little.
  */
 export const oracle: EvalMethod = {
   name: 'oracle',
