@@ -3,6 +3,7 @@
  * the groups ordered by their best section. `order` is the display order of the hits, which the
  * keyboard walks (option n is order[n]); `rank` keeps each hit's place in the ranked list.
  */
+import { pageOfUrl } from '../search/texts';
 import type { SearchHit } from '../worker/protocol';
 
 export interface GroupedHit {
@@ -25,7 +26,7 @@ export interface PageGroup {
 /** Only site-index sections name their page; a page's own documents (src) each stand alone, even under one URL. */
 function pageKey(hit: SearchHit): string {
   if (hit.pageTitle === undefined) return `id:${String(hit.id)}`;
-  return `page:${(hit.url ?? '').replace(/#.*$/, '')}\n${hit.pageTitle}`;
+  return `page:${pageOfUrl(hit.url ?? '')}\n${hit.pageTitle}`;
 }
 
 /** The headings between the page and the section: the path less the page title at its head and the section title at its end. */

@@ -7,6 +7,7 @@
  * the page a reader lands on counts as found.
  */
 import { SgptError } from '../errors';
+import { pageOfUrl } from '../search/texts';
 import type { BeirDataset } from './beir';
 import type { Judgements, Qrels, Run } from './metrics';
 
@@ -17,18 +18,7 @@ export interface Scoring {
   /** The judgements in this unit. */
   qrels: Qrels;
   /** A ranking of document ids in this unit, best first. */
-  ranking(ids: readonly string[]): string[];
-}
-
-/**
- * A section's page: its url without the fragment.
- *
- * @example
- * pageOfUrl('/topics/settings.html#depth-priority') // '/topics/settings.html'
- */
-export function pageOfUrl(url: string): string {
-  const hash = url.indexOf('#');
-  return hash < 0 ? url : url.slice(0, hash);
+  ranking(ids: readonly string[]): readonly string[];
 }
 
 /**
@@ -46,7 +36,10 @@ export function judgementsByPage(qrels: Qrels, page: (id: string) => string): Qr
   return new Map(
     [...qrels].map(([query, judged]): [string, Judgements] => {
       const pages = new Map<string, number>();
-      for (const [id, grade] of judged) pages.set(page(id), Math.max(pages.get(page(id)) ?? 0, grade));
+      for (const [id, grade] of judged) {
+        const key = page(id);
+        pages.set(key, Math.max(pages.get(key) ?? 0, grade));
+      }
       return [query, pages];
     }),
   );
@@ -57,7 +50,7 @@ export function judgementsByPage(qrels: Qrels, page: (id: string) => string): Qr
  * (scripts/faq-beir.ts writes it); a judged id the corpus lacks stays a page of its own (never found).
  */
 export function scoringOf(dataset: Pick<BeirDataset, 'dir' | 'corpus' | 'qrels'>, unit: ScoringUnit): Scoring {
-  if (unit === 'document') return { unit, qrels: dataset.qrels, ranking: (ids) => [...ids] };
+  if (unit === 'document') return { unit, qrels: dataset.qrels, ranking: (ids) => ids };
   const pages = new Map<string, string>();
   for (const doc of dataset.corpus) {
     if (doc.url === undefined) throw new SgptError('INPUT_INVALID', `scoring by page needs each corpus record's "url"; ${dataset.dir}: record ${JSON.stringify(doc.id)} has none`);

@@ -11,6 +11,17 @@ export function sectionPath(pageTitle: string, headingPath: readonly string[]): 
   return path.filter(Boolean).join(' › ');
 }
 
+/**
+ * A section's page: its url without the fragment (the element groups results by it; eval scores by it).
+ *
+ * @example
+ * pageOfUrl('/topics/settings.html#depth-priority') // '/topics/settings.html'
+ */
+export function pageOfUrl(url: string): string {
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
+}
+
 /** Whether a section is its page's top: its untitled start or its first heading (a path of one title at most). */
 export function isPageTop(headingPath: readonly string[]): boolean {
   return headingPath.length <= 1;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ndcgAt } from '../../src/eval/metrics';
-import { judgementsByPage, pageOfUrl, pagesOf, scoringOf } from '../../src/eval/scoring';
+import { judgementsByPage, pagesOf, scoringOf } from '../../src/eval/scoring';
+import { pageOfUrl } from '../../src/search/texts';
 
 describe('scoring by page', () => {
   it('reads a section url as its page', () => {
